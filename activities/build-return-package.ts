@@ -1,0 +1,68 @@
+// 7400.1 III.A: builds the return package from exactly the submitted files, heartbeating as bytes go by so a
+// dead worker's attempt is retried promptly elsewhere. The same files give the same ZIP and the same hash.
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { StagedFileRef } from '../domain/case-state';
+import { writeReturnPackage, PackageContentError } from '../infra/return-package';
+import type { CaseFileStorage } from '../infra/storage/case-file-storage';
+import { TamperedDataError } from '../infra/encryption-at-rest';
+
+export interface BuiltReturnPackage {
+  packageId: string;
+  zipSha256: string;
+  zipBytes: number;
+  /** The submitted files with the records counted while packaging. */
+  files: StagedFileRef[];
+}
+
+export function makeBuildReturnPackage(deps: { storage: CaseFileStorage }) {
+  return async function buildReturnPackage({ caseId, round, files }: { caseId: string; round: number; files: StagedFileRef[] }): Promise<BuiltReturnPackage> {
+    const packageId = `return-${round}`;
+    const context = Context.current();
+    const existing = await deps.storage.getPackage(caseId, packageId);
+
+    const entries = [];
+    for (const file of files) {
+      const staged = await deps.storage.getStaged(caseId, file.fileId);
+      if (!staged) throw ApplicationFailure.nonRetryable(`"${file.name}" is no longer staged`, 'StagedFileUnreadable');
+      entries.push({ ...file, stagedAt: staged.stagedAt, open: () => deps.storage.openStaged(caseId, file.fileId) });
+    }
+
+    const writer = await deps.storage.createPackageWriter(caseId, packageId);
+    let lastBeat = 0;
+    try {
+      const built = await writeReturnPackage(entries, writer.stream, {
+        caseId,
+        round,
+        progress: (bytes) => {
+          const now = Date.now();
+          if (now - lastBeat > 1000) {
+            lastBeat = now;
+            context.heartbeat({ bytes });
+          }
+        },
+      });
+      if (context.cancellationSignal.aborted) throw new Error('packaging was cancelled');
+      // A retry after a crash between commit and completion finds the same bytes: the hash must agree.
+      if (existing && existing.zipSha256 !== built.zipSha256) {
+        throw new Error(`rebuilt package ${packageId} differs from the stored one (${existing.zipSha256})`);
+      }
+      await writer.commit({ zipSha256: built.zipSha256, zipBytes: built.zipBytes });
+      const byId = new Map(built.manifest.files.map((f) => [f.fileId, f]));
+      return {
+        packageId,
+        zipSha256: built.zipSha256,
+        zipBytes: built.zipBytes,
+        files: files.map((file) => {
+          const records = byId.get(file.fileId)?.records;
+          return { ...file, ...(records !== undefined ? { records } : {}) };
+        }),
+      };
+    } catch (err) {
+      await writer.abort();
+      if (err instanceof PackageContentError || err instanceof TamperedDataError) {
+        throw ApplicationFailure.nonRetryable(err.message, 'StagedFileUnreadable');
+      }
+      throw err;
+    }
+  };
+}

@@ -1,0 +1,123 @@
+// 7400.1 III.C: the statement that all known copies are destroyed, gathered from the case (data), then drawn
+// (PDF), stored, hashed and signed by the server key so that anyone can tell it from an altered copy.
+import crypto from 'node:crypto';
+import { categoryLabel } from '../domain/case-input';
+import type { CaseState, StatementInfo } from '../domain/case-state';
+import { SANITIZATION_METHODS } from '../domain/certification';
+import type { Config } from '../infra/config';
+import type { Keyring } from '../infra/keys';
+import { renderStatementPdf, type StatementContent, type StatementSection } from '../infra/statement-pdf';
+import type { CaseFileStorage } from '../infra/storage/case-file-storage';
+
+export interface StatementDeps {
+  config: Pick<Config, 'districtName' | 'publicUrl'>;
+  storage: CaseFileStorage;
+  keyring: Keyring;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+/** What the signature covers: the statement id and the SHA-256 of the PDF's bytes. */
+export const statementSigningText = (statementId: string, sha256: string): string => `disposition-statement/1 ${statementId} ${sha256}`;
+
+export function gatherStatement(state: CaseState, statementId: string, issuedAt: number, config: StatementDeps['config']): StatementContent {
+  const { input } = state;
+  const sections: StatementSection[] = [];
+  sections.push({
+    heading: 'Parties and contract',
+    rows: [
+      ['District', config.districtName],
+      ['Vendor', input.vendor.name],
+      ['Service', `${input.service.name}${input.service.url ? ` (${input.service.url})` : ''}`],
+      ['Contract', `${input.contract.id}${input.contract.title ? ` — ${input.contract.title}` : ''}${input.contract.agreement ? ` (${input.contract.agreement.toUpperCase()})` : ''}`],
+      ['Termination date', input.contract.terminationDate],
+      ['Case', state.caseId],
+    ],
+  });
+  sections.push({
+    heading: 'Ownership (7400.1 III.B)',
+    paragraphs: [`At no time was the district's information, or any student information maintained, retained or gathered by ${input.vendor.name}, the property of ${input.vendor.name}.`],
+  });
+
+  const accepted = state.returnRounds.find((round) => round.decision?.decision === 'accept');
+  if (input.disposition.option === 'destroy_only') {
+    sections.push({ heading: 'Return of data (7400.1 III.A)', paragraphs: ['The district chose not to have its data returned and asked only for its destruction.'] });
+  } else if (accepted) {
+    sections.push({
+      heading: 'Return of data (7400.1 III.A)',
+      paragraphs: [`Scope: ${input.disposition.extent === 'complete' ? 'all of the vendor\'s data of the district' : 'the categories below, each of them whole'}. Returned in ${state.returnRounds.length} round(s); round ${accepted.round} was accepted by ${accepted.decision!.by} on ${iso(accepted.decision!.at)}.`],
+      rows: [
+        ['Files', String(accepted.files)],
+        ['Bytes', String(accepted.bytes)],
+        ['ZIP SHA-256', accepted.zipSha256 ?? ''],
+      ],
+      table: {
+        columns: ['Category', 'Files', 'Bytes', 'Expected records', 'Returned records'],
+        widths: [200, 50, 90, 80, 80],
+        rows: accepted.categories.map((c) => [c.label, String(c.files), String(c.bytes), c.expectedRecords === undefined ? '—' : String(c.expectedRecords), String(c.returnedRecords)]),
+      },
+    });
+  }
+
+  const cert = state.certification;
+  if (cert) {
+    const d = cert.destruction;
+    sections.push({
+      heading: 'Destruction of all known copies (7400.1 III.C)',
+      rows: [
+        ['Signatory', `${d.signatoryName}, ${d.signatoryTitle} <${d.signatoryEmail}>`],
+        ['Completed on', d.completedOn],
+        ['Method (NIST SP 800-88)', SANITIZATION_METHODS[d.method]],
+        ['Technique', d.technique],
+        ['Verification', d.verification],
+        ['Backups', d.backups.destroyed ? 'destroyed' : `roll off on ${d.backups.rollOffDate}${state.backupRolloff ? `; confirmed rolled off on ${state.backupRolloff.confirmedOn}` : ''}`],
+        ['Subprocessors', d.subprocessors.length ? d.subprocessors.map((s) => `${s.name} (destroyed ${s.destroyedOn})`).join('; ') : 'none named'],
+        ['Accounts closed (I.B)', d.accountsClosed ? 'yes: the district\'s users\' accounts are closed' : 'no'],
+        ['Attestation', d.attestation ? `${input.vendor.name} states that all known copies of the district's information have been destroyed.` : ''],
+        ['Certified', iso(cert.at)],
+      ],
+    });
+    const t = cert.tracking;
+    sections.push({
+      heading: 'Tracking mechanisms (7400.1 IV.A, IV.C)',
+      paragraphs: [
+        t.noneInUse ? `${input.vendor.name} states that it used no tracking mechanism for the district.` : `${input.vendor.name} states that each tracking mechanism below was removed or terminated.`,
+        t.collectedDataDestroyed ? 'Information collected by tracking mechanisms has been destroyed.' : '',
+      ].filter(Boolean),
+      ...(t.mechanisms.length ? { table: { columns: ['Mechanism', 'Kind', 'Removed on'], widths: [260, 120, 120], rows: t.mechanisms.map((m) => [m.name, m.kind, m.removedOn]) } } : {}),
+    });
+  }
+
+  sections.push({
+    heading: 'Timeline',
+    table: { columns: ['When (UTC)', 'What'], widths: [130, 370], rows: state.timeline.map((e) => [iso(e.at), e.summary]) },
+  });
+  sections.push({
+    heading: 'How to verify this statement',
+    paragraphs: [`The SHA-256 of this PDF is recorded by the district and signed with its server key. Upload this file at ${config.publicUrl}/verify, or look up statement ${statementId} there, to confirm that it is genuine and unaltered. Any change to the file, however small, fails verification.`],
+  });
+  if (accepted) {
+    const files = (state.submittedFiles ?? []).map((f) => [`${f.category}/${f.name}`, String(f.bytes), f.sha256]);
+    sections.push({ heading: 'Appendix: returned files', table: { columns: ['File', 'Bytes', 'SHA-256'], widths: [190, 60, 250], rows: files } });
+  }
+
+  return {
+    title: 'Statement of Return and Destruction of Student Data',
+    statementId,
+    issuedAt: new Date(issuedAt),
+    subject: `${input.vendor.name}, contract ${input.contract.id}`,
+    sections,
+    footer: `${config.districtName} · statement ${statementId} · policy 7400.1`,
+  };
+}
+
+export function makeGenerateStatement(deps: StatementDeps) {
+  return async function generateStatement({ state, statementId, issuedAt }: { state: CaseState; statementId: string; issuedAt: number }): Promise<StatementInfo> {
+    const pdf = await renderStatementPdf(gatherStatement(state, statementId, issuedAt, deps.config));
+    const sha256 = crypto.createHash('sha256').update(pdf).digest('hex');
+    const signing = deps.keyring.currentSigning();
+    const signature = crypto.sign(null, Buffer.from(statementSigningText(statementId, sha256)), signing.privateKey).toString('base64');
+    await deps.storage.saveStatement(statementId, pdf);
+    return { statementId, issuedAt, sha256, signature, keyId: signing.kid, bytes: pdf.length };
+  };
+}

@@ -1,0 +1,103 @@
+// Sends one message of the case (or its vendor and district copies), once: a stable Message-ID is recorded
+// after each send, and a retried attempt skips what already went out.
+import { log } from '@temporalio/activity';
+import type { CaseState } from '../domain/case-state';
+import type { MailSpec } from '../domain/mail';
+import { isVendorTask, type VendorTaskKind } from '../domain/statuses';
+import type { Config } from '../infra/config';
+import type { CaseRecordStore } from '../infra/database/case-record-store';
+import type { Keyring } from '../infra/keys';
+import { linkExpiry, makeLinkToken } from '../infra/link-tokens';
+import type { MailTransport, OutgoingMail } from '../infra/mail-transport';
+import type { CaseFileStorage } from '../infra/storage/case-file-storage';
+import { renderDistrictMail, renderVendorMail, type MailContext } from './mail-content';
+
+export interface MailDeps {
+  config: Pick<Config, 'publicUrl' | 'districtName' | 'mailFrom' | 'adminEmail' | 'linkGraceMs' | 'smtpUrl'>;
+  records: CaseRecordStore;
+  storage: CaseFileStorage;
+  keyring: Keyring;
+  transport: MailTransport;
+  /** Administrators' addresses beyond ADMIN_EMAIL (admin users with an email). */
+  administrators?: () => string[];
+}
+
+export interface MailResult {
+  sent: string[];
+  skipped: string[];
+}
+
+function audiencesOf(spec: MailSpec): ('vendor' | 'district')[] {
+  switch (spec.kind) {
+    case 'review_request':
+    case 'escalation':
+      return ['district'];
+    case 'reminder':
+      return spec.task && isVendorTask(spec.task.kind) ? ['vendor'] : ['district'];
+    case 'cancellation':
+    case 'completion':
+      return ['vendor', 'district'];
+    default:
+      return ['vendor'];
+  }
+}
+
+export function makeSendCaseMail(deps: MailDeps) {
+  const host = new URL(deps.config.publicUrl).hostname || 'disposition.local';
+
+  function vendorLink(state: CaseState, task: { kind: VendorTaskKind; gen: number; dueAt: number }): string {
+    const token = makeLinkToken(deps.keyring, { caseId: state.caseId, task: task.kind, gen: task.gen, expiresAt: linkExpiry(task.dueAt, deps.config.linkGraceMs) });
+    return `${deps.config.publicUrl}/v/${token}`;
+  }
+
+  return async function sendCaseMail({ state, mail }: { state: CaseState; mail: MailSpec }): Promise<MailResult> {
+    const result: MailResult = { sent: [], skipped: [] };
+    for (const audience of audiencesOf(mail)) {
+      const messageId = `<${mail.id}.${audience}.${state.caseId}@${host}>`;
+      if (deps.records.mailSent(messageId)) {
+        result.skipped.push(messageId);
+        continue;
+      }
+      const ctx: MailContext = { districtName: deps.config.districtName, publicUrl: deps.config.publicUrl };
+      if (audience === 'vendor' && mail.task && isVendorTask(mail.task.kind)) {
+        ctx.link = vendorLink(state, { kind: mail.task.kind, gen: mail.task.gen, dueAt: mail.task.dueAt });
+      }
+      const content = audience === 'vendor' ? renderVendorMail(state, mail, ctx) : renderDistrictMail(state, mail, ctx);
+      const recipients = audience === 'vendor' ? vendorRecipients(state) : districtRecipients(deps);
+      if (recipients.to.length === 0) {
+        log.warn('no administrator address is configured (ADMIN_EMAIL); a district message was not sent', { kind: mail.kind, caseId: state.caseId });
+        result.skipped.push(messageId);
+        continue;
+      }
+      const outgoing: OutgoingMail = {
+        messageId,
+        from: deps.config.mailFrom,
+        ...recipients,
+        subject: content.subject,
+        text: content.text,
+        headers: { 'X-Disposition-Case': state.caseId, 'X-Disposition-Mail': mail.kind },
+      };
+      if (mail.kind === 'completion' && state.statement) {
+        const pdf = await deps.storage.readStatement(state.statement.statementId);
+        if (!pdf) throw new Error(`statement ${state.statement.statementId} is not stored`);
+        outgoing.attachments = [{ filename: `statement-${state.statement.statementId}.pdf`, content: pdf, contentType: 'application/pdf' }];
+      }
+      await deps.transport.send(outgoing);
+      deps.records.recordMailSent(messageId, state.caseId, mail.kind);
+      if (!deps.config.smtpUrl && ctx.link) log.info(`outbox: ${mail.kind} for the vendor of case ${state.caseId}: ${ctx.link}`);
+      result.sent.push(messageId);
+    }
+    return result;
+  };
+}
+
+function vendorRecipients(state: CaseState): { to: string[]; cc?: string[] } {
+  const to = [state.input.vendor.contactEmail];
+  const acknowledged = state.acknowledgement?.contactEmail;
+  return acknowledged && acknowledged.toLowerCase() !== to[0]!.toLowerCase() ? { to, cc: [acknowledged] } : { to };
+}
+
+function districtRecipients(deps: MailDeps): { to: string[] } {
+  const all = [deps.config.adminEmail, ...(deps.administrators?.() ?? [])].filter((a): a is string => !!a);
+  return { to: [...new Set(all.map((a) => a.toLowerCase()))] };
+}

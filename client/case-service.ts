@@ -1,0 +1,163 @@
+// What administrators, legal staff and vendors can do to a case, for the HTTP server and the CLI alike:
+// reads come from the case record, actions go to the workflow as updates with deterministic ids.
+import crypto from 'node:crypto';
+import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
+import { caseInputSchema, type CaseInput } from '../domain/case-input';
+import type { ActionResult } from '../domain/case-state';
+import { latestTask } from '../domain/case-state';
+import { DispositionError } from '../domain/errors';
+import * as schema from '../domain/messages';
+import type { Config } from '../infra/config';
+import type { CaseRecord, CaseRecordStore } from '../infra/database/case-record-store';
+import type { Keyring } from '../infra/keys';
+import { checkLinkAgainstRecord, LINK_REFUSAL_TEXT, tokenFromLink, verifyLinkToken, type LinkClaims, type LinkRefusal } from '../infra/link-tokens';
+import * as messages from '../workflows/messages';
+import { CaseStatusKey, ContractIdKey, OverdueKey, VendorNameKey } from '../workflows/search-attributes';
+import type { terminationCase } from '../workflows/termination-case';
+
+export const workflowIdOf = (caseId: string): string => `case-${caseId}`;
+const newCaseId = (): string => crypto.randomBytes(9).toString('base64url').replace(/[-_]/g, 'x');
+
+export type VendorUpdate = (typeof messages)['acknowledgeNotice' | 'submitReturn' | 'certify' | 'confirmBackupRolloff'];
+
+export interface LinkCheck {
+  valid: boolean;
+  reason?: LinkRefusal;
+  message?: string;
+  claims?: LinkClaims;
+}
+
+/** A vendor link as the server sees it: signature and expiry, then the case record. */
+export function checkLink(keyring: Keyring, records: Pick<CaseRecordStore, 'getCase'>, tokenOrUrl: string, now = Date.now()): LinkCheck {
+  const verified = verifyLinkToken(keyring, tokenFromLink(tokenOrUrl), now);
+  if (!verified.ok) return { valid: false, reason: verified.reason, message: LINK_REFUSAL_TEXT[verified.reason], ...(verified.claims ? { claims: verified.claims } : {}) };
+  const refusal = checkLinkAgainstRecord(verified.claims, records.getCase(verified.claims.caseId));
+  if (refusal) return { valid: false, reason: refusal, message: LINK_REFUSAL_TEXT[refusal], claims: verified.claims };
+  return { valid: true, claims: verified.claims };
+}
+
+export class CaseService {
+  constructor(
+    private readonly client: Client,
+    private readonly records: CaseRecordStore,
+    private readonly keyring: Keyring,
+    private readonly config: Pick<Config, 'taskQueue'>,
+    /** How long an action may wait on Temporal and the worker before it is answered 503. */
+    private readonly actionTimeoutMs = 10_000,
+  ) {}
+
+  async startCase(raw: unknown, actor: string, options: { historyBudget?: number } = {}): Promise<{ caseId: string; status: string }> {
+    const parsed = caseInputSchema.safeParse(raw);
+    if (!parsed.success) throw new DispositionError('invalid_payload', schema.describeZodError(parsed.error), parsed.error.issues);
+    const input: CaseInput = parsed.data;
+    const caseId = newCaseId();
+    await this.temporal(() => this.client.workflow.start<typeof terminationCase>('terminationCase', {
+      workflowId: workflowIdOf(caseId),
+      taskQueue: this.config.taskQueue,
+      args: [{ caseId, input, createdBy: actor, ...(options.historyBudget ? { historyBudget: options.historyBudget } : {}) }],
+      typedSearchAttributes: new TypedSearchAttributes([
+        { key: CaseStatusKey, value: 'awaiting_acknowledgement' },
+        { key: VendorNameKey, value: input.vendor.name },
+        { key: ContractIdKey, value: input.contract.id },
+        { key: OverdueKey, value: false },
+      ]),
+    }));
+    // The workflow writes the record at once; answer when it is there, so a list right after shows the case.
+    const deadline = Date.now() + this.actionTimeoutMs;
+    while (!this.records.getCase(caseId) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    return { caseId, status: this.records.getCase(caseId)?.status ?? 'awaiting_acknowledgement' };
+  }
+
+  getCase(caseId: string): CaseRecord {
+    const record = this.records.getCase(caseId);
+    if (!record) throw new DispositionError('not_found', `no case ${caseId}`);
+    return record;
+  }
+
+  review(caseId: string, body: { decision: 'accept' | 'reject'; reason?: string }, actor: string): Promise<ActionResult> {
+    const record = this.getCase(caseId);
+    const gen = record.openTask?.kind === 'review' ? record.openTask.gen : latestTask(record.state, 'review')?.gen ?? 1;
+    return this.act(caseId, messages.reviewReturn, { ...body, gen, actor }, schema.updateId('review', gen, 'reviewReturn'));
+  }
+
+  extend(caseId: string, body: { task: string; until: string; reason: string }, actor: string): Promise<ActionResult> {
+    const record = this.getCase(caseId);
+    const gen = record.openTask?.gen ?? 0;
+    return this.act(caseId, messages.extendDeadline, { ...body, actor } as schema.ExtendDeadlineRequest, `${schema.updateId(record.openTask?.kind ?? 'case', gen, 'extendDeadline')}-${body.until}`);
+  }
+
+  resendLink(caseId: string, actor: string): Promise<ActionResult> {
+    const record = this.getCase(caseId);
+    return this.act(caseId, messages.resendLink, { actor }, schema.updateId(record.openTask?.kind ?? 'case', record.openTask?.gen ?? 0, 'resendLink'));
+  }
+
+  cancel(caseId: string, body: { reason: string }, actor: string): Promise<ActionResult> {
+    this.getCase(caseId);
+    return this.act(caseId, messages.cancelCase, { ...body, actor }, schema.updateId('case', 0, 'cancelCase'));
+  }
+
+  setLegalHold(caseId: string, body: { on: boolean; reason: string }, actor: string): Promise<ActionResult> {
+    const record = this.getCase(caseId);
+    return this.act(caseId, messages.setLegalHold, { ...body, actor }, `${schema.updateId('case', record.state.legalHold.length, 'setLegalHold')}-${body.on ? 'on' : 'off'}`);
+  }
+
+  /** Vendor actions: the link's task and generation travel with the payload and name the update. */
+  vendorAction<Req extends { link: schema.LinkRef }>(caseId: string, update: VendorUpdate, payload: Req): Promise<ActionResult> {
+    return this.act(caseId, update as never, payload as never, schema.updateId(payload.link.task, payload.link.gen, update.name));
+  }
+
+  checkLink(tokenOrUrl: string, now = Date.now()): LinkCheck {
+    return checkLink(this.keyring, this.records, tokenOrUrl, now);
+  }
+
+  /**
+   * A vendor action through an emailed link. An unsigned, altered or expired token stops here; a genuine one
+   * goes to the workflow even when its task is done, so a repeat (a double click) answers with the first result
+   * and anything else is refused there with the reason.
+   */
+  vendorActionByLink<Body extends object>(tokenOrUrl: string, update: VendorUpdate, body: Body): Promise<ActionResult> {
+    const verified = verifyLinkToken(this.keyring, tokenFromLink(tokenOrUrl), Date.now());
+    if (!verified.ok) {
+      throw new DispositionError(verified.reason === 'expired' ? 'link_expired' : 'link_refused', LINK_REFUSAL_TEXT[verified.reason]);
+    }
+    const { caseId, task, gen } = verified.claims;
+    return this.vendorAction(caseId, update, { ...body, link: { task, gen } });
+  }
+
+  handle(caseId: string): WorkflowHandle<typeof terminationCase> {
+    return this.client.workflow.getHandle(workflowIdOf(caseId));
+  }
+
+  private async act<Req>(caseId: string, update: ReturnType<typeof import('@temporalio/workflow').defineUpdate<ActionResult, [Req]>>, payload: Req, updateId: string): Promise<ActionResult> {
+    const record = this.records.getCase(caseId);
+    if (record && (record.status === 'completed' || record.status === 'cancelled') && update.name !== 'setLegalHold') {
+      throw new DispositionError('wrong_state', `the case is ${record.status}; nothing more can be done on it`);
+    }
+    try {
+      return await this.temporal(() => this.handle(caseId).executeUpdate(update, { args: [payload], updateId }));
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+        const code = err.cause.type === 'stale_link' || err.cause.type === 'wrong_state' ? err.cause.type : 'invalid_payload';
+        throw new DispositionError(code, err.cause.message);
+      }
+      if (err instanceof WorkflowNotFoundError) {
+        throw new DispositionError(record ? 'wrong_state' : 'not_found', record ? `the case is ${record.status} and no longer takes actions` : `no case ${caseId}`);
+      }
+      throw err;
+    }
+  }
+
+  /** Runs a Temporal call with a deadline, so a dead server or worker answers temporal_unavailable. */
+  private async temporal<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await this.client.withDeadline(Date.now() + this.actionTimeoutMs, call);
+    } catch (err) {
+      const text = `${(err as Error).message ?? ''} ${(err as { cause?: Error }).cause?.message ?? ''}`;
+      if (/DEADLINE_EXCEEDED|deadline exceeded|UNAVAILABLE|ECONNREFUSED|Connection refused|timed out/i.test(text)) {
+        throw new DispositionError('temporal_unavailable', 'Temporal or the worker did not answer in time; try again shortly');
+      }
+      throw err;
+    }
+  }
+}

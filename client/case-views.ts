@@ -1,0 +1,76 @@
+// The shapes the API returns and `--json` prints (DESIGN.md "HTTP API"), made from the case record.
+import type { CaseRecord, CaseSummary, StatementRecord } from '../infra/database/case-record-store';
+import { legalHoldOn } from '../domain/case-state';
+import { TASK_TITLES } from '../domain/statuses';
+
+const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+
+export function caseListItem(summary: CaseSummary) {
+  return {
+    caseId: summary.caseId,
+    vendorName: summary.vendorName,
+    contractId: summary.contractId,
+    status: summary.status,
+    overdue: summary.overdue,
+    dueAt: iso(summary.dueAt),
+    createdAt: iso(summary.createdAt)!,
+  };
+}
+
+export function caseDetails(record: CaseRecord) {
+  const { state } = record;
+  const accepted = [...record.returnPackages].reverse().find((round) => round.zipSha256);
+  return {
+    caseId: record.caseId,
+    status: record.status,
+    vendorName: record.vendorName,
+    contractId: record.contractId,
+    createdAt: iso(record.createdAt),
+    updatedAt: iso(record.updatedAt),
+    input: state.input,
+    openTask: record.openTask ? { kind: record.openTask.kind, title: TASK_TITLES[record.openTask.kind], dueAt: iso(record.openTask.dueAt), overdue: record.overdue } : null,
+    tasks: state.tasks.map((task) => ({
+      kind: task.kind,
+      title: TASK_TITLES[task.kind],
+      gen: task.gen,
+      openedAt: iso(task.openedAt),
+      dueAt: iso(task.dueAt),
+      overdue: task.overdue,
+      reminders: task.reminders,
+      closedAt: iso(task.closedAt),
+      outcome: task.outcome ?? null,
+    })),
+    timeline: record.timeline.map((event) => ({ at: iso(event.at), type: event.type, actor: event.actor, summary: event.summary })),
+    ...(state.acknowledgement ? { acknowledgement: { ...state.acknowledgement, at: iso(state.acknowledgement.at) } } : {}),
+    ...(accepted
+      ? {
+          returnPackage: {
+            round: accepted.round,
+            files: accepted.files,
+            bytes: accepted.bytes,
+            zipBytes: accepted.zipBytes ?? null,
+            zipSha256: accepted.zipSha256 ?? null,
+            categories: accepted.categories,
+            shortfalls: accepted.shortfalls,
+            decision: accepted.decision ? { ...accepted.decision, at: iso(accepted.decision.at) } : null,
+          },
+          returnRounds: record.returnPackages.map((round) => ({ round: round.round, files: round.files, zipSha256: round.zipSha256 ?? null, decision: round.decision?.decision ?? null, reason: round.decision?.reason ?? null })),
+        }
+      : {}),
+    ...(state.certification ? { certification: { ...state.certification, at: iso(state.certification.at) } } : {}),
+    ...(state.backupRolloff ? { backupRolloff: { ...state.backupRolloff, at: iso(state.backupRolloff.at) } } : {}),
+    ...(state.statement ? { statement: { ...state.statement, issuedAt: iso(state.statement.issuedAt) } } : {}),
+    ...(state.cancellation ? { cancellation: { ...state.cancellation, at: iso(state.cancellation.at) } } : {}),
+    legalHold: { on: legalHoldOn(state), history: state.legalHold.map((hold) => ({ ...hold, at: iso(hold.at) })) },
+  };
+}
+
+export function statementView(statement: StatementRecord) {
+  return {
+    statementId: statement.statementId,
+    issuedAt: iso(statement.issuedAt),
+    vendorName: statement.vendorName,
+    contractId: statement.contractId,
+    sha256: statement.sha256,
+  };
+}

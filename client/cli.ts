@@ -1,0 +1,255 @@
+// `npx disposition …`: the district's command line (DESIGN.md "CLI"). `--json` prints what the API returns.
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+import crypto from 'node:crypto';
+import { DispositionError, ERROR_CODES } from '../domain/errors';
+import { CASE_STATUSES, type CaseStatus } from '../domain/statuses';
+import { createDecryptStream, createEncryptStream } from '../infra/encryption-at-rest';
+import { writeReturnPackage } from '../infra/return-package';
+import { checkLink } from './case-service';
+import { caseDetails, caseListItem, statementView } from './case-views';
+import { openCliContext, type CliContext } from './cli-context';
+
+const USAGE = `Usage: disposition <command> [options]
+
+Cases
+  case start --file F [--json]                       start a termination case from a case input JSON file
+  case list [--status S] [--vendor V] [--json]      list cases from the case record
+  case show ID [--json]                              a case: status, tasks, timeline, return, statement
+  case review ID --accept | --reject --reason R      accept or reject the returned data
+  case extend ID --task T --until DATE --reason R    move the due time of the open task
+  case resend-link ID                                email a new link for the open vendor task
+  case cancel ID --reason R                          cancel the case
+  case hold ID --on|--off --reason R                 set or release a legal hold
+Links
+  link check TOKEN|URL                               is a vendor link valid, and for what
+Statements and packages
+  statement get ID -o FILE                           save a case's (or a statement id's) PDF statement
+  package get ID -o FILE                             save a case's returned data (the ZIP, decrypted)
+  package build DIR --out FILE                       encrypted package of a folder; prints the ZIP SHA-256
+  package open FILE --out ZIP                        decrypt a package
+
+Connects to TEMPORAL_ADDRESS, else the address \`npm start\` wrote to DATA_DIR/temporal.address,
+else 127.0.0.1:7233. Exit codes: 0 ok, 2 usage, 3 refused, 4 not found, 5 Temporal unavailable, 1 other.`;
+
+class UsageError extends Error {}
+
+type Out = (text: string) => void;
+
+interface Parsed {
+  positionals: string[];
+  values: Record<string, string | boolean | undefined>;
+}
+
+function parse(argv: string[]): Parsed {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      json: { type: 'boolean' }, file: { type: 'string' }, status: { type: 'string' }, vendor: { type: 'string' },
+      accept: { type: 'boolean' }, reject: { type: 'boolean' }, reason: { type: 'string' }, task: { type: 'string' },
+      until: { type: 'string' }, on: { type: 'boolean' }, off: { type: 'boolean' }, out: { type: 'string', short: 'o' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  return { positionals, values };
+}
+
+const need = (value: string | boolean | undefined, what: string): string => {
+  if (typeof value !== 'string' || value === '') throw new UsageError(`${what} is required`);
+  return value;
+};
+
+const when = (iso: string | null | undefined): string => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '—');
+
+export async function runCli(argv: string[], out: Out = (t) => process.stdout.write(`${t}\n`), err: Out = (t) => process.stderr.write(`${t}\n`)): Promise<number> {
+  let args: Parsed;
+  try {
+    args = parse(argv);
+  } catch (e) {
+    err(`${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const [group, command, ...rest] = args.positionals;
+  if (args.values.help || !group) {
+    out(USAGE);
+    return group || args.values.help ? 0 : 2;
+  }
+  const json = args.values.json === true;
+  const ctx = openCliContext();
+  try {
+    const result = await dispatch(ctx, `${group} ${command ?? ''}`.trim(), rest, args.values, json, out);
+    return result;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (e instanceof DispositionError) {
+      if (json) out(JSON.stringify({ error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } }, null, 2));
+      else err(`error: ${e.message}`);
+      return ERROR_CODES[e.code].exit;
+    }
+    err(`error: ${(e as Error).message}`);
+    return 1;
+  } finally {
+    await ctx.close();
+  }
+}
+
+async function dispatch(ctx: CliContext, command: string, rest: string[], values: Parsed['values'], json: boolean, out: Out): Promise<number> {
+  const id = (): string => need(rest[0], 'the case id');
+  switch (command) {
+    case 'case start': {
+      const file = need(values.file, '--file');
+      let input: unknown;
+      try {
+        input = JSON.parse(await fsp.readFile(file, 'utf8'));
+      } catch (e) {
+        throw new DispositionError('invalid_payload', `cannot read ${file} as JSON: ${(e as Error).message}`);
+      }
+      const started = await (await ctx.service()).startCase(input, ctx.actor);
+      out(json ? JSON.stringify(started, null, 2) : `Case ${started.caseId} started: ${started.status}. The notice is on its way to the vendor.`);
+      return 0;
+    }
+    case 'case list': {
+      const status = values.status as string | undefined;
+      if (status && !CASE_STATUSES.includes(status as CaseStatus)) throw new UsageError(`--status must be one of ${CASE_STATUSES.join(', ')}`);
+      const cases = ctx.records.listCases({ ...(status ? { status: status as CaseStatus } : {}), ...(values.vendor ? { vendor: values.vendor as string } : {}) }).map(caseListItem);
+      if (json) out(JSON.stringify({ cases }, null, 2));
+      else if (cases.length === 0) out('No cases.');
+      else for (const c of cases) out(`${c.caseId}  ${c.status.padEnd(25)} ${c.overdue ? 'OVERDUE ' : ''}due ${when(c.dueAt)}  ${c.vendorName} · ${c.contractId}`);
+      return 0;
+    }
+    case 'case show': {
+      const record = ctx.records.getCase(id());
+      if (!record) throw new DispositionError('not_found', `no case ${id()}`);
+      const details = caseDetails(record);
+      if (json) {
+        out(JSON.stringify(details, null, 2));
+        return 0;
+      }
+      out(`Case ${details.caseId}: ${details.status}${details.legalHold.on ? ' (legal hold)' : ''}`);
+      out(`Vendor ${details.vendorName} · contract ${details.contractId} · started ${when(details.createdAt)}`);
+      if (details.openTask) out(`Open task: ${details.openTask.title}, due ${when(details.openTask.dueAt)}${details.openTask.overdue ? ' (OVERDUE)' : ''}`);
+      if (details.returnPackage) out(`Return package: ${details.returnPackage.files} file(s), ${details.returnPackage.bytes} bytes, ZIP SHA-256 ${details.returnPackage.zipSha256}`);
+      if (details.statement) out(`Statement ${details.statement.statementId}, SHA-256 ${details.statement.sha256}`);
+      out('Timeline:');
+      for (const event of details.timeline) out(`  ${when(event.at)}  ${event.summary}`);
+      return 0;
+    }
+    case 'case review': {
+      if (values.accept === values.reject) throw new UsageError('give either --accept or --reject --reason R');
+      const decision = values.accept ? 'accept' : 'reject';
+      return report(out, json, await (await ctx.service()).review(id(), { decision, ...(values.reason ? { reason: values.reason as string } : {}) }, ctx.actor));
+    }
+    case 'case extend':
+      return report(out, json, await (await ctx.service()).extend(id(), { task: need(values.task, '--task'), until: need(values.until, '--until'), reason: need(values.reason, '--reason') }, ctx.actor));
+    case 'case resend-link':
+      return report(out, json, await (await ctx.service()).resendLink(id(), ctx.actor));
+    case 'case cancel':
+      return report(out, json, await (await ctx.service()).cancel(id(), { reason: need(values.reason, '--reason') }, ctx.actor));
+    case 'case hold': {
+      if (values.on === values.off) throw new UsageError('give either --on or --off');
+      return report(out, json, await (await ctx.service()).setLegalHold(id(), { on: values.on === true, reason: need(values.reason, '--reason') }, ctx.actor));
+    }
+    case 'link check': {
+      const check = checkLink(ctx.keyring, ctx.records, need(rest[0], 'the token or link'));
+      if (json) out(JSON.stringify(check, null, 2));
+      else if (check.valid) out(`valid: case ${check.claims!.caseId}, task ${check.claims!.task} (link generation ${check.claims!.gen}), expires ${new Date(check.claims!.expiresAt * 1000).toISOString()}`);
+      else out(`invalid: ${check.reason} — ${check.message}`);
+      return check.valid ? 0 : 3;
+    }
+    case 'statement get': {
+      const key = id();
+      const file = need(values.out, '-o FILE');
+      const statement = ctx.records.getStatement(key) ?? (() => {
+        const s = ctx.records.getCase(key)?.state.statement;
+        return s ? ctx.records.getStatement(s.statementId) : undefined;
+      })();
+      if (!statement) throw new DispositionError('not_found', `no statement for ${key}`);
+      const pdf = await ctx.storage.readStatement(statement.statementId);
+      if (!pdf) throw new DispositionError('not_found', `statement ${statement.statementId} is recorded but its file is gone`);
+      const sha256 = crypto.createHash('sha256').update(pdf).digest('hex');
+      if (sha256 !== statement.sha256) throw new DispositionError('internal', `the stored statement does not match its recorded SHA-256`);
+      await fsp.writeFile(file, pdf);
+      out(json ? JSON.stringify(statementView(statement), null, 2) : `Statement ${statement.statementId} written to ${file} (SHA-256 ${sha256})`);
+      return 0;
+    }
+    case 'package get': {
+      const record = ctx.records.getCase(id());
+      if (!record) throw new DispositionError('not_found', `no case ${id()}`);
+      const round = [...record.returnPackages].reverse().find((r) => r.packageId && r.decision?.decision !== 'reject');
+      if (!round?.packageId) throw new DispositionError('not_found', `case ${id()} holds no return package`);
+      const file = need(values.out, '-o FILE');
+      const hash = crypto.createHash('sha256');
+      await pipeline(ctx.storage.openPackage(record.caseId, round.packageId), async function* (source) {
+        for await (const chunk of source) {
+          hash.update(chunk as Buffer);
+          yield chunk;
+        }
+      }, fs.createWriteStream(file));
+      const sha256 = hash.digest('hex');
+      if (sha256 !== round.zipSha256) throw new DispositionError('internal', `the package reads back with SHA-256 ${sha256}, not the recorded ${round.zipSha256}`);
+      out(json ? JSON.stringify({ caseId: record.caseId, file, sha256 }, null, 2) : `Return package written to ${file} (ZIP SHA-256 ${sha256})`);
+      return 0;
+    }
+    case 'package build':
+      return buildPackageOfFolder(ctx, need(rest[0], 'the folder'), need(values.out, '--out FILE'), json, out);
+    case 'package open': {
+      const source = need(rest[0], 'the package file');
+      const file = need(values.out, '--out ZIP');
+      const hash = crypto.createHash('sha256');
+      await pipeline(fs.createReadStream(source), createDecryptStream(ctx.keyring), async function* (input) {
+        for await (const chunk of input) {
+          hash.update(chunk as Buffer);
+          yield chunk;
+        }
+      }, fs.createWriteStream(file));
+      const sha256 = hash.digest('hex');
+      out(json ? JSON.stringify({ file, sha256 }, null, 2) : `${file}: ZIP SHA-256 ${sha256}`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+function report(out: Out, json: boolean, result: { message: string; status: string; alreadyDone?: boolean }): number {
+  out(json ? JSON.stringify(result, null, 2) : `${result.message}${result.alreadyDone ? ' (already done)' : ''} Status: ${result.status}.`);
+  return 0;
+}
+
+async function buildPackageOfFolder(ctx: CliContext, dir: string, outFile: string, json: boolean, out: Out): Promise<number> {
+  const root = path.resolve(dir);
+  const entries = [];
+  for (const relative of await listFiles(root)) {
+    const full = path.join(root, relative);
+    const stat = await fsp.stat(full);
+    entries.push({ fileId: relative, category: '', name: relative.split(path.sep).join('/'), bytes: stat.size, stagedAt: Math.floor(stat.mtimeMs / 1000) * 1000, open: () => fs.createReadStream(full) });
+  }
+  const encrypt = createEncryptStream(ctx.keyring);
+  const written = pipeline(encrypt, fs.createWriteStream(outFile, { mode: 0o600 }));
+  const built = await writeReturnPackage(entries, encrypt);
+  await written;
+  out(json ? JSON.stringify({ file: outFile, files: entries.length, zipBytes: built.zipBytes, zipSha256: built.zipSha256 }, null, 2) : `${outFile}: ${entries.length} file(s), ZIP ${built.zipBytes} bytes, SHA-256 ${built.zipSha256}`);
+  return 0;
+}
+
+async function listFiles(root: string, prefix = ''): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await fsp.readdir(path.join(root, prefix), { withFileTypes: true })) {
+    const relative = path.join(prefix, entry.name);
+    if (entry.isDirectory()) found.push(...(await listFiles(root, relative)));
+    else if (entry.isFile()) found.push(relative);
+  }
+  return found;
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2)).then((code) => process.exit(code));
+}

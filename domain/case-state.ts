@@ -1,0 +1,125 @@
+import type { CaseInput } from './case-input';
+import type { BackupRolloff, Certification } from './certification';
+import type { CaseStatus, TaskKind } from './statuses';
+
+/** One opening of a task. `gen` is the link generation: it rises when the task reopens or a link is resent. */
+export interface TaskState {
+  kind: TaskKind;
+  gen: number;
+  openedAt: number;
+  dueAt: number;
+  /** When the last notice or reminder went out; reminders follow on the case's cadence. */
+  lastNoticeAt?: number;
+  noticeSent: boolean;
+  reminders: number;
+  overdue: boolean;
+  /** Set when the task closes. */
+  closedAt?: number;
+  outcome?: 'done' | 'cancelled' | 'superseded';
+}
+
+export interface TimelineEvent {
+  seq: number;
+  at: number;
+  type: string;
+  actor: string;
+  summary: string;
+  detail?: Record<string, unknown>;
+}
+
+export interface StagedFileRef {
+  fileId: string;
+  category: string;
+  name: string;
+  bytes: number;
+  sha256: string;
+  records?: number;
+}
+
+export interface CategoryCount {
+  key: string;
+  label: string;
+  files: number;
+  bytes: number;
+  expectedRecords?: number;
+  returnedRecords: number;
+}
+
+export interface ReturnPackageSummary {
+  round: number;
+  submittedAt: number;
+  note?: string;
+  packageId?: string;
+  files: number;
+  bytes: number;
+  zipBytes?: number;
+  zipSha256?: string;
+  categories: CategoryCount[];
+  /** Requested categories with no file, and categories whose records fall short of the expected count. */
+  shortfalls: string[];
+  decision?: { decision: 'accept' | 'reject'; reason?: string; by: string; at: number };
+}
+
+export interface StatementInfo {
+  statementId: string;
+  issuedAt: number;
+  sha256: string;
+  signature: string;
+  keyId: string;
+  bytes: number;
+}
+
+export interface LegalHold {
+  on: boolean;
+  reason: string;
+  by: string;
+  at: number;
+}
+
+export interface Acknowledgement {
+  contactName: string;
+  contactEmail: string;
+  contactTitle?: string;
+  at: number;
+}
+
+export interface CaseState {
+  caseId: string;
+  input: CaseInput;
+  status: CaseStatus;
+  createdAt: number;
+  updatedAt: number;
+  /** Rises with every transition; the record ignores a write older than what it holds. */
+  version: number;
+  createdBy: string;
+  tasks: TaskState[];
+  acknowledgement?: Acknowledgement;
+  /** The files the vendor submitted in the current return round. */
+  submittedFiles?: StagedFileRef[];
+  returnRounds: ReturnPackageSummary[];
+  certification?: Certification & { at: number };
+  backupRolloff?: BackupRolloff & { at: number };
+  statement?: StatementInfo;
+  legalHold: LegalHold[];
+  cancellation?: { reason: string; by: string; at: number; fromStatus: CaseStatus };
+  timeline: TimelineEvent[];
+  /** Results of vendor and review actions by update id, so a repeat answers with the first result. */
+  settledUpdates: Record<string, ActionResult>;
+}
+
+export interface ActionResult {
+  caseId: string;
+  status: CaseStatus;
+  message: string;
+  /** True when this answer repeats an action that was already done. */
+  alreadyDone?: boolean;
+}
+
+export const openTaskOf = (state: Pick<CaseState, 'tasks'>): TaskState | undefined =>
+  state.tasks.find((task) => task.closedAt === undefined);
+
+export const latestTask = (state: Pick<CaseState, 'tasks'>, kind: TaskKind): TaskState | undefined =>
+  [...state.tasks].reverse().find((task) => task.kind === kind);
+
+export const legalHoldOn = (state: Pick<CaseState, 'legalHold'>): boolean =>
+  state.legalHold.at(-1)?.on ?? false;

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  s: 1000, sec: 1000, secs: 1000, second: 1000, seconds: 1000,
+  m: 60_000, min: 60_000, mins: 60_000, minute: 60_000, minutes: 60_000,
+  h: 3_600_000, hour: 3_600_000, hours: 3_600_000,
+  d: 86_400_000, day: 86_400_000, days: 86_400_000,
+  w: 604_800_000, week: 604_800_000, weeks: 604_800_000,
+  y: 31_557_600_000, year: 31_557_600_000, years: 31_557_600_000, // Julian years
+};
+
+const DURATION = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*$/i;
+
+/** "30 days", "5s", "2 hours" to milliseconds; undefined when the text is not a duration. */
+export function parseDuration(text: string): number | undefined {
+  const match = DURATION.exec(text);
+  if (!match) return undefined;
+  const unit = UNIT_MS[match[2]!.toLowerCase()];
+  if (unit === undefined) return undefined;
+  const ms = Math.round(Number(match[1]) * unit);
+  return ms > 0 ? ms : undefined;
+}
+
+export function durationMs(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new Error(`not a duration: "${text}"`);
+  return ms;
+}
+
+export const durationSchema = z
+  .string()
+  .refine((text) => parseDuration(text) !== undefined, {
+    message: 'must be a duration such as "30 days", "12 hours" or "5s"',
+  });
+
+export const DAY_MS = 86_400_000;

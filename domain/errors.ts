@@ -1,0 +1,19 @@
+// One error type with a code; one table from code to HTTP status and CLI exit code. 500s hide their message.
+export const ERROR_CODES = {
+  invalid_payload: { http: 400, exit: 3 },
+  wrong_state: { http: 409, exit: 3 },
+  stale_link: { http: 409, exit: 3 },
+  not_found: { http: 404, exit: 4 },
+  link_refused: { http: 403, exit: 3 },
+  link_expired: { http: 410, exit: 3 },
+  temporal_unavailable: { http: 503, exit: 5 },
+  internal: { http: 500, exit: 1 },
+} as const;
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class DispositionError extends Error {
+  override name = 'DispositionError';
+  constructor(readonly code: ErrorCode, message: string, readonly details?: unknown) {
+    super(message);
+  }
+}

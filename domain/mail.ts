@@ -1,0 +1,23 @@
+import type { TaskKind } from './statuses';
+
+/** What the workflow asks the mail activity to send. The activity renders it and picks the recipients. */
+export type MailKind =
+  | 'notice' // a task opened, or its link was resent
+  | 'reminder'
+  | 'extension'
+  | 'rejection' // the district rejected the return; the new return task's notice
+  | 'review_request' // to the administrators
+  | 'escalation' // to the administrators
+  | 'cancellation'
+  | 'completion';
+
+export interface MailSpec {
+  /** Stable per message, so a retried send is recognised and not sent twice. */
+  id: string;
+  kind: MailKind;
+  task?: { kind: TaskKind; gen: number; dueAt: number };
+  reason?: string;
+  resent?: boolean;
+  /** For the administrators' copy of a vendor-facing event. */
+  audience?: 'vendor' | 'administrators' | 'everyone';
+}

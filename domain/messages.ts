@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { backupRolloffSchema, certificationSchema } from './certification';
+import { momentSchema } from './dates';
+import { TASK_KINDS, VENDOR_TASKS, type TaskKind } from './statuses';
+
+/** What a vendor's link token says: which task, which generation of its link. */
+export const linkRefSchema = z.object({
+  task: z.enum(VENDOR_TASKS),
+  gen: z.number().int().positive(),
+});
+export type LinkRef = z.infer<typeof linkRefSchema>;
+
+/** Who acted: `user:<name>`, `cli:<os user>`, `vendor:<task>` or `system`. */
+const actorSchema = z.string().min(1).max(200);
+const reasonSchema = z.string().trim().min(1, 'give a reason').max(2000);
+const email = z.string().trim().email('must be an email address').max(320);
+
+export const acknowledgeSchema = z.object({
+  link: linkRefSchema,
+  contactName: z.string().trim().min(1).max(200),
+  contactEmail: email,
+  contactTitle: z.string().trim().min(1).max(200).optional(),
+});
+export type AcknowledgeRequest = z.infer<typeof acknowledgeSchema>;
+
+export const stagedFileRefSchema = z.object({
+  fileId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'is not a file id'),
+  category: z.string().min(1).max(64),
+  name: z.string().min(1).max(255),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be a hex SHA-256'),
+  records: z.number().int().nonnegative().optional(),
+});
+
+export const submitReturnSchema = z.object({
+  link: linkRefSchema,
+  note: z.string().trim().max(4000).optional(),
+  files: z.array(stagedFileRefSchema).min(1, 'stage at least one file before submitting the return').max(100_000),
+});
+export type SubmitReturnRequest = z.infer<typeof submitReturnSchema>;
+
+export const reviewSchema = z
+  .object({
+    /** Generation of the review task this decision answers; a decision on an older package is refused. */
+    gen: z.number().int().positive(),
+    decision: z.enum(['accept', 'reject']),
+    reason: z.string().trim().max(2000).optional(),
+    actor: actorSchema,
+  })
+  .refine((review) => review.decision === 'accept' || (review.reason ?? '').length > 0, {
+    path: ['reason'],
+    message: 'a rejection needs a reason the vendor can act on',
+  });
+export type ReviewRequest = z.infer<typeof reviewSchema>;
+
+export const certifySchema = z.object({ link: linkRefSchema, certification: certificationSchema });
+export type CertifyRequest = z.infer<typeof certifySchema>;
+
+export const confirmBackupRolloffSchema = backupRolloffSchema.extend({ link: linkRefSchema });
+export type ConfirmBackupRolloffRequest = z.infer<typeof confirmBackupRolloffSchema>;
+
+export const extendDeadlineSchema = z.object({
+  task: z.enum(TASK_KINDS),
+  until: momentSchema,
+  reason: reasonSchema,
+  actor: actorSchema,
+});
+export type ExtendDeadlineRequest = z.infer<typeof extendDeadlineSchema>;
+
+export const resendLinkSchema = z.object({ actor: actorSchema });
+export type ResendLinkRequest = z.infer<typeof resendLinkSchema>;
+
+export const cancelCaseSchema = z.object({ reason: reasonSchema, actor: actorSchema });
+export type CancelCaseRequest = z.infer<typeof cancelCaseSchema>;
+
+export const legalHoldSchema = z.object({ on: z.boolean(), reason: reasonSchema, actor: actorSchema });
+export type LegalHoldRequest = z.infer<typeof legalHoldSchema>;
+
+/** Deterministic update ids (`<task>-<gen>-<action>`): a repeated request answers with the first result. */
+export const updateId = (task: TaskKind | 'case', gen: number, action: string): string => `${task}-${gen}-${action}`;
+
+/** Formats a zod error as one sentence per problem, naming the field. */
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
+}

@@ -1,0 +1,8 @@
+/** The search attributes of a case, and their Temporal types (DESIGN.md): no person's data, ever. */
+export const SEARCH_ATTRIBUTES = {
+  CaseStatus: 'Keyword',
+  VendorName: 'Keyword',
+  ContractId: 'Keyword',
+  Overdue: 'Bool',
+  DueAt: 'Datetime',
+} as const;

@@ -1,0 +1,43 @@
+// The lifecycle's vocabulary. The query, the record and the API return these strings verbatim.
+
+export const CASE_STATUSES = [
+  'awaiting_acknowledgement',
+  'awaiting_return',
+  'packaging',
+  'awaiting_review',
+  'awaiting_certification',
+  'awaiting_backup_rolloff',
+  'generating_statement',
+  'completed',
+  'cancelled',
+] as const;
+export type CaseStatus = (typeof CASE_STATUSES)[number];
+
+export const TERMINAL_STATUSES: readonly CaseStatus[] = ['completed', 'cancelled'];
+export const isTerminal = (status: CaseStatus): boolean => TERMINAL_STATUSES.includes(status);
+
+export const TASK_KINDS = ['acknowledge', 'return', 'review', 'certify', 'confirm_backup_rolloff'] as const;
+export type TaskKind = (typeof TASK_KINDS)[number];
+
+/** Tasks done by the vendor through an emailed link; `review` is the district's. */
+export const VENDOR_TASKS = ['acknowledge', 'return', 'certify', 'confirm_backup_rolloff'] as const;
+export type VendorTaskKind = (typeof VENDOR_TASKS)[number];
+export const isVendorTask = (task: TaskKind): task is VendorTaskKind =>
+  (VENDOR_TASKS as readonly string[]).includes(task);
+
+/** The status a case is in while each task is open. */
+export const STATUS_OF_TASK: Record<TaskKind, CaseStatus> = {
+  acknowledge: 'awaiting_acknowledgement',
+  return: 'awaiting_return',
+  review: 'awaiting_review',
+  certify: 'awaiting_certification',
+  confirm_backup_rolloff: 'awaiting_backup_rolloff',
+};
+
+export const TASK_TITLES: Record<TaskKind, string> = {
+  acknowledge: 'Acknowledge the termination notice',
+  return: 'Return all student data',
+  review: 'Review the returned data',
+  certify: 'Certify destruction and removal of tracking mechanisms',
+  confirm_backup_rolloff: 'Confirm that backups have rolled off',
+};

@@ -1,0 +1,53 @@
+// The case record: what users need now and years from now, kept apart from Temporal's history
+// (which the namespace's retention deletes). SQLite here; a server database can implement the same interface.
+import type { CaseState, ReturnPackageSummary, TimelineEvent } from '../../domain/case-state';
+import type { CaseStatus, TaskKind } from '../../domain/statuses';
+
+export interface CaseSummary {
+  caseId: string;
+  vendorName: string;
+  contractId: string;
+  status: CaseStatus;
+  openTask?: { kind: TaskKind; gen: number; dueAt: number };
+  overdue: boolean;
+  dueAt?: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface CaseRecord extends CaseSummary {
+  state: CaseState;
+  timeline: TimelineEvent[];
+  returnPackages: ReturnPackageSummary[];
+}
+
+export interface StatementRecord {
+  statementId: string;
+  caseId: string;
+  issuedAt: number;
+  vendorName: string;
+  contractId: string;
+  sha256: string;
+  signature: string;
+  keyId: string;
+  bytes: number;
+}
+
+export interface CaseFilter {
+  status?: CaseStatus;
+  vendor?: string;
+  overdue?: boolean;
+}
+
+export interface CaseRecordStore {
+  /** Writes the case as of `state.version`; a write older than the stored one is ignored. */
+  saveCase(state: CaseState): void;
+  getCase(caseId: string): CaseRecord | undefined;
+  listCases(filter?: CaseFilter): CaseSummary[];
+  getStatement(statementId: string): StatementRecord | undefined;
+  findStatementBySha256(sha256: string): StatementRecord | undefined;
+  /** Mail by stable Message-ID: true when it was already sent. */
+  mailSent(messageId: string): boolean;
+  recordMailSent(messageId: string, caseId: string, kind: string): void;
+  close(): void;
+}

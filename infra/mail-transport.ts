@@ -1,0 +1,61 @@
+// Mail goes through SMTP_URL, or, when none is set, into DATA_DIR/outbox as .eml files (one per Message-ID).
+import fs from 'node:fs';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+import type Mail from 'nodemailer/lib/mailer';
+
+export interface OutgoingMail {
+  messageId: string;
+  from: string;
+  to: string[];
+  cc?: string[];
+  subject: string;
+  text: string;
+  attachments?: { filename: string; content: Buffer; contentType: string }[];
+  headers?: Record<string, string>;
+}
+
+export interface MailTransport {
+  send(mail: OutgoingMail): Promise<void>;
+  close(): void;
+}
+
+const toNodemailer = (mail: OutgoingMail): Mail.Options => ({
+  messageId: mail.messageId,
+  from: mail.from,
+  to: mail.to,
+  ...(mail.cc?.length ? { cc: mail.cc } : {}),
+  subject: mail.subject,
+  text: mail.text,
+  ...(mail.attachments ? { attachments: mail.attachments } : {}),
+  ...(mail.headers ? { headers: mail.headers } : {}),
+});
+
+export function createSmtpTransport(smtpUrl: string): MailTransport {
+  const transport = nodemailer.createTransport(smtpUrl);
+  return {
+    async send(mail) {
+      await transport.sendMail(toNodemailer(mail));
+    },
+    close: () => transport.close(),
+  };
+}
+
+/** Writes each message to `dir`, named after its Message-ID, so a repeat overwrites rather than duplicates. */
+export function createOutboxTransport(dir: string, log: (line: string) => void = () => undefined): MailTransport {
+  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  return {
+    async send(mail) {
+      const info = (await transport.sendMail(toNodemailer(mail))) as unknown as { message: Buffer };
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const file = path.join(dir, `${mail.messageId.replace(/[<>]/g, '').replace(/[^A-Za-z0-9_.@-]/g, '_')}.eml`);
+      fs.writeFileSync(file, info.message, { mode: 0o600 });
+      log(`mail "${mail.subject}" to ${mail.to.length} recipient(s) written to ${file}`);
+    },
+    close: () => undefined,
+  };
+}
+
+export function createMailTransport(config: { smtpUrl?: string; dataDir: string }, log?: (line: string) => void): MailTransport {
+  return config.smtpUrl ? createSmtpTransport(config.smtpUrl) : createOutboxTransport(path.join(config.dataDir, 'outbox'), log);
+}

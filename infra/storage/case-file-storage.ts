@@ -1,0 +1,59 @@
+// Where a case's files live: staged uploads, return packages, statements. Encrypted at rest by every backend.
+import type { Readable, Writable } from 'node:stream';
+
+export interface StagedFile {
+  fileId: string;
+  caseId: string;
+  category: string;
+  name: string;
+  bytes: number;
+  sha256: string;
+  records?: number;
+  stagedAt: number;
+}
+
+export interface PackageInfo {
+  caseId: string;
+  packageId: string;
+  zipSha256: string;
+  zipBytes: number;
+  createdAt: number;
+}
+
+export interface PackageWriter {
+  /** Plain ZIP bytes go in; they are stored encrypted. */
+  readonly stream: Writable;
+  /** Makes the package visible once everything is on disk. */
+  commit(info: Omit<PackageInfo, 'caseId' | 'packageId' | 'createdAt'>): Promise<PackageInfo>;
+  abort(): Promise<void>;
+}
+
+export class UploadTooLargeError extends Error {
+  override name = 'UploadTooLargeError';
+  constructor(readonly limit: number) {
+    super(`the file is larger than the limit of ${limit} bytes`);
+  }
+}
+
+export class StagedFileNotFoundError extends Error {
+  override name = 'StagedFileNotFoundError';
+}
+
+export interface CaseFileStorage {
+  stageFile(caseId: string, file: { category: string; name: string }, source: Readable, options?: { maxBytes?: number }): Promise<StagedFile>;
+  listStaged(caseId: string): Promise<StagedFile[]>;
+  getStaged(caseId: string, fileId: string): Promise<StagedFile | undefined>;
+  /** The decrypted content of a staged file; the stream fails if a byte was altered at rest. */
+  openStaged(caseId: string, fileId: string): Readable;
+  removeStaged(caseId: string, fileId: string): Promise<boolean>;
+  /** Destroys every staged file of the case and its data keys. */
+  destroyStaged(caseId: string): Promise<number>;
+
+  createPackageWriter(caseId: string, packageId: string): Promise<PackageWriter>;
+  getPackage(caseId: string, packageId: string): Promise<PackageInfo | undefined>;
+  openPackage(caseId: string, packageId: string): Readable;
+  destroyPackage(caseId: string, packageId: string): Promise<boolean>;
+
+  saveStatement(statementId: string, pdf: Buffer): Promise<void>;
+  readStatement(statementId: string): Promise<Buffer | undefined>;
+}

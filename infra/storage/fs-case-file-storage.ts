@@ -1,0 +1,205 @@
+// Case files on the local disk under DATA_DIR: staging/, packages/, statements/. Everything encrypted at rest.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createDecryptStream, createEncryptStream } from '../encryption-at-rest';
+import type { Keyring } from '../keys';
+import { RecordCounter, recordFormatOf } from '../record-counter';
+import { safeFileName } from './file-names';
+import {
+  StagedFileNotFoundError,
+  UploadTooLargeError,
+  type CaseFileStorage,
+  type PackageInfo,
+  type PackageWriter,
+  type StagedFile,
+} from './case-file-storage';
+
+const ID = /^[A-Za-z0-9_-]{1,128}$/;
+function checkId(what: string, id: string): string {
+  if (!ID.test(id)) throw new Error(`${what} "${id}" is not a valid id`);
+  return id;
+}
+
+/** Hashes, counts and limits the plain bytes on their way to encryption. */
+class Inspect extends Transform {
+  readonly hash = crypto.createHash('sha256');
+  bytes = 0;
+  constructor(readonly counter: RecordCounter | undefined, private readonly maxBytes: number) {
+    super();
+  }
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.maxBytes) return callback(new UploadTooLargeError(this.maxBytes));
+    this.hash.update(chunk);
+    this.counter?.update(chunk);
+    callback(null, chunk);
+  }
+}
+
+export class FsCaseFileStorage implements CaseFileStorage {
+  constructor(private readonly root: string, private readonly keyring: Keyring) {}
+
+  private stagingDir(caseId: string): string {
+    return path.join(this.root, 'staging', checkId('case', caseId));
+  }
+  private packagesDir(caseId: string): string {
+    return path.join(this.root, 'packages', checkId('case', caseId));
+  }
+
+  async stageFile(caseId: string, file: { category: string; name: string }, source: Readable, options: { maxBytes?: number } = {}): Promise<StagedFile> {
+    const dir = this.stagingDir(caseId);
+    await fsp.mkdir(dir, { recursive: true });
+    const fileId = crypto.randomBytes(16).toString('base64url');
+    const name = safeFileName(file.name);
+    const format = recordFormatOf(name);
+    const inspect = new Inspect(format ? new RecordCounter(format) : undefined, options.maxBytes ?? Number.MAX_SAFE_INTEGER);
+    const partial = path.join(dir, `${fileId}.part`);
+    try {
+      await pipeline(source, inspect, createEncryptStream(this.keyring), fs.createWriteStream(partial, { mode: 0o600 }));
+      const staged: StagedFile = {
+        fileId,
+        caseId,
+        category: file.category,
+        name,
+        bytes: inspect.bytes,
+        sha256: inspect.hash.digest('hex'),
+        ...(format ? { records: inspect.counter!.result() } : {}),
+        stagedAt: Date.now(),
+      };
+      await fsp.writeFile(path.join(dir, `${fileId}.json`), JSON.stringify(staged), { mode: 0o600 });
+      // Only a complete file becomes visible: an upload dropped halfway leaves nothing counted.
+      await fsp.rename(partial, path.join(dir, `${fileId}.enc`));
+      return staged;
+    } catch (err) {
+      await fsp.rm(partial, { force: true });
+      await fsp.rm(path.join(dir, `${fileId}.json`), { force: true });
+      throw err;
+    }
+  }
+
+  async listStaged(caseId: string): Promise<StagedFile[]> {
+    const dir = this.stagingDir(caseId);
+    let names: string[];
+    try {
+      names = await fsp.readdir(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const present = new Set(names);
+    const files: StagedFile[] = [];
+    for (const name of names) {
+      if (!name.endsWith('.json') || !present.has(name.replace(/\.json$/, '.enc'))) continue;
+      files.push(JSON.parse(await fsp.readFile(path.join(dir, name), 'utf8')) as StagedFile);
+    }
+    return files.sort((a, b) => a.stagedAt - b.stagedAt || a.fileId.localeCompare(b.fileId));
+  }
+
+  async getStaged(caseId: string, fileId: string): Promise<StagedFile | undefined> {
+    const dir = this.stagingDir(caseId);
+    checkId('file', fileId);
+    if (!fs.existsSync(path.join(dir, `${fileId}.enc`))) return undefined;
+    try {
+      return JSON.parse(await fsp.readFile(path.join(dir, `${fileId}.json`), 'utf8')) as StagedFile;
+    } catch {
+      return undefined;
+    }
+  }
+
+  openStaged(caseId: string, fileId: string): Readable {
+    const file = path.join(this.stagingDir(caseId), `${checkId('file', fileId)}.enc`);
+    if (!fs.existsSync(file)) throw new StagedFileNotFoundError(`staged file ${fileId} is not in the case's staging area`);
+    const decrypt = createDecryptStream(this.keyring);
+    const source = fs.createReadStream(file);
+    source.on('error', (err) => decrypt.destroy(err));
+    return source.pipe(decrypt);
+  }
+
+  async removeStaged(caseId: string, fileId: string): Promise<boolean> {
+    const dir = this.stagingDir(caseId);
+    checkId('file', fileId);
+    const existed = fs.existsSync(path.join(dir, `${fileId}.enc`));
+    await fsp.rm(path.join(dir, `${fileId}.enc`), { force: true });
+    await fsp.rm(path.join(dir, `${fileId}.json`), { force: true });
+    return existed;
+  }
+
+  async destroyStaged(caseId: string): Promise<number> {
+    const files = await this.listStaged(caseId);
+    await fsp.rm(this.stagingDir(caseId), { recursive: true, force: true });
+    return files.length;
+  }
+
+  async createPackageWriter(caseId: string, packageId: string): Promise<PackageWriter> {
+    const dir = this.packagesDir(caseId);
+    checkId('package', packageId);
+    await fsp.mkdir(dir, { recursive: true });
+    const partial = path.join(dir, `${packageId}.zip.enc.${process.pid}.${crypto.randomBytes(4).toString('hex')}.part`);
+    const encrypt = createEncryptStream(this.keyring);
+    const done = pipeline(encrypt, fs.createWriteStream(partial, { mode: 0o600 }));
+    done.catch(() => undefined); // observed in commit/abort
+    return {
+      stream: encrypt,
+      commit: async (info) => {
+        await done;
+        const record: PackageInfo = { caseId, packageId, ...info, createdAt: Date.now() };
+        await fsp.writeFile(path.join(dir, `${packageId}.json`), JSON.stringify(record), { mode: 0o600 });
+        await fsp.rename(partial, path.join(dir, `${packageId}.zip.enc`));
+        return record;
+      },
+      abort: async () => {
+        encrypt.destroy();
+        await done.catch(() => undefined);
+        await fsp.rm(partial, { force: true });
+      },
+    };
+  }
+
+  async getPackage(caseId: string, packageId: string): Promise<PackageInfo | undefined> {
+    const dir = this.packagesDir(caseId);
+    checkId('package', packageId);
+    if (!fs.existsSync(path.join(dir, `${packageId}.zip.enc`))) return undefined;
+    return JSON.parse(await fsp.readFile(path.join(dir, `${packageId}.json`), 'utf8')) as PackageInfo;
+  }
+
+  openPackage(caseId: string, packageId: string): Readable {
+    const file = path.join(this.packagesDir(caseId), `${checkId('package', packageId)}.zip.enc`);
+    if (!fs.existsSync(file)) throw new StagedFileNotFoundError(`package ${packageId} is not stored`);
+    const decrypt = createDecryptStream(this.keyring);
+    const source = fs.createReadStream(file);
+    source.on('error', (err) => decrypt.destroy(err));
+    return source.pipe(decrypt);
+  }
+
+  async destroyPackage(caseId: string, packageId: string): Promise<boolean> {
+    const dir = this.packagesDir(caseId);
+    checkId('package', packageId);
+    const existed = fs.existsSync(path.join(dir, `${packageId}.zip.enc`));
+    await fsp.rm(path.join(dir, `${packageId}.zip.enc`), { force: true });
+    await fsp.rm(path.join(dir, `${packageId}.json`), { force: true });
+    return existed;
+  }
+
+  async saveStatement(statementId: string, pdf: Buffer): Promise<void> {
+    const dir = path.join(this.root, 'statements');
+    await fsp.mkdir(dir, { recursive: true });
+    const file = path.join(dir, `${checkId('statement', statementId)}.pdf.enc`);
+    const partial = `${file}.${process.pid}.part`;
+    await pipeline(Readable.from([pdf]), createEncryptStream(this.keyring), fs.createWriteStream(partial, { mode: 0o600 }));
+    await fsp.rename(partial, file);
+  }
+
+  async readStatement(statementId: string): Promise<Buffer | undefined> {
+    const file = path.join(this.root, 'statements', `${checkId('statement', statementId)}.pdf.enc`);
+    if (!fs.existsSync(file)) return undefined;
+    const chunks: Buffer[] = [];
+    await pipeline(fs.createReadStream(file), createDecryptStream(this.keyring), async function* (source) {
+      for await (const chunk of source) chunks.push(chunk as Buffer);
+    });
+    return Buffer.concat(chunks);
+  }
+}

@@ -1,0 +1,163 @@
+// A termination case's whole world for a test: a real worker on the shared dev server, real SMTP, real
+// SQLite and storage in a scratch DATA_DIR, and the same CaseService the HTTP server and CLI use.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { Readable } from 'node:stream';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import type { CaseInput } from '../../domain/case-input';
+import type { ActionResult, StagedFileRef } from '../../domain/case-state';
+import type { CaseStatus, VendorTaskKind } from '../../domain/statuses';
+import { CaseService, type VendorUpdate } from '../../client/case-service';
+import { loadConfig, type Config } from '../../infra/config';
+import { SqliteCaseRecordStore } from '../../infra/database/sqlite-case-record-store';
+import { Keyring } from '../../infra/keys';
+import { verifyLinkToken, tokenFromLink } from '../../infra/link-tokens';
+import { createSmtpTransport, type MailTransport } from '../../infra/mail-transport';
+import { createDataConverter } from '../../infra/payload-codec';
+import { FsCaseFileStorage } from '../../infra/storage/fs-case-file-storage';
+import { createCaseWorker } from '../../worker/create-worker';
+import { caseInput } from './fixtures';
+import { linkIn, SmtpReceiver, type ReceivedMail } from './smtp-receiver';
+
+// Workers in tests speak only when something is wrong.
+let runtimeInstalled = false;
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+export const ADMIN_EMAIL = 'records-admin@district.example';
+
+export interface HarnessOptions {
+  /** Wraps the real SMTP transport (a collaborator that fails, say). */
+  transport?: (real: MailTransport) => MailTransport;
+  /** Start no worker here (a test that runs its own worker process). */
+  noWorker?: boolean;
+  env?: Record<string, string>;
+}
+
+export class CaseHarness {
+  readonly taskQueue = `test-${crypto.randomBytes(4).toString('hex')}`;
+  worker?: Worker;
+  private running?: Promise<void>;
+  private nativeConnection?: NativeConnection;
+
+  private constructor(
+    readonly dataDir: string,
+    readonly config: Config,
+    readonly keyring: Keyring,
+    readonly records: SqliteCaseRecordStore,
+    readonly storage: FsCaseFileStorage,
+    readonly smtp: SmtpReceiver,
+    readonly client: Client,
+    readonly service: CaseService,
+    private readonly options: HarnessOptions,
+  ) {}
+
+  static async start(options: HarnessOptions = {}): Promise<CaseHarness> {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'disposition-case-'));
+    const smtp = new SmtpReceiver();
+    const smtpUrl = await smtp.start();
+    const address = inject('temporalAddress');
+    const config = loadConfig({ DATA_DIR: dataDir, SMTP_URL: smtpUrl, ADMIN_EMAIL, TEMPORAL_ADDRESS: address, PUBLIC_URL: 'http://localhost:3000', DISTRICT_NAME: 'Riverside Unified School District', ...options.env });
+    const keyring = Keyring.open(config.keysDir);
+    const records = new SqliteCaseRecordStore(path.join(dataDir, 'disposition.db'));
+    const storage = new FsCaseFileStorage(dataDir, keyring);
+    const connection = await Connection.connect({ address });
+    const client = new Client({ connection, dataConverter: createDataConverter(keyring) });
+    const harness = new CaseHarness(dataDir, config, keyring, records, storage, smtp, client, undefined as never, options);
+    (harness as { service: CaseService }).service = new CaseService(client, records, keyring, { taskQueue: harness.taskQueue }, 20_000);
+    if (!options.noWorker) await harness.startWorker();
+    return harness;
+  }
+
+  async startWorker(): Promise<void> {
+    quietRuntime();
+    this.nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
+    const real = createSmtpTransport(this.config.smtpUrl!);
+    this.worker = await createCaseWorker({
+      connection: this.nativeConnection,
+      namespace: 'default',
+      taskQueue: this.taskQueue,
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+      deps: { config: this.config, records: this.records, storage: this.storage, keyring: this.keyring, transport: this.options.transport ? this.options.transport(real) : real },
+    });
+    this.running = this.worker.run();
+  }
+
+  async stopWorker(): Promise<void> {
+    if (this.worker && this.worker.getState() === 'RUNNING') this.worker.shutdown();
+    await this.running;
+    await this.nativeConnection?.close();
+    this.worker = undefined;
+  }
+
+  async startCase(input: CaseInput = caseInput(), options: { historyBudget?: number } = {}): Promise<string> {
+    const { caseId } = await this.service.startCase(input, 'test:admin', options);
+    return caseId;
+  }
+
+  async waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = probe();
+      if (value) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  waitForStatus(caseId: string, status: CaseStatus, timeoutMs = 60_000) {
+    return this.waitFor(`case ${caseId} to be ${status} (it is ${this.records.getCase(caseId)?.status})`, () => {
+      const record = this.records.getCase(caseId);
+      return record?.status === status ? record : undefined;
+    }, timeoutMs);
+  }
+
+  /** The message that carries the vendor's link for `task` (generation `gen` when given). */
+  async vendorMail(caseId: string, task: VendorTaskKind, options: { gen?: number; kind?: string } = {}): Promise<{ mail: ReceivedMail; link: string }> {
+    const mail = await this.smtp.waitFor((m) => {
+      if (m.headers.get('x-disposition-case') !== caseId) return false;
+      if (options.kind && m.headers.get('x-disposition-mail') !== options.kind) return false;
+      try {
+        const claims = verifyLinkToken(this.keyring, tokenFromLink(linkIn(m)), Date.now());
+        return claims.ok && claims.claims.task === task && (options.gen === undefined || claims.claims.gen === options.gen);
+      } catch {
+        return false;
+      }
+    }, 30_000, `mail with a ${task} link for case ${caseId}`);
+    return { mail, link: linkIn(mail) };
+  }
+
+  mailsOf(caseId: string, kind?: string): ReceivedMail[] {
+    return this.smtp.mails.filter((m) => m.headers.get('x-disposition-case') === caseId && (!kind || m.headers.get('x-disposition-mail') === kind));
+  }
+
+  /** A vendor action through a link, as the HTTP server does it. */
+  vendorAct(link: string, update: VendorUpdate, body: object): Promise<ActionResult> {
+    return this.service.vendorActionByLink(link, update, body);
+  }
+
+  async stage(caseId: string, category: string, name: string, content: string | Buffer): Promise<StagedFileRef> {
+    const staged = await this.storage.stageFile(caseId, { category, name }, Readable.from([Buffer.from(content)]));
+    const { stagedAt: _stagedAt, caseId: _caseId, ...ref } = staged;
+    return ref;
+  }
+
+  async stagedRefs(caseId: string): Promise<StagedFileRef[]> {
+    return (await this.storage.listStaged(caseId)).map(({ stagedAt: _s, caseId: _c, ...ref }) => ref);
+  }
+
+  async close(): Promise<void> {
+    await this.stopWorker();
+    await this.client.connection.close();
+    await this.smtp.stop();
+    this.records.close();
+    fs.rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,44 @@
+// One real Temporal dev server for the whole run, from the project's own CLI, and one workflow bundle.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { TestProject } from 'vitest/node';
+import { freePort, startDevServer, type DevServer } from '../../scripts/dev-server';
+import { obtainTemporalCli } from '../../scripts/temporal-cli';
+import { FAILURE_CONVERTER_PATH } from '../../infra/payload-codec';
+import { WORKFLOWS_PATH } from '../../worker/create-worker';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    temporalDbFile: string;
+    temporalCli: string;
+    workflowBundlePath: string;
+  }
+}
+
+let server: DevServer | undefined;
+let scratch: string | undefined;
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'disposition-temporal-'));
+  const cli = obtainTemporalCli((line) => console.log(`[temporal] ${line}`));
+  const dbFile = path.join(scratch, 'temporal.db');
+  server = await startDevServer({ cli, dbFile, port: await freePort(), uiPort: await freePort() });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+    logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: console.warn, error: console.error },
+  });
+  const bundlePath = path.join(scratch, 'workflow-bundle.js');
+  fs.writeFileSync(bundlePath, code);
+  project.provide('temporalAddress', server.address);
+  project.provide('temporalDbFile', dbFile);
+  project.provide('temporalCli', cli);
+  project.provide('workflowBundlePath', bundlePath);
+  return async () => {
+    await server?.stop();
+    if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
+  };
+}

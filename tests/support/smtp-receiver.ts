@@ -1,0 +1,85 @@
+// A real SMTP server (smtp-server) that keeps what it receives, parsed, for the tests to read.
+import { simpleParser, type ParsedMail } from 'mailparser';
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+
+export interface ReceivedMail {
+  messageId: string;
+  to: string[];
+  cc: string[];
+  subject: string;
+  text: string;
+  headers: ParsedMail['headers'];
+  attachments: { filename?: string; contentType: string; content: Buffer }[];
+}
+
+export class SmtpReceiver {
+  readonly mails: ReceivedMail[] = [];
+  private server: SMTPServer;
+  private waiters: (() => void)[] = [];
+  /** While set, connections are refused with a temporary failure (a mail server that is down). */
+  refusing = false;
+
+  constructor() {
+    this.server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      onConnect: (_session, callback) => {
+        if (this.refusing) return callback(Object.assign(new Error('mail service unavailable'), { responseCode: 421 }));
+        callback();
+      },
+      onData: (stream, _session, callback) => {
+        simpleParser(stream)
+          .then((parsed) => {
+            const addresses = (field: ParsedMail['to']): string[] =>
+              (Array.isArray(field) ? field : field ? [field] : []).flatMap((a) => a.value.map((v) => v.address ?? ''));
+            this.mails.push({
+              messageId: parsed.messageId ?? '',
+              to: addresses(parsed.to),
+              cc: addresses(parsed.cc),
+              subject: parsed.subject ?? '',
+              text: parsed.text ?? '',
+              headers: parsed.headers,
+              attachments: parsed.attachments.map((a) => ({ ...(a.filename ? { filename: a.filename } : {}), contentType: a.contentType, content: a.content })),
+            });
+            this.waiters.splice(0).forEach((wake) => wake());
+            callback();
+          })
+          .catch(callback);
+      },
+    });
+  }
+
+  async start(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    const { port } = this.server.server.address() as AddressInfo;
+    return `smtp://127.0.0.1:${port}`;
+  }
+
+  /** Waits for a message matching `match`, up to `timeoutMs`. */
+  async waitFor(match: (mail: ReceivedMail) => boolean, timeoutMs = 30_000, what = 'a matching message'): Promise<ReceivedMail> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.mails.find(match);
+      if (found) return found;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no ${what} arrived within ${timeoutMs} ms; received: ${this.mails.map((m) => m.subject).join(' | ')}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 500));
+        this.waiters.push(() => { clearTimeout(timer); resolve(); });
+      });
+    }
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** The vendor link in a message, as the vendor would click it. */
+export function linkIn(mail: ReceivedMail): string {
+  const match = /(https?:\/\/\S+\/v\/[A-Za-z0-9._-]+)/.exec(mail.text);
+  if (!match) throw new Error(`no link in "${mail.subject}"`);
+  return match[1]!;
+}

@@ -1,0 +1,31 @@
+import path from 'node:path';
+// The worker of termination cases: one task queue, the shared data converter, activities wired to infra.
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities';
+import { createDataConverter } from '../infra/payload-codec';
+
+export interface CaseWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  deps: ActivityDeps;
+  /** A prebuilt workflow bundle (tests build one once); otherwise the workflows are bundled at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  maxCachedWorkflows?: number;
+}
+
+export const WORKFLOWS_PATH = path.resolve(__dirname, '../workflows/index.ts');
+
+export function createCaseWorker(options: CaseWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createActivities(options.deps),
+    dataConverter: createDataConverter(options.deps.keyring),
+    // Cases wait weeks on people: keep a bounded cache instead of every open case in memory.
+    maxCachedWorkflows: options.maxCachedWorkflows ?? 500,
+    shutdownGraceTime: '10 seconds',
+  });
+}

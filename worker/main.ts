@@ -1,0 +1,49 @@
+// `npm run worker`: the worker alone, against TEMPORAL_ADDRESS (or the address `npm start` wrote).
+import path from 'node:path';
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig } from '../infra/config';
+import { SqliteCaseRecordStore } from '../infra/database/sqlite-case-record-store';
+import { Keyring } from '../infra/keys';
+import { createMailTransport } from '../infra/mail-transport';
+import { FsCaseFileStorage } from '../infra/storage/fs-case-file-storage';
+import { connectToTemporal, ensureSearchAttributes } from '../infra/temporal-connection';
+import { resolveTemporalAddress } from '../infra/temporal-address';
+import { createCaseWorker } from './create-worker';
+
+export async function runWorker(signal?: AbortSignal): Promise<void> {
+  const config = loadConfig();
+  const address = resolveTemporalAddress(config);
+  const keyring = Keyring.open(config.keysDir);
+  const records = new SqliteCaseRecordStore(path.join(config.dataDir, 'disposition.db'));
+  const storage = new FsCaseFileStorage(config.dataDir, keyring);
+  const transport = createMailTransport(config, (line) => console.log(`[worker] ${line}`));
+
+  const client = await connectToTemporal(address);
+  const added = await ensureSearchAttributes(client, config.namespace);
+  if (added.length) console.log(`[worker] registered search attributes: ${added.join(', ')}`);
+  await client.close();
+
+  const connection = await NativeConnection.connect({ address });
+  const worker = await createCaseWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue, deps: { config, records, storage, keyring, transport } });
+  const stop = (): void => worker.shutdown();
+  if (signal) signal.addEventListener('abort', stop);
+  else {
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  }
+  console.log(`[worker] polling task queue "${config.taskQueue}" on ${address} (namespace ${config.namespace})`);
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+    records.close();
+    transport.close();
+  }
+}
+
+if (require.main === module) {
+  runWorker().catch((err) => {
+    console.error(`[worker] ${(err as Error).message}`);
+    process.exit(1);
+  });
+}

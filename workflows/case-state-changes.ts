@@ -1,0 +1,63 @@
+// Deterministic changes to a case's state, applied by the workflow's handlers and main loop.
+import type { CaseState, TaskState, TimelineEvent } from '../domain/case-state';
+import { latestTask, openTaskOf } from '../domain/case-state';
+import type { CaseInput } from '../domain/case-input';
+import { taskDurationMs } from '../domain/lifecycle';
+import type { MailSpec } from '../domain/mail';
+import { STATUS_OF_TASK, type TaskKind } from '../domain/statuses';
+
+/** Side effects the main loop still owes after a transition; carried across continue-as-new. */
+export type Chore =
+  | { id: string; kind: 'mail'; mail: MailSpec }
+  | { id: string; kind: 'dispose_staged' }
+  | { id: string; kind: 'dispose_package'; packageId: string };
+
+export function newCaseState(caseId: string, input: CaseInput, createdBy: string, now: number): CaseState {
+  return {
+    caseId,
+    input,
+    status: 'awaiting_acknowledgement',
+    createdAt: now,
+    updatedAt: now,
+    version: 0,
+    createdBy,
+    tasks: [],
+    returnRounds: [],
+    legalHold: [],
+    timeline: [],
+    settledUpdates: {},
+  };
+}
+
+export function addEvent(
+  state: CaseState,
+  now: number,
+  type: string,
+  actor: string,
+  summary: string,
+  detail?: Record<string, unknown>,
+): TimelineEvent {
+  const event: TimelineEvent = { seq: state.timeline.length + 1, at: now, type, actor, summary, ...(detail ? { detail } : {}) };
+  state.timeline.push(event);
+  return event;
+}
+
+/** Opens a task (due its deadline from now) and moves the case to the status of that task. */
+export function openTask(state: CaseState, kind: TaskKind, now: number, chores: Chore[], mailKind: 'notice' | 'rejection' | 'review_request' = 'notice', reason?: string): TaskState {
+  const gen = (latestTask(state, kind)?.gen ?? 0) + 1;
+  const task: TaskState = { kind, gen, openedAt: now, dueAt: now + taskDurationMs(state.input, kind), noticeSent: false, reminders: 0, overdue: false };
+  state.tasks.push(task);
+  state.status = STATUS_OF_TASK[kind];
+  const mail: MailSpec = { id: `${mailKind}-${kind}-${gen}`, kind: kind === 'review' ? 'review_request' : mailKind, task: { kind, gen, dueAt: task.dueAt }, ...(reason ? { reason } : {}) };
+  chores.push({ id: mail.id, kind: 'mail', mail });
+  return task;
+}
+
+export function closeOpenTask(state: CaseState, now: number, outcome: NonNullable<TaskState['outcome']>): TaskState | undefined {
+  const task = openTaskOf(state);
+  if (task) {
+    task.closedAt = now;
+    task.outcome = outcome;
+  }
+  return task;
+}

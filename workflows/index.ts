@@ -1,0 +1,2 @@
+export { terminationCase } from './termination-case';
+export type { TerminationCaseParams, CaseOutcome } from './termination-case';
