@@ -116,13 +116,16 @@ export class CaseService {
    * goes to the workflow even when its task is done, so a repeat (a double click) answers with the first result
    * and anything else is refused there with the reason.
    */
-  vendorActionByLink<Body extends object>(tokenOrUrl: string, update: VendorUpdate, body: Body): Promise<ActionResult> {
+  async vendorActionByLink<Body extends object>(tokenOrUrl: string, update: VendorUpdate, body: Body): Promise<ActionResult> {
     const verified = verifyLinkToken(this.keyring, tokenFromLink(tokenOrUrl), Date.now());
     if (!verified.ok) {
       throw new DispositionError(verified.reason === 'expired' ? 'link_expired' : 'link_refused', LINK_REFUSAL_TEXT[verified.reason]);
     }
     const { caseId, task, gen } = verified.claims;
-    return this.vendorAction(caseId, update, { ...body, link: { task, gen } });
+    // When the record already shows this link's task closed, a success can only be the first answer repeated.
+    const closedBefore = checkLinkAgainstRecord(verified.claims, this.records.getCase(caseId)) !== undefined;
+    const answer = await this.vendorAction(caseId, update, { ...body, link: { task, gen } });
+    return closedBefore ? { ...answer, alreadyDone: true } : answer;
   }
 
   handle(caseId: string): WorkflowHandle<typeof terminationCase> {

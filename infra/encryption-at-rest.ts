@@ -117,6 +117,8 @@ export function createDecryptStream(keyring: Keyring): Transform {
       try {
         if (!dataKey && !tryHeader()) return callback();
         while (buffer.length >= 5) {
+          // The AAD carries only final or not: any flag byte but 0 and 1 would read as "not final" and pass.
+          if (buffer[0]! > 1) throw new TamperedDataError(`frame ${index} has a flag this format never writes: the file was altered`);
           const final = buffer[0] === 1;
           const length = buffer.readUInt32BE(1);
           if (length > CHUNK) throw new TamperedDataError('a frame is longer than any this format writes');

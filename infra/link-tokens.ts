@@ -59,8 +59,10 @@ export function verifyLinkToken(keyring: Keyring, token: string, nowMs: number):
   const [, kid, payload, sig] = match as unknown as [string, string, string, string];
   const key = keyring.get('link', kid);
   if (!key) return { ok: false, reason: 'bad_signature' };
-  const expected = sign(key, `v1.${kid}.${payload}`);
-  const given = Buffer.from(sig, 'base64url');
+  // Compared as text: decoding would ignore the spare low bits of the 43rd character, so an altered
+  // signature could still pass.
+  const expected = Buffer.from(b64(sign(key, `v1.${kid}.${payload}`)));
+  const given = Buffer.from(sig);
   if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) return { ok: false, reason: 'bad_signature' };
   let claims: LinkClaims;
   try {
