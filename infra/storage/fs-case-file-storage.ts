@@ -138,6 +138,10 @@ export class FsCaseFileStorage implements CaseFileStorage {
     const dir = this.packagesDir(caseId);
     checkId('package', packageId);
     await fsp.mkdir(dir, { recursive: true });
+    // What an attempt on a worker that died left behind; a new attempt starts over.
+    for (const name of await fsp.readdir(dir)) {
+      if (name.startsWith(`${packageId}.zip.enc.`) && name.endsWith('.part')) await fsp.rm(path.join(dir, name), { force: true });
+    }
     const partial = path.join(dir, `${packageId}.zip.enc.${process.pid}.${crypto.randomBytes(4).toString('hex')}.part`);
     const encrypt = createEncryptStream(this.keyring);
     const done = pipeline(encrypt, fs.createWriteStream(partial, { mode: 0o600 }));
