@@ -5,7 +5,7 @@ import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError, type Workflow
 import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
 import { caseInputSchema, type CaseInput } from '../domain/case-input';
 import type { ActionResult } from '../domain/case-state';
-import { latestTask } from '../domain/case-state';
+import { latestTask, legalHoldOn } from '../domain/case-state';
 import { DispositionError } from '../domain/errors';
 import * as schema from '../domain/messages';
 import type { Config } from '../infra/config';
@@ -97,9 +97,27 @@ export class CaseService {
     return this.act(caseId, messages.cancelCase, { ...body, actor }, schema.updateId('case', 0, 'cancelCase'));
   }
 
-  setLegalHold(caseId: string, body: { on: boolean; reason: string }, actor: string): Promise<ActionResult> {
+  async setLegalHold(caseId: string, body: { on: boolean; reason: string }, actor: string): Promise<ActionResult> {
     const record = this.getCase(caseId);
+    if (record.status === 'completed' || record.status === 'cancelled') return this.holdClosedCase(record, body, actor);
     return this.act(caseId, messages.setLegalHold, { ...body, actor }, `${schema.updateId('case', record.state.legalHold.length, 'setLegalHold')}-${body.on ? 'on' : 'off'}`);
+  }
+
+  /**
+   * A closed case has no running workflow to take the hold; its record keeps it (retention reads it there).
+   */
+  private holdClosedCase(record: CaseRecord, body: { on: boolean; reason: string }, actor: string): ActionResult {
+    const parsed = schema.legalHoldSchema.safeParse({ ...body, actor });
+    if (!parsed.success) throw new DispositionError('invalid_payload', schema.describeZodError(parsed.error));
+    const state = structuredClone(record.state);
+    if (legalHoldOn(state) === body.on) throw new DispositionError('wrong_state', `the legal hold is already ${body.on ? 'on' : 'off'}`);
+    const at = Date.now();
+    state.legalHold.push({ on: body.on, reason: parsed.data.reason, by: actor, at });
+    state.timeline.push({ seq: state.timeline.length + 1, at, type: body.on ? 'legal_hold_set' : 'legal_hold_released', actor, summary: `Legal hold ${body.on ? 'set' : 'released'}: ${parsed.data.reason}` });
+    state.version += 1;
+    state.updatedAt = at;
+    this.records.saveCase(state);
+    return { caseId: record.caseId, status: record.status, message: body.on ? 'Legal hold set: the case\'s data is kept until it is released.' : 'Legal hold released.' };
   }
 
   /** Vendor actions: the link's task and generation travel with the payload and name the update. */
@@ -119,7 +137,7 @@ export class CaseService {
   async vendorActionByLink<Body extends object>(tokenOrUrl: string, update: VendorUpdate, body: Body): Promise<ActionResult> {
     const verified = verifyLinkToken(this.keyring, tokenFromLink(tokenOrUrl), Date.now());
     if (!verified.ok) {
-      throw new DispositionError(verified.reason === 'expired' ? 'link_expired' : 'link_refused', LINK_REFUSAL_TEXT[verified.reason]);
+      throw new DispositionError(verified.reason === 'expired' ? 'link_gone' : 'link_refused', LINK_REFUSAL_TEXT[verified.reason]);
     }
     const { caseId, task, gen } = verified.claims;
     // When the record already shows this link's task closed, a success can only be the first answer repeated.

@@ -4,8 +4,14 @@ export const ERROR_CODES = {
   wrong_state: { http: 409, exit: 3 },
   stale_link: { http: 409, exit: 3 },
   not_found: { http: 404, exit: 4 },
-  link_refused: { http: 403, exit: 3 },
-  link_expired: { http: 410, exit: 3 },
+  link_refused: { http: 403, exit: 3 }, // altered, malformed, not ours
+  link_gone: { http: 410, exit: 3 }, // expired, its task done, or replaced by a newer link
+  unauthorized: { http: 401, exit: 3 },
+  forbidden: { http: 403, exit: 3 },
+  csrf_failed: { http: 403, exit: 3 },
+  too_large: { http: 413, exit: 3 },
+  unsupported_media_type: { http: 415, exit: 3 },
+  rate_limited: { http: 429, exit: 3 },
   temporal_unavailable: { http: 503, exit: 5 },
   internal: { http: 500, exit: 1 },
 } as const;

@@ -1,7 +1,15 @@
 import { z } from 'zod';
+import {
+  acknowledgeBodySchema,
+  cancelBodySchema,
+  extendBodySchema,
+  legalHoldBodySchema,
+  rejectionNeedsReason,
+  reviewBodyShape,
+  submitReturnBodySchema,
+} from './api';
 import { backupRolloffSchema, certificationSchema } from './certification';
-import { momentSchema } from './dates';
-import { TASK_KINDS, VENDOR_TASKS, type TaskKind } from './statuses';
+import { VENDOR_TASKS, type TaskKind } from './statuses';
 
 /** What a vendor's link token says: which task, which generation of its link. */
 export const linkRefSchema = z.object({
@@ -12,15 +20,10 @@ export type LinkRef = z.infer<typeof linkRefSchema>;
 
 /** Who acted: `user:<name>`, `cli:<os user>`, `vendor:<task>` or `system`. */
 const actorSchema = z.string().min(1).max(200);
-const reasonSchema = z.string().trim().min(1, 'give a reason').max(2000);
-const email = z.string().trim().email('must be an email address').max(320);
+const actor = { actor: actorSchema };
+const link = { link: linkRefSchema };
 
-export const acknowledgeSchema = z.object({
-  link: linkRefSchema,
-  contactName: z.string().trim().min(1).max(200),
-  contactEmail: email,
-  contactTitle: z.string().trim().min(1).max(200).optional(),
-});
+export const acknowledgeSchema = acknowledgeBodySchema.extend(link);
 export type AcknowledgeRequest = z.infer<typeof acknowledgeSchema>;
 
 export const stagedFileRefSchema = z.object({
@@ -32,48 +35,32 @@ export const stagedFileRefSchema = z.object({
   records: z.number().int().nonnegative().optional(),
 });
 
-export const submitReturnSchema = z.object({
-  link: linkRefSchema,
-  note: z.string().trim().max(4000).optional(),
+export const submitReturnSchema = submitReturnBodySchema.extend({
+  ...link,
   files: z.array(stagedFileRefSchema).min(1, 'stage at least one file before submitting the return').max(100_000),
 });
 export type SubmitReturnRequest = z.infer<typeof submitReturnSchema>;
 
-export const reviewSchema = z
-  .object({
-    /** Generation of the review task this decision answers; a decision on an older package is refused. */
-    gen: z.number().int().positive(),
-    decision: z.enum(['accept', 'reject']),
-    reason: z.string().trim().max(2000).optional(),
-    actor: actorSchema,
-  })
-  .refine((review) => review.decision === 'accept' || (review.reason ?? '').length > 0, {
-    path: ['reason'],
-    message: 'a rejection needs a reason the vendor can act on',
-  });
+/** `gen` is the review task this decision answers; a decision on an older package is refused. */
+export const reviewSchema = reviewBodyShape.extend({ gen: z.number().int().positive(), ...actor }).superRefine(rejectionNeedsReason);
 export type ReviewRequest = z.infer<typeof reviewSchema>;
 
-export const certifySchema = z.object({ link: linkRefSchema, certification: certificationSchema });
+export const certifySchema = z.object({ ...link, certification: certificationSchema });
 export type CertifyRequest = z.infer<typeof certifySchema>;
 
-export const confirmBackupRolloffSchema = backupRolloffSchema.extend({ link: linkRefSchema });
+export const confirmBackupRolloffSchema = backupRolloffSchema.extend(link);
 export type ConfirmBackupRolloffRequest = z.infer<typeof confirmBackupRolloffSchema>;
 
-export const extendDeadlineSchema = z.object({
-  task: z.enum(TASK_KINDS),
-  until: momentSchema,
-  reason: reasonSchema,
-  actor: actorSchema,
-});
+export const extendDeadlineSchema = extendBodySchema.extend(actor);
 export type ExtendDeadlineRequest = z.infer<typeof extendDeadlineSchema>;
 
-export const resendLinkSchema = z.object({ actor: actorSchema });
+export const resendLinkSchema = z.object(actor);
 export type ResendLinkRequest = z.infer<typeof resendLinkSchema>;
 
-export const cancelCaseSchema = z.object({ reason: reasonSchema, actor: actorSchema });
+export const cancelCaseSchema = cancelBodySchema.extend(actor);
 export type CancelCaseRequest = z.infer<typeof cancelCaseSchema>;
 
-export const legalHoldSchema = z.object({ on: z.boolean(), reason: reasonSchema, actor: actorSchema });
+export const legalHoldSchema = legalHoldBodySchema.extend(actor);
 export type LegalHoldRequest = z.infer<typeof legalHoldSchema>;
 
 /** Deterministic update ids (`<task>-<gen>-<action>`): a repeated request answers with the first result. */

@@ -117,6 +117,13 @@ describe('encryption at rest', () => {
       cipher = await encrypt(keyring, plain);
     });
 
+    it('catches one byte flipped at every position of a small file', async () => {
+      const small = await encrypt(keyring, crypto.randomBytes(300));
+      for (let i = 0; i < small.length; i += 1) {
+        await expect(decrypt(keyring, flipped(small, i)), `byte ${i}`).rejects.toThrow(TamperedDataError);
+      }
+    });
+
     it('catches one byte flipped in any frame: its head, its body or its tag', async () => {
       const positions = new Set<number>();
       for (const frame of frames(cipher)) {
@@ -130,7 +137,9 @@ describe('encryption at rest', () => {
     });
 
     it('catches a single bit changed in a frame flag, length or body', async () => {
-      const [first, , , last] = frames(cipher) as [{ start: number }, unknown, unknown, { start: number }];
+      const layout = frames(cipher);
+      const first = layout[0]!;
+      const last = layout.at(-1)!;
       for (const [i, mask] of [
         [first.start, 0x01], // non-final flagged final
         [first.start, 0x02], // a flag value the format never writes
@@ -150,7 +159,8 @@ describe('encryption at rest', () => {
     });
 
     it('catches frames swapped', async () => {
-      const [a, b] = frames(cipher) as [{ start: number; length: number }, { start: number; length: number }];
+      const a = frames(cipher)[0]!;
+      const b = frames(cipher)[1]!;
       const size = FRAME_HEAD + a.length + TAG;
       const swapped = Buffer.concat([cipher.subarray(0, a.start), cipher.subarray(b.start, b.start + size), cipher.subarray(a.start, a.start + size), cipher.subarray(b.start + size)]);
       expect(swapped.length).toBe(cipher.length);
@@ -163,7 +173,8 @@ describe('encryption at rest', () => {
     });
 
     it('catches a cut inside a frame, inside the header and at the end of the header', async () => {
-      const [first, second] = frames(cipher) as [{ start: number }, { start: number }];
+      const first = frames(cipher)[0]!;
+      const second = frames(cipher)[1]!;
       for (const cut of [cipher.length - 1, cipher.length - TAG, second.start + 2, first.start + FRAME_HEAD + 1000, headerLength(cipher), 20, 3, 0]) {
         await expect(decrypt(keyring, cipher.subarray(0, cut)), `cut at ${cut}`).rejects.toThrow(TamperedDataError);
       }

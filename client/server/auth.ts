@@ -1,0 +1,98 @@
+// Staff sign-in (7400.1 I.B): argon2id passwords, one HttpOnly SameSite=Strict session cookie, a CSRF token
+// for every state-changing cookie request, roles on every route, and slow-down then lock-out on failures.
+import crypto from 'node:crypto';
+import { hash, verify } from '@node-rs/argon2';
+import '@fastify/cookie';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DispositionError } from '../../domain/errors';
+import type { Role, Session, UserStore } from '../../infra/database/user-store';
+
+export const SESSION_COOKIE = 'disposition_session';
+const SESSION_IDLE_MS = 8 * 3_600_000;
+const LOCK_AFTER = 5;
+const LOCK_MS = 15 * 60_000;
+
+export interface RequestSession extends Session {
+  idHash: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    session?: RequestSession;
+  }
+}
+
+const sha256 = (text: string): string => crypto.createHash('sha256').update(text).digest('hex');
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export const hashPassword = (password: string): Promise<string> => hash(password, { algorithm: 2 /* argon2id */ });
+
+export class Auth {
+  // Verifying against this keeps an unknown user name as slow as a wrong password.
+  private readonly decoy = hashPassword(crypto.randomBytes(16).toString('hex'));
+
+  constructor(private readonly users: UserStore, private readonly secureCookies: boolean) {}
+
+  async login(username: string, password: string, reply: FastifyReply): Promise<{ user: { username: string; role: Role }; csrfToken: string }> {
+    const user = this.users.getUser(username);
+    const now = Date.now();
+    if (user?.lockedUntil && user.lockedUntil > now) {
+      throw new DispositionError('rate_limited', `too many failed sign-ins: this account is locked until ${new Date(user.lockedUntil).toISOString()}`);
+    }
+    const ok = user ? await verify(user.passwordHash, password).catch(() => false) : await verify(await this.decoy, password).catch(() => false);
+    if (!user || !ok) {
+      if (user) {
+        const failures = this.users.recordFailedLogin(user.username, (user.failedLogins + 1) >= LOCK_AFTER ? now + LOCK_MS : undefined);
+        await sleep(Math.min(250 * 2 ** (failures - 1), 4000)); // each failure answers more slowly
+      } else {
+        await sleep(250);
+      }
+      throw new DispositionError('unauthorized', 'the user name or password is wrong');
+    }
+    this.users.clearFailedLogins(user.username);
+    const sessionId = crypto.randomBytes(32).toString('base64url');
+    const csrfToken = crypto.randomBytes(24).toString('base64url');
+    this.users.createSession(sha256(sessionId), { username: user.username, role: user.role, csrfToken, expiresAt: now + SESSION_IDLE_MS });
+    reply.setCookie(SESSION_COOKIE, sessionId, { path: '/', httpOnly: true, sameSite: 'strict', secure: this.secureCookies });
+    return { user: { username: user.username, role: user.role }, csrfToken };
+  }
+
+  logout(request: FastifyRequest, reply: FastifyReply): void {
+    if (request.session) this.users.deleteSession(request.session.idHash);
+    reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure: this.secureCookies });
+  }
+
+  /** Reads the session cookie; sliding expiry while the user is active. */
+  load(request: FastifyRequest): void {
+    const sessionId = request.cookies[SESSION_COOKIE];
+    if (!sessionId) return;
+    const idHash = sha256(sessionId);
+    const now = Date.now();
+    const session = this.users.getSession(idHash, now);
+    if (!session) return;
+    if (session.expiresAt - now < SESSION_IDLE_MS - 60_000) this.users.touchSession(idHash, now + SESSION_IDLE_MS);
+    request.session = { ...session, idHash };
+  }
+
+  /** The signed-in user, who must hold one of `roles`. */
+  require(request: FastifyRequest, roles: readonly Role[]): RequestSession {
+    const session = request.session;
+    if (!session) throw new DispositionError('unauthorized', 'sign in first');
+    if (!roles.includes(session.role)) throw new DispositionError('forbidden', `this needs the ${roles.join(' or ')} role; you are signed in as ${session.role}`);
+    if (request.method !== 'GET' && request.method !== 'HEAD') this.checkCsrf(request, session);
+    return session;
+  }
+
+  private checkCsrf(request: FastifyRequest, session: RequestSession): void {
+    const header = request.headers['x-csrf-token'];
+    const field = (request.body as Record<string, unknown> | undefined)?._csrf;
+    const given = typeof header === 'string' ? header : typeof field === 'string' ? field : '';
+    const a = Buffer.from(given);
+    const b = Buffer.from(session.csrfToken);
+    if (a.length !== b.length || !crypto.timingSafeEqual(a, b)) {
+      throw new DispositionError('csrf_failed', 'the request lacks a valid CSRF token (X-CSRF-Token header or _csrf field); reload the page and try again');
+    }
+  }
+}
+
+export const actorOf = (session: Session): string => `user:${session.username}`;

@@ -1,0 +1,80 @@
+// Bodies and answers of the HTTP API (DESIGN.md "HTTP API"): validated at the edge, published as OpenAPI.
+import { z } from 'zod';
+import { backupRolloffSchema, certificationSchema } from './certification';
+import { momentSchema } from './dates';
+import { CASE_STATUSES, TASK_KINDS } from './statuses';
+
+const email = z.string().trim().email('must be an email address').max(320);
+export const reasonSchema = z.string().trim().min(1, 'give a reason').max(2000);
+
+export const loginBodySchema = z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(1000) });
+
+export const caseListQuerySchema = z.object({
+  status: z.enum(CASE_STATUSES).optional(),
+  vendor: z.string().max(200).optional(),
+  overdue: z.enum(['true', 'false']).optional(),
+});
+
+export const reviewBodyShape = z.object({ decision: z.enum(['accept', 'reject']), reason: z.string().trim().max(2000).optional() });
+export function rejectionNeedsReason(review: { decision: string; reason?: string | undefined }, ctx: z.RefinementCtx): void {
+  if (review.decision === 'reject' && !review.reason) ctx.addIssue({ code: 'custom', path: ['reason'], message: 'a rejection needs a reason the vendor can act on' });
+}
+export const reviewBodySchema = reviewBodyShape.superRefine(rejectionNeedsReason);
+
+export const extendBodySchema = z.object({ task: z.enum(TASK_KINDS), until: momentSchema, reason: reasonSchema });
+export const cancelBodySchema = z.object({ reason: reasonSchema });
+export const legalHoldBodySchema = z.object({ on: z.boolean(), reason: reasonSchema });
+
+export const acknowledgeBodySchema = z.object({
+  contactName: z.string().trim().min(1).max(200),
+  contactEmail: email,
+  contactTitle: z.string().trim().min(1).max(200).optional(),
+});
+export const submitReturnBodySchema = z.object({ note: z.string().trim().max(4000).optional() });
+export const certifyBodySchema = certificationSchema;
+export const backupRolloffBodySchema = backupRolloffSchema;
+
+// ---- answers -----------------------------------------------------------------------------------------------
+
+export const errorResponseSchema = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
+
+export const actionResultSchema = z.object({
+  caseId: z.string(),
+  status: z.enum(CASE_STATUSES),
+  message: z.string(),
+  alreadyDone: z.boolean().optional(),
+});
+
+export const caseListResponseSchema = z.object({
+  cases: z.array(z.object({
+    caseId: z.string(),
+    vendorName: z.string(),
+    contractId: z.string(),
+    status: z.enum(CASE_STATUSES),
+    overdue: z.boolean(),
+    dueAt: z.string().nullable(),
+    createdAt: z.string(),
+  })),
+});
+
+export const stagedFileResponseSchema = z.object({
+  fileId: z.string(),
+  name: z.string(),
+  category: z.string(),
+  bytes: z.number().int(),
+  sha256: z.string(),
+  records: z.number().int().optional(),
+  alreadyStaged: z.boolean().optional(),
+});
+
+export const statementResponseSchema = z.object({
+  statementId: z.string(),
+  issuedAt: z.string(),
+  vendorName: z.string(),
+  contractId: z.string(),
+  sha256: z.string(),
+});
+
+export const verifyResponseSchema = z.object({ valid: z.boolean(), statementId: z.string().optional(), reason: z.string().optional() });
