@@ -20,6 +20,8 @@ export interface MailDeps {
   transport: MailTransport;
   /** Administrators' addresses beyond ADMIN_EMAIL (admin users with an email). */
   administrators?: () => string[];
+  /** Legal staff with an email: they hear of completion, with a link to the case. */
+  legalStaff?: () => string[];
 }
 
 export interface MailResult {
@@ -63,7 +65,7 @@ export function makeSendCaseMail(deps: MailDeps) {
         ctx.link = vendorLink(state, { kind: mail.task.kind, gen: mail.task.gen, dueAt: mail.task.dueAt });
       }
       const content = audience === 'vendor' ? renderVendorMail(state, mail, ctx) : renderDistrictMail(state, mail, ctx);
-      const recipients = audience === 'vendor' ? vendorRecipients(state) : districtRecipients(deps);
+      const recipients = audience === 'vendor' ? vendorRecipients(state) : districtRecipients(deps, mail.kind === 'completion');
       if (recipients.to.length === 0) {
         log.warn('no administrator address is configured (ADMIN_EMAIL); a district message was not sent', { kind: mail.kind, caseId: state.caseId });
         result.skipped.push(messageId);
@@ -97,7 +99,7 @@ function vendorRecipients(state: CaseState): { to: string[]; cc?: string[] } {
   return acknowledged && acknowledged.toLowerCase() !== to[0]!.toLowerCase() ? { to, cc: [acknowledged] } : { to };
 }
 
-function districtRecipients(deps: MailDeps): { to: string[] } {
-  const all = [deps.config.adminEmail, ...(deps.administrators?.() ?? [])].filter((a): a is string => !!a);
+function districtRecipients(deps: MailDeps, withLegal: boolean): { to: string[] } {
+  const all = [deps.config.adminEmail, ...(deps.administrators?.() ?? []), ...(withLegal ? deps.legalStaff?.() ?? [] : [])].filter((a): a is string => !!a);
   return { to: [...new Set(all.map((a) => a.toLowerCase()))] };
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { loadConfig, type Config } from '../infra/config';
 import { SqliteCaseRecordStore } from '../infra/database/sqlite-case-record-store';
+import { SqliteUserStore } from '../infra/database/sqlite-user-store';
 import { Keyring } from '../infra/keys';
 import { FsCaseFileStorage } from '../infra/storage/fs-case-file-storage';
 import { CaseService } from './case-service';
@@ -13,6 +14,7 @@ export interface CliContext {
   config: Config;
   keyring: Keyring;
   records: SqliteCaseRecordStore;
+  users: SqliteUserStore;
   storage: FsCaseFileStorage;
   actor: string;
   service(): Promise<CaseService>;
@@ -23,12 +25,14 @@ export function openCliContext(env: NodeJS.ProcessEnv = process.env): CliContext
   const config = loadConfig(env);
   const keyring = Keyring.open(config.keysDir);
   const records = new SqliteCaseRecordStore(path.join(config.dataDir, 'disposition.db'));
+  const users = new SqliteUserStore(path.join(config.dataDir, 'disposition.db'));
   const storage = new FsCaseFileStorage(config.dataDir, keyring);
   let client: Client | undefined;
   return {
     config,
     keyring,
     records,
+    users,
     storage,
     actor: `cli:${os.userInfo().username}`,
     async service() {
@@ -39,6 +43,7 @@ export function openCliContext(env: NodeJS.ProcessEnv = process.env): CliContext
     async close() {
       await client?.connection.close();
       records.close();
+      users.close();
     },
   };
 }

@@ -9,12 +9,18 @@ import { DispositionError, ERROR_CODES } from '../domain/errors';
 import { CASE_STATUSES, type CaseStatus } from '../domain/statuses';
 import { createDecryptStream, createEncryptStream } from '../infra/encryption-at-rest';
 import { writeReturnPackage } from '../infra/return-package';
+import { z } from 'zod';
+import { DuplicateUserError } from '../infra/database/user-store';
+import { hashPassword } from '../infra/passwords';
 import { checkLink } from './case-service';
 import { caseDetails, caseListItem, statementView } from './case-views';
 import { openCliContext, type CliContext } from './cli-context';
 
 const USAGE = `Usage: disposition <command> [options]
 
+Accounts
+  user add --username U --role admin|legal [--email E] --password-stdin
+                                                     add a staff account; the password is read from stdin
 Cases
   case start --file F [--json]                       start a termination case from a case input JSON file
   case list [--status S] [--vendor V] [--json]      list cases from the case record
@@ -53,7 +59,8 @@ function parse(argv: string[]): Parsed {
       json: { type: 'boolean' }, file: { type: 'string' }, status: { type: 'string' }, vendor: { type: 'string' },
       accept: { type: 'boolean' }, reject: { type: 'boolean' }, reason: { type: 'string' }, task: { type: 'string' },
       until: { type: 'string' }, on: { type: 'boolean' }, off: { type: 'boolean' }, out: { type: 'string', short: 'o' },
-      help: { type: 'boolean', short: 'h' },
+      help: { type: 'boolean', short: 'h' }, username: { type: 'string' }, role: { type: 'string' }, email: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
     },
   });
   return { positionals, values };
@@ -104,6 +111,8 @@ export async function runCli(argv: string[], out: Out = (t) => process.stdout.wr
 async function dispatch(ctx: CliContext, command: string, rest: string[], values: Parsed['values'], json: boolean, out: Out): Promise<number> {
   const id = (): string => need(rest[0], 'the case id');
   switch (command) {
+    case 'user add':
+      return addUser(ctx, values, json, out);
     case 'case start': {
       const file = need(values.file, '--file');
       let input: unknown;
@@ -222,6 +231,28 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
 function report(out: Out, json: boolean, result: { message: string; status: string; alreadyDone?: boolean }): number {
   out(json ? JSON.stringify(result, null, 2) : `${result.message}${result.alreadyDone ? ' (already done)' : ''} Status: ${result.status}.`);
   return 0;
+}
+
+async function addUser(ctx: CliContext, values: Parsed['values'], json: boolean, out: Out): Promise<number> {
+  const username = need(values.username, '--username');
+  const role = need(values.role, '--role');
+  if (!/^[A-Za-z0-9._-]{2,64}$/.test(username)) throw new UsageError('--username: 2 to 64 letters, digits, ".", "_" or "-"');
+  if (role !== 'admin' && role !== 'legal') throw new UsageError('--role must be admin or legal');
+  const email = typeof values.email === 'string' ? values.email : undefined;
+  if (email !== undefined && !z.string().email().safeParse(email).success) throw new UsageError('--email must be an email address');
+  if (values['password-stdin'] !== true) throw new UsageError('give the password on standard input with --password-stdin (never on the command line)');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  if (password.length < 12) throw new DispositionError('invalid_payload', 'the password must be at least 12 characters');
+  try {
+    const user = ctx.users.addUser({ username, role, ...(email ? { email } : {}), passwordHash: await hashPassword(password) });
+    out(json ? JSON.stringify({ user: { username: user.username, role: user.role, email: user.email ?? null } }, null, 2) : `User ${user.username} (${user.role}) added.`);
+    return 0;
+  } catch (err) {
+    if (err instanceof DuplicateUserError) throw new DispositionError('wrong_state', err.message);
+    throw err;
+  }
 }
 
 async function buildPackageOfFolder(ctx: CliContext, dir: string, outFile: string, json: boolean, out: Out): Promise<number> {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../infra/config';
 import { SqliteCaseRecordStore } from '../infra/database/sqlite-case-record-store';
+import { SqliteUserStore } from '../infra/database/sqlite-user-store';
 import { Keyring } from '../infra/keys';
 import { createMailTransport } from '../infra/mail-transport';
 import { FsCaseFileStorage } from '../infra/storage/fs-case-file-storage';
@@ -15,6 +16,8 @@ export async function runWorker(signal?: AbortSignal): Promise<void> {
   const address = resolveTemporalAddress(config);
   const keyring = Keyring.open(config.keysDir);
   const records = new SqliteCaseRecordStore(path.join(config.dataDir, 'disposition.db'));
+  const users = new SqliteUserStore(path.join(config.dataDir, 'disposition.db'));
+  const emailsOf = (role: string) => () => users.listUsers().filter((u) => u.role === role && u.email).map((u) => u.email!);
   const storage = new FsCaseFileStorage(config.dataDir, keyring);
   const transport = createMailTransport(config, (line) => console.log(`[worker] ${line}`));
 
@@ -24,7 +27,7 @@ export async function runWorker(signal?: AbortSignal): Promise<void> {
   await client.close();
 
   const connection = await NativeConnection.connect({ address });
-  const worker = await createCaseWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue, deps: { config, records, storage, keyring, transport } });
+  const worker = await createCaseWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue, deps: { config, records, storage, keyring, transport, administrators: emailsOf('admin'), legalStaff: emailsOf('legal') } });
   const stop = (): void => worker.shutdown();
   if (signal) signal.addEventListener('abort', stop);
   else {
@@ -37,6 +40,7 @@ export async function runWorker(signal?: AbortSignal): Promise<void> {
   } finally {
     await connection.close();
     records.close();
+    users.close();
     transport.close();
   }
 }

@@ -1,7 +1,7 @@
 // Staff sign-in (7400.1 I.B): argon2id passwords, one HttpOnly SameSite=Strict session cookie, a CSRF token
 // for every state-changing cookie request, roles on every route, and slow-down then lock-out on failures.
 import crypto from 'node:crypto';
-import { hash, verify } from '@node-rs/argon2';
+import { hashPassword, verifyPassword } from '../../infra/passwords';
 import '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DispositionError } from '../../domain/errors';
@@ -25,8 +25,6 @@ declare module 'fastify' {
 const sha256 = (text: string): string => crypto.createHash('sha256').update(text).digest('hex');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export const hashPassword = (password: string): Promise<string> => hash(password, { algorithm: 2 /* argon2id */ });
-
 export class Auth {
   // Verifying against this keeps an unknown user name as slow as a wrong password.
   private readonly decoy = hashPassword(crypto.randomBytes(16).toString('hex'));
@@ -39,7 +37,7 @@ export class Auth {
     if (user?.lockedUntil && user.lockedUntil > now) {
       throw new DispositionError('rate_limited', `too many failed sign-ins: this account is locked until ${new Date(user.lockedUntil).toISOString()}`);
     }
-    const ok = user ? await verify(user.passwordHash, password).catch(() => false) : await verify(await this.decoy, password).catch(() => false);
+    const ok = await verifyPassword(user ? user.passwordHash : await this.decoy, password);
     if (!user || !ok) {
       if (user) {
         const failures = this.users.recordFailedLogin(user.username, (user.failedLogins + 1) >= LOCK_AFTER ? now + LOCK_MS : undefined);

@@ -1,36 +1,78 @@
-// The HTTP server. This issue serves GET /api/health; the JSON API and the pages build on it.
-import Fastify, { type FastifyInstance } from 'fastify';
-import type { Client } from '@temporalio/client';
+// The HTTP server: the JSON API and the pages of DESIGN.md over the same CaseService and case record.
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import multipart from '@fastify/multipart';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Config } from '../../infra/config';
-
-export interface HttpServerDeps {
-  config: Config;
-  client: Client;
-}
+import { DispositionError, ERROR_CODES, type ErrorCode } from '../../domain/errors';
+import { Auth } from './auth';
+import { messagePage } from './pages/staff-pages';
+import { registerCaseApi } from './routes/api-cases';
+import { registerCodecApi } from './routes/api-codec';
+import { registerPublicApi } from './routes/api-public';
+import { registerVendorApi } from './routes/api-vendor';
+import { registerPublicPages } from './routes/pages-public';
+import { registerStaffPages } from './routes/pages-staff';
+import type { ServerContext, ServerDeps } from './server-context';
 
 function isLoopback(url: string): boolean {
   const host = new URL(url).hostname;
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);
 }
 
-export function buildHttpServer(deps: HttpServerDeps): FastifyInstance {
-  const app = Fastify({ logger: false, trustProxy: false });
+/** Any error as a DispositionError with a code the client can act on; what is unexpected hides its message. */
+function classify(error: unknown): DispositionError {
+  if (error instanceof DispositionError) return error;
+  const e = error as FastifyError & { statusCode?: number };
+  if (e.code === 'FST_REQ_FILE_TOO_LARGE' || e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || e.statusCode === 413) return new DispositionError('too_large', 'the request body is larger than allowed');
+  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || e.statusCode === 415) return new DispositionError('unsupported_media_type', `unsupported content type: ${e.message}`);
+  if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (e instanceof SyntaxError)) return new DispositionError('invalid_payload', 'the body is not valid JSON');
+  if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return new DispositionError('invalid_payload', e.message);
+  return new DispositionError('internal', 'something went wrong on our side; it has been logged');
+}
 
-  app.get('/api/health', async (_request, reply) => {
-    try {
-      await deps.client.withDeadline(Date.now() + 3_000, () => deps.client.workflowService.getSystemInfo({}));
-      return { status: 'ok' };
-    } catch {
-      return reply.code(503).send({ error: { code: 'temporal_unavailable', message: 'the server cannot reach Temporal' } });
-    }
+export function buildHttpServer(deps: ServerDeps): FastifyInstance {
+  const https = deps.config.publicUrl.startsWith('https:');
+  const ctx: ServerContext = { ...deps, auth: new Auth(deps.users, https) };
+  const app = Fastify({ logger: false, trustProxy: false, bodyLimit: 2 * 1024 * 1024, routerOptions: { maxParamLength: 1024 } });
+
+  app.register(cookie);
+  app.register(formbody);
+  app.register(multipart, { limits: { fileSize: deps.config.uploadMaxBytes, files: 1, fields: 20, fieldSize: 64 * 1024 } });
+  app.addContentTypeParser('application/pdf', { parseAs: 'buffer', bodyLimit: 50 * 1024 * 1024 }, (_request, body, done) => done(null, body));
+
+  app.addHook('onRequest', async (request, reply) => {
+    ctx.auth.load(request);
+    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('Referrer-Policy', 'no-referrer'); // link tokens live in vendor URLs
+    reply.header('X-Frame-Options', 'DENY');
+    reply.header('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'");
+  });
+
+  app.after(() => {
+    registerPublicApi(app, ctx);
+    registerCaseApi(app, ctx);
+    registerVendorApi(app, ctx);
+    registerCodecApi(app, ctx);
+    registerStaffPages(app, ctx);
+    registerPublicPages(app, ctx);
   });
 
   app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } });
+    const message = `no route ${request.method} ${request.url.split('?')[0]}`;
+    if (request.url.startsWith('/api/')) return reply.code(404).send({ error: { code: 'not_found', message } });
+    return reply.code(404).type('text/html; charset=utf-8').send(messagePage('Not found', 'There is no page at this address.'));
   });
-  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
-    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    reply.code(status).send({ error: { code: status === 500 ? 'internal' : 'bad_request', message: status === 500 ? 'internal error' : error.message } });
+
+  app.setErrorHandler((error, request, reply) => {
+    const refusal = classify(error);
+    const status = ERROR_CODES[refusal.code as ErrorCode].http;
+    if (refusal.code === 'internal') console.error(`[server] ${request.method} ${request.url.split('?')[0]}: ${(error as Error).stack ?? error}`);
+    if (request.url.startsWith('/api/')) {
+      return reply.code(status).send({ error: { code: refusal.code, message: refusal.message, ...(refusal.details ? { details: refusal.details } : {}) } });
+    }
+    if (refusal.code === 'unauthorized') return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
+    return reply.code(status).type('text/html; charset=utf-8').send(messagePage(status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'That did not work', refusal.message));
   });
   return app;
 }

@@ -1,16 +1,30 @@
 // `npm run server`: the HTTP server alone, against TEMPORAL_ADDRESS (or the address `npm start` wrote).
+import path from 'node:path';
 import { loadConfig } from '../../infra/config';
+import { SqliteCaseRecordStore } from '../../infra/database/sqlite-case-record-store';
+import { SqliteUserStore } from '../../infra/database/sqlite-user-store';
 import { Keyring } from '../../infra/keys';
+import { FsCaseFileStorage } from '../../infra/storage/fs-case-file-storage';
+import { CaseService } from '../case-service';
 import { createTemporalClient } from '../temporal-client';
 import { buildHttpServer, listen } from './http-server';
 
 export async function runServer(signal?: AbortSignal): Promise<void> {
   const config = loadConfig();
   const keyring = Keyring.open(config.keysDir);
+  const dbFile = path.join(config.dataDir, 'disposition.db');
+  const records = new SqliteCaseRecordStore(dbFile);
+  const users = new SqliteUserStore(dbFile);
+  const storage = new FsCaseFileStorage(config.dataDir, keyring);
   const client = await createTemporalClient(config, keyring);
-  const app = buildHttpServer({ config, client });
+  const service = new CaseService(client, records, keyring, config);
+  const app = buildHttpServer({ config, client, service, records, users, storage, keyring });
   const address = await listen(app, config);
   console.log(`[server] listening on ${address} (public URL ${config.publicUrl})`);
+  if (users.countUsers() === 0) {
+    console.log('[server] No accounts yet. Create the first administrator:');
+    console.log('[server]   npx disposition user add --username admin --role admin --email you@district.example --password-stdin');
+  }
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
     if (signal) signal.addEventListener('abort', stop);
@@ -21,6 +35,8 @@ export async function runServer(signal?: AbortSignal): Promise<void> {
   });
   await app.close();
   await client.connection.close();
+  records.close();
+  users.close();
 }
 
 if (require.main === module) {

@@ -1,0 +1,100 @@
+// Plain HTML forms to the API's bodies. Field names are the JSON paths, so a refusal's field names the input.
+import { KNOWN_CATEGORIES } from '../../domain/case-input';
+
+export type Form = Record<string, string | string[] | undefined>;
+
+const text = (form: Form, name: string): string | undefined => {
+  const value = form[name];
+  const single = Array.isArray(value) ? value[0] : value;
+  return single === undefined || single.trim() === '' ? undefined : single.trim();
+};
+const checked = (form: Form, name: string): boolean => text(form, name) === 'true' || text(form, name) === 'on';
+const count = (value: string | undefined): number | undefined => (value === undefined ? undefined : Number(value));
+
+export const formValues = (form: Form): Record<string, string> =>
+  Object.fromEntries(Object.entries(form).filter(([k, v]) => typeof v === 'string' && k !== '_csrf' && k !== 'password').map(([k, v]) => [k, v as string]));
+
+export function caseInputFromForm(form: Form): unknown {
+  const categories: { key: string; label?: string; expectedRecords?: number }[] = [];
+  for (const key of Object.keys(KNOWN_CATEGORIES)) {
+    if (checked(form, `cat.${key}`)) {
+      const expected = count(text(form, `cat.${key}.expected`));
+      categories.push({ key, ...(expected !== undefined ? { expectedRecords: expected } : {}) });
+    }
+  }
+  for (let i = 0; i < 10; i += 1) {
+    const label = text(form, `custom.${i}.label`);
+    if (!label) continue;
+    const key = label.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').replace(/^(\d)/, 'c_$1').slice(0, 64) || `category_${i + 1}`;
+    const expected = count(text(form, `custom.${i}.expected`));
+    categories.push({ key, label, ...(expected !== undefined ? { expectedRecords: expected } : {}) });
+  }
+  const trackingMechanisms: { name: string; kind: string }[] = [];
+  for (let i = 0; i < 50; i += 1) {
+    const name = text(form, `track.${i}.name`);
+    if (name) trackingMechanisms.push({ name, kind: text(form, `track.${i}.kind`) ?? 'other' });
+  }
+  const agreement = text(form, 'contract.agreement');
+  const deadlines: Record<string, string> = {};
+  for (const key of ['acknowledge', 'return', 'review', 'certify', 'reminderEvery']) {
+    const value = text(form, `deadlines.${key}`);
+    if (value) deadlines[key] = value;
+  }
+  // The agreements set how long a return may take: NDPA 60 days, CSDPA 10 days.
+  if (!deadlines.return && agreement === 'csdpa') deadlines.return = '10 days';
+  const optional = (name: string) => (text(form, name) !== undefined ? { [name.split('.')[1]!]: text(form, name) } : {});
+  return {
+    contract: { id: text(form, 'contract.id'), ...optional('contract.title'), terminationDate: text(form, 'contract.terminationDate'), ...(agreement ? { agreement } : {}) },
+    vendor: { name: text(form, 'vendor.name'), contactEmail: text(form, 'vendor.contactEmail'), ...optional('vendor.contactName') },
+    service: { name: text(form, 'service.name'), ...optional('service.url') },
+    disposition: { option: text(form, 'disposition.option'), extent: text(form, 'disposition.extent'), categories },
+    trackingMechanisms,
+    deadlines,
+  };
+}
+
+export function certificationFromForm(form: Form): unknown {
+  const subprocessors: { name: string; destroyedOn?: string }[] = [];
+  for (let i = 0; i < 20; i += 1) {
+    const name = text(form, `destruction.subprocessors.${i}.name`);
+    if (name) subprocessors.push({ name, ...(text(form, `destruction.subprocessors.${i}.destroyedOn`) ? { destroyedOn: text(form, `destruction.subprocessors.${i}.destroyedOn`) } : {}) });
+  }
+  const mechanisms: { name?: string; kind?: string; removedOn?: string }[] = [];
+  for (let i = 0; i < 200; i += 1) {
+    const name = text(form, `tracking.mechanisms.${i}.name`);
+    if (!name) break;
+    mechanisms.push({ name, kind: text(form, `tracking.mechanisms.${i}.kind`), ...(text(form, `tracking.mechanisms.${i}.removedOn`) ? { removedOn: text(form, `tracking.mechanisms.${i}.removedOn`) } : {}) });
+  }
+  const destroyed = text(form, 'destruction.backups.destroyed') !== 'false';
+  return {
+    destruction: {
+      signatoryName: text(form, 'destruction.signatoryName'),
+      signatoryTitle: text(form, 'destruction.signatoryTitle'),
+      signatoryEmail: text(form, 'destruction.signatoryEmail'),
+      completedOn: text(form, 'destruction.completedOn'),
+      method: text(form, 'destruction.method'),
+      technique: text(form, 'destruction.technique'),
+      verification: text(form, 'destruction.verification'),
+      backups: { destroyed, ...(!destroyed && text(form, 'destruction.backups.rollOffDate') ? { rollOffDate: text(form, 'destruction.backups.rollOffDate') } : {}) },
+      subprocessors,
+      accountsClosed: checked(form, 'destruction.accountsClosed'),
+      attestation: checked(form, 'destruction.attestation'),
+    },
+    tracking: {
+      mechanisms,
+      ...(checked(form, 'tracking.noneInUse') ? { noneInUse: true } : {}),
+      collectedDataDestroyed: checked(form, 'tracking.collectedDataDestroyed'),
+      attestation: checked(form, 'tracking.attestation'),
+    },
+  };
+}
+
+/** A refusal's field messages, by the form field they belong to. */
+export function fieldErrors(details: unknown): Record<string, string> {
+  const errors: Record<string, string> = {};
+  if (!Array.isArray(details)) return errors;
+  for (const item of details as { field?: string; message?: string }[]) {
+    if (item.field && item.message && !errors[item.field]) errors[item.field] = item.message;
+  }
+  return errors;
+}

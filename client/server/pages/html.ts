@@ -1,0 +1,64 @@
+// Server-rendered pages: a tagged template that escapes every value unless it is already markup.
+export class Markup {
+  constructor(readonly value: string) {}
+  toString(): string {
+    return this.value;
+  }
+}
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+export const escape = (text: string): string => text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+
+type Value = string | number | boolean | null | undefined | Markup | Value[];
+
+function render(value: Value): string {
+  if (value === null || value === undefined || value === false) return '';
+  if (value instanceof Markup) return value.value;
+  if (Array.isArray(value)) return value.map(render).join('');
+  return escape(String(value));
+}
+
+export function html(strings: TemplateStringsArray, ...values: Value[]): Markup {
+  let out = strings[0]!;
+  values.forEach((value, i) => {
+    out += render(value) + strings[i + 1]!;
+  });
+  return new Markup(out);
+}
+
+export const when = (ms: number | undefined | null): string => (ms ? new Date(ms).toISOString().replace('T', ' ').replace(/:\d\d\.\d+Z$/, ' UTC') : '—');
+
+export interface PageOptions {
+  title: string;
+  user?: { username: string; role: string; csrfToken: string };
+  scripts?: string[];
+}
+
+export function layout(options: PageOptions, body: Markup): string {
+  const nav = options.user
+    ? html`<nav aria-label="Main"><a href="/cases">Cases</a>${options.user.role === 'admin' ? html` <a href="/cases/new">New case</a>` : ''} <a href="/verify">Verify a statement</a>
+        <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${options.user.csrfToken}"><span class="who">${options.user.username} (${options.user.role})</span> <button type="submit" class="link">Sign out</button></form></nav>`
+    : html`<nav aria-label="Main"><a href="/verify">Verify a statement</a></nav>`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${escape(options.title)} · Disposition</title>
+<link rel="stylesheet" href="/static/style.css">
+${(options.scripts ?? []).map((src) => `<script src="${escape(src)}" defer></script>`).join('\n')}
+</head>
+<body>
+<header><a class="brand" href="/">Disposition</a>${nav}</header>
+<main>
+${body}
+</main>
+<footer>Disposition · records disposition under policy 7400.1</footer>
+</body>
+</html>`;
+}
+
+/** A field's error, shown beside it. */
+export const fieldError = (errors: Record<string, string>, field: string): Markup =>
+  errors[field] ? html`<p class="error" id="${field}-error">${errors[field]}</p>` : html``;

@@ -1,0 +1,176 @@
+// Pages for district staff: sign-in, the case list, a new case, a case.
+import { KNOWN_CATEGORIES, TRACKING_KINDS, DEFAULT_DEADLINES } from '../../../domain/case-input';
+import { CASE_STATUSES } from '../../../domain/statuses';
+import type { caseDetails, caseListItem } from '../../case-views';
+import { fieldError, html, layout, when, type Markup, type PageOptions } from './html';
+
+type User = NonNullable<PageOptions['user']>;
+const csrf = (user: User): Markup => html`<input type="hidden" name="_csrf" value="${user.csrfToken}">`;
+const notice = (message?: string, kind = ''): Markup => (message ? html`<div class="notice ${kind}" role="status">${message}</div>` : html``);
+
+export function loginPage(options: { next?: string; error?: string; firstRun?: boolean }): string {
+  return layout({ title: 'Sign in' }, html`
+<h1>Sign in</h1>
+${options.firstRun ? notice('No accounts exist yet. Create the first administrator on the server: npx disposition user add --username <name> --role admin --email <address> --password-stdin') : ''}
+${options.error ? html`<div class="notice warn" role="alert">${options.error}</div>` : ''}
+<form method="post" action="/login" class="card">
+  <input type="hidden" name="next" value="${options.next ?? '/cases'}">
+  <label for="username">User name</label>
+  <input type="text" id="username" name="username" autocomplete="username" required>
+  <label for="password">Password</label>
+  <input type="password" id="password" name="password" autocomplete="current-password" required>
+  <p><button type="submit">Sign in</button></p>
+</form>`);
+}
+
+export function caseListPage(user: User, cases: ReturnType<typeof caseListItem>[], filter: { status?: string; vendor?: string; overdue?: string }): string {
+  return layout({ title: 'Cases', user }, html`
+<h1>Termination cases</h1>
+<form method="get" action="/cases" class="filters" role="search">
+  <div><label for="status">Status</label>
+  <select id="status" name="status"><option value="">any</option>${CASE_STATUSES.map((s) => html`<option value="${s}" ${filter.status === s ? html`selected` : ''}>${s}</option>`)}</select></div>
+  <div><label for="vendor">Vendor</label><input type="text" id="vendor" name="vendor" value="${filter.vendor ?? ''}"></div>
+  <div><label class="check"><input type="checkbox" name="overdue" value="true" ${filter.overdue === 'true' ? html`checked` : ''}> overdue only</label></div>
+  <div><button type="submit" class="secondary">Filter</button></div>
+</form>
+${cases.length === 0 ? html`<p class="muted">No cases${filter.status || filter.vendor || filter.overdue ? ' match' : ' yet'}.</p>` : html`
+<table>
+  <thead><tr><th>Vendor</th><th>Contract</th><th>Status</th><th>Due</th><th>Started</th></tr></thead>
+  <tbody>${cases.map((c) => html`<tr>
+    <td><a href="/cases/${c.caseId}">${c.vendorName}</a></td><td>${c.contractId}</td>
+    <td><span class="status">${c.status}</span></td>
+    <td>${c.dueAt ? when(Date.parse(c.dueAt)) : '—'} ${c.overdue ? html`<span class="overdue">overdue</span>` : ''}</td>
+    <td>${when(Date.parse(c.createdAt))}</td></tr>`)}</tbody>
+</table>`}`);
+}
+
+export function newCasePage(user: User, values: Record<string, string> = {}, errors: Record<string, string> = {}, message?: string): string {
+  const v = (name: string, fallback = ''): string => values[name] ?? fallback;
+  const input = (name: string, label: string, type = 'text', options: { required?: boolean; fallback?: string; hint?: string } = {}): Markup => html`
+    <label for="${name}">${label}</label>
+    ${options.hint ? html`<p class="muted" id="${name}-hint">${options.hint}</p>` : ''}
+    <input type="${type}" id="${name}" name="${name}" value="${v(name, options.fallback)}" ${options.required ? html`required` : ''} ${errors[name] ? html`aria-invalid="true" aria-describedby="${name}-error"` : ''}>
+    ${fieldError(errors, name)}`;
+  return layout({ title: 'New case', user, scripts: ['/static/new-case.js'] }, html`
+<h1>Start a termination case</h1>
+${message ? html`<div class="notice warn" role="alert">${message}</div>` : ''}
+<form method="post" action="/cases/new">
+${csrf(user)}
+<fieldset><legend>Contract</legend>
+  ${input('contract.id', 'Contract id', 'text', { required: true })}
+  ${input('contract.title', 'Title')}
+  ${input('contract.terminationDate', 'Termination date', 'date', { required: true })}
+  <label for="contract.agreement">Agreement</label>
+  <select id="contract.agreement" name="contract.agreement">
+    ${[['ndpa', 'NDPA (return within 60 days)'], ['csdpa', 'CSDPA (return within 10 days)'], ['other', 'Other']].map(([value, label]) => html`<option value="${value}" ${v('contract.agreement', 'ndpa') === value ? html`selected` : ''}>${label}</option>`)}
+  </select>
+</fieldset>
+<fieldset><legend>Vendor</legend>
+  ${input('vendor.name', 'Organisation', 'text', { required: true })}
+  ${input('vendor.contactEmail', 'Contact email', 'email', { required: true, hint: 'Notices and links go here.' })}
+  ${input('vendor.contactName', 'Contact name')}
+</fieldset>
+<fieldset><legend>Service</legend>
+  ${input('service.name', 'Service', 'text', { required: true })}
+  ${input('service.url', 'Service URL', 'text')}
+</fieldset>
+<fieldset><legend>What the district asks (7400.1 III.A)</legend>
+  <label class="check"><input type="radio" name="disposition.option" value="return_then_destroy" ${v('disposition.option', 'return_then_destroy') === 'return_then_destroy' ? html`checked` : ''}> Return all data, then destroy every copy</label>
+  <label class="check"><input type="radio" name="disposition.option" value="destroy_only" ${v('disposition.option') === 'destroy_only' ? html`checked` : ''}> Destroy only (no return)</label>
+  <label class="check"><input type="radio" name="disposition.extent" value="complete" ${v('disposition.extent', 'complete') === 'complete' ? html`checked` : ''}> Complete: all of the vendor's data of the district</label>
+  <label class="check"><input type="radio" name="disposition.extent" value="partial" ${v('disposition.extent') === 'partial' ? html`checked` : ''}> Partial: only the categories below, each whole</label>
+  ${fieldError(errors, 'disposition.categories')}
+  <table><thead><tr><th>Category</th><th>Expected records (optional)</th></tr></thead><tbody>
+  ${Object.entries(KNOWN_CATEGORIES).map(([key, c]) => html`<tr>
+    <td><label class="check"><input type="checkbox" name="cat.${key}" value="on" ${v(`cat.${key}`, ['permanent', 'subsidiary', 'special_education', 'electronic'].includes(key) ? 'on' : '') === 'on' ? html`checked` : ''}> ${c.label} <span class="muted">(${c.clause})</span></label></td>
+    <td><input type="number" min="0" name="cat.${key}.expected" aria-label="Expected records: ${c.label}" value="${v(`cat.${key}.expected`)}"></td></tr>`)}
+  ${[0, 1, 2].map((i) => html`<tr><td><input type="text" name="custom.${i}.label" aria-label="Another category ${i + 1}" placeholder="Another category (the district's own)" value="${v(`custom.${i}.label`)}"></td>
+    <td><input type="number" min="0" name="custom.${i}.expected" aria-label="Expected records: another category ${i + 1}" value="${v(`custom.${i}.expected`)}"></td></tr>`)}
+  </tbody></table>
+</fieldset>
+<fieldset><legend>Tracking mechanisms to remove (7400.1 IV.A)</legend>
+  ${fieldError(errors, 'trackingMechanisms')}
+  <table id="tracking"><thead><tr><th>Name</th><th>Kind</th></tr></thead><tbody>
+  ${[0, 1, 2, 3, 4].map((i) => html`<tr><td><input type="text" name="track.${i}.name" aria-label="Tracking mechanism ${i + 1}" value="${v(`track.${i}.name`)}"></td>
+    <td><select name="track.${i}.kind" aria-label="Kind of tracking mechanism ${i + 1}">${TRACKING_KINDS.map((k) => html`<option value="${k}" ${v(`track.${i}.kind`) === k ? html`selected` : ''}>${k}</option>`)}</select></td></tr>`)}
+  </tbody></table>
+</fieldset>
+<fieldset><legend>Deadlines</legend>
+  <p class="muted">Each task is due this long after it opens. Reminders go out on the cadence below.</p>
+  ${input('deadlines.acknowledge', 'Acknowledge the notice within', 'text', { fallback: DEFAULT_DEADLINES.acknowledge })}
+  ${input('deadlines.return', 'Return the data within', 'text', { fallback: v('contract.agreement', 'ndpa') === 'csdpa' ? '10 days' : '60 days' })}
+  ${input('deadlines.review', 'District review within', 'text', { fallback: DEFAULT_DEADLINES.review })}
+  ${input('deadlines.certify', 'Certify destruction within', 'text', { fallback: DEFAULT_DEADLINES.certify })}
+  ${input('deadlines.reminderEvery', 'Remind every', 'text', { fallback: DEFAULT_DEADLINES.reminderEvery })}
+</fieldset>
+<p><button type="submit">Start the case and send the notice</button></p>
+</form>`);
+}
+
+export function casePage(user: User, details: ReturnType<typeof caseDetails>, message?: { text: string; kind?: string }): string {
+  const admin = user.role === 'admin';
+  const open = details.openTask;
+  const pkg = details.returnPackage;
+  const closed = details.status === 'completed' || details.status === 'cancelled';
+  return layout({ title: `${details.vendorName} · ${details.contractId}`, user }, html`
+<h1>${details.vendorName} · contract ${details.contractId}</h1>
+${message ? notice(message.text, message.kind ?? 'ok') : ''}
+<section>
+<dl class="facts">
+  <dt>Status</dt><dd><span class="status">${details.status}</span> ${details.legalHold.on ? html`<strong>· legal hold</strong>` : ''}</dd>
+  <dt>Service</dt><dd>${details.input.service.name}</dd>
+  <dt>Termination date</dt><dd>${details.input.contract.terminationDate}</dd>
+  <dt>Option</dt><dd>${details.input.disposition.option === 'return_then_destroy' ? 'return, then destroy' : 'destroy only'} (${details.input.disposition.extent})</dd>
+  <dt>Open task</dt><dd>${open ? html`${open.title}, due ${when(Date.parse(open.dueAt!))} ${open.overdue ? html`<span class="overdue">overdue</span>` : ''}` : '—'}</dd>
+  <dt>Started</dt><dd>${when(Date.parse(details.createdAt!))}</dd>
+</dl>
+</section>
+${pkg ? html`<h2>Returned data (round ${pkg.round})</h2>
+<section>
+<p>${pkg.files} file(s), ${pkg.bytes} bytes. ZIP SHA-256 <span class="hash">${pkg.zipSha256}</span></p>
+<table><thead><tr><th>Category</th><th>Files</th><th>Bytes</th><th>Records</th><th>Expected</th></tr></thead><tbody>
+${pkg.categories.map((c) => html`<tr><td>${c.label}</td><td>${c.files}</td><td>${c.bytes}</td><td>${c.returnedRecords}</td><td>${c.expectedRecords ?? '—'}</td></tr>`)}
+</tbody></table>
+${pkg.shortfalls.length ? html`<div class="notice warn"><strong>Shortfalls:</strong> ${pkg.shortfalls.join('; ')}</div>` : ''}
+${pkg.decision ? html`<p>${pkg.decision.decision === 'accept' ? 'Accepted' : 'Rejected'} by ${pkg.decision.by} on ${when(Date.parse(pkg.decision.at!))}${pkg.decision.reason ? `: ${pkg.decision.reason}` : ''}</p>` : ''}
+${admin ? html`<p><a class="button secondary" href="/api/cases/${details.caseId}/return-package">Download the returned data (ZIP)</a></p>` : ''}
+</section>` : ''}
+${details.statement ? html`<h2>Statement</h2><section><p>Statement ${details.statement.statementId}, issued ${when(Date.parse(details.statement.issuedAt!))}. SHA-256 <span class="hash">${details.statement.sha256}</span></p>
+<p><a class="button secondary" href="/api/cases/${details.caseId}/statement">Download the statement (PDF)</a></p></section>` : ''}
+<h2>Actions</h2><section class="actions">
+${admin && open?.kind === 'review' ? html`
+  <form method="post" action="/cases/${details.caseId}/review">${csrf(user)}<input type="hidden" name="decision" value="accept"><button type="submit">Accept the returned data</button></form>
+  <form method="post" action="/cases/${details.caseId}/review">${csrf(user)}<input type="hidden" name="decision" value="reject">
+    <label for="reject-reason">Reason for rejecting (sent to the vendor)</label><textarea id="reject-reason" name="reason" required></textarea>
+    <button type="submit" class="danger">Reject</button></form>` : ''}
+${admin && open ? html`
+  <form method="post" action="/cases/${details.caseId}/extend">${csrf(user)}<input type="hidden" name="task" value="${open.kind}">
+    <label for="until">New due date for "${open.title}"</label><input type="date" id="until" name="until" required>
+    <label for="extend-reason">Reason</label><input type="text" id="extend-reason" name="reason" required>
+    <button type="submit" class="secondary">Extend</button></form>` : ''}
+${admin && open && open.kind !== 'review' ? html`
+  <form method="post" action="/cases/${details.caseId}/resend-link">${csrf(user)}<button type="submit" class="secondary">Email a new link to the vendor</button></form>` : ''}
+${admin && !closed ? html`
+  <form method="post" action="/cases/${details.caseId}/cancel">${csrf(user)}
+    <label for="cancel-reason">Reason for cancelling</label><input type="text" id="cancel-reason" name="reason" required>
+    <button type="submit" class="danger">Cancel the case</button></form>` : ''}
+  <form method="post" action="/cases/${details.caseId}/legal-hold">${csrf(user)}<input type="hidden" name="on" value="${details.legalHold.on ? 'false' : 'true'}">
+    <label for="hold-reason">Reason for ${details.legalHold.on ? 'releasing' : 'setting'} the legal hold</label><input type="text" id="hold-reason" name="reason" required>
+    <button type="submit" class="secondary">${details.legalHold.on ? 'Release the legal hold' : 'Set a legal hold'}</button></form>
+</section>
+${details.certification ? html`<h2>Certification</h2><section><dl class="facts">
+  <dt>Signatory</dt><dd>${details.certification.destruction.signatoryName}, ${details.certification.destruction.signatoryTitle}</dd>
+  <dt>Completed on</dt><dd>${details.certification.destruction.completedOn}</dd>
+  <dt>Method</dt><dd>${details.certification.destruction.method} (NIST SP 800-88)</dd>
+  <dt>Backups</dt><dd>${details.certification.destruction.backups.destroyed ? 'destroyed' : `roll off on ${details.certification.destruction.backups.rollOffDate}`}</dd>
+  <dt>Tracking</dt><dd>${details.certification.tracking.mechanisms.map((m) => `${m.name} removed ${m.removedOn}`).join('; ') || 'none in use'}</dd>
+</dl></section>` : ''}
+<h2>Timeline</h2>
+<table><thead><tr><th>When</th><th>What</th><th>Who</th></tr></thead><tbody>
+${details.timeline.map((e) => html`<tr><td>${when(Date.parse(e.at!))}</td><td>${e.summary}</td><td>${e.actor}</td></tr>`)}
+</tbody></table>`);
+}
+
+export function messagePage(title: string, message: string, options: { user?: User; kind?: string; status?: number } = {}): string {
+  return layout({ title, ...(options.user ? { user: options.user } : {}) }, html`<h1>${title}</h1>${notice(message, options.kind ?? 'warn')}<p><a href="/">Back</a></p>`);
+}

@@ -1,0 +1,108 @@
+// The district's JSON API: start, list, read and steer cases; download returned data and statements.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import * as api from '../../../domain/api';
+import { DispositionError } from '../../../domain/errors';
+import { caseDetails, caseListItem } from '../../case-views';
+import { actorOf } from '../auth';
+import type { ServerContext } from '../server-context';
+import { parseInput } from '../validate';
+
+const caseParams = z.object({ caseId: z.string().regex(/^[A-Za-z0-9]{6,32}$/, 'is not a case id') });
+
+export function downloadablePackage(ctx: ServerContext, caseId: string) {
+  const record = ctx.service.getCase(caseId);
+  // The accepted package, or the one waiting for review; never one that was rejected (it is destroyed).
+  const round = [...record.returnPackages].reverse().find((r) => r.packageId && r.zipSha256 && r.decision?.decision !== 'reject');
+  if (!round) throw new DispositionError('not_found', 'this case holds no return package');
+  return { record, round };
+}
+
+export function registerCaseApi(app: FastifyInstance, ctx: ServerContext): void {
+  const { auth, service } = ctx;
+
+  app.post('/api/cases', async (request, reply) => {
+    const session = auth.require(request, ['admin']);
+    const { _csrf: _, ...body } = (request.body ?? {}) as Record<string, unknown>;
+    const started = await service.startCase(body, actorOf(session));
+    return reply.code(201).send(started);
+  });
+
+  app.get('/api/cases', async (request) => {
+    auth.require(request, ['admin', 'legal']);
+    const query = parseInput(api.caseListQuerySchema, request.query, 'query');
+    const cases = ctx.records.listCases({
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.vendor ? { vendor: query.vendor } : {}),
+      ...(query.overdue ? { overdue: query.overdue === 'true' } : {}),
+    });
+    return { cases: cases.map(caseListItem) };
+  });
+
+  app.get('/api/cases/:caseId', async (request) => {
+    auth.require(request, ['admin', 'legal']);
+    const { caseId } = parseInput(caseParams, request.params, 'path');
+    return caseDetails(service.getCase(caseId));
+  });
+
+  app.post('/api/cases/:caseId/review', async (request) => {
+    const session = auth.require(request, ['admin']);
+    const { caseId } = parseInput(caseParams, request.params, 'path');
+    const body = parseInput(api.reviewBodySchema, request.body);
+    return service.review(caseId, body, actorOf(session));
+  });
+
+  app.post('/api/cases/:caseId/extend', async (request) => {
+    const session = auth.require(request, ['admin']);
+    const { caseId } = parseInput(caseParams, request.params, 'path');
+    const body = parseInput(api.extendBodySchema, request.body);
+    return service.extend(caseId, body, actorOf(session));
+  });
+
+  app.post('/api/cases/:caseId/cancel', async (request) => {
+    const session = auth.require(request, ['admin']);
+    const { caseId } = parseInput(caseParams, request.params, 'path');
+    const body = parseInput(api.cancelBodySchema, request.body);
+    return service.cancel(caseId, body, actorOf(session));
+  });
+
+  app.post('/api/cases/:caseId/resend-link', async (request) => {
+    const session = auth.require(request, ['admin']);
+    const { caseId } = parseInput(caseParams, request.params, 'path');
+    return service.resendLink(caseId, actorOf(session));
+  });
+
+  app.post('/api/cases/:caseId/legal-hold', async (request) => {
+    const session = auth.require(request, ['admin', 'legal']);
+    const { caseId } = parseInput(caseParams, request.params, 'path');
+    const body = parseInput(api.legalHoldBodySchema, request.body);
+    return service.setLegalHold(caseId, body, actorOf(session));
+  });
+
+  app.get('/api/cases/:caseId/return-package', async (request, reply) => {
+    auth.require(request, ['admin']); // nobody but an administrator downloads returned data
+    const { caseId } = parseInput(caseParams, request.params, 'path');
+    const { record, round } = downloadablePackage(ctx, caseId);
+    const stream = ctx.storage.openPackage(record.caseId, round.packageId!);
+    return reply
+      .header('Content-Type', 'application/zip')
+      .header('Content-Disposition', `attachment; filename="return-${record.caseId}-round-${round.round}.zip"`)
+      .header('X-Content-SHA256', round.zipSha256!)
+      .header('Cache-Control', 'no-store')
+      .send(stream);
+  });
+
+  app.get('/api/cases/:caseId/statement', async (request, reply) => {
+    auth.require(request, ['admin', 'legal']);
+    const { caseId } = parseInput(caseParams, request.params, 'path');
+    const statement = service.getCase(caseId).state.statement;
+    if (!statement) throw new DispositionError('not_found', 'this case has no statement yet');
+    const pdf = await ctx.storage.readStatement(statement.statementId);
+    if (!pdf) throw new DispositionError('not_found', 'the statement is recorded but its file is missing');
+    return reply
+      .header('Content-Type', 'application/pdf')
+      .header('Content-Disposition', `attachment; filename="statement-${statement.statementId}.pdf"`)
+      .header('X-Content-SHA256', statement.sha256)
+      .send(pdf);
+  });
+}

@@ -1,0 +1,32 @@
+// The codec endpoint for Temporal's Web UI: decodes (and encodes) payloads for a signed-in administrator.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { Payload } from '@temporalio/common';
+import { AesGcmPayloadCodec } from '../../../infra/payload-codec';
+import type { ServerContext } from '../server-context';
+import { parseInput } from '../validate';
+
+const payloadsSchema = z.object({
+  payloads: z.array(z.object({ metadata: z.record(z.string(), z.string()).optional(), data: z.string().optional() })).max(1000),
+});
+
+const fromJson = (p: { metadata?: Record<string, string> | undefined; data?: string | undefined }): Payload => ({
+  metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))])),
+  data: new Uint8Array(Buffer.from(p.data ?? '', 'base64')),
+});
+const toJson = (p: Payload) => ({
+  metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+  data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
+});
+
+export function registerCodecApi(app: FastifyInstance, ctx: ServerContext): void {
+  const codec = new AesGcmPayloadCodec(ctx.keyring);
+  for (const direction of ['encode', 'decode'] as const) {
+    app.post(`/api/codec/${direction}`, async (request) => {
+      ctx.auth.require(request, ['admin']);
+      const { payloads } = parseInput(payloadsSchema, request.body);
+      const out = await codec[direction](payloads.map(fromJson));
+      return { payloads: out.map(toJson) };
+    });
+  }
+}

@@ -1,0 +1,123 @@
+// The vendor's pages behind an emailed link, and the public verification page.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import * as api from '../../../domain/api';
+import { DispositionError } from '../../../domain/errors';
+import * as messages from '../../../workflows/messages';
+import { statementView } from '../../case-views';
+import { verifyStatementPdf } from '../../statement-verification';
+import { vendorTaskView } from '../../vendor-task';
+import { certificationFromForm, fieldErrors, formValues, type Form } from '../forms';
+import { vendorDonePage, vendorRefusedPage, vendorTaskPage } from '../pages/vendor-pages';
+import { verifyPage } from '../pages/verify-page';
+import type { ServerContext } from '../server-context';
+import { stageUpload } from '../uploads';
+import { parseInput } from '../validate';
+import { openVendorLink, requireReturnTask } from '../vendor-links';
+import { statementBytes } from './api-public';
+import { submitReturn } from './api-vendor';
+
+const tokenParams = z.object({ token: z.string().min(1).max(1000) });
+const STATIC_DIR = path.resolve(__dirname, '../static');
+const STATIC_TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
+
+export function registerPublicPages(app: FastifyInstance, ctx: ServerContext): void {
+  const page = (reply: FastifyReply, body: string, status = 200) => reply.code(status).type('text/html; charset=utf-8').header('Cache-Control', 'no-store').send(body);
+
+  /** Renders the task page; a refused link gets a page that says what happened and whom to ask. */
+  async function taskPage(reply: FastifyReply, token: string, state: Parameters<typeof vendorTaskPage>[2] = {}, status = 200) {
+    try {
+      const { record } = openVendorLink(ctx, token);
+      const staged = record.openTask?.kind === 'return' ? await ctx.storage.listStaged(record.caseId) : [];
+      return page(reply, vendorTaskPage(token, vendorTaskView(record, ctx.config.districtName, staged), state), status);
+    } catch (err) {
+      if (err instanceof DispositionError) return page(reply, vendorRefusedPage(err.message), err.code === 'link_gone' ? 410 : 403);
+      throw err;
+    }
+  }
+
+  /** A vendor form: on success a done page, on a refusal the form again with the reason beside it. */
+  const vendorForm = (path: string, title: string, run: (token: string, form: Form) => Promise<{ message: string }>) => {
+    app.post(`/v/:token/${path}`, async (request, reply) => {
+      const { token } = parseInput(tokenParams, request.params, 'path');
+      const form = (request.body ?? {}) as Form;
+      try {
+        const result = await run(token, form);
+        return page(reply, vendorDonePage(title, result.message));
+      } catch (err) {
+        if (!(err instanceof DispositionError)) throw err;
+        if (err.code === 'link_refused' || err.code === 'link_gone') return page(reply, vendorRefusedPage(err.message), err.code === 'link_gone' ? 410 : 403);
+        if (err.code === 'temporal_unavailable' || err.code === 'invalid_payload' || err.code === 'wrong_state' || err.code === 'stale_link') {
+          return taskPage(reply, token, { values: formValues(form), errors: fieldErrors(err.details), message: err.message }, err.code === 'temporal_unavailable' ? 503 : 400);
+        }
+        throw err;
+      }
+    });
+  };
+
+  app.get('/v/:token', async (request, reply) => taskPage(reply, parseInput(tokenParams, request.params, 'path').token));
+
+  vendorForm('acknowledge', 'Notice acknowledged', (token, form) =>
+    ctx.service.vendorActionByLink(token, messages.acknowledgeNotice, parseInput(api.acknowledgeBodySchema, { contactName: form.contactName, contactEmail: form.contactEmail, ...(form.contactTitle ? { contactTitle: form.contactTitle } : {}) })));
+  vendorForm('submit-return', 'Return submitted', (token, form) => submitReturn(ctx, token, parseInput(api.submitReturnBodySchema, form.note ? { note: form.note } : {})));
+  vendorForm('certify', 'Certification received', (token, form) =>
+    ctx.service.vendorActionByLink(token, messages.certify, { certification: parseInput(api.certifyBodySchema, certificationFromForm(form)) }));
+  vendorForm('backup-rolloff', 'Confirmation received', (token, form) =>
+    ctx.service.vendorActionByLink(token, messages.confirmBackupRolloff, parseInput(api.backupRolloffBodySchema, { confirmedOn: form.confirmedOn, attestation: form.attestation === 'true' })));
+
+  app.post('/v/:token/files', async (request, reply) => {
+    const { token } = parseInput(tokenParams, request.params, 'path');
+    try {
+      const { file, created } = await stageUpload(ctx, request, token);
+      return taskPage(reply, token, { info: created ? `"${file.name}" is staged (${file.bytes} bytes).` : `"${file.name}" was already staged.` });
+    } catch (err) {
+      if (err instanceof DispositionError && err.code !== 'internal') {
+        const status = err.code === 'too_large' ? 413 : err.code === 'link_gone' ? 410 : err.code === 'link_refused' ? 403 : 400;
+        if (err.code === 'link_refused' || err.code === 'link_gone') return page(reply, vendorRefusedPage(err.message), status);
+        return taskPage(reply, token, { message: `The file was not staged: ${err.message}` }, status);
+      }
+      throw err;
+    }
+  });
+
+  app.post('/v/:token/files/:fileId/delete', async (request, reply) => {
+    const { token, fileId } = parseInput(tokenParams.extend({ fileId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/) }), request.params, 'path');
+    try {
+      const { record } = requireReturnTask(ctx, token);
+      await ctx.storage.removeStaged(record.caseId, fileId);
+    } catch (err) {
+      if (err instanceof DispositionError) return page(reply, vendorRefusedPage(err.message), err.code === 'link_gone' ? 410 : 403);
+      throw err;
+    }
+    return reply.redirect(`/v/${token}`, 303);
+  });
+
+  app.get('/verify', async (request, reply) => {
+    const { statementId } = request.query as { statementId?: string };
+    const user = request.session ? { username: request.session.username, role: request.session.role, csrfToken: request.session.csrfToken } : undefined;
+    if (!statementId) return page(reply, verifyPage(user ? { user } : {}));
+    const found = /^[A-Za-z0-9-]{8,64}$/.test(statementId) ? ctx.records.getStatement(statementId) : undefined;
+    const lookup = found ? { ...statementView(found), issuedAt: found.issuedAt } : null;
+    return page(reply, verifyPage({ ...(user ? { user } : {}), lookup, statementId }), found ? 200 : 404);
+  });
+
+  app.post('/verify', async (request, reply) => {
+    let verdict;
+    try {
+      verdict = verifyStatementPdf(await statementBytes(request), ctx.records, ctx.keyring);
+    } catch (err) {
+      if (!(err instanceof DispositionError)) throw err;
+      verdict = { valid: false, reason: err.message };
+    }
+    return page(reply, verifyPage({ verdict }));
+  });
+
+  app.get('/static/:file', async (request, reply) => {
+    const { file } = request.params as { file: string };
+    const type = STATIC_TYPES[path.extname(file)];
+    if (!type || !/^[a-z0-9-]+\.(css|js)$/.test(file) || !fs.existsSync(path.join(STATIC_DIR, file))) throw new DispositionError('not_found', 'no such file');
+    return reply.type(type).header('Cache-Control', 'public, max-age=300').send(fs.createReadStream(path.join(STATIC_DIR, file)));
+  });
+}

@@ -1,0 +1,99 @@
+// District staff's pages: server-rendered HTML over the same CaseService as the API.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import * as api from '../../../domain/api';
+import { DispositionError } from '../../../domain/errors';
+import type { Role } from '../../../infra/database/user-store';
+import { caseDetails, caseListItem } from '../../case-views';
+import { actorOf, type RequestSession } from '../auth';
+import { caseInputFromForm, fieldErrors, formValues, type Form } from '../forms';
+import { caseListPage, casePage, loginPage, newCasePage } from '../pages/staff-pages';
+import type { ServerContext } from '../server-context';
+import { parseInput } from '../validate';
+
+const caseParams = z.object({ caseId: z.string().regex(/^[A-Za-z0-9]{6,32}$/, 'is not a case id') });
+const pageUser = (session: RequestSession) => ({ username: session.username, role: session.role, csrfToken: session.csrfToken });
+const safeNext = (next: unknown): string => (typeof next === 'string' && /^\/(?!\/)[A-Za-z0-9/_?=&.-]*$/.test(next) ? next : '/cases');
+
+export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): void {
+  const { auth, service } = ctx;
+  const page = (reply: FastifyReply, body: string, status = 200) => reply.code(status).type('text/html; charset=utf-8').header('Cache-Control', 'no-store').send(body);
+  const signedIn = (request: FastifyRequest, roles: readonly Role[] = ['admin', 'legal']) => auth.require(request, roles);
+
+  app.get('/', async (request, reply) => reply.redirect(request.session ? '/cases' : '/login', 303));
+
+  app.get('/login', async (request, reply) => {
+    const { next } = request.query as { next?: string };
+    return page(reply, loginPage({ next: safeNext(next), firstRun: ctx.users.countUsers() === 0 }));
+  });
+
+  app.post('/login', async (request, reply) => {
+    const form = (request.body ?? {}) as Form;
+    try {
+      await auth.login(String(form.username ?? ''), String(form.password ?? ''), reply);
+      return reply.redirect(safeNext(form.next), 303);
+    } catch (err) {
+      if (err instanceof DispositionError) return page(reply, loginPage({ next: safeNext(form.next), error: err.message }), err.code === 'rate_limited' ? 429 : 401);
+      throw err;
+    }
+  });
+
+  app.post('/logout', async (request, reply) => {
+    if (request.session) {
+      signedIn(request);
+      auth.logout(request, reply);
+    }
+    return reply.redirect('/login', 303);
+  });
+
+  app.get('/cases', async (request, reply) => {
+    const session = signedIn(request);
+    const query = parseInput(api.caseListQuerySchema, Object.fromEntries(Object.entries(request.query as Record<string, string>).filter(([, v]) => v !== '')), 'query');
+    const cases = ctx.records.listCases({ ...(query.status ? { status: query.status } : {}), ...(query.vendor ? { vendor: query.vendor } : {}), ...(query.overdue ? { overdue: query.overdue === 'true' } : {}) });
+    return page(reply, caseListPage(pageUser(session), cases.map(caseListItem), query));
+  });
+
+  app.get('/cases/new', async (request, reply) => page(reply, newCasePage(pageUser(signedIn(request, ['admin'])))));
+
+  app.post('/cases/new', async (request, reply) => {
+    const session = signedIn(request, ['admin']);
+    const form = (request.body ?? {}) as Form;
+    try {
+      const { caseId } = await service.startCase(caseInputFromForm(form), actorOf(session));
+      return reply.redirect(`/cases/${caseId}`, 303);
+    } catch (err) {
+      if (err instanceof DispositionError && err.code === 'invalid_payload') {
+        return page(reply, newCasePage(pageUser(session), formValues(form), fieldErrors(err.details), `The case was not started: ${err.message}`), 400);
+      }
+      throw err;
+    }
+  });
+
+  app.get('/cases/:caseId', async (request, reply) => {
+    const session = signedIn(request);
+    const { caseId } = parseInput(caseParams, request.params, 'path');
+    return page(reply, casePage(pageUser(session), caseDetails(service.getCase(caseId))));
+  });
+
+  const action = (path: string, roles: readonly Role[], run: (caseId: string, form: Form, actor: string) => Promise<{ message: string; alreadyDone?: boolean }>) => {
+    app.post(`/cases/:caseId/${path}`, async (request, reply) => {
+      const session = signedIn(request, roles);
+      const { caseId } = parseInput(caseParams, request.params, 'path');
+      try {
+        const result = await run(caseId, (request.body ?? {}) as Form, actorOf(session));
+        return page(reply, casePage(pageUser(session), caseDetails(service.getCase(caseId)), { text: `${result.message}${result.alreadyDone ? ' (already done)' : ''}` }));
+      } catch (err) {
+        if (err instanceof DispositionError && err.code !== 'internal' && err.code !== 'not_found') {
+          return page(reply, casePage(pageUser(session), caseDetails(service.getCase(caseId)), { text: err.message, kind: 'warn' }), err.code === 'temporal_unavailable' ? 503 : 400);
+        }
+        throw err;
+      }
+    });
+  };
+  const field = (form: Form, name: string): string | undefined => (typeof form[name] === 'string' && form[name] !== '' ? (form[name] as string) : undefined);
+  action('review', ['admin'], (caseId, form, actor) => service.review(caseId, parseInput(api.reviewBodySchema, { decision: field(form, 'decision'), reason: field(form, 'reason') }), actor));
+  action('extend', ['admin'], (caseId, form, actor) => service.extend(caseId, parseInput(api.extendBodySchema, { task: field(form, 'task'), until: field(form, 'until'), reason: field(form, 'reason') }), actor));
+  action('cancel', ['admin'], (caseId, form, actor) => service.cancel(caseId, parseInput(api.cancelBodySchema, { reason: field(form, 'reason') }), actor));
+  action('resend-link', ['admin'], (caseId, _form, actor) => service.resendLink(caseId, actor));
+  action('legal-hold', ['admin', 'legal'], (caseId, form, actor) => service.setLegalHold(caseId, parseInput(api.legalHoldBodySchema, { on: field(form, 'on') === 'true', reason: field(form, 'reason') }), actor));
+}

@@ -1,0 +1,22 @@
+import type { Client } from '@temporalio/client';
+import type { Config } from '../../infra/config';
+import type { CaseRecordStore } from '../../infra/database/case-record-store';
+import type { UserStore } from '../../infra/database/user-store';
+import type { Keyring } from '../../infra/keys';
+import type { CaseFileStorage } from '../../infra/storage/case-file-storage';
+import type { CaseService } from '../case-service';
+import type { Auth } from './auth';
+
+export interface ServerDeps {
+  config: Config;
+  client: Client;
+  service: CaseService;
+  records: CaseRecordStore;
+  users: UserStore;
+  storage: CaseFileStorage;
+  keyring: Keyring;
+}
+
+export interface ServerContext extends ServerDeps {
+  auth: Auth;
+}

@@ -1,0 +1,41 @@
+// What a vendor sees through a link: the open task and what it needs, read from the case record (no student data).
+import { categoryLabel, KNOWN_CATEGORIES } from '../domain/case-input';
+import { certificationFloor } from '../domain/lifecycle';
+import { TASK_TITLES, type VendorTaskKind } from '../domain/statuses';
+import type { CaseRecord } from '../infra/database/case-record-store';
+import type { StagedFile } from '../infra/storage/case-file-storage';
+
+const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+
+export function vendorTaskView(record: CaseRecord, districtName: string, staged: StagedFile[] = []) {
+  const { state } = record;
+  const { input } = state;
+  const task = record.openTask!;
+  const lastRound = state.returnRounds.at(-1);
+  return {
+    caseId: record.caseId,
+    status: record.status,
+    task: { kind: task.kind as VendorTaskKind, title: TASK_TITLES[task.kind], dueAt: iso(task.dueAt)!, overdue: record.overdue },
+    district: districtName,
+    vendor: { name: input.vendor.name },
+    contract: { id: input.contract.id, ...(input.contract.title ? { title: input.contract.title } : {}), terminationDate: input.contract.terminationDate },
+    service: { name: input.service.name },
+    disposition: { option: input.disposition.option, extent: input.disposition.extent },
+    categories: input.disposition.categories.map((c) => ({
+      key: c.key,
+      label: categoryLabel(c),
+      ...((KNOWN_CATEGORIES as Record<string, { explains: string }>)[c.key] ? { explains: (KNOWN_CATEGORIES as Record<string, { explains: string }>)[c.key]!.explains } : {}),
+      ...(c.expectedRecords !== undefined ? { expectedRecords: c.expectedRecords } : {}),
+    })),
+    trackingMechanisms: input.trackingMechanisms ?? [],
+    ...(task.kind === 'return'
+      ? {
+          stagedFiles: staged.map((f) => ({ fileId: f.fileId, name: f.name, category: f.category, bytes: f.bytes, sha256: f.sha256, ...(f.records !== undefined ? { records: f.records } : {}) })),
+          ...(lastRound?.decision?.decision === 'reject' ? { rejection: { reason: lastRound.decision.reason ?? '' } } : {}),
+        }
+      : {}),
+    ...(task.kind === 'certify' ? { certifyNotBefore: certificationFloor(state)?.day ?? null } : {}),
+    ...(task.kind === 'confirm_backup_rolloff' ? { rollOffDate: state.certification?.destruction.backups.rollOffDate ?? null } : {}),
+  };
+}
+export type VendorTaskView = ReturnType<typeof vendorTaskView>;

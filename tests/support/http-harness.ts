@@ -1,0 +1,66 @@
+// The HTTP server on top of a CaseHarness, with an administrator and a legal user, reached with fetch.
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { buildHttpServer } from '../../client/server/http-server';
+import { SqliteUserStore } from '../../infra/database/sqlite-user-store';
+import { hashPassword } from '../../infra/passwords';
+import { CaseHarness, type HarnessOptions } from './case-harness';
+
+export const PASSWORD = 'a long enough passphrase';
+
+export interface SignedIn {
+  cookie: string;
+  csrfToken: string;
+}
+
+export class HttpHarness {
+  private constructor(readonly cases: CaseHarness, readonly app: FastifyInstance, readonly users: SqliteUserStore, readonly baseUrl: string) {}
+
+  static async start(options: HarnessOptions = {}): Promise<HttpHarness> {
+    const cases = await CaseHarness.start(options);
+    const users = new SqliteUserStore(path.join(cases.dataDir, 'disposition.db'));
+    for (const [username, role, email] of [['ada', 'admin', 'ada@district.example'], ['lee', 'legal', 'lee@district.example']] as const) {
+      users.addUser({ username, role, email, passwordHash: await hashPassword(PASSWORD) });
+    }
+    const app = buildHttpServer({ config: cases.config, client: cases.client, service: cases.service, records: cases.records, users, storage: cases.storage, keyring: cases.keyring });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as AddressInfo;
+    return new HttpHarness(cases, app, users, `http://127.0.0.1:${port}`);
+  }
+
+  url(pathname: string): string {
+    return `${this.baseUrl}${pathname}`;
+  }
+
+  async login(username: string, password = PASSWORD): Promise<SignedIn> {
+    const response = await fetch(this.url('/api/auth/login'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+    if (response.status !== 200) throw new Error(`login ${username}: ${response.status} ${await response.text()}`);
+    const cookie = response.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const { csrfToken } = (await response.json()) as { csrfToken: string };
+    return { cookie, csrfToken };
+  }
+
+  /** A JSON request as a signed-in user (with the CSRF token unless told otherwise). */
+  async as(who: SignedIn | undefined, method: string, pathname: string, body?: unknown, options: { csrf?: boolean } = {}): Promise<{ status: number; json: any; headers: Headers }> {
+    const headers: Record<string, string> = {};
+    if (who) headers.cookie = who.cookie;
+    if (who && options.csrf !== false) headers['x-csrf-token'] = who.csrfToken;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(this.url(pathname), { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    const text = await response.text();
+    let json: unknown = text;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON
+    }
+    return { status: response.status, json, headers: response.headers };
+  }
+
+  async close(): Promise<void> {
+    await this.app.close();
+    this.users.close();
+    await this.cases.close();
+  }
+}
