@@ -93,8 +93,10 @@ export class CaseHarness {
   async stopWorker(): Promise<void> {
     if (this.worker && this.worker.getState() === 'RUNNING') this.worker.shutdown();
     await this.running;
-    await this.nativeConnection?.close();
+    const connection = this.nativeConnection;
+    this.nativeConnection = undefined;
     this.worker = undefined;
+    await connection?.close();
   }
 
   async startCase(input: CaseInput = caseInput(), options: { historyBudget?: number } = {}): Promise<string> {

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import { CaseService } from '../../client/case-service';
 import { buildHttpServer } from '../../client/server/http-server';
 import { SqliteUserStore } from '../../infra/database/sqlite-user-store';
 import { hashPassword } from '../../infra/passwords';
@@ -17,13 +18,14 @@ export interface SignedIn {
 export class HttpHarness {
   private constructor(readonly cases: CaseHarness, readonly app: FastifyInstance, readonly users: SqliteUserStore, readonly baseUrl: string) {}
 
-  static async start(options: HarnessOptions = {}): Promise<HttpHarness> {
+  static async start(options: HarnessOptions & { actionTimeoutMs?: number } = {}): Promise<HttpHarness> {
     const cases = await CaseHarness.start(options);
     const users = new SqliteUserStore(path.join(cases.dataDir, 'disposition.db'));
     for (const [username, role, email] of [['ada', 'admin', 'ada@district.example'], ['lee', 'legal', 'lee@district.example']] as const) {
       users.addUser({ username, role, email, passwordHash: await hashPassword(PASSWORD) });
     }
-    const app = buildHttpServer({ config: cases.config, client: cases.client, service: cases.service, records: cases.records, users, storage: cases.storage, keyring: cases.keyring });
+    const service = options.actionTimeoutMs ? new CaseService(cases.client, cases.records, cases.keyring, { taskQueue: cases.taskQueue }, options.actionTimeoutMs) : cases.service;
+    const app = buildHttpServer({ config: cases.config, client: cases.client, service, records: cases.records, users, storage: cases.storage, keyring: cases.keyring });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as AddressInfo;
     return new HttpHarness(cases, app, users, `http://127.0.0.1:${port}`);
