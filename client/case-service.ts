@@ -99,8 +99,20 @@ export class CaseService {
 
   async setLegalHold(caseId: string, body: { on: boolean; reason: string }, actor: string): Promise<ActionResult> {
     const record = this.getCase(caseId);
-    if (record.status === 'completed' || record.status === 'cancelled') return this.holdClosedCase(record, body, actor);
-    return this.act(caseId, messages.setLegalHold, { ...body, actor }, `${schema.updateId('case', record.state.legalHold.length, 'setLegalHold')}-${body.on ? 'on' : 'off'}`);
+    const id = `${schema.updateId('case', record.state.legalHold.length, 'setLegalHold')}-${body.on ? 'on' : 'off'}`;
+    if (record.status === 'completed' || record.status === 'cancelled') {
+      // A closed case's workflow may still be finishing (its last mail): while it runs, it takes the hold;
+      // once it has ended, the record keeps the hold (retention reads it there).
+      if (await this.workflowRunning(caseId)) {
+        try {
+          return await this.act(caseId, messages.setLegalHold, { ...body, actor }, id);
+        } catch (err) {
+          if (await this.workflowRunning(caseId)) throw err;
+        }
+      }
+      return this.holdClosedCase(this.getCase(caseId), body, actor);
+    }
+    return this.act(caseId, messages.setLegalHold, { ...body, actor }, id);
   }
 
   /**
@@ -118,6 +130,15 @@ export class CaseService {
     state.updatedAt = at;
     this.records.saveCase(state);
     return { caseId: record.caseId, status: record.status, message: body.on ? 'Legal hold set: the case\'s data is kept until it is released.' : 'Legal hold released.' };
+  }
+
+  private async workflowRunning(caseId: string): Promise<boolean> {
+    try {
+      return (await this.temporal(() => this.handle(caseId).describe())).status.name === 'RUNNING';
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false; // its history is gone: the record is all there is
+      throw err;
+    }
   }
 
   /** Vendor actions: the link's task and generation travel with the payload and name the update. */

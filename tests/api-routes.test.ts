@@ -211,6 +211,10 @@ describe('a case through the API', () => {
     expect(await h.as(undefined, 'POST', `/api/vendor/${token}/certify`, cert)).toMatchObject({ status: 200, json: { status: 'generating_statement' } });
     const done = await h.cases.waitForStatus(caseId, 'completed');
     const statementId = done.state.statement!.statementId;
+    // Completion reaches ADMIN_EMAIL, admin users and legal users with an email, with a link to the case.
+    const district = await h.cases.smtp.waitFor((m) => m.headers.get('x-disposition-case') === caseId && m.headers.get('x-disposition-mail') === 'completion' && m.to.includes('lee@district.example'));
+    expect(district.to).toEqual(expect.arrayContaining(['records-admin@district.example', 'ada@district.example', 'lee@district.example']));
+    expect(district.text).toContain(`/cases/${caseId}`);
 
     expect(await h.as(undefined, 'GET', `/api/cases/${caseId}/statement`)).toMatchObject({ status: 401 });
     const pdfResponse = await fetch(h.url(`/api/cases/${caseId}/statement`), { headers: { cookie: lee.cookie } });
@@ -288,7 +292,7 @@ describe('when the worker does not answer', () => {
       await stalled.cases.stopWorker();
       const started = Date.now();
       const answer = await stalled.as(admin, 'POST', `/api/cases/${caseId}/cancel`, { reason: 'test' });
-      expect(answer).toMatchObject({ status: 503, json: { error: { code: 'temporal_unavailable' } } });
+      expect(answer, JSON.stringify(answer.json)).toMatchObject({ status: 503, json: { error: { code: 'temporal_unavailable' } } });
       expect(Date.now() - started).toBeLessThan(10_000);
     } finally {
       await stalled.close();

@@ -39,6 +39,8 @@ export interface HarnessOptions {
   /** Start no worker here (a test that runs its own worker process). */
   noWorker?: boolean;
   env?: Record<string, string>;
+  /** Staff addresses the mail activity adds (admin and legal users with an email). */
+  staff?: { administrators: () => string[]; legalStaff: () => string[] };
 }
 
 export class CaseHarness {
@@ -85,7 +87,7 @@ export class CaseHarness {
       namespace: 'default',
       taskQueue: this.taskQueue,
       workflowBundle: { codePath: inject('workflowBundlePath') },
-      deps: { config: this.config, records: this.records, storage: this.storage, keyring: this.keyring, transport: this.options.transport ? this.options.transport(real) : real },
+      deps: { config: this.config, records: this.records, storage: this.storage, keyring: this.keyring, transport: this.options.transport ? this.options.transport(real) : real, ...this.options.staff },
     });
     this.running = this.worker.run();
   }

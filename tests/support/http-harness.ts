@@ -19,8 +19,11 @@ export class HttpHarness {
   private constructor(readonly cases: CaseHarness, readonly app: FastifyInstance, readonly users: SqliteUserStore, readonly baseUrl: string) {}
 
   static async start(options: HarnessOptions & { actionTimeoutMs?: number } = {}): Promise<HttpHarness> {
-    const cases = await CaseHarness.start(options);
-    const users = new SqliteUserStore(path.join(cases.dataDir, 'disposition.db'));
+    let users: SqliteUserStore | undefined;
+    // The worker mails admin and legal users with an email, as worker/main.ts wires it.
+    const emailsOf = (role: string) => () => users?.listUsers().filter((u) => u.role === role && u.email).map((u) => u.email!) ?? [];
+    const cases = await CaseHarness.start({ ...options, staff: { administrators: emailsOf('admin'), legalStaff: emailsOf('legal') } });
+    users = new SqliteUserStore(path.join(cases.dataDir, 'disposition.db'));
     for (const [username, role, email] of [['ada', 'admin', 'ada@district.example'], ['lee', 'legal', 'lee@district.example']] as const) {
       users.addUser({ username, role, email, passwordHash: await hashPassword(PASSWORD) });
     }
@@ -28,7 +31,7 @@ export class HttpHarness {
     const app = buildHttpServer({ config: cases.config, client: cases.client, service, records: cases.records, users, storage: cases.storage, keyring: cases.keyring });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as AddressInfo;
-    return new HttpHarness(cases, app, users, `http://127.0.0.1:${port}`);
+    return new HttpHarness(cases, app, users!, `http://127.0.0.1:${port}`);
   }
 
   url(pathname: string): string {

@@ -137,12 +137,12 @@ ${admin ? html`<p><a class="button secondary" href="/api/cases/${details.caseId}
 </section>` : ''}
 ${details.statement ? html`<h2>Statement</h2><section><p>Statement ${details.statement.statementId}, issued ${when(Date.parse(details.statement.issuedAt!))}. SHA-256 <span class="hash">${details.statement.sha256}</span></p>
 <p><a class="button secondary" href="/api/cases/${details.caseId}/statement">Download the statement (PDF)</a></p></section>` : ''}
-<h2>Actions</h2><section class="actions">
-${admin && open?.kind === 'review' ? html`
+${admin && open?.kind === 'review' ? html`<h2>Your review</h2><section class="actions">
   <form method="post" action="/cases/${details.caseId}/review">${csrf(user)}<input type="hidden" name="decision" value="accept"><button type="submit">Accept the returned data</button></form>
   <form method="post" action="/cases/${details.caseId}/review">${csrf(user)}<input type="hidden" name="decision" value="reject">
     <label for="reject-reason">Reason for rejecting (sent to the vendor)</label><textarea id="reject-reason" name="reason" required></textarea>
-    <button type="submit" class="danger">Reject</button></form>` : ''}
+    <button type="submit" class="danger">Reject</button></form></section>` : ''}
+<h2>Actions</h2><section class="actions">
 ${admin && open ? html`
   <form method="post" action="/cases/${details.caseId}/extend">${csrf(user)}<input type="hidden" name="task" value="${open.kind}">
     <label for="until">New due date for "${open.title}"</label><input type="date" id="until" name="until" required>

@@ -1,5 +1,5 @@
 // The vendor's pages behind an emailed link, and the public verification page.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -22,6 +22,9 @@ import { submitReturn } from './api-vendor';
 const tokenParams = z.object({ token: z.string().min(1).max(1000) });
 const STATIC_DIR = path.resolve(__dirname, '../static');
 const STATIC_TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
+
+const verifyPageUser = (request: FastifyRequest) =>
+  request.session ? { username: request.session.username, role: request.session.role, csrfToken: request.session.csrfToken } : undefined;
 
 export function registerPublicPages(app: FastifyInstance, ctx: ServerContext): void {
   const page = (reply: FastifyReply, body: string, status = 200) => reply.code(status).type('text/html; charset=utf-8').header('Cache-Control', 'no-store').send(body);
@@ -96,7 +99,7 @@ export function registerPublicPages(app: FastifyInstance, ctx: ServerContext): v
 
   app.get('/verify', async (request, reply) => {
     const { statementId } = request.query as { statementId?: string };
-    const user = request.session ? { username: request.session.username, role: request.session.role, csrfToken: request.session.csrfToken } : undefined;
+    const user = verifyPageUser(request);
     if (!statementId) return page(reply, verifyPage(user ? { user } : {}));
     const found = /^[A-Za-z0-9-]{8,64}$/.test(statementId) ? ctx.records.getStatement(statementId) : undefined;
     const lookup = found ? { ...statementView(found), issuedAt: found.issuedAt } : null;
@@ -111,7 +114,8 @@ export function registerPublicPages(app: FastifyInstance, ctx: ServerContext): v
       if (!(err instanceof DispositionError)) throw err;
       verdict = { valid: false, reason: err.message };
     }
-    return page(reply, verifyPage({ verdict }));
+    const user = verifyPageUser(request); // a signed-in reader keeps their navigation after verifying
+    return page(reply, verifyPage({ ...(user ? { user } : {}), verdict }));
   });
 
   app.get('/static/:file', async (request, reply) => {
