@@ -5,6 +5,7 @@ import { categoryLabel } from '../domain/case-input';
 import type { CaseState, StatementInfo } from '../domain/case-state';
 import { SANITIZATION_METHODS } from '../domain/certification';
 import type { Config } from '../infra/config';
+import type { AccessLog } from '../infra/database/access-log';
 import type { Keyring } from '../infra/keys';
 import { renderStatementPdf, type StatementContent, type StatementSection } from '../infra/statement-pdf';
 import type { CaseFileStorage } from '../infra/storage/case-file-storage';
@@ -13,6 +14,8 @@ export interface StatementDeps {
   config: Pick<Config, 'districtName' | 'publicUrl'>;
   storage: CaseFileStorage;
   keyring: Keyring;
+  /** The case's access log, whose head hash the statement prints (7400.1 I.D). */
+  accessLog?: Pick<AccessLog, 'caseHead'>;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
@@ -20,7 +23,7 @@ const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 
 /** What the signature covers: the statement id and the SHA-256 of the PDF's bytes. */
 export const statementSigningText = (statementId: string, sha256: string): string => `disposition-statement/1 ${statementId} ${sha256}`;
 
-export function gatherStatement(state: CaseState, statementId: string, issuedAt: number, config: StatementDeps['config']): StatementContent {
+export function gatherStatement(state: CaseState, statementId: string, issuedAt: number, config: StatementDeps['config'], accessLogHead?: string): StatementContent {
   const { input } = state;
   const sections: StatementSection[] = [];
   sections.push({
@@ -93,6 +96,12 @@ export function gatherStatement(state: CaseState, statementId: string, issuedAt:
     table: { columns: ['When (UTC)', 'What'], widths: [130, 370], rows: state.timeline.map((e) => [iso(e.at), e.summary]) },
   });
   sections.push({
+    heading: 'Access log (7400.1 I.D)',
+    paragraphs: [accessLogHead
+      ? `Every request that read or changed this case is in the district's hash-chained access log. Its latest entry about this case, when this statement was issued, has the hash ${accessLogHead}; \`disposition audit verify\` proves the chain up to it is intact.`
+      : 'No request about this case was recorded in the access log before this statement was issued.'],
+  });
+  sections.push({
     heading: 'How to verify this statement',
     paragraphs: [`The SHA-256 of this PDF is recorded by the district and signed with its server key. Upload this file at ${config.publicUrl}/verify, or look up statement ${statementId} there, to confirm that it is genuine and unaltered. Any change to the file, however small, fails verification.`],
   });
@@ -113,7 +122,7 @@ export function gatherStatement(state: CaseState, statementId: string, issuedAt:
 
 export function makeGenerateStatement(deps: StatementDeps) {
   return async function generateStatement({ state, statementId, issuedAt }: { state: CaseState; statementId: string; issuedAt: number }): Promise<StatementInfo> {
-    const pdf = await renderStatementPdf(gatherStatement(state, statementId, issuedAt, deps.config));
+    const pdf = await renderStatementPdf(gatherStatement(state, statementId, issuedAt, deps.config, deps.accessLog?.caseHead(state.caseId)));
     const sha256 = crypto.createHash('sha256').update(pdf).digest('hex');
     const signing = deps.keyring.currentSigning();
     const signature = crypto.sign(null, Buffer.from(statementSigningText(statementId, sha256)), signing.privateKey).toString('base64');

@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import { loadConfig, type Config } from '../infra/config';
 import { SqliteCaseRecordStore } from '../infra/database/sqlite-case-record-store';
 import { SqliteUserStore } from '../infra/database/sqlite-user-store';
+import { SqliteAccessLog } from '../infra/database/sqlite-access-log';
 import { Keyring } from '../infra/keys';
 import { FsCaseFileStorage } from '../infra/storage/fs-case-file-storage';
 import { CaseService } from './case-service';
@@ -15,6 +16,7 @@ export interface CliContext {
   keyring: Keyring;
   records: SqliteCaseRecordStore;
   users: SqliteUserStore;
+  accessLog: SqliteAccessLog;
   storage: FsCaseFileStorage;
   actor: string;
   service(): Promise<CaseService>;
@@ -26,6 +28,7 @@ export function openCliContext(env: NodeJS.ProcessEnv = process.env): CliContext
   const keyring = Keyring.open(config.keysDir);
   const records = new SqliteCaseRecordStore(path.join(config.dataDir, 'disposition.db'));
   const users = new SqliteUserStore(path.join(config.dataDir, 'disposition.db'));
+  const accessLog = new SqliteAccessLog(path.join(config.dataDir, 'disposition.db'));
   const storage = new FsCaseFileStorage(config.dataDir, keyring);
   let client: Client | undefined;
   return {
@@ -33,6 +36,7 @@ export function openCliContext(env: NodeJS.ProcessEnv = process.env): CliContext
     keyring,
     records,
     users,
+    accessLog,
     storage,
     actor: `cli:${os.userInfo().username}`,
     async service() {
@@ -44,6 +48,7 @@ export function openCliContext(env: NodeJS.ProcessEnv = process.env): CliContext
       await client?.connection.close();
       records.close();
       users.close();
+      accessLog.close();
     },
   };
 }

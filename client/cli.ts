@@ -13,6 +13,8 @@ import { z } from 'zod';
 import { DuplicateUserError } from '../infra/database/user-store';
 import { hashPassword } from '../infra/passwords';
 import { checkLink } from './case-service';
+import { analyzeIntrusions, intrusionCsv, intrusionPdf } from './intrusion-analysis';
+import { auditCsv, range } from './access-log-export';
 import { caseDetails, caseListItem, statementView } from './case-views';
 import { openCliContext, type CliContext } from './cli-context';
 
@@ -30,6 +32,10 @@ Cases
   case resend-link ID                                email a new link for the open vendor task
   case cancel ID --reason R                          cancel the case
   case hold ID --on|--off --reason R                 set or release a legal hold
+Access log and intrusions (7400.1 I.C, I.D)
+  audit verify                                       check the access log's hash chain; names the first broken entry
+  audit export [--case ID] [--from D] [--to D] [--format csv|json] [-o FILE]
+  intrusions report [--from D] [--to D] [--format json|csv|pdf] [-o FILE]
 Links
   link check TOKEN|URL                               is a vendor link valid, and for what
 Statements and packages
@@ -60,7 +66,7 @@ function parse(argv: string[]): Parsed {
       accept: { type: 'boolean' }, reject: { type: 'boolean' }, reason: { type: 'string' }, task: { type: 'string' },
       until: { type: 'string' }, on: { type: 'boolean' }, off: { type: 'boolean' }, out: { type: 'string', short: 'o' },
       help: { type: 'boolean', short: 'h' }, username: { type: 'string' }, role: { type: 'string' }, email: { type: 'string' },
-      'password-stdin': { type: 'boolean' },
+      'password-stdin': { type: 'boolean' }, case: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string' },
     },
   });
   return { positionals, values };
@@ -88,10 +94,19 @@ export async function runCli(argv: string[], out: Out = (t) => process.stdout.wr
   }
   const json = args.values.json === true;
   const ctx = openCliContext();
+  const action = `${group} ${command ?? ''}`.trim();
+  const record = (outcome: string): void => {
+    // Every command that reads or changes a case goes into the access log (7400.1 I.D).
+    if (['case', 'statement', 'package'].includes(group) && !['package build', 'package open', 'case start'].includes(action)) {
+      ctx.accessLog.append({ actor: ctx.actor, role: 'cli', action: `cli ${action}`, ...(rest[0] && /^[A-Za-z0-9]{6,32}$/.test(rest[0]) ? { caseId: rest[0] } : {}), outcome, ip: 'local', userAgent: 'disposition-cli' });
+    }
+  };
   try {
-    const result = await dispatch(ctx, `${group} ${command ?? ''}`.trim(), rest, args.values, json, out);
+    const result = await dispatch(ctx, action, rest, args.values, json, out);
+    record(result === 0 ? 'ok' : `exit ${result}`);
     return result;
   } catch (e) {
+    record(e instanceof DispositionError ? `refused ${e.code}` : 'failed');
     if (e instanceof UsageError) {
       err(`${e.message}\n\n${USAGE}`);
       return 2;
@@ -113,6 +128,41 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
   switch (command) {
     case 'user add':
       return addUser(ctx, values, json, out);
+    case 'audit verify': {
+      const verdict = ctx.accessLog.verify();
+      if (json) out(JSON.stringify(verdict, null, 2));
+      else out(verdict.ok ? `The access log is intact: ${verdict.entries} entries, head ${verdict.head}` : `The access log is BROKEN at entry ${verdict.brokenAt}: ${verdict.reason}`);
+      return verdict.ok ? 0 : 3;
+    }
+    case 'audit export': {
+      const caseId = values.case as string | undefined;
+      const window = values.from || values.to ? range(values.from as string | undefined, values.to as string | undefined, 36500) : {};
+      const entries = ctx.accessLog.list({ ...(caseId ? { caseId } : {}), ...window });
+      const text = values.format === 'csv'
+        ? auditCsv(entries)
+        : JSON.stringify({ entries: entries.map((e) => ({ ...e, at: new Date(e.at).toISOString() })) }, null, 2);
+      if (values.out) await fsp.writeFile(values.out as string, text);
+      else out(text.trimEnd());
+      return 0;
+    }
+    case 'intrusions report': {
+      const window = range(values.from as string | undefined, values.to as string | undefined);
+      const events = ctx.accessLog.intrusions(window);
+      const analysis = analyzeIntrusions(events, window.from, window.to);
+      const format = (values.format as string | undefined) ?? (json ? 'json' : 'text');
+      if (format === 'pdf') {
+        const file = need(values.out, '-o FILE (a PDF)');
+        await fsp.writeFile(file, await intrusionPdf(analysis, ctx.config.districtName, Date.now()));
+        out(`Intrusion analysis written to ${file}: ${analysis.total} event(s) from ${analysis.bySource.length} source(s)`);
+        return 0;
+      }
+      const text = format === 'csv' ? intrusionCsv(analysis, events) : format === 'json' ? JSON.stringify(analysis, null, 2)
+        : [`${analysis.total} intrusion event(s) from ${analysis.bySource.length} source(s), ${analysis.from} to ${analysis.to}`,
+          ...analysis.bySource.map((s) => `  ${s.ip.padEnd(20)} ${String(s.total).padStart(5)}  ${Object.entries(s.kinds).map(([k, n]) => `${k} ${n}`).join(', ')}  (${s.firstAt} – ${s.lastAt})`)].join('\n');
+      if (values.out) await fsp.writeFile(values.out as string, text);
+      else out(text.trimEnd());
+      return 0;
+    }
     case 'case start': {
       const file = need(values.file, '--file');
       let input: unknown;

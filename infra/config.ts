@@ -17,6 +17,11 @@ export interface Config {
   linkGraceMs: number;
   uploadMaxBytes: number;
   retentionMs: number;
+  /** Intrusion events from one source within the window that make a burst (7400.1 I.C alerts). */
+  intrusionBurst: { count: number; windowMs: number };
+  tls?: { certFile: string; keyFile: string };
+  /** TLS ends at a proxy in front of us: trust its X-Forwarded-* headers. */
+  trustProxy: boolean;
 }
 
 export class ConfigError extends Error {
@@ -36,6 +41,25 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   const value = Number(text);
   if (!Number.isSafeInteger(value) || value <= 0) throw new ConfigError(`${name}="${text}" must be a positive whole number`);
   return value;
+}
+
+function tlsFiles(env: NodeJS.ProcessEnv): { certFile: string; keyFile: string } {
+  if (!env.TLS_CERT || !env.TLS_KEY) throw new ConfigError('TLS_CERT and TLS_KEY go together: set both, or neither');
+  return { certFile: path.resolve(env.TLS_CERT), keyFile: path.resolve(env.TLS_KEY) };
+}
+
+export const isLoopbackUrl = (url: string): boolean => {
+  const host = new URL(url).hostname;
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);
+};
+
+/**
+ * 7400.1 I.F: student data crosses the network encrypted. A public URL beyond this machine needs TLS here
+ * (TLS_CERT/TLS_KEY) or at a proxy in front (TRUST_PROXY); plain http is only for loopback.
+ */
+export function checkTransportSecurity(config: Config): void {
+  if (config.tls || config.trustProxy || isLoopbackUrl(config.publicUrl)) return;
+  throw new ConfigError(`PUBLIC_URL=${config.publicUrl} is reachable beyond this machine, but the server has no TLS: set TLS_CERT and TLS_KEY, or TRUST_PROXY=1 when TLS ends at a proxy in front (7400.1 I.F)`);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -62,5 +86,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     linkGraceMs: duration(env, 'LINK_GRACE', '14 days'),
     uploadMaxBytes: integer(env, 'UPLOAD_MAX_BYTES', 10 * 1024 ** 3),
     retentionMs: duration(env, 'RETENTION', '7 years'),
+    intrusionBurst: { count: integer(env, 'INTRUSION_BURST', 20), windowMs: duration(env, 'INTRUSION_WINDOW', '5 minutes') },
+    ...(env.TLS_CERT || env.TLS_KEY ? { tls: tlsFiles(env) } : {}),
+    trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
   };
 }

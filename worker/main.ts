@@ -4,6 +4,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../infra/config';
 import { SqliteCaseRecordStore } from '../infra/database/sqlite-case-record-store';
 import { SqliteUserStore } from '../infra/database/sqlite-user-store';
+import { SqliteAccessLog } from '../infra/database/sqlite-access-log';
 import { Keyring } from '../infra/keys';
 import { createMailTransport } from '../infra/mail-transport';
 import { FsCaseFileStorage } from '../infra/storage/fs-case-file-storage';
@@ -17,6 +18,7 @@ export async function runWorker(signal?: AbortSignal): Promise<void> {
   const keyring = Keyring.open(config.keysDir);
   const records = new SqliteCaseRecordStore(path.join(config.dataDir, 'disposition.db'));
   const users = new SqliteUserStore(path.join(config.dataDir, 'disposition.db'));
+  const accessLog = new SqliteAccessLog(path.join(config.dataDir, 'disposition.db'));
   const emailsOf = (role: string) => () => users.listUsers().filter((u) => u.role === role && u.email).map((u) => u.email!);
   const storage = new FsCaseFileStorage(config.dataDir, keyring);
   const transport = createMailTransport(config, (line) => console.log(`[worker] ${line}`));
@@ -27,7 +29,7 @@ export async function runWorker(signal?: AbortSignal): Promise<void> {
   await client.close();
 
   const connection = await NativeConnection.connect({ address });
-  const worker = await createCaseWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue, deps: { config, records, storage, keyring, transport, administrators: emailsOf('admin'), legalStaff: emailsOf('legal') } });
+  const worker = await createCaseWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue, deps: { config, records, storage, keyring, transport, accessLog, administrators: emailsOf('admin'), legalStaff: emailsOf('legal') } });
   const stop = (): void => worker.shutdown();
   if (signal) signal.addEventListener('abort', stop);
   else {
@@ -41,6 +43,7 @@ export async function runWorker(signal?: AbortSignal): Promise<void> {
     await connection.close();
     records.close();
     users.close();
+    accessLog.close();
     transport.close();
   }
 }

@@ -3,10 +3,13 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import type { Config } from '../../infra/config';
+import fs from 'node:fs';
+import { checkTransportSecurity, isLoopbackUrl, type Config } from '../../infra/config';
 import { DispositionError, ERROR_CODES, type ErrorCode } from '../../domain/errors';
 import { Auth } from './auth';
 import { messagePage } from './pages/staff-pages';
+import { noteRefusal, SecurityEvents } from './security-events';
+import { registerAuditApi } from './routes/api-audit';
 import { registerCaseApi } from './routes/api-cases';
 import { registerCodecApi } from './routes/api-codec';
 import { registerPublicApi } from './routes/api-public';
@@ -14,11 +17,6 @@ import { registerVendorApi } from './routes/api-vendor';
 import { registerPublicPages } from './routes/pages-public';
 import { registerStaffPages } from './routes/pages-staff';
 import type { ServerContext, ServerDeps } from './server-context';
-
-function isLoopback(url: string): boolean {
-  const host = new URL(url).hostname;
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);
-}
 
 /** Any error as a DispositionError with a code the client can act on; what is unexpected hides its message. */
 function classify(error: unknown): DispositionError {
@@ -34,7 +32,19 @@ function classify(error: unknown): DispositionError {
 export function buildHttpServer(deps: ServerDeps): FastifyInstance {
   const https = deps.config.publicUrl.startsWith('https:');
   const ctx: ServerContext = { ...deps, auth: new Auth(deps.users, https) };
-  const app = Fastify({ logger: false, trustProxy: false, bodyLimit: 2 * 1024 * 1024, routerOptions: { maxParamLength: 1024 } });
+  const tls = deps.config.tls ? { https: { cert: fs.readFileSync(deps.config.tls.certFile), key: fs.readFileSync(deps.config.tls.keyFile) } } : {};
+  const app = Fastify({ logger: false, trustProxy: deps.config.trustProxy, bodyLimit: 2 * 1024 * 1024, routerOptions: { maxParamLength: 1024 }, ...tls }) as unknown as FastifyInstance;
+  const events = new SecurityEvents({
+    accessLog: deps.accessLog,
+    keyring: deps.keyring,
+    burst: deps.config.intrusionBurst,
+    ...(deps.mail ? { alert: {
+      transport: deps.mail,
+      from: deps.config.mailFrom,
+      publicUrl: deps.config.publicUrl,
+      recipients: () => [...new Set([deps.config.adminEmail, ...deps.users.listUsers().filter((u) => u.role === 'admin' && u.email).map((u) => u.email)].filter((a): a is string => !!a))],
+    } } : {}),
+  });
 
   app.register(cookie);
   app.register(formbody);
@@ -47,13 +57,16 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
     reply.header('Referrer-Policy', 'no-referrer'); // link tokens live in vendor URLs
     reply.header('X-Frame-Options', 'DENY');
     reply.header('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'");
+    if (https || deps.config.tls) reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
   });
+  app.addHook('onResponse', (request, reply) => events.onResponse(request, reply));
 
   app.after(() => {
     registerPublicApi(app, ctx);
     registerCaseApi(app, ctx);
     registerVendorApi(app, ctx);
     registerCodecApi(app, ctx);
+    registerAuditApi(app, ctx);
     registerStaffPages(app, ctx);
     registerPublicPages(app, ctx);
   });
@@ -66,6 +79,7 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
 
   app.setErrorHandler((error, request, reply) => {
     const refusal = classify(error);
+    if (refusal.code !== 'internal') noteRefusal(request, refusal);
     const status = ERROR_CODES[refusal.code as ErrorCode].http;
     if (refusal.code === 'internal') console.error(`[server] ${request.method} ${request.url.split('?')[0]}: ${(error as Error).stack ?? error}`);
     if (request.url.startsWith('/api/')) {
@@ -78,8 +92,9 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
 }
 
 export async function listen(app: FastifyInstance, config: Config): Promise<string> {
+  checkTransportSecurity(config);
   // Loopback unless the public URL says the server is meant to be reached from elsewhere.
-  const host = isLoopback(config.publicUrl) ? '127.0.0.1' : '0.0.0.0';
+  const host = isLoopbackUrl(config.publicUrl) ? '127.0.0.1' : '0.0.0.0';
   await app.listen({ port: config.port, host });
-  return `http://${host}:${config.port}`;
+  return `${config.tls ? 'https' : 'http'}://${host}:${config.port}`;
 }

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { loadConfig } from '../../infra/config';
 import { SqliteCaseRecordStore } from '../../infra/database/sqlite-case-record-store';
 import { SqliteUserStore } from '../../infra/database/sqlite-user-store';
+import { SqliteAccessLog } from '../../infra/database/sqlite-access-log';
+import { createMailTransport } from '../../infra/mail-transport';
 import { Keyring } from '../../infra/keys';
 import { FsCaseFileStorage } from '../../infra/storage/fs-case-file-storage';
 import { CaseService } from '../case-service';
@@ -15,10 +17,12 @@ export async function runServer(signal?: AbortSignal): Promise<void> {
   const dbFile = path.join(config.dataDir, 'disposition.db');
   const records = new SqliteCaseRecordStore(dbFile);
   const users = new SqliteUserStore(dbFile);
+  const accessLog = new SqliteAccessLog(dbFile);
+  const mail = createMailTransport(config, (line) => console.log(`[server] ${line}`));
   const storage = new FsCaseFileStorage(config.dataDir, keyring);
   const client = await createTemporalClient(config, keyring);
   const service = new CaseService(client, records, keyring, config);
-  const app = buildHttpServer({ config, client, service, records, users, storage, keyring });
+  const app = buildHttpServer({ config, client, service, records, users, storage, keyring, accessLog, mail });
   const address = await listen(app, config);
   console.log(`[server] listening on ${address} (public URL ${config.publicUrl})`);
   if (users.countUsers() === 0) {
@@ -37,6 +41,8 @@ export async function runServer(signal?: AbortSignal): Promise<void> {
   await client.connection.close();
   records.close();
   users.close();
+  accessLog.close();
+  mail.close();
 }
 
 if (require.main === module) {

@@ -1,6 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../../infra/config';
+import type { AccessLog } from '../../infra/database/access-log';
 import type { CaseRecordStore } from '../../infra/database/case-record-store';
+import type { MailTransport } from '../../infra/mail-transport';
 import type { UserStore } from '../../infra/database/user-store';
 import type { Keyring } from '../../infra/keys';
 import type { CaseFileStorage } from '../../infra/storage/case-file-storage';
@@ -15,6 +17,9 @@ export interface ServerDeps {
   users: UserStore;
   storage: CaseFileStorage;
   keyring: Keyring;
+  accessLog: AccessLog;
+  /** For alerts to the administrators (intrusion bursts); none, no alerts. */
+  mail?: MailTransport;
 }
 
 export interface ServerContext extends ServerDeps {

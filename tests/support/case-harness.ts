@@ -11,6 +11,7 @@ import { inject } from 'vitest';
 import type { CaseInput } from '../../domain/case-input';
 import type { ActionResult, StagedFileRef } from '../../domain/case-state';
 import type { CaseStatus, VendorTaskKind } from '../../domain/statuses';
+import type { ActivityDeps } from '../../activities';
 import { CaseService, type VendorUpdate } from '../../client/case-service';
 import { loadConfig, type Config } from '../../infra/config';
 import { SqliteCaseRecordStore } from '../../infra/database/sqlite-case-record-store';
@@ -39,8 +40,8 @@ export interface HarnessOptions {
   /** Start no worker here (a test that runs its own worker process). */
   noWorker?: boolean;
   env?: Record<string, string>;
-  /** Staff addresses the mail activity adds (admin and legal users with an email). */
-  staff?: { administrators: () => string[]; legalStaff: () => string[] };
+  /** More collaborators for the worker's activities (staff addresses, the access log). */
+  deps?: Partial<ActivityDeps>;
 }
 
 export class CaseHarness {
@@ -87,7 +88,7 @@ export class CaseHarness {
       namespace: 'default',
       taskQueue: this.taskQueue,
       workflowBundle: { codePath: inject('workflowBundlePath') },
-      deps: { config: this.config, records: this.records, storage: this.storage, keyring: this.keyring, transport: this.options.transport ? this.options.transport(real) : real, ...this.options.staff },
+      deps: { config: this.config, records: this.records, storage: this.storage, keyring: this.keyring, transport: this.options.transport ? this.options.transport(real) : real, ...this.options.deps },
     });
     this.running = this.worker.run();
   }

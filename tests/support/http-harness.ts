@@ -5,6 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import { CaseService } from '../../client/case-service';
 import { buildHttpServer } from '../../client/server/http-server';
 import { SqliteUserStore } from '../../infra/database/sqlite-user-store';
+import { SqliteAccessLog } from '../../infra/database/sqlite-access-log';
+import { createSmtpTransport } from '../../infra/mail-transport';
 import { hashPassword } from '../../infra/passwords';
 import { CaseHarness, type HarnessOptions } from './case-harness';
 
@@ -16,22 +18,24 @@ export interface SignedIn {
 }
 
 export class HttpHarness {
-  private constructor(readonly cases: CaseHarness, readonly app: FastifyInstance, readonly users: SqliteUserStore, readonly baseUrl: string) {}
+  private constructor(readonly cases: CaseHarness, readonly app: FastifyInstance, readonly users: SqliteUserStore, readonly accessLog: SqliteAccessLog, readonly baseUrl: string) {}
 
   static async start(options: HarnessOptions & { actionTimeoutMs?: number } = {}): Promise<HttpHarness> {
     let users: SqliteUserStore | undefined;
-    // The worker mails admin and legal users with an email, as worker/main.ts wires it.
+    let accessLog: SqliteAccessLog | undefined;
+    // The worker mails admin and legal users with an email, and prints the access log's head, as worker/main.ts wires it.
     const emailsOf = (role: string) => () => users?.listUsers().filter((u) => u.role === role && u.email).map((u) => u.email!) ?? [];
-    const cases = await CaseHarness.start({ ...options, staff: { administrators: emailsOf('admin'), legalStaff: emailsOf('legal') } });
+    const cases = await CaseHarness.start({ ...options, deps: { administrators: emailsOf('admin'), legalStaff: emailsOf('legal'), accessLog: { caseHead: (caseId) => accessLog?.caseHead(caseId) } } });
     users = new SqliteUserStore(path.join(cases.dataDir, 'disposition.db'));
+    accessLog = new SqliteAccessLog(path.join(cases.dataDir, 'disposition.db'));
     for (const [username, role, email] of [['ada', 'admin', 'ada@district.example'], ['lee', 'legal', 'lee@district.example']] as const) {
       users.addUser({ username, role, email, passwordHash: await hashPassword(PASSWORD) });
     }
     const service = options.actionTimeoutMs ? new CaseService(cases.client, cases.records, cases.keyring, { taskQueue: cases.taskQueue }, options.actionTimeoutMs) : cases.service;
-    const app = buildHttpServer({ config: cases.config, client: cases.client, service, records: cases.records, users, storage: cases.storage, keyring: cases.keyring });
+    const app = buildHttpServer({ config: cases.config, client: cases.client, service, records: cases.records, users, storage: cases.storage, keyring: cases.keyring, accessLog, mail: createSmtpTransport(cases.config.smtpUrl!) });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as AddressInfo;
-    return new HttpHarness(cases, app, users!, `http://127.0.0.1:${port}`);
+    return new HttpHarness(cases, app, users!, accessLog!, `http://127.0.0.1:${port}`);
   }
 
   url(pathname: string): string {
@@ -66,6 +70,7 @@ export class HttpHarness {
   async close(): Promise<void> {
     await this.app.close();
     this.users.close();
+    this.accessLog.close();
     await this.cases.close();
   }
 }

@@ -13,6 +13,7 @@ import { certificationFromForm, fieldErrors, formValues, type Form } from '../fo
 import { vendorDonePage, vendorRefusedPage, vendorTaskPage } from '../pages/vendor-pages';
 import { verifyPage } from '../pages/verify-page';
 import type { ServerContext } from '../server-context';
+import { noteRefusal } from '../security-events';
 import { stageUpload } from '../uploads';
 import { parseInput } from '../validate';
 import { openVendorLink, requireReturnTask } from '../vendor-links';
@@ -30,13 +31,16 @@ export function registerPublicPages(app: FastifyInstance, ctx: ServerContext): v
   const page = (reply: FastifyReply, body: string, status = 200) => reply.code(status).type('text/html; charset=utf-8').header('Cache-Control', 'no-store').send(body);
 
   /** Renders the task page; a refused link gets a page that says what happened and whom to ask. */
-  async function taskPage(reply: FastifyReply, token: string, state: Parameters<typeof vendorTaskPage>[2] = {}, status = 200) {
+  async function taskPage(request: FastifyRequest, reply: FastifyReply, token: string, state: Parameters<typeof vendorTaskPage>[2] = {}, status = 200) {
     try {
       const { record } = openVendorLink(ctx, token);
       const staged = record.openTask?.kind === 'return' ? await ctx.storage.listStaged(record.caseId) : [];
       return page(reply, vendorTaskPage(token, vendorTaskView(record, ctx.config.districtName, staged), state), status);
     } catch (err) {
-      if (err instanceof DispositionError) return page(reply, vendorRefusedPage(err.message), err.code === 'link_gone' ? 410 : 403);
+      if (err instanceof DispositionError) {
+        noteRefusal(request, err);
+        return page(reply, vendorRefusedPage(err.message), err.code === 'link_gone' ? 410 : 403);
+      }
       throw err;
     }
   }
@@ -51,16 +55,17 @@ export function registerPublicPages(app: FastifyInstance, ctx: ServerContext): v
         return page(reply, vendorDonePage(title, result.message));
       } catch (err) {
         if (!(err instanceof DispositionError)) throw err;
+        noteRefusal(request, err);
         if (err.code === 'link_refused' || err.code === 'link_gone') return page(reply, vendorRefusedPage(err.message), err.code === 'link_gone' ? 410 : 403);
         if (err.code === 'temporal_unavailable' || err.code === 'invalid_payload' || err.code === 'wrong_state' || err.code === 'stale_link') {
-          return taskPage(reply, token, { values: formValues(form), errors: fieldErrors(err.details), message: err.message }, err.code === 'temporal_unavailable' ? 503 : 400);
+          return taskPage(request, reply, token, { values: formValues(form), errors: fieldErrors(err.details), message: err.message }, err.code === 'temporal_unavailable' ? 503 : 400);
         }
         throw err;
       }
     });
   };
 
-  app.get('/v/:token', async (request, reply) => taskPage(reply, parseInput(tokenParams, request.params, 'path').token));
+  app.get('/v/:token', async (request, reply) => taskPage(request, reply, parseInput(tokenParams, request.params, 'path').token));
 
   vendorForm('acknowledge', 'Notice acknowledged', (token, form) =>
     ctx.service.vendorActionByLink(token, messages.acknowledgeNotice, parseInput(api.acknowledgeBodySchema, { contactName: form.contactName, contactEmail: form.contactEmail, ...(form.contactTitle ? { contactTitle: form.contactTitle } : {}) })));
@@ -74,12 +79,13 @@ export function registerPublicPages(app: FastifyInstance, ctx: ServerContext): v
     const { token } = parseInput(tokenParams, request.params, 'path');
     try {
       const { file, created } = await stageUpload(ctx, request, token);
-      return taskPage(reply, token, { info: created ? `"${file.name}" is staged (${file.bytes} bytes).` : `"${file.name}" was already staged.` });
+      return taskPage(request, reply, token, { info: created ? `"${file.name}" is staged (${file.bytes} bytes).` : `"${file.name}" was already staged.` });
     } catch (err) {
       if (err instanceof DispositionError && err.code !== 'internal') {
+        noteRefusal(request, err);
         const status = err.code === 'too_large' ? 413 : err.code === 'link_gone' ? 410 : err.code === 'link_refused' ? 403 : 400;
         if (err.code === 'link_refused' || err.code === 'link_gone') return page(reply, vendorRefusedPage(err.message), status);
-        return taskPage(reply, token, { message: `The file was not staged: ${err.message}` }, status);
+        return taskPage(request, reply, token, { message: `The file was not staged: ${err.message}` }, status);
       }
       throw err;
     }
@@ -91,7 +97,10 @@ export function registerPublicPages(app: FastifyInstance, ctx: ServerContext): v
       const { record } = requireReturnTask(ctx, token);
       await ctx.storage.removeStaged(record.caseId, fileId);
     } catch (err) {
-      if (err instanceof DispositionError) return page(reply, vendorRefusedPage(err.message), err.code === 'link_gone' ? 410 : 403);
+      if (err instanceof DispositionError) {
+        noteRefusal(request, err);
+        return page(reply, vendorRefusedPage(err.message), err.code === 'link_gone' ? 410 : 403);
+      }
       throw err;
     }
     return reply.redirect(`/v/${token}`, 303);

@@ -8,6 +8,7 @@ import { caseDetails, caseListItem } from '../../case-views';
 import { actorOf, type RequestSession } from '../auth';
 import { caseInputFromForm, fieldErrors, formValues, type Form } from '../forms';
 import { caseListPage, casePage, loginPage, newCasePage } from '../pages/staff-pages';
+import { noteRefusal } from '../security-events';
 import type { ServerContext } from '../server-context';
 import { parseInput } from '../validate';
 
@@ -33,7 +34,10 @@ export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): vo
       await auth.login(String(form.username ?? ''), String(form.password ?? ''), reply);
       return reply.redirect(safeNext(form.next), 303);
     } catch (err) {
-      if (err instanceof DispositionError) return page(reply, loginPage({ next: safeNext(form.next), error: err.message }), err.code === 'rate_limited' ? 429 : 401);
+      if (err instanceof DispositionError) {
+        noteRefusal(request, err);
+        return page(reply, loginPage({ next: safeNext(form.next), error: err.message }), err.code === 'rate_limited' ? 429 : 401);
+      }
       throw err;
     }
   });
@@ -84,6 +88,7 @@ export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): vo
         return page(reply, casePage(pageUser(session), caseDetails(service.getCase(caseId)), { text: `${result.message}${result.alreadyDone ? ' (already done)' : ''}` }));
       } catch (err) {
         if (err instanceof DispositionError && err.code !== 'internal' && err.code !== 'not_found') {
+          noteRefusal(request, err);
           return page(reply, casePage(pageUser(session), caseDetails(service.getCase(caseId)), { text: err.message, kind: 'warn' }), err.code === 'temporal_unavailable' ? 503 : 400);
         }
         throw err;

@@ -1,0 +1,30 @@
+// The access log and the intrusion analysis, for administrators (7400.1 I.C, I.D, I.H).
+import type { FastifyInstance } from 'fastify';
+import { auditCsv, auditQuerySchema, intrusionQuerySchema, range } from '../../access-log-export';
+import { analyzeIntrusions, intrusionCsv, intrusionPdf } from '../../intrusion-analysis';
+import type { ServerContext } from '../server-context';
+import { parseInput } from '../validate';
+
+export function registerAuditApi(app: FastifyInstance, ctx: ServerContext): void {
+  app.get('/api/audit', async (request, reply) => {
+    ctx.auth.require(request, ['admin']);
+    const query = parseInput(auditQuerySchema, request.query, 'query');
+    const window = query.from || query.to ? range(query.from, query.to, 36500) : {};
+    const entries = ctx.accessLog.list({ ...(query.caseId ? { caseId: query.caseId } : {}), ...window });
+    if (query.format === 'csv') {
+      return reply.type('text/csv; charset=utf-8').header('Content-Disposition', 'attachment; filename="access-log.csv"').send(auditCsv(entries));
+    }
+    return { entries: entries.map((e) => ({ ...e, at: new Date(e.at).toISOString() })), chain: ctx.accessLog.verify() };
+  });
+
+  app.get('/api/intrusions/analysis', async (request, reply) => {
+    ctx.auth.require(request, ['admin']);
+    const query = parseInput(intrusionQuerySchema, request.query, 'query');
+    const window = range(query.from, query.to);
+    const events = ctx.accessLog.intrusions(window);
+    const analysis = analyzeIntrusions(events, window.from, window.to);
+    if (query.format === 'csv') return reply.type('text/csv; charset=utf-8').header('Content-Disposition', 'attachment; filename="intrusion-analysis.csv"').send(intrusionCsv(analysis, events));
+    if (query.format === 'pdf') return reply.type('application/pdf').header('Content-Disposition', 'attachment; filename="intrusion-analysis.pdf"').send(await intrusionPdf(analysis, ctx.config.districtName, Date.now()));
+    return analysis;
+  });
+}

@@ -1,0 +1,124 @@
+// What the server writes down about each request: the access log for everything that touches a case
+// (7400.1 I.D), and an intrusion event for every refusal that looks like an attempt (I.C), with an alert
+// to the administrators once per burst from one source.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { DispositionError } from '../../domain/errors';
+import type { AccessLog, IntrusionKind } from '../../infra/database/access-log';
+import type { Keyring } from '../../infra/keys';
+import { tokenFromLink, verifyLinkToken } from '../../infra/link-tokens';
+import type { MailTransport } from '../../infra/mail-transport';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    refusal?: DispositionError;
+  }
+}
+
+/** Routes whose requests read or change a case or its data. */
+const CASE_ROUTES = /^\/(api\/cases|cases\/|api\/vendor\/|v\/|api\/statements\/|api\/audit|api\/intrusions)/;
+
+export interface BurstPolicy {
+  count: number;
+  windowMs: number;
+}
+
+export interface SecurityEventsDeps {
+  accessLog: AccessLog;
+  keyring: Keyring;
+  burst: BurstPolicy;
+  alert?: { transport: MailTransport; from: string; recipients: () => string[]; publicUrl: string };
+}
+
+export function noteRefusal(request: FastifyRequest, error: DispositionError): void {
+  request.refusal = error;
+}
+
+function intrusionKind(request: FastifyRequest, error: DispositionError): IntrusionKind | undefined {
+  const path = request.url.split('?')[0]!;
+  switch (error.code) {
+    case 'unauthorized':
+      return path === '/api/auth/login' || path === '/login' ? 'failed_login' : undefined;
+    case 'rate_limited':
+      return error.message.includes('locked') ? 'locked_account' : 'rate_limited';
+    case 'csrf_failed':
+      return 'csrf_failure';
+    case 'forbidden':
+      return 'role_refusal';
+    case 'link_refused':
+    case 'link_gone':
+      return 'refused_link';
+    case 'invalid_payload':
+    case 'too_large':
+    case 'unsupported_media_type':
+      return /\/files$/.test(path) ? 'malformed_upload' : undefined;
+    default:
+      return undefined;
+  }
+}
+
+export class SecurityEvents {
+  private readonly alerted = new Map<string, number>();
+
+  constructor(private readonly deps: SecurityEventsDeps) {}
+
+  /** onResponse: one access-log entry per case request; one intrusion event per suspicious refusal. */
+  async onResponse(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const path = request.url.split('?')[0]!;
+    const refusal = request.refusal;
+    const ip = request.ip;
+    const userAgent = String(request.headers['user-agent'] ?? '');
+    if (CASE_ROUTES.test(path) && !path.startsWith('/static/')) {
+      const params = (request.params ?? {}) as Record<string, string>;
+      const link = params.token ? verifyLinkToken(this.deps.keyring, tokenFromLink(params.token), Date.now()) : undefined;
+      const claims = link && (link.ok ? link.claims : link.claims);
+      const session = request.session;
+      this.deps.accessLog.append({
+        actor: session ? `user:${session.username}` : claims ? `vendor-link:${claims.task}` : 'anonymous',
+        role: session?.role ?? (claims ? 'vendor' : 'anonymous'),
+        action: `${request.method} ${request.routeOptions.url ?? path}`, // the route pattern: a token never reaches the log
+        ...(params.caseId ? { caseId: params.caseId } : claims ? { caseId: claims.caseId } : {}),
+        outcome: refusal ? `refused ${reply.statusCode} ${refusal.code}` : `${reply.statusCode < 400 ? 'ok' : 'failed'} ${reply.statusCode}`,
+        ip,
+        userAgent,
+      });
+    }
+    const kind = refusal ? intrusionKind(request, refusal) : undefined;
+    if (kind) {
+      this.deps.accessLog.recordIntrusion({ kind, ip, userAgent, path: request.routeOptions.url ?? path, reason: refusal!.message });
+      await this.maybeAlert(ip);
+    }
+  }
+
+  private async maybeAlert(ip: string): Promise<void> {
+    const now = Date.now();
+    const { count, windowMs } = this.deps.burst;
+    const recent = this.deps.accessLog.intrusions({ ip, from: now - windowMs });
+    if (recent.length < count) return;
+    const last = this.alerted.get(ip);
+    if (last !== undefined && now - last < windowMs) return; // once per burst
+    this.alerted.set(ip, now);
+    const alert = this.deps.alert;
+    const recipients = alert?.recipients() ?? [];
+    if (!alert || recipients.length === 0) return;
+    const kinds = new Map<string, number>();
+    for (const event of recent) kinds.set(event.kind, (kinds.get(event.kind) ?? 0) + 1);
+    const host = new URL(alert.publicUrl).hostname || 'disposition.local';
+    try {
+      await alert.transport.send({
+        messageId: `<intrusion-burst.${ip.replace(/[^A-Za-z0-9.]/g, '_')}.${recent[0]!.at}@${host}>`,
+        from: alert.from,
+        to: recipients,
+        subject: `Alert: ${recent.length} refused requests from ${ip} in ${Math.round(windowMs / 60_000)} minutes`,
+        text: [
+          `Disposition refused ${recent.length} requests from ${ip} between ${new Date(recent[0]!.at).toISOString()} and ${new Date(recent.at(-1)!.at).toISOString()} (7400.1 I.C).`,
+          [...kinds].map(([kind, n]) => `- ${kind}: ${n}`).join('\n'),
+          `The intrusion analysis: ${alert.publicUrl}/api/intrusions/analysis?format=pdf`,
+          'You get one alert per burst from a source.',
+        ].join('\n\n'),
+        headers: { 'X-Disposition-Mail': 'intrusion_alert' },
+      });
+    } catch (err) {
+      console.error(`[server] the intrusion alert could not be sent: ${(err as Error).message}`);
+    }
+  }
+}

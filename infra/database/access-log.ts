@@ -1,0 +1,64 @@
+// The access log (7400.1 I.D, I.H; FERPA 34 CFR 99.32) and the intrusion log (I.C). The access log is
+// append-only and hash-chained: each entry carries the hash of the one before, so an edited or removed
+// entry breaks the chain where it happened.
+import crypto from 'node:crypto';
+
+export interface AccessEntryInput {
+  at?: number;
+  actor: string;
+  role: string;
+  action: string;
+  caseId?: string;
+  outcome: string;
+  ip?: string;
+  userAgent?: string;
+}
+
+export interface AccessEntry extends Required<Omit<AccessEntryInput, 'caseId'>> {
+  seq: number;
+  caseId: string | null;
+  prevHash: string;
+  hash: string;
+}
+
+export interface AccessQuery {
+  caseId?: string;
+  from?: number;
+  to?: number;
+}
+
+export type ChainVerdict = { ok: true; entries: number; head: string } | { ok: false; entries: number; brokenAt: number; reason: string };
+
+export const INTRUSION_KINDS = ['failed_login', 'refused_link', 'csrf_failure', 'role_refusal', 'rate_limited', 'malformed_upload', 'locked_account'] as const;
+export type IntrusionKind = (typeof INTRUSION_KINDS)[number];
+
+export interface IntrusionInput {
+  at?: number;
+  kind: IntrusionKind;
+  ip: string;
+  userAgent?: string;
+  path: string;
+  reason: string;
+}
+
+export interface IntrusionEvent extends Required<IntrusionInput> {
+  id: number;
+}
+
+export interface AccessLog {
+  append(entry: AccessEntryInput): AccessEntry;
+  list(query?: AccessQuery): AccessEntry[];
+  /** The hash of the latest entry about the case: printed on its statement. */
+  caseHead(caseId: string): string | undefined;
+  verify(): ChainVerdict;
+  recordIntrusion(event: IntrusionInput): IntrusionEvent;
+  intrusions(query: { from?: number; to?: number; ip?: string }): IntrusionEvent[];
+}
+
+export const GENESIS = '0'.repeat(64);
+
+/** The hash of an entry: its fields in a fixed order, after the previous hash. */
+export function entryHash(prevHash: string, entry: Omit<AccessEntry, 'hash' | 'prevHash'>): string {
+  const fields = [entry.seq, entry.at, entry.actor, entry.role, entry.action, entry.caseId ?? '', entry.outcome, entry.ip, entry.userAgent];
+  return crypto.createHash('sha256').update(prevHash).update(JSON.stringify(fields)).digest('hex');
+}
