@@ -86,7 +86,8 @@ export function makeSendCaseMail(deps: MailDeps) {
       }
       await deps.transport.send(outgoing);
       deps.records.recordMailSent(messageId, state.caseId, mail.kind);
-      if (!deps.config.smtpUrl && ctx.link) log.info(`outbox: ${mail.kind} for the vendor of case ${state.caseId}: ${ctx.link}`);
+      // The link itself never goes to a log: it opens the vendor's task to whoever holds it.
+      if (!deps.config.smtpUrl && ctx.link) log.info(`outbox: ${mail.kind} for the vendor of case ${state.caseId}; the link is in the .eml file`);
       result.sent.push(messageId);
     }
     return result;

@@ -36,6 +36,8 @@ Access log and intrusions (7400.1 I.C, I.D)
   audit verify                                       check the access log's hash chain; names the first broken entry
   audit export [--case ID] [--from D] [--to D] [--format csv|json] [-o FILE]
   intrusions report [--from D] [--to D] [--format json|csv|pdf] [-o FILE]
+Keys
+  keys rotate                                        add new payload, file, link and signing keys; old ones keep reading
 Links
   link check TOKEN|URL                               is a vendor link valid, and for what
 Statements and packages
@@ -128,6 +130,11 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
   switch (command) {
     case 'user add':
       return addUser(ctx, values, json, out);
+    case 'keys rotate': {
+      const { kids } = ctx.keyring.rotate();
+      out(json ? JSON.stringify({ kids }, null, 2) : `New keys: payload ${kids.payload}, file ${kids.file}, link ${kids.link}, signing ${kids.signing}. Restart the worker and server to encrypt and sign with them; everything made before stays readable.`);
+      return 0;
+    }
     case 'audit verify': {
       const verdict = ctx.accessLog.verify();
       if (json) out(JSON.stringify(verdict, null, 2));

@@ -19,7 +19,12 @@ interface KeyringFile {
 const FILE_NAME = 'keyring.json';
 
 export class Keyring {
-  private constructor(private readonly file: string, private data: KeyringFile) {}
+  private checkedAt = Date.now();
+  private mtimeMs: number;
+
+  private constructor(private readonly file: string, private data: KeyringFile) {
+    this.mtimeMs = safeMtime(file);
+  }
 
   /** Loads the keyring from `dir`, creating it (and the folder, mode 0700) when there is none. */
   static open(dir: string): Keyring {
@@ -50,10 +55,13 @@ export class Keyring {
     fs.writeFileSync(tmp, JSON.stringify(fresh, null, 2), { mode: 0o600 });
     fs.renameSync(tmp, this.file);
     this.data = fresh;
+    this.mtimeMs = safeMtime(this.file);
     return { kids: { payload: this.current('payload').kid, file: this.current('file').kid, link: this.current('link').kid, signing: this.currentSigning().kid } };
   }
 
+  /** The key to encrypt and sign with now; a rotation by another process is picked up within seconds. */
   current(purpose: KeyPurpose): { kid: string; key: Buffer } {
+    this.refresh();
     const entry = this.data[purpose].at(-1)!;
     return { kid: entry.kid, key: Buffer.from(entry.key, 'base64') };
   }
@@ -68,8 +76,16 @@ export class Keyring {
     return entry ? Buffer.from(entry.key, 'base64') : undefined;
   }
 
+  private refresh(): void {
+    const now = Date.now();
+    if (now - this.checkedAt < 2000) return;
+    this.checkedAt = now;
+    if (safeMtime(this.file) !== this.mtimeMs) this.reload();
+  }
+
   private reload(): void {
     try {
+      this.mtimeMs = safeMtime(this.file);
       this.data = JSON.parse(fs.readFileSync(this.file, 'utf8')) as KeyringFile;
     } catch {
       // keep what we have
@@ -82,6 +98,7 @@ export class Keyring {
   }
 
   currentSigning(): { kid: string; privateKey: crypto.KeyObject; publicKeyPem: string } {
+    this.refresh();
     const entry = this.data.signing.at(-1)!;
     return { kid: entry.kid, privateKey: crypto.createPrivateKey(entry.privateKey), publicKeyPem: entry.publicKey };
   }
@@ -90,6 +107,14 @@ export class Keyring {
     if (!this.data.signing.some((k) => k.kid === kid)) this.reload();
     const entry = this.data.signing.find((k) => k.kid === kid);
     return entry ? crypto.createPublicKey(entry.publicKey) : undefined;
+  }
+}
+
+function safeMtime(file: string): number {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return 0;
   }
 }
 

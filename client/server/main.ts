@@ -1,6 +1,6 @@
 // `npm run server`: the HTTP server alone, against TEMPORAL_ADDRESS (or the address `npm start` wrote).
 import path from 'node:path';
-import { loadConfig } from '../../infra/config';
+import { checkTransportSecurity, loadConfig } from '../../infra/config';
 import { SqliteCaseRecordStore } from '../../infra/database/sqlite-case-record-store';
 import { SqliteUserStore } from '../../infra/database/sqlite-user-store';
 import { SqliteAccessLog } from '../../infra/database/sqlite-access-log';
@@ -13,6 +13,7 @@ import { buildHttpServer, listen } from './http-server';
 
 export async function runServer(signal?: AbortSignal): Promise<void> {
   const config = loadConfig();
+  checkTransportSecurity(config);
   const keyring = Keyring.open(config.keysDir);
   const dbFile = path.join(config.dataDir, 'disposition.db');
   const records = new SqliteCaseRecordStore(dbFile);
