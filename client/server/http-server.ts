@@ -8,6 +8,7 @@ import { checkTransportSecurity, isLoopbackUrl, type Config } from '../../infra/
 import { DispositionError, ERROR_CODES, type ErrorCode } from '../../domain/errors';
 import { Auth } from './auth';
 import { messagePage } from './pages/staff-pages';
+import { RateLimiter } from './rate-limits';
 import { noteRefusal, SecurityEvents } from './security-events';
 import { registerAuditApi } from './routes/api-audit';
 import { registerCaseApi } from './routes/api-cases';
@@ -48,9 +49,11 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
 
   app.register(cookie);
   app.register(formbody);
-  app.register(multipart, { limits: { fileSize: deps.config.uploadMaxBytes, files: 1, fields: 20, fieldSize: 64 * 1024 } });
+  // preservePath: we see the name as sent, so a path in it is refused rather than quietly trimmed.
+  app.register(multipart, { preservePath: true, limits: { fileSize: deps.config.uploadMaxBytes, files: 1, fields: 20, fieldSize: 64 * 1024 } });
   app.addContentTypeParser('application/pdf', { parseAs: 'buffer', bodyLimit: 50 * 1024 * 1024 }, (_request, body, done) => done(null, body));
 
+  const limiter = new RateLimiter();
   app.addHook('onRequest', async (request, reply) => {
     ctx.auth.load(request);
     reply.header('X-Content-Type-Options', 'nosniff');
@@ -58,6 +61,7 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
     reply.header('X-Frame-Options', 'DENY');
     reply.header('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'");
     if (https || deps.config.tls) reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    limiter.check(request);
   });
   app.addHook('onResponse', (request, reply) => events.onResponse(request, reply));
 
@@ -81,6 +85,8 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
     const refusal = classify(error);
     if (refusal.code !== 'internal') noteRefusal(request, refusal);
     const status = ERROR_CODES[refusal.code as ErrorCode].http;
+    const retryAfter = (refusal.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+    if (retryAfter) reply.header('Retry-After', String(retryAfter));
     if (refusal.code === 'internal') console.error(`[server] ${request.method} ${request.url.split('?')[0]}: ${(error as Error).stack ?? error}`);
     if (request.url.startsWith('/api/')) {
       return reply.code(status).send({ error: { code: refusal.code, message: refusal.message, ...(refusal.details ? { details: refusal.details } : {}) } });

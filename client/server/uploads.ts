@@ -7,6 +7,7 @@ import type { stagedFileResponseSchema } from '../../domain/api';
 import { DispositionError } from '../../domain/errors';
 import { UploadTooLargeError, type StagedFile } from '../../infra/storage/case-file-storage';
 import { UnsafeFileNameError } from '../../infra/storage/file-names';
+import { UploadRefusedError } from '../../infra/storage/upload-screening';
 import type { ServerContext } from './server-context';
 import { requireReturnTask } from './vendor-links';
 
@@ -44,7 +45,14 @@ export async function stageUpload(ctx: ServerContext, request: FastifyRequest, t
         throw new DispositionError('invalid_payload', category ? `category: "${category}" is not requested by this case; choose one of ${categories.join(', ')}` : 'category: send the "category" field before the file',
           [{ field: 'category', message: category ? 'not requested by this case' : 'required before the file' }]);
       }
-      staged = await ctx.storage.stageFile(record.caseId, { category, name: part.filename || 'unnamed' }, part.file, { maxBytes: ctx.config.uploadMaxBytes });
+      const name = part.filename || 'unnamed';
+      // Browsers send a bare name; a path in it is somebody trying to climb out of a folder.
+      // eslint-disable-next-line no-control-regex
+      if (/[\\/\u0000-\u001f]/.test(name) || name === '.' || name === '..') {
+        part.file.resume();
+        throw new DispositionError('invalid_payload', `file: "${name.slice(0, 100)}" is not a plain file name`, [{ field: 'file', message: 'not a plain file name' }]);
+      }
+      staged = await ctx.storage.stageFile(record.caseId, { category, name }, part.file, { maxBytes: ctx.config.uploadMaxBytes, declaredType: part.mimetype });
       if (part.file.truncated) {
         await ctx.storage.removeStaged(record.caseId, staged.fileId);
         throw new UploadTooLargeError(ctx.config.uploadMaxBytes);
@@ -54,7 +62,7 @@ export async function stageUpload(ctx: ServerContext, request: FastifyRequest, t
     if (err instanceof UploadTooLargeError || (err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
       throw new DispositionError('too_large', `the file is larger than the limit of ${ctx.config.uploadMaxBytes} bytes; split it, or ask the district for another way`);
     }
-    if (err instanceof UnsafeFileNameError) throw new DispositionError('invalid_payload', `file: ${err.message}`);
+    if (err instanceof UnsafeFileNameError || err instanceof UploadRefusedError) throw new DispositionError('invalid_payload', `file: ${err.message}`, [{ field: 'file', message: err.message }]);
     throw err;
   }
   if (!staged) throw new DispositionError('invalid_payload', 'file: no file was sent', [{ field: 'file', message: 'required' }]);

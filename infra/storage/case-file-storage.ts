@@ -40,7 +40,8 @@ export class StagedFileNotFoundError extends Error {
 }
 
 export interface CaseFileStorage {
-  stageFile(caseId: string, file: { category: string; name: string }, source: Readable, options?: { maxBytes?: number }): Promise<StagedFile>;
+  /** Streams, screens (declared type, archive bombs), counts and encrypts one file; nothing partial is kept. */
+  stageFile(caseId: string, file: { category: string; name: string }, source: Readable, options?: { maxBytes?: number; declaredType?: string }): Promise<StagedFile>;
   listStaged(caseId: string): Promise<StagedFile[]>;
   getStaged(caseId: string, fileId: string): Promise<StagedFile | undefined>;
   /** The decrypted content of a staged file; the stream fails if a byte was altered at rest. */

@@ -9,6 +9,7 @@ import { createDecryptStream, createEncryptStream } from '../encryption-at-rest'
 import type { Keyring } from '../keys';
 import { RecordCounter, recordFormatOf } from '../record-counter';
 import { safeFileName } from './file-names';
+import { createUploadScreen } from './upload-screening';
 import {
   StagedFileNotFoundError,
   UploadTooLargeError,
@@ -50,7 +51,7 @@ export class FsCaseFileStorage implements CaseFileStorage {
     return path.join(this.root, 'packages', checkId('case', caseId));
   }
 
-  async stageFile(caseId: string, file: { category: string; name: string }, source: Readable, options: { maxBytes?: number } = {}): Promise<StagedFile> {
+  async stageFile(caseId: string, file: { category: string; name: string }, source: Readable, options: { maxBytes?: number; declaredType?: string } = {}): Promise<StagedFile> {
     const dir = this.stagingDir(caseId);
     await fsp.mkdir(dir, { recursive: true });
     const fileId = crypto.randomBytes(16).toString('base64url');
@@ -59,7 +60,7 @@ export class FsCaseFileStorage implements CaseFileStorage {
     const inspect = new Inspect(format ? new RecordCounter(format) : undefined, options.maxBytes ?? Number.MAX_SAFE_INTEGER);
     const partial = path.join(dir, `${fileId}.part`);
     try {
-      await pipeline(source, inspect, createEncryptStream(this.keyring), fs.createWriteStream(partial, { mode: 0o600 }));
+      await pipeline(source, createUploadScreen(name, options.declaredType), inspect, createEncryptStream(this.keyring), fs.createWriteStream(partial, { mode: 0o600 }));
       const staged: StagedFile = {
         fileId,
         caseId,
