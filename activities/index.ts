@@ -3,9 +3,10 @@ import { makeBuildReturnPackage } from './build-return-package';
 import { makeDisposeData } from './dispose-data';
 import { makeGenerateStatement, type StatementDeps } from './generate-statement';
 import { makeRecordCase } from './record-case';
+import { makeRetentionActivities, type RetentionDeps } from './retain-package';
 import { makeSendCaseMail, type MailDeps } from './send-case-mail';
 
-export type ActivityDeps = MailDeps & StatementDeps;
+export type ActivityDeps = MailDeps & StatementDeps & RetentionDeps;
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -14,6 +15,7 @@ export function createActivities(deps: ActivityDeps) {
     buildReturnPackage: makeBuildReturnPackage(deps),
     generateStatement: makeGenerateStatement(deps),
     ...makeDisposeData(deps),
+    ...makeRetentionActivities(deps),
   };
 }
 

@@ -5,14 +5,16 @@ import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError, type Workflow
 import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
 import { caseInputSchema, type CaseInput } from '../domain/case-input';
 import type { ActionResult } from '../domain/case-state';
-import { latestTask, legalHoldOn } from '../domain/case-state';
+import { latestTask, legalHoldMessage, legalHoldOn } from '../domain/case-state';
 import { DispositionError } from '../domain/errors';
 import * as schema from '../domain/messages';
 import type { Config } from '../infra/config';
 import type { CaseRecord, CaseRecordStore } from '../infra/database/case-record-store';
+import { changeClosedCaseRecord } from '../infra/database/closed-case-record';
 import type { Keyring } from '../infra/keys';
 import { checkLinkAgainstRecord, LINK_REFUSAL_TEXT, tokenFromLink, verifyLinkToken, type LinkClaims, type LinkRefusal } from '../infra/link-tokens';
 import * as messages from '../workflows/messages';
+import { retentionWorkflowId } from '../workflows/package-retention';
 import { CaseStatusKey, ContractIdKey, OverdueKey, VendorNameKey } from '../workflows/search-attributes';
 import type { terminationCase } from '../workflows/termination-case';
 
@@ -42,7 +44,7 @@ export class CaseService {
     private readonly client: Client,
     private readonly records: CaseRecordStore,
     private readonly keyring: Keyring,
-    private readonly config: Pick<Config, 'taskQueue'>,
+    private readonly config: Pick<Config, 'taskQueue'> & Partial<Pick<Config, 'retentionMs'>>,
     /** How long an action may wait on Temporal and the worker before it is answered 503. */
     private readonly actionTimeoutMs = 10_000,
   ) {}
@@ -55,7 +57,7 @@ export class CaseService {
     await this.temporal(() => this.client.workflow.start<typeof terminationCase>('terminationCase', {
       workflowId: workflowIdOf(caseId),
       taskQueue: this.config.taskQueue,
-      args: [{ caseId, input, createdBy: actor, ...(options.historyBudget ? { historyBudget: options.historyBudget } : {}) }],
+      args: [{ caseId, input, createdBy: actor, ...(this.config.retentionMs !== undefined ? { retentionMs: this.config.retentionMs } : {}), ...(options.historyBudget ? { historyBudget: options.historyBudget } : {}) }],
       typedSearchAttributes: new TypedSearchAttributes([
         { key: CaseStatusKey, value: 'awaiting_acknowledgement' },
         { key: VendorNameKey, value: input.vendor.name },
@@ -101,40 +103,41 @@ export class CaseService {
     const record = this.getCase(caseId);
     const id = `${schema.updateId('case', record.state.legalHold.length, 'setLegalHold')}-${body.on ? 'on' : 'off'}`;
     if (record.status === 'completed' || record.status === 'cancelled') {
-      // A closed case's workflow may still be finishing (its last mail): while it runs, it takes the hold;
-      // once it has ended, the record keeps the hold (retention reads it there).
-      if (await this.workflowRunning(caseId)) {
+      // While a closed case's workflow is still finishing (its last mail) it takes the hold; then its
+      // retention workflow does (it guards the returned data); with neither, the record keeps the hold.
+      for (const workflowId of [workflowIdOf(caseId), retentionWorkflowId(caseId)]) {
+        if (!(await this.running(workflowId))) continue;
         try {
-          return await this.act(caseId, messages.setLegalHold, { ...body, actor }, id);
+          return await this.act(caseId, messages.setLegalHold, { ...body, actor }, id, workflowId);
         } catch (err) {
-          if (await this.workflowRunning(caseId)) throw err;
+          if (await this.running(workflowId)) throw err;
         }
       }
-      return this.holdClosedCase(this.getCase(caseId), body, actor);
+      return this.holdClosedCase(caseId, body, actor);
     }
     return this.act(caseId, messages.setLegalHold, { ...body, actor }, id);
   }
 
-  /**
-   * A closed case has no running workflow to take the hold; its record keeps it (retention reads it there).
-   */
-  private holdClosedCase(record: CaseRecord, body: { on: boolean; reason: string }, actor: string): ActionResult {
+  /** A closed case with no workflow left: its record keeps the hold (and retention, if any, is over). */
+  private holdClosedCase(caseId: string, body: { on: boolean; reason: string }, actor: string): ActionResult {
     const parsed = schema.legalHoldSchema.safeParse({ ...body, actor });
     if (!parsed.success) throw new DispositionError('invalid_payload', schema.describeZodError(parsed.error));
-    const state = structuredClone(record.state);
-    if (legalHoldOn(state) === body.on) throw new DispositionError('wrong_state', `the legal hold is already ${body.on ? 'on' : 'off'}`);
-    const at = Date.now();
-    state.legalHold.push({ on: body.on, reason: parsed.data.reason, by: actor, at });
-    state.timeline.push({ seq: state.timeline.length + 1, at, type: body.on ? 'legal_hold_set' : 'legal_hold_released', actor, summary: `Legal hold ${body.on ? 'set' : 'released'}: ${parsed.data.reason}` });
-    state.version += 1;
-    state.updatedAt = at;
-    this.records.saveCase(state);
-    return { caseId: record.caseId, status: record.status, message: body.on ? 'Legal hold set: the case\'s data is kept until it is released.' : 'Legal hold released.' };
+    let refusal: string | undefined;
+    const state = changeClosedCaseRecord(this.records, caseId, (s, at) => {
+      if (legalHoldOn(s) === body.on) {
+        refusal = `the legal hold is already ${body.on ? 'on' : 'off'}`;
+        return undefined;
+      }
+      s.legalHold.push({ on: body.on, reason: parsed.data.reason, by: actor, at });
+      return { type: body.on ? 'legal_hold_set' : 'legal_hold_released', actor, summary: `Legal hold ${body.on ? 'set' : 'released'}: ${parsed.data.reason}` };
+    });
+    if (refusal) throw new DispositionError('wrong_state', refusal);
+    return { caseId, status: state!.status, message: legalHoldMessage(body.on) };
   }
 
-  private async workflowRunning(caseId: string): Promise<boolean> {
+  private async running(workflowId: string): Promise<boolean> {
     try {
-      return (await this.temporal(() => this.handle(caseId).describe())).status.name === 'RUNNING';
+      return (await this.temporal(() => this.client.workflow.getHandle(workflowId).describe())).status.name === 'RUNNING';
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return false; // its history is gone: the record is all there is
       throw err;
@@ -171,13 +174,13 @@ export class CaseService {
     return this.client.workflow.getHandle(workflowIdOf(caseId));
   }
 
-  private async act<Req>(caseId: string, update: ReturnType<typeof import('@temporalio/workflow').defineUpdate<ActionResult, [Req]>>, payload: Req, updateId: string): Promise<ActionResult> {
+  private async act<Req>(caseId: string, update: ReturnType<typeof import('@temporalio/workflow').defineUpdate<ActionResult, [Req]>>, payload: Req, updateId: string, workflowId = workflowIdOf(caseId)): Promise<ActionResult> {
     const record = this.records.getCase(caseId);
     if (record && (record.status === 'completed' || record.status === 'cancelled') && update.name !== 'setLegalHold') {
       throw new DispositionError('wrong_state', `the case is ${record.status}; nothing more can be done on it`);
     }
     try {
-      return await this.temporal(() => this.handle(caseId).executeUpdate(update, { args: [payload], updateId }));
+      return await this.temporal(() => this.client.workflow.getHandle(workflowId).executeUpdate(update, { args: [payload], updateId }));
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
         const code = err.cause.type === 'stale_link' || err.cause.type === 'wrong_state' ? err.cause.type : 'invalid_payload';

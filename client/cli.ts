@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import crypto from 'node:crypto';
 import { DispositionError, ERROR_CODES } from '../domain/errors';
 import { CASE_STATUSES, type CaseStatus } from '../domain/statuses';
+import { legalHoldOn } from '../domain/case-state';
 import { createDecryptStream, createEncryptStream } from '../infra/encryption-at-rest';
 import { writeReturnPackage } from '../infra/return-package';
 import { z } from 'zod';
@@ -36,6 +37,8 @@ Access log and intrusions (7400.1 I.C, I.D)
   audit verify                                       check the access log's hash chain; names the first broken entry
   audit export [--case ID] [--from D] [--to D] [--format csv|json] [-o FILE]
   intrusions report [--from D] [--to D] [--format json|csv|pdf] [-o FILE]
+Retention (7400.1 II.C)
+  retention report [--json]                          returned data kept, until when, and what is on legal hold
 Keys
   keys rotate                                        add new payload, file, link and signing keys; old ones keep reading
 Links
@@ -130,6 +133,21 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
   switch (command) {
     case 'user add':
       return addUser(ctx, values, json, out);
+    case 'retention report': {
+      const rows = ctx.records.listCases().map((c) => ctx.records.getCase(c.caseId)!).filter((r) => r.state.retention).map((r) => ({
+        caseId: r.caseId,
+        vendorName: r.vendorName,
+        contractId: r.contractId,
+        packageId: r.state.retention!.packageId,
+        keptUntil: new Date(r.state.retention!.destroyAt).toISOString(),
+        legalHold: legalHoldOn(r.state),
+        destroyedAt: r.state.retention!.destroyedAt ? new Date(r.state.retention!.destroyedAt).toISOString() : null,
+      }));
+      if (json) out(JSON.stringify({ packages: rows }, null, 2));
+      else if (rows.length === 0) out('No returned data is kept.');
+      else for (const r of rows) out(`${r.caseId}  ${r.destroyedAt ? `destroyed ${r.destroyedAt}` : r.legalHold ? `ON LEGAL HOLD (retention ended ${r.keptUntil})` : `kept until ${r.keptUntil}`}  ${r.vendorName} · ${r.contractId}`);
+      return 0;
+    }
     case 'keys rotate': {
       const { kids } = ctx.keyring.rotate();
       out(json ? JSON.stringify({ kids }, null, 2) : `New keys: payload ${kids.payload}, file ${kids.file}, link ${kids.link}, signing ${kids.signing}. Restart the worker and server to encrypt and sign with them; everything made before stays readable.`);

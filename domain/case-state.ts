@@ -102,6 +102,8 @@ export interface CaseState {
   statement?: StatementInfo;
   legalHold: LegalHold[];
   cancellation?: { reason: string; by: string; at: number; fromStatus: CaseStatus };
+  /** The accepted return package is kept until `destroyAt` (RETENTION), unless a legal hold is on. */
+  retention?: { packageId: string; destroyAt: number; destroyedAt?: number };
   timeline: TimelineEvent[];
   /** Results of vendor and review actions by update id, so a repeat answers with the first result. */
   settledUpdates: Record<string, ActionResult>;
@@ -123,3 +125,6 @@ export const latestTask = (state: Pick<CaseState, 'tasks'>, kind: TaskKind): Tas
 
 export const legalHoldOn = (state: Pick<CaseState, 'legalHold'>): boolean =>
   state.legalHold.at(-1)?.on ?? false;
+
+export const legalHoldMessage = (on: boolean): string =>
+  on ? 'Legal hold set: the case\'s data is kept until it is released.' : 'Legal hold released.';

@@ -1,2 +1,3 @@
 export { terminationCase } from './termination-case';
 export type { TerminationCaseParams, CaseOutcome } from './termination-case';
+export { packageRetention } from './package-retention';

@@ -7,7 +7,7 @@
 import * as wf from '@temporalio/workflow';
 import type { CaseActivities } from '../activities';
 import type { ActionResult, CaseState } from '../domain/case-state';
-import { legalHoldOn, openTaskOf } from '../domain/case-state';
+import { legalHoldMessage, legalHoldOn, openTaskOf } from '../domain/case-state';
 import type { CaseInput } from '../domain/case-input';
 import { backupRolloffProblems, certificationProblems, countByCategory, reminderEveryMs } from '../domain/lifecycle';
 import * as schema from '../domain/messages';
@@ -16,6 +16,7 @@ import { parseMoment, startOfDay } from '../domain/dates';
 import { addEvent, closeOpenTask, newCaseState, openTask, type Chore } from './case-state-changes';
 import { checkVendorLink, parsePayload, refuse, refuseWhenClosed } from './case-guards';
 import * as messages from './messages';
+import { legalHoldForwarded, packageRetention, retentionWorkflowId } from './package-retention';
 import { CaseStatusKey, ContractIdKey, DueAtKey, OverdueKey, VendorNameKey } from './search-attributes';
 
 const retry: wf.RetryPolicy = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' };
@@ -38,6 +39,8 @@ export interface TerminationCaseParams {
   createdBy: string;
   /** History events a run may grow to before it continues as new (long cases stay healthy). */
   historyBudget?: number;
+  /** How long the accepted return package is kept after the case ends (RETENTION). */
+  retentionMs?: number;
   /** Carried across continue-as-new. */
   carried?: { state: CaseState; chores: Chore[] };
 }
@@ -54,6 +57,7 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
   const chores: Chore[] = params.carried?.chores ?? [];
   const historyBudget = params.historyBudget ?? 10_000;
   let slowStep: wf.CancellationScope | undefined;
+  let retentionStarted = false;
 
   /** Marks a transition: the record and the search attributes follow it. */
   function changed(): void {
@@ -286,7 +290,8 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
     addEvent(state, t, req.on ? 'legal_hold_set' : 'legal_hold_released', req.actor, `Legal hold ${req.on ? 'set' : 'released'}: ${req.reason}`);
     changed();
     await persist();
-    return result(req.on ? 'Legal hold set: the case\'s data is kept until it is released.' : 'Legal hold released.');
+    if (retentionStarted) await wf.getExternalWorkflowHandle(retentionWorkflowId(state.caseId)).signal(legalHoldForwarded, { on: req.on });
+    return result(legalHoldMessage(req.on));
   }, {
     validator: (req) => {
       const hold = parsePayload(schema.legalHoldSchema, req);
@@ -429,6 +434,22 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
     await persist();
   }
 
+  /** 7400.1 II.C: the accepted return package is kept for RETENTION, then destroyed unless a legal hold is on. */
+  async function scheduleRetention(): Promise<void> {
+    const accepted = state.returnRounds.find((round) => round.decision?.decision === 'accept');
+    if (!accepted?.packageId || params.retentionMs === undefined) return;
+    state.retention ??= { packageId: accepted.packageId, destroyAt: now() + params.retentionMs };
+    addEvent(state, now(), 'retention_scheduled', 'system', `Returned data kept until ${new Date(state.retention.destroyAt).toISOString()}, then destroyed unless a legal hold is on`);
+    changed();
+    await persist();
+    await wf.startChild(packageRetention, {
+      workflowId: retentionWorkflowId(state.caseId),
+      args: [{ caseId: state.caseId, packageId: accepted.packageId, destroyAt: state.retention.destroyAt, legalHold: legalHoldOn(state) }],
+      parentClosePolicy: wf.ParentClosePolicy.ABANDON,
+    });
+    retentionStarted = true;
+  }
+
   // ---- start, and the loop itself ------------------------------------------------------------------------
 
   if (!params.carried) {
@@ -453,6 +474,7 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
       await wf.continueAsNew<typeof terminationCase>({ ...params, carried: { state, chores } });
     }
   }
+  await scheduleRetention();
   await wf.condition(wf.allHandlersFinished);
   return { caseId: state.caseId, status: state.status, ...(state.statement ? { statementId: state.statement.statementId } : {}) };
 }

@@ -74,7 +74,7 @@ export class CaseHarness {
     const connection = await Connection.connect({ address });
     const client = new Client({ connection, dataConverter: createDataConverter(keyring) });
     const harness = new CaseHarness(dataDir, config, keyring, records, storage, smtp, client, undefined as never, options);
-    (harness as { service: CaseService }).service = new CaseService(client, records, keyring, { taskQueue: harness.taskQueue }, 20_000);
+    (harness as { service: CaseService }).service = new CaseService(client, records, keyring, { taskQueue: harness.taskQueue, retentionMs: config.retentionMs }, 20_000);
     if (!options.noWorker) await harness.startWorker();
     return harness;
   }

@@ -25,7 +25,7 @@ export class HttpHarness {
     let accessLog: SqliteAccessLog | undefined;
     // The worker mails admin and legal users with an email, and prints the access log's head, as worker/main.ts wires it.
     const emailsOf = (role: string) => () => users?.listUsers().filter((u) => u.role === role && u.email).map((u) => u.email!) ?? [];
-    const cases = await CaseHarness.start({ ...options, deps: { administrators: emailsOf('admin'), legalStaff: emailsOf('legal'), accessLog: { caseHead: (caseId) => accessLog?.caseHead(caseId) } } });
+    const cases = await CaseHarness.start({ ...options, deps: { administrators: emailsOf('admin'), legalStaff: emailsOf('legal'), accessLog: { caseHead: (caseId) => accessLog?.caseHead(caseId), append: (entry) => accessLog!.append(entry) } } });
     users = new SqliteUserStore(path.join(cases.dataDir, 'disposition.db'));
     accessLog = new SqliteAccessLog(path.join(cases.dataDir, 'disposition.db'));
     for (const [username, role, email] of [['ada', 'admin', 'ada@district.example'], ['lee', 'legal', 'lee@district.example']] as const) {

@@ -83,6 +83,11 @@ export function registerCaseApi(app: FastifyInstance, ctx: ServerContext): void 
     auth.require(request, ['admin']); // nobody but an administrator downloads returned data
     const { caseId } = parseInput(caseParams, request.params, 'path');
     const { record, round } = downloadablePackage(ctx, caseId);
+    const retention = record.state.retention;
+    if (retention?.destroyedAt && retention.packageId === round.packageId) {
+      throw new DispositionError('not_found', `the returned data was destroyed at the end of its retention period, on ${new Date(retention.destroyedAt).toISOString()}`);
+    }
+    if (!(await ctx.storage.getPackage(record.caseId, round.packageId!))) throw new DispositionError('not_found', 'the return package is no longer stored');
     const stream = ctx.storage.openPackage(record.caseId, round.packageId!);
     return reply
       .header('Content-Type', 'application/zip')

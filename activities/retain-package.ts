@@ -1,0 +1,38 @@
+// Keeping no more than the policy allows (7400.1 II.C): the retention workflow's side effects. The record
+// and the access log say what happened to the returned data, long after the case's own history is gone.
+import type { AccessLog } from '../infra/database/access-log';
+import type { CaseRecordStore } from '../infra/database/case-record-store';
+import { changeClosedCaseRecord } from '../infra/database/closed-case-record';
+import type { CaseFileStorage } from '../infra/storage/case-file-storage';
+
+export interface RetentionDeps {
+  records: CaseRecordStore;
+  storage: CaseFileStorage;
+  accessLog?: Pick<AccessLog, 'append'>;
+}
+
+export function makeRetentionActivities(deps: RetentionDeps) {
+  return {
+    async recordLegalHold({ caseId, on, reason, actor }: { caseId: string; on: boolean; reason: string; actor: string }): Promise<void> {
+      changeClosedCaseRecord(deps.records, caseId, (state, at) => {
+        const last = state.legalHold.at(-1);
+        if (last && last.on === on && last.reason === reason && last.by === actor) return undefined; // a retried attempt
+        state.legalHold.push({ on, reason, by: actor, at });
+        return { type: on ? 'legal_hold_set' : 'legal_hold_released', actor, summary: `Legal hold ${on ? 'set' : 'released'}: ${reason}` };
+      });
+    },
+
+    async destroyRetainedPackage({ caseId, packageId }: { caseId: string; packageId: string }): Promise<{ destroyed: boolean }> {
+      const destroyed = await deps.storage.destroyPackage(caseId, packageId);
+      const state = changeClosedCaseRecord(deps.records, caseId, (s, at) => {
+        if (s.retention?.destroyedAt) return undefined;
+        s.retention = { ...(s.retention ?? { packageId, destroyAt: at }), destroyedAt: at };
+        return { type: 'package_destroyed_by_retention', actor: 'system:retention', summary: 'Returned data destroyed at the end of its retention period (7400.1 II.C)' };
+      });
+      if (state) {
+        deps.accessLog?.append({ actor: 'system:retention', role: 'system', action: 'retention destroy return package', caseId, outcome: destroyed ? 'ok' : 'already gone', ip: 'local', userAgent: 'disposition-worker' });
+      }
+      return { destroyed };
+    },
+  };
+}

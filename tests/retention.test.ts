@@ -1,0 +1,72 @@
+// 7400.1 II.C: returned data is destroyed at the end of RETENTION by a durable timer, unless a legal hold is on.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { retentionWorkflowId } from '../workflows/package-retention';
+import { HttpHarness, type SignedIn } from './support/http-harness';
+import { caseInput, certification } from './support/fixtures';
+
+let h: HttpHarness;
+let ada: SignedIn;
+let lee: SignedIn;
+const tokenOf = (link: string): string => link.split('/v/')[1]!;
+
+async function completedCase(): Promise<{ caseId: string; packageId: string }> {
+  const input = caseInput();
+  const caseId = (await h.as(ada, 'POST', '/api/cases', input)).json.caseId;
+  await h.as(undefined, 'POST', `/api/vendor/${tokenOf((await h.cases.vendorMail(caseId, 'acknowledge')).link)}/acknowledge`, { contactName: 'Dana', contactEmail: 'dana@acme-learning.example' });
+  const ret = tokenOf((await h.cases.vendorMail(caseId, 'return')).link);
+  const form = new FormData();
+  form.append('category', 'permanent');
+  form.append('file', new Blob(['id\n1\n2\n3\n']), 'students.csv');
+  await fetch(h.url(`/api/vendor/${ret}/files`), { method: 'POST', body: form });
+  await h.as(undefined, 'POST', `/api/vendor/${ret}/submit-return`, {});
+  await h.cases.waitForStatus(caseId, 'awaiting_review');
+  await h.as(ada, 'POST', `/api/cases/${caseId}/review`, { decision: 'accept' });
+  await h.as(undefined, 'POST', `/api/vendor/${tokenOf((await h.cases.vendorMail(caseId, 'certify')).link)}/certify`, certification(input));
+  const record = await h.cases.waitForStatus(caseId, 'completed');
+  return { caseId, packageId: record.returnPackages[0]!.packageId! };
+}
+
+beforeAll(async () => {
+  h = await HttpHarness.start({ env: { RETENTION: '6s' } });
+  ada = await h.login('ada');
+  lee = await h.login('lee');
+});
+afterAll(async () => h?.close());
+
+describe('retention', () => {
+  it('destroys a package past its retention, keeps one under legal hold, and destroys it once released', async () => {
+    const [free, held] = await Promise.all([completedCase(), completedCase()]);
+    expect(await h.as(lee, 'POST', `/api/cases/${held.caseId}/legal-hold`, { on: true, reason: 'Litigation hold 2026-41' })).toMatchObject({ status: 200 });
+    expect(await h.cases.storage.getPackage(held.caseId, held.packageId)).toBeDefined();
+
+    await h.cases.waitFor('the free package destroyed', () => h.cases.records.getCase(free.caseId)?.state.retention?.destroyedAt, 30_000);
+    expect(await h.cases.storage.getPackage(free.caseId, free.packageId)).toBeUndefined();
+    expect(h.cases.records.getCase(free.caseId)!.timeline.map((e) => e.type)).toEqual(expect.arrayContaining(['retention_scheduled', 'package_destroyed_by_retention']));
+    expect(h.accessLog.list({ caseId: free.caseId }).some((e) => e.actor === 'system:retention' && e.action === 'retention destroy return package')).toBe(true);
+    expect((await h.as(ada, 'GET', `/api/cases/${free.caseId}/return-package`)).status).toBe(404);
+
+    // Past its retention date, the held package is still there.
+    const heldRecord = h.cases.records.getCase(held.caseId)!;
+    await h.cases.waitFor('past the held case\'s retention', () => Date.now() > heldRecord.state.retention!.destroyAt + 1500, 30_000);
+    expect(await h.cases.storage.getPackage(held.caseId, held.packageId)).toBeDefined();
+    expect(h.cases.records.getCase(held.caseId)!.state.retention!.destroyedAt).toBeUndefined();
+
+    const report = spawnSync(process.execPath, [path.resolve(__dirname, '../bin/disposition.js'), 'retention', 'report', '--json'], {
+      encoding: 'utf8', env: { ...process.env, DATA_DIR: h.cases.dataDir, TEMPORAL_ADDRESS: inject('temporalAddress') },
+    });
+    expect(report.status).toBe(0);
+    const rows = Object.fromEntries(JSON.parse(report.stdout).packages.map((r: { caseId: string }) => [r.caseId, r]));
+    expect(rows[held.caseId]).toMatchObject({ legalHold: true, destroyedAt: null });
+    expect(rows[free.caseId]).toMatchObject({ destroyedAt: expect.any(String) });
+
+    expect(await h.as(lee, 'POST', `/api/cases/${held.caseId}/legal-hold`, { on: false, reason: 'Litigation settled' })).toMatchObject({ status: 200 });
+    await h.cases.waitFor('the released package destroyed', () => h.cases.records.getCase(held.caseId)?.state.retention?.destroyedAt, 30_000);
+    expect(await h.cases.storage.getPackage(held.caseId, held.packageId)).toBeUndefined();
+    const holds = h.cases.records.getCase(held.caseId)!.state.legalHold.map((hold) => hold.on);
+    expect(holds).toEqual([true, false]);
+    const retention = await h.cases.client.workflow.getHandle(retentionWorkflowId(held.caseId)).describe();
+    expect(retention.status.name).toBe('COMPLETED');
+  }, 120_000);
+});
