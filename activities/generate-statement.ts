@@ -1,7 +1,6 @@
 // 7400.1 III.C: the statement that all known copies are destroyed, gathered from the case (data), then drawn
 // (PDF), stored, hashed and signed by the server key so that anyone can tell it from an altered copy.
 import crypto from 'node:crypto';
-import { categoryLabel } from '../domain/case-input';
 import type { CaseState, StatementInfo } from '../domain/case-state';
 import { SANITIZATION_METHODS } from '../domain/certification';
 import type { Config } from '../infra/config';

@@ -1,0 +1,265 @@
+// The messages a termination case answers: the vendor's actions through the link of the open task, and the
+// district's. Each validator refuses synchronously with a reason; each handler changes the state at once and
+// writes the case record before it answers. The slow work is the main loop's (termination-case.ts).
+import * as wf from '@temporalio/workflow';
+import type { ActionResult, CaseState } from '../domain/case-state';
+import { legalHoldMessage, legalHoldOn, openTaskOf } from '../domain/case-state';
+import { backupRolloffProblems, certificationProblems, countByCategory } from '../domain/lifecycle';
+import { parseMoment } from '../domain/dates';
+import * as schema from '../domain/messages';
+import { isVendorTask, TASK_TITLES } from '../domain/statuses';
+import { addEvent, closeOpenTask, openTask, type Chore } from './case-state-changes';
+import { checkVendorLink, parsePayload, refuse, refuseWhenClosed } from './case-guards';
+import * as messages from './messages';
+
+export interface CaseRun {
+  state: CaseState;
+  chores: Chore[];
+  now(): number;
+  /** Marks a transition: the record and the search attributes follow it. */
+  changed(): void;
+  persist(): Promise<void>;
+  /** Stops the packaging or the statement under way (a cancellation). */
+  cancelSlowStep(): void;
+  /** Tells the retention workflow, once the case has started it, of a legal hold. */
+  forwardLegalHold(on: boolean): Promise<void>;
+}
+
+export function registerCaseHandlers(run: CaseRun): void {
+  const { state, chores, now, changed, persist } = run;
+
+  function result(message: string): ActionResult {
+    return { caseId: state.caseId, status: state.status, message };
+  }
+  function settle(id: string, answer: ActionResult): ActionResult {
+    state.settledUpdates[id] = answer;
+    return answer;
+  }
+  function repeated(id: string): ActionResult {
+    return { ...state.settledUpdates[id]!, alreadyDone: true };
+  }
+
+  // ---- the vendor's actions, each through the link of the open task -------------------------------------
+
+  wf.setHandler(messages.acknowledgeNotice, async (req) => {
+    const id = schema.updateId(req.link.task, req.link.gen, 'acknowledgeNotice');
+    if (state.settledUpdates[id]) return repeated(id);
+    const t = now();
+    closeOpenTask(state, t, 'done');
+    state.acknowledgement = { contactName: req.contactName, contactEmail: req.contactEmail, ...(req.contactTitle ? { contactTitle: req.contactTitle } : {}), at: t };
+    addEvent(state, t, 'notice_acknowledged', 'vendor', `Notice acknowledged by ${req.contactName}`);
+    // 7400.1 III.A: return at the district's option; destroy_only goes straight to certification.
+    openTask(state, state.input.disposition.option === 'destroy_only' ? 'certify' : 'return', t, chores);
+    changed();
+    await persist();
+    return settle(id, result('Notice acknowledged. The next task is on its way by email.'));
+  }, { validator: (req) => { if (!checkVendorLink(state, parsePayload(schema.acknowledgeSchema, req).link, 'acknowledgeNotice')) requireTask(req.link.task, 'acknowledge'); } });
+
+  wf.setHandler(messages.submitReturn, async (req) => {
+    const id = schema.updateId(req.link.task, req.link.gen, 'submitReturn');
+    if (state.settledUpdates[id]) return repeated(id);
+    const t = now();
+    closeOpenTask(state, t, 'done');
+    state.submittedFiles = req.files;
+    const counts = countByCategory(state.input, req.files);
+    state.returnRounds.push({
+      round: state.returnRounds.length + 1,
+      submittedAt: t,
+      ...(req.note ? { note: req.note } : {}),
+      files: req.files.length,
+      bytes: req.files.reduce((sum, file) => sum + file.bytes, 0),
+      ...counts,
+    });
+    state.status = 'packaging';
+    addEvent(state, t, 'return_submitted', 'vendor', `Return submitted: ${req.files.length} file(s)`, { round: state.returnRounds.length });
+    changed();
+    await persist();
+    return settle(id, result('Return received. The district will review it and write to you.'));
+  }, {
+    validator: (req) => {
+      const { link, files } = parsePayload(schema.submitReturnSchema, req);
+      if (checkVendorLink(state, link, 'submitReturn')) return;
+      requireTask(link.task, 'return');
+      const requested = new Set(state.input.disposition.categories.map((c) => c.key));
+      const ids = new Set<string>();
+      for (const file of files) {
+        if (!requested.has(file.category)) refuse(messages.REFUSAL.invalidPayload, `files: "${file.name}" is in category "${file.category}", which this case does not request`);
+        if (ids.has(file.fileId)) refuse(messages.REFUSAL.invalidPayload, `files: file ${file.fileId} is listed twice`);
+        ids.add(file.fileId);
+      }
+    },
+  });
+
+  wf.setHandler(messages.certify, async (req) => {
+    const id = schema.updateId(req.link.task, req.link.gen, 'certify');
+    if (state.settledUpdates[id]) return repeated(id);
+    const t = now();
+    closeOpenTask(state, t, 'done');
+    state.certification = { ...req.certification, at: t };
+    const { destruction } = req.certification;
+    addEvent(state, t, 'destruction_certified', 'vendor', `Destruction certified by ${destruction.signatoryName}, ${destruction.signatoryTitle} (completed ${destruction.completedOn}, NIST SP 800-88 ${destruction.method}); tracking mechanisms removed`);
+    state.status = destruction.backups.destroyed ? 'generating_statement' : 'awaiting_backup_rolloff';
+    changed();
+    await persist();
+    return settle(id, result(destruction.backups.destroyed
+      ? 'Certification received. The final statement will be emailed to you.'
+      : `Certification received. We will ask you to confirm on ${destruction.backups.rollOffDate} that backups have rolled off.`));
+  }, {
+    validator: (req) => {
+      const { link, certification } = parsePayload(schema.certifySchema, req);
+      if (checkVendorLink(state, link, 'certify')) return;
+      requireTask(link.task, 'certify');
+      const problems = certificationProblems(state, certification, now());
+      if (problems.length) refuse(messages.REFUSAL.invalidPayload, problems.join('; '));
+    },
+  });
+
+  wf.setHandler(messages.confirmBackupRolloff, async (req) => {
+    const id = schema.updateId(req.link.task, req.link.gen, 'confirmBackupRolloff');
+    if (state.settledUpdates[id]) return repeated(id);
+    const t = now();
+    closeOpenTask(state, t, 'done');
+    state.backupRolloff = { confirmedOn: req.confirmedOn, attestation: req.attestation, at: t };
+    addEvent(state, t, 'backups_rolled_off', 'vendor', `Backups confirmed rolled off on ${req.confirmedOn}`);
+    state.status = 'generating_statement';
+    changed();
+    await persist();
+    return settle(id, result('Confirmation received. The final statement will be emailed to you.'));
+  }, {
+    validator: (req) => {
+      const parsed = parsePayload(schema.confirmBackupRolloffSchema, req);
+      if (checkVendorLink(state, parsed.link, 'confirmBackupRolloff')) return;
+      requireTask(parsed.link.task, 'confirm_backup_rolloff');
+      const problems = backupRolloffProblems(state, parsed, now());
+      if (problems.length) refuse(messages.REFUSAL.invalidPayload, problems.join('; '));
+    },
+  });
+
+  // ---- the district's actions -----------------------------------------------------------------------------
+
+  wf.setHandler(messages.reviewReturn, async (req) => {
+    const id = schema.updateId('review', req.gen, 'reviewReturn');
+    if (state.settledUpdates[id]) return repeated(id);
+    const t = now();
+    closeOpenTask(state, t, 'done');
+    const round = state.returnRounds.at(-1)!;
+    round.decision = { decision: req.decision, ...(req.reason ? { reason: req.reason } : {}), by: req.actor, at: t };
+    if (req.decision === 'accept') {
+      addEvent(state, t, 'return_accepted', req.actor, `Returned data accepted (package ${round.zipSha256?.slice(0, 12) ?? ''}…)`);
+      // 7400.1 III.C: only now may the vendor certify destruction. The staged copies are no longer needed.
+      chores.push({ id: `dispose-staged-${round.round}`, kind: 'dispose_staged' });
+      openTask(state, 'certify', t, chores);
+    } else {
+      addEvent(state, t, 'return_rejected', req.actor, `Returned data rejected: ${req.reason}`);
+      if (round.packageId) chores.push({ id: `dispose-package-${round.round}`, kind: 'dispose_package', packageId: round.packageId });
+      openTask(state, 'return', t, chores, 'rejection', req.reason);
+    }
+    changed();
+    await persist();
+    return settle(id, result(req.decision === 'accept'
+      ? 'Return accepted; the vendor is asked to certify destruction.'
+      : 'Return rejected; the vendor is told why and asked to return the data again.'));
+  }, {
+    validator: (req) => {
+      const review = parsePayload(schema.reviewSchema, req);
+      if (state.settledUpdates[schema.updateId('review', review.gen, 'reviewReturn')]) return;
+      refuseWhenClosed(state);
+      const open = openTaskOf(state);
+      if (open?.kind !== 'review') refuse(messages.REFUSAL.wrongState, `there is no returned data waiting for review; the case is ${state.status}`);
+      if (open.gen !== review.gen) refuse(messages.REFUSAL.staleLink, 'this decision is about an earlier return; reload the case and review the latest package');
+    },
+  });
+
+  wf.setHandler(messages.extendDeadline, async (req) => {
+    const task = openTaskOf(state)!;
+    const t = now();
+    const until = new Date(untilMs(req.until)).toISOString();
+    task.dueAt = untilMs(req.until);
+    task.overdue = false;
+    addEvent(state, t, 'deadline_extended', req.actor, `${TASK_TITLES[task.kind]}: due ${until} (${req.reason})`);
+    if (isVendorTask(task.kind)) {
+      const mail = { id: `extension-${task.kind}-${task.gen}-${task.dueAt}`, kind: 'extension' as const, task: { kind: task.kind, gen: task.gen, dueAt: task.dueAt }, reason: req.reason };
+      chores.push({ id: mail.id, kind: 'mail', mail });
+    }
+    changed();
+    await persist();
+    return result(`${TASK_TITLES[task.kind]} is now due ${until}.`);
+  }, {
+    validator: (req) => {
+      const extension = parsePayload(schema.extendDeadlineSchema, req);
+      refuseWhenClosed(state);
+      const open = openTaskOf(state);
+      if (open?.kind !== extension.task) refuse(messages.REFUSAL.wrongState, `the task "${TASK_TITLES[extension.task]}" is not open; the case is ${state.status}`);
+      if (untilMs(extension.until) <= Math.max(open.dueAt, now())) {
+        refuse(messages.REFUSAL.invalidPayload, `until: an extension must move the due time later than ${new Date(Math.max(open.dueAt, now())).toISOString()}`);
+      }
+    },
+  });
+
+  wf.setHandler(messages.resendLink, async (req) => {
+    const task = openTaskOf(state)!;
+    const t = now();
+    task.gen += 1; // older links stop working
+    task.noticeSent = false;
+    addEvent(state, t, 'link_resent', req.actor, `New link sent for "${TASK_TITLES[task.kind]}"; older links no longer work`);
+    const mail = { id: `notice-${task.kind}-${task.gen}`, kind: 'notice' as const, resent: true, task: { kind: task.kind, gen: task.gen, dueAt: task.dueAt } };
+    chores.push({ id: mail.id, kind: 'mail', mail });
+    changed();
+    await persist();
+    return result(`A new link for "${TASK_TITLES[task.kind]}" is on its way to the vendor.`);
+  }, {
+    validator: (req) => {
+      parsePayload(schema.resendLinkSchema, req);
+      refuseWhenClosed(state);
+      const open = openTaskOf(state);
+      if (!open || !isVendorTask(open.kind)) refuse(messages.REFUSAL.wrongState, `no vendor task is open; the case is ${state.status}`);
+    },
+  });
+
+  wf.setHandler(messages.cancelCase, async (req) => {
+    const t = now();
+    const fromStatus = state.status;
+    closeOpenTask(state, t, 'cancelled');
+    state.cancellation = { reason: req.reason, by: req.actor, at: t, fromStatus };
+    state.status = 'cancelled';
+    addEvent(state, t, 'case_cancelled', req.actor, `Case cancelled: ${req.reason}`);
+    run.cancelSlowStep();
+    if (!legalHoldOn(state)) {
+      // Nothing the district has not accepted is kept once the case is cancelled (7400.1 II.C).
+      chores.push({ id: 'dispose-staged-cancel', kind: 'dispose_staged' });
+      const round = state.returnRounds.at(-1);
+      if (round?.packageId && round.decision?.decision !== 'accept') {
+        chores.push({ id: `dispose-package-${round.round}`, kind: 'dispose_package', packageId: round.packageId });
+      }
+    }
+    chores.push({ id: 'cancellation', kind: 'mail', mail: { id: 'cancellation', kind: 'cancellation', reason: req.reason } });
+    changed();
+    await persist();
+    return result('Case cancelled.');
+  }, { validator: (req) => { parsePayload(schema.cancelCaseSchema, req); refuseWhenClosed(state); } });
+
+  wf.setHandler(messages.setLegalHold, async (req) => {
+    const t = now();
+    state.legalHold.push({ on: req.on, reason: req.reason, by: req.actor, at: t });
+    addEvent(state, t, req.on ? 'legal_hold_set' : 'legal_hold_released', req.actor, `Legal hold ${req.on ? 'set' : 'released'}: ${req.reason}`);
+    changed();
+    await persist();
+    await run.forwardLegalHold(req.on);
+    return result(legalHoldMessage(req.on));
+  }, {
+    validator: (req) => {
+      const hold = parsePayload(schema.legalHoldSchema, req);
+      if (legalHoldOn(state) === hold.on) refuse(messages.REFUSAL.wrongState, `the legal hold is already ${hold.on ? 'on' : 'off'}`);
+    },
+  });
+
+  wf.setHandler(messages.caseState, () => state);
+
+  function requireTask(linkTask: string, expected: string): void {
+    if (linkTask !== expected) refuse(messages.REFUSAL.wrongState, `this action belongs to the "${expected}" task, but the link is for "${linkTask}"`);
+  }
+}
+
+function untilMs(text: string): number {
+  return parseMoment(text)!; // validated by the schema before a handler runs
+}
