@@ -22,6 +22,8 @@ export interface Config {
   tls?: { certFile: string; keyFile: string };
   /** TLS ends at a proxy in front of us: trust its X-Forwarded-* headers. */
   trustProxy: boolean;
+  /** Origins of Temporal's Web UI allowed to call the codec endpoint (TEMPORAL_UI_ORIGIN, comma-separated). */
+  temporalUiOrigins: string[];
 }
 
 export class ConfigError extends Error {
@@ -89,5 +91,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     intrusionBurst: { count: integer(env, 'INTRUSION_BURST', 20), windowMs: duration(env, 'INTRUSION_WINDOW', '5 minutes') },
     ...(env.TLS_CERT || env.TLS_KEY ? { tls: tlsFiles(env) } : {}),
     trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
+    temporalUiOrigins: (env.TEMPORAL_UI_ORIGIN || 'http://localhost:8233,http://127.0.0.1:8233').split(',').map((o) => o.trim()).filter(Boolean),
   };
 }

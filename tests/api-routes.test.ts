@@ -279,6 +279,20 @@ describe('the codec endpoint', () => {
     const decoded = await h.as(ada, 'POST', '/api/codec/decode', encoded.json);
     expect(decoded.json.payloads[0]).toEqual(payload);
     expect(await h.as(lee, 'POST', '/api/codec/decode', encoded.json)).toMatchObject({ status: 403 });
+    expect(await h.as(undefined, 'POST', '/api/codec/decode', encoded.json)).toMatchObject({ status: 401 });
+  });
+
+  it('answers Temporal\'s Web UI across origins (CORS with credentials), and no other origin', async () => {
+    const preflight = await fetch(h.url('/api/codec/decode'), { method: 'OPTIONS', headers: { origin: 'http://localhost:8233', 'access-control-request-method': 'POST' } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('http://localhost:8233');
+    expect(preflight.headers.get('access-control-allow-credentials')).toBe('true');
+    const payloads = { payloads: [{ metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from('1').toString('base64') }] };
+    const fromUi = await fetch(h.url('/api/codec/decode'), { method: 'POST', headers: { origin: 'http://localhost:8233', cookie: ada.cookie, 'content-type': 'application/json' }, body: JSON.stringify(payloads) });
+    expect(fromUi.status).toBe(200);
+    expect(fromUi.headers.get('access-control-allow-origin')).toBe('http://localhost:8233');
+    const elsewhere = await fetch(h.url('/api/codec/decode'), { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    expect(elsewhere.headers.get('access-control-allow-origin')).toBeNull();
   });
 });
 

@@ -72,12 +72,15 @@ export class Auth {
     request.session = { ...session, idHash };
   }
 
-  /** The signed-in user, who must hold one of `roles`. */
-  require(request: FastifyRequest, roles: readonly Role[]): RequestSession {
+  /**
+   * The signed-in user, who must hold one of `roles`. State changes need the CSRF token too, unless the route
+   * changes nothing (`csrf: false`, e.g. the codec endpoint, which only transforms what it is given).
+   */
+  require(request: FastifyRequest, roles: readonly Role[], options: { csrf?: boolean } = {}): RequestSession {
     const session = request.session;
     if (!session) throw new DispositionError('unauthorized', 'sign in first');
     if (!roles.includes(session.role)) throw new DispositionError('forbidden', `this needs the ${roles.join(' or ')} role; you are signed in as ${session.role}`);
-    if (request.method !== 'GET' && request.method !== 'HEAD') this.checkCsrf(request, session);
+    if (request.method !== 'GET' && request.method !== 'HEAD' && options.csrf !== false) this.checkCsrf(request, session);
     return session;
   }
 

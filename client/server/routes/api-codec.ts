@@ -1,5 +1,5 @@
 // The codec endpoint for Temporal's Web UI: decodes (and encodes) payloads for a signed-in administrator.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Payload } from '@temporalio/common';
 import { AesGcmPayloadCodec } from '../../../infra/payload-codec';
@@ -19,11 +19,28 @@ const toJson = (p: Payload) => ({
   data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
 });
 
+/** Temporal's Web UI calls the codec from its own origin, with the administrator's session cookie. */
+function allowUiOrigin(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply): void {
+  const origin = request.headers.origin;
+  if (!origin || !ctx.config.temporalUiOrigins.includes(origin)) return;
+  reply.header('Access-Control-Allow-Origin', origin);
+  reply.header('Access-Control-Allow-Credentials', 'true');
+  reply.header('Access-Control-Allow-Headers', 'content-type, x-namespace');
+  reply.header('Access-Control-Allow-Methods', 'POST, OPTIONS');
+  reply.header('Vary', 'Origin');
+}
+
 export function registerCodecApi(app: FastifyInstance, ctx: ServerContext): void {
   const codec = new AesGcmPayloadCodec(ctx.keyring);
   for (const direction of ['encode', 'decode'] as const) {
-    app.post(`/api/codec/${direction}`, async (request) => {
-      ctx.auth.require(request, ['admin']);
+    app.options(`/api/codec/${direction}`, async (request, reply) => {
+      allowUiOrigin(ctx, request, reply);
+      return reply.code(204).send();
+    });
+    app.post(`/api/codec/${direction}`, async (request, reply) => {
+      allowUiOrigin(ctx, request, reply);
+      // Only a signed-in administrator; no CSRF token, as nothing changes and CORS keeps answers from other sites.
+      ctx.auth.require(request, ['admin'], { csrf: false });
       const { payloads } = parseInput(payloadsSchema, request.body);
       const out = await codec[direction](payloads.map(fromJson));
       return { payloads: out.map(toJson) };
