@@ -6,7 +6,8 @@ import { SANITIZATION_METHODS } from '../domain/certification';
 import type { Config } from '../infra/config';
 import type { AccessLog } from '../infra/database/access-log';
 import type { Keyring } from '../infra/keys';
-import { renderStatementPdf, type StatementContent, type StatementSection } from '../infra/statement-pdf';
+import type { StatementContent, StatementSection } from '../infra/statement-pdf';
+import { renderStatementOffThread } from '../infra/statement-renderer';
 import type { CaseFileStorage } from '../infra/storage/case-file-storage';
 
 export interface StatementDeps {
@@ -106,7 +107,7 @@ export function gatherStatement(state: CaseState, statementId: string, issuedAt:
   });
   if (accepted) {
     const files = (state.submittedFiles ?? []).map((f) => [`${f.category}/${f.name}`, String(f.bytes), f.sha256]);
-    sections.push({ heading: 'Appendix: returned files', table: { columns: ['File', 'Bytes', 'SHA-256'], widths: [190, 60, 250], rows: files } });
+    sections.push({ heading: 'Appendix: returned files', table: { columns: ['File', 'Bytes', 'SHA-256'], widths: [212, 50, 238], rows: files, compact: true } });
   }
 
   return {
@@ -121,7 +122,7 @@ export function gatherStatement(state: CaseState, statementId: string, issuedAt:
 
 export function makeGenerateStatement(deps: StatementDeps) {
   return async function generateStatement({ state, statementId, issuedAt }: { state: CaseState; statementId: string; issuedAt: number }): Promise<StatementInfo> {
-    const pdf = await renderStatementPdf(gatherStatement(state, statementId, issuedAt, deps.config, deps.accessLog?.caseHead(state.caseId)));
+    const pdf = await renderStatementOffThread(gatherStatement(state, statementId, issuedAt, deps.config, deps.accessLog?.caseHead(state.caseId)));
     const sha256 = crypto.createHash('sha256').update(pdf).digest('hex');
     const signing = deps.keyring.currentSigning();
     const signature = crypto.sign(null, Buffer.from(statementSigningText(statementId, sha256)), signing.privateKey).toString('base64');
