@@ -6,10 +6,12 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import fs from 'node:fs';
 import { checkTransportSecurity, isLoopbackUrl, type Config } from '../../infra/config';
 import { DispositionError, ERROR_CODES, type ErrorCode } from '../../domain/errors';
+import { AllowedMethods } from './allowed-methods';
 import { Auth } from './auth';
 import { messagePage } from './pages/staff-pages';
 import { RateLimiter } from './rate-limits';
 import { noteRefusal, SecurityEvents } from './security-events';
+import { malformedMultipart } from './uploads';
 import { registerAuditApi } from './routes/api-audit';
 import { registerCaseApi } from './routes/api-cases';
 import { registerCodecApi } from './routes/api-codec';
@@ -25,7 +27,10 @@ function classify(error: unknown): DispositionError {
   const e = error as FastifyError & { statusCode?: number };
   if (e.code === 'FST_REQ_FILE_TOO_LARGE' || e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || e.statusCode === 413) return new DispositionError('too_large', 'the request body is larger than allowed');
   if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || e.statusCode === 415) return new DispositionError('unsupported_media_type', `unsupported content type: ${e.message}`);
+  if (e instanceof SyntaxError && e.message.includes('forbidden prototype property')) return new DispositionError('invalid_payload', 'the body has a "__proto__" or "constructor.prototype" key, which is refused');
   if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (e instanceof SyntaxError)) return new DispositionError('invalid_payload', 'the body is not valid JSON');
+  const multipart = malformedMultipart(error);
+  if (multipart) return multipart;
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return new DispositionError('invalid_payload', e.message);
   return new DispositionError('internal', 'something went wrong on our side; it has been logged');
 }
@@ -54,6 +59,8 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
   app.addContentTypeParser('application/pdf', { parseAs: 'buffer', bodyLimit: 50 * 1024 * 1024 }, (_request, body, done) => done(null, body));
 
   const limiter = new RateLimiter();
+  const allowedMethods = new AllowedMethods();
+  app.addHook('onRoute', (route) => allowedMethods.add(route));
   app.addHook('onRequest', async (request, reply) => {
     ctx.auth.load(request);
     reply.header('X-Content-Type-Options', 'nosniff');
@@ -62,6 +69,13 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
     reply.header('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'");
     if (https || deps.config.tls) reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
     limiter.check(request);
+    if (request.is404 && request.url.startsWith('/api/')) {
+      const allow = allowedMethods.allowed(request.url.split('?')[0]!);
+      if (allow.length > 0 && !allow.includes(request.method)) {
+        reply.header('Allow', allow.join(', '));
+        throw new DispositionError('method_not_allowed', `this resource does not take ${request.method}; it takes ${allow.join(', ')}`);
+      }
+    }
   });
   app.addHook('onResponse', (request, reply) => events.onResponse(request, reply));
 
@@ -87,7 +101,8 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
     const status = ERROR_CODES[refusal.code as ErrorCode].http;
     const retryAfter = (refusal.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
     if (retryAfter) reply.header('Retry-After', String(retryAfter));
-    if (refusal.code === 'internal') console.error(`[server] ${request.method} ${request.url.split('?')[0]}: ${(error as Error).stack ?? error}`);
+    // The route pattern, not the URL: a vendor URL carries its link token, which must never reach a log.
+    if (refusal.code === 'internal') console.error(`[server] ${request.method} ${request.routeOptions.url ?? '(no route)'}: ${(error as Error).stack ?? error}`);
     if (request.url.startsWith('/api/')) {
       return reply.code(status).send({ error: { code: refusal.code, message: refusal.message, ...(refusal.details ? { details: refusal.details } : {}) } });
     }
