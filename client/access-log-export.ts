@@ -1,11 +1,10 @@
 // Reading the access log and the intrusion events out, for the API and the CLI alike.
 import { z } from 'zod';
-import { parseMoment } from '../domain/dates';
+import { momentSchema as moment, parseMoment } from '../domain/dates';
 import { DispositionError } from '../domain/errors';
 import type { AccessEntry } from '../infra/database/access-log';
 import { toCsv } from './csv';
 
-const moment = z.string().refine((t) => parseMoment(t) !== undefined, 'must be a date (YYYY-MM-DD) or an ISO 8601 date-time with its offset');
 export const auditQuerySchema = z.object({
   caseId: z.string().regex(/^[A-Za-z0-9]{6,32}$/, 'is not a case id').optional(),
   from: moment.optional(),

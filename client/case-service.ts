@@ -1,7 +1,7 @@
 // What administrators, legal staff and vendors can do to a case, for the HTTP server and the CLI alike:
 // reads come from the case record, actions go to the workflow as updates with deterministic ids.
 import crypto from 'node:crypto';
-import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
 import { caseInputSchema, type CaseInput } from '../domain/case-input';
 import type { ActionResult } from '../domain/case-state';
@@ -199,7 +199,8 @@ export class CaseService {
       return await this.client.withDeadline(Date.now() + this.actionTimeoutMs, call);
     } catch (err) {
       const text = `${(err as Error).message ?? ''} ${(err as { cause?: Error }).cause?.message ?? ''}`;
-      if (/DEADLINE_EXCEEDED|deadline exceeded|UNAVAILABLE|ECONNREFUSED|Connection refused|timed out/i.test(text)) {
+      // An update that outlives the deadline (a busy server, no worker) ends as "Call cancelled", not a gRPC code.
+      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || /DEADLINE_EXCEEDED|deadline exceeded|UNAVAILABLE|ECONNREFUSED|Connection refused|timed out/i.test(text)) {
         throw new DispositionError('temporal_unavailable', 'Temporal or the worker did not answer in time; try again shortly');
       }
       throw err;

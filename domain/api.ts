@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { backupRolloffSchema, certificationSchema } from './certification';
 import { momentSchema } from './dates';
 import { CASE_STATUSES, TASK_KINDS } from './statuses';
+import { emailAddress, NOT_BLANK, optionalText, requiredText } from './text';
 
-const email = z.string().trim().email('must be an email address').max(320);
-export const reasonSchema = z.string().trim().min(1, 'give a reason').max(2000);
+export const reasonSchema = requiredText(2000, 'give a reason');
 
 export const loginBodySchema = z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(1000) });
 
@@ -15,22 +15,26 @@ export const caseListQuerySchema = z.object({
   overdue: z.enum(['true', 'false']).optional(),
 });
 
-export const reviewBodyShape = z.object({ decision: z.enum(['accept', 'reject']), reason: z.string().trim().max(2000).optional() });
+export const reviewBodyShape = z.object({ decision: z.enum(['accept', 'reject']), reason: optionalText(2000).optional() });
 export function rejectionNeedsReason(review: { decision: string; reason?: string | undefined }, ctx: z.RefinementCtx): void {
   if (review.decision === 'reject' && !review.reason) ctx.addIssue({ code: 'custom', path: ['reason'], message: 'a rejection needs a reason the vendor can act on' });
 }
-export const reviewBodySchema = reviewBodyShape.superRefine(rejectionNeedsReason);
+// The document says what the refinement does: a rejection carries a reason that is not blank.
+export const reviewBodySchema = reviewBodyShape.superRefine(rejectionNeedsReason).meta({
+  if: { properties: { decision: { const: 'reject' } }, required: ['decision'] },
+  then: { properties: { reason: { pattern: NOT_BLANK } }, required: ['reason'] },
+});
 
 export const extendBodySchema = z.object({ task: z.enum(TASK_KINDS), until: momentSchema, reason: reasonSchema });
 export const cancelBodySchema = z.object({ reason: reasonSchema });
 export const legalHoldBodySchema = z.object({ on: z.boolean(), reason: reasonSchema });
 
 export const acknowledgeBodySchema = z.object({
-  contactName: z.string().trim().min(1).max(200),
-  contactEmail: email,
-  contactTitle: z.string().trim().min(1).max(200).optional(),
+  contactName: requiredText(200),
+  contactEmail: emailAddress,
+  contactTitle: requiredText(200).optional(),
 });
-export const submitReturnBodySchema = z.object({ note: z.string().trim().max(4000).optional() });
+export const submitReturnBodySchema = z.object({ note: optionalText(4000).optional() });
 export const certifyBodySchema = certificationSchema;
 export const backupRolloffBodySchema = backupRolloffSchema;
 

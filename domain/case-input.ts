@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isoDateSchema } from './dates';
 import { durationSchema } from './durations';
+import { emailAddress, requiredText } from './text';
 
 /** Categories the district may ask for: II.C's records, and its requests under I.C, I.D and I.H. */
 export const KNOWN_CATEGORIES = {
@@ -26,7 +27,7 @@ export const categorySchema = z.object({
 
 export const TRACKING_KINDS = ['cookie', 'sdk', 'pixel', 'local_storage', 'sso_app', 'other'] as const;
 export const trackingMechanismSchema = z.object({
-  name: z.string().trim().min(1).max(200),
+  name: requiredText(200),
   kind: z.enum(TRACKING_KINDS),
 });
 export type TrackingMechanism = z.infer<typeof trackingMechanismSchema>;
@@ -47,23 +48,21 @@ export const DEFAULT_DEADLINES = {
   reminderEvery: '7 days',
 } as const;
 
-const email = z.string().trim().email('must be an email address').max(320);
-
 export const caseInputSchema = z
   .object({
     contract: z.object({
-      id: z.string().trim().min(1).max(100),
-      title: z.string().trim().min(1).max(300).optional(),
+      id: requiredText(100),
+      title: requiredText(300).optional(),
       terminationDate: isoDateSchema,
       agreement: z.enum(['ndpa', 'csdpa', 'other']).optional(),
     }),
     vendor: z.object({
-      name: z.string().trim().min(1).max(200),
-      contactEmail: email,
-      contactName: z.string().trim().min(1).max(200).optional(),
+      name: requiredText(200),
+      contactEmail: emailAddress,
+      contactName: requiredText(200).optional(),
     }),
     service: z.object({
-      name: z.string().trim().min(1).max(200),
+      name: requiredText(200),
       url: z.string().url('must be a URL').max(2000).optional(),
     }),
     disposition: z.object({

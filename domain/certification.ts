@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isoDateSchema } from './dates';
 import { TRACKING_KINDS } from './case-input';
+import { emailAddress, requiredText } from './text';
 
 /** NIST SP 800-88 Rev. 1 sanitization methods, in the words a vendor's privacy officer will recognise. */
 export const SANITIZATION_METHODS = {
@@ -10,12 +11,12 @@ export const SANITIZATION_METHODS = {
 } as const;
 
 const mustBeTrue = (message: string) => z.literal(true, { error: message });
-const text = (max: number) => z.string().trim().min(1).max(max);
+const text = requiredText;
 
 export const destructionSchema = z.object({
   signatoryName: text(200),
   signatoryTitle: text(200),
-  signatoryEmail: z.string().trim().email('must be an email address').max(320),
+  signatoryEmail: emailAddress,
   completedOn: isoDateSchema,
   method: z.enum(['clear', 'purge', 'destroy']),
   technique: text(2000),

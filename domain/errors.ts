@@ -4,6 +4,7 @@ export const ERROR_CODES = {
   wrong_state: { http: 409, exit: 3 },
   stale_link: { http: 409, exit: 3 },
   not_found: { http: 404, exit: 4 },
+  method_not_allowed: { http: 405, exit: 3 }, // the resource is there, not under this method (header Allow)
   link_refused: { http: 403, exit: 3 }, // altered, malformed, not ours
   link_gone: { http: 410, exit: 3 }, // expired, its task done, or replaced by a newer link
   unauthorized: { http: 401, exit: 3 },
@@ -13,6 +14,7 @@ export const ERROR_CODES = {
   unsupported_media_type: { http: 415, exit: 3 },
   rate_limited: { http: 429, exit: 3 },
   temporal_unavailable: { http: 503, exit: 5 },
+  storage_full: { http: 507, exit: 1 }, // the server's disk is full: nothing partial kept, try again later
   internal: { http: 500, exit: 1 },
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -6,6 +6,7 @@ import type { ActionResult, CaseState } from '../domain/case-state';
 import { legalHoldMessage, legalHoldOn, openTaskOf } from '../domain/case-state';
 import { backupRolloffProblems, certificationProblems, countByCategory } from '../domain/lifecycle';
 import { parseMoment } from '../domain/dates';
+import { MAX_DEADLINE_MS } from '../domain/durations';
 import * as schema from '../domain/messages';
 import { isVendorTask, TASK_TITLES } from '../domain/statuses';
 import { addEvent, closeOpenTask, openTask, type Chore } from './case-state-changes';
@@ -193,6 +194,7 @@ export function registerCaseHandlers(run: CaseRun): void {
       if (untilMs(extension.until) <= Math.max(open.dueAt, now())) {
         refuse(messages.REFUSAL.invalidPayload, `until: an extension must move the due time later than ${new Date(Math.max(open.dueAt, now())).toISOString()}`);
       }
+      if (untilMs(extension.until) > now() + MAX_DEADLINE_MS) refuse(messages.REFUSAL.invalidPayload, 'until: an extension may reach at most 10 years ahead');
     },
   });
 

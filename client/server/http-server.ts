@@ -27,7 +27,6 @@ function classify(error: unknown): DispositionError {
   const e = error as FastifyError & { statusCode?: number };
   if (e.code === 'FST_REQ_FILE_TOO_LARGE' || e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || e.statusCode === 413) return new DispositionError('too_large', 'the request body is larger than allowed');
   if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || e.statusCode === 415) return new DispositionError('unsupported_media_type', `unsupported content type: ${e.message}`);
-  if (e instanceof SyntaxError && e.message.includes('forbidden prototype property')) return new DispositionError('invalid_payload', 'the body has a "__proto__" or "constructor.prototype" key, which is refused');
   if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (e instanceof SyntaxError)) return new DispositionError('invalid_payload', 'the body is not valid JSON');
   const multipart = malformedMultipart(error);
   if (multipart) return multipart;
@@ -69,7 +68,8 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
     reply.header('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'");
     if (https || deps.config.tls) reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
     limiter.check(request);
-    if (request.is404 && request.url.startsWith('/api/')) {
+    // Before the router's choice: GET /api/statements/verify is the resource `verify`, not a statement id.
+    if (request.url.startsWith('/api/')) {
       const allow = allowedMethods.allowed(request.url.split('?')[0]!);
       if (allow.length > 0 && !allow.includes(request.method)) {
         reply.header('Allow', allow.join(', '));

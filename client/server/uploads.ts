@@ -5,7 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { stagedFileResponseSchema } from '../../domain/api';
 import { DispositionError } from '../../domain/errors';
-import { UploadTooLargeError, type StagedFile } from '../../infra/storage/case-file-storage';
+import { StorageFullError, UploadTooLargeError, type StagedFile } from '../../infra/storage/case-file-storage';
 import { UnsafeFileNameError } from '../../infra/storage/file-names';
 import { UploadRefusedError } from '../../infra/storage/upload-screening';
 import type { ServerContext } from './server-context';
@@ -21,6 +21,34 @@ export const stagedFileResponse = (file: StagedFile): StagedFileResponse => ({
   sha256: file.sha256,
   ...(file.records !== undefined ? { records: file.records } : {}),
 });
+
+// busboy's errors carry no code, only these messages: a body that is not well-formed multipart (cut short,
+// no boundary, a boundary longer than RFC 2046's 70 characters) is the client's mistake, not ours.
+const MALFORMED_MULTIPART = /multipart data|^Multipart: |^The needle |^Boundary required/;
+
+/** The refusal for a body the multipart parser could not read; undefined for any other error. */
+export function malformedMultipart(error: unknown): DispositionError | undefined {
+  if (!(error instanceof Error) || (error as { code?: unknown }).code !== undefined || !MALFORMED_MULTIPART.test(error.message)) return undefined;
+  return new DispositionError('invalid_payload', `the body is not well-formed multipart/form-data: ${error.message}`);
+}
+
+/**
+ * A refusal mid-file (a full disk, content that contradicts its type, a bomb) leaves the parser stalled on the
+ * part it no longer reads, and the client, still sending, stalled with it until a timeout, holding a socket and
+ * the server's shutdown. Read the rest and drop it, as the parser does past the size limit; a body that runs on
+ * beyond the upload limit loses its connection instead.
+ */
+function discardRestOfBody(request: FastifyRequest, limit: number): void {
+  const raw = request.raw;
+  if (raw.complete || raw.destroyed) return;
+  raw.unpipe();
+  let dropped = 0;
+  raw.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > limit) raw.socket?.destroy();
+  });
+  raw.resume();
+}
 
 export async function stageUpload(ctx: ServerContext, request: FastifyRequest, token: string): Promise<{ file: StagedFileResponse; created: boolean }> {
   const { record } = requireReturnTask(ctx, token);
@@ -59,10 +87,16 @@ export async function stageUpload(ctx: ServerContext, request: FastifyRequest, t
       }
     }
   } catch (err) {
+    discardRestOfBody(request, ctx.config.uploadMaxBytes);
     if (err instanceof UploadTooLargeError || (err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
       throw new DispositionError('too_large', `the file is larger than the limit of ${ctx.config.uploadMaxBytes} bytes; split it, or ask the district for another way`);
     }
     if (err instanceof UnsafeFileNameError || err instanceof UploadRefusedError) throw new DispositionError('invalid_payload', `file: ${err.message}`, [{ field: 'file', message: err.message }]);
+    if (err instanceof StorageFullError) {
+      // The operators must hear of it; the vendor learns that nothing is lost and that a later try can work.
+      console.error(`[server] storage full while staging an upload for case ${record.caseId}: ${(err.cause as Error).message}`);
+      throw new DispositionError('storage_full', 'the district\'s storage is full, so this file was not kept; the files staged before it are safe. Please try again later.');
+    }
     throw err;
   }
   if (!staged) throw new DispositionError('invalid_payload', 'file: no file was sent', [{ field: 'file', message: 'required' }]);

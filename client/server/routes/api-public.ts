@@ -7,6 +7,7 @@ import { statementView } from '../../case-views';
 import { verifyStatementPdf } from '../../statement-verification';
 import { buildOpenApi } from '../openapi';
 import type { ServerContext } from '../server-context';
+import { malformedMultipart } from '../uploads';
 import { parseInput } from '../validate';
 
 const statementParams = z.object({ statementId: z.string().regex(/^[A-Za-z0-9-]{8,64}$/, 'is not a statement id') });
@@ -58,9 +59,13 @@ export function registerPublicApi(app: FastifyInstance, ctx: ServerContext): voi
 export async function statementBytes(request: import('fastify').FastifyRequest): Promise<Buffer> {
   if (Buffer.isBuffer(request.body)) return request.body;
   if (request.isMultipart()) {
-    for await (const part of request.parts()) {
-      if (part.type === 'file' && part.fieldname === 'file') return part.toBuffer();
-      if (part.type === 'file') part.file.resume();
+    try {
+      for await (const part of request.parts()) {
+        if (part.type === 'file' && part.fieldname === 'file') return await part.toBuffer();
+        if (part.type === 'file') part.file.resume();
+      }
+    } catch (err) {
+      throw malformedMultipart(err) ?? err;
     }
     throw new DispositionError('invalid_payload', 'file: send the statement PDF in the field "file"', [{ field: 'file', message: 'required' }]);
   }

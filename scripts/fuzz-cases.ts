@@ -1,0 +1,155 @@
+// The cases `npm run test:fuzz` fuzzes against, brought to their states through the API as a district and a
+// vendor would: a case waiting for review, a completed one with its statement, and live vendor links of the
+// acknowledge, return and certify tasks, each read from the mail the worker wrote to the outbox.
+import fs from 'node:fs';
+import path from 'node:path';
+import { simpleParser } from 'mailparser';
+import { caseInput, certification } from '../tests/support/fixtures';
+
+export interface Session {
+  cookie: string;
+  csrfToken: string;
+}
+
+export interface FuzzCases {
+  /** Waiting for the district's review, with a return package to download. */
+  reviewCaseId: string;
+  completedCaseId: string;
+  statementId: string;
+  acknowledgeToken: string;
+  returnToken: string;
+  certifyToken: string;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function call(baseUrl: string, method: string, pathname: string, options: { session?: Session; json?: unknown; form?: FormData } = {}): Promise<{ status: number; body: any }> {
+  const headers: Record<string, string> = {};
+  if (options.session) Object.assign(headers, { cookie: options.session.cookie, 'x-csrf-token': options.session.csrfToken });
+  if (options.json !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${baseUrl}${pathname}`, { method, headers, ...(options.json !== undefined ? { body: JSON.stringify(options.json) } : options.form ? { body: options.form } : {}) });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON
+  }
+  return { status: response.status, body };
+}
+
+async function expectStatus(what: string, pending: Promise<{ status: number; body: any }>, status: number): Promise<any> {
+  const result = await pending;
+  if (result.status !== status) throw new Error(`${what}: expected ${status}, got ${result.status} ${JSON.stringify(result.body)}`);
+  return result.body;
+}
+
+export async function waitForHealth(baseUrl: string, timeoutMs: number, givenUp: () => boolean = () => false): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (givenUp()) throw new Error(`${baseUrl} stopped before it answered (see .fuzz/stack.log)`);
+    try {
+      if ((await fetch(`${baseUrl}/api/health`)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${baseUrl}/api/health did not answer 200 within ${timeoutMs / 1000} s`);
+    await sleep(250);
+  }
+}
+
+export async function signIn(baseUrl: string, username: string, password: string): Promise<Session> {
+  const response = await fetch(`${baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  if (response.status !== 200) throw new Error(`sign-in as ${username}: ${response.status} ${await response.text()}`);
+  const cookie = response.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  return { cookie, csrfToken: ((await response.json()) as { csrfToken: string }).csrfToken };
+}
+
+/** Reads the outbox's .eml files for the link of a case's vendor task, as a vendor would find it in the mail. */
+class Outbox {
+  private seen = new Map<string, { caseId: string; links: string[] }>();
+
+  constructor(private readonly dir: string) {}
+
+  async link(caseId: string, task: string, timeoutMs = 60_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await this.read();
+      for (const mail of this.seen.values()) {
+        if (mail.caseId !== caseId) continue;
+        const token = mail.links.find((t) => Outbox.taskOf(t) === task);
+        if (token) return token;
+      }
+      if (Date.now() > deadline) throw new Error(`no mail with a ${task} link for case ${caseId} within ${timeoutMs / 1000} s`);
+      await sleep(200);
+    }
+  }
+
+  private async read(): Promise<void> {
+    const files = fs.existsSync(this.dir) ? fs.readdirSync(this.dir).filter((f) => f.endsWith('.eml')) : [];
+    for (const file of files) {
+      if (this.seen.has(file)) continue;
+      const parsed = await simpleParser(fs.readFileSync(path.join(this.dir, file)));
+      const caseId = String(parsed.headers.get('x-disposition-case') ?? '');
+      const links = [...(parsed.text ?? '').matchAll(/https?:\/\/\S+\/v\/([A-Za-z0-9._-]+)/g)].map((m) => m[1]!);
+      this.seen.set(file, { caseId, links });
+    }
+  }
+
+  /** The task a token is for, from its payload (the server checks the signature; here we only sort mail). */
+  private static taskOf(token: string): string | undefined {
+    try {
+      return (JSON.parse(Buffer.from(token.split('.')[2] ?? '', 'base64url').toString()) as { t?: string }).t;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+export async function prepareCases(baseUrl: string, admin: Session, outboxDir: string, log: (line: string) => void): Promise<FuzzCases> {
+  const outbox = new Outbox(outboxDir);
+  const input = caseInput();
+  const vendor = (token: string, action: string, json: unknown) => call(baseUrl, 'POST', `/api/vendor/${token}/${action}`, { json });
+
+  const status = async (caseId: string, wanted: string, timeoutMs = 60_000): Promise<any> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const details = await expectStatus(`case ${caseId}`, call(baseUrl, 'GET', `/api/cases/${caseId}`, { session: admin }), 200);
+      if (details.status === wanted) return details;
+      if (Date.now() > deadline) throw new Error(`case ${caseId} did not reach ${wanted} within ${timeoutMs / 1000} s (it is ${details.status})`);
+      await sleep(200);
+    }
+  };
+  const start = async (): Promise<string> => (await expectStatus('start a case', call(baseUrl, 'POST', '/api/cases', { session: admin, json: input }), 201)).caseId;
+  const acknowledge = async (caseId: string): Promise<void> => {
+    const token = await outbox.link(caseId, 'acknowledge');
+    await expectStatus('acknowledge', vendor(token, 'acknowledge', { contactName: 'Dana Whitfield', contactEmail: 'privacy@acme-learning.example' }), 200);
+  };
+  const returnData = async (caseId: string): Promise<void> => {
+    const token = await outbox.link(caseId, 'return');
+    const form = new FormData();
+    form.append('category', 'permanent');
+    form.append('file', new Blob(['student_id,name\n1,Test Student\n2,Another Student\n']), 'roster.csv');
+    await expectStatus('stage a file', call(baseUrl, 'POST', `/api/vendor/${token}/files`, { form }), 201);
+    await expectStatus('submit the return', vendor(token, 'submit-return', {}), 202);
+    await status(caseId, 'awaiting_review');
+  };
+  const accept = async (caseId: string): Promise<string> => {
+    await expectStatus('accept the return', call(baseUrl, 'POST', `/api/cases/${caseId}/review`, { session: admin, json: { decision: 'accept' } }), 200);
+    return outbox.link(caseId, 'certify');
+  };
+
+  const [acknowledgeCase, returnCase, reviewCase, certifyCase, completedCase] = await Promise.all([start(), start(), start(), start(), start()]);
+  const [acknowledgeToken, returnToken, , certifyToken, statementId] = await Promise.all([
+    outbox.link(acknowledgeCase, 'acknowledge'),
+    acknowledge(returnCase).then(() => outbox.link(returnCase, 'return')),
+    acknowledge(reviewCase).then(() => returnData(reviewCase)),
+    acknowledge(certifyCase).then(() => returnData(certifyCase)).then(() => accept(certifyCase)),
+    acknowledge(completedCase).then(() => returnData(completedCase)).then(() => accept(completedCase)).then(async (token) => {
+      await expectStatus('certify', vendor(token, 'certify', certification(input)), 200);
+      return (await status(completedCase, 'completed')).statement.statementId as string;
+    }),
+  ]);
+  log(`cases ready: review ${reviewCase}, completed ${completedCase} (statement ${statementId}); links for acknowledge, return and certify`);
+  return { reviewCaseId: reviewCase, completedCaseId: completedCase, statementId, acknowledgeToken, returnToken, certifyToken };
+}
