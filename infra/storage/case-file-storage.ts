@@ -35,6 +35,17 @@ export class UploadTooLargeError extends Error {
   }
 }
 
+/** The disk (or quota) under the storage is full: nothing partial was kept, and a later try can succeed. */
+export class StorageFullError extends Error {
+  override name = 'StorageFullError';
+  constructor(cause: Error) {
+    super('the storage is full', { cause });
+  }
+}
+
+/** ENOSPC (no space left on the device) and EDQUOT (quota exceeded). */
+export const isStorageFull = (err: unknown): boolean => ['ENOSPC', 'EDQUOT'].includes((err as { code?: string } | undefined)?.code ?? '');
+
 export class StagedFileNotFoundError extends Error {
   override name = 'StagedFileNotFoundError';
 }

@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createDecryptStream, createEncryptStream } from '../encryption-at-rest';
 import type { Keyring } from '../keys';
@@ -11,7 +11,9 @@ import { RecordCounter, recordFormatOf } from '../record-counter';
 import { safeFileName } from './file-names';
 import { createUploadScreen } from './upload-screening';
 import {
+  isStorageFull,
   StagedFileNotFoundError,
+  StorageFullError,
   UploadTooLargeError,
   type CaseFileStorage,
   type PackageInfo,
@@ -41,8 +43,14 @@ class Inspect extends Transform {
   }
 }
 
+/** How the storage writes file contents; another implementation can stand in (one that runs out of space). */
+export interface FileWriter {
+  createWriteStream(file: string, options: { mode: number }): Writable;
+}
+const nodeFileWriter: FileWriter = { createWriteStream: (file, options) => fs.createWriteStream(file, options) };
+
 export class FsCaseFileStorage implements CaseFileStorage {
-  constructor(private readonly root: string, private readonly keyring: Keyring) {}
+  constructor(private readonly root: string, private readonly keyring: Keyring, private readonly files: FileWriter = nodeFileWriter) {}
 
   private stagingDir(caseId: string): string {
     return path.join(this.root, 'staging', checkId('case', caseId));
@@ -60,7 +68,7 @@ export class FsCaseFileStorage implements CaseFileStorage {
     const inspect = new Inspect(format ? new RecordCounter(format) : undefined, options.maxBytes ?? Number.MAX_SAFE_INTEGER);
     const partial = path.join(dir, `${fileId}.part`);
     try {
-      await pipeline(source, createUploadScreen(name, options.declaredType), inspect, createEncryptStream(this.keyring), fs.createWriteStream(partial, { mode: 0o600 }));
+      await pipeline(source, createUploadScreen(name, options.declaredType), inspect, createEncryptStream(this.keyring), this.files.createWriteStream(partial, { mode: 0o600 }));
       const staged: StagedFile = {
         fileId,
         caseId,
@@ -78,7 +86,7 @@ export class FsCaseFileStorage implements CaseFileStorage {
     } catch (err) {
       await fsp.rm(partial, { force: true });
       await fsp.rm(path.join(dir, `${fileId}.json`), { force: true });
-      throw err;
+      throw isStorageFull(err) ? new StorageFullError(err as Error) : err;
     }
   }
 
@@ -145,7 +153,7 @@ export class FsCaseFileStorage implements CaseFileStorage {
     }
     const partial = path.join(dir, `${packageId}.zip.enc.${process.pid}.${crypto.randomBytes(4).toString('hex')}.part`);
     const encrypt = createEncryptStream(this.keyring);
-    const done = pipeline(encrypt, fs.createWriteStream(partial, { mode: 0o600 }));
+    const done = pipeline(encrypt, this.files.createWriteStream(partial, { mode: 0o600 }));
     done.catch(() => undefined); // observed in commit/abort
     return {
       stream: encrypt,
@@ -194,7 +202,7 @@ export class FsCaseFileStorage implements CaseFileStorage {
     await fsp.mkdir(dir, { recursive: true });
     const file = path.join(dir, `${checkId('statement', statementId)}.pdf.enc`);
     const partial = `${file}.${process.pid}.part`;
-    await pipeline(Readable.from([pdf]), createEncryptStream(this.keyring), fs.createWriteStream(partial, { mode: 0o600 }));
+    await pipeline(Readable.from([pdf]), createEncryptStream(this.keyring), this.files.createWriteStream(partial, { mode: 0o600 }));
     await fsp.rename(partial, file);
   }
 
