@@ -24,18 +24,55 @@ export class RecordCounter {
 
   constructor(private readonly format: RecordFormat) {}
 
+  /**
+   * Jumps from one quote or line feed to the next (memchr, through Buffer.indexOf) instead of looking at
+   * every byte: this runs on every CSV byte of a return package, on the thread that also writes the ZIP.
+   */
   update(chunk: Uint8Array): void {
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const n = bytes.length;
     const csv = this.format === 'csv';
-    for (let i = 0; i < chunk.length; i += 1) {
-      const byte = chunk[i]!;
-      if (csv && byte === QUOTE) {
-        this.inQuotes = !this.inQuotes; // an escaped "" toggles twice
+    let nextLf = -1;
+    let nextQuote = csv ? -1 : n;
+    let i = 0;
+    while (i < n) {
+      if (nextQuote !== n && nextQuote < i) {
+        nextQuote = bytes.indexOf(QUOTE, i);
+        if (nextQuote === -1) nextQuote = n;
+      }
+      if (this.inQuotes) {
+        // Inside quotes only the closing quote matters (an escaped "" closes and opens again).
+        if (nextQuote === n) return;
+        this.inQuotes = false;
+        i = nextQuote + 1;
+        continue;
+      }
+      if (!this.lineHasContent) {
+        let b = bytes[i]!;
+        while (b === SPACE || b === TAB || b === CR) {
+          i += 1;
+          if (i === n) return;
+          b = bytes[i]!;
+        }
+        if (b === LF) {
+          i += 1;
+          continue;
+        }
         this.lineHasContent = true;
-      } else if (byte === LF && !this.inQuotes) {
-        if (this.lineHasContent) this.rows += 1;
+      }
+      if (nextLf !== n && nextLf < i) {
+        nextLf = bytes.indexOf(LF, i);
+        if (nextLf === -1) nextLf = n;
+      }
+      if (nextQuote < nextLf) {
+        this.inQuotes = true;
+        i = nextQuote + 1;
+      } else if (nextLf < n) {
+        this.rows += 1;
         this.lineHasContent = false;
-      } else if (byte !== CR && byte !== SPACE && byte !== TAB) {
-        this.lineHasContent = true;
+        i = nextLf + 1;
+      } else {
+        return;
       }
     }
   }

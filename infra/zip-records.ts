@@ -41,24 +41,40 @@ export function dosDateTime(ms: number): { date: number; time: number } {
   };
 }
 
-/** The Info-ZIP extended timestamp (0x5455): the exact modification time in Unix seconds, UTC. */
-function extendedTimestamp(ms: number): Buffer {
+/** Zeroed bytes from the shared pool: headers are small and there is one per entry. */
+const zeroed = (length: number): Buffer => Buffer.allocUnsafe(length).fill(0);
+
+/** Seconds for the Info-ZIP extended timestamp (0x5455), or undefined when it cannot hold the time. */
+function unixSeconds(ms: number): number | undefined {
   const seconds = Math.floor(ms / 1000);
-  if (!Number.isFinite(seconds) || seconds < 0 || seconds > 0x7fffffff) return Buffer.alloc(0);
-  const field = Buffer.alloc(9);
-  field.writeUInt16LE(EXTENDED_TIMESTAMP, 0);
-  field.writeUInt16LE(5, 2);
-  field[4] = 1; // modification time present
-  field.writeUInt32LE(seconds, 5);
-  return field;
+  return Number.isFinite(seconds) && seconds >= 0 && seconds <= 0x7fffffff ? seconds : undefined;
 }
 
-function zip64Extra(values: number[]): Buffer {
-  const field = Buffer.alloc(4 + 8 * values.length);
-  field.writeUInt16LE(ZIP64_EXTRA, 0);
-  field.writeUInt16LE(8 * values.length, 2);
-  values.forEach((value, i) => field.writeBigUInt64LE(BigInt(value), 4 + 8 * i));
-  return field;
+/**
+ * Writes the extra fields at `at`: the extended timestamp (the exact modification time, UTC, which the DOS
+ * fields cannot hold) and, when given, a ZIP64 field with `wide` values. Returns the length written, or only
+ * measures when `out` is undefined.
+ */
+function writeExtras(out: Buffer | undefined, at: number, seconds: number | undefined, wide: number[] | undefined): number {
+  let length = 0;
+  if (seconds !== undefined) {
+    if (out) {
+      out.writeUInt16LE(EXTENDED_TIMESTAMP, at);
+      out.writeUInt16LE(5, at + 2);
+      out[at + 4] = 1; // modification time present
+      out.writeUInt32LE(seconds, at + 5);
+    }
+    length += 9;
+  }
+  if (wide) {
+    if (out) {
+      out.writeUInt16LE(ZIP64_EXTRA, at + length);
+      out.writeUInt16LE(8 * wide.length, at + length + 2);
+      wide.forEach((value, i) => out.writeBigUInt64LE(BigInt(value), at + length + 4 + 8 * i));
+    }
+    length += 4 + 8 * wide.length;
+  }
+  return length;
 }
 
 export interface LocalEntry extends EntryName {
@@ -72,10 +88,10 @@ export interface LocalEntry extends EntryName {
 
 export function localHeader(entry: LocalEntry): Buffer {
   const { date, time } = dosDateTime(entry.mtime);
-  const extras = [extendedTimestamp(entry.mtime)];
-  if (entry.zip64) extras.push(zip64Extra([entry.sizes?.size ?? 0, entry.sizes?.compressedSize ?? 0]));
-  const extra = Buffer.concat(extras);
-  const head = Buffer.alloc(30);
+  const seconds = unixSeconds(entry.mtime);
+  const wide = entry.zip64 ? [entry.sizes?.size ?? 0, entry.sizes?.compressedSize ?? 0] : undefined;
+  const extraLength = writeExtras(undefined, 0, seconds, wide);
+  const head = zeroed(30 + entry.name.length + extraLength);
   head.writeUInt32LE(0x04034b50, 0);
   head.writeUInt16LE(entry.zip64 ? VERSION_ZIP64 : VERSION_PLAIN, 4);
   head.writeUInt16LE((entry.sizes ? 0 : FLAG_DATA_DESCRIPTOR) | (entry.utf8 ? FLAG_UTF8_NAME : 0), 6);
@@ -91,12 +107,14 @@ export function localHeader(entry: LocalEntry): Buffer {
     head.writeUInt32LE(ZIP64_MARK, 22);
   }
   head.writeUInt16LE(entry.name.length, 26);
-  head.writeUInt16LE(extra.length, 28);
-  return Buffer.concat([head, entry.name, extra]);
+  head.writeUInt16LE(extraLength, 28);
+  entry.name.copy(head, 30);
+  writeExtras(head, 30 + entry.name.length, seconds, wide);
+  return head;
 }
 
 export function dataDescriptor(sizes: { crc32: number; compressedSize: number; size: number }, zip64: boolean): Buffer {
-  const out = Buffer.alloc(zip64 ? 24 : 16);
+  const out = zeroed(zip64 ? 24 : 16);
   out.writeUInt32LE(0x08074b50, 0);
   out.writeUInt32LE(sizes.crc32, 4);
   if (zip64) {
@@ -119,17 +137,17 @@ export interface CentralEntry extends LocalEntry {
 export function centralHeader(entry: CentralEntry): Buffer {
   const { date, time } = dosDateTime(entry.mtime);
   const { crc32, compressedSize, size } = entry.sizes;
+  const seconds = unixSeconds(entry.mtime);
   // An entry whose local header announced ZIP64 keeps both sizes in its ZIP64 field here too.
   const bigSize = entry.zip64 || size >= ZIP64_MARK;
   const bigCompressed = entry.zip64 || compressedSize >= ZIP64_MARK;
   const bigOffset = entry.offset >= ZIP64_MARK;
   const wide = [...(bigSize ? [size] : []), ...(bigCompressed ? [compressedSize] : []), ...(bigOffset ? [entry.offset] : [])];
-  const extra = Buffer.concat([extendedTimestamp(entry.mtime), ...(wide.length ? [zip64Extra(wide)] : [])]);
-  const version = wide.length ? VERSION_ZIP64 : VERSION_PLAIN;
-  const head = Buffer.alloc(46);
+  const extraLength = writeExtras(undefined, 0, seconds, wide.length ? wide : undefined);
+  const head = zeroed(46 + entry.name.length + extraLength);
   head.writeUInt32LE(0x02014b50, 0);
   head.writeUInt16LE(MADE_BY_UNIX | VERSION_ZIP64, 4);
-  head.writeUInt16LE(version, 6);
+  head.writeUInt16LE(wide.length ? VERSION_ZIP64 : VERSION_PLAIN, 6);
   head.writeUInt16LE((entry.descriptor ? FLAG_DATA_DESCRIPTOR : 0) | (entry.utf8 ? FLAG_UTF8_NAME : 0), 8);
   head.writeUInt16LE(entry.method, 10);
   head.writeUInt16LE(time, 12);
@@ -138,11 +156,13 @@ export function centralHeader(entry: CentralEntry): Buffer {
   head.writeUInt32LE(bigCompressed ? ZIP64_MARK : compressedSize, 20);
   head.writeUInt32LE(bigSize ? ZIP64_MARK : size, 24);
   head.writeUInt16LE(entry.name.length, 28);
-  head.writeUInt16LE(extra.length, 30);
+  head.writeUInt16LE(extraLength, 30);
   // comment length, disk number start, internal attributes: 0
   head.writeUInt32LE(EXTERNAL_ATTRIBUTES, 38);
   head.writeUInt32LE(bigOffset ? ZIP64_MARK : entry.offset, 42);
-  return Buffer.concat([head, entry.name, extra]);
+  entry.name.copy(head, 46);
+  writeExtras(head, 46 + entry.name.length, seconds, wide.length ? wide : undefined);
+  return head;
 }
 
 /** The end of central directory record, preceded by the ZIP64 record and locator when a count or offset overflows. */
