@@ -1,15 +1,14 @@
 // `npx disposition …`: the district's command line (DESIGN.md "CLI"). `--json` prints what the API returns.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import crypto from 'node:crypto';
 import { DispositionError, ERROR_CODES } from '../domain/errors';
 import { CASE_STATUSES, type CaseStatus } from '../domain/statuses';
 import { legalHoldOn } from '../domain/case-state';
-import { createDecryptStream, createEncryptStream } from '../infra/encryption-at-rest';
-import { writeReturnPackage } from '../infra/return-package';
+import { createDecryptStream } from '../infra/encryption-at-rest';
+import { packageFolder } from '../infra/folder-package';
 import { z } from 'zod';
 import { DuplicateUserError } from '../infra/database/user-store';
 import { hashPassword } from '../infra/passwords';
@@ -331,29 +330,9 @@ async function addUser(ctx: CliContext, values: Parsed['values'], json: boolean,
 }
 
 async function buildPackageOfFolder(ctx: CliContext, dir: string, outFile: string, json: boolean, out: Out): Promise<number> {
-  const root = path.resolve(dir);
-  const entries = [];
-  for (const relative of await listFiles(root)) {
-    const full = path.join(root, relative);
-    const stat = await fsp.stat(full);
-    entries.push({ fileId: relative, category: '', name: relative.split(path.sep).join('/'), bytes: stat.size, stagedAt: Math.floor(stat.mtimeMs / 1000) * 1000, open: () => fs.createReadStream(full) });
-  }
-  const encrypt = createEncryptStream(ctx.keyring);
-  const written = pipeline(encrypt, fs.createWriteStream(outFile, { mode: 0o600 }));
-  const built = await writeReturnPackage(entries, encrypt);
-  await written;
-  out(json ? JSON.stringify({ file: outFile, files: entries.length, zipBytes: built.zipBytes, zipSha256: built.zipSha256 }, null, 2) : `${outFile}: ${entries.length} file(s), ZIP ${built.zipBytes} bytes, SHA-256 ${built.zipSha256}`);
+  const built = await packageFolder(dir, outFile, ctx.keyring);
+  out(json ? JSON.stringify({ file: outFile, ...built }, null, 2) : `${outFile}: ${built.files} file(s), ZIP ${built.zipBytes} bytes, SHA-256 ${built.zipSha256}`);
   return 0;
-}
-
-async function listFiles(root: string, prefix = ''): Promise<string[]> {
-  const found: string[] = [];
-  for (const entry of await fsp.readdir(path.join(root, prefix), { withFileTypes: true })) {
-    const relative = path.join(prefix, entry.name);
-    if (entry.isDirectory()) found.push(...(await listFiles(root, relative)));
-    else if (entry.isFile()) found.push(relative);
-  }
-  return found;
 }
 
 if (require.main === module) {
