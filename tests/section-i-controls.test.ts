@@ -70,6 +70,8 @@ describe('a whole case, watched', () => {
   it('records every request about the case in the access log, without the link tokens', async () => {
     await h.as(ada, 'GET', `/api/cases/${caseId}`);
     await fetch(h.url(`/api/cases/${caseId}/return-package`), { headers: { cookie: ada.cookie, 'x-forwarded-for': '198.51.100.23', 'user-agent': 'audit-test' } });
+    // The log is written as each response finishes: wait until the last request's entry is in.
+    await h.cases.waitFor('the download in the access log', () => h.accessLog.list({ caseId }).some((e) => e.action === 'GET /api/cases/:caseId/return-package'));
     const entries = h.accessLog.list({ caseId });
     const actions = entries.map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['POST /api/cases/:caseId/review', 'GET /api/cases/:caseId', 'GET /api/cases/:caseId/return-package', 'POST /api/vendor/:token/certify', 'POST /api/vendor/:token/files']));
@@ -121,6 +123,7 @@ describe('intrusions', () => {
     for (let i = 0; i < 3; i += 1) expect((await hit('203.0.113.99', forged)).status).toBe(410);
     expect((await hit('203.0.113.50', good)).status).toBe(200);
 
+    await h.cases.waitFor('ten intrusion events', () => h.accessLog.intrusions({ from: Date.parse(from) }).filter((e) => e.ip.startsWith('203.0.113.')).length >= 10);
     const analysis = await h.as(ada, 'GET', `/api/intrusions/analysis?from=${encodeURIComponent(from)}`);
     expect(analysis.status).toBe(200);
     const bySource = Object.fromEntries(analysis.json.bySource.map((s: { ip: string }) => [s.ip, s]));
@@ -150,6 +153,7 @@ describe('intrusions', () => {
     await fetch(h.url('/api/cases'), { method: 'POST', headers: { ...headers, cookie: ada.cookie, 'content-type': 'application/json' }, body: '{}' });
     const lee = await h.login('lee');
     await fetch(h.url('/api/cases'), { method: 'POST', headers: { ...headers, cookie: lee.cookie, 'x-csrf-token': lee.csrfToken, 'content-type': 'application/json' }, body: '{}' });
+    await h.cases.waitFor('three intrusion events', () => h.accessLog.intrusions({ from: since, ip: '192.0.2.44' }).length >= 3);
     const kinds = h.accessLog.intrusions({ from: since, ip: '192.0.2.44' }).map((e) => e.kind);
     expect(kinds).toEqual(['failed_login', 'csrf_failure', 'role_refusal']);
   });

@@ -12,7 +12,8 @@ import { connectToTemporal, ensureSearchAttributes } from '../infra/temporal-con
 import { resolveTemporalAddress } from '../infra/temporal-address';
 import { createCaseWorker } from './create-worker';
 
-export async function runWorker(signal?: AbortSignal): Promise<void> {
+/** `options.maxCachedWorkflows`: the workflow cache (bench:cases measures memory against it); else the default. */
+export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkflows?: number } = {}): Promise<void> {
   const config = loadConfig();
   const address = resolveTemporalAddress(config);
   const keyring = Keyring.open(config.keysDir);
@@ -29,7 +30,7 @@ export async function runWorker(signal?: AbortSignal): Promise<void> {
   await client.close();
 
   const connection = await NativeConnection.connect({ address });
-  const worker = await createCaseWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue, deps: { config, records, storage, keyring, transport, accessLog, administrators: emailsOf('admin'), legalStaff: emailsOf('legal') } });
+  const worker = await createCaseWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue, deps: { config, records, storage, keyring, transport, accessLog, administrators: emailsOf('admin'), legalStaff: emailsOf('legal') }, ...options });
   const stop = (): void => worker.shutdown();
   if (signal) signal.addEventListener('abort', stop);
   else {

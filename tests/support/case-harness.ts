@@ -24,12 +24,13 @@ import { createCaseWorker } from '../../worker/create-worker';
 import { caseInput } from './fixtures';
 import { linkIn, SmtpReceiver, type ReceivedMail } from './smtp-receiver';
 
-// Workers in tests speak only when something is wrong.
+// Workers in tests speak only when something is wrong. A test file whose faults are the point (activities
+// failing on purpose, over and over) calls this first with 'ERROR'; the runtime is one per process.
 let runtimeInstalled = false;
-function quietRuntime(): void {
+export function quietRuntime(level: 'WARN' | 'ERROR' = 'WARN'): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: new DefaultLogger(level) });
 }
 
 export const ADMIN_EMAIL = 'records-admin@district.example';
@@ -42,6 +43,12 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** More collaborators for the worker's activities (staff addresses, the access log). */
   deps?: Partial<ActivityDeps>;
+  /** DATA_DIR to use (a small tmpfs, say) instead of a fresh folder under the system's temp dir. */
+  dataDir?: string;
+  /** Another Temporal server than the shared one (a test that stops and restarts its own). */
+  temporalAddress?: string;
+  /** The file storage, when a test hands it collaborators of its own (a file system that fills up). */
+  storage?: (dataDir: string, keyring: Keyring) => FsCaseFileStorage;
 }
 
 export class CaseHarness {
@@ -63,14 +70,14 @@ export class CaseHarness {
   ) {}
 
   static async start(options: HarnessOptions = {}): Promise<CaseHarness> {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'disposition-case-'));
+    const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'disposition-case-'));
     const smtp = new SmtpReceiver();
     const smtpUrl = await smtp.start();
-    const address = inject('temporalAddress');
+    const address = options.temporalAddress ?? inject('temporalAddress');
     const config = loadConfig({ DATA_DIR: dataDir, SMTP_URL: smtpUrl, ADMIN_EMAIL, TEMPORAL_ADDRESS: address, PUBLIC_URL: 'http://localhost:3000', DISTRICT_NAME: 'Riverside Unified School District', ...options.env });
     const keyring = Keyring.open(config.keysDir);
     const records = new SqliteCaseRecordStore(path.join(dataDir, 'disposition.db'));
-    const storage = new FsCaseFileStorage(dataDir, keyring);
+    const storage = options.storage ? options.storage(dataDir, keyring) : new FsCaseFileStorage(dataDir, keyring);
     const connection = await Connection.connect({ address });
     const client = new Client({ connection, dataConverter: createDataConverter(keyring) });
     const harness = new CaseHarness(dataDir, config, keyring, records, storage, smtp, client, undefined as never, options);
@@ -81,7 +88,7 @@ export class CaseHarness {
 
   async startWorker(): Promise<void> {
     quietRuntime();
-    this.nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
+    this.nativeConnection = await NativeConnection.connect({ address: this.options.temporalAddress ?? inject('temporalAddress') });
     const real = createSmtpTransport(this.config.smtpUrl!);
     this.worker = await createCaseWorker({
       connection: this.nativeConnection,

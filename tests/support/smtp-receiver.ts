@@ -19,9 +19,16 @@ export class SmtpReceiver {
   private waiters: (() => void)[] = [];
   /** While set, connections are refused with a temporary failure (a mail server that is down). */
   refusing = false;
+  /** The port it listens on, once started. */
+  port = 0;
+  private stopped = false;
 
   constructor() {
-    this.server = new SMTPServer({
+    this.server = this.createServer();
+  }
+
+  private createServer(): SMTPServer {
+    return new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
@@ -51,10 +58,20 @@ export class SmtpReceiver {
     });
   }
 
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    const { port } = this.server.server.address() as AddressInfo;
-    return `smtp://127.0.0.1:${port}`;
+  /** Listens on `port` (any free one unless given: a restart after stop() passes the old one). */
+  async start(port = 0): Promise<string> {
+    if (!this.server.server.listening && this.stopped) this.server = this.createServer();
+    this.stopped = false;
+    await new Promise<void>((resolve, reject) => {
+      this.server.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => {
+        this.server.server.off('error', reject);
+        resolve();
+      });
+    });
+    const { port: listening } = this.server.server.address() as AddressInfo;
+    this.port = listening;
+    return `smtp://127.0.0.1:${listening}`;
   }
 
   /** Waits for a message matching `match`, up to `timeoutMs`. */
@@ -72,7 +89,9 @@ export class SmtpReceiver {
     }
   }
 
+  /** Stops listening: connections are refused at the TCP level until start() again. */
   stop(): Promise<void> {
+    this.stopped = true;
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 }
