@@ -12,5 +12,8 @@ export default defineConfig({
     hookTimeout: 180_000,
     // No retries: a flaky test is a bug to fix, not to hide.
     retry: 0,
+    // The JUnit report is what CI sums into its closing line (scripts/ci-summary.ts).
+    reporters: ['default', 'junit'],
+    outputFile: { junit: `test-results/junit/${process.env.DISPOSITION_FAULTS ? 'faults' : 'suite'}.xml` },
   },
 });

@@ -1,4 +1,4 @@
-// npm run bench:cases [-- --cases 50 --concurrency 50 --open 1000 --worker-cache N --temporal-db disk|memory]
+// npm run bench:cases [-- --cases 50 --concurrency 50 --rounds 2 --open 1000 --worker-cache N --temporal-db disk|memory]
 //
 // Orchestration overhead (issue 6, item 2). On one worker and one dev server of its own:
 //  1. drives N complete termination cases through the HTTP API, vendor and administrator actions scripted as
@@ -6,6 +6,7 @@
 //     statement), every activity doing its real work, mail into DATA_DIR/outbox;
 //  2. in the same run, N bare workflows with the same number of activities and updates doing nothing
 //     (bench/bare-case-workflow.ts, a worker process of its own), driven through the Temporal client;
+//     --rounds R alternates R batches of each, so load from elsewhere on the machine weighs on both alike;
 //  3. the worker's memory with M open cases waiting on vendors (a fresh worker, --open 0 to skip; with
 //     --worker-cache N its workflow cache holds N workflows instead of the production default).
 // Prints cases per minute, p50/p95 per stage, the ratio to the bare workflow, and RSS.
@@ -24,8 +25,10 @@ const GOAL_RATIO = 1.3;
 const GOAL_OPEN_MIB = 200;
 const STAGES = ['notice', 'acknowledge', 'return + packaging', 'review', 'certify + statement'] as const;
 
-function readArgs(): { cases: number; concurrency: number; open: number; temporalDb: TemporalDb; workerCache?: number } {
-  const { values } = parseArgs({ options: { cases: { type: 'string', default: '50' }, concurrency: { type: 'string' }, open: { type: 'string', default: '1000' }, 'temporal-db': { type: 'string', default: 'disk' }, 'worker-cache': { type: 'string' } } });
+function readArgs(): { cases: number; concurrency: number; rounds: number; open: number; temporalDb: TemporalDb; workerCache?: number } {
+  const { values } = parseArgs({ options: { cases: { type: 'string', default: '50' }, concurrency: { type: 'string' }, rounds: { type: 'string', default: '2' }, open: { type: 'string', default: '1000' }, 'temporal-db': { type: 'string', default: 'disk' }, 'worker-cache': { type: 'string' } } });
+  const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds: a whole number, at least 1');
   const workerCache = values['worker-cache'] === undefined ? undefined : Number(values['worker-cache']);
   if (workerCache !== undefined && (!Number.isInteger(workerCache) || workerCache < 0)) throw new Error('--worker-cache: a whole number of workflows');
   if (values['temporal-db'] !== 'disk' && values['temporal-db'] !== 'memory') throw new Error('--temporal-db: disk or memory');
@@ -35,7 +38,7 @@ function readArgs(): { cases: number; concurrency: number; open: number; tempora
   if (!Number.isInteger(cases) || cases < 1) throw new Error('--cases: a whole number, at least 1');
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error('--concurrency: a whole number, at least 1');
   if (!Number.isInteger(open) || open < 0) throw new Error('--open: a whole number (0 skips the open-cases measurement)');
-  return { cases, concurrency, open, temporalDb: values['temporal-db'], ...(workerCache !== undefined ? { workerCache } : {}) };
+  return { cases, concurrency, rounds, open, temporalDb: values['temporal-db'], ...(workerCache !== undefined ? { workerCache } : {}) };
 }
 
 interface Timing {
@@ -181,6 +184,14 @@ async function timedPhase(processes: NodeProcess[], run: () => Promise<Timing[]>
   return { timings, seconds: (Date.now() - started) / 1000, peaks: memory.stop() };
 }
 
+function combine(results: PhaseResult[]): PhaseResult {
+  return {
+    timings: results.flatMap((r) => r.timings),
+    seconds: results.reduce((sum, r) => sum + r.seconds, 0),
+    peaks: results[0]!.peaks.map((_, i) => Math.max(...results.map((r) => r.peaks[i]!))),
+  };
+}
+
 const fmt = (ms: number): string => (ms / 1000).toFixed(2);
 const perMinute = (r: PhaseResult): number => (r.timings.length / r.seconds) * 60;
 
@@ -207,10 +218,25 @@ async function main(): Promise<void> {
     const bareShape = await phasesOf(client, `bare-${run}w-1000000`);
     log(`a bare case: ${bareShape.phases.reduce((a, b) => a + b, 0)} activities, ${bareShape.updates} updates, ${bareShape.workflowTasks} workflow tasks, ${bareShape.events} history events`);
 
-    log(`driving ${args.cases} real cases…`);
-    const real = await timedPhase([stack.worker, stack.server], () => pool(args.cases, args.concurrency, (i) => driveCase(stack, outbox, i, run)));
-    log(`driving ${args.cases} bare workflows…`);
-    const bare = await timedPhase([bareWorker], () => pool(args.cases, args.concurrency, (i) => driveBare(client, bareQueue, shape.phases, i, run)));
+    // Rounds alternate real-then-bare and bare-then-real, so a neighbour's load drifting over the run (a
+    // shared machine) weighs on both sides alike.
+    const rounds: { real: PhaseResult[]; bare: PhaseResult[] } = { real: [], bare: [] };
+    for (let round = 0; round < args.rounds; round += 1) {
+      const offset = round * args.cases;
+      const sides = [
+        async () => {
+          log(`round ${round + 1}/${args.rounds}: driving ${args.cases} real cases…`);
+          rounds.real.push(await timedPhase([stack.worker, stack.server], () => pool(args.cases, args.concurrency, (i) => driveCase(stack, outbox, offset + i, run))));
+        },
+        async () => {
+          log(`round ${round + 1}/${args.rounds}: driving ${args.cases} bare workflows…`);
+          rounds.bare.push(await timedPhase([bareWorker], () => pool(args.cases, args.concurrency, (i) => driveBare(client, bareQueue, shape.phases, offset + i, run))));
+        },
+      ];
+      for (const side of round % 2 === 0 ? sides : sides.reverse()) await side();
+    }
+    const real = combine(rounds.real);
+    const bare = combine(rounds.bare);
     await bareWorker.stop();
 
     let open: { idle: number; loaded: number; peak: number; seconds: number } | undefined;
@@ -242,7 +268,7 @@ async function main(): Promise<void> {
     const p50Ratio = percentile(real.timings.map((t) => t.total), 50) / percentile(bare.timings.map((t) => t.total), 50);
     const lines = [
       `bench:cases  ${new Date().toISOString().slice(0, 10)}  ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}  Node ${process.version}  load average before ${load.toFixed(2)}`,
-      `${args.cases} cases, ${args.concurrency} at a time, one worker and one dev server (database on ${args.temporalDb}); a case: ${shape.phases.reduce((a, b) => a + b, 0)} activities, ${shape.updates} updates`,
+      `${args.rounds} round(s) of ${args.cases} cases each way, ${args.concurrency} at a time, one worker and one dev server (database on ${args.temporalDb}); a case: ${shape.phases.reduce((a, b) => a + b, 0)} activities, ${shape.updates} updates`,
       '',
       `${'stage (seconds)'.padEnd(24)}${'real p50'.padStart(10)}${'real p95'.padStart(10)}${'bare p50'.padStart(10)}${'bare p95'.padStart(10)}`,
       ...STAGES.map((name, k) => `${name.padEnd(24)}${fmt(percentile(real.timings.map((t) => t.stages[k]!), 50)).padStart(10)}${fmt(percentile(real.timings.map((t) => t.stages[k]!), 95)).padStart(10)}`
@@ -250,7 +276,8 @@ async function main(): Promise<void> {
       `${'whole case'.padEnd(24)}${fmt(percentile(real.timings.map((t) => t.total), 50)).padStart(10)}${fmt(percentile(real.timings.map((t) => t.total), 95)).padStart(10)}`
         + `${fmt(percentile(bare.timings.map((t) => t.total), 50)).padStart(10)}${fmt(percentile(bare.timings.map((t) => t.total), 95)).padStart(10)}`,
       '',
-      `cases per minute: real ${realRate.toFixed(0)} (${real.seconds.toFixed(1)} s), bare ${bareRate.toFixed(0)} (${bare.seconds.toFixed(1)} s)`,
+      `cases per minute: real ${realRate.toFixed(0)} (${real.timings.length} in ${real.seconds.toFixed(1)} s; by round ${rounds.real.map((r) => perMinute(r).toFixed(0)).join(', ')}), `
+        + `bare ${bareRate.toFixed(0)} (${bare.timings.length} in ${bare.seconds.toFixed(1)} s; by round ${rounds.bare.map((r) => perMinute(r).toFixed(0)).join(', ')})`,
       `ratio (bare rate / real rate): ${ratio.toFixed(2)}   goal ≤ ${GOAL_RATIO}: ${ratio <= GOAL_RATIO ? 'met' : 'NOT met'}   (p50 whole-case time ratio ${p50Ratio.toFixed(2)})`,
       '',
       `where a case's time went (${sample.length} real cases' histories; ms, p50/p95):`,
