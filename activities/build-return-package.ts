@@ -1,6 +1,6 @@
 // 7400.1 III.A: builds the return package from exactly the submitted files, heartbeating as bytes go by so a
 // dead worker's attempt is retried promptly elsewhere. The same files give the same ZIP and the same hash.
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { StagedFileRef } from '../domain/case-state';
 import { writeReturnPackage, PackageContentError } from '../infra/return-package';
 import type { CaseFileStorage } from '../infra/storage/case-file-storage';
@@ -42,9 +42,11 @@ export function makeBuildReturnPackage(deps: { storage: CaseFileStorage }) {
         },
       });
       if (context.cancellationSignal.aborted) throw new Error('packaging was cancelled');
-      // A retry after a crash between commit and completion finds the same bytes: the hash must agree.
+      // A retry after a crash between commit and completion finds a stored package whose hash nobody was told
+      // (the attempt never completed). The same files and code give the same bytes; a rebuild that differs
+      // means the packaging code changed between the attempts (an upgrade), and the new package replaces it.
       if (existing && existing.zipSha256 !== built.zipSha256) {
-        throw new Error(`rebuilt package ${packageId} differs from the stored one (${existing.zipSha256})`);
+        log.warn('rebuilt return package replaces an unreported one', { caseId, packageId, stored: existing.zipSha256, rebuilt: built.zipSha256 });
       }
       await writer.commit({ zipSha256: built.zipSha256, zipBytes: built.zipBytes });
       const byId = new Map(built.manifest.files.map((f) => [f.fileId, f]));
