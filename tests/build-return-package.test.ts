@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeBuildReturnPackage } from '../activities/build-return-package';
+import { makeBuildReturnPackage, type BuiltReturnPackage } from '../activities/build-return-package';
 import type { StagedFileRef } from '../domain/case-state';
 import { Keyring } from '../infra/keys';
 import { FsCaseFileStorage } from '../infra/storage/fs-case-file-storage';
@@ -29,7 +29,7 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const build = () => new MockActivityEnvironment().run(makeBuildReturnPackage({ storage }), { caseId: CASE, round: 1, files });
+const build = (): Promise<BuiltReturnPackage> => new MockActivityEnvironment().run(makeBuildReturnPackage({ storage }), { caseId: CASE, round: 1, files });
 
 describe('buildReturnPackage retried', () => {
   it('rebuilds the same bytes over a package an earlier attempt stored, and counts records', async () => {
