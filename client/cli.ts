@@ -17,6 +17,7 @@ import { analyzeIntrusions, intrusionCsv, intrusionPdf } from './intrusion-analy
 import { auditCsv, range } from './access-log-export';
 import { caseDetails, caseListItem, statementView } from './case-views';
 import { openCliContext, type CliContext } from './cli-context';
+import { writeDecryptedFile } from './decrypted-file';
 
 const USAGE = `Usage: disposition <command> [options]
 
@@ -269,15 +270,7 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
       const round = [...record.returnPackages].reverse().find((r) => r.packageId && r.decision?.decision !== 'reject');
       if (!round?.packageId) throw new DispositionError('not_found', `case ${id()} holds no return package`);
       const file = need(values.out, '-o FILE');
-      const hash = crypto.createHash('sha256');
-      await pipeline(ctx.storage.openPackage(record.caseId, round.packageId), async function* (source) {
-        for await (const chunk of source) {
-          hash.update(chunk as Buffer);
-          yield chunk;
-        }
-      }, fs.createWriteStream(file));
-      const sha256 = hash.digest('hex');
-      if (sha256 !== round.zipSha256) throw new DispositionError('internal', `the package reads back with SHA-256 ${sha256}, not the recorded ${round.zipSha256}`);
+      const sha256 = await writeDecryptedFile([ctx.storage.openPackage(record.caseId, round.packageId)], file, round.zipSha256);
       out(json ? JSON.stringify({ caseId: record.caseId, file, sha256 }, null, 2) : `Return package written to ${file} (ZIP SHA-256 ${sha256})`);
       return 0;
     }
@@ -286,14 +279,7 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
     case 'package open': {
       const source = need(rest[0], 'the package file');
       const file = need(values.out, '--out ZIP');
-      const hash = crypto.createHash('sha256');
-      await pipeline(fs.createReadStream(source), createDecryptStream(ctx.keyring), async function* (input) {
-        for await (const chunk of input) {
-          hash.update(chunk as Buffer);
-          yield chunk;
-        }
-      }, fs.createWriteStream(file));
-      const sha256 = hash.digest('hex');
+      const sha256 = await writeDecryptedFile([fs.createReadStream(source), createDecryptStream(ctx.keyring)], file);
       out(json ? JSON.stringify({ file, sha256 }, null, 2) : `${file}: ZIP SHA-256 ${sha256}`);
       return 0;
     }
