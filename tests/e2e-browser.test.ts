@@ -37,6 +37,19 @@ async function signIn(page: Page, username: string): Promise<void> {
   await Promise.all([page.waitForURL((url) => url.pathname !== '/login'), page.getByRole('button', { name: 'Sign in' }).click()]);
 }
 
+/** After a form action the page came from a redirect: reloading it sends a GET, never the form again. */
+async function expectReloadIsGet(page: Page): Promise<void> {
+  const methods: string[] = [];
+  const note = (request: { method(): string; isNavigationRequest(): boolean }) => {
+    if (request.isNavigationRequest()) methods.push(request.method());
+  };
+  page.on('request', note);
+  const response = await page.reload();
+  page.off('request', note);
+  expect(response?.status()).toBe(200);
+  expect(methods).toEqual(['GET']);
+}
+
 /** The case page, reloaded once the case record shows `status` (the worker writes it asynchronously). */
 async function openCaseAt(page: Page, caseId: string, status: Parameters<HttpHarness['cases']['waitForStatus']>[1]): Promise<void> {
   await h.cases.waitForStatus(caseId, status);
@@ -71,11 +84,12 @@ describe('the whole journey in a browser', { timeout: 180_000 }, () => {
     await admin.page.getByLabel('Kind of tracking mechanism 1', { exact: true }).selectOption('cookie');
     await journey.shot(admin.page, 'admin-new-case-filled');
     await Promise.all([
-      admin.page.waitForURL(/\/cases\/[A-Za-z0-9]{6,32}$/),
+      admin.page.waitForURL(/\/cases\/[A-Za-z0-9]{6,32}\?done=started$/),
       admin.page.getByRole('button', { name: 'Start the case and send the notice' }).click(),
     ]);
     const caseId = new URL(admin.page.url()).pathname.split('/').pop()!;
     await expectText(admin.page.locator('h1'), 'Acme Learning Inc. · contract CT-E2E-001');
+    await expectText(admin.page.getByRole('status'), 'Case started; the notice is on its way to the vendor.');
     await journey.shot(admin.page, 'admin-case-started');
 
     // 2. The vendor acknowledges the notice through the emailed link.
@@ -88,7 +102,9 @@ describe('the whole journey in a browser', { timeout: 180_000 }, () => {
     await vendor.page.getByLabel('Your email').fill('dana@acme-learning.example');
     await vendor.page.getByLabel('Your title').fill('Privacy Officer');
     await journey.shot(vendor.page, 'vendor-acknowledge-filled');
-    await vendor.page.getByRole('button', { name: 'Acknowledge the notice' }).click();
+    await Promise.all([vendor.page.waitForURL(/\?done=acknowledged$/), vendor.page.getByRole('button', { name: 'Acknowledge the notice' }).click()]);
+    await expectText(vendor.page.locator('h1'), 'Notice acknowledged');
+    await expectReloadIsGet(vendor.page); // Post/Redirect/Get: a reload does not send the form again
     await expectText(vendor.page.locator('h1'), 'Notice acknowledged');
     await journey.shot(vendor.page, 'vendor-acknowledged');
 
@@ -139,7 +155,10 @@ describe('the whole journey in a browser', { timeout: 180_000 }, () => {
     expect(zipSha256).toMatch(/^[0-9a-f]{64}$/);
     await expectContains(admin.page.locator('main'), `2 file(s), ${Buffer.byteLength(CSV) + BINARY.length} bytes. ZIP SHA-256 ${zipSha256}`);
     await journey.shot(admin.page, 'admin-review');
-    await admin.page.getByRole('button', { name: 'Accept the returned data' }).click();
+    await Promise.all([admin.page.waitForURL(new RegExp(`/cases/${caseId}\\?done=accepted$`)), admin.page.getByRole('button', { name: 'Accept the returned data' }).click()]);
+    await expectContains(admin.page.locator('main'), 'Accepted by user:ada');
+    await expectText(admin.page.getByRole('status'), 'Return accepted; the vendor is asked to certify destruction.');
+    await expectReloadIsGet(admin.page);
     await expectContains(admin.page.locator('main'), 'Accepted by user:ada');
     await journey.shot(admin.page, 'admin-accepted');
 

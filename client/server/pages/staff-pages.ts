@@ -6,7 +6,15 @@ import { fieldError, html, layout, when, type Markup, type PageOptions } from '.
 
 type User = NonNullable<PageOptions['user']>;
 const csrf = (user: User): Markup => html`<input type="hidden" name="_csrf" value="${user.csrfToken}">`;
-const notice = (message?: string, kind = ''): Markup => (message ? html`<div class="notice ${kind}" role="status">${message}</div>` : html``);
+const notice = (message?: string, kind = ''): Markup => (message ? html`<div class="notice ${kind}" role="${kind === 'warn' ? 'alert' : 'status'}">${message}</div>` : html``);
+
+/** A form of the case page, refilled after a refusal together with its fields' errors. */
+export type CaseForm = 'accept' | 'reject' | 'extend' | 'cancel' | 'legal-hold';
+export interface CaseFormRetry {
+  form: CaseForm;
+  values: Record<string, string>;
+  errors: Record<string, string>;
+}
 
 export function loginPage(options: { next?: string; error?: string; firstRun?: boolean }): string {
   return layout({ title: 'Sign in' }, html`
@@ -107,8 +115,10 @@ ${csrf(user)}
 </form>`);
 }
 
-export function casePage(user: User, details: ReturnType<typeof caseDetails>, message?: { text: string; kind?: string }): string {
+export function casePage(user: User, details: ReturnType<typeof caseDetails>, message?: { text: string; kind?: string }, retry?: CaseFormRetry): string {
   const admin = user.role === 'admin';
+  const again = (form: CaseForm, name: string): string => (retry?.form === form ? retry.values[name] ?? '' : '');
+  const problem = (form: CaseForm, name: string): Markup => (retry?.form === form ? fieldError(retry.errors, name) : html``);
   const open = details.openTask;
   const pkg = details.returnPackage;
   const closed = details.status === 'completed' || details.status === 'cancelled';
@@ -140,22 +150,22 @@ ${details.statement ? html`<h2>Statement</h2><section><p>Statement ${details.sta
 ${admin && open?.kind === 'review' ? html`<h2>Your review</h2><section class="actions">
   <form method="post" action="/cases/${details.caseId}/review">${csrf(user)}<input type="hidden" name="decision" value="accept"><button type="submit">Accept the returned data</button></form>
   <form method="post" action="/cases/${details.caseId}/review">${csrf(user)}<input type="hidden" name="decision" value="reject">
-    <label for="reject-reason">Reason for rejecting (sent to the vendor)</label><textarea id="reject-reason" name="reason" required></textarea>
+    <label for="reject-reason">Reason for rejecting (sent to the vendor)</label><textarea id="reject-reason" name="reason" required>${again('reject', 'reason')}</textarea>${problem('reject', 'reason')}
     <button type="submit" class="danger">Reject</button></form></section>` : ''}
 <h2>Actions</h2><section class="actions">
 ${admin && open ? html`
   <form method="post" action="/cases/${details.caseId}/extend">${csrf(user)}<input type="hidden" name="task" value="${open.kind}">
-    <label for="until">New due date for "${open.title}"</label><input type="date" id="until" name="until" required>
-    <label for="extend-reason">Reason</label><input type="text" id="extend-reason" name="reason" required>
+    <label for="until">New due date for "${open.title}"</label><input type="date" id="until" name="until" value="${again('extend', 'until')}" required>${problem('extend', 'until')}
+    <label for="extend-reason">Reason</label><input type="text" id="extend-reason" name="reason" value="${again('extend', 'reason')}" required>${problem('extend', 'reason')}
     <button type="submit" class="secondary">Extend</button></form>` : ''}
 ${admin && open && open.kind !== 'review' ? html`
   <form method="post" action="/cases/${details.caseId}/resend-link">${csrf(user)}<button type="submit" class="secondary">Email a new link to the vendor</button></form>` : ''}
 ${admin && !closed ? html`
   <form method="post" action="/cases/${details.caseId}/cancel">${csrf(user)}
-    <label for="cancel-reason">Reason for cancelling</label><input type="text" id="cancel-reason" name="reason" required>
+    <label for="cancel-reason">Reason for cancelling</label><input type="text" id="cancel-reason" name="reason" value="${again('cancel', 'reason')}" required>${problem('cancel', 'reason')}
     <button type="submit" class="danger">Cancel the case</button></form>` : ''}
   <form method="post" action="/cases/${details.caseId}/legal-hold">${csrf(user)}<input type="hidden" name="on" value="${details.legalHold.on ? 'false' : 'true'}">
-    <label for="hold-reason">Reason for ${details.legalHold.on ? 'releasing' : 'setting'} the legal hold</label><input type="text" id="hold-reason" name="reason" required>
+    <label for="hold-reason">Reason for ${details.legalHold.on ? 'releasing' : 'setting'} the legal hold</label><input type="text" id="hold-reason" name="reason" value="${again('legal-hold', 'reason')}" required>${problem('legal-hold', 'reason')}
     <button type="submit" class="secondary">${details.legalHold.on ? 'Release the legal hold' : 'Set a legal hold'}</button></form>
 </section>
 ${details.certification ? html`<h2>Certification</h2><section><dl class="facts">

@@ -4,12 +4,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import * as api from '../../../domain/api';
-import { DispositionError } from '../../../domain/errors';
+import { DispositionError, ERROR_CODES } from '../../../domain/errors';
+import { verifyLinkToken } from '../../../infra/link-tokens';
 import * as messages from '../../../workflows/messages';
 import { statementView } from '../../case-views';
 import { verifyStatementPdf } from '../../statement-verification';
 import { vendorTaskView } from '../../vendor-task';
 import { certificationFromForm, fieldErrors, formValues, type Form } from '../forms';
+import { outcomeQuery, stagedOutcome, vendorOutcome, type VendorOutcome } from '../pages/action-outcomes';
 import { vendorDonePage, vendorRefusedPage, vendorTaskPage } from '../pages/vendor-pages';
 import { verifyPage } from '../pages/verify-page';
 import type { ServerContext } from '../server-context';
@@ -35,7 +37,11 @@ export function registerPublicPages(app: FastifyInstance, ctx: ServerContext): v
     try {
       const { record } = openVendorLink(ctx, token);
       const staged = record.openTask?.kind === 'return' ? await ctx.storage.listStaged(record.caseId) : [];
-      return page(reply, vendorTaskPage(token, vendorTaskView(record, ctx.config.districtName, staged), state), status);
+      // After an upload without JavaScript (Post/Redirect/Get) the page names the file from the staged list.
+      const upload = status === 200 ? stagedOutcome(request.query) : undefined;
+      const file = upload && staged.find((f) => f.fileId === upload.fileId);
+      const info = file ? (upload.again ? `"${file.name}" was already staged.` : `"${file.name}" is staged (${file.bytes} bytes).`) : undefined;
+      return page(reply, vendorTaskPage(token, vendorTaskView(record, ctx.config.districtName, staged), { ...(info ? { info } : {}), ...state }), status);
     } catch (err) {
       if (err instanceof DispositionError) {
         noteRefusal(request, err);
@@ -45,41 +51,60 @@ export function registerPublicPages(app: FastifyInstance, ctx: ServerContext): v
     }
   }
 
-  /** A vendor form: on success a done page, on a refusal the form again with the reason beside it. */
-  const vendorForm = (path: string, title: string, run: (token: string, form: Form) => Promise<{ message: string }>) => {
+  /**
+   * What the vendor sees after an action (`?done=` from the redirect): the outcome, when the link is genuine
+   * (expired is fine: the task is done) and the record shows its task done; else undefined.
+   */
+  function outcomePage(request: FastifyRequest, token: string): { title: string; text: string } | undefined {
+    if (!(request.query as Record<string, unknown> | undefined)?.done) return undefined;
+    const link = verifyLinkToken(ctx.keyring, token, Date.now());
+    const claims = link.ok || link.reason === 'expired' ? link.claims : undefined;
+    const record = claims && ctx.records.getCase(claims.caseId);
+    return record ? vendorOutcome(request.query, claims, record.state) : undefined;
+  }
+
+  /**
+   * A vendor form. Success answers 303 See Other to the link's page, which says what was done (Post/Redirect/Get:
+   * a reload does not send the form again); a refusal shows the form again with the reason beside it.
+   */
+  const vendorForm = (path: string, outcome: VendorOutcome, run: (token: string, form: Form) => Promise<{ alreadyDone?: boolean }>) => {
     app.post(`/v/:token/${path}`, async (request, reply) => {
       const { token } = parseInput(tokenParams, request.params, 'path');
       const form = (request.body ?? {}) as Form;
       try {
         const result = await run(token, form);
-        return page(reply, vendorDonePage(title, result.message));
+        return reply.redirect(`/v/${encodeURIComponent(token)}${outcomeQuery(outcome, result.alreadyDone)}`, 303);
       } catch (err) {
         if (!(err instanceof DispositionError)) throw err;
         noteRefusal(request, err);
         if (err.code === 'link_refused' || err.code === 'link_gone') return page(reply, vendorRefusedPage(err.message), err.code === 'link_gone' ? 410 : 403);
         if (err.code === 'temporal_unavailable' || err.code === 'invalid_payload' || err.code === 'wrong_state' || err.code === 'stale_link') {
-          return taskPage(request, reply, token, { values: formValues(form), errors: fieldErrors(err.details), message: err.message }, err.code === 'temporal_unavailable' ? 503 : 400);
+          return taskPage(request, reply, token, { values: formValues(form), errors: fieldErrors(err.details), message: err.message }, ERROR_CODES[err.code].http);
         }
         throw err;
       }
     });
   };
 
-  app.get('/v/:token', async (request, reply) => taskPage(request, reply, parseInput(tokenParams, request.params, 'path').token));
+  app.get('/v/:token', async (request, reply) => {
+    const { token } = parseInput(tokenParams, request.params, 'path');
+    const done = outcomePage(request, token);
+    return done ? page(reply, vendorDonePage(done.title, done.text)) : taskPage(request, reply, token);
+  });
 
-  vendorForm('acknowledge', 'Notice acknowledged', (token, form) =>
+  vendorForm('acknowledge', 'acknowledged', (token, form) =>
     ctx.service.vendorActionByLink(token, messages.acknowledgeNotice, parseInput(api.acknowledgeBodySchema, { contactName: form.contactName, contactEmail: form.contactEmail, ...(form.contactTitle ? { contactTitle: form.contactTitle } : {}) })));
-  vendorForm('submit-return', 'Return submitted', (token, form) => submitReturn(ctx, token, parseInput(api.submitReturnBodySchema, form.note ? { note: form.note } : {})));
-  vendorForm('certify', 'Certification received', (token, form) =>
+  vendorForm('submit-return', 'returned', (token, form) => submitReturn(ctx, token, parseInput(api.submitReturnBodySchema, form.note ? { note: form.note } : {})));
+  vendorForm('certify', 'certified', (token, form) =>
     ctx.service.vendorActionByLink(token, messages.certify, { certification: parseInput(api.certifyBodySchema, certificationFromForm(form)) }));
-  vendorForm('backup-rolloff', 'Confirmation received', (token, form) =>
+  vendorForm('backup-rolloff', 'rolled-off', (token, form) =>
     ctx.service.vendorActionByLink(token, messages.confirmBackupRolloff, parseInput(api.backupRolloffBodySchema, { confirmedOn: form.confirmedOn, attestation: form.attestation === 'true' })));
 
   app.post('/v/:token/files', async (request, reply) => {
     const { token } = parseInput(tokenParams, request.params, 'path');
     try {
       const { file, created } = await stageUpload(ctx, request, token);
-      return taskPage(request, reply, token, { info: created ? `"${file.name}" is staged (${file.bytes} bytes).` : `"${file.name}" was already staged.` });
+      return reply.redirect(`/v/${encodeURIComponent(token)}?staged=${encodeURIComponent(file.fileId)}${created ? '' : '&again=1'}`, 303);
     } catch (err) {
       if (err instanceof DispositionError && err.code !== 'internal') {
         noteRefusal(request, err);

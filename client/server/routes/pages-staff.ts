@@ -2,12 +2,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import * as api from '../../../domain/api';
-import { DispositionError } from '../../../domain/errors';
+import { DispositionError, ERROR_CODES } from '../../../domain/errors';
 import type { Role } from '../../../infra/database/user-store';
 import { caseDetails, caseListItem } from '../../case-views';
 import { actorOf, type RequestSession } from '../auth';
 import { caseInputFromForm, fieldErrors, formValues, type Form } from '../forms';
-import { caseListPage, casePage, loginPage, newCasePage } from '../pages/staff-pages';
+import { caseOutcomeText, outcomeQuery, type CaseOutcome } from '../pages/action-outcomes';
+import { caseListPage, casePage, loginPage, newCasePage, type CaseForm } from '../pages/staff-pages';
 import { noteRefusal } from '../security-events';
 import type { ServerContext } from '../server-context';
 import { parseInput } from '../validate';
@@ -64,7 +65,7 @@ export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): vo
     const form = (request.body ?? {}) as Form;
     try {
       const { caseId } = await service.startCase(caseInputFromForm(form), actorOf(session));
-      return reply.redirect(`/cases/${caseId}`, 303);
+      return reply.redirect(`/cases/${caseId}${outcomeQuery('started')}`, 303);
     } catch (err) {
       if (err instanceof DispositionError && err.code === 'invalid_payload') {
         return page(reply, newCasePage(pageUser(session), formValues(form), fieldErrors(err.details), `The case was not started: ${err.message}`), 400);
@@ -76,29 +77,51 @@ export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): vo
   app.get('/cases/:caseId', async (request, reply) => {
     const session = signedIn(request);
     const { caseId } = parseInput(caseParams, request.params, 'path');
-    return page(reply, casePage(pageUser(session), caseDetails(service.getCase(caseId))));
+    const details = caseDetails(service.getCase(caseId));
+    const outcome = caseOutcomeText(request.query, details);
+    return page(reply, casePage(pageUser(session), details, outcome ? { text: outcome } : undefined));
   });
 
-  const action = (path: string, roles: readonly Role[], run: (caseId: string, form: Form, actor: string) => Promise<{ message: string; alreadyDone?: boolean }>) => {
+  /**
+   * A form on the case page. Success answers 303 See Other to the case page, which names the outcome
+   * (Post/Redirect/Get: a reload reads the case again instead of sending the form twice). A refusal shows the
+   * case page again with the reason, the form refilled, and the refusal's status.
+   */
+  const action = (
+    path: string,
+    roles: readonly Role[],
+    outcome: (form: Form) => CaseOutcome,
+    run: (caseId: string, form: Form, actor: string) => Promise<{ alreadyDone?: boolean }>,
+    refill?: (form: Form) => CaseForm,
+  ) => {
     app.post(`/cases/:caseId/${path}`, async (request, reply) => {
       const session = signedIn(request, roles);
       const { caseId } = parseInput(caseParams, request.params, 'path');
+      const form = (request.body ?? {}) as Form;
       try {
-        const result = await run(caseId, (request.body ?? {}) as Form, actorOf(session));
-        return page(reply, casePage(pageUser(session), caseDetails(service.getCase(caseId)), { text: `${result.message}${result.alreadyDone ? ' (already done)' : ''}` }));
+        const result = await run(caseId, form, actorOf(session));
+        return reply.redirect(`/cases/${caseId}${outcomeQuery(outcome(form), result.alreadyDone)}`, 303);
       } catch (err) {
         if (err instanceof DispositionError && err.code !== 'internal' && err.code !== 'not_found') {
           noteRefusal(request, err);
-          return page(reply, casePage(pageUser(session), caseDetails(service.getCase(caseId)), { text: err.message, kind: 'warn' }), err.code === 'temporal_unavailable' ? 503 : 400);
+          const retry = refill ? { form: refill(form), values: formValues(form), errors: fieldErrors(err.details) } : undefined;
+          return page(reply, casePage(pageUser(session), caseDetails(service.getCase(caseId)), { text: err.message, kind: 'warn' }, retry), ERROR_CODES[err.code].http);
         }
         throw err;
       }
     });
   };
   const field = (form: Form, name: string): string | undefined => (typeof form[name] === 'string' && form[name] !== '' ? (form[name] as string) : undefined);
-  action('review', ['admin'], (caseId, form, actor) => service.review(caseId, parseInput(api.reviewBodySchema, { decision: field(form, 'decision'), reason: field(form, 'reason') }), actor));
-  action('extend', ['admin'], (caseId, form, actor) => service.extend(caseId, parseInput(api.extendBodySchema, { task: field(form, 'task'), until: field(form, 'until'), reason: field(form, 'reason') }), actor));
-  action('cancel', ['admin'], (caseId, form, actor) => service.cancel(caseId, parseInput(api.cancelBodySchema, { reason: field(form, 'reason') }), actor));
-  action('resend-link', ['admin'], (caseId, _form, actor) => service.resendLink(caseId, actor));
-  action('legal-hold', ['admin', 'legal'], (caseId, form, actor) => service.setLegalHold(caseId, parseInput(api.legalHoldBodySchema, { on: field(form, 'on') === 'true', reason: field(form, 'reason') }), actor));
+  const rejecting = (form: Form): boolean => field(form, 'decision') === 'reject';
+  action('review', ['admin'], (form) => (rejecting(form) ? 'rejected' : 'accepted'),
+    (caseId, form, actor) => service.review(caseId, parseInput(api.reviewBodySchema, { decision: field(form, 'decision'), reason: field(form, 'reason') }), actor),
+    (form) => (rejecting(form) ? 'reject' : 'accept'));
+  action('extend', ['admin'], () => 'extended',
+    (caseId, form, actor) => service.extend(caseId, parseInput(api.extendBodySchema, { task: field(form, 'task'), until: field(form, 'until'), reason: field(form, 'reason') }), actor),
+    () => 'extend');
+  action('cancel', ['admin'], () => 'cancelled', (caseId, form, actor) => service.cancel(caseId, parseInput(api.cancelBodySchema, { reason: field(form, 'reason') }), actor), () => 'cancel');
+  action('resend-link', ['admin'], () => 'link-sent', (caseId, _form, actor) => service.resendLink(caseId, actor));
+  action('legal-hold', ['admin', 'legal'], (form) => (field(form, 'on') === 'true' ? 'hold-set' : 'hold-released'),
+    (caseId, form, actor) => service.setLegalHold(caseId, parseInput(api.legalHoldBodySchema, { on: field(form, 'on') === 'true', reason: field(form, 'reason') }), actor),
+    () => 'legal-hold');
 }
