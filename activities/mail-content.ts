@@ -1,5 +1,5 @@
 // What each message says, in plain words. Pure: the send-case-mail activity picks recipients and sends.
-import { categoryLabel, KNOWN_CATEGORIES } from '../domain/case-input';
+import { categoryLabel, KNOWN_CATEGORIES } from '../domain/case-terms';
 import type { CaseState } from '../domain/case-state';
 import { SANITIZATION_METHODS } from '../domain/certification';
 import type { MailSpec } from '../domain/mail';

@@ -8,3 +8,14 @@ runWorker(undefined, { maxCachedWorkflows: size }).catch((err) => {
   console.error(`[worker] ${(err as Error).message}`);
   process.exit(1);
 });
+
+// Where the memory is, for a person reading along: BENCH_MEMORY_LOG=FILE appends the heap's figures every 5 s.
+if (process.env.BENCH_MEMORY_LOG) {
+  const file = process.env.BENCH_MEMORY_LOG;
+  const fs = require('node:fs') as typeof import('node:fs');
+  setInterval(() => {
+    const m = process.memoryUsage();
+    const mib = (n: number): string => (n / 1048576).toFixed(0);
+    fs.appendFileSync(file, `${new Date().toISOString()} rss ${mib(m.rss)} heapTotal ${mib(m.heapTotal)} heapUsed ${mib(m.heapUsed)} external ${mib(m.external)} arrayBuffers ${mib(m.arrayBuffers)}\n`);
+  }, 5000).unref();
+}

@@ -1,6 +1,7 @@
 // Reading the access log and the intrusion events out, for the API and the CLI alike.
 import { z } from 'zod';
-import { momentSchema as moment, parseMoment } from '../domain/dates';
+import { parseMoment } from '../domain/dates';
+import { momentSchema as moment } from '../domain/time-schemas';
 import { DispositionError } from '../domain/errors';
 import type { AccessEntry } from '../infra/database/access-log';
 import { toCsv } from './csv';

@@ -8,6 +8,7 @@ import type { ActionResult } from '../domain/case-state';
 import { latestTask, legalHoldMessage, legalHoldOn } from '../domain/case-state';
 import { DispositionError } from '../domain/errors';
 import * as schema from '../domain/messages';
+import { updateId } from '../domain/update-ids';
 import type { Config } from '../infra/config';
 import type { CaseRecord, CaseRecordStore } from '../infra/database/case-record-store';
 import { changeClosedCaseRecord } from '../infra/database/closed-case-record';
@@ -80,28 +81,28 @@ export class CaseService {
   review(caseId: string, body: { decision: 'accept' | 'reject'; reason?: string }, actor: string): Promise<ActionResult> {
     const record = this.getCase(caseId);
     const gen = record.openTask?.kind === 'review' ? record.openTask.gen : latestTask(record.state, 'review')?.gen ?? 1;
-    return this.act(caseId, messages.reviewReturn, { ...body, gen, actor }, schema.updateId('review', gen, 'reviewReturn'));
+    return this.act(caseId, messages.reviewReturn, { ...body, gen, actor }, updateId('review', gen, 'reviewReturn'));
   }
 
   extend(caseId: string, body: { task: string; until: string; reason: string }, actor: string): Promise<ActionResult> {
     const record = this.getCase(caseId);
     const gen = record.openTask?.gen ?? 0;
-    return this.act(caseId, messages.extendDeadline, { ...body, actor } as schema.ExtendDeadlineRequest, `${schema.updateId(record.openTask?.kind ?? 'case', gen, 'extendDeadline')}-${body.until}`);
+    return this.act(caseId, messages.extendDeadline, { ...body, actor } as schema.ExtendDeadlineRequest, `${updateId(record.openTask?.kind ?? 'case', gen, 'extendDeadline')}-${body.until}`);
   }
 
   resendLink(caseId: string, actor: string): Promise<ActionResult> {
     const record = this.getCase(caseId);
-    return this.act(caseId, messages.resendLink, { actor }, schema.updateId(record.openTask?.kind ?? 'case', record.openTask?.gen ?? 0, 'resendLink'));
+    return this.act(caseId, messages.resendLink, { actor }, updateId(record.openTask?.kind ?? 'case', record.openTask?.gen ?? 0, 'resendLink'));
   }
 
   cancel(caseId: string, body: { reason: string }, actor: string): Promise<ActionResult> {
     this.getCase(caseId);
-    return this.act(caseId, messages.cancelCase, { ...body, actor }, schema.updateId('case', 0, 'cancelCase'));
+    return this.act(caseId, messages.cancelCase, { ...body, actor }, updateId('case', 0, 'cancelCase'));
   }
 
   async setLegalHold(caseId: string, body: { on: boolean; reason: string }, actor: string): Promise<ActionResult> {
     const record = this.getCase(caseId);
-    const id = `${schema.updateId('case', record.state.legalHold.length, 'setLegalHold')}-${body.on ? 'on' : 'off'}`;
+    const id = `${updateId('case', record.state.legalHold.length, 'setLegalHold')}-${body.on ? 'on' : 'off'}`;
     if (record.status === 'completed' || record.status === 'cancelled') {
       // While a closed case's workflow is still finishing (its last mail) it takes the hold; then its
       // retention workflow does (it guards the returned data); with neither, the record keeps the hold.
@@ -146,7 +147,7 @@ export class CaseService {
 
   /** Vendor actions: the link's task and generation travel with the payload and name the update. */
   vendorAction<Req extends { link: schema.LinkRef }>(caseId: string, update: VendorUpdate, payload: Req): Promise<ActionResult> {
-    return this.act(caseId, update as never, payload as never, schema.updateId(payload.link.task, payload.link.gen, update.name));
+    return this.act(caseId, update as never, payload as never, updateId(payload.link.task, payload.link.gen, update.name));
   }
 
   checkLink(tokenOrUrl: string, now = Date.now()): LinkCheck {

@@ -1,5 +1,5 @@
 // What a vendor sees through a link: the open task and what it needs, read from the case record (no student data).
-import { categoryLabel, KNOWN_CATEGORIES } from '../domain/case-input';
+import { categoryLabel, KNOWN_CATEGORIES } from '../domain/case-terms';
 import { certificationFloor } from '../domain/lifecycle';
 import { TASK_TITLES, type VendorTaskKind } from '../domain/statuses';
 import type { CaseRecord } from '../infra/database/case-record-store';

@@ -1,7 +1,7 @@
 // Bodies and answers of the HTTP API (DESIGN.md "HTTP API"): validated at the edge, published as OpenAPI.
 import { z } from 'zod';
 import { backupRolloffSchema, certificationSchema } from './certification';
-import { momentSchema } from './dates';
+import { momentSchema } from './time-schemas';
 import { CASE_STATUSES, TASK_KINDS } from './statuses';
 import { emailAddress, NOT_BLANK, optionalText, requiredText } from './text';
 

@@ -1,19 +1,7 @@
 import { z } from 'zod';
-import { isoDateSchema } from './dates';
-import { durationSchema } from './durations';
+import { TRACKING_KINDS } from './case-terms';
+import { durationSchema, isoDateSchema } from './time-schemas';
 import { emailAddress, requiredText } from './text';
-
-/** Categories the district may ask for: II.C's records, and its requests under I.C, I.D and I.H. */
-export const KNOWN_CATEGORIES = {
-  permanent: { label: 'Permanent student records', clause: 'II.C', explains: 'records the district keeps permanently, such as identity, enrolment, grades and transcripts' },
-  subsidiary: { label: 'Subsidiary student records', clause: 'II.C', explains: 'working records such as assessments, attendance, discipline and teacher notes' },
-  special_education: { label: 'Special education records', clause: 'II.C', explains: 'evaluations, IEPs, 504 plans and related service records' },
-  electronic: { label: 'Electronic student records', clause: 'II.C', explains: 'everything else the service holds about students in electronic form: uploads, messages, usage and account data' },
-  intrusion_analysis: { label: 'Intrusion analysis', clause: 'I.C', explains: 'dates, times and places (IP addresses) of intrusions or attempted intrusions into the service' },
-  access_log: { label: 'Access log', clause: 'I.D', explains: 'the log of every request for access to any student\'s information' },
-  policies: { label: 'Policies, licence agreements and encryption certificates', clause: 'I.H', explains: 'privacy policies, end-user licence agreements and encryption certificates that applied to the district' },
-} as const;
-export type KnownCategory = keyof typeof KNOWN_CATEGORIES;
 
 const categoryKey = z
   .string()
@@ -25,7 +13,6 @@ export const categorySchema = z.object({
   expectedRecords: z.number().int().nonnegative().optional(),
 });
 
-export const TRACKING_KINDS = ['cookie', 'sdk', 'pixel', 'local_storage', 'sso_app', 'other'] as const;
 export const trackingMechanismSchema = z.object({
   name: requiredText(200),
   kind: z.enum(TRACKING_KINDS),
@@ -40,13 +27,6 @@ export const deadlinesSchema = z.object({
   reminderEvery: durationSchema.optional(),
 });
 
-export const DEFAULT_DEADLINES = {
-  acknowledge: '10 days',
-  return: '60 days',
-  review: '14 days',
-  certify: '30 days',
-  reminderEvery: '7 days',
-} as const;
 
 export const caseInputSchema = z
   .object({
@@ -92,9 +72,3 @@ export const caseInputSchema = z
   });
 export type CaseInput = z.infer<typeof caseInputSchema>;
 
-export type Deadlines = Required<z.infer<typeof deadlinesSchema>>;
-export const deadlinesOf = (input: CaseInput): Deadlines => ({ ...DEFAULT_DEADLINES, ...input.deadlines });
-
-export function categoryLabel(category: { key: string; label?: string }): string {
-  return category.label ?? (KNOWN_CATEGORIES as Record<string, { label: string }>)[category.key]?.label ?? category.key;
-}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { isoDateSchema } from './dates';
-import { TRACKING_KINDS } from './case-input';
+import { TRACKING_KINDS } from './case-terms';
+import { isoDateSchema } from './time-schemas';
 import { emailAddress, requiredText } from './text';
 
 /** NIST SP 800-88 Rev. 1 sanitization methods, in the words a vendor's privacy officer will recognise. */

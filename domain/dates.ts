@@ -1,26 +1,14 @@
-import { z } from 'zod';
+// Dates and moments as the policy's deadlines use them. No zod here: workflow code imports this module, and
+// every workflow kept in the worker's cache would build its own copy of each schema (domain/time-schemas.ts).
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+export const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+export const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
 /** Date.parse rolls 2026-02-30 over to March; a day must name itself back. */
-function isCalendarDate(day: string): boolean {
+export function isCalendarDate(day: string): boolean {
   const date = new Date(`${day}T00:00:00Z`);
   return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(day);
 }
-
-// `format` tells a client (and the OpenAPI document) that a day must exist, which the pattern alone does not say.
-export const isoDateSchema = z
-  .string()
-  .regex(ISO_DATE, 'must be a date written YYYY-MM-DD')
-  .refine(isCalendarDate, 'is not a calendar date')
-  .meta({ format: 'date' });
-
-/** A moment: an ISO 8601 date-time, or a date (taken as the end of that day, UTC). */
-export const momentSchema = z
-  .string()
-  .refine((text) => parseMoment(text) !== undefined, 'must be a date (YYYY-MM-DD) or an ISO 8601 date-time with its offset (2026-12-01T17:00:00Z)')
-  .meta({ anyOf: [{ format: 'date', pattern: ISO_DATE.source }, { pattern: DATE_TIME.source }] });
 
 export function parseMoment(text: string): number | undefined {
   if (/^\d{4}-\d{2}-\d{2}/.test(text) && !isCalendarDate(text.slice(0, 10))) return undefined;

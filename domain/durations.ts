@@ -1,4 +1,4 @@
-import { z } from 'zod';
+// Durations such as "30 days". No zod here, for the reason domain/dates.ts gives.
 
 const UNIT_MS: Record<string, number> = {
   ms: 1,
@@ -32,17 +32,9 @@ export function durationMs(text: string): number {
 // whitespace spelled out (other engines' \s differs); not said there: more than zero, at most 10 years.
 const SPACE = '[\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]*';
 const anyCase = (unit: string): string => [...unit].map((c) => `[${c}${c.toUpperCase()}]`).join('');
-const DURATION_PATTERN = `^${SPACE}[0-9]+(\\.[0-9]+)?${SPACE}(${Object.keys(UNIT_MS).sort((a, b) => b.length - a.length).map(anyCase).join('|')})${SPACE}$`;
+export const DURATION_PATTERN = `^${SPACE}[0-9]+(\\.[0-9]+)?${SPACE}(${Object.keys(UNIT_MS).sort((a, b) => b.length - a.length).map(anyCase).join('|')})${SPACE}$`;
 
 /** Longer is a slip of the keyboard, and would put a due time past what dates and Temporal's DueAt can hold. */
 export const MAX_DEADLINE_MS = 10 * UNIT_MS.years!;
-
-export const durationSchema = z
-  .string()
-  .refine((text) => parseDuration(text) !== undefined, {
-    message: 'must be a duration such as "30 days", "12 hours" or "5s"',
-  })
-  .refine((text) => (parseDuration(text) ?? 0) <= MAX_DEADLINE_MS, { message: 'must be at most 10 years' })
-  .meta({ pattern: DURATION_PATTERN, description: 'a duration such as "30 days", "12 hours" or "5s"' });
 
 export const DAY_MS = 86_400_000;

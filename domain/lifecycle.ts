@@ -1,5 +1,6 @@
 // Pure rules of the lifecycle, shared by the workflow's validators, the API and the tests.
-import { categoryLabel, deadlinesOf, type CaseInput } from './case-input';
+import type { CaseInput } from './case-input';
+import { categoryLabel, deadlinesOf } from './case-terms';
 import type { CaseState, CategoryCount, StagedFileRef } from './case-state';
 import type { BackupRolloff, Certification } from './certification';
 import { dayOf } from './dates';

@@ -63,8 +63,6 @@ export type CancelCaseRequest = z.infer<typeof cancelCaseSchema>;
 export const legalHoldSchema = legalHoldBodySchema.extend(actor);
 export type LegalHoldRequest = z.infer<typeof legalHoldSchema>;
 
-/** Deterministic update ids (`<task>-<gen>-<action>`): a repeated request answers with the first result. */
-export const updateId = (task: TaskKind | 'case', gen: number, action: string): string => `${task}-${gen}-${action}`;
 
 /** Formats a zod error as one sentence per problem, naming the field. */
 export function describeZodError(error: z.ZodError): string {

@@ -2,7 +2,7 @@
 // and no malformed request is a 500.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { durationSchema } from '../domain/durations';
+import { durationSchema } from '../domain/time-schemas';
 import { EMAIL } from '../domain/text';
 import { HttpHarness, type SignedIn } from './support/http-harness';
 import { caseInput } from './support/fixtures';

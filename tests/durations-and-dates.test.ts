@@ -1,7 +1,8 @@
 // Deadlines in words ("30 days") and the dates a person types: what is accepted, what it means, what is refused.
 import { describe, expect, it } from 'vitest';
-import { dayOf, isoDateSchema, momentSchema, parseMoment, startOfDay } from '../domain/dates';
-import { DAY_MS, durationMs, durationSchema, parseDuration } from '../domain/durations';
+import { dayOf, parseMoment, startOfDay } from '../domain/dates';
+import { DAY_MS, durationMs, parseDuration } from '../domain/durations';
+import { durationSchema, isoDateSchema, momentSchema } from '../domain/time-schemas';
 
 describe('parseDuration', () => {
   it('reads the units a deadline is written in', () => {

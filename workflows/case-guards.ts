@@ -2,17 +2,21 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { z } from 'zod';
 import { openTaskOf, type CaseState } from '../domain/case-state';
-import { describeZodError, updateId, type LinkRef } from '../domain/messages';
+import type { LinkRef } from '../domain/messages';
+import { updateId } from '../domain/update-ids';
 import { isTerminal, TASK_TITLES } from '../domain/statuses';
 import { REFUSAL } from './messages';
+import { payloadSchemas } from './payload-schemas';
 
 export function refuse(type: (typeof REFUSAL)[keyof typeof REFUSAL], message: string): never {
   throw ApplicationFailure.create({ message, type, nonRetryable: true });
 }
 
-export function parsePayload<T>(schema: z.ZodType<T>, payload: unknown): T {
-  const parsed = schema.safeParse(payload);
-  if (!parsed.success) refuse(REFUSAL.invalidPayload, describeZodError(parsed.error));
+/** `pick` chooses the schema from domain/messages, which is loaded on the first call (./payload-schemas). */
+export function parsePayload<T>(pick: (schemas: ReturnType<typeof payloadSchemas>) => z.ZodType<T>, payload: unknown): T {
+  const schemas = payloadSchemas();
+  const parsed = pick(schemas).safeParse(payload);
+  if (!parsed.success) refuse(REFUSAL.invalidPayload, schemas.describeZodError(parsed.error));
   return parsed.data;
 }
 

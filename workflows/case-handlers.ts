@@ -7,7 +7,7 @@ import { legalHoldMessage, legalHoldOn, openTaskOf } from '../domain/case-state'
 import { backupRolloffProblems, certificationProblems, countByCategory } from '../domain/lifecycle';
 import { parseMoment } from '../domain/dates';
 import { MAX_DEADLINE_MS } from '../domain/durations';
-import * as schema from '../domain/messages';
+import { updateId } from '../domain/update-ids';
 import { isVendorTask, TASK_TITLES } from '../domain/statuses';
 import { addEvent, closeOpenTask, openTask, type Chore } from './case-state-changes';
 import { checkVendorLink, parsePayload, refuse, refuseWhenClosed } from './case-guards';
@@ -43,7 +43,7 @@ export function registerCaseHandlers(run: CaseRun): void {
   // ---- the vendor's actions, each through the link of the open task -------------------------------------
 
   wf.setHandler(messages.acknowledgeNotice, async (req) => {
-    const id = schema.updateId(req.link.task, req.link.gen, 'acknowledgeNotice');
+    const id = updateId(req.link.task, req.link.gen, 'acknowledgeNotice');
     if (state.settledUpdates[id]) return repeated(id);
     const t = now();
     closeOpenTask(state, t, 'done');
@@ -54,10 +54,10 @@ export function registerCaseHandlers(run: CaseRun): void {
     changed();
     await persist();
     return settle(id, result('Notice acknowledged. The next task is on its way by email.'));
-  }, { validator: (req) => { if (!checkVendorLink(state, parsePayload(schema.acknowledgeSchema, req).link, 'acknowledgeNotice')) requireTask(req.link.task, 'acknowledge'); } });
+  }, { validator: (req) => { if (!checkVendorLink(state, parsePayload((s) => s.acknowledgeSchema, req).link, 'acknowledgeNotice')) requireTask(req.link.task, 'acknowledge'); } });
 
   wf.setHandler(messages.submitReturn, async (req) => {
-    const id = schema.updateId(req.link.task, req.link.gen, 'submitReturn');
+    const id = updateId(req.link.task, req.link.gen, 'submitReturn');
     if (state.settledUpdates[id]) return repeated(id);
     const t = now();
     closeOpenTask(state, t, 'done');
@@ -78,7 +78,7 @@ export function registerCaseHandlers(run: CaseRun): void {
     return settle(id, result('Return received. The district will review it and write to you.'));
   }, {
     validator: (req) => {
-      const { link, files } = parsePayload(schema.submitReturnSchema, req);
+      const { link, files } = parsePayload((s) => s.submitReturnSchema, req);
       if (checkVendorLink(state, link, 'submitReturn')) return;
       requireTask(link.task, 'return');
       const requested = new Set(state.input.disposition.categories.map((c) => c.key));
@@ -92,7 +92,7 @@ export function registerCaseHandlers(run: CaseRun): void {
   });
 
   wf.setHandler(messages.certify, async (req) => {
-    const id = schema.updateId(req.link.task, req.link.gen, 'certify');
+    const id = updateId(req.link.task, req.link.gen, 'certify');
     if (state.settledUpdates[id]) return repeated(id);
     const t = now();
     closeOpenTask(state, t, 'done');
@@ -107,7 +107,7 @@ export function registerCaseHandlers(run: CaseRun): void {
       : `Certification received. We will ask you to confirm on ${destruction.backups.rollOffDate} that backups have rolled off.`));
   }, {
     validator: (req) => {
-      const { link, certification } = parsePayload(schema.certifySchema, req);
+      const { link, certification } = parsePayload((s) => s.certifySchema, req);
       if (checkVendorLink(state, link, 'certify')) return;
       requireTask(link.task, 'certify');
       const problems = certificationProblems(state, certification, now());
@@ -116,7 +116,7 @@ export function registerCaseHandlers(run: CaseRun): void {
   });
 
   wf.setHandler(messages.confirmBackupRolloff, async (req) => {
-    const id = schema.updateId(req.link.task, req.link.gen, 'confirmBackupRolloff');
+    const id = updateId(req.link.task, req.link.gen, 'confirmBackupRolloff');
     if (state.settledUpdates[id]) return repeated(id);
     const t = now();
     closeOpenTask(state, t, 'done');
@@ -128,7 +128,7 @@ export function registerCaseHandlers(run: CaseRun): void {
     return settle(id, result('Confirmation received. The final statement will be emailed to you.'));
   }, {
     validator: (req) => {
-      const parsed = parsePayload(schema.confirmBackupRolloffSchema, req);
+      const parsed = parsePayload((s) => s.confirmBackupRolloffSchema, req);
       if (checkVendorLink(state, parsed.link, 'confirmBackupRolloff')) return;
       requireTask(parsed.link.task, 'confirm_backup_rolloff');
       const problems = backupRolloffProblems(state, parsed, now());
@@ -139,7 +139,7 @@ export function registerCaseHandlers(run: CaseRun): void {
   // ---- the district's actions -----------------------------------------------------------------------------
 
   wf.setHandler(messages.reviewReturn, async (req) => {
-    const id = schema.updateId('review', req.gen, 'reviewReturn');
+    const id = updateId('review', req.gen, 'reviewReturn');
     if (state.settledUpdates[id]) return repeated(id);
     const t = now();
     closeOpenTask(state, t, 'done');
@@ -162,8 +162,8 @@ export function registerCaseHandlers(run: CaseRun): void {
       : 'Return rejected; the vendor is told why and asked to return the data again.'));
   }, {
     validator: (req) => {
-      const review = parsePayload(schema.reviewSchema, req);
-      if (state.settledUpdates[schema.updateId('review', review.gen, 'reviewReturn')]) return;
+      const review = parsePayload((s) => s.reviewSchema, req);
+      if (state.settledUpdates[updateId('review', review.gen, 'reviewReturn')]) return;
       refuseWhenClosed(state);
       const open = openTaskOf(state);
       if (open?.kind !== 'review') refuse(messages.REFUSAL.wrongState, `there is no returned data waiting for review; the case is ${state.status}`);
@@ -187,7 +187,7 @@ export function registerCaseHandlers(run: CaseRun): void {
     return result(`${TASK_TITLES[task.kind]} is now due ${until}.`);
   }, {
     validator: (req) => {
-      const extension = parsePayload(schema.extendDeadlineSchema, req);
+      const extension = parsePayload((s) => s.extendDeadlineSchema, req);
       refuseWhenClosed(state);
       const open = openTaskOf(state);
       if (open?.kind !== extension.task) refuse(messages.REFUSAL.wrongState, `the task "${TASK_TITLES[extension.task]}" is not open; the case is ${state.status}`);
@@ -211,7 +211,7 @@ export function registerCaseHandlers(run: CaseRun): void {
     return result(`A new link for "${TASK_TITLES[task.kind]}" is on its way to the vendor.`);
   }, {
     validator: (req) => {
-      parsePayload(schema.resendLinkSchema, req);
+      parsePayload((s) => s.resendLinkSchema, req);
       refuseWhenClosed(state);
       const open = openTaskOf(state);
       if (!open || !isVendorTask(open.kind)) refuse(messages.REFUSAL.wrongState, `no vendor task is open; the case is ${state.status}`);
@@ -238,7 +238,7 @@ export function registerCaseHandlers(run: CaseRun): void {
     changed();
     await persist();
     return result('Case cancelled.');
-  }, { validator: (req) => { parsePayload(schema.cancelCaseSchema, req); refuseWhenClosed(state); } });
+  }, { validator: (req) => { parsePayload((s) => s.cancelCaseSchema, req); refuseWhenClosed(state); } });
 
   wf.setHandler(messages.setLegalHold, async (req) => {
     const t = now();
@@ -250,7 +250,7 @@ export function registerCaseHandlers(run: CaseRun): void {
     return result(legalHoldMessage(req.on));
   }, {
     validator: (req) => {
-      const hold = parsePayload(schema.legalHoldSchema, req);
+      const hold = parsePayload((s) => s.legalHoldSchema, req);
       if (legalHoldOn(state) === hold.on) refuse(messages.REFUSAL.wrongState, `the legal hold is already ${hold.on ? 'on' : 'off'}`);
     },
   });

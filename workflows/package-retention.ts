@@ -4,7 +4,6 @@ import * as wf from '@temporalio/workflow';
 import type { CaseActivities } from '../activities';
 import type { ActionResult } from '../domain/case-state';
 import { legalHoldMessage } from '../domain/case-state';
-import * as schema from '../domain/messages';
 import { parsePayload, refuse } from './case-guards';
 import { REFUSAL, setLegalHold } from './messages';
 
@@ -38,7 +37,7 @@ export async function packageRetention(params: PackageRetentionParams): Promise<
     return { caseId: params.caseId, status: 'completed', message: legalHoldMessage(req.on) };
   }, {
     validator: (req) => {
-      const request = parsePayload(schema.legalHoldSchema, req);
+      const request = parsePayload((s) => s.legalHoldSchema, req);
       if (destroyedAt) refuse(REFUSAL.wrongState, 'the returned data was already destroyed at the end of its retention period');
       if (request.on === hold) refuse(REFUSAL.wrongState, `the legal hold is already ${hold ? 'on' : 'off'}`);
     },

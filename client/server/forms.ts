@@ -1,5 +1,5 @@
 // Plain HTML forms to the API's bodies. Field names are the JSON paths, so a refusal's field names the input.
-import { KNOWN_CATEGORIES } from '../../domain/case-input';
+import { KNOWN_CATEGORIES } from '../../domain/case-terms';
 
 export type Form = Record<string, string | string[] | undefined>;
 

@@ -7,7 +7,7 @@ import type { TestProject } from 'vitest/node';
 import { freePort, startDevServer, type DevServer } from '../../scripts/dev-server';
 import { obtainTemporalCli } from '../../scripts/temporal-cli';
 import { FAILURE_CONVERTER_PATH } from '../../infra/payload-codec';
-import { WORKFLOWS_PATH } from '../../worker/create-worker';
+import { SHARED_WORKFLOW_MODULES, WORKFLOWS_PATH } from '../../worker/create-worker';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -28,6 +28,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   server = await startDevServer({ cli, dbFile, port: await freePort(), uiPort: await freePort() });
   const { code } = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
+    preloadModules: SHARED_WORKFLOW_MODULES,
     failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: console.warn, error: console.error },
   });

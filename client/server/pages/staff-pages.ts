@@ -1,5 +1,5 @@
 // Pages for district staff: sign-in, the case list, a new case, a case.
-import { KNOWN_CATEGORIES, TRACKING_KINDS, DEFAULT_DEADLINES } from '../../../domain/case-input';
+import { KNOWN_CATEGORIES, TRACKING_KINDS, DEFAULT_DEADLINES } from '../../../domain/case-terms';
 import { CASE_STATUSES } from '../../../domain/statuses';
 import type { caseDetails, caseListItem } from '../../case-views';
 import { fieldError, html, layout, when, type Markup, type PageOptions } from './html';

@@ -1,0 +1,14 @@
+// The update payload schemas (domain/messages), loaded the first time this workflow validates an update.
+// Every workflow in the worker's cache has its own copy of each module it loads, and the schemas (with the API
+// bodies they extend) weighed about half a MiB a case: a case waiting weeks on its vendor never needs them.
+// Validators run on new updates only, never on replay, so a case brought back into the cache after eviction
+// loads them again only when someone acts on it.
+import type * as Messages from '../domain/messages';
+
+let loaded: typeof Messages | undefined;
+
+export function payloadSchemas(): typeof Messages {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  loaded ??= require('../domain/messages') as typeof Messages;
+  return loaded;
+}
