@@ -122,6 +122,11 @@ export class FsCaseFileStorage implements CaseFileStorage {
   openStaged(caseId: string, fileId: string): Readable {
     const file = path.join(this.stagingDir(caseId), `${checkId('file', fileId)}.enc`);
     if (!fs.existsSync(file)) throw new StagedFileNotFoundError(`staged file ${fileId} is not in the case's staging area`);
+    return this.openDecrypted(file);
+  }
+
+  /** The plaintext of an encrypted file; a read error (the file removed meanwhile, say) ends the stream with it. */
+  private openDecrypted(file: string): Readable {
     const decrypt = createDecryptStream(this.keyring);
     const source = fs.createReadStream(file);
     source.on('error', (err) => decrypt.destroy(err));
@@ -182,10 +187,7 @@ export class FsCaseFileStorage implements CaseFileStorage {
   openPackage(caseId: string, packageId: string): Readable {
     const file = path.join(this.packagesDir(caseId), `${checkId('package', packageId)}.zip.enc`);
     if (!fs.existsSync(file)) throw new StagedFileNotFoundError(`package ${packageId} is not stored`);
-    const decrypt = createDecryptStream(this.keyring);
-    const source = fs.createReadStream(file);
-    source.on('error', (err) => decrypt.destroy(err));
-    return source.pipe(decrypt);
+    return this.openDecrypted(file);
   }
 
   async destroyPackage(caseId: string, packageId: string): Promise<boolean> {
