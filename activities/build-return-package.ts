@@ -49,13 +49,13 @@ export function makeBuildReturnPackage(deps: { storage: CaseFileStorage }) {
         log.warn('rebuilt return package replaces an unreported one', { caseId, packageId, stored: existing.zipSha256, rebuilt: built.zipSha256 });
       }
       await writer.commit({ zipSha256: built.zipSha256, zipBytes: built.zipBytes });
-      const byId = new Map(built.manifest.files.map((f) => [f.fileId, f]));
+      const counted = built.recordsByFileId();
       return {
         packageId,
         zipSha256: built.zipSha256,
         zipBytes: built.zipBytes,
         files: files.map((file) => {
-          const records = byId.get(file.fileId)?.records;
+          const records = counted.get(file.fileId);
           return { ...file, ...(records !== undefined ? { records } : {}) };
         }),
       };

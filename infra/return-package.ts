@@ -6,8 +6,11 @@
 import { Readable, type Writable } from 'node:stream';
 import { BlockCompressor } from './block-compressor';
 import { EntryReader, ReadAhead } from './package-entry-reader';
+import { ManifestRows, manifestChunks, MANIFEST_FORMAT, type Manifest, type ManifestFile } from './package-manifest';
 import { entryName, ZIP64_MARK } from './zip-records';
 import { ZipWriter } from './zip-writer';
+
+export { manifestText, type Manifest, type ManifestFile } from './package-manifest';
 
 export interface PackageEntry {
   fileId: string;
@@ -20,26 +23,23 @@ export interface PackageEntry {
   open(): Readable;
 }
 
-export interface ManifestFile {
-  path: string;
-  fileId: string;
-  category: string;
-  bytes: number;
-  sha256: string;
-  records?: number;
-}
-
-export interface Manifest {
-  format: 'disposition-return-package/1';
-  caseId?: string;
-  round?: number;
-  files: ManifestFile[];
+/**
+ * The files of a package by index: an array, or a compact listing that makes each entry when asked (a
+ * folder of 100,000 files need not be 100,000 objects for the whole run). `at` is called more than once
+ * per index.
+ */
+export interface PackageEntries<T = PackageEntry> {
+  readonly length: number;
+  at(index: number): T | undefined;
 }
 
 export interface BuiltPackage {
   zipSha256: string;
   zipBytes: number;
-  manifest: Manifest;
+  /** manifest.json as written: made anew, from what packaging kept compact, each time it is read. */
+  readonly manifest: Manifest;
+  /** The records counted in each file whose format has them (CSV, JSON Lines), by file id. */
+  recordsByFileId(): Map<string, number>;
 }
 
 export class PackageContentError extends Error {
@@ -51,22 +51,61 @@ const STORED = /\.(zip|gz|tgz|bz2|xz|zst|7z|rar|jpe?g|png|gif|webp|heic|mp[34]|m
 
 const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Entry order and paths: by category, then name, then file id; clashing names get " (2)", " (3)"… */
-export function orderEntries<T extends { fileId: string; category: string; name: string }>(entries: T[]): { entry: T; path: string }[] {
-  const sorted = [...entries].sort((a, b) => byteOrder(a.category, b.category) || byteOrder(a.name, b.name) || byteOrder(a.fileId, b.fileId));
+type Sortable = { fileId: string; category: string; name: string };
+const entryOrder = (a: Sortable, b: Sortable): number => byteOrder(a.category, b.category) || byteOrder(a.name, b.name) || byteOrder(a.fileId, b.fileId);
+
+function entryAt<T>(entries: PackageEntries<T>, index: number): T {
+  const entry = entries.at(index);
+  if (entry === undefined) throw new RangeError(`no package entry at ${index}`);
+  return entry;
+}
+
+/** The k-th entry of the ZIP and its path there. */
+export interface EntryOrder<T> {
+  readonly length: number;
+  entry(k: number): T;
+  /** `entry` when the caller holds the k-th entry already: a listing makes a new one on each `entry(k)`. */
+  path(k: number, entry?: T): string;
+}
+
+const folderOf = (category: string): string => (category ? `${category}/` : '');
+
+/**
+ * Entry order and paths: by category, then name, then file id; clashing names get " (2)", " (3)"…
+ * Held as one index per entry (none when the entries come in order already, as a folder listing does) and
+ * the few renamed paths, rather than a second list of objects.
+ */
+export function orderEntries<T extends Sortable>(entries: PackageEntries<T>): EntryOrder<T> {
+  const count = entries.length;
+  let inOrder = true;
+  for (let i = 1, previous = count ? entryAt(entries, 0) : undefined; i < count && inOrder; i += 1) {
+    const current = entryAt(entries, i);
+    inOrder = entryOrder(previous!, current) <= 0;
+    previous = current;
+  }
+  // Ties keep their input order, as a stable sort of the entries would.
+  const order = inOrder ? undefined : Uint32Array.from({ length: count }, (_, i) => i).sort((a, b) => entryOrder(entryAt(entries, a), entryAt(entries, b)) || a - b);
+  const entry = (k: number): T => entryAt(entries, order ? order[k]! : k);
+
+  const renamed = new Map<number, string>();
   const taken = new Set<string>(['manifest.json']);
-  return sorted.map((entry) => {
-    const folder = entry.category ? `${entry.category}/` : '';
-    let candidate = folder ? `${folder}${entry.name}` : entry.name;
+  for (let k = 0; k < count; k += 1) {
+    const { category, name } = entry(k);
+    let candidate = `${folderOf(category)}${name}`;
     for (let n = 2; taken.has(candidate.toLowerCase()); n += 1) {
-      const dot = entry.name.lastIndexOf('.');
-      const stem = dot > 0 ? entry.name.slice(0, dot) : entry.name;
-      const ext = dot > 0 ? entry.name.slice(dot) : '';
-      candidate = `${folder}${stem} (${n})${ext}`;
+      const dot = name.lastIndexOf('.');
+      const stem = dot > 0 ? name.slice(0, dot) : name;
+      const ext = dot > 0 ? name.slice(dot) : '';
+      candidate = `${folderOf(category)}${stem} (${n})${ext}`;
+      renamed.set(k, candidate);
     }
     taken.add(candidate.toLowerCase());
-    return { entry, path: candidate };
-  });
+  }
+  return {
+    length: count,
+    entry,
+    path: (k, known = entry(k)) => renamed.get(k) ?? `${folderOf(known.category)}${known.name}`,
+  };
 }
 
 /** Files read ahead of the one being written: enough to keep both cores busy on small files. */
@@ -81,7 +120,7 @@ const ZIP64_FROM = ZIP64_MARK - 64 * 1024 * 1024;
  * `progress` is called as bytes go by (the activity heartbeats from it).
  */
 export async function writeReturnPackage(
-  entries: PackageEntry[],
+  entries: PackageEntries,
   sink: Writable,
   options: { caseId?: string; round?: number; progress?: (bytesDone: number) => void } = {},
 ): Promise<BuiltPackage> {
@@ -92,78 +131,64 @@ export async function writeReturnPackage(
   });
   const zip = new ZipWriter(sink);
   const ordered = orderEntries(entries);
-  const readers: (EntryReader | undefined)[] = [];
-  const files: ManifestFile[] = [];
+  const rows = new ManifestRows(ordered.length);
+  // The files being read, the one being written first: a window, not a slot per file.
+  const reading: { entry: PackageEntry; reader: EntryReader }[] = [];
+  let manifestReader: EntryReader | undefined;
+  let latest = 0;
   try {
-    for (let i = 0; i < ordered.length; i += 1) {
-      for (let ahead = readers.length; ahead < Math.min(i + FILES_AHEAD, ordered.length); ahead += 1) {
-        const { entry } = ordered[ahead]!;
-        readers.push(new EntryReader(ahead, entry.name, () => entry.open(), STORED.test(entry.name), share));
+    for (let k = 0, started = 0; k < ordered.length; k += 1) {
+      for (; started < Math.min(k + FILES_AHEAD, ordered.length); started += 1) {
+        const entry = ordered.entry(started);
+        reading.push({ entry, reader: new EntryReader(started, entry.name, () => entry.open(), STORED.test(entry.name), share) });
       }
-      const { entry, path } = ordered[i]!;
-      const digest = await writeEntry(zip, readers[i]!, path, entry.stagedAt, entry.bytes, (found) => {
+      const { entry, reader } = reading[0]!;
+      const digest = await writeEntry(zip, reader, ordered.path(k, entry), entry.stagedAt, entry.bytes, (found) => {
         if (entry.sha256 && found.sha256 !== entry.sha256) {
           throw new PackageContentError(`"${entry.name}" reads back with SHA-256 ${found.sha256}, not the ${entry.sha256} recorded when it was uploaded`);
         }
       });
-      readers[i] = undefined;
-      // One shape for every file (no spread), held until the end: 100,000 files make it count.
-      const file: ManifestFile = { path, fileId: entry.fileId, category: entry.category, bytes: digest.bytes, sha256: digest.sha256 };
-      if (digest.records !== undefined) file.records = digest.records;
-      files.push(file);
+      reading.shift();
+      rows.add(digest);
+      latest = Math.max(latest, entry.stagedAt);
     }
 
-    const manifest: Manifest = {
-      format: 'disposition-return-package/1',
+    const head: Omit<Manifest, 'files'> = {
+      format: MANIFEST_FORMAT,
       ...(options.caseId ? { caseId: options.caseId } : {}),
       ...(options.round ? { round: options.round } : {}),
-      files,
     };
-    const latest = entries.reduce((max, e) => Math.max(max, e.stagedAt), 0);
-    const reader = new EntryReader(ordered.length, 'manifest.json', () => Readable.from(manifestText(manifest)), false, share, false);
-    readers.push(reader);
-    await writeEntry(zip, reader, 'manifest.json', latest, 0, () => undefined);
+    const fileAt = (k: number): ManifestFile => {
+      const entry = ordered.entry(k);
+      // The key order is the manifest's: path, fileId, category, bytes, sha256, records.
+      const file: ManifestFile = { path: ordered.path(k, entry), fileId: entry.fileId, category: entry.category, bytes: rows.bytes(k), sha256: rows.sha256(k) };
+      const records = rows.recordsOf(k);
+      if (records !== undefined) file.records = records;
+      return file;
+    };
+    manifestReader = new EntryReader(ordered.length, 'manifest.json', () => Readable.from(manifestChunks(head, rows.length, fileAt)), false, share, false);
+    await writeEntry(zip, manifestReader, 'manifest.json', latest, 0, () => undefined);
     const written = await zip.finish();
-    return { zipSha256: written.sha256, zipBytes: written.bytes, manifest };
+    return {
+      zipSha256: written.sha256,
+      zipBytes: written.bytes,
+      get manifest(): Manifest {
+        return { ...head, files: Array.from({ length: rows.length }, (_, k) => fileAt(k)) };
+      },
+      recordsByFileId() {
+        const counted = new Map<string, number>();
+        for (let k = 0; k < rows.length; k += 1) {
+          const records = rows.recordsOf(k);
+          if (records !== undefined) counted.set(ordered.entry(k).fileId, records);
+        }
+        return counted;
+      },
+    };
   } catch (err) {
-    for (const reader of readers) reader?.stop();
+    for (const { reader } of reading) reader.stop();
+    manifestReader?.stop();
     throw err;
   }
-}
-
-/**
- * `JSON.stringify(manifest, null, 2) + "\n"`, byte for byte, in pieces of about 64 KiB: the text of a
- * manifest of 100,000 files is tens of MiB, which need not be in memory at once.
- */
-export function* manifestText(manifest: Manifest): Generator<Buffer> {
-  const { files, ...head } = manifest;
-  const opening = JSON.stringify({ ...head, files: [] }, null, 2);
-  if (files.length === 0) {
-    yield Buffer.from(`${opening}\n`);
-    return;
-  }
-  // "files" is the last key, so the text ends with its empty array: `[]\n}`.
-  let text = `${opening.slice(0, -'[]\n}'.length)}[\n`;
-  for (let i = 0; i < files.length; i += 1) {
-    text += `${fileText(files[i]!)}${i < files.length - 1 ? ',' : ''}\n`;
-    if (text.length >= 64 * 1024) {
-      yield Buffer.from(text);
-      text = '';
-    }
-  }
-  yield Buffer.from(`${text}  ]\n}\n`);
-}
-
-/** One file of the manifest as JSON.stringify(manifest, null, 2) indents it, without the intermediate strings. */
-function fileText(file: ManifestFile): string {
-  let text = '    {';
-  let first = true;
-  for (const [key, value] of Object.entries(file)) {
-    if (value === undefined) continue; // as JSON.stringify leaves it out
-    text += `${first ? '' : ','}\n      ${JSON.stringify(key)}: ${JSON.stringify(value)}`;
-    first = false;
-  }
-  return first ? '    {}' : `${text}\n    }`;
 }
 
 /** Writes one file's entry as its blocks come, checking what was read before the entry is closed. */

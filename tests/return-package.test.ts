@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orderEntries, PackageContentError, writeReturnPackage, type Manifest, type PackageEntry } from '../infra/return-package';
+import { orderEntries, PackageContentError, writeReturnPackage, type Manifest, type PackageEntries, type PackageEntry } from '../infra/return-package';
 
 const sha256 = (data: Buffer | string): string => crypto.createHash('sha256').update(data).digest('hex');
 const STAGED_AT = Date.UTC(2026, 10, 28, 14, 30, 0);
@@ -27,7 +27,7 @@ function collector(): { sink: Writable; bytes: () => Buffer } {
   return { sink, bytes: () => Buffer.concat(chunks) };
 }
 
-async function build(entries: PackageEntry[], options?: Parameters<typeof writeReturnPackage>[2]) {
+async function build(entries: PackageEntries, options?: Parameters<typeof writeReturnPackage>[2]) {
   const out = collector();
   const built = await writeReturnPackage(entries, out.sink, options);
   return { ...built, zip: out.bytes() };
@@ -159,7 +159,25 @@ describe('writeReturnPackage', () => {
       { fileId: '2', category: 'x', name: 'a.csv' },
       { fileId: '3', category: 'x', name: 'a (2).csv' },
     ]);
-    expect(ordered.map((o) => o.path)).toEqual(['x/a (2).csv', 'x/a.csv', 'x/a (3).csv']);
+    expect(Array.from({ length: ordered.length }, (_, k) => ordered.path(k))).toEqual(['x/a (2).csv', 'x/a.csv', 'x/a (3).csv']);
+  });
+
+  it('gives the same bytes from a listing that makes each entry when asked, in order or not', async () => {
+    const reference = await build(entries(), { caseId: 'case-1', round: 1 });
+    const made: number[] = [];
+    const listing = (list: PackageEntry[]) => ({ length: list.length, at: (i: number) => (made.push(i), list[i] === undefined ? undefined : { ...list[i]! }) });
+    const sorted = entries().sort((a, b) => (a.category + '/' + a.name < b.category + '/' + b.name ? -1 : 1));
+    for (const list of [sorted, entries().reverse()]) {
+      const built = await build(listing(list), { caseId: 'case-1', round: 1 });
+      expect(built.zip.equals(reference.zip)).toBe(true);
+      expect(built.manifest).toEqual(reference.manifest);
+    }
+    expect(made.length).toBeGreaterThan(0);
+  });
+
+  it('hands back the records counted in each file by file id, for the files whose format has them', async () => {
+    const built = await build(entries());
+    expect([...built.recordsByFileId()].sort()).toEqual([['f-1', 3], ['f-2', 2]]);
   });
 
   it('puts a file with no category at the root', async () => {
