@@ -1,10 +1,12 @@
 // The encrypted return package of a folder (a return delivered on a drive, say): the same packaging path as
 // a case's, for `disposition package build` and for bench/package.ts, which times it against `zip`.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { DispositionError } from '../domain/errors';
 import { createEncryptStream } from './encryption-at-rest';
 import type { Keyring } from './keys';
 import { writeReturnPackage, type PackageEntries, type PackageEntry } from './return-package';
@@ -89,10 +91,23 @@ async function collect(root: string, prefix: string, found: string[]): Promise<v
 
 /** Every file below `dir`, by its relative path, with its modification time (whole seconds) as the entry time. */
 export async function packageFolder(dir: string, outFile: string, keyring: Keyring): Promise<{ files: number; zipBytes: number; zipSha256: string }> {
-  const listing = await FolderListing.of(path.resolve(dir));
+  const root = path.resolve(dir);
+  const found = await fsp.stat(root).catch(() => undefined);
+  if (!found?.isDirectory()) throw new DispositionError('not_found', `${root}: no such file or directory (a folder to package)`);
+  const listing = await FolderListing.of(root);
+  // Written beside the target and renamed when complete: a file unreadable halfway leaves no half package.
+  const partial = `${outFile}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.part`;
   const encrypt = createEncryptStream(keyring);
-  const written = pipeline(encrypt, fs.createWriteStream(outFile, { mode: 0o600 }));
-  const built = await writeReturnPackage(listing, encrypt);
-  await written;
-  return { files: listing.length, zipBytes: built.zipBytes, zipSha256: built.zipSha256 };
+  const written = pipeline(encrypt, fs.createWriteStream(partial, { mode: 0o600, flags: 'wx' }));
+  try {
+    const built = await writeReturnPackage(listing, encrypt);
+    await written;
+    await fsp.rename(partial, outFile);
+    return { files: listing.length, zipBytes: built.zipBytes, zipSha256: built.zipSha256 };
+  } catch (err) {
+    encrypt.destroy();
+    await written.catch(() => undefined);
+    await fsp.rm(partial, { force: true });
+    throw err;
+  }
 }

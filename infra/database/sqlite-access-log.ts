@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { PreparedStatements } from './prepared-statements';
 import { entryHash, GENESIS, type AccessEntry, type AccessEntryInput, type AccessLog, type AccessQuery, type ChainVerdict, type IntrusionEvent, type IntrusionInput } from './access-log';
 
 const SCHEMA = `
@@ -42,10 +43,12 @@ const entryOf = (r: Row): AccessEntry => ({
 
 export class SqliteAccessLog implements AccessLog {
   private readonly db: Database.Database;
+  private readonly sql: PreparedStatements;
   private readonly appendTx: (entry: AccessEntryInput) => AccessEntry;
 
   constructor(file: string) {
     this.db = new Database(file);
+    this.sql = new PreparedStatements(this.db);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
@@ -84,11 +87,11 @@ export class SqliteAccessLog implements AccessLog {
     if (query.caseId) { where.push('case_id = ?'); args.push(query.caseId); }
     if (query.from !== undefined) { where.push('at >= ?'); args.push(query.from); }
     if (query.to !== undefined) { where.push('at <= ?'); args.push(query.to); }
-    return (this.db.prepare(`SELECT * FROM access_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq`).all(...args) as Row[]).map(entryOf);
+    return (this.sql.get(`SELECT * FROM access_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq`).all(...args) as Row[]).map(entryOf);
   }
 
   caseHead(caseId: string): string | undefined {
-    return (this.db.prepare('SELECT hash FROM access_log WHERE case_id = ? ORDER BY seq DESC LIMIT 1').get(caseId) as { hash: string } | undefined)?.hash;
+    return (this.sql.get('SELECT hash FROM access_log WHERE case_id = ? ORDER BY seq DESC LIMIT 1').get(caseId) as { hash: string } | undefined)?.hash;
   }
 
   verify(): ChainVerdict {
@@ -110,7 +113,7 @@ export class SqliteAccessLog implements AccessLog {
 
   recordIntrusion(event: IntrusionInput): IntrusionEvent {
     const row = { at: event.at ?? Date.now(), kind: event.kind, ip: event.ip.slice(0, 64), userAgent: (event.userAgent ?? '').slice(0, 300), path: event.path.slice(0, 300), reason: event.reason.slice(0, 500) };
-    const info = this.db.prepare('INSERT INTO intrusion_events (at, kind, ip, user_agent, path, reason) VALUES (@at, @kind, @ip, @userAgent, @path, @reason)').run(row);
+    const info = this.sql.get('INSERT INTO intrusion_events (at, kind, ip, user_agent, path, reason) VALUES (@at, @kind, @ip, @userAgent, @path, @reason)').run(row);
     return { id: Number(info.lastInsertRowid), ...row };
   }
 
@@ -120,7 +123,7 @@ export class SqliteAccessLog implements AccessLog {
     if (query.from !== undefined) { where.push('at >= ?'); args.push(query.from); }
     if (query.to !== undefined) { where.push('at <= ?'); args.push(query.to); }
     if (query.ip) { where.push('ip = ?'); args.push(query.ip); }
-    return (this.db.prepare(`SELECT id, at, kind, ip, user_agent AS userAgent, path, reason FROM intrusion_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY at, id`).all(...args) as IntrusionEvent[]);
+    return (this.sql.get(`SELECT id, at, kind, ip, user_agent AS userAgent, path, reason FROM intrusion_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY at, id`).all(...args) as IntrusionEvent[]);
   }
 
   close(): void {

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { PreparedStatements } from './prepared-statements';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CaseState } from '../../domain/case-state';
@@ -119,10 +120,12 @@ const statementOf = (row: StatementRow): StatementRecord => ({
 
 export class SqliteCaseRecordStore implements CaseRecordStore {
   private readonly db: Database.Database;
+  private readonly sql: PreparedStatements;
 
   constructor(file: string) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
+    this.sql = new PreparedStatements(this.db);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
@@ -132,9 +135,9 @@ export class SqliteCaseRecordStore implements CaseRecordStore {
   saveCase(state: CaseState): void {
     const open = openTaskOf(state);
     const write = this.db.transaction(() => {
-      const stored = this.db.prepare('SELECT version FROM cases WHERE case_id = ?').get(state.caseId) as { version: number } | undefined;
+      const stored = this.sql.get('SELECT version FROM cases WHERE case_id = ?').get(state.caseId) as { version: number } | undefined;
       if (stored && stored.version > state.version) return;
-      this.db.prepare(`
+      this.sql.get(`
         INSERT INTO cases (case_id, status, vendor_name, contract_id, open_task, open_task_gen, due_at, overdue, created_at, updated_at, version, state_json)
         VALUES (@caseId, @status, @vendorName, @contractId, @openTask, @openTaskGen, @dueAt, @overdue, @createdAt, @updatedAt, @version, @stateJson)
         ON CONFLICT(case_id) DO UPDATE SET status = excluded.status, vendor_name = excluded.vendor_name, contract_id = excluded.contract_id,
@@ -153,10 +156,10 @@ export class SqliteCaseRecordStore implements CaseRecordStore {
         version: state.version,
         stateJson: JSON.stringify({ ...state, timeline: undefined }),
       });
-      const event = this.db.prepare(`INSERT OR IGNORE INTO case_events (case_id, seq, at, type, actor, summary, detail_json)
+      const event = this.sql.get(`INSERT OR IGNORE INTO case_events (case_id, seq, at, type, actor, summary, detail_json)
         VALUES (?, ?, ?, ?, ?, ?, ?)`);
       for (const e of state.timeline) event.run(state.caseId, e.seq, e.at, e.type, e.actor, e.summary, e.detail ? JSON.stringify(e.detail) : null);
-      const round = this.db.prepare(`INSERT INTO return_packages (case_id, round, package_id, zip_sha256, zip_bytes, files, bytes, decision, summary_json)
+      const round = this.sql.get(`INSERT INTO return_packages (case_id, round, package_id, zip_sha256, zip_bytes, files, bytes, decision, summary_json)
         VALUES (@caseId, @round, @packageId, @zipSha256, @zipBytes, @files, @bytes, @decision, @summary)
         ON CONFLICT(case_id, round) DO UPDATE SET package_id = excluded.package_id, zip_sha256 = excluded.zip_sha256, zip_bytes = excluded.zip_bytes,
           files = excluded.files, bytes = excluded.bytes, decision = excluded.decision, summary_json = excluded.summary_json`);
@@ -166,7 +169,7 @@ export class SqliteCaseRecordStore implements CaseRecordStore {
       }
       if (state.statement) {
         const s = state.statement;
-        this.db.prepare(`INSERT OR IGNORE INTO statements (statement_id, case_id, issued_at, vendor_name, contract_id, sha256, signature, key_id, bytes)
+        this.sql.get(`INSERT OR IGNORE INTO statements (statement_id, case_id, issued_at, vendor_name, contract_id, sha256, signature, key_id, bytes)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(s.statementId, state.caseId, s.issuedAt, state.input.vendor.name, state.input.contract.id, s.sha256, s.signature, s.keyId, s.bytes);
       }
     });
@@ -174,13 +177,13 @@ export class SqliteCaseRecordStore implements CaseRecordStore {
   }
 
   getCase(caseId: string): CaseRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM cases WHERE case_id = ?').get(caseId) as CaseRow | undefined;
+    const row = this.sql.get('SELECT * FROM cases WHERE case_id = ?').get(caseId) as CaseRow | undefined;
     if (!row) return undefined;
-    const events = this.db.prepare('SELECT * FROM case_events WHERE case_id = ? ORDER BY seq').all(caseId) as {
+    const events = this.sql.get('SELECT * FROM case_events WHERE case_id = ? ORDER BY seq').all(caseId) as {
       seq: number; at: number; type: string; actor: string; summary: string; detail_json: string | null;
     }[];
     const timeline = events.map((e) => ({ seq: e.seq, at: e.at, type: e.type, actor: e.actor, summary: e.summary, ...(e.detail_json ? { detail: JSON.parse(e.detail_json) } : {}) }));
-    const rounds = this.db.prepare('SELECT summary_json FROM return_packages WHERE case_id = ? ORDER BY round').all(caseId) as { summary_json: string }[];
+    const rounds = this.sql.get('SELECT summary_json FROM return_packages WHERE case_id = ? ORDER BY round').all(caseId) as { summary_json: string }[];
     const state = { ...(JSON.parse(row.state_json) as CaseState), timeline };
     return { ...summaryOf(row), state, timeline, returnPackages: rounds.map((r) => JSON.parse(r.summary_json)) };
   }
@@ -192,25 +195,25 @@ export class SqliteCaseRecordStore implements CaseRecordStore {
     if (filter.vendor) { where.push('vendor_name LIKE ? ESCAPE \'\\\''); args.push(`%${filter.vendor.replace(/[\\%_]/g, (c) => `\\${c}`)}%`); }
     if (filter.overdue !== undefined) { where.push('overdue = ?'); args.push(filter.overdue ? 1 : 0); }
     const sql = `SELECT * FROM cases ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC`;
-    return (this.db.prepare(sql).all(...args) as CaseRow[]).map(summaryOf);
+    return (this.sql.get(sql).all(...args) as CaseRow[]).map(summaryOf);
   }
 
   getStatement(statementId: string): StatementRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM statements WHERE statement_id = ?').get(statementId) as StatementRow | undefined;
+    const row = this.sql.get('SELECT * FROM statements WHERE statement_id = ?').get(statementId) as StatementRow | undefined;
     return row ? statementOf(row) : undefined;
   }
 
   findStatementBySha256(sha256: string): StatementRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM statements WHERE sha256 = ?').get(sha256) as StatementRow | undefined;
+    const row = this.sql.get('SELECT * FROM statements WHERE sha256 = ?').get(sha256) as StatementRow | undefined;
     return row ? statementOf(row) : undefined;
   }
 
   mailSent(messageId: string): boolean {
-    return this.db.prepare('SELECT 1 FROM sent_mail WHERE message_id = ?').get(messageId) !== undefined;
+    return this.sql.get('SELECT 1 FROM sent_mail WHERE message_id = ?').get(messageId) !== undefined;
   }
 
   recordMailSent(messageId: string, caseId: string, kind: string): void {
-    this.db.prepare('INSERT OR IGNORE INTO sent_mail (message_id, case_id, kind, sent_at) VALUES (?, ?, ?, ?)').run(messageId, caseId, kind, Date.now());
+    this.sql.get('INSERT OR IGNORE INTO sent_mail (message_id, case_id, kind, sent_at) VALUES (?, ?, ?, ?)').run(messageId, caseId, kind, Date.now());
   }
 
   close(): void {

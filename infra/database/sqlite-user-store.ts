@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { PreparedStatements } from './prepared-statements';
 import { DuplicateUserError, type Role, type Session, type User, type UserStore, type UserWithSecret } from './user-store';
 
 const SCHEMA = `
@@ -42,9 +43,11 @@ const userOf = (row: UserRow): UserWithSecret => ({
 
 export class SqliteUserStore implements UserStore {
   private readonly db: Database.Database;
+  private readonly sql: PreparedStatements;
 
   constructor(file: string) {
     this.db = new Database(file);
+    this.sql = new PreparedStatements(this.db);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
@@ -53,7 +56,7 @@ export class SqliteUserStore implements UserStore {
   addUser(user: { username: string; role: Role; email?: string; passwordHash: string }): User {
     const createdAt = Date.now();
     try {
-      this.db.prepare('INSERT INTO users (username, role, email, password_hash, created_at) VALUES (?, ?, ?, ?, ?)')
+      this.sql.get('INSERT INTO users (username, role, email, password_hash, created_at) VALUES (?, ?, ?, ?, ?)')
         .run(user.username, user.role, user.email ?? null, user.passwordHash, createdAt);
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new DuplicateUserError(`a user named "${user.username}" already exists`);
@@ -63,47 +66,47 @@ export class SqliteUserStore implements UserStore {
   }
 
   getUser(username: string): UserWithSecret | undefined {
-    const row = this.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as UserRow | undefined;
+    const row = this.sql.get('SELECT * FROM users WHERE username = ?').get(username) as UserRow | undefined;
     return row ? userOf(row) : undefined;
   }
 
   listUsers(): User[] {
-    return (this.db.prepare('SELECT * FROM users ORDER BY username').all() as UserRow[]).map((row) => {
+    return (this.sql.get('SELECT * FROM users ORDER BY username').all() as UserRow[]).map((row) => {
       const { passwordHash: _p, failedLogins: _f, lockedUntil: _l, ...user } = userOf(row);
       return user;
     });
   }
 
   countUsers(): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n;
+    return (this.sql.get('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n;
   }
 
   recordFailedLogin(username: string, lockUntil?: number): number {
-    this.db.prepare('UPDATE users SET failed_logins = failed_logins + 1, locked_until = COALESCE(?, locked_until) WHERE username = ?').run(lockUntil ?? null, username);
-    return (this.db.prepare('SELECT failed_logins FROM users WHERE username = ?').get(username) as { failed_logins: number } | undefined)?.failed_logins ?? 0;
+    this.sql.get('UPDATE users SET failed_logins = failed_logins + 1, locked_until = COALESCE(?, locked_until) WHERE username = ?').run(lockUntil ?? null, username);
+    return (this.sql.get('SELECT failed_logins FROM users WHERE username = ?').get(username) as { failed_logins: number } | undefined)?.failed_logins ?? 0;
   }
 
   clearFailedLogins(username: string): void {
-    this.db.prepare('UPDATE users SET failed_logins = 0, locked_until = NULL WHERE username = ?').run(username);
+    this.sql.get('UPDATE users SET failed_logins = 0, locked_until = NULL WHERE username = ?').run(username);
   }
 
   createSession(sessionIdHash: string, session: Session): void {
-    this.db.prepare('INSERT INTO sessions (id_hash, username, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
+    this.sql.get('INSERT INTO sessions (id_hash, username, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
       .run(sessionIdHash, session.username, session.csrfToken, Date.now(), session.expiresAt);
   }
 
   getSession(sessionIdHash: string, now: number): Session | undefined {
-    const row = this.db.prepare(`SELECT s.username, s.csrf_token, s.expires_at, u.role FROM sessions s JOIN users u ON u.username = s.username
+    const row = this.sql.get(`SELECT s.username, s.csrf_token, s.expires_at, u.role FROM sessions s JOIN users u ON u.username = s.username
       WHERE s.id_hash = ? AND s.expires_at > ?`).get(sessionIdHash, now) as { username: string; csrf_token: string; expires_at: number; role: string } | undefined;
     return row ? { username: row.username, role: row.role as Role, csrfToken: row.csrf_token, expiresAt: row.expires_at } : undefined;
   }
 
   touchSession(sessionIdHash: string, expiresAt: number): void {
-    this.db.prepare('UPDATE sessions SET expires_at = ? WHERE id_hash = ?').run(expiresAt, sessionIdHash);
+    this.sql.get('UPDATE sessions SET expires_at = ? WHERE id_hash = ?').run(expiresAt, sessionIdHash);
   }
 
   deleteSession(sessionIdHash: string): void {
-    this.db.prepare('DELETE FROM sessions WHERE id_hash = ?').run(sessionIdHash);
+    this.sql.get('DELETE FROM sessions WHERE id_hash = ?').run(sessionIdHash);
   }
 
   close(): void {
