@@ -49,6 +49,13 @@ export interface CaseOutcome {
   statementId?: string;
 }
 
+const UPSERT_ONLY_CHANGES = 'upsert-only-changed-search-attributes';
+
+function sameAttribute(held: unknown, value: unknown): boolean {
+  if (held instanceof Date || value instanceof Date) return held instanceof Date && value instanceof Date && held.getTime() === value.getTime();
+  return (held ?? null) === (value ?? null);
+}
+
 export async function terminationCase(params: TerminationCaseParams): Promise<CaseOutcome> {
   const now = (): number => Date.now();
   const state: CaseState = params.carried?.state ?? newCaseState(params.caseId, params.input, params.createdBy, now());
@@ -62,13 +69,23 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
     state.version += 1;
     state.updatedAt = now();
     const open = openTaskOf(state);
-    wf.upsertSearchAttributes([
+    const wanted = [
       { key: CaseStatusKey, value: state.status },
       { key: VendorNameKey, value: state.input.vendor.name },
       { key: ContractIdKey, value: state.input.contract.id },
       { key: OverdueKey, value: open?.overdue ?? false },
       { key: DueAtKey, value: open ? new Date(open.dueAt) : null },
-    ]);
+    ] as const;
+    // Only what differs from what Temporal holds: each upsert is a history event and a visibility write, and
+    // most transitions (a mail sent, a file destroyed) change none of these. Cases started before this
+    // change replay their recorded upserts (a patch marks the switch).
+    if (!wf.patched(UPSERT_ONLY_CHANGES)) {
+      wf.upsertSearchAttributes([...wanted]);
+      return;
+    }
+    const held = wf.workflowInfo().typedSearchAttributes;
+    const differing = wanted.filter(({ key, value }) => !sameAttribute(held.get(key), value));
+    if (differing.length) wf.upsertSearchAttributes([...differing]);
   }
   const persist = (): Promise<void> => recordCase(state);
 
