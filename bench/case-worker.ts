@@ -1,5 +1,6 @@
 // The production worker (worker/main.ts) with a workflow cache of BENCH_WORKFLOW_CACHE entries, for
 // `npm run bench:cases -- --worker-cache N`: how much memory open cases cost against how many are kept warm.
+import fs from 'node:fs';
 import { runWorker } from '../worker/main';
 
 const size = Number(process.env.BENCH_WORKFLOW_CACHE);
@@ -12,7 +13,6 @@ runWorker(undefined, { maxCachedWorkflows: size }).catch((err) => {
 // Where the memory is, for a person reading along: BENCH_MEMORY_LOG=FILE appends the heap's figures every 5 s.
 if (process.env.BENCH_MEMORY_LOG) {
   const file = process.env.BENCH_MEMORY_LOG;
-  const fs = require('node:fs') as typeof import('node:fs');
   setInterval(() => {
     const m = process.memoryUsage();
     const mib = (n: number): string => (n / 1048576).toFixed(0);

@@ -141,9 +141,8 @@ export class Block {
     this.joined = undefined;
   }
 
-  /** Bytes [start, end) as one buffer. */
-  slice(start: number, end: number): Buffer {
-    const parts: Buffer[] = [];
+  /** Bytes [start, end) as views of the chunks that hold them, appended to `parts` (nothing copied). */
+  pieces(start: number, end: number, parts: Buffer[] = []): Buffer[] {
     let at = 0;
     for (const chunk of this.chunks) {
       const from = Math.max(start - at, 0);
@@ -152,6 +151,12 @@ export class Block {
       at += chunk.length;
       if (at >= end) break;
     }
+    return parts;
+  }
+
+  /** Bytes [start, end) as one buffer. */
+  slice(start: number, end: number): Buffer {
+    const parts = this.pieces(start, end);
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   }
 
@@ -205,14 +210,7 @@ export function storedDeflateBlocks(block: Block, final: boolean): Buffer[] {
     head.writeUInt16LE(end - at, 1);
     head.writeUInt16LE(~(end - at) & 0xffff, 3);
     parts.push(head);
-    let offset = 0;
-    for (const chunk of block.chunks) {
-      const from = Math.max(at - offset, 0);
-      const to = Math.min(end - offset, chunk.length);
-      if (from < to) parts.push(chunk.subarray(from, to));
-      offset += chunk.length;
-      if (offset >= end) break;
-    }
+    block.pieces(at, end, parts);
   }
   return parts;
 }

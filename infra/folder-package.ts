@@ -1,6 +1,5 @@
 // The encrypted return package of a folder (a return delivered on a drive, say): the same packaging path as
 // a case's, for `disposition package build` and for bench/package.ts, which times it against `zip`.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -10,6 +9,7 @@ import { DispositionError } from '../domain/errors';
 import { createEncryptStream } from './encryption-at-rest';
 import type { Keyring } from './keys';
 import { writeReturnPackage, type PackageEntries, type PackageEntry } from './return-package';
+import { writeWholeFile } from './whole-file';
 
 const READ_CHUNK = 64 * 1024;
 
@@ -95,19 +95,18 @@ export async function packageFolder(dir: string, outFile: string, keyring: Keyri
   const found = await fsp.stat(root).catch(() => undefined);
   if (!found?.isDirectory()) throw new DispositionError('not_found', `${root}: no such file or directory (a folder to package)`);
   const listing = await FolderListing.of(root);
-  // Written beside the target and renamed when complete: a file unreadable halfway leaves no half package.
-  const partial = `${outFile}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.part`;
-  const encrypt = createEncryptStream(keyring);
-  const written = pipeline(encrypt, fs.createWriteStream(partial, { mode: 0o600, flags: 'wx' }));
-  try {
-    const built = await writeReturnPackage(listing, encrypt);
-    await written;
-    await fsp.rename(partial, outFile);
-    return { files: listing.length, zipBytes: built.zipBytes, zipSha256: built.zipSha256 };
-  } catch (err) {
-    encrypt.destroy();
-    await written.catch(() => undefined);
-    await fsp.rm(partial, { force: true });
-    throw err;
-  }
+  // A file unreadable halfway leaves no half package.
+  return writeWholeFile(outFile, async (out) => {
+    const encrypt = createEncryptStream(keyring);
+    const written = pipeline(encrypt, out);
+    try {
+      const built = await writeReturnPackage(listing, encrypt);
+      await written;
+      return { files: listing.length, zipBytes: built.zipBytes, zipSha256: built.zipSha256 };
+    } catch (err) {
+      encrypt.destroy();
+      await written.catch(() => undefined);
+      throw err;
+    }
+  });
 }

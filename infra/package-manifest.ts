@@ -12,14 +12,14 @@ export interface ManifestFile {
   records?: number;
 }
 
+export const MANIFEST_FORMAT = 'disposition-return-package/1';
+
 export interface Manifest {
-  format: 'disposition-return-package/1';
+  format: typeof MANIFEST_FORMAT;
   caseId?: string;
   round?: number;
   files: ManifestFile[];
 }
-
-export const MANIFEST_FORMAT = 'disposition-return-package/1';
 
 const DIGEST_BYTES = 32;
 
@@ -67,15 +67,10 @@ export class ManifestRows {
 }
 
 /**
- * `JSON.stringify(manifest, null, 2) + "\n"`, byte for byte, in pieces of about 64 KiB: the text of a
- * manifest of 100,000 files is tens of MiB, which need not be in memory at once.
+ * `JSON.stringify({ ...head, files }, null, 2) + "\n"`, byte for byte, in pieces of about 64 KiB, the files
+ * made one at a time as the text needs them (`fileAt(k)` for k in ZIP order): the text of a manifest of
+ * 100,000 files is tens of MiB, which need not be in memory at once.
  */
-export function manifestText(manifest: Manifest): Generator<Buffer> {
-  const { files, ...head } = manifest;
-  return manifestChunks(head, files.length, (k) => files[k]!);
-}
-
-/** The same text, from the files one at a time: `fileAt(k)` for k in ZIP order, made as the text needs it. */
 export function* manifestChunks(head: Omit<Manifest, 'files'>, count: number, fileAt: (k: number) => ManifestFile): Generator<Buffer> {
   const opening = JSON.stringify({ ...head, files: [] }, null, 2);
   if (count === 0) {

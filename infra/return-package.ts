@@ -10,7 +10,7 @@ import { ManifestRows, manifestChunks, MANIFEST_FORMAT, type Manifest, type Mani
 import { entryName, ZIP64_MARK } from './zip-records';
 import { ZipWriter } from './zip-writer';
 
-export { manifestText, type Manifest, type ManifestFile } from './package-manifest';
+export type { Manifest, ManifestFile } from './package-manifest';
 
 export interface PackageEntry {
   fileId: string;

@@ -8,30 +8,20 @@ import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDecryptStream, createEncryptStream, TamperedDataError } from '../infra/encryption-at-rest';
 import { Keyring } from '../infra/keys';
+import { memorySink } from './support/memory-sink';
 
 const CHUNK = 65536;
 const TAG = 16;
 const FRAME_HEAD = 5;
 
-function collector(): { sink: Writable; bytes: () => Buffer } {
-  const chunks: Buffer[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      chunks.push(chunk);
-      callback();
-    },
-  });
-  return { sink, bytes: () => Buffer.concat(chunks) };
-}
-
 async function encrypt(keyring: Keyring, plain: Buffer, pieces: Buffer[] = [plain]): Promise<Buffer> {
-  const out = collector();
+  const out = memorySink();
   await pipeline(Readable.from(pieces), createEncryptStream(keyring), out.sink);
   return out.bytes();
 }
 
 async function decrypt(keyring: Keyring, cipher: Buffer, pieces: Buffer[] = [cipher]): Promise<Buffer> {
-  const out = collector();
+  const out = memorySink();
   await pipeline(Readable.from(pieces), createDecryptStream(keyring), out.sink);
   return out.bytes();
 }

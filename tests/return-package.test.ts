@@ -4,9 +4,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderEntries, PackageContentError, writeReturnPackage, type Manifest, type PackageEntries, type PackageEntry } from '../infra/return-package';
+import { memorySink } from './support/memory-sink';
 
 const sha256 = (data: Buffer | string): string => crypto.createHash('sha256').update(data).digest('hex');
 const STAGED_AT = Date.UTC(2026, 10, 28, 14, 30, 0);
@@ -16,19 +17,8 @@ function entry(fileId: string, category: string, name: string, content: Buffer |
   return { fileId, category, name, bytes: data.length, sha256: sha256(data), stagedAt: STAGED_AT, open: () => Readable.from([data]), ...extra };
 }
 
-function collector(): { sink: Writable; bytes: () => Buffer } {
-  const chunks: Buffer[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      chunks.push(chunk);
-      callback();
-    },
-  });
-  return { sink, bytes: () => Buffer.concat(chunks) };
-}
-
 async function build(entries: PackageEntries, options?: Parameters<typeof writeReturnPackage>[2]) {
-  const out = collector();
+  const out = memorySink();
   const built = await writeReturnPackage(entries, out.sink, options);
   return { ...built, zip: out.bytes() };
 }
@@ -198,7 +188,7 @@ describe('writeReturnPackage', () => {
   it('refuses a file whose content differs from the SHA-256 recorded at upload', async () => {
     const list = entries();
     list[2] = entry('f-3', 'access_log', 'report.bin', binary, { sha256: sha256(Buffer.concat([binary, Buffer.from([0])])) });
-    const out = collector();
+    const out = memorySink();
     const attempt = writeReturnPackage(list, out.sink);
     await expect(attempt).rejects.toThrow(PackageContentError);
     await expect(attempt).rejects.toThrow(`"report.bin" reads back with SHA-256 ${sha256(binary)}`);
@@ -208,6 +198,6 @@ describe('writeReturnPackage', () => {
     const list = [entry('f-1', 'permanent', 'students.csv', csv, {
       open: () => new Readable({ read() { this.destroy(new Error('storage went away')); } }),
     })];
-    await expect(writeReturnPackage(list, collector().sink)).rejects.toThrow('storage went away');
+    await expect(writeReturnPackage(list, memorySink().sink)).rejects.toThrow('storage went away');
   });
 });

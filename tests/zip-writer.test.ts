@@ -9,8 +9,10 @@ import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BLOCK_SIZE } from '../infra/block-compressor';
 import { RecordCounter } from '../infra/record-counter';
-import { manifestText, PackageContentError, writeReturnPackage, type Manifest, type PackageEntry } from '../infra/return-package';
+import { manifestChunks } from '../infra/package-manifest';
+import { PackageContentError, writeReturnPackage, type Manifest, type PackageEntry } from '../infra/return-package';
 import { centralHeader, dataDescriptor, dosDateTime, endRecords, entryName, localHeader, METHOD_DEFLATED, ZIP64_MARK } from '../infra/zip-records';
+import { memorySink } from './support/memory-sink';
 
 const sha256 = (data: Buffer | string): string => crypto.createHash('sha256').update(data).digest('hex');
 const STAGED_AT = Date.UTC(2026, 10, 28, 14, 30, 0);
@@ -39,15 +41,9 @@ function entry(fileId: string, category: string, name: string, content: Buffer |
 }
 
 async function build(entries: PackageEntry[]): Promise<{ zip: Buffer; zipSha256: string; manifest: Manifest }> {
-  const chunks: Buffer[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      chunks.push(chunk);
-      callback();
-    },
-  });
-  const built = await writeReturnPackage(entries, sink, { caseId: 'case-zip', round: 1 });
-  return { zip: Buffer.concat(chunks), zipSha256: built.zipSha256, manifest: built.manifest };
+  const out = memorySink();
+  const built = await writeReturnPackage(entries, out.sink, { caseId: 'case-zip', round: 1 });
+  return { zip: out.bytes(), zipSha256: built.zipSha256, manifest: built.manifest };
 }
 
 /** Seeded bytes: CSV-like text that deflates, and noise that does not. */
@@ -239,7 +235,8 @@ describe('the return package ZIP', () => {
       { format: 'disposition-return-package/1' as const, caseId: 'c1', round: 3, files: files.slice(0, 1) },
       { format: 'disposition-return-package/1' as const, caseId: 'c1', files },
     ]) {
-      expect(Buffer.concat([...manifestText(manifest)]).toString()).toBe(`${JSON.stringify(manifest, null, 2)}\n`);
+      const { files: listed, ...head } = manifest;
+      expect(Buffer.concat([...manifestChunks(head, listed.length, (k) => listed[k]!)]).toString()).toBe(`${JSON.stringify(manifest, null, 2)}\n`);
     }
   });
 

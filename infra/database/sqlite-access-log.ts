@@ -1,5 +1,5 @@
-import Database from 'better-sqlite3';
-import { PreparedStatements } from './prepared-statements';
+import type Database from 'better-sqlite3';
+import { openStoreDatabase, PreparedStatements } from './store-database';
 import { entryHash, GENESIS, type AccessEntry, type AccessEntryInput, type AccessLog, type AccessQuery, type ChainVerdict, type IntrusionEvent, type IntrusionInput } from './access-log';
 
 const SCHEMA = `
@@ -47,11 +47,8 @@ export class SqliteAccessLog implements AccessLog {
   private readonly appendTx: (entry: AccessEntryInput) => AccessEntry;
 
   constructor(file: string) {
-    this.db = new Database(file);
+    this.db = openStoreDatabase(file, SCHEMA);
     this.sql = new PreparedStatements(this.db);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
     const last = this.db.prepare('SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1');
     const insert = this.db.prepare(`INSERT INTO access_log (seq, at, actor, role, action, case_id, outcome, ip, user_agent, prev_hash, hash)
       VALUES (@seq, @at, @actor, @role, @action, @caseId, @outcome, @ip, @userAgent, @prevHash, @hash)`);

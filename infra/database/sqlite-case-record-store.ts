@@ -1,7 +1,5 @@
-import Database from 'better-sqlite3';
-import { PreparedStatements } from './prepared-statements';
-import fs from 'node:fs';
-import path from 'node:path';
+import type Database from 'better-sqlite3';
+import { openStoreDatabase, PreparedStatements } from './store-database';
 import type { CaseState } from '../../domain/case-state';
 import { openTaskOf } from '../../domain/case-state';
 import type { CaseFilter, CaseRecord, CaseRecordStore, CaseSummary, StatementRecord } from './case-record-store';
@@ -123,13 +121,8 @@ export class SqliteCaseRecordStore implements CaseRecordStore {
   private readonly sql: PreparedStatements;
 
   constructor(file: string) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    this.db = new Database(file);
+    this.db = openStoreDatabase(file, SCHEMA, { foreignKeys: true });
     this.sql = new PreparedStatements(this.db);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.pragma('foreign_keys = ON');
-    this.db.exec(SCHEMA);
   }
 
   saveCase(state: CaseState): void {

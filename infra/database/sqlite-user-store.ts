@@ -1,5 +1,5 @@
-import Database from 'better-sqlite3';
-import { PreparedStatements } from './prepared-statements';
+import type Database from 'better-sqlite3';
+import { openStoreDatabase, PreparedStatements } from './store-database';
 import { DuplicateUserError, type Role, type Session, type User, type UserStore, type UserWithSecret } from './user-store';
 
 const SCHEMA = `
@@ -46,11 +46,8 @@ export class SqliteUserStore implements UserStore {
   private readonly sql: PreparedStatements;
 
   constructor(file: string) {
-    this.db = new Database(file);
+    this.db = openStoreDatabase(file, SCHEMA);
     this.sql = new PreparedStatements(this.db);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
   }
 
   addUser(user: { username: string; role: Role; email?: string; passwordHash: string }): User {
