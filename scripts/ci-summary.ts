@@ -36,7 +36,7 @@ function main(files: string[]): number {
     total.skipped += counts.skipped;
   }
   const passed = total.tests - total.failed - total.skipped;
-  console.log(`ci: ${passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+  console.log(`${passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
   if (total.tests === 0) {
     console.error('ci-summary: no test ran');
     return 1;

@@ -55,10 +55,22 @@ function schemathesis(run: Run, openapiUrl: string): Promise<number> {
     ...(process.env.FUZZ_SEED ? ['--seed', process.env.FUZZ_SEED] : []),
     '--report', 'junit', '--report-junit-path', path.join(REPORT_DIR, `${run.name}.junit.xml`), '--no-color'];
   log(`${run.name}: PYTHONPATH=${path.relative(PROJECT_ROOT, PIP_DIR)} python3 ${args.map((a) => (/^[\w./:=,-]+$/.test(a) ? a : `'${a}'`)).join(' ')}`);
-  return new Promise((resolve, reject) => {
-    const child = spawn('python3', args, { env: { ...pythonEnv(), ...run.env }, stdio: ['ignore', 'inherit', 'inherit'] });
+  // Its console closes on a pytest-style line ("1 warning in 0.90s") that counts no test, which would read as
+  // the run's summary: it goes to a log file, printed whole only when the run fails.
+  const logFile = path.join(FUZZ_DIR, `${run.name}.log`);
+  const out = fs.openSync(logFile, 'w');
+  return new Promise<number>((resolve, reject) => {
+    const child = spawn('python3', args, { env: { ...pythonEnv(), ...run.env }, stdio: ['ignore', out, out] });
     child.once('error', reject);
     child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  }).then((code) => {
+    fs.closeSync(out);
+    if (code !== 0) {
+      process.stdout.write(`[fuzz] ${run.name} failed; its output (${path.relative(PROJECT_ROOT, logFile)}):\n`);
+      process.stdout.write(fs.readFileSync(logFile, 'utf8').replace(/^/gm, '  | '));
+      process.stdout.write('\n');
+    }
+    return code;
   });
 }
 
