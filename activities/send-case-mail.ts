@@ -19,9 +19,9 @@ export interface MailDeps {
   keyring: Keyring;
   transport: MailTransport;
   /** Administrators' addresses beyond ADMIN_EMAIL (admin users with an email). */
-  administrators?: () => string[];
+  administrators?: () => Promise<string[]>;
   /** Legal staff with an email: they hear of completion, with a link to the case. */
-  legalStaff?: () => string[];
+  legalStaff?: () => Promise<string[]>;
 }
 
 export interface MailResult {
@@ -65,7 +65,7 @@ export function makeSendCaseMail(deps: MailDeps) {
         ctx.link = vendorLink(state, { kind: mail.task.kind, gen: mail.task.gen, dueAt: mail.task.dueAt });
       }
       const content = audience === 'vendor' ? renderVendorMail(state, mail, ctx) : renderDistrictMail(state, mail, ctx);
-      const recipients = audience === 'vendor' ? vendorRecipients(state) : districtRecipients(deps, mail.kind === 'completion');
+      const recipients = audience === 'vendor' ? vendorRecipients(state) : await districtRecipients(deps, mail.kind === 'completion');
       if (recipients.to.length === 0) {
         log.warn('no administrator address is configured (ADMIN_EMAIL); a district message was not sent', { kind: mail.kind, caseId: state.caseId });
         result.skipped.push(messageId);
@@ -100,7 +100,7 @@ function vendorRecipients(state: CaseState): { to: string[]; cc?: string[] } {
   return acknowledged && acknowledged.toLowerCase() !== to[0]!.toLowerCase() ? { to, cc: [acknowledged] } : { to };
 }
 
-function districtRecipients(deps: MailDeps, withLegal: boolean): { to: string[] } {
-  const all = [deps.config.adminEmail, ...(deps.administrators?.() ?? []), ...(withLegal ? deps.legalStaff?.() ?? [] : [])].filter((a): a is string => !!a);
+async function districtRecipients(deps: MailDeps, withLegal: boolean): Promise<{ to: string[] }> {
+  const all = [deps.config.adminEmail, ...((await deps.administrators?.()) ?? []), ...(withLegal ? (await deps.legalStaff?.()) ?? [] : [])].filter((a): a is string => !!a);
   return { to: [...new Set(all.map((a) => a.toLowerCase()))] };
 }

@@ -90,8 +90,8 @@ export class Stack {
     const devServer = await startDevServer({ cli, dbFile: path.join(dbDir, 'temporal.db'), port: await freePort(), uiPort: await freePort() });
     if (dbDir !== dataDir) fs.symlinkSync(dbDir, path.join(dataDir, 'temporal-db-in-memory'));
     const users = new SqliteUserStore(path.join(dataDir, 'disposition.db'));
-    users.addUser({ username: ADMIN.username, role: 'admin', email: ADMIN.email, passwordHash: await hashPassword(ADMIN.password) });
-    users.close();
+    await users.addUser({ username: ADMIN.username, role: 'admin', email: ADMIN.email, passwordHash: await hashPassword(ADMIN.password) });
+    await users.close();
     const port = await freePort();
     const env: NodeJS.ProcessEnv = {
       DATA_DIR: dataDir,

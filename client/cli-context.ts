@@ -47,7 +47,7 @@ export function openCliContext(env: NodeJS.ProcessEnv = process.env): CliContext
     async close() {
       await client?.connection.close();
       records.close();
-      users.close();
+      await users.close();
       accessLog.close();
     },
   };

@@ -306,7 +306,7 @@ async function addUser(ctx: CliContext, values: Parsed['values'], json: boolean,
   const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
   if (password.length < 12) throw new DispositionError('invalid_payload', 'the password must be at least 12 characters');
   try {
-    const user = ctx.users.addUser({ username, role, ...(email ? { email } : {}), passwordHash: await hashPassword(password) });
+    const user = await ctx.users.addUser({ username, role, ...(email ? { email } : {}), passwordHash: await hashPassword(password) });
     out(json ? JSON.stringify({ user: { username: user.username, role: user.role, email: user.email ?? null } }, null, 2) : `User ${user.username} (${user.role}) added.`);
     return 0;
   } catch (err) {

@@ -107,8 +107,8 @@ async function main(): Promise<number> {
     log(`Temporal dev server on ${devServer.address}; DATA_DIR ${dataDir}`);
 
     const users = new SqliteUserStore(path.join(dataDir, 'disposition.db'));
-    users.addUser({ username: ADMIN.username, role: 'admin', email: ADMIN.email, passwordHash: await hashPassword(ADMIN.password) });
-    users.close();
+    await users.addUser({ username: ADMIN.username, role: 'admin', email: ADMIN.email, passwordHash: await hashPassword(ADMIN.password) });
+    await users.close();
 
     // Imported here, after the environment is set: both read it when they start.
     const { runWorker } = await import('../worker/main');

@@ -72,7 +72,7 @@ describe('accounts and sessions', () => {
   });
 
   it('slows down and then locks an account after repeated failures', async () => {
-    h.users.addUser({ username: 'target', role: 'legal', passwordHash: await (await import('../infra/passwords')).hashPassword(PASSWORD) });
+    await h.users.addUser({ username: 'target', role: 'legal', passwordHash: await (await import('../infra/passwords')).hashPassword(PASSWORD) });
     const times: number[] = [];
     for (let i = 0; i < 5; i += 1) {
       const started = Date.now();

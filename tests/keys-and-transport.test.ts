@@ -109,7 +109,7 @@ describe('transport security', () => {
       expect(JSON.parse(answer.body)).toEqual({ status: 'ok' });
     } finally {
       await app.close();
-      users.close();
+      await users.close();
       accessLog.close();
       await h.close();
       fs.rmSync(dir, { recursive: true, force: true });

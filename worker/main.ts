@@ -20,7 +20,7 @@ export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkfl
   const records = new SqliteCaseRecordStore(path.join(config.dataDir, 'disposition.db'));
   const users = new SqliteUserStore(path.join(config.dataDir, 'disposition.db'));
   const accessLog = new SqliteAccessLog(path.join(config.dataDir, 'disposition.db'));
-  const emailsOf = (role: string) => () => users.listUsers().filter((u) => u.role === role && u.email).map((u) => u.email!);
+  const emailsOf = (role: string) => async () => (await users.listUsers()).filter((u) => u.role === role && u.email).map((u) => u.email!);
   const storage = new FsCaseFileStorage(config.dataDir, keyring);
   const transport = createMailTransport(config, (line) => console.log(`[worker] ${line}`));
 
@@ -43,7 +43,7 @@ export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkfl
   } finally {
     await connection.close();
     records.close();
-    users.close();
+    await users.close();
     accessLog.close();
     transport.close();
   }

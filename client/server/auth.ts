@@ -9,8 +9,7 @@ import type { Role, Session, UserStore } from '../../infra/database/user-store';
 
 export const SESSION_COOKIE = 'disposition_session';
 const SESSION_IDLE_MS = 8 * 3_600_000;
-const LOCK_AFTER = 5;
-const LOCK_MS = 15 * 60_000;
+const LOCKOUT = { lockAfter: 5, lockMs: 15 * 60_000 };
 
 export interface RequestSession extends Session {
   idHash: string;
@@ -32,43 +31,42 @@ export class Auth {
   constructor(private readonly users: UserStore, private readonly secureCookies: boolean) {}
 
   async login(username: string, password: string, reply: FastifyReply): Promise<{ user: { username: string; role: Role }; csrfToken: string }> {
-    const user = this.users.getUser(username);
     const now = Date.now();
-    if (user?.lockedUntil && user.lockedUntil > now) {
-      throw new DispositionError('rate_limited', `too many failed sign-ins: this account is locked until ${new Date(user.lockedUntil).toISOString()}`);
+    // Counted before the password is checked, in one transaction: parallel guesses each take a place in the
+    // count, so no more than LOCKOUT.lockAfter of them are ever checked.
+    const attempt = await this.users.claimLoginAttempt(username, now, LOCKOUT);
+    if (!attempt.allowed) {
+      throw new DispositionError('rate_limited', `too many failed sign-ins: this account is locked until ${new Date(attempt.lockedUntil).toISOString()}`);
     }
+    const user = await this.users.getUser(username);
     const ok = await verifyPassword(user ? user.passwordHash : await this.decoy, password);
     if (!user || !ok) {
-      if (user) {
-        const failures = this.users.recordFailedLogin(user.username, (user.failedLogins + 1) >= LOCK_AFTER ? now + LOCK_MS : undefined);
-        await sleep(Math.min(250 * 2 ** (failures - 1), 4000)); // each failure answers more slowly
-      } else {
-        await sleep(250);
-      }
+      // Known and unknown names alike: same count, same delay, same answer.
+      await sleep(Math.min(250 * 2 ** (attempt.failures - 1), 4000)); // each failure answers more slowly
       throw new DispositionError('unauthorized', 'the user name or password is wrong');
     }
-    this.users.clearFailedLogins(user.username);
+    await this.users.clearLoginAttempts(username);
     const sessionId = crypto.randomBytes(32).toString('base64url');
     const csrfToken = crypto.randomBytes(24).toString('base64url');
-    this.users.createSession(sha256(sessionId), { username: user.username, role: user.role, csrfToken, expiresAt: now + SESSION_IDLE_MS });
+    await this.users.createSession(sha256(sessionId), { username: user.username, role: user.role, csrfToken, expiresAt: now + SESSION_IDLE_MS });
     reply.setCookie(SESSION_COOKIE, sessionId, { path: '/', httpOnly: true, sameSite: 'strict', secure: this.secureCookies });
     return { user: { username: user.username, role: user.role }, csrfToken };
   }
 
-  logout(request: FastifyRequest, reply: FastifyReply): void {
-    if (request.session) this.users.deleteSession(request.session.idHash);
+  async logout(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (request.session) await this.users.deleteSession(request.session.idHash);
     reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure: this.secureCookies });
   }
 
   /** Reads the session cookie; sliding expiry while the user is active. */
-  load(request: FastifyRequest): void {
+  async load(request: FastifyRequest): Promise<void> {
     const sessionId = request.cookies[SESSION_COOKIE];
     if (!sessionId) return;
     const idHash = sha256(sessionId);
     const now = Date.now();
-    const session = this.users.getSession(idHash, now);
+    const session = await this.users.getSession(idHash, now);
     if (!session) return;
-    if (session.expiresAt - now < SESSION_IDLE_MS - 60_000) this.users.touchSession(idHash, now + SESSION_IDLE_MS);
+    if (session.expiresAt - now < SESSION_IDLE_MS - 60_000) await this.users.touchSession(idHash, now + SESSION_IDLE_MS);
     request.session = { ...session, idHash };
   }
 

@@ -47,7 +47,7 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
       transport: deps.mail,
       from: deps.config.mailFrom,
       publicUrl: deps.config.publicUrl,
-      recipients: () => [...new Set([deps.config.adminEmail, ...deps.users.listUsers().filter((u) => u.role === 'admin' && u.email).map((u) => u.email)].filter((a): a is string => !!a))],
+      recipients: async () => [...new Set([deps.config.adminEmail, ...(await deps.users.listUsers()).filter((u) => u.role === 'admin' && u.email).map((u) => u.email)].filter((a): a is string => !!a))],
     } } : {}),
   });
 
@@ -61,7 +61,7 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
   const allowedMethods = new AllowedMethods();
   app.addHook('onRoute', (route) => allowedMethods.add(route));
   app.addHook('onRequest', async (request, reply) => {
-    ctx.auth.load(request);
+    await ctx.auth.load(request);
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'no-referrer'); // link tokens live in vendor URLs
     reply.header('X-Frame-Options', 'DENY');

@@ -26,7 +26,7 @@ export async function runServer(signal?: AbortSignal): Promise<void> {
   const app = buildHttpServer({ config, client, service, records, users, storage, keyring, accessLog, mail });
   const address = await listen(app, config);
   console.log(`[server] listening on ${address} (public URL ${config.publicUrl})`);
-  if (users.countUsers() === 0) {
+  if ((await users.countUsers()) === 0) {
     console.log('[server] No accounts yet. Create the first administrator:');
     console.log('[server]   npx disposition user add --username admin --role admin --email you@district.example --password-stdin');
   }
@@ -41,7 +41,7 @@ export async function runServer(signal?: AbortSignal): Promise<void> {
   await app.close();
   await client.connection.close();
   records.close();
-  users.close();
+  await users.close();
   accessLog.close();
   mail.close();
 }

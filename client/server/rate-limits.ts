@@ -9,9 +9,18 @@ export interface RateLimit {
   perMinute: number;
 }
 
+/**
+ * What a request is for: the pattern of the route the router chose, not the URL as written, so a query string,
+ * percent-encoding or any other spelling of the same route counts against the same limit. A request no route
+ * took is judged by its path.
+ */
+export const routeOf = (request: FastifyRequest): string => request.routeOptions.url ?? request.url.split('?')[0]!;
+
+export const SIGN_IN_ROUTES = new Set(['/api/auth/login', '/login']);
+
 export const RATE_LIMITS: RateLimit[] = [
-  { name: 'sign-in', matches: (r) => r.method === 'POST' && (r.url === '/api/auth/login' || r.url === '/login'), perMinute: 20 },
-  { name: 'vendor links', matches: (r) => r.url.startsWith('/v/') || r.url.startsWith('/api/vendor/'), perMinute: 3000 },
+  { name: 'sign-in', matches: (r) => r.method === 'POST' && SIGN_IN_ROUTES.has(routeOf(r)), perMinute: 20 },
+  { name: 'vendor links', matches: (r) => routeOf(r).startsWith('/v/') || routeOf(r).startsWith('/api/vendor/'), perMinute: 3000 },
 ];
 
 export class RateLimiter {

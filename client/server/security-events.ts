@@ -7,6 +7,7 @@ import type { AccessLog, IntrusionKind } from '../../infra/database/access-log';
 import type { Keyring } from '../../infra/keys';
 import { tokenFromLink, verifyLinkToken } from '../../infra/link-tokens';
 import type { MailTransport } from '../../infra/mail-transport';
+import { routeOf, SIGN_IN_ROUTES } from './rate-limits';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -26,7 +27,7 @@ export interface SecurityEventsDeps {
   accessLog: AccessLog;
   keyring: Keyring;
   burst: BurstPolicy;
-  alert?: { transport: MailTransport; from: string; recipients: () => string[]; publicUrl: string };
+  alert?: { transport: MailTransport; from: string; recipients: () => Promise<string[]>; publicUrl: string };
 }
 
 export function noteRefusal(request: FastifyRequest, error: DispositionError): void {
@@ -37,7 +38,7 @@ function intrusionKind(request: FastifyRequest, error: DispositionError): Intrus
   const path = request.url.split('?')[0]!;
   switch (error.code) {
     case 'unauthorized':
-      return path === '/api/auth/login' || path === '/login' ? 'failed_login' : undefined;
+      return SIGN_IN_ROUTES.has(routeOf(request)) ? 'failed_login' : undefined;
     case 'rate_limited':
       return error.message.includes('locked') ? 'locked_account' : 'rate_limited';
     case 'csrf_failed':
@@ -98,7 +99,7 @@ export class SecurityEvents {
     if (last !== undefined && now - last < windowMs) return; // once per burst
     this.alerted.set(ip, now);
     const alert = this.deps.alert;
-    const recipients = alert?.recipients() ?? [];
+    const recipients = (await alert?.recipients()) ?? [];
     if (!alert || recipients.length === 0) return;
     const kinds = new Map<string, number>();
     for (const event of recent) kinds.set(event.kind, (kinds.get(event.kind) ?? 0) + 1);

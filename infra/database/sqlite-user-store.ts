@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { openStoreDatabase, PreparedStatements } from './store-database';
-import { DuplicateUserError, type Role, type Session, type User, type UserStore, type UserWithSecret } from './user-store';
+import { DuplicateUserError, loginKey, type LockoutPolicy, type LoginAttempt, type Role, type Session, type User, type UserStore, type UserWithSecret } from './user-store';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS users (
@@ -19,6 +19,12 @@ CREATE TABLE IF NOT EXISTS sessions (
   created_at INTEGER NOT NULL,
   expires_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS login_attempts (
+  login_key TEXT PRIMARY KEY,
+  failures INTEGER NOT NULL,
+  locked_until INTEGER,
+  last_at INTEGER NOT NULL
+);
 `;
 
 interface UserRow {
@@ -27,8 +33,6 @@ interface UserRow {
   email: string | null;
   password_hash: string;
   created_at: number;
-  failed_logins: number;
-  locked_until: number | null;
 }
 
 const userOf = (row: UserRow): UserWithSecret => ({
@@ -37,20 +41,31 @@ const userOf = (row: UserRow): UserWithSecret => ({
   ...(row.email ? { email: row.email } : {}),
   createdAt: row.created_at,
   passwordHash: row.password_hash,
-  failedLogins: row.failed_logins,
-  ...(row.locked_until ? { lockedUntil: row.locked_until } : {}),
 });
 
 export class SqliteUserStore implements UserStore {
   private readonly db: Database.Database;
   private readonly sql: PreparedStatements;
+  private readonly claimTx: (key: string, now: number, policy: LockoutPolicy) => LoginAttempt;
 
   constructor(file: string) {
     this.db = openStoreDatabase(file, SCHEMA);
     this.sql = new PreparedStatements(this.db);
+    const read = this.db.prepare('SELECT failures, locked_until FROM login_attempts WHERE login_key = ?');
+    const write = this.db.prepare(`INSERT INTO login_attempts (login_key, failures, locked_until, last_at) VALUES (@key, @failures, @lockedUntil, @now)
+      ON CONFLICT (login_key) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until, last_at = excluded.last_at`);
+    // IMMEDIATE: the read and the count are one step, even across processes sharing the file.
+    const tx = this.db.transaction((key: string, now: number, policy: LockoutPolicy): LoginAttempt => {
+      const row = read.get(key) as { failures: number; locked_until: number | null } | undefined;
+      if (row?.locked_until && row.locked_until > now) return { allowed: false, lockedUntil: row.locked_until };
+      const failures = (row?.failures ?? 0) + 1;
+      write.run({ key, failures, lockedUntil: failures >= policy.lockAfter ? now + policy.lockMs : null, now });
+      return { allowed: true, failures };
+    });
+    this.claimTx = (key, now, policy) => tx.immediate(key, now, policy);
   }
 
-  addUser(user: { username: string; role: Role; email?: string; passwordHash: string }): User {
+  async addUser(user: { username: string; role: Role; email?: string; passwordHash: string }): Promise<User> {
     const createdAt = Date.now();
     try {
       this.sql.get('INSERT INTO users (username, role, email, password_hash, created_at) VALUES (?, ?, ?, ?, ?)')
@@ -62,51 +77,50 @@ export class SqliteUserStore implements UserStore {
     return { username: user.username, role: user.role, ...(user.email ? { email: user.email } : {}), createdAt };
   }
 
-  getUser(username: string): UserWithSecret | undefined {
+  async getUser(username: string): Promise<UserWithSecret | undefined> {
     const row = this.sql.get('SELECT * FROM users WHERE username = ?').get(username) as UserRow | undefined;
     return row ? userOf(row) : undefined;
   }
 
-  listUsers(): User[] {
+  async listUsers(): Promise<User[]> {
     return (this.sql.get('SELECT * FROM users ORDER BY username').all() as UserRow[]).map((row) => {
-      const { passwordHash: _p, failedLogins: _f, lockedUntil: _l, ...user } = userOf(row);
+      const { passwordHash: _p, ...user } = userOf(row);
       return user;
     });
   }
 
-  countUsers(): number {
+  async countUsers(): Promise<number> {
     return (this.sql.get('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n;
   }
 
-  recordFailedLogin(username: string, lockUntil?: number): number {
-    this.sql.get('UPDATE users SET failed_logins = failed_logins + 1, locked_until = COALESCE(?, locked_until) WHERE username = ?').run(lockUntil ?? null, username);
-    return (this.sql.get('SELECT failed_logins FROM users WHERE username = ?').get(username) as { failed_logins: number } | undefined)?.failed_logins ?? 0;
+  async claimLoginAttempt(username: string, now: number, policy: LockoutPolicy): Promise<LoginAttempt> {
+    return this.claimTx(loginKey(username), now, policy);
   }
 
-  clearFailedLogins(username: string): void {
-    this.sql.get('UPDATE users SET failed_logins = 0, locked_until = NULL WHERE username = ?').run(username);
+  async clearLoginAttempts(username: string): Promise<void> {
+    this.sql.get('DELETE FROM login_attempts WHERE login_key = ?').run(loginKey(username));
   }
 
-  createSession(sessionIdHash: string, session: Session): void {
+  async createSession(sessionIdHash: string, session: Session): Promise<void> {
     this.sql.get('INSERT INTO sessions (id_hash, username, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
       .run(sessionIdHash, session.username, session.csrfToken, Date.now(), session.expiresAt);
   }
 
-  getSession(sessionIdHash: string, now: number): Session | undefined {
+  async getSession(sessionIdHash: string, now: number): Promise<Session | undefined> {
     const row = this.sql.get(`SELECT s.username, s.csrf_token, s.expires_at, u.role FROM sessions s JOIN users u ON u.username = s.username
       WHERE s.id_hash = ? AND s.expires_at > ?`).get(sessionIdHash, now) as { username: string; csrf_token: string; expires_at: number; role: string } | undefined;
     return row ? { username: row.username, role: row.role as Role, csrfToken: row.csrf_token, expiresAt: row.expires_at } : undefined;
   }
 
-  touchSession(sessionIdHash: string, expiresAt: number): void {
+  async touchSession(sessionIdHash: string, expiresAt: number): Promise<void> {
     this.sql.get('UPDATE sessions SET expires_at = ? WHERE id_hash = ?').run(expiresAt, sessionIdHash);
   }
 
-  deleteSession(sessionIdHash: string): void {
+  async deleteSession(sessionIdHash: string): Promise<void> {
     this.sql.get('DELETE FROM sessions WHERE id_hash = ?').run(sessionIdHash);
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.db.close();
   }
 }

@@ -11,9 +11,19 @@ export interface User {
 
 export interface UserWithSecret extends User {
   passwordHash: string;
-  failedLogins: number;
-  lockedUntil?: number;
 }
+
+/** When guesses lock a sign-in name. */
+export interface LockoutPolicy {
+  lockAfter: number;
+  lockMs: number;
+}
+
+/**
+ * One sign-in attempt, counted before its password is checked: `failures` includes this attempt, so parallel
+ * guesses cannot all pass a check made before any of them failed. A success clears the count.
+ */
+export type LoginAttempt = { allowed: true; failures: number } | { allowed: false; lockedUntil: number };
 
 export interface Session {
   username: string;
@@ -23,18 +33,26 @@ export interface Session {
 }
 
 export interface UserStore {
-  addUser(user: { username: string; role: Role; email?: string; passwordHash: string }): User;
-  getUser(username: string): UserWithSecret | undefined;
-  listUsers(): User[];
-  countUsers(): number;
-  recordFailedLogin(username: string, lockUntil?: number): number;
-  clearFailedLogins(username: string): void;
+  addUser(user: { username: string; role: Role; email?: string; passwordHash: string }): Promise<User>;
+  getUser(username: string): Promise<UserWithSecret | undefined>;
+  listUsers(): Promise<User[]>;
+  countUsers(): Promise<number>;
+  /**
+   * Counts an attempt on a sign-in name in one transaction, whether or not such a user exists (an unknown
+   * name locks exactly like a known one, so the answers tell nothing about which names exist).
+   */
+  claimLoginAttempt(username: string, now: number, policy: LockoutPolicy): Promise<LoginAttempt>;
+  clearLoginAttempts(username: string): Promise<void>;
   /** Stores only a hash of the session id. */
-  createSession(sessionIdHash: string, session: Session): void;
-  getSession(sessionIdHash: string, now: number): Session | undefined;
-  touchSession(sessionIdHash: string, expiresAt: number): void;
-  deleteSession(sessionIdHash: string): void;
+  createSession(sessionIdHash: string, session: Session): Promise<void>;
+  getSession(sessionIdHash: string, now: number): Promise<Session | undefined>;
+  touchSession(sessionIdHash: string, expiresAt: number): Promise<void>;
+  deleteSession(sessionIdHash: string): Promise<void>;
+  close(): Promise<void>;
 }
+
+/** Sign-in names compare without case (a user "Ada" is "ada"), and so do their attempt counts. */
+export const loginKey = (username: string): string => username.normalize('NFC').toLowerCase();
 
 export class DuplicateUserError extends Error {
   override name = 'DuplicateUserError';

@@ -24,12 +24,12 @@ export class HttpHarness {
     let users: SqliteUserStore | undefined;
     let accessLog: SqliteAccessLog | undefined;
     // The worker mails admin and legal users with an email, and prints the access log's head, as worker/main.ts wires it.
-    const emailsOf = (role: string) => () => users?.listUsers().filter((u) => u.role === role && u.email).map((u) => u.email!) ?? [];
+    const emailsOf = (role: string) => async () => (await users?.listUsers())?.filter((u) => u.role === role && u.email).map((u) => u.email!) ?? [];
     const cases = await CaseHarness.start({ ...options, deps: { administrators: emailsOf('admin'), legalStaff: emailsOf('legal'), accessLog: { caseHead: (caseId) => accessLog?.caseHead(caseId), append: (entry) => accessLog!.append(entry) } } });
     users = new SqliteUserStore(path.join(cases.dataDir, 'disposition.db'));
     accessLog = new SqliteAccessLog(path.join(cases.dataDir, 'disposition.db'));
     for (const [username, role, email] of [['ada', 'admin', 'ada@district.example'], ['lee', 'legal', 'lee@district.example']] as const) {
-      users.addUser({ username, role, email, passwordHash: await hashPassword(PASSWORD) });
+      await users.addUser({ username, role, email, passwordHash: await hashPassword(PASSWORD) });
     }
     const service = options.actionTimeoutMs ? new CaseService(cases.client, cases.records, cases.keyring, { taskQueue: cases.taskQueue }, options.actionTimeoutMs) : cases.service;
     const app = buildHttpServer({ config: cases.config, client: cases.client, service, records: cases.records, users, storage: cases.storage, keyring: cases.keyring, accessLog, mail: createSmtpTransport(cases.config.smtpUrl!) });
@@ -69,7 +69,7 @@ export class HttpHarness {
 
   async close(): Promise<void> {
     await this.app.close();
-    this.users.close();
+    await this.users.close();
     this.accessLog.close();
     await this.cases.close();
   }

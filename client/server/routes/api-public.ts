@@ -33,7 +33,7 @@ export function registerPublicApi(app: FastifyInstance, ctx: ServerContext): voi
   app.post('/api/auth/logout', async (request, reply) => {
     if (!request.session) throw new DispositionError('unauthorized', 'not signed in');
     ctx.auth.require(request, ['admin', 'legal']);
-    ctx.auth.logout(request, reply);
+    await ctx.auth.logout(request, reply);
     return reply.code(204).send();
   });
 

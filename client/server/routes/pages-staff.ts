@@ -26,7 +26,7 @@ export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): vo
 
   app.get('/login', async (request, reply) => {
     const { next } = request.query as { next?: string };
-    return page(reply, loginPage({ next: safeNext(next), firstRun: ctx.users.countUsers() === 0 }));
+    return page(reply, loginPage({ next: safeNext(next), firstRun: (await ctx.users.countUsers()) === 0 }));
   });
 
   app.post('/login', async (request, reply) => {
@@ -46,7 +46,7 @@ export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): vo
   app.post('/logout', async (request, reply) => {
     if (request.session) {
       signedIn(request);
-      auth.logout(request, reply);
+      await auth.logout(request, reply);
     }
     return reply.redirect('/login', 303);
   });

@@ -1,0 +1,117 @@
+// The database's schema, one version at a time, for both engines. A migration is never edited once released:
+// a change is a new entry at the end. Version 1 adopts a database made before versions existed (IF NOT EXISTS).
+import type { Dialect } from './sql-database';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: Record<Dialect, string>;
+}
+
+const APPEND_ONLY_SQLITE = (table: string, what: string) => `
+CREATE TRIGGER IF NOT EXISTS ${table}_no_update BEFORE UPDATE ON ${table} BEGIN SELECT RAISE(ABORT, '${what} is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS ${table}_no_delete BEFORE DELETE ON ${table} BEGIN SELECT RAISE(ABORT, '${what} is append-only'); END;`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'case record, accounts, access and intrusion logs, shared counters',
+    sql: {
+      sqlite: `
+CREATE TABLE IF NOT EXISTS cases (
+  case_id TEXT PRIMARY KEY, status TEXT NOT NULL, vendor_name TEXT NOT NULL, contract_id TEXT NOT NULL,
+  open_task TEXT, open_task_gen INTEGER, due_at INTEGER, overdue INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, version INTEGER NOT NULL, state_json TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS cases_status ON cases(status);
+CREATE INDEX IF NOT EXISTS cases_vendor ON cases(vendor_name);
+CREATE TABLE IF NOT EXISTS case_events (
+  case_id TEXT NOT NULL REFERENCES cases(case_id), seq INTEGER NOT NULL, at INTEGER NOT NULL, type TEXT NOT NULL,
+  actor TEXT NOT NULL, summary TEXT NOT NULL, detail_json TEXT, PRIMARY KEY (case_id, seq)
+);
+CREATE TABLE IF NOT EXISTS return_packages (
+  case_id TEXT NOT NULL REFERENCES cases(case_id), round INTEGER NOT NULL, package_id TEXT, zip_sha256 TEXT, zip_bytes INTEGER,
+  files INTEGER NOT NULL, bytes INTEGER NOT NULL, decision TEXT, summary_json TEXT NOT NULL, PRIMARY KEY (case_id, round)
+);
+CREATE TABLE IF NOT EXISTS statements (
+  statement_id TEXT PRIMARY KEY, case_id TEXT NOT NULL REFERENCES cases(case_id), issued_at INTEGER NOT NULL,
+  vendor_name TEXT NOT NULL, contract_id TEXT NOT NULL, sha256 TEXT NOT NULL UNIQUE, signature TEXT NOT NULL,
+  key_id TEXT NOT NULL, bytes INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sent_mail (message_id TEXT PRIMARY KEY, case_id TEXT NOT NULL, kind TEXT NOT NULL, sent_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS users (
+  username TEXT PRIMARY KEY COLLATE NOCASE, role TEXT NOT NULL, email TEXT, password_hash TEXT NOT NULL, created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+  id_hash TEXT PRIMARY KEY, username TEXT NOT NULL REFERENCES users(username), csrf_token TEXT NOT NULL,
+  created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS login_attempts (login_key TEXT PRIMARY KEY, failures INTEGER NOT NULL, locked_until INTEGER, last_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS access_log (
+  seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL, action TEXT NOT NULL, case_id TEXT,
+  outcome TEXT NOT NULL, ip TEXT NOT NULL, user_agent TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS access_log_case ON access_log(case_id, seq);
+CREATE INDEX IF NOT EXISTS access_log_at ON access_log(at);
+${APPEND_ONLY_SQLITE('access_log', 'the access log')}
+CREATE TABLE IF NOT EXISTS intrusion_events (
+  id INTEGER PRIMARY KEY, at INTEGER NOT NULL, kind TEXT NOT NULL, ip TEXT NOT NULL, user_agent TEXT NOT NULL, path TEXT NOT NULL, reason TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS intrusion_events_at ON intrusion_events(at);
+CREATE INDEX IF NOT EXISTS intrusion_events_ip ON intrusion_events(ip, at);
+CREATE TABLE IF NOT EXISTS rate_windows (window_key TEXT PRIMARY KEY, started_at INTEGER NOT NULL, hits INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS intrusion_alerts (ip TEXT PRIMARY KEY, alerted_at INTEGER NOT NULL);
+`,
+      postgres: `
+CREATE TABLE cases (
+  case_id TEXT PRIMARY KEY, status TEXT NOT NULL, vendor_name TEXT NOT NULL, contract_id TEXT NOT NULL,
+  open_task TEXT, open_task_gen INTEGER, due_at BIGINT, overdue INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, version INTEGER NOT NULL, state_json TEXT NOT NULL
+);
+CREATE INDEX cases_status ON cases(status);
+CREATE INDEX cases_vendor ON cases(vendor_name);
+CREATE TABLE case_events (
+  case_id TEXT NOT NULL REFERENCES cases(case_id), seq INTEGER NOT NULL, at BIGINT NOT NULL, type TEXT NOT NULL,
+  actor TEXT NOT NULL, summary TEXT NOT NULL, detail_json TEXT, PRIMARY KEY (case_id, seq)
+);
+CREATE TABLE return_packages (
+  case_id TEXT NOT NULL REFERENCES cases(case_id), round INTEGER NOT NULL, package_id TEXT, zip_sha256 TEXT, zip_bytes BIGINT,
+  files INTEGER NOT NULL, bytes BIGINT NOT NULL, decision TEXT, summary_json TEXT NOT NULL, PRIMARY KEY (case_id, round)
+);
+CREATE TABLE statements (
+  statement_id TEXT PRIMARY KEY, case_id TEXT NOT NULL REFERENCES cases(case_id), issued_at BIGINT NOT NULL,
+  vendor_name TEXT NOT NULL, contract_id TEXT NOT NULL, sha256 TEXT NOT NULL UNIQUE, signature TEXT NOT NULL,
+  key_id TEXT NOT NULL, bytes BIGINT NOT NULL
+);
+CREATE TABLE sent_mail (message_id TEXT PRIMARY KEY, case_id TEXT NOT NULL, kind TEXT NOT NULL, sent_at BIGINT NOT NULL);
+CREATE TABLE users (
+  username TEXT PRIMARY KEY, role TEXT NOT NULL, email TEXT, password_hash TEXT NOT NULL, created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX users_username_folded ON users (lower(username));
+CREATE TABLE sessions (
+  id_hash TEXT PRIMARY KEY, username TEXT NOT NULL REFERENCES users(username), csrf_token TEXT NOT NULL,
+  created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL
+);
+CREATE TABLE login_attempts (login_key TEXT PRIMARY KEY, failures INTEGER NOT NULL, locked_until BIGINT, last_at BIGINT NOT NULL);
+CREATE TABLE access_log (
+  seq BIGINT PRIMARY KEY, at BIGINT NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL, action TEXT NOT NULL, case_id TEXT,
+  outcome TEXT NOT NULL, ip TEXT NOT NULL, user_agent TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL
+);
+CREATE INDEX access_log_case ON access_log(case_id, seq);
+CREATE INDEX access_log_at ON access_log(at);
+CREATE FUNCTION disposition_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$;
+CREATE TRIGGER access_log_append_only BEFORE UPDATE OR DELETE ON access_log FOR EACH ROW EXECUTE FUNCTION disposition_append_only();
+CREATE TABLE intrusion_events (
+  id BIGSERIAL PRIMARY KEY, at BIGINT NOT NULL, kind TEXT NOT NULL, ip TEXT NOT NULL, user_agent TEXT NOT NULL, path TEXT NOT NULL, reason TEXT NOT NULL
+);
+CREATE INDEX intrusion_events_at ON intrusion_events(at);
+CREATE INDEX intrusion_events_ip ON intrusion_events(ip, at);
+CREATE TABLE rate_windows (window_key TEXT PRIMARY KEY, started_at BIGINT NOT NULL, hits INTEGER NOT NULL);
+CREATE TABLE intrusion_alerts (ip TEXT PRIMARY KEY, alerted_at BIGINT NOT NULL);
+`,
+    },
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
