@@ -21,7 +21,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function portAnswers(port: number): Promise<boolean> {
+export async function portAnswers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
     socket.once('connect', () => { socket.destroy(); resolve(true); });

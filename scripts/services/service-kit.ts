@@ -1,0 +1,93 @@
+// What every service of `npm run services:up` needs: binaries built once into a cache outside the checkout (reused
+// by later clones and CI runs on this machine), runtime state under .services/, daemons that outlive the command.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { portAnswers } from '../dev-server';
+import { PROJECT_ROOT } from '../temporal-cli';
+
+export type Log = (line: string) => void;
+
+/** `${XDG_CACHE_HOME:-~/.cache}/disposition/services`: built binaries, one folder per name and version. */
+export const SERVICES_CACHE = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'disposition', 'services');
+
+/** Runtime state of the services started from this checkout (data, logs, pid files, the env file). */
+export const SERVICES_STATE = path.join(PROJECT_ROOT, '.services');
+
+/**
+ * The folder holding `binaries` built by `go install` of `packages` at `version`, building it on first use.
+ * The build goes to a `.partial` folder renamed when complete, so an interrupted build is never taken for one.
+ */
+export function cachedGoBinaries(options: { name: string; version: string; packages: string[]; binaries: string[]; log: Log; minutes: number }): string {
+  const dir = path.join(SERVICES_CACHE, `${options.name}-${options.version}`);
+  if (options.binaries.every((b) => fs.existsSync(path.join(dir, b)))) return dir;
+  const partial = `${dir}.partial`;
+  fs.rmSync(partial, { recursive: true, force: true });
+  fs.mkdirSync(partial, { recursive: true });
+  options.log(`building ${options.name} ${options.version} with go install into ${dir} (once on this machine; about ${options.minutes} minutes) …`);
+  const result = spawnSync('go', ['install', ...options.packages.map((p) => `${p}@${options.version}`)], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, GOBIN: partial } });
+  if (result.error || result.status !== 0) {
+    throw new Error(`go install of ${options.name} ${options.version} failed (${result.error?.message ?? `exit ${result.status}`}); Go 1.26 and the Go module proxy are needed`);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.renameSync(partial, dir);
+  return dir;
+}
+
+/** A process that outlives this one: its output to `logFile`, its pid written beside it. */
+export function startDaemon(options: { command: string; args: string[]; env?: NodeJS.ProcessEnv; logFile: string; pidFile: string; uid?: number; gid?: number }): number {
+  fs.mkdirSync(path.dirname(options.logFile), { recursive: true });
+  const out = fs.openSync(options.logFile, 'a');
+  const child = spawn(options.command, options.args, {
+    detached: true,
+    stdio: ['ignore', out, out],
+    env: options.env ?? process.env,
+    ...(options.uid !== undefined ? { uid: options.uid } : {}),
+    ...(options.gid !== undefined ? { gid: options.gid } : {}),
+  });
+  fs.closeSync(out);
+  child.unref();
+  fs.writeFileSync(options.pidFile, `${child.pid}\n`);
+  return child.pid!;
+}
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function readPid(pidFile: string): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 && pidAlive(pid) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
+export async function stopPid(pid: number, graceMs = 10_000): Promise<void> {
+  if (!pidAlive(pid)) return;
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (pidAlive(pid)) {
+    if (Date.now() > deadline) process.kill(pid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Waits until something listens on 127.0.0.1:`port`, or fails naming the service and its log. */
+export async function waitForPort(port: number, what: string, logFile: string, timeoutMs = 60_000, alive: () => boolean = () => true): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await portAnswers(port))) {
+    const tail = (): string => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').slice(-2000) : '(no log)');
+    if (!alive()) throw new Error(`${what} exited before it listened on ${port}; its log (${logFile}) ends:\n${tail()}`);
+    if (Date.now() > deadline) throw new Error(`${what} did not listen on 127.0.0.1:${port} within ${timeoutMs / 1000} s; its log (${logFile}) ends:\n${tail()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
