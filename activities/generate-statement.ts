@@ -122,7 +122,7 @@ export function gatherStatement(state: CaseState, statementId: string, issuedAt:
 
 export function makeGenerateStatement(deps: StatementDeps) {
   return async function generateStatement({ state, statementId, issuedAt }: { state: CaseState; statementId: string; issuedAt: number }): Promise<StatementInfo> {
-    const pdf = await renderStatementOffThread(gatherStatement(state, statementId, issuedAt, deps.config, deps.accessLog?.caseHead(state.caseId)));
+    const pdf = await renderStatementOffThread(gatherStatement(state, statementId, issuedAt, deps.config, await deps.accessLog?.caseHead(state.caseId)));
     const sha256 = crypto.createHash('sha256').update(pdf).digest('hex');
     const signing = deps.keyring.currentSigning();
     const signature = crypto.sign(null, Buffer.from(statementSigningText(statementId, sha256)), signing.privateKey).toString('base64');

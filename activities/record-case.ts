@@ -4,6 +4,6 @@ import type { CaseRecordStore } from '../infra/database/case-record-store';
 
 export function makeRecordCase(deps: { records: CaseRecordStore }) {
   return async function recordCase(state: CaseState): Promise<void> {
-    deps.records.saveCase(state);
+    await deps.records.saveCase(state);
   };
 }

@@ -14,7 +14,7 @@ export interface RetentionDeps {
 export function makeRetentionActivities(deps: RetentionDeps) {
   return {
     async recordLegalHold({ caseId, on, reason, actor }: { caseId: string; on: boolean; reason: string; actor: string }): Promise<void> {
-      changeClosedCaseRecord(deps.records, caseId, (state, at) => {
+      await changeClosedCaseRecord(deps.records, caseId, (state, at) => {
         const last = state.legalHold.at(-1);
         if (last && last.on === on && last.reason === reason && last.by === actor) return undefined; // a retried attempt
         state.legalHold.push({ on, reason, by: actor, at });
@@ -24,13 +24,13 @@ export function makeRetentionActivities(deps: RetentionDeps) {
 
     async destroyRetainedPackage({ caseId, packageId }: { caseId: string; packageId: string }): Promise<{ destroyed: boolean }> {
       const destroyed = await deps.storage.destroyPackage(caseId, packageId);
-      const state = changeClosedCaseRecord(deps.records, caseId, (s, at) => {
+      const state = await changeClosedCaseRecord(deps.records, caseId, (s, at) => {
         if (s.retention?.destroyedAt) return undefined;
         s.retention = { ...(s.retention ?? { packageId, destroyAt: at }), destroyedAt: at };
         return { type: 'package_destroyed_by_retention', actor: 'system:retention', summary: 'Returned data destroyed at the end of its retention period (7400.1 II.C)' };
       });
       if (state) {
-        deps.accessLog?.append({ actor: 'system:retention', role: 'system', action: 'retention destroy return package', caseId, outcome: destroyed ? 'ok' : 'already gone', ip: 'local', userAgent: 'disposition-worker' });
+        await deps.accessLog?.append({ actor: 'system:retention', role: 'system', action: 'retention destroy return package', caseId, outcome: destroyed ? 'ok' : 'already gone', ip: 'local', userAgent: 'disposition-worker' });
       }
       return { destroyed };
     },

@@ -56,7 +56,7 @@ export function makeSendCaseMail(deps: MailDeps) {
     const result: MailResult = { sent: [], skipped: [] };
     for (const audience of audiencesOf(mail)) {
       const messageId = `<${mail.id}.${audience}.${state.caseId}@${host}>`;
-      if (deps.records.mailSent(messageId)) {
+      if (await deps.records.mailSent(messageId)) {
         result.skipped.push(messageId);
         continue;
       }
@@ -85,7 +85,7 @@ export function makeSendCaseMail(deps: MailDeps) {
         outgoing.attachments = [{ filename: `statement-${state.statement.statementId}.pdf`, content: pdf, contentType: 'application/pdf' }];
       }
       await deps.transport.send(outgoing);
-      deps.records.recordMailSent(messageId, state.caseId, mail.kind);
+      await deps.records.recordMailSent(messageId, state.caseId, mail.kind);
       // The link itself never goes to a log: it opens the vendor's task to whoever holds it.
       if (!deps.config.smtpUrl && ctx.link) log.info(`outbox: ${mail.kind} for the vendor of case ${state.caseId}; the link is in the .eml file`);
       result.sent.push(messageId);

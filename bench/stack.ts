@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SqliteUserStore } from '../infra/database/sqlite-user-store';
+import { openStores } from '../infra/database/open-stores';
 import { hashPassword } from '../infra/passwords';
 import { freePort, startDevServer, type DevServer } from '../scripts/dev-server';
 import { obtainTemporalCli } from '../scripts/temporal-cli';
@@ -89,9 +89,9 @@ export class Stack {
     const dbDir = options.temporalDb === 'memory' ? fs.mkdtempSync('/dev/shm/disposition-bench-') : dataDir;
     const devServer = await startDevServer({ cli, dbFile: path.join(dbDir, 'temporal.db'), port: await freePort(), uiPort: await freePort() });
     if (dbDir !== dataDir) fs.symlinkSync(dbDir, path.join(dataDir, 'temporal-db-in-memory'));
-    const users = new SqliteUserStore(path.join(dataDir, 'disposition.db'));
-    await users.addUser({ username: ADMIN.username, role: 'admin', email: ADMIN.email, passwordHash: await hashPassword(ADMIN.password) });
-    await users.close();
+    const stores = await openStores({ dataDir });
+    await stores.users.addUser({ username: ADMIN.username, role: 'admin', email: ADMIN.email, passwordHash: await hashPassword(ADMIN.password) });
+    await stores.close();
     const port = await freePort();
     const env: NodeJS.ProcessEnv = {
       DATA_DIR: dataDir,

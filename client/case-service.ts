@@ -32,10 +32,10 @@ export interface LinkCheck {
 }
 
 /** A vendor link as the server sees it: signature and expiry, then the case record. */
-export function checkLink(keyring: Keyring, records: Pick<CaseRecordStore, 'getCase'>, tokenOrUrl: string, now = Date.now()): LinkCheck {
+export async function checkLink(keyring: Keyring, records: Pick<CaseRecordStore, 'getCase'>, tokenOrUrl: string, now = Date.now()): Promise<LinkCheck> {
   const verified = verifyLinkToken(keyring, tokenFromLink(tokenOrUrl), now);
   if (!verified.ok) return { valid: false, reason: verified.reason, message: LINK_REFUSAL_TEXT[verified.reason], ...(verified.claims ? { claims: verified.claims } : {}) };
-  const refusal = checkLinkAgainstRecord(verified.claims, records.getCase(verified.claims.caseId));
+  const refusal = checkLinkAgainstRecord(verified.claims, await records.getCase(verified.claims.caseId));
   if (refusal) return { valid: false, reason: refusal, message: LINK_REFUSAL_TEXT[refusal], claims: verified.claims };
   return { valid: true, claims: verified.claims };
 }
@@ -68,40 +68,44 @@ export class CaseService {
     }));
     // The workflow writes the record at once; answer when it is there, so a list right after shows the case.
     const deadline = Date.now() + this.actionTimeoutMs;
-    while (!this.records.getCase(caseId) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    return { caseId, status: this.records.getCase(caseId)?.status ?? 'awaiting_acknowledgement' };
+    let record = await this.records.getCase(caseId);
+    while (!record && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      record = await this.records.getCase(caseId);
+    }
+    return { caseId, status: record?.status ?? 'awaiting_acknowledgement' };
   }
 
-  getCase(caseId: string): CaseRecord {
-    const record = this.records.getCase(caseId);
+  async getCase(caseId: string): Promise<CaseRecord> {
+    const record = await this.records.getCase(caseId);
     if (!record) throw new DispositionError('not_found', `no case ${caseId}`);
     return record;
   }
 
-  review(caseId: string, body: { decision: 'accept' | 'reject'; reason?: string }, actor: string): Promise<ActionResult> {
-    const record = this.getCase(caseId);
+  async review(caseId: string, body: { decision: 'accept' | 'reject'; reason?: string }, actor: string): Promise<ActionResult> {
+    const record = await this.getCase(caseId);
     const gen = record.openTask?.kind === 'review' ? record.openTask.gen : latestTask(record.state, 'review')?.gen ?? 1;
     return this.act(caseId, messages.reviewReturn, { ...body, gen, actor }, updateId('review', gen, 'reviewReturn'));
   }
 
-  extend(caseId: string, body: { task: string; until: string; reason: string }, actor: string): Promise<ActionResult> {
-    const record = this.getCase(caseId);
+  async extend(caseId: string, body: { task: string; until: string; reason: string }, actor: string): Promise<ActionResult> {
+    const record = await this.getCase(caseId);
     const gen = record.openTask?.gen ?? 0;
     return this.act(caseId, messages.extendDeadline, { ...body, actor } as schema.ExtendDeadlineRequest, `${updateId(record.openTask?.kind ?? 'case', gen, 'extendDeadline')}-${body.until}`);
   }
 
-  resendLink(caseId: string, actor: string): Promise<ActionResult> {
-    const record = this.getCase(caseId);
+  async resendLink(caseId: string, actor: string): Promise<ActionResult> {
+    const record = await this.getCase(caseId);
     return this.act(caseId, messages.resendLink, { actor }, updateId(record.openTask?.kind ?? 'case', record.openTask?.gen ?? 0, 'resendLink'));
   }
 
-  cancel(caseId: string, body: { reason: string }, actor: string): Promise<ActionResult> {
-    this.getCase(caseId);
+  async cancel(caseId: string, body: { reason: string }, actor: string): Promise<ActionResult> {
+    await this.getCase(caseId);
     return this.act(caseId, messages.cancelCase, { ...body, actor }, updateId('case', 0, 'cancelCase'));
   }
 
   async setLegalHold(caseId: string, body: { on: boolean; reason: string }, actor: string): Promise<ActionResult> {
-    const record = this.getCase(caseId);
+    const record = await this.getCase(caseId);
     const id = `${updateId('case', record.state.legalHold.length, 'setLegalHold')}-${body.on ? 'on' : 'off'}`;
     if (record.status === 'completed' || record.status === 'cancelled') {
       // While a closed case's workflow is still finishing (its last mail) it takes the hold; then its
@@ -120,11 +124,11 @@ export class CaseService {
   }
 
   /** A closed case with no workflow left: its record keeps the hold (and retention, if any, is over). */
-  private holdClosedCase(caseId: string, body: { on: boolean; reason: string }, actor: string): ActionResult {
+  private async holdClosedCase(caseId: string, body: { on: boolean; reason: string }, actor: string): Promise<ActionResult> {
     const parsed = schema.legalHoldSchema.safeParse({ ...body, actor });
     if (!parsed.success) throw new DispositionError('invalid_payload', schema.describeZodError(parsed.error));
     let refusal: string | undefined;
-    const state = changeClosedCaseRecord(this.records, caseId, (s, at) => {
+    const state = await changeClosedCaseRecord(this.records, caseId, (s, at) => {
       if (legalHoldOn(s) === body.on) {
         refusal = `the legal hold is already ${body.on ? 'on' : 'off'}`;
         return undefined;
@@ -150,7 +154,7 @@ export class CaseService {
     return this.act(caseId, update as never, payload as never, updateId(payload.link.task, payload.link.gen, update.name));
   }
 
-  checkLink(tokenOrUrl: string, now = Date.now()): LinkCheck {
+  checkLink(tokenOrUrl: string, now = Date.now()): Promise<LinkCheck> {
     return checkLink(this.keyring, this.records, tokenOrUrl, now);
   }
 
@@ -166,7 +170,7 @@ export class CaseService {
     }
     const { caseId, task, gen } = verified.claims;
     // When the record already shows this link's task closed, a success can only be the first answer repeated.
-    const closedBefore = checkLinkAgainstRecord(verified.claims, this.records.getCase(caseId)) !== undefined;
+    const closedBefore = checkLinkAgainstRecord(verified.claims, await this.records.getCase(caseId)) !== undefined;
     const answer = await this.vendorAction(caseId, update, { ...body, link: { task, gen } });
     return closedBefore ? { ...answer, alreadyDone: true } : answer;
   }
@@ -176,7 +180,7 @@ export class CaseService {
   }
 
   private async act<Req>(caseId: string, update: ReturnType<typeof import('@temporalio/workflow').defineUpdate<ActionResult, [Req]>>, payload: Req, updateId: string, workflowId = workflowIdOf(caseId)): Promise<ActionResult> {
-    const record = this.records.getCase(caseId);
+    const record = await this.records.getCase(caseId);
     if (record && (record.status === 'completed' || record.status === 'cancelled') && update.name !== 'setLegalHold') {
       throw new DispositionError('wrong_state', `the case is ${record.status}; nothing more can be done on it`);
     }

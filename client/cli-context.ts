@@ -1,12 +1,12 @@
 // What every CLI command stands on: configuration, keys, the case record and (lazily) Temporal.
 import os from 'node:os';
-import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { loadConfig, type Config } from '../infra/config';
-import { SqliteCaseRecordStore } from '../infra/database/sqlite-case-record-store';
-import { SqliteUserStore } from '../infra/database/sqlite-user-store';
-import { SqliteAccessLog } from '../infra/database/sqlite-access-log';
-import { Keyring } from '../infra/keys';
+import type { AccessLog } from '../infra/database/access-log';
+import type { CaseRecordStore } from '../infra/database/case-record-store';
+import { openStores } from '../infra/database/open-stores';
+import type { UserStore } from '../infra/database/user-store';
+import { openKeyring, type Keyring } from '../infra/keys';
 import { FsCaseFileStorage } from '../infra/storage/fs-case-file-storage';
 import { CaseService } from './case-service';
 import { createTemporalClient } from './temporal-client';
@@ -14,21 +14,23 @@ import { createTemporalClient } from './temporal-client';
 export interface CliContext {
   config: Config;
   keyring: Keyring;
-  records: SqliteCaseRecordStore;
-  users: SqliteUserStore;
-  accessLog: SqliteAccessLog;
+  records: CaseRecordStore;
+  users: UserStore;
+  accessLog: AccessLog;
   storage: FsCaseFileStorage;
   actor: string;
   service(): Promise<CaseService>;
   close(): Promise<void>;
 }
 
-export function openCliContext(env: NodeJS.ProcessEnv = process.env): CliContext {
+export async function openCliContext(env: NodeJS.ProcessEnv = process.env): Promise<CliContext> {
   const config = loadConfig(env);
-  const keyring = Keyring.open(config.keysDir);
-  const records = new SqliteCaseRecordStore(path.join(config.dataDir, 'disposition.db'));
-  const users = new SqliteUserStore(path.join(config.dataDir, 'disposition.db'));
-  const accessLog = new SqliteAccessLog(path.join(config.dataDir, 'disposition.db'));
+  const stores = await openStores(config);
+  const keyring = await openKeyring(config, stores.database).catch(async (err) => {
+    await stores.close();
+    throw err;
+  });
+  const { records, users, accessLog } = stores;
   const storage = new FsCaseFileStorage(config.dataDir, keyring);
   let client: Client | undefined;
   return {
@@ -46,9 +48,8 @@ export function openCliContext(env: NodeJS.ProcessEnv = process.env): CliContext
     },
     async close() {
       await client?.connection.close();
-      records.close();
-      await users.close();
-      accessLog.close();
+      keyring.close();
+      await stores.close();
     },
   };
 }

@@ -17,6 +17,7 @@ import { analyzeIntrusions, intrusionCsv, intrusionPdf } from './intrusion-analy
 import { auditCsv, range } from './access-log-export';
 import { caseDetails, caseListItem, statementView } from './case-views';
 import { openCliContext, type CliContext } from './cli-context';
+import { DatabaseTooNewError, DatabaseUnavailableError } from '../infra/database/sql-database';
 import { writeDecryptedFile } from './decrypted-file';
 
 const USAGE = `Usage: disposition <command> [options]
@@ -98,20 +99,27 @@ export async function runCli(argv: string[], out: Out = (t) => process.stdout.wr
     return group || args.values.help ? 0 : 2;
   }
   const json = args.values.json === true;
-  const ctx = openCliContext();
+  let ctx: CliContext;
+  try {
+    ctx = await openCliContext();
+  } catch (e) {
+    // An unreachable or too new database, a bad setting: one line naming what and where, nothing written.
+    err(`error: ${(e as Error).message}`);
+    return e instanceof DatabaseUnavailableError || e instanceof DatabaseTooNewError ? ERROR_CODES.database_unavailable.exit : 1;
+  }
   const action = `${group} ${command ?? ''}`.trim();
-  const record = (outcome: string): void => {
+  const record = async (outcome: string): Promise<void> => {
     // Every command that reads or changes a case goes into the access log (7400.1 I.D).
     if (['case', 'statement', 'package'].includes(group) && !['package build', 'package open', 'case start'].includes(action)) {
-      ctx.accessLog.append({ actor: ctx.actor, role: 'cli', action: `cli ${action}`, ...(rest[0] && /^[A-Za-z0-9]{6,32}$/.test(rest[0]) ? { caseId: rest[0] } : {}), outcome, ip: 'local', userAgent: 'disposition-cli' });
+      await ctx.accessLog.append({ actor: ctx.actor, role: 'cli', action: `cli ${action}`, ...(rest[0] && /^[A-Za-z0-9]{6,32}$/.test(rest[0]) ? { caseId: rest[0] } : {}), outcome, ip: 'local', userAgent: 'disposition-cli' });
     }
   };
   try {
     const result = await dispatch(ctx, action, rest, args.values, json, out);
-    record(result === 0 ? 'ok' : `exit ${result}`);
+    await record(result === 0 ? 'ok' : `exit ${result}`);
     return result;
   } catch (e) {
-    record(e instanceof DispositionError ? `refused ${e.code}` : 'failed');
+    await record(e instanceof DispositionError ? `refused ${e.code}` : 'failed').catch(() => undefined);
     if (e instanceof UsageError) {
       err(`${e.message}\n\n${USAGE}`);
       return 2;
@@ -134,7 +142,8 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
     case 'user add':
       return addUser(ctx, values, json, out);
     case 'retention report': {
-      const rows = ctx.records.listCases().map((c) => ctx.records.getCase(c.caseId)!).filter((r) => r.state.retention).map((r) => ({
+      const records = await Promise.all((await ctx.records.listCases()).map(async (c) => (await ctx.records.getCase(c.caseId))!));
+      const rows = records.filter((r) => r.state.retention).map((r) => ({
         caseId: r.caseId,
         vendorName: r.vendorName,
         contractId: r.contractId,
@@ -149,12 +158,12 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
       return 0;
     }
     case 'keys rotate': {
-      const { kids } = ctx.keyring.rotate();
-      out(json ? JSON.stringify({ kids }, null, 2) : `New keys: payload ${kids.payload}, file ${kids.file}, link ${kids.link}, signing ${kids.signing}. Restart the worker and server to encrypt and sign with them; everything made before stays readable.`);
+      const { kids } = await ctx.keyring.rotate();
+      out(json ? JSON.stringify({ kids }, null, 2) : `New keys: payload ${kids.payload}, file ${kids.file}, link ${kids.link}, signing ${kids.signing}. Running workers and servers encrypt and sign with them within seconds; everything made before stays readable.`);
       return 0;
     }
     case 'audit verify': {
-      const verdict = ctx.accessLog.verify();
+      const verdict = await ctx.accessLog.verify();
       if (json) out(JSON.stringify(verdict, null, 2));
       else out(verdict.ok ? `The access log is intact: ${verdict.entries} entries, head ${verdict.head}` : `The access log is BROKEN at entry ${verdict.brokenAt}: ${verdict.reason}`);
       return verdict.ok ? 0 : 3;
@@ -162,7 +171,7 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
     case 'audit export': {
       const caseId = values.case as string | undefined;
       const window = values.from || values.to ? range(values.from as string | undefined, values.to as string | undefined, 36500) : {};
-      const entries = ctx.accessLog.list({ ...(caseId ? { caseId } : {}), ...window });
+      const entries = await ctx.accessLog.list({ ...(caseId ? { caseId } : {}), ...window });
       const text = values.format === 'csv'
         ? auditCsv(entries)
         : JSON.stringify({ entries: entries.map((e) => ({ ...e, at: new Date(e.at).toISOString() })) }, null, 2);
@@ -172,7 +181,7 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
     }
     case 'intrusions report': {
       const window = range(values.from as string | undefined, values.to as string | undefined);
-      const events = ctx.accessLog.intrusions(window);
+      const events = await ctx.accessLog.intrusions(window);
       const analysis = analyzeIntrusions(events, window.from, window.to);
       const format = (values.format as string | undefined) ?? (json ? 'json' : 'text');
       if (format === 'pdf') {
@@ -203,14 +212,14 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
     case 'case list': {
       const status = values.status as string | undefined;
       if (status && !CASE_STATUSES.includes(status as CaseStatus)) throw new UsageError(`--status must be one of ${CASE_STATUSES.join(', ')}`);
-      const cases = ctx.records.listCases({ ...(status ? { status: status as CaseStatus } : {}), ...(values.vendor ? { vendor: values.vendor as string } : {}) }).map(caseListItem);
+      const cases = (await ctx.records.listCases({ ...(status ? { status: status as CaseStatus } : {}), ...(values.vendor ? { vendor: values.vendor as string } : {}) })).map(caseListItem);
       if (json) out(JSON.stringify({ cases }, null, 2));
       else if (cases.length === 0) out('No cases.');
       else for (const c of cases) out(`${c.caseId}  ${c.status.padEnd(25)} ${c.overdue ? 'OVERDUE ' : ''}due ${when(c.dueAt)}  ${c.vendorName} · ${c.contractId}`);
       return 0;
     }
     case 'case show': {
-      const record = ctx.records.getCase(id());
+      const record = await ctx.records.getCase(id());
       if (!record) throw new DispositionError('not_found', `no case ${id()}`);
       const details = caseDetails(record);
       if (json) {
@@ -242,7 +251,7 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
       return report(out, json, await (await ctx.service()).setLegalHold(id(), { on: values.on === true, reason: need(values.reason, '--reason') }, ctx.actor));
     }
     case 'link check': {
-      const check = checkLink(ctx.keyring, ctx.records, need(rest[0], 'the token or link'));
+      const check = await checkLink(ctx.keyring, ctx.records, need(rest[0], 'the token or link'));
       if (json) out(JSON.stringify(check, null, 2));
       else if (check.valid) out(`valid: case ${check.claims!.caseId}, task ${check.claims!.task} (link generation ${check.claims!.gen}), expires ${new Date(check.claims!.expiresAt * 1000).toISOString()}`);
       else out(`invalid: ${check.reason} — ${check.message}`);
@@ -251,10 +260,11 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
     case 'statement get': {
       const key = id();
       const file = need(values.out, '-o FILE');
-      const statement = ctx.records.getStatement(key) ?? (() => {
-        const s = ctx.records.getCase(key)?.state.statement;
+      const byCase = async () => {
+        const s = (await ctx.records.getCase(key))?.state.statement;
         return s ? ctx.records.getStatement(s.statementId) : undefined;
-      })();
+      };
+      const statement = (await ctx.records.getStatement(key)) ?? (await byCase());
       if (!statement) throw new DispositionError('not_found', `no statement for ${key}`);
       const pdf = await ctx.storage.readStatement(statement.statementId);
       if (!pdf) throw new DispositionError('not_found', `statement ${statement.statementId} is recorded but its file is gone`);
@@ -265,7 +275,7 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
       return 0;
     }
     case 'package get': {
-      const record = ctx.records.getCase(id());
+      const record = await ctx.records.getCase(id());
       if (!record) throw new DispositionError('not_found', `no case ${id()}`);
       const round = [...record.returnPackages].reverse().find((r) => r.packageId && r.decision?.decision !== 'reject');
       if (!round?.packageId) throw new DispositionError('not_found', `case ${id()} holds no return package`);

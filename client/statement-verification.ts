@@ -11,10 +11,10 @@ export interface StatementVerdict {
   reason?: string;
 }
 
-export function verifyStatementPdf(pdf: Buffer, records: Pick<CaseRecordStore, 'findStatementBySha256'>, keyring: Keyring): StatementVerdict {
+export async function verifyStatementPdf(pdf: Buffer, records: Pick<CaseRecordStore, 'findStatementBySha256'>, keyring: Keyring): Promise<StatementVerdict> {
   if (pdf.length < 5 || pdf.subarray(0, 5).toString('latin1') !== '%PDF-') return { valid: false, reason: 'this file is not a PDF' };
   const sha256 = crypto.createHash('sha256').update(pdf).digest('hex');
-  const statement = records.findStatementBySha256(sha256);
+  const statement = await records.findStatementBySha256(sha256);
   if (!statement) {
     return { valid: false, reason: 'no statement issued here has exactly these bytes: the file was altered, or it is not one of our statements' };
   }

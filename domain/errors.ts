@@ -14,6 +14,8 @@ export const ERROR_CODES = {
   unsupported_media_type: { http: 415, exit: 3 },
   rate_limited: { http: 429, exit: 3 },
   temporal_unavailable: { http: 503, exit: 5 },
+  database_unavailable: { http: 503, exit: 5 }, // the case record's database does not answer
+  storage_unavailable: { http: 503, exit: 5 }, // the file storage (an S3-compatible service) does not answer
   storage_full: { http: 507, exit: 1 }, // the server's disk is full: nothing partial kept, try again later
   internal: { http: 500, exit: 1 },
 } as const;

@@ -24,6 +24,8 @@ export interface Config {
   trustProxy: boolean;
   /** Origins of Temporal's Web UI allowed to call the codec endpoint (TEMPORAL_UI_ORIGIN, comma-separated). */
   temporalUiOrigins: string[];
+  /** PostgreSQL for the case record, accounts and logs (several machines); unset: SQLite in DATA_DIR. */
+  databaseUrl?: string;
 }
 
 export class ConfigError extends Error {
@@ -64,6 +66,11 @@ export function checkTransportSecurity(config: Config): void {
   throw new ConfigError(`PUBLIC_URL=${config.publicUrl} is reachable beyond this machine, but the server has no TLS: set TLS_CERT and TLS_KEY, or TRUST_PROXY=1 when TLS ends at a proxy in front (7400.1 I.F)`);
 }
 
+function databaseUrl(url: string): string {
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError('DATABASE_URL must be a postgres:// URL (unset it to keep the case record in SQLite under DATA_DIR)');
+  return url;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = integer(env, 'PORT', 3000);
   const dataDir = path.resolve(env.DATA_DIR || './data');
@@ -91,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     intrusionBurst: { count: integer(env, 'INTRUSION_BURST', 20), windowMs: duration(env, 'INTRUSION_WINDOW', '5 minutes') },
     ...(env.TLS_CERT || env.TLS_KEY ? { tls: tlsFiles(env) } : {}),
     trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
+    ...(env.DATABASE_URL ? { databaseUrl: databaseUrl(env.DATABASE_URL) } : {}),
     temporalUiOrigins: (env.TEMPORAL_UI_ORIGIN || 'http://localhost:8233,http://127.0.0.1:8233').split(',').map((o) => o.trim()).filter(Boolean),
   };
 }

@@ -1,14 +1,17 @@
 // The keyring: payload, file and link keys (AES-256 / HMAC-SHA256) and the statement signing key (Ed25519).
-// Created on first start in KEYS_DIR with mode 0600. Rotation adds keys; old ones stay to read old data.
+// On one machine it is a file in KEYS_DIR (mode 0600, made on first start); on several it lives in the database,
+// each secret wrapped by KEYRING_KEY. Rotation adds keys; old ones stay to read old data; every process picks a
+// rotation up within seconds.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { SqlDatabase } from './database/sql-database';
 
 export type KeyPurpose = 'payload' | 'file' | 'link';
 
 interface SecretKey { kid: string; key: string; createdAt: string }
 interface SigningKey { kid: string; privateKey: string; publicKey: string; createdAt: string }
-interface KeyringFile {
+export interface KeyringData {
   version: 1;
   payload: SecretKey[];
   file: SecretKey[];
@@ -16,46 +19,61 @@ interface KeyringFile {
   signing: SigningKey[];
 }
 
+/** Where the keys are kept: read whole, rotated by appending a key of every kind. */
+interface KeyringSource {
+  /** A newer keyring than `knownAt` if the source can tell cheaply and at once (a file's mtime); else undefined. */
+  newer(): KeyringData | undefined;
+  rotate(): Promise<KeyringData>;
+  close(): void;
+}
+
 const FILE_NAME = 'keyring.json';
+const REFRESH_MS = 2000;
+
+export class KeyringError extends Error {
+  override name = 'KeyringError';
+}
 
 export class Keyring {
   private checkedAt = Date.now();
-  private mtimeMs: number;
 
-  private constructor(private readonly file: string, private data: KeyringFile) {
-    this.mtimeMs = safeMtime(file);
-  }
+  private constructor(private data: KeyringData, private readonly source: KeyringSource) {}
 
   /** Loads the keyring from `dir`, creating it (and the folder, mode 0700) when there is none. */
   static open(dir: string): Keyring {
     const file = path.join(dir, FILE_NAME);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const keyring = (data: KeyringData): Keyring => new Keyring(data, new FileKeyringSource(file));
     try {
-      return new Keyring(file, JSON.parse(fs.readFileSync(file, 'utf8')) as KeyringFile);
+      return keyring(JSON.parse(fs.readFileSync(file, 'utf8')) as KeyringData);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read the keyring ${file}: ${(err as Error).message}`);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new KeyringError(`cannot read the keyring ${file}: ${(err as Error).message}`);
     }
-    const data: KeyringFile = { version: 1, payload: [], file: [], link: [], signing: [] };
+    const data = emptyKeyring();
     addKeys(data);
     try {
       fs.writeFileSync(file, JSON.stringify(data, null, 2), { mode: 0o600, flag: 'wx' });
     } catch (err) {
       // Another process created it first: use theirs.
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return new Keyring(file, JSON.parse(fs.readFileSync(file, 'utf8')) as KeyringFile);
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return keyring(JSON.parse(fs.readFileSync(file, 'utf8')) as KeyringData);
       throw err;
     }
-    return new Keyring(file, data);
+    return keyring(data);
+  }
+
+  /** The keyring every node shares, in the database, each secret wrapped by `wrappingKey` (32 bytes). */
+  static async openShared(db: SqlDatabase, wrappingKey: Buffer): Promise<Keyring> {
+    const source = await DatabaseKeyringSource.open(db, wrappingKey);
+    const keyring = new Keyring(source.loaded, source);
+    source.onChange = (data) => {
+      keyring.data = data;
+    };
+    return keyring;
   }
 
   /** Adds a new key of every kind; it is used from now on while older keys keep verifying and decrypting. */
-  rotate(): { kids: Record<KeyPurpose | 'signing', string> } {
-    const fresh = JSON.parse(fs.readFileSync(this.file, 'utf8')) as KeyringFile;
-    addKeys(fresh);
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(fresh, null, 2), { mode: 0o600 });
-    fs.renameSync(tmp, this.file);
-    this.data = fresh;
-    this.mtimeMs = safeMtime(this.file);
+  async rotate(): Promise<{ kids: Record<KeyPurpose | 'signing', string> }> {
+    this.data = await this.source.rotate();
     return { kids: { payload: this.current('payload').kid, file: this.current('file').kid, link: this.current('link').kid, signing: this.currentSigning().kid } };
   }
 
@@ -70,26 +88,18 @@ export class Keyring {
   get(purpose: KeyPurpose, kid: string): Buffer | undefined {
     let entry = this.data[purpose].find((k) => k.kid === kid);
     if (!entry) {
-      this.reload();
+      this.refresh(true);
       entry = this.data[purpose].find((k) => k.kid === kid);
     }
     return entry ? Buffer.from(entry.key, 'base64') : undefined;
   }
 
-  private refresh(): void {
-    const now = Date.now();
-    if (now - this.checkedAt < 2000) return;
-    this.checkedAt = now;
-    if (safeMtime(this.file) !== this.mtimeMs) this.reload();
-  }
-
-  private reload(): void {
-    try {
-      this.mtimeMs = safeMtime(this.file);
-      this.data = JSON.parse(fs.readFileSync(this.file, 'utf8')) as KeyringFile;
-    } catch {
-      // keep what we have
-    }
+  private refresh(now = false): void {
+    const at = Date.now();
+    if (!now && at - this.checkedAt < REFRESH_MS) return;
+    this.checkedAt = at;
+    const newer = this.source.newer();
+    if (newer) this.data = newer;
   }
 
   /** Keys to verify with: the current one first, then older ones (links made before a rotation). */
@@ -104,10 +114,169 @@ export class Keyring {
   }
 
   signingPublicKey(kid: string): crypto.KeyObject | undefined {
-    if (!this.data.signing.some((k) => k.kid === kid)) this.reload();
+    if (!this.data.signing.some((k) => k.kid === kid)) this.refresh(true);
     const entry = this.data.signing.find((k) => k.kid === kid);
     return entry ? crypto.createPublicKey(entry.publicKey) : undefined;
   }
+
+  /** Stops watching for rotations (the database keyring polls). */
+  close(): void {
+    this.source.close();
+  }
+}
+
+class FileKeyringSource implements KeyringSource {
+  private mtimeMs: number;
+
+  constructor(private readonly file: string) {
+    this.mtimeMs = safeMtime(file);
+  }
+
+  newer(): KeyringData | undefined {
+    if (safeMtime(this.file) === this.mtimeMs) return undefined;
+    try {
+      this.mtimeMs = safeMtime(this.file);
+      return JSON.parse(fs.readFileSync(this.file, 'utf8')) as KeyringData;
+    } catch {
+      return undefined; // keep what we have
+    }
+  }
+
+  async rotate(): Promise<KeyringData> {
+    const fresh = JSON.parse(fs.readFileSync(this.file, 'utf8')) as KeyringData;
+    addKeys(fresh);
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(fresh, null, 2), { mode: 0o600 });
+    fs.renameSync(tmp, this.file);
+    this.mtimeMs = safeMtime(this.file);
+    return fresh;
+  }
+
+  close(): void {}
+}
+
+interface KeyRow { kid: string; purpose: string; seq: number; created_at: string; wrapped: string; public_key: string | null }
+
+/**
+ * Keys in the database table `keyring_keys`, each secret sealed with AES-256-GCM under the wrapping key, its kid
+ * and purpose bound as additional data (a row cannot be passed off as another). A poll every two seconds picks
+ * up a rotation made on any node.
+ */
+class DatabaseKeyringSource implements KeyringSource {
+  onChange?: (data: KeyringData) => void;
+  private timer?: NodeJS.Timeout;
+  private top = 0;
+
+  private constructor(private readonly db: SqlDatabase, private readonly wrappingKey: Buffer, public loaded: KeyringData) {}
+
+  static async open(db: SqlDatabase, wrappingKey: Buffer): Promise<DatabaseKeyringSource> {
+    if (wrappingKey.length !== 32) throw new KeyringError('KEYRING_KEY must be 32 bytes in base64 (make one with: openssl rand -base64 32)');
+    const source = new DatabaseKeyringSource(db, wrappingKey, emptyKeyring());
+    // The first node to start makes the keys; the others wait on the lock and read them.
+    await db.transaction(async (tx) => {
+      await tx.lock('keyring');
+      const { n } = (await tx.get<{ n: number }>('SELECT COUNT(*) AS n FROM keyring_keys'))!;
+      if (n === 0) await source.insertKeys(tx);
+    });
+    source.loaded = await source.read();
+    source.timer = setInterval(() => void source.poll(), REFRESH_MS);
+    source.timer.unref();
+    return source;
+  }
+
+  newer(): KeyringData | undefined {
+    return undefined; // the poll delivers rotations
+  }
+
+  private async poll(): Promise<void> {
+    try {
+      const row = await this.db.get<{ top: number | null }>('SELECT MAX(seq) AS top FROM keyring_keys');
+      if ((row?.top ?? 0) !== this.top) this.onChange?.((this.loaded = await this.read()));
+    } catch (err) {
+      console.error(`[keys] the keyring could not be read from ${this.db.location}: ${(err as Error).message}`);
+    }
+  }
+
+  async rotate(): Promise<KeyringData> {
+    await this.db.transaction(async (tx) => {
+      await tx.lock('keyring');
+      await this.insertKeys(tx);
+    });
+    this.loaded = await this.read();
+    this.onChange?.(this.loaded);
+    return this.loaded;
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  private async insertKeys(tx: Pick<SqlDatabase, 'get' | 'run'>): Promise<void> {
+    const data = emptyKeyring();
+    addKeys(data);
+    let seq = ((await tx.get<{ top: number | null }>('SELECT MAX(seq) AS top FROM keyring_keys'))?.top ?? 0);
+    const insert = 'INSERT INTO keyring_keys (kid, purpose, seq, created_at, wrapped, public_key) VALUES (?, ?, ?, ?, ?, ?)';
+    for (const purpose of ['payload', 'file', 'link'] as const) {
+      const k = data[purpose][0]!;
+      await tx.run(insert, [k.kid, purpose, (seq += 1), k.createdAt, this.seal(k.kid, purpose, k.key), null]);
+    }
+    const s = data.signing[0]!;
+    await tx.run(insert, [s.kid, 'signing', (seq += 1), s.createdAt, this.seal(s.kid, 'signing', s.privateKey), s.publicKey]);
+  }
+
+  private async read(): Promise<KeyringData> {
+    const rows = await this.db.all<KeyRow>('SELECT * FROM keyring_keys ORDER BY seq');
+    const data = emptyKeyring();
+    for (const row of rows) {
+      const secret = this.open(row);
+      if (row.purpose === 'signing') data.signing.push({ kid: row.kid, privateKey: secret, publicKey: row.public_key!, createdAt: row.created_at });
+      else data[row.purpose as KeyPurpose].push({ kid: row.kid, key: secret, createdAt: row.created_at });
+      this.top = row.seq;
+    }
+    return data;
+  }
+
+  private seal(kid: string, purpose: string, secret: string): string {
+    const iv = crypto.randomBytes(12);
+    const cipher = crypto.createCipheriv('aes-256-gcm', this.wrappingKey, iv);
+    cipher.setAAD(Buffer.from(`${kid}|${purpose}`));
+    const sealed = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
+    return Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64');
+  }
+
+  private open(row: KeyRow): string {
+    const raw = Buffer.from(row.wrapped, 'base64');
+    try {
+      const decipher = crypto.createDecipheriv('aes-256-gcm', this.wrappingKey, raw.subarray(0, 12));
+      decipher.setAAD(Buffer.from(`${row.kid}|${row.purpose}`));
+      decipher.setAuthTag(raw.subarray(12, 28));
+      return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+    } catch {
+      throw new KeyringError(`KEYRING_KEY does not open the keyring in ${this.db.location} (key ${row.kid}): every node needs the same KEYRING_KEY`);
+    }
+  }
+}
+
+/** KEYRING_KEY (base64) or the file KEYRING_KEY_FILE names; a clear refusal when neither is there. */
+export function wrappingKeyFrom(env: NodeJS.ProcessEnv): Buffer {
+  let text = env.KEYRING_KEY;
+  if (!text && env.KEYRING_KEY_FILE) {
+    try {
+      text = fs.readFileSync(env.KEYRING_KEY_FILE, 'utf8').trim();
+    } catch (err) {
+      throw new KeyringError(`KEYRING_KEY_FILE=${env.KEYRING_KEY_FILE} cannot be read: ${(err as Error).message}`);
+    }
+  }
+  if (!text) {
+    throw new KeyringError('with DATABASE_URL the keyring lives in the database and needs a wrapping key: set KEYRING_KEY to 32 random bytes in base64 (make one with: openssl rand -base64 32), the same on every node, or KEYRING_KEY_FILE to a file holding it');
+  }
+  const key = Buffer.from(text, 'base64');
+  if (key.length !== 32) throw new KeyringError('KEYRING_KEY must be 32 bytes in base64 (make one with: openssl rand -base64 32)');
+  return key;
+}
+
+function emptyKeyring(): KeyringData {
+  return { version: 1, payload: [], file: [], link: [], signing: [] };
 }
 
 function safeMtime(file: string): number {
@@ -118,7 +287,7 @@ function safeMtime(file: string): number {
   }
 }
 
-function addKeys(data: KeyringFile): void {
+function addKeys(data: KeyringData): void {
   const createdAt = new Date().toISOString();
   const kid = () => crypto.randomBytes(6).toString('base64url');
   for (const purpose of ['payload', 'file', 'link'] as const) {
@@ -131,4 +300,9 @@ function addKeys(data: KeyringFile): void {
     publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     createdAt,
   });
+}
+
+/** The keyring of this process: the file in KEYS_DIR on one machine, the database's with DATABASE_URL. */
+export async function openKeyring(config: { keysDir: string; databaseUrl?: string }, database: SqlDatabase, env: NodeJS.ProcessEnv = process.env): Promise<Keyring> {
+  return config.databaseUrl ? Keyring.openShared(database, wrappingKeyFrom(env)) : Keyring.open(config.keysDir);
 }

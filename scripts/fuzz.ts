@@ -11,7 +11,7 @@ import path from 'node:path';
 import util from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { hashPassword } from '../infra/passwords';
-import { SqliteUserStore } from '../infra/database/sqlite-user-store';
+import { openStores } from '../infra/database/open-stores';
 import { freePort, startDevServer, type DevServer } from './dev-server';
 import { prepareCases, signIn, waitForHealth, type Session } from './fuzz-cases';
 import { obtainTemporalCli, PROJECT_ROOT } from './temporal-cli';
@@ -106,9 +106,9 @@ async function main(): Promise<number> {
     delete process.env.SMTP_URL;
     log(`Temporal dev server on ${devServer.address}; DATA_DIR ${dataDir}`);
 
-    const users = new SqliteUserStore(path.join(dataDir, 'disposition.db'));
-    await users.addUser({ username: ADMIN.username, role: 'admin', email: ADMIN.email, passwordHash: await hashPassword(ADMIN.password) });
-    await users.close();
+    const stores = await openStores({ dataDir });
+    await stores.users.addUser({ username: ADMIN.username, role: 'admin', email: ADMIN.email, passwordHash: await hashPassword(ADMIN.password) });
+    await stores.close();
 
     // Imported here, after the environment is set: both read it when they start.
     const { runWorker } = await import('../worker/main');

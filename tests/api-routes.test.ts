@@ -198,7 +198,7 @@ describe('a case through the API', () => {
     expect(response.headers.get('content-type')).toBe('application/zip');
     const body = Buffer.from(await response.arrayBuffer());
     expect(response.headers.get('x-content-sha256')).toBe(sha256(body));
-    expect(h.cases.records.getCase(caseId)!.returnPackages[0]!.zipSha256).toBe(sha256(body));
+    expect((await h.cases.records.getCase(caseId))!.returnPackages[0]!.zipSha256).toBe(sha256(body));
   });
 
   it('accepts, certifies, completes; statements are served, looked up and verified', async () => {

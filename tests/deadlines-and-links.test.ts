@@ -26,17 +26,17 @@ describe('a vendor who does not answer', () => {
     const reminder = await h.smtp.waitFor((m) => m.headers.get('x-disposition-case') === caseId && m.headers.get('x-disposition-mail') === 'reminder');
     expect(reminder.subject).toContain('Reminder: Acknowledge the termination notice');
     expect(reminder.to).toEqual(['privacy@acme-learning.example']);
-    expect(h.service.checkLink((await h.vendorMail(caseId, 'acknowledge', { kind: 'reminder' })).link)).toMatchObject({ valid: true, claims: { gen: 1 } });
+    expect(await h.service.checkLink((await h.vendorMail(caseId, 'acknowledge', { kind: 'reminder' })).link)).toMatchObject({ valid: true, claims: { gen: 1 } });
 
     const escalation = await h.smtp.waitFor((m) => m.headers.get('x-disposition-case') === caseId && m.headers.get('x-disposition-mail') === 'escalation');
     expect(escalation.to).toEqual([ADMIN_EMAIL]);
     expect(escalation.subject).toContain('Overdue: Acknowledge the termination notice');
-    const overdue = await h.waitFor('overdue in the record', () => {
-      const record = h.records.getCase(caseId);
+    const overdue = await h.waitFor('overdue in the record', async () => {
+      const record = (await h.records.getCase(caseId));
       return record?.overdue ? record : undefined;
     });
     expect(overdue.status).toBe('awaiting_acknowledgement');
-    expect(h.records.listCases({ overdue: true }).map((c) => c.caseId)).toContain(caseId);
+    expect((await h.records.listCases({ overdue: true })).map((c) => c.caseId)).toContain(caseId);
     expect(await waitForVisibility(() => visibleAsOverdue(caseId), true)).toBe(true);
     // Escalated once per due time, however many reminders follow.
     await new Promise((r) => setTimeout(r, 3000));
@@ -52,7 +52,7 @@ describe('a vendor who does not answer', () => {
     const until = new Date(Date.now() + 3 * 86_400_000).toISOString();
     const extended = await h.service.extend(caseId, { task: 'acknowledge', until, reason: 'Vendor asked for time' }, 'test:admin');
     expect(extended.message).toContain(until.slice(0, 16));
-    const record = h.records.getCase(caseId)!;
+    const record = (await h.records.getCase(caseId))!;
     expect(record.overdue).toBe(false);
     expect(record.openTask?.dueAt).toBe(Date.parse(until));
     const extension = await h.smtp.waitFor((m) => m.headers.get('x-disposition-case') === caseId && m.headers.get('x-disposition-mail') === 'extension');
@@ -75,13 +75,13 @@ describe('links', () => {
     expect(twice).toEqual(resent);
     const fresh = await h.vendorMail(caseId, 'acknowledge', { gen: 2 });
     expect(fresh.mail.subject).toContain('(new link)');
-    expect(h.service.checkLink(old.link)).toMatchObject({ valid: false, reason: 'superseded' });
+    expect(await h.service.checkLink(old.link)).toMatchObject({ valid: false, reason: 'superseded' });
     await expect(h.vendorAct(old.link, messages.acknowledgeNotice, { contactName: 'Dana', contactEmail: 'privacy@acme-learning.example' }))
       .rejects.toMatchObject({ code: 'stale_link', message: expect.stringContaining('replaced by a newer one') });
     await new Promise((r) => setTimeout(r, 500));
     expect(h.mailsOf(caseId).filter((m) => m.subject.includes('(new link)'))).toHaveLength(1);
     await h.vendorAct(fresh.link, messages.acknowledgeNotice, { contactName: 'Dana', contactEmail: 'privacy@acme-learning.example' });
-    expect(h.records.getCase(caseId)?.status).toBe('awaiting_return');
+    expect((await h.records.getCase(caseId))?.status).toBe('awaiting_return');
   });
 
   it('refuses a tampered or expired token before it reaches the case', async () => {
@@ -89,8 +89,8 @@ describe('links', () => {
     const { link } = await h.vendorMail(caseId, 'acknowledge');
     const tampered = link.slice(0, -3) + (link.endsWith('A') ? 'B' : 'A') + link.slice(-2);
     await expect(h.vendorAct(tampered, messages.acknowledgeNotice, { contactName: 'Eve', contactEmail: 'eve@evil.example' })).rejects.toMatchObject({ code: 'link_refused' });
-    expect(h.service.checkLink(link, Date.now() + 400 * 86_400_000)).toMatchObject({ valid: false, reason: 'expired' });
-    expect(h.records.getCase(caseId)?.status).toBe('awaiting_acknowledgement');
+    expect(await h.service.checkLink(link, Date.now() + 400 * 86_400_000)).toMatchObject({ valid: false, reason: 'expired' });
+    expect((await h.records.getCase(caseId))?.status).toBe('awaiting_acknowledgement');
   });
 });
 
@@ -113,7 +113,7 @@ describe('bad payloads', () => {
     await expect(h.vendorAct(returnLink, messages.submitReturn, { files: [{ ...staged[0]!, sha256: 'xyz' }] }))
       .rejects.toMatchObject({ code: 'invalid_payload', message: expect.stringContaining('files.0.sha256') });
     await expect(h.service.review(caseId, { decision: 'accept' }, 'test:admin')).rejects.toMatchObject({ code: 'wrong_state', message: expect.stringContaining('no returned data waiting for review') });
-    const record = h.records.getCase(caseId)!;
+    const record = (await h.records.getCase(caseId))!;
     expect(record.status).toBe('awaiting_return');
     expect((await h.storage.listStaged(caseId)).map((f) => f.name)).toEqual(['a.csv']);
   });

@@ -78,7 +78,7 @@ describe('a worker killed while packaging', () => {
     await h.waitFor('packaging under way', () => fs.existsSync(packagesDir) && fs.readdirSync(packagesDir).some((f) => f.endsWith('.part') && fs.statSync(path.join(packagesDir, f)).size > 1024 * 1024), 60_000);
     child.kill('SIGKILL');
     await new Promise((r) => child!.once('exit', r));
-    expect(h.records.getCase(caseId)?.status).toBe('packaging');
+    expect((await h.records.getCase(caseId))?.status).toBe('packaging');
 
     child = startWorkerProcess(h);
     const record = await h.waitForStatus(caseId, 'awaiting_review', 90_000);
@@ -108,7 +108,7 @@ describe('a long case', () => {
     harnesses.push(h);
     const caseId = await h.startCase(caseInput({ deadlines: { acknowledge: '1 hour', reminderEvery: '1s' } }), { historyBudget: 60 });
     const { link } = await h.vendorMail(caseId, 'acknowledge');
-    await h.waitFor('several reminders', () => (h.records.getCase(caseId)?.state.tasks[0]?.reminders ?? 0) >= 8, 60_000);
+    await h.waitFor('several reminders', async () => ((await h.records.getCase(caseId))?.state.tasks[0]?.reminders ?? 0) >= 8, 60_000);
     const runs: string[] = [];
     for await (const execution of h.client.workflow.list({ query: `WorkflowId = '${workflowIdOf(caseId)}'` })) runs.push(execution.runId);
     expect(runs.length).toBeGreaterThanOrEqual(2);
@@ -119,7 +119,7 @@ describe('a long case', () => {
     // The state crossed over: the first link still acknowledges, and the timeline is whole.
     const ack = await h.vendorAct(link, messages.acknowledgeNotice, { contactName: 'Dana', contactEmail: 'privacy@acme-learning.example' });
     expect(ack.status).toBe('awaiting_return');
-    const record = h.records.getCase(caseId)!;
+    const record = (await h.records.getCase(caseId))!;
     expect(record.timeline[0]!.type).toBe('case_started');
     expect(record.timeline.filter((e) => e.type === 'reminder_sent').length).toBeGreaterThanOrEqual(8);
   }, 120_000);

@@ -150,7 +150,7 @@ describe('the whole journey in a browser', { timeout: 180_000 }, () => {
 
     // 4. The administrator reviews the return package and accepts it.
     await openCaseAt(admin.page, caseId, 'awaiting_review');
-    const record = h.cases.records.getCase(caseId)!;
+    const record = (await h.cases.records.getCase(caseId))!;
     const zipSha256 = record.returnPackages.at(-1)!.zipSha256!;
     expect(zipSha256).toMatch(/^[0-9a-f]{64}$/);
     await expectContains(admin.page.locator('main'), `2 file(s), ${Buffer.byteLength(CSV) + BINARY.length} bytes. ZIP SHA-256 ${zipSha256}`);
@@ -196,7 +196,7 @@ describe('the whole journey in a browser', { timeout: 180_000 }, () => {
     const pdfPath = await download.path();
     const pdf = fs.readFileSync(pdfPath);
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
-    expect(sha256(pdf)).toBe(h.cases.records.getCase(caseId)!.state.statement!.sha256);
+    expect(sha256(pdf)).toBe((await h.cases.records.getCase(caseId))!.state.statement!.sha256);
 
     let verifyVisits = 0;
     const verify = async (file: Buffer, name: string) => {

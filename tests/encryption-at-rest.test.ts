@@ -218,7 +218,7 @@ describe('encryption at rest', () => {
       const oldKid = rotating.current('file').kid;
       const plain = crypto.randomBytes(CHUNK + 10);
       const before = await encrypt(rotating, plain);
-      const { kids } = rotating.rotate();
+      const { kids } = await rotating.rotate();
       expect(kids.file).not.toBe(oldKid);
       const after = await encrypt(rotating, plain);
       expect(before.subarray(5, 5 + before[4]!).toString()).toBe(oldKid);

@@ -113,7 +113,7 @@ describe.concurrent('faults', () => {
         }
       });
     });
-    const packaging = () => cases.filter((c) => h.records.getCase(c.caseId)?.status === 'packaging');
+    const packaging = async () => (await Promise.all(cases.map(async (c) => ((await h.records.getCase(c.caseId))?.status === 'packaging' ? c : undefined)))).filter((c) => c !== undefined);
 
     let submitted = 0;
     const submitNext = async (): Promise<void> => {
@@ -125,14 +125,14 @@ describe.concurrent('faults', () => {
 
     const kills: { at: number; caseIds: string[] }[] = [];
     while (kills.length < 10) {
-      if (submitted < 10 || packaging().length === 0) await submitNext();
+      if (submitted < 10 || (await packaging()).length === 0) await submitNext();
       // A random point: when a package being written by this worker reaches a random share of its size.
       const threshold = Math.floor(packageBytes * (0.05 + 0.6 * random()));
       const deadline = Date.now() + 60_000;
       let victims: string[] = [];
       while (victims.length === 0) {
         if (Date.now() > deadline) throw new Error(`no packaging under way on worker ${worker.pid} within 60 s (kill ${kills.length + 1}); its output:\n${worker.lastOutput()}`);
-        if (packaging().length === 0) await submitNext();
+        if ((await packaging()).length === 0) await submitNext();
         victims = inFlight(worker.pid).filter((p) => p.bytes >= threshold).map((p) => p.caseId);
         if (victims.length === 0) await sleep(20);
       }
@@ -148,7 +148,7 @@ describe.concurrent('faults', () => {
     expect(kills.every((k) => k.caseIds.length > 0)).toBe(true);
 
     for (const c of involved) {
-      const record = h.records.getCase(c.caseId)!;
+      const record = (await h.records.getCase(c.caseId))!;
       const round = record.returnPackages[0]!;
       const reference = await referenceZipSha256(h, c.caseId);
       // The ZIP on record, and the bytes stored, are those of a run without any crash.
@@ -196,7 +196,7 @@ describe.concurrent('faults', () => {
     const handle = h.client.workflow.getHandle(workflowIdOf(caseId));
     for (const deadline = Date.now() + 30_000; ;) {
       const { raw } = await handle.describe();
-      const recorded = h.records.getCase(caseId)?.timeline.some((e) => e.type === 'mail_sent');
+      const recorded = (await h.records.getCase(caseId))?.timeline.some((e) => e.type === 'mail_sent');
       if (recorded && !raw.pendingActivities?.length && !raw.pendingWorkflowTask) break;
       if (Date.now() > deadline) throw new Error('the case did not come to rest waiting on its vendor within 30 s');
       await sleep(100);
@@ -258,7 +258,7 @@ describe.concurrent('faults', () => {
     for (const mail of notices) expect(h.smtp.mails.filter((m) => m.messageId === mail.messageId)).toHaveLength(1);
     expect(h.smtp.mails).toHaveLength(caseIds.length);
     for (const caseId of caseIds) {
-      expect(h.records.getCase(caseId)!.timeline.filter((e) => e.type === 'mail_sent')).toHaveLength(1);
+      expect((await h.records.getCase(caseId))!.timeline.filter((e) => e.type === 'mail_sent')).toHaveLength(1);
     }
     console.log(`[faults] mail server back after 60 s; all ${caseIds.length} notices delivered ${(back / 1000).toFixed(1)} s later`);
   }, 180_000);

@@ -65,9 +65,9 @@ describe('uploads', () => {
       expect(answer.json.error.message).toMatch(message);
       // The previous case's event is written on its response's 'finish', which can fall inside this window.
       // Intrusion events are written as the response finishes: wait for this one.
-      const mine = () => h.accessLog.intrusions({ from: since, ip: '198.51.100.77' }).filter((e) => message.test(e.reason));
-      await h.cases.waitFor('the intrusion event', () => mine().length > 0);
-      expect(mine().map((e) => e.kind)).toEqual(['malformed_upload']);
+      const mine = async () => (await h.accessLog.intrusions({ from: since, ip: '198.51.100.77' })).filter((e) => message.test(e.reason));
+      await h.cases.waitFor('the intrusion event', async () => (await mine()).length > 0);
+      expect((await mine()).map((e) => e.kind)).toEqual(['malformed_upload']);
       const staged = await h.cases.storage.listStaged(caseId);
       expect(staged.map((f) => f.name)).toEqual(['keep-me.csv']);
     });
@@ -94,8 +94,8 @@ describe('rate limits and headers', () => {
     expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true);
     expect(statuses.slice(20)).toEqual([429, 429]);
     expect(Number(retryAfter)).toBeGreaterThan(0);
-    await h.cases.waitFor('22 intrusion events', () => h.accessLog.intrusions({ from: since, ip: '192.0.2.200' }).length >= 22);
-    const kinds = h.accessLog.intrusions({ from: since, ip: '192.0.2.200' }).map((e) => e.kind);
+    await h.cases.waitFor('22 intrusion events', async () => (await h.accessLog.intrusions({ from: since, ip: '192.0.2.200' })).length >= 22);
+    const kinds = (await h.accessLog.intrusions({ from: since, ip: '192.0.2.200' })).map((e) => e.kind);
     expect(kinds.filter((k) => k === 'failed_login')).toHaveLength(20);
     expect(kinds.filter((k) => k === 'rate_limited')).toHaveLength(2);
     // Another source is not held back by that one.

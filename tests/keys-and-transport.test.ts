@@ -10,8 +10,6 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildHttpServer } from '../client/server/http-server';
 import { checkTransportSecurity, ConfigError, loadConfig } from '../infra/config';
-import { SqliteAccessLog } from '../infra/database/sqlite-access-log';
-import { SqliteUserStore } from '../infra/database/sqlite-user-store';
 import { Keyring } from '../infra/keys';
 import { makeLinkToken } from '../infra/link-tokens';
 import * as messages from '../workflows/messages';
@@ -90,10 +88,8 @@ describe('transport security', () => {
       '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { encoding: 'utf8' });
     expect(made.status).toBe(0);
     const h = await CaseHarness.start({ noWorker: true, env: { TLS_CERT: path.join(dir, 'cert.pem'), TLS_KEY: path.join(dir, 'key.pem'), PUBLIC_URL: 'https://localhost:3443' } });
-    const db = path.join(h.dataDir, 'disposition.db');
-    const users = new SqliteUserStore(db);
-    const accessLog = new SqliteAccessLog(db);
-    const app = buildHttpServer({ config: h.config, client: h.client, service: h.service, records: h.records, users, storage: h.storage, keyring: h.keyring, accessLog });
+    const { users, accessLog, counters } = h.stores;
+    const app = buildHttpServer({ config: h.config, client: h.client, service: h.service, records: h.records, users, storage: h.storage, keyring: h.keyring, accessLog, counters });
     try {
       await app.listen({ port: 0, host: '127.0.0.1' });
       const { port } = app.server.address() as AddressInfo;
@@ -109,8 +105,6 @@ describe('transport security', () => {
       expect(JSON.parse(answer.body)).toEqual({ status: 'ok' });
     } finally {
       await app.close();
-      await users.close();
-      accessLog.close();
       await h.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -51,10 +51,10 @@ describe('a rejected return', () => {
     // The first return link did its work: using it again repeats the first answer and submits nothing new.
     const repeat = await h.vendorAct(first.link, messages.submitReturn, { files: await h.stagedRefs(caseId) });
     expect(repeat).toMatchObject({ alreadyDone: true, status: 'packaging' });
-    expect(h.records.getCase(caseId)?.status).toBe('awaiting_return');
-    expect(h.records.getCase(caseId)?.returnPackages).toHaveLength(1);
-    expect(h.service.checkLink(first.link)).toMatchObject({ valid: false, reason: 'superseded' });
-    await h.waitFor('rejected package destroyed', () => h.records.getCase(caseId)?.timeline.some((e) => e.type === 'package_destroyed'));
+    expect((await h.records.getCase(caseId))?.status).toBe('awaiting_return');
+    expect((await h.records.getCase(caseId))?.returnPackages).toHaveLength(1);
+    expect(await h.service.checkLink(first.link)).toMatchObject({ valid: false, reason: 'superseded' });
+    await h.waitFor('rejected package destroyed', async () => (await h.records.getCase(caseId))?.timeline.some((e) => e.type === 'package_destroyed'));
     expect(await h.storage.getPackage(caseId, firstPackage)).toBeUndefined();
     expect((await h.storage.listStaged(caseId)).map((f) => f.name)).toEqual(['students.csv']);
 
@@ -84,9 +84,9 @@ describe('cancellation', () => {
     const vendorMail = await h.smtp.waitFor((m) => m.headers.get('x-disposition-case') === caseId && m.headers.get('x-disposition-mail') === 'cancellation' && m.to.includes('privacy@acme-learning.example'));
     expect(vendorMail.text).toContain('Contract renewed after all.');
     await h.smtp.waitFor((m) => m.headers.get('x-disposition-case') === caseId && m.headers.get('x-disposition-mail') === 'cancellation' && m.to.includes(ADMIN_EMAIL));
-    await h.waitFor('staged files destroyed', () => h.records.getCase(caseId)?.timeline.some((e) => e.type === 'staged_files_destroyed'));
+    await h.waitFor('staged files destroyed', async () => (await h.records.getCase(caseId))?.timeline.some((e) => e.type === 'staged_files_destroyed'));
     expect(await h.storage.listStaged(caseId)).toEqual([]);
-    expect(h.service.checkLink(link)).toMatchObject({ valid: false, reason: 'case_closed' });
+    expect(await h.service.checkLink(link)).toMatchObject({ valid: false, reason: 'case_closed' });
     await expect(h.vendorAct(link, messages.submitReturn, { files: [{ fileId: 'abcdefgh12', category: 'permanent', name: 'x.csv', bytes: 1, sha256: '0'.repeat(64) }] }))
       .rejects.toMatchObject({ code: 'wrong_state' });
     await expect(h.service.cancel(caseId, { reason: 'again' }, 'test:admin')).rejects.toMatchObject({ code: 'wrong_state' });

@@ -35,8 +35,8 @@ describe('a return_then_destroy case from notice to statement', () => {
     for (const words of ['III.A', 'III.B', 'III.C', 'IV.A', 'Permanent student records', 'Access log', 'acme_session cookie', 'Acme Reader iPad SDK']) {
       expect(mail.text).toContain(words);
     }
-    expect(h.service.checkLink(link)).toMatchObject({ valid: true, claims: { caseId, task: 'acknowledge', gen: 1 } });
-    expect(h.records.getCase(caseId)?.status).toBe('awaiting_acknowledgement');
+    expect(await h.service.checkLink(link)).toMatchObject({ valid: true, claims: { caseId, task: 'acknowledge', gen: 1 } });
+    expect((await h.records.getCase(caseId))?.status).toBe('awaiting_acknowledgement');
   });
 
   it('takes the acknowledgement, then the return of staged files', async () => {
@@ -44,7 +44,7 @@ describe('a return_then_destroy case from notice to statement', () => {
     const ack = await h.vendorAct(ackLink, messages.acknowledgeNotice, { contactName: 'Dana Whitfield', contactEmail: 'dana@acme-learning.example', contactTitle: 'Privacy Officer' });
     expect(ack.status).toBe('awaiting_return');
     // the acknowledge link is done: it no longer opens anything
-    expect(h.service.checkLink(ackLink)).toMatchObject({ valid: false, reason: 'task_closed' });
+    expect(await h.service.checkLink(ackLink)).toMatchObject({ valid: false, reason: 'task_closed' });
 
     const { link } = await h.vendorMail(caseId, 'return');
     await h.stage(caseId, 'permanent', 'students.csv', csv);
@@ -71,7 +71,7 @@ describe('a return_then_destroy case from notice to statement', () => {
   });
 
   it('lets the administrator download the package: manifest hashes match the files and unzip -t passes', async () => {
-    const record = h.records.getCase(caseId)!;
+    const record = (await h.records.getCase(caseId))!;
     const round = record.returnPackages[0]!;
     const zip = await saveStream(h.storage.openPackage(caseId, round.packageId!), scratchFile('return.zip'));
     const bytes = (await import('node:fs')).readFileSync(zip);
@@ -95,7 +95,7 @@ describe('a return_then_destroy case from notice to statement', () => {
   it('accepts the return, destroys the staged copies and asks for certification', async () => {
     const accepted = await h.service.review(caseId, { decision: 'accept' }, 'test:admin');
     expect(accepted.status).toBe('awaiting_certification');
-    await h.waitFor('staged files destroyed', () => h.records.getCase(caseId)?.timeline.some((e) => e.type === 'staged_files_destroyed'));
+    await h.waitFor('staged files destroyed', async () => (await h.records.getCase(caseId))?.timeline.some((e) => e.type === 'staged_files_destroyed'));
     expect(await h.storage.listStaged(caseId)).toEqual([]);
     const { mail } = await h.vendorMail(caseId, 'certify');
     expect(mail.text).toContain('NIST SP 800-88');
@@ -109,7 +109,7 @@ describe('a return_then_destroy case from notice to statement', () => {
       code: 'invalid_payload',
       message: expect.stringContaining('"Acme Reader iPad SDK" (sdk) must be confirmed removed'),
     });
-    expect(h.records.getCase(caseId)?.status).toBe('awaiting_certification');
+    expect((await h.records.getCase(caseId))?.status).toBe('awaiting_certification');
   });
 
   it('takes the certification and issues a signed PDF statement, mailed to the vendor and the district', async () => {
@@ -121,7 +121,7 @@ describe('a return_then_destroy case from notice to statement', () => {
     expect(vendorCopy.cc).toEqual(['dana@acme-learning.example']);
     const pdf = vendorCopy.attachments.find((a) => a.contentType === 'application/pdf')!.content;
     expect(sha256(pdf)).toBe(statement.sha256);
-    expect(h.records.getStatement(statement.statementId)).toMatchObject({ sha256: statement.sha256, caseId });
+    expect((await h.records.getStatement(statement.statementId))).toMatchObject({ sha256: statement.sha256, caseId });
     const publicKey = h.keyring.signingPublicKey(statement.keyId)!;
     expect(crypto.verify(null, Buffer.from(statementSigningText(statement.statementId, statement.sha256)), publicKey, Buffer.from(statement.signature, 'base64'))).toBe(true);
 

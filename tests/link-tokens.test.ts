@@ -126,11 +126,11 @@ describe('link tokens', () => {
     expect(verifyLinkToken(keyring, `v1.${keyring.current('link').kid}.${payload}.${sig}`, beforeExpiry)).toEqual({ ok: false, reason: 'bad_signature' });
   });
 
-  it('still accepts a token made before rotation, and signs new ones with the new key', () => {
+  it('still accepts a token made before rotation, and signs new ones with the new key', async () => {
     const rotating = Keyring.open(path.join(dir, 'rotating-keys'));
     const oldKid = rotating.current('link').kid;
     const before = makeLinkToken(rotating, claims);
-    const { kids } = rotating.rotate();
+    const { kids } = await rotating.rotate();
     expect(kids.link).not.toBe(oldKid);
     expect(rotating.current('link').kid).toBe(kids.link);
 
@@ -146,11 +146,11 @@ describe('link tokens', () => {
     expect(verifyLinkToken(reopened, after, beforeExpiry)).toEqual({ ok: true, claims });
   });
 
-  it('picks up a key added by another process after this one loaded the keyring', () => {
+  it('picks up a key added by another process after this one loaded the keyring', async () => {
     const keysDir = path.join(dir, 'shared-keys');
     const stale = Keyring.open(keysDir);
     const rotator = Keyring.open(keysDir);
-    rotator.rotate();
+    await rotator.rotate();
     const fresh = makeLinkToken(rotator, claims);
     expect(verifyLinkToken(stale, fresh, beforeExpiry)).toEqual({ ok: true, claims });
   });

@@ -41,17 +41,17 @@ describe('retention', () => {
     expect(await h.as(lee, 'POST', `/api/cases/${held.caseId}/legal-hold`, { on: true, reason: 'Litigation hold 2026-41' })).toMatchObject({ status: 200 });
     expect(await h.cases.storage.getPackage(held.caseId, held.packageId)).toBeDefined();
 
-    await h.cases.waitFor('the free package destroyed', () => h.cases.records.getCase(free.caseId)?.state.retention?.destroyedAt, 30_000);
+    await h.cases.waitFor('the free package destroyed', async () => (await h.cases.records.getCase(free.caseId))?.state.retention?.destroyedAt, 30_000);
     expect(await h.cases.storage.getPackage(free.caseId, free.packageId)).toBeUndefined();
-    expect(h.cases.records.getCase(free.caseId)!.timeline.map((e) => e.type)).toEqual(expect.arrayContaining(['retention_scheduled', 'package_destroyed_by_retention']));
-    expect(h.accessLog.list({ caseId: free.caseId }).some((e) => e.actor === 'system:retention' && e.action === 'retention destroy return package')).toBe(true);
+    expect((await h.cases.records.getCase(free.caseId))!.timeline.map((e) => e.type)).toEqual(expect.arrayContaining(['retention_scheduled', 'package_destroyed_by_retention']));
+    expect((await h.accessLog.list({ caseId: free.caseId })).some((e) => e.actor === 'system:retention' && e.action === 'retention destroy return package')).toBe(true);
     expect((await h.as(ada, 'GET', `/api/cases/${free.caseId}/return-package`)).status).toBe(404);
 
     // Past its retention date, the held package is still there.
-    const heldRecord = h.cases.records.getCase(held.caseId)!;
+    const heldRecord = (await h.cases.records.getCase(held.caseId))!;
     await h.cases.waitFor('past the held case\'s retention', () => Date.now() > heldRecord.state.retention!.destroyAt + 1500, 30_000);
     expect(await h.cases.storage.getPackage(held.caseId, held.packageId)).toBeDefined();
-    expect(h.cases.records.getCase(held.caseId)!.state.retention!.destroyedAt).toBeUndefined();
+    expect((await h.cases.records.getCase(held.caseId))!.state.retention!.destroyedAt).toBeUndefined();
 
     const report = spawnSync(process.execPath, [path.resolve(__dirname, '../bin/disposition.js'), 'retention', 'report', '--json'], {
       encoding: 'utf8', env: { ...process.env, DATA_DIR: h.cases.dataDir, TEMPORAL_ADDRESS: inject('temporalAddress') },
@@ -62,12 +62,12 @@ describe('retention', () => {
     expect(rows[free.caseId]).toMatchObject({ destroyedAt: expect.any(String) });
 
     expect(await h.as(lee, 'POST', `/api/cases/${held.caseId}/legal-hold`, { on: false, reason: 'Litigation settled' })).toMatchObject({ status: 200 });
-    await h.cases.waitFor('the released package destroyed', () => h.cases.records.getCase(held.caseId)?.state.retention?.destroyedAt, 30_000);
+    await h.cases.waitFor('the released package destroyed', async () => (await h.cases.records.getCase(held.caseId))?.state.retention?.destroyedAt, 30_000);
     expect(await h.cases.storage.getPackage(held.caseId, held.packageId)).toBeUndefined();
-    const holds = h.cases.records.getCase(held.caseId)!.state.legalHold.map((hold) => hold.on);
+    const holds = (await h.cases.records.getCase(held.caseId))!.state.legalHold.map((hold) => hold.on);
     expect(holds).toEqual([true, false]);
     // The durable timer's workflow ends once the package is gone (its result says when).
     const ended = await h.cases.client.workflow.getHandle(retentionWorkflowId(held.caseId)).result();
-    expect(ended.destroyedAt).toBeGreaterThanOrEqual(h.cases.records.getCase(held.caseId)!.state.retention!.destroyedAt!);
+    expect(ended.destroyedAt).toBeGreaterThanOrEqual((await h.cases.records.getCase(held.caseId))!.state.retention!.destroyedAt!);
   }, 120_000);
 });

@@ -71,26 +71,26 @@ describe('a whole case, watched', () => {
     await h.as(ada, 'GET', `/api/cases/${caseId}`);
     await fetch(h.url(`/api/cases/${caseId}/return-package`), { headers: { cookie: ada.cookie, 'x-forwarded-for': '198.51.100.23', 'user-agent': 'audit-test' } });
     // The log is written as each response finishes: wait until the last request's entry is in.
-    await h.cases.waitFor('the download in the access log', () => h.accessLog.list({ caseId }).some((e) => e.action === 'GET /api/cases/:caseId/return-package'));
-    const entries = h.accessLog.list({ caseId });
+    await h.cases.waitFor('the download in the access log', async () => (await h.accessLog.list({ caseId })).some((e) => e.action === 'GET /api/cases/:caseId/return-package'));
+    const entries = (await h.accessLog.list({ caseId }));
     const actions = entries.map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['POST /api/cases/:caseId/review', 'GET /api/cases/:caseId', 'GET /api/cases/:caseId/return-package', 'POST /api/vendor/:token/certify', 'POST /api/vendor/:token/files']));
     const download = entries.find((e) => e.action === 'GET /api/cases/:caseId/return-package')!;
     expect(download).toMatchObject({ actor: 'user:ada', role: 'admin', outcome: 'ok 200', ip: '198.51.100.23', userAgent: 'audit-test' });
     expect(entries.find((e) => e.action === 'POST /api/vendor/:token/certify')).toMatchObject({ actor: 'vendor-link:certify', role: 'vendor' });
-    const everything = JSON.stringify(h.accessLog.list());
+    const everything = JSON.stringify((await h.accessLog.list()));
     expect(everything).not.toMatch(/v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}/);
 
     // The CLI's reads are recorded too.
     expect(cli(['case', 'show', caseId]).status).toBe(0);
-    expect(h.accessLog.list({ caseId }).at(-1)).toMatchObject({ action: 'cli case show', role: 'cli', actor: expect.stringMatching(/^cli:/) });
+    expect((await h.accessLog.list({ caseId })).at(-1)).toMatchObject({ action: 'cli case show', role: 'cli', actor: expect.stringMatching(/^cli:/) });
   });
 
   it('prints the head of the case\'s access log on its statement', async () => {
-    const record = h.cases.records.getCase(caseId)!;
+    const record = (await h.cases.records.getCase(caseId))!;
     const pdf = (await h.cases.storage.readStatement(record.state.statement!.statementId))!;
     const text = (await pdfText(pdf)).replace(/\s+/g, '');
-    const hashes = new Set(h.accessLog.list({ caseId }).map((e) => e.hash));
+    const hashes = new Set((await h.accessLog.list({ caseId })).map((e) => e.hash));
     const printed = [...text.matchAll(/[0-9a-f]{64}/g)].map((m) => m[0]).filter((hash) => hashes.has(hash));
     expect(printed).toHaveLength(1);
   });
@@ -123,7 +123,7 @@ describe('intrusions', () => {
     for (let i = 0; i < 3; i += 1) expect((await hit('203.0.113.99', forged)).status).toBe(410);
     expect((await hit('203.0.113.50', good)).status).toBe(200);
 
-    await h.cases.waitFor('ten intrusion events', () => h.accessLog.intrusions({ from: Date.parse(from) }).filter((e) => e.ip.startsWith('203.0.113.')).length >= 10);
+    await h.cases.waitFor('ten intrusion events', async () => (await h.accessLog.intrusions({ from: Date.parse(from) })).filter((e) => e.ip.startsWith('203.0.113.')).length >= 10);
     const analysis = await h.as(ada, 'GET', `/api/intrusions/analysis?from=${encodeURIComponent(from)}`);
     expect(analysis.status).toBe(200);
     const bySource = Object.fromEntries(analysis.json.bySource.map((s: { ip: string }) => [s.ip, s]));
@@ -153,8 +153,8 @@ describe('intrusions', () => {
     await fetch(h.url('/api/cases'), { method: 'POST', headers: { ...headers, cookie: ada.cookie, 'content-type': 'application/json' }, body: '{}' });
     const lee = await h.login('lee');
     await fetch(h.url('/api/cases'), { method: 'POST', headers: { ...headers, cookie: lee.cookie, 'x-csrf-token': lee.csrfToken, 'content-type': 'application/json' }, body: '{}' });
-    await h.cases.waitFor('three intrusion events', () => h.accessLog.intrusions({ from: since, ip: '192.0.2.44' }).length >= 3);
-    const kinds = h.accessLog.intrusions({ from: since, ip: '192.0.2.44' }).map((e) => e.kind);
+    await h.cases.waitFor('three intrusion events', async () => (await h.accessLog.intrusions({ from: since, ip: '192.0.2.44' })).length >= 3);
+    const kinds = (await h.accessLog.intrusions({ from: since, ip: '192.0.2.44' })).map((e) => e.kind);
     expect(kinds).toEqual(['failed_login', 'csrf_failure', 'role_refusal']);
   });
 });
@@ -162,7 +162,7 @@ describe('intrusions', () => {
 describe('the access log chain', () => {
   it('breaks where a row was edited, and `audit verify` names it', async () => {
     expect(cli(['audit', 'verify']).status).toBe(0);
-    const entries = h.accessLog.list();
+    const entries = (await h.accessLog.list());
     const victim = entries[Math.floor(entries.length / 2)]!;
     const db = new Database(path.join(h.cases.dataDir, 'disposition.db'));
     expect(() => db.prepare('UPDATE access_log SET actor = ? WHERE seq = ?').run('user:nobody', victim.seq)).toThrow(/append-only/);

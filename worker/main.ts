@@ -1,11 +1,8 @@
 // `npm run worker`: the worker alone, against TEMPORAL_ADDRESS (or the address `npm start` wrote).
-import path from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../infra/config';
-import { SqliteCaseRecordStore } from '../infra/database/sqlite-case-record-store';
-import { SqliteUserStore } from '../infra/database/sqlite-user-store';
-import { SqliteAccessLog } from '../infra/database/sqlite-access-log';
-import { Keyring } from '../infra/keys';
+import { openStores } from '../infra/database/open-stores';
+import { openKeyring } from '../infra/keys';
 import { createMailTransport } from '../infra/mail-transport';
 import { FsCaseFileStorage } from '../infra/storage/fs-case-file-storage';
 import { connectToTemporal, ensureSearchAttributes } from '../infra/temporal-connection';
@@ -16,10 +13,9 @@ import { createCaseWorker } from './create-worker';
 export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkflows?: number } = {}): Promise<void> {
   const config = loadConfig();
   const address = resolveTemporalAddress(config);
-  const keyring = Keyring.open(config.keysDir);
-  const records = new SqliteCaseRecordStore(path.join(config.dataDir, 'disposition.db'));
-  const users = new SqliteUserStore(path.join(config.dataDir, 'disposition.db'));
-  const accessLog = new SqliteAccessLog(path.join(config.dataDir, 'disposition.db'));
+  const stores = await openStores(config);
+  const keyring = await openKeyring(config, stores.database);
+  const { records, users, accessLog } = stores;
   const emailsOf = (role: string) => async () => (await users.listUsers()).filter((u) => u.role === role && u.email).map((u) => u.email!);
   const storage = new FsCaseFileStorage(config.dataDir, keyring);
   const transport = createMailTransport(config, (line) => console.log(`[worker] ${line}`));
@@ -42,9 +38,8 @@ export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkfl
     await worker.run();
   } finally {
     await connection.close();
-    records.close();
-    await users.close();
-    accessLog.close();
+    keyring.close();
+    await stores.close();
     transport.close();
   }
 }

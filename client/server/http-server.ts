@@ -41,6 +41,7 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
   const app = Fastify({ logger: false, trustProxy: deps.config.trustProxy, bodyLimit: 2 * 1024 * 1024, routerOptions: { maxParamLength: 1024 }, ...tls }) as unknown as FastifyInstance;
   const events = new SecurityEvents({
     accessLog: deps.accessLog,
+    counters: deps.counters,
     keyring: deps.keyring,
     burst: deps.config.intrusionBurst,
     ...(deps.mail ? { alert: {
@@ -57,7 +58,7 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
   app.register(multipart, { preservePath: true, limits: { fileSize: deps.config.uploadMaxBytes, files: 1, fields: 20, fieldSize: 64 * 1024 } });
   app.addContentTypeParser('application/pdf', { parseAs: 'buffer', bodyLimit: 50 * 1024 * 1024 }, (_request, body, done) => done(null, body));
 
-  const limiter = new RateLimiter();
+  const limiter = new RateLimiter(deps.counters);
   const allowedMethods = new AllowedMethods();
   app.addHook('onRoute', (route) => allowedMethods.add(route));
   app.addHook('onRequest', async (request, reply) => {
@@ -67,7 +68,7 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
     reply.header('X-Frame-Options', 'DENY');
     reply.header('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'");
     if (https || deps.config.tls) reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
-    limiter.check(request);
+    await limiter.check(request);
     // Before the router's choice: GET /api/statements/verify is the resource `verify`, not a statement id.
     if (request.url.startsWith('/api/')) {
       const allow = allowedMethods.allowed(request.url.split('?')[0]!);

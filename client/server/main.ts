@@ -1,11 +1,8 @@
 // `npm run server`: the HTTP server alone, against TEMPORAL_ADDRESS (or the address `npm start` wrote).
-import path from 'node:path';
 import { checkTransportSecurity, loadConfig } from '../../infra/config';
-import { SqliteCaseRecordStore } from '../../infra/database/sqlite-case-record-store';
-import { SqliteUserStore } from '../../infra/database/sqlite-user-store';
-import { SqliteAccessLog } from '../../infra/database/sqlite-access-log';
+import { openStores } from '../../infra/database/open-stores';
 import { createMailTransport } from '../../infra/mail-transport';
-import { Keyring } from '../../infra/keys';
+import { openKeyring } from '../../infra/keys';
 import { FsCaseFileStorage } from '../../infra/storage/fs-case-file-storage';
 import { CaseService } from '../case-service';
 import { createTemporalClient } from '../temporal-client';
@@ -14,16 +11,14 @@ import { buildHttpServer, listen } from './http-server';
 export async function runServer(signal?: AbortSignal): Promise<void> {
   const config = loadConfig();
   checkTransportSecurity(config);
-  const keyring = Keyring.open(config.keysDir);
-  const dbFile = path.join(config.dataDir, 'disposition.db');
-  const records = new SqliteCaseRecordStore(dbFile);
-  const users = new SqliteUserStore(dbFile);
-  const accessLog = new SqliteAccessLog(dbFile);
+  const stores = await openStores(config);
+  const keyring = await openKeyring(config, stores.database);
+  const { records, users, accessLog, counters } = stores;
   const mail = createMailTransport(config, (line) => console.log(`[server] ${line}`));
   const storage = new FsCaseFileStorage(config.dataDir, keyring);
   const client = await createTemporalClient(config, keyring);
   const service = new CaseService(client, records, keyring, config);
-  const app = buildHttpServer({ config, client, service, records, users, storage, keyring, accessLog, mail });
+  const app = buildHttpServer({ config, client, service, records, users, storage, keyring, accessLog, counters, mail });
   const address = await listen(app, config);
   console.log(`[server] listening on ${address} (public URL ${config.publicUrl})`);
   if ((await users.countUsers()) === 0) {
@@ -40,9 +35,8 @@ export async function runServer(signal?: AbortSignal): Promise<void> {
   });
   await app.close();
   await client.connection.close();
-  records.close();
-  await users.close();
-  accessLog.close();
+  keyring.close();
+  await stores.close();
   mail.close();
 }
 

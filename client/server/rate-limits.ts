@@ -1,7 +1,10 @@
 // Rate limits per source on the routes people might hammer: sign-in (guessing passwords) and vendor links
-// (guessing tokens). A fixed window per minute, in memory: enough for one server; a fleet would share a store.
+// (guessing tokens). A fixed window per minute, counted in the database, so every server counts the same hits.
 import type { FastifyRequest } from 'fastify';
 import { DispositionError } from '../../domain/errors';
+import type { SharedCounters } from '../../infra/database/shared-counters';
+
+const WINDOW_MS = 60_000;
 
 export interface RateLimit {
   name: string;
@@ -24,29 +27,20 @@ export const RATE_LIMITS: RateLimit[] = [
 ];
 
 export class RateLimiter {
-  private windows = new Map<string, { start: number; count: number }>();
+  private checks = 0;
 
-  constructor(private readonly limits: RateLimit[] = RATE_LIMITS) {}
+  constructor(private readonly counters: SharedCounters, private readonly limits: RateLimit[] = RATE_LIMITS) {}
 
-  check(request: FastifyRequest, now = Date.now()): void {
+  async check(request: FastifyRequest, now = Date.now()): Promise<void> {
     for (const limit of this.limits) {
       if (!limit.matches(request)) continue;
-      const key = `${limit.name}|${request.ip}`;
-      const window = this.windows.get(key);
-      if (!window || now - window.start >= 60_000) {
-        this.windows.set(key, { start: now, count: 1 });
-        if (this.windows.size > 50_000) this.sweep(now);
-        continue;
-      }
-      window.count += 1;
-      if (window.count > limit.perMinute) {
-        const wait = Math.ceil((window.start + 60_000 - now) / 1000);
+      const { hits, startedAt } = await this.counters.hit(`${limit.name}|${request.ip}`, WINDOW_MS, now);
+      if (hits > limit.perMinute) {
+        const wait = Math.max(1, Math.ceil((startedAt + WINDOW_MS - now) / 1000));
         throw new DispositionError('rate_limited', `too many ${limit.name} requests from your address; try again in ${wait} s`, { retryAfterSeconds: wait });
       }
     }
-  }
-
-  private sweep(now: number): void {
-    for (const [key, window] of this.windows) if (now - window.start >= 60_000) this.windows.delete(key);
+    // Now and then, forget the windows of sources that went quiet.
+    if ((this.checks += 1) % 5_000 === 0) await this.counters.sweep(now - 60 * WINDOW_MS);
   }
 }

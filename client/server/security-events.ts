@@ -6,6 +6,7 @@ import type { DispositionError } from '../../domain/errors';
 import type { AccessLog, IntrusionKind } from '../../infra/database/access-log';
 import type { Keyring } from '../../infra/keys';
 import { tokenFromLink, verifyLinkToken } from '../../infra/link-tokens';
+import type { SharedCounters } from '../../infra/database/shared-counters';
 import type { MailTransport } from '../../infra/mail-transport';
 import { routeOf, SIGN_IN_ROUTES } from './rate-limits';
 
@@ -25,6 +26,7 @@ export interface BurstPolicy {
 
 export interface SecurityEventsDeps {
   accessLog: AccessLog;
+  counters: SharedCounters;
   keyring: Keyring;
   burst: BurstPolicy;
   alert?: { transport: MailTransport; from: string; recipients: () => Promise<string[]>; publicUrl: string };
@@ -58,8 +60,6 @@ function intrusionKind(request: FastifyRequest, error: DispositionError): Intrus
 }
 
 export class SecurityEvents {
-  private readonly alerted = new Map<string, number>();
-
   constructor(private readonly deps: SecurityEventsDeps) {}
 
   /** onResponse: one access-log entry per case request; one intrusion event per suspicious refusal. */
@@ -73,7 +73,7 @@ export class SecurityEvents {
       const link = params.token ? verifyLinkToken(this.deps.keyring, tokenFromLink(params.token), Date.now()) : undefined;
       const claims = link && (link.ok ? link.claims : link.claims);
       const session = request.session;
-      this.deps.accessLog.append({
+      await this.deps.accessLog.append({
         actor: session ? `user:${session.username}` : claims ? `vendor-link:${claims.task}` : 'anonymous',
         role: session?.role ?? (claims ? 'vendor' : 'anonymous'),
         action: `${request.method} ${request.routeOptions.url ?? path}`, // the route pattern: a token never reaches the log
@@ -85,7 +85,7 @@ export class SecurityEvents {
     }
     const kind = refusal ? intrusionKind(request, refusal) : undefined;
     if (kind) {
-      this.deps.accessLog.recordIntrusion({ kind, ip, userAgent, path: request.routeOptions.url ?? path, reason: refusal!.message });
+      await this.deps.accessLog.recordIntrusion({ kind, ip, userAgent, path: request.routeOptions.url ?? path, reason: refusal!.message });
       await this.maybeAlert(ip);
     }
   }
@@ -93,11 +93,9 @@ export class SecurityEvents {
   private async maybeAlert(ip: string): Promise<void> {
     const now = Date.now();
     const { count, windowMs } = this.deps.burst;
-    const recent = this.deps.accessLog.intrusions({ ip, from: now - windowMs });
+    const recent = await this.deps.accessLog.intrusions({ ip, from: now - windowMs });
     if (recent.length < count) return;
-    const last = this.alerted.get(ip);
-    if (last !== undefined && now - last < windowMs) return; // once per burst
-    this.alerted.set(ip, now);
+    if (!(await this.deps.counters.claimOnce(`intrusion burst|${ip}`, windowMs, now))) return; // once per burst, on any server
     const alert = this.deps.alert;
     const recipients = (await alert?.recipients()) ?? [];
     if (!alert || recipients.length === 0) return;

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../../infra/config';
 import type { AccessLog } from '../../infra/database/access-log';
 import type { CaseRecordStore } from '../../infra/database/case-record-store';
+import type { SharedCounters } from '../../infra/database/shared-counters';
 import type { MailTransport } from '../../infra/mail-transport';
 import type { UserStore } from '../../infra/database/user-store';
 import type { Keyring } from '../../infra/keys';
@@ -18,6 +19,8 @@ export interface ServerDeps {
   storage: CaseFileStorage;
   keyring: Keyring;
   accessLog: AccessLog;
+  /** Rate windows and once-per-burst alerts, shared by every server. */
+  counters: SharedCounters;
   /** For alerts to the administrators (intrusion bursts); none, no alerts. */
   mail?: MailTransport;
 }

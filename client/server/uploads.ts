@@ -51,7 +51,7 @@ function discardRestOfBody(request: FastifyRequest, limit: number): void {
 }
 
 export async function stageUpload(ctx: ServerContext, request: FastifyRequest, token: string): Promise<{ file: StagedFileResponse; created: boolean }> {
-  const { record } = requireReturnTask(ctx, token);
+  const { record } = await requireReturnTask(ctx, token);
   if (!request.isMultipart()) {
     throw new DispositionError('unsupported_media_type', 'send multipart/form-data: a field "category", then a field "file"');
   }

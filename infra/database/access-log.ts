@@ -46,13 +46,13 @@ export interface IntrusionEvent extends Required<IntrusionInput> {
 }
 
 export interface AccessLog {
-  append(entry: AccessEntryInput): AccessEntry;
-  list(query?: AccessQuery): AccessEntry[];
+  append(entry: AccessEntryInput): Promise<AccessEntry>;
+  list(query?: AccessQuery): Promise<AccessEntry[]>;
   /** The hash of the latest entry about the case: printed on its statement. */
-  caseHead(caseId: string): string | undefined;
-  verify(): ChainVerdict;
-  recordIntrusion(event: IntrusionInput): IntrusionEvent;
-  intrusions(query: { from?: number; to?: number; ip?: string }): IntrusionEvent[];
+  caseHead(caseId: string): Promise<string | undefined>;
+  verify(): Promise<ChainVerdict>;
+  recordIntrusion(event: IntrusionInput): Promise<IntrusionEvent>;
+  intrusions(query: { from?: number; to?: number; ip?: string }): Promise<IntrusionEvent[]>;
 }
 
 export const GENESIS = '0'.repeat(64);

@@ -1,5 +1,5 @@
 // The case record: what users need now and years from now, kept apart from Temporal's history
-// (which the namespace's retention deletes). SQLite here; a server database can implement the same interface.
+// (which the namespace's retention deletes). SQLite on one machine, PostgreSQL on several (sql-case-record-store.ts).
 import type { CaseState, ReturnPackageSummary, TimelineEvent } from '../../domain/case-state';
 import type { CaseStatus, TaskKind } from '../../domain/statuses';
 
@@ -41,13 +41,12 @@ export interface CaseFilter {
 
 export interface CaseRecordStore {
   /** Writes the case as of `state.version`; a write older than the stored one is ignored. */
-  saveCase(state: CaseState): void;
-  getCase(caseId: string): CaseRecord | undefined;
-  listCases(filter?: CaseFilter): CaseSummary[];
-  getStatement(statementId: string): StatementRecord | undefined;
-  findStatementBySha256(sha256: string): StatementRecord | undefined;
+  saveCase(state: CaseState): Promise<void>;
+  getCase(caseId: string): Promise<CaseRecord | undefined>;
+  listCases(filter?: CaseFilter): Promise<CaseSummary[]>;
+  getStatement(statementId: string): Promise<StatementRecord | undefined>;
+  findStatementBySha256(sha256: string): Promise<StatementRecord | undefined>;
   /** Mail by stable Message-ID: true when it was already sent. */
-  mailSent(messageId: string): boolean;
-  recordMailSent(messageId: string, caseId: string, kind: string): void;
-  close(): void;
+  mailSent(messageId: string): Promise<boolean>;
+  recordMailSent(messageId: string, caseId: string, kind: string): Promise<void>;
 }

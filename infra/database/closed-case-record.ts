@@ -3,12 +3,12 @@
 import type { CaseState } from '../../domain/case-state';
 import type { CaseRecordStore } from './case-record-store';
 
-export function changeClosedCaseRecord(
+export async function changeClosedCaseRecord(
   records: CaseRecordStore,
   caseId: string,
   change: (state: CaseState, at: number) => { type: string; actor: string; summary: string } | undefined,
-): CaseState | undefined {
-  const record = records.getCase(caseId);
+): Promise<CaseState | undefined> {
+  const record = await records.getCase(caseId);
   if (!record) return undefined;
   const state = structuredClone(record.state);
   const at = Date.now();
@@ -17,6 +17,6 @@ export function changeClosedCaseRecord(
   state.timeline.push({ seq: state.timeline.length + 1, at, ...event });
   state.version += 1;
   state.updatedAt = at;
-  records.saveCase(state);
+  await records.saveCase(state);
   return state;
 }

@@ -60,7 +60,7 @@ CREATE TABLE IF NOT EXISTS intrusion_events (
 CREATE INDEX IF NOT EXISTS intrusion_events_at ON intrusion_events(at);
 CREATE INDEX IF NOT EXISTS intrusion_events_ip ON intrusion_events(ip, at);
 CREATE TABLE IF NOT EXISTS rate_windows (window_key TEXT PRIMARY KEY, started_at INTEGER NOT NULL, hits INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS intrusion_alerts (ip TEXT PRIMARY KEY, alerted_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS once_claims (claim_key TEXT PRIMARY KEY, claimed_at INTEGER NOT NULL);
 `,
       postgres: `
 CREATE TABLE cases (
@@ -108,8 +108,16 @@ CREATE TABLE intrusion_events (
 CREATE INDEX intrusion_events_at ON intrusion_events(at);
 CREATE INDEX intrusion_events_ip ON intrusion_events(ip, at);
 CREATE TABLE rate_windows (window_key TEXT PRIMARY KEY, started_at BIGINT NOT NULL, hits INTEGER NOT NULL);
-CREATE TABLE intrusion_alerts (ip TEXT PRIMARY KEY, alerted_at BIGINT NOT NULL);
+CREATE TABLE once_claims (claim_key TEXT PRIMARY KEY, claimed_at BIGINT NOT NULL);
 `,
+    },
+  },
+  {
+    version: 2,
+    name: 'the keyring shared by every node (with DATABASE_URL), each secret wrapped by KEYRING_KEY',
+    sql: {
+      sqlite: 'CREATE TABLE IF NOT EXISTS keyring_keys (kid TEXT PRIMARY KEY, purpose TEXT NOT NULL, seq INTEGER NOT NULL UNIQUE, created_at TEXT NOT NULL, wrapped TEXT NOT NULL, public_key TEXT);',
+      postgres: 'CREATE TABLE keyring_keys (kid TEXT PRIMARY KEY, purpose TEXT NOT NULL, seq INTEGER NOT NULL UNIQUE, created_at TEXT NOT NULL, wrapped TEXT NOT NULL, public_key TEXT);',
     },
   },
 ];

@@ -48,7 +48,6 @@ export interface UserStore {
   getSession(sessionIdHash: string, now: number): Promise<Session | undefined>;
   touchSession(sessionIdHash: string, expiresAt: number): Promise<void>;
   deleteSession(sessionIdHash: string): Promise<void>;
-  close(): Promise<void>;
 }
 
 /** Sign-in names compare without case (a user "Ada" is "ada"), and so do their attempt counts. */

@@ -14,8 +14,9 @@ import type { CaseStatus, VendorTaskKind } from '../../domain/statuses';
 import type { ActivityDeps } from '../../activities';
 import { CaseService, type VendorUpdate } from '../../client/case-service';
 import { loadConfig, type Config } from '../../infra/config';
-import { SqliteCaseRecordStore } from '../../infra/database/sqlite-case-record-store';
-import { Keyring } from '../../infra/keys';
+import type { CaseRecordStore } from '../../infra/database/case-record-store';
+import { openStores, type Stores } from '../../infra/database/open-stores';
+import { openKeyring, type Keyring } from '../../infra/keys';
 import { verifyLinkToken, tokenFromLink } from '../../infra/link-tokens';
 import { createSmtpTransport, type MailTransport } from '../../infra/mail-transport';
 import { createDataConverter } from '../../infra/payload-codec';
@@ -61,7 +62,7 @@ export class CaseHarness {
     readonly dataDir: string,
     readonly config: Config,
     readonly keyring: Keyring,
-    readonly records: SqliteCaseRecordStore,
+    readonly stores: Stores,
     readonly storage: FsCaseFileStorage,
     readonly smtp: SmtpReceiver,
     readonly client: Client,
@@ -69,18 +70,23 @@ export class CaseHarness {
     private readonly options: HarnessOptions,
   ) {}
 
+  get records(): CaseRecordStore {
+    return this.stores.records;
+  }
+
   static async start(options: HarnessOptions = {}): Promise<CaseHarness> {
     const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'disposition-case-'));
     const smtp = new SmtpReceiver();
     const smtpUrl = await smtp.start();
     const address = options.temporalAddress ?? inject('temporalAddress');
     const config = loadConfig({ DATA_DIR: dataDir, SMTP_URL: smtpUrl, ADMIN_EMAIL, TEMPORAL_ADDRESS: address, PUBLIC_URL: 'http://localhost:3000', DISTRICT_NAME: 'Riverside Unified School District', ...options.env });
-    const keyring = Keyring.open(config.keysDir);
-    const records = new SqliteCaseRecordStore(path.join(dataDir, 'disposition.db'));
+    const stores = await openStores(config);
+    const keyring = await openKeyring(config, stores.database);
+    const { records } = stores;
     const storage = options.storage ? options.storage(dataDir, keyring) : new FsCaseFileStorage(dataDir, keyring);
     const connection = await Connection.connect({ address });
     const client = new Client({ connection, dataConverter: createDataConverter(keyring) });
-    const harness = new CaseHarness(dataDir, config, keyring, records, storage, smtp, client, undefined as never, options);
+    const harness = new CaseHarness(dataDir, config, keyring, stores, storage, smtp, client, undefined as never, options);
     (harness as { service: CaseService }).service = new CaseService(client, records, keyring, { taskQueue: harness.taskQueue, retentionMs: config.retentionMs }, 20_000);
     if (!options.noWorker) await harness.startWorker();
     return harness;
@@ -114,19 +120,19 @@ export class CaseHarness {
     return caseId;
   }
 
-  async waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+  async waitFor<T>(what: string | (() => Promise<string>), probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const value = probe();
+      const value = await probe();
       if (value) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : await what()}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
 
   waitForStatus(caseId: string, status: CaseStatus, timeoutMs = 60_000) {
-    return this.waitFor(`case ${caseId} to be ${status} (it is ${this.records.getCase(caseId)?.status})`, () => {
-      const record = this.records.getCase(caseId);
+    return this.waitFor(async () => `case ${caseId} to be ${status} (it is ${(await this.records.getCase(caseId))?.status})`, async () => {
+      const record = await this.records.getCase(caseId);
       return record?.status === status ? record : undefined;
     }, timeoutMs);
   }
@@ -169,7 +175,8 @@ export class CaseHarness {
     await this.stopWorker();
     await this.client.connection.close();
     await this.smtp.stop();
-    this.records.close();
+    this.keyring.close();
+    await this.stores.close();
     fs.rmSync(this.dataDir, { recursive: true, force: true });
   }
 }

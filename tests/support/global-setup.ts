@@ -15,6 +15,8 @@ declare module 'vitest' {
     temporalDbFile: string;
     temporalCli: string;
     workflowBundlePath: string;
+    /** A PostgreSQL server's URL with the right to create databases (the store contract tests make their own). */
+    postgresAdminUrl: string;
   }
 }
 
@@ -38,6 +40,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('temporalDbFile', dbFile);
   project.provide('temporalCli', cli);
   project.provide('workflowBundlePath', bundlePath);
+  project.provide('postgresAdminUrl', process.env.TEST_POSTGRES_ADMIN_URL ?? '');
   return async () => {
     await server?.stop();
     if (scratch) fs.rmSync(scratch, { recursive: true, force: true });

@@ -1,11 +1,10 @@
 // The HTTP server on top of a CaseHarness, with an administrator and a legal user, reached with fetch.
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { CaseService } from '../../client/case-service';
 import { buildHttpServer } from '../../client/server/http-server';
-import { SqliteUserStore } from '../../infra/database/sqlite-user-store';
-import { SqliteAccessLog } from '../../infra/database/sqlite-access-log';
+import type { AccessLog } from '../../infra/database/access-log';
+import type { UserStore } from '../../infra/database/user-store';
 import { createSmtpTransport } from '../../infra/mail-transport';
 import { hashPassword } from '../../infra/passwords';
 import { CaseHarness, type HarnessOptions } from './case-harness';
@@ -18,24 +17,30 @@ export interface SignedIn {
 }
 
 export class HttpHarness {
-  private constructor(readonly cases: CaseHarness, readonly app: FastifyInstance, readonly users: SqliteUserStore, readonly accessLog: SqliteAccessLog, readonly baseUrl: string) {}
+  private constructor(readonly cases: CaseHarness, readonly app: FastifyInstance, readonly baseUrl: string) {}
+
+  get users(): UserStore {
+    return this.cases.stores.users;
+  }
+
+  get accessLog(): AccessLog {
+    return this.cases.stores.accessLog;
+  }
 
   static async start(options: HarnessOptions & { actionTimeoutMs?: number } = {}): Promise<HttpHarness> {
-    let users: SqliteUserStore | undefined;
-    let accessLog: SqliteAccessLog | undefined;
+    let cases: CaseHarness | undefined;
     // The worker mails admin and legal users with an email, and prints the access log's head, as worker/main.ts wires it.
-    const emailsOf = (role: string) => async () => (await users?.listUsers())?.filter((u) => u.role === role && u.email).map((u) => u.email!) ?? [];
-    const cases = await CaseHarness.start({ ...options, deps: { administrators: emailsOf('admin'), legalStaff: emailsOf('legal'), accessLog: { caseHead: (caseId) => accessLog?.caseHead(caseId), append: (entry) => accessLog!.append(entry) } } });
-    users = new SqliteUserStore(path.join(cases.dataDir, 'disposition.db'));
-    accessLog = new SqliteAccessLog(path.join(cases.dataDir, 'disposition.db'));
+    const emailsOf = (role: string) => async () => (await cases!.stores.users.listUsers()).filter((u) => u.role === role && u.email).map((u) => u.email!);
+    cases = await CaseHarness.start({ ...options, deps: { administrators: emailsOf('admin'), legalStaff: emailsOf('legal'), accessLog: { caseHead: (caseId) => cases!.stores.accessLog.caseHead(caseId), append: (entry) => cases!.stores.accessLog.append(entry) } } });
+    const { users, accessLog, counters } = cases.stores;
     for (const [username, role, email] of [['ada', 'admin', 'ada@district.example'], ['lee', 'legal', 'lee@district.example']] as const) {
       await users.addUser({ username, role, email, passwordHash: await hashPassword(PASSWORD) });
     }
     const service = options.actionTimeoutMs ? new CaseService(cases.client, cases.records, cases.keyring, { taskQueue: cases.taskQueue }, options.actionTimeoutMs) : cases.service;
-    const app = buildHttpServer({ config: cases.config, client: cases.client, service, records: cases.records, users, storage: cases.storage, keyring: cases.keyring, accessLog, mail: createSmtpTransport(cases.config.smtpUrl!) });
+    const app = buildHttpServer({ config: cases.config, client: cases.client, service, records: cases.records, users, storage: cases.storage, keyring: cases.keyring, accessLog, counters, mail: createSmtpTransport(cases.config.smtpUrl!) });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as AddressInfo;
-    return new HttpHarness(cases, app, users!, accessLog!, `http://127.0.0.1:${port}`);
+    return new HttpHarness(cases, app, `http://127.0.0.1:${port}`);
   }
 
   url(pathname: string): string {
@@ -69,8 +74,6 @@ export class HttpHarness {
 
   async close(): Promise<void> {
     await this.app.close();
-    await this.users.close();
-    this.accessLog.close();
     await this.cases.close();
   }
 }

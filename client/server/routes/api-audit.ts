@@ -10,18 +10,18 @@ export function registerAuditApi(app: FastifyInstance, ctx: ServerContext): void
     ctx.auth.require(request, ['admin']);
     const query = parseInput(auditQuerySchema, request.query, 'query');
     const window = query.from || query.to ? range(query.from, query.to, 36500) : {};
-    const entries = ctx.accessLog.list({ ...(query.caseId ? { caseId: query.caseId } : {}), ...window });
+    const entries = await ctx.accessLog.list({ ...(query.caseId ? { caseId: query.caseId } : {}), ...window });
     if (query.format === 'csv') {
       return reply.type('text/csv; charset=utf-8').header('Content-Disposition', 'attachment; filename="access-log.csv"').send(auditCsv(entries));
     }
-    return { entries: entries.map((e) => ({ ...e, at: new Date(e.at).toISOString() })), chain: ctx.accessLog.verify() };
+    return { entries: entries.map((e) => ({ ...e, at: new Date(e.at).toISOString() })), chain: await ctx.accessLog.verify() };
   });
 
   app.get('/api/intrusions/analysis', async (request, reply) => {
     ctx.auth.require(request, ['admin']);
     const query = parseInput(intrusionQuerySchema, request.query, 'query');
     const window = range(query.from, query.to);
-    const events = ctx.accessLog.intrusions(window);
+    const events = await ctx.accessLog.intrusions(window);
     const analysis = analyzeIntrusions(events, window.from, window.to);
     if (query.format === 'csv') return reply.type('text/csv; charset=utf-8').header('Content-Disposition', 'attachment; filename="intrusion-analysis.csv"').send(intrusionCsv(analysis, events));
     if (query.format === 'pdf') return reply.type('application/pdf').header('Content-Disposition', 'attachment; filename="intrusion-analysis.pdf"').send(await intrusionPdf(analysis, ctx.config.districtName, Date.now()));

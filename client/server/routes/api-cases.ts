@@ -10,8 +10,8 @@ import { parseInput } from '../validate';
 
 const caseParams = z.object({ caseId: z.string().regex(/^[A-Za-z0-9]{6,32}$/, 'is not a case id') });
 
-export function downloadablePackage(ctx: ServerContext, caseId: string) {
-  const record = ctx.service.getCase(caseId);
+export async function downloadablePackage(ctx: ServerContext, caseId: string) {
+  const record = await ctx.service.getCase(caseId);
   // The accepted package, or the one waiting for review; never one that was rejected (it is destroyed).
   const round = [...record.returnPackages].reverse().find((r) => r.packageId && r.zipSha256 && r.decision?.decision !== 'reject');
   if (!round) throw new DispositionError('not_found', 'this case holds no return package');
@@ -31,7 +31,7 @@ export function registerCaseApi(app: FastifyInstance, ctx: ServerContext): void 
   app.get('/api/cases', async (request) => {
     auth.require(request, ['admin', 'legal']);
     const query = parseInput(api.caseListQuerySchema, request.query, 'query');
-    const cases = ctx.records.listCases({
+    const cases = await ctx.records.listCases({
       ...(query.status ? { status: query.status } : {}),
       ...(query.vendor ? { vendor: query.vendor } : {}),
       ...(query.overdue ? { overdue: query.overdue === 'true' } : {}),
@@ -42,7 +42,7 @@ export function registerCaseApi(app: FastifyInstance, ctx: ServerContext): void 
   app.get('/api/cases/:caseId', async (request) => {
     auth.require(request, ['admin', 'legal']);
     const { caseId } = parseInput(caseParams, request.params, 'path');
-    return caseDetails(service.getCase(caseId));
+    return caseDetails(await service.getCase(caseId));
   });
 
   app.post('/api/cases/:caseId/review', async (request) => {
@@ -82,7 +82,7 @@ export function registerCaseApi(app: FastifyInstance, ctx: ServerContext): void 
   app.get('/api/cases/:caseId/return-package', async (request, reply) => {
     auth.require(request, ['admin']); // nobody but an administrator downloads returned data
     const { caseId } = parseInput(caseParams, request.params, 'path');
-    const { record, round } = downloadablePackage(ctx, caseId);
+    const { record, round } = await downloadablePackage(ctx, caseId);
     const retention = record.state.retention;
     if (retention?.destroyedAt && retention.packageId === round.packageId) {
       throw new DispositionError('not_found', `the returned data was destroyed at the end of its retention period, on ${new Date(retention.destroyedAt).toISOString()}`);
@@ -100,7 +100,7 @@ export function registerCaseApi(app: FastifyInstance, ctx: ServerContext): void 
   app.get('/api/cases/:caseId/statement', async (request, reply) => {
     auth.require(request, ['admin', 'legal']);
     const { caseId } = parseInput(caseParams, request.params, 'path');
-    const statement = service.getCase(caseId).state.statement;
+    const statement = (await service.getCase(caseId)).state.statement;
     if (!statement) throw new DispositionError('not_found', 'this case has no statement yet');
     const pdf = await ctx.storage.readStatement(statement.statementId);
     if (!pdf) throw new DispositionError('not_found', 'the statement is recorded but its file is missing');

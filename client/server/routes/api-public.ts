@@ -39,7 +39,7 @@ export function registerPublicApi(app: FastifyInstance, ctx: ServerContext): voi
 
   app.get('/api/statements/:statementId', async (request) => {
     const { statementId } = parseInput(statementParams, request.params, 'path');
-    const statement = ctx.records.getStatement(statementId);
+    const statement = await ctx.records.getStatement(statementId);
     if (!statement) throw new DispositionError('not_found', `no statement ${statementId} was issued here`);
     return statementView(statement);
   });
@@ -47,7 +47,7 @@ export function registerPublicApi(app: FastifyInstance, ctx: ServerContext): voi
   // Always 200: the answer is the verdict, and a file that is not a statement is simply not valid.
   app.post('/api/statements/verify', async (request) => {
     try {
-      return verifyStatementPdf(await statementBytes(request), ctx.records, ctx.keyring);
+      return await verifyStatementPdf(await statementBytes(request), ctx.records, ctx.keyring);
     } catch (err) {
       if (err instanceof DispositionError) return { valid: false, reason: err.message };
       throw err;

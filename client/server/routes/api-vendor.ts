@@ -18,7 +18,7 @@ export function registerVendorApi(app: FastifyInstance, ctx: ServerContext): voi
 
   app.get('/api/vendor/:token', async (request, reply) => {
     const { token } = parseInput(tokenParams, request.params, 'path');
-    const { record } = openVendorLink(ctx, token);
+    const { record } = await openVendorLink(ctx, token);
     const staged = record.openTask?.kind === 'return' ? await ctx.storage.listStaged(record.caseId) : [];
     return reply.header('Cache-Control', 'no-store').send(vendorTaskView(record, ctx.config.districtName, staged));
   });
@@ -36,7 +36,7 @@ export function registerVendorApi(app: FastifyInstance, ctx: ServerContext): voi
 
   app.delete('/api/vendor/:token/files/:fileId', async (request) => {
     const { token, fileId } = parseInput(fileParams, request.params, 'path');
-    const { record } = requireReturnTask(ctx, token);
+    const { record } = await requireReturnTask(ctx, token);
     const removed = await ctx.storage.removeStaged(record.caseId, fileId);
     return { fileId, removed, ...(removed ? {} : { alreadyDone: true }) };
   });
@@ -60,7 +60,7 @@ export function registerVendorApi(app: FastifyInstance, ctx: ServerContext): voi
 
 /** The staged set, read from storage here, is what the package is built from. */
 export async function submitReturn(ctx: ServerContext, token: string, body: { note?: string | undefined }) {
-  const check = ctx.service.checkLink(token);
+  const check = await ctx.service.checkLink(token);
   // A repeat after the task closed goes straight to the workflow, which answers with the first result.
   const caseId = check.claims?.caseId;
   const files = caseId && check.valid ? (await ctx.storage.listStaged(caseId)).map(({ stagedAt: _s, caseId: _c, ...ref }) => ref) : [];

@@ -35,7 +35,7 @@ export function registerPublicPages(app: FastifyInstance, ctx: ServerContext): v
   /** Renders the task page; a refused link gets a page that says what happened and whom to ask. */
   async function taskPage(request: FastifyRequest, reply: FastifyReply, token: string, state: Parameters<typeof vendorTaskPage>[2] = {}, status = 200) {
     try {
-      const { record } = openVendorLink(ctx, token);
+      const { record } = await openVendorLink(ctx, token);
       const staged = record.openTask?.kind === 'return' ? await ctx.storage.listStaged(record.caseId) : [];
       // After an upload without JavaScript (Post/Redirect/Get) the page names the file from the staged list.
       const upload = status === 200 ? stagedOutcome(request.query) : undefined;
@@ -55,11 +55,11 @@ export function registerPublicPages(app: FastifyInstance, ctx: ServerContext): v
    * What the vendor sees after an action (`?done=` from the redirect): the outcome, when the link is genuine
    * (expired is fine: the task is done) and the record shows its task done; else undefined.
    */
-  function outcomePage(request: FastifyRequest, token: string): { title: string; text: string } | undefined {
+  async function outcomePage(request: FastifyRequest, token: string): Promise<{ title: string; text: string } | undefined> {
     if (!(request.query as Record<string, unknown> | undefined)?.done) return undefined;
     const link = verifyLinkToken(ctx.keyring, token, Date.now());
     const claims = link.ok || link.reason === 'expired' ? link.claims : undefined;
-    const record = claims && ctx.records.getCase(claims.caseId);
+    const record = claims && (await ctx.records.getCase(claims.caseId));
     return record ? vendorOutcome(request.query, claims, record.state) : undefined;
   }
 
@@ -88,7 +88,7 @@ export function registerPublicPages(app: FastifyInstance, ctx: ServerContext): v
 
   app.get('/v/:token', async (request, reply) => {
     const { token } = parseInput(tokenParams, request.params, 'path');
-    const done = outcomePage(request, token);
+    const done = await outcomePage(request, token);
     return done ? page(reply, vendorDonePage(done.title, done.text)) : taskPage(request, reply, token);
   });
 
@@ -119,7 +119,7 @@ export function registerPublicPages(app: FastifyInstance, ctx: ServerContext): v
   app.post('/v/:token/files/:fileId/delete', async (request, reply) => {
     const { token, fileId } = parseInput(tokenParams.extend({ fileId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/) }), request.params, 'path');
     try {
-      const { record } = requireReturnTask(ctx, token);
+      const { record } = await requireReturnTask(ctx, token);
       await ctx.storage.removeStaged(record.caseId, fileId);
     } catch (err) {
       if (err instanceof DispositionError) {
@@ -135,7 +135,7 @@ export function registerPublicPages(app: FastifyInstance, ctx: ServerContext): v
     const { statementId } = request.query as { statementId?: string };
     const user = verifyPageUser(request);
     if (!statementId) return page(reply, verifyPage(user ? { user } : {}));
-    const found = /^[A-Za-z0-9-]{8,64}$/.test(statementId) ? ctx.records.getStatement(statementId) : undefined;
+    const found = /^[A-Za-z0-9-]{8,64}$/.test(statementId) ? await ctx.records.getStatement(statementId) : undefined;
     const lookup = found ? { ...statementView(found), issuedAt: found.issuedAt } : null;
     return page(reply, verifyPage({ ...(user ? { user } : {}), lookup, statementId }), found ? 200 : 404);
   });
@@ -143,7 +143,7 @@ export function registerPublicPages(app: FastifyInstance, ctx: ServerContext): v
   app.post('/verify', async (request, reply) => {
     let verdict;
     try {
-      verdict = verifyStatementPdf(await statementBytes(request), ctx.records, ctx.keyring);
+      verdict = await verifyStatementPdf(await statementBytes(request), ctx.records, ctx.keyring);
     } catch (err) {
       if (!(err instanceof DispositionError)) throw err;
       verdict = { valid: false, reason: err.message };

@@ -54,7 +54,7 @@ export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): vo
   app.get('/cases', async (request, reply) => {
     const session = signedIn(request);
     const query = parseInput(api.caseListQuerySchema, Object.fromEntries(Object.entries(request.query as Record<string, string>).filter(([, v]) => v !== '')), 'query');
-    const cases = ctx.records.listCases({ ...(query.status ? { status: query.status } : {}), ...(query.vendor ? { vendor: query.vendor } : {}), ...(query.overdue ? { overdue: query.overdue === 'true' } : {}) });
+    const cases = await ctx.records.listCases({ ...(query.status ? { status: query.status } : {}), ...(query.vendor ? { vendor: query.vendor } : {}), ...(query.overdue ? { overdue: query.overdue === 'true' } : {}) });
     return page(reply, caseListPage(pageUser(session), cases.map(caseListItem), query));
   });
 
@@ -77,7 +77,7 @@ export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): vo
   app.get('/cases/:caseId', async (request, reply) => {
     const session = signedIn(request);
     const { caseId } = parseInput(caseParams, request.params, 'path');
-    const details = caseDetails(service.getCase(caseId));
+    const details = caseDetails(await service.getCase(caseId));
     const outcome = caseOutcomeText(request.query, details);
     return page(reply, casePage(pageUser(session), details, outcome ? { text: outcome } : undefined));
   });
@@ -105,7 +105,7 @@ export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): vo
         if (err instanceof DispositionError && err.code !== 'internal' && err.code !== 'not_found') {
           noteRefusal(request, err);
           const retry = refill ? { form: refill(form), values: formValues(form), errors: fieldErrors(err.details) } : undefined;
-          return page(reply, casePage(pageUser(session), caseDetails(service.getCase(caseId)), { text: err.message, kind: 'warn' }, retry), ERROR_CODES[err.code].http);
+          return page(reply, casePage(pageUser(session), caseDetails(await service.getCase(caseId)), { text: err.message, kind: 'warn' }, retry), ERROR_CODES[err.code].http);
         }
         throw err;
       }

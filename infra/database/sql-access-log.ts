@@ -1,0 +1,91 @@
+// The access log and the intrusion events over SQL. Appends from any number of servers and workers form one
+// chain: each append holds the log's lock while it reads the head and writes the next entry.
+import { entryHash, GENESIS, type AccessEntry, type AccessEntryInput, type AccessLog, type AccessQuery, type ChainVerdict, type IntrusionEvent, type IntrusionInput } from './access-log';
+import type { SqlDatabase } from './sql-database';
+
+interface Row {
+  seq: number; at: number; actor: string; role: string; action: string; case_id: string | null; outcome: string; ip: string; user_agent: string; prev_hash: string; hash: string;
+}
+
+const entryOf = (r: Row): AccessEntry => ({
+  seq: r.seq, at: r.at, actor: r.actor, role: r.role, action: r.action, caseId: r.case_id, outcome: r.outcome, ip: r.ip, userAgent: r.user_agent, prevHash: r.prev_hash, hash: r.hash,
+});
+
+const VERIFY_PAGE = 2_000;
+
+export class SqlAccessLog implements AccessLog {
+  constructor(private readonly db: SqlDatabase) {}
+
+  append(input: AccessEntryInput): Promise<AccessEntry> {
+    return this.db.transaction(async (tx) => {
+      await tx.lock('access log');
+      const previous = await tx.get<{ seq: number; hash: string }>('SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1');
+      const base = {
+        seq: (previous?.seq ?? 0) + 1,
+        at: input.at ?? Date.now(),
+        actor: input.actor.slice(0, 200),
+        role: input.role.slice(0, 40),
+        action: input.action.slice(0, 200),
+        caseId: input.caseId ?? null,
+        outcome: input.outcome.slice(0, 200),
+        ip: (input.ip ?? '').slice(0, 64),
+        userAgent: (input.userAgent ?? '').slice(0, 300),
+      };
+      const prevHash = previous?.hash ?? GENESIS;
+      const entry: AccessEntry = { ...base, prevHash, hash: entryHash(prevHash, base) };
+      await tx.run(`INSERT INTO access_log (seq, at, actor, role, action, case_id, outcome, ip, user_agent, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [entry.seq, entry.at, entry.actor, entry.role, entry.action, entry.caseId, entry.outcome, entry.ip, entry.userAgent, entry.prevHash, entry.hash]);
+      return entry;
+    });
+  }
+
+  async list(query: AccessQuery = {}): Promise<AccessEntry[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (query.caseId) { where.push('case_id = ?'); args.push(query.caseId); }
+    if (query.from !== undefined) { where.push('at >= ?'); args.push(query.from); }
+    if (query.to !== undefined) { where.push('at <= ?'); args.push(query.to); }
+    return (await this.db.all<Row>(`SELECT * FROM access_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq`, args)).map(entryOf);
+  }
+
+  async caseHead(caseId: string): Promise<string | undefined> {
+    return (await this.db.get<{ hash: string }>('SELECT hash FROM access_log WHERE case_id = ? ORDER BY seq DESC LIMIT 1', [caseId]))?.hash;
+  }
+
+  async verify(): Promise<ChainVerdict> {
+    let prevHash = GENESIS;
+    let expectedSeq = 1;
+    let entries = 0;
+    // A page at a time: the log of a busy district outgrows memory.
+    for (;;) {
+      const rows = await this.db.all<Row>('SELECT * FROM access_log WHERE seq >= ? ORDER BY seq LIMIT ?', [expectedSeq, VERIFY_PAGE]);
+      for (const row of rows) {
+        const entry = entryOf(row);
+        entries += 1;
+        if (entry.seq !== expectedSeq) return { ok: false, entries, brokenAt: expectedSeq, reason: `entry ${expectedSeq} is missing` };
+        if (entry.prevHash !== prevHash) return { ok: false, entries, brokenAt: entry.seq, reason: `entry ${entry.seq} does not follow the entry before it` };
+        const { hash: _h, prevHash: _p, ...fields } = entry;
+        if (entryHash(prevHash, fields) !== entry.hash) return { ok: false, entries, brokenAt: entry.seq, reason: `entry ${entry.seq} was altered` };
+        prevHash = entry.hash;
+        expectedSeq += 1;
+      }
+      if (rows.length < VERIFY_PAGE) return { ok: true, entries, head: prevHash };
+    }
+  }
+
+  async recordIntrusion(event: IntrusionInput): Promise<IntrusionEvent> {
+    const row = { at: event.at ?? Date.now(), kind: event.kind, ip: event.ip.slice(0, 64), userAgent: (event.userAgent ?? '').slice(0, 300), path: event.path.slice(0, 300), reason: event.reason.slice(0, 500) };
+    const inserted = await this.db.get<{ id: number }>('INSERT INTO intrusion_events (at, kind, ip, user_agent, path, reason) VALUES (?, ?, ?, ?, ?, ?) RETURNING id',
+      [row.at, row.kind, row.ip, row.userAgent, row.path, row.reason]);
+    return { id: Number(inserted!.id), ...row };
+  }
+
+  async intrusions(query: { from?: number; to?: number; ip?: string }): Promise<IntrusionEvent[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (query.from !== undefined) { where.push('at >= ?'); args.push(query.from); }
+    if (query.to !== undefined) { where.push('at <= ?'); args.push(query.to); }
+    if (query.ip) { where.push('ip = ?'); args.push(query.ip); }
+    return this.db.all<IntrusionEvent>(`SELECT id, at, kind, ip, user_agent AS "userAgent", path, reason FROM intrusion_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY at, id`, args);
+  }
+}

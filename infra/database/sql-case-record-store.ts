@@ -1,0 +1,144 @@
+// The case record over SQL (SQLite or PostgreSQL): the case row, its timeline, its return rounds, its statement.
+import type { CaseState } from '../../domain/case-state';
+import { openTaskOf } from '../../domain/case-state';
+import type { CaseFilter, CaseRecord, CaseRecordStore, CaseSummary, StatementRecord } from './case-record-store';
+import type { SqlDatabase } from './sql-database';
+
+interface CaseRow {
+  case_id: string;
+  status: string;
+  vendor_name: string;
+  contract_id: string;
+  open_task: string | null;
+  open_task_gen: number | null;
+  due_at: number | null;
+  overdue: number;
+  created_at: number;
+  updated_at: number;
+  state_json: string;
+}
+
+interface StatementRow {
+  statement_id: string;
+  case_id: string;
+  issued_at: number;
+  vendor_name: string;
+  contract_id: string;
+  sha256: string;
+  signature: string;
+  key_id: string;
+  bytes: number;
+}
+
+function summaryOf(row: CaseRow): CaseSummary {
+  return {
+    caseId: row.case_id,
+    vendorName: row.vendor_name,
+    contractId: row.contract_id,
+    status: row.status as CaseSummary['status'],
+    ...(row.open_task && row.open_task_gen !== null && row.due_at !== null
+      ? { openTask: { kind: row.open_task as NonNullable<CaseSummary['openTask']>['kind'], gen: row.open_task_gen, dueAt: row.due_at } }
+      : {}),
+    overdue: row.overdue === 1,
+    ...(row.due_at !== null ? { dueAt: row.due_at } : {}),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+const statementOf = (row: StatementRow): StatementRecord => ({
+  statementId: row.statement_id,
+  caseId: row.case_id,
+  issuedAt: row.issued_at,
+  vendorName: row.vendor_name,
+  contractId: row.contract_id,
+  sha256: row.sha256,
+  signature: row.signature,
+  keyId: row.key_id,
+  bytes: row.bytes,
+});
+
+const SAVE_CASE = `
+  INSERT INTO cases (case_id, status, vendor_name, contract_id, open_task, open_task_gen, due_at, overdue, created_at, updated_at, version, state_json)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (case_id) DO UPDATE SET status = excluded.status, vendor_name = excluded.vendor_name, contract_id = excluded.contract_id,
+    open_task = excluded.open_task, open_task_gen = excluded.open_task_gen, due_at = excluded.due_at, overdue = excluded.overdue,
+    updated_at = excluded.updated_at, version = excluded.version, state_json = excluded.state_json`;
+const SAVE_EVENT = `INSERT INTO case_events (case_id, seq, at, type, actor, summary, detail_json) VALUES (?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (case_id, seq) DO NOTHING`;
+const SAVE_ROUND = `
+  INSERT INTO return_packages (case_id, round, package_id, zip_sha256, zip_bytes, files, bytes, decision, summary_json)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (case_id, round) DO UPDATE SET package_id = excluded.package_id, zip_sha256 = excluded.zip_sha256, zip_bytes = excluded.zip_bytes,
+    files = excluded.files, bytes = excluded.bytes, decision = excluded.decision, summary_json = excluded.summary_json`;
+const SAVE_STATEMENT = `INSERT INTO statements (statement_id, case_id, issued_at, vendor_name, contract_id, sha256, signature, key_id, bytes)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (statement_id) DO NOTHING`;
+
+export class SqlCaseRecordStore implements CaseRecordStore {
+  constructor(private readonly db: SqlDatabase) {}
+
+  async saveCase(state: CaseState): Promise<void> {
+    const open = openTaskOf(state);
+    await this.db.transaction(async (tx) => {
+      await tx.lock(`case ${state.caseId}`);
+      const stored = await tx.get<{ version: number; events: number }>(
+        'SELECT version, (SELECT COUNT(*) FROM case_events e WHERE e.case_id = cases.case_id) AS events FROM cases WHERE case_id = ?', [state.caseId]);
+      if (stored && stored.version > state.version) return; // an older write arriving late
+      await tx.run(SAVE_CASE, [state.caseId, state.status, state.input.vendor.name, state.input.contract.id, open?.kind ?? null, open?.gen ?? null,
+        open?.dueAt ?? null, open?.overdue ? 1 : 0, state.createdAt, state.updatedAt, state.version, JSON.stringify({ ...state, timeline: undefined })]);
+      // The timeline only grows: write the events the record does not have yet.
+      for (const e of state.timeline.slice(stored?.events ?? 0)) {
+        await tx.run(SAVE_EVENT, [state.caseId, e.seq, e.at, e.type, e.actor, e.summary, e.detail ? JSON.stringify(e.detail) : null]);
+      }
+      for (const r of state.returnRounds) {
+        await tx.run(SAVE_ROUND, [state.caseId, r.round, r.packageId ?? null, r.zipSha256 ?? null, r.zipBytes ?? null, r.files, r.bytes,
+          r.decision?.decision ?? null, JSON.stringify(r)]);
+      }
+      if (state.statement) {
+        const s = state.statement;
+        await tx.run(SAVE_STATEMENT, [s.statementId, state.caseId, s.issuedAt, state.input.vendor.name, state.input.contract.id, s.sha256, s.signature, s.keyId, s.bytes]);
+      }
+    });
+  }
+
+  async getCase(caseId: string): Promise<CaseRecord | undefined> {
+    const row = await this.db.get<CaseRow>('SELECT * FROM cases WHERE case_id = ?', [caseId]);
+    if (!row) return undefined;
+    const events = await this.db.all<{ seq: number; at: number; type: string; actor: string; summary: string; detail_json: string | null }>(
+      'SELECT * FROM case_events WHERE case_id = ? ORDER BY seq', [caseId]);
+    const timeline = events.map((e) => ({ seq: e.seq, at: e.at, type: e.type, actor: e.actor, summary: e.summary, ...(e.detail_json ? { detail: JSON.parse(e.detail_json) } : {}) }));
+    const rounds = await this.db.all<{ summary_json: string }>('SELECT summary_json FROM return_packages WHERE case_id = ? ORDER BY round', [caseId]);
+    const state = { ...(JSON.parse(row.state_json) as CaseState), timeline };
+    return { ...summaryOf(row), state, timeline, returnPackages: rounds.map((r) => JSON.parse(r.summary_json)) };
+  }
+
+  async listCases(filter: CaseFilter = {}): Promise<CaseSummary[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.status) { where.push('status = ?'); args.push(filter.status); }
+    // lower() on both sides: SQLite's LIKE ignores case and PostgreSQL's does not.
+    if (filter.vendor) { where.push('lower(vendor_name) LIKE lower(?) ESCAPE \'\\\''); args.push(`%${filter.vendor.replace(/[\\%_]/g, (c) => `\\${c}`)}%`); }
+    if (filter.overdue !== undefined) { where.push('overdue = ?'); args.push(filter.overdue ? 1 : 0); }
+    const sql = `SELECT case_id, status, vendor_name, contract_id, open_task, open_task_gen, due_at, overdue, created_at, updated_at FROM cases
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, case_id`;
+    return (await this.db.all<CaseRow>(sql, args)).map(summaryOf);
+  }
+
+  async getStatement(statementId: string): Promise<StatementRecord | undefined> {
+    const row = await this.db.get<StatementRow>('SELECT * FROM statements WHERE statement_id = ?', [statementId]);
+    return row ? statementOf(row) : undefined;
+  }
+
+  async findStatementBySha256(sha256: string): Promise<StatementRecord | undefined> {
+    const row = await this.db.get<StatementRow>('SELECT * FROM statements WHERE sha256 = ?', [sha256]);
+    return row ? statementOf(row) : undefined;
+  }
+
+  async mailSent(messageId: string): Promise<boolean> {
+    return (await this.db.get('SELECT 1 AS sent FROM sent_mail WHERE message_id = ?', [messageId])) !== undefined;
+  }
+
+  async recordMailSent(messageId: string, caseId: string, kind: string): Promise<void> {
+    await this.db.run('INSERT INTO sent_mail (message_id, case_id, kind, sent_at) VALUES (?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING', [messageId, caseId, kind, Date.now()]);
+  }
+}

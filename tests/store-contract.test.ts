@@ -1,0 +1,193 @@
+// The store contract: the same cases against SQLite and PostgreSQL (a real server, started by the project's own
+// services script), so a district can move from one machine to several without the record behaving otherwise.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CaseState } from '../domain/case-state';
+import { DuplicateUserError } from '../infra/database/user-store';
+import { migrate } from '../infra/database/migrate';
+import { MIGRATIONS, SCHEMA_VERSION } from '../infra/database/migrations';
+import { openStores, type Stores } from '../infra/database/open-stores';
+import { DatabaseTooNewError } from '../infra/database/sql-database';
+import { newCaseState } from '../workflows/case-state-changes';
+import { DATABASE_BACKENDS } from './support/database-backends';
+import { caseInput } from './support/fixtures';
+
+const T0 = Date.parse('2026-12-01T09:00:00Z');
+
+function caseAt(caseId: string, version: number, overrides: Partial<CaseState> = {}): CaseState {
+  const state = newCaseState(caseId, caseInput({ vendor: { name: `Vendor ${caseId}` } }), 'test:admin', T0);
+  state.version = version;
+  state.updatedAt = T0 + version;
+  for (let seq = 1; seq <= version; seq += 1) state.timeline.push({ seq, at: T0 + seq, type: `step_${seq}`, actor: 'system', summary: `Step ${seq}` });
+  return { ...state, ...overrides };
+}
+
+/** Runs the append script in `count` processes at once, each appending `each` entries. */
+function appendFromProcesses(settings: { dataDir: string; databaseUrl?: string }, count: number, each: number): Promise<void> {
+  const runs = Array.from({ length: count }, (_, i) => new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'support', 'append-access-log.ts'), String(each), `server-${i}`], {
+      env: { ...process.env, DATA_DIR: settings.dataDir, ...(settings.databaseUrl ? { DATABASE_URL: settings.databaseUrl } : {}) },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`appender ${i} exited ${code}`))));
+  }));
+  return Promise.all(runs).then(() => undefined);
+}
+
+describe.each(DATABASE_BACKENDS)('the stores on $name', (backend) => {
+  let settings: Awaited<ReturnType<typeof backend.fresh>>;
+  let stores: Stores;
+
+  beforeEach(async () => {
+    settings = await backend.fresh();
+    stores = await openStores(settings);
+  });
+  afterEach(async () => {
+    await stores?.close();
+    await settings?.drop();
+  });
+
+  describe('schema', () => {
+    it('is at the latest version after opening, and migrating again changes nothing', async () => {
+      expect(await migrate(stores.database)).toEqual({ from: SCHEMA_VERSION, to: SCHEMA_VERSION });
+      const versions = await stores.database.all<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+      expect(versions.map((v) => v.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    });
+
+    it('refuses a database that newer code migrated, naming both versions', async () => {
+      await stores.database.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [SCHEMA_VERSION + 1, 'from the future', T0]);
+      await stores.close();
+      const opening = openStores(settings);
+      await expect(opening).rejects.toBeInstanceOf(DatabaseTooNewError);
+      await expect(opening).rejects.toThrow(`schema version ${SCHEMA_VERSION + 1}, newer than this Disposition's ${SCHEMA_VERSION}`);
+      stores = undefined as never;
+    });
+  });
+
+  describe('case record', () => {
+    it('keeps a case whole: row, timeline, return rounds and statement', async () => {
+      const state = caseAt('Case0001', 3, {
+        status: 'completed',
+        returnRounds: [{ round: 1, submittedAt: T0, packageId: 'pkg1', files: 2, bytes: 5_000_000_000, zipBytes: 4_900_000_000, zipSha256: 'a'.repeat(64), categories: [], shortfalls: [] }],
+        statement: { statementId: 'ST-0001-0001', issuedAt: T0 + 9, sha256: 'b'.repeat(64), signature: 'c2ln', keyId: 'k1', bytes: 12_345 },
+      });
+      await stores.records.saveCase(state);
+      const record = (await stores.records.getCase('Case0001'))!;
+      expect(record.status).toBe('completed');
+      expect(record.timeline.map((e) => e.seq)).toEqual([1, 2, 3]);
+      expect(record.returnPackages[0]).toMatchObject({ round: 1, bytes: 5_000_000_000, zipSha256: 'a'.repeat(64) });
+      expect(record.state.input.vendor.name).toBe('Vendor Case0001');
+      expect(await stores.records.getStatement('ST-0001-0001')).toMatchObject({ caseId: 'Case0001', issuedAt: T0 + 9, bytes: 12_345, vendorName: 'Vendor Case0001' });
+      expect((await stores.records.findStatementBySha256('b'.repeat(64)))?.statementId).toBe('ST-0001-0001');
+      expect(await stores.records.getCase('NoSuchCase')).toBeUndefined();
+    });
+
+    it('ignores a write older than what it holds, and grows the timeline without repeating it', async () => {
+      await stores.records.saveCase(caseAt('Case0002', 4, { status: 'awaiting_return' }));
+      await stores.records.saveCase(caseAt('Case0002', 2, { status: 'awaiting_acknowledgement' }));
+      expect((await stores.records.getCase('Case0002'))!.status).toBe('awaiting_return');
+      await stores.records.saveCase(caseAt('Case0002', 6, { status: 'packaging' }));
+      const record = (await stores.records.getCase('Case0002'))!;
+      expect(record.status).toBe('packaging');
+      expect(record.timeline.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    });
+
+    it('lists by status, by vendor (any case, % and _ taken literally) and by overdue, newest first', async () => {
+      await stores.records.saveCase(caseAt('CaseA001', 1, { status: 'awaiting_return', createdAt: T0 }));
+      await stores.records.saveCase({ ...caseAt('CaseB001', 1, { status: 'completed', createdAt: T0 + 1000 }), input: caseInput({ vendor: { name: 'Ünïcode 100% Learning_Co' } }) });
+      await stores.records.saveCase({ ...caseAt('CaseC001', 1, { status: 'awaiting_return', createdAt: T0 + 2000 }), tasks: [{ kind: 'return', gen: 1, openedAt: T0, dueAt: T0 + 5, noticeSent: true, reminders: 0, overdue: true }] });
+      expect((await stores.records.listCases()).map((c) => c.caseId)).toEqual(['CaseC001', 'CaseB001', 'CaseA001']);
+      expect((await stores.records.listCases({ status: 'awaiting_return' })).map((c) => c.caseId)).toEqual(['CaseC001', 'CaseA001']);
+      expect((await stores.records.listCases({ vendor: 'vendor case' })).map((c) => c.caseId)).toEqual(['CaseC001', 'CaseA001']);
+      expect((await stores.records.listCases({ vendor: '100% learning_' })).map((c) => c.caseId)).toEqual(['CaseB001']);
+      expect((await stores.records.listCases({ vendor: '100_' })).map((c) => c.caseId)).toEqual([]);
+      const overdue = await stores.records.listCases({ overdue: true });
+      expect(overdue).toMatchObject([{ caseId: 'CaseC001', overdue: true, dueAt: T0 + 5, openTask: { kind: 'return', gen: 1, dueAt: T0 + 5 } }]);
+    });
+
+    it('remembers each sent message once', async () => {
+      expect(await stores.records.mailSent('<m1@x>')).toBe(false);
+      await stores.records.recordMailSent('<m1@x>', 'Case0003', 'notice');
+      await stores.records.recordMailSent('<m1@x>', 'Case0003', 'notice');
+      expect(await stores.records.mailSent('<m1@x>')).toBe(true);
+    });
+  });
+
+  describe('accounts', () => {
+    it('adds users once, whatever the letter case, and finds them in any case', async () => {
+      await stores.users.addUser({ username: 'Ada', role: 'admin', email: 'ada@district.example', passwordHash: 'h1' });
+      await expect(stores.users.addUser({ username: 'ada', role: 'legal', passwordHash: 'h2' })).rejects.toBeInstanceOf(DuplicateUserError);
+      expect(await stores.users.getUser('ADA')).toMatchObject({ username: 'Ada', role: 'admin', passwordHash: 'h1' });
+      expect(await stores.users.countUsers()).toBe(1);
+      expect(await stores.users.listUsers()).toEqual([{ username: 'Ada', role: 'admin', email: 'ada@district.example', createdAt: expect.any(Number) }]);
+    });
+
+    it('keeps sessions until they expire or end', async () => {
+      await stores.users.addUser({ username: 'lee', role: 'legal', passwordHash: 'h' });
+      await stores.users.createSession('s1', { username: 'lee', role: 'legal', csrfToken: 'c1', expiresAt: T0 + 1000 });
+      expect(await stores.users.getSession('s1', T0)).toEqual({ username: 'lee', role: 'legal', csrfToken: 'c1', expiresAt: T0 + 1000 });
+      expect(await stores.users.getSession('s1', T0 + 1000)).toBeUndefined();
+      await stores.users.touchSession('s1', T0 + 5000);
+      expect((await stores.users.getSession('s1', T0 + 1000))?.expiresAt).toBe(T0 + 5000);
+      await stores.users.deleteSession('s1');
+      expect(await stores.users.getSession('s1', T0)).toBeUndefined();
+    });
+
+    it('lets exactly five of fifteen simultaneous sign-in attempts through, then locks the name', async () => {
+      const policy = { lockAfter: 5, lockMs: 60_000 };
+      const attempts = await Promise.all(Array.from({ length: 15 }, () => stores.users.claimLoginAttempt('Target', T0, policy)));
+      expect(attempts.filter((a) => a.allowed)).toHaveLength(5);
+      expect(attempts.filter((a) => !a.allowed)).toHaveLength(10);
+      expect(await stores.users.claimLoginAttempt('target', T0 + 59_999, policy)).toEqual({ allowed: false, lockedUntil: T0 + 60_000 });
+      // After the lock, one more failure locks again at once; a success clears the count.
+      expect(await stores.users.claimLoginAttempt('TARGET', T0 + 60_000, policy)).toEqual({ allowed: true, failures: 6 });
+      await stores.users.clearLoginAttempts('target');
+      expect(await stores.users.claimLoginAttempt('target', T0 + 60_001, policy)).toEqual({ allowed: true, failures: 1 });
+    });
+  });
+
+  describe('access log', () => {
+    it('stays one unbroken chain when two servers append at once', async () => {
+      await appendFromProcesses(settings, 2, 60);
+      const verdict = await stores.accessLog.verify();
+      expect(verdict).toMatchObject({ ok: true, entries: 120 });
+      const entries = await stores.accessLog.list();
+      expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+      expect(new Set(entries.map((e) => e.actor))).toEqual(new Set(['server-0', 'server-1']));
+    }, 60_000);
+
+    it('refuses to change or remove an entry, and names an altered one', async () => {
+      for (const action of ['one', 'two', 'three']) await stores.accessLog.append({ actor: 'user:ada', role: 'admin', action, caseId: 'Case0004', outcome: 'ok' });
+      await expect(stores.database.run("UPDATE access_log SET actor = 'someone else' WHERE seq = 2")).rejects.toThrow(/append-only/);
+      await expect(stores.database.run('DELETE FROM access_log WHERE seq = 3')).rejects.toThrow(/append-only/);
+      expect(await stores.accessLog.caseHead('Case0004')).toBe((await stores.accessLog.list()).at(-1)!.hash);
+      expect(await stores.accessLog.verify()).toMatchObject({ ok: true, entries: 3 });
+    });
+
+    it('keeps intrusion events by time and source', async () => {
+      await stores.accessLog.recordIntrusion({ at: T0, kind: 'failed_login', ip: '192.0.2.1', path: '/api/auth/login', reason: 'wrong password' });
+      const second = await stores.accessLog.recordIntrusion({ at: T0 + 10, kind: 'refused_link', ip: '192.0.2.2', userAgent: 'curl', path: '/v/:token', reason: 'altered' });
+      expect(second.id).toBeGreaterThan(0);
+      expect(await stores.accessLog.intrusions({ ip: '192.0.2.2' })).toEqual([{ id: second.id, at: T0 + 10, kind: 'refused_link', ip: '192.0.2.2', userAgent: 'curl', path: '/v/:token', reason: 'altered' }]);
+      expect((await stores.accessLog.intrusions({ from: T0 + 1 })).map((e) => e.kind)).toEqual(['refused_link']);
+    });
+  });
+
+  describe('shared counters', () => {
+    it('counts every hit of a window once, however many arrive together, and starts a new window after it', async () => {
+      const hits = await Promise.all(Array.from({ length: 30 }, () => stores.counters.hit('sign-in|192.0.2.9', 60_000, T0)));
+      expect(hits.map((h) => h.hits).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+      expect(await stores.counters.hit('sign-in|192.0.2.9', 60_000, T0 + 59_999)).toEqual({ hits: 31, startedAt: T0 });
+      expect(await stores.counters.hit('sign-in|192.0.2.9', 60_000, T0 + 60_000)).toEqual({ hits: 1, startedAt: T0 + 60_000 });
+    });
+
+    it('grants a claim once per window', async () => {
+      const claims = await Promise.all(Array.from({ length: 10 }, () => stores.counters.claimOnce('burst|192.0.2.9', 300_000, T0)));
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      expect(await stores.counters.claimOnce('burst|192.0.2.9', 300_000, T0 + 299_999)).toBe(false);
+      expect(await stores.counters.claimOnce('burst|192.0.2.9', 300_000, T0 + 300_000)).toBe(true);
+    });
+  });
+});
