@@ -3,10 +3,9 @@ import { Client } from '@temporalio/client';
 import type { Config } from '../infra/config';
 import type { Keyring } from '../infra/keys';
 import { createDataConverter } from '../infra/payload-codec';
-import { connectToTemporal } from '../infra/temporal-connection';
-import { resolveTemporalAddress } from '../infra/temporal-address';
+import { connectToTemporal, temporalConnectionOptions } from '../infra/temporal-connection';
 
 export async function createTemporalClient(config: Config, keyring: Keyring, waitMs?: number): Promise<Client> {
-  const connection = await connectToTemporal(resolveTemporalAddress(config), waitMs);
+  const connection = await connectToTemporal(temporalConnectionOptions(config), waitMs);
   return new Client({ connection, namespace: config.namespace, dataConverter: createDataConverter(keyring) });
 }

@@ -26,6 +26,10 @@ export interface Config {
   temporalUiOrigins: string[];
   /** PostgreSQL for the case record, accounts and logs (several machines); unset: SQLite in DATA_DIR. */
   databaseUrl?: string;
+  /** Temporal Cloud's API key (TEMPORAL_API_KEY): sent over TLS. */
+  temporalApiKey?: string;
+  /** mTLS to a Temporal cluster (TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY; TEMPORAL_TLS_CA and TEMPORAL_TLS_SERVER_NAME optional). */
+  temporalTls?: { certFile: string; keyFile: string; caFile?: string; serverName?: string };
 }
 
 export class ConfigError extends Error {
@@ -66,6 +70,16 @@ export function checkTransportSecurity(config: Config): void {
   throw new ConfigError(`PUBLIC_URL=${config.publicUrl} is reachable beyond this machine, but the server has no TLS: set TLS_CERT and TLS_KEY, or TRUST_PROXY=1 when TLS ends at a proxy in front (7400.1 I.F)`);
 }
 
+function temporalTls(env: NodeJS.ProcessEnv): NonNullable<Config['temporalTls']> {
+  if (!env.TEMPORAL_TLS_CERT || !env.TEMPORAL_TLS_KEY) throw new ConfigError('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together: the client certificate and its key (PEM files)');
+  return {
+    certFile: env.TEMPORAL_TLS_CERT,
+    keyFile: env.TEMPORAL_TLS_KEY,
+    ...(env.TEMPORAL_TLS_CA ? { caFile: env.TEMPORAL_TLS_CA } : {}),
+    ...(env.TEMPORAL_TLS_SERVER_NAME ? { serverName: env.TEMPORAL_TLS_SERVER_NAME } : {}),
+  };
+}
+
 function databaseUrl(url: string): string {
   if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError('DATABASE_URL must be a postgres:// URL (unset it to keep the case record in SQLite under DATA_DIR)');
   return url;
@@ -99,6 +113,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(env.TLS_CERT || env.TLS_KEY ? { tls: tlsFiles(env) } : {}),
     trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
     ...(env.DATABASE_URL ? { databaseUrl: databaseUrl(env.DATABASE_URL) } : {}),
+    ...(env.TEMPORAL_API_KEY ? { temporalApiKey: env.TEMPORAL_API_KEY } : {}),
+    ...(env.TEMPORAL_TLS_CERT || env.TEMPORAL_TLS_KEY ? { temporalTls: temporalTls(env) } : {}),
     temporalUiOrigins: (env.TEMPORAL_UI_ORIGIN || 'http://localhost:8233,http://127.0.0.1:8233').split(',').map((o) => o.trim()).filter(Boolean),
   };
 }

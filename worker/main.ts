@@ -5,14 +5,13 @@ import { openStores } from '../infra/database/open-stores';
 import { openKeyring } from '../infra/keys';
 import { createMailTransport } from '../infra/mail-transport';
 import { FsCaseFileStorage } from '../infra/storage/fs-case-file-storage';
-import { connectToTemporal, ensureSearchAttributes } from '../infra/temporal-connection';
-import { resolveTemporalAddress } from '../infra/temporal-address';
+import { connectToTemporal, ensureNamespace, ensureSearchAttributes, temporalConnectionOptions } from '../infra/temporal-connection';
 import { createCaseWorker } from './create-worker';
 
 /** `options.maxCachedWorkflows`: the workflow cache (bench:cases measures memory against it); else the default. */
 export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkflows?: number } = {}): Promise<void> {
   const config = loadConfig();
-  const address = resolveTemporalAddress(config);
+  const temporal = temporalConnectionOptions(config);
   const stores = await openStores(config);
   const keyring = await openKeyring(config, stores.database);
   const { records, users, accessLog } = stores;
@@ -20,12 +19,13 @@ export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkfl
   const storage = new FsCaseFileStorage(config.dataDir, keyring);
   const transport = createMailTransport(config, (line) => console.log(`[worker] ${line}`));
 
-  const client = await connectToTemporal(address);
+  const client = await connectToTemporal(temporal);
+  if (await ensureNamespace(client, config.namespace)) console.log(`[worker] registered namespace ${config.namespace}`);
   const added = await ensureSearchAttributes(client, config.namespace);
   if (added.length) console.log(`[worker] registered search attributes: ${added.join(', ')}`);
   await client.close();
 
-  const connection = await NativeConnection.connect({ address });
+  const connection = await NativeConnection.connect(temporal);
   const worker = await createCaseWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue, deps: { config, records, storage, keyring, transport, accessLog, administrators: emailsOf('admin'), legalStaff: emailsOf('legal') }, ...options });
   const stop = (): void => worker.shutdown();
   if (signal) signal.addEventListener('abort', stop);
@@ -33,7 +33,7 @@ export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkfl
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   }
-  console.log(`[worker] polling task queue "${config.taskQueue}" on ${address} (namespace ${config.namespace})`);
+  console.log(`[worker] polling task queue "${config.taskQueue}" on ${temporal.address} (namespace ${config.namespace})`);
   try {
     await worker.run();
   } finally {
