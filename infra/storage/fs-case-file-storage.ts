@@ -134,7 +134,8 @@ export class FsCaseFileStorage implements CaseFileStorage {
         return record;
       },
       abort: async () => {
-        encrypt.destroy();
+        // With an error: destroyed bare once its input had ended, the pipeline into the file never settled.
+        encrypt.destroy(new Error('the package was abandoned'));
         await done.catch(() => undefined);
         await fsp.rm(partial, { force: true });
       },
