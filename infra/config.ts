@@ -1,11 +1,14 @@
 // Configuration from the environment; every setting has a default so `npm start` runs on a fresh machine.
 import path from 'node:path';
 import { parseDuration } from '../domain/durations';
+import { parseStorageUrl, StorageUrlError } from './storage/storage-url';
 
 export interface Config {
   port: number;
   publicUrl: string;
   dataDir: string;
+  /** Case files in an S3-compatible bucket (STORAGE_URL) instead of under dataDir. */
+  storageUrl?: string;
   keysDir: string;
   temporalAddress?: string;
   namespace: string;
@@ -49,6 +52,18 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   const value = Number(text);
   if (!Number.isSafeInteger(value) || value <= 0) throw new ConfigError(`${name}="${text}" must be a positive whole number`);
   return value;
+}
+
+/** Checked now, so a mistyped STORAGE_URL stops the start instead of the first upload. */
+function storageUrl(env: NodeJS.ProcessEnv): string {
+  const text = env.STORAGE_URL!;
+  try {
+    parseStorageUrl(text, env);
+  } catch (err) {
+    if (err instanceof StorageUrlError) throw new ConfigError(err.message);
+    throw err;
+  }
+  return text;
 }
 
 function tlsFiles(env: NodeJS.ProcessEnv): { certFile: string; keyFile: string } {
@@ -98,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     publicUrl,
     dataDir,
+    ...(env.STORAGE_URL ? { storageUrl: storageUrl(env) } : {}),
     keysDir: path.resolve(env.KEYS_DIR || path.join(dataDir, 'keys')),
     ...(env.TEMPORAL_ADDRESS ? { temporalAddress: env.TEMPORAL_ADDRESS } : {}),
     namespace: env.TEMPORAL_NAMESPACE || 'default',

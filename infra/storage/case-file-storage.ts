@@ -46,6 +46,23 @@ export class StorageFullError extends Error {
 /** ENOSPC (no space left on the device) and EDQUOT (quota exceeded). */
 export const isStorageFull = (err: unknown): boolean => ['ENOSPC', 'EDQUOT'].includes((err as { code?: string } | undefined)?.code ?? '');
 
+/**
+ * The storage service did not answer, or answered that it is failing (refused, timed out, 5xx): nothing partial
+ * was made visible, what was stored before is intact, and a later try can succeed (HTTP 503; activities retry).
+ */
+export class StorageUnavailableError extends Error {
+  override name = 'StorageUnavailableError';
+  constructor(readonly endpoint: string, readonly bucket: string, cause: Error) {
+    super(`the file storage at ${endpoint} (bucket "${bucket}") is unavailable (${describeCause(cause)}): try again once it answers`, { cause });
+  }
+}
+
+function describeCause(cause: Error): string {
+  const { code, $metadata } = cause as { code?: string; $metadata?: { httpStatusCode?: number } };
+  const status = $metadata?.httpStatusCode;
+  return [code ?? cause.name, status ? `HTTP ${status}` : undefined].filter(Boolean).join(', ');
+}
+
 export class StagedFileNotFoundError extends Error {
   override name = 'StagedFileNotFoundError';
 }

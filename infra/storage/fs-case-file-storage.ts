@@ -3,45 +3,20 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createDecryptStream, createEncryptStream } from '../encryption-at-rest';
 import type { Keyring } from '../keys';
-import { RecordCounter, recordFormatOf } from '../record-counter';
-import { safeFileName } from './file-names';
-import { createUploadScreen } from './upload-screening';
+import { checkId, prepareStaging } from './staging-streams';
 import {
   isStorageFull,
   StagedFileNotFoundError,
   StorageFullError,
-  UploadTooLargeError,
   type CaseFileStorage,
   type PackageInfo,
   type PackageWriter,
   type StagedFile,
 } from './case-file-storage';
-
-const ID = /^[A-Za-z0-9_-]{1,128}$/;
-function checkId(what: string, id: string): string {
-  if (!ID.test(id)) throw new Error(`${what} "${id}" is not a valid id`);
-  return id;
-}
-
-/** Hashes, counts and limits the plain bytes on their way to encryption. */
-class Inspect extends Transform {
-  readonly hash = crypto.createHash('sha256');
-  bytes = 0;
-  constructor(readonly counter: RecordCounter | undefined, private readonly maxBytes: number) {
-    super();
-  }
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.bytes += chunk.length;
-    if (this.bytes > this.maxBytes) return callback(new UploadTooLargeError(this.maxBytes));
-    this.hash.update(chunk);
-    this.counter?.update(chunk);
-    callback(null, chunk);
-  }
-}
 
 /** How the storage writes file contents; another implementation can stand in (one that runs out of space). */
 export interface FileWriter {
@@ -62,23 +37,12 @@ export class FsCaseFileStorage implements CaseFileStorage {
   async stageFile(caseId: string, file: { category: string; name: string }, source: Readable, options: { maxBytes?: number; declaredType?: string } = {}): Promise<StagedFile> {
     const dir = this.stagingDir(caseId);
     await fsp.mkdir(dir, { recursive: true });
-    const fileId = crypto.randomBytes(16).toString('base64url');
-    const name = safeFileName(file.name);
-    const format = recordFormatOf(name);
-    const inspect = new Inspect(format ? new RecordCounter(format) : undefined, options.maxBytes ?? Number.MAX_SAFE_INTEGER);
+    const staging = prepareStaging(caseId, file, this.keyring, options);
+    const fileId = staging.fileId;
     const partial = path.join(dir, `${fileId}.part`);
     try {
-      await pipeline(source, createUploadScreen(name, options.declaredType), inspect, createEncryptStream(this.keyring), this.files.createWriteStream(partial, { mode: 0o600 }));
-      const staged: StagedFile = {
-        fileId,
-        caseId,
-        category: file.category,
-        name,
-        bytes: inspect.bytes,
-        sha256: inspect.hash.digest('hex'),
-        ...(format ? { records: inspect.counter!.result() } : {}),
-        stagedAt: Date.now(),
-      };
+      await pipeline(source, staging.screen, staging.inspect, staging.encrypt, this.files.createWriteStream(partial, { mode: 0o600 }));
+      const staged = staging.record();
       await fsp.writeFile(path.join(dir, `${fileId}.json`), JSON.stringify(staged), { mode: 0o600 });
       // Only a complete file becomes visible: an upload dropped halfway leaves nothing counted.
       await fsp.rename(partial, path.join(dir, `${fileId}.enc`));
@@ -170,7 +134,8 @@ export class FsCaseFileStorage implements CaseFileStorage {
         return record;
       },
       abort: async () => {
-        encrypt.destroy();
+        // With an error: destroyed bare once its input had ended, the pipeline into the file never settled.
+        encrypt.destroy(new Error('the package was abandoned'));
         await done.catch(() => undefined);
         await fsp.rm(partial, { force: true });
       },
