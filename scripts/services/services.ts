@@ -118,7 +118,7 @@ async function main(): Promise<void> {
     console.log(`settings (passwords too) in ${ENV_FILE}; load them with: source ${ENV_FILE}`);
   } else if (command === 'down') {
     await servicesDown(log);
-    console.log(`services down in ${((Date.now() - begun) / 1000).toFixed(1)} s (data stays in ${SERVICES_STATE}; delete it to start afresh)`);
+    console.log(`services down in ${((Date.now() - begun) / 1000).toFixed(1)} s (their data stays for the next up; delete ${SERVICES_STATE} to start afresh)`);
   } else {
     throw new Error(`usage: tsx scripts/services/services.ts up|down (got ${command ?? 'nothing'})`);
   }
