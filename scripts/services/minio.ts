@@ -23,6 +23,8 @@ interface RunningMinio {
   accessKey: string;
   secretKey: string;
   bucket: string;
+  /** It was running already (started by an earlier call): not this caller's to stop. */
+  reused: boolean;
   /** The STORAGE_URL that points the worker and the server at this bucket. */
   storageUrl: string;
   stop(): Promise<void>;
@@ -106,8 +108,9 @@ export async function startMinio(log: Log): Promise<RunningMinio> {
   const creds = credentials();
   let pid = runningPid();
   let ports = readPorts();
-  if (pid !== undefined && ports && (await portAnswers(ports.api))) {
-    log(`MinIO already running (pid ${pid}) on 127.0.0.1:${ports.api}`);
+  const reused = pid !== undefined && ports !== undefined && (await portAnswers(ports.api));
+  if (reused) {
+    log(`MinIO already running (pid ${pid}) on 127.0.0.1:${ports!.api}`);
   } else {
     if (pid !== undefined) {
       log(`MinIO (pid ${pid}) does not answer on its port; restarting it`);
@@ -128,14 +131,15 @@ export async function startMinio(log: Log): Promise<RunningMinio> {
     const started = pid;
     await waitForPort(ports.api, 'MinIO', LOG_FILE, 60_000, () => readPid(PID_FILE) === started);
   }
-  const endpoint = `http://127.0.0.1:${ports.api}`;
-  await waitUntilReady(endpoint, pid);
+  const endpoint = `http://127.0.0.1:${ports!.api}`;
+  await waitUntilReady(endpoint, pid!);
   await createBucket(endpoint, creds);
   return {
     endpoint,
     accessKey: creds.accessKey,
     secretKey: creds.secretKey,
     bucket: BUCKET,
+    reused,
     storageUrl: `s3://${BUCKET}?endpoint=${endpoint}&region=${REGION}&forcePathStyle=true`,
     stop: () => stopMinio(log),
   };
