@@ -7,7 +7,8 @@ import type { CaseRecordStore } from '../infra/database/case-record-store';
 import { openStores } from '../infra/database/open-stores';
 import type { UserStore } from '../infra/database/user-store';
 import { openKeyring, type Keyring } from '../infra/keys';
-import { FsCaseFileStorage } from '../infra/storage/fs-case-file-storage';
+import type { CaseFileStorage } from '../infra/storage/case-file-storage';
+import { openCaseFileStorage } from '../infra/storage/open-case-file-storage';
 import { CaseService } from './case-service';
 import { createTemporalClient } from './temporal-client';
 
@@ -17,7 +18,7 @@ export interface CliContext {
   records: CaseRecordStore;
   users: UserStore;
   accessLog: AccessLog;
-  storage: FsCaseFileStorage;
+  storage: CaseFileStorage;
   actor: string;
   service(): Promise<CaseService>;
   close(): Promise<void>;
@@ -31,7 +32,7 @@ export async function openCliContext(env: NodeJS.ProcessEnv = process.env): Prom
     throw err;
   });
   const { records, users, accessLog } = stores;
-  const storage = new FsCaseFileStorage(config.dataDir, keyring);
+  const storage = openCaseFileStorage(config, keyring);
   let client: Client | undefined;
   return {
     config,

@@ -17,7 +17,9 @@ import { analyzeIntrusions, intrusionCsv, intrusionPdf } from './intrusion-analy
 import { auditCsv, range } from './access-log-export';
 import { caseDetails, caseListItem, statementView } from './case-views';
 import { openCliContext, type CliContext } from './cli-context';
-import { DatabaseTooNewError, DatabaseUnavailableError } from '../infra/database/sql-database';
+import { DatabaseTooNewError, DatabaseUnavailableError, isDatabaseConnectionError } from '../infra/database/sql-database';
+import { StorageUnavailableError } from '../infra/storage/case-file-storage';
+import { TemporalUnavailableError } from '../infra/temporal-connection';
 import { writeDecryptedFile } from './decrypted-file';
 
 const USAGE = `Usage: disposition <command> [options]
@@ -130,7 +132,9 @@ export async function runCli(argv: string[], out: Out = (t) => process.stdout.wr
       return ERROR_CODES[e.code].exit;
     }
     err(`error: ${(e as Error).message}`);
-    return 1;
+    // Another machine that does not answer (the database, the file storage, Temporal): worth a retry.
+    const unavailable = e instanceof StorageUnavailableError || e instanceof DatabaseUnavailableError || isDatabaseConnectionError(e) || e instanceof TemporalUnavailableError;
+    return unavailable ? ERROR_CODES.temporal_unavailable.exit : 1;
   } finally {
     await ctx.close();
   }

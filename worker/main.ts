@@ -4,7 +4,7 @@ import { loadConfig } from '../infra/config';
 import { openStores } from '../infra/database/open-stores';
 import { openKeyring } from '../infra/keys';
 import { createMailTransport } from '../infra/mail-transport';
-import { FsCaseFileStorage } from '../infra/storage/fs-case-file-storage';
+import { openCaseFileStorage } from '../infra/storage/open-case-file-storage';
 import { connectToTemporal, ensureNamespace, ensureSearchAttributes, temporalConnectionOptions } from '../infra/temporal-connection';
 import { createCaseWorker } from './create-worker';
 
@@ -16,7 +16,8 @@ export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkfl
   const keyring = await openKeyring(config, stores.database);
   const { records, users, accessLog } = stores;
   const emailsOf = (role: string) => async () => (await users.listUsers()).filter((u) => u.role === role && u.email).map((u) => u.email!);
-  const storage = new FsCaseFileStorage(config.dataDir, keyring);
+  const storage = openCaseFileStorage(config, keyring);
+  await storage.checkReachable();
   const transport = createMailTransport(config, (line) => console.log(`[worker] ${line}`));
 
   const client = await connectToTemporal(temporal);

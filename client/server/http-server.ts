@@ -6,6 +6,8 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import fs from 'node:fs';
 import { checkTransportSecurity, isLoopbackUrl, type Config } from '../../infra/config';
 import { DispositionError, ERROR_CODES, type ErrorCode } from '../../domain/errors';
+import { DatabaseUnavailableError, isDatabaseConnectionError } from '../../infra/database/sql-database';
+import { StorageUnavailableError } from '../../infra/storage/case-file-storage';
 import { AllowedMethods } from './allowed-methods';
 import { Auth } from './auth';
 import { messagePage } from './pages/staff-pages';
@@ -31,6 +33,9 @@ function classify(error: unknown): DispositionError {
   const multipart = malformedMultipart(error);
   if (multipart) return multipart;
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return new DispositionError('invalid_payload', e.message);
+  // The stores and the file storage are other machines on several nodes: an outage is a 503 to retry, not a 500.
+  if (error instanceof StorageUnavailableError) return new DispositionError('storage_unavailable', 'the file storage does not answer; nothing was lost, please try again shortly');
+  if (error instanceof DatabaseUnavailableError || isDatabaseConnectionError(error)) return new DispositionError('database_unavailable', 'the database does not answer; nothing was lost, please try again shortly');
   return new DispositionError('internal', 'something went wrong on our side; it has been logged');
 }
 
@@ -104,6 +109,7 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
     if (retryAfter) reply.header('Retry-After', String(retryAfter));
     // The route pattern, not the URL: a vendor URL carries its link token, which must never reach a log.
     if (refusal.code === 'internal') console.error(`[server] ${request.method} ${request.routeOptions.url ?? '(no route)'}: ${(error as Error).stack ?? error}`);
+    else if (status === 503) console.error(`[server] ${request.method} ${request.routeOptions.url ?? '(no route)'}: ${(error as Error).message}`);
     if (request.url.startsWith('/api/')) {
       return reply.code(status).send({ error: { code: refusal.code, message: refusal.message, ...(refusal.details ? { details: refusal.details } : {}) } });
     }

@@ -3,7 +3,7 @@ import { checkTransportSecurity, loadConfig } from '../../infra/config';
 import { openStores } from '../../infra/database/open-stores';
 import { createMailTransport } from '../../infra/mail-transport';
 import { openKeyring } from '../../infra/keys';
-import { FsCaseFileStorage } from '../../infra/storage/fs-case-file-storage';
+import { openCaseFileStorage } from '../../infra/storage/open-case-file-storage';
 import { CaseService } from '../case-service';
 import { createTemporalClient } from '../temporal-client';
 import { buildHttpServer, listen } from './http-server';
@@ -15,7 +15,8 @@ export async function runServer(signal?: AbortSignal): Promise<void> {
   const keyring = await openKeyring(config, stores.database);
   const { records, users, accessLog, counters } = stores;
   const mail = createMailTransport(config, (line) => console.log(`[server] ${line}`));
-  const storage = new FsCaseFileStorage(config.dataDir, keyring);
+  const storage = openCaseFileStorage(config, keyring);
+  await storage.checkReachable();
   const client = await createTemporalClient(config, keyring);
   const service = new CaseService(client, records, keyring, config);
   const app = buildHttpServer({ config, client, service, records, users, storage, keyring, accessLog, counters, mail });

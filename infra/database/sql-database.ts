@@ -43,6 +43,15 @@ export class DatabaseUnavailableError extends Error {
   override name = 'DatabaseUnavailableError';
 }
 
+/** A connection-level failure (the server went away, refused, timed out), as opposed to a refused statement. */
+export function isDatabaseConnectionError(error: unknown): boolean {
+  const code = (error as { code?: string } | undefined)?.code ?? '';
+  const message = (error as Error | undefined)?.message ?? '';
+  // 57P01-03: the server shut down; 08xxx: connection exceptions; then Node's socket errors and pg's own words.
+  return /^(57P0[123]|08\w{3}|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH)$/.test(code)
+    || /Connection terminated|timeout exceeded when trying to connect/.test(message);
+}
+
 /** The database was migrated by newer code than this: running would misread it. */
 export class DatabaseTooNewError extends Error {
   override name = 'DatabaseTooNewError';

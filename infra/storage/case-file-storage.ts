@@ -68,6 +68,8 @@ export class StagedFileNotFoundError extends Error {
 }
 
 export interface CaseFileStorage {
+  /** Fails at start, with one line naming what and where, when the storage cannot be reached or written. */
+  checkReachable(): Promise<void>;
   /** Streams, screens (declared type, archive bombs), counts and encrypts one file; nothing partial is kept. */
   stageFile(caseId: string, file: { category: string; name: string }, source: Readable, options?: { maxBytes?: number; declaredType?: string }): Promise<StagedFile>;
   listStaged(caseId: string): Promise<StagedFile[]>;

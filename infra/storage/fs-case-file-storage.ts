@@ -27,6 +27,15 @@ const nodeFileWriter: FileWriter = { createWriteStream: (file, options) => fs.cr
 export class FsCaseFileStorage implements CaseFileStorage {
   constructor(private readonly root: string, private readonly keyring: Keyring, private readonly files: FileWriter = nodeFileWriter) {}
 
+  async checkReachable(): Promise<void> {
+    try {
+      await fsp.mkdir(this.root, { recursive: true });
+      await fsp.access(this.root, fs.constants.W_OK);
+    } catch (err) {
+      throw new Error(`the data folder ${this.root} cannot be written: ${(err as Error).message}`);
+    }
+  }
+
   private stagingDir(caseId: string): string {
     return path.join(this.root, 'staging', checkId('case', caseId));
   }

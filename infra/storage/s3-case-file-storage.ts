@@ -20,8 +20,7 @@ import {
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+  S3Client, HeadBucketCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { createDecryptStream, createEncryptStream } from '../encryption-at-rest';
 import type { Keyring } from '../keys';
@@ -57,6 +56,18 @@ export class S3CaseFileStorage implements CaseFileStorage {
       // A storage that stops answering must become an error someone can act on, not a request hanging for ever.
       requestHandler: { connectionTimeout: 5_000, socketTimeout: 60_000 },
     });
+  }
+
+  async checkReachable(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    } catch (err) {
+      // HEAD answers a missing bucket with a bare 404: say which.
+      if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) {
+        throw new Error(`the bucket "${this.bucket}" does not exist at ${this.where.endpoint}: create it, or correct STORAGE_URL`);
+      }
+      throw this.failure(err);
+    }
   }
 
   /** Closes the connections; the storage is unusable afterwards. */

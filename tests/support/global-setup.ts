@@ -1,4 +1,5 @@
-// One real Temporal dev server for the whole run, from the project's own CLI, and one workflow bundle.
+// One real Temporal dev server for the whole run, from the project's own CLI, one workflow bundle, and the
+// PostgreSQL server of `npm run services:up` (started here when it is not running, and stopped again after).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +7,8 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { freePort, startDevServer, type DevServer } from '../../scripts/dev-server';
 import { obtainTemporalCli } from '../../scripts/temporal-cli';
+import { stopPostgres } from '../../scripts/services/postgres';
+import { servicesUp } from '../../scripts/services/services';
 import { FAILURE_CONVERTER_PATH } from '../../infra/payload-codec';
 import { SHARED_WORKFLOW_MODULES, WORKFLOWS_PATH } from '../../worker/create-worker';
 
@@ -40,8 +43,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('temporalDbFile', dbFile);
   project.provide('temporalCli', cli);
   project.provide('workflowBundlePath', bundlePath);
-  project.provide('postgresAdminUrl', process.env.TEST_POSTGRES_ADMIN_URL ?? '');
+  const services = await servicesUp(['postgres'], (line) => console.log(`[services] ${line}`));
+  project.provide('postgresAdminUrl', services.env.DATABASE_URL!);
   return async () => {
+    // Only what this run started: a developer's `npm run services:up` keeps running.
+    if (services.started.includes('postgres')) await stopPostgres((line) => console.log(`[services] ${line}`));
     await server?.stop();
     if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
   };
