@@ -9,10 +9,18 @@ export const reasonSchema = requiredText(2000, 'give a reason');
 
 export const loginBodySchema = z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(1000) });
 
+/** Orders of the case list: newest first, soonest due first, or by status in lifecycle order (newest first within). */
+export const CASE_SORTS = ['created', 'due', 'status'] as const;
+export type CaseSort = (typeof CASE_SORTS)[number];
+export const CASE_PAGE_DEFAULT = 50;
+
 export const caseListQuerySchema = z.object({
   status: z.enum(CASE_STATUSES).optional(),
   vendor: z.string().max(200).optional(),
   overdue: z.enum(['true', 'false']).optional(),
+  sort: z.enum(CASE_SORTS).default('created'),
+  limit: z.coerce.number().int().min(1).max(500).default(CASE_PAGE_DEFAULT),
+  cursor: z.string().max(500).regex(/^[A-Za-z0-9_-]+$/, 'is not a cursor this list gave').optional(),
 });
 
 export const reviewBodyShape = z.object({ decision: z.enum(['accept', 'reject']), reason: optionalText(2000).optional() });
@@ -61,6 +69,8 @@ export const caseListResponseSchema = z.object({
     dueAt: z.string().nullable(),
     createdAt: z.string(),
   })),
+  /** Give it as `cursor` for the next page; absent on the last page. */
+  nextCursor: z.string().optional(),
 });
 
 export const stagedFileResponseSchema = z.object({

@@ -126,6 +126,13 @@ describe('a case through the API', () => {
     expect((await h.as(ada, 'GET', '/api/cases?status=completed')).json.cases.map((c: { caseId: string }) => c.caseId)).not.toContain(caseId);
     expect(await h.as(ada, 'GET', '/api/cases?status=bogus')).toMatchObject({ status: 400, json: { error: { details: [{ field: 'status' }] } } });
     expect(await h.as(undefined, 'GET', '/api/cases')).toMatchObject({ status: 401 });
+    // Pages by cursor: a page of one names the next; a cursor this list never gave is refused, naming the field.
+    const first = await h.as(ada, 'GET', '/api/cases?limit=1&sort=due');
+    expect(first.json.cases).toHaveLength(1);
+    const all = (await h.as(ada, 'GET', '/api/cases?limit=500')).json.cases;
+    if (all.length > 1) expect(first.json.nextCursor).toEqual(expect.any(String));
+    expect(await h.as(ada, 'GET', '/api/cases?limit=1&sort=due&cursor=bm90LW91cnM')).toMatchObject({ status: 400, json: { error: { details: [{ field: 'cursor' }] } } });
+    expect(await h.as(ada, 'GET', '/api/cases?limit=0')).toMatchObject({ status: 400, json: { error: { details: [{ field: 'limit' }] } } });
     const details = await h.as(lee, 'GET', `/api/cases/${caseId}`);
     expect(details.json).toMatchObject({ caseId, status: 'awaiting_acknowledgement', tasks: [{ kind: 'acknowledge' }], legalHold: { on: false } });
     expect(details.json.timeline[0].type).toBe('case_started');

@@ -107,6 +107,48 @@ describe.each(DATABASE_BACKENDS)('the stores on $name', (backend) => {
       expect(overdue).toMatchObject([{ caseId: 'CaseC001', overdue: true, dueAt: T0 + 5, openTask: { kind: 'return', gen: 1, dueAt: T0 + 5 } }]);
     });
 
+    it('pages the list by keyset in every order, each case once, with filters kept', async () => {
+      const statuses = ['awaiting_return', 'completed', 'awaiting_acknowledgement', 'packaging'] as const;
+      for (let i = 0; i < 23; i += 1) {
+        const due = i % 5 === 0 ? undefined : T0 + ((i * 7) % 11) * 1000; // ties in due time, and cases with none
+        await stores.records.saveCase(caseAt(`Page${String(i).padStart(4, '0')}`, 1, {
+          status: statuses[i % 4]!,
+          createdAt: T0 + (i % 6) * 1000, // ties in creation time too
+          tasks: due === undefined ? [] : [{ kind: 'return', gen: 1, openedAt: T0, dueAt: due, noticeSent: true, reminders: 0, overdue: i % 3 === 0 }],
+        }));
+      }
+      const all = await stores.records.listCases();
+      for (const sort of ['created', 'due', 'status'] as const) {
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await stores.records.pageCases({}, { limit: 5, sort, ...(cursor ? { cursor } : {}) });
+          expect(page.cases.length).toBeLessThanOrEqual(5);
+          seen.push(...page.cases.map((c) => c.caseId));
+          cursor = page.nextCursor;
+        } while (cursor);
+        expect(seen.sort()).toEqual(all.map((c) => c.caseId).sort());
+        const one = await stores.records.pageCases({}, { limit: 23, sort });
+        expect(one.nextCursor).toBeUndefined();
+        if (sort === 'created') expect(one.cases.map((c) => c.caseId)).toEqual(all.map((c) => c.caseId));
+        if (sort === 'due') {
+          const dues = one.cases.map((c) => c.dueAt ?? Number.MAX_SAFE_INTEGER);
+          expect(dues).toEqual([...dues].sort((a, b) => a - b));
+        }
+        if (sort === 'status') {
+          const ranks = one.cases.map((c) => ['awaiting_acknowledgement', 'awaiting_return', 'packaging', 'completed'].indexOf(c.status));
+          expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+        }
+      }
+      const overdue = await stores.records.pageCases({ overdue: true }, { limit: 2, sort: 'due' });
+      const rest = await stores.records.pageCases({ overdue: true }, { limit: 50, sort: 'due', cursor: overdue.nextCursor! });
+      expect([...overdue.cases, ...rest.cases].every((c) => c.overdue)).toBe(true);
+      expect(overdue.cases.length + rest.cases.length).toBe((await stores.records.listCases({ overdue: true })).length);
+      await expect(stores.records.pageCases({}, { limit: 5, sort: 'due', cursor: overdue.nextCursor!.slice(0, -2) })).rejects.toThrow(/cursor: not one this list gave/);
+      const created = await stores.records.pageCases({}, { limit: 5, sort: 'created' });
+      await expect(stores.records.pageCases({}, { limit: 5, sort: 'status', cursor: created.nextCursor! })).rejects.toThrow(/for sort=status/);
+    });
+
     it('remembers each sent message once', async () => {
       expect(await stores.records.mailSent('<m1@x>')).toBe(false);
       await stores.records.recordMailSent('<m1@x>', 'Case0003', 'notice');

@@ -39,11 +39,34 @@ export interface CaseFilter {
   overdue?: boolean;
 }
 
+import type { CaseSort } from '../../domain/api';
+export type { CaseSort } from '../../domain/api';
+
+export interface CasePageRequest {
+  limit: number;
+  sort: CaseSort;
+  /** From the previous page's `nextCursor`. */
+  cursor?: string;
+}
+
+export interface CasePage {
+  cases: CaseSummary[];
+  /** Present when more cases follow. */
+  nextCursor?: string;
+}
+
+/** A cursor this list did not give (altered, or from another sort order). */
+export class BadCursorError extends Error {
+  override name = 'BadCursorError';
+}
+
 export interface CaseRecordStore {
   /** Writes the case as of `state.version`; a write older than the stored one is ignored. */
   saveCase(state: CaseState): Promise<void>;
   getCase(caseId: string): Promise<CaseRecord | undefined>;
   listCases(filter?: CaseFilter): Promise<CaseSummary[]>;
+  /** One page of the list, by keyset: as fast for the 10,000th case as for the first. */
+  pageCases(filter: CaseFilter, page: CasePageRequest): Promise<CasePage>;
   getStatement(statementId: string): Promise<StatementRecord | undefined>;
   findStatementBySha256(sha256: string): Promise<StatementRecord | undefined>;
   /** Mail by stable Message-ID: true when it was already sent. */

@@ -12,6 +12,17 @@ const APPEND_ONLY_SQLITE = (table: string, what: string) => `
 CREATE TRIGGER IF NOT EXISTS ${table}_no_update BEFORE UPDATE ON ${table} BEGIN SELECT RAISE(ABORT, '${what} is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS ${table}_no_delete BEFORE DELETE ON ${table} BEGIN SELECT RAISE(ABORT, '${what} is append-only'); END;`;
 
+/** Sorts cases without a due time after every case with one (a number past any date). */
+export const NO_DUE_TIME = 9_007_199_254_740_991;
+
+// Written out, not derived from domain/statuses.ts: a released migration never changes with later code.
+const RANKED_STATUS_SQL = `
+ALTER TABLE cases ADD COLUMN status_rank INTEGER NOT NULL DEFAULT 0;
+UPDATE cases SET status_rank = CASE status
+  WHEN 'awaiting_acknowledgement' THEN 0 WHEN 'awaiting_return' THEN 1 WHEN 'packaging' THEN 2 WHEN 'awaiting_review' THEN 3
+  WHEN 'awaiting_certification' THEN 4 WHEN 'awaiting_backup_rolloff' THEN 5 WHEN 'generating_statement' THEN 6
+  WHEN 'completed' THEN 7 WHEN 'cancelled' THEN 8 ELSE 9 END;`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -118,6 +129,20 @@ CREATE TABLE once_claims (claim_key TEXT PRIMARY KEY, claimed_at BIGINT NOT NULL
     sql: {
       sqlite: 'CREATE TABLE IF NOT EXISTS keyring_keys (kid TEXT PRIMARY KEY, purpose TEXT NOT NULL, seq INTEGER NOT NULL UNIQUE, created_at TEXT NOT NULL, wrapped TEXT NOT NULL, public_key TEXT);',
       postgres: 'CREATE TABLE keyring_keys (kid TEXT PRIMARY KEY, purpose TEXT NOT NULL, seq INTEGER NOT NULL UNIQUE, created_at TEXT NOT NULL, wrapped TEXT NOT NULL, public_key TEXT);',
+    },
+  },
+  {
+    version: 3,
+    name: 'keyset paging of the case list: by creation, by due time, by status in lifecycle order',
+    sql: {
+      sqlite: RANKED_STATUS_SQL + `
+CREATE INDEX IF NOT EXISTS cases_created ON cases (created_at, case_id);
+CREATE INDEX IF NOT EXISTS cases_due ON cases (COALESCE(due_at, ${NO_DUE_TIME}), case_id);
+CREATE INDEX IF NOT EXISTS cases_status_rank ON cases (status_rank, created_at, case_id);`,
+      postgres: RANKED_STATUS_SQL + `
+CREATE INDEX cases_created ON cases (created_at, case_id);
+CREATE INDEX cases_due ON cases (COALESCE(due_at, ${NO_DUE_TIME}), case_id);
+CREATE INDEX cases_status_rank ON cases (status_rank, created_at, case_id);`,
     },
   },
 ];

@@ -1,7 +1,9 @@
 // The case record over SQL (SQLite or PostgreSQL): the case row, its timeline, its return rounds, its statement.
 import type { CaseState } from '../../domain/case-state';
 import { openTaskOf } from '../../domain/case-state';
-import type { CaseFilter, CaseRecord, CaseRecordStore, CaseSummary, StatementRecord } from './case-record-store';
+import { CASE_STATUSES } from '../../domain/statuses';
+import { BadCursorError, type CaseFilter, type CasePage, type CasePageRequest, type CaseRecord, type CaseRecordStore, type CaseSort, type CaseSummary, type StatementRecord } from './case-record-store';
+import { NO_DUE_TIME } from './migrations';
 import type { SqlDatabase } from './sql-database';
 
 interface CaseRow {
@@ -59,9 +61,9 @@ const statementOf = (row: StatementRow): StatementRecord => ({
 });
 
 const SAVE_CASE = `
-  INSERT INTO cases (case_id, status, vendor_name, contract_id, open_task, open_task_gen, due_at, overdue, created_at, updated_at, version, state_json)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-  ON CONFLICT (case_id) DO UPDATE SET status = excluded.status, vendor_name = excluded.vendor_name, contract_id = excluded.contract_id,
+  INSERT INTO cases (case_id, status, status_rank, vendor_name, contract_id, open_task, open_task_gen, due_at, overdue, created_at, updated_at, version, state_json)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (case_id) DO UPDATE SET status = excluded.status, status_rank = excluded.status_rank, vendor_name = excluded.vendor_name, contract_id = excluded.contract_id,
     open_task = excluded.open_task, open_task_gen = excluded.open_task_gen, due_at = excluded.due_at, overdue = excluded.overdue,
     updated_at = excluded.updated_at, version = excluded.version, state_json = excluded.state_json`;
 const SAVE_EVENT = `INSERT INTO case_events (case_id, seq, at, type, actor, summary, detail_json) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -74,6 +76,55 @@ const SAVE_ROUND = `
 const SAVE_STATEMENT = `INSERT INTO statements (statement_id, case_id, issued_at, vendor_name, contract_id, sha256, signature, key_id, bytes)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (statement_id) DO NOTHING`;
 
+const SUMMARY_COLUMNS = 'case_id, status, vendor_name, contract_id, open_task, open_task_gen, due_at, overdue, created_at, updated_at';
+const DUE = `COALESCE(due_at, ${NO_DUE_TIME})`;
+
+function filterSql(filter: CaseFilter): { where: string[]; args: unknown[] } {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  if (filter.status) { where.push('status = ?'); args.push(filter.status); }
+  // lower() on both sides: SQLite's LIKE ignores case and PostgreSQL's does not.
+  if (filter.vendor) { where.push('lower(vendor_name) LIKE lower(?) ESCAPE \'\\\''); args.push(`%${filter.vendor.replace(/[\\%_]/g, (c) => `\\${c}`)}%`); }
+  if (filter.overdue !== undefined) { where.push('overdue = ?'); args.push(filter.overdue ? 1 : 0); }
+  return { where, args };
+}
+
+type Key = (number | string)[];
+
+/** Each order: its ORDER BY, the row's key in that order, and "after this key" as SQL (the keyset condition). */
+const ORDERS: Record<CaseSort, { orderBy: string; keys: ('number' | 'string')[]; keyOf(row: CaseRow & { status_rank: number }): Key; after(key: Key): { sql: string; args: unknown[] } }> = {
+  created: {
+    orderBy: 'created_at DESC, case_id DESC',
+    keys: ['number', 'string'],
+    keyOf: (row) => [row.created_at, row.case_id],
+    after: ([at, id]) => ({ sql: '(created_at < ? OR (created_at = ? AND case_id < ?))', args: [at, at, id] }),
+  },
+  due: {
+    orderBy: `${DUE}, case_id`,
+    keys: ['number', 'string'],
+    keyOf: (row) => [row.due_at ?? NO_DUE_TIME, row.case_id],
+    after: ([due, id]) => ({ sql: `(${DUE} > ? OR (${DUE} = ? AND case_id > ?))`, args: [due, due, id] }),
+  },
+  status: {
+    orderBy: 'status_rank, created_at DESC, case_id DESC',
+    keys: ['number', 'number', 'string'],
+    keyOf: (row) => [row.status_rank, row.created_at, row.case_id],
+    after: ([rank, at, id]) => ({ sql: '(status_rank > ? OR (status_rank = ? AND (created_at < ? OR (created_at = ? AND case_id < ?))))', args: [rank, rank, at, at, id] }),
+  },
+};
+
+const encodeCursor = (sort: CaseSort, key: Key): string => Buffer.from(JSON.stringify({ s: sort, k: key })).toString('base64url');
+
+function decodeCursor(cursor: string, sort: CaseSort, kinds: ('number' | 'string')[]): Key {
+  try {
+    const { s, k } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { s?: unknown; k?: unknown };
+    if (s === sort && Array.isArray(k) && k.length === kinds.length && k.every((v, i) => typeof v === kinds[i] && (typeof v !== 'number' || Number.isSafeInteger(v)))) return k as Key;
+  } catch {
+    // not ours
+  }
+  throw new BadCursorError(`cursor: not one this list gave for sort=${sort}; start again without it`);
+}
+
 export class SqlCaseRecordStore implements CaseRecordStore {
   constructor(private readonly db: SqlDatabase) {}
 
@@ -84,7 +135,7 @@ export class SqlCaseRecordStore implements CaseRecordStore {
       const stored = await tx.get<{ version: number; events: number }>(
         'SELECT version, (SELECT COUNT(*) FROM case_events e WHERE e.case_id = cases.case_id) AS events FROM cases WHERE case_id = ?', [state.caseId]);
       if (stored && stored.version > state.version) return; // an older write arriving late
-      await tx.run(SAVE_CASE, [state.caseId, state.status, state.input.vendor.name, state.input.contract.id, open?.kind ?? null, open?.gen ?? null,
+      await tx.run(SAVE_CASE, [state.caseId, state.status, CASE_STATUSES.indexOf(state.status), state.input.vendor.name, state.input.contract.id, open?.kind ?? null, open?.gen ?? null,
         open?.dueAt ?? null, open?.overdue ? 1 : 0, state.createdAt, state.updatedAt, state.version, JSON.stringify({ ...state, timeline: undefined })]);
       // The timeline only grows: write the events the record does not have yet.
       for (const e of state.timeline.slice(stored?.events ?? 0)) {
@@ -113,15 +164,24 @@ export class SqlCaseRecordStore implements CaseRecordStore {
   }
 
   async listCases(filter: CaseFilter = {}): Promise<CaseSummary[]> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (filter.status) { where.push('status = ?'); args.push(filter.status); }
-    // lower() on both sides: SQLite's LIKE ignores case and PostgreSQL's does not.
-    if (filter.vendor) { where.push('lower(vendor_name) LIKE lower(?) ESCAPE \'\\\''); args.push(`%${filter.vendor.replace(/[\\%_]/g, (c) => `\\${c}`)}%`); }
-    if (filter.overdue !== undefined) { where.push('overdue = ?'); args.push(filter.overdue ? 1 : 0); }
-    const sql = `SELECT case_id, status, vendor_name, contract_id, open_task, open_task_gen, due_at, overdue, created_at, updated_at FROM cases
-      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, case_id`;
+    const { where, args } = filterSql(filter);
+    const sql = `SELECT ${SUMMARY_COLUMNS} FROM cases ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, case_id DESC`;
     return (await this.db.all<CaseRow>(sql, args)).map(summaryOf);
+  }
+
+  async pageCases(filter: CaseFilter, page: CasePageRequest): Promise<CasePage> {
+    const { where, args } = filterSql(filter);
+    const order = ORDERS[page.sort];
+    if (page.cursor) {
+      const after = order.after(decodeCursor(page.cursor, page.sort, order.keys));
+      where.push(after.sql);
+      args.push(...after.args);
+    }
+    const sql = `SELECT ${SUMMARY_COLUMNS}, status_rank FROM cases ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order.orderBy} LIMIT ?`;
+    const rows = await this.db.all<CaseRow & { status_rank: number }>(sql, [...args, page.limit + 1]);
+    const shown = rows.slice(0, page.limit);
+    const last = shown.at(-1);
+    return { cases: shown.map(summaryOf), ...(rows.length > page.limit && last ? { nextCursor: encodeCursor(page.sort, order.keyOf(last)) } : {}) };
   }
 
   async getStatement(statementId: string): Promise<StatementRecord | undefined> {

@@ -31,13 +31,17 @@ ${options.error ? html`<div class="notice warn" role="alert">${options.error}</d
 </form>`);
 }
 
-export function caseListPage(user: User, cases: ReturnType<typeof caseListItem>[], filter: { status?: string; vendor?: string; overdue?: string }): string {
+export function caseListPage(user: User, cases: ReturnType<typeof caseListItem>[], filter: { status?: string | undefined; vendor?: string | undefined; overdue?: string | undefined; sort?: string; cursor?: string | undefined }, nextCursor?: string): string {
+  // The next page keeps the filters and the order; a plain link, so it works without JavaScript.
+  const next = nextCursor ? `/cases?${new URLSearchParams(Object.entries({ ...filter, cursor: nextCursor }).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '')).toString()}` : undefined;
   return layout({ title: 'Cases', user }, html`
 <h1>Termination cases</h1>
 <form method="get" action="/cases" class="filters" role="search">
   <div><label for="status">Status</label>
   <select id="status" name="status"><option value="">any</option>${CASE_STATUSES.map((s) => html`<option value="${s}" ${filter.status === s ? html`selected` : ''}>${s}</option>`)}</select></div>
   <div><label for="vendor">Vendor</label><input type="text" id="vendor" name="vendor" value="${filter.vendor ?? ''}"></div>
+  <div><label for="sort">Order</label>
+  <select id="sort" name="sort">${[['created', 'newest first'], ['due', 'due soonest'], ['status', 'by status']].map(([value, label]) => html`<option value="${value}" ${(filter.sort ?? 'created') === value ? html`selected` : ''}>${label}</option>`)}</select></div>
   <div><label class="check"><input type="checkbox" name="overdue" value="true" ${filter.overdue === 'true' ? html`checked` : ''}> overdue only</label></div>
   <div><button type="submit" class="secondary">Filter</button></div>
 </form>
@@ -49,7 +53,8 @@ ${cases.length === 0 ? html`<p class="muted">No cases${filter.status || filter.v
     <td><span class="status">${c.status}</span></td>
     <td>${c.dueAt ? when(Date.parse(c.dueAt)) : '—'} ${c.overdue ? html`<span class="overdue">overdue</span>` : ''}</td>
     <td>${when(Date.parse(c.createdAt))}</td></tr>`)}</tbody>
-</table>`}`);
+</table>`}
+${next || filter.cursor ? html`<nav aria-label="Pages of cases" class="pager">${filter.cursor ? html`<a href="/cases?${new URLSearchParams(Object.entries(filter).filter((e): e is [string, string] => e[0] !== 'cursor' && typeof e[1] === 'string' && e[1] !== '')).toString()}">First page</a>` : ''} ${next ? html`<a href="${next}" rel="next">Next page</a>` : ''}</nav>` : ''}`);
 }
 
 export function newCasePage(user: User, values: Record<string, string> = {}, errors: Record<string, string> = {}, message?: string): string {

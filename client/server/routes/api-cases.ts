@@ -6,6 +6,7 @@ import { DispositionError } from '../../../domain/errors';
 import { caseDetails, caseListItem } from '../../case-views';
 import { actorOf } from '../auth';
 import type { ServerContext } from '../server-context';
+import { BadCursorError, type CasePage } from '../../../infra/database/case-record-store';
 import { parseInput } from '../validate';
 
 const caseParams = z.object({ caseId: z.string().regex(/^[A-Za-z0-9]{6,32}$/, 'is not a case id') });
@@ -16,6 +17,17 @@ export async function downloadablePackage(ctx: ServerContext, caseId: string) {
   const round = [...record.returnPackages].reverse().find((r) => r.packageId && r.zipSha256 && r.decision?.decision !== 'reject');
   if (!round) throw new DispositionError('not_found', 'this case holds no return package');
   return { record, round };
+}
+
+/** One page of the case list as the query asks; a cursor that is not ours is a 400 naming it. */
+export async function listPage(ctx: ServerContext, query: z.infer<typeof api.caseListQuerySchema>): Promise<CasePage> {
+  const filter = { ...(query.status ? { status: query.status } : {}), ...(query.vendor ? { vendor: query.vendor } : {}), ...(query.overdue ? { overdue: query.overdue === 'true' } : {}) };
+  try {
+    return await ctx.records.pageCases(filter, { limit: query.limit, sort: query.sort, ...(query.cursor ? { cursor: query.cursor } : {}) });
+  } catch (err) {
+    if (err instanceof BadCursorError) throw new DispositionError('invalid_payload', err.message, [{ field: 'cursor', message: 'not one this list gave' }]);
+    throw err;
+  }
 }
 
 export function registerCaseApi(app: FastifyInstance, ctx: ServerContext): void {
@@ -31,12 +43,8 @@ export function registerCaseApi(app: FastifyInstance, ctx: ServerContext): void 
   app.get('/api/cases', async (request) => {
     auth.require(request, ['admin', 'legal']);
     const query = parseInput(api.caseListQuerySchema, request.query, 'query');
-    const cases = await ctx.records.listCases({
-      ...(query.status ? { status: query.status } : {}),
-      ...(query.vendor ? { vendor: query.vendor } : {}),
-      ...(query.overdue ? { overdue: query.overdue === 'true' } : {}),
-    });
-    return { cases: cases.map(caseListItem) };
+    const { cases, nextCursor } = await listPage(ctx, query);
+    return { cases: cases.map(caseListItem), ...(nextCursor ? { nextCursor } : {}) };
   });
 
   app.get('/api/cases/:caseId', async (request) => {

@@ -11,6 +11,7 @@ import { caseOutcomeText, outcomeQuery, type CaseOutcome } from '../pages/action
 import { caseListPage, casePage, loginPage, newCasePage, type CaseForm } from '../pages/staff-pages';
 import { noteRefusal } from '../security-events';
 import type { ServerContext } from '../server-context';
+import { listPage } from './api-cases';
 import { parseInput } from '../validate';
 
 const caseParams = z.object({ caseId: z.string().regex(/^[A-Za-z0-9]{6,32}$/, 'is not a case id') });
@@ -54,8 +55,8 @@ export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): vo
   app.get('/cases', async (request, reply) => {
     const session = signedIn(request);
     const query = parseInput(api.caseListQuerySchema, Object.fromEntries(Object.entries(request.query as Record<string, string>).filter(([, v]) => v !== '')), 'query');
-    const cases = await ctx.records.listCases({ ...(query.status ? { status: query.status } : {}), ...(query.vendor ? { vendor: query.vendor } : {}), ...(query.overdue ? { overdue: query.overdue === 'true' } : {}) });
-    return page(reply, caseListPage(pageUser(session), cases.map(caseListItem), query));
+    const { cases, nextCursor } = await listPage(ctx, query);
+    return page(reply, caseListPage(pageUser(session), cases.map(caseListItem), query, nextCursor));
   });
 
   app.get('/cases/new', async (request, reply) => page(reply, newCasePage(pageUser(signedIn(request, ['admin'])))));
