@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openStores } from '../infra/database/open-stores';
+import { openStores, type Stores } from '../infra/database/open-stores';
 import { hashPassword } from '../infra/passwords';
 import { freePort, startDevServer, type DevServer } from '../scripts/dev-server';
 import { obtainTemporalCli } from '../scripts/temporal-cli';
@@ -83,14 +83,15 @@ export class Stack {
   private constructor(readonly dataDir: string, readonly devServer: DevServer, readonly env: NodeJS.ProcessEnv, readonly baseUrl: string) {}
 
   /** Starts everything in a fresh scratch DATA_DIR; `stop()` removes it. */
-  static async start(options: { env?: NodeJS.ProcessEnv; temporalDb?: TemporalDb } = {}): Promise<Stack> {
+  static async start(options: { env?: NodeJS.ProcessEnv; temporalDb?: TemporalDb; seed?: (stores: Stores) => Promise<void> } = {}): Promise<Stack> {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'disposition-bench-'));
     const cli = obtainTemporalCli(log);
     const dbDir = options.temporalDb === 'memory' ? fs.mkdtempSync('/dev/shm/disposition-bench-') : dataDir;
     const devServer = await startDevServer({ cli, dbFile: path.join(dbDir, 'temporal.db'), port: await freePort(), uiPort: await freePort() });
     if (dbDir !== dataDir) fs.symlinkSync(dbDir, path.join(dataDir, 'temporal-db-in-memory'));
-    const stores = await openStores({ dataDir });
+    const stores = await openStores({ dataDir, ...(options.env?.DATABASE_URL ? { databaseUrl: options.env.DATABASE_URL } : {}) });
     await stores.users.addUser({ username: ADMIN.username, role: 'admin', email: ADMIN.email, passwordHash: await hashPassword(ADMIN.password) });
+    await options.seed?.(stores);
     await stores.close();
     const port = await freePort();
     const env: NodeJS.ProcessEnv = {

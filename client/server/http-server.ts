@@ -71,6 +71,8 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'no-referrer'); // link tokens live in vendor URLs
     reply.header('X-Frame-Options', 'DENY');
+    // Case data, pages with names, vendor tasks: no browser or proxy keeps a copy. Only the stylesheet and scripts are cacheable.
+    if (!request.url.startsWith('/static/')) reply.header('Cache-Control', 'no-store');
     reply.header('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'");
     if (https || deps.config.tls) reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
     await limiter.check(request);

@@ -32,6 +32,21 @@ export interface SecurityEventsDeps {
   alert?: { transport: MailTransport; from: string; recipients: () => Promise<string[]>; publicUrl: string };
 }
 
+/**
+ * What a log may say of a request's path: the route's pattern when a route took it; else the path with anything
+ * that could be a link token (after /v/ or /api/vendor/, or any long opaque segment) replaced, so a typo or a
+ * trailing slash never writes a live token into a log.
+ */
+export function pathForLog(request: FastifyRequest): string {
+  if (request.routeOptions.url) return request.routeOptions.url;
+  const segments = request.url.split('?')[0]!.split('/');
+  return segments.map((segment, i) => {
+    const after = segments[i - 1];
+    if (i > 0 && (after === 'v' || (after === 'vendor' && segments[i - 2] === 'api'))) return ':token';
+    return segment.length > 24 || /^v1\./.test(segment) ? ':redacted' : segment;
+  }).join('/').slice(0, 300);
+}
+
 export function noteRefusal(request: FastifyRequest, error: DispositionError): void {
   request.refusal = error;
 }
@@ -76,7 +91,7 @@ export class SecurityEvents {
       await this.deps.accessLog.append({
         actor: session ? `user:${session.username}` : claims ? `vendor-link:${claims.task}` : 'anonymous',
         role: session?.role ?? (claims ? 'vendor' : 'anonymous'),
-        action: `${request.method} ${request.routeOptions.url ?? path}`, // the route pattern: a token never reaches the log
+        action: `${request.method} ${pathForLog(request)}`, // the route pattern: a token never reaches the log
         ...(params.caseId ? { caseId: params.caseId } : claims ? { caseId: claims.caseId } : {}),
         outcome: refusal ? `refused ${reply.statusCode} ${refusal.code}` : `${reply.statusCode < 400 ? 'ok' : 'failed'} ${reply.statusCode}`,
         ip,
@@ -85,7 +100,7 @@ export class SecurityEvents {
     }
     const kind = refusal ? intrusionKind(request, refusal) : undefined;
     if (kind) {
-      await this.deps.accessLog.recordIntrusion({ kind, ip, userAgent, path: request.routeOptions.url ?? path, reason: refusal!.message });
+      await this.deps.accessLog.recordIntrusion({ kind, ip, userAgent, path: pathForLog(request), reason: refusal!.message });
       await this.maybeAlert(ip);
     }
   }

@@ -1,0 +1,49 @@
+// What an attacker found (issue 12): a link token in a path no route takes reached the access log verbatim, and
+// API answers with case data could be kept by a browser or proxy.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HttpHarness, type SignedIn } from './support/http-harness';
+
+let h: HttpHarness;
+let ada: SignedIn;
+let caseId: string;
+let token: string;
+
+beforeAll(async () => {
+  h = await HttpHarness.start({ env: { TRUST_PROXY: '1', INTRUSION_BURST: '1000' } });
+  ada = await h.login('ada');
+  caseId = await h.cases.startCase();
+  token = new URL((await h.cases.vendorMail(caseId, 'acknowledge')).link).pathname.split('/').pop()!;
+});
+afterAll(async () => h?.close());
+
+describe('link tokens never reach a log', () => {
+  it('for paths no route takes, any method, any status', async () => {
+    const since = Date.now() - 1;
+    const signature = token.split('.').pop()!;
+    const attempts: [string, string][] = [
+      ['GET', `/v/${token}/`], ['GET', `/v/${token}/extra`], ['GET', `/api/vendor/${token}/`], ['POST', `/api/vendor/${token}/typo`],
+      ['DELETE', `/api/vendor/${token}/files/`], ['GET', `/api/vendor/${token}x`], ['GET', `/api/cases/${token}/statement/`],
+      ['GET', `/v/${token.slice(0, -3)}`], ['PUT', `/api/vendor/${token}`],
+    ];
+    for (const [method, path] of attempts) {
+      const response = await fetch(h.url(path), { method, headers: { 'x-forwarded-for': '198.51.100.9' } });
+      expect(response.status).toBeGreaterThanOrEqual(300);
+    }
+    await h.cases.waitFor('the requests in the access log', async () => (await h.accessLog.list({ from: since })).filter((e) => e.ip === '198.51.100.9').length >= attempts.length - 1);
+    const logged = JSON.stringify([await h.accessLog.list({ from: since }), await h.accessLog.intrusions({ from: since })]);
+    expect(logged).not.toContain(signature);
+    expect(logged).not.toContain(token.split('.')[2]!);
+    expect(logged).toContain(':token');
+  });
+});
+
+describe('answers that carry case data', () => {
+  it('say no-store, from the API and the pages alike', async () => {
+    for (const path of ['/api/cases', `/api/cases/${caseId}`, '/api/audit', `/api/vendor/${token}`, '/cases', `/cases/${caseId}`, `/v/${token}`]) {
+      const response = await fetch(h.url(path), { headers: { cookie: ada.cookie, 'x-forwarded-for': '198.51.100.10' } });
+      expect(response.status, path).toBe(200);
+      expect(response.headers.get('cache-control'), path).toBe('no-store');
+    }
+    expect((await fetch(h.url('/static/style.css'))).headers.get('cache-control')).toContain('max-age');
+  });
+});
