@@ -200,6 +200,13 @@ describe.each(DATABASE_BACKENDS)('the stores on $name', (backend) => {
       expect(new Set(entries.map((e) => e.actor))).toEqual(new Set(['server-0', 'server-1']));
     }, 60_000);
 
+    it('chains a burst of appends from one process, each answered with its own entry', async () => {
+      const entries = await Promise.all(Array.from({ length: 250 }, (_, i) => stores.accessLog.append({ actor: `user:${i}`, role: 'admin', action: `read ${i}`, outcome: 'ok' })));
+      expect(entries.map((e) => e.actor)).toEqual(Array.from({ length: 250 }, (_, i) => `user:${i}`));
+      expect(new Set(entries.map((e) => e.seq)).size).toBe(250);
+      expect(await stores.accessLog.verify()).toMatchObject({ ok: true, entries: 250 });
+    });
+
     it('refuses to change or remove an entry, and names an altered one', async () => {
       for (const action of ['one', 'two', 'three']) await stores.accessLog.append({ actor: 'user:ada', role: 'admin', action, caseId: 'Case0004', outcome: 'ok' });
       await expect(stores.database.run("UPDATE access_log SET actor = 'someone else' WHERE seq = 2")).rejects.toThrow(/append-only/);

@@ -138,11 +138,11 @@ CREATE TABLE once_claims (claim_key TEXT PRIMARY KEY, claimed_at BIGINT NOT NULL
       sqlite: RANKED_STATUS_SQL + `
 CREATE INDEX IF NOT EXISTS cases_created ON cases (created_at, case_id);
 CREATE INDEX IF NOT EXISTS cases_due ON cases (COALESCE(due_at, ${NO_DUE_TIME}), case_id);
-CREATE INDEX IF NOT EXISTS cases_status_rank ON cases (status_rank, created_at, case_id);`,
+CREATE INDEX IF NOT EXISTS cases_status_rank ON cases (status_rank, created_at DESC, case_id DESC);`,
       postgres: RANKED_STATUS_SQL + `
 CREATE INDEX cases_created ON cases (created_at, case_id);
 CREATE INDEX cases_due ON cases (COALESCE(due_at, ${NO_DUE_TIME}), case_id);
-CREATE INDEX cases_status_rank ON cases (status_rank, created_at, case_id);`,
+CREATE INDEX cases_status_rank ON cases (status_rank, created_at DESC, case_id DESC);`,
     },
   },
 ];

@@ -13,30 +13,77 @@ const entryOf = (r: Row): AccessEntry => ({
 
 const VERIFY_PAGE = 2_000;
 
+interface Waiting {
+  input: AccessEntryInput;
+  resolve(entry: AccessEntry): void;
+  reject(err: unknown): void;
+}
+
+const BATCH = 200;
+
 export class SqlAccessLog implements AccessLog {
+  private waiting: Waiting[] = [];
+  private writing = false;
+
   constructor(private readonly db: SqlDatabase) {}
 
+  /**
+   * Appends queue in this process and go in together: one transaction, one turn of the log's lock and one
+   * read of the head for every entry that arrived while the last batch was written. A busy server then waits
+   * on the lock once per batch, not once per request.
+   */
   append(input: AccessEntryInput): Promise<AccessEntry> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ input, resolve, reject });
+      if (!this.writing) void this.writeBatches();
+    });
+  }
+
+  private async writeBatches(): Promise<void> {
+    this.writing = true;
+    while (this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, BATCH);
+      try {
+        const entries = await this.writeBatch(batch.map((w) => w.input));
+        batch.forEach((w, i) => w.resolve(entries[i]!));
+      } catch (err) {
+        for (const w of batch) w.reject(err);
+      }
+    }
+    this.writing = false;
+  }
+
+  private writeBatch(inputs: AccessEntryInput[]): Promise<AccessEntry[]> {
     return this.db.transaction(async (tx) => {
       await tx.lock('access log');
-      const previous = await tx.get<{ seq: number; hash: string }>('SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1');
-      const base = {
-        seq: (previous?.seq ?? 0) + 1,
-        at: input.at ?? Date.now(),
-        actor: input.actor.slice(0, 200),
-        role: input.role.slice(0, 40),
-        action: input.action.slice(0, 200),
-        caseId: input.caseId ?? null,
-        outcome: input.outcome.slice(0, 200),
-        ip: (input.ip ?? '').slice(0, 64),
-        userAgent: (input.userAgent ?? '').slice(0, 300),
-      };
-      const prevHash = previous?.hash ?? GENESIS;
-      const entry: AccessEntry = { ...base, prevHash, hash: entryHash(prevHash, base) };
-      await tx.run(`INSERT INTO access_log (seq, at, actor, role, action, case_id, outcome, ip, user_agent, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [entry.seq, entry.at, entry.actor, entry.role, entry.action, entry.caseId, entry.outcome, entry.ip, entry.userAgent, entry.prevHash, entry.hash]);
-      return entry;
+      let previous = await tx.get<{ seq: number; hash: string }>('SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1');
+      const written: AccessEntry[] = [];
+      for (const input of inputs) {
+        const entry = await this.insertAfter(tx, previous, input);
+        written.push(entry);
+        previous = entry;
+      }
+      return written;
     });
+  }
+
+  private async insertAfter(tx: Pick<SqlDatabase, 'run'>, previous: { seq: number; hash: string } | undefined, input: AccessEntryInput): Promise<AccessEntry> {
+    const base = {
+      seq: (previous?.seq ?? 0) + 1,
+      at: input.at ?? Date.now(),
+      actor: input.actor.slice(0, 200),
+      role: input.role.slice(0, 40),
+      action: input.action.slice(0, 200),
+      caseId: input.caseId ?? null,
+      outcome: input.outcome.slice(0, 200),
+      ip: (input.ip ?? '').slice(0, 64),
+      userAgent: (input.userAgent ?? '').slice(0, 300),
+    };
+    const prevHash = previous?.hash ?? GENESIS;
+    const entry: AccessEntry = { ...base, prevHash, hash: entryHash(prevHash, base) };
+    await tx.run(`INSERT INTO access_log (seq, at, actor, role, action, case_id, outcome, ip, user_agent, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [entry.seq, entry.at, entry.actor, entry.role, entry.action, entry.caseId, entry.outcome, entry.ip, entry.userAgent, entry.prevHash, entry.hash]);
+    return entry;
   }
 
   async list(query: AccessQuery = {}): Promise<AccessEntry[]> {
