@@ -47,3 +47,4 @@ describe('answers that carry case data', () => {
     expect((await fetch(h.url('/static/style.css'))).headers.get('cache-control')).toContain('max-age');
   });
 });
+
