@@ -48,3 +48,39 @@ describe('answers that carry case data', () => {
   });
 });
 
+
+describe('checking a statement, without signing in', () => {
+  const bigBody = (bytes: number): ReadableStream<Uint8Array> => {
+    let sent = 0;
+    const chunk = new Uint8Array(1024 * 1024).fill(0x25);
+    return new ReadableStream({ pull(controller) {
+      if (sent >= bytes) return controller.close();
+      sent += chunk.length;
+      controller.enqueue(chunk);
+    } });
+  };
+
+  it('stops reading a body larger than any statement, as the body or as a form field', async () => {
+    const raw = await fetch(h.url('/api/statements/verify'), { method: 'POST', headers: { 'content-type': 'application/pdf', 'x-forwarded-for': '198.51.100.20' }, body: bigBody(80 * 1024 * 1024), duplex: 'half' } as RequestInit).catch((err: Error) => err);
+    // Either the answer (413) arrives, or the server cut the connection while the client was still sending.
+    if (raw instanceof Response) expect(await raw.json()).toMatchObject({ error: { code: 'too_large' } });
+    else expect(raw.message).toMatch(/fetch failed|other side closed|socket/i);
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(70 * 1024 * 1024)]), 'statement.pdf');
+    const multipart = await fetch(h.url('/api/statements/verify'), { method: 'POST', body: form, headers: { 'x-forwarded-for': '198.51.100.21' } }).catch((err: Error) => err);
+    if (multipart instanceof Response) expect(multipart.status).toBe(413);
+    else expect(multipart.message).toMatch(/fetch failed|other side closed|socket/i);
+    // The server still answers, and a real PDF's bytes are still judged.
+    const small = await fetch(h.url('/api/statements/verify'), { method: 'POST', headers: { 'content-type': 'application/pdf', 'x-forwarded-for': '198.51.100.22' }, body: '%PDF-1.7 not ours' });
+    expect(await small.json()).toMatchObject({ valid: false, reason: expect.stringContaining('no statement issued here') });
+  }, 60_000);
+
+  it('is limited per address', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 122; i += 1) {
+      statuses.push((await fetch(h.url('/api/statements/ST-0000-0000'), { headers: { 'x-forwarded-for': '198.51.100.23' } })).status);
+    }
+    expect(statuses.slice(0, 120).every((s) => s === 404)).toBe(true);
+    expect(statuses.slice(120)).toEqual([429, 429]);
+  }, 60_000);
+});

@@ -61,7 +61,8 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
   app.register(formbody);
   // preservePath: we see the name as sent, so a path in it is refused rather than quietly trimmed.
   app.register(multipart, { preservePath: true, limits: { fileSize: deps.config.uploadMaxBytes, files: 1, fields: 20, fieldSize: 64 * 1024 } });
-  app.addContentTypeParser('application/pdf', { parseAs: 'buffer', bodyLimit: 50 * 1024 * 1024 }, (_request, body, done) => done(null, body));
+  // The statement to verify streams through its hash (routes/api-public.ts): never a whole body in memory.
+  app.addContentTypeParser('application/pdf', (_request, payload, done) => done(null, payload));
 
   const limiter = new RateLimiter(deps.counters);
   const allowedMethods = new AllowedMethods();

@@ -24,6 +24,8 @@ export const SIGN_IN_ROUTES = new Set(['/api/auth/login', '/login']);
 export const RATE_LIMITS: RateLimit[] = [
   { name: 'sign-in', matches: (r) => r.method === 'POST' && SIGN_IN_ROUTES.has(routeOf(r)), perMinute: 20 },
   { name: 'vendor links', matches: (r) => routeOf(r).startsWith('/v/') || routeOf(r).startsWith('/api/vendor/'), perMinute: 3000 },
+  // Anyone may check a statement: enough for a records clerk working through a box of them, not for a flood.
+  { name: 'statement checks', matches: (r) => routeOf(r).startsWith('/api/statements/') || routeOf(r) === '/verify', perMinute: 120 },
 ];
 
 export class RateLimiter {

@@ -38,7 +38,7 @@ export function malformedMultipart(error: unknown): DispositionError | undefined
  * the server's shutdown. Read the rest and drop it, as the parser does past the size limit; a body that runs on
  * beyond the upload limit loses its connection instead.
  */
-function discardRestOfBody(request: FastifyRequest, limit: number): void {
+export function discardRestOfBody(request: FastifyRequest, limit: number): void {
   const raw = request.raw;
   if (raw.complete || raw.destroyed) return;
   raw.unpipe();

@@ -4,7 +4,9 @@ import { z } from 'zod';
 import * as api from '../../../domain/api';
 import { DispositionError } from '../../../domain/errors';
 import { statementView } from '../../case-views';
-import { verifyStatementPdf } from '../../statement-verification';
+import { Readable } from 'node:stream';
+import { digestStatement, STATEMENT_MAX_BYTES, StatementTooLargeError, verifyStatementDigest, type StatementDigest } from '../../statement-verification';
+import { discardRestOfBody } from '../uploads';
 import { buildOpenApi } from '../openapi';
 import type { ServerContext } from '../server-context';
 import { malformedMultipart } from '../uploads';
@@ -47,27 +49,37 @@ export function registerPublicApi(app: FastifyInstance, ctx: ServerContext): voi
   // Always 200: the answer is the verdict, and a file that is not a statement is simply not valid.
   app.post('/api/statements/verify', async (request) => {
     try {
-      return await verifyStatementPdf(await statementBytes(request), ctx.records, ctx.keyring);
+      return await verifyStatementDigest(await statementDigest(request), ctx.records, ctx.keyring);
     } catch (err) {
-      if (err instanceof DispositionError) return { valid: false, reason: err.message };
+      if (err instanceof DispositionError && err.code !== 'too_large') return { valid: false, reason: err.message };
       throw err;
     }
   });
 }
 
-/** The PDF as the body (`application/pdf`), or a multipart field `file`. */
-export async function statementBytes(request: import('fastify').FastifyRequest): Promise<Buffer> {
-  if (Buffer.isBuffer(request.body)) return request.body;
-  if (request.isMultipart()) {
-    try {
-      for await (const part of request.parts()) {
-        if (part.type === 'file' && part.fieldname === 'file') return await part.toBuffer();
-        if (part.type === 'file') part.file.resume();
+/**
+ * The PDF as the body (`application/pdf`), or a multipart field `file`, hashed as it streams: a verification
+ * holds no file in memory, and stops reading past the size of any statement (413).
+ */
+export async function statementDigest(request: import('fastify').FastifyRequest): Promise<StatementDigest> {
+  try {
+    if (request.body instanceof Readable) return await digestStatement(request.body);
+    if (request.isMultipart()) {
+      try {
+        for await (const part of request.parts({ limits: { fileSize: STATEMENT_MAX_BYTES + 1, files: 1 } })) {
+          if (part.type === 'file' && part.fieldname === 'file') return await digestStatement(part.file);
+          if (part.type === 'file') part.file.resume();
+        }
+      } catch (err) {
+        if (err instanceof StatementTooLargeError) throw err;
+        throw malformedMultipart(err) ?? err;
       }
-    } catch (err) {
-      throw malformedMultipart(err) ?? err;
+      throw new DispositionError('invalid_payload', 'file: send the statement PDF in the field "file"', [{ field: 'file', message: 'required' }]);
     }
-    throw new DispositionError('invalid_payload', 'file: send the statement PDF in the field "file"', [{ field: 'file', message: 'required' }]);
+  } catch (err) {
+    if (!(err instanceof StatementTooLargeError)) throw err;
+    discardRestOfBody(request, STATEMENT_MAX_BYTES);
+    throw new DispositionError('too_large', err.message);
   }
   throw new DispositionError('unsupported_media_type', 'send the PDF as application/pdf, or as multipart/form-data field "file"');
 }

@@ -8,7 +8,7 @@ import { DispositionError, ERROR_CODES } from '../../../domain/errors';
 import { verifyLinkToken } from '../../../infra/link-tokens';
 import * as messages from '../../../workflows/messages';
 import { statementView } from '../../case-views';
-import { verifyStatementPdf } from '../../statement-verification';
+import { verifyStatementDigest } from '../../statement-verification';
 import { vendorTaskView } from '../../vendor-task';
 import { certificationFromForm, fieldErrors, formValues, type Form } from '../forms';
 import { outcomeQuery, stagedOutcome, vendorOutcome, type VendorOutcome } from '../pages/action-outcomes';
@@ -19,7 +19,7 @@ import { noteRefusal } from '../security-events';
 import { stageUpload } from '../uploads';
 import { parseInput } from '../validate';
 import { openVendorLink, requireReturnTask } from '../vendor-links';
-import { statementBytes } from './api-public';
+import { statementDigest } from './api-public';
 import { submitReturn } from './api-vendor';
 
 const tokenParams = z.object({ token: z.string().min(1).max(1000) });
@@ -143,7 +143,7 @@ export function registerPublicPages(app: FastifyInstance, ctx: ServerContext): v
   app.post('/verify', async (request, reply) => {
     let verdict;
     try {
-      verdict = await verifyStatementPdf(await statementBytes(request), ctx.records, ctx.keyring);
+      verdict = await verifyStatementDigest(await statementDigest(request), ctx.records, ctx.keyring);
     } catch (err) {
       if (!(err instanceof DispositionError)) throw err;
       verdict = { valid: false, reason: err.message };
