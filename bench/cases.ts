@@ -1,4 +1,4 @@
-// npm run bench:cases [-- --cases 50 --concurrency 50 --rounds 2 --open 1000 --worker-cache N --temporal-db disk|memory]
+// npm run bench:cases [-- --cases 50 --concurrency 50 --rounds 2 --open 1000 --worker-cache N --temporal-db disk|memory --stack dev|services|both]
 //
 // Orchestration overhead (issue 6, item 2). On one worker and one dev server of its own:
 //  1. drives N complete termination cases through the HTTP API, vendor and administrator actions scripted as
@@ -19,14 +19,18 @@ import { caseInput, certification } from '../tests/support/fixtures';
 import type { CaseInput } from '../domain/case-input';
 import { bareCase, bareStep } from './bare-case-workflow';
 import { Outbox } from './outbox';
+import { servicesUp } from '../scripts/services/services';
+import { freshPostgres } from './case-list';
 import { log, NodeProcess, Stack, type TemporalDb } from './stack';
 
 const GOAL_RATIO = 1.3;
 const GOAL_OPEN_MIB = 200;
 const STAGES = ['notice', 'acknowledge', 'return + packaging', 'review', 'certify + statement'] as const;
 
-function readArgs(): { cases: number; concurrency: number; rounds: number; open: number; temporalDb: TemporalDb; workerCache?: number } {
-  const { values } = parseArgs({ options: { cases: { type: 'string', default: '50' }, concurrency: { type: 'string' }, rounds: { type: 'string', default: '2' }, open: { type: 'string', default: '1000' }, 'temporal-db': { type: 'string', default: 'disk' }, 'worker-cache': { type: 'string' } } });
+function readArgs(): { cases: number; concurrency: number; rounds: number; open: number; temporalDb: TemporalDb; workerCache?: number; stacks: StackKind[] } {
+  const { values } = parseArgs({ options: { cases: { type: 'string', default: '50' }, concurrency: { type: 'string' }, rounds: { type: 'string', default: '2' }, open: { type: 'string', default: '1000' }, 'temporal-db': { type: 'string', default: 'disk' }, 'worker-cache': { type: 'string' }, stack: { type: 'string', default: 'dev' } } });
+  const stacks: StackKind[] = values.stack === 'both' ? ['dev', 'services'] : [values.stack as StackKind];
+  if (!stacks.every((s) => s === 'dev' || s === 'services')) throw new Error('--stack: dev, services or both');
   const rounds = Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds: a whole number, at least 1');
   const workerCache = values['worker-cache'] === undefined ? undefined : Number(values['worker-cache']);
@@ -38,7 +42,7 @@ function readArgs(): { cases: number; concurrency: number; rounds: number; open:
   if (!Number.isInteger(cases) || cases < 1) throw new Error('--cases: a whole number, at least 1');
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error('--concurrency: a whole number, at least 1');
   if (!Number.isInteger(open) || open < 0) throw new Error('--open: a whole number (0 skips the open-cases measurement)');
-  return { cases, concurrency, rounds, open, temporalDb: values['temporal-db'], ...(workerCache !== undefined ? { workerCache } : {}) };
+  return { cases, concurrency, rounds, open, temporalDb: values['temporal-db'], stacks, ...(workerCache !== undefined ? { workerCache } : {}) };
 }
 
 interface Timing {
@@ -195,16 +199,45 @@ function combine(results: PhaseResult[]): PhaseResult {
 const fmt = (ms: number): string => (ms / 1000).toFixed(2);
 const perMinute = (r: PhaseResult): number => (r.timings.length / r.seconds) * 60;
 
+/**
+ * The stack to measure on: `dev`, one machine as `npm start` runs it (SQLite, files, the dev server); or
+ * `services`, the several-machines stack of `npm run services:up` (PostgreSQL, MinIO, a Temporal server on
+ * PostgreSQL), with a fresh database, bucket prefix and keyring key.
+ */
+async function startStack(kind: StackKind, args: Args): Promise<{ stack: Stack; cleanUp(): Promise<void> }> {
+  if (kind === 'dev') return { stack: await Stack.start({ temporalDb: args.temporalDb }), cleanUp: async () => undefined };
+  const postgres = await freshPostgres();
+  const { env } = await servicesUp(['postgres', 'minio', 'temporal'], (line) => log(`[services] ${line}`));
+  const storage = new URL(env.STORAGE_URL!.replace(/^s3:/, 'http:'));
+  const prefix = `bench-${Date.now().toString(36)}`;
+  const stack = await Stack.start({ env: {
+    ...postgres.env,
+    TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE: env.TEMPORAL_NAMESPACE,
+    STORAGE_URL: `s3://${storage.hostname}/${prefix}${storage.search}`, AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY,
+    TASK_QUEUE: `disposition-bench-${prefix}`,
+  } });
+  return { stack, cleanUp: () => postgres.drop() };
+}
+
+type StackKind = 'dev' | 'services';
+type Args = ReturnType<typeof readArgs>;
+
 async function main(): Promise<void> {
   const args = readArgs();
+  const reports: string[] = [];
+  for (const kind of args.stacks) reports.push((await measure(args, kind)).join('\n'));
+  console.log(reports.join('\n\n'));
+}
+
+async function measure(args: Args, kind: StackKind): Promise<string[]> {
   const run = Date.now().toString(36);
   const load = os.loadavg()[0]!;
-  log(`bench:cases: ${args.cases} cases, ${args.concurrency} at a time; starting a dev server, the worker and the HTTP server…`);
-  const stack = await Stack.start({ temporalDb: args.temporalDb });
+  log(`bench:cases on the ${kind} stack: ${args.cases} cases, ${args.concurrency} at a time; starting Temporal, the worker and the HTTP server…`);
+  const { stack, cleanUp } = await startStack(kind, args);
   const outbox = new Outbox(`${stack.dataDir}/outbox`).start();
   const bareQueue = 'bare-bench';
-  const bareWorker = new NodeProcess('bare worker', 'bench/bare-worker.ts', { TEMPORAL_ADDRESS: stack.devServer.address, TASK_QUEUE: bareQueue }, /\[bare-worker\] polling/);
-  const connection = await Connection.connect({ address: stack.devServer.address });
+  const bareWorker = new NodeProcess('bare worker', 'bench/bare-worker.ts', { TEMPORAL_ADDRESS: stack.temporalAddress, TASK_QUEUE: bareQueue }, /\[bare-worker\] polling/);
+  const connection = await Connection.connect({ address: stack.temporalAddress });
   const client = new Client({ connection });
   try {
     await bareWorker.ready;
@@ -267,8 +300,8 @@ async function main(): Promise<void> {
     const ratio = bareRate / realRate;
     const p50Ratio = percentile(real.timings.map((t) => t.total), 50) / percentile(bare.timings.map((t) => t.total), 50);
     const lines = [
-      `bench:cases  ${new Date().toISOString().slice(0, 10)}  ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}  Node ${process.version}  load average before ${load.toFixed(2)}`,
-      `${args.rounds} round(s) of ${args.cases} cases each way, ${args.concurrency} at a time, one worker and one dev server (database on ${args.temporalDb}); a case: ${shape.phases.reduce((a, b) => a + b, 0)} activities, ${shape.updates} updates`,
+      `bench:cases (${kind} stack)  ${new Date().toISOString().slice(0, 10)}  ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}  Node ${process.version}  load average before ${load.toFixed(2)}`,
+      `${args.rounds} round(s) of ${args.cases} cases each way, ${args.concurrency} at a time, one worker and ${kind === 'dev' ? `one dev server (database on ${args.temporalDb}), SQLite and files` : 'a Temporal server on PostgreSQL, the case record in PostgreSQL, files in MinIO'}; a case: ${shape.phases.reduce((a, b) => a + b, 0)} activities, ${shape.updates} updates`,
       '',
       `${'stage (seconds)'.padEnd(24)}${'real p50'.padStart(10)}${'real p95'.padStart(10)}${'bare p50'.padStart(10)}${'bare p95'.padStart(10)}`,
       ...STAGES.map((name, k) => `${name.padEnd(24)}${fmt(percentile(real.timings.map((t) => t.stages[k]!), 50)).padStart(10)}${fmt(percentile(real.timings.map((t) => t.stages[k]!), 95)).padStart(10)}`
@@ -292,7 +325,7 @@ async function main(): Promise<void> {
           + `cost ${(open.loaded - open.idle).toFixed(0)} MiB   goal < ${GOAL_OPEN_MIB} MiB: ${open.loaded - open.idle < GOAL_OPEN_MIB ? 'met' : 'NOT met'}`,
       ] : []),
     ];
-    console.log(lines.join('\n'));
+    return lines;
   } catch (err) {
     const file = path.join(os.tmpdir(), `bench-cases-${run}.log`);
     fs.writeFileSync(file, `--- the server's last output ---\n${stack.server.lastOutput()}\n--- the worker's ---\n${stack.worker.lastOutput()}`);
@@ -303,6 +336,7 @@ async function main(): Promise<void> {
     await bareWorker.stop();
     await connection.close();
     await stack.stop();
+    await cleanUp();
   }
 }
 

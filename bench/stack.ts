@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { openStores, type Stores } from '../infra/database/open-stores';
 import { hashPassword } from '../infra/passwords';
-import { freePort, startDevServer, type DevServer } from '../scripts/dev-server';
+import { freePort, startDevServer } from '../scripts/dev-server';
 import { obtainTemporalCli } from '../scripts/temporal-cli';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -80,15 +80,31 @@ export class Stack {
   server!: NodeProcess;
   session!: SignedIn;
 
-  private constructor(readonly dataDir: string, readonly devServer: DevServer, readonly env: NodeJS.ProcessEnv, readonly baseUrl: string) {}
+  private constructor(
+    readonly dataDir: string,
+    /** The Temporal frontend the worker and server use: the stack's own dev server, or the services' cluster. */
+    readonly temporalAddress: string,
+    private readonly stopTemporal: () => Promise<void>,
+    readonly env: NodeJS.ProcessEnv,
+    readonly baseUrl: string,
+  ) {}
 
   /** Starts everything in a fresh scratch DATA_DIR; `stop()` removes it. */
+  /**
+   * With `options.env.TEMPORAL_ADDRESS` (the services stack: a Temporal server on PostgreSQL), that cluster;
+   * else a dev server of the stack's own.
+   */
   static async start(options: { env?: NodeJS.ProcessEnv; temporalDb?: TemporalDb; seed?: (stores: Stores) => Promise<void> } = {}): Promise<Stack> {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'disposition-bench-'));
-    const cli = obtainTemporalCli(log);
-    const dbDir = options.temporalDb === 'memory' ? fs.mkdtempSync('/dev/shm/disposition-bench-') : dataDir;
-    const devServer = await startDevServer({ cli, dbFile: path.join(dbDir, 'temporal.db'), port: await freePort(), uiPort: await freePort() });
-    if (dbDir !== dataDir) fs.symlinkSync(dbDir, path.join(dataDir, 'temporal-db-in-memory'));
+    let temporal: { address: string; stop(): Promise<void> };
+    if (options.env?.TEMPORAL_ADDRESS) {
+      temporal = { address: options.env.TEMPORAL_ADDRESS, stop: async () => undefined };
+    } else {
+      const cli = obtainTemporalCli(log);
+      const dbDir = options.temporalDb === 'memory' ? fs.mkdtempSync('/dev/shm/disposition-bench-') : dataDir;
+      temporal = await startDevServer({ cli, dbFile: path.join(dbDir, 'temporal.db'), port: await freePort(), uiPort: await freePort() });
+      if (dbDir !== dataDir) fs.symlinkSync(dbDir, path.join(dataDir, 'temporal-db-in-memory'));
+    }
     const stores = await openStores({ dataDir, ...(options.env?.DATABASE_URL ? { databaseUrl: options.env.DATABASE_URL } : {}) });
     await stores.users.addUser({ username: ADMIN.username, role: 'admin', email: ADMIN.email, passwordHash: await hashPassword(ADMIN.password) });
     await options.seed?.(stores);
@@ -96,7 +112,7 @@ export class Stack {
     const port = await freePort();
     const env: NodeJS.ProcessEnv = {
       DATA_DIR: dataDir,
-      TEMPORAL_ADDRESS: devServer.address,
+      TEMPORAL_ADDRESS: temporal.address,
       TASK_QUEUE: 'disposition-bench',
       PORT: String(port),
       PUBLIC_URL: `http://localhost:${port}`,
@@ -108,7 +124,7 @@ export class Stack {
       SMTP_URL: '',
       ...options.env,
     };
-    const stack = new Stack(dataDir, devServer, env, `http://127.0.0.1:${port}`);
+    const stack = new Stack(dataDir, temporal.address, () => temporal.stop(), env, `http://127.0.0.1:${port}`);
     await stack.startWorker();
     stack.server = new NodeProcess('server', 'client/server/main.ts', env, /\[server\] listening/);
     await stack.server.ready;
@@ -172,7 +188,7 @@ export class Stack {
 
   async stop(): Promise<void> {
     await Promise.all([this.server?.stop(), this.worker?.stop()]);
-    await this.devServer.stop();
+    await this.stopTemporal();
     const inMemory = path.join(this.dataDir, 'temporal-db-in-memory');
     if (fs.existsSync(inMemory)) fs.rmSync(fs.realpathSync(inMemory), { recursive: true, force: true });
     fs.rmSync(this.dataDir, { recursive: true, force: true });
