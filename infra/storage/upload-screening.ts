@@ -12,7 +12,8 @@ type Kind = 'pdf' | 'zip' | 'gzip' | 'png' | 'jpeg' | 'executable' | 'other';
 /** An archive may expand this many times, and past this size, before it counts as a bomb. */
 export const MAX_EXPANSION_RATIO = 100;
 export const EXPANSION_FLOOR = 64 * 1024 * 1024;
-const TAIL = 1024 * 1024;
+/** The end of a ZIP kept to read its directory: about 180,000 entries' worth. */
+const TAIL = 16 * 1024 * 1024;
 
 function sniff(head: Buffer): Kind {
   const starts = (...bytes: number[]) => bytes.every((b, i) => head[i] === b);
@@ -42,20 +43,59 @@ function checkDeclared(kind: Kind, name: string, declaredType: string | undefine
   if (textual && BINARY_KINDS.includes(kind)) throw new UploadRefusedError(`"${name}" is declared as text but its content is ${kind.toUpperCase()}`);
 }
 
-/** Reads the ZIP's central directory from the end of the file; refuses what would expand beyond reason. */
+/** The bytes the sniffing looks at: every signature we know fits in them. */
+const HEAD = 16;
+
+/** The ZIP64 end record's entry count and directory size, from the locator just before the classic end record. */
+function zip64Directory(tail: Buffer, eocd: number): { entries: number; size: number; end: number } | undefined {
+  const locator = eocd - 20;
+  if (locator < 0 || tail.readUInt32LE(locator) !== 0x07064b50) return undefined;
+  const record = tail.lastIndexOf(Buffer.from([0x50, 0x4b, 0x06, 0x06]), locator);
+  if (record < 0 || record + 56 > locator) return undefined;
+  return { entries: Number(tail.readBigUInt64LE(record + 32)), size: Number(tail.readBigUInt64LE(record + 40)), end: record };
+}
+
+/** An entry's uncompressed size, from its ZIP64 extra field when the 32-bit one says "see there". */
+function uncompressedSize(tail: Buffer, offset: number): number {
+  const size = tail.readUInt32LE(offset + 24);
+  if (size !== 0xffffffff) return size;
+  const nameLength = tail.readUInt16LE(offset + 28);
+  let extra = offset + 46 + nameLength;
+  const end = extra + tail.readUInt16LE(offset + 30);
+  while (extra + 4 <= end && extra + 4 <= tail.length) {
+    const id = tail.readUInt16LE(extra);
+    const length = tail.readUInt16LE(extra + 2);
+    if (id === 0x0001 && extra + 12 <= tail.length) return Number(tail.readBigUInt64LE(extra + 4));
+    extra += 4 + length;
+  }
+  return Number.MAX_SAFE_INTEGER; // says it is huge and will not say how huge
+}
+
+/**
+ * Reads the ZIP's central directory from the end of the file; refuses what would expand beyond reason, and a
+ * directory it cannot read whole (one larger than the 16 MiB kept of the end cannot be judged, so it is not let
+ * through unjudged).
+ */
 function checkZipDirectory(tail: Buffer, fileBytes: number, name: string): void {
   const eocd = tail.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  if (eocd < 0 || eocd + 22 > tail.length) return; // no directory in reach: nothing to judge
-  const entries = tail.readUInt16LE(eocd + 10);
-  const directorySize = tail.readUInt32LE(eocd + 12);
-  const start = eocd - directorySize;
-  if (entries === 0xffff || directorySize === 0xffffffff || start < 0) return; // ZIP64 or too large to see here
+  if (eocd < 0 || eocd + 22 > tail.length) throw new UploadRefusedError(`"${name}" starts as a ZIP but has no directory at its end: it is damaged or not a ZIP`);
+  let entries = tail.readUInt16LE(eocd + 10);
+  let directorySize = tail.readUInt32LE(eocd + 12);
+  let directoryEnd = eocd;
+  if (entries === 0xffff || directorySize === 0xffffffff) {
+    const zip64 = zip64Directory(tail, eocd);
+    if (zip64) ({ entries, size: directorySize, end: directoryEnd } = zip64);
+  }
+  const start = directoryEnd - directorySize;
+  if (start < 0) throw new UploadRefusedError(`"${name}" is a ZIP whose directory (${entries} entries, ${directorySize} bytes) is too large to check; split it into smaller archives`);
   let offset = start;
   let expanded = 0;
+  let counted = 0;
   const localHeaders = new Set<number>();
-  for (let i = 0; i < entries && offset + 46 <= eocd; i += 1) {
+  for (let i = 0; i < entries && offset + 46 <= directoryEnd; i += 1) {
     if (tail.readUInt32LE(offset) !== 0x02014b50) break;
-    const uncompressed = tail.readUInt32LE(offset + 24);
+    counted += 1;
+    const uncompressed = uncompressedSize(tail, offset);
     const local = tail.readUInt32LE(offset + 42);
     // Many entries pointing at one set of bytes: the overlapping-file bomb.
     if (localHeaders.has(local)) throw new UploadRefusedError(`"${name}" is a ZIP whose entries overlap (a ZIP bomb)`);
@@ -63,6 +103,7 @@ function checkZipDirectory(tail: Buffer, fileBytes: number, name: string): void 
     expanded += uncompressed;
     offset += 46 + tail.readUInt16LE(offset + 28) + tail.readUInt16LE(offset + 30) + tail.readUInt16LE(offset + 32);
   }
+  if (counted < entries) throw new UploadRefusedError(`"${name}" is a ZIP whose directory claims ${entries} entries but holds ${counted}: it is damaged or crafted`);
   if (expanded > EXPANSION_FLOOR && expanded > fileBytes * MAX_EXPANSION_RATIO) {
     throw new UploadRefusedError(`"${name}" is a ZIP that expands ${Math.round(expanded / Math.max(fileBytes, 1))} times, to ${expanded} bytes (a ZIP bomb)`);
   }
@@ -70,64 +111,103 @@ function checkZipDirectory(tail: Buffer, fileBytes: number, name: string): void 
 
 export function createUploadScreen(name: string, declaredType?: string): Transform {
   let kind: Kind | undefined;
+  // The first bytes are held until there are enough to judge: a client that sends one byte at a time (or a
+  // first write of one byte) must not pass as whatever one byte looks like.
+  let held: Buffer[] = [];
+  let heldBytes = 0;
   let seen = 0;
-  let tail: Buffer = Buffer.alloc(0);
+  // The last TAIL bytes of a ZIP, as the chunks that hold them (joined once, at the end).
+  const tail: Buffer[] = [];
+  let tailBytes = 0;
   let inflater: zlib.Gunzip | undefined;
   let inflated = 0;
   let bomb: UploadRefusedError | undefined;
 
+  /** Sniffs the head and checks it against the declared type; a gzip gets an inflater that counts its expansion. */
+  const judge = (head: Buffer): Error | undefined => {
+    kind = sniff(head);
+    try {
+      checkDeclared(kind, name, declaredType);
+    } catch (err) {
+      return err as Error;
+    }
+    if (kind === 'gzip') {
+      inflater = zlib.createGunzip();
+      inflater.on('data', (out: Buffer) => {
+        inflated += out.length;
+        if (!bomb && inflated > EXPANSION_FLOOR && inflated > seen * MAX_EXPANSION_RATIO) {
+          bomb = new UploadRefusedError(`"${name}" is gzip that expands more than ${MAX_EXPANSION_RATIO} times (a gzip bomb)`);
+          inflater!.destroy();
+        }
+      });
+      inflater.on('error', () => undefined); // a damaged gzip is the district's to judge, not a bomb
+    }
+    return undefined;
+  };
+
+  /** Passes screened bytes on, once the inflater (for gzip) has had its say about them. */
+  const pass = (chunk: Buffer, callback: TransformCallback): void => {
+    seen += chunk.length;
+    if (kind === 'zip') {
+      tail.push(chunk);
+      tailBytes += chunk.length;
+      while (tail.length > 1 && tailBytes - tail[0]!.length >= TAIL) tailBytes -= tail.shift()!.length;
+    }
+    if (inflater && !inflater.destroyed && !inflater.write(chunk)) {
+      let answered = false;
+      const answer = (): void => {
+        if (answered) return;
+        answered = true;
+        callback(bomb ?? null, bomb ? undefined : chunk);
+      };
+      inflater.once('drain', answer);
+      inflater.once('close', answer);
+      return;
+    }
+    callback(bomb ?? null, chunk);
+  };
+
   return new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
       if (bomb) return callback(bomb);
-      if (kind === undefined) {
-        kind = sniff(chunk);
-        try {
-          checkDeclared(kind, name, declaredType);
-        } catch (err) {
-          return callback(err as Error);
-        }
-        if (kind === 'gzip') {
-          inflater = zlib.createGunzip();
-          inflater.on('data', (out: Buffer) => {
-            inflated += out.length;
-            if (!bomb && inflated > EXPANSION_FLOOR && inflated > seen * MAX_EXPANSION_RATIO) {
-              bomb = new UploadRefusedError(`"${name}" is gzip that expands more than ${MAX_EXPANSION_RATIO} times (a gzip bomb)`);
-              inflater!.destroy();
-            }
-          });
-          inflater.on('error', () => undefined); // a damaged gzip is the district's to judge, not a bomb
-        }
-      }
-      seen += chunk.length;
-      if (kind === 'zip') tail = tail.length + chunk.length > TAIL ? Buffer.concat([tail, chunk]).subarray(-TAIL) : Buffer.concat([tail, chunk]);
-      if (inflater && !inflater.destroyed) {
-        // Wait for the inflater to catch up, so its verdict comes before the bytes are kept.
-        if (!inflater.write(chunk)) {
-          let answered = false;
-          const answer = (): void => {
-            if (answered) return;
-            answered = true;
-            callback(bomb ?? null, bomb ? undefined : chunk);
-          };
-          inflater.once('drain', answer);
-          inflater.once('close', answer);
-          return;
-        }
-      }
-      callback(bomb ?? null, chunk);
+      if (kind !== undefined) return pass(chunk, callback);
+      held.push(chunk);
+      heldBytes += chunk.length;
+      if (heldBytes < HEAD) return callback();
+      const head = Buffer.concat(held);
+      held = [];
+      const refused = judge(head);
+      return refused ? callback(refused) : pass(head, callback);
     },
     flush(callback) {
       if (bomb) return callback(bomb);
-      try {
-        if (kind === 'zip') checkZipDirectory(tail, seen, name);
-      } catch (err) {
-        return callback(err as Error);
+      if (kind === undefined) {
+        // A file shorter than the head: judge what there is.
+        const head = Buffer.concat(held);
+        held = [];
+        const refused = judge(head);
+        if (refused) return callback(refused);
+        return pass(head, (err, data) => {
+          if (err) return callback(err);
+          if (data) this.push(data);
+          finish(callback);
+        });
       }
-      if (inflater && !inflater.destroyed) {
-        inflater.end(() => callback(bomb ?? null));
-        return;
-      }
-      callback(bomb ?? null);
+      finish(callback);
     },
   });
+
+  function finish(callback: TransformCallback): void {
+    if (bomb) return callback(bomb);
+    try {
+      if (kind === 'zip') checkZipDirectory(Buffer.concat(tail).subarray(-TAIL), seen, name);
+    } catch (err) {
+      return callback(err as Error);
+    }
+    if (inflater && !inflater.destroyed) {
+      inflater.end(() => callback(bomb ?? null));
+      return;
+    }
+    callback(bomb ?? null);
+  }
 }
