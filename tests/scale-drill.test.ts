@@ -256,6 +256,11 @@ describe.sequential('two servers and two workers with no shared disk', () => {
 
   it('every return package and statement reads the same from either server, and verifies on the other', async () => {
     expect(runs.size).toBe(CASES);
+    const caseIds = [...runs.values()].map((run) => run.caseId).sort();
+    for (const s of [0, 1]) {
+      const listed = (await client.to(s, 'GET', '/api/cases?status=completed')).json.cases.map((c: { caseId: string }) => c.caseId);
+      expect([...listed].sort()).toEqual(caseIds);
+    }
     for (const { caseId, details, uploads } of runs.values()) {
       const zipSha256: string = details.returnPackage.zipSha256;
       expect(zipSha256).toMatch(/^[0-9a-f]{64}$/);
@@ -321,6 +326,10 @@ describe.sequential('two servers and two workers with no shared disk', () => {
     expect(stack!.filesOnLocalDisks()).toEqual([]);
     // The upload the killed server left unfinished went with the case's staged files.
     expect(await stack!.unfinishedUploads()).toEqual([]);
+    // Staged copies are destroyed once a return is accepted (7400.1 II.C), whichever node staged them.
+    const stored = await stack!.storedObjects('cases/');
+    expect(stored.filter((key) => key.includes('/staged/'))).toEqual([]);
+    expect(stored.filter((key) => key.includes('/packages/'))).toHaveLength(CASES * 2); // each case's package and its record
   });
 });
 

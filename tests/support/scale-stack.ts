@@ -229,6 +229,23 @@ export class ScaleStack {
     }
   }
 
+  /** The keys of the objects stored under `under` (within the drill's prefix). */
+  async storedObjects(under = ''): Promise<string[]> {
+    const { client, bucket, prefix } = this.s3();
+    const keys: string[] = [];
+    try {
+      let token: string | undefined;
+      do {
+        const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix}${under}`, ...(token ? { ContinuationToken: token } : {}) }));
+        for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key.slice(prefix.length));
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+    } finally {
+      client.destroy();
+    }
+    return keys;
+  }
+
   private async emptyPrefix(): Promise<void> {
     const { client, bucket, prefix } = this.s3();
     try {
