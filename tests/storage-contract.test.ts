@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client, DeleteObjectsCommand } from '@aws-sdk/client-s3';
+import { CreateMultipartUploadCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client, DeleteObjectsCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../scripts/dev-server';
 import { startMinio } from '../scripts/services/minio';
@@ -27,6 +27,8 @@ interface Backend {
   tamperStaged(caseId: string, fileId: string, at: number): Promise<void>;
   /** Whatever the backend still holds for the case: files, objects, unfinished uploads. */
   leftovers(caseId: string): Promise<string[]>;
+  /** What a process that died mid-write leaves: part of a staged file, or of a package attempt. */
+  cutOffUpload(caseId: string, of: 'staged' | 'package'): Promise<void>;
 }
 
 /** `bytes` random bytes in 64 KiB pieces (never held whole), and the SHA-256 of what was produced. */
@@ -111,6 +113,27 @@ function contract(name: string, open: () => Backend) {
       expect(await storage.listStaged(caseId)).toEqual([]);
       expect(await backend.leftovers(caseId)).toEqual([]);
       expect(await storage.destroyStaged(caseId)).toBe(0);
+    });
+
+    it('destroys, with the staged files, what an upload cut off by a dead process left', async () => {
+      const caseId = caseIds();
+      await storage.stageFile(caseId, { category: 'electronic', name: 'kept.txt' }, Readable.from(['kept\n']));
+      await backend.cutOffUpload(caseId, 'staged');
+      expect((await storage.listStaged(caseId)).map((f) => f.name)).toEqual(['kept.txt']);
+      expect(await backend.leftovers(caseId)).toHaveLength(3); // the file, its record, and the cut-off part
+      expect(await storage.destroyStaged(caseId)).toBe(1);
+      expect(await backend.leftovers(caseId)).toEqual([]);
+    });
+
+    it('sweeps away the package attempt of a worker that died when the next attempt begins', async () => {
+      const caseId = caseIds();
+      await backend.cutOffUpload(caseId, 'package');
+      expect(await backend.leftovers(caseId)).toHaveLength(1);
+      const writer = await storage.createPackageWriter(caseId, 'return-1');
+      const input = generated(50_000);
+      await pipeline(input.source, writer.stream);
+      await writer.commit({ zipSha256: input.sha256(), zipBytes: 50_000 });
+      expect(await backend.leftovers(caseId)).toHaveLength(2); // its record and one copy of its bytes
     });
 
     it('stores a package once committed, replaces it on a rebuild, and destroys it', async () => {
@@ -198,6 +221,13 @@ contract('files under DATA_DIR', () => {
       fs.closeSync(fd);
     },
     leftovers: async (caseId) => [...list(path.join(root, 'staging', caseId)), ...list(path.join(root, 'packages', caseId))],
+    async cutOffUpload(caseId, of) {
+      const [dir, name] = of === 'staged'
+        ? [path.join(root, 'staging', caseId), `${crypto.randomBytes(16).toString('base64url')}.part`]
+        : [path.join(root, 'packages', caseId), `return-1.zip.enc.${process.pid + 1}.${crypto.randomBytes(4).toString('hex')}.part`];
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, name), crypto.randomBytes(100_000));
+    },
   };
 });
 
@@ -240,8 +270,16 @@ describe('an S3-compatible bucket (MinIO)', () => {
     async leftovers(caseId) {
       const Prefix = `${prefix}/cases/${caseId}/`;
       const objects = (await client.send(new ListObjectsV2Command({ Bucket: minio.bucket, Prefix }))).Contents ?? [];
-      const uploads = (await client.send(new ListMultipartUploadsCommand({ Bucket: minio.bucket, Prefix }))).Uploads ?? [];
+      // Listed whole: MinIO lists uploads by prefix only for an exact key, and a folder's prefix finds none.
+      const uploads = ((await client.send(new ListMultipartUploadsCommand({ Bucket: minio.bucket }))).Uploads ?? []).filter((u) => u.Key!.startsWith(Prefix));
       return [...objects.map((o) => o.Key!.slice(Prefix.length)), ...uploads.map((u) => `unfinished upload of ${u.Key!.slice(Prefix.length)}`)];
+    },
+    async cutOffUpload(caseId, of) {
+      const Key = of === 'staged'
+        ? `${prefix}/cases/${caseId}/staged/${crypto.randomBytes(16).toString('base64url')}.enc`
+        : `${prefix}/cases/${caseId}/packages/return-1.${crypto.randomBytes(6).toString('hex')}.zip.enc`;
+      const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: minio.bucket, Key }));
+      await client.send(new UploadPartCommand({ Bucket: minio.bucket, Key, UploadId, PartNumber: 1, Body: crypto.randomBytes(5 * MiB) }));
     },
   }));
 

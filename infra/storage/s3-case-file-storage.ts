@@ -351,13 +351,18 @@ export class S3CaseFileStorage implements CaseFileStorage {
     await this.abortUploads(prefix);
   }
 
+  /**
+   * Aborts the unfinished uploads under `prefix`. The bucket's uploads are listed whole and filtered here: MinIO
+   * answers a listing by a folder's prefix with no uploads at all (it matches only a whole object key), which left
+   * the encrypted parts of every upload cut off by a dead process in the bucket for ever.
+   */
   private async abortUploads(prefix: string): Promise<void> {
     try {
       let markers: { KeyMarker?: string; UploadIdMarker?: string } = {};
       for (;;) {
-        const page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: prefix, ...markers }));
+        const page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, ...markers }));
         for (const upload of page.Uploads ?? []) {
-          if (!upload.Key || !upload.UploadId) continue;
+          if (!upload.Key?.startsWith(prefix) || !upload.UploadId) continue;
           await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.Key, UploadId: upload.UploadId }));
         }
         if (!page.IsTruncated) return;
