@@ -36,6 +36,16 @@ async function upload(name: string, content: Buffer | string, type?: string, ip 
   return { status: response.status, json: (await response.json()) as any };
 }
 
+/** One request carrying two `file` parts: the first is fine on its own, the request is not. */
+async function uploadTwo() {
+  const form = new FormData();
+  form.append('category', 'electronic');
+  form.append('file', new Blob(['id\n2\n'], { type: 'text/csv' }), 'first.csv');
+  form.append('file', new Blob(['id\n3\n'], { type: 'text/csv' }), 'second.csv');
+  const response = await fetch(h.url(`/api/vendor/${token}/files`), { method: 'POST', body: form, headers: { 'x-forwarded-for': '198.51.100.77' } });
+  return { status: response.status, json: (await response.json()) as any };
+}
+
 beforeAll(async () => {
   h = await HttpHarness.start({ env: { TRUST_PROXY: '1', UPLOAD_MAX_BYTES: String(5 * 1024 * 1024), INTRUSION_BURST: '1000' } });
   ada = await h.login('ada');
@@ -56,6 +66,7 @@ describe('uploads', () => {
     ['a PDF that is not one', () => upload('report.pdf', 'definitely not a pdf', 'application/pdf'), 400, /declared as PDF/],
     ['a CSV that is a program', () => upload('students.csv', Buffer.concat([Buffer.from('MZ'), crypto.randomBytes(100)]), 'text/csv'), 400, /declared as text/],
     ['an oversize file', () => upload('big.bin', crypto.randomBytes(6 * 1024 * 1024)), 413, /larger than the limit/],
+    ['two file parts in one request', () => uploadTwo(), 400, /exactly one file/],
   ];
   for (const [what, send, status, message] of cases) {
     it(`refuses ${what} with ${status}, records an intrusion, and keeps what was staged`, async () => {

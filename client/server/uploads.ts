@@ -88,6 +88,11 @@ export async function stageUpload(ctx: ServerContext, request: FastifyRequest, t
     }
   } catch (err) {
     discardRestOfBody(request, ctx.config.uploadMaxBytes);
+    // A refused request keeps nothing: a file staged before the refusal (a second file part after it) goes too.
+    if (staged) await ctx.storage.removeStaged(record.caseId, staged.fileId);
+    if ((err as { code?: string }).code === 'FST_FILES_LIMIT') {
+      throw new DispositionError('invalid_payload', 'send exactly one file, in the field "file"', [{ field: 'file', message: 'more than one file' }]);
+    }
     if (err instanceof UploadTooLargeError || (err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
       throw new DispositionError('too_large', `the file is larger than the limit of ${ctx.config.uploadMaxBytes} bytes; split it, or ask the district for another way`);
     }
