@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BucketAlreadyExists, BucketAlreadyOwnedByYou, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { freePort, portAnswers } from '../dev-server';
-import { cachedGoBinaries, readPid, SERVICES_STATE, startDaemon, stopPid, waitForPort, type Log } from './service-kit';
+import { cachedGoBinaries, readPid, SERVICES_STATE, startDaemon, stopPid, waitForPort, type Log, readStateFile } from './service-kit';
 
 const VERSION = 'v0.0.0-20260212201848-7aac2a2c5b7c';
 const BUCKET = 'disposition';
@@ -46,13 +46,7 @@ function credentials(): Credentials {
   return made;
 }
 
-function readPorts(): Ports | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(PORTS_FILE, 'utf8')) as Ports;
-  } catch {
-    return undefined;
-  }
-}
+const readPorts = (): Ports | undefined => readStateFile<Ports>(PORTS_FILE);
 
 /** A pid from the pid file may since have gone to another program: only a MinIO is ours to reuse or stop. */
 function isMinio(pid: number): boolean {

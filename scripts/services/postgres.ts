@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { freePort, portAnswers } from '../dev-server';
 import { PROJECT_ROOT } from '../temporal-cli';
-import { pidAlive, SERVICES_STATE, stopPid, type Log } from './service-kit';
+import { pidAlive, SERVICES_STATE, stopPid, type Log, readStateFile } from './service-kit';
 
 export const APP_ROLE = 'disposition';
 export const DATABASES = ['disposition', 'disposition_test', 'temporal', 'temporal_visibility'] as const;
@@ -94,13 +94,7 @@ function chooseClusterDir(who: Runner, log: Log): string {
   return elsewhere;
 }
 
-function readState(): PostgresState | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(STATE_FILE, 'utf8')) as PostgresState;
-  } catch {
-    return undefined;
-  }
-}
+const readState = (): PostgresState | undefined => readStateFile<PostgresState>(STATE_FILE);
 
 function writeState(state: PostgresState): void {
   fs.mkdirSync(SERVICES_STATE, { recursive: true });

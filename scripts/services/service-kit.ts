@@ -52,6 +52,15 @@ export function startDaemon(options: { command: string; args: string[]; env?: No
   return child.pid!;
 }
 
+/** A state file this checkout wrote earlier, or undefined when there is none (or it cannot be read). */
+export function readStateFile<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
 export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

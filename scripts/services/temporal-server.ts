@@ -10,7 +10,7 @@ import { msToTs } from '@temporalio/common/lib/time';
 import { connectToTemporal, ensureSearchAttributes } from '../../infra/temporal-connection';
 import { freePort, portAnswers } from '../dev-server';
 import { APP_ROLE, type Postgres } from './postgres';
-import { cachedGoBinaries, pidAlive, readPid, SERVICES_STATE, startDaemon, stopPid, waitForPort, type Log } from './service-kit';
+import { cachedGoBinaries, pidAlive, readPid, SERVICES_STATE, startDaemon, stopPid, waitForPort, type Log, readStateFile } from './service-kit';
 
 export const TEMPORAL_SERVER_VERSION = 'v1.32.0';
 export const NAMESPACE = 'default';
@@ -46,13 +46,7 @@ function binaries(log: Log): { server: string; sql: string } {
   return { server: path.join(dir, 'server'), sql: path.join(dir, 'sql') };
 }
 
-function readState(): TemporalState | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(STATE_FILE, 'utf8')) as TemporalState;
-  } catch {
-    return undefined;
-  }
-}
+const readState = (): TemporalState | undefined => readStateFile<TemporalState>(STATE_FILE);
 
 /** `count` distinct free loopback ports (two quick asks of the OS can hand back the same one). */
 async function freePorts(count: number): Promise<number[]> {
