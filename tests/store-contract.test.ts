@@ -207,6 +207,18 @@ describe.each(DATABASE_BACKENDS)('the stores on $name', (backend) => {
       expect(await stores.accessLog.verify()).toMatchObject({ ok: true, entries: 250 });
     });
 
+    it('takes writes from two openings in one process at once (`npm start` runs the worker and the server together)', async () => {
+      const other = await openStores(settings);
+      try {
+        await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? other : stores).accessLog.append({ actor: `opening:${i % 2}`, role: 'system', action: `write ${i}`, outcome: 'ok' })));
+        await Promise.all([stores.users.claimLoginAttempt('both', T0, { lockAfter: 5, lockMs: 1000 }), other.users.claimLoginAttempt('both', T0, { lockAfter: 5, lockMs: 1000 })]);
+      } finally {
+        await other.close();
+      }
+      expect(await stores.accessLog.verify()).toMatchObject({ ok: true, entries: 40 });
+      expect(await stores.users.claimLoginAttempt('both', T0, { lockAfter: 5, lockMs: 1000 })).toEqual({ allowed: true, failures: 3 });
+    }, 30_000);
+
     it('refuses to change or remove an entry, and names an altered one', async () => {
       for (const action of ['one', 'two', 'three']) await stores.accessLog.append({ actor: 'user:ada', role: 'admin', action, caseId: 'Case0004', outcome: 'ok' });
       await expect(stores.database.run("UPDATE access_log SET actor = 'someone else' WHERE seq = 2")).rejects.toThrow(/append-only/);

@@ -23,10 +23,49 @@ export interface Stores {
   close(): Promise<void>;
 }
 
+/**
+ * One connection per SQLite file per process, shared by whoever opens it (`npm start` runs the worker and the
+ * server in one process). Two connections in one process would deadlock: SQLite's wait for a busy file blocks
+ * the event loop, so the transaction holding the file could never finish.
+ */
+const sqliteInProcess = new Map<string, { database: SqliteDatabase; users: number; ready: Promise<void> }>();
+
+function sharedSqlite(file: string): SqlDatabase {
+  let entry = sqliteInProcess.get(file);
+  if (!entry) {
+    const database = new SqliteDatabase(file);
+    entry = { database, users: 0, ready: migrate(database).then(() => undefined) };
+    sqliteInProcess.set(file, entry);
+  }
+  entry.users += 1;
+  const shared = entry;
+  let closed = false;
+  const db = shared.database;
+  const handle: SqlDatabase & { ready: Promise<void> } = {
+    dialect: db.dialect,
+    location: db.location,
+    all: (sql, params) => db.all(sql, params),
+    get: (sql, params) => db.get(sql, params),
+    run: (sql, params) => db.run(sql, params),
+    transaction: (work) => db.transaction(work),
+    exec: (sql) => db.exec(sql),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      shared.users -= 1;
+      if (shared.users > 0) return;
+      sqliteInProcess.delete(file);
+      await db.close();
+    },
+    ready: shared.ready,
+  };
+  return handle;
+}
+
 export async function openDatabase(config: Pick<Config, 'dataDir' | 'databaseUrl'>): Promise<SqlDatabase> {
-  const database = config.databaseUrl ? await PostgresDatabase.connect(config.databaseUrl) : new SqliteDatabase(path.join(config.dataDir, 'disposition.db'));
+  const database = config.databaseUrl ? await PostgresDatabase.connect(config.databaseUrl) : sharedSqlite(path.join(config.dataDir, 'disposition.db'));
   try {
-    await migrate(database);
+    await ((database as { ready?: Promise<void> }).ready ?? migrate(database));
   } catch (err) {
     await database.close();
     throw err;
