@@ -84,3 +84,32 @@ describe('checking a statement, without signing in', () => {
     expect(statuses.slice(120)).toEqual([429, 429]);
   }, 60_000);
 });
+
+describe('every read of case data is in the access log', () => {
+  it('from each route of the OpenAPI document and each page, signed in or by link', async () => {
+    const document = (await (await fetch(h.url('/api/openapi.json'))).json()) as { paths: Record<string, Record<string, unknown>> };
+    const fill = (pattern: string): string => pattern.replace('{caseId}', caseId).replace('{token}', token).replace('{statementId}', 'ST-0000-0000').replace('{fileId}', 'nosuchfile0');
+    const reads: [string, string, string][] = []; // method, pattern as the log names it, path
+    for (const [pattern, methods] of Object.entries(document.paths)) {
+      if (!('get' in methods)) continue;
+      reads.push(['GET', pattern.replace(/\{(\w+)\}/g, ':$1'), fill(pattern)]);
+    }
+    reads.push(['GET', '/cases', '/cases'], ['GET', '/cases/:caseId', `/cases/${caseId}`], ['GET', '/v/:token', `/v/${token}`], ['GET', '/verify', '/verify?statementId=ST-0000-0000']);
+    const quiet = new Set(['GET /api/health', 'GET /api/openapi.json']);
+    const since = Date.now() - 1;
+    for (const [method, , path] of reads) await fetch(h.url(path), { method, headers: { cookie: ada.cookie, 'x-forwarded-for': '198.51.100.30' } });
+    const decode = await fetch(h.url('/api/codec/decode'), { method: 'POST', headers: { cookie: ada.cookie, 'content-type': 'application/json', 'x-forwarded-for': '198.51.100.30' }, body: JSON.stringify({ payloads: [] }) });
+    expect(decode.status).toBeLessThan(500);
+    reads.push(['POST', '/api/codec/decode', '/api/codec/decode']);
+    const expected = reads.map(([method, pattern]) => `${method} ${pattern}`).filter((action) => !quiet.has(action));
+    await h.cases.waitFor('every read logged', async () => {
+      const actions = new Set((await h.accessLog.list({ from: since })).filter((e) => e.ip === '198.51.100.30').map((e) => e.action));
+      return expected.every((action) => actions.has(action));
+    }, 10_000).catch(async () => {
+      const actions = new Set((await h.accessLog.list({ from: since })).filter((e) => e.ip === '198.51.100.30').map((e) => e.action));
+      expect(expected.filter((action) => !actions.has(action))).toEqual([]);
+    });
+    const actions = (await h.accessLog.list({ from: since })).filter((e) => e.ip === '198.51.100.30').map((e) => e.action);
+    for (const action of quiet) expect(actions).not.toContain(action);
+  });
+});
