@@ -20,7 +20,8 @@ export const caseListQuerySchema = z.object({
   overdue: z.enum(['true', 'false']).optional(),
   sort: z.enum(CASE_SORTS).default('created'),
   limit: z.coerce.number().int().min(1).max(500).default(CASE_PAGE_DEFAULT),
-  cursor: z.string().max(500).regex(/^[A-Za-z0-9_-]+$/, 'is not a cursor this list gave').optional(),
+  cursor: z.string().max(500).regex(/^[A-Za-z0-9_-]+$/, 'is not a cursor this list gave').optional()
+    .describe('opaque: the nextCursor of the previous page, for the same sort; any other value is refused with 400'),
 });
 
 export const reviewBodyShape = z.object({ decision: z.enum(['accept', 'reject']), reason: optionalText(2000).optional() });
