@@ -28,8 +28,11 @@ const { buildReturnPackage } = wf.proxyActivities<CaseActivities>({
   heartbeatTimeout: '10 seconds',
   retry: { ...retry, nonRetryableErrorTypes: ['StagedFileUnreadable'] },
 });
-const { generateStatement } = wf.proxyActivities<CaseActivities>({ startToCloseTimeout: '10 minutes', retry });
-const { disposeStagedFiles, disposeReturnPackage } = wf.proxyActivities<CaseActivities>({ startToCloseTimeout: '10 minutes', retry });
+// No heartbeats on these: a statement renders in well under a second and a disposal deletes in batches, so a
+// short timeout is what lets another worker take over soon when the one running them dies (a 10-minute one held
+// a case in generating_statement for 10 minutes after a worker was killed: npm run test:scale).
+const { generateStatement } = wf.proxyActivities<CaseActivities>({ startToCloseTimeout: '2 minutes', retry });
+const { disposeStagedFiles, disposeReturnPackage } = wf.proxyActivities<CaseActivities>({ startToCloseTimeout: '2 minutes', retry });
 
 export interface TerminationCaseParams {
   caseId: string;
