@@ -97,13 +97,14 @@ const ORDERS: Record<CaseSort, { orderBy: string; keys: ('number' | 'string')[];
     orderBy: 'created_at DESC, case_id DESC',
     keys: ['number', 'string'],
     keyOf: (row) => [row.created_at, row.case_id],
-    after: ([at, id]) => ({ sql: '(created_at < ? OR (created_at = ? AND case_id < ?))', args: [at, at, id] }),
+    // Row values: both engines walk the index from the key (PostgreSQL does not, for the same test spelt with OR).
+    after: ([at, id]) => ({ sql: '(created_at, case_id) < (?, ?)', args: [at, id] }),
   },
   due: {
     orderBy: `${DUE}, case_id`,
     keys: ['number', 'string'],
     keyOf: (row) => [row.due_at ?? NO_DUE_TIME, row.case_id],
-    after: ([due, id]) => ({ sql: `(${DUE} > ? OR (${DUE} = ? AND case_id > ?))`, args: [due, due, id] }),
+    after: ([due, id]) => ({ sql: `(${DUE}, case_id) > (?, ?)`, args: [due, id] }),
   },
   status: {
     orderBy: 'status_rank, created_at DESC, case_id DESC',
