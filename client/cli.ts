@@ -133,8 +133,9 @@ export async function runCli(argv: string[], out: Out = (t) => process.stdout.wr
     }
     err(`error: ${(e as Error).message}`);
     // Another machine that does not answer (the database, the file storage, Temporal): worth a retry.
-    const unavailable = e instanceof StorageUnavailableError || e instanceof DatabaseUnavailableError || isDatabaseConnectionError(e) || e instanceof TemporalUnavailableError;
-    return unavailable ? ERROR_CODES.temporal_unavailable.exit : 1;
+    if (e instanceof StorageUnavailableError) return ERROR_CODES.storage_unavailable.exit;
+    if (e instanceof DatabaseUnavailableError || isDatabaseConnectionError(e)) return ERROR_CODES.database_unavailable.exit;
+    return e instanceof TemporalUnavailableError ? ERROR_CODES.temporal_unavailable.exit : 1;
   } finally {
     await ctx.close();
   }
