@@ -3,11 +3,12 @@ import { z } from 'zod';
 import { parseMoment } from '../domain/dates';
 import { momentSchema as moment } from '../domain/time-schemas';
 import { DispositionError } from '../domain/errors';
+import { caseIdSchema } from '../domain/ids';
 import type { AccessEntry } from '../infra/database/access-log';
 import { toCsv } from './csv';
 
 export const auditQuerySchema = z.object({
-  caseId: z.string().regex(/^[A-Za-z0-9]{6,32}$/, 'is not a case id').optional(),
+  caseId: caseIdSchema.optional(),
   from: moment.optional(),
   to: moment.optional(),
   format: z.enum(['json', 'csv']).optional(),

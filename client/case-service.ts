@@ -2,19 +2,22 @@
 // reads come from the case record, actions go to the workflow as updates with deterministic ids.
 import crypto from 'node:crypto';
 import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
+import { ApplicationFailure, TypedSearchAttributes, type UpdateDefinition } from '@temporalio/common';
+import { STAFF_ACTIONS, type StaffAction, type StaffActionName, type UpdateName, type VENDOR_ACTIONS, type VendorActionName } from '../domain/actions';
 import { caseInputSchema, type CaseInput } from '../domain/case-input';
 import type { ActionResult } from '../domain/case-state';
-import { latestTask, legalHoldMessage, legalHoldOn } from '../domain/case-state';
+import { legalHoldMessage, legalHoldOn } from '../domain/case-state';
 import { DispositionError } from '../domain/errors';
-import * as schema from '../domain/messages';
+import { describeZodError, type LinkRef } from '../domain/messages';
+import { isTerminal } from '../domain/statuses';
 import { updateId } from '../domain/update-ids';
 import type { Config } from '../infra/config';
 import type { CaseRecord, CaseRecordStore } from '../infra/database/case-record-store';
 import { changeClosedCaseRecord } from '../infra/database/closed-case-record';
 import type { Keyring } from '../infra/keys';
 import { checkLinkAgainstRecord, LINK_REFUSAL_TEXT, tokenFromLink, verifyLinkToken, type LinkClaims, type LinkRefusal } from '../infra/link-tokens';
-import * as messages from '../workflows/messages';
+import { actionUpdate } from '../workflows/messages';
+import { parseInput } from './server/validate';
 import { retentionWorkflowId } from '../workflows/package-retention';
 import { CaseStatusKey, ContractIdKey, OverdueKey, VendorNameKey } from '../workflows/search-attributes';
 import type { terminationCase } from '../workflows/termination-case';
@@ -22,7 +25,8 @@ import type { terminationCase } from '../workflows/termination-case';
 export const workflowIdOf = (caseId: string): string => `case-${caseId}`;
 const newCaseId = (): string => crypto.randomBytes(9).toString('base64url').replace(/[-_]/g, 'x');
 
-export type VendorUpdate = (typeof messages)['acknowledgeNotice' | 'submitReturn' | 'certify' | 'confirmBackupRolloff'];
+/** The update of a vendor action, whatever its payload (the declaration checked it). */
+export type VendorUpdate = UpdateDefinition<ActionResult, [object], (typeof VENDOR_ACTIONS)[VendorActionName]['update']>;
 
 export interface LinkCheck {
   valid: boolean;
@@ -52,7 +56,7 @@ export class CaseService {
 
   async startCase(raw: unknown, actor: string, options: { historyBudget?: number } = {}): Promise<{ caseId: string; status: string }> {
     const parsed = caseInputSchema.safeParse(raw);
-    if (!parsed.success) throw new DispositionError('invalid_payload', schema.describeZodError(parsed.error), parsed.error.issues);
+    if (!parsed.success) throw new DispositionError('invalid_payload', describeZodError(parsed.error), parsed.error.issues);
     const input: CaseInput = parsed.data;
     const caseId = newCaseId();
     await this.temporal(() => this.client.workflow.start<typeof terminationCase>('terminationCase', {
@@ -82,59 +86,40 @@ export class CaseService {
     return record;
   }
 
-  async review(caseId: string, body: { decision: 'accept' | 'reject'; reason?: string }, actor: string): Promise<ActionResult> {
+  /**
+   * A staff action as declared (domain/actions.ts): the body checked against its declaration, the update's
+   * payload and id made from the case as it is now, then sent to the workflow.
+   */
+  async perform(name: StaffActionName, caseId: string, raw: unknown, actor: string): Promise<ActionResult> {
+    const action: StaffAction = STAFF_ACTIONS[name];
+    const body = action.body ? parseInput(action.body, raw) : {};
     const record = await this.getCase(caseId);
-    const gen = record.openTask?.kind === 'review' ? record.openTask.gen : latestTask(record.state, 'review')?.gen ?? 1;
-    return this.act(caseId, messages.reviewReturn, { ...body, gen, actor }, updateId('review', gen, 'reviewReturn'));
-  }
-
-  async extend(caseId: string, body: { task: string; until: string; reason: string }, actor: string): Promise<ActionResult> {
-    const record = await this.getCase(caseId);
-    const gen = record.openTask?.gen ?? 0;
-    return this.act(caseId, messages.extendDeadline, { ...body, actor } as schema.ExtendDeadlineRequest, `${updateId(record.openTask?.kind ?? 'case', gen, 'extendDeadline')}-${body.until}`);
-  }
-
-  async resendLink(caseId: string, actor: string): Promise<ActionResult> {
-    const record = await this.getCase(caseId);
-    return this.act(caseId, messages.resendLink, { actor }, updateId(record.openTask?.kind ?? 'case', record.openTask?.gen ?? 0, 'resendLink'));
-  }
-
-  async cancel(caseId: string, body: { reason: string }, actor: string): Promise<ActionResult> {
-    await this.getCase(caseId);
-    return this.act(caseId, messages.cancelCase, { ...body, actor }, updateId('case', 0, 'cancelCase'));
-  }
-
-  async setLegalHold(caseId: string, body: { on: boolean; reason: string }, actor: string): Promise<ActionResult> {
-    const record = await this.getCase(caseId);
-    const id = `${updateId('case', record.state.legalHold.length, 'setLegalHold')}-${body.on ? 'on' : 'off'}`;
-    if (record.status === 'completed' || record.status === 'cancelled') {
-      // While a closed case's workflow is still finishing (its last mail) it takes the hold; then its
-      // retention workflow does (it guards the returned data); with neither, the record keeps the hold.
-      for (const workflowId of [workflowIdOf(caseId), retentionWorkflowId(caseId)]) {
-        if (!(await this.running(workflowId))) continue;
-        try {
-          return await this.act(caseId, messages.setLegalHold, { ...body, actor }, id, workflowId);
-        } catch (err) {
-          if (await this.running(workflowId)) throw err;
-        }
+    const { payload, updateId: id } = action.send(record.state, body, actor);
+    const update = actionUpdate(action.update as UpdateName);
+    if (!action.outlivesCase || !isTerminal(record.status)) return this.act(caseId, update, payload as never, id);
+    // While a closed case's workflow is still finishing (its last mail) it takes the action; then its retention
+    // workflow does (it guards the returned data); with neither, the record takes it.
+    for (const workflowId of [workflowIdOf(caseId), retentionWorkflowId(caseId)]) {
+      if (!(await this.running(workflowId))) continue;
+      try {
+        return await this.act(caseId, update, payload as never, id, workflowId, true);
+      } catch (err) {
+        if (await this.running(workflowId)) throw err;
       }
-      return this.holdClosedCase(caseId, body, actor);
     }
-    return this.act(caseId, messages.setLegalHold, { ...body, actor }, id);
+    return this.holdClosedCase(caseId, body as { on: boolean; reason: string }, actor);
   }
 
   /** A closed case with no workflow left: its record keeps the hold (and retention, if any, is over). */
   private async holdClosedCase(caseId: string, body: { on: boolean; reason: string }, actor: string): Promise<ActionResult> {
-    const parsed = schema.legalHoldSchema.safeParse({ ...body, actor });
-    if (!parsed.success) throw new DispositionError('invalid_payload', schema.describeZodError(parsed.error));
     let refusal: string | undefined;
     const state = await changeClosedCaseRecord(this.records, caseId, (s, at) => {
       if (legalHoldOn(s) === body.on) {
         refusal = `the legal hold is already ${body.on ? 'on' : 'off'}`;
         return undefined;
       }
-      s.legalHold.push({ on: body.on, reason: parsed.data.reason, by: actor, at });
-      return { type: body.on ? 'legal_hold_set' : 'legal_hold_released', actor, summary: `Legal hold ${body.on ? 'set' : 'released'}: ${parsed.data.reason}` };
+      s.legalHold.push({ on: body.on, reason: body.reason, by: actor, at });
+      return { type: body.on ? 'legal_hold_set' : 'legal_hold_released', actor, summary: `Legal hold ${body.on ? 'set' : 'released'}: ${body.reason}` };
     });
     if (refusal) throw new DispositionError('wrong_state', refusal);
     return { caseId, status: state!.status, message: legalHoldMessage(body.on) };
@@ -150,7 +135,7 @@ export class CaseService {
   }
 
   /** Vendor actions: the link's task and generation travel with the payload and name the update. */
-  vendorAction<Req extends { link: schema.LinkRef }>(caseId: string, update: VendorUpdate, payload: Req): Promise<ActionResult> {
+  vendorAction<Req extends { link: LinkRef }>(caseId: string, update: VendorUpdate, payload: Req): Promise<ActionResult> {
     return this.act(caseId, update as never, payload as never, updateId(payload.link.task, payload.link.gen, update.name));
   }
 
@@ -163,7 +148,7 @@ export class CaseService {
    * goes to the workflow even when its task is done, so a repeat (a double click) answers with the first result
    * and anything else is refused there with the reason.
    */
-  async vendorActionByLink<Body extends object>(tokenOrUrl: string, update: VendorUpdate, body: Body): Promise<ActionResult> {
+  async vendorActionByLink(tokenOrUrl: string, update: VendorUpdate, body: object): Promise<ActionResult> {
     const verified = verifyLinkToken(this.keyring, tokenFromLink(tokenOrUrl), Date.now());
     if (!verified.ok) {
       throw new DispositionError(verified.reason === 'expired' ? 'link_gone' : 'link_refused', LINK_REFUSAL_TEXT[verified.reason]);
@@ -179,9 +164,9 @@ export class CaseService {
     return this.client.workflow.getHandle(workflowIdOf(caseId));
   }
 
-  private async act<Req>(caseId: string, update: ReturnType<typeof import('@temporalio/workflow').defineUpdate<ActionResult, [Req]>>, payload: Req, updateId: string, workflowId = workflowIdOf(caseId)): Promise<ActionResult> {
+  private async act<Req>(caseId: string, update: UpdateDefinition<ActionResult, [Req]>, payload: Req, updateId: string, workflowId = workflowIdOf(caseId), outlivesCase = false): Promise<ActionResult> {
     const record = await this.records.getCase(caseId);
-    if (record && (record.status === 'completed' || record.status === 'cancelled') && update.name !== 'setLegalHold') {
+    if (record && isTerminal(record.status) && !outlivesCase) {
       throw new DispositionError('wrong_state', `the case is ${record.status}; nothing more can be done on it`);
     }
     try {
@@ -212,3 +197,4 @@ export class CaseService {
     }
   }
 }
+

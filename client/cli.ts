@@ -4,7 +4,9 @@ import fsp from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import crypto from 'node:crypto';
+import { ActionUsageError, STAFF_ACTIONS, type StaffAction, type StaffActionName } from '../domain/actions';
 import { DispositionError, ERROR_CODES } from '../domain/errors';
+import { isCaseId } from '../domain/ids';
 import { CASE_STATUSES, type CaseStatus } from '../domain/statuses';
 import { legalHoldOn } from '../domain/case-state';
 import { createDecryptStream } from '../infra/encryption-at-rest';
@@ -22,6 +24,9 @@ import { StorageUnavailableError } from '../infra/storage/case-file-storage';
 import { TemporalUnavailableError } from '../infra/temporal-connection';
 import { writeDecryptedFile } from './decrypted-file';
 
+const STAFF_COMMANDS = new Map((Object.entries(STAFF_ACTIONS) as [StaffActionName, StaffAction][]).map(([name, action]) => [`case ${action.cli.name}`, { name, action }]));
+const ACTION_OPTIONS = Object.fromEntries(Object.values(STAFF_ACTIONS).flatMap((a) => Object.entries(a.cli.options).map(([option, type]) => [option, { type }])));
+
 const USAGE = `Usage: disposition <command> [options]
 
 Accounts
@@ -31,12 +36,7 @@ Cases
   case start --file F [--json]                       start a termination case from a case input JSON file
   case list [--status S] [--vendor V] [--json]      list cases from the case record
   case show ID [--json]                              a case: status, tasks, timeline, return, statement
-  case review ID --accept | --reject --reason R      accept or reject the returned data
-  case extend ID --task T --until DATE --reason R    move the due time of the open task
-  case resend-link ID                                email a new link for the open vendor task
-  case cancel ID --reason R                          cancel the case
-  case hold ID --on|--off --reason R                 set or release a legal hold
-Access log and intrusions (7400.1 I.C, I.D)
+${Object.values(STAFF_ACTIONS).map((a) => `  ${`case ${a.cli.name} ID ${a.cli.usage}`.trimEnd().padEnd(51)}${a.cli.help}\n`).join('')}Access log and intrusions (7400.1 I.C, I.D)
   audit verify                                       check the access log's hash chain; names the first broken entry
   audit export [--case ID] [--from D] [--to D] [--format csv|json] [-o FILE]
   intrusions report [--from D] [--to D] [--format json|csv|pdf] [-o FILE]
@@ -70,9 +70,9 @@ function parse(argv: string[]): Parsed {
     allowPositionals: true,
     strict: true,
     options: {
+      ...ACTION_OPTIONS,
       json: { type: 'boolean' }, file: { type: 'string' }, status: { type: 'string' }, vendor: { type: 'string' },
-      accept: { type: 'boolean' }, reject: { type: 'boolean' }, reason: { type: 'string' }, task: { type: 'string' },
-      until: { type: 'string' }, on: { type: 'boolean' }, off: { type: 'boolean' }, out: { type: 'string', short: 'o' },
+      out: { type: 'string', short: 'o' },
       help: { type: 'boolean', short: 'h' }, username: { type: 'string' }, role: { type: 'string' }, email: { type: 'string' },
       'password-stdin': { type: 'boolean' }, case: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string' },
     },
@@ -110,19 +110,21 @@ export async function runCli(argv: string[], out: Out = (t) => process.stdout.wr
     return e instanceof DatabaseUnavailableError || e instanceof DatabaseTooNewError ? ERROR_CODES.database_unavailable.exit : 1;
   }
   const action = `${group} ${command ?? ''}`.trim();
+  // The case a command read or changed: its argument, or what the command found (a statement id's case).
+  const touched: { caseId?: string } = isCaseId(rest[0]) ? { caseId: rest[0] } : {};
   const record = async (outcome: string): Promise<void> => {
     // Every command that reads or changes a case goes into the access log (7400.1 I.D).
     if (['case', 'statement', 'package'].includes(group) && !['package build', 'package open', 'case start'].includes(action)) {
-      await ctx.accessLog.append({ actor: ctx.actor, role: 'cli', action: `cli ${action}`, ...(rest[0] && /^[A-Za-z0-9]{6,32}$/.test(rest[0]) ? { caseId: rest[0] } : {}), outcome, ip: 'local', userAgent: 'disposition-cli' });
+      await ctx.accessLog.append({ actor: ctx.actor, role: 'cli', action: `cli ${action}`, ...touched, outcome, ip: 'local', userAgent: 'disposition-cli' });
     }
   };
   try {
-    const result = await dispatch(ctx, action, rest, args.values, json, out);
+    const result = await dispatch(ctx, action, rest, args.values, json, out, touched);
     await record(result === 0 ? 'ok' : `exit ${result}`);
     return result;
   } catch (e) {
     await record(e instanceof DispositionError ? `refused ${e.code}` : 'failed').catch(() => undefined);
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof ActionUsageError) {
       err(`${e.message}\n\n${USAGE}`);
       return 2;
     }
@@ -141,8 +143,10 @@ export async function runCli(argv: string[], out: Out = (t) => process.stdout.wr
   }
 }
 
-async function dispatch(ctx: CliContext, command: string, rest: string[], values: Parsed['values'], json: boolean, out: Out): Promise<number> {
+async function dispatch(ctx: CliContext, command: string, rest: string[], values: Parsed['values'], json: boolean, out: Out, touched: { caseId?: string }): Promise<number> {
   const id = (): string => need(rest[0], 'the case id');
+  const staff = STAFF_COMMANDS.get(command);
+  if (staff) return report(out, json, await (await ctx.service()).perform(staff.name, id(), staff.action.cli.body(values), ctx.actor));
   switch (command) {
     case 'user add':
       return addUser(ctx, values, json, out);
@@ -240,21 +244,6 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
       for (const event of details.timeline) out(`  ${when(event.at)}  ${event.summary}`);
       return 0;
     }
-    case 'case review': {
-      if (values.accept === values.reject) throw new UsageError('give either --accept or --reject --reason R');
-      const decision = values.accept ? 'accept' : 'reject';
-      return report(out, json, await (await ctx.service()).review(id(), { decision, ...(values.reason ? { reason: values.reason as string } : {}) }, ctx.actor));
-    }
-    case 'case extend':
-      return report(out, json, await (await ctx.service()).extend(id(), { task: need(values.task, '--task'), until: need(values.until, '--until'), reason: need(values.reason, '--reason') }, ctx.actor));
-    case 'case resend-link':
-      return report(out, json, await (await ctx.service()).resendLink(id(), ctx.actor));
-    case 'case cancel':
-      return report(out, json, await (await ctx.service()).cancel(id(), { reason: need(values.reason, '--reason') }, ctx.actor));
-    case 'case hold': {
-      if (values.on === values.off) throw new UsageError('give either --on or --off');
-      return report(out, json, await (await ctx.service()).setLegalHold(id(), { on: values.on === true, reason: need(values.reason, '--reason') }, ctx.actor));
-    }
     case 'link check': {
       const check = await checkLink(ctx.keyring, ctx.records, need(rest[0], 'the token or link'));
       if (json) out(JSON.stringify(check, null, 2));
@@ -271,6 +260,7 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
       };
       const statement = (await ctx.records.getStatement(key)) ?? (await byCase());
       if (!statement) throw new DispositionError('not_found', `no statement for ${key}`);
+      touched.caseId = statement.caseId;
       const pdf = await ctx.storage.readStatement(statement.statementId);
       if (!pdf) throw new DispositionError('not_found', `statement ${statement.statementId} is recorded but its file is gone`);
       const sha256 = crypto.createHash('sha256').update(pdf).digest('hex');

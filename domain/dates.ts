@@ -27,3 +27,6 @@ export const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0,
 
 /** Start of a YYYY-MM-DD day, UTC. */
 export const startOfDay = (day: string): number => Date.parse(`${day}T00:00:00Z`);
+
+/** A moment as people read it on a page: `2026-12-01 09:30 UTC`; a dash when there is none. */
+export const readableMoment = (ms: number | undefined | null): string => (ms ? new Date(ms).toISOString().replace('T', ' ').replace(/:\d\d\.\d+Z$/, ' UTC') : '—');

@@ -41,3 +41,7 @@ export const TASK_TITLES: Record<TaskKind, string> = {
   certify: 'Certify destruction and removal of tracking mechanisms',
   confirm_backup_rolloff: 'Confirm that backups have rolled off',
 };
+
+/** District staff roles: administrators run cases; legal staff read them, hold them and keep the statements. */
+export const ROLES = ['admin', 'legal'] as const;
+export type Role = (typeof ROLES)[number];

@@ -46,11 +46,11 @@ describe('a vendor who does not answer', () => {
     expect(new Set(reminders.map((m) => m.messageId)).size).toBe(reminders.length);
 
     // Extension: a date in the past or before the due time is refused; a later one clears the overdue flag.
-    await expect(h.service.extend(caseId, { task: 'acknowledge', until: '2020-01-01', reason: 'typo' }, 'test:admin')).rejects.toMatchObject({ code: 'invalid_payload', message: expect.stringContaining('later than') });
-    await expect(h.service.extend(caseId, { task: 'return', until: '2099-01-01', reason: 'wrong task' }, 'test:admin')).rejects.toMatchObject({ code: 'wrong_state' });
-    await expect(h.service.extend(caseId, { task: 'acknowledge', until: 'next week', reason: 'x' }, 'test:admin')).rejects.toMatchObject({ code: 'invalid_payload', message: expect.stringContaining('until') });
+    await expect(h.service.perform('extend', caseId, { task: 'acknowledge', until: '2020-01-01', reason: 'typo' }, 'test:admin')).rejects.toMatchObject({ code: 'invalid_payload', message: expect.stringContaining('later than') });
+    await expect(h.service.perform('extend', caseId, { task: 'return', until: '2099-01-01', reason: 'wrong task' }, 'test:admin')).rejects.toMatchObject({ code: 'wrong_state' });
+    await expect(h.service.perform('extend', caseId, { task: 'acknowledge', until: 'next week', reason: 'x' }, 'test:admin')).rejects.toMatchObject({ code: 'invalid_payload', message: expect.stringContaining('until') });
     const until = new Date(Date.now() + 3 * 86_400_000).toISOString();
-    const extended = await h.service.extend(caseId, { task: 'acknowledge', until, reason: 'Vendor asked for time' }, 'test:admin');
+    const extended = await h.service.perform('extend', caseId, { task: 'acknowledge', until, reason: 'Vendor asked for time' }, 'test:admin');
     expect(extended.message).toContain(until.slice(0, 16));
     const record = (await h.records.getCase(caseId))!;
     expect(record.overdue).toBe(false);
@@ -70,7 +70,7 @@ describe('links', () => {
     const caseId = await h.startCase();
     const old = await h.vendorMail(caseId, 'acknowledge', { gen: 1 });
     // A double click on "resend" (two requests at once) sends one link, not two.
-    const [resent, twice] = await Promise.all([h.service.resendLink(caseId, 'test:admin'), h.service.resendLink(caseId, 'test:admin')]);
+    const [resent, twice] = await Promise.all([h.service.perform('resendLink', caseId, {}, 'test:admin'), h.service.perform('resendLink', caseId, {}, 'test:admin')]);
     expect(resent.message).toContain('new link');
     expect(twice).toEqual(resent);
     const fresh = await h.vendorMail(caseId, 'acknowledge', { gen: 2 });
@@ -115,7 +115,7 @@ describe('bad payloads', () => {
       .rejects.toMatchObject({ code: 'invalid_payload', message: expect.stringContaining('"payroll", which this case does not request') });
     await expect(h.vendorAct(returnLink, messages.submitReturn, { files: [{ ...staged[0]!, sha256: 'xyz' }] }))
       .rejects.toMatchObject({ code: 'invalid_payload', message: expect.stringContaining('files.0.sha256') });
-    await expect(h.service.review(caseId, { decision: 'accept' }, 'test:admin')).rejects.toMatchObject({ code: 'wrong_state', message: expect.stringContaining('no returned data waiting for review') });
+    await expect(h.service.perform('review', caseId, { decision: 'accept' }, 'test:admin')).rejects.toMatchObject({ code: 'wrong_state', message: expect.stringContaining('no returned data waiting for review') });
     const record = (await h.records.getCase(caseId))!;
     expect(record.status).toBe('awaiting_return');
     expect((await h.storage.listStaged(caseId)).map((f) => f.name)).toEqual(['a.csv']);

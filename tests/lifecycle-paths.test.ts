@@ -42,8 +42,8 @@ describe('a rejected return', () => {
     expect(reviewing.returnPackages[0]!.shortfalls).toEqual(expect.arrayContaining([expect.stringContaining('1 of 3 expected records'), expect.stringContaining('no file returned')]));
     const firstPackage = reviewing.returnPackages[0]!.packageId!;
 
-    await expect(h.service.review(caseId, { decision: 'reject' }, 'test:admin')).rejects.toMatchObject({ code: 'invalid_payload', message: expect.stringContaining('reason') });
-    const rejected = await h.service.review(caseId, { decision: 'reject', reason: 'Only 1 of 3 permanent records, and no electronic records.' }, 'test:admin');
+    await expect(h.service.perform('review', caseId, { decision: 'reject' }, 'test:admin')).rejects.toMatchObject({ code: 'invalid_payload', message: expect.stringContaining('reason') });
+    const rejected = await h.service.perform('review', caseId, { decision: 'reject', reason: 'Only 1 of 3 permanent records, and no electronic records.' }, 'test:admin');
     expect(rejected.status).toBe('awaiting_return');
 
     const second = await h.vendorMail(caseId, 'return', { gen: 2, kind: 'rejection' });
@@ -65,7 +65,7 @@ describe('a rejected return', () => {
     const again = await h.waitForStatus(caseId, 'awaiting_review');
     expect(again.returnPackages).toHaveLength(2);
     expect(again.returnPackages[1]!.shortfalls).toEqual([]);
-    await h.service.review(caseId, { decision: 'accept' }, 'test:admin');
+    await h.service.perform('review', caseId, { decision: 'accept' }, 'test:admin');
     await h.vendorAct((await h.vendorMail(caseId, 'certify')).link, messages.certify, { certification: certification(input) });
     const done = await h.waitForStatus(caseId, 'completed');
     expect(done.timeline.filter((e) => e.type === 'return_rejected')).toHaveLength(1);
@@ -78,8 +78,8 @@ describe('cancellation', () => {
     await h.vendorAct((await h.vendorMail(caseId, 'acknowledge')).link, messages.acknowledgeNotice, { contactName: 'Dana', contactEmail: 'privacy@acme-learning.example' });
     const { link } = await h.vendorMail(caseId, 'return');
     await h.stage(caseId, 'permanent', 'students.csv', 'id\n1\n');
-    await expect(h.service.cancel(caseId, { reason: ' ' }, 'test:admin')).rejects.toMatchObject({ code: 'invalid_payload' });
-    const cancelled = await h.service.cancel(caseId, { reason: 'Contract renewed after all.' }, 'test:admin');
+    await expect(h.service.perform('cancel', caseId, { reason: ' ' }, 'test:admin')).rejects.toMatchObject({ code: 'invalid_payload' });
+    const cancelled = await h.service.perform('cancel', caseId, { reason: 'Contract renewed after all.' }, 'test:admin');
     expect(cancelled.status).toBe('cancelled');
     const vendorMail = await h.smtp.waitFor((m) => m.headers.get('x-disposition-case') === caseId && m.headers.get('x-disposition-mail') === 'cancellation' && m.to.includes('privacy@acme-learning.example'));
     expect(vendorMail.text).toContain('Contract renewed after all.');
@@ -89,7 +89,7 @@ describe('cancellation', () => {
     expect(await h.service.checkLink(link)).toMatchObject({ valid: false, reason: 'case_closed' });
     await expect(h.vendorAct(link, messages.submitReturn, { files: [{ fileId: 'abcdefgh12', category: 'permanent', name: 'x.csv', bytes: 1, sha256: '0'.repeat(64) }] }))
       .rejects.toMatchObject({ code: 'wrong_state' });
-    await expect(h.service.cancel(caseId, { reason: 'again' }, 'test:admin')).rejects.toMatchObject({ code: 'wrong_state' });
+    await expect(h.service.perform('cancel', caseId, { reason: 'again' }, 'test:admin')).rejects.toMatchObject({ code: 'wrong_state' });
     const outcome = await h.service.handle(caseId).result();
     expect(outcome).toEqual({ caseId, status: 'cancelled' });
   });

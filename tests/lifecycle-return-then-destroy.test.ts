@@ -93,7 +93,7 @@ describe('a return_then_destroy case from notice to statement', () => {
   });
 
   it('accepts the return, destroys the staged copies and asks for certification', async () => {
-    const accepted = await h.service.review(caseId, { decision: 'accept' }, 'test:admin');
+    const accepted = await h.service.perform('review', caseId, { decision: 'accept' }, 'test:admin');
     expect(accepted.status).toBe('awaiting_certification');
     await h.waitFor('staged files destroyed', async () => (await h.records.getCase(caseId))?.timeline.some((e) => e.type === 'staged_files_destroyed'));
     expect(await h.storage.listStaged(caseId)).toEqual([]);

@@ -90,7 +90,7 @@ describe('staff pages', () => {
     expect(notice(extended.html)).toBe(`Due time extended: "Acknowledge the termination notice" is now due ${until} 23:59 UTC.`);
 
     const resent = await followed(await submit(ada, `${casePath}/resend-link`, {}), ada, new RegExp(`^${casePath}\\?done=link-sent$`));
-    expect(notice(resent.html)).toContain('A new link is on its way to the vendor');
+    expect(notice(resent.html)).toContain('is on its way to the vendor; older links no longer work');
 
     const blank = await submit(lee, `${casePath}/legal-hold`, { on: 'true', reason: '' });
     expect(blank.status).toBe(400);

@@ -1,6 +1,6 @@
 // Update validators: refuse a bad payload, a wrong state or a stale link synchronously, with a reason a person can act on.
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { z } from 'zod';
+import type { RequestOf, UpdateName } from '../domain/actions';
 import { openTaskOf, type CaseState } from '../domain/case-state';
 import type { LinkRef } from '../domain/messages';
 import { updateId } from '../domain/update-ids';
@@ -12,12 +12,12 @@ export function refuse(type: (typeof REFUSAL)[keyof typeof REFUSAL], message: st
   throw ApplicationFailure.create({ message, type, nonRetryable: true });
 }
 
-/** `pick` chooses the schema from domain/messages, which is loaded on the first call (./payload-schemas). */
-export function parsePayload<T>(pick: (schemas: ReturnType<typeof payloadSchemas>) => z.ZodType<T>, payload: unknown): T {
-  const schemas = payloadSchemas();
-  const parsed = pick(schemas).safeParse(payload);
-  if (!parsed.success) refuse(REFUSAL.invalidPayload, schemas.describeZodError(parsed.error));
-  return parsed.data;
+/** The payload of an update, checked by its action's declaration, which is loaded on the first call (./payload-schemas). */
+export function parsePayload<U extends UpdateName>(update: U, payload: unknown): RequestOf<U> {
+  const { actions, messages } = payloadSchemas();
+  const parsed = actions.messageSchemaOf(update).safeParse(payload);
+  if (!parsed.success) refuse(REFUSAL.invalidPayload, messages.describeZodError(parsed.error));
+  return parsed.data as RequestOf<U>;
 }
 
 export function refuseWhenClosed(state: CaseState): void {

@@ -54,7 +54,7 @@ export function registerCaseHandlers(run: CaseRun): void {
     changed();
     await persist();
     return settle(id, result('Notice acknowledged. The next task is on its way by email.'));
-  }, { validator: (req) => { if (!checkVendorLink(state, parsePayload((s) => s.acknowledgeSchema, req).link, 'acknowledgeNotice')) requireTask(req.link.task, 'acknowledge'); } });
+  }, { validator: (req) => { if (!checkVendorLink(state, parsePayload('acknowledgeNotice', req).link, 'acknowledgeNotice')) requireTask(req.link.task, 'acknowledge'); } });
 
   wf.setHandler(messages.submitReturn, async (req) => {
     const id = updateId(req.link.task, req.link.gen, 'submitReturn');
@@ -78,7 +78,7 @@ export function registerCaseHandlers(run: CaseRun): void {
     return settle(id, result('Return received. The district will review it and write to you.'));
   }, {
     validator: (req) => {
-      const { link, files } = parsePayload((s) => s.submitReturnSchema, req);
+      const { link, files } = parsePayload('submitReturn', req);
       if (checkVendorLink(state, link, 'submitReturn')) return;
       requireTask(link.task, 'return');
       const requested = new Set(state.input.disposition.categories.map((c) => c.key));
@@ -107,7 +107,7 @@ export function registerCaseHandlers(run: CaseRun): void {
       : `Certification received. We will ask you to confirm on ${destruction.backups.rollOffDate} that backups have rolled off.`));
   }, {
     validator: (req) => {
-      const { link, certification } = parsePayload((s) => s.certifySchema, req);
+      const { link, certification } = parsePayload('certify', req);
       if (checkVendorLink(state, link, 'certify')) return;
       requireTask(link.task, 'certify');
       const problems = certificationProblems(state, certification, now());
@@ -128,7 +128,7 @@ export function registerCaseHandlers(run: CaseRun): void {
     return settle(id, result('Confirmation received. The final statement will be emailed to you.'));
   }, {
     validator: (req) => {
-      const parsed = parsePayload((s) => s.confirmBackupRolloffSchema, req);
+      const parsed = parsePayload('confirmBackupRolloff', req);
       if (checkVendorLink(state, parsed.link, 'confirmBackupRolloff')) return;
       requireTask(parsed.link.task, 'confirm_backup_rolloff');
       const problems = backupRolloffProblems(state, parsed, now());
@@ -162,7 +162,7 @@ export function registerCaseHandlers(run: CaseRun): void {
       : 'Return rejected; the vendor is told why and asked to return the data again.'));
   }, {
     validator: (req) => {
-      const review = parsePayload((s) => s.reviewSchema, req);
+      const review = parsePayload('reviewReturn', req);
       if (state.settledUpdates[updateId('review', review.gen, 'reviewReturn')]) return;
       refuseWhenClosed(state);
       const open = openTaskOf(state);
@@ -187,7 +187,7 @@ export function registerCaseHandlers(run: CaseRun): void {
     return result(`${TASK_TITLES[task.kind]} is now due ${until}.`);
   }, {
     validator: (req) => {
-      const extension = parsePayload((s) => s.extendDeadlineSchema, req);
+      const extension = parsePayload('extendDeadline', req);
       refuseWhenClosed(state);
       const open = openTaskOf(state);
       if (open?.kind !== extension.task) refuse(messages.REFUSAL.wrongState, `the task "${TASK_TITLES[extension.task]}" is not open; the case is ${state.status}`);
@@ -211,7 +211,7 @@ export function registerCaseHandlers(run: CaseRun): void {
     return result(`A new link for "${TASK_TITLES[task.kind]}" is on its way to the vendor.`);
   }, {
     validator: (req) => {
-      parsePayload((s) => s.resendLinkSchema, req);
+      parsePayload('resendLink', req);
       refuseWhenClosed(state);
       const open = openTaskOf(state);
       if (!open || !isVendorTask(open.kind)) refuse(messages.REFUSAL.wrongState, `no vendor task is open; the case is ${state.status}`);
@@ -238,7 +238,7 @@ export function registerCaseHandlers(run: CaseRun): void {
     changed();
     await persist();
     return result('Case cancelled.');
-  }, { validator: (req) => { parsePayload((s) => s.cancelCaseSchema, req); refuseWhenClosed(state); } });
+  }, { validator: (req) => { parsePayload('cancelCase', req); refuseWhenClosed(state); } });
 
   wf.setHandler(messages.setLegalHold, async (req) => {
     const t = now();
@@ -250,7 +250,7 @@ export function registerCaseHandlers(run: CaseRun): void {
     return result(legalHoldMessage(req.on));
   }, {
     validator: (req) => {
-      const hold = parsePayload((s) => s.legalHoldSchema, req);
+      const hold = parsePayload('setLegalHold', req);
       if (legalHoldOn(state) === hold.on) refuse(messages.REFUSAL.wrongState, `the legal hold is already ${hold.on ? 'on' : 'off'}`);
     },
   });

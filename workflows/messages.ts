@@ -1,27 +1,23 @@
+import type { UpdateDefinition } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { RequestOf, UpdateName } from '../domain/actions';
 import type { ActionResult, CaseState } from '../domain/case-state';
-import type {
-  AcknowledgeRequest,
-  CancelCaseRequest,
-  CertifyRequest,
-  ConfirmBackupRolloffRequest,
-  ExtendDeadlineRequest,
-  LegalHoldRequest,
-  ResendLinkRequest,
-  ReviewRequest,
-  SubmitReturnRequest,
-} from '../domain/messages';
 
-// Shared by the workflow, the HTTP server, the CLI and the tests.
-export const acknowledgeNotice = defineUpdate<ActionResult, [AcknowledgeRequest]>('acknowledgeNotice');
-export const submitReturn = defineUpdate<ActionResult, [SubmitReturnRequest]>('submitReturn');
-export const reviewReturn = defineUpdate<ActionResult, [ReviewRequest]>('reviewReturn');
-export const certify = defineUpdate<ActionResult, [CertifyRequest]>('certify');
-export const confirmBackupRolloff = defineUpdate<ActionResult, [ConfirmBackupRolloffRequest]>('confirmBackupRolloff');
-export const extendDeadline = defineUpdate<ActionResult, [ExtendDeadlineRequest]>('extendDeadline');
-export const resendLink = defineUpdate<ActionResult, [ResendLinkRequest]>('resendLink');
-export const cancelCase = defineUpdate<ActionResult, [CancelCaseRequest]>('cancelCase');
-export const setLegalHold = defineUpdate<ActionResult, [LegalHoldRequest]>('setLegalHold');
+/**
+ * The update an action sends, typed by its declaration (domain/actions.ts). Shared by the workflow, the HTTP
+ * server, the CLI and the tests; the declarations themselves are imported for their types only.
+ */
+export const actionUpdate = <U extends UpdateName>(name: U): UpdateDefinition<ActionResult, [RequestOf<U>], U> => defineUpdate<ActionResult, [RequestOf<U>], U>(name);
+
+export const acknowledgeNotice = actionUpdate('acknowledgeNotice');
+export const submitReturn = actionUpdate('submitReturn');
+export const reviewReturn = actionUpdate('reviewReturn');
+export const certify = actionUpdate('certify');
+export const confirmBackupRolloff = actionUpdate('confirmBackupRolloff');
+export const extendDeadline = actionUpdate('extendDeadline');
+export const resendLink = actionUpdate('resendLink');
+export const cancelCase = actionUpdate('cancelCase');
+export const setLegalHold = actionUpdate('setLegalHold');
 
 export const caseState = defineQuery<CaseState>('caseState');
 

@@ -37,7 +37,7 @@ export async function packageRetention(params: PackageRetentionParams): Promise<
     return { caseId: params.caseId, status: 'completed', message: legalHoldMessage(req.on) };
   }, {
     validator: (req) => {
-      const request = parsePayload((s) => s.legalHoldSchema, req);
+      const request = parsePayload('setLegalHold', req);
       if (destroyedAt) refuse(REFUSAL.wrongState, 'the returned data was already destroyed at the end of its retention period');
       if (request.on === hold) refuse(REFUSAL.wrongState, `the legal hold is already ${hold ? 'on' : 'off'}`);
     },

@@ -1,14 +1,9 @@
-// Plain HTML forms to the API's bodies. Field names are the JSON paths, so a refusal's field names the input.
+// The new-case form to the case input, and a refusal's fields back to the inputs (actions' forms: domain/actions.ts).
 import { KNOWN_CATEGORIES } from '../../domain/case-terms';
 
-export type Form = Record<string, string | string[] | undefined>;
+import { formChecked as checked, formText as text, type Form } from '../../domain/form-fields';
 
-const text = (form: Form, name: string): string | undefined => {
-  const value = form[name];
-  const single = Array.isArray(value) ? value[0] : value;
-  return single === undefined || single.trim() === '' ? undefined : single.trim();
-};
-const checked = (form: Form, name: string): boolean => text(form, name) === 'true' || text(form, name) === 'on';
+export type { Form };
 const count = (value: string | undefined): number | undefined => (value === undefined ? undefined : Number(value));
 
 export const formValues = (form: Form): Record<string, string> =>
@@ -50,42 +45,6 @@ export function caseInputFromForm(form: Form): unknown {
     disposition: { option: text(form, 'disposition.option'), extent: text(form, 'disposition.extent'), categories },
     trackingMechanisms,
     deadlines,
-  };
-}
-
-export function certificationFromForm(form: Form): unknown {
-  const subprocessors: { name: string; destroyedOn?: string }[] = [];
-  for (let i = 0; i < 20; i += 1) {
-    const name = text(form, `destruction.subprocessors.${i}.name`);
-    if (name) subprocessors.push({ name, ...(text(form, `destruction.subprocessors.${i}.destroyedOn`) ? { destroyedOn: text(form, `destruction.subprocessors.${i}.destroyedOn`) } : {}) });
-  }
-  const mechanisms: { name?: string; kind?: string; removedOn?: string }[] = [];
-  for (let i = 0; i < 200; i += 1) {
-    const name = text(form, `tracking.mechanisms.${i}.name`);
-    if (!name) break;
-    mechanisms.push({ name, kind: text(form, `tracking.mechanisms.${i}.kind`), ...(text(form, `tracking.mechanisms.${i}.removedOn`) ? { removedOn: text(form, `tracking.mechanisms.${i}.removedOn`) } : {}) });
-  }
-  const destroyed = text(form, 'destruction.backups.destroyed') !== 'false';
-  return {
-    destruction: {
-      signatoryName: text(form, 'destruction.signatoryName'),
-      signatoryTitle: text(form, 'destruction.signatoryTitle'),
-      signatoryEmail: text(form, 'destruction.signatoryEmail'),
-      completedOn: text(form, 'destruction.completedOn'),
-      method: text(form, 'destruction.method'),
-      technique: text(form, 'destruction.technique'),
-      verification: text(form, 'destruction.verification'),
-      backups: { destroyed, ...(!destroyed && text(form, 'destruction.backups.rollOffDate') ? { rollOffDate: text(form, 'destruction.backups.rollOffDate') } : {}) },
-      subprocessors,
-      accountsClosed: checked(form, 'destruction.accountsClosed'),
-      attestation: checked(form, 'destruction.attestation'),
-    },
-    tracking: {
-      mechanisms,
-      ...(checked(form, 'tracking.noneInUse') ? { noneInUse: true } : {}),
-      collectedDataDestroyed: checked(form, 'tracking.collectedDataDestroyed'),
-      attestation: checked(form, 'tracking.attestation'),
-    },
   };
 }
 

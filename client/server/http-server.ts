@@ -12,6 +12,7 @@ import { AllowedMethods } from './allowed-methods';
 import { Auth } from './auth';
 import { messagePage } from './pages/staff-pages';
 import { RateLimiter } from './rate-limits';
+import { documentPath } from './openapi';
 import { noteRefusal, SecurityEvents } from './security-events';
 import { malformedMultipart } from './uploads';
 import { registerAuditApi } from './routes/api-audit';
@@ -41,7 +42,7 @@ function classify(error: unknown): DispositionError {
 
 export function buildHttpServer(deps: ServerDeps): FastifyInstance {
   const https = deps.config.publicUrl.startsWith('https:');
-  const ctx: ServerContext = { ...deps, auth: new Auth(deps.users, https) };
+  const ctx: ServerContext = { ...deps, auth: new Auth(deps.users, https), routes: [] };
   const tls = deps.config.tls ? { https: { cert: fs.readFileSync(deps.config.tls.certFile), key: fs.readFileSync(deps.config.tls.keyFile) } } : {};
   const app = Fastify({ logger: false, trustProxy: deps.config.trustProxy, bodyLimit: 2 * 1024 * 1024, routerOptions: { maxParamLength: 1024 }, ...tls }) as unknown as FastifyInstance;
   const events = new SecurityEvents({
@@ -66,7 +67,16 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
 
   const limiter = new RateLimiter(deps.counters);
   const allowedMethods = new AllowedMethods();
-  app.addHook('onRoute', (route) => allowedMethods.add(route));
+  app.addHook('onRoute', (route) => {
+    allowedMethods.add(route);
+    const doc = route.config?.doc;
+    for (const method of [route.method].flat()) {
+      if (method !== 'GET' && method !== 'POST' && method !== 'DELETE') continue;
+      // No API route without its entry in the document: the document is made from these.
+      if (!doc && route.url.startsWith('/api/')) throw new Error(`${method} ${route.url} has no entry for the API document (config.doc)`);
+      if (doc) ctx.routes.push({ method: method.toLowerCase() as 'get' | 'post' | 'delete', path: documentPath(route.url), doc });
+    }
+  });
   app.addHook('onRequest', async (request, reply) => {
     await ctx.auth.load(request);
     reply.header('X-Content-Type-Options', 'nosniff');

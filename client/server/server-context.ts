@@ -9,6 +9,7 @@ import type { Keyring } from '../../infra/keys';
 import type { CaseFileStorage } from '../../infra/storage/case-file-storage';
 import type { CaseService } from '../case-service';
 import type { Auth } from './auth';
+import type { DocumentedRoute } from './openapi';
 
 export interface ServerDeps {
   config: Config;
@@ -27,4 +28,6 @@ export interface ServerDeps {
 
 export interface ServerContext extends ServerDeps {
   auth: Auth;
+  /** The API routes as registered, each with its entry in the document (`config: { doc }`). */
+  routes: DocumentedRoute[];
 }

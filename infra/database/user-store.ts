@@ -1,6 +1,7 @@
 // District staff accounts and their sessions (7400.1 I.B: a unique user name and password for each user).
-export const ROLES = ['admin', 'legal'] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role } from '../../domain/statuses';
+
+export { ROLES, type Role } from '../../domain/statuses';
 
 export interface User {
   username: string;

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { CaseService } from '../../client/case-service';
 import { buildHttpServer } from '../../client/server/http-server';
+import type { ServerDeps } from '../../client/server/server-context';
 import type { AccessLog } from '../../infra/database/access-log';
 import type { UserStore } from '../../infra/database/user-store';
 import { createSmtpTransport } from '../../infra/mail-transport';
@@ -17,7 +18,7 @@ export interface SignedIn {
 }
 
 export class HttpHarness {
-  private constructor(readonly cases: CaseHarness, readonly app: FastifyInstance, readonly baseUrl: string) {}
+  private constructor(readonly cases: CaseHarness, readonly app: FastifyInstance, readonly baseUrl: string, readonly deps: ServerDeps) {}
 
   get users(): UserStore {
     return this.cases.stores.users;
@@ -37,10 +38,11 @@ export class HttpHarness {
       await users.addUser({ username, role, email, passwordHash: await hashPassword(PASSWORD) });
     }
     const service = options.actionTimeoutMs ? new CaseService(cases.client, cases.records, cases.keyring, { taskQueue: cases.taskQueue }, options.actionTimeoutMs) : cases.service;
-    const app = buildHttpServer({ config: cases.config, client: cases.client, service, records: cases.records, users, storage: cases.storage, keyring: cases.keyring, accessLog, counters, mail: createSmtpTransport(cases.config.smtpUrl!) });
+    const deps: ServerDeps = { config: cases.config, client: cases.client, service, records: cases.records, users, storage: cases.storage, keyring: cases.keyring, accessLog, counters, mail: createSmtpTransport(cases.config.smtpUrl!) };
+    const app = buildHttpServer(deps);
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as AddressInfo;
-    return new HttpHarness(cases, app, `http://127.0.0.1:${port}`);
+    return new HttpHarness(cases, app, `http://127.0.0.1:${port}`, deps);
   }
 
   url(pathname: string): string {

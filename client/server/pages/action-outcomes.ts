@@ -1,48 +1,22 @@
 // Post/Redirect/Get: a form action that succeeds answers 303 See Other, and the page it leads to says what
 // happened. The redirect names the outcome by a key of these tables (`?done=accepted`), never by text, so
 // nothing a request carries is echoed into a page; each message is written here or read from the record.
+import { STAFF_ACTIONS, VENDOR_ACTIONS, type Outcome } from '../../../domain/actions';
 import type { CaseState } from '../../../domain/case-state';
-import { legalHoldMessage } from '../../../domain/case-state';
 import type { VendorTaskKind } from '../../../domain/statuses';
 import type { LinkClaims } from '../../../infra/link-tokens';
-import type { caseDetails } from '../../case-views';
-import { when } from './html';
 
-type Details = ReturnType<typeof caseDetails>;
+// Each action declares its outcomes (domain/actions.ts); starting a case is not an action on one.
+const CASE_OUTCOMES: Record<string, Outcome> = {
+  started: { text: () => 'Case started; the notice is on its way to the vendor.' },
+  ...Object.assign({}, ...Object.values(STAFF_ACTIONS).map((action) => action.outcomes)),
+};
 
-const CASE_OUTCOMES = {
-  started: () => 'Case started; the notice is on its way to the vendor.',
-  accepted: () => 'Return accepted; the vendor is asked to certify destruction.',
-  rejected: () => 'Return rejected; the vendor is told why and asked to return the data again.',
-  extended: (d: Details) => (d.openTask?.dueAt ? `Due time extended: "${d.openTask.title}" is now due ${when(Date.parse(d.openTask.dueAt))}.` : 'Due time extended.'),
-  'link-sent': () => 'A new link is on its way to the vendor; older links no longer work.',
-  cancelled: () => 'Case cancelled.',
-  'hold-set': () => legalHoldMessage(true),
-  'hold-released': () => legalHoldMessage(false),
-} satisfies Record<string, (details: Details) => string>;
-
-export type CaseOutcome = keyof typeof CASE_OUTCOMES;
-
-const VENDOR_OUTCOMES = {
-  acknowledged: { task: 'acknowledge', title: 'Notice acknowledged', text: () => 'Notice acknowledged. The next task is on its way by email.' },
-  returned: { task: 'return', title: 'Return submitted', text: () => 'Return received. The district will review it and write to you.' },
-  certified: {
-    task: 'certify',
-    title: 'Certification received',
-    text: (state: CaseState) => {
-      const backups = state.certification?.destruction.backups;
-      return backups && !backups.destroyed && backups.rollOffDate
-        ? `Certification received. We will ask you to confirm on ${backups.rollOffDate} that backups have rolled off.`
-        : 'Certification received. The final statement will be emailed to you.';
-    },
-  },
-  'rolled-off': { task: 'confirm_backup_rolloff', title: 'Confirmation received', text: () => 'Confirmation received. The final statement will be emailed to you.' },
-} satisfies Record<string, { task: VendorTaskKind; title: string; text: (state: CaseState) => string }>;
-
-export type VendorOutcome = keyof typeof VENDOR_OUTCOMES;
+const VENDOR_OUTCOMES: Record<string, Outcome & { task: VendorTaskKind }> = Object.assign({},
+  ...Object.values(VENDOR_ACTIONS).map((action) => Object.fromEntries(Object.entries(action.outcomes).map(([key, outcome]) => [key, { ...outcome, task: action.task }]))));
 
 /** The query string of the page a successful action redirects to. */
-export const outcomeQuery = (outcome: CaseOutcome | VendorOutcome, alreadyDone?: boolean): string => `?done=${outcome}${alreadyDone ? '&again=1' : ''}`;
+export const outcomeQuery = (outcome: string, alreadyDone?: boolean): string => `?done=${outcome}${alreadyDone ? '&again=1' : ''}`;
 
 function picked<T extends object>(table: T, query: unknown): { key: keyof T; again: boolean } | undefined {
   const { done, again } = (query ?? {}) as Record<string, unknown>;
@@ -53,9 +27,9 @@ function picked<T extends object>(table: T, query: unknown): { key: keyof T; aga
 const repeated = (again: boolean): string => (again ? ' (already done)' : '');
 
 /** The message a case page shows after a staff action, or undefined for a query that names none. */
-export function caseOutcomeText(query: unknown, details: Details): string | undefined {
+export function caseOutcomeText(query: unknown, state: CaseState): string | undefined {
   const outcome = picked(CASE_OUTCOMES, query);
-  return outcome && `${CASE_OUTCOMES[outcome.key](details)}${repeated(outcome.again)}`;
+  return outcome && `${CASE_OUTCOMES[outcome.key]!.text(state)}${repeated(outcome.again)}`;
 }
 
 /**
@@ -65,7 +39,7 @@ export function caseOutcomeText(query: unknown, details: Details): string | unde
 export function vendorOutcome(query: unknown, claims: LinkClaims, state: CaseState): { title: string; text: string } | undefined {
   const outcome = picked(VENDOR_OUTCOMES, query);
   if (!outcome) return undefined;
-  const { task, title, text } = VENDOR_OUTCOMES[outcome.key];
+  const { task, title = 'Done', text } = VENDOR_OUTCOMES[outcome.key]!;
   const done = task === claims.task && state.tasks.some((t) => t.kind === claims.task && t.gen === claims.gen && t.outcome === 'done');
   return done ? { title, text: `${text(state)}${repeated(outcome.again)}` } : undefined;
 }

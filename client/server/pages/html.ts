@@ -26,7 +26,7 @@ export function html(strings: TemplateStringsArray, ...values: Value[]): Markup 
   return new Markup(out);
 }
 
-export const when = (ms: number | undefined | null): string => (ms ? new Date(ms).toISOString().replace('T', ' ').replace(/:\d\d\.\d+Z$/, ' UTC') : '—');
+export { readableMoment as when } from '../../../domain/dates';
 
 export interface PageOptions {
   title: string;

@@ -9,7 +9,8 @@ const csrf = (user: User): Markup => html`<input type="hidden" name="_csrf" valu
 const notice = (message?: string, kind = ''): Markup => (message ? html`<div class="notice ${kind}" role="${kind === 'warn' ? 'alert' : 'status'}">${message}</div>` : html``);
 
 /** A form of the case page, refilled after a refusal together with its fields' errors. */
-export type CaseForm = 'accept' | 'reject' | 'extend' | 'cancel' | 'legal-hold';
+/** Which form of the case page a refusal refills (an action's `refill`, domain/actions.ts). */
+export type CaseForm = string;
 export interface CaseFormRetry {
   form: CaseForm;
   values: Record<string, string>;

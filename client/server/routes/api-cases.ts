@@ -2,14 +2,18 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import * as api from '../../../domain/api';
+import { STAFF_ACTIONS, type StaffAction, type StaffActionName } from '../../../domain/actions';
+import { caseInputSchema } from '../../../domain/case-input';
 import { DispositionError } from '../../../domain/errors';
+import { caseIdSchema } from '../../../domain/ids';
 import { caseDetails, caseListItem } from '../../case-views';
 import { actorOf } from '../auth';
+import { ACTION_OK, type RouteDoc } from '../openapi';
 import type { ServerContext } from '../server-context';
 import { BadCursorError, type CasePage } from '../../../infra/database/case-record-store';
 import { parseInput } from '../validate';
 
-const caseParams = z.object({ caseId: z.string().regex(/^[A-Za-z0-9]{6,32}$/, 'is not a case id') });
+const caseParams = z.object({ caseId: caseIdSchema });
 
 export async function downloadablePackage(ctx: ServerContext, caseId: string) {
   const record = await ctx.service.getCase(caseId);
@@ -33,61 +37,41 @@ export async function listPage(ctx: ServerContext, query: z.infer<typeof api.cas
 export function registerCaseApi(app: FastifyInstance, ctx: ServerContext): void {
   const { auth, service } = ctx;
 
-  app.post('/api/cases', async (request, reply) => {
+  app.post('/api/cases', { config: { doc: { summary: 'Start a case', auth: 'session', roles: ['admin'], body: caseInputSchema, example: 'case.json',
+    ok: { status: 201, schema: z.object({ caseId: z.string(), status: z.string() }) }, refusals: [400, 401, 403, 503] } } }, async (request, reply) => {
     const session = auth.require(request, ['admin']);
     const { _csrf: _, ...body } = (request.body ?? {}) as Record<string, unknown>;
     const started = await service.startCase(body, actorOf(session));
     return reply.code(201).send(started);
   });
 
-  app.get('/api/cases', async (request) => {
+  app.get('/api/cases', { config: { doc: { summary: 'List cases from the case record', auth: 'session', roles: ['admin', 'legal'], query: api.caseListQuerySchema,
+    ok: { status: 200, schema: api.caseListResponseSchema }, refusals: [400, 401, 403] } } }, async (request) => {
     auth.require(request, ['admin', 'legal']);
     const query = parseInput(api.caseListQuerySchema, request.query, 'query');
     const { cases, nextCursor } = await listPage(ctx, query);
     return { cases: cases.map(caseListItem), ...(nextCursor ? { nextCursor } : {}) };
   });
 
-  app.get('/api/cases/:caseId', async (request) => {
+  app.get('/api/cases/:caseId', { config: { doc: { summary: 'A case: tasks, timeline, return package, certification, statement, legal hold', auth: 'session', roles: ['admin', 'legal'],
+    ok: { status: 200, description: 'the case', content: 'application/json' }, refusals: [400, 401, 403, 404] } } }, async (request) => {
     auth.require(request, ['admin', 'legal']);
     const { caseId } = parseInput(caseParams, request.params, 'path');
     return caseDetails(await service.getCase(caseId));
   });
 
-  app.post('/api/cases/:caseId/review', async (request) => {
-    const session = auth.require(request, ['admin']);
-    const { caseId } = parseInput(caseParams, request.params, 'path');
-    const body = parseInput(api.reviewBodySchema, request.body);
-    return service.review(caseId, body, actorOf(session));
-  });
+  // Every staff action as declared (domain/actions.ts): its route, its document entry, the roles it needs.
+  for (const [name, action] of Object.entries(STAFF_ACTIONS) as [StaffActionName, StaffAction][]) {
+    const doc: RouteDoc = { summary: action.summary, auth: 'session', roles: action.roles, ...(action.body ? { body: action.body, example: `${action.path}.json` } : {}), ok: ACTION_OK, refusals: [400, 401, 403, 404, 409, 503] };
+    app.post(`/api/cases/:caseId/${action.path}`, { config: { doc } }, async (request) => {
+      const session = auth.require(request, action.roles);
+      const { caseId } = parseInput(caseParams, request.params, 'path');
+      return service.perform(name, caseId, request.body, actorOf(session));
+    });
+  }
 
-  app.post('/api/cases/:caseId/extend', async (request) => {
-    const session = auth.require(request, ['admin']);
-    const { caseId } = parseInput(caseParams, request.params, 'path');
-    const body = parseInput(api.extendBodySchema, request.body);
-    return service.extend(caseId, body, actorOf(session));
-  });
-
-  app.post('/api/cases/:caseId/cancel', async (request) => {
-    const session = auth.require(request, ['admin']);
-    const { caseId } = parseInput(caseParams, request.params, 'path');
-    const body = parseInput(api.cancelBodySchema, request.body);
-    return service.cancel(caseId, body, actorOf(session));
-  });
-
-  app.post('/api/cases/:caseId/resend-link', async (request) => {
-    const session = auth.require(request, ['admin']);
-    const { caseId } = parseInput(caseParams, request.params, 'path');
-    return service.resendLink(caseId, actorOf(session));
-  });
-
-  app.post('/api/cases/:caseId/legal-hold', async (request) => {
-    const session = auth.require(request, ['admin', 'legal']);
-    const { caseId } = parseInput(caseParams, request.params, 'path');
-    const body = parseInput(api.legalHoldBodySchema, request.body);
-    return service.setLegalHold(caseId, body, actorOf(session));
-  });
-
-  app.get('/api/cases/:caseId/return-package', async (request, reply) => {
+  app.get('/api/cases/:caseId/return-package', { config: { doc: { summary: 'The returned data as a ZIP (header X-Content-SHA256)', auth: 'session', roles: ['admin'],
+    ok: { status: 200, content: 'application/zip', description: 'the ZIP' }, refusals: [401, 403, 404] } } }, async (request, reply) => {
     auth.require(request, ['admin']); // nobody but an administrator downloads returned data
     const { caseId } = parseInput(caseParams, request.params, 'path');
     const { record, round } = await downloadablePackage(ctx, caseId);
@@ -105,7 +89,7 @@ export function registerCaseApi(app: FastifyInstance, ctx: ServerContext): void 
       .send(stream);
   });
 
-  app.get('/api/cases/:caseId/statement', async (request, reply) => {
+  app.get('/api/cases/:caseId/statement', { config: { doc: { summary: 'The final statement', auth: 'session', roles: ['admin', 'legal'], ok: { status: 200, content: 'application/pdf', description: 'the PDF' }, refusals: [401, 403, 404] } } }, async (request, reply) => {
     auth.require(request, ['admin', 'legal']);
     const { caseId } = parseInput(caseParams, request.params, 'path');
     const statement = (await service.getCase(caseId)).state.statement;

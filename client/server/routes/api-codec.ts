@@ -37,7 +37,10 @@ export function registerCodecApi(app: FastifyInstance, ctx: ServerContext): void
       allowUiOrigin(ctx, request, reply);
       return reply.code(204).send();
     });
-    app.post(`/api/codec/${direction}`, async (request, reply) => {
+    app.post(`/api/codec/${direction}`, { config: { doc: {
+      summary: `${direction === 'encode' ? 'Encrypt' : 'Decrypt'} Temporal payloads for the Web UI's codec server setting`, auth: 'session', roles: ['admin'], csrf: false,
+      body: payloadsSchema, example: 'codec.json', ok: { status: 200, schema: payloadsSchema }, refusals: [400, 401, 403],
+    } } }, async (request, reply) => {
       allowUiOrigin(ctx, request, reply);
       // Only a signed-in administrator; no CSRF token, as nothing changes and CORS keeps answers from other sites.
       ctx.auth.require(request, ['admin'], { csrf: false });

@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import * as api from '../../../domain/api';
 import { DispositionError } from '../../../domain/errors';
+import { statementIdSchema } from '../../../domain/ids';
+import { ROLES } from '../../../domain/statuses';
 import { statementView } from '../../case-views';
 import { Readable } from 'node:stream';
 import { digestStatement, STATEMENT_MAX_BYTES, StatementTooLargeError, verifyStatementDigest, type StatementDigest } from '../../statement-verification';
@@ -12,10 +14,11 @@ import type { ServerContext } from '../server-context';
 import { malformedMultipart } from '../uploads';
 import { parseInput } from '../validate';
 
-const statementParams = z.object({ statementId: z.string().regex(/^[A-Za-z0-9-]{8,64}$/, 'is not a statement id') });
+const statementParams = z.object({ statementId: statementIdSchema });
+const signedIn = z.object({ user: z.object({ username: z.string(), role: z.enum(ROLES) }), csrfToken: z.string() });
 
 export function registerPublicApi(app: FastifyInstance, ctx: ServerContext): void {
-  app.get('/api/health', async (_request, reply) => {
+  app.get('/api/health', { config: { doc: { summary: 'The server reaches Temporal', auth: 'none', ok: { status: 200, schema: z.object({ status: z.literal('ok') }) }, refusals: [503] } } }, async (_request, reply) => {
     try {
       await ctx.client.withDeadline(Date.now() + 3_000, () => ctx.client.workflowService.getSystemInfo({}));
       return { status: 'ok' };
@@ -24,22 +27,24 @@ export function registerPublicApi(app: FastifyInstance, ctx: ServerContext): voi
     }
   });
 
-  const openapi = buildOpenApi(ctx.config.publicUrl);
-  app.get('/api/openapi.json', async () => openapi);
+  // Made on the first request, when every route is registered.
+  let openapi: Record<string, unknown> | undefined;
+  app.get('/api/openapi.json', { config: { doc: { summary: 'This document', auth: 'none', ok: { status: 200, description: 'OpenAPI 3.1', content: 'application/json' } } } },
+    async () => (openapi ??= buildOpenApi(ctx.config.publicUrl, ctx.routes)));
 
-  app.post('/api/auth/login', async (request, reply) => {
+  app.post('/api/auth/login', { config: { doc: { summary: 'Sign in: sets the session cookie, returns the CSRF token', auth: 'none', body: api.loginBodySchema, example: 'login.json', ok: { status: 200, schema: signedIn }, refusals: [400, 401, 429] } } }, async (request, reply) => {
     const body = parseInput(api.loginBodySchema, request.body);
     return ctx.auth.login(body.username, body.password, reply);
   });
 
-  app.post('/api/auth/logout', async (request, reply) => {
+  app.post('/api/auth/logout', { config: { doc: { summary: 'End the session', auth: 'session', ok: { status: 204, description: 'signed out' }, refusals: [401, 403] } } }, async (request, reply) => {
     if (!request.session) throw new DispositionError('unauthorized', 'not signed in');
     ctx.auth.require(request, ['admin', 'legal']);
     await ctx.auth.logout(request, reply);
     return reply.code(204).send();
   });
 
-  app.get('/api/statements/:statementId', async (request) => {
+  app.get('/api/statements/:statementId', { config: { doc: { summary: 'Look up an issued statement', auth: 'none', ok: { status: 200, schema: api.statementResponseSchema }, refusals: [400, 404, 429] } } }, async (request) => {
     const { statementId } = parseInput(statementParams, request.params, 'path');
     const statement = await ctx.records.getStatement(statementId);
     if (!statement) throw new DispositionError('not_found', `no statement ${statementId} was issued here`);
@@ -47,7 +52,7 @@ export function registerPublicApi(app: FastifyInstance, ctx: ServerContext): voi
   });
 
   // Always 200: the answer is the verdict, and a file that is not a statement is simply not valid.
-  app.post('/api/statements/verify', async (request) => {
+  app.post('/api/statements/verify', { config: { doc: { summary: 'Is this PDF a genuine, untouched statement? (the file is read as it streams, up to 64 MiB)', auth: 'none', body: 'pdf', ok: { status: 200, schema: api.verifyResponseSchema }, refusals: [413, 429] } } }, async (request) => {
     try {
       return await verifyStatementDigest(await statementDigest(request), ctx.records, ctx.keyring);
     } catch (err) {

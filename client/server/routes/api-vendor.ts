@@ -2,68 +2,68 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import * as api from '../../../domain/api';
+import { VENDOR_ACTIONS, type VendorAction } from '../../../domain/actions';
 import { DispositionError } from '../../../domain/errors';
-import * as messages from '../../../workflows/messages';
+import { fileIdSchema, tokenSchema } from '../../../domain/ids';
+import { actionUpdate } from '../../../workflows/messages';
+import type { VendorUpdate } from '../../case-service';
 import { vendorTaskView } from '../../vendor-task';
+import { ACTION_OK, type RouteDoc } from '../openapi';
 import type { ServerContext } from '../server-context';
 import { stageUpload } from '../uploads';
 import { parseInput } from '../validate';
 import { openVendorLink, requireReturnTask } from '../vendor-links';
 
-const tokenParams = z.object({ token: z.string().min(1).max(1000) });
-const fileParams = tokenParams.extend({ fileId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'is not a file id') });
+const tokenParams = z.object({ token: tokenSchema });
+const fileParams = tokenParams.extend({ fileId: fileIdSchema });
 
 export function registerVendorApi(app: FastifyInstance, ctx: ServerContext): void {
   const { service } = ctx;
 
-  app.get('/api/vendor/:token', async (request, reply) => {
+  app.get('/api/vendor/:token', { config: { doc: { summary: 'The open task of a vendor link', auth: 'token', ok: { status: 200, description: 'the task', content: 'application/json' }, refusals: [400, 403, 410] } } }, async (request, reply) => {
     const { token } = parseInput(tokenParams, request.params, 'path');
     const { record } = await openVendorLink(ctx, token);
     const staged = record.openTask?.kind === 'return' ? await ctx.storage.listStaged(record.caseId) : [];
     return reply.header('Cache-Control', 'no-store').send(vendorTaskView(record, ctx.config.districtName, staged));
   });
 
-  app.post('/api/vendor/:token/acknowledge', async (request) => {
-    const { token } = parseInput(tokenParams, request.params, 'path');
-    return service.vendorActionByLink(token, messages.acknowledgeNotice, parseInput(api.acknowledgeBodySchema, request.body));
-  });
-
-  app.post('/api/vendor/:token/files', async (request, reply) => {
+  app.post('/api/vendor/:token/files', { config: { doc: { summary: 'Stage one file (multipart: field "category", then "file")', auth: 'token', body: 'multipart-upload',
+    ok: { status: 201, schema: api.stagedFileResponseSchema, alsoStatus: { status: 200, description: 'the same file was already staged: what is staged, with alreadyStaged' } }, refusals: [400, 403, 409, 410, 413, 415] } } }, async (request, reply) => {
     const { token } = parseInput(tokenParams, request.params, 'path');
     const { file, created } = await stageUpload(ctx, request, token);
     return reply.code(created ? 201 : 200).send(file);
   });
 
-  app.delete('/api/vendor/:token/files/:fileId', async (request) => {
+  app.delete('/api/vendor/:token/files/:fileId', { config: { doc: { summary: 'Drop a staged file before submitting', auth: 'token',
+    ok: { status: 200, schema: z.object({ fileId: z.string(), removed: z.boolean(), alreadyDone: z.boolean().optional() }) }, refusals: [400, 403, 409, 410] } } }, async (request) => {
     const { token, fileId } = parseInput(fileParams, request.params, 'path');
     const { record } = await requireReturnTask(ctx, token);
     const removed = await ctx.storage.removeStaged(record.caseId, fileId);
     return { fileId, removed, ...(removed ? {} : { alreadyDone: true }) };
   });
 
-  app.post('/api/vendor/:token/submit-return', async (request, reply) => {
-    const { token } = parseInput(tokenParams, request.params, 'path');
-    const body = parseInput(api.submitReturnBodySchema, request.body);
-    return reply.code(202).send(await submitReturn(ctx, token, body));
-  });
-
-  app.post('/api/vendor/:token/certify', async (request) => {
-    const { token } = parseInput(tokenParams, request.params, 'path');
-    return service.vendorActionByLink(token, messages.certify, { certification: parseInput(api.certifyBodySchema, request.body) });
-  });
-
-  app.post('/api/vendor/:token/backup-rolloff', async (request) => {
-    const { token } = parseInput(tokenParams, request.params, 'path');
-    return service.vendorActionByLink(token, messages.confirmBackupRolloff, parseInput(api.backupRolloffBodySchema, request.body));
-  });
+  // Every vendor action as declared (domain/actions.ts), authenticated by the link's token alone.
+  for (const action of Object.values(VENDOR_ACTIONS) as VendorAction[]) {
+    const doc: RouteDoc = { summary: action.summary, auth: 'token', ...(action.body ? { body: action.body, example: `${action.path}.json` } : {}), ok: { ...ACTION_OK, status: action.status ?? 200 }, refusals: [400, 403, 409, 410, 503] };
+    app.post(`/api/vendor/:token/${action.path}`, { config: { doc } }, async (request, reply) => {
+      const { token } = parseInput(tokenParams, request.params, 'path');
+      return reply.code(action.status ?? 200).send(await takeVendorAction(ctx, action, token, request.body));
+    });
+  }
 }
 
-/** The staged set, read from storage here, is what the package is built from. */
-export async function submitReturn(ctx: ServerContext, token: string, body: { note?: string | undefined }) {
+/**
+ * A vendor action through its link: the body checked against its declaration, the payload made from it (with
+ * the staged set, read from storage here, when the action submits the return), then sent to the workflow.
+ */
+export async function takeVendorAction(ctx: ServerContext, action: VendorAction, token: string, raw: unknown) {
+  const body = action.body ? parseInput(action.body, raw) : {};
+  const payload = action.payload(body);
+  if (!action.withStagedFiles) return ctx.service.vendorActionByLink(token, actionUpdate(action.update as VendorUpdate['name']) as VendorUpdate, payload);
   const check = await ctx.service.checkLink(token);
   // A repeat after the task closed goes straight to the workflow, which answers with the first result.
   const caseId = check.claims?.caseId;
   const files = caseId && check.valid ? (await ctx.storage.listStaged(caseId)).map(({ stagedAt: _s, caseId: _c, ...ref }) => ref) : [];
   if (check.valid && files.length === 0) throw new DispositionError('invalid_payload', 'files: stage at least one file before submitting the return');
-  return ctx.service.vendorActionByLink(token, messages.submitReturn, { ...(body.note ? { note: body.note } : {}), files });
+  return ctx.service.vendorActionByLink(token, actionUpdate(action.update as VendorUpdate['name']) as VendorUpdate, { ...payload, files });
 }

@@ -3,15 +3,16 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import * as api from '../../../domain/api';
+import { VENDOR_ACTIONS, type VendorAction } from '../../../domain/actions';
 import { DispositionError, ERROR_CODES } from '../../../domain/errors';
+import { fileIdSchema, isStatementId, tokenSchema } from '../../../domain/ids';
 import { verifyLinkToken } from '../../../infra/link-tokens';
-import * as messages from '../../../workflows/messages';
 import { statementView } from '../../case-views';
 import { verifyStatementDigest } from '../../statement-verification';
 import { vendorTaskView } from '../../vendor-task';
-import { certificationFromForm, fieldErrors, formValues, type Form } from '../forms';
-import { outcomeQuery, stagedOutcome, vendorOutcome, type VendorOutcome } from '../pages/action-outcomes';
+import { fieldErrors, formValues } from '../forms';
+import type { Form } from '../../../domain/form-fields';
+import { outcomeQuery, stagedOutcome, vendorOutcome } from '../pages/action-outcomes';
 import { vendorDonePage, vendorRefusedPage, vendorTaskPage } from '../pages/vendor-pages';
 import { verifyPage } from '../pages/verify-page';
 import type { ServerContext } from '../server-context';
@@ -20,9 +21,9 @@ import { stageUpload } from '../uploads';
 import { parseInput } from '../validate';
 import { openVendorLink, requireReturnTask } from '../vendor-links';
 import { statementDigest } from './api-public';
-import { submitReturn } from './api-vendor';
+import { takeVendorAction } from './api-vendor';
 
-const tokenParams = z.object({ token: z.string().min(1).max(1000) });
+const tokenParams = z.object({ token: tokenSchema });
 const STATIC_DIR = path.resolve(__dirname, '../static');
 const STATIC_TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
 
@@ -63,17 +64,25 @@ export function registerPublicPages(app: FastifyInstance, ctx: ServerContext): v
     return record ? vendorOutcome(request.query, claims, record.state) : undefined;
   }
 
+  app.get('/v/:token', async (request, reply) => {
+    const { token } = parseInput(tokenParams, request.params, 'path');
+    const done = await outcomePage(request, token);
+    return done ? page(reply, vendorDonePage(done.title, done.text)) : taskPage(request, reply, token);
+  });
+
   /**
-   * A vendor form. Success answers 303 See Other to the link's page, which says what was done (Post/Redirect/Get:
-   * a reload does not send the form again); a refusal shows the form again with the reason beside it.
+   * Each vendor action's form (domain/actions.ts). Success answers 303 See Other to the link's page, which says
+   * what was done (Post/Redirect/Get: a reload does not send the form again); a refusal shows the form again
+   * with the reason beside it.
    */
-  const vendorForm = (path: string, outcome: VendorOutcome, run: (token: string, form: Form) => Promise<{ alreadyDone?: boolean }>) => {
-    app.post(`/v/:token/${path}`, async (request, reply) => {
+  for (const action of Object.values(VENDOR_ACTIONS) as VendorAction[]) {
+    app.post(`/v/:token/${action.path}`, async (request, reply) => {
       const { token } = parseInput(tokenParams, request.params, 'path');
       const form = (request.body ?? {}) as Form;
+      const body = action.fromForm(form);
       try {
-        const result = await run(token, form);
-        return reply.redirect(`/v/${encodeURIComponent(token)}${outcomeQuery(outcome, result.alreadyDone)}`, 303);
+        const result = await takeVendorAction(ctx, action, token, body);
+        return reply.redirect(`/v/${encodeURIComponent(token)}${outcomeQuery(action.outcome(body), result.alreadyDone)}`, 303);
       } catch (err) {
         if (!(err instanceof DispositionError)) throw err;
         noteRefusal(request, err);
@@ -84,21 +93,7 @@ export function registerPublicPages(app: FastifyInstance, ctx: ServerContext): v
         throw err;
       }
     });
-  };
-
-  app.get('/v/:token', async (request, reply) => {
-    const { token } = parseInput(tokenParams, request.params, 'path');
-    const done = await outcomePage(request, token);
-    return done ? page(reply, vendorDonePage(done.title, done.text)) : taskPage(request, reply, token);
-  });
-
-  vendorForm('acknowledge', 'acknowledged', (token, form) =>
-    ctx.service.vendorActionByLink(token, messages.acknowledgeNotice, parseInput(api.acknowledgeBodySchema, { contactName: form.contactName, contactEmail: form.contactEmail, ...(form.contactTitle ? { contactTitle: form.contactTitle } : {}) })));
-  vendorForm('submit-return', 'returned', (token, form) => submitReturn(ctx, token, parseInput(api.submitReturnBodySchema, form.note ? { note: form.note } : {})));
-  vendorForm('certify', 'certified', (token, form) =>
-    ctx.service.vendorActionByLink(token, messages.certify, { certification: parseInput(api.certifyBodySchema, certificationFromForm(form)) }));
-  vendorForm('backup-rolloff', 'rolled-off', (token, form) =>
-    ctx.service.vendorActionByLink(token, messages.confirmBackupRolloff, parseInput(api.backupRolloffBodySchema, { confirmedOn: form.confirmedOn, attestation: form.attestation === 'true' })));
+  }
 
   app.post('/v/:token/files', async (request, reply) => {
     const { token } = parseInput(tokenParams, request.params, 'path');
@@ -117,7 +112,7 @@ export function registerPublicPages(app: FastifyInstance, ctx: ServerContext): v
   });
 
   app.post('/v/:token/files/:fileId/delete', async (request, reply) => {
-    const { token, fileId } = parseInput(tokenParams.extend({ fileId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/) }), request.params, 'path');
+    const { token, fileId } = parseInput(tokenParams.extend({ fileId: fileIdSchema }), request.params, 'path');
     try {
       const { record } = await requireReturnTask(ctx, token);
       await ctx.storage.removeStaged(record.caseId, fileId);
@@ -135,7 +130,7 @@ export function registerPublicPages(app: FastifyInstance, ctx: ServerContext): v
     const { statementId } = request.query as { statementId?: string };
     const user = verifyPageUser(request);
     if (!statementId) return page(reply, verifyPage(user ? { user } : {}));
-    const found = /^[A-Za-z0-9-]{8,64}$/.test(statementId) ? await ctx.records.getStatement(statementId) : undefined;
+    const found = isStatementId(statementId) ? await ctx.records.getStatement(statementId) : undefined;
     const lookup = found ? { ...statementView(found), issuedAt: found.issuedAt } : null;
     return page(reply, verifyPage({ ...(user ? { user } : {}), lookup, statementId }), found ? 200 : 404);
   });

@@ -2,19 +2,21 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import * as api from '../../../domain/api';
+import { STAFF_ACTIONS, type StaffAction, type StaffActionName } from '../../../domain/actions';
 import { DispositionError, ERROR_CODES } from '../../../domain/errors';
+import { caseIdSchema } from '../../../domain/ids';
 import type { Role } from '../../../infra/database/user-store';
 import { caseDetails, caseListItem } from '../../case-views';
 import { actorOf, type RequestSession } from '../auth';
 import { caseInputFromForm, fieldErrors, formValues, type Form } from '../forms';
-import { caseOutcomeText, outcomeQuery, type CaseOutcome } from '../pages/action-outcomes';
-import { caseListPage, casePage, loginPage, newCasePage, type CaseForm } from '../pages/staff-pages';
+import { caseOutcomeText, outcomeQuery } from '../pages/action-outcomes';
+import { caseListPage, casePage, loginPage, newCasePage } from '../pages/staff-pages';
 import { noteRefusal } from '../security-events';
 import type { ServerContext } from '../server-context';
 import { listPage } from './api-cases';
 import { parseInput } from '../validate';
 
-const caseParams = z.object({ caseId: z.string().regex(/^[A-Za-z0-9]{6,32}$/, 'is not a case id') });
+const caseParams = z.object({ caseId: caseIdSchema });
 const pageUser = (session: RequestSession) => ({ username: session.username, role: session.role, csrfToken: session.csrfToken });
 const safeNext = (next: unknown): string => (typeof next === 'string' && /^\/(?!\/)[A-Za-z0-9/_?=&.-]*$/.test(next) ? next : '/cases');
 
@@ -78,51 +80,34 @@ export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): vo
   app.get('/cases/:caseId', async (request, reply) => {
     const session = signedIn(request);
     const { caseId } = parseInput(caseParams, request.params, 'path');
-    const details = caseDetails(await service.getCase(caseId));
-    const outcome = caseOutcomeText(request.query, details);
+    const record = await service.getCase(caseId);
+    const details = caseDetails(record);
+    const outcome = caseOutcomeText(request.query, record.state);
     return page(reply, casePage(pageUser(session), details, outcome ? { text: outcome } : undefined));
   });
 
   /**
-   * A form on the case page. Success answers 303 See Other to the case page, which names the outcome
-   * (Post/Redirect/Get: a reload reads the case again instead of sending the form twice). A refusal shows the
-   * case page again with the reason, the form refilled, and the refusal's status.
+   * Each staff action's form on the case page (domain/actions.ts). Success answers 303 See Other to the case
+   * page, which names the outcome (Post/Redirect/Get: a reload reads the case again instead of sending the form
+   * twice). A refusal shows the case page again with the reason, the form refilled, and the refusal's status.
    */
-  const action = (
-    path: string,
-    roles: readonly Role[],
-    outcome: (form: Form) => CaseOutcome,
-    run: (caseId: string, form: Form, actor: string) => Promise<{ alreadyDone?: boolean }>,
-    refill?: (form: Form) => CaseForm,
-  ) => {
-    app.post(`/cases/:caseId/${path}`, async (request, reply) => {
-      const session = signedIn(request, roles);
+  for (const [name, action] of Object.entries(STAFF_ACTIONS) as [StaffActionName, StaffAction][]) {
+    app.post(`/cases/:caseId/${action.path}`, async (request, reply) => {
+      const session = signedIn(request, action.roles);
       const { caseId } = parseInput(caseParams, request.params, 'path');
       const form = (request.body ?? {}) as Form;
+      const body = action.fromForm(form);
       try {
-        const result = await run(caseId, form, actorOf(session));
-        return reply.redirect(`/cases/${caseId}${outcomeQuery(outcome(form), result.alreadyDone)}`, 303);
+        const result = await service.perform(name, caseId, body, actorOf(session));
+        return reply.redirect(`/cases/${caseId}${outcomeQuery(action.outcome(body), result.alreadyDone)}`, 303);
       } catch (err) {
         if (err instanceof DispositionError && err.code !== 'internal' && err.code !== 'not_found') {
           noteRefusal(request, err);
-          const retry = refill ? { form: refill(form), values: formValues(form), errors: fieldErrors(err.details) } : undefined;
+          const retry = action.refill ? { form: action.refill(form), values: formValues(form), errors: fieldErrors(err.details) } : undefined;
           return page(reply, casePage(pageUser(session), caseDetails(await service.getCase(caseId)), { text: err.message, kind: 'warn' }, retry), ERROR_CODES[err.code].http);
         }
         throw err;
       }
     });
-  };
-  const field = (form: Form, name: string): string | undefined => (typeof form[name] === 'string' && form[name] !== '' ? (form[name] as string) : undefined);
-  const rejecting = (form: Form): boolean => field(form, 'decision') === 'reject';
-  action('review', ['admin'], (form) => (rejecting(form) ? 'rejected' : 'accepted'),
-    (caseId, form, actor) => service.review(caseId, parseInput(api.reviewBodySchema, { decision: field(form, 'decision'), reason: field(form, 'reason') }), actor),
-    (form) => (rejecting(form) ? 'reject' : 'accept'));
-  action('extend', ['admin'], () => 'extended',
-    (caseId, form, actor) => service.extend(caseId, parseInput(api.extendBodySchema, { task: field(form, 'task'), until: field(form, 'until'), reason: field(form, 'reason') }), actor),
-    () => 'extend');
-  action('cancel', ['admin'], () => 'cancelled', (caseId, form, actor) => service.cancel(caseId, parseInput(api.cancelBodySchema, { reason: field(form, 'reason') }), actor), () => 'cancel');
-  action('resend-link', ['admin'], () => 'link-sent', (caseId, _form, actor) => service.resendLink(caseId, actor));
-  action('legal-hold', ['admin', 'legal'], (form) => (field(form, 'on') === 'true' ? 'hold-set' : 'hold-released'),
-    (caseId, form, actor) => service.setLegalHold(caseId, parseInput(api.legalHoldBodySchema, { on: field(form, 'on') === 'true', reason: field(form, 'reason') }), actor),
-    () => 'legal-hold');
+  }
 }

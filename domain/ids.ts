@@ -1,0 +1,20 @@
+// The identifiers that travel in URLs and commands, with the one pattern each is checked against.
+import { z } from 'zod';
+
+export const ID_PATTERNS = {
+  caseId: { pattern: /^[A-Za-z0-9]{6,32}$/, description: 'the case id', refusal: 'is not a case id' },
+  fileId: { pattern: /^[A-Za-z0-9_-]{8,64}$/, description: 'a staged file', refusal: 'is not a file id' },
+  statementId: { pattern: /^[A-Za-z0-9-]{8,64}$/, description: 'a statement id', refusal: 'is not a statement id' },
+  token: { pattern: /^[A-Za-z0-9._-]+$/, description: 'the token of an emailed vendor link', refusal: 'is not a link token' },
+} as const;
+
+export type IdName = keyof typeof ID_PATTERNS;
+
+export const isCaseId = (text: unknown): text is string => typeof text === 'string' && ID_PATTERNS.caseId.pattern.test(text);
+export const isStatementId = (text: unknown): text is string => typeof text === 'string' && ID_PATTERNS.statementId.pattern.test(text);
+
+const idSchema = (name: IdName) => z.string().regex(ID_PATTERNS[name].pattern, ID_PATTERNS[name].refusal);
+export const caseIdSchema = idSchema('caseId');
+export const fileIdSchema = idSchema('fileId');
+export const statementIdSchema = idSchema('statementId');
+export const tokenSchema = z.string().min(1).max(1000);

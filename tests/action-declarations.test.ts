@@ -1,0 +1,92 @@
+// Each case action is declared once (domain/actions.ts); the API route and its document entry, the page form's
+// route, the CLI command and the examples all come from the declarations. These checks fail when one of them
+// is missing for an action, or when an example no longer passes the body check of its route.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STAFF_ACTIONS, VENDOR_ACTIONS } from '../domain/actions';
+import { runCli } from '../client/cli';
+import { buildHttpServer } from '../client/server/http-server';
+import { HttpHarness, type SignedIn } from './support/http-harness';
+
+let h: HttpHarness;
+let ada: SignedIn;
+let doc: { paths: Record<string, Record<string, { description?: string; requestBody?: { content: Record<string, { example?: unknown }> }; security?: unknown[] }>> };
+
+beforeAll(async () => {
+  h = await HttpHarness.start();
+  ada = await h.login('ada');
+  doc = (await h.as(undefined, 'GET', '/api/openapi.json')).json;
+});
+afterAll(async () => h?.close());
+
+describe('each staff action, from its declaration', () => {
+  it.each(Object.entries(STAFF_ACTIONS))('%s: API route in the document with its roles, page route, CLI command', async (_name, action) => {
+    const entry = doc.paths[`/api/cases/{caseId}/${action.path}`]?.post;
+    expect(entry, `POST /api/cases/{caseId}/${action.path} is in the document`).toBeDefined();
+    expect(entry!.description).toBe(`Roles: ${action.roles.join(', ')}.`);
+    expect(entry!.security).toEqual([{ session: [], csrf: [] }]);
+    expect(Boolean(entry!.requestBody)).toBe(Boolean(action.body));
+    // The page's form posts here: signed out, it leads to the sign-in page rather than "no such page".
+    const page = await fetch(h.url(`/cases/abcdef123/${action.path}`), { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toMatch(/^\/login\?next=/);
+    const lines: string[] = [];
+    await runCli(['--help'], (t) => lines.push(t));
+    expect(lines.join('\n')).toContain(`case ${action.cli.name} ID`);
+  });
+
+  it('a role the action does not name is refused', async () => {
+    const lee = await h.login('lee');
+    const refused = await h.as(lee, 'POST', '/api/cases/abcdef123/cancel', { reason: 'not mine to cancel' });
+    expect(refused).toMatchObject({ status: 403, json: { error: { code: 'forbidden' } } });
+    // legal staff may hold a case: the declaration names both roles, so lee gets past the role check to the case
+    expect((await h.as(lee, 'POST', '/api/cases/abcdef123/legal-hold', { on: true, reason: 'audit' })).status).toBe(404);
+  });
+});
+
+describe('each vendor action, from its declaration', () => {
+  it.each(Object.entries(VENDOR_ACTIONS))('%s: API route in the document, page route', async (_name, action) => {
+    const entry = doc.paths[`/api/vendor/{token}/${action.path}`]?.post;
+    expect(entry, `POST /api/vendor/{token}/${action.path} is in the document`).toBeDefined();
+    expect(Object.keys(entry as object)).toContain('responses');
+    expect(Object.keys((entry as { responses: object }).responses)).toContain(String(action.status ?? 200));
+    const page = await fetch(h.url(`/v/not-a-real-token/${action.path}`), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+    expect(page.status).toBe(403);
+  });
+});
+
+describe('the document is made from the routes the server has', () => {
+  it('refuses to register an API route without its entry', async () => {
+    const server = buildHttpServer(h.deps);
+    server.register(async (instance) => {
+      instance.get('/api/undocumented', async () => ({}));
+    });
+    await expect(server.ready()).rejects.toThrow(/GET \/api\/undocumented has no entry for the API document/);
+  });
+
+  it('lists the codec endpoints with the session and no CSRF token', () => {
+    for (const direction of ['encode', 'decode']) {
+      expect(doc.paths[`/api/codec/${direction}`]?.post?.security).toEqual([{ session: [] }]);
+    }
+  });
+});
+
+describe('examples/: one body for every JSON body the API takes, each passing its route\'s checks', () => {
+  const withBodies = () => Object.entries(doc.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).filter(([, op]) => op.requestBody?.content['application/json']).map(([method, op]) => ({ method, path, example: op.requestBody!.content['application/json']!.example })));
+
+  it('every JSON body has its example in the document', () => {
+    const routes = withBodies();
+    expect(routes.length).toBeGreaterThanOrEqual(12);
+    expect(routes.filter((r) => r.example === undefined).map((r) => `${r.method} ${r.path}`)).toEqual([]);
+  });
+
+  it('the server reads each example past its body check', async () => {
+    for (const { method, path, example } of withBodies()) {
+      // A case and a link that do not exist: a body that passes its check is refused for that (404/403), never as a 400.
+      const url = path.replace('{caseId}', 'abcdef123').replace('{token}', 'not-a-real-token');
+      const answer = await h.as(ada, method.toUpperCase(), url, example);
+      expect({ route: `${method} ${path}`, status: answer.status, error: answer.json?.error }).not.toMatchObject({ status: 400 });
+      expect([200, 201, 401, 403, 404]).toContain(answer.status);
+    }
+  });
+});
