@@ -9,7 +9,7 @@ const categoryKey = z
 
 export const categorySchema = z.object({
   key: categoryKey,
-  label: z.string().min(1).max(200).optional(),
+  label: requiredText(200).optional(),
   expectedRecords: z.number().int().nonnegative().optional(),
 });
 

@@ -8,8 +8,21 @@ const TRIMMED = '\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u2
 /** Somewhere in the text, something that is not whitespace. */
 export const NOT_BLANK = `[^${TRIMMED}]`;
 
-export const requiredText = (max: number, message?: string) => z.string().max(max).trim().min(1, message).meta({ pattern: NOT_BLANK });
-export const optionalText = (max: number) => z.string().max(max).trim();
+/**
+ * Bidirectional controls (U+202A–U+202E, U+2066–U+2069) make text read differently from what it holds
+ * ("Acme\u202eetadpu" reads "Acmeupdate"; "report\u202efdp.exe" reads "reportexe.pdf"): a name in a statement
+ * or a file name in a package must read as it is stored, so no text we keep may carry one. Arabic and Hebrew
+ * need none of them: their direction comes from the letters.
+ */
+const BIDI = '\\u202a-\\u202e\\u2066-\\u2069';
+export const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
+export const BIDI_REFUSAL = 'must not contain bidirectional control characters (U+202A–U+202E, U+2066–U+2069)';
+const readsAsStored = (text: string): boolean => !BIDI_CONTROL.test(text);
+
+// The patterns say the same for the document: no control anywhere, and (required) one character that is neither a control nor whitespace.
+export const requiredText = (max: number, message?: string) =>
+  z.string().max(max).refine(readsAsStored, BIDI_REFUSAL).trim().min(1, message).meta({ pattern: `^[^${BIDI}]*[^${BIDI}${TRIMMED}][^${BIDI}]*$` });
+export const optionalText = (max: number) => z.string().max(max).refine(readsAsStored, BIDI_REFUSAL).trim().meta({ pattern: `^[^${BIDI}]*$` });
 
 // The address pattern z.string().email() checks (zod's regexes.email, which the workflow bundle cannot read at
 // load; tests/api-conformance.test.ts keeps the two equal), with the whitespace trim() takes away around it.

@@ -113,3 +113,42 @@ describe('every read of case data is in the access log', () => {
     for (const action of quiet) expect(actions).not.toContain(action);
   });
 });
+
+describe('names read as they are stored', () => {
+  const RLO = '\u202e';
+  const ISOLATE = '\u2067';
+
+  it('refuses bidirectional controls in a case\'s names, in the vendor\'s answers and in file names, keeping what the case holds', async () => {
+    const { caseInput } = await import('./support/fixtures');
+    const spoofed = caseInput();
+    spoofed.vendor.name = `Acme${RLO}gninrael`;
+    const started = await h.as(ada, 'POST', '/api/cases', spoofed);
+    expect(started).toMatchObject({ status: 400, json: { error: { code: 'invalid_payload', message: expect.stringContaining('vendor.name: must not contain bidirectional control characters') } } });
+    // The document says so too, so a client can check before it sends.
+    const document = (await h.as(undefined, 'GET', '/api/openapi.json')).json;
+    const pattern = document.paths['/api/cases'].post.requestBody.content['application/json'].schema.properties.vendor.properties.name.pattern as string;
+    expect(new RegExp(pattern).test(`Acme${RLO}gninrael`)).toBe(false);
+    expect(new RegExp(pattern).test('Jörg Ænderson-Łukasz · أكمي · אקמה')).toBe(true);
+
+    const before = (await h.cases.records.getCase(caseId))!;
+    const ack = await h.as(undefined, 'POST', `/api/vendor/${token}/acknowledge`, { contactName: `Dana ${ISOLATE}Whitfield`, contactEmail: 'dana@acme-learning.example' });
+    expect(ack).toMatchObject({ status: 400, json: { error: { message: expect.stringContaining('contactName: must not contain bidirectional') } } });
+    const after = (await h.cases.records.getCase(caseId))!;
+    expect(after.state.tasks).toEqual(before.state.tasks);
+    expect(after.state.acknowledgement).toBeUndefined();
+  });
+
+  it('refuses a file name that reads as another type, and stages nothing', async () => {
+    const caseWithReturn = await h.cases.startCase();
+    const ackToken = new URL((await h.cases.vendorMail(caseWithReturn, 'acknowledge')).link).pathname.split('/').pop()!;
+    await h.as(undefined, 'POST', `/api/vendor/${ackToken}/acknowledge`, { contactName: 'Dana', contactEmail: 'dana@acme-learning.example' });
+    const returnToken = new URL((await h.cases.vendorMail(caseWithReturn, 'return')).link).pathname.split('/').pop()!;
+    const form = new FormData();
+    form.append('category', 'permanent');
+    form.append('file', new Blob(['student_id,name\n1,Ada\n']), `roster${RLO}vsc.exe`);
+    const upload = await fetch(h.url(`/api/vendor/${returnToken}/files`), { method: 'POST', body: form });
+    expect(upload.status).toBe(400);
+    expect(await upload.json()).toMatchObject({ error: { message: expect.stringContaining('bidirectional control characters') } });
+    expect(await h.cases.storage.listStaged(caseWithReturn)).toEqual([]);
+  });
+});

@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { makeLinkToken } from '../infra/link-tokens';
@@ -84,6 +85,10 @@ describe('a whole case, watched', () => {
     // The CLI's reads are recorded too.
     expect(cli(['case', 'show', caseId]).status).toBe(0);
     expect((await h.accessLog.list({ caseId })).at(-1)).toMatchObject({ action: 'cli case show', role: 'cli', actor: expect.stringMatching(/^cli:/) });
+    // A statement fetched by its own id is logged against its case.
+    const { statementId } = (await h.cases.records.getCase(caseId))!.state.statement!;
+    expect(cli(['statement', 'get', statementId, '-o', path.join(os.tmpdir(), `statement-${statementId}.pdf`)]).status).toBe(0);
+    expect((await h.accessLog.list({ caseId })).at(-1)).toMatchObject({ action: 'cli statement get', role: 'cli', caseId });
   });
 
   it('prints the head of the case\'s access log on its statement', async () => {

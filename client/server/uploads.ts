@@ -4,6 +4,7 @@ import '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { stagedFileResponseSchema } from '../../domain/api';
+import { BIDI_CONTROL, BIDI_REFUSAL } from '../../domain/text';
 import { DispositionError } from '../../domain/errors';
 import { StorageFullError, UploadTooLargeError, type StagedFile } from '../../infra/storage/case-file-storage';
 import { UnsafeFileNameError } from '../../infra/storage/file-names';
@@ -79,6 +80,11 @@ export async function stageUpload(ctx: ServerContext, request: FastifyRequest, t
       if (/[\\/\u0000-\u001f]/.test(name) || name === '.' || name === '..') {
         part.file.resume();
         throw new DispositionError('invalid_payload', `file: "${name.slice(0, 100)}" is not a plain file name`, [{ field: 'file', message: 'not a plain file name' }]);
+      }
+      // "invoice\u202efdp.exe" shows as "invoiceexe.pdf": the district must read the name the package holds.
+      if (BIDI_CONTROL.test(name)) {
+        part.file.resume();
+        throw new DispositionError('invalid_payload', `file: the file name ${BIDI_REFUSAL}`, [{ field: 'file', message: BIDI_REFUSAL }]);
       }
       staged = await ctx.storage.stageFile(record.caseId, { category, name }, part.file, { maxBytes: ctx.config.uploadMaxBytes, declaredType: part.mimetype });
       if (part.file.truncated) {
