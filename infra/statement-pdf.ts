@@ -1,6 +1,7 @@
 // Renders the final statement (DESIGN.md "The statement"). Gathering the facts is the activity's job; this
 // only draws them. Every date comes from the case, so the same case renders the same bytes.
 import PDFDocument from 'pdfkit';
+import { PdfText, type TextStyle } from './pdf-text';
 
 export interface StatementSection {
   heading: string;
@@ -20,6 +21,8 @@ export interface StatementContent {
 }
 
 const MARGIN = 56;
+const BODY: TextStyle = { size: 9.5 };
+const FOOTER: TextStyle = { size: 7.5, color: '#555555' };
 
 export function renderStatementPdf(content: StatementContent): Promise<Buffer> {
   const doc = new PDFDocument({
@@ -43,43 +46,49 @@ export function renderStatementPdf(content: StatementContent): Promise<Buffer> {
     doc.on('error', reject);
   });
   const width = doc.page.width - 2 * MARGIN;
+  const text = new PdfText(doc);
+  const bottom = doc.page.height - MARGIN;
+  const block = (value: string, x: number, w: number, style: TextStyle) => text.block(value, x, w, style, bottom, MARGIN);
 
-  doc.font('Helvetica-Bold').fontSize(17).text(content.title, { align: 'left' });
-  doc.moveDown(0.3);
-  doc.font('Helvetica').fontSize(10).fillColor('#333333').text(`Statement ${content.statementId} · issued ${content.issuedAt.toISOString()}`);
-  doc.fillColor('black').moveDown(0.8);
+  doc.y = MARGIN;
+  block(content.title, MARGIN, width, { size: 17, weight: 'bold' });
+  doc.y += 4;
+  block(`Statement ${content.statementId} · issued ${content.issuedAt.toISOString()}`, MARGIN, width, { size: 10, color: '#333333' });
+  doc.y += 10;
 
   for (const section of content.sections) {
-    if (doc.y > doc.page.height - MARGIN - 80) doc.addPage();
-    doc.font('Helvetica-Bold').fontSize(12).text(section.heading);
-    doc.moveDown(0.3);
-    doc.font('Helvetica').fontSize(9.5);
+    if (doc.y > bottom - 80) {
+      doc.addPage();
+      doc.y = MARGIN;
+    }
+    block(section.heading, MARGIN, width, { size: 12, weight: 'bold' });
+    doc.y += 4;
     for (const paragraph of section.paragraphs ?? []) {
-      doc.text(paragraph, { width });
-      doc.moveDown(0.4);
+      block(paragraph, MARGIN, width, BODY);
+      doc.y += 5;
     }
     for (const [label, value] of section.rows ?? []) {
+      const labels = text.wrap(label, 150, { ...BODY, weight: 'bold' });
+      const values = text.wrap(value, width - 155, BODY);
+      const lineHeight = BODY.size * 1.3;
+      if (doc.y + lineHeight * Math.max(labels.length, values.length) > bottom) {
+        doc.addPage();
+        doc.y = MARGIN;
+      }
       const y = doc.y;
-      doc.font('Helvetica-Bold').text(label, MARGIN, y, { width: 150 });
-      const labelBottom = doc.y;
-      doc.font('Helvetica').text(value, MARGIN + 155, y, { width: width - 155 });
-      doc.y = Math.max(doc.y, labelBottom);
-      doc.x = MARGIN;
-      doc.moveDown(0.15);
+      labels.forEach((line, i) => text.line(line, MARGIN, y + i * lineHeight, { ...BODY, weight: 'bold' }));
+      values.forEach((line, i) => text.line(line, MARGIN + 155, y + i * lineHeight, BODY));
+      doc.y = y + lineHeight * Math.max(labels.length, values.length) + 2;
     }
-    if (section.table) drawTable(doc, section.table);
-    doc.moveDown(0.8);
+    if (section.table) drawTable(doc, text, section.table);
+    doc.y += 10;
   }
 
   const range = doc.bufferedPageRange();
   for (let i = range.start; i < range.start + range.count; i += 1) {
     doc.switchToPage(i);
-    const bottom = doc.page.margins.bottom;
-    doc.page.margins.bottom = 0;
-    doc.font('Helvetica').fontSize(7.5).fillColor('#555555')
-      .text(`${content.footer} · page ${i + 1} of ${range.count}`, MARGIN, doc.page.height - 36, { width, align: 'center' });
-    doc.page.margins.bottom = bottom;
-    doc.fillColor('black');
+    const footer = text.fit(`${content.footer} · page ${i + 1} of ${range.count}`, width, FOOTER);
+    text.line(footer, MARGIN + (width - text.width(footer, FOOTER)) / 2, doc.page.height - 36, FOOTER);
   }
   doc.end();
   return done;
@@ -96,7 +105,7 @@ const pdfString = (text: string): string => `(${text.replace(/[\\()]/g, (c) => `
  * every text call (about 0.1 ms a row); plain ASCII rows are written as text operators directly instead,
  * under the column header that pdfkit draws on each page (which also puts the font on the page).
  */
-function drawCompactTable(doc: PDFKit.PDFDocument, table: NonNullable<StatementSection['table']>): void {
+function drawCompactTable(doc: PDFKit.PDFDocument, text: PdfText, table: NonNullable<StatementSection['table']>): void {
   const charWidth = COMPACT_SIZE * COURIER_ADVANCE;
   const fit = (cell: string, width: number): string => {
     const chars = Math.floor((width - 4) / charWidth);
@@ -124,12 +133,20 @@ function drawCompactTable(doc: PDFKit.PDFDocument, table: NonNullable<StatementS
       doc.addPage();
       y = startPage(MARGIN);
     }
-    const text = line(row);
+    const ascii = line(row);
     // pdfkit's page is flipped (y grows downwards): flip the text matrix back; the baseline sits ~0.8 em down.
-    if (/^[\x20-\x7e]*$/.test(text)) operators.push(`1 0 0 -1 ${MARGIN} ${(y + COMPACT_SIZE * 0.8).toFixed(2)} Tm ${pdfString(text)} Tj`);
+    if (/^[\x20-\x7e]*$/.test(ascii)) operators.push(`1 0 0 -1 ${MARGIN} ${(y + COMPACT_SIZE * 0.8).toFixed(2)} Tm ${pdfString(ascii)} Tj`);
     else {
+      // A name in another script: each cell in the embedded fonts, at its column.
       flush();
-      doc.font('Courier').fontSize(COMPACT_SIZE).text(text, MARGIN, y, { lineBreak: false });
+      let x = MARGIN;
+      row.forEach((cell, i) => {
+        // Hashes and sizes stay in Courier, whole, as on every other row.
+        if (/^[\x20-\x7e]*$/.test(cell)) doc.font('Courier').fontSize(COMPACT_SIZE).text(fit(cell, table.widths[i]!).trimEnd(), x, y, { lineBreak: false });
+        else text.line(text.fit(cell, table.widths[i]! - 4, { size: COMPACT_SIZE }), x, y, { size: COMPACT_SIZE });
+        x += (Math.floor((table.widths[i]! - 4) / charWidth) + 1) * charWidth; // where `line` starts the next cell
+      });
+      doc.font('Courier').fontSize(COMPACT_SIZE);
     }
     y += lineHeight;
   }
@@ -138,21 +155,26 @@ function drawCompactTable(doc: PDFKit.PDFDocument, table: NonNullable<StatementS
   doc.y = y;
 }
 
-function drawTable(doc: PDFKit.PDFDocument, table: NonNullable<StatementSection['table']>): void {
-  if (table.compact) return drawCompactTable(doc, table);
+function drawTable(doc: PDFKit.PDFDocument, text: PdfText, table: NonNullable<StatementSection['table']>): void {
+  if (table.compact) return drawCompactTable(doc, text, table);
+  const style: TextStyle = { size: 8.5 };
+  const lineHeight = style.size * 1.3;
   const drawRow = (cells: string[], bold: boolean): void => {
-    if (doc.y > doc.page.height - MARGIN - 30) doc.addPage();
+    const cellStyle = { ...style, weight: bold ? 'bold' as const : 'regular' as const };
+    const lines = cells.map((cell, index) => text.wrap(cell, table.widths[index]! - 6, cellStyle));
+    const height = lineHeight * Math.max(1, ...lines.map((l) => l.length));
+    if (doc.y + height > doc.page.height - MARGIN) {
+      doc.addPage();
+      doc.y = MARGIN;
+    }
     const y = doc.y;
     let x = MARGIN;
-    let bottom = y;
-    doc.font(bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(8.5);
-    cells.forEach((cell, index) => {
-      doc.text(cell, x, y, { width: table.widths[index]! - 6 });
-      bottom = Math.max(bottom, doc.y);
+    lines.forEach((cellLines, index) => {
+      cellLines.forEach((line, i) => text.line(line, x, y + i * lineHeight, cellStyle));
       x += table.widths[index]!;
     });
     doc.x = MARGIN;
-    doc.y = bottom + 2;
+    doc.y = y + height + 2;
   };
   drawRow(table.columns, true);
   for (const row of table.rows) drawRow(row, false);

@@ -5,7 +5,7 @@ import { gatherStatement } from '../activities/generate-statement';
 import type { CaseState } from '../domain/case-state';
 import { renderStatementPdf } from '../infra/statement-pdf';
 import { renderStatementOffThread } from '../infra/statement-renderer';
-import { pdfText } from './support/artifacts';
+import { pdfFonts, pdfText, popplerText } from './support/artifacts';
 
 function completedState(files: number): CaseState {
   const at = Date.parse('2026-11-20T15:00:00Z');
@@ -43,4 +43,32 @@ describe('the statement PDF', () => {
     expect(text).toContain('records-9999.csv');
     expect(text).toContain('Zoë Ångström.csv');
   }, 60_000);
+
+  it('reads back a name in any script exactly, with every font embedded and subset', async () => {
+    const names = {
+      vendor: 'Jörg Ænderson-Łukasz GmbH',
+      vietnamese: 'Nguyễn Thị Minh Khai',
+      greek: 'Ελένη Παπαδοπούλου',
+      cyrillic: 'Анна Смирнова',
+      chinese: '王小明',
+      japanese: '山田太郎 やまだ',
+      korean: '김민준',
+      arabic: 'محمد عبد الله',
+      hebrew: 'דוד לוי',
+    };
+    const state = completedState(3);
+    state.input.vendor.name = names.vendor;
+    state.submittedFiles![0]!.name = `${names.chinese}.csv`;
+    state.submittedFiles![2]!.name = `${names.arabic}.csv`;
+    const at = state.createdAt;
+    for (const [i, name] of Object.values(names).entries()) state.timeline.push({ seq: i + 2, at, type: 'note', actor: 'vendor', summary: name });
+    const pdf = await renderStatementPdf(gatherStatement(state, 'stmt-0003', Date.parse('2026-11-21T09:00:00Z'), config));
+    // pdftotext marks right-to-left runs with U+202B … U+202C; the text between is the name as written.
+    const text = popplerText(pdf).replace(/[\u202b\u202c]/g, '');
+    for (const name of Object.values(names)) expect(text, name).toContain(name);
+    expect(text).toContain(`permanent/${names.chinese}.csv`);
+    const fonts = pdfFonts(pdf);
+    expect(fonts.map((f) => f.name.replace(/^[A-Z]{6}\+/, ''))).toEqual(expect.arrayContaining(['DejaVuSans', 'DejaVuSans-Bold', 'NotoSansHans-Regular', 'NotoSansKR-Regular']));
+    for (const font of fonts.filter((f) => !f.name.startsWith('Courier'))) expect(font, font.name).toMatchObject({ embedded: true, subset: true, unicode: true });
+  });
 });

@@ -34,3 +34,25 @@ export function unzipEntry(zipFile: string, entry: string): Buffer {
   if (result.status !== 0) throw new Error(`unzip -p ${entry} failed: ${result.stderr}`);
   return result.stdout;
 }
+
+/** The fonts of a PDF as `pdffonts` lists them. */
+export function pdfFonts(pdf: Buffer): { name: string; type: string; embedded: boolean; subset: boolean; unicode: boolean }[] {
+  const file = scratchFile('fonts.pdf');
+  fs.writeFileSync(file, pdf);
+  const listed = spawnSync('pdffonts', [file], { encoding: 'utf8' });
+  if (listed.status !== 0) throw new Error(`pdffonts: ${listed.stderr}`);
+  return listed.stdout.split('\n').slice(2).filter((line) => line.trim()).map((line) => {
+    const cells = line.trim().split(/\s+/);
+    const [emb, sub, uni] = cells.slice(-5, -2);
+    return { name: cells[0]!, type: cells.slice(1, -6).join(' '), embedded: emb === 'yes', subset: sub === 'yes', unicode: uni === 'yes' };
+  });
+}
+
+/** The text of a PDF as poppler's `pdftotext` reads it (what most readers' copy and search give). */
+export function popplerText(pdf: Buffer): string {
+  const file = scratchFile('text.pdf');
+  fs.writeFileSync(file, pdf);
+  const read = spawnSync('pdftotext', ['-enc', 'UTF-8', file, '-'], { encoding: 'utf8' });
+  if (read.status !== 0) throw new Error(`pdftotext: ${read.stderr}`);
+  return read.stdout;
+}

@@ -50,7 +50,7 @@ ${cases.length === 0 ? html`<p class="muted">No cases${filter.status || filter.v
 <table>
   <thead><tr><th>Vendor</th><th>Contract</th><th>Status</th><th>Due</th><th>Started</th></tr></thead>
   <tbody>${cases.map((c) => html`<tr>
-    <td><a href="/cases/${c.caseId}">${c.vendorName}</a></td><td>${c.contractId}</td>
+    <td><a href="/cases/${c.caseId}"><bdi>${c.vendorName}</bdi></a></td><td>${c.contractId}</td>
     <td><span class="status">${c.status}</span></td>
     <td>${c.dueAt ? when(Date.parse(c.dueAt)) : '—'} ${c.overdue ? html`<span class="overdue">overdue</span>` : ''}</td>
     <td>${when(Date.parse(c.createdAt))}</td></tr>`)}</tbody>
@@ -129,7 +129,7 @@ export function casePage(user: User, details: ReturnType<typeof caseDetails>, me
   const pkg = details.returnPackage;
   const closed = details.status === 'completed' || details.status === 'cancelled';
   return layout({ title: `${details.vendorName} · ${details.contractId}`, user }, html`
-<h1>${details.vendorName} · contract ${details.contractId}</h1>
+<h1><bdi>${details.vendorName}</bdi> · contract <bdi>${details.contractId}</bdi></h1>
 ${message ? notice(message.text, message.kind ?? 'ok') : ''}
 <section>
 <dl class="facts">

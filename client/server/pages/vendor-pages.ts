@@ -33,9 +33,9 @@ export function vendorTaskPage(token: string, view: VendorTaskView, state: { val
     case 'acknowledge':
       body = html`
 <section>
-<p>${view.district} has ended its contract with ${view.vendor.name} and asks you to ${view.disposition.option === 'return_then_destroy' ? 'return all of its student data, then destroy every known copy' : 'destroy every known copy of its student data'}, and to remove your tracking mechanisms. Under its policy 7400.1 the data was never your property (III.B).</p>
+<p>${view.district} has ended its contract with <bdi>${view.vendor.name}</bdi> and asks you to ${view.disposition.option === 'return_then_destroy' ? 'return all of its student data, then destroy every known copy' : 'destroy every known copy of its student data'}, and to remove your tracking mechanisms. Under its policy 7400.1 the data was never your property (III.B).</p>
 ${categoriesList(view)}
-${view.trackingMechanisms.length ? html`<p>Tracking mechanisms to remove: ${view.trackingMechanisms.map((m) => `${m.name} (${m.kind})`).join(', ')}.</p>` : ''}
+${view.trackingMechanisms.length ? html`<p>Tracking mechanisms to remove: ${view.trackingMechanisms.map((m, i) => html`${i ? ', ' : ''}<bdi>${m.name}</bdi> (${m.kind})`)}.</p>` : ''}
 </section>
 <form method="post" action="${base}/acknowledge" class="card">
   <p>Please acknowledge the notice and name who handles it for your organisation.</p>

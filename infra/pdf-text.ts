@@ -1,0 +1,211 @@
+// Text in any script on a PDF page. pdfkit draws one font per call and lays text out left to right, so a name
+// like "Jörg Ænderson-Łukasz", "王小明", "김민준" or "محمد عبد الله" needs help: each line is cut into runs of one
+// font (the first face that has every glyph) and one bidi level (the Unicode bidirectional algorithm, bidi-js),
+// the runs are put in visual order (rule L2), and each run is drawn at its own x. fontkit shapes each run
+// (Arabic joining, Hebrew and Arabic right to left within a run). Fonts are embedded and subset: only the
+// glyphs used travel in the file, and `pdftotext` reads every name back as written.
+import fs from 'node:fs';
+import path from 'node:path';
+import bidiFactory from 'bidi-js';
+import * as fontkit from 'fontkit';
+
+export type Weight = 'regular' | 'bold';
+
+interface Face {
+  name: string;
+  files: Record<Weight, string>;
+  /** Loaded on first use: the CJK faces are 8 MB each, and most statements never need them. */
+  coverage?: fontkit.Font;
+}
+
+/** A font file of an npm package; the @embedpdf packages export only their code (dist/), so their files are found beside it. */
+function fontFile(pkg: string, file: string): string {
+  try {
+    return require.resolve(`${pkg}/${file}`);
+  } catch {
+    return path.join(path.dirname(require.resolve(pkg)), '..', file);
+  }
+}
+
+/**
+ * In order of preference. DejaVu Sans covers Latin (with Vietnamese and Polish), Greek, Cyrillic, Arabic,
+ * Hebrew and most symbols; Noto Sans Hans covers Han, kana and CJK punctuation; Noto Sans KR covers Hangul.
+ */
+const FACES: Face[] = [
+  { name: 'dejavu', files: { regular: fontFile('dejavu-fonts-ttf', 'ttf/DejaVuSans.ttf'), bold: fontFile('dejavu-fonts-ttf', 'ttf/DejaVuSans-Bold.ttf') } },
+  { name: 'hans', files: { regular: fontFile('@embedpdf/fonts-sc', 'fonts/NotoSansHans-Regular.otf'), bold: fontFile('@embedpdf/fonts-sc', 'fonts/NotoSansHans-Bold.otf') } },
+  { name: 'kr', files: { regular: fontFile('@embedpdf/fonts-kr', 'fonts/NotoSansKR-Regular.otf'), bold: fontFile('@embedpdf/fonts-kr', 'fonts/NotoSansKR-Bold.otf') } },
+];
+
+const bidi = bidiFactory();
+
+function coverage(face: Face): fontkit.Font {
+  face.coverage ??= fontkit.create(fs.readFileSync(face.files.regular)) as fontkit.Font;
+  return face.coverage;
+}
+
+/** The first face with a glyph for the character; DejaVu (which draws a box) when none has one. */
+function faceFor(codePoint: number): Face {
+  if (codePoint < 0x2e80) return FACES[0]!; // below the CJK blocks DejaVu answers, or nobody here does
+  return FACES.find((face) => coverage(face).hasGlyphForCodePoint(codePoint)) ?? FACES[0]!;
+}
+
+interface Run {
+  face: Face;
+  level: number;
+  text: string;
+}
+
+// Only Latin-1 and general punctuation: one run in DejaVu, left to right, no analysis needed.
+const SIMPLE = /^[\u0000-\u024f\u2000-\u206f\u20ac\u2190-\u21ff]*$/;
+
+/** A line's runs in the order they are drawn, left to right. */
+function visualRuns(text: string): Run[] {
+  if (SIMPLE.test(text)) return [{ face: FACES[0]!, level: 0, text }];
+  const { levels } = bidi.getEmbeddingLevels(text, 'ltr');
+  const runs: Run[] = [];
+  for (let i = 0; i < text.length;) {
+    const codePoint = text.codePointAt(i)!;
+    const length = codePoint > 0xffff ? 2 : 1;
+    const char = text.slice(i, i + length);
+    const last = runs.at(-1);
+    // Spaces and punctuation stay in the run they sit in, so a name in one script is one run.
+    const face = last && /[\s\p{P}]/u.test(char) && last.level === levels[i] ? last.face : faceFor(codePoint);
+    if (last && last.face === face && last.level === levels[i]) last.text += char;
+    else runs.push({ face, level: levels[i]!, text: char });
+    i += length;
+  }
+  // Rule L2: from the highest level down to the lowest odd one, reverse every sequence of runs at that level or higher.
+  const highest = Math.max(...runs.map((r) => r.level));
+  const lowestOdd = Math.min(...runs.map((r) => (r.level % 2 === 1 ? r.level : Infinity)));
+  let order = runs;
+  for (let level = highest; level >= lowestOdd && level > 0; level -= 1) {
+    const next: Run[] = [];
+    for (let i = 0; i < order.length;) {
+      if (order[i]!.level < level) {
+        next.push(order[i]!);
+        i += 1;
+        continue;
+      }
+      let j = i;
+      while (j < order.length && order[j]!.level >= level) j += 1;
+      next.push(...order.slice(i, j).reverse());
+      i = j;
+    }
+    order = next;
+  }
+  return order;
+}
+
+/**
+ * A right-to-left run is laid out with its joining and ligature features named: fontkit then shapes it and
+ * returns its glyphs in visual order, spaces included (left to its defaults, the words of a run came out in the
+ * wrong order).
+ */
+const RTL = { features: ['rtla', 'init', 'medi', 'fina', 'isol', 'liga', 'rlig', 'calt'] as PDFKit.Mixins.OpenTypeFeatures[] };
+
+export interface TextStyle {
+  size: number;
+  weight?: Weight;
+  color?: string;
+}
+
+/** Draws and measures text in any script on one pdfkit document. */
+export class PdfText {
+  private readonly registered = new Set<string>();
+
+  constructor(private readonly doc: PDFKit.PDFDocument) {}
+
+  private use(face: Face, style: TextStyle): void {
+    const weight = style.weight ?? 'regular';
+    const id = `${face.name}-${weight}`;
+    if (!this.registered.has(id)) {
+      this.doc.registerFont(id, face.files[weight]);
+      this.registered.add(id);
+    }
+    this.doc.font(id).fontSize(style.size);
+  }
+
+  /** How wide a line of text is, in points. */
+  width(text: string, style: TextStyle): number {
+    let width = 0;
+    for (const run of visualRuns(text)) {
+      this.use(run.face, style);
+      width += this.doc.widthOfString(run.text, run.level % 2 === 1 ? RTL : {});
+    }
+    return width;
+  }
+
+  /** One line, its top at y, no wrapping. */
+  line(text: string, x: number, y: number, style: TextStyle): void {
+    const baseline = y + style.size * 0.93;
+    this.doc.fillColor(style.color ?? 'black');
+    let cx = x;
+    for (const run of visualRuns(text)) {
+      this.use(run.face, style);
+      const options = { lineBreak: false, baseline: 'alphabetic' as const, ...(run.level % 2 === 1 ? RTL : {}) };
+      this.doc.text(run.text, cx, baseline, options);
+      cx += this.doc.widthOfString(run.text, options);
+    }
+    this.doc.fillColor('black');
+  }
+
+  /** The text cut to a width, with "…" where it was cut. */
+  fit(text: string, width: number, style: TextStyle): string {
+    if (this.width(text, style) <= width) return text;
+    const chars = Array.from(text);
+    let low = 0;
+    let high = chars.length;
+    while (low < high) {
+      const mid = Math.ceil((low + high) / 2);
+      if (this.width(`${chars.slice(0, mid).join('')}…`, style) <= width) low = mid;
+      else high = mid - 1;
+    }
+    return `${chars.slice(0, low).join('')}…`;
+  }
+
+  /** Lines of at most `width` points: words kept whole where they fit, cut where a word alone is wider. */
+  wrap(text: string, width: number, style: TextStyle): string[] {
+    const lines: string[] = [];
+    for (const paragraph of text.split('\n')) {
+      let current = '';
+      for (const word of paragraph.split(/(?<=\s)/)) {
+        const candidate = current + word;
+        if (current === '' || this.width(candidate.trimEnd(), style) <= width) {
+          current = candidate;
+          continue;
+        }
+        lines.push(current.trimEnd());
+        current = word;
+      }
+      // A word wider than the line (a long hash, a file name) is cut into pieces that fit.
+      let rest = current.trimEnd();
+      while (rest && this.width(rest, style) > width) {
+        const piece = this.fit(rest, width, style).slice(0, -1) || Array.from(rest)[0]!;
+        lines.push(piece);
+        rest = rest.slice(piece.length);
+      }
+      lines.push(rest);
+    }
+    return lines;
+  }
+
+  /**
+   * A wrapped block from the top at (x, doc.y), one line after another, on a new page when the page is full.
+   * Leaves doc.y under the block.
+   */
+  block(text: string, x: number, width: number, style: TextStyle, bottom: number, topOfNewPage: number): void {
+    const lineHeight = style.size * 1.3;
+    let y = this.doc.y;
+    for (const line of this.wrap(text, width, style)) {
+      if (y + lineHeight > bottom) {
+        this.doc.addPage();
+        y = topOfNewPage;
+      }
+      this.line(line, x, y, style);
+      y += lineHeight;
+    }
+    this.doc.x = x;
+    this.doc.y = y;
+  }
+}
