@@ -19,6 +19,8 @@ export interface Config {
   districtName: string;
   linkGraceMs: number;
   uploadMaxBytes: number;
+  /** A connection that sends and receives nothing this long is closed (IDLE_TIMEOUT): a stalled upload ends. */
+  idleTimeoutMs: number;
   retentionMs: number;
   /** Intrusion events from one source within the window that make a burst (7400.1 I.C alerts). */
   intrusionBurst: { count: number; windowMs: number };
@@ -124,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     districtName: env.DISTRICT_NAME || 'The School District',
     linkGraceMs: duration(env, 'LINK_GRACE', '14 days'),
     uploadMaxBytes: integer(env, 'UPLOAD_MAX_BYTES', 10 * 1024 ** 3),
+    idleTimeoutMs: duration(env, 'IDLE_TIMEOUT', '60 seconds'),
     retentionMs: duration(env, 'RETENTION', '7 years'),
     intrusionBurst: { count: integer(env, 'INTRUSION_BURST', 20), windowMs: duration(env, 'INTRUSION_WINDOW', '5 minutes') },
     ...(env.TLS_CERT || env.TLS_KEY ? { tls: tlsFiles(env) } : {}),

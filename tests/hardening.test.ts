@@ -1,5 +1,6 @@
 // What an attacker found (issue 12): a link token in a path no route takes reached the access log verbatim, and
 // API answers with case data could be kept by a browser or proxy.
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpHarness, type SignedIn } from './support/http-harness';
 
@@ -9,7 +10,7 @@ let caseId: string;
 let token: string;
 
 beforeAll(async () => {
-  h = await HttpHarness.start({ env: { TRUST_PROXY: '1', INTRUSION_BURST: '1000' } });
+  h = await HttpHarness.start({ env: { TRUST_PROXY: '1', INTRUSION_BURST: '1000', IDLE_TIMEOUT: '2s' } });
   ada = await h.login('ada');
   caseId = await h.cases.startCase();
   token = new URL((await h.cases.vendorMail(caseId, 'acknowledge')).link).pathname.split('/').pop()!;
@@ -139,16 +140,66 @@ describe('names read as they are stored', () => {
   });
 
   it('refuses a file name that reads as another type, and stages nothing', async () => {
-    const caseWithReturn = await h.cases.startCase();
-    const ackToken = new URL((await h.cases.vendorMail(caseWithReturn, 'acknowledge')).link).pathname.split('/').pop()!;
-    await h.as(undefined, 'POST', `/api/vendor/${ackToken}/acknowledge`, { contactName: 'Dana', contactEmail: 'dana@acme-learning.example' });
-    const returnToken = new URL((await h.cases.vendorMail(caseWithReturn, 'return')).link).pathname.split('/').pop()!;
+    const { caseWithReturn, returnToken } = await atReturn();
     const form = new FormData();
     form.append('category', 'permanent');
     form.append('file', new Blob(['student_id,name\n1,Ada\n']), `roster${RLO}vsc.exe`);
     const upload = await fetch(h.url(`/api/vendor/${returnToken}/files`), { method: 'POST', body: form });
     expect(upload.status).toBe(400);
     expect(await upload.json()).toMatchObject({ error: { message: expect.stringContaining('bidirectional control characters') } });
+    expect(await h.cases.storage.listStaged(caseWithReturn)).toEqual([]);
+  });
+});
+
+/** A new case whose vendor has acknowledged: its return task is open. */
+async function atReturn(): Promise<{ caseWithReturn: string; returnToken: string }> {
+  const caseWithReturn = await h.cases.startCase();
+  const ackToken = new URL((await h.cases.vendorMail(caseWithReturn, 'acknowledge')).link).pathname.split('/').pop()!;
+  await h.as(undefined, 'POST', `/api/vendor/${ackToken}/acknowledge`, { contactName: 'Dana', contactEmail: 'dana@acme-learning.example' });
+  return { caseWithReturn, returnToken: new URL((await h.cases.vendorMail(caseWithReturn, 'return')).link).pathname.split('/').pop()! };
+}
+
+/** Raw HTTP on a socket: what arrives until the server closes it. */
+function rawExchange(request: string | Buffer, options: { keepOpenMs?: number } = {}): Promise<{ text: string; closedAfterMs: number }> {
+  const { port } = new URL(h.baseUrl);
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), '127.0.0.1', () => socket.write(request));
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve({ text: Buffer.concat(chunks).toString('latin1'), closedAfterMs: Date.now() - started }));
+    setTimeout(() => { socket.destroy(); reject(new Error('the server kept the connection open')); }, options.keepOpenMs ?? 15_000);
+  });
+}
+
+const headerOf = (raw: string, name: string): string | undefined => new RegExp(`^${name}: (.*)$`, 'im').exec(raw.split('\r\n\r\n')[0]!)?.[1]?.trim();
+
+describe('answers given before routing', () => {
+  it('414 for an address too long and 431 for headers too large carry the security headers and echo nothing', async () => {
+    const longToken = `v1.${'A'.repeat(3000)}`;
+    const tooLong = await fetch(h.url(`/v/${longToken}`));
+    expect(tooLong.status).toBe(414);
+    for (const header of ['content-security-policy', 'x-content-type-options', 'x-frame-options', 'referrer-policy']) expect(tooLong.headers.get(header), header).toBeTruthy();
+    expect(tooLong.headers.get('cache-control')).toBe('no-store');
+    expect(await tooLong.text()).not.toContain('AAAA');
+
+    const huge = await rawExchange(`GET /cases HTTP/1.1\r\nHost: x\r\nX-Filler: ${'x'.repeat(20_000)}\r\n\r\n`);
+    expect(huge.text).toMatch(/^HTTP\/1\.1 431 /);
+    for (const header of ['Content-Security-Policy', 'X-Content-Type-Options', 'X-Frame-Options', 'Referrer-Policy']) expect(headerOf(huge.text, header), header).toBeTruthy();
+    expect(headerOf(huge.text, 'Cache-Control')).toBe('no-store');
+  });
+});
+
+describe('an upload that stops sending', () => {
+  it('is cut after the idle time, and leaves nothing staged', async () => {
+    const { caseWithReturn, returnToken } = await atReturn();
+    const boundary = 'stall';
+    const head = `--${boundary}\r\nContent-Disposition: form-data; name="category"\r\n\r\npermanent\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="roster.csv"\r\nContent-Type: text/csv\r\n\r\nstudent_id,name\n`;
+    const request = `POST /api/vendor/${returnToken}/files HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${head.length + 1_000_000}\r\n\r\n${head}${'1,Ada\n'.repeat(1000)}`;
+    const { closedAfterMs } = await rawExchange(request);
+    expect(closedAfterMs).toBeGreaterThanOrEqual(1_500); // IDLE_TIMEOUT is 2 s here
+    await h.cases.waitFor('the partial file removed', async () => (await h.cases.storage.listStaged(caseWithReturn)).length === 0, 5_000);
     expect(await h.cases.storage.listStaged(caseWithReturn)).toEqual([]);
   });
 });

@@ -2,8 +2,9 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import fs from 'node:fs';
+import type { Duplex } from 'node:stream';
 import { checkTransportSecurity, isLoopbackUrl, type Config } from '../../infra/config';
 import { DispositionError, ERROR_CODES, type ErrorCode } from '../../domain/errors';
 import { DatabaseUnavailableError, isDatabaseConnectionError } from '../../infra/database/sql-database';
@@ -40,11 +41,53 @@ function classify(error: unknown): DispositionError {
   return new DispositionError('internal', 'something went wrong on our side; it has been logged');
 }
 
+/** The headers every answer carries, those given before routing included. */
+function securityHeaders(https: boolean): Record<string, string> {
+  return {
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer', // link tokens live in vendor URLs
+    'X-Frame-Options': 'DENY',
+    'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    ...(https ? { 'Strict-Transport-Security': 'max-age=31536000; includeSubDomains' } : {}),
+  };
+}
+
+/** Node's parser refused the request (headers too large, a timeout, bytes that are not HTTP): answered here, with our headers. */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, headers: Record<string, string>): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, code, message] = error.code === 'HPE_HEADER_OVERFLOW'
+    ? [431, 'Request Header Fields Too Large', 'too_large', 'the request headers are larger than allowed']
+    : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout', 'invalid_payload', 'the request was not sent in time']
+      : [400, 'Bad Request', 'invalid_payload', 'the request is not well-formed HTTP'];
+  const body = JSON.stringify({ error: { code, message } });
+  const lines = Object.entries({ ...headers, 'Cache-Control': 'no-store', 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close' })
+    .map(([name, value]) => `${name}: ${value}`);
+  if (socket.writable) socket.write(`HTTP/1.1 ${status} ${reason}\r\n${lines.join('\r\n')}\r\n\r\n${body}`);
+  socket.destroy();
+}
+
 export function buildHttpServer(deps: ServerDeps): FastifyInstance {
   const https = deps.config.publicUrl.startsWith('https:');
   const ctx: ServerContext = { ...deps, auth: new Auth(deps.users, https), routes: [] };
   const tls = deps.config.tls ? { https: { cert: fs.readFileSync(deps.config.tls.certFile), key: fs.readFileSync(deps.config.tls.keyFile) } } : {};
-  const app = Fastify({ logger: false, trustProxy: deps.config.trustProxy, bodyLimit: 2 * 1024 * 1024, routerOptions: { maxParamLength: 1024 }, ...tls }) as unknown as FastifyInstance;
+  const headers = securityHeaders(https || !!deps.config.tls);
+  const app = Fastify({
+    logger: false,
+    trustProxy: deps.config.trustProxy,
+    bodyLimit: 2 * 1024 * 1024,
+    // A socket that moves no byte for this long is closed: a stalled upload cannot hold a connection and a staged file.
+    connectionTimeout: deps.config.idleTimeoutMs,
+    routerOptions: { maxParamLength: 1024 },
+    // Answers the router and Node's parser give before any hook runs carry the same headers, and never echo the URL (it may hold a link token).
+    frameworkErrors: (error, _request, reply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      const answer = reply as unknown as FastifyReply;
+      void answer.headers({ ...headers, 'Cache-Control': 'no-store' }).code(tooLong ? 414 : 400)
+        .send({ error: { code: 'invalid_payload', message: tooLong ? 'the address is longer than any this server answers' : 'the address is not well-formed' } });
+    },
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket) => answerClientError(error, socket, headers),
+    ...tls,
+  }) as unknown as FastifyInstance;
   const events = new SecurityEvents({
     accessLog: deps.accessLog,
     counters: deps.counters,
@@ -79,13 +122,9 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
   });
   app.addHook('onRequest', async (request, reply) => {
     await ctx.auth.load(request);
-    reply.header('X-Content-Type-Options', 'nosniff');
-    reply.header('Referrer-Policy', 'no-referrer'); // link tokens live in vendor URLs
-    reply.header('X-Frame-Options', 'DENY');
+    reply.headers(headers);
     // Case data, pages with names, vendor tasks: no browser or proxy keeps a copy. Only the stylesheet and scripts are cacheable.
     if (!request.url.startsWith('/static/')) reply.header('Cache-Control', 'no-store');
-    reply.header('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'");
-    if (https || deps.config.tls) reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
     await limiter.check(request);
     // Before the router's choice: GET /api/statements/verify is the resource `verify`, not a statement id.
     if (request.url.startsWith('/api/')) {
