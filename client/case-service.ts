@@ -8,6 +8,7 @@ import { caseInputSchema, type CaseInput } from '../domain/case-input';
 import type { ActionResult } from '../domain/case-state';
 import { legalHoldMessage, legalHoldOn } from '../domain/case-state';
 import { DispositionError } from '../domain/errors';
+import { durationMs, formatDuration, HOUR_MS } from '../domain/durations';
 import { describeZodError, type LinkRef } from '../domain/messages';
 import { isTerminal } from '../domain/statuses';
 import { updateId } from '../domain/update-ids';
@@ -49,7 +50,7 @@ export class CaseService {
     private readonly client: Client,
     private readonly records: CaseRecordStore,
     private readonly keyring: Keyring,
-    private readonly config: Pick<Config, 'taskQueue'> & Partial<Pick<Config, 'retentionMs'>>,
+    private readonly config: Pick<Config, 'taskQueue'> & Partial<Pick<Config, 'retentionMs' | 'minReminderMs'>>,
     /** How long an action may wait on Temporal and the worker before it is answered 503. */
     private readonly actionTimeoutMs = 10_000,
   ) {}
@@ -58,6 +59,11 @@ export class CaseService {
     const parsed = caseInputSchema.safeParse(raw);
     if (!parsed.success) throw new DispositionError('invalid_payload', describeZodError(parsed.error), parsed.error.issues);
     const input: CaseInput = parsed.data;
+    const reminderFloor = this.config.minReminderMs ?? HOUR_MS;
+    if (input.deadlines?.reminderEvery && durationMs(input.deadlines.reminderEvery) < reminderFloor) {
+      const message = `must be at least ${formatDuration(reminderFloor)}, so the vendor is not mailed more often than that`;
+      throw new DispositionError('invalid_payload', `deadlines.reminderEvery: ${message}`, [{ field: 'deadlines.reminderEvery', message }]);
+    }
     const caseId = newCaseId();
     await this.temporal(() => this.client.workflow.start<typeof terminationCase>('terminationCase', {
       workflowId: workflowIdOf(caseId),

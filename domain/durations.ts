@@ -38,3 +38,13 @@ export const DURATION_PATTERN = `^${SPACE}[0-9]+(\\.[0-9]+)?${SPACE}(${Object.ke
 export const MAX_DEADLINE_MS = 10 * UNIT_MS.years!;
 
 export const DAY_MS = 86_400_000;
+export const HOUR_MS = 3_600_000;
+
+/** A duration as people write it: "1 hour", "90 minutes", "2 days", "1.5 s". */
+export function formatDuration(ms: number): string {
+  const units: [number, string][] = [[DAY_MS, 'day'], [HOUR_MS, 'hour'], [60_000, 'minute'], [1000, 'second']];
+  for (const [size, name] of units) {
+    if (ms >= size && ms % size === 0) return `${ms / size} ${name}${ms / size === 1 ? '' : 's'}`;
+  }
+  return ms >= 1000 ? `${ms / 1000} seconds` : `${ms} ms`;
+}

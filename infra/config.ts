@@ -22,6 +22,8 @@ export interface Config {
   /** A connection that sends and receives nothing this long is closed (IDLE_TIMEOUT): a stalled upload ends. */
   idleTimeoutMs: number;
   retentionMs: number;
+  /** The shortest reminder cadence a case may ask for (REMINDER_MIN): a vendor is not mailed every minute. */
+  minReminderMs: number;
   /** Intrusion events from one source within the window that make a burst (7400.1 I.C alerts). */
   intrusionBurst: { count: number; windowMs: number };
   tls?: { certFile: string; keyFile: string };
@@ -128,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     uploadMaxBytes: integer(env, 'UPLOAD_MAX_BYTES', 10 * 1024 ** 3),
     idleTimeoutMs: duration(env, 'IDLE_TIMEOUT', '60 seconds'),
     retentionMs: duration(env, 'RETENTION', '7 years'),
+    minReminderMs: duration(env, 'REMINDER_MIN', '1 hour'),
     intrusionBurst: { count: integer(env, 'INTRUSION_BURST', 20), windowMs: duration(env, 'INTRUSION_WINDOW', '5 minutes') },
     ...(env.TLS_CERT || env.TLS_KEY ? { tls: tlsFiles(env) } : {}),
     trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',

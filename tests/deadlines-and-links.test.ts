@@ -1,6 +1,6 @@
 // Deadlines, reminders, escalation, extension, resent links and refused payloads, with short durations.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { workflowIdOf } from '../client/case-service';
+import { CaseService, workflowIdOf } from '../client/case-service';
 import * as messages from '../workflows/messages';
 import { ADMIN_EMAIL, CaseHarness } from './support/case-harness';
 import { caseInput } from './support/fixtures';
@@ -17,6 +17,21 @@ async function visibleAsOverdue(caseId: string): Promise<boolean> {
   }
   return false;
 }
+
+describe('the reminder cadence', () => {
+  it('may not be shorter than REMINDER_MIN (1 hour unless set): the case is refused, nothing starts', async () => {
+    const strict = new CaseService(h.client, h.records, h.keyring, { taskQueue: h.taskQueue });
+    const before = (await h.records.listCases()).length;
+    await expect(strict.startCase(caseInput({ deadlines: { reminderEvery: '5 minutes' } }), 'test:admin')).rejects.toMatchObject({
+      code: 'invalid_payload',
+      message: 'deadlines.reminderEvery: must be at least 1 hour, so the vendor is not mailed more often than that',
+      details: [{ field: 'deadlines.reminderEvery' }],
+    });
+    expect((await h.records.listCases()).length).toBe(before);
+    const { caseId } = await strict.startCase(caseInput({ deadlines: { reminderEvery: '1 hour' } }), 'test:admin');
+    expect((await h.records.getCase(caseId))?.status).toBe('awaiting_acknowledgement');
+  });
+});
 
 describe('a vendor who does not answer', () => {
   it('is reminded on the cadence, then escalated to the administrators; the case goes on; an extension clears it', async () => {

@@ -79,7 +79,7 @@ export class CaseHarness {
     const smtp = new SmtpReceiver();
     const smtpUrl = await smtp.start();
     const address = options.temporalAddress ?? inject('temporalAddress');
-    const config = loadConfig({ DATA_DIR: dataDir, SMTP_URL: smtpUrl, ADMIN_EMAIL, TEMPORAL_ADDRESS: address, PUBLIC_URL: 'http://localhost:3000', DISTRICT_NAME: 'Riverside Unified School District', ...options.env });
+    const config = loadConfig({ DATA_DIR: dataDir, SMTP_URL: smtpUrl, ADMIN_EMAIL, TEMPORAL_ADDRESS: address, PUBLIC_URL: 'http://localhost:3000', DISTRICT_NAME: 'Riverside Unified School District', REMINDER_MIN: '1s', ...options.env });
     const stores = await openStores(config);
     const keyring = await openKeyring(config, stores.database);
     const { records } = stores;
@@ -87,7 +87,7 @@ export class CaseHarness {
     const connection = await Connection.connect({ address });
     const client = new Client({ connection, dataConverter: createDataConverter(keyring) });
     const harness = new CaseHarness(dataDir, config, keyring, stores, storage, smtp, client, undefined as never, options);
-    (harness as { service: CaseService }).service = new CaseService(client, records, keyring, { taskQueue: harness.taskQueue, retentionMs: config.retentionMs }, 20_000);
+    (harness as { service: CaseService }).service = new CaseService(client, records, keyring, { taskQueue: harness.taskQueue, retentionMs: config.retentionMs, minReminderMs: config.minReminderMs }, 20_000);
     if (!options.noWorker) await harness.startWorker();
     return harness;
   }
