@@ -24,7 +24,7 @@ export const deadlinesSchema = z.object({
   return: durationSchema.optional(),
   review: durationSchema.optional(),
   certify: durationSchema.optional(),
-  reminderEvery: durationSchema.optional(),
+  reminderEvery: durationSchema.describe('how often an open vendor task is reminded, a duration such as "7 days"; at least the server\'s REMINDER_MIN (1 hour unless set)').optional(),
 });
 
 

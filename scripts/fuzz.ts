@@ -102,7 +102,10 @@ async function main(): Promise<number> {
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
     // The stack reads its configuration from the environment, as `npm start` does; mail goes to DATA_DIR/outbox.
-    Object.assign(process.env, { DATA_DIR: dataDir, TEMPORAL_ADDRESS: devServer.address, PORT: String(port), PUBLIC_URL: baseUrl, ADMIN_EMAIL: 'records@district.example', DISTRICT_NAME: 'Fuzzing Unified School District', TASK_QUEUE: 'disposition-fuzz' });
+    Object.assign(process.env, { DATA_DIR: dataDir, TEMPORAL_ADDRESS: devServer.address, PORT: String(port), PUBLIC_URL: baseUrl, ADMIN_EMAIL: 'records@district.example', DISTRICT_NAME: 'Fuzzing Unified School District', TASK_QUEUE: 'disposition-fuzz',
+      // The reminder floor is a deployment's policy over a duration, which no JSON Schema pattern can state: here any
+      // duration the document allows is taken (tests/deadlines-and-links.test.ts checks the floor).
+      REMINDER_MIN: '1ms' });
     delete process.env.SMTP_URL;
     log(`Temporal dev server on ${devServer.address}; DATA_DIR ${dataDir}`);
 
