@@ -1,7 +1,8 @@
 // The shapes the API returns and `--json` prints (DESIGN.md "HTTP API"), made from the case record.
 import type { CaseRecord, CaseSummary, StatementRecord } from '../infra/database/case-record-store';
 import { legalHoldOn } from '../domain/case-state';
-import { TASK_TITLES } from '../domain/statuses';
+import { lifecycleSteps } from '../domain/lifecycle-steps';
+import { STATUS_LABELS, TASK_TITLES } from '../domain/statuses';
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 
@@ -23,6 +24,8 @@ export function caseDetails(record: CaseRecord) {
   return {
     caseId: record.caseId,
     status: record.status,
+    statusLabel: STATUS_LABELS[record.status],
+    lifecycle: lifecycleView(state),
     vendorName: record.vendorName,
     contractId: record.contractId,
     createdAt: iso(record.createdAt),
@@ -73,4 +76,9 @@ export function statementView(statement: StatementRecord) {
     contractId: statement.contractId,
     sha256: statement.sha256,
   };
+}
+
+/** The lifecycle stepper's steps, dates as ISO strings. */
+export function lifecycleView(state: CaseRecord['state']) {
+  return lifecycleSteps(state).map(({ at, ...step }) => ({ ...step, ...(at !== undefined ? { at: iso(at) } : {}) }));
 }

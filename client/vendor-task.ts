@@ -2,6 +2,7 @@
 import { categoryLabel, KNOWN_CATEGORIES } from '../domain/case-terms';
 import { certificationFloor } from '../domain/lifecycle';
 import { TASK_TITLES, type VendorTaskKind } from '../domain/statuses';
+import { lifecycleView } from './case-views';
 import type { CaseRecord } from '../infra/database/case-record-store';
 import type { StagedFile } from '../infra/storage/case-file-storage';
 
@@ -15,6 +16,7 @@ export function vendorTaskView(record: CaseRecord, districtName: string, staged:
   return {
     caseId: record.caseId,
     status: record.status,
+    lifecycle: lifecycleView(state),
     task: { kind: task.kind as VendorTaskKind, title: TASK_TITLES[task.kind], dueAt: iso(task.dueAt)!, overdue: record.overdue },
     district: districtName,
     vendor: { name: input.vendor.name },

@@ -45,3 +45,16 @@ export const TASK_TITLES: Record<TaskKind, string> = {
 /** District staff roles: administrators run cases; legal staff read them, hold them and keep the statements. */
 export const ROLES = ['admin', 'legal'] as const;
 export type Role = (typeof ROLES)[number];
+
+/** What a status means, for the pages (the API and the CLI's --json keep the values above). */
+export const STATUS_LABELS: Record<CaseStatus, string> = {
+  awaiting_acknowledgement: 'Waiting for the vendor to acknowledge',
+  awaiting_return: 'Waiting for the returned data',
+  packaging: 'Packaging the returned data',
+  awaiting_review: 'Waiting for the district\'s review',
+  awaiting_certification: 'Waiting for the vendor\'s certification',
+  awaiting_backup_rolloff: 'Waiting for backups to roll off',
+  generating_statement: 'Issuing the statement',
+  completed: 'Completed',
+  cancelled: 'Cancelled',
+};

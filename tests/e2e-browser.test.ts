@@ -54,7 +54,7 @@ async function expectReloadIsGet(page: Page): Promise<void> {
 async function openCaseAt(page: Page, caseId: string, status: Parameters<HttpHarness['cases']['waitForStatus']>[1]): Promise<void> {
   await h.cases.waitForStatus(caseId, status);
   await page.goto(`/cases/${caseId}`);
-  await expect.poll(async () => page.locator('.facts .status').textContent(), { timeout: 10_000 }).toBe(status);
+  await expect.poll(async () => page.locator('.facts .status').getAttribute('data-status'), { timeout: 10_000 }).toBe(status);
 }
 
 describe('the whole journey in a browser', { timeout: 180_000 }, () => {

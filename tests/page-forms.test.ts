@@ -70,7 +70,14 @@ describe('staff pages', () => {
 
     const page = await followed(await submit(ada, '/cases/new', NEW_CASE), ada, /^\/cases\/[A-Za-z0-9]{6,32}\?done=started$/);
     expect(notice(page.html)).toBe('Case started; the notice is on its way to the vendor.');
-    expect(page.html).toContain('Acme Learning Inc. · contract CT-PRG-001');
+    expect(page.html).toContain('<bdi>Acme Learning Inc.</bdi> · contract <bdi>CT-PRG-001</bdi>');
+    // Where the case stands: the status in words, and the lifecycle with its first step current.
+    expect(page.html).toContain('<span class="status" data-status="awaiting_acknowledgement">Waiting for the vendor to acknowledge</span>');
+    expect(page.html).toMatch(/<li class="step current" aria-current="step"><span class="step-title">Notice acknowledged<\/span>/);
+    expect([...page.html.matchAll(/<li class="step (\w+)"/g)].map((m) => m[1])).toEqual(['current', 'upcoming', 'upcoming', 'upcoming', 'upcoming', 'upcoming']);
+    const list = await (await fetch(h.url('/cases?status=awaiting_acknowledgement'), { headers: { cookie: ada.cookie } })).text();
+    expect(list).toContain('<option value="awaiting_acknowledgement" selected>Waiting for the vendor to acknowledge</option>');
+    expect(list).not.toMatch(/<td><span class="status"[^>]*>awaiting_/);
   });
 
   it('extend, resend, hold and cancel answer 303 to the case page naming the outcome; refusals answer 4xx with the reason', async () => {
@@ -105,7 +112,7 @@ describe('staff pages', () => {
     expect((await submit(lee, `${casePath}/cancel`, { reason: 'no' })).status).toBe(403);
     const cancelled = await followed(await submit(ada, `${casePath}/cancel`, { reason: 'Contract renewed' }), ada, new RegExp(`^${casePath}\\?done=cancelled$`));
     expect(notice(cancelled.html)).toBe('Case cancelled.');
-    expect(cancelled.html).toContain('<span class="status">cancelled</span>');
+    expect(cancelled.html).toContain('<span class="status" data-status="cancelled">Cancelled</span>');
     const again = await submit(ada, `${casePath}/resend-link`, {});
     expect(again.status).toBe(409);
     expect(notice(again.html)).toContain('the case is cancelled');

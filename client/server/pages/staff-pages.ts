@@ -1,8 +1,9 @@
 // Pages for district staff: sign-in, the case list, a new case, a case.
 import { KNOWN_CATEGORIES, TRACKING_KINDS, DEFAULT_DEADLINES } from '../../../domain/case-terms';
-import { CASE_STATUSES } from '../../../domain/statuses';
+import { CASE_STATUSES, STATUS_LABELS } from '../../../domain/statuses';
 import type { caseDetails, caseListItem } from '../../case-views';
 import { fieldError, html, layout, when, type Markup, type PageOptions } from './html';
+import { stepper } from './stepper';
 
 type User = NonNullable<PageOptions['user']>;
 const csrf = (user: User): Markup => html`<input type="hidden" name="_csrf" value="${user.csrfToken}">`;
@@ -39,7 +40,7 @@ export function caseListPage(user: User, cases: ReturnType<typeof caseListItem>[
 <h1>Termination cases</h1>
 <form method="get" action="/cases" class="filters" role="search">
   <div><label for="status">Status</label>
-  <select id="status" name="status"><option value="">any</option>${CASE_STATUSES.map((s) => html`<option value="${s}" ${filter.status === s ? html`selected` : ''}>${s}</option>`)}</select></div>
+  <select id="status" name="status"><option value="">any</option>${CASE_STATUSES.map((s) => html`<option value="${s}" ${filter.status === s ? html`selected` : ''}>${STATUS_LABELS[s]}</option>`)}</select></div>
   <div><label for="vendor">Vendor</label><input type="text" id="vendor" name="vendor" value="${filter.vendor ?? ''}"></div>
   <div><label for="sort">Order</label>
   <select id="sort" name="sort">${[['created', 'newest first'], ['due', 'due soonest'], ['status', 'by status']].map(([value, label]) => html`<option value="${value}" ${(filter.sort ?? 'created') === value ? html`selected` : ''}>${label}</option>`)}</select></div>
@@ -51,7 +52,7 @@ ${cases.length === 0 ? html`<p class="muted">No cases${filter.status || filter.v
   <thead><tr><th>Vendor</th><th>Contract</th><th>Status</th><th>Due</th><th>Started</th></tr></thead>
   <tbody>${cases.map((c) => html`<tr>
     <td><a href="/cases/${c.caseId}"><bdi>${c.vendorName}</bdi></a></td><td>${c.contractId}</td>
-    <td><span class="status">${c.status}</span></td>
+    <td><span class="status" data-status="${c.status}">${STATUS_LABELS[c.status]}</span></td>
     <td>${c.dueAt ? when(Date.parse(c.dueAt)) : '—'} ${c.overdue ? html`<span class="overdue">overdue</span>` : ''}</td>
     <td>${when(Date.parse(c.createdAt))}</td></tr>`)}</tbody>
 </table>`}
@@ -131,9 +132,10 @@ export function casePage(user: User, details: ReturnType<typeof caseDetails>, me
   return layout({ title: `${details.vendorName} · ${details.contractId}`, user }, html`
 <h1><bdi>${details.vendorName}</bdi> · contract <bdi>${details.contractId}</bdi></h1>
 ${message ? notice(message.text, message.kind ?? 'ok') : ''}
+${stepper(details.lifecycle)}
 <section>
 <dl class="facts">
-  <dt>Status</dt><dd><span class="status">${details.status}</span> ${details.legalHold.on ? html`<strong>· legal hold</strong>` : ''}</dd>
+  <dt>Status</dt><dd><span class="status" data-status="${details.status}">${details.statusLabel}</span> ${details.legalHold.on ? html`<strong>· legal hold</strong>` : ''}</dd>
   <dt>Service</dt><dd>${details.input.service.name}</dd>
   <dt>Termination date</dt><dd>${details.input.contract.terminationDate}</dd>
   <dt>Option</dt><dd>${details.input.disposition.option === 'return_then_destroy' ? 'return, then destroy' : 'destroy only'} (${details.input.disposition.extent})</dd>

@@ -1,4 +1,5 @@
 // The vendor's pages, reached through an emailed link; every form works without JavaScript.
+import { stepper } from './stepper';
 import { SANITIZATION_METHODS } from '../../../domain/certification';
 import type { VendorTaskView } from '../../vendor-task';
 import { fieldError, html, layout, when, type Markup } from './html';
@@ -82,6 +83,7 @@ ${view.stagedFiles!.map((f) => html`<tr><td>${f.name}</td><td>${f.category}</td>
   }
   return layout({ title: view.task.title, scripts: view.task.kind === 'return' ? ['/static/upload.js'] : [] }, html`
 ${header(view)}
+${stepper(view.lifecycle)}
 ${state.info ? html`<div class="notice ok" role="status">${state.info}</div>` : ''}
 ${errorsBlock(state.message)}
 ${body}`);

@@ -1,0 +1,60 @@
+// Where a case stands in the lifecycle of policy 7400.1 Section III, step by step, for the stepper on the case
+// page and the vendor's page: notice → return → review → certification → backups → statement. A case that only
+// asks for destruction has no return and no review.
+import type { CaseState } from './case-state';
+import type { CaseStatus } from './statuses';
+
+export type StepKey = 'notice' | 'return' | 'review' | 'certification' | 'backups' | 'statement';
+export type StepState = 'done' | 'current' | 'upcoming' | 'stopped';
+
+export interface LifecycleStep {
+  key: StepKey;
+  title: string;
+  state: StepState;
+  /** When the step was done (ms). */
+  at?: number;
+  note?: string;
+}
+
+const TITLES: Record<StepKey, string> = {
+  notice: 'Notice acknowledged',
+  return: 'Data returned',
+  review: 'Return reviewed',
+  certification: 'Destruction certified',
+  backups: 'Backups gone',
+  statement: 'Statement issued',
+};
+
+const STEP_OF_STATUS: Partial<Record<CaseStatus, StepKey>> = {
+  awaiting_acknowledgement: 'notice',
+  awaiting_return: 'return',
+  packaging: 'return',
+  awaiting_review: 'review',
+  awaiting_certification: 'certification',
+  awaiting_backup_rolloff: 'backups',
+  generating_statement: 'statement',
+};
+
+export function lifecycleSteps(state: CaseState): LifecycleStep[] {
+  const returns = state.input.disposition.option === 'return_then_destroy';
+  const keys: StepKey[] = returns ? ['notice', 'return', 'review', 'certification', 'backups', 'statement'] : ['notice', 'certification', 'backups', 'statement'];
+  const accepted = state.returnRounds.find((round) => round.decision?.decision === 'accept');
+  const backups = state.certification?.destruction.backups;
+  const done: Partial<Record<StepKey, { at: number; note?: string }>> = {
+    ...(state.acknowledgement ? { notice: { at: state.acknowledgement.at } } : {}),
+    ...(accepted ? { return: { at: accepted.submittedAt, note: `round ${accepted.round}` }, review: { at: accepted.decision!.at, note: 'accepted' } } : {}),
+    ...(state.certification ? { certification: { at: state.certification.at } } : {}),
+    ...(state.backupRolloff ? { backups: { at: state.backupRolloff.at, note: `rolled off ${state.backupRolloff.confirmedOn}` } }
+      : backups?.destroyed && state.certification ? { backups: { at: state.certification.at, note: 'destroyed with the data' } } : {}),
+    ...(state.statement ? { statement: { at: state.statement.issuedAt } } : {}),
+  };
+  const stoppedAt = state.status === 'cancelled' ? STEP_OF_STATUS[state.cancellation?.fromStatus ?? 'awaiting_acknowledgement'] : undefined;
+  const current = STEP_OF_STATUS[state.status];
+  return keys.map((key) => {
+    const finished = done[key];
+    if (finished) return { key, title: TITLES[key], state: 'done', at: finished.at, ...(finished.note ? { note: finished.note } : {}) };
+    if (key === current) return { key, title: TITLES[key], state: 'current' };
+    if (key === stoppedAt) return { key, title: TITLES[key], state: 'stopped', note: 'the case was cancelled here' };
+    return { key, title: TITLES[key], state: 'upcoming' };
+  });
+}
