@@ -9,8 +9,8 @@ export const reasonSchema = requiredText(2000, 'give a reason');
 
 export const loginBodySchema = z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(1000) });
 
-/** Orders of the case list: newest first, soonest due first, or by status in lifecycle order (newest first within). */
-export const CASE_SORTS = ['created', 'due', 'status'] as const;
+/** Orders of the case list: newest first, soonest due first, by status in lifecycle order (newest first within), or by vendor name. */
+export const CASE_SORTS = ['created', 'due', 'status', 'vendor'] as const;
 export type CaseSort = (typeof CASE_SORTS)[number];
 export const CASE_PAGE_DEFAULT = 50;
 
@@ -22,6 +22,7 @@ export const caseListQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(CASE_PAGE_DEFAULT),
   cursor: z.string().max(500).regex(/^[A-Za-z0-9_-]+$/, 'is not a cursor this list gave').optional()
     .describe('opaque: the nextCursor of the previous page, for the same sort; any other value is refused with 400'),
+  format: z.enum(['json', 'csv']).default('json').describe('csv: every case the filters select, in the order asked, as one CSV file (limit and cursor do not apply)'),
 });
 
 export const reviewBodyShape = z.object({ decision: z.enum(['accept', 'reject']), reason: optionalText(2000).optional() });
@@ -72,6 +73,16 @@ export const caseListResponseSchema = z.object({
   })),
   /** Give it as `cursor` for the next page; absent on the last page. */
   nextCursor: z.string().optional(),
+});
+
+export const dashboardResponseSchema = z.object({
+  byStatus: z.record(z.enum(CASE_STATUSES), z.number().int()),
+  overdue: z.number().int(),
+  dueThisWeek: z.number().int(),
+  completedThisMonth: z.number().int(),
+  months: z.array(z.object({ month: z.string(), opened: z.number().int(), closed: z.number().int() })),
+  /** Open cases, soonest due first (overdue ones lead). */
+  urgent: caseListResponseSchema.shape.cases,
 });
 
 export const stagedFileResponseSchema = z.object({

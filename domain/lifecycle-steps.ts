@@ -17,12 +17,12 @@ export interface LifecycleStep {
 }
 
 const TITLES: Record<StepKey, string> = {
-  notice: 'Notice acknowledged',
-  return: 'Data returned',
-  review: 'Return reviewed',
-  certification: 'Destruction certified',
-  backups: 'Backups gone',
-  statement: 'Statement issued',
+  notice: 'Notice',
+  return: 'Return of data',
+  review: 'District review',
+  certification: 'Certification',
+  backups: 'Backups',
+  statement: 'Statement',
 };
 
 const STEP_OF_STATUS: Partial<Record<CaseStatus, StepKey>> = {

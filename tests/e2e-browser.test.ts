@@ -66,8 +66,8 @@ describe('the whole journey in a browser', { timeout: 180_000 }, () => {
 
     // 1. The administrator starts the case.
     await signIn(admin.page, 'ada');
-    await expectText(admin.page.locator('h1'), 'Termination cases');
-    await journey.shot(admin.page, 'admin-cases');
+    await expectText(admin.page.locator('h1'), 'Dashboard');
+    await journey.shot(admin.page, 'admin-dashboard');
     await admin.page.getByRole('link', { name: 'New case' }).click();
     await admin.page.waitForURL('**/cases/new');
     await admin.page.getByLabel('Contract id').fill('CT-E2E-001');

@@ -107,6 +107,29 @@ describe.each(DATABASE_BACKENDS)('the stores on $name', (backend) => {
       expect(overdue).toMatchObject([{ caseId: 'CaseC001', overdue: true, dueAt: T0 + 5, openTask: { kind: 'return', gen: 1, dueAt: T0 + 5 } }]);
     });
 
+    it('counts the dashboard\'s numbers: by status, overdue, due this week, completed this month, twelve months opened and closed', async () => {
+      const now = Date.parse('2026-12-15T12:00:00Z');
+      const day = 86_400_000;
+      const task = (dueAt: number, overdue = false) => [{ kind: 'return' as const, gen: 1, openedAt: now - day, dueAt, noticeSent: true, reminders: 0, overdue }];
+      await stores.records.saveCase(caseAt('Dash0001', 1, { status: 'awaiting_return', createdAt: Date.parse('2026-12-02T09:00:00Z'), tasks: task(now + 2 * day) }));
+      await stores.records.saveCase(caseAt('Dash0002', 1, { status: 'awaiting_return', createdAt: Date.parse('2026-11-20T09:00:00Z'), tasks: task(now - day, true) }));
+      await stores.records.saveCase(caseAt('Dash0003', 1, { status: 'awaiting_acknowledgement', createdAt: Date.parse('2026-11-21T09:00:00Z'), tasks: task(now + 20 * day) }));
+      const statement = { statementId: 'st-dash-0004', issuedAt: Date.parse('2026-12-03T10:00:00Z'), sha256: 'a'.repeat(64), signature: 's', keyId: 'k', bytes: 1 };
+      await stores.records.saveCase(caseAt('Dash0004', 1, { status: 'completed', createdAt: Date.parse('2026-10-01T09:00:00Z'), statement }));
+      await stores.records.saveCase(caseAt('Dash0005', 1, { status: 'completed', createdAt: Date.parse('2025-12-01T09:00:00Z'), statement: { ...statement, statementId: 'st-dash-0005', sha256: 'b'.repeat(64), issuedAt: Date.parse('2026-11-30T23:00:00Z') } }));
+      await stores.records.saveCase(caseAt('Dash0006', 1, { status: 'cancelled', createdAt: Date.parse('2026-12-01T00:00:00Z'), cancellation: { reason: 'renewed', by: 'user:ada', at: Date.parse('2026-12-05T00:00:00Z'), fromStatus: 'awaiting_return' } }));
+      const dash = await stores.records.dashboard(now);
+      expect(dash.byStatus).toMatchObject({ awaiting_return: 2, awaiting_acknowledgement: 1, completed: 2, cancelled: 1, packaging: 0 });
+      expect(dash).toMatchObject({ overdue: 1, dueThisWeek: 1, completedThisMonth: 1 });
+      expect(dash.months).toHaveLength(12);
+      expect(dash.months[0]).toEqual({ month: '2026-01', opened: 0, closed: 0 });
+      expect(dash.months.slice(-3)).toEqual([
+        { month: '2026-10', opened: 1, closed: 0 },
+        { month: '2026-11', opened: 2, closed: 1 },
+        { month: '2026-12', opened: 2, closed: 2 },
+      ]);
+    });
+
     it('pages the list by keyset in every order, each case once, with filters kept', async () => {
       const statuses = ['awaiting_return', 'completed', 'awaiting_acknowledgement', 'packaging'] as const;
       for (let i = 0; i < 23; i += 1) {
@@ -118,7 +141,7 @@ describe.each(DATABASE_BACKENDS)('the stores on $name', (backend) => {
         }));
       }
       const all = await stores.records.listCases();
-      for (const sort of ['created', 'due', 'status'] as const) {
+      for (const sort of ['created', 'due', 'status', 'vendor'] as const) {
         const seen: string[] = [];
         let cursor: string | undefined;
         do {
@@ -134,6 +157,10 @@ describe.each(DATABASE_BACKENDS)('the stores on $name', (backend) => {
         if (sort === 'due') {
           const dues = one.cases.map((c) => c.dueAt ?? Number.MAX_SAFE_INTEGER);
           expect(dues).toEqual([...dues].sort((a, b) => a - b));
+        }
+        if (sort === 'vendor') {
+          const names = one.cases.map((c) => c.vendorName.toLowerCase());
+          expect(names).toEqual([...names].sort());
         }
         if (sort === 'status') {
           const ranks = one.cases.map((c) => ['awaiting_acknowledgement', 'awaiting_return', 'packaging', 'completed'].indexOf(c.status));

@@ -122,8 +122,11 @@ export function buildOpenApi(publicUrl: string, routes: readonly DocumentedRoute
       ? Object.entries((jsonSchema(route.query, 'input').properties ?? {}) as Record<string, unknown>).map(([name, schema]) => ({ name, in: 'query', required: false, schema }))
       : [];
     const bodyOf = (type: string) => ({ schema: type === 'application/json' ? { type: 'object' } : type.startsWith('text/') ? { type: 'string' } : { type: 'string', format: 'binary' } });
-    const content = route.ok.schema ? { content: { 'application/json': { schema: jsonSchema(route.ok.schema, 'output') } } }
-      : route.ok.content ? { content: Object.fromEntries([route.ok.content].flat().map((type) => [type, bodyOf(type)])) } : {};
+    // JSON by its schema when there is one; any other type the route answers (CSV, PDF) as text or bytes.
+    const types = [route.ok.content ?? []].flat().filter((type) => !(route.ok.schema && type === 'application/json'));
+    const content = route.ok.schema || types.length
+      ? { content: { ...(route.ok.schema ? { 'application/json': { schema: jsonSchema(route.ok.schema, 'output') } } : {}), ...Object.fromEntries(types.map((type) => [type, bodyOf(type)])) } }
+      : {};
     const responses: Record<string, unknown> = { [route.ok.status]: { description: route.ok.description ?? route.summary, ...content } };
     if (route.ok.alsoStatus) responses[route.ok.alsoStatus.status] = { description: route.ok.alsoStatus.description, ...content };
     for (const status of [...new Set([...(route.refusals ?? []), ...commonRefusals(route, path)])].sort()) {

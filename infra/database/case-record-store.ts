@@ -60,6 +60,18 @@ export class BadCursorError extends Error {
   override name = 'BadCursorError';
 }
 
+/** The dashboard's numbers, each from one query over the record. */
+export interface CaseDashboard {
+  byStatus: Record<CaseStatus, number>;
+  overdue: number;
+  /** Open tasks due from now to seven days ahead. */
+  dueThisWeek: number;
+  /** Completed since the first of this month (UTC). */
+  completedThisMonth: number;
+  /** The last twelve months (UTC), oldest first: cases started and cases closed (completed or cancelled). */
+  months: { month: string; opened: number; closed: number }[];
+}
+
 export interface CaseRecordStore {
   /** Writes the case as of `state.version`; a write older than the stored one is ignored. */
   saveCase(state: CaseState): Promise<void>;
@@ -68,6 +80,7 @@ export interface CaseRecordStore {
   /** One page of the list, by keyset: as fast for the 10,000th case as for the first. */
   pageCases(filter: CaseFilter, page: CasePageRequest): Promise<CasePage>;
   getStatement(statementId: string): Promise<StatementRecord | undefined>;
+  dashboard(now: number): Promise<CaseDashboard>;
   findStatementBySha256(sha256: string): Promise<StatementRecord | undefined>;
   /** Mail by stable Message-ID: true when it was already sent. */
   mailSent(messageId: string): Promise<boolean>;

@@ -23,6 +23,12 @@ UPDATE cases SET status_rank = CASE status
   WHEN 'awaiting_certification' THEN 4 WHEN 'awaiting_backup_rolloff' THEN 5 WHEN 'generating_statement' THEN 6
   WHEN 'completed' THEN 7 WHEN 'cancelled' THEN 8 ELSE 9 END;`;
 
+// A closed case's time: its statement's issue, else its last change (a cancellation).
+const CLOSED_AT_SQL = `
+ALTER TABLE cases ADD COLUMN closed_at BIGINT;
+UPDATE cases SET closed_at = COALESCE((SELECT issued_at FROM statements s WHERE s.case_id = cases.case_id), updated_at)
+  WHERE status IN ('completed', 'cancelled');`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -143,6 +149,18 @@ CREATE INDEX IF NOT EXISTS cases_status_rank ON cases (status_rank, created_at D
 CREATE INDEX cases_created ON cases (created_at, case_id);
 CREATE INDEX cases_due ON cases (COALESCE(due_at, ${NO_DUE_TIME}), case_id);
 CREATE INDEX cases_status_rank ON cases (status_rank, created_at DESC, case_id DESC);`,
+    },
+  },
+  {
+    version: 4,
+    name: 'when a case closed (the dashboard\'s months), and the case list by vendor',
+    sql: {
+      sqlite: CLOSED_AT_SQL + `
+CREATE INDEX IF NOT EXISTS cases_closed ON cases (closed_at);
+CREATE INDEX IF NOT EXISTS cases_vendor_order ON cases (lower(vendor_name), case_id);`,
+      postgres: CLOSED_AT_SQL + `
+CREATE INDEX cases_closed ON cases (closed_at);
+CREATE INDEX cases_vendor_order ON cases (lower(vendor_name), case_id);`,
     },
   },
 ];

@@ -1,8 +1,9 @@
 // The case record over SQL (SQLite or PostgreSQL): the case row, its timeline, its return rounds, its statement.
 import type { CaseState } from '../../domain/case-state';
 import { openTaskOf } from '../../domain/case-state';
-import { CASE_STATUSES } from '../../domain/statuses';
-import { BadCursorError, type CaseFilter, type CasePage, type CasePageRequest, type CaseRecord, type CaseRecordStore, type CaseSort, type CaseSummary, type StatementRecord } from './case-record-store';
+import { DAY_MS } from '../../domain/durations';
+import { CASE_STATUSES, type CaseStatus } from '../../domain/statuses';
+import { BadCursorError, type CaseDashboard, type CaseFilter, type CasePage, type CasePageRequest, type CaseRecord, type CaseRecordStore, type CaseSort, type CaseSummary, type StatementRecord } from './case-record-store';
 import { NO_DUE_TIME } from './migrations';
 import type { SqlDatabase } from './sql-database';
 
@@ -61,11 +62,11 @@ const statementOf = (row: StatementRow): StatementRecord => ({
 });
 
 const SAVE_CASE = `
-  INSERT INTO cases (case_id, status, status_rank, vendor_name, contract_id, open_task, open_task_gen, due_at, overdue, created_at, updated_at, version, state_json)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  INSERT INTO cases (case_id, status, status_rank, vendor_name, contract_id, open_task, open_task_gen, due_at, overdue, created_at, updated_at, closed_at, version, state_json)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (case_id) DO UPDATE SET status = excluded.status, status_rank = excluded.status_rank, vendor_name = excluded.vendor_name, contract_id = excluded.contract_id,
     open_task = excluded.open_task, open_task_gen = excluded.open_task_gen, due_at = excluded.due_at, overdue = excluded.overdue,
-    updated_at = excluded.updated_at, version = excluded.version, state_json = excluded.state_json`;
+    updated_at = excluded.updated_at, closed_at = excluded.closed_at, version = excluded.version, state_json = excluded.state_json`;
 const SAVE_EVENT = `INSERT INTO case_events (case_id, seq, at, type, actor, summary, detail_json) VALUES (?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (case_id, seq) DO NOTHING`;
 const SAVE_ROUND = `
@@ -75,6 +76,13 @@ const SAVE_ROUND = `
     files = excluded.files, bytes = excluded.bytes, decision = excluded.decision, summary_json = excluded.summary_json`;
 const SAVE_STATEMENT = `INSERT INTO statements (statement_id, case_id, issued_at, vendor_name, contract_id, sha256, signature, key_id, bytes)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (statement_id) DO NOTHING`;
+
+/** When a closed case closed: its statement's issue, or its cancellation. */
+function closedAt(state: CaseState): number | null {
+  if (state.status === 'completed') return state.statement?.issuedAt ?? state.updatedAt;
+  if (state.status === 'cancelled') return state.cancellation?.at ?? state.updatedAt;
+  return null;
+}
 
 const SUMMARY_COLUMNS = 'case_id, status, vendor_name, contract_id, open_task, open_task_gen, due_at, overdue, created_at, updated_at';
 const DUE = `COALESCE(due_at, ${NO_DUE_TIME})`;
@@ -90,9 +98,10 @@ function filterSql(filter: CaseFilter): { where: string[]; args: unknown[] } {
 }
 
 type Key = (number | string)[];
+type PagedRow = CaseRow & { status_rank: number; vendor_key: string };
 
 /** Each order: its ORDER BY, the row's key in that order, and "after this key" as SQL (the keyset condition). */
-const ORDERS: Record<CaseSort, { orderBy: string; keys: ('number' | 'string')[]; keyOf(row: CaseRow & { status_rank: number }): Key; after(key: Key): { sql: string; args: unknown[] } }> = {
+const ORDERS: Record<CaseSort, { orderBy: string; keys: ('number' | 'string')[]; keyOf(row: PagedRow): Key; after(key: Key): { sql: string; args: unknown[] } }> = {
   created: {
     orderBy: 'created_at DESC, case_id DESC',
     keys: ['number', 'string'],
@@ -105,6 +114,13 @@ const ORDERS: Record<CaseSort, { orderBy: string; keys: ('number' | 'string')[];
     keys: ['number', 'string'],
     keyOf: (row) => [row.due_at ?? NO_DUE_TIME, row.case_id],
     after: ([due, id]) => ({ sql: `(${DUE}, case_id) > (?, ?)`, args: [due, id] }),
+  },
+  vendor: {
+    // The key is the database's own lower(): SQLite folds ASCII only, PostgreSQL every letter.
+    orderBy: 'lower(vendor_name), case_id',
+    keys: ['string', 'string'],
+    keyOf: (row) => [row.vendor_key, row.case_id],
+    after: ([vendor, id]) => ({ sql: '(lower(vendor_name), case_id) > (?, ?)', args: [vendor, id] }),
   },
   status: {
     orderBy: 'status_rank, created_at DESC, case_id DESC',
@@ -137,7 +153,7 @@ export class SqlCaseRecordStore implements CaseRecordStore {
         'SELECT version, (SELECT COUNT(*) FROM case_events e WHERE e.case_id = cases.case_id) AS events FROM cases WHERE case_id = ?', [state.caseId]);
       if (stored && stored.version > state.version) return; // an older write arriving late
       await tx.run(SAVE_CASE, [state.caseId, state.status, CASE_STATUSES.indexOf(state.status), state.input.vendor.name, state.input.contract.id, open?.kind ?? null, open?.gen ?? null,
-        open?.dueAt ?? null, open?.overdue ? 1 : 0, state.createdAt, state.updatedAt, state.version, JSON.stringify({ ...state, timeline: undefined })]);
+        open?.dueAt ?? null, open?.overdue ? 1 : 0, state.createdAt, state.updatedAt, closedAt(state), state.version, JSON.stringify({ ...state, timeline: undefined })]);
       // The timeline only grows: write the events the record does not have yet.
       for (const e of state.timeline.slice(stored?.events ?? 0)) {
         await tx.run(SAVE_EVENT, [state.caseId, e.seq, e.at, e.type, e.actor, e.summary, e.detail ? JSON.stringify(e.detail) : null]);
@@ -178,11 +194,35 @@ export class SqlCaseRecordStore implements CaseRecordStore {
       where.push(after.sql);
       args.push(...after.args);
     }
-    const sql = `SELECT ${SUMMARY_COLUMNS}, status_rank FROM cases ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order.orderBy} LIMIT ?`;
-    const rows = await this.db.all<CaseRow & { status_rank: number }>(sql, [...args, page.limit + 1]);
+    const sql = `SELECT ${SUMMARY_COLUMNS}, status_rank, lower(vendor_name) AS vendor_key FROM cases ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order.orderBy} LIMIT ?`;
+    const rows = await this.db.all<PagedRow>(sql, [...args, page.limit + 1]);
     const shown = rows.slice(0, page.limit);
     const last = shown.at(-1);
     return { cases: shown.map(summaryOf), ...(rows.length > page.limit && last ? { nextCursor: encodeCursor(page.sort, order.keyOf(last)) } : {}) };
+  }
+
+  async dashboard(now: number): Promise<CaseDashboard> {
+    const byStatus = Object.fromEntries(CASE_STATUSES.map((status) => [status, 0])) as CaseDashboard['byStatus'];
+    for (const row of await this.db.all<{ status: CaseStatus; n: number }>('SELECT status, COUNT(*) AS n FROM cases GROUP BY status')) byStatus[row.status] = Number(row.n);
+    const today = new Date(now);
+    const monthStart = (back: number): number => Date.UTC(today.getUTCFullYear(), today.getUTCMonth() - back, 1);
+    const counts = await this.db.get<{ overdue: number | null; due_week: number | null; completed_month: number | null }>(
+      `SELECT SUM(CASE WHEN overdue = 1 THEN 1 ELSE 0 END) AS overdue,
+              SUM(CASE WHEN due_at >= ? AND due_at < ? THEN 1 ELSE 0 END) AS due_week,
+              SUM(CASE WHEN status = 'completed' AND closed_at >= ? THEN 1 ELSE 0 END) AS completed_month
+       FROM cases`, [now, now + 7 * DAY_MS, monthStart(0)]);
+    // Twelve months in one pass: a started and a closed count for each month's bounds.
+    const bounds = Array.from({ length: 12 }, (_, i) => [monthStart(11 - i), monthStart(10 - i)] as const);
+    const sums = bounds.flatMap((_, i) => [`SUM(CASE WHEN created_at >= ? AND created_at < ? THEN 1 ELSE 0 END) AS o${i}`, `SUM(CASE WHEN closed_at >= ? AND closed_at < ? THEN 1 ELSE 0 END) AS c${i}`]);
+    const months = await this.db.get<Record<string, number | null>>(`SELECT ${sums.join(', ')} FROM cases WHERE created_at >= ? OR closed_at >= ?`,
+      [...bounds.flatMap(([from, to]) => [from, to, from, to]), bounds[0]![0], bounds[0]![0]]);
+    return {
+      byStatus,
+      overdue: Number(counts?.overdue ?? 0),
+      dueThisWeek: Number(counts?.due_week ?? 0),
+      completedThisMonth: Number(counts?.completed_month ?? 0),
+      months: bounds.map(([from], i) => ({ month: new Date(from).toISOString().slice(0, 7), opened: Number(months?.[`o${i}`] ?? 0), closed: Number(months?.[`c${i}`] ?? 0) })),
+    };
   }
 
   async getStatement(statementId: string): Promise<StatementRecord | undefined> {

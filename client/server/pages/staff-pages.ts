@@ -43,20 +43,70 @@ export function caseListPage(user: User, cases: ReturnType<typeof caseListItem>[
   <select id="status" name="status"><option value="">any</option>${CASE_STATUSES.map((s) => html`<option value="${s}" ${filter.status === s ? html`selected` : ''}>${STATUS_LABELS[s]}</option>`)}</select></div>
   <div><label for="vendor">Vendor</label><input type="text" id="vendor" name="vendor" value="${filter.vendor ?? ''}"></div>
   <div><label for="sort">Order</label>
-  <select id="sort" name="sort">${[['created', 'newest first'], ['due', 'due soonest'], ['status', 'by status']].map(([value, label]) => html`<option value="${value}" ${(filter.sort ?? 'created') === value ? html`selected` : ''}>${label}</option>`)}</select></div>
+  <select id="sort" name="sort">${[['created', 'newest first'], ['due', 'due soonest'], ['status', 'by status'], ['vendor', 'by vendor']].map(([value, label]) => html`<option value="${value}" ${(filter.sort ?? 'created') === value ? html`selected` : ''}>${label}</option>`)}</select></div>
   <div><label class="check"><input type="checkbox" name="overdue" value="true" ${filter.overdue === 'true' ? html`checked` : ''}> overdue only</label></div>
   <div><button type="submit" class="secondary">Filter</button></div>
 </form>
 ${cases.length === 0 ? html`<p class="muted">No cases${filter.status || filter.vendor || filter.overdue ? ' match' : ' yet'}.</p>` : html`
-<table>
+<table class="stacked">
   <thead><tr><th>Vendor</th><th>Contract</th><th>Status</th><th>Due</th><th>Started</th></tr></thead>
   <tbody>${cases.map((c) => html`<tr>
-    <td><a href="/cases/${c.caseId}"><bdi>${c.vendorName}</bdi></a></td><td>${c.contractId}</td>
-    <td><span class="status" data-status="${c.status}">${STATUS_LABELS[c.status]}</span></td>
-    <td>${c.dueAt ? when(Date.parse(c.dueAt)) : '—'} ${c.overdue ? html`<span class="overdue">overdue</span>` : ''}</td>
-    <td>${when(Date.parse(c.createdAt))}</td></tr>`)}</tbody>
+    <td data-label="Vendor"><a href="/cases/${c.caseId}"><bdi>${c.vendorName}</bdi></a></td><td data-label="Contract"><bdi>${c.contractId}</bdi></td>
+    <td data-label="Status"><span class="status" data-status="${c.status}">${STATUS_LABELS[c.status]}</span></td>
+    <td data-label="Due">${c.dueAt ? when(Date.parse(c.dueAt)) : '—'} ${c.overdue ? html`<span class="overdue">overdue</span>` : ''}</td>
+    <td data-label="Started">${when(Date.parse(c.createdAt))}</td></tr>`)}</tbody>
 </table>`}
+${cases.length ? html`<p><a class="button secondary" href="/api/cases?${new URLSearchParams(Object.entries({ ...filter, cursor: undefined, format: 'csv' }).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '')).toString()}" download>Download these cases as CSV</a></p>` : ''}
 ${next || filter.cursor ? html`<nav aria-label="Pages of cases" class="pager">${filter.cursor ? html`<a href="/cases?${new URLSearchParams(Object.entries(filter).filter((e): e is [string, string] => e[0] !== 'cursor' && typeof e[1] === 'string' && e[1] !== '')).toString()}">First page</a>` : ''} ${next ? html`<a href="${next}" rel="next">Next page</a>` : ''}</nav>` : ''}`);
+}
+
+type Dashboard = Awaited<ReturnType<typeof import('../routes/api-cases').dashboard>>;
+
+/** Staff's home: where the cases stand, and what needs attention first. Every number links to its cases. */
+export function dashboardPage(user: User, d: Dashboard): string {
+  const open = CASE_STATUSES.filter((s) => s !== 'completed' && s !== 'cancelled').reduce((sum, s) => sum + d.byStatus[s], 0);
+  const tile = (label: string, value: number, href: string, warn = false): Markup =>
+    html`<li class="tile${warn && value > 0 ? ' warn' : ''}"><a href="${href}"><span class="tile-value">${value}</span> <span class="tile-label">${label}</span></a></li>`;
+  return layout({ title: 'Dashboard', user }, html`
+<h1>Dashboard</h1>
+<ul class="tiles" aria-label="At a glance">
+  ${tile('open cases', open, '/cases')}
+  ${tile('overdue', d.overdue, '/cases?overdue=true&sort=due', true)}
+  ${tile('due this week', d.dueThisWeek, '/cases?sort=due')}
+  ${tile('completed this month', d.completedThisMonth, '/cases?status=completed')}
+</ul>
+<h2>Most urgent</h2>
+${d.urgent.length === 0 ? html`<p class="muted">No open task is waiting.</p>` : html`
+<table class="stacked">
+  <thead><tr><th>Vendor</th><th>Contract</th><th>Status</th><th>Due</th></tr></thead>
+  <tbody>${d.urgent.map((c) => html`<tr>
+    <td data-label="Vendor"><a href="/cases/${c.caseId}"><bdi>${c.vendorName}</bdi></a></td><td data-label="Contract"><bdi>${c.contractId}</bdi></td>
+    <td data-label="Status"><span class="status" data-status="${c.status}">${STATUS_LABELS[c.status]}</span></td>
+    <td data-label="Due">${c.dueAt ? when(Date.parse(c.dueAt)) : '—'} ${c.overdue ? html`<span class="overdue">overdue</span>` : ''}</td></tr>`)}</tbody>
+</table>`}
+<h2>Cases by status</h2>
+<section><ul class="by-status">${CASE_STATUSES.map((s) => html`<li><a href="/cases?status=${s}">${STATUS_LABELS[s]}</a> <span class="count">${d.byStatus[s]}</span></li>`)}</ul></section>
+<h2>Opened and closed, the last twelve months</h2>
+<section>${monthsChart(d.months)}</section>`);
+}
+
+/** Bars for each month, drawn on the server; the table under it carries the same numbers for every reader. */
+function monthsChart(months: Dashboard['months']): Markup {
+  const most = Math.max(1, ...months.flatMap((m) => [m.opened, m.closed]));
+  const height = 120;
+  const slot = 40;
+  const bar = (value: number, x: number, kind: string): Markup => {
+    const h = Math.round((value / most) * height);
+    return html`<rect class="${kind}" x="${x}" y="${height - h + 10}" width="14" height="${h}"></rect>`;
+  };
+  return html`<svg class="chart" viewBox="0 0 ${months.length * slot} ${height + 30}" role="img" aria-labelledby="chart-title" preserveAspectRatio="xMinYMin meet">
+  <title id="chart-title">Cases opened and closed per month, from ${months[0]?.month ?? ''} to ${months.at(-1)?.month ?? ''}</title>
+  ${months.map((m, i) => html`${bar(m.opened, i * slot + 4, 'opened')}${bar(m.closed, i * slot + 20, 'closed')}<text x="${i * slot + 20}" y="${height + 26}" text-anchor="middle">${m.month.slice(5)}</text>`)}
+</svg>
+<p class="legend"><span class="key opened"></span> opened <span class="key closed"></span> closed</p>
+<details><summary>The numbers per month</summary>
+<table class="months"><caption>Cases per month</caption><thead><tr><th scope="col">Month</th><th scope="col">Opened</th><th scope="col">Closed</th></tr></thead>
+<tbody>${months.map((m) => html`<tr><th scope="row">${m.month}</th><td>${m.opened}</td><td>${m.closed}</td></tr>`)}</tbody></table></details>`;
 }
 
 export function newCasePage(user: User, values: Record<string, string> = {}, errors: Record<string, string> = {}, message?: string): string {

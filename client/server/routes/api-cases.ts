@@ -6,6 +6,8 @@ import { STAFF_ACTIONS, type StaffAction, type StaffActionName } from '../../../
 import { caseInputSchema } from '../../../domain/case-input';
 import { DispositionError } from '../../../domain/errors';
 import { caseIdSchema } from '../../../domain/ids';
+import { STATUS_LABELS } from '../../../domain/statuses';
+import { toCsv } from '../../csv';
 import { caseDetails, caseListItem } from '../../case-views';
 import { actorOf } from '../auth';
 import { ACTION_OK, type RouteDoc } from '../openapi';
@@ -34,6 +36,25 @@ export async function listPage(ctx: ServerContext, query: z.infer<typeof api.cas
   }
 }
 
+/** Every case the filters select, in the order asked, a page of 500 at a time from the record. */
+async function casesCsv(ctx: ServerContext, query: z.infer<typeof api.caseListQuerySchema>): Promise<string> {
+  const { cursor: _from, ...whole } = query; // the whole list, whatever page the query was on
+  const rows: unknown[][] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await listPage(ctx, { ...whole, limit: 500, ...(cursor ? { cursor } : {}) });
+    for (const c of page.cases.map(caseListItem)) rows.push([c.caseId, c.vendorName, c.contractId, c.status, STATUS_LABELS[c.status], c.overdue ? 'yes' : 'no', c.dueAt ?? '', c.createdAt]);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return toCsv(['case_id', 'vendor', 'contract', 'status', 'status_label', 'overdue', 'due_at', 'created_at'], rows);
+}
+
+/** The dashboard: the record's counts, and the open cases due soonest. */
+export async function dashboard(ctx: ServerContext, now = Date.now()) {
+  const [counts, { cases }] = await Promise.all([ctx.records.dashboard(now), ctx.records.pageCases({}, { limit: 8, sort: 'due' })]);
+  return { ...counts, urgent: cases.filter((c) => c.dueAt !== undefined).map(caseListItem) };
+}
+
 export function registerCaseApi(app: FastifyInstance, ctx: ServerContext): void {
   const { auth, service } = ctx;
 
@@ -46,11 +67,20 @@ export function registerCaseApi(app: FastifyInstance, ctx: ServerContext): void 
   });
 
   app.get('/api/cases', { config: { doc: { summary: 'List cases from the case record', auth: 'session', roles: ['admin', 'legal'], query: api.caseListQuerySchema,
-    ok: { status: 200, schema: api.caseListResponseSchema }, refusals: [400, 401, 403] } } }, async (request) => {
+    ok: { status: 200, schema: api.caseListResponseSchema, content: ['application/json', 'text/csv'] }, refusals: [400, 401, 403] } } }, async (request, reply) => {
     auth.require(request, ['admin', 'legal']);
     const query = parseInput(api.caseListQuerySchema, request.query, 'query');
+    if (query.format === 'csv') {
+      return reply.type('text/csv; charset=utf-8').header('Content-Disposition', 'attachment; filename="cases.csv"').send(await casesCsv(ctx, query));
+    }
     const { cases, nextCursor } = await listPage(ctx, query);
     return { cases: cases.map(caseListItem), ...(nextCursor ? { nextCursor } : {}) };
+  });
+
+  app.get('/api/dashboard', { config: { doc: { summary: 'Counts by status, overdue, due this week, completed this month, twelve months opened and closed, and the most urgent cases', auth: 'session', roles: ['admin', 'legal'],
+    ok: { status: 200, schema: api.dashboardResponseSchema }, refusals: [401, 403] } } }, async (request) => {
+    auth.require(request, ['admin', 'legal']);
+    return dashboard(ctx);
   });
 
   app.get('/api/cases/:caseId', { config: { doc: { summary: 'A case: tasks, timeline, return package, certification, statement, legal hold', auth: 'session', roles: ['admin', 'legal'],

@@ -10,22 +10,26 @@ import { caseDetails, caseListItem } from '../../case-views';
 import { actorOf, type RequestSession } from '../auth';
 import { caseInputFromForm, fieldErrors, formValues, type Form } from '../forms';
 import { caseOutcomeText, outcomeQuery } from '../pages/action-outcomes';
-import { caseListPage, casePage, loginPage, newCasePage } from '../pages/staff-pages';
+import { caseListPage, casePage, dashboardPage, loginPage, newCasePage } from '../pages/staff-pages';
 import { noteRefusal } from '../security-events';
 import type { ServerContext } from '../server-context';
-import { listPage } from './api-cases';
+import { dashboard, listPage } from './api-cases';
 import { parseInput } from '../validate';
 
 const caseParams = z.object({ caseId: caseIdSchema });
 const pageUser = (session: RequestSession) => ({ username: session.username, role: session.role, csrfToken: session.csrfToken });
-const safeNext = (next: unknown): string => (typeof next === 'string' && /^\/(?!\/)[A-Za-z0-9/_?=&.-]*$/.test(next) ? next : '/cases');
+const safeNext = (next: unknown): string => (typeof next === 'string' && /^\/(?!\/)[A-Za-z0-9/_?=&.-]*$/.test(next) ? next : '/');
 
 export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): void {
   const { auth, service } = ctx;
   const page = (reply: FastifyReply, body: string, status = 200) => reply.code(status).type('text/html; charset=utf-8').header('Cache-Control', 'no-store').send(body);
   const signedIn = (request: FastifyRequest, roles: readonly Role[] = ['admin', 'legal']) => auth.require(request, roles);
 
-  app.get('/', async (request, reply) => reply.redirect(request.session ? '/cases' : '/login', 303));
+  app.get('/', async (request, reply) => {
+    if (!request.session) return reply.redirect('/login', 303);
+    const session = signedIn(request);
+    return page(reply, dashboardPage(pageUser(session), await dashboard(ctx)));
+  });
 
   app.get('/login', async (request, reply) => {
     const { next } = request.query as { next?: string };

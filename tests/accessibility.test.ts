@@ -1,0 +1,80 @@
+// Every page people use, in a real Chromium at a phone's width (390 px) and a desk's: axe-core's WCAG 2.1 A and
+// AA rules find no violation, and nothing runs off the right edge (no sideways scrolling). Public school
+// districts must meet WCAG 2.1 AA (ADA Title II).
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { HttpHarness, type SignedIn } from './support/http-harness';
+import { launchChromium } from './support/browser';
+import { caseInput } from './support/fixtures';
+
+const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const WIDTHS = [390, 1280];
+/** What each page looks like on a phone, for people reviewing a change (git-ignored). */
+const SHOTS = path.resolve(__dirname, '../test-results/screenshots-390');
+fs.mkdirSync(SHOTS, { recursive: true });
+
+let h: HttpHarness;
+let browser: Browser;
+let ada: SignedIn;
+const pages: { name: string; path: string; signedIn: boolean }[] = [];
+
+beforeAll(async () => {
+  h = await HttpHarness.start();
+  browser = await launchChromium();
+  ada = await h.login('ada');
+  // A case with long names in several scripts, its vendor at the return task (the upload form).
+  const input = caseInput({ vendor: { name: 'Jörg Ænderson-Łukasz Educational Technologies GmbH · شركة أكمي', contactName: 'Nguyễn Thị Minh Khai' } });
+  const caseId = (await h.as(ada, 'POST', '/api/cases', input)).json.caseId as string;
+  const ackPath = new URL((await h.cases.vendorMail(caseId, 'acknowledge')).link).pathname;
+  pages.push({ name: 'vendor: acknowledge', path: ackPath, signedIn: false });
+  const other = (await h.as(ada, 'POST', '/api/cases', caseInput({ contract: { id: 'CT-2' } }))).json.caseId as string;
+  const otherAck = new URL((await h.cases.vendorMail(other, 'acknowledge')).link).pathname;
+  await h.as(undefined, 'POST', `/api/${otherAck.replace('/v/', 'vendor/')}/acknowledge`, { contactName: 'Dana Whitfield', contactEmail: 'dana@acme-learning.example' });
+  const returnPath = new URL((await h.cases.vendorMail(other, 'return')).link).pathname;
+  pages.push(
+    { name: 'sign-in', path: '/login', signedIn: false },
+    { name: 'dashboard', path: '/', signedIn: true },
+    { name: 'case list', path: '/cases', signedIn: true },
+    { name: 'new case', path: '/cases/new', signedIn: true },
+    { name: 'case', path: `/cases/${caseId}`, signedIn: true },
+    { name: 'case at the return', path: `/cases/${other}`, signedIn: true },
+    { name: 'vendor: return', path: returnPath, signedIn: false },
+    { name: 'verify', path: '/verify', signedIn: false },
+    { name: 'not found', path: '/nowhere', signedIn: false },
+  );
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await h?.close();
+});
+
+describe('pages people use', () => {
+  it('pass axe-core\'s WCAG 2.1 A and AA rules and fit a 390 px screen', async () => {
+    const problems: string[] = [];
+    for (const width of WIDTHS) {
+      // bypassCSP: the pages' policy forbids injected scripts, axe's included (tests only).
+      const context = await browser.newContext({ baseURL: h.baseUrl, bypassCSP: true, viewport: { width, height: 844 } });
+      const [name, value] = ada.cookie.split(';')[0]!.split('=');
+      await context.addCookies([{ name: name!, value: value!, url: h.baseUrl }]);
+      const page = await context.newPage();
+      for (const target of pages) {
+        if (!target.signedIn) await context.clearCookies();
+        else await context.addCookies([{ name: name!, value: value!, url: h.baseUrl }]);
+        await page.goto(target.path);
+        await page.addScriptTag({ content: AXE });
+        // Run in the page (a string: this project's TypeScript has no DOM types).
+        const violations = await page.evaluate<string[]>(`axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+          .then((result) => result.violations.map((v) => v.id + ' at ' + v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')))`);
+        for (const violation of violations) problems.push(`${target.name} (${width} px): ${violation}`);
+        if (width === 390) await page.screenshot({ path: path.join(SHOTS, `${target.name.replace(/\W+/g, '-')}-390.png`), fullPage: true });
+        const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+        if (overflow > 0) problems.push(`${target.name} (${width} px): runs ${overflow} px off the right edge`);
+      }
+      await context.close();
+    }
+    expect(problems).toEqual([]);
+  }, 120_000);
+});
