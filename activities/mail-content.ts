@@ -1,9 +1,11 @@
-// What each message says, in plain words. Pure: the send-case-mail activity picks recipients and sends.
+// What each message says, in plain words, as blocks that mail-layout.ts writes out as text and as HTML. Pure: the
+// send-case-mail activity picks recipients and sends.
 import { categoryLabel, KNOWN_CATEGORIES } from '../domain/case-terms';
 import type { CaseState } from '../domain/case-state';
 import { SANITIZATION_METHODS } from '../domain/certification';
 import type { MailSpec } from '../domain/mail';
 import { TASK_TITLES, type TaskKind } from '../domain/statuses';
+import { dueText, renderMail, type Block, type MailMessage } from './mail-layout';
 
 export interface MailContext {
   districtName: string;
@@ -12,69 +14,71 @@ export interface MailContext {
   link?: string;
 }
 
-export interface MailText {
-  subject: string;
-  text: string;
-}
+export type { RenderedMail as MailText } from './mail-layout';
 
-const when = (ms: number): string => new Date(ms).toUTCString().replace('GMT', 'UTC');
-
-function rightsParagraph(state: CaseState, district: string): string {
+function rightsBlock(state: CaseState, district: string): Block {
   const returning = state.input.disposition.option === 'return_then_destroy';
-  return [
-    `Under ${district}'s policy 7400.1:`,
-    returning
-      ? '- III.A: all data about any student of the district must be returned to the district, as the district chooses. The district has chosen to have its data returned before it is destroyed.'
-      : '- III.A: the district may have its data returned; it has chosen not to, and asks only for destruction.',
-    '- III.B: at no time is the district\'s information or any student information the property of your service.',
-    `- III.C: ${returning ? 'after the return of all information, ' : ''}you must give the district a statement that all known copies of that information have been destroyed.`,
-    '- IV.A: tracking software or mechanisms that store information about a user on the user\'s own computer must be removed or terminated.',
-  ].join('\n');
+  return {
+    kind: 'list',
+    lead: `Under ${district}'s policy 7400.1:`,
+    items: [
+      returning
+        ? 'III.A: all data about any student of the district must be returned to the district, as the district chooses. The district has chosen to have its data returned before it is destroyed.'
+        : 'III.A: the district may have its data returned; it has chosen not to, and asks only for destruction.',
+      'III.B: at no time is the district\'s information or any student information the property of your service.',
+      `III.C: ${returning ? 'after the return of all information, ' : ''}you must give the district a statement that all known copies of that information have been destroyed.`,
+      'IV.A: tracking software or mechanisms that store information about a user on the user\'s own computer must be removed or terminated.',
+    ],
+  };
 }
 
-function categoriesParagraph(state: CaseState): string {
+function categoriesBlock(state: CaseState): Block {
   const { extent, categories } = state.input.disposition;
-  const lines = categories.map((category) => {
-    const known = (KNOWN_CATEGORIES as Record<string, { explains: string; clause: string }>)[category.key];
-    const expected = category.expectedRecords !== undefined ? ` (about ${category.expectedRecords} records expected)` : '';
-    return `- ${categoryLabel(category)}${expected}${known ? `: ${known.explains} (7400.1 ${known.clause})` : ''}`;
-  });
-  const scope = extent === 'complete'
-    ? 'This covers all of the district\'s data that your service holds, in whatever category it falls:'
-    : 'This covers the following categories, each of them whole:';
-  return `${scope}\n${lines.join('\n')}`;
+  return {
+    kind: 'list',
+    lead: extent === 'complete'
+      ? 'This covers all of the district\'s data that your service holds, in whatever category it falls:'
+      : 'This covers the following categories, each of them whole:',
+    items: categories.map((category) => {
+      const known = (KNOWN_CATEGORIES as Record<string, { explains: string; clause: string }>)[category.key];
+      const expected = category.expectedRecords !== undefined ? ` (about ${category.expectedRecords} records expected)` : '';
+      return `${categoryLabel(category)}${expected}${known ? `: ${known.explains} (7400.1 ${known.clause})` : ''}`;
+    }),
+  };
 }
 
-function trackingParagraph(state: CaseState): string {
+function trackingBlock(state: CaseState): Block {
   const mechanisms = state.input.trackingMechanisms ?? [];
   if (mechanisms.length === 0) {
-    return 'The district knows of no tracking mechanism of your service. If any is in use (cookies, SDKs, pixels, local storage, single sign-on apps), it must be removed, and you will be asked to confirm.';
+    return { kind: 'p', text: 'The district knows of no tracking mechanism of your service. If any is in use (cookies, SDKs, pixels, local storage, single sign-on apps), it must be removed, and you will be asked to confirm.' };
   }
-  return `These tracking mechanisms must be removed or terminated, and you will confirm each with its date:\n${mechanisms.map((m) => `- ${m.name} (${m.kind})`).join('\n')}`;
+  return { kind: 'list', lead: 'These tracking mechanisms must be removed or terminated, and you will confirm each with its date:', items: mechanisms.map((m) => `${m.name} (${m.kind})`) };
 }
 
-function taskInstructions(state: CaseState, task: TaskKind): string {
+function taskInstructions(state: CaseState, task: TaskKind): Block[] {
   switch (task) {
     case 'acknowledge':
-      return 'Please acknowledge this notice and name the person who will handle it for your organisation.';
+      return [{ kind: 'p', text: 'Please acknowledge this notice and name the person who will handle it for your organisation.' }];
     case 'return':
-      return 'Please upload the district\'s data through the link below, each file under its category, then submit the return. CSV and JSON Lines files are counted record by record against the expected counts. Do not destroy anything yet: destruction comes after the district has accepted what you returned.';
+      return [{ kind: 'p', text: 'Please upload the district\'s data through the link below, each file under its category, then submit the return. CSV and JSON Lines files are counted record by record against the expected counts. Do not destroy anything yet: destruction comes after the district has accepted what you returned.' }];
     case 'certify':
-      return [
-        'Please certify the destruction of all known copies of the district\'s data (7400.1 III.C) and the removal of tracking mechanisms (IV.A). You will give:',
-        '- who signs, and when destruction was completed;',
-        '- the method, in the terms of NIST SP 800-88:',
-        ...Object.values(SANITIZATION_METHODS).map((line) => `    ${line}`),
-        '- the technique used and how it was verified;',
-        '- whether backups are destroyed, or the date they roll off;',
-        '- each subprocessor that held the data, and when it destroyed it;',
-        '- that the district\'s users\' accounts are closed (I.B);',
-        '- for each tracking mechanism, the date it was removed, and that the data it collected is destroyed (IV.C).',
-      ].join('\n');
+      return [{
+        kind: 'list',
+        lead: 'Please certify the destruction of all known copies of the district\'s data (7400.1 III.C) and the removal of tracking mechanisms (IV.A). You will give:',
+        items: [
+          'who signs, and when destruction was completed;',
+          `the method, in the terms of NIST SP 800-88: ${Object.values(SANITIZATION_METHODS).join('; ')};`,
+          'the technique used and how it was verified;',
+          'whether backups are destroyed, or the date they roll off;',
+          'each subprocessor that held the data, and when it destroyed it;',
+          'that the district\'s users\' accounts are closed (I.B);',
+          'for each tracking mechanism, the date it was removed, and that the data it collected is destroyed (IV.C).',
+        ],
+      }];
     case 'confirm_backup_rolloff':
-      return `You certified that backups holding the district's data would roll off on ${state.certification?.destruction.backups.rollOffDate}. Please confirm that they have.`;
+      return [{ kind: 'p', text: `You certified that backups holding the district's data would roll off on ${state.certification?.destruction.backups.rollOffDate}. Please confirm that they have.` }];
     case 'review':
-      return '';
+      return [];
   }
 }
 
@@ -83,113 +87,144 @@ function vendorGreeting(state: CaseState): string {
   return name ? `Dear ${name},` : `To ${state.input.vendor.name},`;
 }
 
-function signature(ctx: MailContext): string {
-  return `\n${ctx.districtName}\nThis message was sent by Disposition on behalf of the district. Reply to this email with any question.`;
-}
+const signature = (ctx: MailContext): string => `${ctx.districtName}\nThis message was sent by Disposition on behalf of the district. Reply to this email with any question.`;
 
 const contractLine = (state: CaseState): string =>
   `Contract ${state.input.contract.id}${state.input.contract.title ? ` (${state.input.contract.title})` : ''} for ${state.input.service.name}, terminated ${state.input.contract.terminationDate}.`;
 
-function linkBlock(ctx: MailContext, task: TaskKind, dueAt: number): string {
-  return `${TASK_TITLES[task]}, due ${when(dueAt)}:\n${ctx.link ?? ''}\n\nThe link is for your organisation only; do not forward it. It stops working once the task is done or a newer link is sent.`;
+const BUTTONS: Record<TaskKind, string> = {
+  acknowledge: 'Acknowledge the notice',
+  return: 'Return the data',
+  review: 'Review the returned data',
+  certify: 'Certify destruction',
+  confirm_backup_rolloff: 'Confirm backups rolled off',
+};
+
+function linkBlock(ctx: MailContext, task: TaskKind, dueAt: number, resent = false): Block {
+  return {
+    kind: 'action',
+    label: BUTTONS[task],
+    url: ctx.link ?? '',
+    dueAt,
+    note: `The link is for your organisation only; do not forward it. It stops working once the task is done or a newer link is sent.${resent ? ' This link replaces any earlier one.' : ''}`,
+  };
 }
 
-export function renderVendorMail(state: CaseState, spec: MailSpec, ctx: MailContext): MailText {
+const p = (text: string): Block => ({ kind: 'p', text });
+
+function vendorMessage(state: CaseState, spec: MailSpec, ctx: MailContext): MailMessage {
   const task = spec.task;
-  const head = `${vendorGreeting(state)}\n\n${contractLine(state)}`;
+  const head = [p(vendorGreeting(state)), p(contractLine(state))];
+  const contract = state.input.contract.id;
   switch (spec.kind) {
     case 'notice': {
       if (!task) throw new Error('a notice needs its task');
       if (task.kind === 'acknowledge') {
         return {
-          subject: `Termination notice: ${state.input.service.name}, contract ${state.input.contract.id}${spec.resent ? ' (new link)' : ''}`,
-          text: [
-            head,
-            `${ctx.districtName} has ended its contract with ${state.input.vendor.name} and asks you to ${state.input.disposition.option === 'return_then_destroy' ? 'return all of its student data and then destroy every known copy' : 'destroy every known copy of its student data (no return is requested)'}, and to remove your tracking mechanisms.`,
-            rightsParagraph(state, ctx.districtName),
-            categoriesParagraph(state),
-            trackingParagraph(state),
-            taskInstructions(state, task.kind),
-            linkBlock(ctx, task.kind, task.dueAt),
-            spec.resent ? 'This link replaces any earlier one.' : '',
-          ].filter(Boolean).join('\n\n') + signature(ctx),
+          subject: `Termination notice: ${state.input.service.name}, contract ${contract}${spec.resent ? ' (new link)' : ''}`,
+          heading: `Termination notice: ${state.input.service.name}`,
+          blocks: [
+            ...head,
+            p(`${ctx.districtName} has ended its contract with ${state.input.vendor.name} and asks you to ${state.input.disposition.option === 'return_then_destroy' ? 'return all of its student data and then destroy every known copy' : 'destroy every known copy of its student data (no return is requested)'}, and to remove your tracking mechanisms.`),
+            rightsBlock(state, ctx.districtName),
+            categoriesBlock(state),
+            trackingBlock(state),
+            ...taskInstructions(state, task.kind),
+            linkBlock(ctx, task.kind, task.dueAt, spec.resent),
+          ],
         };
       }
       return {
-        subject: `${TASK_TITLES[task.kind]}: contract ${state.input.contract.id}${spec.resent ? ' (new link)' : ''}`,
-        text: [head, task.kind === 'return' ? categoriesParagraph(state) : '', task.kind === 'certify' ? trackingParagraph(state) : '',
-          taskInstructions(state, task.kind), linkBlock(ctx, task.kind, task.dueAt), spec.resent ? 'This link replaces any earlier one.' : '']
-          .filter(Boolean).join('\n\n') + signature(ctx),
+        subject: `${TASK_TITLES[task.kind]}: contract ${contract}${spec.resent ? ' (new link)' : ''}`,
+        heading: TASK_TITLES[task.kind],
+        blocks: [...head, ...(task.kind === 'return' ? [categoriesBlock(state)] : []), ...(task.kind === 'certify' ? [trackingBlock(state)] : []),
+          ...taskInstructions(state, task.kind), linkBlock(ctx, task.kind, task.dueAt, spec.resent)],
       };
     }
     case 'reminder':
       return {
-        subject: `Reminder: ${TASK_TITLES[task!.kind]}, contract ${state.input.contract.id}`,
-        text: [head, `This is a reminder that "${TASK_TITLES[task!.kind]}" ${Date.now() > task!.dueAt ? 'was' : 'is'} due ${when(task!.dueAt)}.`, taskInstructions(state, task!.kind), linkBlock(ctx, task!.kind, task!.dueAt)].join('\n\n') + signature(ctx),
+        subject: `Reminder: ${TASK_TITLES[task!.kind]}, contract ${contract}`,
+        heading: `Reminder: ${TASK_TITLES[task!.kind]}`,
+        blocks: [...head, p(`This is a reminder that "${TASK_TITLES[task!.kind]}" ${Date.now() > task!.dueAt ? 'was' : 'is'} due ${dueText(task!.dueAt)}.`), ...taskInstructions(state, task!.kind), linkBlock(ctx, task!.kind, task!.dueAt)],
       };
     case 'extension':
       return {
-        subject: `New due date: ${TASK_TITLES[task!.kind]}, contract ${state.input.contract.id}`,
-        text: [head, `The district has moved the due date of "${TASK_TITLES[task!.kind]}" to ${when(task!.dueAt)}. Reason: ${spec.reason}`, linkBlock(ctx, task!.kind, task!.dueAt)].join('\n\n') + signature(ctx),
+        subject: `New due date: ${TASK_TITLES[task!.kind]}, contract ${contract}`,
+        heading: `New due date: ${TASK_TITLES[task!.kind]}`,
+        blocks: [...head, p(`The district has moved the due date of "${TASK_TITLES[task!.kind]}" to ${dueText(task!.dueAt)}. Reason: ${spec.reason}`), linkBlock(ctx, task!.kind, task!.dueAt)],
       };
     case 'rejection':
       return {
-        subject: `Returned data not accepted: contract ${state.input.contract.id}`,
-        text: [head, `The district has reviewed the data you returned and cannot accept it yet. Reason:\n${spec.reason}`,
-          'The files you uploaded are still staged: add what is missing, remove what is wrong, and submit the return again. Do not destroy anything yet.',
-          linkBlock(ctx, task!.kind, task!.dueAt)].join('\n\n') + signature(ctx),
+        subject: `Returned data not accepted: contract ${contract}`,
+        heading: 'Returned data not accepted yet',
+        blocks: [...head, p(`The district has reviewed the data you returned and cannot accept it yet. Reason:\n${spec.reason}`),
+          p('The files you uploaded are still staged: add what is missing, remove what is wrong, and submit the return again. Do not destroy anything yet.'),
+          linkBlock(ctx, task!.kind, task!.dueAt)],
       };
     case 'cancellation':
       return {
-        subject: `Termination case withdrawn: contract ${state.input.contract.id}`,
-        text: [head, `The district has withdrawn this termination case. Reason: ${spec.reason}`, 'Links you received for it no longer work. Nothing more is needed from you for this case.'].join('\n\n') + signature(ctx),
+        subject: `Termination case withdrawn: contract ${contract}`,
+        heading: 'Termination case withdrawn',
+        blocks: [...head, p(`The district has withdrawn this termination case. Reason: ${spec.reason}`), p('Links you received for it no longer work. Nothing more is needed from you for this case.')],
       };
     case 'completion':
       return {
-        subject: `Termination complete: statement ${state.statement?.statementId}, contract ${state.input.contract.id}`,
-        text: [head, 'Thank you. The termination is complete. The district\'s statement of the return and destruction of its data is attached.',
-          `Anyone can check that the statement is genuine and unaltered at ${ctx.publicUrl}/verify (statement id ${state.statement?.statementId}).`].join('\n\n') + signature(ctx),
+        subject: `Termination complete: statement ${state.statement?.statementId}, contract ${contract}`,
+        heading: 'Termination complete',
+        blocks: [...head, p('Thank you. The termination is complete. The district\'s statement of the return and destruction of its data is attached.'),
+          p(`Anyone can check that the statement is genuine and unaltered at ${ctx.publicUrl}/verify (statement id ${state.statement?.statementId}).`)],
       };
     default:
       throw new Error(`${spec.kind} is not a message to the vendor`);
   }
 }
 
-export function renderDistrictMail(state: CaseState, spec: MailSpec, ctx: MailContext): MailText {
+function districtMessage(state: CaseState, spec: MailSpec, ctx: MailContext): MailMessage {
   const caseUrl = `${ctx.publicUrl}/cases/${state.caseId}`;
   const title = `${state.input.vendor.name}, contract ${state.input.contract.id}`;
+  const open = (label: string, dueAt?: number): Block => ({ kind: 'action', label, url: caseUrl, ...(dueAt !== undefined ? { dueAt } : {}) });
   switch (spec.kind) {
     case 'review_request': {
       const round = state.returnRounds.at(-1)!;
-      const lines = round.categories.map((c) => `- ${c.label}: ${c.files} file(s), ${c.bytes} bytes, ${c.returnedRecords} record(s)${c.expectedRecords !== undefined ? ` of ${c.expectedRecords} expected` : ''}`);
       return {
         subject: `Review the returned data: ${title}`,
-        text: [`The vendor has returned data (round ${round.round}): ${round.files} file(s), ${round.bytes} bytes.`, lines.join('\n'),
-          round.shortfalls.length ? `Shortfalls:\n${round.shortfalls.map((s) => `- ${s}`).join('\n')}` : 'Every requested category has data, and no count falls short.',
-          `ZIP SHA-256: ${round.zipSha256}`, round.note ? `The vendor's note: ${round.note}` : '',
-          `Accept or reject it, due ${when(spec.task!.dueAt)}: ${caseUrl}`].filter(Boolean).join('\n\n') + signature(ctx),
+        heading: `Review the returned data: ${title}`,
+        blocks: [
+          p(`The vendor has returned data (round ${round.round}): ${round.files} file(s), ${round.bytes} bytes.`),
+          { kind: 'list', items: round.categories.map((c) => `${c.label}: ${c.files} file(s), ${c.bytes} bytes, ${c.returnedRecords} record(s)${c.expectedRecords !== undefined ? ` of ${c.expectedRecords} expected` : ''}`) },
+          round.shortfalls.length ? { kind: 'list', lead: 'Shortfalls:', items: round.shortfalls } : p('Every requested category has data, and no count falls short.'),
+          p(`ZIP SHA-256: ${round.zipSha256}`),
+          ...(round.note ? [p(`The vendor's note: ${round.note}`)] : []),
+          open('Accept or reject it', spec.task!.dueAt),
+        ],
       };
     }
     case 'escalation':
       return {
         subject: `Overdue: ${TASK_TITLES[spec.task!.kind]} — ${title}`,
-        text: [`"${TASK_TITLES[spec.task!.kind]}" was due ${when(spec.task!.dueAt)} and is not done.`,
-          spec.task!.kind === 'review' ? 'The review is the district\'s to do.' : 'The vendor has been reminded; the case stays open. You can extend the due date, resend the link or contact the vendor.',
-          caseUrl].join('\n\n') + signature(ctx),
+        heading: `Overdue: ${TASK_TITLES[spec.task!.kind]}`,
+        blocks: [p(`"${TASK_TITLES[spec.task!.kind]}" for ${title} was due ${dueText(spec.task!.dueAt)} and is not done.`),
+          p(spec.task!.kind === 'review' ? 'The review is the district\'s to do.' : 'The vendor has been reminded; the case stays open. You can extend the due date, resend the link or contact the vendor.'),
+          open('Open the case')],
       };
     case 'reminder':
       return {
         subject: `Reminder: review the returned data — ${title}`,
-        text: [`The returned data is waiting for review, due ${when(spec.task!.dueAt)}.`, caseUrl].join('\n\n') + signature(ctx),
+        heading: 'Reminder: review the returned data',
+        blocks: [p(`The data ${state.input.vendor.name} returned is waiting for review.`), open('Review the returned data', spec.task!.dueAt)],
       };
     case 'cancellation':
-      return { subject: `Case cancelled: ${title}`, text: [`The case was cancelled. Reason: ${spec.reason}`, caseUrl].join('\n\n') + signature(ctx) };
+      return { subject: `Case cancelled: ${title}`, heading: `Case cancelled: ${title}`, blocks: [p(`The case was cancelled. Reason: ${spec.reason}`), open('Open the case')] };
     case 'completion':
       return {
         subject: `Statement issued: ${title}`,
-        text: [`The termination is complete. Statement ${state.statement?.statementId} (SHA-256 ${state.statement?.sha256}) is attached and can be downloaded from the case.`, caseUrl].join('\n\n') + signature(ctx),
+        heading: `Statement issued: ${title}`,
+        blocks: [p(`The termination is complete. Statement ${state.statement?.statementId} (SHA-256 ${state.statement?.sha256}) is attached and can be downloaded from the case.`), open('Open the case')],
       };
     default:
       throw new Error(`${spec.kind} is not a message to the district`);
   }
 }
+
+export const renderVendorMail = (state: CaseState, spec: MailSpec, ctx: MailContext) => renderMail(vendorMessage(state, spec, ctx), ctx.districtName, signature(ctx));
+export const renderDistrictMail = (state: CaseState, spec: MailSpec, ctx: MailContext) => renderMail(districtMessage(state, spec, ctx), ctx.districtName, signature(ctx));

@@ -77,6 +77,7 @@ export function makeSendCaseMail(deps: MailDeps) {
         ...recipients,
         subject: content.subject,
         text: content.text,
+        html: content.html,
         headers: { 'X-Disposition-Case': state.caseId, 'X-Disposition-Mail': mail.kind },
       };
       if (mail.kind === 'completion' && state.statement) {

@@ -11,6 +11,8 @@ export interface OutgoingMail {
   cc?: string[];
   subject: string;
   text: string;
+  /** The same message as HTML: sent with the text as multipart/alternative. */
+  html?: string;
   attachments?: { filename: string; content: Buffer; contentType: string }[];
   headers?: Record<string, string>;
 }
@@ -27,6 +29,7 @@ const toNodemailer = (mail: OutgoingMail): Mail.Options => ({
   ...(mail.cc?.length ? { cc: mail.cc } : {}),
   subject: mail.subject,
   text: mail.text,
+  ...(mail.html ? { html: mail.html } : {}),
   ...(mail.attachments ? { attachments: mail.attachments } : {}),
   ...(mail.headers ? { headers: mail.headers } : {}),
 });

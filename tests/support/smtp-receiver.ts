@@ -9,6 +9,8 @@ export interface ReceivedMail {
   cc: string[];
   subject: string;
   text: string;
+  /** The HTML alternative, when the message has one. */
+  html: string;
   headers: ParsedMail['headers'];
   attachments: { filename?: string; contentType: string; content: Buffer }[];
 }
@@ -47,6 +49,7 @@ export class SmtpReceiver {
               cc: addresses(parsed.cc),
               subject: parsed.subject ?? '',
               text: parsed.text ?? '',
+              html: typeof parsed.html === 'string' ? parsed.html : '',
               headers: parsed.headers,
               attachments: parsed.attachments.map((a) => ({ ...(a.filename ? { filename: a.filename } : {}), contentType: a.contentType, content: a.content })),
             });
