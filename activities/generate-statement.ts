@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import type { CaseState, StatementInfo } from '../domain/case-state';
 import { SANITIZATION_METHODS } from '../domain/certification';
 import type { Config } from '../infra/config';
+import type { CaseRecordStore } from '../infra/database/case-record-store';
 import type { AccessLog } from '../infra/database/access-log';
 import type { Keyring } from '../infra/keys';
 import type { StatementContent, StatementSection } from '../infra/statement-pdf';
@@ -16,6 +17,8 @@ export interface StatementDeps {
   keyring: Keyring;
   /** The case's access log, whose head hash the statement prints (7400.1 I.D). */
   accessLog?: Pick<AccessLog, 'caseHead'>;
+  /** The case's correspondence file, which the statement names. */
+  records?: Pick<CaseRecordStore, 'listMessages'>;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
@@ -23,7 +26,7 @@ const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 
 /** What the signature covers: the statement id and the SHA-256 of the PDF's bytes. */
 export const statementSigningText = (statementId: string, sha256: string): string => `disposition-statement/1 ${statementId} ${sha256}`;
 
-export function gatherStatement(state: CaseState, statementId: string, issuedAt: number, config: StatementDeps['config'], accessLogHead?: string): StatementContent {
+export function gatherStatement(state: CaseState, statementId: string, issuedAt: number, config: StatementDeps['config'], accessLogHead?: string, messages?: { sent: number; failed: number }): StatementContent {
   const { input } = state;
   const sections: StatementSection[] = [];
   sections.push({
@@ -101,6 +104,12 @@ export function gatherStatement(state: CaseState, statementId: string, issuedAt:
       ? `Every request that read or changed this case is in the district's hash-chained access log. Its latest entry about this case, when this statement was issued, has the hash ${accessLogHead}; \`disposition audit verify\` proves the chain up to it is intact.`
       : 'No request about this case was recorded in the access log before this statement was issued.'],
   });
+  if (messages !== undefined) {
+    sections.push({
+      heading: 'Correspondence',
+      paragraphs: [`${messages.sent} message(s) were sent for this case before this statement was issued${messages.failed ? `, and ${messages.failed} could not be delivered` : ''}. Each is kept with the case record as sent, with its delivery outcome, for as long as the record; the district exports them as its correspondence file (\`disposition case correspondence ${state.caseId} -o FILE\`).`],
+    });
+  }
   sections.push({
     heading: 'How to verify this statement',
     paragraphs: [`The SHA-256 of this PDF is recorded by the district and signed with its server key. Upload this file at ${config.publicUrl}/verify, or look up statement ${statementId} there, to confirm that it is genuine and unaltered. Any change to the file, however small, fails verification.`],
@@ -122,7 +131,9 @@ export function gatherStatement(state: CaseState, statementId: string, issuedAt:
 
 export function makeGenerateStatement(deps: StatementDeps) {
   return async function generateStatement({ state, statementId, issuedAt }: { state: CaseState; statementId: string; issuedAt: number }): Promise<StatementInfo> {
-    const pdf = await renderStatementOffThread(gatherStatement(state, statementId, issuedAt, deps.config, await deps.accessLog?.caseHead(state.caseId)));
+    const messages = deps.records ? await deps.records.listMessages(state.caseId) : undefined;
+    const counts = messages && { sent: messages.filter((m) => m.outcome === 'sent').length, failed: messages.filter((m) => m.outcome === 'failed').length };
+    const pdf = await renderStatementOffThread(gatherStatement(state, statementId, issuedAt, deps.config, await deps.accessLog?.caseHead(state.caseId), counts));
     const sha256 = crypto.createHash('sha256').update(pdf).digest('hex');
     const signing = deps.keyring.currentSigning();
     const signature = crypto.sign(null, Buffer.from(statementSigningText(statementId, sha256)), signing.privateKey).toString('base64');

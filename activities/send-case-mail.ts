@@ -85,7 +85,16 @@ export function makeSendCaseMail(deps: MailDeps) {
         if (!pdf) throw new Error(`statement ${state.statement.statementId} is not stored`);
         outgoing.attachments = [{ filename: `statement-${state.statement.statementId}.pdf`, content: pdf, contentType: 'application/pdf' }];
       }
-      await deps.transport.send(outgoing);
+      // Each attempt goes into the case's correspondence file with its outcome; the message as sent stays there.
+      const noted = { messageId, caseId: state.caseId, kind: mail.kind, audience, recipients: [...outgoing.to, ...(outgoing.cc ?? [])], subject: outgoing.subject };
+      let sent;
+      try {
+        sent = await deps.transport.send(outgoing);
+      } catch (err) {
+        await deps.records.recordMessage({ ...noted, attemptedAt: Date.now(), outcome: 'failed', detail: (err as Error).message });
+        throw err;
+      }
+      await deps.records.recordMessage({ ...noted, attemptedAt: Date.now(), outcome: 'sent', detail: sent.response, eml: sent.raw });
       await deps.records.recordMailSent(messageId, state.caseId, mail.kind);
       // The link itself never goes to a log: it opens the vendor's task to whoever holds it.
       if (!deps.config.smtpUrl && ctx.link) log.info(`outbox: ${mail.kind} for the vendor of case ${state.caseId}; the link is in the .eml file`);

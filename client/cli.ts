@@ -19,6 +19,7 @@ import { analyzeIntrusions, intrusionCsv, intrusionPdf } from './intrusion-analy
 import { auditCsv, range } from './access-log-export';
 import { caseDetails, caseListItem, statementView } from './case-views';
 import { openCliContext, type CliContext } from './cli-context';
+import { correspondenceZip } from './correspondence';
 import { DatabaseTooNewError, DatabaseUnavailableError, isDatabaseConnectionError } from '../infra/database/sql-database';
 import { StorageUnavailableError } from '../infra/storage/case-file-storage';
 import { TemporalUnavailableError } from '../infra/temporal-connection';
@@ -36,6 +37,7 @@ Cases
   case start --file F [--json]                       start a termination case from a case input JSON file
   case list [--status S] [--vendor V] [--json]      list cases from the case record
   case show ID [--json]                              a case: status, tasks, timeline, return, statement
+  case correspondence ID -o FILE                     every message sent for the case (.eml) with an index, as a ZIP
 ${Object.values(STAFF_ACTIONS).map((a) => `  ${`case ${a.cli.name} ID ${a.cli.usage}`.trimEnd().padEnd(51)}${a.cli.help}\n`).join('')}Access log and intrusions (7400.1 I.C, I.D)
   audit verify                                       check the access log's hash chain; names the first broken entry
   audit export [--case ID] [--from D] [--to D] [--format csv|json] [-o FILE]
@@ -242,6 +244,15 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
       if (details.statement) out(`Statement ${details.statement.statementId}, SHA-256 ${details.statement.sha256}`);
       out('Timeline:');
       for (const event of details.timeline) out(`  ${when(event.at)}  ${event.summary}`);
+      return 0;
+    }
+    case 'case correspondence': {
+      const caseId = id();
+      if (!(await ctx.records.getCase(caseId))) throw new DispositionError('not_found', `no case ${caseId}`);
+      const file = need(values.out, '-o FILE');
+      const messages = await ctx.records.listMessages(caseId);
+      await fsp.writeFile(file, await correspondenceZip(caseId, messages));
+      out(json ? JSON.stringify({ caseId, file, messages: messages.length }, null, 2) : `Correspondence of case ${caseId} written to ${file}: ${messages.length} message(s)`);
       return 0;
     }
     case 'link check': {

@@ -17,10 +17,25 @@ export interface OutgoingMail {
   headers?: Record<string, string>;
 }
 
+/** What was sent: the message's bytes as they left (kept in the case's correspondence file), and the server's answer. */
+export interface SentMail {
+  raw: Buffer;
+  /** The SMTP server's reply ("250 2.0.0 OK …"), or where the outbox wrote the file. */
+  response: string;
+}
+
 export interface MailTransport {
-  send(mail: OutgoingMail): Promise<void>;
+  send(mail: OutgoingMail): Promise<SentMail>;
   close(): void;
 }
+
+// Every message is composed once into its bytes, then sent or written as those bytes: what the correspondence
+// file keeps is what the server was given.
+const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+async function compose(mail: OutgoingMail): Promise<Buffer> {
+  return ((await composer.sendMail(toNodemailer(mail))) as unknown as { message: Buffer }).message;
+}
+const addressOf = (from: string): string => /<([^>]+)>/.exec(from)?.[1] ?? from;
 
 const toNodemailer = (mail: OutgoingMail): Mail.Options => ({
   messageId: mail.messageId,
@@ -38,7 +53,9 @@ export function createSmtpTransport(smtpUrl: string): MailTransport {
   const transport = nodemailer.createTransport(smtpUrl);
   return {
     async send(mail) {
-      await transport.sendMail(toNodemailer(mail));
+      const raw = await compose(mail);
+      const info = await transport.sendMail({ envelope: { from: addressOf(mail.from), to: [...mail.to, ...(mail.cc ?? [])] }, raw });
+      return { raw, response: String((info as { response?: string }).response ?? 'accepted') };
     },
     close: () => transport.close(),
   };
@@ -46,14 +63,14 @@ export function createSmtpTransport(smtpUrl: string): MailTransport {
 
 /** Writes each message to `dir`, named after its Message-ID, so a repeat overwrites rather than duplicates. */
 export function createOutboxTransport(dir: string, log: (line: string) => void = () => undefined): MailTransport {
-  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
     async send(mail) {
-      const info = (await transport.sendMail(toNodemailer(mail))) as unknown as { message: Buffer };
+      const raw = await compose(mail);
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
       const file = path.join(dir, `${mail.messageId.replace(/[<>]/g, '').replace(/[^A-Za-z0-9_.@-]/g, '_')}.eml`);
-      fs.writeFileSync(file, info.message, { mode: 0o600 });
+      fs.writeFileSync(file, raw, { mode: 0o600 });
       log(`mail "${mail.subject}" to ${mail.to.length} recipient(s) written to ${file}`);
+      return { raw, response: 'written to the outbox (no SMTP_URL)' };
     },
     close: () => undefined,
   };

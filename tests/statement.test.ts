@@ -44,6 +44,13 @@ describe('the statement PDF', () => {
     expect(text).toContain('Zoë Ångström.csv');
   }, 60_000);
 
+  it('names the case\'s correspondence file and how many messages it holds', async () => {
+    const content = gatherStatement(completedState(1), 'stmt-0004', Date.parse('2026-11-21T09:00:00Z'), config, undefined, { sent: 7, failed: 1 });
+    const section = content.sections.find((s) => s.heading === 'Correspondence')!;
+    expect(section.paragraphs![0]).toContain('7 message(s) were sent for this case before this statement was issued, and 1 could not be delivered');
+    expect(section.paragraphs![0]).toContain('disposition case correspondence case00000001 -o FILE');
+  });
+
   it('reads back a name in any script exactly, with every font embedded and subset', async () => {
     const names = {
       vendor: 'Jörg Ænderson-Łukasz GmbH',

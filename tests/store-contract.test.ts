@@ -107,6 +107,19 @@ describe.each(DATABASE_BACKENDS)('the stores on $name', (backend) => {
       expect(overdue).toMatchObject([{ caseId: 'CaseC001', overdue: true, dueAt: T0 + 5, openTask: { kind: 'return', gen: 1, dueAt: T0 + 5 } }]);
     });
 
+    it('keeps each message of a case with its attempts and outcome, and the bytes of the one that went out', async () => {
+      const eml = Buffer.from('Message-ID: <m1@x>\r\nSubject: Termination notice\r\n\r\nDear Dana, \u00e9\u00e8 \u738b\r\n\x00\xff', 'latin1');
+      const base = { messageId: '<m1@x>', caseId: 'Mail0001', kind: 'notice', audience: 'vendor' as const, recipients: ['a@v.example', 'b@v.example'], subject: 'Termination notice' };
+      await stores.records.recordMessage({ ...base, attemptedAt: T0, outcome: 'failed', detail: '421 busy' });
+      await stores.records.recordMessage({ ...base, attemptedAt: T0 + 5000, outcome: 'sent', detail: '250 OK', eml });
+      await stores.records.recordMessage({ ...base, messageId: '<m0@x>', kind: 'review_request', audience: 'district', attemptedAt: T0 - 1000, outcome: 'sent', detail: '250 OK', eml: Buffer.from('x') });
+      const messages = await stores.records.listMessages('Mail0001');
+      expect(messages.map((m) => m.messageId)).toEqual(['<m0@x>', '<m1@x>']);
+      expect(messages[1]).toMatchObject({ ...base, attempts: 2, outcome: 'sent', detail: '250 OK', attemptedAt: T0 + 5000 });
+      expect(messages[1]!.eml!.equals(eml)).toBe(true);
+      expect(await stores.records.listMessages('Other0001')).toEqual([]);
+    });
+
     it('counts the dashboard\'s numbers: by status, overdue, due this week, completed this month, twelve months opened and closed', async () => {
       const now = Date.parse('2026-12-15T12:00:00Z');
       const day = 86_400_000;

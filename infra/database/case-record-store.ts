@@ -60,6 +60,24 @@ export class BadCursorError extends Error {
   override name = 'BadCursorError';
 }
 
+/** A message sent (or tried) for a case: the correspondence file's entry. */
+export interface CaseMessage {
+  messageId: string;
+  caseId: string;
+  kind: string;
+  audience: 'vendor' | 'district';
+  recipients: string[];
+  subject: string;
+  /** The last attempt. */
+  attemptedAt: number;
+  attempts: number;
+  outcome: 'sent' | 'failed';
+  /** The server's answer, or why it failed. */
+  detail: string;
+  /** The message's bytes as sent; absent while it has not gone out. */
+  eml?: Buffer;
+}
+
 /** The dashboard's numbers, each from one query over the record. */
 export interface CaseDashboard {
   byStatus: Record<CaseStatus, number>;
@@ -81,6 +99,10 @@ export interface CaseRecordStore {
   pageCases(filter: CaseFilter, page: CasePageRequest): Promise<CasePage>;
   getStatement(statementId: string): Promise<StatementRecord | undefined>;
   dashboard(now: number): Promise<CaseDashboard>;
+  /** Notes an attempt to send a message: the last outcome wins, and the bytes of the one that went out stay. */
+  recordMessage(message: Omit<CaseMessage, 'attempts'>): Promise<void>;
+  /** The case's correspondence, oldest first. */
+  listMessages(caseId: string): Promise<CaseMessage[]>;
   findStatementBySha256(sha256: string): Promise<StatementRecord | undefined>;
   /** Mail by stable Message-ID: true when it was already sent. */
   mailSent(messageId: string): Promise<boolean>;

@@ -163,6 +163,20 @@ CREATE INDEX cases_closed ON cases (closed_at);
 CREATE INDEX cases_vendor_order ON cases (lower(vendor_name), case_id);`,
     },
   },
+  {
+    version: 5,
+    name: 'the correspondence file: every message sent for a case, as sent, with its delivery outcome',
+    sql: {
+      sqlite: `CREATE TABLE IF NOT EXISTS case_messages (
+  message_id TEXT PRIMARY KEY, case_id TEXT NOT NULL, kind TEXT NOT NULL, audience TEXT NOT NULL, recipients TEXT NOT NULL, subject TEXT NOT NULL,
+  attempted_at BIGINT NOT NULL, attempts INTEGER NOT NULL, outcome TEXT NOT NULL, detail TEXT NOT NULL, eml BLOB);
+CREATE INDEX IF NOT EXISTS case_messages_case ON case_messages (case_id, attempted_at);`,
+      postgres: `CREATE TABLE case_messages (
+  message_id TEXT PRIMARY KEY, case_id TEXT NOT NULL, kind TEXT NOT NULL, audience TEXT NOT NULL, recipients TEXT NOT NULL, subject TEXT NOT NULL,
+  attempted_at BIGINT NOT NULL, attempts INTEGER NOT NULL, outcome TEXT NOT NULL, detail TEXT NOT NULL, eml BYTEA);
+CREATE INDEX case_messages_case ON case_messages (case_id, attempted_at);`,
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

@@ -3,7 +3,7 @@ import type { CaseState } from '../../domain/case-state';
 import { openTaskOf } from '../../domain/case-state';
 import { DAY_MS } from '../../domain/durations';
 import { CASE_STATUSES, type CaseStatus } from '../../domain/statuses';
-import { BadCursorError, type CaseDashboard, type CaseFilter, type CasePage, type CasePageRequest, type CaseRecord, type CaseRecordStore, type CaseSort, type CaseSummary, type StatementRecord } from './case-record-store';
+import { BadCursorError, type CaseDashboard, type CaseMessage, type CaseFilter, type CasePage, type CasePageRequest, type CaseRecord, type CaseRecordStore, type CaseSort, type CaseSummary, type StatementRecord } from './case-record-store';
 import { NO_DUE_TIME } from './migrations';
 import type { SqlDatabase } from './sql-database';
 
@@ -223,6 +223,23 @@ export class SqlCaseRecordStore implements CaseRecordStore {
       completedThisMonth: Number(counts?.completed_month ?? 0),
       months: bounds.map(([from], i) => ({ month: new Date(from).toISOString().slice(0, 7), opened: Number(months?.[`o${i}`] ?? 0), closed: Number(months?.[`c${i}`] ?? 0) })),
     };
+  }
+
+  async recordMessage(m: Omit<CaseMessage, 'attempts'>): Promise<void> {
+    await this.db.run(`INSERT INTO case_messages (message_id, case_id, kind, audience, recipients, subject, attempted_at, attempts, outcome, detail, eml)
+      VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
+      ON CONFLICT (message_id) DO UPDATE SET attempted_at = excluded.attempted_at, attempts = case_messages.attempts + 1, outcome = excluded.outcome,
+        detail = excluded.detail, eml = COALESCE(excluded.eml, case_messages.eml)`,
+    [m.messageId, m.caseId, m.kind, m.audience, JSON.stringify(m.recipients), m.subject, m.attemptedAt, m.outcome, m.detail.slice(0, 2000), m.eml ?? null]);
+  }
+
+  async listMessages(caseId: string): Promise<CaseMessage[]> {
+    const rows = await this.db.all<{ message_id: string; case_id: string; kind: string; audience: string; recipients: string; subject: string; attempted_at: number; attempts: number; outcome: string; detail: string; eml: Buffer | Uint8Array | null }>(
+      'SELECT * FROM case_messages WHERE case_id = ? ORDER BY attempted_at, message_id', [caseId]);
+    return rows.map((r) => ({
+      messageId: r.message_id, caseId: r.case_id, kind: r.kind, audience: r.audience as CaseMessage['audience'], recipients: JSON.parse(r.recipients) as string[], subject: r.subject,
+      attemptedAt: Number(r.attempted_at), attempts: Number(r.attempts), outcome: r.outcome as CaseMessage['outcome'], detail: r.detail, ...(r.eml ? { eml: Buffer.from(r.eml) } : {}),
+    }));
   }
 
   async getStatement(statementId: string): Promise<StatementRecord | undefined> {

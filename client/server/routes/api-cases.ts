@@ -8,6 +8,7 @@ import { DispositionError } from '../../../domain/errors';
 import { caseIdSchema } from '../../../domain/ids';
 import { STATUS_LABELS } from '../../../domain/statuses';
 import { toCsv } from '../../csv';
+import { correspondenceZip } from '../../correspondence';
 import { caseDetails, caseListItem } from '../../case-views';
 import { actorOf } from '../auth';
 import { ACTION_OK, type RouteDoc } from '../openapi';
@@ -117,6 +118,15 @@ export function registerCaseApi(app: FastifyInstance, ctx: ServerContext): void 
       .header('X-Content-SHA256', round.zipSha256!)
       .header('Cache-Control', 'no-store')
       .send(stream);
+  });
+
+  app.get('/api/cases/:caseId/correspondence', { config: { doc: { summary: 'Every message sent for the case, as .eml files, with an index in CSV and JSON (a ZIP)', auth: 'session', roles: ['admin', 'legal'],
+    ok: { status: 200, content: 'application/zip', description: 'the ZIP' }, refusals: [400, 401, 403, 404] } } }, async (request, reply) => {
+    auth.require(request, ['admin', 'legal']);
+    const { caseId } = parseInput(caseParams, request.params, 'path');
+    await service.getCase(caseId); // a 404 for a case that does not exist
+    const zip = await correspondenceZip(caseId, await ctx.records.listMessages(caseId));
+    return reply.type('application/zip').header('Content-Disposition', `attachment; filename="correspondence-${caseId}.zip"`).send(zip);
   });
 
   app.get('/api/cases/:caseId/statement', { config: { doc: { summary: 'The final statement', auth: 'session', roles: ['admin', 'legal'], ok: { status: 200, content: 'application/pdf', description: 'the PDF' }, refusals: [401, 403, 404] } } }, async (request, reply) => {
