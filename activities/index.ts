@@ -5,8 +5,9 @@ import { makeGenerateStatement, type StatementDeps } from './generate-statement'
 import { makeRecordCase } from './record-case';
 import { makeRetentionActivities, type RetentionDeps } from './retain-package';
 import { makeSendCaseMail, type MailDeps } from './send-case-mail';
+import { makeWebhookActivities, type DeliveryDeps } from './webhooks';
 
-export type ActivityDeps = MailDeps & StatementDeps & RetentionDeps;
+export type ActivityDeps = MailDeps & StatementDeps & RetentionDeps & Pick<DeliveryDeps, 'webhooks'>;
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     generateStatement: makeGenerateStatement(deps),
     ...makeDisposeData(deps),
     ...makeRetentionActivities(deps),
+    ...makeWebhookActivities({ ...deps, administrators: deps.administrators ?? (async () => []) }),
   };
 }
 

@@ -48,6 +48,17 @@ export const submitReturnBodySchema = z.object({ note: optionalText(4000).option
 export const certifyBodySchema = certificationSchema;
 export const backupRolloffBodySchema = backupRolloffSchema;
 
+/**
+ * Where a webhook is delivered: https, or http to this machine only (a receiver beside the server). The host is
+ * a name whose last label starts with a letter, so every address the pattern allows is one a URL parser reads.
+ */
+export const WEBHOOK_URL = "^(https://([A-Za-z0-9-]+\\.)*[A-Za-z][A-Za-z0-9-]*|http://(localhost|127\\.0\\.0\\.1|\\[::1\\]))(:([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?$";
+export const webhookBodySchema = z.object({
+  url: z.string().max(2000).regex(new RegExp(WEBHOOK_URL), 'must be an https:// address (http:// only to localhost, 127.0.0.1 or [::1])'),
+  events: z.array(z.enum([...CASE_STATUSES, '*'])).min(1, 'name at least one status, or "*" for every transition').max(CASE_STATUSES.length + 1)
+    .refine((events) => new Set(events).size === events.length, 'names a status twice'),
+});
+
 // ---- answers -----------------------------------------------------------------------------------------------
 
 export const errorResponseSchema = z.object({
@@ -83,6 +94,19 @@ export const dashboardResponseSchema = z.object({
   months: z.array(z.object({ month: z.string(), opened: z.number().int(), closed: z.number().int() })),
   /** Open cases, soonest due first (overdue ones lead). */
   urgent: caseListResponseSchema.shape.cases,
+});
+
+const webhookView = z.object({
+  id: z.string(), url: z.string(), events: z.array(z.string()), createdAt: z.string(), createdBy: z.string(),
+  disabledAt: z.string().nullable(), disabledReason: z.string().nullable(),
+});
+export const webhookCreatedSchema = webhookView.extend({ secret: z.string().describe('shown this once: keep it where the receiver can read it') });
+export const webhookListSchema = z.object({ webhooks: z.array(webhookView) });
+export const webhookDeliveriesSchema = z.object({
+  deliveries: z.array(z.object({
+    id: z.string(), eventId: z.string(), type: z.string(), caseId: z.string(), status: z.enum(['pending', 'delivered', 'failed', 'skipped']),
+    attempts: z.number().int(), lastStatus: z.number().int().nullable(), lastError: z.string().nullable(), createdAt: z.string(), updatedAt: z.string(),
+  })),
 });
 
 export const stagedFileResponseSchema = z.object({

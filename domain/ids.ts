@@ -6,6 +6,8 @@ export const ID_PATTERNS = {
   fileId: { pattern: /^[A-Za-z0-9_-]{8,64}$/, description: 'a staged file', refusal: 'is not a file id' },
   statementId: { pattern: /^[A-Za-z0-9-]{8,64}$/, description: 'a statement id', refusal: 'is not a statement id' },
   token: { pattern: /^[A-Za-z0-9._-]+$/, description: 'the token of an emailed vendor link', refusal: 'is not a link token' },
+  webhookId: { pattern: /^wh_[A-Za-z0-9_-]{12}$/, description: 'a webhook endpoint', refusal: 'is not a webhook id' },
+  deliveryId: { pattern: /^dlv_[A-Za-z0-9_-]{22}$/, description: 'a webhook delivery', refusal: 'is not a delivery id' },
 } as const;
 
 export type IdName = keyof typeof ID_PATTERNS;
@@ -17,4 +19,6 @@ const idSchema = (name: IdName) => z.string().regex(ID_PATTERNS[name].pattern, I
 export const caseIdSchema = idSchema('caseId');
 export const fileIdSchema = idSchema('fileId');
 export const statementIdSchema = idSchema('statementId');
+export const webhookIdSchema = idSchema('webhookId');
+export const deliveryIdSchema = idSchema('deliveryId');
 export const tokenSchema = z.string().min(1).max(1000);

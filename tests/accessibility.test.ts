@@ -29,6 +29,8 @@ beforeAll(async () => {
   const caseId = (await h.as(ada, 'POST', '/api/cases', input)).json.caseId as string;
   const ackPath = new URL((await h.cases.vendorMail(caseId, 'acknowledge')).link).pathname;
   pages.push({ name: 'vendor: acknowledge', path: ackPath, signedIn: false });
+  // An endpoint with deliveries in its log, for the settings page (nothing listens there: they stay pending).
+  await h.as(ada, 'POST', '/api/webhooks', { url: 'http://127.0.0.1:9/disposition-hooks', events: ['*'] });
   const other = (await h.as(ada, 'POST', '/api/cases', caseInput({ contract: { id: 'CT-2' } }))).json.caseId as string;
   const otherAck = new URL((await h.cases.vendorMail(other, 'acknowledge')).link).pathname;
   await h.as(undefined, 'POST', `/api/${otherAck.replace('/v/', 'vendor/')}/acknowledge`, { contactName: 'Dana Whitfield', contactEmail: 'dana@acme-learning.example' });
@@ -36,6 +38,7 @@ beforeAll(async () => {
   pages.push(
     { name: 'sign-in', path: '/login', signedIn: false },
     { name: 'dashboard', path: '/', signedIn: true },
+    { name: 'webhook settings', path: '/settings/webhooks', signedIn: true },
     { name: 'case list', path: '/cases', signedIn: true },
     { name: 'new case', path: '/cases/new', signedIn: true },
     { name: 'case', path: `/cases/${caseId}`, signedIn: true },

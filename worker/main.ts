@@ -1,5 +1,9 @@
 // `npm run worker`: the worker alone, against TEMPORAL_ADDRESS (or the address `npm start` wrote).
+import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import type { WebhookDeps } from '../activities/webhooks';
+import { SqlWebhookStore } from '../infra/database/webhook-store';
+import { startWebhookDelivery } from '../infra/webhook-deliveries';
 import { loadConfig } from '../infra/config';
 import { openStores } from '../infra/database/open-stores';
 import { openKeyring } from '../infra/keys';
@@ -24,10 +28,15 @@ export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkfl
   if (await ensureNamespace(client, config.namespace)) console.log(`[worker] registered namespace ${config.namespace}`);
   const added = await ensureSearchAttributes(client, config.namespace);
   if (added.length) console.log(`[worker] registered search attributes: ${added.join(', ')}`);
-  await client.close();
+  // The same connection starts webhook deliveries, each its own workflow.
+  const starter = new Client({ connection: client, namespace: config.namespace });
+  const webhooks: WebhookDeps = {
+    store: new SqlWebhookStore(stores.database, keyring),
+    startDelivery: (deliveryId, run) => startWebhookDelivery(starter, config.taskQueue, deliveryId, run),
+  };
 
   const connection = await NativeConnection.connect(temporal);
-  const worker = await createCaseWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue, deps: { config, records, storage, keyring, transport, accessLog, administrators: emailsOf('admin'), legalStaff: emailsOf('legal') }, ...options });
+  const worker = await createCaseWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue, deps: { config, records, storage, keyring, transport, accessLog, webhooks, administrators: emailsOf('admin'), legalStaff: emailsOf('legal') }, ...options });
   const stop = (): void => worker.shutdown();
   if (signal) signal.addEventListener('abort', stop);
   else {
@@ -39,6 +48,7 @@ export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkfl
     await worker.run();
   } finally {
     await connection.close();
+    await client.close();
     keyring.close();
     await stores.close();
     transport.close();

@@ -21,8 +21,10 @@ import { registerCaseApi } from './routes/api-cases';
 import { registerCodecApi } from './routes/api-codec';
 import { registerPublicApi } from './routes/api-public';
 import { registerVendorApi } from './routes/api-vendor';
+import { registerWebhookApi } from './routes/api-webhooks';
 import { registerPublicPages } from './routes/pages-public';
 import { registerStaffPages } from './routes/pages-staff';
+import { registerSettingsPages } from './routes/pages-settings';
 import type { ServerContext, ServerDeps } from './server-context';
 
 /** Any error as a DispositionError with a code the client can act on; what is unexpected hides its message. */
@@ -142,9 +144,11 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
     registerCaseApi(app, ctx);
     registerVendorApi(app, ctx);
     registerCodecApi(app, ctx);
+    registerWebhookApi(app, ctx);
     registerAuditApi(app, ctx);
     registerStaffPages(app, ctx);
     registerPublicPages(app, ctx);
+    registerSettingsPages(app, ctx);
   });
 
   app.setNotFoundHandler((request, reply) => {

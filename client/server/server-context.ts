@@ -3,6 +3,7 @@ import type { Config } from '../../infra/config';
 import type { AccessLog } from '../../infra/database/access-log';
 import type { CaseRecordStore } from '../../infra/database/case-record-store';
 import type { SharedCounters } from '../../infra/database/shared-counters';
+import type { SqlWebhookStore } from '../../infra/database/webhook-store';
 import type { MailTransport } from '../../infra/mail-transport';
 import type { UserStore } from '../../infra/database/user-store';
 import type { Keyring } from '../../infra/keys';
@@ -22,6 +23,8 @@ export interface ServerDeps {
   accessLog: AccessLog;
   /** Rate windows and once-per-burst alerts, shared by every server. */
   counters: SharedCounters;
+  /** Webhook endpoints and their delivery logs. */
+  webhooks: SqlWebhookStore;
   /** For alerts to the administrators (intrusion bursts); none, no alerts. */
   mail?: MailTransport;
 }

@@ -29,6 +29,17 @@ ALTER TABLE cases ADD COLUMN closed_at BIGINT;
 UPDATE cases SET closed_at = COALESCE((SELECT issued_at FROM statements s WHERE s.case_id = cases.case_id), updated_at)
   WHERE status IN ('completed', 'cancelled');`;
 
+const WEBHOOK_TABLES = `
+CREATE TABLE webhooks (
+  id TEXT PRIMARY KEY, url TEXT NOT NULL, events TEXT NOT NULL, secret_sealed TEXT NOT NULL, created_at BIGINT NOT NULL, created_by TEXT NOT NULL,
+  disabled_at BIGINT, disabled_reason TEXT);
+CREATE TABLE webhook_deliveries (
+  id TEXT PRIMARY KEY, webhook_id TEXT NOT NULL, event_id TEXT NOT NULL, type TEXT NOT NULL, case_id TEXT NOT NULL, body TEXT NOT NULL,
+  status TEXT NOT NULL, attempts INTEGER NOT NULL, last_status INTEGER, last_error TEXT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, runs INTEGER NOT NULL);
+CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (webhook_id, created_at);
+CREATE INDEX webhook_deliveries_case ON webhook_deliveries (case_id, status);
+CREATE TABLE webhook_case_status (case_id TEXT PRIMARY KEY, status TEXT NOT NULL, version INTEGER NOT NULL);`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -175,6 +186,14 @@ CREATE INDEX IF NOT EXISTS case_messages_case ON case_messages (case_id, attempt
   message_id TEXT PRIMARY KEY, case_id TEXT NOT NULL, kind TEXT NOT NULL, audience TEXT NOT NULL, recipients TEXT NOT NULL, subject TEXT NOT NULL,
   attempted_at BIGINT NOT NULL, attempts INTEGER NOT NULL, outcome TEXT NOT NULL, detail TEXT NOT NULL, eml BYTEA);
 CREATE INDEX case_messages_case ON case_messages (case_id, attempted_at);`,
+    },
+  },
+  {
+    version: 6,
+    name: 'signed webhooks: endpoints (secrets sealed by the keyring), deliveries, and the status each case was last announced in',
+    sql: {
+      sqlite: WEBHOOK_TABLES.replace(/CREATE (TABLE|INDEX) /g, 'CREATE $1 IF NOT EXISTS '),
+      postgres: WEBHOOK_TABLES,
     },
   },
 ];

@@ -22,6 +22,8 @@ import { createSmtpTransport, type MailTransport } from '../../infra/mail-transp
 import { createDataConverter } from '../../infra/payload-codec';
 import { FsCaseFileStorage } from '../../infra/storage/fs-case-file-storage';
 import { createCaseWorker } from '../../worker/create-worker';
+import { SqlWebhookStore } from '../../infra/database/webhook-store';
+import { startWebhookDelivery } from '../../infra/webhook-deliveries';
 import { caseInput } from './fixtures';
 import { linkIn, SmtpReceiver, type ReceivedMail } from './smtp-receiver';
 
@@ -92,6 +94,14 @@ export class CaseHarness {
     return harness;
   }
 
+  /** The webhook endpoints and deliveries, as the worker and the server see them. */
+  get webhooks(): SqlWebhookStore {
+    this.webhookStore ??= new SqlWebhookStore(this.stores.database, this.keyring);
+    return this.webhookStore;
+  }
+
+  private webhookStore?: SqlWebhookStore;
+
   async startWorker(): Promise<void> {
     quietRuntime();
     this.nativeConnection = await NativeConnection.connect({ address: this.options.temporalAddress ?? inject('temporalAddress') });
@@ -101,7 +111,11 @@ export class CaseHarness {
       namespace: 'default',
       taskQueue: this.taskQueue,
       workflowBundle: { codePath: inject('workflowBundlePath') },
-      deps: { config: this.config, records: this.records, storage: this.storage, keyring: this.keyring, transport: this.options.transport ? this.options.transport(real) : real, ...this.options.deps },
+      deps: {
+        config: this.config, records: this.records, storage: this.storage, keyring: this.keyring, transport: this.options.transport ? this.options.transport(real) : real,
+        webhooks: { store: this.webhooks, startDelivery: (deliveryId, run) => startWebhookDelivery(this.client, this.taskQueue, deliveryId, run) },
+        ...this.options.deps,
+      },
     });
     this.running = this.worker.run();
   }

@@ -38,7 +38,8 @@ export class HttpHarness {
       await users.addUser({ username, role, email, passwordHash: await hashPassword(PASSWORD) });
     }
     const service = options.actionTimeoutMs ? new CaseService(cases.client, cases.records, cases.keyring, { taskQueue: cases.taskQueue }, options.actionTimeoutMs) : cases.service;
-    const deps: ServerDeps = { config: cases.config, client: cases.client, service, records: cases.records, users, storage: cases.storage, keyring: cases.keyring, accessLog, counters, mail: createSmtpTransport(cases.config.smtpUrl!) };
+    // The server starts workflows (a webhook resend) on the harness's own task queue, as one config would give it.
+    const deps: ServerDeps = { config: { ...cases.config, taskQueue: cases.taskQueue }, client: cases.client, service, records: cases.records, users, storage: cases.storage, keyring: cases.keyring, accessLog, counters, webhooks: cases.webhooks, mail: createSmtpTransport(cases.config.smtpUrl!) };
     const app = buildHttpServer(deps);
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as AddressInfo;

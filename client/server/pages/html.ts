@@ -12,7 +12,7 @@ export interface PageOptions {
 
 export function layout(options: PageOptions, body: Markup): string {
   const nav = options.user
-    ? html`<nav aria-label="Main"><a href="/">Dashboard</a> <a href="/cases">Cases</a>${options.user.role === 'admin' ? html` <a href="/cases/new">New case</a>` : ''} <a href="/verify">Verify a statement</a>
+    ? html`<nav aria-label="Main"><a href="/">Dashboard</a> <a href="/cases">Cases</a>${options.user.role === 'admin' ? html` <a href="/cases/new">New case</a> <a href="/settings/webhooks">Webhooks</a>` : ''} <a href="/verify">Verify a statement</a>
         <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${options.user.csrfToken}"><span class="who">${options.user.username} (${options.user.role})</span> <button type="submit" class="link">Sign out</button></form></nav>`
     : html`<nav aria-label="Main"><a href="/verify">Verify a statement</a></nav>`;
   return `<!doctype html>

@@ -1,0 +1,100 @@
+// Webhook deliveries: announcing a case's transitions (from the record-case activity) and delivering each one,
+// signed, by an activity that Temporal retries with backoff (workflows/webhook-delivery.ts). A slow or dead
+// receiver holds its own delivery's workflow, never the case.
+import { ApplicationFailure } from '@temporalio/activity';
+import type { CaseState } from '../domain/case-state';
+import type { SqlWebhookStore } from '../infra/database/webhook-store';
+import type { MailTransport } from '../infra/mail-transport';
+import { SIGNATURE_HEADER, signWebhook } from '../infra/webhook-signature';
+
+export interface WebhookDeps {
+  store: SqlWebhookStore;
+  /** Starts the delivery's workflow (`run` 1 at first, then once more for each resend); a start already made is fine. */
+  startDelivery(deliveryId: string, run: number): Promise<void>;
+}
+
+/** How long one attempt may take before it counts as failed and is retried. */
+export const DELIVERY_TIMEOUT_MS = 10_000;
+export const GONE = 'webhook_gone';
+
+/** After the record is written: a new status is announced to the endpoints that asked for it, and each delivery started. */
+export async function announceTransition(webhooks: WebhookDeps, state: CaseState): Promise<void> {
+  const pending = await webhooks.store.announce({ caseId: state.caseId, version: state.version, status: state.status, contractId: state.input.contract.id, occurredAt: state.updatedAt });
+  for (const delivery of pending) {
+    await webhooks.startDelivery(delivery.id, 1);
+    await webhooks.store.started(delivery.id);
+  }
+}
+
+export interface DeliveryDeps {
+  webhooks?: WebhookDeps;
+  transport: MailTransport;
+  config: { mailFrom: string; publicUrl: string; adminEmail?: string };
+  administrators(): Promise<string[]>;
+}
+
+export function makeWebhookActivities(deps: DeliveryDeps) {
+  const store = (): SqlWebhookStore => {
+    if (!deps.webhooks) throw new Error('this worker has no webhook store');
+    return deps.webhooks.store;
+  };
+  return {
+    /** One attempt: 2xx delivers; 410 disables the endpoint and tells the administrators; anything else is retried. */
+    async deliverWebhook({ deliveryId }: { deliveryId: string }): Promise<void> {
+      const delivery = await store().delivery(deliveryId);
+      if (!delivery || delivery.status !== 'pending') return; // delivered already, or gone
+      const hook = await store().get(delivery.webhookId);
+      if (!hook || hook.disabledAt) {
+        await store().settle(deliveryId, 'skipped');
+        return;
+      }
+      const secret = (await store().secretOf(hook.id))!;
+      let response: Response;
+      try {
+        response = await fetch(hook.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'user-agent': 'Disposition-Webhooks/1', [SIGNATURE_HEADER]: signWebhook(secret, delivery.body), 'Disposition-Delivery': delivery.id },
+          body: delivery.body,
+          redirect: 'manual',
+          signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+        });
+        await response.body?.cancel();
+      } catch (err) {
+        const reason = (err as Error).name === 'TimeoutError' ? `no answer within ${DELIVERY_TIMEOUT_MS / 1000} s` : `${(err as Error).message}${(err as { cause?: Error }).cause ? `: ${(err as { cause?: Error }).cause!.message}` : ''}`;
+        await store().attempted(deliveryId, { status: 'pending', error: reason });
+        throw new Error(`webhook ${hook.id}: ${reason}`);
+      }
+      if (response.status >= 200 && response.status < 300) {
+        await store().attempted(deliveryId, { status: 'delivered', httpStatus: response.status });
+        return;
+      }
+      if (response.status === 410) {
+        await store().attempted(deliveryId, { status: 'failed', httpStatus: 410, error: 'the receiver answered 410 Gone: the endpoint is disabled' });
+        await store().disable(hook.id, 'the receiver answered 410 Gone');
+        await tellAdministrators(deps, hook.id, hook.url);
+        throw ApplicationFailure.create({ type: GONE, nonRetryable: true, message: `webhook ${hook.id} answered 410 Gone and is disabled` });
+      }
+      await store().attempted(deliveryId, { status: 'pending', httpStatus: response.status, error: `answered ${response.status}` });
+      throw new Error(`webhook ${hook.id} answered ${response.status}`);
+    },
+
+    /** Retries ran out: the delivery stays in the log as failed (a resend starts it again). */
+    async settleWebhookDelivery({ deliveryId }: { deliveryId: string }): Promise<void> {
+      const delivery = await store().delivery(deliveryId);
+      if (delivery?.status === 'pending') await store().settle(deliveryId, 'failed');
+    },
+  };
+}
+
+async function tellAdministrators(deps: DeliveryDeps, id: string, url: string): Promise<void> {
+  const to = [...new Set([deps.config.adminEmail, ...(await deps.administrators())].filter((a): a is string => !!a))];
+  if (to.length === 0) return;
+  await deps.transport.send({
+    messageId: `<webhook-gone.${id}@disposition>`,
+    from: deps.config.mailFrom,
+    to,
+    subject: `Webhook disabled: ${url}`,
+    text: `The receiver at ${url} answered 410 Gone, which says the endpoint no longer exists, so Disposition has disabled webhook ${id} and sends it nothing more.\n\nIf the endpoint moved, register its new address on ${deps.config.publicUrl}/settings/webhooks (or with POST /api/webhooks); its deliveries can be resent from there.`,
+    headers: { 'X-Disposition-Mail': 'webhook-gone' },
+  });
+}

@@ -1,0 +1,92 @@
+// Signed webhooks for other district systems (a ticketing tool, a records system): administrators register
+// endpoints, rotate their secrets, read each endpoint's delivery log and resend a delivery.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import * as api from '../../../domain/api';
+import { DispositionError } from '../../../domain/errors';
+import { deliveryIdSchema, webhookIdSchema } from '../../../domain/ids';
+import type { Webhook, WebhookDelivery } from '../../../infra/database/webhook-store';
+import { startWebhookDelivery } from '../../../infra/webhook-deliveries';
+import { actorOf } from '../auth';
+import type { ServerContext } from '../server-context';
+import { parseInput } from '../validate';
+
+const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+
+export const webhookView = (w: Webhook) => ({
+  id: w.id, url: w.url, events: w.events, createdAt: iso(w.createdAt)!, createdBy: w.createdBy, disabledAt: iso(w.disabledAt), disabledReason: w.disabledReason ?? null,
+});
+export const deliveryView = (d: WebhookDelivery) => ({
+  id: d.id, eventId: d.eventId, type: d.type, caseId: d.caseId, status: d.status, attempts: d.attempts,
+  lastStatus: d.lastStatus ?? null, lastError: d.lastError ?? null, createdAt: iso(d.createdAt)!, updatedAt: iso(d.updatedAt)!,
+});
+
+export const hookParams = z.object({ webhookId: webhookIdSchema });
+export const deliveryParams = hookParams.extend({ deliveryId: deliveryIdSchema });
+
+async function known(ctx: ServerContext, webhookId: string): Promise<Webhook> {
+  const hook = await ctx.webhooks.get(webhookId);
+  if (!hook) throw new DispositionError('not_found', `no webhook ${webhookId}`);
+  return hook;
+}
+
+/** Delivers again, as a new run of the delivery's workflow; refused for a disabled endpoint. */
+export async function resendDelivery(ctx: ServerContext, webhookId: string, deliveryId: string): Promise<void> {
+  const hook = await known(ctx, webhookId);
+  const delivery = await ctx.webhooks.delivery(deliveryId);
+  if (!delivery || delivery.webhookId !== webhookId) throw new DispositionError('not_found', `no delivery ${deliveryId} for webhook ${webhookId}`);
+  if (hook.disabledAt) throw new DispositionError('wrong_state', `webhook ${webhookId} is disabled (${hook.disabledReason ?? 'by an administrator'}); register the endpoint again`);
+  const run = await ctx.webhooks.started(deliveryId, true);
+  await startWebhookDelivery(ctx.client, ctx.config.taskQueue, deliveryId, run);
+}
+
+export function registerWebhookApi(app: FastifyInstance, ctx: ServerContext): void {
+  const { auth, webhooks } = ctx;
+  const admin = ['admin'] as const;
+  const exists = (webhookId: string): Promise<Webhook> => known(ctx, webhookId);
+
+  app.post('/api/webhooks', { config: { doc: { summary: 'Register an endpoint for case transitions; answers its signing secret, this once', auth: 'session', roles: admin, body: api.webhookBodySchema, example: 'webhook.json',
+    ok: { status: 201, schema: api.webhookCreatedSchema }, refusals: [400, 401, 403] } } }, async (request, reply) => {
+    const session = auth.require(request, admin);
+    const body = parseInput(api.webhookBodySchema, request.body);
+    const { webhook, secret } = await webhooks.add({ url: body.url, events: body.events, createdBy: actorOf(session) });
+    return reply.code(201).send({ ...webhookView(webhook), secret });
+  });
+
+  app.get('/api/webhooks', { config: { doc: { summary: 'The registered endpoints (never their secrets)', auth: 'session', roles: admin, ok: { status: 200, schema: api.webhookListSchema }, refusals: [401, 403] } } }, async (request) => {
+    auth.require(request, admin);
+    return { webhooks: (await webhooks.list()).map(webhookView) };
+  });
+
+  app.delete('/api/webhooks/:webhookId', { config: { doc: { summary: 'Remove an endpoint; nothing more is sent to it', auth: 'session', roles: admin,
+    ok: { status: 200, schema: z.object({ id: z.string(), removed: z.boolean() }) }, refusals: [400, 401, 403, 404] } } }, async (request) => {
+    auth.require(request, admin);
+    const { webhookId } = parseInput(hookParams, request.params, 'path');
+    await exists(webhookId);
+    return { id: webhookId, removed: await webhooks.remove(webhookId) };
+  });
+
+  app.post('/api/webhooks/:webhookId/secret', { config: { doc: { summary: 'Rotate the endpoint\'s signing secret; the old one stops signing at once', auth: 'session', roles: admin,
+    ok: { status: 200, schema: z.object({ id: z.string(), secret: z.string() }) }, refusals: [400, 401, 403, 404] } } }, async (request) => {
+    auth.require(request, admin);
+    const { webhookId } = parseInput(hookParams, request.params, 'path');
+    await exists(webhookId);
+    return { id: webhookId, secret: (await webhooks.rotateSecret(webhookId))! };
+  });
+
+  app.get('/api/webhooks/:webhookId/deliveries', { config: { doc: { summary: 'The endpoint\'s delivery log, newest first: status, attempts, last answer or error', auth: 'session', roles: admin,
+    ok: { status: 200, schema: api.webhookDeliveriesSchema }, refusals: [400, 401, 403, 404] } } }, async (request) => {
+    auth.require(request, admin);
+    const { webhookId } = parseInput(hookParams, request.params, 'path');
+    await exists(webhookId);
+    return { deliveries: (await webhooks.deliveries(webhookId)).map(deliveryView) };
+  });
+
+  app.post('/api/webhooks/:webhookId/deliveries/:deliveryId/resend', { config: { doc: { summary: 'Deliver again (the same event id, a fresh signature)', auth: 'session', roles: admin,
+    ok: { status: 202, schema: z.object({ id: z.string(), status: z.literal('pending') }) }, refusals: [400, 401, 403, 404, 409, 503] } } }, async (request, reply) => {
+    auth.require(request, admin);
+    const { webhookId, deliveryId } = parseInput(deliveryParams, request.params, 'path');
+    await resendDelivery(ctx, webhookId, deliveryId);
+    return reply.code(202).send({ id: deliveryId, status: 'pending' });
+  });
+}
