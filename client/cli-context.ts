@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import { loadConfig, type Config } from '../infra/config';
 import type { AccessLog } from '../infra/database/access-log';
 import type { CaseRecordStore } from '../infra/database/case-record-store';
+import { SqlWebhookStore } from '../infra/database/webhook-store';
 import { openStores } from '../infra/database/open-stores';
 import type { UserStore } from '../infra/database/user-store';
 import { openKeyring, type Keyring } from '../infra/keys';
@@ -19,8 +20,11 @@ export interface CliContext {
   users: UserStore;
   accessLog: AccessLog;
   storage: CaseFileStorage;
+  webhooks: SqlWebhookStore;
   actor: string;
   service(): Promise<CaseService>;
+  /** A Temporal client (a webhook resend starts a workflow). */
+  temporal(): Promise<Client>;
   close(): Promise<void>;
 }
 
@@ -34,6 +38,8 @@ export async function openCliContext(env: NodeJS.ProcessEnv = process.env): Prom
   const { records, users, accessLog } = stores;
   const storage = openCaseFileStorage(config, keyring);
   let client: Client | undefined;
+  // The CLI never starts a server: a short wait, then a clear error.
+  const temporal = async (): Promise<Client> => (client ??= await createTemporalClient(config, keyring, 5_000));
   return {
     config,
     keyring,
@@ -41,11 +47,11 @@ export async function openCliContext(env: NodeJS.ProcessEnv = process.env): Prom
     users,
     accessLog,
     storage,
+    webhooks: new SqlWebhookStore(stores.database, keyring),
     actor: `cli:${os.userInfo().username}`,
+    temporal,
     async service() {
-      // The CLI never starts a server: a short wait, then a clear error.
-      client ??= await createTemporalClient(config, keyring, 5_000);
-      return new CaseService(client, records, keyring, config, 30_000);
+      return new CaseService(await temporal(), records, keyring, config, 30_000);
     },
     async close() {
       await client?.connection.close();

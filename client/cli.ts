@@ -20,6 +20,10 @@ import { auditCsv, range } from './access-log-export';
 import { caseDetails, caseListItem, statementView } from './case-views';
 import { openCliContext, type CliContext } from './cli-context';
 import { correspondenceZip } from './correspondence';
+import { webhookBodySchema } from '../domain/api';
+import { resendDelivery } from '../infra/webhook-deliveries';
+import { deliveryView, webhookView } from './server/routes/api-webhooks';
+import { parseInput } from './server/validate';
 import { DatabaseTooNewError, DatabaseUnavailableError, isDatabaseConnectionError } from '../infra/database/sql-database';
 import { StorageUnavailableError } from '../infra/storage/case-file-storage';
 import { TemporalUnavailableError } from '../infra/temporal-connection';
@@ -44,6 +48,13 @@ ${Object.values(STAFF_ACTIONS).map((a) => `  ${`case ${a.cli.name} ID ${a.cli.us
   intrusions report [--from D] [--to D] [--format json|csv|pdf] [-o FILE]
 Retention (7400.1 II.C)
   retention report [--json]                          returned data kept, until when, and what is on legal hold
+Webhooks (other district systems follow cases; see the README)
+  webhook add --url U --events S[,S…]|*             register an endpoint; prints its signing secret, once
+  webhook list                                       the endpoints
+  webhook secret ID                                  a new signing secret for the endpoint
+  webhook remove ID                                  remove an endpoint
+  webhook deliveries ID                              the endpoint's delivery log
+  webhook resend ID DELIVERY                         deliver one again
 Keys
   keys rotate                                        add new payload, file, link and signing keys; old ones keep reading
 Links
@@ -76,7 +87,7 @@ function parse(argv: string[]): Parsed {
       json: { type: 'boolean' }, file: { type: 'string' }, status: { type: 'string' }, vendor: { type: 'string' },
       out: { type: 'string', short: 'o' },
       help: { type: 'boolean', short: 'h' }, username: { type: 'string' }, role: { type: 'string' }, email: { type: 'string' },
-      'password-stdin': { type: 'boolean' }, case: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string' },
+      'password-stdin': { type: 'boolean' }, url: { type: 'string' }, events: { type: 'string' }, case: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string' },
     },
   });
   return { positionals, values };
@@ -253,6 +264,45 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
       const messages = await ctx.records.listMessages(caseId);
       await fsp.writeFile(file, await correspondenceZip(caseId, messages));
       out(json ? JSON.stringify({ caseId, file, messages: messages.length }, null, 2) : `Correspondence of case ${caseId} written to ${file}: ${messages.length} message(s)`);
+      return 0;
+    }
+    case 'webhook add': {
+      const body = parseInput(webhookBodySchema, { url: need(values.url, '--url'), events: need(values.events, '--events').split(',').map((e) => e.trim()).filter(Boolean) }, 'options');
+      const { webhook, secret } = await ctx.webhooks.add({ url: body.url, events: body.events, createdBy: ctx.actor });
+      out(json ? JSON.stringify({ ...webhookView(webhook), secret }, null, 2) : `Webhook ${webhook.id} added for ${webhook.events.join(', ')}.\nIts signing secret, shown this once: ${secret}`);
+      return 0;
+    }
+    case 'webhook list': {
+      const hooks = (await ctx.webhooks.list()).map(webhookView);
+      if (json) out(JSON.stringify({ webhooks: hooks }, null, 2));
+      else if (hooks.length === 0) out('No webhooks.');
+      else for (const w of hooks) out(`${w.id}  ${w.disabledAt ? `DISABLED (${w.disabledReason})` : 'active'}  ${w.url}  ${w.events.join(',')}`);
+      return 0;
+    }
+    case 'webhook secret': {
+      const secret = await ctx.webhooks.rotateSecret(need(rest[0], 'the webhook id'));
+      if (!secret) throw new DispositionError('not_found', `no webhook ${rest[0]}`);
+      out(json ? JSON.stringify({ id: rest[0], secret }, null, 2) : `New signing secret of ${rest[0]}, shown this once: ${secret}`);
+      return 0;
+    }
+    case 'webhook remove': {
+      if (!(await ctx.webhooks.remove(need(rest[0], 'the webhook id')))) throw new DispositionError('not_found', `no webhook ${rest[0]}`);
+      out(json ? JSON.stringify({ id: rest[0], removed: true }, null, 2) : `Webhook ${rest[0]} removed.`);
+      return 0;
+    }
+    case 'webhook deliveries': {
+      const id = need(rest[0], 'the webhook id');
+      if (!(await ctx.webhooks.get(id))) throw new DispositionError('not_found', `no webhook ${id}`);
+      const deliveries = (await ctx.webhooks.deliveries(id)).map(deliveryView);
+      if (json) out(JSON.stringify({ deliveries }, null, 2));
+      else if (deliveries.length === 0) out('Nothing delivered yet.');
+      else for (const d of deliveries) out(`${d.id}  ${d.createdAt}  case ${d.caseId}  ${d.status.padEnd(9)} ${d.attempts} attempt(s)  ${d.lastStatus ?? ''} ${d.lastError ?? ''}`.trimEnd());
+      return 0;
+    }
+    case 'webhook resend': {
+      const [webhookId, deliveryId] = [need(rest[0], 'the webhook id'), need(rest[1], 'the delivery id')];
+      await resendDelivery({ webhooks: ctx.webhooks, client: await ctx.temporal(), taskQueue: ctx.config.taskQueue }, webhookId, deliveryId);
+      out(json ? JSON.stringify({ id: deliveryId, status: 'pending' }, null, 2) : `Delivery ${deliveryId} is on its way again.`);
       return 0;
     }
     case 'link check': {

@@ -1,9 +1,11 @@
 // Signed webhooks against a real HTTP receiver: each case transition delivered as JSON with a signature the
 // receiver can check, retried with backoff when the receiver fails, logged per endpoint, resent on request; a
 // receiver that answers 410 is disabled and the administrators told; a receiver that hangs never holds a case.
+import { spawnSync } from 'node:child_process';
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { verifyWebhookSignature } from '../infra/webhook-signature';
 import { HttpHarness, type SignedIn } from './support/http-harness';
 
@@ -144,5 +146,26 @@ describe('webhooks', () => {
     expect((await h.as(ada, 'GET', '/api/webhooks')).json.webhooks.map((w: { id: string }) => w.id)).not.toContain(id);
     const lee = await h.login('lee');
     expect((await fetch(h.url('/settings/webhooks'), { headers: { cookie: lee.cookie } })).status).toBe(403);
+  });
+
+  it('is managed from the CLI too: add (secret once), list, deliveries, new secret, remove', async () => {
+    const cli = (args: string[]) => spawnSync(process.execPath, [path.resolve(__dirname, '../bin/disposition.js'), ...args], {
+      encoding: 'utf8', env: { ...process.env, DATA_DIR: h.cases.dataDir, TEMPORAL_ADDRESS: inject('temporalAddress'), TASK_QUEUE: h.cases.taskQueue },
+    });
+    const refused = cli(['webhook', 'add', '--url', 'http://records.district.example/x', '--events', '*']);
+    expect(refused.status).toBe(3);
+    expect(refused.stderr).toContain('must be an https:// address');
+    const added = cli(['webhook', 'add', '--url', `${base}/cli`, '--events', 'completed,cancelled', '--json']);
+    expect(added.status).toBe(0);
+    const { id, secret } = JSON.parse(added.stdout) as { id: string; secret: string };
+    expect(secret).toMatch(/^whsec_/);
+    const listed = cli(['webhook', 'list']);
+    expect(listed.stdout).toContain(`${id}  active  ${base}/cli  completed,cancelled`);
+    expect(listed.stdout).not.toContain(secret);
+    expect(cli(['webhook', 'deliveries', id]).stdout.trim()).toBe('Nothing delivered yet.');
+    const rotated = cli(['webhook', 'secret', id, '--json']);
+    expect(JSON.parse(rotated.stdout).secret).not.toBe(secret);
+    expect(cli(['webhook', 'remove', id]).status).toBe(0);
+    expect(cli(['webhook', 'remove', id]).status).toBe(4);
   });
 });

@@ -6,7 +6,7 @@ import * as api from '../../../domain/api';
 import { DispositionError } from '../../../domain/errors';
 import { deliveryIdSchema, webhookIdSchema } from '../../../domain/ids';
 import type { Webhook, WebhookDelivery } from '../../../infra/database/webhook-store';
-import { startWebhookDelivery } from '../../../infra/webhook-deliveries';
+import { resendDelivery } from '../../../infra/webhook-deliveries';
 import { actorOf } from '../auth';
 import type { ServerContext } from '../server-context';
 import { parseInput } from '../validate';
@@ -28,16 +28,6 @@ async function known(ctx: ServerContext, webhookId: string): Promise<Webhook> {
   const hook = await ctx.webhooks.get(webhookId);
   if (!hook) throw new DispositionError('not_found', `no webhook ${webhookId}`);
   return hook;
-}
-
-/** Delivers again, as a new run of the delivery's workflow; refused for a disabled endpoint. */
-export async function resendDelivery(ctx: ServerContext, webhookId: string, deliveryId: string): Promise<void> {
-  const hook = await known(ctx, webhookId);
-  const delivery = await ctx.webhooks.delivery(deliveryId);
-  if (!delivery || delivery.webhookId !== webhookId) throw new DispositionError('not_found', `no delivery ${deliveryId} for webhook ${webhookId}`);
-  if (hook.disabledAt) throw new DispositionError('wrong_state', `webhook ${webhookId} is disabled (${hook.disabledReason ?? 'by an administrator'}); register the endpoint again`);
-  const run = await ctx.webhooks.started(deliveryId, true);
-  await startWebhookDelivery(ctx.client, ctx.config.taskQueue, deliveryId, run);
 }
 
 export function registerWebhookApi(app: FastifyInstance, ctx: ServerContext): void {
@@ -86,7 +76,7 @@ export function registerWebhookApi(app: FastifyInstance, ctx: ServerContext): vo
     ok: { status: 202, schema: z.object({ id: z.string(), status: z.literal('pending') }) }, refusals: [400, 401, 403, 404, 409, 503] } } }, async (request, reply) => {
     auth.require(request, admin);
     const { webhookId, deliveryId } = parseInput(deliveryParams, request.params, 'path');
-    await resendDelivery(ctx, webhookId, deliveryId);
+    await resendDelivery({ webhooks, client: ctx.client, taskQueue: ctx.config.taskQueue }, webhookId, deliveryId);
     return reply.code(202).send({ id: deliveryId, status: 'pending' });
   });
 }

@@ -8,7 +8,8 @@ import { webhooksPage } from '../pages/settings-pages';
 import { noteRefusal } from '../security-events';
 import type { ServerContext } from '../server-context';
 import { parseInput } from '../validate';
-import { deliveryParams, deliveryView, hookParams, resendDelivery, webhookView } from './api-webhooks';
+import { resendDelivery } from '../../../infra/webhook-deliveries';
+import { deliveryParams, deliveryView, hookParams, webhookView } from './api-webhooks';
 
 export function registerSettingsPages(app: FastifyInstance, ctx: ServerContext): void {
   const admin = ['admin'] as const;
@@ -65,7 +66,7 @@ export function registerSettingsPages(app: FastifyInstance, ctx: ServerContext):
     const session = ctx.auth.require(request, admin);
     try {
       const { webhookId, deliveryId } = parseInput(deliveryParams, request.params, 'path');
-      await resendDelivery(ctx, webhookId, deliveryId);
+      await resendDelivery({ webhooks: ctx.webhooks, client: ctx.client, taskQueue: ctx.config.taskQueue }, webhookId, deliveryId);
       return reply.redirect('/settings/webhooks', 303);
     } catch (err) {
       return refused(request, reply, session, err);
