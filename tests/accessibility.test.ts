@@ -8,6 +8,7 @@ import type { Browser } from 'playwright-core';
 import { HttpHarness, type SignedIn } from './support/http-harness';
 import { launchChromium } from './support/browser';
 import { caseInput } from './support/fixtures';
+import { newCaseState } from '../workflows/case-state-changes';
 
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const WIDTHS = [390, 1280];
@@ -35,7 +36,16 @@ beforeAll(async () => {
   const otherAck = new URL((await h.cases.vendorMail(other, 'acknowledge')).link).pathname;
   await h.as(undefined, 'POST', `/api/${otherAck.replace('/v/', 'vendor/')}/acknowledge`, { contactName: 'Dana Whitfield', contactEmail: 'dana@acme-learning.example' });
   const returnPath = new URL((await h.cases.vendorMail(other, 'return')).link).pathname;
+  // A list long enough to page: 120 cases written into the record, with names in several scripts.
+  const vendors = ['Acme Learning Inc.', 'Ελληνικά Μαθήματα', '王小明教育', 'شركة أكمي', 'Łódź EdTech sp. z o.o.'];
+  for (let i = 0; i < 120; i += 1) {
+    const state = newCaseState(`Seed${String(i).padStart(4, '0')}`, caseInput({ vendor: { name: vendors[i % vendors.length]! }, contract: { id: `CT-SEED-${i}` } }), 'user:ada', Date.now() - i * 3_600_000);
+    await h.cases.records.saveCase(state);
+  }
+  const firstPage = await (await fetch(h.url('/cases'), { headers: { cookie: ada.cookie } })).text();
+  const next = /<a href="([^"]+)" rel="next">/.exec(firstPage)![1]!.replace(/&amp;/g, '&');
   pages.push(
+    { name: 'case list, page 2', path: next, signedIn: true },
     { name: 'sign-in', path: '/login', signedIn: false },
     { name: 'dashboard', path: '/', signedIn: true },
     { name: 'webhook settings', path: '/settings/webhooks', signedIn: true },
