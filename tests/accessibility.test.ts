@@ -12,8 +12,8 @@ import { newCaseState } from '../workflows/case-state-changes';
 
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const WIDTHS = [390, 1280];
-/** What each page looks like on a phone, for people reviewing a change (git-ignored). */
-const SHOTS = path.resolve(__dirname, '../test-results/screenshots-390');
+/** What each page looks like on a phone and a desk, for people reviewing a change (git-ignored). */
+const SHOTS = path.resolve(__dirname, '../test-results/screenshots-pages');
 fs.mkdirSync(SHOTS, { recursive: true });
 
 let h: HttpHarness;
@@ -82,7 +82,7 @@ describe('pages people use', () => {
         const violations = await page.evaluate<string[]>(`axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
           .then((result) => result.violations.map((v) => v.id + ' at ' + v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')))`);
         for (const violation of violations) problems.push(`${target.name} (${width} px): ${violation}`);
-        if (width === 390) await page.screenshot({ path: path.join(SHOTS, `${target.name.replace(/\W+/g, '-')}-390.png`), fullPage: true });
+        await page.screenshot({ path: path.join(SHOTS, `${target.name.replace(/\W+/g, '-')}-${width}.png`), fullPage: true });
         const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
         if (overflow > 0) problems.push(`${target.name} (${width} px): runs ${overflow} px off the right edge`);
       }
