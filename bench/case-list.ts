@@ -1,6 +1,7 @@
 // The case list at district-fleet size, for bench:http: N cases written straight into the record (no workflows:
 // the list reads only the record), then a page of 50 from the top and one deep in the list, on SQLite and on
 // PostgreSQL, each beside the trivial route of the same server in the same run.
+import type { CaseSort } from '../domain/api';
 import crypto from 'node:crypto';
 import pg from 'pg';
 import type { Stores } from '../infra/database/open-stores';
@@ -29,7 +30,7 @@ export async function seedCases(stores: Stores, count: number): Promise<void> {
 }
 
 /** The cursor of the page `pages` deep in `sort` order, walked through the store. */
-export async function deepCursor(stores: Stores, sort: 'created' | 'due', pages: number): Promise<string> {
+export async function deepCursor(stores: Stores, sort: CaseSort, pages: number): Promise<string> {
   let cursor: string | undefined;
   for (let i = 0; i < pages; i += 1) cursor = (await stores.records.pageCases({}, { limit: 50, sort, ...(cursor ? { cursor } : {}) })).nextCursor;
   if (!cursor) throw new Error(`the list has fewer than ${pages + 1} pages`);
