@@ -112,7 +112,7 @@ export function gatherStatement(state: CaseState, statementId: string, issuedAt:
   }
   sections.push({
     heading: 'How to verify this statement',
-    paragraphs: [`The SHA-256 of this PDF is recorded by the district and signed with its server key. Upload this file at ${config.publicUrl}/verify, or look up statement ${statementId} there, to confirm that it is genuine and unaltered. Any change to the file, however small, fails verification.`],
+    paragraphs: [`The SHA-256 of this PDF is recorded by the district and signed with its server key. Upload this file at ${config.publicUrl}/verify, or look up statement ${statementId} there (the QR code beside the title opens that page), to confirm that it is genuine and unaltered. Any change to the file, however small, fails verification.`],
   });
   if (accepted) {
     const files = (state.submittedFiles ?? []).map((f) => [`${f.category}/${f.name}`, String(f.bytes), f.sha256]);
@@ -126,6 +126,7 @@ export function gatherStatement(state: CaseState, statementId: string, issuedAt:
     subject: `${input.vendor.name}, contract ${input.contract.id}`,
     sections,
     footer: `${config.districtName} · statement ${statementId} · policy 7400.1`,
+    verifyUrl: `${config.publicUrl}/verify?statementId=${encodeURIComponent(statementId)}`,
   };
 }
 

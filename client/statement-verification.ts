@@ -9,6 +9,19 @@ export interface StatementVerdict {
   valid: boolean;
   statementId?: string;
   reason?: string;
+  /** What was verified, when the file is genuine: a reader checks these against the paper in hand. */
+  caseId?: string;
+  vendorName?: string;
+  contractId?: string;
+  issuedAt?: string;
+  sha256?: string;
+  /** The key that signed it: its id, and the SHA-256 of its public key (SPKI DER), in hex pairs. */
+  signer?: { keyId: string; fingerprint: string };
+}
+
+/** A signing key's fingerprint as readers compare it by eye: SHA-256 of the public key, hex pairs. */
+export function keyFingerprint(key: crypto.KeyObject): string {
+  return crypto.createHash('sha256').update(key.export({ type: 'spki', format: 'der' })).digest('hex').toUpperCase().match(/../g)!.join(':');
 }
 
 /** What verification needs of a file: its SHA-256 and its first bytes. */
@@ -52,5 +65,14 @@ export async function verifyStatementDigest({ sha256, head }: StatementDigest, r
   const key = keyring.signingPublicKey(statement.keyId);
   const signed = key && crypto.verify(null, Buffer.from(statementSigningText(statement.statementId, sha256)), key, Buffer.from(statement.signature, 'base64'));
   if (!signed) return { valid: false, statementId: statement.statementId, reason: 'the recorded signature does not verify: the record was altered' };
-  return { valid: true, statementId: statement.statementId };
+  return {
+    valid: true,
+    statementId: statement.statementId,
+    caseId: statement.caseId,
+    vendorName: statement.vendorName,
+    contractId: statement.contractId,
+    issuedAt: new Date(statement.issuedAt).toISOString(),
+    sha256,
+    signer: { keyId: statement.keyId, fingerprint: keyFingerprint(key) },
+  };
 }

@@ -127,4 +127,14 @@ export const statementResponseSchema = z.object({
   sha256: z.string(),
 });
 
-export const verifyResponseSchema = z.object({ valid: z.boolean(), statementId: z.string().optional(), reason: z.string().optional() });
+export const verifyResponseSchema = z.object({
+  valid: z.boolean(),
+  statementId: z.string().optional(),
+  reason: z.string().optional(),
+  caseId: z.string().optional(),
+  vendorName: z.string().optional(),
+  contractId: z.string().optional(),
+  issuedAt: z.string().optional(),
+  sha256: z.string().optional(),
+  signer: z.object({ keyId: z.string(), fingerprint: z.string().describe('SHA-256 of the signing public key (SPKI DER), hex pairs') }).optional(),
+});

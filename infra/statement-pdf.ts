@@ -1,6 +1,7 @@
 // Renders the final statement (DESIGN.md "The statement"). Gathering the facts is the activity's job; this
 // only draws them. Every date comes from the case, so the same case renders the same bytes.
 import PDFDocument from 'pdfkit';
+import QRCode from 'qrcode';
 import { PdfText, type TextStyle } from './pdf-text';
 
 export interface StatementSection {
@@ -18,6 +19,8 @@ export interface StatementContent {
   subject: string;
   sections: StatementSection[];
   footer: string;
+  /** Printed as a QR code beside the title: where anyone checks this statement. */
+  verifyUrl?: string;
 }
 
 const MARGIN = 56;
@@ -51,9 +54,16 @@ export function renderStatementPdf(content: StatementContent): Promise<Buffer> {
   const block = (value: string, x: number, w: number, style: TextStyle) => text.block(value, x, w, style, bottom, MARGIN);
 
   doc.y = MARGIN;
-  block(content.title, MARGIN, width, { size: 17, weight: 'bold' });
+  const qrSide = content.verifyUrl ? 72 : 0;
+  const headWidth = width - (qrSide ? qrSide + 16 : 0);
+  block(content.title, MARGIN, headWidth, { size: 17, weight: 'bold' });
   doc.y += 4;
-  block(`Statement ${content.statementId} · issued ${content.issuedAt.toISOString()}`, MARGIN, width, { size: 10, color: '#333333' });
+  block(`Statement ${content.statementId} · issued ${content.issuedAt.toISOString()}`, MARGIN, headWidth, { size: 10, color: '#333333' });
+  if (content.verifyUrl) {
+    drawQr(doc, content.verifyUrl, MARGIN + width - qrSide, MARGIN, qrSide);
+    text.line('Scan to verify', MARGIN + width - qrSide + (qrSide - text.width('Scan to verify', { size: 7 })) / 2, MARGIN + qrSide + 2, { size: 7, color: '#555555' });
+    doc.y = Math.max(doc.y, MARGIN + qrSide + 14);
+  }
   doc.y += 10;
 
   for (const section of content.sections) {
@@ -92,6 +102,18 @@ export function renderStatementPdf(content: StatementContent): Promise<Buffer> {
   }
   doc.end();
   return done;
+}
+
+/** A QR code of `url`, `side` points square, its quiet zone inside the square; dark modules drawn as one path. */
+function drawQr(doc: PDFKit.PDFDocument, url: string, x: number, y: number, side: number): void {
+  const { modules } = QRCode.create(url, { errorCorrectionLevel: 'M' });
+  const cell = side / (modules.size + 2); // one module of quiet zone each side (readers cope; the page margin adds more)
+  for (let row = 0; row < modules.size; row += 1) {
+    for (let col = 0; col < modules.size; col += 1) {
+      if (modules.get(row, col)) doc.rect(x + (col + 1) * cell, y + (row + 1) * cell, cell, cell);
+    }
+  }
+  doc.fillColor('black').fill();
 }
 
 const COMPACT_SIZE = 6;

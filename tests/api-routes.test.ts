@@ -1,5 +1,6 @@
 // Every route of DESIGN.md's HTTP API, for every role, with each refusal: real server, Temporal, SMTP, SQLite.
 import crypto from 'node:crypto';
+import { keyFingerprint } from '../client/statement-verification';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dayOf } from '../domain/dates';
 import { makeLinkToken } from '../infra/link-tokens';
@@ -233,14 +234,21 @@ describe('a case through the API', () => {
     expect(await h.as(undefined, 'GET', `/api/statements/${statementId}`)).toMatchObject({ status: 200, json: { statementId, vendorName: 'Acme Learning Inc.', contractId: 'CT-2024-017', sha256: sha256(pdf) } });
     expect(await h.as(undefined, 'GET', '/api/statements/00000000-0000-0000-0000-000000000000')).toMatchObject({ status: 404 });
     const verify = async (body: Buffer) => (await fetch(h.url('/api/statements/verify'), { method: 'POST', headers: { 'content-type': 'application/pdf' }, body })).json();
-    expect(await verify(pdf)).toEqual({ valid: true, statementId });
+    // The verdict says what it verified, and which key signed it (its fingerprint, to compare with the district's).
+    const signing = h.cases.keyring.currentSigning();
+    const verdict = {
+      valid: true, statementId, caseId, vendorName: 'Acme Learning Inc.', contractId: 'CT-2024-017', issuedAt: new Date(done.state.statement!.issuedAt).toISOString(),
+      sha256: sha256(pdf), signer: { keyId: signing.kid, fingerprint: keyFingerprint(crypto.createPublicKey(signing.publicKeyPem)) },
+    };
+    expect(verdict.signer.fingerprint).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    expect(await verify(pdf)).toEqual(verdict);
     const altered = Buffer.from(pdf);
     const middle = Math.floor(altered.length / 2);
     altered.writeUInt8(altered.readUInt8(middle) ^ 0x01, middle);
     expect(await verify(altered)).toMatchObject({ valid: false, reason: expect.stringContaining('altered') });
     const form = new FormData();
     form.append('file', new Blob([pdf]), 'statement.pdf');
-    expect(await (await fetch(h.url('/api/statements/verify'), { method: 'POST', body: form })).json()).toEqual({ valid: true, statementId });
+    expect(await (await fetch(h.url('/api/statements/verify'), { method: 'POST', body: form })).json()).toEqual(verdict);
     const junk = await h.as(undefined, 'POST', '/api/statements/verify', { hello: 'world' });
     expect(junk).toMatchObject({ status: 200, json: { valid: false } });
 

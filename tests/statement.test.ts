@@ -5,7 +5,11 @@ import { gatherStatement } from '../activities/generate-statement';
 import type { CaseState } from '../domain/case-state';
 import { renderStatementPdf } from '../infra/statement-pdf';
 import { renderStatementOffThread } from '../infra/statement-renderer';
-import { pdfFonts, pdfText, popplerText } from './support/artifacts';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import jsQR from 'jsqr';
+import { PNG } from 'pngjs';
+import { pdfFonts, pdfText, popplerText, scratchFile } from './support/artifacts';
 
 function completedState(files: number): CaseState {
   const at = Date.parse('2026-11-20T15:00:00Z');
@@ -43,6 +47,17 @@ describe('the statement PDF', () => {
     expect(text).toContain('records-9999.csv');
     expect(text).toContain('Zoë Ångström.csv');
   }, 60_000);
+
+  it('carries a QR code of its verify address beside the title, which a phone camera reads', async () => {
+    const pdf = await renderStatementPdf(gatherStatement(completedState(1), 'stmt-0005', Date.parse('2026-11-21T09:00:00Z'), config));
+    const file = scratchFile('qr.pdf');
+    fs.writeFileSync(file, pdf);
+    const rendered = spawnSync('pdftoppm', ['-r', '150', '-png', '-f', '1', '-l', '1', '-singlefile', file, file.replace(/\.pdf$/, '')]);
+    expect(rendered.status).toBe(0);
+    const png = PNG.sync.read(fs.readFileSync(file.replace(/\.pdf$/, '.png')));
+    const found = jsQR(new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.length), png.width, png.height);
+    expect(found?.data).toBe('https://disposition.example/verify?statementId=stmt-0005');
+  });
 
   it('names the case\'s correspondence file and how many messages it holds', async () => {
     const content = gatherStatement(completedState(1), 'stmt-0004', Date.parse('2026-11-21T09:00:00Z'), config, undefined, { sent: 7, failed: 1 });

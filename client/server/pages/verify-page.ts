@@ -7,7 +7,16 @@ export function verifyPage(options: { user?: PageOptions['user']; verdict?: Stat
 <h1>Verify a statement</h1>
 <p>Upload a statement PDF to learn whether it is genuine and untouched, or enter its id to see what was issued.</p>
 ${verdict ? (verdict.valid
-    ? html`<div class="notice ok" role="status"><strong>Genuine and unaltered.</strong> This is statement ${verdict.statementId}, exactly as issued.</div>`
+    ? html`<div class="notice ok" role="status"><strong>Genuine and unaltered.</strong> This is statement ${verdict.statementId}, exactly as issued.</div>
+<section><h2>What was verified</h2><dl class="facts">
+  <dt>Statement</dt><dd>${verdict.statementId}</dd>
+  <dt>Case</dt><dd>${verdict.caseId}</dd>
+  <dt>Vendor</dt><dd><bdi>${verdict.vendorName}</bdi></dd>
+  <dt>Contract</dt><dd><bdi>${verdict.contractId}</bdi></dd>
+  <dt>Issued</dt><dd>${verdict.issuedAt ? when(Date.parse(verdict.issuedAt)) : ''}</dd>
+  <dt>File SHA-256</dt><dd class="hash">${verdict.sha256}</dd>
+  <dt>Signed with key</dt><dd>${verdict.signer?.keyId} <span class="hash">(fingerprint ${verdict.signer?.fingerprint})</span></dd>
+</dl></section>`
     : html`<div class="notice warn" role="alert"><strong>Not verified.</strong> ${verdict.reason}</div>`) : ''}
 ${lookup === null ? html`<div class="notice warn" role="alert">No statement ${options.statementId} was issued here.</div>` : ''}
 ${lookup ? html`<section><dl class="facts"><dt>Statement</dt><dd>${lookup.statementId}</dd><dt>Issued</dt><dd>${when(lookup.issuedAt)}</dd>
