@@ -118,6 +118,8 @@ export class Stack {
       PUBLIC_URL: `http://localhost:${port}`,
       ADMIN_EMAIL: 'records-admin@district.example',
       DISTRICT_NAME: 'Riverside Unified School District',
+      // The request log at warn: the figures are the server's, not a pipe of two JSON lines a request (LOG_LEVEL=info to see them).
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
       // Vendors reach the server from their own addresses; the drivers say which in X-Forwarded-For, so the
       // per-address limits on vendor links apply per simulated vendor and not to the one benchmark machine.
       TRUST_PROXY: '1',

@@ -22,6 +22,8 @@ export interface Config {
   /** A connection that sends and receives nothing this long is closed (IDLE_TIMEOUT): a stalled upload ends. */
   idleTimeoutMs: number;
   retentionMs: number;
+  /** The server's structured log (JSON lines on stdout, one per request with its id): LOG_LEVEL, `info` unless set. */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** The shortest reminder cadence a case may ask for (REMINDER_MIN): a vendor is not mailed every minute. */
   minReminderMs: number;
   /** Intrusion events from one source within the window that make a burst (7400.1 I.C alerts). */
@@ -48,6 +50,13 @@ function duration(env: NodeJS.ProcessEnv, name: string, fallback: string): numbe
   const ms = parseDuration(text);
   if (ms === undefined) throw new ConfigError(`${name}="${text}" is not a duration such as "14 days"`);
   return ms;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+function logLevel(text: string | undefined): Config['logLevel'] {
+  if (text === undefined || text === '') return 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(text)) throw new ConfigError(`LOG_LEVEL="${text}" must be one of ${LOG_LEVELS.join(', ')}`);
+  return text as Config['logLevel'];
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -131,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idleTimeoutMs: duration(env, 'IDLE_TIMEOUT', '60 seconds'),
     retentionMs: duration(env, 'RETENTION', '7 years'),
     minReminderMs: duration(env, 'REMINDER_MIN', '1 hour'),
+    logLevel: logLevel(env.LOG_LEVEL),
     intrusionBurst: { count: integer(env, 'INTRUSION_BURST', 20), windowMs: duration(env, 'INTRUSION_WINDOW', '5 minutes') },
     ...(env.TLS_CERT || env.TLS_KEY ? { tls: tlsFiles(env) } : {}),
     trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',

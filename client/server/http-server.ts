@@ -2,7 +2,8 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import crypto from 'node:crypto';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fs from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { checkTransportSecurity, isLoopbackUrl, type Config } from '../../infra/config';
@@ -14,7 +15,7 @@ import { Auth } from './auth';
 import { messagePage } from './pages/staff-pages';
 import { RateLimiter } from './rate-limits';
 import { documentPath } from './openapi';
-import { noteRefusal, SecurityEvents } from './security-events';
+import { noteRefusal, pathForLog, SecurityEvents } from './security-events';
 import { malformedMultipart } from './uploads';
 import { registerAuditApi } from './routes/api-audit';
 import { registerCaseApi } from './routes/api-cases';
@@ -74,7 +75,18 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
   const tls = deps.config.tls ? { https: { cert: fs.readFileSync(deps.config.tls.certFile), key: fs.readFileSync(deps.config.tls.keyFile) } } : {};
   const headers = securityHeaders(https || !!deps.config.tls);
   const app = Fastify({
-    logger: false,
+    // JSON lines with a request id on each; the path as its route pattern, so a link token never reaches the log,
+    // and no body, header or query: no personal data either.
+    logger: {
+      level: deps.config.logLevel,
+      ...(deps.logStream ? { stream: deps.logStream } : {}),
+      serializers: {
+        req: (request: FastifyRequest) => ({ method: request.method, path: pathForLog(request) }),
+        res: (reply: { statusCode: number }) => ({ statusCode: reply.statusCode }),
+      },
+    },
+    genReqId: () => crypto.randomUUID(),
+    requestIdHeader: false, // our ids only: a client's would let it write into the log
     trustProxy: deps.config.trustProxy,
     bodyLimit: 2 * 1024 * 1024,
     // A socket that moves no byte for this long is closed: a stalled upload cannot hold a connection and a staged file.
@@ -125,6 +137,7 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
   app.addHook('onRequest', async (request, reply) => {
     await ctx.auth.load(request);
     reply.headers(headers);
+    reply.header('X-Request-Id', request.id); // quoted in a support request, it finds the log lines
     // Case data, pages with names, vendor tasks: no browser or proxy keeps a copy. Only the stylesheet and scripts are cacheable.
     if (!request.url.startsWith('/static/')) reply.header('Cache-Control', 'no-store');
     await limiter.check(request);
@@ -164,8 +177,8 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
     const retryAfter = (refusal.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
     if (retryAfter) reply.header('Retry-After', String(retryAfter));
     // The route pattern, not the URL: a vendor URL carries its link token, which must never reach a log.
-    if (refusal.code === 'internal') console.error(`[server] ${request.method} ${request.routeOptions.url ?? '(no route)'}: ${(error as Error).stack ?? error}`);
-    else if (status === 503) console.error(`[server] ${request.method} ${request.routeOptions.url ?? '(no route)'}: ${(error as Error).message}`);
+    if (refusal.code === 'internal') request.log.error({ err: error }, 'failed');
+    else if (status === 503) request.log.warn({ reason: (error as Error).message }, 'a service did not answer');
     if (request.url.startsWith('/api/')) {
       return reply.code(status).send({ error: { code: refusal.code, message: refusal.message, ...(refusal.details ? { details: refusal.details } : {}) } });
     }

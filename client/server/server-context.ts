@@ -25,6 +25,8 @@ export interface ServerDeps {
   counters: SharedCounters;
   /** Webhook endpoints and their delivery logs. */
   webhooks: SqlWebhookStore;
+  /** Where the structured log goes (stdout unless given: tests read it). */
+  logStream?: NodeJS.WritableStream;
   /** For alerts to the administrators (intrusion bursts); none, no alerts. */
   mail?: MailTransport;
 }

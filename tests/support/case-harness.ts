@@ -81,7 +81,7 @@ export class CaseHarness {
     const smtp = new SmtpReceiver();
     const smtpUrl = await smtp.start();
     const address = options.temporalAddress ?? inject('temporalAddress');
-    const config = loadConfig({ DATA_DIR: dataDir, SMTP_URL: smtpUrl, ADMIN_EMAIL, TEMPORAL_ADDRESS: address, PUBLIC_URL: 'http://localhost:3000', DISTRICT_NAME: 'Riverside Unified School District', REMINDER_MIN: '1s', ...options.env });
+    const config = loadConfig({ DATA_DIR: dataDir, SMTP_URL: smtpUrl, ADMIN_EMAIL, TEMPORAL_ADDRESS: address, PUBLIC_URL: 'http://localhost:3000', DISTRICT_NAME: 'Riverside Unified School District', REMINDER_MIN: '1s', LOG_LEVEL: 'silent', ...options.env });
     const stores = await openStores(config);
     const keyring = await openKeyring(config, stores.database);
     const { records } = stores;

@@ -28,7 +28,7 @@ export class HttpHarness {
     return this.cases.stores.accessLog;
   }
 
-  static async start(options: HarnessOptions & { actionTimeoutMs?: number } = {}): Promise<HttpHarness> {
+  static async start(options: HarnessOptions & { actionTimeoutMs?: number; logStream?: NodeJS.WritableStream } = {}): Promise<HttpHarness> {
     let cases: CaseHarness | undefined;
     // The worker mails admin and legal users with an email, and prints the access log's head, as worker/main.ts wires it.
     const emailsOf = (role: string) => async () => (await cases!.stores.users.listUsers()).filter((u) => u.role === role && u.email).map((u) => u.email!);
@@ -39,7 +39,7 @@ export class HttpHarness {
     }
     const service = options.actionTimeoutMs ? new CaseService(cases.client, cases.records, cases.keyring, { taskQueue: cases.taskQueue }, options.actionTimeoutMs) : cases.service;
     // The server starts workflows (a webhook resend) on the harness's own task queue, as one config would give it.
-    const deps: ServerDeps = { config: { ...cases.config, taskQueue: cases.taskQueue }, client: cases.client, service, records: cases.records, users, storage: cases.storage, keyring: cases.keyring, accessLog, counters, webhooks: cases.webhooks, mail: createSmtpTransport(cases.config.smtpUrl!) };
+    const deps: ServerDeps = { config: { ...cases.config, taskQueue: cases.taskQueue }, client: cases.client, service, records: cases.records, users, storage: cases.storage, keyring: cases.keyring, accessLog, counters, webhooks: cases.webhooks, mail: createSmtpTransport(cases.config.smtpUrl!), ...(options.logStream ? { logStream: options.logStream } : {}) };
     const app = buildHttpServer(deps);
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as AddressInfo;
