@@ -1,5 +1,6 @@
 // 7400.1 III.C: the statement that all known copies are destroyed, gathered from the case (data), then drawn
 // (PDF), stored, hashed and signed by the server key so that anyone can tell it from an altered copy.
+import { isoSeconds } from '../domain/dates';
 import crypto from 'node:crypto';
 import type { CaseState, StatementInfo } from '../domain/case-state';
 import { SANITIZATION_METHODS } from '../domain/certification';
@@ -21,7 +22,7 @@ export interface StatementDeps {
   records?: Pick<CaseRecordStore, 'listMessages'>;
 }
 
-const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
+const iso = isoSeconds;
 
 /** What the signature covers: the statement id and the SHA-256 of the PDF's bytes. */
 export const statementSigningText = (statementId: string, sha256: string): string => `disposition-statement/1 ${statementId} ${sha256}`;

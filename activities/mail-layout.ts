@@ -2,6 +2,7 @@
 // (sent together as multipart/alternative, so each reader shows the one it can). The HTML is plain and inline-
 // styled, as mail readers want it: the district's name on top, the task's button, the due date in words and
 // in ISO 8601, and the same link written out for readers that strip buttons.
+import { isoSeconds } from '../domain/dates';
 import { html, type Markup } from '../domain/markup';
 
 export type Block =
@@ -33,8 +34,7 @@ export function dueInWords(ms: number): string {
   return `${WEEKDAYS[d.getUTCDay()]} ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}, ${time} UTC`;
 }
 
-/** ISO 8601 to the second, UTC. */
-export const isoSeconds = (ms: number): string => `${new Date(ms).toISOString().slice(0, 19)}Z`;
+export { isoSeconds };
 
 /** The due time as words, then as ISO 8601 for calendars and scripts. */
 export const dueText = (ms: number): string => `${dueInWords(ms)} (${isoSeconds(ms)})`;

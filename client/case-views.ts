@@ -1,10 +1,11 @@
 // The shapes the API returns and `--json` prints (DESIGN.md "HTTP API"), made from the case record.
+import { isoOrNull } from '../domain/dates';
 import type { CaseRecord, CaseSummary, StatementRecord } from '../infra/database/case-record-store';
 import { legalHoldOn } from '../domain/case-state';
 import { lifecycleSteps } from '../domain/lifecycle-steps';
 import { STATUS_LABELS, TASK_TITLES } from '../domain/statuses';
 
-const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+const iso = isoOrNull;
 
 export function caseListItem(summary: CaseSummary) {
   return {

@@ -1,4 +1,5 @@
 // What a vendor sees through a link: the open task and what it needs, read from the case record (no student data).
+import { isoOrNull } from '../domain/dates';
 import { categoryLabel, KNOWN_CATEGORIES } from '../domain/case-terms';
 import { certificationFloor } from '../domain/lifecycle';
 import { TASK_TITLES, type VendorTaskKind } from '../domain/statuses';
@@ -6,7 +7,7 @@ import { lifecycleView } from './case-views';
 import type { CaseRecord } from '../infra/database/case-record-store';
 import type { StagedFile } from '../infra/storage/case-file-storage';
 
-const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+const iso = isoOrNull;
 
 export function vendorTaskView(record: CaseRecord, districtName: string, staged: StagedFile[] = []) {
   const { state } = record;

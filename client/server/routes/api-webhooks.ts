@@ -1,5 +1,6 @@
 // Signed webhooks for other district systems (a ticketing tool, a records system): administrators register
 // endpoints, rotate their secrets, read each endpoint's delivery log and resend a delivery.
+import { isoOrNull } from '../../../domain/dates';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import * as api from '../../../domain/api';
@@ -11,7 +12,7 @@ import { actorOf } from '../auth';
 import type { ServerContext } from '../server-context';
 import { parseInput } from '../validate';
 
-const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+const iso = isoOrNull;
 
 export const webhookView = (w: Webhook) => ({
   id: w.id, url: w.url, events: w.events, createdAt: iso(w.createdAt)!, createdBy: w.createdBy, disabledAt: iso(w.disabledAt), disabledReason: w.disabledReason ?? null,
