@@ -56,7 +56,7 @@ export const WEBHOOK_URL = "^(https://([A-Za-z0-9-]+\\.)*[A-Za-z][A-Za-z0-9-]*|h
 export const webhookBodySchema = z.object({
   url: z.string().max(2000).regex(new RegExp(WEBHOOK_URL), 'must be an https:// address (http:// only to localhost, 127.0.0.1 or [::1])'),
   events: z.array(z.enum([...CASE_STATUSES, '*'])).min(1, 'name at least one status, or "*" for every transition').max(CASE_STATUSES.length + 1)
-    .refine((events) => new Set(events).size === events.length, 'names a status twice'),
+    .transform((events) => [...new Set(events)]), // a status named twice is the same wish
 });
 
 // ---- answers -----------------------------------------------------------------------------------------------
