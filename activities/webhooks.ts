@@ -20,10 +20,15 @@ export const GONE = 'webhook_gone';
 /** After the record is written: a new status is announced to the endpoints that asked for it, and each delivery started. */
 export async function announceTransition(webhooks: WebhookDeps, state: CaseState): Promise<void> {
   const pending = await webhooks.store.announce({ caseId: state.caseId, version: state.version, status: state.status, contractId: state.input.contract.id, occurredAt: state.updatedAt });
-  for (const delivery of pending) {
-    await webhooks.startDelivery(delivery.id, 1);
-    await webhooks.store.started(delivery.id);
-  }
+  // Started side by side, a few at a time: the case's record write waits for the starts, not for any delivery.
+  const queue = [...pending];
+  const starter = async (): Promise<void> => {
+    for (let delivery = queue.shift(); delivery; delivery = queue.shift()) {
+      await webhooks.startDelivery(delivery.id, 1);
+      await webhooks.store.started(delivery.id);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(16, queue.length) }, starter));
 }
 
 export interface DeliveryDeps {

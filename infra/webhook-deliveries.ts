@@ -6,9 +6,15 @@ import type { SqlWebhookStore } from './database/webhook-store';
 
 export const webhookDeliveryWorkflowId = (deliveryId: string, run: number): string => `webhook-${deliveryId}-${run}`;
 
+/**
+ * Deliveries run on a task queue of their own, polled by a worker of their own with few slots: however many
+ * endpoints are slow or unreachable, the cases' workflows and activities never wait behind them.
+ */
+export const webhookTaskQueue = (taskQueue: string): string => `${taskQueue}-webhooks`;
+
 export async function startWebhookDelivery(client: Client, taskQueue: string, deliveryId: string, run: number): Promise<void> {
   try {
-    await client.workflow.start('webhookDelivery', { workflowId: webhookDeliveryWorkflowId(deliveryId, run), taskQueue, args: [{ deliveryId }] });
+    await client.workflow.start('webhookDelivery', { workflowId: webhookDeliveryWorkflowId(deliveryId, run), taskQueue: webhookTaskQueue(taskQueue), args: [{ deliveryId }] });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err; // a retried announcement: it runs already
   }

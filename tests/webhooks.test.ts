@@ -112,14 +112,15 @@ describe('webhooks', () => {
     expect(calls['/gone']).toBe(1);
   });
 
-  it('never holds a case back when a receiver does not answer', async () => {
-    await register('/slow', ['*']);
+  it('never holds a case back when receivers do not answer, however many', async () => {
+    // More hanging deliveries than a worker has activity slots (100): they wait on their own queue and slots.
+    for (let i = 0; i < 120; i += 1) await register('/slow', ['*']);
     const caseId = await h.cases.startCase();
     const ack = new URL((await h.cases.vendorMail(caseId, 'acknowledge')).link).pathname.split('/').pop()!;
     const started = Date.now();
     expect((await h.as(undefined, 'POST', `/api/vendor/${ack}/acknowledge`, { contactName: 'Dana', contactEmail: 'dana@acme-learning.example' })).status).toBe(200);
-    await h.cases.waitForStatus(caseId, 'awaiting_return', 5_000);
-    expect(Date.now() - started).toBeLessThan(5_000);
+    await h.cases.waitForStatus(caseId, 'awaiting_return', 8_000);
+    expect(Date.now() - started).toBeLessThan(8_000); // a try waits 10 s for a receiver: sharing slots, the case waited that long
   });
 
   it('has a settings page: add (the secret shown once), refuse with the reason, resend, remove, without JavaScript', async () => {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { createDataConverter } from '../infra/payload-codec';
+import { webhookTaskQueue } from '../infra/webhook-deliveries';
 
 export interface CaseWorkerOptions {
   connection: NativeConnection;
@@ -38,5 +39,24 @@ export function createCaseWorker(options: CaseWorkerOptions): Promise<Worker> {
     // case in memory; a case evicted from it is replayed from its history when someone next acts on it.
     maxCachedWorkflows: options.maxCachedWorkflows ?? 250,
     shutdownGraceTime: '10 seconds',
+  });
+}
+
+/** The worker of webhook deliveries (infra/webhook-deliveries.ts): its own queue and slots, the same bundle. */
+export function createWebhookWorker(options: CaseWorkerOptions): Promise<Worker> {
+  const { deliverWebhook, settleWebhookDelivery } = createActivities(options.deps);
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: webhookTaskQueue(options.taskQueue),
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: SHARED_WORKFLOW_MODULES } }),
+    activities: { deliverWebhook, settleWebhookDelivery },
+    dataConverter: createDataConverter(options.deps.keyring),
+    maxConcurrentActivityTaskExecutions: 16,
+    maxConcurrentWorkflowTaskExecutions: 8,
+    maxCachedWorkflows: 50,
+    shutdownGraceTime: '5 seconds',
   });
 }

@@ -10,7 +10,7 @@ import { openKeyring } from '../infra/keys';
 import { createMailTransport } from '../infra/mail-transport';
 import { openCaseFileStorage } from '../infra/storage/open-case-file-storage';
 import { connectToTemporal, ensureNamespace, ensureSearchAttributes, temporalConnectionOptions } from '../infra/temporal-connection';
-import { createCaseWorker } from './create-worker';
+import { createCaseWorker, createWebhookWorker } from './create-worker';
 
 /** `options.maxCachedWorkflows`: the workflow cache (bench:cases measures memory against it); else the default. */
 export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkflows?: number } = {}): Promise<void> {
@@ -36,8 +36,13 @@ export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkfl
   };
 
   const connection = await NativeConnection.connect(temporal);
-  const worker = await createCaseWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue, deps: { config, records, storage, keyring, transport, accessLog, webhooks, administrators: emailsOf('admin'), legalStaff: emailsOf('legal') }, ...options });
-  const stop = (): void => worker.shutdown();
+  const workerOptions = { connection, namespace: config.namespace, taskQueue: config.taskQueue, deps: { config, records, storage, keyring, transport, accessLog, webhooks, administrators: emailsOf('admin'), legalStaff: emailsOf('legal') }, ...options };
+  const worker = await createCaseWorker(workerOptions);
+  const deliveries = await createWebhookWorker(workerOptions);
+  const stop = (): void => {
+    worker.shutdown();
+    deliveries.shutdown();
+  };
   if (signal) signal.addEventListener('abort', stop);
   else {
     process.once('SIGINT', stop);
@@ -45,7 +50,7 @@ export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkfl
   }
   console.log(`[worker] polling task queue "${config.taskQueue}" on ${temporal.address} (namespace ${config.namespace})`);
   try {
-    await worker.run();
+    await Promise.all([worker.run(), deliveries.run()]);
   } finally {
     await connection.close();
     await client.close();

@@ -21,7 +21,7 @@ import { verifyLinkToken, tokenFromLink } from '../../infra/link-tokens';
 import { createSmtpTransport, type MailTransport } from '../../infra/mail-transport';
 import { createDataConverter } from '../../infra/payload-codec';
 import { FsCaseFileStorage } from '../../infra/storage/fs-case-file-storage';
-import { createCaseWorker } from '../../worker/create-worker';
+import { createCaseWorker, createWebhookWorker } from '../../worker/create-worker';
 import { SqlWebhookStore } from '../../infra/database/webhook-store';
 import { startWebhookDelivery } from '../../infra/webhook-deliveries';
 import { caseInput } from './fixtures';
@@ -106,23 +106,29 @@ export class CaseHarness {
     quietRuntime();
     this.nativeConnection = await NativeConnection.connect({ address: this.options.temporalAddress ?? inject('temporalAddress') });
     const real = createSmtpTransport(this.config.smtpUrl!);
-    this.worker = await createCaseWorker({
+    const options = {
       connection: this.nativeConnection,
       namespace: 'default',
       taskQueue: this.taskQueue,
       workflowBundle: { codePath: inject('workflowBundlePath') },
       deps: {
         config: this.config, records: this.records, storage: this.storage, keyring: this.keyring, transport: this.options.transport ? this.options.transport(real) : real,
-        webhooks: { store: this.webhooks, startDelivery: (deliveryId, run) => startWebhookDelivery(this.client, this.taskQueue, deliveryId, run) },
+        webhooks: { store: this.webhooks, startDelivery: (deliveryId: string, run: number) => startWebhookDelivery(this.client, this.taskQueue, deliveryId, run) },
         ...this.options.deps,
       },
-    });
-    this.running = this.worker.run();
+    };
+    this.worker = await createCaseWorker(options);
+    this.deliveries = await createWebhookWorker(options);
+    this.running = Promise.all([this.worker.run(), this.deliveries.run()]).then(() => undefined);
   }
+
+  private deliveries?: Worker;
 
   async stopWorker(): Promise<void> {
     if (this.worker && this.worker.getState() === 'RUNNING') this.worker.shutdown();
+    if (this.deliveries && this.deliveries.getState() === 'RUNNING') this.deliveries.shutdown();
     await this.running;
+    this.deliveries = undefined;
     const connection = this.nativeConnection;
     this.nativeConnection = undefined;
     this.worker = undefined;
