@@ -29,8 +29,8 @@ export interface CaseRun {
 export function registerCaseHandlers(run: CaseRun): void {
   const { state, chores, now, changed, persist } = run;
 
-  function result(message: string): ActionResult {
-    return { caseId: state.caseId, status: state.status, message };
+  function resultAt(status: CaseState['status'], message: string): ActionResult {
+    return { caseId: state.caseId, status, message };
   }
   function settle(id: string, answer: ActionResult): ActionResult {
     state.settledUpdates[id] = answer;
@@ -52,8 +52,10 @@ export function registerCaseHandlers(run: CaseRun): void {
     // 7400.1 III.A: return at the district's option; destroy_only goes straight to certification.
     openTask(state, state.input.disposition.option === 'destroy_only' ? 'certify' : 'return', t, chores);
     changed();
+    // The answer names the status this action set: while the record is written the case may already move on.
+    const answered = state.status;
     await persist();
-    return settle(id, result('Notice acknowledged. The next task is on its way by email.'));
+    return settle(id, resultAt(answered, 'Notice acknowledged. The next task is on its way by email.'));
   }, { validator: (req) => { if (!checkVendorLink(state, parsePayload('acknowledgeNotice', req).link, 'acknowledgeNotice')) requireTask(req.link.task, 'acknowledge'); } });
 
   wf.setHandler(messages.submitReturn, async (req) => {
@@ -74,8 +76,10 @@ export function registerCaseHandlers(run: CaseRun): void {
     state.status = 'packaging';
     addEvent(state, t, 'return_submitted', 'vendor', `Return submitted: ${req.files.length} file(s)`, { round: state.returnRounds.length });
     changed();
+    // The answer names the status this action set: while the record is written the case may already move on.
+    const answered = state.status;
     await persist();
-    return settle(id, result('Return received. The district will review it and write to you.'));
+    return settle(id, resultAt(answered, 'Return received. The district will review it and write to you.'));
   }, {
     validator: (req) => {
       const { link, files } = parsePayload('submitReturn', req);
@@ -101,8 +105,10 @@ export function registerCaseHandlers(run: CaseRun): void {
     addEvent(state, t, 'destruction_certified', 'vendor', `Destruction certified by ${destruction.signatoryName}, ${destruction.signatoryTitle} (completed ${destruction.completedOn}, NIST SP 800-88 ${destruction.method}); tracking mechanisms removed`);
     state.status = destruction.backups.destroyed ? 'generating_statement' : 'awaiting_backup_rolloff';
     changed();
+    // The answer names the status this action set: while the record is written the case may already move on.
+    const answered = state.status;
     await persist();
-    return settle(id, result(destruction.backups.destroyed
+    return settle(id, resultAt(answered, destruction.backups.destroyed
       ? 'Certification received. The final statement will be emailed to you.'
       : `Certification received. We will ask you to confirm on ${destruction.backups.rollOffDate} that backups have rolled off.`));
   }, {
@@ -124,8 +130,10 @@ export function registerCaseHandlers(run: CaseRun): void {
     addEvent(state, t, 'backups_rolled_off', 'vendor', `Backups confirmed rolled off on ${req.confirmedOn}`);
     state.status = 'generating_statement';
     changed();
+    // The answer names the status this action set: while the record is written the case may already move on.
+    const answered = state.status;
     await persist();
-    return settle(id, result('Confirmation received. The final statement will be emailed to you.'));
+    return settle(id, resultAt(answered, 'Confirmation received. The final statement will be emailed to you.'));
   }, {
     validator: (req) => {
       const parsed = parsePayload('confirmBackupRolloff', req);
@@ -156,8 +164,10 @@ export function registerCaseHandlers(run: CaseRun): void {
       openTask(state, 'return', t, chores, 'rejection', req.reason);
     }
     changed();
+    // The answer names the status this action set: while the record is written the case may already move on.
+    const answered = state.status;
     await persist();
-    return settle(id, result(req.decision === 'accept'
+    return settle(id, resultAt(answered, req.decision === 'accept'
       ? 'Return accepted; the vendor is asked to certify destruction.'
       : 'Return rejected; the vendor is told why and asked to return the data again.'));
   }, {
@@ -183,8 +193,10 @@ export function registerCaseHandlers(run: CaseRun): void {
       chores.push({ id: mail.id, kind: 'mail', mail });
     }
     changed();
+    // The answer names the status this action set: while the record is written the case may already move on.
+    const answered = state.status;
     await persist();
-    return result(`${TASK_TITLES[task.kind]} is now due ${until}.`);
+    return resultAt(answered, `${TASK_TITLES[task.kind]} is now due ${until}.`);
   }, {
     validator: (req) => {
       const extension = parsePayload('extendDeadline', req);
@@ -207,8 +219,10 @@ export function registerCaseHandlers(run: CaseRun): void {
     const mail = { id: `notice-${task.kind}-${task.gen}`, kind: 'notice' as const, resent: true, task: { kind: task.kind, gen: task.gen, dueAt: task.dueAt } };
     chores.push({ id: mail.id, kind: 'mail', mail });
     changed();
+    // The answer names the status this action set: while the record is written the case may already move on.
+    const answered = state.status;
     await persist();
-    return result(`A new link for "${TASK_TITLES[task.kind]}" is on its way to the vendor.`);
+    return resultAt(answered, `A new link for "${TASK_TITLES[task.kind]}" is on its way to the vendor.`);
   }, {
     validator: (req) => {
       parsePayload('resendLink', req);
@@ -236,8 +250,10 @@ export function registerCaseHandlers(run: CaseRun): void {
     }
     chores.push({ id: 'cancellation', kind: 'mail', mail: { id: 'cancellation', kind: 'cancellation', reason: req.reason } });
     changed();
+    // The answer names the status this action set: while the record is written the case may already move on.
+    const answered = state.status;
     await persist();
-    return result('Case cancelled.');
+    return resultAt(answered, 'Case cancelled.');
   }, { validator: (req) => { parsePayload('cancelCase', req); refuseWhenClosed(state); } });
 
   wf.setHandler(messages.setLegalHold, async (req) => {
@@ -245,9 +261,11 @@ export function registerCaseHandlers(run: CaseRun): void {
     state.legalHold.push({ on: req.on, reason: req.reason, by: req.actor, at: t });
     addEvent(state, t, req.on ? 'legal_hold_set' : 'legal_hold_released', req.actor, `Legal hold ${req.on ? 'set' : 'released'}: ${req.reason}`);
     changed();
+    // The answer names the status this action set: while the record is written the case may already move on.
+    const answered = state.status;
     await persist();
     await run.forwardLegalHold(req.on);
-    return result(legalHoldMessage(req.on));
+    return resultAt(answered, legalHoldMessage(req.on));
   }, {
     validator: (req) => {
       const hold = parsePayload('setLegalHold', req);
