@@ -11,7 +11,7 @@ export type ActivityDeps = MailDeps & StatementDeps & RetentionDeps & Pick<Deliv
 
 export function createActivities(deps: ActivityDeps) {
   return {
-    recordCase: makeRecordCase(deps),
+    ...makeRecordCase(deps),
     sendCaseMail: makeSendCaseMail(deps),
     buildReturnPackage: makeBuildReturnPackage(deps),
     generateStatement: makeGenerateStatement(deps),

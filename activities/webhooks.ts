@@ -18,7 +18,7 @@ export const DELIVERY_TIMEOUT_MS = 10_000;
 export const GONE = 'webhook_gone';
 
 /** After the record is written: a new status is announced to the endpoints that asked for it, and each delivery started. */
-export async function announceTransition(webhooks: WebhookDeps, state: CaseState): Promise<void> {
+export async function announceTransition(webhooks: WebhookDeps, state: Pick<CaseState, 'caseId' | 'version' | 'status' | 'input' | 'updatedAt'>): Promise<void> {
   const pending = await webhooks.store.announce({ caseId: state.caseId, version: state.version, status: state.status, contractId: state.input.contract.id, occurredAt: state.updatedAt });
   // Started side by side, a few at a time: the case's record write waits for the starts, not for any delivery.
   const queue = [...pending];

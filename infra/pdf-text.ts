@@ -14,8 +14,9 @@ export type Weight = 'regular' | 'bold';
 interface Face {
   name: string;
   files: Record<Weight, string>;
-  /** Loaded on first use: the CJK faces are 8 MB each, and most statements never need them. */
-  coverage?: fontkit.Font;
+  /** Parsed on first use and kept for every later document: the CJK faces are 8 MB each and most statements
+   *  never need them, and parsing DejaVu's tables again for each statement was a third of its render time. */
+  parsed: Partial<Record<Weight, fontkit.Font>>;
 }
 
 /** A font file of an npm package; the @embedpdf packages export only their code (dist/), so their files are found beside it. */
@@ -32,17 +33,19 @@ function fontFile(pkg: string, file: string): string {
  * Hebrew and most symbols; Noto Sans Hans covers Han, kana and CJK punctuation; Noto Sans KR covers Hangul.
  */
 const FACES: Face[] = [
-  { name: 'dejavu', files: { regular: fontFile('dejavu-fonts-ttf', 'ttf/DejaVuSans.ttf'), bold: fontFile('dejavu-fonts-ttf', 'ttf/DejaVuSans-Bold.ttf') } },
-  { name: 'hans', files: { regular: fontFile('@embedpdf/fonts-sc', 'fonts/NotoSansHans-Regular.otf'), bold: fontFile('@embedpdf/fonts-sc', 'fonts/NotoSansHans-Bold.otf') } },
-  { name: 'kr', files: { regular: fontFile('@embedpdf/fonts-kr', 'fonts/NotoSansKR-Regular.otf'), bold: fontFile('@embedpdf/fonts-kr', 'fonts/NotoSansKR-Bold.otf') } },
+  { name: 'dejavu', parsed: {}, files: { regular: fontFile('dejavu-fonts-ttf', 'ttf/DejaVuSans.ttf'), bold: fontFile('dejavu-fonts-ttf', 'ttf/DejaVuSans-Bold.ttf') } },
+  { name: 'hans', parsed: {}, files: { regular: fontFile('@embedpdf/fonts-sc', 'fonts/NotoSansHans-Regular.otf'), bold: fontFile('@embedpdf/fonts-sc', 'fonts/NotoSansHans-Bold.otf') } },
+  { name: 'kr', parsed: {}, files: { regular: fontFile('@embedpdf/fonts-kr', 'fonts/NotoSansKR-Regular.otf'), bold: fontFile('@embedpdf/fonts-kr', 'fonts/NotoSansKR-Bold.otf') } },
 ];
 
 const bidi = bidiFactory();
 
-function coverage(face: Face): fontkit.Font {
-  face.coverage ??= fontkit.create(fs.readFileSync(face.files.regular)) as fontkit.Font;
-  return face.coverage;
+function parsed(face: Face, weight: Weight): fontkit.Font {
+  face.parsed[weight] ??= fontkit.create(fs.readFileSync(face.files[weight])) as fontkit.Font;
+  return face.parsed[weight];
 }
+
+const coverage = (face: Face): fontkit.Font => parsed(face, 'regular');
 
 /** The first face with a glyph for the character; DejaVu (which draws a box) when none has one. */
 function faceFor(codePoint: number): Face {
@@ -120,7 +123,8 @@ export class PdfText {
     const weight = style.weight ?? 'regular';
     const id = `${face.name}-${weight}`;
     if (!this.registered.has(id)) {
-      this.doc.registerFont(id, face.files[weight]);
+      // pdfkit takes a parsed fontkit font as it is (and subsets it per document).
+      this.doc.registerFont(id, parsed(face, weight) as unknown as string);
       this.registered.add(id);
     }
     this.doc.font(id).fontSize(style.size);

@@ -10,6 +10,7 @@ import { MIGRATIONS, SCHEMA_VERSION } from '../infra/database/migrations';
 import { openStores, type Stores } from '../infra/database/open-stores';
 import { DatabaseTooNewError } from '../infra/database/sql-database';
 import { newCaseState } from '../workflows/case-state-changes';
+import { RecordChanges } from '../domain/record-change';
 import { DATABASE_BACKENDS } from './support/database-backends';
 import { caseInput } from './support/fixtures';
 
@@ -92,6 +93,57 @@ describe.each(DATABASE_BACKENDS)('the stores on $name', (backend) => {
       const record = (await stores.records.getCase('Case0002'))!;
       expect(record.status).toBe('packaging');
       expect(record.timeline.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    });
+
+    it('takes writes as changes: in any order, each built on what the record confirmed, and asks for the whole state when it lacks that', async () => {
+      const record = new RecordChanges();
+      const state = caseAt('Case0003', 1, { status: 'awaiting_acknowledgement' });
+      const first = record.next(state);
+      expect(first.since).toBe(0);
+      expect(await stores.records.saveCaseChange(first)).toMatchObject({ outcome: 'written' });
+      record.confirm(first.version);
+      // Two writes on their way at once; the later one lands first.
+      Object.assign(state, { status: 'awaiting_return', version: 2, acknowledgement: { contactName: 'Ana Núñez', contactEmail: 'ana@vendor.example', at: T0 + 2 } });
+      state.timeline.push({ seq: 2, at: T0 + 2, type: 'acknowledged', actor: 'vendor', summary: 'Acknowledged' });
+      const second = record.next(state);
+      Object.assign(state, { status: 'packaging', version: 3, returnRounds: [{ round: 1, submittedAt: T0 + 3, files: 1, bytes: 10, categories: [], shortfalls: [] }] });
+      state.timeline.push({ seq: 3, at: T0 + 3, type: 'return_submitted', actor: 'vendor', summary: 'Submitted' });
+      const third = record.next(state);
+      expect(Object.keys(second.set).sort()).toEqual(['acknowledgement', 'status', 'version']);
+      expect(Object.keys(third.set)).toEqual(expect.arrayContaining(['acknowledgement', 'status', 'returnRounds']));
+      expect(second.set).not.toHaveProperty('input');
+      expect(await stores.records.saveCaseChange(third)).toMatchObject({ outcome: 'written' });
+      expect(await stores.records.saveCaseChange(second)).toEqual({ outcome: 'stale' });
+      record.confirm(third.version);
+      record.confirm(second.version);
+      let kept = (await stores.records.getCase('Case0003'))!;
+      expect(kept.status).toBe('packaging');
+      expect(kept.state.acknowledgement?.contactName).toBe('Ana Núñez');
+      expect(kept.returnPackages).toHaveLength(1);
+      expect(kept.timeline.map((e) => e.seq)).toEqual([1, 2, 3]);
+      // A field that goes away is removed; a repeated write (a retried activity) changes nothing.
+      Object.assign(state, { version: 4 });
+      delete state.acknowledgement;
+      const fourth = record.next(state);
+      expect(fourth).toMatchObject({ since: 3, unset: ['acknowledgement'], events: [] });
+      expect(await stores.records.saveCaseChange(fourth)).toMatchObject({ outcome: 'written' });
+      expect(await stores.records.saveCaseChange(fourth)).toMatchObject({ outcome: 'written' });
+      record.confirm(fourth.version);
+      kept = (await stores.records.getCase('Case0003'))!;
+      expect(kept.state).not.toHaveProperty('acknowledgement');
+      expect(kept.timeline.map((e) => e.seq)).toEqual([1, 2, 3]);
+      expect(kept.state).toEqual(JSON.parse(JSON.stringify(state)));
+      // A record that lost versions (restored from an older backup) answers `behind`; a whole write mends it.
+      await stores.database.run('DELETE FROM case_events WHERE case_id = ?', ['Case0003']);
+      await stores.database.run('DELETE FROM return_packages WHERE case_id = ?', ['Case0003']);
+      await stores.database.run('DELETE FROM cases WHERE case_id = ?', ['Case0003']);
+      state.version = 5;
+      expect(await stores.records.saveCaseChange(record.next(state))).toEqual({ outcome: 'behind' });
+      record.forget();
+      const whole = record.next(state);
+      expect(whole.since).toBe(0);
+      expect(await stores.records.saveCaseChange(whole)).toMatchObject({ outcome: 'written' });
+      expect((await stores.records.getCase('Case0003'))!.state).toEqual(JSON.parse(JSON.stringify(state)));
     });
 
     it('lists by status, by vendor (any case, % and _ taken literally) and by overdue, newest first', async () => {

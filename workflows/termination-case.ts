@@ -13,13 +13,14 @@ import { countByCategory, reminderEveryMs } from '../domain/lifecycle';
 import { isTerminal, TASK_TITLES } from '../domain/statuses';
 import { startOfDay } from '../domain/dates';
 import { addEvent, newCaseState, openTask, type Chore } from './case-state-changes';
+import { RecordChanges } from '../domain/record-change';
 import { registerCaseHandlers } from './case-handlers';
 import { legalHoldForwarded, packageRetention, retentionWorkflowId } from './package-retention';
 import { CaseStatusKey, ContractIdKey, DueAtKey, OverdueKey, VendorNameKey } from './search-attributes';
 
 const retry: wf.RetryPolicy = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' };
 
-const { recordCase } = wf.proxyActivities<CaseActivities>({ startToCloseTimeout: '30 seconds', retry });
+const { recordCase, recordCaseChange } = wf.proxyActivities<CaseActivities>({ startToCloseTimeout: '30 seconds', retry });
 // Unlimited attempts: a mail server that is down for hours still gets every notice, once.
 const { sendCaseMail } = wf.proxyActivities<CaseActivities>({ startToCloseTimeout: '2 minutes', retry });
 // Heartbeats let a new worker take over promptly when the one packaging dies.
@@ -53,6 +54,7 @@ export interface CaseOutcome {
 }
 
 const UPSERT_ONLY_CHANGES = 'upsert-only-changed-search-attributes';
+const RECORD_CHANGES = 'record-writes-as-changes';
 
 function sameAttribute(held: unknown, value: unknown): boolean {
   if (held instanceof Date || value instanceof Date) return held instanceof Date && value instanceof Date && held.getTime() === value.getTime();
@@ -90,7 +92,18 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
     const differing = wanted.filter(({ key, value }) => !sameAttribute(held.get(key), value));
     if (differing.length) wf.upsertSearchAttributes([...differing]);
   }
-  const persist = (): Promise<void> => recordCase(state);
+  // Each write sends what moved since the record last confirmed one (domain/record-change.ts); cases started
+  // before that replay their whole-state writes (a patch marks the switch).
+  const record = new RecordChanges();
+  const persist = async (): Promise<void> => {
+    if (!wf.patched(RECORD_CHANGES)) return recordCase(state);
+    const change = record.next(state);
+    if (await recordCaseChange(change) !== 'behind') return record.confirm(change.version);
+    record.forget(); // the record lost what the change builds on (restored from a backup, say): send it whole
+    const whole = record.next(state);
+    await recordCaseChange(whole);
+    record.confirm(whole.version);
+  };
 
   registerCaseHandlers({
     state,

@@ -2,6 +2,7 @@
 // (which the namespace's retention deletes). SQLite on one machine, PostgreSQL on several (sql-case-record-store.ts).
 import type { CaseState, ReturnPackageSummary, TimelineEvent } from '../../domain/case-state';
 import type { CaseStatus, TaskKind } from '../../domain/statuses';
+import type { CaseRecordChange, RecordedState } from '../../domain/record-change';
 
 export interface CaseSummary {
   caseId: string;
@@ -93,6 +94,12 @@ export interface CaseDashboard {
 export interface CaseRecordStore {
   /** Writes the case as of `state.version`; a write older than the stored one is ignored. */
   saveCase(state: CaseState): Promise<void>;
+  /**
+   * Applies a change (domain/record-change.ts): `written` with the state it made, `stale` when the record already
+   * holds a newer version, `behind` when the record lacks the version the change builds on (the
+   * writer then sends the whole state).
+   */
+  saveCaseChange(change: CaseRecordChange): Promise<{ outcome: 'written'; state: RecordedState } | { outcome: 'stale' | 'behind' }>;
   getCase(caseId: string): Promise<CaseRecord | undefined>;
   listCases(filter?: CaseFilter): Promise<CaseSummary[]>;
   /** One page of the list, by keyset: as fast for the 10,000th case as for the first. */

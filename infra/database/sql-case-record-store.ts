@@ -1,11 +1,12 @@
 // The case record over SQL (SQLite or PostgreSQL): the case row, its timeline, its return rounds, its statement.
-import type { CaseState } from '../../domain/case-state';
+import type { CaseState, TimelineEvent } from '../../domain/case-state';
+import { applyRecordChange, type CaseRecordChange, type RecordedState } from '../../domain/record-change';
 import { openTaskOf } from '../../domain/case-state';
 import { DAY_MS } from '../../domain/durations';
 import { CASE_STATUSES, type CaseStatus } from '../../domain/statuses';
 import { BadCursorError, type CaseDashboard, type CaseMessage, type CaseFilter, type CasePage, type CasePageRequest, type CaseRecord, type CaseRecordStore, type CaseSort, type CaseSummary, type StatementRecord } from './case-record-store';
 import { NO_DUE_TIME } from './migrations';
-import type { SqlDatabase } from './sql-database';
+import type { SqlDatabase, SqlTransaction } from './sql-database';
 
 interface CaseRow {
   case_id: string;
@@ -78,7 +79,7 @@ const SAVE_STATEMENT = `INSERT INTO statements (statement_id, case_id, issued_at
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (statement_id) DO NOTHING`;
 
 /** When a closed case closed: its statement's issue, or its cancellation. */
-function closedAt(state: CaseState): number | null {
+function closedAt(state: RecordedState): number | null {
   if (state.status === 'completed') return state.statement?.issuedAt ?? state.updatedAt;
   if (state.status === 'cancelled') return state.cancellation?.at ?? state.updatedAt;
   return null;
@@ -142,30 +143,52 @@ function decodeCursor(cursor: string, sort: CaseSort, kinds: ('number' | 'string
   throw new BadCursorError(`cursor: not one this list gave for sort=${sort}; start again without it`);
 }
 
+/** Writes the case row, the new timeline events and, when they moved, the return rounds and the statement. */
+async function writeCase(tx: SqlTransaction, state: RecordedState, events: TimelineEvent[], moved: Set<string>): Promise<void> {
+  const open = openTaskOf(state);
+  await tx.run(SAVE_CASE, [state.caseId, state.status, CASE_STATUSES.indexOf(state.status), state.input.vendor.name, state.input.contract.id, open?.kind ?? null, open?.gen ?? null,
+    open?.dueAt ?? null, open?.overdue ? 1 : 0, state.createdAt, state.updatedAt, closedAt(state), state.version, JSON.stringify(state)]);
+  for (const e of events) {
+    await tx.run(SAVE_EVENT, [state.caseId, e.seq, e.at, e.type, e.actor, e.summary, e.detail ? JSON.stringify(e.detail) : null]);
+  }
+  if (moved.has('returnRounds')) {
+    for (const r of state.returnRounds) {
+      await tx.run(SAVE_ROUND, [state.caseId, r.round, r.packageId ?? null, r.zipSha256 ?? null, r.zipBytes ?? null, r.files, r.bytes,
+        r.decision?.decision ?? null, JSON.stringify(r)]);
+    }
+  }
+  if (moved.has('statement') && state.statement) {
+    const s = state.statement;
+    await tx.run(SAVE_STATEMENT, [s.statementId, state.caseId, s.issuedAt, state.input.vendor.name, state.input.contract.id, s.sha256, s.signature, s.keyId, s.bytes]);
+  }
+}
+
 export class SqlCaseRecordStore implements CaseRecordStore {
   constructor(private readonly db: SqlDatabase) {}
 
   async saveCase(state: CaseState): Promise<void> {
-    const open = openTaskOf(state);
     await this.db.transaction(async (tx) => {
       await tx.lock(`case ${state.caseId}`);
       const stored = await tx.get<{ version: number; events: number }>(
         'SELECT version, (SELECT COUNT(*) FROM case_events e WHERE e.case_id = cases.case_id) AS events FROM cases WHERE case_id = ?', [state.caseId]);
       if (stored && stored.version > state.version) return; // an older write arriving late
-      await tx.run(SAVE_CASE, [state.caseId, state.status, CASE_STATUSES.indexOf(state.status), state.input.vendor.name, state.input.contract.id, open?.kind ?? null, open?.gen ?? null,
-        open?.dueAt ?? null, open?.overdue ? 1 : 0, state.createdAt, state.updatedAt, closedAt(state), state.version, JSON.stringify({ ...state, timeline: undefined })]);
+      const { timeline, ...recorded } = state;
+      await writeCase(tx, recorded, timeline.slice(stored?.events ?? 0), new Set(['returnRounds', 'statement']));
+    });
+  }
+
+  async saveCaseChange(change: CaseRecordChange): Promise<{ outcome: 'written'; state: RecordedState } | { outcome: 'stale' | 'behind' }> {
+    return this.db.transaction(async (tx) => {
+      await tx.lock(`case ${change.caseId}`);
+      const stored = await tx.get<{ version: number; events: number; state_json: string }>(
+        'SELECT version, state_json, (SELECT COUNT(*) FROM case_events e WHERE e.case_id = cases.case_id) AS events FROM cases WHERE case_id = ?', [change.caseId]);
+      if (stored && stored.version > change.version) return { outcome: 'stale' as const }; // an older write arriving late
+      if (change.since > 0 && (!stored || stored.version < change.since || stored.events < change.eventsFrom)) return { outcome: 'behind' as const };
+      const recorded = applyRecordChange(stored ? JSON.parse(stored.state_json) as RecordedState : undefined, change);
       // The timeline only grows: write the events the record does not have yet.
-      for (const e of state.timeline.slice(stored?.events ?? 0)) {
-        await tx.run(SAVE_EVENT, [state.caseId, e.seq, e.at, e.type, e.actor, e.summary, e.detail ? JSON.stringify(e.detail) : null]);
-      }
-      for (const r of state.returnRounds) {
-        await tx.run(SAVE_ROUND, [state.caseId, r.round, r.packageId ?? null, r.zipSha256 ?? null, r.zipBytes ?? null, r.files, r.bytes,
-          r.decision?.decision ?? null, JSON.stringify(r)]);
-      }
-      if (state.statement) {
-        const s = state.statement;
-        await tx.run(SAVE_STATEMENT, [s.statementId, state.caseId, s.issuedAt, state.input.vendor.name, state.input.contract.id, s.sha256, s.signature, s.keyId, s.bytes]);
-      }
+      const events = change.events.slice(Math.max(0, (stored?.events ?? 0) - change.eventsFrom));
+      await writeCase(tx, recorded, events, new Set(Object.keys(change.set)));
+      return { outcome: 'written' as const, state: recorded };
     });
   }
 
