@@ -1,5 +1,6 @@
 // The activities of a termination case, wired to their collaborators (createActivities(deps)).
 import { makeBuildReturnPackage } from './build-return-package';
+import { makeBulkActivities, type BulkDeps } from './bulk-start';
 import { makeDisposeData } from './dispose-data';
 import { makeGenerateStatement, type StatementDeps } from './generate-statement';
 import { makeRecordCase } from './record-case';
@@ -7,7 +8,7 @@ import { makeRetentionActivities, type RetentionDeps } from './retain-package';
 import { makeSendCaseMail, type MailDeps } from './send-case-mail';
 import { makeWebhookActivities, type DeliveryDeps } from './webhooks';
 
-export type ActivityDeps = MailDeps & StatementDeps & RetentionDeps & Pick<DeliveryDeps, 'webhooks'>;
+export type ActivityDeps = MailDeps & StatementDeps & RetentionDeps & Pick<DeliveryDeps, 'webhooks'> & { bulk?: BulkDeps };
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     generateStatement: makeGenerateStatement(deps),
     ...makeDisposeData(deps),
     ...makeRetentionActivities(deps),
+    ...makeBulkActivities(deps),
     ...makeWebhookActivities({ ...deps, administrators: deps.administrators ?? (async () => []) }),
   };
 }

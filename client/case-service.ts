@@ -1,8 +1,7 @@
 // What administrators, legal staff and vendors can do to a case, for the HTTP server and the CLI alike:
 // reads come from the case record, actions go to the workflow as updates with deterministic ids.
-import crypto from 'node:crypto';
 import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure, TypedSearchAttributes, type UpdateDefinition } from '@temporalio/common';
+import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { STAFF_ACTIONS, type StaffAction, type StaffActionName, type UpdateName, type VENDOR_ACTIONS, type VendorActionName } from '../domain/actions';
 import { caseInputSchema, type CaseInput } from '../domain/case-input';
 import type { ActionResult } from '../domain/case-state';
@@ -20,11 +19,11 @@ import { checkLinkAgainstRecord, LINK_REFUSAL_TEXT, tokenFromLink, verifyLinkTok
 import { actionUpdate } from '../workflows/messages';
 import { parseInput } from './server/validate';
 import { retentionWorkflowId } from '../workflows/package-retention';
-import { CaseStatusKey, ContractIdKey, OverdueKey, VendorNameKey } from '../workflows/search-attributes';
+import { newCaseId, startCaseWorkflow, workflowIdOf } from '../infra/case-starts';
+import type { SqlBulkStore } from '../infra/database/bulk-store';
 import type { terminationCase } from '../workflows/termination-case';
 
-export const workflowIdOf = (caseId: string): string => `case-${caseId}`;
-const newCaseId = (): string => crypto.randomBytes(9).toString('base64url').replace(/[-_]/g, 'x');
+export { workflowIdOf };
 
 /** The update of a vendor action, whatever its payload (the declaration checked it). */
 export type VendorUpdate = UpdateDefinition<ActionResult, [object], (typeof VENDOR_ACTIONS)[VendorActionName]['update']>;
@@ -53,6 +52,8 @@ export class CaseService {
     private readonly config: Pick<Config, 'taskQueue'> & Partial<Pick<Config, 'retentionMs' | 'minReminderMs'>>,
     /** How long an action may wait on Temporal and the worker before it is answered 503. */
     private readonly actionTimeoutMs = 10_000,
+    /** Which case holds each contract (a bulk file naming it later starts nothing). */
+    private readonly contracts?: Pick<SqlBulkStore, 'noteStarted'>,
   ) {}
 
   async startCase(raw: unknown, actor: string, options: { historyBudget?: number } = {}): Promise<{ caseId: string; status: string }> {
@@ -65,17 +66,9 @@ export class CaseService {
       throw new DispositionError('invalid_payload', `deadlines.reminderEvery: ${message}`, [{ field: 'deadlines.reminderEvery', message }]);
     }
     const caseId = newCaseId();
-    await this.temporal(() => this.client.workflow.start<typeof terminationCase>('terminationCase', {
-      workflowId: workflowIdOf(caseId),
-      taskQueue: this.config.taskQueue,
-      args: [{ caseId, input, createdBy: actor, ...(this.config.retentionMs !== undefined ? { retentionMs: this.config.retentionMs } : {}), ...(options.historyBudget ? { historyBudget: options.historyBudget } : {}) }],
-      typedSearchAttributes: new TypedSearchAttributes([
-        { key: CaseStatusKey, value: 'awaiting_acknowledgement' },
-        { key: VendorNameKey, value: input.vendor.name },
-        { key: ContractIdKey, value: input.contract.id },
-        { key: OverdueKey, value: false },
-      ]),
-    }));
+    const settings = { taskQueue: this.config.taskQueue, ...(this.config.retentionMs !== undefined ? { retentionMs: this.config.retentionMs } : {}), ...(options.historyBudget ? { historyBudget: options.historyBudget } : {}) };
+    await this.temporal(() => startCaseWorkflow(this.client, settings, caseId, input, actor));
+    await this.contracts?.noteStarted(input.contract.id, caseId);
     // The workflow writes the record at once; answer when it is there, so a list right after shows the case.
     const deadline = Date.now() + this.actionTimeoutMs;
     let record = await this.records.getCase(caseId);

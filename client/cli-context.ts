@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import { loadConfig, type Config } from '../infra/config';
 import type { AccessLog } from '../infra/database/access-log';
 import type { CaseRecordStore } from '../infra/database/case-record-store';
+import { SqlBulkStore } from '../infra/database/bulk-store';
 import { SqlWebhookStore } from '../infra/database/webhook-store';
 import { openStores } from '../infra/database/open-stores';
 import type { UserStore } from '../infra/database/user-store';
@@ -21,6 +22,7 @@ export interface CliContext {
   accessLog: AccessLog;
   storage: CaseFileStorage;
   webhooks: SqlWebhookStore;
+  bulk: SqlBulkStore;
   actor: string;
   service(): Promise<CaseService>;
   /** A Temporal client (a webhook resend starts a workflow). */
@@ -37,6 +39,7 @@ export async function openCliContext(env: NodeJS.ProcessEnv = process.env): Prom
   });
   const { records, users, accessLog } = stores;
   const storage = openCaseFileStorage(config, keyring);
+  const bulk = new SqlBulkStore(stores.database);
   let client: Client | undefined;
   // The CLI never starts a server: a short wait, then a clear error.
   const temporal = async (): Promise<Client> => (client ??= await createTemporalClient(config, keyring, 5_000));
@@ -48,10 +51,11 @@ export async function openCliContext(env: NodeJS.ProcessEnv = process.env): Prom
     accessLog,
     storage,
     webhooks: new SqlWebhookStore(stores.database, keyring),
+    bulk,
     actor: `cli:${os.userInfo().username}`,
     temporal,
     async service() {
-      return new CaseService(await temporal(), records, keyring, config, 30_000);
+      return new CaseService(await temporal(), records, keyring, config, 30_000, bulk);
     },
     async close() {
       await client?.connection.close();

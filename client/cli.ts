@@ -1,6 +1,7 @@
 // `npx disposition …`: the district's command line (DESIGN.md "CLI"). `--json` prints what the API returns.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
+import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import crypto from 'node:crypto';
@@ -28,6 +29,8 @@ import { DatabaseTooNewError, DatabaseUnavailableError, isDatabaseConnectionErro
 import { StorageUnavailableError } from '../infra/storage/case-file-storage';
 import { TemporalUnavailableError } from '../infra/temporal-connection';
 import { writeDecryptedFile } from './decrypted-file';
+import { BulkStarts } from './bulk-start';
+import type { BulkProblem } from '../domain/bulk-csv';
 
 const STAFF_COMMANDS = new Map((Object.entries(STAFF_ACTIONS) as [StaffActionName, StaffAction][]).map(([name, action]) => [`case ${action.cli.name}`, { name, action }]));
 const ACTION_OPTIONS = Object.fromEntries(Object.values(STAFF_ACTIONS).flatMap((a) => Object.entries(a.cli.options).map(([option, type]) => [option, { type }])));
@@ -39,6 +42,8 @@ Accounts
                                                      add a staff account; the password is read from stdin
 Cases
   case start --file F [--json]                       start a termination case from a case input JSON file
+  case start --csv F [--dry-run] [--json]            start a case for each row of a CSV file (examples/bulk.csv);
+                                                     --dry-run checks every row and starts nothing; exit 3 when a row is refused
   case list [--status S] [--vendor V] [--json]      list cases from the case record
   case show ID [--json]                              a case: status, tasks, timeline, return, statement
   case correspondence ID -o FILE                     every message sent for the case (.eml) with an index, as a ZIP
@@ -84,7 +89,7 @@ function parse(argv: string[]): Parsed {
     strict: true,
     options: {
       ...ACTION_OPTIONS,
-      json: { type: 'boolean' }, file: { type: 'string' }, status: { type: 'string' }, vendor: { type: 'string' },
+      json: { type: 'boolean' }, file: { type: 'string' }, csv: { type: 'string' }, 'dry-run': { type: 'boolean' }, status: { type: 'string' }, vendor: { type: 'string' },
       out: { type: 'string', short: 'o' },
       help: { type: 'boolean', short: 'h' }, username: { type: 'string' }, role: { type: 'string' }, email: { type: 'string' },
       'password-stdin': { type: 'boolean' }, url: { type: 'string' }, events: { type: 'string' }, case: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string' },
@@ -132,7 +137,7 @@ export async function runCli(argv: string[], out: Out = (t) => process.stdout.wr
     }
   };
   try {
-    const result = await dispatch(ctx, action, rest, args.values, json, out, touched);
+    const result = await dispatch(ctx, action, rest, args.values, json, out, err, touched);
     await record(result === 0 ? 'ok' : `exit ${result}`);
     return result;
   } catch (e) {
@@ -156,7 +161,7 @@ export async function runCli(argv: string[], out: Out = (t) => process.stdout.wr
   }
 }
 
-async function dispatch(ctx: CliContext, command: string, rest: string[], values: Parsed['values'], json: boolean, out: Out, touched: { caseId?: string }): Promise<number> {
+async function dispatch(ctx: CliContext, command: string, rest: string[], values: Parsed['values'], json: boolean, out: Out, err: Out, touched: { caseId?: string }): Promise<number> {
   const id = (): string => need(rest[0], 'the case id');
   const staff = STAFF_COMMANDS.get(command);
   if (staff) return report(out, json, await (await ctx.service()).perform(staff.name, id(), staff.action.cli.body(values), ctx.actor));
@@ -220,6 +225,7 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
       return 0;
     }
     case 'case start': {
+      if (values.csv !== undefined) return startBulk(ctx, need(values.csv, '--csv'), values['dry-run'] === true, json, out, err);
       const file = need(values.file, '--file');
       let input: unknown;
       try {
@@ -389,4 +395,51 @@ async function buildPackageOfFolder(ctx: CliContext, dir: string, outFile: strin
 
 if (require.main === module) {
   runCli(process.argv.slice(2)).then((code) => process.exit(code));
+}
+
+/** `case start --csv`: the file checked, or started with a progress line until every row has its outcome. */
+async function startBulk(ctx: CliContext, file: string, dryRun: boolean, json: boolean, out: Out, err: Out): Promise<number> {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(await fsp.readFile(file));
+  } catch (e) {
+    throw new DispositionError('invalid_payload', `cannot read ${file} as UTF-8 text: ${(e as Error).message}`);
+  }
+  const bulk = new BulkStarts(ctx.temporal, ctx.bulk, ctx.config);
+  const problemLine = (p: BulkProblem): string => `  line ${p.line}${p.contractId ? ` (${p.contractId})` : ''}, ${p.field}: ${p.message}`;
+  if (dryRun) {
+    const check = await bulk.check(text);
+    if (json) out(JSON.stringify(check, null, 2));
+    else {
+      out(`${check.total} row(s): ${check.ready} would start a case, ${check.alreadyStarted.length} already started, ${check.refused} refused. Nothing was started.`);
+      for (const p of check.problems) out(problemLine(p));
+      for (const a of check.alreadyStarted) out(`  line ${a.line} (${a.contractId}): already started as case ${a.caseId}`);
+    }
+    return check.refused ? 3 : 0;
+  }
+  let view = await bulk.begin(text, path.basename(file), ctx.actor);
+  if (!json) err(`Bulk start ${view.bulkId}: ${view.total} row(s), ${view.refused} refused.`);
+  let lastDone = -1;
+  let quietSince = Date.now();
+  while (view.status === 'running') {
+    await new Promise((r) => setTimeout(r, 500));
+    view = await bulk.view(view.bulkId);
+    const done = view.started + view.alreadyStarted;
+    if (done !== lastDone) {
+      lastDone = done;
+      quietSince = Date.now();
+      if (!json) err(`  ${done}/${view.total - view.refused} started or already started (${view.started} new, ${view.alreadyStarted} already)`);
+    } else if (Date.now() - quietSince > 15_000) {
+      if (!json) err('  waiting for a worker to take the bulk start (is `npm run worker` running?)');
+      quietSince = Date.now();
+    }
+  }
+  if (json) out(JSON.stringify(view, null, 2));
+  else {
+    out(`Bulk start ${view.bulkId} finished: ${view.started} started, ${view.alreadyStarted} already started, ${view.refused} refused.`);
+    for (const row of view.rows) {
+      if (row.outcome === 'refused') for (const p of row.problems ?? []) out(problemLine({ line: row.line, contractId: row.contractId, field: p.field as BulkProblem['field'], message: p.message }));
+    }
+  }
+  return view.refused ? 3 : 0;
 }

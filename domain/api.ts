@@ -138,3 +138,41 @@ export const verifyResponseSchema = z.object({
   sha256: z.string().optional(),
   signer: z.object({ keyId: z.string(), fingerprint: z.string().describe('SHA-256 of the signing public key (SPKI DER), hex pairs') }).optional(),
 });
+
+// ---- bulk starts ------------------------------------------------------------------------------------------
+
+export const bulkQuerySchema = z.object({
+  dryRun: z.enum(['true', 'false']).describe('"true": check every row and start nothing').optional(),
+});
+
+const bulkProblem = z.object({ line: z.number().int(), field: z.string(), message: z.string(), contractId: z.string().optional() });
+
+export const bulkCheckSchema = z.object({
+  dryRun: z.literal(true),
+  total: z.number().int().describe('rows in the file'),
+  ready: z.number().int().describe('rows that would start a case'),
+  refused: z.number().int(),
+  problems: z.array(bulkProblem),
+  alreadyStarted: z.array(z.object({ line: z.number().int(), contractId: z.string(), caseId: z.string() })),
+});
+
+export const bulkViewSchema = z.object({
+  bulkId: z.string(),
+  fileName: z.string(),
+  createdAt: z.string(),
+  createdBy: z.string(),
+  status: z.enum(['running', 'finished']),
+  finishedAt: z.string().optional(),
+  total: z.number().int(),
+  started: z.number().int(),
+  alreadyStarted: z.number().int(),
+  refused: z.number().int(),
+  pending: z.number().int(),
+  rows: z.array(z.object({
+    line: z.number().int(),
+    contractId: z.string(),
+    outcome: z.enum(['pending', 'started', 'already_started', 'refused']),
+    caseId: z.string().optional(),
+    problems: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })),
+});

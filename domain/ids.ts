@@ -8,6 +8,7 @@ export const ID_PATTERNS = {
   token: { pattern: /^[A-Za-z0-9._-]+$/, description: 'the token of an emailed vendor link', refusal: 'is not a link token' },
   webhookId: { pattern: /^wh_[A-Za-z0-9_-]{12}$/, description: 'a webhook endpoint', refusal: 'is not a webhook id' },
   deliveryId: { pattern: /^dlv_[A-Za-z0-9_-]{22}$/, description: 'a webhook delivery', refusal: 'is not a delivery id' },
+  bulkId: { pattern: /^bulk[A-Za-z0-9]{12}$/, description: 'a bulk start', refusal: 'is not a bulk start id' },
 } as const;
 
 export type IdName = keyof typeof ID_PATTERNS;
@@ -21,4 +22,5 @@ export const fileIdSchema = idSchema('fileId');
 export const statementIdSchema = idSchema('statementId');
 export const webhookIdSchema = idSchema('webhookId');
 export const deliveryIdSchema = idSchema('deliveryId');
+export const bulkIdSchema = idSchema('bulkId');
 export const tokenSchema = z.string().min(1).max(1000);

@@ -42,6 +42,10 @@ beforeAll(async () => {
     const state = newCaseState(`Seed${String(i).padStart(4, '0')}`, caseInput({ vendor: { name: vendors[i % vendors.length]! }, contract: { id: `CT-SEED-${i}` } }), 'user:ada', Date.now() - i * 3_600_000);
     await h.cases.records.saveCase(state);
   }
+  // A bulk start of the example file (names in Japanese and Arabic) with a refused row, finished.
+  const file = `${fs.readFileSync(path.join(__dirname, '../examples/bulk.csv'), 'utf8')}CT-BAD-1,,2026-06-30,,Vendor,not-an-address,,Service,,destroy_only,electronic,\n`;
+  const bulkId = (await (await fetch(h.url('/api/cases/bulk'), { method: 'POST', headers: { cookie: ada.cookie, 'x-csrf-token': ada.csrfToken, 'content-type': 'text/csv' }, body: file })).json() as { bulkId: string }).bulkId;
+  while ((await h.as(ada, 'GET', `/api/bulk/${bulkId}`)).json.status !== 'finished') await new Promise((r) => setTimeout(r, 200));
   const firstPage = await (await fetch(h.url('/cases'), { headers: { cookie: ada.cookie } })).text();
   const next = /<a href="([^"]+)" rel="next">/.exec(firstPage)![1]!.replace(/&amp;/g, '&');
   pages.push(
@@ -51,6 +55,8 @@ beforeAll(async () => {
     { name: 'webhook settings', path: '/settings/webhooks', signedIn: true },
     { name: 'case list', path: '/cases', signedIn: true },
     { name: 'new case', path: '/cases/new', signedIn: true },
+    { name: 'bulk start', path: '/cases/bulk', signedIn: true },
+    { name: 'bulk start, finished', path: `/bulk/${bulkId}`, signedIn: true },
     { name: 'case', path: `/cases/${caseId}`, signedIn: true },
     { name: 'case at the return', path: `/cases/${other}`, signedIn: true },
     { name: 'vendor: return', path: returnPath, signedIn: false },

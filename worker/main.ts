@@ -2,7 +2,10 @@
 import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { WebhookDeps } from '../activities/webhooks';
+import type { CaseInput } from '../domain/case-input';
 import { SqlWebhookStore } from '../infra/database/webhook-store';
+import { SqlBulkStore } from '../infra/database/bulk-store';
+import { startCaseWorkflow } from '../infra/case-starts';
 import { startWebhookDelivery } from '../infra/webhook-deliveries';
 import { loadConfig } from '../infra/config';
 import { openStores } from '../infra/database/open-stores';
@@ -35,8 +38,14 @@ export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkfl
     startDelivery: (deliveryId, run) => startWebhookDelivery(starter, config.taskQueue, deliveryId, run),
   };
 
+  // And the cases of bulk files (activities/bulk-start.ts).
+  const bulk = {
+    store: new SqlBulkStore(stores.database),
+    startCase: (caseId: string, input: CaseInput, actor: string) => startCaseWorkflow(starter, { taskQueue: config.taskQueue, retentionMs: config.retentionMs }, caseId, input, actor),
+  };
+
   const connection = await NativeConnection.connect(temporal);
-  const workerOptions = { connection, namespace: config.namespace, taskQueue: config.taskQueue, deps: { config, records, storage, keyring, transport, accessLog, webhooks, administrators: emailsOf('admin'), legalStaff: emailsOf('legal') }, ...options };
+  const workerOptions = { connection, namespace: config.namespace, taskQueue: config.taskQueue, deps: { config, records, storage, keyring, transport, accessLog, webhooks, bulk, administrators: emailsOf('admin'), legalStaff: emailsOf('legal') }, ...options };
   const worker = await createCaseWorker(workerOptions);
   const deliveries = await createWebhookWorker(workerOptions);
   const stop = (): void => {

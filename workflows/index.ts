@@ -2,3 +2,4 @@ export { terminationCase } from './termination-case';
 export type { TerminationCaseParams, CaseOutcome } from './termination-case';
 export { packageRetention } from './package-retention';
 export { webhookDelivery } from './webhook-delivery';
+export { bulkStart } from './bulk-start';

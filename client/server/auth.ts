@@ -74,17 +74,18 @@ export class Auth {
    * The signed-in user, who must hold one of `roles`. State changes need the CSRF token too, unless the route
    * changes nothing (`csrf: false`, e.g. the codec endpoint, which only transforms what it is given).
    */
-  require(request: FastifyRequest, roles: readonly Role[], options: { csrf?: boolean } = {}): RequestSession {
+  require(request: FastifyRequest, roles: readonly Role[], options: { csrf?: boolean; token?: string } = {}): RequestSession {
     const session = request.session;
     if (!session) throw new DispositionError('unauthorized', 'sign in first');
     if (!roles.includes(session.role)) throw new DispositionError('forbidden', `this needs the ${roles.join(' or ')} role; you are signed in as ${session.role}`);
-    if (request.method !== 'GET' && request.method !== 'HEAD' && options.csrf !== false) this.checkCsrf(request, session);
+    if (request.method !== 'GET' && request.method !== 'HEAD' && options.csrf !== false) this.checkCsrf(request, session, options.token);
     return session;
   }
 
-  private checkCsrf(request: FastifyRequest, session: RequestSession): void {
+  /** `token`: the form field of a multipart body, which only the route reads. */
+  private checkCsrf(request: FastifyRequest, session: RequestSession, token?: string): void {
     const header = request.headers['x-csrf-token'];
-    const field = (request.body as Record<string, unknown> | undefined)?._csrf;
+    const field = token ?? (request.body as Record<string, unknown> | undefined)?._csrf;
     const given = typeof header === 'string' ? header : typeof field === 'string' ? field : '';
     const a = Buffer.from(given);
     const b = Buffer.from(session.csrfToken);

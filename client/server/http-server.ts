@@ -18,6 +18,7 @@ import { documentPath } from './openapi';
 import { noteRefusal, pathForLog, SecurityEvents } from './security-events';
 import { malformedMultipart } from './uploads';
 import { registerAuditApi } from './routes/api-audit';
+import { registerBulkApi } from './routes/api-bulk';
 import { registerCaseApi } from './routes/api-cases';
 import { registerCodecApi } from './routes/api-codec';
 import { registerPublicApi } from './routes/api-public';
@@ -158,6 +159,7 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
     registerVendorApi(app, ctx);
     registerCodecApi(app, ctx);
     registerWebhookApi(app, ctx);
+    registerBulkApi(app, ctx);
     registerAuditApi(app, ctx);
     registerStaffPages(app, ctx);
     registerPublicPages(app, ctx);

@@ -1,6 +1,7 @@
 // `npm run server`: the HTTP server alone, against TEMPORAL_ADDRESS (or the address `npm start` wrote).
 import { checkTransportSecurity, loadConfig } from '../../infra/config';
 import { openStores } from '../../infra/database/open-stores';
+import { SqlBulkStore } from '../../infra/database/bulk-store';
 import { SqlWebhookStore } from '../../infra/database/webhook-store';
 import { createMailTransport } from '../../infra/mail-transport';
 import { openKeyring } from '../../infra/keys';
@@ -19,9 +20,10 @@ export async function runServer(signal?: AbortSignal): Promise<void> {
   const storage = openCaseFileStorage(config, keyring);
   await storage.checkReachable();
   const client = await createTemporalClient(config, keyring);
-  const service = new CaseService(client, records, keyring, config);
+  const bulk = new SqlBulkStore(stores.database);
+  const service = new CaseService(client, records, keyring, config, undefined, bulk);
   const webhooks = new SqlWebhookStore(stores.database, keyring);
-  const app = buildHttpServer({ config, client, service, records, users, storage, keyring, accessLog, counters, webhooks, mail });
+  const app = buildHttpServer({ config, client, service, records, users, storage, keyring, accessLog, counters, webhooks, bulk, mail });
   const address = await listen(app, config);
   console.log(`[server] listening on ${address} (public URL ${config.publicUrl})`);
   if ((await users.countUsers()) === 0) {

@@ -17,7 +17,7 @@ export interface RouteDoc {
   auth: Auth;
   roles?: readonly string[];
   query?: z.ZodObject;
-  body?: z.ZodType | 'pdf' | 'multipart-file' | 'multipart-upload';
+  body?: z.ZodType | 'pdf' | 'multipart-file' | 'multipart-upload' | 'csv';
   /** The file under examples/ holding a body this route accepts (every JSON body has one; tests/action-declarations.test.ts sends each). */
   example?: string;
   /** A session route that changes nothing takes no CSRF token (the codec, called from Temporal's UI). */
@@ -102,6 +102,10 @@ function commonRefusals(route: RouteDoc, path: string): number[] {
 function requestBody(body: NonNullable<RouteDoc['body']>, example: string | undefined): Record<string, unknown> {
   if (body === 'pdf') {
     return { required: true, content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } }, 'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] } } } };
+  }
+  if (body === 'csv') {
+    const sample = example ? { example: fs.readFileSync(path.join(EXAMPLES_DIR, example), 'utf8') } : {};
+    return { required: true, content: { 'text/csv': { schema: { type: 'string' }, ...sample }, 'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] } } } };
   }
   if (body === 'multipart-upload' || body === 'multipart-file') {
     return { required: true, content: { 'multipart/form-data': { schema: { type: 'object', properties: { category: { type: 'string' }, file: { type: 'string', format: 'binary' } }, required: ['category', 'file'] } } } };

@@ -1,3 +1,4 @@
+import type { SqlBulkStore } from '../../infra/database/bulk-store';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../../infra/config';
 import type { AccessLog } from '../../infra/database/access-log';
@@ -25,6 +26,8 @@ export interface ServerDeps {
   counters: SharedCounters;
   /** Webhook endpoints and their delivery logs. */
   webhooks: SqlWebhookStore;
+  /** Bulk files, their rows, and which case holds each contract. */
+  bulk: SqlBulkStore;
   /** Where the structured log goes (stdout unless given: tests read it). */
   logStream?: NodeJS.WritableStream;
   /** For alerts to the administrators (intrusion bursts); none, no alerts. */

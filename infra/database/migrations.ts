@@ -40,6 +40,16 @@ CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (webhook_id, creat
 CREATE INDEX webhook_deliveries_case ON webhook_deliveries (case_id, status);
 CREATE TABLE webhook_case_status (case_id TEXT PRIMARY KEY, status TEXT NOT NULL, version INTEGER NOT NULL);`;
 
+const BULK_TABLES = `
+CREATE TABLE bulk_runs (
+  bulk_id TEXT PRIMARY KEY, created_by TEXT NOT NULL, created_at BIGINT NOT NULL, file_name TEXT NOT NULL, total INTEGER NOT NULL, finished_at BIGINT);
+CREATE TABLE bulk_rows (
+  bulk_id TEXT NOT NULL, line INTEGER NOT NULL, contract_id TEXT NOT NULL, input_json TEXT, outcome TEXT NOT NULL, case_id TEXT, problems_json TEXT,
+  settled_at BIGINT, PRIMARY KEY (bulk_id, line));
+CREATE INDEX bulk_rows_outcome ON bulk_rows (bulk_id, outcome, line);
+CREATE TABLE contract_cases (contract_key TEXT PRIMARY KEY, case_id TEXT NOT NULL, claimed_at BIGINT NOT NULL);
+CREATE INDEX cases_contract ON cases ((lower(trim(contract_id))));`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -194,6 +204,14 @@ CREATE INDEX case_messages_case ON case_messages (case_id, attempted_at);`,
     sql: {
       sqlite: WEBHOOK_TABLES.replace(/CREATE (TABLE|INDEX) /g, 'CREATE $1 IF NOT EXISTS '),
       postgres: WEBHOOK_TABLES,
+    },
+  },
+  {
+    version: 7,
+    name: 'bulk starts: each file\'s rows and outcomes, and the case each contract was last started as',
+    sql: {
+      sqlite: BULK_TABLES.replace(/CREATE (TABLE|INDEX) /g, 'CREATE $1 IF NOT EXISTS '),
+      postgres: BULK_TABLES,
     },
   },
 ];

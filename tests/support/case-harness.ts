@@ -8,7 +8,6 @@ import { Readable } from 'node:stream';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
-import type { CaseInput } from '../../domain/case-input';
 import type { ActionResult, StagedFileRef } from '../../domain/case-state';
 import type { CaseStatus, VendorTaskKind } from '../../domain/statuses';
 import type { ActivityDeps } from '../../activities';
@@ -24,6 +23,9 @@ import { FsCaseFileStorage } from '../../infra/storage/fs-case-file-storage';
 import { createCaseWorker, createWebhookWorker } from '../../worker/create-worker';
 import { SqlWebhookStore } from '../../infra/database/webhook-store';
 import { startWebhookDelivery } from '../../infra/webhook-deliveries';
+import { SqlBulkStore } from '../../infra/database/bulk-store';
+import { startCaseWorkflow } from '../../infra/case-starts';
+import type { CaseInput } from '../../domain/case-input';
 import { caseInput } from './fixtures';
 import { linkIn, SmtpReceiver, type ReceivedMail } from './smtp-receiver';
 
@@ -89,7 +91,7 @@ export class CaseHarness {
     const connection = await Connection.connect({ address });
     const client = new Client({ connection, dataConverter: createDataConverter(keyring) });
     const harness = new CaseHarness(dataDir, config, keyring, stores, storage, smtp, client, undefined as never, options);
-    (harness as { service: CaseService }).service = new CaseService(client, records, keyring, { taskQueue: harness.taskQueue, retentionMs: config.retentionMs, minReminderMs: config.minReminderMs }, 20_000);
+    (harness as { service: CaseService }).service = new CaseService(client, records, keyring, { taskQueue: harness.taskQueue, retentionMs: config.retentionMs, minReminderMs: config.minReminderMs }, 20_000, harness.bulk);
     if (!options.noWorker) await harness.startWorker();
     return harness;
   }
@@ -101,6 +103,14 @@ export class CaseHarness {
   }
 
   private webhookStore?: SqlWebhookStore;
+
+  /** Bulk files and which case holds each contract. */
+  get bulk(): SqlBulkStore {
+    this.bulkStore ??= new SqlBulkStore(this.stores.database);
+    return this.bulkStore;
+  }
+
+  private bulkStore?: SqlBulkStore;
 
   async startWorker(): Promise<void> {
     quietRuntime();
@@ -114,6 +124,7 @@ export class CaseHarness {
       deps: {
         config: this.config, records: this.records, storage: this.storage, keyring: this.keyring, transport: this.options.transport ? this.options.transport(real) : real,
         webhooks: { store: this.webhooks, startDelivery: (deliveryId: string, run: number) => startWebhookDelivery(this.client, this.taskQueue, deliveryId, run) },
+        bulk: { store: this.bulk, startCase: (caseId: string, input: CaseInput, actor: string) => startCaseWorkflow(this.client, { taskQueue: this.taskQueue, retentionMs: this.config.retentionMs }, caseId, input, actor) },
         ...this.options.deps,
       },
     };

@@ -39,7 +39,7 @@ export class HttpHarness {
     }
     const service = options.actionTimeoutMs ? new CaseService(cases.client, cases.records, cases.keyring, { taskQueue: cases.taskQueue }, options.actionTimeoutMs) : cases.service;
     // The server starts workflows (a webhook resend) on the harness's own task queue, as one config would give it.
-    const deps: ServerDeps = { config: { ...cases.config, taskQueue: cases.taskQueue }, client: cases.client, service, records: cases.records, users, storage: cases.storage, keyring: cases.keyring, accessLog, counters, webhooks: cases.webhooks, mail: createSmtpTransport(cases.config.smtpUrl!), ...(options.logStream ? { logStream: options.logStream } : {}) };
+    const deps: ServerDeps = { config: { ...cases.config, taskQueue: cases.taskQueue }, client: cases.client, service, records: cases.records, users, storage: cases.storage, keyring: cases.keyring, accessLog, counters, webhooks: cases.webhooks, bulk: cases.bulk, mail: createSmtpTransport(cases.config.smtpUrl!), ...(options.logStream ? { logStream: options.logStream } : {}) };
     const app = buildHttpServer(deps);
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as AddressInfo;

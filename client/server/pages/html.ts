@@ -8,6 +8,8 @@ export interface PageOptions {
   title: string;
   user?: { username: string; role: string; csrfToken: string };
   scripts?: string[];
+  /** A page that follows work in progress reloads itself (no JavaScript needed). */
+  refreshSeconds?: number;
 }
 
 export function layout(options: PageOptions, body: Markup): string {
@@ -21,7 +23,7 @@ export function layout(options: PageOptions, body: Markup): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<title>${escape(options.title)} · Disposition</title>
+${options.refreshSeconds ? `<meta http-equiv="refresh" content="${Number(options.refreshSeconds)}">\n` : ''}<title>${escape(options.title)} · Disposition</title>
 <link rel="stylesheet" href="/static/style.css">
 ${(options.scripts ?? []).map((src) => `<script src="${escape(src)}" defer></script>`).join('\n')}
 </head>

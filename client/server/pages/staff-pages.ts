@@ -118,6 +118,7 @@ export function newCasePage(user: User, values: Record<string, string> = {}, err
     ${fieldError(errors, name)}`;
   return layout({ title: 'New case', user, scripts: ['/static/new-case.js'] }, html`
 <h1>Start a termination case</h1>
+<p>Many contracts at once? <a href="/cases/bulk">Start them from a CSV file</a>.</p>
 ${message ? html`<div class="notice warn" role="alert">${message}</div>` : ''}
 <form method="post" action="/cases/new">
 ${csrf(user)}

@@ -14,6 +14,9 @@ import { caseListPage, casePage, dashboardPage, loginPage, newCasePage } from '.
 import { noteRefusal } from '../security-events';
 import type { ServerContext } from '../server-context';
 import { dashboard, listPage } from './api-cases';
+import { bulkParams, bulkStartsOf } from './api-bulk';
+import { readBulkUpload } from '../bulk-upload';
+import { bulkRunPage, bulkUploadPage } from '../pages/bulk-pages';
 import { parseInput } from '../validate';
 
 const caseParams = z.object({ caseId: caseIdSchema });
@@ -79,6 +82,33 @@ export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): vo
       }
       throw err;
     }
+  });
+
+  const bulk = bulkStartsOf(ctx);
+  app.get('/cases/bulk', async (request, reply) => page(reply, bulkUploadPage(pageUser(signedIn(request, ['admin'])))));
+
+  app.post('/cases/bulk', async (request, reply) => {
+    // Who asks, before a byte of the file is read; the CSRF token is a field of the form, read with the file.
+    const asker = auth.require(request, ['admin'], { csrf: false });
+    let upload;
+    try {
+      upload = await readBulkUpload(request);
+      const session = auth.require(request, ['admin'], { token: upload.fields._csrf ?? '' });
+      if (upload.fields.dryRun !== 'false') return page(reply, bulkUploadPage(pageUser(session), { check: await bulk.check(upload.text), fileName: upload.fileName }));
+      const run = await bulk.begin(upload.text, upload.fileName, actorOf(session));
+      return reply.redirect(`/bulk/${run.bulkId}`, 303);
+    } catch (err) {
+      if (err instanceof DispositionError && ['invalid_payload', 'too_large', 'unsupported_media_type'].includes(err.code)) {
+        return page(reply, bulkUploadPage(pageUser(asker), { message: `Nothing was started: ${err.message}` }), ERROR_CODES[err.code].http);
+      }
+      throw err;
+    }
+  });
+
+  app.get('/bulk/:bulkId', async (request, reply) => {
+    const session = signedIn(request, ['admin']);
+    const { bulkId } = parseInput(bulkParams, request.params, 'path');
+    return page(reply, bulkRunPage(pageUser(session), await bulk.view(bulkId)));
   });
 
   app.get('/cases/:caseId', async (request, reply) => {

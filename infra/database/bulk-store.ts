@@ -1,0 +1,134 @@
+// Bulk starts: each file's rows with their outcomes, and which case each contract was last started as, so a
+// file uploaded twice (or two files naming one contract, at once, on two servers) starts each contract once.
+// One SQL implementation for both engines.
+import type { BulkProblem } from '../../domain/bulk-csv';
+import type { CaseInput } from '../../domain/case-input';
+import type { SqlDatabase, SqlExecutor } from './sql-database';
+
+export type BulkOutcome = 'pending' | 'started' | 'already_started' | 'refused';
+
+export interface BulkRowState {
+  line: number;
+  contractId: string;
+  outcome: BulkOutcome;
+  caseId?: string;
+  problems?: Omit<BulkProblem, 'line'>[];
+}
+
+export interface BulkRun {
+  bulkId: string;
+  createdBy: string;
+  createdAt: number;
+  fileName: string;
+  total: number;
+  finishedAt?: number;
+  counts: Record<BulkOutcome, number>;
+  rows: BulkRowState[];
+}
+
+/** A row still to start: its case id is chosen when its contract is claimed, so a retried start reuses it. */
+export interface PendingBulkRow {
+  line: number;
+  contractId: string;
+  input: CaseInput;
+  caseId?: string;
+}
+
+/** How contracts are compared: a district's ids differ in case and spacing between systems, never in meaning. */
+export const contractKey = (contractId: string): string => contractId.trim().toLowerCase();
+
+interface RowRecord { line: number; contract_id: string; outcome: string; case_id: string | null; problems_json: string | null }
+
+export class SqlBulkStore {
+  constructor(private readonly db: SqlDatabase) {}
+
+  async create(run: { bulkId: string; createdBy: string; createdAt: number; fileName: string; total: number }, rows: { line: number; contractId: string; input: CaseInput }[], problems: BulkProblem[]): Promise<void> {
+    const refused = new Map<number, BulkProblem[]>();
+    for (const p of problems) refused.set(p.line, [...(refused.get(p.line) ?? []), p]);
+    await this.db.transaction(async (tx) => {
+      await tx.run('INSERT INTO bulk_runs (bulk_id, created_by, created_at, file_name, total, finished_at) VALUES (?, ?, ?, ?, ?, ?)',
+        [run.bulkId, run.createdBy, run.createdAt, run.fileName, run.total, rows.length ? null : run.createdAt]);
+      for (const row of rows) {
+        await tx.run('INSERT INTO bulk_rows (bulk_id, line, contract_id, input_json, outcome) VALUES (?, ?, ?, ?, ?)', [run.bulkId, row.line, row.contractId, JSON.stringify(row.input), 'pending']);
+      }
+      for (const [line, found] of refused) {
+        const contractId = found[0]?.contractId ?? '';
+        await tx.run('INSERT INTO bulk_rows (bulk_id, line, contract_id, outcome, problems_json, settled_at) VALUES (?, ?, ?, ?, ?, ?)',
+          [run.bulkId, line, contractId, 'refused', JSON.stringify(found.map(({ field, message }) => ({ field, message }))), run.createdAt]);
+      }
+    });
+  }
+
+  async pending(bulkId: string, limit: number): Promise<PendingBulkRow[]> {
+    const rows = await this.db.all<{ line: number; contract_id: string; input_json: string; case_id: string | null }>(
+      'SELECT line, contract_id, input_json, case_id FROM bulk_rows WHERE bulk_id = ? AND outcome = ? ORDER BY line LIMIT ?', [bulkId, 'pending', limit]);
+    return rows.map((r) => ({ line: Number(r.line), contractId: r.contract_id, input: JSON.parse(r.input_json) as CaseInput, ...(r.case_id ? { caseId: r.case_id } : {}) }));
+  }
+
+  /**
+   * Claims the row's contract for `caseId`: `claimed` when it is the row's to start (now or already, by an
+   * earlier try of this row), else the case that holds the contract. A contract is held by its latest case
+   * unless that case was cancelled.
+   */
+  async claim(bulkId: string, line: number, contractId: string, caseId: string, now = Date.now()): Promise<{ claimed: string } | { heldBy: string }> {
+    return this.db.transaction(async (tx) => {
+      const key = contractKey(contractId);
+      await tx.lock(`contract ${key}`);
+      const row = await tx.get<{ case_id: string | null }>('SELECT case_id FROM bulk_rows WHERE bulk_id = ? AND line = ?', [bulkId, line]);
+      if (row?.case_id) return { claimed: row.case_id };
+      const holder = await heldBy(tx, key);
+      if (holder) return { heldBy: holder };
+      await tx.run(`INSERT INTO contract_cases (contract_key, case_id, claimed_at) VALUES (?, ?, ?)
+        ON CONFLICT (contract_key) DO UPDATE SET case_id = excluded.case_id, claimed_at = excluded.claimed_at`, [key, caseId, now]);
+      await tx.run('UPDATE bulk_rows SET case_id = ? WHERE bulk_id = ? AND line = ?', [caseId, bulkId, line]);
+      return { claimed: caseId };
+    });
+  }
+
+  /** The case that holds a contract now, if any (a dry run's question). */
+  async holder(contractId: string): Promise<string | undefined> {
+    return heldBy(this.db, contractKey(contractId));
+  }
+
+  /** A case started by hand holds its contract too, so a bulk file naming it later does not start it again. */
+  async noteStarted(contractId: string, caseId: string, now = Date.now()): Promise<void> {
+    await this.db.run(`INSERT INTO contract_cases (contract_key, case_id, claimed_at) VALUES (?, ?, ?)
+      ON CONFLICT (contract_key) DO UPDATE SET case_id = excluded.case_id, claimed_at = excluded.claimed_at`, [contractKey(contractId), caseId, now]);
+  }
+
+  async settle(bulkId: string, line: number, outcome: 'started' | 'already_started', caseId: string, now = Date.now()): Promise<void> {
+    await this.db.run('UPDATE bulk_rows SET outcome = ?, case_id = ?, settled_at = ? WHERE bulk_id = ? AND line = ?', [outcome, caseId, now, bulkId, line]);
+  }
+
+  async finish(bulkId: string, now = Date.now()): Promise<void> {
+    await this.db.run('UPDATE bulk_runs SET finished_at = ? WHERE bulk_id = ? AND finished_at IS NULL', [now, bulkId]);
+  }
+
+  async get(bulkId: string): Promise<BulkRun | undefined> {
+    const run = await this.db.get<{ bulk_id: string; created_by: string; created_at: number; file_name: string; total: number; finished_at: number | null }>(
+      'SELECT * FROM bulk_runs WHERE bulk_id = ?', [bulkId]);
+    if (!run) return undefined;
+    const rows = await this.db.all<RowRecord>('SELECT line, contract_id, outcome, case_id, problems_json FROM bulk_rows WHERE bulk_id = ? ORDER BY line', [bulkId]);
+    const counts: Record<BulkOutcome, number> = { pending: 0, started: 0, already_started: 0, refused: 0 };
+    for (const row of rows) counts[row.outcome as BulkOutcome] += 1;
+    return {
+      bulkId: run.bulk_id, createdBy: run.created_by, createdAt: Number(run.created_at), fileName: run.file_name, total: Number(run.total),
+      ...(run.finished_at !== null ? { finishedAt: Number(run.finished_at) } : {}),
+      counts,
+      rows: rows.map((r) => ({
+        line: Number(r.line), contractId: r.contract_id, outcome: r.outcome as BulkOutcome,
+        ...(r.case_id && r.outcome !== 'pending' ? { caseId: r.case_id } : {}),
+        ...(r.problems_json ? { problems: JSON.parse(r.problems_json) as BulkRowState['problems'] } : {}),
+      })),
+    };
+  }
+}
+
+/** The case holding a contract: the latest one started for it, unless cancelled; else any case of the record. */
+async function heldBy(db: SqlExecutor, key: string): Promise<string | undefined> {
+  const claim = await db.get<{ case_id: string; status: string | null }>(
+    'SELECT c.case_id, k.status FROM contract_cases c LEFT JOIN cases k ON k.case_id = c.case_id WHERE c.contract_key = ?', [key]);
+  if (claim && claim.status !== 'cancelled') return claim.case_id;
+  const recorded = await db.get<{ case_id: string }>("SELECT case_id FROM cases WHERE lower(trim(contract_id)) = ? AND status <> 'cancelled' ORDER BY created_at DESC LIMIT 1", [key]);
+  return recorded?.case_id;
+}
