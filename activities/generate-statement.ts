@@ -37,6 +37,7 @@ export function gatherStatement(state: CaseState, statementId: string, issuedAt:
       ['Vendor', input.vendor.name],
       ['Service', `${input.service.name}${input.service.url ? ` (${input.service.url})` : ''}`],
       ['Contract', `${input.contract.id}${input.contract.title ? ` — ${input.contract.title}` : ''}${input.contract.agreement ? ` (${input.contract.agreement.toUpperCase()})` : ''}`],
+      ...(input.contract.clause ? [['Agreement clause', input.contract.clause] as [string, string]] : []),
       ['Termination date', input.contract.terminationDate],
       ['Case', state.caseId],
     ],

@@ -111,6 +111,11 @@ function linkBlock(ctx: MailContext, task: TaskKind, dueAt: number, resent = fal
 }
 
 const p = (text: string): Block => ({ kind: 'p', text });
+/** "The agreement (NDPA)", or "The contract" for the district's own terms. */
+const agreementName = (state: CaseState): string => {
+  const key = state.input.contract.agreement;
+  return key && key !== 'custom' && key !== 'other' ? `The agreement (${key.toUpperCase()})` : 'The contract';
+};
 
 function vendorMessage(state: CaseState, spec: MailSpec, ctx: MailContext): MailMessage {
   const task = spec.task;
@@ -126,6 +131,7 @@ function vendorMessage(state: CaseState, spec: MailSpec, ctx: MailContext): Mail
           blocks: [
             ...head,
             p(`${ctx.districtName} has ended its contract with ${state.input.vendor.name} and asks you to ${state.input.disposition.option === 'return_then_destroy' ? 'return all of its student data and then destroy every known copy' : 'destroy every known copy of its student data (no return is requested)'}, and to remove your tracking mechanisms.`),
+            ...(state.input.contract.clause ? [p(`${agreementName(state)} provides: ${state.input.contract.clause}`)] : []),
             rightsBlock(state, ctx.districtName),
             categoriesBlock(state),
             trackingBlock(state),

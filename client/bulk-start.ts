@@ -2,6 +2,7 @@
 // its rows and handed to the bulkStart workflow, whose progress anyone may then follow.
 import crypto from 'node:crypto';
 import type { Client } from '@temporalio/client';
+import type { AgreementRegistry } from '../domain/agreements';
 import { BulkFileError, readBulkFile, type BulkFile, type BulkProblem } from '../domain/bulk-csv';
 import { DispositionError } from '../domain/errors';
 import type { BulkRun, SqlBulkStore } from '../infra/database/bulk-store';
@@ -39,11 +40,11 @@ export class BulkStarts {
   constructor(
     private readonly client: () => Promise<Client>,
     private readonly store: SqlBulkStore,
-    private readonly config: { taskQueue: string },
+    private readonly config: { taskQueue: string; agreements?: AgreementRegistry },
   ) {}
 
   async check(text: string): Promise<BulkCheck> {
-    const file = read(text);
+    const file = read(text, this.config.agreements);
     const alreadyStarted: BulkCheck['alreadyStarted'] = [];
     for (const row of file.rows) {
       const caseId = await this.store.holder(row.contractId);
@@ -55,7 +56,7 @@ export class BulkStarts {
 
   /** Stores the file's rows and starts the workflow that starts them; the refused rows are reported at once. */
   async begin(text: string, fileName: string, actor: string): Promise<BulkView> {
-    const file = read(text);
+    const file = read(text, this.config.agreements);
     const bulkId = newBulkId();
     await this.store.create({ bulkId, createdBy: actor, createdAt: Date.now(), fileName, total: file.total }, file.rows, file.problems);
     if (file.rows.length) {
@@ -71,9 +72,9 @@ export class BulkStarts {
   }
 }
 
-function read(text: string): BulkFile {
+function read(text: string, agreements?: AgreementRegistry): BulkFile {
   try {
-    return readBulkFile(text);
+    return readBulkFile(text, agreements);
   } catch (err) {
     if (err instanceof BulkFileError) throw new DispositionError('invalid_payload', err.message, [err.problem]);
     throw err;

@@ -3,6 +3,7 @@
 import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { STAFF_ACTIONS, type StaffAction, type StaffActionName, type UpdateName, type VENDOR_ACTIONS, type VendorActionName } from '../domain/actions';
+import { BUILT_IN_AGREEMENTS, unknownAgreement, withAgreement } from '../domain/agreements';
 import { caseInputSchema, type CaseInput } from '../domain/case-input';
 import type { ActionResult } from '../domain/case-state';
 import { legalHoldMessage, legalHoldOn } from '../domain/case-state';
@@ -49,7 +50,7 @@ export class CaseService {
     private readonly client: Client,
     private readonly records: CaseRecordStore,
     private readonly keyring: Keyring,
-    private readonly config: Pick<Config, 'taskQueue'> & Partial<Pick<Config, 'retentionMs' | 'minReminderMs'>>,
+    private readonly config: Pick<Config, 'taskQueue'> & Partial<Pick<Config, 'retentionMs' | 'minReminderMs' | 'agreements'>>,
     /** How long an action may wait on Temporal and the worker before it is answered 503. */
     private readonly actionTimeoutMs = 10_000,
     /** Which case holds each contract (a bulk file naming it later starts nothing). */
@@ -59,7 +60,11 @@ export class CaseService {
   async startCase(raw: unknown, actor: string, options: { historyBudget?: number } = {}): Promise<{ caseId: string; status: string }> {
     const parsed = caseInputSchema.safeParse(raw);
     if (!parsed.success) throw new DispositionError('invalid_payload', describeZodError(parsed.error), parsed.error.issues);
-    const input: CaseInput = parsed.data;
+    const agreements = this.config.agreements ?? BUILT_IN_AGREEMENTS;
+    const unknown = unknownAgreement(parsed.data, agreements);
+    if (unknown) throw new DispositionError('invalid_payload', `contract.agreement: ${unknown}`, [{ field: 'contract.agreement', message: unknown }]);
+    // The agreement's deadlines and clause, under what the case says itself.
+    const input: CaseInput = withAgreement(parsed.data, agreements);
     const reminderFloor = this.config.minReminderMs ?? HOUR_MS;
     if (input.deadlines?.reminderEvery && durationMs(input.deadlines.reminderEvery) < reminderFloor) {
       const message = `must be at least ${formatDuration(reminderFloor)}, so the vendor is not mailed more often than that`;

@@ -1,6 +1,7 @@
 // A bulk start file: one termination case per row (the end of a school year retires dozens of tools at once).
 // The header names the columns (any order, each once); every row becomes a case input, checked by the same
 // schema as a case started by hand, and every refusal names its line and column.
+import { BUILT_IN_AGREEMENTS, unknownAgreement, withAgreement, type AgreementRegistry } from './agreements';
 import { caseInputSchema, type CaseInput } from './case-input';
 import { TRACKING_KINDS } from './case-terms';
 
@@ -127,7 +128,7 @@ const splitList = (cell: string): string[] => cell.split(';').map((s) => s.trim(
 const optional = (cell: string): string | undefined => (cell.trim() === '' ? undefined : cell.trim());
 
 /** Reads a bulk file: the header checked first (a wrong header refuses the whole file), then each row. */
-export function readBulkFile(text: string): BulkFile {
+export function readBulkFile(text: string, agreements: AgreementRegistry = BUILT_IN_AGREEMENTS): BulkFile {
   const records = csvRecords(text);
   const header = records.shift();
   if (!header) throw new BulkFileError({ line: 1, field: 'file', message: `the file is empty; its first line names the columns: ${BULK_COLUMNS.join(',')}` });
@@ -170,13 +171,16 @@ export function readBulkFile(text: string): BulkFile {
     const parsed = caseInputSchema.safeParse(candidate);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) found.push({ line: record.line, field: columnOf(issue.path), message: issue.message });
+    } else {
+      const unknown = unknownAgreement(parsed.data, agreements);
+      if (unknown) found.push({ line: record.line, field: 'agreement', message: unknown });
     }
     const contractId = candidate.contract.id;
     const earlier = firstLineOf.get(contractId.toLowerCase());
     if (contractId && earlier !== undefined) found.push({ line: record.line, field: 'contract_id', message: `contract ${contractId} is already on line ${earlier}` });
     else if (contractId) firstLineOf.set(contractId.toLowerCase(), record.line);
     if (found.length || !parsed.success) problems.push(...dedupe(found).map((p) => (contractId ? { ...p, contractId } : p)));
-    else rows.push({ line: record.line, contractId, input: parsed.data });
+    else rows.push({ line: record.line, contractId, input: withAgreement(parsed.data, agreements) });
   }
   return { rows, problems, total: records.length };
 }

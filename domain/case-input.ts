@@ -34,7 +34,8 @@ export const caseInputSchema = z
       id: requiredText(100),
       title: requiredText(300).optional(),
       terminationDate: isoDateSchema,
-      agreement: z.enum(['ndpa', 'csdpa', 'other']).optional(),
+      agreement: z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, 'must be an agreement preset: ndpa, csdpa, custom, or one of the district\'s').describe('an agreement preset (ndpa, csdpa, custom, or one from AGREEMENTS_FILE): fills the deadlines the case leaves out, and the clause').optional(),
+      clause: requiredText(2000).describe('the agreement\'s clause on return and disposal, quoted in the notice and the statement; the preset\'s when left out').optional(),
     }),
     vendor: z.object({
       name: requiredText(200),

@@ -1,5 +1,8 @@
 // Configuration from the environment; every setting has a default so `npm start` runs on a fresh machine.
+import fs from 'node:fs';
 import path from 'node:path';
+import { agreementRegistry, agreementsFileSchema, BUILT_IN_AGREEMENTS, type AgreementRegistry } from '../domain/agreements';
+import { describeZodError } from '../domain/messages';
 import { parseDuration } from '../domain/durations';
 import { parseStorageUrl, StorageUrlError } from './storage/storage-url';
 
@@ -39,6 +42,8 @@ export interface Config {
   temporalApiKey?: string;
   /** mTLS to a Temporal cluster (TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY; TEMPORAL_TLS_CA and TEMPORAL_TLS_SERVER_NAME optional). */
   temporalTls?: { certFile: string; keyFile: string; caFile?: string; serverName?: string };
+  /** Agreement presets: the built-in ones, and the district's from AGREEMENTS_FILE (domain/agreements.ts). */
+  agreements: AgreementRegistry;
 }
 
 export class ConfigError extends Error {
@@ -50,6 +55,23 @@ function duration(env: NodeJS.ProcessEnv, name: string, fallback: string): numbe
   const ms = parseDuration(text);
   if (ms === undefined) throw new ConfigError(`${name}="${text}" is not a duration such as "14 days"`);
   return ms;
+}
+
+/** AGREEMENTS_FILE: read and checked at start, so a typo stops the process with the line to fix. */
+function agreementsFile(file: string): AgreementRegistry {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`AGREEMENTS_FILE="${file}" cannot be read as JSON: ${(err as Error).message}`);
+  }
+  const checked = agreementsFileSchema.safeParse(parsed);
+  if (!checked.success) throw new ConfigError(`AGREEMENTS_FILE="${file}": ${describeZodError(checked.error)}`);
+  try {
+    return agreementRegistry(checked.data);
+  } catch (err) {
+    throw new ConfigError(`AGREEMENTS_FILE="${file}": ${(err as Error).message}`);
+  }
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -147,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(env.DATABASE_URL ? { databaseUrl: databaseUrl(env.DATABASE_URL) } : {}),
     ...(env.TEMPORAL_API_KEY ? { temporalApiKey: env.TEMPORAL_API_KEY } : {}),
     ...(env.TEMPORAL_TLS_CERT || env.TEMPORAL_TLS_KEY ? { temporalTls: temporalTls(env) } : {}),
+    agreements: env.AGREEMENTS_FILE ? agreementsFile(env.AGREEMENTS_FILE) : BUILT_IN_AGREEMENTS,
     temporalUiOrigins: (env.TEMPORAL_UI_ORIGIN || 'http://localhost:8233,http://127.0.0.1:8233').split(',').map((o) => o.trim()).filter(Boolean),
   };
 }

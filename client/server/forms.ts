@@ -35,11 +35,10 @@ export function caseInputFromForm(form: Form): unknown {
     const value = text(form, `deadlines.${key}`);
     if (value) deadlines[key] = value;
   }
-  // The agreements set how long a return may take: NDPA 60 days, CSDPA 10 days.
-  if (!deadlines.return && agreement === 'csdpa') deadlines.return = '10 days';
+  // A deadline left empty is the agreement preset's, else the default (domain/agreements.ts).
   const optional = (name: string) => (text(form, name) !== undefined ? { [name.split('.')[1]!]: text(form, name) } : {});
   return {
-    contract: { id: text(form, 'contract.id'), ...optional('contract.title'), terminationDate: text(form, 'contract.terminationDate'), ...(agreement ? { agreement } : {}) },
+    contract: { id: text(form, 'contract.id'), ...optional('contract.title'), terminationDate: text(form, 'contract.terminationDate'), ...(agreement ? { agreement } : {}), ...optional('contract.clause') },
     vendor: { name: text(form, 'vendor.name'), contactEmail: text(form, 'vendor.contactEmail'), ...optional('vendor.contactName') },
     service: { name: text(form, 'service.name'), ...optional('service.url') },
     disposition: { option: text(form, 'disposition.option'), extent: text(form, 'disposition.extent'), categories },

@@ -91,7 +91,7 @@ export class CaseHarness {
     const connection = await Connection.connect({ address });
     const client = new Client({ connection, dataConverter: createDataConverter(keyring) });
     const harness = new CaseHarness(dataDir, config, keyring, stores, storage, smtp, client, undefined as never, options);
-    (harness as { service: CaseService }).service = new CaseService(client, records, keyring, { taskQueue: harness.taskQueue, retentionMs: config.retentionMs, minReminderMs: config.minReminderMs }, 20_000, harness.bulk);
+    (harness as { service: CaseService }).service = new CaseService(client, records, keyring, { taskQueue: harness.taskQueue, retentionMs: config.retentionMs, minReminderMs: config.minReminderMs, agreements: config.agreements }, 20_000, harness.bulk);
     if (!options.noWorker) await harness.startWorker();
     return harness;
   }

@@ -1,4 +1,5 @@
 // Pages for district staff: sign-in, the case list, a new case, a case.
+import { BUILT_IN_AGREEMENTS, type AgreementRegistry } from '../../../domain/agreements';
 import { KNOWN_CATEGORIES, TRACKING_KINDS, DEFAULT_DEADLINES } from '../../../domain/case-terms';
 import { CASE_STATUSES, STATUS_LABELS } from '../../../domain/statuses';
 import type { caseDetails, caseListItem } from '../../case-views';
@@ -109,12 +110,12 @@ function monthsChart(months: Dashboard['months']): Markup {
 <tbody>${months.map((m) => html`<tr><th scope="row">${m.month}</th><td>${m.opened}</td><td>${m.closed}</td></tr>`)}</tbody></table></details>`;
 }
 
-export function newCasePage(user: User, values: Record<string, string> = {}, errors: Record<string, string> = {}, message?: string): string {
+export function newCasePage(user: User, values: Record<string, string> = {}, errors: Record<string, string> = {}, message?: string, agreements: AgreementRegistry = BUILT_IN_AGREEMENTS): string {
   const v = (name: string, fallback = ''): string => values[name] ?? fallback;
-  const input = (name: string, label: string, type = 'text', options: { required?: boolean; fallback?: string; hint?: string } = {}): Markup => html`
+  const input = (name: string, label: string, type = 'text', options: { required?: boolean; fallback?: string; hint?: string; placeholder?: string } = {}): Markup => html`
     <label for="${name}">${label}</label>
     ${options.hint ? html`<p class="muted" id="${name}-hint">${options.hint}</p>` : ''}
-    <input type="${type}" id="${name}" name="${name}" value="${v(name, options.fallback)}" ${options.required ? html`required` : ''} ${errors[name] ? html`aria-invalid="true" aria-describedby="${name}-error"` : ''}>
+    <input type="${type}" id="${name}" name="${name}" value="${v(name, options.fallback)}" ${options.placeholder ? html`placeholder="${options.placeholder}"` : ''} ${options.required ? html`required` : ''} ${errors[name] ? html`aria-invalid="true" aria-describedby="${name}-error"` : ''}>
     ${fieldError(errors, name)}`;
   return layout({ title: 'New case', user, scripts: ['/static/new-case.js'] }, html`
 <h1>Start a termination case</h1>
@@ -128,8 +129,11 @@ ${csrf(user)}
   ${input('contract.terminationDate', 'Termination date', 'date', { required: true })}
   <label for="contract.agreement">Agreement</label>
   <select id="contract.agreement" name="contract.agreement">
-    ${[['ndpa', 'NDPA (return within 60 days)'], ['csdpa', 'CSDPA (return within 10 days)'], ['other', 'Other']].map(([value, label]) => html`<option value="${value}" ${v('contract.agreement', 'ndpa') === value ? html`selected` : ''}>${label}</option>`)}
+    ${Object.values(agreements).filter((a) => a.key !== 'other').map((a) => html`<option value="${a.key}" ${v('contract.agreement', 'ndpa') === a.key ? html`selected` : ''}>${a.name}</option>`)}
   </select>
+  <label for="contract.clause">The agreement's clause on return and disposal</label>
+  <p class="muted" id="contract.clause-hint">Quoted in the notice and the statement. Leave it empty to quote the preset's.</p>
+  <textarea id="contract.clause" name="contract.clause" rows="3" aria-describedby="contract.clause-hint">${v('contract.clause')}</textarea>
 </fieldset>
 <fieldset><legend>Vendor</legend>
   ${input('vendor.name', 'Organisation', 'text', { required: true })}
@@ -162,12 +166,12 @@ ${csrf(user)}
   </tbody></table>
 </fieldset>
 <fieldset><legend>Deadlines</legend>
-  <p class="muted">Each task is due this long after it opens. Reminders go out on the cadence below.</p>
-  ${input('deadlines.acknowledge', 'Acknowledge the notice within', 'text', { fallback: DEFAULT_DEADLINES.acknowledge })}
-  ${input('deadlines.return', 'Return the data within', 'text', { fallback: v('contract.agreement', 'ndpa') === 'csdpa' ? '10 days' : '60 days' })}
-  ${input('deadlines.review', 'District review within', 'text', { fallback: DEFAULT_DEADLINES.review })}
-  ${input('deadlines.certify', 'Certify destruction within', 'text', { fallback: DEFAULT_DEADLINES.certify })}
-  ${input('deadlines.reminderEvery', 'Remind every', 'text', { fallback: DEFAULT_DEADLINES.reminderEvery })}
+  <p class="muted">Each task is due this long after it opens; reminders go out on the cadence below. Leave one empty to take the agreement's (${presetDeadlines(agreements)}), else the default shown.</p>
+  ${input('deadlines.acknowledge', 'Acknowledge the notice within', 'text', { placeholder: DEFAULT_DEADLINES.acknowledge })}
+  ${input('deadlines.return', 'Return the data within', 'text', { placeholder: DEFAULT_DEADLINES.return })}
+  ${input('deadlines.review', 'District review within', 'text', { placeholder: DEFAULT_DEADLINES.review })}
+  ${input('deadlines.certify', 'Certify destruction within', 'text', { placeholder: DEFAULT_DEADLINES.certify })}
+  ${input('deadlines.reminderEvery', 'Remind every', 'text', { placeholder: DEFAULT_DEADLINES.reminderEvery })}
 </fieldset>
 <p><button type="submit">Start the case and send the notice</button></p>
 </form>`);
@@ -242,4 +246,10 @@ ${details.timeline.map((e) => html`<tr><td>${when(Date.parse(e.at!))}</td><td>${
 
 export function messagePage(title: string, message: string, options: { user?: User; kind?: string; status?: number } = {}): string {
   return layout({ title, ...(options.user ? { user: options.user } : {}) }, html`<h1>${title}</h1>${notice(message, options.kind ?? 'warn')}<p><a href="/">Back</a></p>`);
+}
+
+/** "NDPA: return 60 days, certify 60 days; …": what each preset sets, for the form's hint. */
+function presetDeadlines(agreements: AgreementRegistry): string {
+  const words = Object.values(agreements).filter((a) => Object.keys(a.deadlines).length).map((a) => `${a.key.toUpperCase()}: ${Object.entries(a.deadlines).map(([k, d]) => `${k} ${d}`).join(', ')}`);
+  return words.length ? words.join('; ') : 'none set';
 }

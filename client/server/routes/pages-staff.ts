@@ -68,7 +68,7 @@ export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): vo
     return page(reply, caseListPage(pageUser(session), cases.map(caseListItem), query, nextCursor));
   });
 
-  app.get('/cases/new', async (request, reply) => page(reply, newCasePage(pageUser(signedIn(request, ['admin'])))));
+  app.get('/cases/new', async (request, reply) => page(reply, newCasePage(pageUser(signedIn(request, ['admin'])), {}, {}, undefined, ctx.config.agreements)));
 
   app.post('/cases/new', async (request, reply) => {
     const session = signedIn(request, ['admin']);
@@ -78,7 +78,7 @@ export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): vo
       return reply.redirect(`/cases/${caseId}${outcomeQuery('started')}`, 303);
     } catch (err) {
       if (err instanceof DispositionError && err.code === 'invalid_payload') {
-        return page(reply, newCasePage(pageUser(session), formValues(form), fieldErrors(err.details), `The case was not started: ${err.message}`), 400);
+        return page(reply, newCasePage(pageUser(session), formValues(form), fieldErrors(err.details), `The case was not started: ${err.message}`, ctx.config.agreements), 400);
       }
       throw err;
     }
