@@ -221,6 +221,19 @@ function districtMessage(state: CaseState, spec: MailSpec, ctx: MailContext): Ma
       };
     case 'cancellation':
       return { subject: `Case cancelled: ${title}`, heading: `Case cancelled: ${title}`, blocks: [p(`The case was cancelled. Reason: ${spec.reason}`), open('Open the case')] };
+    case 'referral': {
+      const referral = [...(state.enforcement ?? [])].reverse().find((s) => s.stage === 'referred_to_legal');
+      return {
+        subject: `Referred to legal: ${title}`,
+        heading: `Referred to legal: ${title}`,
+        blocks: [
+          p(`${referral?.by ?? 'An administrator'} referred this case to legal counsel: ${state.input.vendor.name} has not done what its open task asks, after the reminders, the escalation and being marked as not cooperating.`),
+          ...(referral ? [p(`Their note: ${referral.note}`)] : []),
+          p('The referral letter with the case\'s history to date is attached.'),
+          open('Open the case'),
+        ],
+      };
+    }
     case 'completion':
       return {
         subject: `Statement issued: ${title}`,

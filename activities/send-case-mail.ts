@@ -1,5 +1,7 @@
 // Sends one message of the case (or its vendor and district copies), once: a stable Message-ID is recorded
 // after each send, and a retried attempt skips what already went out.
+import { renderStatementOffThread } from '../infra/statement-renderer';
+import { referralLetterContent } from './referral-letter';
 import { log } from '@temporalio/activity';
 import type { CaseState } from '../domain/case-state';
 import type { MailSpec } from '../domain/mail';
@@ -33,6 +35,7 @@ function audiencesOf(spec: MailSpec): ('vendor' | 'district')[] {
   switch (spec.kind) {
     case 'review_request':
     case 'escalation':
+    case 'referral':
       return ['district'];
     case 'reminder':
       return spec.task && isVendorTask(spec.task.kind) ? ['vendor'] : ['district'];
@@ -65,7 +68,7 @@ export function makeSendCaseMail(deps: MailDeps) {
         ctx.link = vendorLink(state, { kind: mail.task.kind, gen: mail.task.gen, dueAt: mail.task.dueAt });
       }
       const content = audience === 'vendor' ? renderVendorMail(state, mail, ctx) : renderDistrictMail(state, mail, ctx);
-      const recipients = audience === 'vendor' ? vendorRecipients(state) : await districtRecipients(deps, mail.kind === 'completion');
+      const recipients = audience === 'vendor' ? vendorRecipients(state) : await districtRecipients(deps, mail.kind === 'completion' || mail.kind === 'referral');
       if (recipients.to.length === 0) {
         log.warn('no administrator address is configured (ADMIN_EMAIL); a district message was not sent', { kind: mail.kind, caseId: state.caseId });
         result.skipped.push(messageId);
@@ -84,6 +87,11 @@ export function makeSendCaseMail(deps: MailDeps) {
         const pdf = await deps.storage.readStatement(state.statement.statementId);
         if (!pdf) throw new Error(`statement ${state.statement.statementId} is not stored`);
         outgoing.attachments = [{ filename: `statement-${state.statement.statementId}.pdf`, content: pdf, contentType: 'application/pdf' }];
+      }
+      if (mail.kind === 'referral') {
+        // The letter as of this message: the correspondence file keeps it, attached, as it went out.
+        const letter = await renderStatementOffThread(referralLetterContent(state, deps.config, Date.now()));
+        outgoing.attachments = [{ filename: `referral-${state.caseId}.pdf`, content: letter, contentType: 'application/pdf' }];
       }
       // Each attempt goes into the case's correspondence file with its outcome; the message as sent stays there.
       const noted = { messageId, caseId: state.caseId, kind: mail.kind, audience, recipients: [...outgoing.to, ...(outgoing.cc ?? [])], subject: outgoing.subject };

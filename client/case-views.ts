@@ -1,4 +1,5 @@
 // The shapes the API returns and `--json` prints (DESIGN.md "HTTP API"), made from the case record.
+import { daysLeft, ENFORCEMENT_LABELS, enforcementRefusal, enforcementStage } from '../domain/enforcement';
 import { isoOrNull } from '../domain/dates';
 import type { CaseRecord, CaseSummary, StatementRecord } from '../infra/database/case-record-store';
 import { legalHoldOn } from '../domain/case-state';
@@ -15,6 +16,9 @@ export function caseListItem(summary: CaseSummary) {
     status: summary.status,
     overdue: summary.overdue,
     dueAt: iso(summary.dueAt),
+    /** Whole days to the open task's due date (negative once overdue); null with no open task. */
+    daysLeft: summary.dueAt !== undefined ? daysLeft(summary.dueAt, Date.now()) : null,
+    enforcement: summary.enforcement,
     createdAt: iso(summary.createdAt)!,
   };
 }
@@ -32,7 +36,14 @@ export function caseDetails(record: CaseRecord) {
     createdAt: iso(record.createdAt),
     updatedAt: iso(record.updatedAt),
     input: state.input,
-    openTask: record.openTask ? { kind: record.openTask.kind, title: TASK_TITLES[record.openTask.kind], dueAt: iso(record.openTask.dueAt), overdue: record.overdue } : null,
+    openTask: record.openTask ? { kind: record.openTask.kind, title: TASK_TITLES[record.openTask.kind], dueAt: iso(record.openTask.dueAt), overdue: record.overdue, daysLeft: daysLeft(record.openTask.dueAt, Date.now()) } : null,
+    enforcement: {
+      stage: enforcementStage(state),
+      label: ENFORCEMENT_LABELS[enforcementStage(state)],
+      steps: (state.enforcement ?? []).map((s) => ({ stage: s.stage, note: s.note, by: s.by, at: iso(s.at) })),
+      /** What an administrator may do next, if anything. */
+      next: (['not_cooperating', 'referred_to_legal'] as const).find((step) => !enforcementRefusal(state, step)) ?? null,
+    },
     tasks: state.tasks.map((task) => ({
       kind: task.kind,
       title: TASK_TITLES[task.kind],

@@ -7,7 +7,7 @@
 //
 // Pure data and functions over the case state: the workflow bundle loads this module (lazily, to validate).
 import { z } from 'zod';
-import { acknowledgeBodySchema, cancelBodySchema, extendBodySchema, legalHoldBodySchema, rejectionNeedsReason, reviewBodySchema, reviewBodyShape, submitReturnBodySchema } from './api';
+import { acknowledgeBodySchema, cancelBodySchema, enforcementBodySchema, extendBodySchema, legalHoldBodySchema, rejectionNeedsReason, reviewBodySchema, reviewBodyShape, submitReturnBodySchema } from './api';
 import { latestTask, legalHoldMessage, openTaskOf, type CaseState } from './case-state';
 import { backupRolloffSchema, certificationSchema } from './certification';
 import { readableMoment } from './dates';
@@ -182,6 +182,34 @@ export const STAFF_ACTIONS = {
     outcome: () => 'cancelled',
     cli: { name: 'cancel', usage: '--reason R', help: 'cancel the case', options: { reason: 'string' }, body: (values) => ({ reason: cliText(values, 'reason') }) },
     send: (_state, body, by) => ({ payload: { ...body, actor: by }, updateId: updateId('case', 0, 'cancelCase') }),
+  }),
+  markNotCooperating: staff({
+    path: 'not-cooperating',
+    update: 'markNotCooperating',
+    summary: 'Mark the vendor as not cooperating (its open task overdue and escalated), with a note',
+    roles: ['admin'],
+    body: enforcementBodySchema,
+    message: enforcementBodySchema.extend(actor),
+    fromForm: (form) => flatFormBody(form, { note: 'text' }),
+    refill: () => 'not-cooperating',
+    outcomes: { 'not-cooperating': { text: () => 'The vendor is marked as not cooperating. Refer the case to legal when the note is not answered.' } },
+    outcome: () => 'not-cooperating',
+    cli: { name: 'not-cooperating', usage: '--note N', help: 'mark the vendor as not cooperating (an overdue, escalated task)', options: { note: 'string' }, body: (values) => ({ note: cliText(values, 'note') }) },
+    send: (_state, body, by) => ({ payload: { ...body, actor: by }, updateId: updateId('case', 0, 'markNotCooperating') }),
+  }),
+  referToLegal: staff({
+    path: 'refer-to-legal',
+    update: 'referToLegal',
+    summary: 'Refer the case to legal counsel (after the vendor was marked not cooperating): legal staff get a letter with the case\'s history',
+    roles: ['admin'],
+    body: enforcementBodySchema,
+    message: enforcementBodySchema.extend(actor),
+    fromForm: (form) => flatFormBody(form, { note: 'text' }),
+    refill: () => 'refer-to-legal',
+    outcomes: { referred: { text: () => 'The case is referred to legal. Legal staff are emailed the referral letter with the case\'s history.' } },
+    outcome: () => 'referred',
+    cli: { name: 'refer-to-legal', usage: '--note N', help: 'refer the case to legal counsel; legal staff get the referral letter', options: { note: 'string' }, body: (values) => ({ note: cliText(values, 'note') }) },
+    send: (_state, body, by) => ({ payload: { ...body, actor: by }, updateId: updateId('case', 0, 'referToLegal') }),
   }),
   legalHold: staff({
     path: 'legal-hold',

@@ -1,4 +1,5 @@
 // Bodies and answers of the HTTP API (DESIGN.md "HTTP API"): validated at the edge, published as OpenAPI.
+import { ENFORCEMENT_STAGES } from './enforcement';
 import { z } from 'zod';
 import { backupRolloffSchema, certificationSchema } from './certification';
 import { momentSchema } from './time-schemas';
@@ -18,6 +19,7 @@ export const caseListQuerySchema = z.object({
   status: z.enum(CASE_STATUSES).optional(),
   vendor: z.string().max(200).optional(),
   overdue: z.enum(['true', 'false']).optional(),
+  enforcement: z.enum(ENFORCEMENT_STAGES).describe('where a quiet vendor\'s case stands: reminded, escalated (overdue), not_cooperating, referred_to_legal').optional(),
   sort: z.enum(CASE_SORTS).default('created'),
   limit: z.coerce.number().int().min(1).max(500).default(CASE_PAGE_DEFAULT),
   cursor: z.string().max(500).regex(/^[A-Za-z0-9_-]+$/, 'is not a cursor this list gave').optional()
@@ -38,6 +40,8 @@ export const reviewBodySchema = reviewBodyShape.superRefine(rejectionNeedsReason
 export const extendBodySchema = z.object({ task: z.enum(TASK_KINDS), until: momentSchema, reason: reasonSchema });
 export const cancelBodySchema = z.object({ reason: reasonSchema });
 export const legalHoldBodySchema = z.object({ on: z.boolean(), reason: reasonSchema });
+/** A step past the escalation (domain/enforcement.ts), with what the administrator saw or tried. */
+export const enforcementBodySchema = z.object({ note: requiredText(2000, 'write a note: what was tried, and what the vendor did or did not do') });
 
 export const acknowledgeBodySchema = z.object({
   contactName: requiredText(200),

@@ -69,6 +69,15 @@ export interface StatementInfo {
   bytes: number;
 }
 
+/** A step an administrator takes past the reminders and the escalation: the vendor marked as not cooperating, then
+ *  the case referred to legal counsel. */
+export interface EnforcementStep {
+  stage: 'not_cooperating' | 'referred_to_legal';
+  note: string;
+  by: string;
+  at: number;
+}
+
 export interface LegalHold {
   on: boolean;
   reason: string;
@@ -101,6 +110,8 @@ export interface CaseState {
   backupRolloff?: BackupRolloff & { at: number };
   statement?: StatementInfo;
   legalHold: LegalHold[];
+  /** What people did about a vendor that went quiet, in order (domain/enforcement.ts). */
+  enforcement?: EnforcementStep[];
   cancellation?: { reason: string; by: string; at: number; fromStatus: CaseStatus };
   /** The accepted return package is kept until `destroyAt` (RETENTION), unless a legal hold is on. */
   retention?: { packageId: string; destroyAt: number; destroyedAt?: number };

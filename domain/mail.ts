@@ -9,7 +9,8 @@ export type MailKind =
   | 'review_request' // to the administrators
   | 'escalation' // to the administrators
   | 'cancellation'
-  | 'completion';
+  | 'completion'
+  | 'referral'; // to legal staff and the administrators, with the referral letter
 
 export interface MailSpec {
   /** Stable per message, so a retried send is recognised and not sent twice. */

@@ -19,6 +19,8 @@ export interface StatementContent {
   subject: string;
   sections: StatementSection[];
   footer: string;
+  /** The line under the title; "Statement <id> · issued <when>" unless given (a letter is no statement). */
+  idLine?: string;
   /** Printed as a QR code beside the title: where anyone checks this statement. */
   verifyUrl?: string;
 }
@@ -58,7 +60,7 @@ export function renderStatementPdf(content: StatementContent): Promise<Buffer> {
   const headWidth = width - (qrSide ? qrSide + 16 : 0);
   block(content.title, MARGIN, headWidth, { size: 17, weight: 'bold' });
   doc.y += 4;
-  block(`Statement ${content.statementId} · issued ${content.issuedAt.toISOString()}`, MARGIN, headWidth, { size: 10, color: '#333333' });
+  block(content.idLine ?? `Statement ${content.statementId} · issued ${content.issuedAt.toISOString()}`, MARGIN, headWidth, { size: 10, color: '#333333' });
   if (content.verifyUrl) {
     drawQr(doc, content.verifyUrl, MARGIN + width - qrSide, MARGIN, qrSide);
     text.line('Scan to verify', MARGIN + width - qrSide + (qrSide - text.width('Scan to verify', { size: 7 })) / 2, MARGIN + qrSide + 2, { size: 7, color: '#555555' });

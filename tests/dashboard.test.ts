@@ -52,7 +52,7 @@ describe('the case list', () => {
     const csv = await fetch(h.url('/api/cases?format=csv&status=awaiting_acknowledgement&sort=vendor&limit=1'), { headers: { cookie: ada.cookie } });
     expect(csv.headers.get('content-type')).toContain('text/csv');
     const lines = (await csv.text()).trim().split('\r\n');
-    expect(lines[0]).toBe('case_id,vendor,contract,status,status_label,overdue,due_at,created_at');
+    expect(lines[0]).toBe('case_id,vendor,contract,status,status_label,overdue,due_at,days_left,enforcement,created_at');
     expect(lines.slice(1).map((l) => l.split(',')[1])).toEqual(['alpha Reading Co', 'Zeta Learning']); // all of them, not one page
     expect(lines[1]).toContain(',awaiting_acknowledgement,Waiting for the vendor to acknowledge,no,');
     const list = await (await fetch(h.url('/cases?status=awaiting_acknowledgement'), { headers: { cookie: ada.cookie } })).text();

@@ -4,6 +4,7 @@
 import * as wf from '@temporalio/workflow';
 import type { ActionResult, CaseState } from '../domain/case-state';
 import { legalHoldMessage, legalHoldOn, openTaskOf } from '../domain/case-state';
+import { enforcementRefusal } from '../domain/enforcement';
 import { backupRolloffProblems, certificationProblems, countByCategory } from '../domain/lifecycle';
 import { parseMoment } from '../domain/dates';
 import { MAX_DEADLINE_MS } from '../domain/durations';
@@ -272,6 +273,34 @@ export function registerCaseHandlers(run: CaseRun): void {
       if (legalHoldOn(state) === hold.on) refuse(messages.REFUSAL.wrongState, `the legal hold is already ${hold.on ? 'on' : 'off'}`);
     },
   });
+
+  // ---- a vendor that went quiet (domain/enforcement.ts) ---------------------------------------------------
+
+  wf.setHandler(messages.markNotCooperating, async (req) => {
+    const t = now();
+    (state.enforcement ??= []).push({ stage: 'not_cooperating', note: req.note, by: req.actor, at: t });
+    addEvent(state, t, 'vendor_not_cooperating', req.actor, `Vendor marked as not cooperating: ${req.note}`);
+    changed();
+    const answered = state.status;
+    await persist();
+    return resultAt(answered, 'The vendor is marked as not cooperating.');
+  }, { validator: (req) => { parsePayload('markNotCooperating', req); refuseEnforcement('not_cooperating'); } });
+
+  wf.setHandler(messages.referToLegal, async (req) => {
+    const t = now();
+    (state.enforcement ??= []).push({ stage: 'referred_to_legal', note: req.note, by: req.actor, at: t });
+    addEvent(state, t, 'referred_to_legal', req.actor, `Case referred to legal: ${req.note}`);
+    chores.push({ id: 'referral', kind: 'mail', mail: { id: 'referral', kind: 'referral' } });
+    changed();
+    const answered = state.status;
+    await persist();
+    return resultAt(answered, 'The case is referred to legal; legal staff are emailed the referral letter.');
+  }, { validator: (req) => { parsePayload('referToLegal', req); refuseEnforcement('referred_to_legal'); } });
+
+  function refuseEnforcement(step: 'not_cooperating' | 'referred_to_legal'): void {
+    const refusal = enforcementRefusal(state, step);
+    if (refusal) refuse(messages.REFUSAL.wrongState, refusal);
+  }
 
   wf.setHandler(messages.caseState, () => state);
 

@@ -18,6 +18,8 @@ export const extendDeadline = actionUpdate('extendDeadline');
 export const resendLink = actionUpdate('resendLink');
 export const cancelCase = actionUpdate('cancelCase');
 export const setLegalHold = actionUpdate('setLegalHold');
+export const markNotCooperating = actionUpdate('markNotCooperating');
+export const referToLegal = actionUpdate('referToLegal');
 
 export const caseState = defineQuery<CaseState>('caseState');
 

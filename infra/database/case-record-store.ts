@@ -3,6 +3,7 @@
 import type { CaseState, ReturnPackageSummary, TimelineEvent } from '../../domain/case-state';
 import type { CaseStatus, TaskKind } from '../../domain/statuses';
 import type { CaseRecordChange, RecordedState } from '../../domain/record-change';
+import type { EnforcementStage } from '../../domain/enforcement';
 
 export interface CaseSummary {
   caseId: string;
@@ -14,6 +15,8 @@ export interface CaseSummary {
   dueAt?: number;
   createdAt: number;
   updatedAt: number;
+  /** Where a quiet vendor's case stands (domain/enforcement.ts). */
+  enforcement: EnforcementStage;
 }
 
 export interface CaseRecord extends CaseSummary {
@@ -38,6 +41,7 @@ export interface CaseFilter {
   status?: CaseStatus;
   vendor?: string;
   overdue?: boolean;
+  enforcement?: EnforcementStage;
 }
 
 import type { CaseSort } from '../../domain/api';

@@ -29,6 +29,12 @@ ALTER TABLE cases ADD COLUMN closed_at BIGINT;
 UPDATE cases SET closed_at = COALESCE((SELECT issued_at FROM statements s WHERE s.case_id = cases.case_id), updated_at)
   WHERE status IN ('completed', 'cancelled');`;
 
+// Where a quiet vendor's case stands (domain/enforcement.ts); cases written before are "escalated" when overdue,
+// and take their stage at their next write.
+const ENFORCEMENT_SQL = `
+ALTER TABLE cases ADD COLUMN enforcement TEXT NOT NULL DEFAULT 'none';
+UPDATE cases SET enforcement = 'escalated' WHERE overdue = 1 AND status NOT IN ('completed', 'cancelled');`;
+
 const WEBHOOK_TABLES = `
 CREATE TABLE webhooks (
   id TEXT PRIMARY KEY, url TEXT NOT NULL, events TEXT NOT NULL, secret_sealed TEXT NOT NULL, created_at BIGINT NOT NULL, created_by TEXT NOT NULL,
@@ -212,6 +218,14 @@ CREATE INDEX case_messages_case ON case_messages (case_id, attempted_at);`,
     sql: {
       sqlite: BULK_TABLES.replace(/CREATE (TABLE|INDEX) /g, 'CREATE $1 IF NOT EXISTS '),
       postgres: BULK_TABLES,
+    },
+  },
+  {
+    version: 8,
+    name: 'enforcement: where a quiet vendor\'s case stands (reminded, escalated, not cooperating, referred to legal)',
+    sql: {
+      sqlite: `${ENFORCEMENT_SQL}\nCREATE INDEX IF NOT EXISTS cases_enforcement ON cases (enforcement, created_at);`,
+      postgres: `${ENFORCEMENT_SQL}\nCREATE INDEX cases_enforcement ON cases (enforcement, created_at);`,
     },
   },
 ];

@@ -3,6 +3,7 @@ import type { CaseState, TimelineEvent } from '../../domain/case-state';
 import { applyRecordChange, type CaseRecordChange, type RecordedState } from '../../domain/record-change';
 import { openTaskOf } from '../../domain/case-state';
 import { DAY_MS } from '../../domain/durations';
+import { enforcementStage, type EnforcementStage } from '../../domain/enforcement';
 import { CASE_STATUSES, type CaseStatus } from '../../domain/statuses';
 import { BadCursorError, type CaseDashboard, type CaseMessage, type CaseFilter, type CasePage, type CasePageRequest, type CaseRecord, type CaseRecordStore, type CaseSort, type CaseSummary, type StatementRecord } from './case-record-store';
 import { NO_DUE_TIME } from './migrations';
@@ -20,6 +21,7 @@ interface CaseRow {
   created_at: number;
   updated_at: number;
   state_json: string;
+  enforcement?: string;
 }
 
 interface StatementRow {
@@ -47,6 +49,7 @@ function summaryOf(row: CaseRow): CaseSummary {
     ...(row.due_at !== null ? { dueAt: row.due_at } : {}),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    enforcement: (row.enforcement ?? 'none') as EnforcementStage,
   };
 }
 
@@ -63,11 +66,11 @@ const statementOf = (row: StatementRow): StatementRecord => ({
 });
 
 const SAVE_CASE = `
-  INSERT INTO cases (case_id, status, status_rank, vendor_name, contract_id, open_task, open_task_gen, due_at, overdue, created_at, updated_at, closed_at, version, state_json)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  INSERT INTO cases (case_id, status, status_rank, vendor_name, contract_id, open_task, open_task_gen, due_at, overdue, created_at, updated_at, closed_at, version, state_json, enforcement)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (case_id) DO UPDATE SET status = excluded.status, status_rank = excluded.status_rank, vendor_name = excluded.vendor_name, contract_id = excluded.contract_id,
     open_task = excluded.open_task, open_task_gen = excluded.open_task_gen, due_at = excluded.due_at, overdue = excluded.overdue,
-    updated_at = excluded.updated_at, closed_at = excluded.closed_at, version = excluded.version, state_json = excluded.state_json`;
+    updated_at = excluded.updated_at, closed_at = excluded.closed_at, version = excluded.version, state_json = excluded.state_json, enforcement = excluded.enforcement`;
 const SAVE_EVENT = `INSERT INTO case_events (case_id, seq, at, type, actor, summary, detail_json) VALUES (?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (case_id, seq) DO NOTHING`;
 const SAVE_ROUND = `
@@ -85,7 +88,7 @@ function closedAt(state: RecordedState): number | null {
   return null;
 }
 
-const SUMMARY_COLUMNS = 'case_id, status, vendor_name, contract_id, open_task, open_task_gen, due_at, overdue, created_at, updated_at';
+const SUMMARY_COLUMNS = 'case_id, status, vendor_name, contract_id, open_task, open_task_gen, due_at, overdue, created_at, updated_at, enforcement';
 const DUE = `COALESCE(due_at, ${NO_DUE_TIME})`;
 
 function filterSql(filter: CaseFilter): { where: string[]; args: unknown[] } {
@@ -95,6 +98,7 @@ function filterSql(filter: CaseFilter): { where: string[]; args: unknown[] } {
   // lower() on both sides: SQLite's LIKE ignores case and PostgreSQL's does not.
   if (filter.vendor) { where.push('lower(vendor_name) LIKE lower(?) ESCAPE \'\\\''); args.push(`%${filter.vendor.replace(/[\\%_]/g, (c) => `\\${c}`)}%`); }
   if (filter.overdue !== undefined) { where.push('overdue = ?'); args.push(filter.overdue ? 1 : 0); }
+  if (filter.enforcement) { where.push('enforcement = ?'); args.push(filter.enforcement); }
   return { where, args };
 }
 
@@ -147,7 +151,7 @@ function decodeCursor(cursor: string, sort: CaseSort, kinds: ('number' | 'string
 async function writeCase(tx: SqlTransaction, state: RecordedState, events: TimelineEvent[], moved: Set<string>): Promise<void> {
   const open = openTaskOf(state);
   await tx.run(SAVE_CASE, [state.caseId, state.status, CASE_STATUSES.indexOf(state.status), state.input.vendor.name, state.input.contract.id, open?.kind ?? null, open?.gen ?? null,
-    open?.dueAt ?? null, open?.overdue ? 1 : 0, state.createdAt, state.updatedAt, closedAt(state), state.version, JSON.stringify(state)]);
+    open?.dueAt ?? null, open?.overdue ? 1 : 0, state.createdAt, state.updatedAt, closedAt(state), state.version, JSON.stringify(state), enforcementStage(state)]);
   for (const e of events) {
     await tx.run(SAVE_EVENT, [state.caseId, e.seq, e.at, e.type, e.actor, e.summary, e.detail ? JSON.stringify(e.detail) : null]);
   }

@@ -1,5 +1,6 @@
 // Pages for district staff: sign-in, the case list, a new case, a case.
 import { BUILT_IN_AGREEMENTS, type AgreementRegistry } from '../../../domain/agreements';
+import { daysLeftInWords, ENFORCEMENT_LABELS, ENFORCEMENT_STAGES } from '../../../domain/enforcement';
 import { KNOWN_CATEGORIES, TRACKING_KINDS, DEFAULT_DEADLINES } from '../../../domain/case-terms';
 import { CASE_STATUSES, STATUS_LABELS } from '../../../domain/statuses';
 import type { caseDetails, caseListItem } from '../../case-views';
@@ -34,7 +35,7 @@ ${options.error ? html`<div class="notice warn" role="alert">${options.error}</d
 </form>`);
 }
 
-export function caseListPage(user: User, cases: ReturnType<typeof caseListItem>[], filter: { status?: string | undefined; vendor?: string | undefined; overdue?: string | undefined; sort?: string; cursor?: string | undefined }, nextCursor?: string): string {
+export function caseListPage(user: User, cases: ReturnType<typeof caseListItem>[], filter: { status?: string | undefined; vendor?: string | undefined; overdue?: string | undefined; enforcement?: string | undefined; sort?: string; cursor?: string | undefined }, nextCursor?: string): string {
   // The next page keeps the filters and the order; a plain link, so it works without JavaScript.
   const next = nextCursor ? `/cases?${new URLSearchParams(Object.entries({ ...filter, cursor: nextCursor }).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '')).toString()}` : undefined;
   return layout({ title: 'Cases', user }, html`
@@ -45,16 +46,18 @@ export function caseListPage(user: User, cases: ReturnType<typeof caseListItem>[
   <div><label for="vendor">Vendor</label><input type="text" id="vendor" name="vendor" value="${filter.vendor ?? ''}"></div>
   <div><label for="sort">Order</label>
   <select id="sort" name="sort">${[['created', 'newest first'], ['due', 'due soonest'], ['status', 'by status'], ['vendor', 'by vendor']].map(([value, label]) => html`<option value="${value}" ${(filter.sort ?? 'created') === value ? html`selected` : ''}>${label}</option>`)}</select></div>
+  <div><label for="enforcement">Vendor follow-up</label>
+  <select id="enforcement" name="enforcement"><option value="">any</option>${ENFORCEMENT_STAGES.filter((s) => s !== 'none').map((s) => html`<option value="${s}" ${filter.enforcement === s ? html`selected` : ''}>${ENFORCEMENT_LABELS[s]}</option>`)}</select></div>
   <div><label class="check"><input type="checkbox" name="overdue" value="true" ${filter.overdue === 'true' ? html`checked` : ''}> overdue only</label></div>
   <div><button type="submit" class="secondary">Filter</button></div>
 </form>
-${cases.length === 0 ? html`<p class="muted">No cases${filter.status || filter.vendor || filter.overdue ? ' match' : ' yet'}.</p>` : html`
+${cases.length === 0 ? html`<p class="muted">No cases${filter.status || filter.vendor || filter.overdue || filter.enforcement ? ' match' : ' yet'}.</p>` : html`
 <table class="stacked">
   <thead><tr><th>Vendor</th><th>Contract</th><th>Status</th><th>Due</th><th>Started</th></tr></thead>
   <tbody>${cases.map((c) => html`<tr>
     <td data-label="Vendor"><a href="/cases/${c.caseId}"><bdi>${c.vendorName}</bdi></a></td><td data-label="Contract"><bdi>${c.contractId}</bdi></td>
     <td data-label="Status"><span class="status" data-status="${c.status}">${STATUS_LABELS[c.status]}</span></td>
-    <td data-label="Due">${c.dueAt ? when(Date.parse(c.dueAt)) : '—'} ${c.overdue ? html`<span class="overdue">overdue</span>` : ''}</td>
+    <td data-label="Due">${c.dueAt ? html`${when(Date.parse(c.dueAt))} <span class="${c.overdue ? 'overdue' : 'muted'}">${daysLeftInWords(Date.parse(c.dueAt), Date.now())}</span>` : '—'}${c.enforcement !== 'none' && c.enforcement !== 'reminded' ? html` <strong>${ENFORCEMENT_LABELS[c.enforcement]}</strong>` : ''}</td>
     <td data-label="Started">${when(Date.parse(c.createdAt))}</td></tr>`)}</tbody>
 </table>`}
 ${cases.length ? html`<p><a class="button secondary" href="/api/cases?${new URLSearchParams(Object.entries({ ...filter, cursor: undefined, format: 'csv' }).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '')).toString()}" download>Download these cases as CSV</a></p>` : ''}
@@ -194,7 +197,8 @@ ${stepper(details.lifecycle)}
   <dt>Service</dt><dd>${details.input.service.name}</dd>
   <dt>Termination date</dt><dd>${details.input.contract.terminationDate}</dd>
   <dt>Option</dt><dd>${details.input.disposition.option === 'return_then_destroy' ? 'return, then destroy' : 'destroy only'} (${details.input.disposition.extent})</dd>
-  <dt>Open task</dt><dd>${open ? html`${open.title}, due ${when(Date.parse(open.dueAt!))} ${open.overdue ? html`<span class="overdue">overdue</span>` : ''}` : '—'}</dd>
+  <dt>Open task</dt><dd>${open ? html`${open.title}, due ${when(Date.parse(open.dueAt!))} <span class="${open.overdue ? 'overdue' : 'muted'}">(${daysLeftInWords(Date.parse(open.dueAt!), Date.now())})</span>` : '—'}</dd>
+  <dt>Vendor follow-up</dt><dd>${details.enforcement.label}${details.enforcement.stage === 'referred_to_legal' ? html` · <a href="/api/cases/${details.caseId}/referral-letter">referral letter (PDF)</a>` : ''}</dd>
   <dt>Started</dt><dd>${when(Date.parse(details.createdAt!))}</dd>
 </dl>
 </section>
@@ -223,6 +227,14 @@ ${admin && open ? html`
     <button type="submit" class="secondary">Extend</button></form>` : ''}
 ${admin && open && open.kind !== 'review' ? html`
   <form method="post" action="/cases/${details.caseId}/resend-link">${csrf(user)}<button type="submit" class="secondary">Email a new link to the vendor</button></form>` : ''}
+${admin && details.enforcement.next === 'not_cooperating' ? html`
+  <form method="post" action="/cases/${details.caseId}/not-cooperating">${csrf(user)}
+    <label for="not-cooperating-note">The vendor has not answered: what was tried, and what it did or did not do</label><textarea id="not-cooperating-note" name="note" required>${again('not-cooperating', 'note')}</textarea>${problem('not-cooperating', 'note')}
+    <button type="submit" class="danger">Mark the vendor as not cooperating</button></form>` : ''}
+${admin && details.enforcement.next === 'referred_to_legal' ? html`
+  <form method="post" action="/cases/${details.caseId}/refer-to-legal">${csrf(user)}
+    <label for="refer-note">Note for legal counsel</label><textarea id="refer-note" name="note" required>${again('refer-to-legal', 'note')}</textarea>${problem('refer-to-legal', 'note')}
+    <button type="submit" class="danger">Refer the case to legal</button></form>` : ''}
 ${admin && !closed ? html`
   <form method="post" action="/cases/${details.caseId}/cancel">${csrf(user)}
     <label for="cancel-reason">Reason for cancelling</label><input type="text" id="cancel-reason" name="reason" value="${again('cancel', 'reason')}" required>${problem('cancel', 'reason')}

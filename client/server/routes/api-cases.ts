@@ -1,4 +1,7 @@
 // The district's JSON API: start, list, read and steer cases; download returned data and statements.
+import { enforcementStage } from '../../../domain/enforcement';
+import { referralLetterContent } from '../../../activities/referral-letter';
+import { renderStatementOffThread } from '../../../infra/statement-renderer';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import * as api from '../../../domain/api';
@@ -28,7 +31,7 @@ export async function downloadablePackage(ctx: ServerContext, caseId: string) {
 
 /** One page of the case list as the query asks; a cursor that is not ours is a 400 naming it. */
 export async function listPage(ctx: ServerContext, query: z.infer<typeof api.caseListQuerySchema>): Promise<CasePage> {
-  const filter = { ...(query.status ? { status: query.status } : {}), ...(query.vendor ? { vendor: query.vendor } : {}), ...(query.overdue ? { overdue: query.overdue === 'true' } : {}) };
+  const filter = { ...(query.status ? { status: query.status } : {}), ...(query.vendor ? { vendor: query.vendor } : {}), ...(query.overdue ? { overdue: query.overdue === 'true' } : {}), ...(query.enforcement ? { enforcement: query.enforcement } : {}) };
   try {
     return await ctx.records.pageCases(filter, { limit: query.limit, sort: query.sort, ...(query.cursor ? { cursor: query.cursor } : {}) });
   } catch (err) {
@@ -44,10 +47,10 @@ async function casesCsv(ctx: ServerContext, query: z.infer<typeof api.caseListQu
   let cursor: string | undefined;
   do {
     const page = await listPage(ctx, { ...whole, limit: 500, ...(cursor ? { cursor } : {}) });
-    for (const c of page.cases.map(caseListItem)) rows.push([c.caseId, c.vendorName, c.contractId, c.status, STATUS_LABELS[c.status], c.overdue ? 'yes' : 'no', c.dueAt ?? '', c.createdAt]);
+    for (const c of page.cases.map(caseListItem)) rows.push([c.caseId, c.vendorName, c.contractId, c.status, STATUS_LABELS[c.status], c.overdue ? 'yes' : 'no', c.dueAt ?? '', c.daysLeft ?? '', c.enforcement, c.createdAt]);
     cursor = page.nextCursor;
   } while (cursor);
-  return toCsv(['case_id', 'vendor', 'contract', 'status', 'status_label', 'overdue', 'due_at', 'created_at'], rows);
+  return toCsv(['case_id', 'vendor', 'contract', 'status', 'status_label', 'overdue', 'due_at', 'days_left', 'enforcement', 'created_at'], rows);
 }
 
 /** The dashboard: the record's counts, and the open cases due soonest. */
@@ -141,5 +144,15 @@ export function registerCaseApi(app: FastifyInstance, ctx: ServerContext): void 
       .header('Content-Disposition', `attachment; filename="statement-${statement.statementId}.pdf"`)
       .header('X-Content-SHA256', statement.sha256)
       .send(pdf);
+  });
+
+  app.get('/api/cases/:caseId/referral-letter', { config: { doc: { summary: 'The referral letter of a case referred to legal: its history to date (the one emailed to legal staff is in the correspondence file)', auth: 'session', roles: ['admin', 'legal'],
+    ok: { status: 200, content: 'application/pdf', description: 'the PDF' }, refusals: [401, 403, 404] } } }, async (request, reply) => {
+    auth.require(request, ['admin', 'legal']);
+    const { caseId } = parseInput(caseParams, request.params, 'path');
+    const { state } = await service.getCase(caseId);
+    if (enforcementStage(state) !== 'referred_to_legal') throw new DispositionError('not_found', 'this case has not been referred to legal');
+    const pdf = await renderStatementOffThread(referralLetterContent(state, ctx.config, Date.now()));
+    return reply.header('Content-Type', 'application/pdf').header('Content-Disposition', `attachment; filename="referral-${caseId}.pdf"`).send(pdf);
   });
 }
