@@ -1,5 +1,7 @@
 // 7400.1 III.C: the statement that all known copies are destroyed, gathered from the case (data), then drawn
 // (PDF), stored, hashed and signed by the server key so that anyone can tell it from an altered copy.
+import { exceptionsOf } from '../domain/case-state';
+import { EXCEPTION_KINDS } from '../domain/case-terms';
 import { isoSeconds } from '../domain/dates';
 import crypto from 'node:crypto';
 import type { CaseState, StatementInfo } from '../domain/case-state';
@@ -42,6 +44,14 @@ export function gatherStatement(state: CaseState, statementId: string, issuedAt:
       ['Case', state.caseId],
     ],
   });
+  const exceptions = exceptionsOf(state);
+  if (exceptions.length) {
+    sections.push({
+      heading: 'Exceptions: data the vendor may keep',
+      paragraphs: [`The district allowed ${input.vendor.name} to keep only the data below, for the reasons given. The vendor's statement of destruction covers everything else.`],
+      table: { columns: ['Data', 'Why', 'Until', 'Recorded'], widths: [150, 190, 60, 100], rows: exceptions.map((e) => [e.scope, `${EXCEPTION_KINDS[e.kind]}: ${e.reason}`, e.endsOn ?? 'no end date', `${e.addedBy}, ${new Date(e.addedAt).toISOString().slice(0, 10)}`]) },
+    });
+  }
   sections.push({
     heading: 'Ownership (7400.1 III.B)',
     paragraphs: [`At no time was the district's information, or any student information maintained, retained or gathered by ${input.vendor.name}, the property of ${input.vendor.name}.`],
@@ -81,7 +91,7 @@ export function gatherStatement(state: CaseState, statementId: string, issuedAt:
         ['Backups', d.backups.destroyed ? 'destroyed' : `roll off on ${d.backups.rollOffDate}${state.backupRolloff ? `; confirmed rolled off on ${state.backupRolloff.confirmedOn}` : ''}`],
         ['Subprocessors', d.subprocessors.length ? d.subprocessors.map((s) => `${s.name} (destroyed ${s.destroyedOn})`).join('; ') : 'none named'],
         ['Accounts closed (I.B)', d.accountsClosed ? 'yes: the district\'s users\' accounts are closed' : 'no'],
-        ['Attestation', d.attestation ? `${input.vendor.name} states that all known copies of the district's information have been destroyed.` : ''],
+        ['Attestation', d.attestation ? `${input.vendor.name} states that all known copies of the district's information have been destroyed${exceptionsOf(state).length ? ', except the data listed under "Exceptions"' : ''}.` : ''],
         ['Certified', iso(cert.at)],
       ],
     });

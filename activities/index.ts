@@ -2,6 +2,7 @@
 import { makeBuildReturnPackage } from './build-return-package';
 import { makeBulkActivities, type BulkDeps } from './bulk-start';
 import { makeDisposeData } from './dispose-data';
+import { makeExceptionActivities } from './exception-reminders';
 import { makeGenerateStatement, type StatementDeps } from './generate-statement';
 import { makeRecordCase } from './record-case';
 import { makeRetentionActivities, type RetentionDeps } from './retain-package';
@@ -11,9 +12,11 @@ import { makeWebhookActivities, type DeliveryDeps } from './webhooks';
 export type ActivityDeps = MailDeps & StatementDeps & RetentionDeps & Pick<DeliveryDeps, 'webhooks'> & { bulk?: BulkDeps };
 
 export function createActivities(deps: ActivityDeps) {
+  const sendCaseMail = makeSendCaseMail(deps);
   return {
     ...makeRecordCase(deps),
-    sendCaseMail: makeSendCaseMail(deps),
+    sendCaseMail,
+    ...makeExceptionActivities({ records: deps.records, sendCaseMail }),
     buildReturnPackage: makeBuildReturnPackage(deps),
     generateStatement: makeGenerateStatement(deps),
     ...makeDisposeData(deps),

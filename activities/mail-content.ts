@@ -1,5 +1,8 @@
 // What each message says, in plain words, as blocks that mail-layout.ts writes out as text and as HTML. Pure: the
 // send-case-mail activity picks recipients and sends.
+import { exceptionsOf } from '../domain/case-state';
+import { referralOf } from '../domain/enforcement';
+import { EXCEPTION_KINDS } from '../domain/case-terms';
 import { categoryLabel, KNOWN_CATEGORIES } from '../domain/case-terms';
 import type { CaseState } from '../domain/case-state';
 import { SANITIZATION_METHODS } from '../domain/certification';
@@ -64,7 +67,7 @@ function taskInstructions(state: CaseState, task: TaskKind): Block[] {
     case 'certify':
       return [{
         kind: 'list',
-        lead: 'Please certify the destruction of all known copies of the district\'s data (7400.1 III.C) and the removal of tracking mechanisms (IV.A). You will give:',
+        lead: `Please certify the destruction of all known copies of the district's data (7400.1 III.C)${exceptionsOf(state).length ? ', except the exceptions listed below,' : ''} and the removal of tracking mechanisms (IV.A). You will give:`,
         items: [
           'who signs, and when destruction was completed;',
           `the method, in the terms of NIST SP 800-88: ${Object.values(SANITIZATION_METHODS).join('; ')};`,
@@ -74,7 +77,11 @@ function taskInstructions(state: CaseState, task: TaskKind): Block[] {
           'that the district\'s users\' accounts are closed (I.B);',
           'for each tracking mechanism, the date it was removed, and that the data it collected is destroyed (IV.C).',
         ],
-      }];
+      }, ...(exceptionsOf(state).length ? [{
+        kind: 'list' as const,
+        lead: 'The district allows you to keep only this data (the exceptions), for these reasons:',
+        items: exceptionsOf(state).map((e) => `${e.scope}: ${EXCEPTION_KINDS[e.kind]}. ${e.reason}${e.endsOn ? ` Until ${e.endsOn}.` : ''}`),
+      }] : [])];
     case 'confirm_backup_rolloff':
       return [{ kind: 'p', text: `You certified that backups holding the district's data would roll off on ${state.certification?.destruction.backups.rollOffDate}. Please confirm that they have.` }];
     case 'review':
@@ -221,8 +228,20 @@ function districtMessage(state: CaseState, spec: MailSpec, ctx: MailContext): Ma
       };
     case 'cancellation':
       return { subject: `Case cancelled: ${title}`, heading: `Case cancelled: ${title}`, blocks: [p(`The case was cancelled. Reason: ${spec.reason}`), open('Open the case')] };
+    case 'exception_ends': {
+      const exception = exceptionsOf(state).find((e) => e.id === spec.exceptionId);
+      return {
+        subject: `An exception ends today: ${title}`,
+        heading: `An exception ends today: ${title}`,
+        blocks: [
+          p(`${state.input.vendor.name} was allowed to keep ${exception?.scope ?? 'some data'} (${exception ? EXCEPTION_KINDS[exception.kind] : 'an exception'}: ${exception?.reason ?? ''}) until ${exception?.endsOn ?? 'today'}.`),
+          p('Ask the vendor to destroy that data now and to confirm it in writing; the case keeps the record of the exception.'),
+          open('Open the case'),
+        ],
+      };
+    }
     case 'referral': {
-      const referral = [...(state.enforcement ?? [])].reverse().find((s) => s.stage === 'referred_to_legal');
+      const referral = referralOf(state);
       return {
         subject: `Referred to legal: ${title}`,
         heading: `Referred to legal: ${title}`,

@@ -4,7 +4,7 @@
 // Drawn by the statement's renderer (names in any script), never signed: it is a letter, not a statement.
 import type { CaseState } from '../domain/case-state';
 import { openTaskOf } from '../domain/case-state';
-import { daysLeftInWords, ENFORCEMENT_LABELS, enforcementStage } from '../domain/enforcement';
+import { daysLeftInWords, ENFORCEMENT_LABELS, enforcementStage, referralOf } from '../domain/enforcement';
 import { STATUS_LABELS, TASK_TITLES } from '../domain/statuses';
 import type { StatementContent } from '../infra/statement-pdf';
 
@@ -13,7 +13,7 @@ const at = (t: number): string => new Date(t).toISOString().replace('T', ' ').re
 export function referralLetterContent(state: CaseState, config: { districtName: string; publicUrl: string }, now: number): StatementContent {
   const { input } = state;
   const open = openTaskOf(state);
-  const referral = [...(state.enforcement ?? [])].reverse().find((s) => s.stage === 'referred_to_legal');
+  const referral = referralOf(state);
   return {
     title: 'Referral to Legal Counsel: Vendor Not Cooperating',
     statementId: `referral-${state.caseId}`,

@@ -36,6 +36,7 @@ function audiencesOf(spec: MailSpec): ('vendor' | 'district')[] {
     case 'review_request':
     case 'escalation':
     case 'referral':
+    case 'exception_ends':
       return ['district'];
     case 'reminder':
       return spec.task && isVendorTask(spec.task.kind) ? ['vendor'] : ['district'];

@@ -1,4 +1,6 @@
 // The shapes the API returns and `--json` prints (DESIGN.md "HTTP API"), made from the case record.
+import { exceptionsOf } from '../domain/case-state';
+import { EXCEPTION_KINDS } from '../domain/case-terms';
 import { daysLeft, ENFORCEMENT_LABELS, enforcementRefusal, enforcementStage } from '../domain/enforcement';
 import { isoOrNull } from '../domain/dates';
 import type { CaseRecord, CaseSummary, StatementRecord } from '../infra/database/case-record-store';
@@ -37,6 +39,7 @@ export function caseDetails(record: CaseRecord) {
     updatedAt: iso(record.updatedAt),
     input: state.input,
     openTask: record.openTask ? { kind: record.openTask.kind, title: TASK_TITLES[record.openTask.kind], dueAt: iso(record.openTask.dueAt), overdue: record.overdue, daysLeft: daysLeft(record.openTask.dueAt, Date.now()) } : null,
+    exceptions: exceptionsOf(state).map((e) => ({ ...e, kindLabel: EXCEPTION_KINDS[e.kind], addedAt: iso(e.addedAt) })),
     enforcement: {
       stage: enforcementStage(state),
       label: ENFORCEMENT_LABELS[enforcementStage(state)],

@@ -1,6 +1,7 @@
 // What a vendor sees through a link: the open task and what it needs, read from the case record (no student data).
 import { isoOrNull } from '../domain/dates';
-import { categoryLabel, KNOWN_CATEGORIES } from '../domain/case-terms';
+import { categoryLabel, EXCEPTION_KINDS, KNOWN_CATEGORIES } from '../domain/case-terms';
+import { exceptionsOf } from '../domain/case-state';
 import { certificationFloor } from '../domain/lifecycle';
 import { TASK_TITLES, type VendorTaskKind } from '../domain/statuses';
 import { lifecycleView } from './case-views';
@@ -31,6 +32,8 @@ export function vendorTaskView(record: CaseRecord, districtName: string, staged:
       ...(c.expectedRecords !== undefined ? { expectedRecords: c.expectedRecords } : {}),
     })),
     trackingMechanisms: input.trackingMechanisms ?? [],
+    /** Data the vendor may keep (the exceptions register): the certification covers all but these. */
+    exceptions: exceptionsOf(state).map((e) => ({ kind: e.kind, kindLabel: EXCEPTION_KINDS[e.kind], scope: e.scope, reason: e.reason, endsOn: e.endsOn ?? null })),
     ...(task.kind === 'return'
       ? {
           stagedFiles: staged.map((f) => ({ fileId: f.fileId, name: f.name, category: f.category, bytes: f.bytes, sha256: f.sha256, ...(f.records !== undefined ? { records: f.records } : {}) })),

@@ -8,7 +8,8 @@
 // Pure data and functions over the case state: the workflow bundle loads this module (lazily, to validate).
 import { z } from 'zod';
 import { acknowledgeBodySchema, cancelBodySchema, enforcementBodySchema, extendBodySchema, legalHoldBodySchema, rejectionNeedsReason, reviewBodySchema, reviewBodyShape, submitReturnBodySchema } from './api';
-import { latestTask, legalHoldMessage, openTaskOf, type CaseState } from './case-state';
+import { exceptionsOf, latestTask, legalHoldMessage, openTaskOf, type CaseState } from './case-state';
+import { exceptionSchema } from './case-input';
 import { backupRolloffSchema, certificationSchema } from './certification';
 import { readableMoment } from './dates';
 import { certificationFromForm, flatFormBody, formText, type Form } from './form-fields';
@@ -75,6 +76,13 @@ export type CliValues = Record<string, string | boolean | undefined>;
 
 /** A CLI command given the wrong options: the CLI prints it with the usage and exits 2. */
 export class ActionUsageError extends Error {}
+
+/** FNV-1a, as 8 hex digits: short, stable, and loadable in the workflow bundle (no node:crypto). */
+function textHash(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return hash.toString(16).padStart(8, '0');
+}
 
 const cliText = (values: CliValues, name: string): string => {
   const value = values[name];
@@ -182,6 +190,25 @@ export const STAFF_ACTIONS = {
     outcome: () => 'cancelled',
     cli: { name: 'cancel', usage: '--reason R', help: 'cancel the case', options: { reason: 'string' }, body: (values) => ({ reason: cliText(values, 'reason') }) },
     send: (_state, body, by) => ({ payload: { ...body, actor: by }, updateId: updateId('case', 0, 'cancelCase') }),
+  }),
+  addException: staff({
+    path: 'exceptions',
+    update: 'addException',
+    summary: 'Record data the vendor may keep, and why (the exceptions register); the certification confirms all but these, and the statement lists them',
+    roles: ['admin'],
+    body: exceptionSchema,
+    message: exceptionSchema.extend(actor),
+    fromForm: (form) => flatFormBody(form, { kind: 'text', scope: 'text', reason: 'text', endsOn: 'text' }),
+    refill: () => 'exceptions',
+    outcomes: { 'exception-added': { text: () => 'Exception recorded. The vendor\'s certification will confirm all but the listed exceptions.' } },
+    outcome: () => 'exception-added',
+    cli: {
+      name: 'exception', usage: '--kind K --scope S --reason R [--ends-on DATE]', help: 'record data the vendor may keep, and why',
+      options: { kind: 'string', scope: 'string', reason: 'string', 'ends-on': 'string' },
+      body: (values) => ({ kind: cliText(values, 'kind'), scope: cliText(values, 'scope'), reason: cliText(values, 'reason'), ...(typeof values['ends-on'] === 'string' ? { endsOn: values['ends-on'] } : {}) }),
+    },
+    // One id per exception as written: a repeat of the same request answers once; two different ones both count.
+    send: (state, body, by) => ({ payload: { ...body, actor: by }, updateId: updateId('case', exceptionsOf(state).length + 1, `addException-${textHash(JSON.stringify(body))}`) }),
   }),
   markNotCooperating: staff({
     path: 'not-cooperating',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TRACKING_KINDS } from './case-terms';
+import { EXCEPTION_KINDS, TRACKING_KINDS, type ExceptionKind } from './case-terms';
 import { durationSchema, isoDateSchema } from './time-schemas';
 import { emailAddress, requiredText } from './text';
 
@@ -18,6 +18,14 @@ export const trackingMechanismSchema = z.object({
   kind: z.enum(TRACKING_KINDS),
 });
 export type TrackingMechanism = z.infer<typeof trackingMechanismSchema>;
+
+/** Data the vendor may keep, and why (domain/case-terms.ts EXCEPTION_KINDS); a reminder goes out when it ends. */
+export const exceptionSchema = z.object({
+  kind: z.enum(Object.keys(EXCEPTION_KINDS) as [ExceptionKind, ...ExceptionKind[]]),
+  scope: requiredText(500).describe('what data, e.g. "de-identified usage statistics, aggregated by school"'),
+  reason: requiredText(1000),
+  endsOn: isoDateSchema.describe('when the exception ends (the administrators are reminded that day); none: it lasts').optional(),
+});
 
 export const deadlinesSchema = z.object({
   acknowledge: durationSchema.optional(),
@@ -52,6 +60,7 @@ export const caseInputSchema = z
       categories: z.array(categorySchema).min(1, 'name at least one category'),
     }),
     trackingMechanisms: z.array(trackingMechanismSchema).max(200).optional(),
+    exceptions: z.array(exceptionSchema).max(50).optional(),
     deadlines: deadlinesSchema.optional(),
   })
   .superRefine((input, ctx) => {

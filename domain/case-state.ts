@@ -1,6 +1,7 @@
 import type { CaseInput } from './case-input';
 import type { BackupRolloff, Certification } from './certification';
 import type { CaseStatus, TaskKind } from './statuses';
+import type { ExceptionKind } from './case-terms';
 
 /** One opening of a task. `gen` is the link generation: it rises when the task reopens or a link is resent. */
 export interface TaskState {
@@ -69,6 +70,23 @@ export interface StatementInfo {
   bytes: number;
 }
 
+/** Data the vendor may keep past the case, and why (the exceptions register). */
+export interface CaseException {
+  id: string;
+  kind: ExceptionKind;
+  scope: string;
+  reason: string;
+  endsOn?: string;
+  addedBy: string;
+  addedAt: number;
+}
+
+/** Every exception of the case: those it was started with, then those recorded since. */
+export function exceptionsOf(state: Pick<CaseState, 'input' | 'exceptions' | 'createdBy' | 'createdAt'>): CaseException[] {
+  const atStart = (state.input.exceptions ?? []).map((e, i) => ({ id: `x${i + 1}`, kind: e.kind, scope: e.scope, reason: e.reason, ...(e.endsOn ? { endsOn: e.endsOn } : {}), addedBy: state.createdBy, addedAt: state.createdAt }));
+  return [...atStart, ...(state.exceptions ?? [])];
+}
+
 /** A step an administrator takes past the reminders and the escalation: the vendor marked as not cooperating, then
  *  the case referred to legal counsel. */
 export interface EnforcementStep {
@@ -110,6 +128,8 @@ export interface CaseState {
   backupRolloff?: BackupRolloff & { at: number };
   statement?: StatementInfo;
   legalHold: LegalHold[];
+  /** Exceptions recorded after the start (those at the start are in `input.exceptions`): see `exceptionsOf`. */
+  exceptions?: CaseException[];
   /** What people did about a vendor that went quiet, in order (domain/enforcement.ts). */
   enforcement?: EnforcementStep[];
   cancellation?: { reason: string; by: string; at: number; fromStatus: CaseStatus };

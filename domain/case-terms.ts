@@ -15,6 +15,15 @@ export const KNOWN_CATEGORIES = {
 } as const;
 export type KnownCategory = keyof typeof KNOWN_CATEGORIES;
 
+/** Data the vendor may keep past the case (the exceptions register), each for a reason the contract or the law allows. */
+export const EXCEPTION_KINDS = {
+  deidentified: 'De-identified data (NDPA: data that can no longer identify a student)',
+  student_accounts: 'Accounts students keep, with their own consent',
+  vendor_legal_hold: 'A legal hold on the vendor\'s side',
+  retention_law: 'A law that requires the vendor to retain it',
+} as const;
+export type ExceptionKind = keyof typeof EXCEPTION_KINDS;
+
 export const TRACKING_KINDS = ['cookie', 'sdk', 'pixel', 'local_storage', 'sso_app', 'other'] as const;
 
 export const DEFAULT_DEADLINES = {

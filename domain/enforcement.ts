@@ -2,7 +2,7 @@
 // once it is overdue, then an administrator may mark the vendor as not cooperating (with a note), and then refer
 // the case to legal counsel (legal staff are told, with a letter of the case's history). Each case is at one of
 // these stages, which the case list shows and filters on. Schema-free: the workflow and the stores import it.
-import { openTaskOf, type CaseState } from './case-state';
+import { openTaskOf, type CaseState, type EnforcementStep } from './case-state';
 import { DAY_MS } from './durations';
 import { isTerminal, isVendorTask } from './statuses';
 
@@ -27,6 +27,10 @@ export function enforcementStage(state: Pick<CaseState, 'tasks' | 'status' | 'en
   if (task.overdue) return 'escalated';
   return task.reminders > 0 ? 'reminded' : 'none';
 }
+
+/** The referral to legal, when the case has one. */
+export const referralOf = (state: Pick<CaseState, 'enforcement'>): EnforcementStep | undefined =>
+  [...(state.enforcement ?? [])].reverse().find((s) => s.stage === 'referred_to_legal');
 
 /** Why a step cannot be taken now, or undefined when it can. */
 export function enforcementRefusal(state: Pick<CaseState, 'tasks' | 'status' | 'enforcement'>, step: 'not_cooperating' | 'referred_to_legal'): string | undefined {

@@ -10,7 +10,8 @@ export type MailKind =
   | 'escalation' // to the administrators
   | 'cancellation'
   | 'completion'
-  | 'referral'; // to legal staff and the administrators, with the referral letter
+  | 'referral' // to legal staff and the administrators, with the referral letter
+  | 'exception_ends'; // to the administrators: an exception of the register ends today
 
 export interface MailSpec {
   /** Stable per message, so a retried send is recognised and not sent twice. */
@@ -19,6 +20,8 @@ export interface MailSpec {
   task?: { kind: TaskKind; gen: number; dueAt: number };
   reason?: string;
   resent?: boolean;
+  /** For `exception_ends`: which exception. */
+  exceptionId?: string;
   /** For the administrators' copy of a vendor-facing event. */
   audience?: 'vendor' | 'administrators' | 'everyone';
 }

@@ -2,8 +2,8 @@
 // district's. Each validator refuses synchronously with a reason; each handler changes the state at once and
 // writes the case record before it answers. The slow work is the main loop's (termination-case.ts).
 import * as wf from '@temporalio/workflow';
-import type { ActionResult, CaseState } from '../domain/case-state';
-import { legalHoldMessage, legalHoldOn, openTaskOf } from '../domain/case-state';
+import type { ActionResult, CaseException, CaseState } from '../domain/case-state';
+import { exceptionsOf, legalHoldMessage, legalHoldOn, openTaskOf } from '../domain/case-state';
 import { enforcementRefusal } from '../domain/enforcement';
 import { backupRolloffProblems, certificationProblems, countByCategory } from '../domain/lifecycle';
 import { parseMoment } from '../domain/dates';
@@ -23,6 +23,8 @@ export interface CaseRun {
   persist(): Promise<void>;
   /** Stops the packaging or the statement under way (a cancellation). */
   cancelSlowStep(): void;
+  /** Starts the timer that tells the administrators when an exception ends (none without an end date). */
+  remindWhenExceptionEnds(exception: CaseException): Promise<void>;
   /** Tells the retention workflow, once the case has started it, of a legal hold. */
   forwardLegalHold(on: boolean): Promise<void>;
 }
@@ -271,6 +273,26 @@ export function registerCaseHandlers(run: CaseRun): void {
     validator: (req) => {
       const hold = parsePayload('setLegalHold', req);
       if (legalHoldOn(state) === hold.on) refuse(messages.REFUSAL.wrongState, `the legal hold is already ${hold.on ? 'on' : 'off'}`);
+    },
+  });
+
+  // ---- the exceptions register -----------------------------------------------------------------------------
+
+  wf.setHandler(messages.addException, async (req) => {
+    const t = now();
+    const exception = { id: `x${exceptionsOf(state).length + 1}`, kind: req.kind, scope: req.scope, reason: req.reason, ...(req.endsOn ? { endsOn: req.endsOn } : {}), addedBy: req.actor, addedAt: t };
+    (state.exceptions ??= []).push(exception);
+    addEvent(state, t, 'exception_added', req.actor, `Exception recorded: ${req.scope} (${req.reason})${req.endsOn ? `, until ${req.endsOn}` : ''}`);
+    changed();
+    const answered = state.status;
+    await persist();
+    await run.remindWhenExceptionEnds(exception);
+    return resultAt(answered, 'Exception recorded.');
+  }, {
+    validator: (req) => {
+      parsePayload('addException', req);
+      refuseWhenClosed(state);
+      if (state.certification) refuse(messages.REFUSAL.wrongState, 'the vendor has already certified destruction of all but the listed exceptions; an exception now would change what it certified');
     },
   });
 

@@ -3,3 +3,4 @@ export type { TerminationCaseParams, CaseOutcome } from './termination-case';
 export { packageRetention } from './package-retention';
 export { webhookDelivery } from './webhook-delivery';
 export { bulkStart } from './bulk-start';
+export { exceptionReminder } from './exception-reminder';

@@ -19,6 +19,7 @@ export const resendLink = actionUpdate('resendLink');
 export const cancelCase = actionUpdate('cancelCase');
 export const setLegalHold = actionUpdate('setLegalHold');
 export const markNotCooperating = actionUpdate('markNotCooperating');
+export const addException = actionUpdate('addException');
 export const referToLegal = actionUpdate('referToLegal');
 
 export const caseState = defineQuery<CaseState>('caseState');

@@ -6,8 +6,9 @@
 // owns the slow work (mail, packaging, the statement) and the timers (reminders, escalation).
 import * as wf from '@temporalio/workflow';
 import type { CaseActivities } from '../activities';
-import type { CaseState } from '../domain/case-state';
-import { legalHoldOn, openTaskOf } from '../domain/case-state';
+import type { CaseException, CaseState } from '../domain/case-state';
+import { exceptionsOf, legalHoldOn, openTaskOf } from '../domain/case-state';
+import { exceptionReminder, exceptionReminderId } from './exception-reminder';
 import type { CaseInput } from '../domain/case-input';
 import { countByCategory, reminderEveryMs } from '../domain/lifecycle';
 import { isTerminal, TASK_TITLES } from '../domain/statuses';
@@ -20,7 +21,9 @@ import { CaseStatusKey, ContractIdKey, DueAtKey, OverdueKey, VendorNameKey } fro
 
 const retry: wf.RetryPolicy = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' };
 
-const { recordCase, recordCaseChange } = wf.proxyActivities<CaseActivities>({ startToCloseTimeout: '30 seconds', retry });
+// A record write takes milliseconds; a short timeout lets another worker redo one whose worker died, so an action
+// waiting on it (every handler writes before it answers) is answered in seconds, not after half a minute.
+const { recordCase, recordCaseChange } = wf.proxyActivities<CaseActivities>({ startToCloseTimeout: '10 seconds', retry });
 // Unlimited attempts: a mail server that is down for hours still gets every notice, once.
 const { sendCaseMail } = wf.proxyActivities<CaseActivities>({ startToCloseTimeout: '2 minutes', retry });
 // Heartbeats let a new worker take over promptly when the one packaging dies.
@@ -112,10 +115,21 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
     changed,
     persist,
     cancelSlowStep: () => slowStep?.cancel(),
+    remindWhenExceptionEnds,
     forwardLegalHold: async (on) => {
       if (retentionStarted) await wf.getExternalWorkflowHandle(retentionWorkflowId(state.caseId)).signal(legalHoldForwarded, { on });
     },
   });
+
+  /** One timer per exception with an end date, outliving the case (workflows/exception-reminder.ts). */
+  async function remindWhenExceptionEnds(exception: CaseException): Promise<void> {
+    if (!exception.endsOn) return;
+    await wf.startChild(exceptionReminder, {
+      workflowId: exceptionReminderId(state.caseId, exception.id),
+      args: [{ caseId: state.caseId, exceptionId: exception.id, endsOn: exception.endsOn }],
+      parentClosePolicy: wf.ParentClosePolicy.ABANDON,
+    });
+  }
 
   // ---- the main loop: slow work and timers ------------------------------------------------------------------
 
@@ -269,6 +283,7 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
     openTask(state, 'acknowledge', state.createdAt, chores); // 7400.1 III: the termination notice
     changed();
     await persist();
+    for (const exception of exceptionsOf(state)) await remindWhenExceptionEnds(exception);
   }
 
   for (;;) {

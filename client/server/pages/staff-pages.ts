@@ -1,7 +1,7 @@
 // Pages for district staff: sign-in, the case list, a new case, a case.
 import { BUILT_IN_AGREEMENTS, type AgreementRegistry } from '../../../domain/agreements';
 import { daysLeftInWords, ENFORCEMENT_LABELS, ENFORCEMENT_STAGES } from '../../../domain/enforcement';
-import { KNOWN_CATEGORIES, TRACKING_KINDS, DEFAULT_DEADLINES } from '../../../domain/case-terms';
+import { EXCEPTION_KINDS, KNOWN_CATEGORIES, TRACKING_KINDS, DEFAULT_DEADLINES } from '../../../domain/case-terms';
 import { CASE_STATUSES, STATUS_LABELS } from '../../../domain/statuses';
 import type { caseDetails, caseListItem } from '../../case-views';
 import { fieldError, html, layout, when, type Markup, type PageOptions } from './html';
@@ -242,6 +242,20 @@ ${admin && !closed ? html`
   <form method="post" action="/cases/${details.caseId}/legal-hold">${csrf(user)}<input type="hidden" name="on" value="${details.legalHold.on ? 'false' : 'true'}">
     <label for="hold-reason">Reason for ${details.legalHold.on ? 'releasing' : 'setting'} the legal hold</label><input type="text" id="hold-reason" name="reason" value="${again('legal-hold', 'reason')}" required>${problem('legal-hold', 'reason')}
     <button type="submit" class="secondary">${details.legalHold.on ? 'Release the legal hold' : 'Set a legal hold'}</button></form>
+</section>
+<h2>Exceptions: data the vendor may keep</h2>
+<section>
+${details.exceptions.length ? html`<table class="stacked"><thead><tr><th scope="col">Data</th><th scope="col">Why</th><th scope="col">Until</th><th scope="col">Recorded</th></tr></thead><tbody>
+${details.exceptions.map((e) => html`<tr><td data-label="Data">${e.scope}</td><td data-label="Why">${e.kindLabel}: ${e.reason}</td><td data-label="Until">${e.endsOn ?? 'no end date'}</td><td data-label="Recorded">${e.addedBy}, ${when(Date.parse(e.addedAt!))}</td></tr>`)}
+</tbody></table>` : html`<p class="muted">None: the vendor destroys everything.</p>`}
+${admin && !closed && !details.certification ? html`
+  <form method="post" action="/cases/${details.caseId}/exceptions">${csrf(user)}
+    <label for="exception-kind">Kind</label>
+    <select id="exception-kind" name="kind">${Object.entries(EXCEPTION_KINDS).map(([key, label]) => html`<option value="${key}" ${again('exceptions', 'kind') === key ? html`selected` : ''}>${label}</option>`)}</select>
+    <label for="exception-scope">What data</label><input type="text" id="exception-scope" name="scope" value="${again('exceptions', 'scope')}" required>${problem('exceptions', 'scope')}
+    <label for="exception-reason">Why</label><input type="text" id="exception-reason" name="reason" value="${again('exceptions', 'reason')}" required>${problem('exceptions', 'reason')}
+    <label for="exception-ends">Until (optional; the administrators are reminded that day)</label><input type="date" id="exception-ends" name="endsOn" value="${again('exceptions', 'endsOn')}">${problem('exceptions', 'endsOn')}
+    <button type="submit" class="secondary">Record the exception</button></form>` : ''}
 </section>
 ${details.certification ? html`<h2>Certification</h2><section><dl class="facts">
   <dt>Signatory</dt><dd>${details.certification.destruction.signatoryName}, ${details.certification.destruction.signatoryTitle}</dd>

@@ -117,7 +117,9 @@ function certifyForm(base: string, view: VendorTaskView, v: (name: string, fallb
     <td><input type="date" name="destruction.subprocessors.${i}.destroyedOn" aria-label="Subprocessor ${i + 1} destroyed on" value="${v(`destruction.subprocessors.${i}.destroyedOn`)}"></td></tr>`)}
   </tbody></table>
   <label class="check"><input type="checkbox" name="destruction.accountsClosed" value="true" required> The accounts of the district's users are closed (7400.1 I.B).</label>${fieldError(errors, 'destruction.accountsClosed')}
-  <label class="check"><input type="checkbox" name="destruction.attestation" value="true" required> I state that all known copies of the district's information have been destroyed (7400.1 III.C).</label>${fieldError(errors, 'destruction.attestation')}
+  ${view.exceptions.length ? html`<div class="notice"><p><strong>Exceptions the district allows</strong>: you may keep only this data, for these reasons; destroy the rest.</p>
+  <ul>${view.exceptions.map((e) => html`<li>${e.scope}: ${e.kindLabel}. ${e.reason}${e.endsOn ? ` Until ${e.endsOn}.` : ''}</li>`)}</ul></div>` : ''}
+  <label class="check"><input type="checkbox" name="destruction.attestation" value="true" required> I state that all known copies of the district's information have been destroyed (7400.1 III.C)${view.exceptions.length ? ', except the data listed as exceptions above' : ''}.</label>${fieldError(errors, 'destruction.attestation')}
 </fieldset>
 <fieldset><legend>Tracking mechanisms (7400.1 IV.A, IV.C)</legend>
   ${view.trackingMechanisms.length ? html`
