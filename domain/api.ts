@@ -84,6 +84,8 @@ export const caseListResponseSchema = z.object({
     status: z.enum(CASE_STATUSES),
     overdue: z.boolean(),
     dueAt: z.string().nullable(),
+    daysLeft: z.number().int().nullable().describe('whole days to the open task\'s due date, negative once overdue; null with no open task'),
+    enforcement: z.enum(ENFORCEMENT_STAGES),
     createdAt: z.string(),
   })),
   /** Give it as `cursor` for the next page; absent on the last page. */

@@ -1,4 +1,5 @@
 // The staff's home and the case list's export: numbers from the case record, reachable without JavaScript.
+import { caseListResponseSchema } from '../domain/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpHarness, type SignedIn } from './support/http-harness';
 import { caseInput } from './support/fixtures';
@@ -47,7 +48,12 @@ describe('the dashboard', () => {
 
 describe('the case list', () => {
   it('orders by vendor and exports the filtered list as CSV', async () => {
-    const byVendor = (await h.as(ada, 'GET', '/api/cases?sort=vendor')).json.cases.map((c: { vendorName: string }) => c.vendorName);
+    const listed = (await h.as(ada, 'GET', '/api/cases?sort=vendor')).json.cases as Record<string, unknown>[];
+    // Each item is exactly what the API document says (its schema allows no other property).
+    const documented = Object.keys(caseListResponseSchema.shape.cases.element.shape).sort();
+    for (const item of listed) expect(Object.keys(item).sort()).toEqual(documented);
+    expect(caseListResponseSchema.safeParse({ cases: listed }).success).toBe(true);
+    const byVendor = listed.map((c) => c.vendorName);
     expect(byVendor).toEqual(['alpha Reading Co', 'Mu Math', 'Zeta Learning']);
     const csv = await fetch(h.url('/api/cases?format=csv&status=awaiting_acknowledgement&sort=vendor&limit=1'), { headers: { cookie: ada.cookie } });
     expect(csv.headers.get('content-type')).toContain('text/csv');
