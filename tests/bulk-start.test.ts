@@ -123,6 +123,8 @@ describe('a bulk start file', () => {
     const post = (data: FormData) => fetch(h.url('/cases/bulk'), { method: 'POST', headers: { cookie: ada.cookie }, body: data, redirect: 'manual' });
     const upload = await fetch(h.url('/cases/bulk'), { headers: { cookie: ada.cookie } });
     expect(await upload.text()).toContain('enctype="multipart/form-data"');
+    const example = await fetch(h.url('/cases/bulk/example.csv'), { headers: { cookie: ada.cookie } });
+    expect(readBulkFile(await example.text()).rows).toHaveLength(5);
     const checked = await post(form('true'));
     expect(checked.status).toBe(200);
     const checkPage = await checked.text();

@@ -17,7 +17,7 @@ ${check ? checkResult(check, options.fileName) : ''}
 <form method="post" action="/cases/bulk" enctype="multipart/form-data">
   <input type="hidden" name="_csrf" value="${user.csrfToken}">
   <label for="file">CSV file (UTF-8), one contract a row</label>
-  <p class="muted" id="file-hint">First line: <code>${BULK_COLUMNS.join(',')}</code>. Categories are keys separated by “;”, each may carry “=expected records”; tracking mechanisms are “name:kind” separated by “;”. A contract that already has a case is not started again.</p>
+  <p class="muted" id="file-hint">First line: <code>${BULK_COLUMNS.join(',')}</code>. Categories are keys separated by “;”, each may carry “=expected records”; tracking mechanisms are “name:kind” separated by “;”. A contract that already has a case is not started again. <a href="/cases/bulk/example.csv" download>Download an example file</a>.</p>
   <input type="file" id="file" name="file" accept=".csv,text/csv" required aria-describedby="file-hint">
   <p><button type="submit" name="dryRun" value="true">Check the file</button> <button type="submit" name="dryRun" value="false">Start the cases</button></p>
 </form>`);

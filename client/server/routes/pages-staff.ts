@@ -1,4 +1,6 @@
 // District staff's pages: server-rendered HTML over the same CaseService as the API.
+import fs from 'node:fs';
+import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import * as api from '../../../domain/api';
@@ -20,6 +22,8 @@ import { bulkRunPage, bulkUploadPage } from '../pages/bulk-pages';
 import { parseInput } from '../validate';
 
 const caseParams = z.object({ caseId: caseIdSchema });
+/** The example bulk file, offered on the upload page. */
+const BULK_EXAMPLE = path.resolve(__dirname, '../../../examples/bulk.csv');
 const pageUser = (session: RequestSession) => ({ username: session.username, role: session.role, csrfToken: session.csrfToken });
 const safeNext = (next: unknown): string => (typeof next === 'string' && /^\/(?!\/)[A-Za-z0-9/_?=&.-]*$/.test(next) ? next : '/');
 
@@ -86,6 +90,11 @@ export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): vo
 
   const bulk = bulkStartsOf(ctx);
   app.get('/cases/bulk', async (request, reply) => page(reply, bulkUploadPage(pageUser(signedIn(request, ['admin'])))));
+
+  app.get('/cases/bulk/example.csv', async (request, reply) => {
+    signedIn(request, ['admin']);
+    return reply.type('text/csv; charset=utf-8').header('Content-Disposition', 'attachment; filename="bulk-example.csv"').send(fs.createReadStream(BULK_EXAMPLE));
+  });
 
   app.post('/cases/bulk', async (request, reply) => {
     // Who asks, before a byte of the file is read; the CSRF token is a field of the form, read with the file.
