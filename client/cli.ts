@@ -132,8 +132,10 @@ export async function runCli(argv: string[], out: Out = (t) => process.stdout.wr
   const touched: { caseId?: string } = isCaseId(rest[0]) ? { caseId: rest[0] } : {};
   const record = async (outcome: string): Promise<void> => {
     // Every command that reads or changes a case goes into the access log (7400.1 I.D).
-    if (['case', 'statement', 'package'].includes(group) && !['package build', 'package open', 'case start'].includes(action)) {
-      await ctx.accessLog.append({ actor: ctx.actor, role: 'cli', action: `cli ${action}`, ...touched, outcome, ip: 'local', userAgent: 'disposition-cli' });
+    // A bulk start is logged too: it starts cases in numbers (each row's case is in the file's record).
+    const bulk = action === 'case start' && args.values.csv !== undefined;
+    if ((['case', 'statement', 'package'].includes(group) && !['package build', 'package open', 'case start'].includes(action)) || bulk) {
+      await ctx.accessLog.append({ actor: ctx.actor, role: 'cli', action: `cli ${action}${bulk ? ' --csv' : ''}`, ...touched, outcome, ip: 'local', userAgent: 'disposition-cli' });
     }
   };
   try {

@@ -175,5 +175,8 @@ describe('a bulk start file', () => {
     const again = await cli(['case', 'start', '--csv', file]);
     expect(again.status).toBe(0);
     expect(again.stdout).toContain('finished: 0 started, 2 already started, 0 refused.');
+    // Each run is in the access log, with its outcome.
+    const logged = await h.cases.stores.database.all<{ outcome: string }>("SELECT outcome FROM access_log WHERE action = 'cli case start --csv' ORDER BY seq");
+    expect(logged.map((r) => r.outcome)).toEqual(['exit 3', 'exit 3', 'ok']);
   }, 180_000);
 });
