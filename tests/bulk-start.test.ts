@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BULK_COLUMNS, readBulkFile } from '../domain/bulk-csv';
+import { bulkCheckSchema, bulkViewSchema } from '../domain/api';
 import { HttpHarness, type SignedIn } from './support/http-harness';
 
 const BAD_LINES = { 11: 'vendor_contact_email', 26: 'option', 40: 'vendor_name' } as const;
@@ -66,12 +67,19 @@ describe('a bulk start file', () => {
     expect(dry.json).toMatchObject({ dryRun: true, total: 50, ready: 47, refused: 3, alreadyStarted: [] });
     expect(dry.json.problems.map((p: any) => [p.line, p.field])).toEqual(Object.entries(BAD_LINES).map(([line, field]) => [Number(line), field]));
     expect(dry.json.problems[0].message).toMatch(/email/i);
+    // Both answers are as the API document says (its response schemas allow no other property).
+    expect(Object.keys(dry.json).sort()).toEqual(Object.keys(bulkCheckSchema.shape).sort());
+    expect(bulkCheckSchema.safeParse(dry.json).success).toBe(true);
+    const doc = (await h.as(ada, 'GET', '/api/openapi.json')).json;
+    expect(Object.keys(doc.paths['/api/cases/bulk'].post.responses['200'].content['application/json'].schema.properties).sort()).toEqual(Object.keys(bulkCheckSchema.shape).sort());
     expect((await h.cases.records.listCases()).filter((c) => c.contractId.startsWith('YE26-'))).toHaveLength(0);
 
     const begun = await csv(ada, '/api/cases/bulk', file);
     expect(begun.status).toBe(202);
     expect(begun.headers.get('location')).toBe(`/api/bulk/${begun.json.bulkId}`);
     const run = await finished(begun.json.bulkId);
+    expect(bulkViewSchema.safeParse(run).success).toBe(true);
+    expect(Object.keys(run).filter((k) => !(k in bulkViewSchema.shape))).toEqual([]);
     expect(run).toMatchObject({ total: 50, started: 47, alreadyStarted: 0, refused: 3, pending: 0 });
     const refusedRow = run.rows.find((r: any) => r.line === 26);
     expect(refusedRow).toMatchObject({ contractId: 'YE26-25', outcome: 'refused', problems: [{ field: 'option' }] });

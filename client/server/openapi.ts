@@ -22,7 +22,7 @@ export interface RouteDoc {
   example?: string;
   /** A session route that changes nothing takes no CSRF token (the codec, called from Temporal's UI). */
   csrf?: false;
-  ok: { status: number; schema?: z.ZodType; content?: string | string[]; description?: string; alsoStatus?: { status: number; description: string } };
+  ok: { status: number; schema?: z.ZodType; content?: string | string[]; description?: string; alsoStatus?: { status: number; description: string; schema?: z.ZodType } };
   refusals?: number[];
 }
 
@@ -132,7 +132,9 @@ export function buildOpenApi(publicUrl: string, routes: readonly DocumentedRoute
       ? { content: { ...(route.ok.schema ? { 'application/json': { schema: jsonSchema(route.ok.schema, 'output') } } : {}), ...Object.fromEntries(types.map((type) => [type, bodyOf(type)])) } }
       : {};
     const responses: Record<string, unknown> = { [route.ok.status]: { description: route.ok.description ?? route.summary, ...content } };
-    if (route.ok.alsoStatus) responses[route.ok.alsoStatus.status] = { description: route.ok.alsoStatus.description, ...content };
+    // Another success status: with its own schema when its body differs (a dry run's check), else the same body.
+    const also = route.ok.alsoStatus;
+    if (also) responses[also.status] = { description: also.description, ...(also.schema ? { content: { 'application/json': { schema: jsonSchema(also.schema, 'output') } } } : content) };
     for (const status of [...new Set([...(route.refusals ?? []), ...commonRefusals(route, path)])].sort()) {
       responses[status] = { description: 'refused: see error.code and error.message', content: { 'application/json': { schema: errorSchema } } };
     }

@@ -21,7 +21,7 @@ export function registerBulkApi(app: FastifyInstance, ctx: ServerContext): void 
   app.post('/api/cases/bulk', { bodyLimit: BULK_FILE_MAX_BYTES + 64 * 1024, config: { doc: {
     summary: 'Start a case for each row of a CSV file (text/csv, or the field "file"); ?dryRun=true checks every row and starts nothing',
     auth: 'session', roles: ['admin'], body: 'csv', example: 'bulk.csv', query: api.bulkQuerySchema,
-    ok: { status: 202, schema: api.bulkViewSchema, description: 'the bulk start, running (Location: its progress)', alsoStatus: { status: 200, description: 'a dry run: what the file would start, and every refused row' } },
+    ok: { status: 202, schema: api.bulkViewSchema, description: 'the bulk start, running (Location: its progress)', alsoStatus: { status: 200, description: 'a dry run: what the file would start, and every refused row', schema: api.bulkCheckSchema } },
     refusals: [400, 401, 403, 413, 415, 503],
   } } }, async (request, reply) => {
     auth.require(request, ['admin'], { csrf: false }); // who asks, before a byte of the file is read
