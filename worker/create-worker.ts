@@ -1,8 +1,8 @@
 import path from 'node:path';
 // The worker of termination cases: one task queue, the shared data converter, activities wired to infra.
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
-import { createDataConverter } from '../infra/payload-codec';
+import { createDataConverter, FAILURE_CONVERTER_PATH } from '../infra/payload-codec';
 import { webhookTaskQueue } from '../infra/webhook-deliveries';
 
 export interface CaseWorkerOptions {
@@ -24,6 +24,21 @@ export const WORKFLOWS_PATH = path.resolve(__dirname, '../workflows/index.ts');
  * computes lazily on the schemas, which each workflow still builds for itself, so the frozen library works.
  */
 export const SHARED_WORKFLOW_MODULES = ['zod'];
+
+/**
+ * The workflow code bundled once, for both workers of a process (each bundling it again cost seconds and memory
+ * at start), with the shared modules and the failure converter the workers' data converter names.
+ */
+export async function bundleWorkflows(): Promise<{ code: string }> {
+  const quiet = (): void => undefined;
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    preloadModules: SHARED_WORKFLOW_MODULES,
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+    logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: console.warn, error: console.error },
+  });
+  return { code };
+}
 
 export function createCaseWorker(options: CaseWorkerOptions): Promise<Worker> {
   return Worker.create({

@@ -13,7 +13,7 @@ import { openKeyring } from '../infra/keys';
 import { createMailTransport } from '../infra/mail-transport';
 import { openCaseFileStorage } from '../infra/storage/open-case-file-storage';
 import { connectToTemporal, ensureNamespace, ensureSearchAttributes, temporalConnectionOptions } from '../infra/temporal-connection';
-import { createCaseWorker, createWebhookWorker } from './create-worker';
+import { bundleWorkflows, createCaseWorker, createWebhookWorker } from './create-worker';
 
 /** `options.maxCachedWorkflows`: the workflow cache (bench:cases measures memory against it); else the default. */
 export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkflows?: number } = {}): Promise<void> {
@@ -45,7 +45,8 @@ export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkfl
   };
 
   const connection = await NativeConnection.connect(temporal);
-  const workerOptions = { connection, namespace: config.namespace, taskQueue: config.taskQueue, deps: { config, records, storage, keyring, transport, accessLog, webhooks, bulk, administrators: emailsOf('admin'), legalStaff: emailsOf('legal') }, ...options };
+  const workflowBundle = await bundleWorkflows();
+  const workerOptions = { connection, namespace: config.namespace, taskQueue: config.taskQueue, workflowBundle, deps: { config, records, storage, keyring, transport, accessLog, webhooks, bulk, administrators: emailsOf('admin'), legalStaff: emailsOf('legal') }, ...options };
   const worker = await createCaseWorker(workerOptions);
   const deliveries = await createWebhookWorker(workerOptions);
   const stop = (): void => {

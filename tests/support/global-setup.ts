@@ -3,14 +3,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { freePort, startDevServer, type DevServer } from '../../scripts/dev-server';
 import { obtainTemporalCli } from '../../scripts/temporal-cli';
 import { stopPostgres } from '../../scripts/services/postgres';
 import { servicesUp } from '../../scripts/services/services';
-import { FAILURE_CONVERTER_PATH } from '../../infra/payload-codec';
-import { SHARED_WORKFLOW_MODULES, WORKFLOWS_PATH } from '../../worker/create-worker';
+import { bundleWorkflows } from '../../worker/create-worker';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -31,12 +29,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const cli = obtainTemporalCli((line) => console.log(`[temporal] ${line}`));
   const dbFile = path.join(scratch, 'temporal.db');
   server = await startDevServer({ cli, dbFile, port: await freePort(), uiPort: await freePort() });
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
-    preloadModules: SHARED_WORKFLOW_MODULES,
-    failureConverterPath: FAILURE_CONVERTER_PATH,
-    logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: console.warn, error: console.error },
-  });
+  const { code } = await bundleWorkflows();
   const bundlePath = path.join(scratch, 'workflow-bundle.js');
   fs.writeFileSync(bundlePath, code);
   project.provide('temporalAddress', server.address);
