@@ -1,6 +1,6 @@
 // 7400.1 III.C: the statement that all known copies are destroyed, gathered from the case (data), then drawn
 // (PDF), stored, hashed and signed by the server key so that anyone can tell it from an altered copy.
-import { exceptionsOf } from '../domain/case-state';
+import { exceptionsOf, subprocessorsOf } from '../domain/case-state';
 import { EXCEPTION_KINDS } from '../domain/case-terms';
 import { isoSeconds } from '../domain/dates';
 import crypto from 'node:crypto';
@@ -89,12 +89,26 @@ export function gatherStatement(state: CaseState, statementId: string, issuedAt:
         ['Technique', d.technique],
         ['Verification', d.verification],
         ['Backups', d.backups.destroyed ? 'destroyed' : `roll off on ${d.backups.rollOffDate}${state.backupRolloff ? `; confirmed rolled off on ${state.backupRolloff.confirmedOn}` : ''}`],
-        ['Subprocessors', d.subprocessors.length ? d.subprocessors.map((s) => `${s.name} (destroyed ${s.destroyedOn})`).join('; ') : 'none named'],
+        ['Subprocessors', subprocessorLine(state)],
         ['Accounts closed (I.B)', d.accountsClosed ? 'yes: the district\'s users\' accounts are closed' : 'no'],
         ['Attestation', d.attestation ? `${input.vendor.name} states that all known copies of the district's information have been destroyed${exceptionsOf(state).length ? ', except the data listed under "Exceptions"' : ''}.` : ''],
         ['Certified', iso(cert.at)],
       ],
     });
+    const subprocessors = subprocessorsOf(state);
+    if (subprocessors.length) {
+      sections.push({
+        heading: 'Subprocessors (7400.1 III.C)',
+        paragraphs: [`${input.vendor.name} named ${subprocessors.length} subprocessor(s) that held the district's data. Each was asked, through its own link, to certify the destruction of what it held; the district may instead waive one, and says why.`],
+        table: {
+          columns: ['Subprocessor', 'Certification or waiver'],
+          widths: [150, 350],
+          rows: subprocessors.map((s) => [`${s.name} <${s.contactEmail}>`, s.certification
+            ? `Certified ${iso(s.certification.at)} by ${s.certification.signatoryName}, ${s.certification.signatoryTitle} <${s.certification.signatoryEmail}>: destruction completed ${s.certification.completedOn}, ${SANITIZATION_METHODS[s.certification.method]}. Technique: ${s.certification.technique}. Verified: ${s.certification.verification}. Backups: ${s.certification.backups.destroyed ? 'destroyed' : `roll off on ${s.certification.backups.rollOffDate}`}. The subprocessor states that all known copies it held are destroyed.`
+            : s.waiver ? `Waived by the district (${s.waiver.by}, ${iso(s.waiver.at)}): ${s.waiver.reason}` : 'No certification']),
+        },
+      });
+    }
     const t = cert.tracking;
     sections.push({
       heading: 'Tracking mechanisms (7400.1 IV.A, IV.C)',
@@ -140,6 +154,15 @@ export function gatherStatement(state: CaseState, statementId: string, issuedAt:
     footer: `${config.districtName} · statement ${statementId} · policy 7400.1`,
     verifyUrl: `${config.publicUrl}/verify?statementId=${encodeURIComponent(statementId)}`,
   };
+}
+
+/** The certification's own line: each subprocessor is in its section; a case certified before the cascade kept dates. */
+function subprocessorLine(state: CaseState): string {
+  const cascaded = subprocessorsOf(state);
+  if (cascaded.length) return `${cascaded.map((s) => s.name).join('; ')}: see "Subprocessors"`;
+  // Certifications made before subprocessors certified on their own named each with the date the vendor gave.
+  const named = state.certification!.destruction.subprocessors as { name: string; destroyedOn?: string }[];
+  return named.length ? named.map((s) => `${s.name}${s.destroyedOn ? ` (destroyed ${s.destroyedOn}, as the vendor certified)` : ''}`).join('; ') : 'none named';
 }
 
 export function makeGenerateStatement(deps: StatementDeps) {

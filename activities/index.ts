@@ -7,6 +7,7 @@ import { makeGenerateStatement, type StatementDeps } from './generate-statement'
 import { makeRecordCase } from './record-case';
 import { makeRetentionActivities, type RetentionDeps } from './retain-package';
 import { makeSendCaseMail, type MailDeps } from './send-case-mail';
+import { makeSubprocessorMail } from './subprocessor-mail';
 import { makeWebhookActivities, type DeliveryDeps } from './webhooks';
 
 export type ActivityDeps = MailDeps & StatementDeps & RetentionDeps & Pick<DeliveryDeps, 'webhooks'> & { bulk?: BulkDeps };
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     ...makeRecordCase(deps),
     sendCaseMail,
     ...makeExceptionActivities({ records: deps.records, sendCaseMail }),
+    ...makeSubprocessorMail({ records: deps.records, sendCaseMail }),
     buildReturnPackage: makeBuildReturnPackage(deps),
     generateStatement: makeGenerateStatement(deps),
     ...makeDisposeData(deps),

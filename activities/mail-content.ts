@@ -73,7 +73,7 @@ function taskInstructions(state: CaseState, task: TaskKind): Block[] {
           `the method, in the terms of NIST SP 800-88: ${Object.values(SANITIZATION_METHODS).join('; ')};`,
           'the technique used and how it was verified;',
           'whether backups are destroyed, or the date they roll off;',
-          'each subprocessor that held the data, and when it destroyed it;',
+          'each subprocessor that held the data, with a contact email: each is asked to certify its own destruction, and the statement waits for them;',
           'that the district\'s users\' accounts are closed (I.B);',
           'for each tracking mechanism, the date it was removed, and that the data it collected is destroyed (IV.C).',
         ],
@@ -253,6 +253,18 @@ function districtMessage(state: CaseState, spec: MailSpec, ctx: MailContext): Ma
         ],
       };
     }
+    case 'subprocessor_escalation': {
+      const sub = state.subprocessors?.find((x) => x.id === spec.subprocessor?.id);
+      return {
+        subject: `Overdue: ${sub?.name ?? 'a subprocessor'}'s certification — ${title}`,
+        heading: `Overdue: ${sub?.name ?? 'a subprocessor'}'s certification`,
+        blocks: [
+          p(`${sub?.name ?? 'A subprocessor'} (${sub?.contactEmail ?? ''}), which ${state.input.vendor.name} named as having held the district's data, was asked to certify its destruction by ${dueText(spec.subprocessor!.dueAt)} and has not. It has been reminded, with the vendor copied; the statement waits for it.`),
+          p('You can ask the vendor to chase its subprocessor, or waive this certification with the reason (the statement shows the waiver).'),
+          open('Open the case'),
+        ],
+      };
+    }
     case 'completion':
       return {
         subject: `Statement issued: ${title}`,
@@ -264,5 +276,35 @@ function districtMessage(state: CaseState, spec: MailSpec, ctx: MailContext): Ma
   }
 }
 
+/**
+ * To a subprocessor the vendor named: who asks, on what grounds, what to certify, and its own link. The vendor
+ * is copied (it answers to the district for its subprocessors).
+ */
+function subprocessorMessage(state: CaseState, spec: MailSpec, ctx: MailContext): MailMessage {
+  const sub = state.subprocessors?.find((x) => x.id === spec.subprocessor?.id);
+  if (!sub || !spec.subprocessor) throw new Error(`${spec.kind} needs a subprocessor of the case`);
+  const { dueAt } = spec.subprocessor;
+  const vendor = state.input.vendor.name;
+  const exceptions = exceptionsOf(state);
+  const asks: Block[] = [
+    p(`${ctx.districtName} has ended its contract with ${vendor}. ${vendor} has told the district that ${sub.name} held the district's student data as its subprocessor, and has certified its own destruction of that data.`),
+    p(`Under the district's policy 7400.1 (III.C), every known copy must be destroyed. Please certify, through the link below, that ${sub.name} has destroyed every copy it held. You will give who signs, when destruction was completed, the method in the terms of NIST SP 800-88 (${Object.keys(SANITIZATION_METHODS).join(', ')}), the technique and how it was verified, and whether backups are destroyed or the date they roll off.`),
+    ...(exceptions.length ? [{ kind: 'list' as const, lead: 'The district allows only this data to be kept, for these reasons:', items: exceptions.map((e) => `${e.scope}: ${EXCEPTION_KINDS[e.kind]}. ${e.reason}${e.endsOn ? ` Until ${e.endsOn}.` : ''}`) }] : []),
+    { kind: 'action', label: 'Certify destruction', url: ctx.link ?? '', dueAt, note: `The link is for ${sub.name} only; do not forward it. It stops working once the certification is received.` },
+  ];
+  const greeting = p(sub.contactName ? `Dear ${sub.contactName},` : `To ${sub.name},`);
+  const contract = `contract ${state.input.contract.id} (${vendor})`;
+  if (spec.kind === 'subprocessor_reminder') {
+    return {
+      subject: `Reminder: certify destruction of ${ctx.districtName}'s data, ${contract}`,
+      heading: 'Reminder: certify destruction',
+      blocks: [greeting, p(`This is a reminder that the certification below ${Date.now() > dueAt ? 'was' : 'is'} due ${dueText(dueAt)}.`), ...asks],
+    };
+  }
+  if (spec.kind !== 'subprocessor_notice') throw new Error(`${spec.kind} is not a message to a subprocessor`);
+  return { subject: `Certify destruction of ${ctx.districtName}'s student data: ${contract}`, heading: `Certify destruction of ${ctx.districtName}'s data`, blocks: [greeting, p(contractLine(state)), ...asks] };
+}
+
+export const renderSubprocessorMail = (state: CaseState, spec: MailSpec, ctx: MailContext) => renderMail(subprocessorMessage(state, spec, ctx), ctx.districtName, signature(ctx));
 export const renderVendorMail = (state: CaseState, spec: MailSpec, ctx: MailContext) => renderMail(vendorMessage(state, spec, ctx), ctx.districtName, signature(ctx));
 export const renderDistrictMail = (state: CaseState, spec: MailSpec, ctx: MailContext) => renderMail(districtMessage(state, spec, ctx), ctx.districtName, signature(ctx));

@@ -12,7 +12,7 @@ import type { Keyring } from '../infra/keys';
 import { linkExpiry, makeLinkToken } from '../infra/link-tokens';
 import type { MailTransport, OutgoingMail } from '../infra/mail-transport';
 import type { CaseFileStorage } from '../infra/storage/case-file-storage';
-import { renderDistrictMail, renderVendorMail, type MailContext } from './mail-content';
+import { renderDistrictMail, renderSubprocessorMail, renderVendorMail, type MailContext } from './mail-content';
 
 export interface MailDeps {
   config: Pick<Config, 'publicUrl' | 'districtName' | 'mailFrom' | 'adminEmail' | 'linkGraceMs' | 'smtpUrl'>;
@@ -31,13 +31,19 @@ export interface MailResult {
   skipped: string[];
 }
 
-function audiencesOf(spec: MailSpec): ('vendor' | 'district')[] {
+type Audience = 'vendor' | 'district' | 'subprocessor';
+
+function audiencesOf(spec: MailSpec): Audience[] {
   switch (spec.kind) {
     case 'review_request':
     case 'escalation':
     case 'referral':
     case 'exception_ends':
+    case 'subprocessor_escalation':
       return ['district'];
+    case 'subprocessor_notice':
+    case 'subprocessor_reminder':
+      return ['subprocessor'];
     case 'reminder':
       return spec.task && isVendorTask(spec.task.kind) ? ['vendor'] : ['district'];
     case 'cancellation':
@@ -68,8 +74,13 @@ export function makeSendCaseMail(deps: MailDeps) {
       if (audience === 'vendor' && mail.task && isVendorTask(mail.task.kind)) {
         ctx.link = vendorLink(state, { kind: mail.task.kind, gen: mail.task.gen, dueAt: mail.task.dueAt });
       }
-      const content = audience === 'vendor' ? renderVendorMail(state, mail, ctx) : renderDistrictMail(state, mail, ctx);
-      const recipients = audience === 'vendor' ? vendorRecipients(state) : await districtRecipients(deps, mail.kind === 'completion' || mail.kind === 'referral');
+      const sub = mail.subprocessor;
+      if (audience === 'subprocessor' && sub) {
+        const token = makeLinkToken(deps.keyring, { caseId: state.caseId, task: 'subprocessor_certify', sub: sub.id, gen: sub.gen, expiresAt: linkExpiry(sub.dueAt, deps.config.linkGraceMs) });
+        ctx.link = `${deps.config.publicUrl}/v/${token}`;
+      }
+      const content = audience === 'vendor' ? renderVendorMail(state, mail, ctx) : audience === 'subprocessor' ? renderSubprocessorMail(state, mail, ctx) : renderDistrictMail(state, mail, ctx);
+      const recipients = audience === 'vendor' ? vendorRecipients(state) : audience === 'subprocessor' ? subprocessorRecipients(state, sub?.id) : await districtRecipients(deps, mail.kind === 'completion' || mail.kind === 'referral');
       if (recipients.to.length === 0) {
         log.warn('no administrator address is configured (ADMIN_EMAIL); a district message was not sent', { kind: mail.kind, caseId: state.caseId });
         result.skipped.push(messageId);
@@ -117,6 +128,15 @@ function vendorRecipients(state: CaseState): { to: string[]; cc?: string[] } {
   const to = [state.input.vendor.contactEmail];
   const acknowledged = state.acknowledgement?.contactEmail;
   return acknowledged && acknowledged.toLowerCase() !== to[0]!.toLowerCase() ? { to, cc: [acknowledged] } : { to };
+}
+
+/** The subprocessor's contact, with the vendor copied: the vendor answers for its subprocessors. */
+function subprocessorRecipients(state: CaseState, id: string | undefined): { to: string[]; cc?: string[] } {
+  const sub = state.subprocessors?.find((s) => s.id === id);
+  if (!sub) throw new Error(`case ${state.caseId} names no subprocessor ${id}`);
+  const vendor = vendorRecipients(state);
+  const cc = [...vendor.to, ...(vendor.cc ?? [])].filter((a) => a.toLowerCase() !== sub.contactEmail.toLowerCase());
+  return cc.length ? { to: [sub.contactEmail], cc } : { to: [sub.contactEmail] };
 }
 
 async function districtRecipients(deps: MailDeps, withLegal: boolean): Promise<{ to: string[] }> {

@@ -11,7 +11,7 @@ import { DispositionError } from '../domain/errors';
 import { durationMs, formatDuration, HOUR_MS } from '../domain/durations';
 import { describeZodError, type LinkRef } from '../domain/messages';
 import { isTerminal } from '../domain/statuses';
-import { updateId } from '../domain/update-ids';
+import { linkUpdateId } from '../domain/update-ids';
 import type { Config } from '../infra/config';
 import type { CaseRecord, CaseRecordStore } from '../infra/database/case-record-store';
 import { changeClosedCaseRecord } from '../infra/database/closed-case-record';
@@ -140,7 +140,7 @@ export class CaseService {
 
   /** Vendor actions: the link's task and generation travel with the payload and name the update. */
   vendorAction<Req extends { link: LinkRef }>(caseId: string, update: VendorUpdate, payload: Req): Promise<ActionResult> {
-    return this.act(caseId, update as never, payload as never, updateId(payload.link.task, payload.link.gen, update.name));
+    return this.act(caseId, update as never, payload as never, linkUpdateId(payload.link, update.name));
   }
 
   checkLink(tokenOrUrl: string, now = Date.now()): Promise<LinkCheck> {
@@ -157,10 +157,10 @@ export class CaseService {
     if (!verified.ok) {
       throw new DispositionError(verified.reason === 'expired' ? 'link_gone' : 'link_refused', LINK_REFUSAL_TEXT[verified.reason]);
     }
-    const { caseId, task, gen } = verified.claims;
+    const { caseId, task, gen, sub } = verified.claims;
     // When the record already shows this link's task closed, a success can only be the first answer repeated.
     const closedBefore = checkLinkAgainstRecord(verified.claims, await this.records.getCase(caseId)) !== undefined;
-    const answer = await this.vendorAction(caseId, update, { ...body, link: { task, gen } });
+    const answer = await this.vendorAction(caseId, update, { ...body, link: { task, gen, ...(sub ? { sub } : {}) } });
     return closedBefore ? { ...answer, alreadyDone: true } : answer;
   }
 

@@ -1,5 +1,5 @@
 // The shapes the API returns and `--json` prints (DESIGN.md "HTTP API"), made from the case record.
-import { exceptionsOf } from '../domain/case-state';
+import { exceptionsOf, subprocessorsOf } from '../domain/case-state';
 import { EXCEPTION_KINDS } from '../domain/case-terms';
 import { daysLeft, ENFORCEMENT_LABELS, enforcementRefusal, enforcementStage } from '../domain/enforcement';
 import { isoOrNull } from '../domain/dates';
@@ -40,6 +40,23 @@ export function caseDetails(record: CaseRecord) {
     input: state.input,
     openTask: record.openTask ? { kind: record.openTask.kind, title: TASK_TITLES[record.openTask.kind], dueAt: iso(record.openTask.dueAt), overdue: record.overdue, daysLeft: daysLeft(record.openTask.dueAt, Date.now()) } : null,
     exceptions: exceptionsOf(state).map((e) => ({ ...e, kindLabel: EXCEPTION_KINDS[e.kind], addedAt: iso(e.addedAt) })),
+    /** The vendor's subprocessors, each certifying through its own link, or waived by the district. */
+    subprocessors: subprocessorsOf(state).map((s) => {
+      const settled = !!(s.certification || s.waiver);
+      return {
+        id: s.id,
+        name: s.name,
+        contactEmail: s.contactEmail,
+        contactName: s.contactName ?? null,
+        status: s.certification ? 'certified' as const : s.waiver ? 'waived' as const : s.overdue ? 'overdue' as const : 'asked' as const,
+        dueAt: iso(s.dueAt),
+        daysLeft: settled ? null : daysLeft(s.dueAt, Date.now()),
+        noticeSent: s.noticeSent,
+        reminders: s.reminders,
+        certification: s.certification ? { ...s.certification, at: iso(s.certification.at) } : null,
+        waiver: s.waiver ? { ...s.waiver, at: iso(s.waiver.at) } : null,
+      };
+    }),
     enforcement: {
       stage: enforcementStage(state),
       label: ENFORCEMENT_LABELS[enforcementStage(state)],

@@ -259,6 +259,9 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
       out(`Case ${details.caseId}: ${details.status}${details.legalHold.on ? ' (legal hold)' : ''}`);
       out(`Vendor ${details.vendorName} · contract ${details.contractId} · started ${when(details.createdAt)}`);
       if (details.openTask) out(`Open task: ${details.openTask.title}, due ${when(details.openTask.dueAt)}${details.openTask.overdue ? ' (OVERDUE)' : ''}`);
+      for (const sub of details.subprocessors) {
+        out(`Subprocessor ${sub.id} ${sub.name} <${sub.contactEmail}>: ${sub.certification ? `certified by ${sub.certification.signatoryName} (completed ${sub.certification.completedOn})` : sub.waiver ? `waived: ${sub.waiver.reason}` : `${sub.status === 'overdue' ? 'OVERDUE, ' : ''}asked, due ${when(sub.dueAt)}`}`);
+      }
       if (details.returnPackage) out(`Return package: ${details.returnPackage.files} file(s), ${details.returnPackage.bytes} bytes, ZIP SHA-256 ${details.returnPackage.zipSha256}`);
       if (details.statement) out(`Statement ${details.statement.statementId}, SHA-256 ${details.statement.sha256}`);
       out('Timeline:');
@@ -316,7 +319,7 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
     case 'link check': {
       const check = await checkLink(ctx.keyring, ctx.records, need(rest[0], 'the token or link'));
       if (json) out(JSON.stringify(check, null, 2));
-      else if (check.valid) out(`valid: case ${check.claims!.caseId}, task ${check.claims!.task} (link generation ${check.claims!.gen}), expires ${new Date(check.claims!.expiresAt * 1000).toISOString()}`);
+      else if (check.valid) out(`valid: case ${check.claims!.caseId}, task ${check.claims!.task}${check.claims!.sub ? ` of subprocessor ${check.claims!.sub}` : ''} (link generation ${check.claims!.gen}), expires ${new Date(check.claims!.expiresAt * 1000).toISOString()}`);
       else out(`invalid: ${check.reason} — ${check.message}`);
       return check.valid ? 0 : 3;
     }

@@ -1,25 +1,31 @@
 // What a vendor sees through a link: the open task and what it needs, read from the case record (no student data).
 import { isoOrNull } from '../domain/dates';
 import { categoryLabel, EXCEPTION_KINDS, KNOWN_CATEGORIES } from '../domain/case-terms';
-import { exceptionsOf } from '../domain/case-state';
+import { exceptionsOf, subprocessorsOf } from '../domain/case-state';
 import { certificationFloor } from '../domain/lifecycle';
-import { TASK_TITLES, type VendorTaskKind } from '../domain/statuses';
+import { linkTaskTitle, TASK_TITLES, type LinkTaskKind } from '../domain/statuses';
 import { lifecycleView } from './case-views';
 import type { CaseRecord } from '../infra/database/case-record-store';
 import type { StagedFile } from '../infra/storage/case-file-storage';
 
 const iso = isoOrNull;
 
-export function vendorTaskView(record: CaseRecord, districtName: string, staged: StagedFile[] = []) {
+/** The task a link opens (a subprocessor's link, `sub`, opens that subprocessor's certification). */
+export function vendorTaskView(record: CaseRecord, districtName: string, staged: StagedFile[] = [], link: { sub?: string | undefined } = {}) {
   const { state } = record;
   const { input } = state;
-  const task = record.openTask!;
+  const sub = link.sub ? subprocessorsOf(state).find((s) => s.id === link.sub) : undefined;
+  const task = sub
+    ? { kind: 'subprocessor_certify' as LinkTaskKind, title: linkTaskTitle('subprocessor_certify'), dueAt: iso(sub.dueAt)!, overdue: sub.overdue }
+    : { kind: record.openTask!.kind as LinkTaskKind, title: TASK_TITLES[record.openTask!.kind], dueAt: iso(record.openTask!.dueAt)!, overdue: record.overdue };
   const lastRound = state.returnRounds.at(-1);
   return {
     caseId: record.caseId,
     status: record.status,
     lifecycle: lifecycleView(state),
-    task: { kind: task.kind as VendorTaskKind, title: TASK_TITLES[task.kind], dueAt: iso(task.dueAt)!, overdue: record.overdue },
+    task,
+    /** On a subprocessor's link: which subprocessor certifies. */
+    ...(sub ? { subprocessor: { id: sub.id, name: sub.name } } : {}),
     district: districtName,
     vendor: { name: input.vendor.name },
     contract: { id: input.contract.id, ...(input.contract.title ? { title: input.contract.title } : {}), terminationDate: input.contract.terminationDate },
@@ -40,7 +46,7 @@ export function vendorTaskView(record: CaseRecord, districtName: string, staged:
           ...(lastRound?.decision?.decision === 'reject' ? { rejection: { reason: lastRound.decision.reason ?? '' } } : {}),
         }
       : {}),
-    ...(task.kind === 'certify' ? { certifyNotBefore: certificationFloor(state)?.day ?? null } : {}),
+    ...(task.kind === 'certify' || task.kind === 'subprocessor_certify' ? { certifyNotBefore: certificationFloor(state)?.day ?? null } : {}),
     ...(task.kind === 'confirm_backup_rolloff' ? { rollOffDate: state.certification?.destruction.backups.rollOffDate ?? null } : {}),
   };
 }

@@ -10,11 +10,11 @@ import { z } from 'zod';
 import { acknowledgeBodySchema, cancelBodySchema, enforcementBodySchema, extendBodySchema, legalHoldBodySchema, rejectionNeedsReason, reviewBodySchema, reviewBodyShape, submitReturnBodySchema } from './api';
 import { exceptionsOf, latestTask, legalHoldMessage, openTaskOf, type CaseState } from './case-state';
 import { exceptionSchema } from './case-input';
-import { backupRolloffSchema, certificationSchema } from './certification';
+import { backupRolloffSchema, certificationSchema, subprocessorCertificationSchema, subprocessorWaiverSchema } from './certification';
 import { readableMoment } from './dates';
-import { certificationFromForm, flatFormBody, formText, type Form } from './form-fields';
+import { certificationFromForm, flatFormBody, formText, subprocessorCertificationFromForm, type Form } from './form-fields';
 import { linkRefSchema, stagedFileRefSchema } from './messages';
-import { TASK_TITLES, type Role, type VendorTaskKind } from './statuses';
+import { TASK_TITLES, type LinkTaskKind, type Role } from './statuses';
 import { updateId } from './update-ids';
 
 /** What a page says after the action succeeded; `title` heads the vendor's page. */
@@ -57,7 +57,7 @@ export interface StaffActionDeclaration<Body = unknown> extends Declaration<Body
 export interface VendorActionDeclaration<Body = unknown> extends Declaration<Body> {
   audience: 'vendor';
   /** The task whose link carries the action. */
-  task: VendorTaskKind;
+  task: LinkTaskKind;
   /** The update's payload without the link, which the server adds from the token. */
   payload(body: Body): object;
   /** 202 when the work goes on after the answer (packaging). */
@@ -238,6 +238,24 @@ export const STAFF_ACTIONS = {
     cli: { name: 'refer-to-legal', usage: '--note N', help: 'refer the case to legal counsel; legal staff get the referral letter', options: { note: 'string' }, body: (values) => ({ note: cliText(values, 'note') }) },
     send: (_state, body, by) => ({ payload: { ...body, actor: by }, updateId: updateId('case', 0, 'referToLegal') }),
   }),
+  waiveSubprocessor: staff({
+    path: 'waive-subprocessor',
+    update: 'waiveSubprocessor',
+    summary: 'Let the case finish without one subprocessor\'s certification, saying why (the statement shows the waiver and its reason)',
+    roles: ['admin'],
+    body: subprocessorWaiverSchema,
+    message: subprocessorWaiverSchema.extend(actor),
+    fromForm: (form) => flatFormBody(form, { subprocessorId: 'text', reason: 'text' }),
+    refill: () => 'waive-subprocessor',
+    outcomes: { 'subprocessor-waived': { text: () => 'Subprocessor waived: the case no longer waits for its certification, and the statement shows the waiver with its reason.' } },
+    outcome: () => 'subprocessor-waived',
+    cli: {
+      name: 'waive-subprocessor', usage: '--subprocessor ID --reason R', help: 'let the case finish without a subprocessor\'s certification, saying why',
+      options: { subprocessor: 'string', reason: 'string' },
+      body: (values) => ({ subprocessorId: cliText(values, 'subprocessor'), reason: cliText(values, 'reason') }),
+    },
+    send: (_state, body, by) => ({ payload: { ...body, actor: by }, updateId: updateId('case', 0, `waiveSubprocessor-${body.subprocessorId}`) }),
+  }),
   legalHold: staff({
     path: 'legal-hold',
     update: 'setLegalHold',
@@ -309,6 +327,18 @@ export const VENDOR_ACTIONS = {
       },
     },
     outcome: () => 'certified',
+    payload: (certification) => ({ certification }),
+  }),
+  certifySubprocessor: vendor({
+    path: 'subprocessor-certify',
+    task: 'subprocessor_certify',
+    update: 'certifySubprocessor',
+    summary: 'A subprocessor the vendor named certifies the destruction of the district\'s data it held (through its own link)',
+    body: subprocessorCertificationSchema,
+    message: z.object({ ...link, certification: subprocessorCertificationSchema }),
+    fromForm: subprocessorCertificationFromForm,
+    outcomes: { 'subprocessor-certified': { title: 'Certification received', text: () => 'Certification received. Thank you: nothing more is needed from you for this case.' } },
+    outcome: () => 'subprocessor-certified',
     payload: (certification) => ({ certification }),
   }),
   backupRolloff: vendor({

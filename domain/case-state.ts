@@ -1,5 +1,5 @@
 import type { CaseInput } from './case-input';
-import type { BackupRolloff, Certification } from './certification';
+import type { BackupRolloff, Certification, SubprocessorCertification } from './certification';
 import type { CaseStatus, TaskKind } from './statuses';
 import type { ExceptionKind } from './case-terms';
 
@@ -96,6 +96,45 @@ export interface EnforcementStep {
   at: number;
 }
 
+/**
+ * A subprocessor the vendor named in its certification: asked, through its own link, to certify the destruction
+ * of what it held (a child workflow sends the notice, the reminders and the escalation). Settled by its
+ * certification, or by the district waiving it with a reason.
+ */
+export interface SubprocessorState {
+  /** `s1`, `s2`, … in the order the vendor named them. */
+  id: string;
+  name: string;
+  contactEmail: string;
+  contactName?: string;
+  /** The link generation, as a task's. */
+  gen: number;
+  openedAt: number;
+  dueAt: number;
+  noticeSent: boolean;
+  lastNoticeAt?: number;
+  reminders: number;
+  overdue: boolean;
+  certification?: SubprocessorCertification & { at: number };
+  waiver?: { reason: string; by: string; at: number };
+}
+
+export const subprocessorsOf = (state: Pick<CaseState, 'subprocessors'>): SubprocessorState[] => state.subprocessors ?? [];
+export const pendingSubprocessors = (state: Pick<CaseState, 'subprocessors'>): SubprocessorState[] =>
+  subprocessorsOf(state).filter((s) => !s.certification && !s.waiver);
+
+/**
+ * When the case's next step is due, and whether it is late: its open task's, else (while the vendor's
+ * subprocessors certify) the earliest of theirs still open.
+ */
+export function caseDue(state: Pick<CaseState, 'tasks' | 'subprocessors'>): { dueAt: number; overdue: boolean } | undefined {
+  const open = openTaskOf(state);
+  if (open) return { dueAt: open.dueAt, overdue: open.overdue };
+  const pending = pendingSubprocessors(state);
+  if (pending.length === 0) return undefined;
+  return { dueAt: Math.min(...pending.map((s) => s.dueAt)), overdue: pending.some((s) => s.overdue) };
+}
+
 export interface LegalHold {
   on: boolean;
   reason: string;
@@ -125,6 +164,8 @@ export interface CaseState {
   submittedFiles?: StagedFileRef[];
   returnRounds: ReturnPackageSummary[];
   certification?: Certification & { at: number };
+  /** The subprocessors the certification named, each certifying on its own (or waived by the district). */
+  subprocessors?: SubprocessorState[];
   backupRolloff?: BackupRolloff & { at: number };
   statement?: StatementInfo;
   legalHold: LegalHold[];

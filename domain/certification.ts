@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { TRACKING_KINDS } from './case-terms';
 import { isoDateSchema } from './time-schemas';
-import { emailAddress, requiredText } from './text';
+import { emailAddress, optionalText, requiredText } from './text';
 
 /** NIST SP 800-88 Rev. 1 sanitization methods, in the words a vendor's privacy officer will recognise. */
 export const SANITIZATION_METHODS = {
@@ -13,7 +13,8 @@ export const SANITIZATION_METHODS = {
 const mustBeTrue = (message: string) => z.literal(true, { error: message });
 const text = requiredText;
 
-export const destructionSchema = z.object({
+/** Who signs a certification, when destruction was done, how (NIST SP 800-88) and how it was checked. */
+const destructionFields = {
   signatoryName: text(200),
   signatoryTitle: text(200),
   signatoryEmail: emailAddress,
@@ -22,10 +23,32 @@ export const destructionSchema = z.object({
   technique: text(2000),
   verification: text(2000),
   backups: z.object({ destroyed: z.boolean(), rollOffDate: isoDateSchema.optional() }),
-  subprocessors: z.array(z.object({ name: text(200), destroyedOn: isoDateSchema })).max(200),
+};
+
+/** A subprocessor the vendor names as having held district data: it is asked to certify its own destruction. */
+export const namedSubprocessorSchema = z.object({
+  name: text(200),
+  contactEmail: emailAddress,
+  contactName: optionalText(200).optional(),
+});
+export type NamedSubprocessor = z.infer<typeof namedSubprocessorSchema>;
+export const MAX_SUBPROCESSORS = 20;
+
+export const destructionSchema = z.object({
+  ...destructionFields,
+  subprocessors: z.array(namedSubprocessorSchema).max(MAX_SUBPROCESSORS),
   accountsClosed: mustBeTrue('district users\' accounts must be closed (7400.1 I.B)'),
   attestation: mustBeTrue('the vendor must attest that all known copies are destroyed (7400.1 III.C)'),
 });
+
+type Backups = z.infer<typeof destructionFields.backups>;
+/** Backups are destroyed, or roll off on a date no earlier than the destruction. */
+function checkBackups(ctx: z.RefinementCtx, path: (string | number)[], backups: Backups, completedOn: string): void {
+  const at = [...path, 'backups', 'rollOffDate'];
+  if (!backups.destroyed && !backups.rollOffDate) ctx.addIssue({ code: 'custom', path: at, message: 'name the date backups roll off when they are not destroyed yet' });
+  if (backups.destroyed && backups.rollOffDate) ctx.addIssue({ code: 'custom', path: at, message: 'a roll-off date only applies when backups are not destroyed yet' });
+  if (backups.rollOffDate && backups.rollOffDate < completedOn) ctx.addIssue({ code: 'custom', path: at, message: 'backups cannot roll off before destruction was completed' });
+}
 
 export const trackingCertificationSchema = z.object({
   mechanisms: z
@@ -39,16 +62,13 @@ export const trackingCertificationSchema = z.object({
 export const certificationSchema = z
   .object({ destruction: destructionSchema, tracking: trackingCertificationSchema })
   .superRefine((cert, ctx) => {
-    const { backups } = cert.destruction;
-    if (!backups.destroyed && !backups.rollOffDate) {
-      ctx.addIssue({ code: 'custom', path: ['destruction', 'backups', 'rollOffDate'], message: 'name the date backups roll off when they are not destroyed yet' });
-    }
-    if (backups.destroyed && backups.rollOffDate) {
-      ctx.addIssue({ code: 'custom', path: ['destruction', 'backups', 'rollOffDate'], message: 'a roll-off date only applies when backups are not destroyed yet' });
-    }
-    if (backups.rollOffDate && backups.rollOffDate < cert.destruction.completedOn) {
-      ctx.addIssue({ code: 'custom', path: ['destruction', 'backups', 'rollOffDate'], message: 'backups cannot roll off before destruction was completed' });
-    }
+    checkBackups(ctx, ['destruction'], cert.destruction.backups, cert.destruction.completedOn);
+    const seen = new Set<string>();
+    cert.destruction.subprocessors.forEach((sub, index) => {
+      const key = sub.name.toLowerCase();
+      if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['destruction', 'subprocessors', index, 'name'], message: `"${sub.name}" is named twice` });
+      seen.add(key);
+    });
   });
 export type Certification = z.infer<typeof certificationSchema>;
 
@@ -57,3 +77,22 @@ export const backupRolloffSchema = z.object({
   attestation: mustBeTrue('the vendor must attest that every backup holding district data has rolled off'),
 });
 export type BackupRolloff = z.infer<typeof backupRolloffSchema>;
+
+/**
+ * A subprocessor's own certification of destruction: the vendor's destruction fields (the same signatory,
+ * method, technique, verification and backups), attested for what the subprocessor held.
+ */
+export const subprocessorCertificationSchema = z
+  .object({
+    ...destructionFields,
+    attestation: mustBeTrue('the subprocessor must attest that all known copies of the district\'s data it held are destroyed (7400.1 III.C)'),
+  })
+  .superRefine((cert, ctx) => checkBackups(ctx, [], cert.backups, cert.completedOn));
+export type SubprocessorCertification = z.infer<typeof subprocessorCertificationSchema>;
+
+/** The district lets the case finish without one subprocessor's certification, and says why. */
+export const subprocessorWaiverSchema = z.object({
+  subprocessorId: z.string().regex(/^s[1-9][0-9]?$/, 'must be a subprocessor id of the case (s1, s2, …)'),
+  reason: text(2000, 'say why the district waives this subprocessor\'s certification'),
+});
+export type SubprocessorWaiver = z.infer<typeof subprocessorWaiverSchema>;

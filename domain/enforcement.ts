@@ -2,7 +2,7 @@
 // once it is overdue, then an administrator may mark the vendor as not cooperating (with a note), and then refer
 // the case to legal counsel (legal staff are told, with a letter of the case's history). Each case is at one of
 // these stages, which the case list shows and filters on. Schema-free: the workflow and the stores import it.
-import { openTaskOf, type CaseState, type EnforcementStep } from './case-state';
+import { openTaskOf, pendingSubprocessors, type CaseState, type EnforcementStep } from './case-state';
 import { DAY_MS } from './durations';
 import { isTerminal, isVendorTask } from './statuses';
 
@@ -17,15 +17,18 @@ export const ENFORCEMENT_LABELS: Record<EnforcementStage, string> = {
   referred_to_legal: 'Referred to legal',
 };
 
-/** The stage a case is at: the last step a person took, else what its open vendor task shows. */
-export function enforcementStage(state: Pick<CaseState, 'tasks' | 'status' | 'enforcement'>): EnforcementStage {
+/**
+ * The stage a case is at: the last step a person took, else what its open vendor task shows (or, while the
+ * vendor's subprocessors certify, theirs: the vendor answers for them).
+ */
+export function enforcementStage(state: Pick<CaseState, 'tasks' | 'status' | 'enforcement' | 'subprocessors'>): EnforcementStage {
   const taken = state.enforcement?.at(-1)?.stage;
   if (taken) return taken;
   if (isTerminal(state.status)) return 'none';
   const task = openTaskOf(state);
-  if (!task || !isVendorTask(task.kind)) return 'none';
-  if (task.overdue) return 'escalated';
-  return task.reminders > 0 ? 'reminded' : 'none';
+  const waiting = task ? (isVendorTask(task.kind) ? [task] : []) : pendingSubprocessors(state);
+  if (waiting.some((w) => w.overdue)) return 'escalated';
+  return waiting.some((w) => w.reminders > 0) ? 'reminded' : 'none';
 }
 
 /** The referral to legal, when the case has one. */
@@ -33,7 +36,7 @@ export const referralOf = (state: Pick<CaseState, 'enforcement'>): EnforcementSt
   [...(state.enforcement ?? [])].reverse().find((s) => s.stage === 'referred_to_legal');
 
 /** Why a step cannot be taken now, or undefined when it can. */
-export function enforcementRefusal(state: Pick<CaseState, 'tasks' | 'status' | 'enforcement'>, step: 'not_cooperating' | 'referred_to_legal'): string | undefined {
+export function enforcementRefusal(state: Pick<CaseState, 'tasks' | 'status' | 'enforcement' | 'subprocessors'>, step: 'not_cooperating' | 'referred_to_legal'): string | undefined {
   if (isTerminal(state.status)) return `the case is ${state.status}`;
   const stage = enforcementStage(state);
   if (step === 'not_cooperating') {

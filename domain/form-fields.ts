@@ -1,5 +1,7 @@
 // Plain HTML forms to API bodies. A form's field names are the body's JSON paths ("destruction.method"), so a
 // refusal's field names the input it came from. Blank fields are absent, as if the JSON had left them out.
+import { MAX_SUBPROCESSORS } from './certification';
+
 export type Form = Record<string, string | string[] | undefined>;
 
 export const formText = (form: Form, name: string): string | undefined => {
@@ -25,14 +27,36 @@ export function flatFormBody(form: Form, fields: Record<string, 'text' | 'boolea
   return body;
 }
 
+/** The fields the vendor's and a subprocessor's certification share (signatory, method, backups), under `prefix`. */
+function destructionFromForm(form: Form, prefix: string) {
+  const text = (name: string) => formText(form, `${prefix}${name}`);
+  const destroyed = text('backups.destroyed') !== 'false';
+  const rollOffDate = text('backups.rollOffDate');
+  return {
+    signatoryName: text('signatoryName'),
+    signatoryTitle: text('signatoryTitle'),
+    signatoryEmail: text('signatoryEmail'),
+    completedOn: text('completedOn'),
+    method: text('method'),
+    technique: text('technique'),
+    verification: text('verification'),
+    backups: { destroyed, ...(!destroyed && rollOffDate ? { rollOffDate } : {}) },
+  };
+}
+
+/** A subprocessor's certification form as its body (the same fields as the vendor's destruction, unprefixed). */
+export function subprocessorCertificationFromForm(form: Form): unknown {
+  return { ...destructionFromForm(form, ''), attestation: formChecked(form, 'attestation') };
+}
+
 /** The vendor's certification form (7400.1 III.C and IV) as the certify body. */
 export function certificationFromForm(form: Form): unknown {
   const text = (name: string) => formText(form, name);
-  const subprocessors: { name: string; destroyedOn?: string }[] = [];
-  for (let i = 0; i < 20; i += 1) {
-    const name = text(`destruction.subprocessors.${i}.name`);
-    const destroyedOn = text(`destruction.subprocessors.${i}.destroyedOn`);
-    if (name) subprocessors.push({ name, ...(destroyedOn ? { destroyedOn } : {}) });
+  // A row counts when any of its fields is filled: a name without its email is refused by name, not dropped.
+  const subprocessors: { name?: string; contactEmail?: string; contactName?: string }[] = [];
+  for (let i = 0; i < MAX_SUBPROCESSORS; i += 1) {
+    const row = { name: text(`destruction.subprocessors.${i}.name`), contactEmail: text(`destruction.subprocessors.${i}.contactEmail`), contactName: text(`destruction.subprocessors.${i}.contactName`) };
+    if (row.name || row.contactEmail || row.contactName) subprocessors.push(Object.fromEntries(Object.entries(row).filter(([, value]) => value !== undefined)));
   }
   const mechanisms: { name?: string; kind?: string; removedOn?: string }[] = [];
   for (let i = 0; i < 200; i += 1) {
@@ -41,18 +65,9 @@ export function certificationFromForm(form: Form): unknown {
     const removedOn = text(`tracking.mechanisms.${i}.removedOn`);
     mechanisms.push({ name, kind: text(`tracking.mechanisms.${i}.kind`), ...(removedOn ? { removedOn } : {}) });
   }
-  const destroyed = text('destruction.backups.destroyed') !== 'false';
-  const rollOffDate = text('destruction.backups.rollOffDate');
   return {
     destruction: {
-      signatoryName: text('destruction.signatoryName'),
-      signatoryTitle: text('destruction.signatoryTitle'),
-      signatoryEmail: text('destruction.signatoryEmail'),
-      completedOn: text('destruction.completedOn'),
-      method: text('destruction.method'),
-      technique: text('destruction.technique'),
-      verification: text('destruction.verification'),
-      backups: { destroyed, ...(!destroyed && rollOffDate ? { rollOffDate } : {}) },
+      ...destructionFromForm(form, 'destruction.'),
       subprocessors,
       accountsClosed: formChecked(form, 'destruction.accountsClosed'),
       attestation: formChecked(form, 'destruction.attestation'),

@@ -1,10 +1,11 @@
 // Where a case stands in the lifecycle of policy 7400.1 Section III, step by step, for the stepper on the case
-// page and the vendor's page: notice → return → review → certification → backups → statement. A case that only
-// asks for destruction has no return and no review.
-import type { CaseState } from './case-state';
+// page and the vendor's page: notice → return → review → certification → backups → (subprocessors) → statement.
+// A case that only asks for destruction has no return and no review; one whose vendor named no subprocessor has
+// no subprocessors step.
+import { pendingSubprocessors, subprocessorsOf, type CaseState } from './case-state';
 import type { CaseStatus } from './statuses';
 
-export type StepKey = 'notice' | 'return' | 'review' | 'certification' | 'backups' | 'statement';
+export type StepKey = 'notice' | 'return' | 'review' | 'certification' | 'backups' | 'subprocessors' | 'statement';
 export type StepState = 'done' | 'current' | 'upcoming' | 'stopped';
 
 export interface LifecycleStep {
@@ -22,6 +23,7 @@ const TITLES: Record<StepKey, string> = {
   review: 'District review',
   certification: 'Certification',
   backups: 'Backups',
+  subprocessors: 'Subprocessors',
   statement: 'Statement',
 };
 
@@ -32,12 +34,16 @@ const STEP_OF_STATUS: Partial<Record<CaseStatus, StepKey>> = {
   awaiting_review: 'review',
   awaiting_certification: 'certification',
   awaiting_backup_rolloff: 'backups',
+  awaiting_subprocessors: 'subprocessors',
   generating_statement: 'statement',
 };
 
 export function lifecycleSteps(state: CaseState): LifecycleStep[] {
   const returns = state.input.disposition.option === 'return_then_destroy';
-  const keys: StepKey[] = returns ? ['notice', 'return', 'review', 'certification', 'backups', 'statement'] : ['notice', 'certification', 'backups', 'statement'];
+  const subprocessors = subprocessorsOf(state);
+  const keys: StepKey[] = [...(returns ? ['notice', 'return', 'review', 'certification', 'backups'] as const : ['notice', 'certification', 'backups'] as const), ...(subprocessors.length ? ['subprocessors'] as const : []), 'statement'];
+  const settledAt = subprocessors.map((s) => s.certification?.at ?? s.waiver?.at ?? 0);
+  const waived = subprocessors.filter((s) => s.waiver).length;
   const accepted = state.returnRounds.find((round) => round.decision?.decision === 'accept');
   const backups = state.certification?.destruction.backups;
   const done: Partial<Record<StepKey, { at: number; note?: string }>> = {
@@ -46,6 +52,9 @@ export function lifecycleSteps(state: CaseState): LifecycleStep[] {
     ...(state.certification ? { certification: { at: state.certification.at } } : {}),
     ...(state.backupRolloff ? { backups: { at: state.backupRolloff.at, note: `rolled off ${state.backupRolloff.confirmedOn}` } }
       : backups?.destroyed && state.certification ? { backups: { at: state.certification.at, note: 'destroyed with the data' } } : {}),
+    ...(subprocessors.length && pendingSubprocessors(state).length === 0
+      ? { subprocessors: { at: Math.max(...settledAt), note: `${subprocessors.length - waived} certified${waived ? `, ${waived} waived` : ''}` } }
+      : {}),
     ...(state.statement ? { statement: { at: state.statement.issuedAt } } : {}),
   };
   const stoppedAt = state.status === 'cancelled' ? STEP_OF_STATUS[state.cancellation?.fromStatus ?? 'awaiting_acknowledgement'] : undefined;

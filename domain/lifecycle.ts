@@ -2,7 +2,7 @@
 import type { CaseInput } from './case-input';
 import { categoryLabel, deadlinesOf } from './case-terms';
 import type { CaseState, CategoryCount, StagedFileRef } from './case-state';
-import type { BackupRolloff, Certification } from './certification';
+import type { BackupRolloff, Certification, SubprocessorCertification } from './certification';
 import { dayOf } from './dates';
 import { durationMs } from './durations';
 import type { TaskKind } from './statuses';
@@ -34,9 +34,6 @@ export function certificationProblems(state: CaseState, cert: Certification, now
     problems.push(`destruction.completedOn: ${destruction.completedOn} precedes ${floor.what} on ${floor.day} (7400.1 III.C)`);
   }
   if (destruction.completedOn > today) problems.push(`destruction.completedOn: ${destruction.completedOn} is in the future`);
-  destruction.subprocessors.forEach((sub, index) => {
-    if (sub.destroyedOn > today) problems.push(`destruction.subprocessors.${index}.destroyedOn: ${sub.destroyedOn} is in the future`);
-  });
 
   const named = state.input.trackingMechanisms ?? [];
   const confirmed = new Map(tracking.mechanisms.map((m) => [m.name.trim().toLowerCase(), m]));
@@ -54,6 +51,15 @@ export function certificationProblems(state: CaseState, cert: Certification, now
   tracking.mechanisms.forEach((m, index) => {
     if (m.removedOn > today) problems.push(`tracking.mechanisms.${index}.removedOn: ${m.removedOn} is in the future`);
   });
+  return problems;
+}
+
+/** Problems of a subprocessor's certification: the same dates as the vendor's destruction (7400.1 III.C). */
+export function subprocessorCertificationProblems(state: CaseState, cert: SubprocessorCertification, now: number): string[] {
+  const problems: string[] = [];
+  const floor = certificationFloor(state);
+  if (floor && cert.completedOn < floor.day) problems.push(`completedOn: ${cert.completedOn} precedes ${floor.what} on ${floor.day} (7400.1 III.C)`);
+  if (cert.completedOn > dayOf(now + 86_400_000)) problems.push(`completedOn: ${cert.completedOn} is in the future`);
   return problems;
 }
 

@@ -11,7 +11,10 @@ export type MailKind =
   | 'cancellation'
   | 'completion'
   | 'referral' // to legal staff and the administrators, with the referral letter
-  | 'exception_ends'; // to the administrators: an exception of the register ends today
+  | 'exception_ends' // to the administrators: an exception of the register ends today
+  | 'subprocessor_notice' // to a subprocessor the vendor named (the vendor copied): certify your destruction
+  | 'subprocessor_reminder'
+  | 'subprocessor_escalation'; // to the administrators: a subprocessor's certification is overdue
 
 export interface MailSpec {
   /** Stable per message, so a retried send is recognised and not sent twice. */
@@ -22,6 +25,8 @@ export interface MailSpec {
   resent?: boolean;
   /** For `exception_ends`: which exception. */
   exceptionId?: string;
+  /** For the subprocessor messages: which subprocessor, and its link's generation and due time. */
+  subprocessor?: { id: string; gen: number; dueAt: number };
   /** For the administrators' copy of a vendor-facing event. */
   audience?: 'vendor' | 'administrators' | 'everyone';
 }

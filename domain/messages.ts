@@ -2,12 +2,13 @@
 // with it (domain/actions.ts).
 import { z } from 'zod';
 import { fileIdSchema } from './ids';
-import { VENDOR_TASKS } from './statuses';
+import { LINK_TASKS } from './statuses';
 
-/** What a vendor's link token says: which task, which generation of its link. */
+/** What a vendor's link token says: which task, which generation of its link (and, a subprocessor's, which one). */
 export const linkRefSchema = z.object({
-  task: z.enum(VENDOR_TASKS),
+  task: z.enum(LINK_TASKS),
   gen: z.number().int().positive(),
+  sub: z.string().regex(/^s[1-9][0-9]?$/).optional(),
 });
 export type LinkRef = z.infer<typeof linkRefSchema>;
 

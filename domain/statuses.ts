@@ -7,6 +7,7 @@ export const CASE_STATUSES = [
   'awaiting_review',
   'awaiting_certification',
   'awaiting_backup_rolloff',
+  'awaiting_subprocessors',
   'generating_statement',
   'completed',
   'cancelled',
@@ -24,6 +25,15 @@ export const VENDOR_TASKS = ['acknowledge', 'return', 'certify', 'confirm_backup
 export type VendorTaskKind = (typeof VENDOR_TASKS)[number];
 export const isVendorTask = (task: TaskKind): task is VendorTaskKind =>
   (VENDOR_TASKS as readonly string[]).includes(task);
+
+/**
+ * What an emailed link opens: a vendor task of the case, or a subprocessor's certification (its link names the
+ * subprocessor too). Subprocessors certify alongside the case's own tasks, not as one of them.
+ */
+export const LINK_TASKS = [...VENDOR_TASKS, 'subprocessor_certify'] as const;
+export type LinkTaskKind = (typeof LINK_TASKS)[number];
+export const linkTaskTitle = (task: LinkTaskKind): string =>
+  task === 'subprocessor_certify' ? 'Certify a subprocessor\'s destruction' : TASK_TITLES[task];
 
 /** The status a case is in while each task is open. */
 export const STATUS_OF_TASK: Record<TaskKind, CaseStatus> = {
@@ -54,6 +64,7 @@ export const STATUS_LABELS: Record<CaseStatus, string> = {
   awaiting_review: 'Waiting for the district\'s review',
   awaiting_certification: 'Waiting for the vendor\'s certification',
   awaiting_backup_rolloff: 'Waiting for backups to roll off',
+  awaiting_subprocessors: 'Waiting for subprocessors\' certifications',
   generating_statement: 'Issuing the statement',
   completed: 'Completed',
   cancelled: 'Cancelled',

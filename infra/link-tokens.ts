@@ -1,13 +1,15 @@
 // Emailed links: PUBLIC_URL/v/<token>, token = v1.<kid>.<payload>.<sig> (DESIGN.md "Emailed links").
 // Made by the mail activity, checked by the HTTP server and the CLI: one module for both.
 import crypto from 'node:crypto';
-import { VENDOR_TASKS, type VendorTaskKind } from '../domain/statuses';
+import { LINK_TASKS, type LinkTaskKind } from '../domain/statuses';
 import type { Keyring } from './keys';
 
 export interface LinkClaims {
   caseId: string;
-  task: VendorTaskKind;
+  task: LinkTaskKind;
   gen: number;
+  /** A subprocessor's link (`subprocessor_certify`): which subprocessor of the case. */
+  sub?: string;
   /** Unix seconds. */
   expiresAt: number;
 }
@@ -40,7 +42,7 @@ function sign(key: Buffer, signed: string): Buffer {
 
 export function makeLinkToken(keyring: Keyring, claims: LinkClaims): string {
   const { kid, key } = keyring.current('link');
-  const payload = b64(JSON.stringify({ c: claims.caseId, t: claims.task, g: claims.gen, e: claims.expiresAt }));
+  const payload = b64(JSON.stringify({ c: claims.caseId, t: claims.task, g: claims.gen, e: claims.expiresAt, ...(claims.sub ? { s: claims.sub } : {}) }));
   const signed = `v1.${kid}.${payload}`;
   return `${signed}.${b64(sign(key, signed))}`;
 }
@@ -67,10 +69,13 @@ export function verifyLinkToken(keyring: Keyring, token: string, nowMs: number):
   let claims: LinkClaims;
   try {
     const raw = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
-    if (typeof raw.c !== 'string' || !(VENDOR_TASKS as readonly unknown[]).includes(raw.t) || !Number.isSafeInteger(raw.g) || !Number.isSafeInteger(raw.e)) {
+    if (typeof raw.c !== 'string' || !(LINK_TASKS as readonly unknown[]).includes(raw.t) || !Number.isSafeInteger(raw.g) || !Number.isSafeInteger(raw.e)) {
       return { ok: false, reason: 'malformed' };
     }
-    claims = { caseId: raw.c, task: raw.t as VendorTaskKind, gen: raw.g as number, expiresAt: raw.e as number };
+    // A subprocessor's link names its subprocessor; no other link does.
+    const forSubprocessor = raw.t === 'subprocessor_certify';
+    if (forSubprocessor !== (typeof raw.s === 'string' && /^s[1-9][0-9]?$/.test(raw.s))) return { ok: false, reason: 'malformed' };
+    claims = { caseId: raw.c, task: raw.t as LinkTaskKind, gen: raw.g as number, expiresAt: raw.e as number, ...(forSubprocessor ? { sub: raw.s as string } : {}) };
   } catch {
     return { ok: false, reason: 'malformed' };
   }
@@ -79,13 +84,21 @@ export function verifyLinkToken(keyring: Keyring, token: string, nowMs: number):
   return { ok: true, claims };
 }
 
-/** What the case record says of a verified link: its task must be open, in its current generation. */
+/**
+ * What the case record says of a verified link: its task must be open, in its current generation (a
+ * subprocessor's: that subprocessor not yet settled).
+ */
 export function checkLinkAgainstRecord(
   claims: LinkClaims,
-  record: { status: string; openTask?: { kind: string; gen: number } | undefined } | undefined,
+  record: { status: string; openTask?: { kind: string; gen: number } | undefined; state?: { subprocessors?: { id: string; gen: number; certification?: unknown; waiver?: unknown }[] } } | undefined,
 ): LinkRefusal | undefined {
   if (!record) return 'case_not_found';
   if (record.status === 'completed' || record.status === 'cancelled') return 'case_closed';
+  if (claims.sub) {
+    const sub = record.state?.subprocessors?.find((s) => s.id === claims.sub);
+    if (!sub || sub.certification || sub.waiver) return 'task_closed';
+    return sub.gen === claims.gen ? undefined : claims.gen < sub.gen ? 'superseded' : 'task_closed';
+  }
   if (!record.openTask || record.openTask.kind !== claims.task) return 'task_closed';
   if (record.openTask.gen !== claims.gen) return claims.gen < record.openTask.gen ? 'superseded' : 'task_closed';
   return undefined;

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { HttpHarness, type SignedIn } from './support/http-harness';
 import { launchChromium } from './support/browser';
-import { caseInput } from './support/fixtures';
+import { caseInput, certification } from './support/fixtures';
+import { linkIn } from './support/smtp-receiver';
 import { newCaseState } from '../workflows/case-state-changes';
 
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -36,6 +37,22 @@ beforeAll(async () => {
   const otherAck = new URL((await h.cases.vendorMail(other, 'acknowledge')).link).pathname;
   await h.as(undefined, 'POST', `/api/${otherAck.replace('/v/', 'vendor/')}/acknowledge`, { contactName: 'Dana Whitfield', contactEmail: 'dana@acme-learning.example' });
   const returnPath = new URL((await h.cases.vendorMail(other, 'return')).link).pathname;
+  // Two cases at the certification: one left there (the vendor's form), one certified naming subprocessors in
+  // several scripts (a subprocessor's form, and the case page's subprocessors).
+  const destroyOnly = (id: string) => caseInput({ contract: { id }, disposition: { option: 'destroy_only', extent: 'complete', categories: [{ key: 'electronic' }] } });
+  const atCertify = async (id: string): Promise<{ caseId: string; path: string }> => {
+    const started = (await h.as(ada, 'POST', '/api/cases', destroyOnly(id))).json.caseId as string;
+    const ack = new URL((await h.cases.vendorMail(started, 'acknowledge')).link).pathname;
+    await h.as(undefined, 'POST', `/api/${ack.replace('/v/', 'vendor/')}/acknowledge`, { contactName: 'Dana Whitfield', contactEmail: 'dana@acme-learning.example' });
+    return { caseId: started, path: new URL((await h.cases.vendorMail(started, 'certify')).link).pathname };
+  };
+  const certifyPath = (await atCertify('CT-CERT-1')).path;
+  const cascade = await atCertify('CT-CERT-2');
+  const certificationBody = certification(destroyOnly('CT-CERT-2'));
+  await h.as(undefined, 'POST', `/api/${cascade.path.replace('/v/', 'vendor/')}/certify`, { ...certificationBody, destruction: { ...certificationBody.destruction, subprocessors: [
+    { name: '株式会社クラウド保管サービス', contactEmail: 'privacy@cloud.example.jp' }, { name: 'شركة التحليلات التعليمية', contactEmail: 'dpo@analytics.example' },
+  ] } });
+  const subprocessorPath = new URL(linkIn(await h.cases.smtp.waitFor((m) => m.headers.get('x-disposition-case') === cascade.caseId && m.headers.get('x-disposition-mail') === 'subprocessor_notice', 30_000, 'a subprocessor notice'))).pathname;
   // A list long enough to page: 120 cases written into the record, with names in several scripts.
   const vendors = ['Acme Learning Inc.', 'Ελληνικά Μαθήματα', '王小明教育', 'شركة أكمي', 'Łódź EdTech sp. z o.o.'];
   for (let i = 0; i < 120; i += 1) {
@@ -60,6 +77,9 @@ beforeAll(async () => {
     { name: 'case', path: `/cases/${caseId}`, signedIn: true },
     { name: 'case at the return', path: `/cases/${other}`, signedIn: true },
     { name: 'vendor: return', path: returnPath, signedIn: false },
+    { name: 'vendor: certify', path: certifyPath, signedIn: false },
+    { name: 'subprocessor: certify', path: subprocessorPath, signedIn: false },
+    { name: 'case waiting for subprocessors', path: `/cases/${cascade.caseId}`, signedIn: true },
     { name: 'verify', path: '/verify', signedIn: false },
     { name: 'not found', path: '/nowhere', signedIn: false },
   );

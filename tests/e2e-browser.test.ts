@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { dayOf } from '../domain/dates';
+import { linkIn } from './support/smtp-receiver';
 import { HttpHarness, PASSWORD } from './support/http-harness';
 import { BrowserJourney, expectChecked, expectContains, expectCount, expectText, launchChromium } from './support/browser';
 
@@ -176,7 +177,7 @@ describe('the whole journey in a browser', { timeout: 180_000 }, () => {
     await vendor.page.getByLabel('How destruction was verified').fill('Restore attempt from the erased volumes failed');
     await expectChecked(vendor.page.locator('input[name="destruction.backups.destroyed"][value="true"]'));
     await vendor.page.getByLabel('Subprocessor 1', { exact: true }).fill('Cloud Hosting Co.');
-    await vendor.page.getByLabel('Subprocessor 1 destroyed on').fill(today);
+    await vendor.page.getByLabel('Subprocessor 1 contact email').fill('privacy@cloud-hosting.example');
     await vendor.page.getByLabel('acme_session cookie removed on').fill(today);
     for (const name of ['destruction.accountsClosed', 'destruction.attestation', 'tracking.collectedDataDestroyed', 'tracking.attestation']) {
       await vendor.page.locator(`input[name="${name}"]`).check();
@@ -185,6 +186,23 @@ describe('the whole journey in a browser', { timeout: 180_000 }, () => {
     await vendor.page.getByRole('button', { name: 'Certify' }).click();
     await expectText(vendor.page.locator('h1'), 'Certification received');
     await journey.shot(vendor.page, 'vendor-certified');
+
+    // 5b. The subprocessor the vendor named certifies its own destruction through the link it was emailed.
+    const subMail = await h.cases.smtp.waitFor((m) => m.headers.get('x-disposition-case') === caseId && m.headers.get('x-disposition-mail') === 'subprocessor_notice', 30_000, 'the subprocessor\'s notice');
+    expect(subMail.to).toEqual(['privacy@cloud-hosting.example']);
+    await vendor.page.goto(journey.local(linkIn(subMail)));
+    await expectText(vendor.page.locator('h1'), 'Certify a subprocessor\'s destruction');
+    await journey.shot(vendor.page, 'subprocessor-certify');
+    await vendor.page.getByLabel('Name', { exact: true }).fill('Mei Tanaka');
+    await vendor.page.getByLabel('Title', { exact: true }).fill('Data Protection Officer');
+    await vendor.page.getByLabel('Email', { exact: true }).fill('privacy@cloud-hosting.example');
+    await vendor.page.getByLabel('Destruction completed on').fill(today);
+    await vendor.page.locator('input[name="method"][value="destroy"]').check();
+    await vendor.page.getByLabel('Technique used').fill('Shredding of the drives that held the tenant volumes');
+    await vendor.page.getByLabel('How destruction was verified').fill('Certificate of destruction, drive serials checked');
+    await vendor.page.locator('input[name="attestation"]').check();
+    await vendor.page.getByRole('button', { name: 'Certify' }).click();
+    await expectText(vendor.page.locator('h1'), 'Certification received');
 
     // 6. Legal staff download the statement and verify it, then a copy with one byte changed.
     await signIn(legal.page, 'lee');

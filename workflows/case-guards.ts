@@ -3,8 +3,8 @@ import { ApplicationFailure } from '@temporalio/workflow';
 import type { RequestOf, UpdateName } from '../domain/actions';
 import { openTaskOf, type CaseState } from '../domain/case-state';
 import type { LinkRef } from '../domain/messages';
-import { updateId } from '../domain/update-ids';
-import { isTerminal, TASK_TITLES } from '../domain/statuses';
+import { linkUpdateId } from '../domain/update-ids';
+import { isTerminal, linkTaskTitle } from '../domain/statuses';
 import { REFUSAL } from './messages';
 import { payloadSchemas } from './payload-schemas';
 
@@ -29,7 +29,7 @@ export function refuseWhenClosed(state: CaseState): void {
  * Returns true when the same action was already done through this link (the caller answers with the first result).
  */
 export function checkVendorLink(state: CaseState, link: LinkRef, action: string): boolean {
-  if (state.settledUpdates[updateId(link.task, link.gen, action)]) return true;
+  if (state.settledUpdates[linkUpdateId(link, action)]) return true;
   refuseWhenClosed(state);
   const open = openTaskOf(state);
   if (!open || open.kind !== link.task) {
@@ -37,7 +37,7 @@ export function checkVendorLink(state: CaseState, link: LinkRef, action: string)
       // 7400.1 III.C: the statement of destruction comes after the return of all information.
       refuse(REFUSAL.wrongState, `certification is accepted only after the district accepted the returned data; the case is ${state.status}`);
     }
-    refuse(REFUSAL.wrongState, `the task "${TASK_TITLES[link.task]}" is not open; the case is ${state.status}`);
+    refuse(REFUSAL.wrongState, `the task "${linkTaskTitle(link.task)}" is not open; the case is ${state.status}`);
   }
   if (link.gen !== open.gen) {
     refuse(REFUSAL.staleLink, link.gen < open.gen

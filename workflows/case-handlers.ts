@@ -2,17 +2,21 @@
 // district's. Each validator refuses synchronously with a reason; each handler changes the state at once and
 // writes the case record before it answers. The slow work is the main loop's (termination-case.ts).
 import * as wf from '@temporalio/workflow';
-import type { ActionResult, CaseException, CaseState } from '../domain/case-state';
-import { exceptionsOf, legalHoldMessage, legalHoldOn, openTaskOf } from '../domain/case-state';
+import type { ActionResult, CaseException, CaseState, SubprocessorState } from '../domain/case-state';
+import { exceptionsOf, legalHoldMessage, legalHoldOn, openTaskOf, pendingSubprocessors, subprocessorsOf } from '../domain/case-state';
 import { enforcementRefusal } from '../domain/enforcement';
-import { backupRolloffProblems, certificationProblems, countByCategory } from '../domain/lifecycle';
+import { backupRolloffProblems, certificationProblems, countByCategory, subprocessorCertificationProblems, taskDurationMs } from '../domain/lifecycle';
 import { parseMoment } from '../domain/dates';
 import { MAX_DEADLINE_MS } from '../domain/durations';
-import { updateId } from '../domain/update-ids';
-import { isVendorTask, TASK_TITLES } from '../domain/statuses';
+import { linkUpdateId, updateId } from '../domain/update-ids';
+import { isTerminal, isVendorTask, TASK_TITLES } from '../domain/statuses';
 import { addEvent, closeOpenTask, openTask, type Chore } from './case-state-changes';
 import { checkVendorLink, parsePayload, refuse, refuseWhenClosed } from './case-guards';
 import * as messages from './messages';
+import { subprocessorNews } from './subprocessor-follow-up';
+
+/** Subprocessors named in a certification certify on their own (child workflows); cases before named dates. */
+const SUBPROCESSOR_CASCADE = 'subprocessor-cascade';
 
 export interface CaseRun {
   state: CaseState;
@@ -27,6 +31,8 @@ export interface CaseRun {
   remindWhenExceptionEnds(exception: CaseException): Promise<void>;
   /** Tells the retention workflow, once the case has started it, of a legal hold. */
   forwardLegalHold(on: boolean): Promise<void>;
+  /** Tells a subprocessor's follow-up that it is settled (certified or waived), so it sends nothing more. */
+  settleSubprocessor(id: string): Promise<void>;
 }
 
 export function registerCaseHandlers(run: CaseRun): void {
@@ -46,7 +52,7 @@ export function registerCaseHandlers(run: CaseRun): void {
   // ---- the vendor's actions, each through the link of the open task -------------------------------------
 
   wf.setHandler(messages.acknowledgeNotice, async (req) => {
-    const id = updateId(req.link.task, req.link.gen, 'acknowledgeNotice');
+    const id = linkUpdateId(req.link, 'acknowledgeNotice');
     if (state.settledUpdates[id]) return repeated(id);
     const t = now();
     closeOpenTask(state, t, 'done');
@@ -62,7 +68,7 @@ export function registerCaseHandlers(run: CaseRun): void {
   }, { validator: (req) => { if (!checkVendorLink(state, parsePayload('acknowledgeNotice', req).link, 'acknowledgeNotice')) requireTask(req.link.task, 'acknowledge'); } });
 
   wf.setHandler(messages.submitReturn, async (req) => {
-    const id = updateId(req.link.task, req.link.gen, 'submitReturn');
+    const id = linkUpdateId(req.link, 'submitReturn');
     if (state.settledUpdates[id]) return repeated(id);
     const t = now();
     closeOpenTask(state, t, 'done');
@@ -99,21 +105,32 @@ export function registerCaseHandlers(run: CaseRun): void {
   });
 
   wf.setHandler(messages.certify, async (req) => {
-    const id = updateId(req.link.task, req.link.gen, 'certify');
+    const id = linkUpdateId(req.link, 'certify');
     if (state.settledUpdates[id]) return repeated(id);
     const t = now();
     closeOpenTask(state, t, 'done');
     state.certification = { ...req.certification, at: t };
     const { destruction } = req.certification;
     addEvent(state, t, 'destruction_certified', 'vendor', `Destruction certified by ${destruction.signatoryName}, ${destruction.signatoryTitle} (completed ${destruction.completedOn}, NIST SP 800-88 ${destruction.method}); tracking mechanisms removed`);
-    state.status = destruction.backups.destroyed ? 'generating_statement' : 'awaiting_backup_rolloff';
+    if (destruction.subprocessors.length && wf.patched(SUBPROCESSOR_CASCADE)) {
+      const dueAt = t + taskDurationMs(state.input, 'certify');
+      state.subprocessors = destruction.subprocessors.map((named, index): SubprocessorState => ({
+        id: `s${index + 1}`, name: named.name, contactEmail: named.contactEmail, ...(named.contactName ? { contactName: named.contactName } : {}),
+        gen: 1, openedAt: t, dueAt, noticeSent: false, reminders: 0, overdue: false,
+      }));
+      addEvent(state, t, 'subprocessors_asked', 'vendor', `Subprocessors asked to certify their own destruction: ${state.subprocessors.map((s) => s.name).join(', ')}`);
+      for (const sub of state.subprocessors) chores.push({ id: `follow-up-${sub.id}`, kind: 'follow_up_subprocessor', subprocessorId: sub.id });
+    }
+    state.status = !destruction.backups.destroyed ? 'awaiting_backup_rolloff' : pendingSubprocessors(state).length ? 'awaiting_subprocessors' : 'generating_statement';
     changed();
     // The answer names the status this action set: while the record is written the case may already move on.
     const answered = state.status;
     await persist();
+    const subs = subprocessorsOf(state).length;
+    const then = subs ? ` We have written to your ${subs === 1 ? 'subprocessor' : `${subs} subprocessors`}; the statement is issued once each has certified its own destruction.` : '';
     return settle(id, resultAt(answered, destruction.backups.destroyed
-      ? 'Certification received. The final statement will be emailed to you.'
-      : `Certification received. We will ask you to confirm on ${destruction.backups.rollOffDate} that backups have rolled off.`));
+      ? `Certification received.${then || ' The final statement will be emailed to you.'}`
+      : `Certification received. We will ask you to confirm on ${destruction.backups.rollOffDate} that backups have rolled off.${then}`));
   }, {
     validator: (req) => {
       const { link, certification } = parsePayload('certify', req);
@@ -125,13 +142,13 @@ export function registerCaseHandlers(run: CaseRun): void {
   });
 
   wf.setHandler(messages.confirmBackupRolloff, async (req) => {
-    const id = updateId(req.link.task, req.link.gen, 'confirmBackupRolloff');
+    const id = linkUpdateId(req.link, 'confirmBackupRolloff');
     if (state.settledUpdates[id]) return repeated(id);
     const t = now();
     closeOpenTask(state, t, 'done');
     state.backupRolloff = { confirmedOn: req.confirmedOn, attestation: req.attestation, at: t };
     addEvent(state, t, 'backups_rolled_off', 'vendor', `Backups confirmed rolled off on ${req.confirmedOn}`);
-    state.status = 'generating_statement';
+    state.status = pendingSubprocessors(state).length ? 'awaiting_subprocessors' : 'generating_statement';
     changed();
     // The answer names the status this action set: while the record is written the case may already move on.
     const answered = state.status;
@@ -145,6 +162,86 @@ export function registerCaseHandlers(run: CaseRun): void {
       const problems = backupRolloffProblems(state, parsed, now());
       if (problems.length) refuse(messages.REFUSAL.invalidPayload, problems.join('; '));
     },
+  });
+
+  // ---- the vendor's subprocessors, each certifying through its own link ---------------------------------
+
+  const subprocessorOf = (id: string | undefined): SubprocessorState | undefined => subprocessorsOf(state).find((s) => s.id === id);
+
+  /** Once no subprocessor is pending, a case that waited only for them issues its statement. */
+  function afterSubprocessorSettled(): void {
+    if (state.status === 'awaiting_subprocessors' && pendingSubprocessors(state).length === 0) state.status = 'generating_statement';
+  }
+
+  wf.setHandler(messages.certifySubprocessor, async (req) => {
+    const id = linkUpdateId(req.link, 'certifySubprocessor');
+    if (state.settledUpdates[id]) return repeated(id);
+    const sub = subprocessorOf(req.link.sub)!;
+    const t = now();
+    const cert = req.certification;
+    sub.certification = { ...cert, at: t };
+    addEvent(state, t, 'subprocessor_certified', 'subprocessor', `${sub.name} certified destruction: signed by ${cert.signatoryName}, ${cert.signatoryTitle} (completed ${cert.completedOn}, NIST SP 800-88 ${cert.method})`, { subprocessorId: sub.id });
+    afterSubprocessorSettled();
+    changed();
+    const answered = state.status;
+    await persist();
+    await run.settleSubprocessor(sub.id);
+    return settle(id, resultAt(answered, 'Certification received. Thank you: nothing more is needed from you for this case.'));
+  }, {
+    validator: (req) => {
+      const { link, certification } = parsePayload('certifySubprocessor', req);
+      if (state.settledUpdates[linkUpdateId(link, 'certifySubprocessor')]) return;
+      refuseWhenClosed(state);
+      if (link.task !== 'subprocessor_certify') refuse(messages.REFUSAL.wrongState, 'this action belongs to the link a subprocessor was sent; this link is for the vendor\'s own task');
+      const sub = subprocessorOf(link.sub);
+      if (!sub) refuse(messages.REFUSAL.wrongState, 'this link names no subprocessor of the case');
+      if (sub.waiver) refuse(messages.REFUSAL.wrongState, `the district waived ${sub.name}'s certification; nothing more is needed`);
+      if (sub.certification) refuse(messages.REFUSAL.wrongState, `${sub.name} has already certified its destruction`);
+      if (link.gen !== sub.gen) refuse(messages.REFUSAL.staleLink, 'this link was replaced by a newer one; use the link in the most recent email');
+      const problems = subprocessorCertificationProblems(state, certification, now());
+      if (problems.length) refuse(messages.REFUSAL.invalidPayload, problems.join('; '));
+    },
+  });
+
+  wf.setHandler(messages.waiveSubprocessor, async (req) => {
+    const sub = subprocessorOf(req.subprocessorId)!;
+    const t = now();
+    sub.waiver = { reason: req.reason, by: req.actor, at: t };
+    addEvent(state, t, 'subprocessor_waived', req.actor, `${sub.name}'s certification waived: ${req.reason}`, { subprocessorId: sub.id });
+    afterSubprocessorSettled();
+    changed();
+    const answered = state.status;
+    await persist();
+    await run.settleSubprocessor(sub.id);
+    return resultAt(answered, `${sub.name}'s certification is waived.`);
+  }, {
+    validator: (req) => {
+      const waiver = parsePayload('waiveSubprocessor', req);
+      refuseWhenClosed(state);
+      const sub = subprocessorOf(waiver.subprocessorId);
+      if (!sub) refuse(messages.REFUSAL.invalidPayload, `subprocessorId: the case has no subprocessor ${waiver.subprocessorId}${subprocessorsOf(state).length ? ` (it has ${subprocessorsOf(state).map((s) => s.id).join(', ')})` : ''}`);
+      if (sub.certification) refuse(messages.REFUSAL.wrongState, `${sub.name} has already certified its destruction`);
+      if (sub.waiver) refuse(messages.REFUSAL.wrongState, `${sub.name}'s certification is already waived`);
+    },
+  });
+
+  wf.setHandler(subprocessorNews, async (news) => {
+    const sub = subprocessorOf(news.subprocessorId);
+    if (!sub || sub.certification || sub.waiver || isTerminal(state.status)) return;
+    if (news.event === 'notice_sent') {
+      sub.noticeSent = true;
+      sub.lastNoticeAt = news.at;
+      addEvent(state, news.at, 'mail_sent', 'system', `Notice sent to the subprocessor ${sub.name}, the vendor copied`);
+    } else if (news.event === 'reminder_sent') {
+      sub.reminders += 1;
+      sub.lastNoticeAt = news.at;
+      addEvent(state, news.at, 'reminder_sent', 'system', `Reminder ${sub.reminders} to the subprocessor ${sub.name}`);
+    } else {
+      sub.overdue = true;
+      addEvent(state, news.at, 'task_overdue', 'system', `${sub.name}'s certification is overdue; the administrators are alerted`);
+    }
+    changed();
+    await persist();
   });
 
   // ---- the district's actions -----------------------------------------------------------------------------

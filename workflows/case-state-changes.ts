@@ -10,7 +10,8 @@ import { STATUS_OF_TASK, type TaskKind } from '../domain/statuses';
 export type Chore =
   | { id: string; kind: 'mail'; mail: MailSpec }
   | { id: string; kind: 'dispose_staged' }
-  | { id: string; kind: 'dispose_package'; packageId: string };
+  | { id: string; kind: 'dispose_package'; packageId: string }
+  | { id: string; kind: 'follow_up_subprocessor'; subprocessorId: string };
 
 export function newCaseState(caseId: string, input: CaseInput, createdBy: string, now: number): CaseState {
   return {

@@ -4,3 +4,4 @@ export { packageRetention } from './package-retention';
 export { webhookDelivery } from './webhook-delivery';
 export { bulkStart } from './bulk-start';
 export { exceptionReminder } from './exception-reminder';
+export { subprocessorFollowUp } from './subprocessor-follow-up';

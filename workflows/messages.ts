@@ -21,6 +21,8 @@ export const setLegalHold = actionUpdate('setLegalHold');
 export const markNotCooperating = actionUpdate('markNotCooperating');
 export const addException = actionUpdate('addException');
 export const referToLegal = actionUpdate('referToLegal');
+export const certifySubprocessor = actionUpdate('certifySubprocessor');
+export const waiveSubprocessor = actionUpdate('waiveSubprocessor');
 
 export const caseState = defineQuery<CaseState>('caseState');
 

@@ -7,7 +7,8 @@
 import * as wf from '@temporalio/workflow';
 import type { CaseActivities } from '../activities';
 import type { CaseException, CaseState } from '../domain/case-state';
-import { exceptionsOf, legalHoldOn, openTaskOf } from '../domain/case-state';
+import { caseDue, exceptionsOf, legalHoldOn, openTaskOf, pendingSubprocessors, subprocessorsOf } from '../domain/case-state';
+import { subprocessorFollowUp, subprocessorFollowUpId, subprocessorSettled } from './subprocessor-follow-up';
 import { exceptionReminder, exceptionReminderId } from './exception-reminder';
 import type { CaseInput } from '../domain/case-input';
 import { countByCategory, reminderEveryMs } from '../domain/lifecycle';
@@ -76,13 +77,13 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
   function changed(): void {
     state.version += 1;
     state.updatedAt = now();
-    const open = openTaskOf(state);
+    const due = caseDue(state);
     const wanted = [
       { key: CaseStatusKey, value: state.status },
       { key: VendorNameKey, value: state.input.vendor.name },
       { key: ContractIdKey, value: state.input.contract.id },
-      { key: OverdueKey, value: open?.overdue ?? false },
-      { key: DueAtKey, value: open ? new Date(open.dueAt) : null },
+      { key: OverdueKey, value: due?.overdue ?? false },
+      { key: DueAtKey, value: due ? new Date(due.dueAt) : null },
     ] as const;
     // Only what differs from what Temporal holds: each upsert is a history event and a visibility write, and
     // most transitions (a mail sent, a file destroyed) change none of these. Cases started before this
@@ -119,7 +120,17 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
     forwardLegalHold: async (on) => {
       if (retentionStarted) await wf.getExternalWorkflowHandle(retentionWorkflowId(state.caseId)).signal(legalHoldForwarded, { on });
     },
+    settleSubprocessor,
   });
+
+  /** Tells a subprocessor's follow-up it is done; one that has ended already (or not started yet) needs no word. */
+  async function settleSubprocessor(id: string): Promise<void> {
+    try {
+      await wf.getExternalWorkflowHandle(subprocessorFollowUpId(state.caseId, id)).signal(subprocessorSettled);
+    } catch (err) {
+      if (wf.isCancellation(err)) throw err; // else: not found, which is what "done" looks like from here
+    }
+  }
 
   /** One timer per exception with an end date, outliving the case (workflows/exception-reminder.ts). */
   async function remindWhenExceptionEnds(exception: CaseException): Promise<void> {
@@ -153,10 +164,20 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
         if (chore.mail.kind === 'notice' || chore.mail.kind === 'rejection' || chore.mail.kind === 'review_request') {
           addEvent(state, now(), 'mail_sent', 'system', mailSummary(chore.mail.kind, task?.kind));
         }
+      } else if (chore.kind === 'follow_up_subprocessor') {
+        // A child per subprocessor: Temporal's UI shows them under the case. Nothing to record: it tells us what it sends.
+        const sub = subprocessorsOf(state).find((s) => s.id === chore.subprocessorId)!;
+        await wf.startChild(subprocessorFollowUp, {
+          workflowId: subprocessorFollowUpId(state.caseId, sub.id),
+          args: [{ caseId: state.caseId, caseWorkflowId: wf.workflowInfo().workflowId, subprocessorId: sub.id, gen: sub.gen, dueAt: sub.dueAt, reminderEveryMs: reminderEveryMs(state.input) }],
+          parentClosePolicy: wf.ParentClosePolicy.ABANDON,
+        });
+        chores.shift();
+        continue;
       } else if (chore.kind === 'dispose_staged') {
         await disposeStagedFiles({ caseId: state.caseId });
         addEvent(state, now(), 'staged_files_destroyed', 'system', 'Staged copies of the uploaded files destroyed');
-      } else {
+      } else if (chore.kind === 'dispose_package') {
         await disposeReturnPackage({ caseId: state.caseId, packageId: chore.packageId });
         addEvent(state, now(), 'package_destroyed', 'system', 'Rejected return package destroyed');
       }
@@ -227,6 +248,12 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
     await persist();
   }
 
+  /** The vendor's subprocessors certify through their own links (their follow-ups remind them): wait for a change. */
+  async function awaitSubprocessors(): Promise<void> {
+    const seen = state.version;
+    await wf.condition(() => state.version !== seen || chores.length > 0);
+  }
+
   /** Backups that were not destroyed roll off on the date the vendor named; then the vendor confirms it. */
   async function awaitBackupRolloff(): Promise<void> {
     if (openTaskOf(state)) return tendOpenTask();
@@ -292,6 +319,7 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
     switch (state.status) {
       case 'packaging': await packageReturn(); break;
       case 'awaiting_backup_rolloff': await awaitBackupRolloff(); break;
+      case 'awaiting_subprocessors': await awaitSubprocessors(); break;
       case 'generating_statement': await issueStatement(); break;
       default: await tendOpenTask();
     }
@@ -301,6 +329,8 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
       await wf.continueAsNew<typeof terminationCase>({ ...params, carried: { state, chores } });
     }
   }
+  // A cancelled case's subprocessors hear nothing more.
+  for (const sub of pendingSubprocessors(state)) await settleSubprocessor(sub.id);
   await scheduleRetention();
   await wf.condition(wf.allHandlersFinished);
   return { caseId: state.caseId, status: state.status, ...(state.statement ? { statementId: state.statement.statementId } : {}) };

@@ -70,7 +70,7 @@ export interface CaseMessage {
   messageId: string;
   caseId: string;
   kind: string;
-  audience: 'vendor' | 'district';
+  audience: 'vendor' | 'district' | 'subprocessor';
   recipients: string[];
   subject: string;
   /** The last attempt. */

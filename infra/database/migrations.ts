@@ -23,6 +23,11 @@ UPDATE cases SET status_rank = CASE status
   WHEN 'awaiting_certification' THEN 4 WHEN 'awaiting_backup_rolloff' THEN 5 WHEN 'generating_statement' THEN 6
   WHEN 'completed' THEN 7 WHEN 'cancelled' THEN 8 ELSE 9 END;`;
 
+// awaiting_subprocessors comes after awaiting_backup_rolloff (rank 5): the statuses after it move down one.
+const SUBPROCESSOR_RANKS_SQL = `
+UPDATE cases SET status_rank = CASE status WHEN 'generating_statement' THEN 7 WHEN 'completed' THEN 8 WHEN 'cancelled' THEN 9 ELSE status_rank END
+  WHERE status IN ('generating_statement', 'completed', 'cancelled');`;
+
 // A closed case's time: its statement's issue, else its last change (a cancellation).
 const CLOSED_AT_SQL = `
 ALTER TABLE cases ADD COLUMN closed_at BIGINT;
@@ -227,6 +232,11 @@ CREATE INDEX case_messages_case ON case_messages (case_id, attempted_at);`,
       sqlite: `${ENFORCEMENT_SQL}\nCREATE INDEX IF NOT EXISTS cases_enforcement ON cases (enforcement, created_at);`,
       postgres: `${ENFORCEMENT_SQL}\nCREATE INDEX cases_enforcement ON cases (enforcement, created_at);`,
     },
+  },
+  {
+    version: 9,
+    name: 'a status between the backups and the statement: waiting for the vendor\'s subprocessors\' certifications',
+    sql: { sqlite: SUBPROCESSOR_RANKS_SQL, postgres: SUBPROCESSOR_RANKS_SQL },
   },
 ];
 

@@ -1,7 +1,7 @@
 // The case record over SQL (SQLite or PostgreSQL): the case row, its timeline, its return rounds, its statement.
 import type { CaseState, TimelineEvent } from '../../domain/case-state';
 import { applyRecordChange, type CaseRecordChange, type RecordedState } from '../../domain/record-change';
-import { openTaskOf } from '../../domain/case-state';
+import { caseDue, openTaskOf } from '../../domain/case-state';
 import { DAY_MS } from '../../domain/durations';
 import { enforcementStage, type EnforcementStage } from '../../domain/enforcement';
 import { CASE_STATUSES, type CaseStatus } from '../../domain/statuses';
@@ -150,8 +150,9 @@ function decodeCursor(cursor: string, sort: CaseSort, kinds: ('number' | 'string
 /** Writes the case row, the new timeline events and, when they moved, the return rounds and the statement. */
 async function writeCase(tx: SqlTransaction, state: RecordedState, events: TimelineEvent[], moved: Set<string>): Promise<void> {
   const open = openTaskOf(state);
+  const due = caseDue(state);
   await tx.run(SAVE_CASE, [state.caseId, state.status, CASE_STATUSES.indexOf(state.status), state.input.vendor.name, state.input.contract.id, open?.kind ?? null, open?.gen ?? null,
-    open?.dueAt ?? null, open?.overdue ? 1 : 0, state.createdAt, state.updatedAt, closedAt(state), state.version, JSON.stringify(state), enforcementStage(state)]);
+    due?.dueAt ?? null, due?.overdue ? 1 : 0, state.createdAt, state.updatedAt, closedAt(state), state.version, JSON.stringify(state), enforcementStage(state)]);
   for (const e of events) {
     await tx.run(SAVE_EVENT, [state.caseId, e.seq, e.at, e.type, e.actor, e.summary, e.detail ? JSON.stringify(e.detail) : null]);
   }

@@ -29,7 +29,7 @@ export function caseInput(overrides: DeepPartial<CaseInput> & { deadlines?: Case
   } as CaseInput;
 }
 
-export function certification(input: CaseInput, overrides: { backups?: Certification['destruction']['backups'] } = {}): Certification {
+export function certification(input: CaseInput, overrides: { backups?: Certification['destruction']['backups']; subprocessors?: Certification['destruction']['subprocessors'] } = {}): Certification {
   const today = dayOf(Date.now());
   return {
     destruction: {
@@ -41,7 +41,7 @@ export function certification(input: CaseInput, overrides: { backups?: Certifica
       technique: 'Cryptographic erase of the tenant keys; database rows deleted and storage volumes re-keyed',
       verification: 'Restore attempt from the erased volumes failed; deletion logs reviewed by a second engineer',
       backups: overrides.backups ?? { destroyed: true },
-      subprocessors: [{ name: 'Cloud Hosting Co.', destroyedOn: today }],
+      subprocessors: overrides.subprocessors ?? [],
       accountsClosed: true,
       attestation: true,
     },

@@ -3,7 +3,7 @@
 // nothing a request carries is echoed into a page; each message is written here or read from the record.
 import { STAFF_ACTIONS, VENDOR_ACTIONS, type Outcome } from '../../../domain/actions';
 import type { CaseState } from '../../../domain/case-state';
-import type { VendorTaskKind } from '../../../domain/statuses';
+import type { LinkTaskKind } from '../../../domain/statuses';
 import type { LinkClaims } from '../../../infra/link-tokens';
 
 // Each action declares its outcomes (domain/actions.ts); starting a case is not an action on one.
@@ -12,7 +12,7 @@ const CASE_OUTCOMES: Record<string, Outcome> = {
   ...Object.assign({}, ...Object.values(STAFF_ACTIONS).map((action) => action.outcomes)),
 };
 
-const VENDOR_OUTCOMES: Record<string, Outcome & { task: VendorTaskKind }> = Object.assign({},
+const VENDOR_OUTCOMES: Record<string, Outcome & { task: LinkTaskKind }> = Object.assign({},
   ...Object.values(VENDOR_ACTIONS).map((action) => Object.fromEntries(Object.entries(action.outcomes).map(([key, outcome]) => [key, { ...outcome, task: action.task }]))));
 
 /** The query string of the page a successful action redirects to. */
@@ -40,7 +40,9 @@ export function vendorOutcome(query: unknown, claims: LinkClaims, state: CaseSta
   const outcome = picked(VENDOR_OUTCOMES, query);
   if (!outcome) return undefined;
   const { task, title = 'Done', text } = VENDOR_OUTCOMES[outcome.key]!;
-  const done = task === claims.task && state.tasks.some((t) => t.kind === claims.task && t.gen === claims.gen && t.outcome === 'done');
+  const done = task === claims.task && (claims.sub
+    ? !!state.subprocessors?.some((s) => s.id === claims.sub && s.gen === claims.gen && s.certification)
+    : state.tasks.some((t) => t.kind === claims.task && t.gen === claims.gen && t.outcome === 'done'));
   return done ? { title, text: `${text(state)}${repeated(outcome.again)}` } : undefined;
 }
 

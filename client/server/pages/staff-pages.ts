@@ -257,6 +257,7 @@ ${admin && !closed && !details.certification ? html`
     <label for="exception-ends">Until (optional; the administrators are reminded that day)</label><input type="date" id="exception-ends" name="endsOn" value="${again('exceptions', 'endsOn')}">${problem('exceptions', 'endsOn')}
     <button type="submit" class="secondary">Record the exception</button></form>` : ''}
 </section>
+${details.subprocessors.length ? subprocessorsSection(user, details, again, problem, admin && !closed) : ''}
 ${details.certification ? html`<h2>Certification</h2><section><dl class="facts">
   <dt>Signatory</dt><dd>${details.certification.destruction.signatoryName}, ${details.certification.destruction.signatoryTitle}</dd>
   <dt>Completed on</dt><dd>${details.certification.destruction.completedOn}</dd>
@@ -268,6 +269,28 @@ ${details.certification ? html`<h2>Certification</h2><section><dl class="facts">
 <table><thead><tr><th>When</th><th>What</th><th>Who</th></tr></thead><tbody>
 ${details.timeline.map((e) => html`<tr><td>${when(Date.parse(e.at!))}</td><td>${e.summary}</td><td>${e.actor}</td></tr>`)}
 </tbody></table>`);
+}
+
+const SUBPROCESSOR_STATUS = { asked: 'asked to certify', overdue: 'overdue', certified: 'certified', waived: 'waived by the district' } as const;
+
+/** The vendor's subprocessors: where each stands, what it certified or why it was waived, and the waiver form. */
+function subprocessorsSection(user: User, details: ReturnType<typeof caseDetails>, again: (form: CaseForm, name: string) => string, problem: (form: CaseForm, name: string) => Markup, canWaive: boolean): Markup {
+  const pending = details.subprocessors.filter((s) => s.status === 'asked' || s.status === 'overdue');
+  return html`<h2>Subprocessors</h2>
+<section>
+<p class="muted">Each subprocessor the vendor named certifies its own destruction through its own link; the statement waits for each, unless the district waives it.</p>
+<table class="stacked"><thead><tr><th scope="col">Subprocessor</th><th scope="col">Where it stands</th><th scope="col">Certification or waiver</th></tr></thead><tbody>
+${details.subprocessors.map((s) => html`<tr><td data-label="Subprocessor"><bdi>${s.name}</bdi> <span class="muted">(${s.id}, ${s.contactEmail})</span></td>
+<td data-label="Where it stands"><span class="${s.status === 'overdue' ? 'overdue' : ''}">${SUBPROCESSOR_STATUS[s.status]}</span>${s.dueAt && s.daysLeft !== null ? html` <span class="muted">(due ${when(Date.parse(s.dueAt))}; ${daysLeftInWords(Date.parse(s.dueAt), Date.now())}${s.reminders ? `; ${s.reminders} reminder(s)` : ''})</span>` : ''}</td>
+<td data-label="Certification or waiver">${s.certification ? html`<bdi>${s.certification.signatoryName}</bdi>, ${s.certification.signatoryTitle}: completed ${s.certification.completedOn} (${s.certification.method}, NIST SP 800-88)` : s.waiver ? html`${s.waiver.by}, ${when(Date.parse(s.waiver.at!))}: ${s.waiver.reason}` : '—'}</td></tr>`)}
+</tbody></table>
+${canWaive && pending.length ? html`
+  <form method="post" action="/cases/${details.caseId}/waive-subprocessor">${csrf(user)}
+    <label for="waive-subprocessor">Subprocessor</label>
+    <select id="waive-subprocessor" name="subprocessorId">${pending.map((s) => html`<option value="${s.id}" ${again('waive-subprocessor', 'subprocessorId') === s.id ? html`selected` : ''}>${s.name}</option>`)}</select>${problem('waive-subprocessor', 'subprocessorId')}
+    <label for="waive-reason">Why the district waives its certification (shown on the statement)</label><textarea id="waive-reason" name="reason" required>${again('waive-subprocessor', 'reason')}</textarea>${problem('waive-subprocessor', 'reason')}
+    <button type="submit" class="danger">Waive this certification</button></form>` : ''}
+</section>`;
 }
 
 export function messagePage(title: string, message: string, options: { user?: User; kind?: string; status?: number } = {}): string {

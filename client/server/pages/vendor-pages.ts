@@ -11,7 +11,7 @@ function header(view: VendorTaskView): Markup {
 <h1>${view.task.title}</h1>
 <section><dl class="facts">
   <dt>From</dt><dd>${view.district}</dd>
-  <dt>To</dt><dd>${view.vendor.name}</dd>
+  <dt>To</dt><dd>${view.subprocessor ? html`<bdi>${view.subprocessor.name}</bdi>, subprocessor of <bdi>${view.vendor.name}</bdi>` : html`<bdi>${view.vendor.name}</bdi>`}</dd>
   <dt>Contract</dt><dd>${view.contract.id}${view.contract.title ? ` — ${view.contract.title}` : ''} (${view.service.name}), terminated ${view.contract.terminationDate}</dd>
   <dt>Due</dt><dd>${when(Date.parse(view.task.dueAt))} ${view.task.overdue ? html`<span class="overdue">overdue</span>` : ''}</dd>
 </dl></section>`;
@@ -71,6 +71,9 @@ ${view.stagedFiles!.map((f) => html`<tr><td>${f.name}</td><td>${f.category}</td>
     case 'certify':
       body = certifyForm(base, view, v, errors);
       break;
+    case 'subprocessor_certify':
+      body = subprocessorCertifyForm(base, view, v, errors);
+      break;
     case 'confirm_backup_rolloff':
       body = html`
 <form method="post" action="${base}/backup-rolloff" class="card">
@@ -89,43 +92,70 @@ ${errorsBlock(state.message)}
 ${body}`);
 }
 
-function certifyForm(base: string, view: VendorTaskView, v: (name: string, fallback?: string) => string, errors: Record<string, string>): Markup {
-  const text = (name: string, label: string, type = 'text', required = true): Markup => html`
-  <label for="${name}">${label}</label><input type="${type}" id="${name}" name="${name}" value="${v(name)}" ${required ? html`required` : ''}>${fieldError(errors, name)}`;
+/** The destruction fields a vendor's and a subprocessor's certification share, named under `prefix`. */
+function destructionFields(prefix: string, view: VendorTaskView, v: (name: string, fallback?: string) => string, errors: Record<string, string>): Markup {
+  const text = (name: string, label: string, type = 'text'): Markup => html`
+  <label for="${prefix}${name}">${label}</label><input type="${type}" id="${prefix}${name}" name="${prefix}${name}" value="${v(`${prefix}${name}`)}" required>${fieldError(errors, `${prefix}${name}`)}`;
+  const area = (name: string, label: string): Markup => html`
+  <label for="${prefix}${name}">${label}</label><textarea id="${prefix}${name}" name="${prefix}${name}" required>${v(`${prefix}${name}`)}</textarea>${fieldError(errors, `${prefix}${name}`)}`;
   return html`
-<form method="post" action="${base}/certify">
 <fieldset><legend>Who certifies</legend>
-  ${text('destruction.signatoryName', 'Name')}
-  ${text('destruction.signatoryTitle', 'Title')}
-  ${text('destruction.signatoryEmail', 'Email', 'email')}
+  ${text('signatoryName', 'Name')}
+  ${text('signatoryTitle', 'Title')}
+  ${text('signatoryEmail', 'Email', 'email')}
 </fieldset>
 <fieldset><legend>Destruction of all known copies (7400.1 III.C)</legend>
   ${view.certifyNotBefore ? html`<p class="muted">Destruction may not be dated before ${view.certifyNotBefore}.</p>` : ''}
-  ${text('destruction.completedOn', 'Destruction completed on', 'date')}
+  ${text('completedOn', 'Destruction completed on', 'date')}
   <p><strong>Method (NIST SP 800-88)</strong></p>
-  ${Object.entries(SANITIZATION_METHODS).map(([key, line]) => html`<label class="check"><input type="radio" name="destruction.method" value="${key}" ${v('destruction.method') === key ? html`checked` : ''} required> ${line}</label>`)}
-  ${fieldError(errors, 'destruction.method')}
-  <label for="destruction.technique">Technique used</label><textarea id="destruction.technique" name="destruction.technique" required>${v('destruction.technique')}</textarea>${fieldError(errors, 'destruction.technique')}
-  <label for="destruction.verification">How destruction was verified</label><textarea id="destruction.verification" name="destruction.verification" required>${v('destruction.verification')}</textarea>${fieldError(errors, 'destruction.verification')}
+  ${Object.entries(SANITIZATION_METHODS).map(([key, line]) => html`<label class="check"><input type="radio" name="${prefix}method" value="${key}" ${v(`${prefix}method`) === key ? html`checked` : ''} required> ${line}</label>`)}
+  ${fieldError(errors, `${prefix}method`)}
+  ${area('technique', 'Technique used')}
+  ${area('verification', 'How destruction was verified')}
   <p><strong>Backups</strong></p>
-  <label class="check"><input type="radio" name="destruction.backups.destroyed" value="true" ${v('destruction.backups.destroyed', 'true') === 'true' ? html`checked` : ''}> Backups holding the data are destroyed</label>
-  <label class="check"><input type="radio" name="destruction.backups.destroyed" value="false" ${v('destruction.backups.destroyed') === 'false' ? html`checked` : ''}> Backups roll off later, on:</label>
-  <input type="date" name="destruction.backups.rollOffDate" aria-label="Date backups roll off" value="${v('destruction.backups.rollOffDate')}">${fieldError(errors, 'destruction.backups.rollOffDate')}
-  <p><strong>Subprocessors that held the data</strong> (leave empty if none)</p>
-  <table><thead><tr><th>Name</th><th>Destroyed on</th></tr></thead><tbody>
-  ${[0, 1, 2, 3].map((i) => html`<tr><td><input type="text" name="destruction.subprocessors.${i}.name" aria-label="Subprocessor ${i + 1}" value="${v(`destruction.subprocessors.${i}.name`)}"></td>
-    <td><input type="date" name="destruction.subprocessors.${i}.destroyedOn" aria-label="Subprocessor ${i + 1} destroyed on" value="${v(`destruction.subprocessors.${i}.destroyedOn`)}"></td></tr>`)}
+  <label class="check"><input type="radio" name="${prefix}backups.destroyed" value="true" ${v(`${prefix}backups.destroyed`, 'true') === 'true' ? html`checked` : ''}> Backups holding the data are destroyed</label>
+  <label class="check"><input type="radio" name="${prefix}backups.destroyed" value="false" ${v(`${prefix}backups.destroyed`) === 'false' ? html`checked` : ''}> Backups roll off later, on:</label>
+  <input type="date" name="${prefix}backups.rollOffDate" aria-label="Date backups roll off" value="${v(`${prefix}backups.rollOffDate`)}">${fieldError(errors, `${prefix}backups.rollOffDate`)}`;
+}
+
+function exceptionsNotice(view: VendorTaskView): Markup {
+  return view.exceptions.length ? html`<div class="notice"><p><strong>Exceptions the district allows</strong>: only this data may be kept, for these reasons; destroy the rest.</p>
+  <ul>${view.exceptions.map((e) => html`<li>${e.scope}: ${e.kindLabel}. ${e.reason}${e.endsOn ? ` Until ${e.endsOn}.` : ''}</li>`)}</ul></div>` : html``;
+}
+
+/** A subprocessor's own certification: the vendor's destruction fields, for what the subprocessor held. */
+function subprocessorCertifyForm(base: string, view: VendorTaskView, v: (name: string, fallback?: string) => string, errors: Record<string, string>): Markup {
+  const name = view.subprocessor?.name ?? 'your organisation';
+  return html`
+<section><p><bdi>${view.vendor.name}</bdi> has told ${view.district} that <bdi>${name}</bdi> held the district's student data as its subprocessor. Under the district's policy 7400.1 (III.C) every known copy must be destroyed: please certify that ${name} has destroyed every copy it held.</p>${categoriesList(view)}</section>
+<form method="post" action="${base}/subprocessor-certify">
+${destructionFields('', view, v, errors)}
+  ${exceptionsNotice(view)}
+  <label class="check"><input type="checkbox" name="attestation" value="true" required> I state that all known copies of the district's information that <bdi>${name}</bdi> held have been destroyed (7400.1 III.C)${view.exceptions.length ? ', except the data listed as exceptions above' : ''}.</label>${fieldError(errors, 'attestation')}
+</fieldset>
+<p><button type="submit">Certify</button></p>
+</form>`;
+}
+
+function certifyForm(base: string, view: VendorTaskView, v: (name: string, fallback?: string) => string, errors: Record<string, string>): Markup {
+  return html`
+<form method="post" action="${base}/certify">
+${destructionFields('destruction.', view, v, errors)}
+  <p><strong>Subprocessors that held the data</strong> (leave empty if none). Each is emailed its own link to certify its destruction, with you copied; the district's statement waits for each.</p>
+  <table class="stacked"><thead><tr><th scope="col">Name</th><th scope="col">Contact email</th><th scope="col">Contact name (optional)</th></tr></thead><tbody>
+  ${[0, 1, 2, 3].map((i) => html`<tr><td data-label="Name"><input type="text" name="destruction.subprocessors.${i}.name" aria-label="Subprocessor ${i + 1}" value="${v(`destruction.subprocessors.${i}.name`)}">${fieldError(errors, `destruction.subprocessors.${i}.name`)}</td>
+    <td data-label="Contact email"><input type="email" name="destruction.subprocessors.${i}.contactEmail" aria-label="Subprocessor ${i + 1} contact email" value="${v(`destruction.subprocessors.${i}.contactEmail`)}">${fieldError(errors, `destruction.subprocessors.${i}.contactEmail`)}</td>
+    <td data-label="Contact name"><input type="text" name="destruction.subprocessors.${i}.contactName" aria-label="Subprocessor ${i + 1} contact name" value="${v(`destruction.subprocessors.${i}.contactName`)}"></td></tr>`)}
   </tbody></table>
   <label class="check"><input type="checkbox" name="destruction.accountsClosed" value="true" required> The accounts of the district's users are closed (7400.1 I.B).</label>${fieldError(errors, 'destruction.accountsClosed')}
-  ${view.exceptions.length ? html`<div class="notice"><p><strong>Exceptions the district allows</strong>: you may keep only this data, for these reasons; destroy the rest.</p>
-  <ul>${view.exceptions.map((e) => html`<li>${e.scope}: ${e.kindLabel}. ${e.reason}${e.endsOn ? ` Until ${e.endsOn}.` : ''}</li>`)}</ul></div>` : ''}
+  ${exceptionsNotice(view)}
   <label class="check"><input type="checkbox" name="destruction.attestation" value="true" required> I state that all known copies of the district's information have been destroyed (7400.1 III.C)${view.exceptions.length ? ', except the data listed as exceptions above' : ''}.</label>${fieldError(errors, 'destruction.attestation')}
 </fieldset>
 <fieldset><legend>Tracking mechanisms (7400.1 IV.A, IV.C)</legend>
   ${view.trackingMechanisms.length ? html`
-  <table><thead><tr><th>Mechanism</th><th>Kind</th><th>Removed on</th></tr></thead><tbody>
-  ${view.trackingMechanisms.map((m, i) => html`<tr><td>${m.name}<input type="hidden" name="tracking.mechanisms.${i}.name" value="${m.name}"><input type="hidden" name="tracking.mechanisms.${i}.kind" value="${m.kind}"></td><td>${m.kind}</td>
-    <td><input type="date" name="tracking.mechanisms.${i}.removedOn" aria-label="${m.name} removed on" value="${v(`tracking.mechanisms.${i}.removedOn`)}" required></td></tr>`)}
+  <table class="stacked"><thead><tr><th scope="col">Mechanism</th><th scope="col">Kind</th><th scope="col">Removed on</th></tr></thead><tbody>
+  ${view.trackingMechanisms.map((m, i) => html`<tr><td data-label="Mechanism"><bdi>${m.name}</bdi><input type="hidden" name="tracking.mechanisms.${i}.name" value="${m.name}"><input type="hidden" name="tracking.mechanisms.${i}.kind" value="${m.kind}"></td><td data-label="Kind">${m.kind}</td>
+    <td data-label="Removed on"><input type="date" name="tracking.mechanisms.${i}.removedOn" aria-label="${m.name} removed on" value="${v(`tracking.mechanisms.${i}.removedOn`)}" required></td></tr>`)}
   </tbody></table>${fieldError(errors, 'tracking.mechanisms')}` : html`
   <label class="check"><input type="checkbox" name="tracking.noneInUse" value="true" required> The service used no tracking mechanism (cookie, SDK, pixel, local storage, single sign-on app) for the district.</label>`}
   <label class="check"><input type="checkbox" name="tracking.collectedDataDestroyed" value="true" required> Information collected by tracking mechanisms is destroyed (IV.C).</label>${fieldError(errors, 'tracking.collectedDataDestroyed')}

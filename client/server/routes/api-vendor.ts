@@ -22,9 +22,9 @@ export function registerVendorApi(app: FastifyInstance, ctx: ServerContext): voi
 
   app.get('/api/vendor/:token', { config: { doc: { summary: 'The open task of a vendor link', auth: 'token', ok: { status: 200, description: 'the task', content: 'application/json' }, refusals: [400, 403, 410] } } }, async (request, reply) => {
     const { token } = parseInput(tokenParams, request.params, 'path');
-    const { record } = await openVendorLink(ctx, token);
-    const staged = record.openTask?.kind === 'return' ? await ctx.storage.listStaged(record.caseId) : [];
-    return reply.header('Cache-Control', 'no-store').send(vendorTaskView(record, ctx.config.districtName, staged));
+    const { record, claims } = await openVendorLink(ctx, token);
+    const staged = claims.task === 'return' ? await ctx.storage.listStaged(record.caseId) : [];
+    return reply.header('Cache-Control', 'no-store').send(vendorTaskView(record, ctx.config.districtName, staged, claims));
   });
 
   app.post('/api/vendor/:token/files', { config: { doc: { summary: 'Stage one file (multipart: field "category", then "file")', auth: 'token', body: 'multipart-upload',

@@ -36,13 +36,13 @@ export function registerPublicPages(app: FastifyInstance, ctx: ServerContext): v
   /** Renders the task page; a refused link gets a page that says what happened and whom to ask. */
   async function taskPage(request: FastifyRequest, reply: FastifyReply, token: string, state: Parameters<typeof vendorTaskPage>[2] = {}, status = 200) {
     try {
-      const { record } = await openVendorLink(ctx, token);
-      const staged = record.openTask?.kind === 'return' ? await ctx.storage.listStaged(record.caseId) : [];
+      const { record, claims } = await openVendorLink(ctx, token);
+      const staged = claims.task === 'return' ? await ctx.storage.listStaged(record.caseId) : [];
       // After an upload without JavaScript (Post/Redirect/Get) the page names the file from the staged list.
       const upload = status === 200 ? stagedOutcome(request.query) : undefined;
       const file = upload && staged.find((f) => f.fileId === upload.fileId);
       const info = file ? (upload.again ? `"${file.name}" was already staged.` : `"${file.name}" is staged (${file.bytes} bytes).`) : undefined;
-      return page(reply, vendorTaskPage(token, vendorTaskView(record, ctx.config.districtName, staged), { ...(info ? { info } : {}), ...state }), status);
+      return page(reply, vendorTaskPage(token, vendorTaskView(record, ctx.config.districtName, staged, claims), { ...(info ? { info } : {}), ...state }), status);
     } catch (err) {
       if (err instanceof DispositionError) {
         noteRefusal(request, err);
