@@ -4,7 +4,7 @@ import { exceptionsOf } from '../domain/case-state';
 import { referralOf } from '../domain/enforcement';
 import { EXCEPTION_KINDS } from '../domain/case-terms';
 import { categoryLabel, KNOWN_CATEGORIES } from '../domain/case-terms';
-import type { CaseState } from '../domain/case-state';
+import type { CaseException, CaseState } from '../domain/case-state';
 import { SANITIZATION_METHODS } from '../domain/certification';
 import type { MailSpec } from '../domain/mail';
 import { TASK_TITLES, type TaskKind } from '../domain/statuses';
@@ -58,16 +58,23 @@ function trackingBlock(state: CaseState): Block {
   return { kind: 'list', lead: 'These tracking mechanisms must be removed or terminated, and you will confirm each with its date:', items: mechanisms.map((m) => `${m.name} (${m.kind})`) };
 }
 
+const exceptionsBlock = (exceptions: CaseException[], lead: string): Block => ({
+  kind: 'list',
+  lead,
+  items: exceptions.map((e) => `${e.scope}: ${EXCEPTION_KINDS[e.kind]}. ${e.reason}${e.endsOn ? ` Until ${e.endsOn}.` : ''}`),
+});
+
 function taskInstructions(state: CaseState, task: TaskKind): Block[] {
   switch (task) {
     case 'acknowledge':
       return [{ kind: 'p', text: 'Please acknowledge this notice and name the person who will handle it for your organisation.' }];
     case 'return':
       return [{ kind: 'p', text: 'Please upload the district\'s data through the link below, each file under its category, then submit the return. CSV and JSON Lines files are counted record by record against the expected counts. Do not destroy anything yet: destruction comes after the district has accepted what you returned.' }];
-    case 'certify':
+    case 'certify': {
+      const exceptions = exceptionsOf(state);
       return [{
         kind: 'list',
-        lead: `Please certify the destruction of all known copies of the district's data (7400.1 III.C)${exceptionsOf(state).length ? ', except the exceptions listed below,' : ''} and the removal of tracking mechanisms (IV.A). You will give:`,
+        lead: `Please certify the destruction of all known copies of the district's data (7400.1 III.C)${exceptions.length ? ', except the exceptions listed below,' : ''} and the removal of tracking mechanisms (IV.A). You will give:`,
         items: [
           'who signs, and when destruction was completed;',
           `the method, in the terms of NIST SP 800-88: ${Object.values(SANITIZATION_METHODS).join('; ')};`,
@@ -77,11 +84,8 @@ function taskInstructions(state: CaseState, task: TaskKind): Block[] {
           'that the district\'s users\' accounts are closed (I.B);',
           'for each tracking mechanism, the date it was removed, and that the data it collected is destroyed (IV.C).',
         ],
-      }, ...(exceptionsOf(state).length ? [{
-        kind: 'list' as const,
-        lead: 'The district allows you to keep only this data (the exceptions), for these reasons:',
-        items: exceptionsOf(state).map((e) => `${e.scope}: ${EXCEPTION_KINDS[e.kind]}. ${e.reason}${e.endsOn ? ` Until ${e.endsOn}.` : ''}`),
-      }] : [])];
+      }, ...(exceptions.length ? [exceptionsBlock(exceptions, 'The district allows you to keep only this data (the exceptions), for these reasons:')] : [])];
+    }
     case 'confirm_backup_rolloff':
       return [{ kind: 'p', text: `You certified that backups holding the district's data would roll off on ${state.certification?.destruction.backups.rollOffDate}. Please confirm that they have.` }];
     case 'review':
@@ -289,7 +293,7 @@ function subprocessorMessage(state: CaseState, spec: MailSpec, ctx: MailContext)
   const asks: Block[] = [
     p(`${ctx.districtName} has ended its contract with ${vendor}. ${vendor} has told the district that ${sub.name} held the district's student data as its subprocessor, and has certified its own destruction of that data.`),
     p(`Under the district's policy 7400.1 (III.C), every known copy must be destroyed. Please certify, through the link below, that ${sub.name} has destroyed every copy it held. You will give who signs, when destruction was completed, the method in the terms of NIST SP 800-88 (${Object.keys(SANITIZATION_METHODS).join(', ')}), the technique and how it was verified, and whether backups are destroyed or the date they roll off.`),
-    ...(exceptions.length ? [{ kind: 'list' as const, lead: 'The district allows only this data to be kept, for these reasons:', items: exceptions.map((e) => `${e.scope}: ${EXCEPTION_KINDS[e.kind]}. ${e.reason}${e.endsOn ? ` Until ${e.endsOn}.` : ''}`) }] : []),
+    ...(exceptions.length ? [exceptionsBlock(exceptions, 'The district allows only this data to be kept, for these reasons:')] : []),
     { kind: 'action', label: 'Certify destruction', url: ctx.link ?? '', dueAt, note: `The link is for ${sub.name} only; do not forward it. It stops working once the certification is received.` },
   ];
   const greeting = p(sub.contactName ? `Dear ${sub.contactName},` : `To ${sub.name},`);

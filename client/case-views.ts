@@ -28,6 +28,7 @@ export function caseListItem(summary: CaseSummary) {
 export function caseDetails(record: CaseRecord) {
   const { state } = record;
   const accepted = [...record.returnPackages].reverse().find((round) => round.zipSha256);
+  const stage = enforcementStage(state);
   return {
     caseId: record.caseId,
     status: record.status,
@@ -58,8 +59,8 @@ export function caseDetails(record: CaseRecord) {
       };
     }),
     enforcement: {
-      stage: enforcementStage(state),
-      label: ENFORCEMENT_LABELS[enforcementStage(state)],
+      stage,
+      label: ENFORCEMENT_LABELS[stage],
       steps: (state.enforcement ?? []).map((s) => ({ stage: s.stage, note: s.note, by: s.by, at: iso(s.at) })),
       /** What an administrator may do next, if anything. */
       next: (['not_cooperating', 'referred_to_legal'] as const).find((step) => !enforcementRefusal(state, step)) ?? null,

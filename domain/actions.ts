@@ -8,7 +8,7 @@
 // Pure data and functions over the case state: the workflow bundle loads this module (lazily, to validate).
 import { z } from 'zod';
 import { acknowledgeBodySchema, cancelBodySchema, enforcementBodySchema, extendBodySchema, legalHoldBodySchema, rejectionNeedsReason, reviewBodySchema, reviewBodyShape, submitReturnBodySchema } from './api';
-import { exceptionsOf, latestTask, legalHoldMessage, openTaskOf, type CaseState } from './case-state';
+import { certificationReceived, exceptionsOf, latestTask, legalHoldMessage, openTaskOf, type CaseState } from './case-state';
 import { exceptionSchema } from './case-input';
 import { backupRolloffSchema, certificationSchema, subprocessorCertificationSchema, subprocessorWaiverSchema } from './certification';
 import { readableMoment } from './dates';
@@ -318,12 +318,7 @@ export const VENDOR_ACTIONS = {
     outcomes: {
       certified: {
         title: 'Certification received',
-        text: (state) => {
-          const backups = state.certification?.destruction.backups;
-          return backups && !backups.destroyed && backups.rollOffDate
-            ? `Certification received. We will ask you to confirm on ${backups.rollOffDate} that backups have rolled off.`
-            : 'Certification received. The final statement will be emailed to you.';
-        },
+        text: certificationReceived,
       },
     },
     outcome: () => 'certified',

@@ -200,3 +200,13 @@ export const legalHoldOn = (state: Pick<CaseState, 'legalHold'>): boolean =>
 
 export const legalHoldMessage = (on: boolean): string =>
   on ? 'Legal hold set: the case\'s data is kept until it is released.' : 'Legal hold released.';
+
+/** What the vendor is told once its certification is in: what comes next (backups, subprocessors, the statement). */
+export function certificationReceived(state: Pick<CaseState, 'certification' | 'subprocessors'>): string {
+  const backups = state.certification?.destruction.backups;
+  const subs = subprocessorsOf(state).length;
+  const then = subs ? ` We have written to your ${subs === 1 ? 'subprocessor' : `${subs} subprocessors`}, with you copied; the statement is issued once each has certified its own destruction.` : '';
+  return backups && !backups.destroyed && backups.rollOffDate
+    ? `Certification received. We will ask you to confirm on ${backups.rollOffDate} that backups have rolled off.${then}`
+    : `Certification received.${then || ' The final statement will be emailed to you.'}`;
+}

@@ -111,7 +111,10 @@ describe('link tokens', () => {
     };
     const good = { c: 'case-1', t: 'acknowledge', g: 1, e: claims.expiresAt };
     expect(verifyLinkToken(keyring, signedToken(good), beforeExpiry)).toMatchObject({ ok: true });
-    for (const body of [{ ...good, t: 'review' }, { ...good, c: 7 }, { ...good, g: 1.5 }, { ...good, e: '1900000000' }, { t: 'return', g: 1, e: 1 }, 'not json']) {
+    // A subprocessor's link names its subprocessor, and no other link names one.
+    expect(verifyLinkToken(keyring, signedToken({ ...good, t: 'subprocessor_certify', s: 's2' }), beforeExpiry)).toEqual({ ok: true, claims: { caseId: 'case-1', task: 'subprocessor_certify', gen: 1, expiresAt: claims.expiresAt, sub: 's2' } });
+    for (const body of [{ ...good, t: 'review' }, { ...good, c: 7 }, { ...good, g: 1.5 }, { ...good, e: '1900000000' }, { t: 'return', g: 1, e: 1 }, 'not json',
+      { ...good, t: 'subprocessor_certify' }, { ...good, t: 'subprocessor_certify', s: 's0' }, { ...good, t: 'subprocessor_certify', s: 7 }, { ...good, s: 's1' }]) {
       expect(verifyLinkToken(keyring, signedToken(body), beforeExpiry), JSON.stringify(body)).toEqual({ ok: false, reason: 'malformed' });
     }
   });
@@ -202,5 +205,19 @@ describe('checkLinkAgainstRecord', () => {
 
   it('accepts the link of the open task in its current generation', () => {
     expect(checkLinkAgainstRecord(link, { status: 'awaiting_return', openTask: { kind: 'return', gen: 2 } })).toBeUndefined();
+  });
+
+  it('checks a subprocessor\'s link against that subprocessor: open until it certified or was waived, in its generation', () => {
+    const sub: LinkClaims = { caseId: 'case-9', task: 'subprocessor_certify', gen: 1, expiresAt: claims.expiresAt, sub: 's2' };
+    const record = (s2: { gen: number; certification?: object; waiver?: object }, status = 'awaiting_subprocessors') =>
+      ({ status, state: { subprocessors: [{ id: 's1', gen: 1 }, { id: 's2', ...s2 }] } });
+    expect(checkLinkAgainstRecord(sub, record({ gen: 1 }))).toBeUndefined();
+    // While the vendor's backups roll off, its subprocessors certify all the same.
+    expect(checkLinkAgainstRecord(sub, { ...record({ gen: 1 }, 'awaiting_backup_rolloff'), openTask: { kind: 'confirm_backup_rolloff', gen: 1 } })).toBeUndefined();
+    expect(checkLinkAgainstRecord(sub, record({ gen: 1, certification: {} }))).toBe('task_closed');
+    expect(checkLinkAgainstRecord(sub, record({ gen: 1, waiver: {} }))).toBe('task_closed');
+    expect(checkLinkAgainstRecord(sub, record({ gen: 2 }))).toBe('superseded');
+    expect(checkLinkAgainstRecord({ ...sub, sub: 's3' }, record({ gen: 1 }))).toBe('task_closed');
+    expect(checkLinkAgainstRecord(sub, record({ gen: 1 }, 'cancelled'))).toBe('case_closed');
   });
 });

@@ -57,6 +57,17 @@ describe.each(DATABASE_BACKENDS)('the stores on $name', (backend) => {
       expect(versions.map((v) => v.version)).toEqual(MIGRATIONS.map((m) => m.version));
     });
 
+    it('ranks the wait for subprocessors between the backups and the statement, rows ranked before it included (migration 9)', async () => {
+      const statuses = ['completed', 'awaiting_subprocessors', 'generating_statement', 'awaiting_backup_rolloff', 'cancelled'] as const;
+      for (const [i, status] of statuses.entries()) await stores.records.saveCase(caseAt(`Rank${i}`, 1, { status, createdAt: T0 + i }));
+      // Rows written before the status existed carry the old ranks: the migration moves the three after it.
+      const old = { generating_statement: 6, completed: 7, cancelled: 8 } as const;
+      for (const [status, rank] of Object.entries(old)) await stores.database.run('UPDATE cases SET status_rank = ? WHERE status = ?', [rank, status]);
+      await stores.database.exec(MIGRATIONS.find((m) => m.version === 9)!.sql[stores.database.dialect]);
+      const page = await stores.records.pageCases({}, { limit: 10, sort: 'status' });
+      expect(page.cases.map((c) => c.status)).toEqual(['awaiting_backup_rolloff', 'awaiting_subprocessors', 'generating_statement', 'completed', 'cancelled']);
+    });
+
     it('refuses a database that newer code migrated, naming both versions', async () => {
       await stores.database.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [SCHEMA_VERSION + 1, 'from the future', T0]);
       await stores.close();

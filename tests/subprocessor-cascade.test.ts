@@ -54,7 +54,7 @@ describe('subprocessors certify their own destruction', () => {
     const certified = await h.as(undefined, 'POST', `/api/vendor/${vendorToken}/certify`, { ...base, destruction: { ...base.destruction, subprocessors: named } });
     expect(certified.status).toBe(200);
     expect(certified.json.status).toBe('awaiting_subprocessors');
-    expect(certified.json.message).toContain('We have written to your 2 subprocessors');
+    expect(certified.json.message).toContain('We have written to your 2 subprocessors, with you copied');
 
     // Each subprocessor is a child of the case in Temporal, with its own notice and link (the vendor copied).
     const notices = await Promise.all(named.map((s) => subprocessorMail(caseId, 'subprocessor_notice', s.contactEmail)));

@@ -3,7 +3,7 @@
 // writes the case record before it answers. The slow work is the main loop's (termination-case.ts).
 import * as wf from '@temporalio/workflow';
 import type { ActionResult, CaseException, CaseState, SubprocessorState } from '../domain/case-state';
-import { exceptionsOf, legalHoldMessage, legalHoldOn, openTaskOf, pendingSubprocessors, subprocessorsOf } from '../domain/case-state';
+import { certificationReceived, exceptionsOf, legalHoldMessage, legalHoldOn, openTaskOf, pendingSubprocessors, subprocessorsOf } from '../domain/case-state';
 import { enforcementRefusal } from '../domain/enforcement';
 import { backupRolloffProblems, certificationProblems, countByCategory, subprocessorCertificationProblems, taskDurationMs } from '../domain/lifecycle';
 import { parseMoment } from '../domain/dates';
@@ -126,11 +126,7 @@ export function registerCaseHandlers(run: CaseRun): void {
     // The answer names the status this action set: while the record is written the case may already move on.
     const answered = state.status;
     await persist();
-    const subs = subprocessorsOf(state).length;
-    const then = subs ? ` We have written to your ${subs === 1 ? 'subprocessor' : `${subs} subprocessors`}; the statement is issued once each has certified its own destruction.` : '';
-    return settle(id, resultAt(answered, destruction.backups.destroyed
-      ? `Certification received.${then || ' The final statement will be emailed to you.'}`
-      : `Certification received. We will ask you to confirm on ${destruction.backups.rollOffDate} that backups have rolled off.${then}`));
+    return settle(id, resultAt(answered, certificationReceived(state)));
   }, {
     validator: (req) => {
       const { link, certification } = parsePayload('certify', req);
