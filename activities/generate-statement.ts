@@ -120,6 +120,12 @@ export function gatherStatement(state: CaseState, statementId: string, issuedAt:
     });
   }
 
+  if (state.signoff) {
+    sections.push({
+      heading: 'District countersignature',
+      paragraphs: [`Countersigned for ${config.districtName} by ${state.signoff.by.replace(/^user:/, '')} (legal staff) on ${iso(state.signoff.at)}, who states that they reviewed the vendor's certification and the case record above.${state.signoff.note ? ` Their note: ${state.signoff.note}` : ''}`],
+    });
+  }
   sections.push({
     heading: 'Timeline',
     table: { columns: ['When (UTC)', 'What'], widths: [130, 370], rows: state.timeline.map((e) => [iso(e.at), e.summary]) },
@@ -153,6 +159,43 @@ export function gatherStatement(state: CaseState, statementId: string, issuedAt:
     sections,
     footer: `${config.districtName} · statement ${statementId} · policy 7400.1`,
     verifyUrl: `${config.publicUrl}/verify?statementId=${encodeURIComponent(statementId)}`,
+    attachments: [{
+      name: 'statement.json',
+      type: 'application/json',
+      description: 'The data this statement prints, for systems that read it (the PDF is what was signed and what counts)',
+      content: JSON.stringify(statementData(state, statementId, issuedAt, config), null, 2),
+    }],
+  };
+}
+
+/** What the statement says, as data: embedded in the PDF as `statement.json` (a PDF/A-3 associated file). */
+export function statementData(state: CaseState, statementId: string, issuedAt: number, config: StatementDeps['config']) {
+  const { input } = state;
+  const accepted = state.returnRounds.find((round) => round.decision?.decision === 'accept');
+  const at = (ms: number) => iso(ms);
+  return {
+    format: 'disposition-statement/1',
+    statementId,
+    issuedAt: at(issuedAt),
+    district: config.districtName,
+    caseId: state.caseId,
+    vendor: input.vendor.name,
+    service: input.service,
+    contract: input.contract,
+    disposition: input.disposition,
+    exceptions: exceptionsOf(state).map(({ addedAt, ...e }) => ({ ...e, addedAt: at(addedAt) })),
+    returnPackage: accepted
+      ? { round: accepted.round, files: accepted.files, bytes: accepted.bytes, zipSha256: accepted.zipSha256 ?? null, categories: accepted.categories, acceptedBy: accepted.decision!.by, acceptedAt: at(accepted.decision!.at) }
+      : null,
+    certification: state.certification ? { ...state.certification, at: at(state.certification.at) } : null,
+    backupRolloff: state.backupRolloff ? { ...state.backupRolloff, at: at(state.backupRolloff.at) } : null,
+    subprocessors: subprocessorsOf(state).map((s) => ({
+      id: s.id, name: s.name, contactEmail: s.contactEmail,
+      certification: s.certification ? { ...s.certification, at: at(s.certification.at) } : null,
+      waiver: s.waiver ? { ...s.waiver, at: at(s.waiver.at) } : null,
+    })),
+    countersignature: state.signoff ? { ...state.signoff, at: at(state.signoff.at) } : null,
+    timeline: state.timeline.map((e) => ({ at: at(e.at), type: e.type, summary: e.summary })),
   };
 }
 

@@ -89,6 +89,7 @@ function taskInstructions(state: CaseState, task: TaskKind): Block[] {
     case 'confirm_backup_rolloff':
       return [{ kind: 'p', text: `You certified that backups holding the district's data would roll off on ${state.certification?.destruction.backups.rollOffDate}. Please confirm that they have.` }];
     case 'review':
+    case 'countersign':
       return [];
   }
 }
@@ -109,6 +110,7 @@ const BUTTONS: Record<TaskKind, string> = {
   review: 'Review the returned data',
   certify: 'Certify destruction',
   confirm_backup_rolloff: 'Confirm backups rolled off',
+  countersign: 'Countersign',
 };
 
 function linkBlock(ctx: MailContext, task: TaskKind, dueAt: number, resent = false): Block {
@@ -221,15 +223,33 @@ function districtMessage(state: CaseState, spec: MailSpec, ctx: MailContext): Ma
         subject: `Overdue: ${TASK_TITLES[spec.task!.kind]} — ${title}`,
         heading: `Overdue: ${TASK_TITLES[spec.task!.kind]}`,
         blocks: [p(`"${TASK_TITLES[spec.task!.kind]}" for ${title} was due ${dueText(spec.task!.dueAt)} and is not done.`),
-          p(spec.task!.kind === 'review' ? 'The review is the district\'s to do.' : 'The vendor has been reminded; the case stays open. You can extend the due date, resend the link or contact the vendor.'),
+          p(spec.task!.kind === 'review' || spec.task!.kind === 'countersign' ? 'This task is the district\'s to do.' : 'The vendor has been reminded; the case stays open. You can extend the due date, resend the link or contact the vendor.'),
           open('Open the case')],
       };
     case 'reminder':
+      if (spec.task?.kind === 'countersign') {
+        return {
+          subject: `Reminder: countersign for the district — ${title}`,
+          heading: 'Reminder: countersign for the district',
+          blocks: [p(`The statement for ${title} waits for legal's countersignature.`), open('Review and countersign', spec.task.dueAt)],
+        };
+      }
       return {
         subject: `Reminder: review the returned data — ${title}`,
         heading: 'Reminder: review the returned data',
         blocks: [p(`The data ${state.input.vendor.name} returned is waiting for review.`), open('Review the returned data', spec.task!.dueAt)],
       };
+    case 'signoff_request': {
+      const subs = state.subprocessors ?? [];
+      return {
+        subject: `Countersign for the district: ${title}`,
+        heading: `Countersign for the district: ${title}`,
+        blocks: [
+          p(`${state.input.vendor.name} has certified the destruction of the district's data${state.backupRolloff ? ' and confirmed that its backups rolled off' : ''}${subs.length ? `, and each of its ${subs.length} subprocessor(s) has certified or was waived` : ''}. This case asks legal staff to review the certification and the case record, and to countersign for the district: only then is the statement issued, naming who countersigned and when.`),
+          open('Review and countersign', spec.task!.dueAt),
+        ],
+      };
+    }
     case 'cancellation':
       return { subject: `Case cancelled: ${title}`, heading: `Case cancelled: ${title}`, blocks: [p(`The case was cancelled. Reason: ${spec.reason}`), open('Open the case')] };
     case 'exception_ends': {

@@ -36,6 +36,7 @@ type Audience = 'vendor' | 'district' | 'subprocessor';
 function audiencesOf(spec: MailSpec): Audience[] {
   switch (spec.kind) {
     case 'review_request':
+    case 'signoff_request':
     case 'escalation':
     case 'referral':
     case 'exception_ends':
@@ -80,7 +81,7 @@ export function makeSendCaseMail(deps: MailDeps) {
         ctx.link = `${deps.config.publicUrl}/v/${token}`;
       }
       const content = audience === 'vendor' ? renderVendorMail(state, mail, ctx) : audience === 'subprocessor' ? renderSubprocessorMail(state, mail, ctx) : renderDistrictMail(state, mail, ctx);
-      const recipients = audience === 'vendor' ? vendorRecipients(state) : audience === 'subprocessor' ? subprocessorRecipients(state, sub?.id) : await districtRecipients(deps, mail.kind === 'completion' || mail.kind === 'referral');
+      const recipients = audience === 'vendor' ? vendorRecipients(state) : audience === 'subprocessor' ? subprocessorRecipients(state, sub?.id) : await districtRecipients(deps, mail.kind === 'completion' || mail.kind === 'referral' || mail.kind === 'signoff_request' || mail.task?.kind === 'countersign');
       if (recipients.to.length === 0) {
         log.warn('no administrator address is configured (ADMIN_EMAIL); a district message was not sent', { kind: mail.kind, caseId: state.caseId });
         result.skipped.push(messageId);

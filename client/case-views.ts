@@ -94,6 +94,7 @@ export function caseDetails(record: CaseRecord) {
         }
       : {}),
     ...(state.certification ? { certification: { ...state.certification, at: iso(state.certification.at) } } : {}),
+    ...(state.signoff ? { signoff: { ...state.signoff, at: iso(state.signoff.at) } } : {}),
     ...(state.backupRolloff ? { backupRolloff: { ...state.backupRolloff, at: iso(state.backupRolloff.at) } } : {}),
     ...(state.statement ? { statement: { ...state.statement, issuedAt: iso(state.statement.issuedAt) } } : {}),
     ...(state.cancellation ? { cancellation: { ...state.cancellation, at: iso(state.cancellation.at) } } : {}),

@@ -7,7 +7,7 @@
 //
 // Pure data and functions over the case state: the workflow bundle loads this module (lazily, to validate).
 import { z } from 'zod';
-import { acknowledgeBodySchema, cancelBodySchema, enforcementBodySchema, extendBodySchema, legalHoldBodySchema, rejectionNeedsReason, reviewBodySchema, reviewBodyShape, submitReturnBodySchema } from './api';
+import { acknowledgeBodySchema, cancelBodySchema, countersignBodySchema, enforcementBodySchema, extendBodySchema, legalHoldBodySchema, rejectionNeedsReason, reviewBodySchema, reviewBodyShape, submitReturnBodySchema } from './api';
 import { certificationReceived, exceptionsOf, latestTask, legalHoldMessage, openTaskOf, type CaseState } from './case-state';
 import { exceptionSchema } from './case-input';
 import { backupRolloffSchema, certificationSchema, subprocessorCertificationSchema, subprocessorWaiverSchema } from './certification';
@@ -255,6 +255,28 @@ export const STAFF_ACTIONS = {
       body: (values) => ({ subprocessorId: cliText(values, 'subprocessor'), reason: cliText(values, 'reason') }),
     },
     send: (_state, body, by) => ({ payload: { ...body, actor: by }, updateId: updateId('case', 0, `waiveSubprocessor-${body.subprocessorId}`) }),
+  }),
+  countersign: staff({
+    path: 'countersign',
+    update: 'countersignStatement',
+    summary: 'Countersign for the district (cases started with legalSignoff): after the vendor certified, legal staff review and countersign; only then is the statement issued, naming who countersigned and when',
+    roles: ['legal'],
+    body: countersignBodySchema,
+    /** `gen` is the countersignature task this answers (a later one, after a reopening, needs its own). */
+    message: countersignBodySchema.extend({ gen: z.number().int().positive(), ...actor }),
+    fromForm: (form) => flatFormBody(form, { attestation: 'boolean', note: 'text' }),
+    refill: () => 'countersign',
+    outcomes: { countersigned: { text: () => 'Countersigned for the district. The statement is being issued and will name you.' } },
+    outcome: () => 'countersigned',
+    cli: {
+      name: 'sign', usage: '[--note N]', help: 'countersign for the district (legal staff), after the vendor certified',
+      options: { note: 'string' },
+      body: (values) => ({ attestation: true, ...(typeof values.note === 'string' ? { note: values.note } : {}) }),
+    },
+    send: (state, body, by) => {
+      const gen = latestTask(state, 'countersign')?.gen ?? 1;
+      return { payload: { ...body, gen, actor: by }, updateId: updateId('countersign', gen, 'countersignStatement') };
+    },
   }),
   legalHold: staff({
     path: 'legal-hold',

@@ -39,6 +39,11 @@ export const reviewBodySchema = reviewBodyShape.superRefine(rejectionNeedsReason
 
 export const extendBodySchema = z.object({ task: z.enum(TASK_KINDS), until: momentSchema, reason: reasonSchema });
 export const cancelBodySchema = z.object({ reason: reasonSchema });
+/** Legal's countersignature: the attestation the statement prints, and an optional note for the record. */
+export const countersignBodySchema = z.object({
+  attestation: z.literal(true, { error: 'countersigning states that you reviewed the vendor\'s certification and the case record for the district' }),
+  note: optionalText(2000).optional(),
+});
 export const legalHoldBodySchema = z.object({ on: z.boolean(), reason: reasonSchema });
 /** A step past the escalation (domain/enforcement.ts), with what the administrator saw or tried. */
 export const enforcementBodySchema = z.object({ note: requiredText(2000, 'write a note: what was tried, and what the vendor did or did not do') });

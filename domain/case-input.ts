@@ -62,6 +62,7 @@ export const caseInputSchema = z
     trackingMechanisms: z.array(trackingMechanismSchema).max(200).optional(),
     exceptions: z.array(exceptionSchema).max(50).optional(),
     deadlines: deadlinesSchema.optional(),
+    legalSignoff: z.boolean().describe('legal staff countersign after the vendor certified (and its backups and subprocessors are done); only then is the statement issued, naming who countersigned').optional(),
   })
   .superRefine((input, ctx) => {
     const seen = new Set<string>();

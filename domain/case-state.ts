@@ -164,6 +164,8 @@ export interface CaseState {
   submittedFiles?: StagedFileRef[];
   returnRounds: ReturnPackageSummary[];
   certification?: Certification & { at: number };
+  /** Legal's countersignature, when the case asks for one (`input.legalSignoff`): the statement names it. */
+  signoff?: { by: string; at: number; note?: string };
   /** The subprocessors the certification named, each certifying on its own (or waived by the district). */
   subprocessors?: SubprocessorState[];
   backupRolloff?: BackupRolloff & { at: number };

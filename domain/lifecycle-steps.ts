@@ -5,7 +5,7 @@
 import { pendingSubprocessors, subprocessorsOf, type CaseState } from './case-state';
 import type { CaseStatus } from './statuses';
 
-export type StepKey = 'notice' | 'return' | 'review' | 'certification' | 'backups' | 'subprocessors' | 'statement';
+export type StepKey = 'notice' | 'return' | 'review' | 'certification' | 'backups' | 'subprocessors' | 'signoff' | 'statement';
 export type StepState = 'done' | 'current' | 'upcoming' | 'stopped';
 
 export interface LifecycleStep {
@@ -24,6 +24,7 @@ const TITLES: Record<StepKey, string> = {
   certification: 'Certification',
   backups: 'Backups',
   subprocessors: 'Subprocessors',
+  signoff: 'Countersignature',
   statement: 'Statement',
 };
 
@@ -35,13 +36,14 @@ const STEP_OF_STATUS: Partial<Record<CaseStatus, StepKey>> = {
   awaiting_certification: 'certification',
   awaiting_backup_rolloff: 'backups',
   awaiting_subprocessors: 'subprocessors',
+  awaiting_signoff: 'signoff',
   generating_statement: 'statement',
 };
 
 export function lifecycleSteps(state: CaseState): LifecycleStep[] {
   const returns = state.input.disposition.option === 'return_then_destroy';
   const subprocessors = subprocessorsOf(state);
-  const keys: StepKey[] = [...(returns ? ['notice', 'return', 'review', 'certification', 'backups'] as const : ['notice', 'certification', 'backups'] as const), ...(subprocessors.length ? ['subprocessors'] as const : []), 'statement'];
+  const keys: StepKey[] = [...(returns ? ['notice', 'return', 'review', 'certification', 'backups'] as const : ['notice', 'certification', 'backups'] as const), ...(subprocessors.length ? ['subprocessors'] as const : []), ...(state.input.legalSignoff ? ['signoff'] as const : []), 'statement'];
   const settledAt = subprocessors.map((s) => s.certification?.at ?? s.waiver?.at ?? 0);
   const waived = subprocessors.filter((s) => s.waiver).length;
   const accepted = state.returnRounds.find((round) => round.decision?.decision === 'accept');
@@ -55,6 +57,7 @@ export function lifecycleSteps(state: CaseState): LifecycleStep[] {
     ...(subprocessors.length && pendingSubprocessors(state).length === 0
       ? { subprocessors: { at: Math.max(...settledAt), note: `${subprocessors.length - waived} certified${waived ? `, ${waived} waived` : ''}` } }
       : {}),
+    ...(state.signoff ? { signoff: { at: state.signoff.at, note: state.signoff.by.replace(/^user:/, '') } } : {}),
     ...(state.statement ? { statement: { at: state.statement.issuedAt } } : {}),
   };
   const stoppedAt = state.status === 'cancelled' ? STEP_OF_STATUS[state.cancellation?.fromStatus ?? 'awaiting_acknowledgement'] : undefined;

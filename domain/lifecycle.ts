@@ -7,10 +7,13 @@ import { dayOf } from './dates';
 import { durationMs } from './durations';
 import type { TaskKind } from './statuses';
 
-/** How long a task stays open before it is due. The backup roll-off confirmation gets the certify deadline. */
+/**
+ * How long a task stays open before it is due. The backup roll-off confirmation gets the certify deadline, the
+ * district's countersignature the review's.
+ */
 export function taskDurationMs(input: CaseInput, task: TaskKind): number {
   const deadlines = deadlinesOf(input);
-  return durationMs(task === 'confirm_backup_rolloff' ? deadlines.certify : deadlines[task]);
+  return durationMs(task === 'confirm_backup_rolloff' ? deadlines.certify : task === 'countersign' ? deadlines.review : deadlines[task]);
 }
 
 export const reminderEveryMs = (input: CaseInput): number => durationMs(deadlinesOf(input).reminderEvery);

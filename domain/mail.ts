@@ -7,6 +7,7 @@ export type MailKind =
   | 'extension'
   | 'rejection' // the district rejected the return; the new return task's notice
   | 'review_request' // to the administrators
+  | 'signoff_request' // to legal staff and the administrators: countersign for the district
   | 'escalation' // to the administrators
   | 'cancellation'
   | 'completion'

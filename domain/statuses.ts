@@ -8,6 +8,7 @@ export const CASE_STATUSES = [
   'awaiting_certification',
   'awaiting_backup_rolloff',
   'awaiting_subprocessors',
+  'awaiting_signoff',
   'generating_statement',
   'completed',
   'cancelled',
@@ -17,10 +18,10 @@ export type CaseStatus = (typeof CASE_STATUSES)[number];
 export const TERMINAL_STATUSES: readonly CaseStatus[] = ['completed', 'cancelled'];
 export const isTerminal = (status: CaseStatus): boolean => TERMINAL_STATUSES.includes(status);
 
-export const TASK_KINDS = ['acknowledge', 'return', 'review', 'certify', 'confirm_backup_rolloff'] as const;
+export const TASK_KINDS = ['acknowledge', 'return', 'review', 'certify', 'confirm_backup_rolloff', 'countersign'] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
-/** Tasks done by the vendor through an emailed link; `review` is the district's. */
+/** Tasks done by the vendor through an emailed link; `review` and `countersign` are the district's. */
 export const VENDOR_TASKS = ['acknowledge', 'return', 'certify', 'confirm_backup_rolloff'] as const;
 export type VendorTaskKind = (typeof VENDOR_TASKS)[number];
 export const isVendorTask = (task: TaskKind): task is VendorTaskKind =>
@@ -42,6 +43,7 @@ export const STATUS_OF_TASK: Record<TaskKind, CaseStatus> = {
   review: 'awaiting_review',
   certify: 'awaiting_certification',
   confirm_backup_rolloff: 'awaiting_backup_rolloff',
+  countersign: 'awaiting_signoff',
 };
 
 export const TASK_TITLES: Record<TaskKind, string> = {
@@ -50,6 +52,7 @@ export const TASK_TITLES: Record<TaskKind, string> = {
   review: 'Review the returned data',
   certify: 'Certify destruction and removal of tracking mechanisms',
   confirm_backup_rolloff: 'Confirm that backups have rolled off',
+  countersign: 'Countersign for the district',
 };
 
 /** District staff roles: administrators run cases; legal staff read them, hold them and keep the statements. */
@@ -65,6 +68,7 @@ export const STATUS_LABELS: Record<CaseStatus, string> = {
   awaiting_certification: 'Waiting for the vendor\'s certification',
   awaiting_backup_rolloff: 'Waiting for backups to roll off',
   awaiting_subprocessors: 'Waiting for subprocessors\' certifications',
+  awaiting_signoff: 'Waiting for legal\'s countersignature',
   generating_statement: 'Issuing the statement',
   completed: 'Completed',
   cancelled: 'Cancelled',

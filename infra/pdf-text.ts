@@ -38,6 +38,9 @@ const FACES: Face[] = [
   { name: 'kr', parsed: {}, files: { regular: fontFile('@embedpdf/fonts-kr', 'fonts/NotoSansKR-Regular.otf'), bold: fontFile('@embedpdf/fonts-kr', 'fonts/NotoSansKR-Bold.otf') } },
 ];
 
+/** For the compact tables (hashes, sizes, file names in columns): embedded like the rest, as PDF/A requires. */
+const MONO: Face = { name: 'mono', parsed: {}, files: { regular: fontFile('dejavu-fonts-ttf', 'ttf/DejaVuSansMono.ttf'), bold: fontFile('dejavu-fonts-ttf', 'ttf/DejaVuSansMono-Bold.ttf') } };
+
 const bidi = bidiFactory();
 
 function parsed(face: Face, weight: Weight): fontkit.Font {
@@ -113,9 +116,17 @@ export interface TextStyle {
   color?: string;
 }
 
+/** The advance of every glyph of the monospaced face, in em. */
+export function monoAdvance(): number {
+  const font = parsed(MONO, 'regular');
+  return font.glyphForCodePoint(0x4d).advanceWidth / font.unitsPerEm;
+}
+
 /** Draws and measures text in any script on one pdfkit document. */
 export class PdfText {
   private readonly registered = new Set<string>();
+  /** Each printable ASCII character's glyph in the monospaced face, as the two bytes of a raw `Tj` string. */
+  private readonly monoGlyphs = new Map<string, string>();
 
   constructor(private readonly doc: PDFKit.PDFDocument) {}
 
@@ -128,6 +139,33 @@ export class PdfText {
       this.registered.add(id);
     }
     this.doc.font(id).fontSize(style.size);
+  }
+
+  /** Selects the monospaced face at `size`; answers its resource name, for raw text operators. */
+  mono(size: number): string {
+    this.use(MONO, { size });
+    return (this.doc as unknown as { _font: { id: string } })._font.id;
+  }
+
+  /**
+   * Printable ASCII in the monospaced face (selected by `mono`) as a PDF string for a raw `Tj`, thousands of rows
+   * without pdfkit's layout per call: each character is encoded once, which adds its glyph to the subset and to
+   * the map `pdftotext` reads the text back with. The glyph ids go as bytes (two a glyph, escaped where a string
+   * needs it), not hex: half the bytes to compress.
+   */
+  monoString(text: string): string {
+    const font = (this.doc as unknown as { _font: { encode(text: string): [string[], unknown] } })._font;
+    let bytes = '';
+    for (const char of text) {
+      let glyph = this.monoGlyphs.get(char);
+      if (glyph === undefined) {
+        const gid = parseInt(font.encode(char)[0].join(''), 16);
+        glyph = [gid >> 8, gid & 0xff].map((b) => (b === 0x28 || b === 0x29 || b === 0x5c ? `\\${String.fromCharCode(b)}` : b === 0x0d ? '\\r' : String.fromCharCode(b))).join('');
+        this.monoGlyphs.set(char, glyph);
+      }
+      bytes += glyph;
+    }
+    return `(${bytes})`;
   }
 
   /** How wide a line of text is, in points. */

@@ -2,7 +2,7 @@
 // only draws them. Every date comes from the case, so the same case renders the same bytes.
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
-import { PdfText, type TextStyle } from './pdf-text';
+import { monoAdvance, PdfText, type TextStyle } from './pdf-text';
 
 export interface StatementSection {
   heading: string;
@@ -23,14 +23,23 @@ export interface StatementContent {
   idLine?: string;
   /** Printed as a QR code beside the title: where anyone checks this statement. */
   verifyUrl?: string;
+  /** Files embedded in the PDF (PDF/A-3 associated files): the statement's data as JSON, say. */
+  attachments?: { name: string; type: string; description: string; content: string }[];
 }
 
 const MARGIN = 56;
 const BODY: TextStyle = { size: 9.5 };
 const FOOTER: TextStyle = { size: 7.5, color: '#555555' };
 
+/**
+ * Draws the document as PDF/A-3b (ISO 19005-3, level B): every font embedded and subset, the sRGB output intent,
+ * XMP identification, and its attachments as associated files, so an archive can keep it and read it decades on.
+ */
 export function renderStatementPdf(content: StatementContent): Promise<Buffer> {
   const doc = new PDFDocument({
+    subset: 'PDF/A-3b',
+    pdfVersion: '1.7',
+    lang: 'en-US',
     size: 'LETTER',
     margins: { top: MARGIN, bottom: MARGIN, left: MARGIN, right: MARGIN },
     bufferPages: true,
@@ -102,6 +111,12 @@ export function renderStatementPdf(content: StatementContent): Promise<Buffer> {
     const footer = text.fit(`${content.footer} · page ${i + 1} of ${range.count}`, width, FOOTER);
     text.line(footer, MARGIN + (width - text.width(footer, FOOTER)) / 2, doc.page.height - 36, FOOTER);
   }
+  for (const file of content.attachments ?? []) {
+    // `Data`: the file is the statement's content in another form (PDF/A-3's AFRelationship), dated with it.
+    // (pdfkit reads `relationship`; its type declarations do not name it yet.)
+    const options: PDFKit.Mixins.PDFAttachmentOptions & { relationship: string } = { name: file.name, type: file.type, description: file.description, relationship: 'Data', creationDate: content.issuedAt, modifiedDate: content.issuedAt };
+    doc.file(Buffer.from(file.content, 'utf8'), options);
+  }
   doc.end();
   return done;
 }
@@ -119,18 +134,15 @@ function drawQr(doc: PDFKit.PDFDocument, url: string, x: number, y: number, side
 }
 
 const COMPACT_SIZE = 6;
-const COURIER_ADVANCE = 0.6; // Courier's glyphs are all 600/1000 em wide
-
-/** PDF string literal of plain ASCII text. */
-const pdfString = (text: string): string => `(${text.replace(/[\\()]/g, (c) => `\\${c}`)})`;
 
 /**
- * Thousands of rows: fixed-width Courier cells on one line each. pdfkit measures and kerns every glyph of
- * every text call (about 0.1 ms a row); plain ASCII rows are written as text operators directly instead,
- * under the column header that pdfkit draws on each page (which also puts the font on the page).
+ * Thousands of rows: fixed-width cells in DejaVu Sans Mono (embedded, as PDF/A requires of every font) on one
+ * line each. pdfkit measures and kerns every glyph of every text call (about 0.1 ms a row); plain ASCII rows are
+ * written as text operators directly instead (glyphs encoded once each, `PdfText.monoString`), under the column
+ * header that pdfkit draws on each page (which also puts the font on the page).
  */
 function drawCompactTable(doc: PDFKit.PDFDocument, text: PdfText, table: NonNullable<StatementSection['table']>): void {
-  const charWidth = COMPACT_SIZE * COURIER_ADVANCE;
+  const charWidth = COMPACT_SIZE * monoAdvance();
   const fit = (cell: string, width: number): string => {
     const chars = Math.floor((width - 4) / charWidth);
     return cell.length > chars ? `${cell.slice(0, Math.max(chars - 1, 1))}~` : cell.padEnd(chars);
@@ -138,13 +150,13 @@ function drawCompactTable(doc: PDFKit.PDFDocument, text: PdfText, table: NonNull
   const line = (cells: string[]): string => cells.map((cell, i) => fit(cell, table.widths[i]!)).join(' ');
   const lineHeight = COMPACT_SIZE * 1.25;
   const header = line(table.columns);
+  let fontId = '';
   const startPage = (y: number): number => {
-    doc.font('Courier').fontSize(COMPACT_SIZE);
+    fontId = text.mono(COMPACT_SIZE);
     doc.text(header, MARGIN, y, { lineBreak: false, underline: true });
     return y + lineHeight * 1.3;
   };
   let y = startPage(doc.y);
-  const fontId = (doc as unknown as { _font: { id: string } })._font.id;
   const bottom = doc.page.height - MARGIN - lineHeight;
   let operators: string[] = [];
   const flush = (): void => {
@@ -159,18 +171,21 @@ function drawCompactTable(doc: PDFKit.PDFDocument, text: PdfText, table: NonNull
     }
     const ascii = line(row);
     // pdfkit's page is flipped (y grows downwards): flip the text matrix back; the baseline sits ~0.8 em down.
-    if (/^[\x20-\x7e]*$/.test(ascii)) operators.push(`1 0 0 -1 ${MARGIN} ${(y + COMPACT_SIZE * 0.8).toFixed(2)} Tm ${pdfString(ascii)} Tj`);
+    if (/^[\x20-\x7e]*$/.test(ascii)) operators.push(`1 0 0 -1 ${MARGIN} ${(y + COMPACT_SIZE * 0.8).toFixed(2)} Tm ${text.monoString(ascii)} Tj`);
     else {
       // A name in another script: each cell in the embedded fonts, at its column.
       flush();
       let x = MARGIN;
       row.forEach((cell, i) => {
-        // Hashes and sizes stay in Courier, whole, as on every other row.
-        if (/^[\x20-\x7e]*$/.test(cell)) doc.font('Courier').fontSize(COMPACT_SIZE).text(fit(cell, table.widths[i]!).trimEnd(), x, y, { lineBreak: false });
+        // Hashes and sizes stay in the monospaced face, whole, as on every other row.
+        if (/^[\x20-\x7e]*$/.test(cell)) {
+          text.mono(COMPACT_SIZE);
+          doc.text(fit(cell, table.widths[i]!).trimEnd(), x, y, { lineBreak: false });
+        }
         else text.line(text.fit(cell, table.widths[i]! - 4, { size: COMPACT_SIZE }), x, y, { size: COMPACT_SIZE });
         x += (Math.floor((table.widths[i]! - 4) / charWidth) + 1) * charWidth; // where `line` starts the next cell
       });
-      doc.font('Courier').fontSize(COMPACT_SIZE);
+      text.mono(COMPACT_SIZE);
     }
     y += lineHeight;
   }

@@ -20,12 +20,14 @@ fs.mkdirSync(SHOTS, { recursive: true });
 let h: HttpHarness;
 let browser: Browser;
 let ada: SignedIn;
-const pages: { name: string; path: string; signedIn: boolean }[] = [];
+const pages: { name: string; path: string; signedIn: boolean; as?: 'legal' }[] = [];
+let lee: SignedIn;
 
 beforeAll(async () => {
   h = await HttpHarness.start();
   browser = await launchChromium();
   ada = await h.login('ada');
+  lee = await h.login('lee');
   // A case with long names in several scripts, its vendor at the return task (the upload form).
   const input = caseInput({ vendor: { name: 'Jörg Ænderson-Łukasz Educational Technologies GmbH · شركة أكمي', contactName: 'Nguyễn Thị Minh Khai' } });
   const caseId = (await h.as(ada, 'POST', '/api/cases', input)).json.caseId as string;
@@ -52,6 +54,13 @@ beforeAll(async () => {
   await h.as(undefined, 'POST', `/api/${cascade.path.replace('/v/', 'vendor/')}/certify`, { ...certificationBody, destruction: { ...certificationBody.destruction, subprocessors: [
     { name: '株式会社クラウド保管サービス', contactEmail: 'privacy@cloud.example.jp' }, { name: 'شركة التحليلات التعليمية', contactEmail: 'dpo@analytics.example' },
   ] } });
+  // A case waiting for legal's countersignature, as legal staff see it (the form) and as administrators do.
+  const signoff = (await h.as(ada, 'POST', '/api/cases', { ...destroyOnly('CT-CERT-3'), legalSignoff: true })).json.caseId as string;
+  const signoffAck = new URL((await h.cases.vendorMail(signoff, 'acknowledge')).link).pathname;
+  await h.as(undefined, 'POST', `/api/${signoffAck.replace('/v/', 'vendor/')}/acknowledge`, { contactName: 'Dana Whitfield', contactEmail: 'dana@acme-learning.example' });
+  const signoffCertify = new URL((await h.cases.vendorMail(signoff, 'certify')).link).pathname;
+  await h.as(undefined, 'POST', `/api/${signoffCertify.replace('/v/', 'vendor/')}/certify`, certification(destroyOnly('CT-CERT-3')));
+  await h.cases.waitForStatus(signoff, 'awaiting_signoff');
   const subprocessorPath = new URL(linkIn(await h.cases.smtp.waitFor((m) => m.headers.get('x-disposition-case') === cascade.caseId && m.headers.get('x-disposition-mail') === 'subprocessor_notice', 30_000, 'a subprocessor notice'))).pathname;
   // A list long enough to page: 120 cases written into the record, with names in several scripts.
   const vendors = ['Acme Learning Inc.', 'Ελληνικά Μαθήματα', '王小明教育', 'شركة أكمي', 'Łódź EdTech sp. z o.o.'];
@@ -80,6 +89,7 @@ beforeAll(async () => {
     { name: 'vendor: certify', path: certifyPath, signedIn: false },
     { name: 'subprocessor: certify', path: subprocessorPath, signedIn: false },
     { name: 'case waiting for subprocessors', path: `/cases/${cascade.caseId}`, signedIn: true },
+    { name: 'case waiting for legal, as legal', path: `/cases/${signoff}`, signedIn: true, as: 'legal' },
     { name: 'verify', path: '/verify', signedIn: false },
     { name: 'not found', path: '/nowhere', signedIn: false },
   );
@@ -96,12 +106,14 @@ describe('pages people use', () => {
     for (const width of WIDTHS) {
       // bypassCSP: the pages' policy forbids injected scripts, axe's included (tests only).
       const context = await browser.newContext({ baseURL: h.baseUrl, bypassCSP: true, viewport: { width, height: 844 } });
-      const [name, value] = ada.cookie.split(';')[0]!.split('=');
-      await context.addCookies([{ name: name!, value: value!, url: h.baseUrl }]);
+      const cookieOf = (who: SignedIn) => {
+        const [name, value] = who.cookie.split(';')[0]!.split('=');
+        return [{ name: name!, value: value!, url: h.baseUrl }];
+      };
       const page = await context.newPage();
       for (const target of pages) {
-        if (!target.signedIn) await context.clearCookies();
-        else await context.addCookies([{ name: name!, value: value!, url: h.baseUrl }]);
+        await context.clearCookies();
+        if (target.signedIn) await context.addCookies(cookieOf(target.as === 'legal' ? lee : ada));
         await page.goto(target.path);
         await page.addScriptTag({ content: AXE });
         // Run in the page (a string: this project's TypeScript has no DOM types).

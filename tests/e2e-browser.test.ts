@@ -168,13 +168,18 @@ describe('the whole journey in a browser', { timeout: 180_000 }, () => {
     await vendor.page.goto(journey.local(certify.link));
     await expectText(vendor.page.locator('h1'), 'Certify destruction and removal of tracking mechanisms');
     await journey.shot(vendor.page, 'vendor-certify');
-    await vendor.page.getByLabel('Name', { exact: true }).fill('Morgan Reyes');
-    await vendor.page.getByLabel('Title', { exact: true }).fill('Chief Privacy Officer');
-    await vendor.page.getByLabel('Email', { exact: true }).fill('morgan.reyes@acme-learning.example');
-    await vendor.page.getByLabel('Destruction completed on').fill(today);
-    await vendor.page.locator('input[name="destruction.method"][value="purge"]').check();
-    await vendor.page.getByLabel('Technique used').fill('Cryptographic erase of the tenant keys; database rows deleted');
-    await vendor.page.getByLabel('How destruction was verified').fill('Restore attempt from the erased volumes failed');
+    /** The destruction fields the vendor's form and a subprocessor's share (theirs are named under `prefix`). */
+    const fillDestruction = async (prefix: string, who: { name: string; title: string; email: string; method: string; technique: string; verification: string }) => {
+      await vendor.page.getByLabel('Name', { exact: true }).fill(who.name);
+      await vendor.page.getByLabel('Title', { exact: true }).fill(who.title);
+      await vendor.page.getByLabel('Email', { exact: true }).fill(who.email);
+      await vendor.page.getByLabel('Destruction completed on').fill(today);
+      await vendor.page.locator(`input[name="${prefix}method"][value="${who.method}"]`).check();
+      await vendor.page.getByLabel('Technique used').fill(who.technique);
+      await vendor.page.getByLabel('How destruction was verified').fill(who.verification);
+    };
+    await fillDestruction('destruction.', { name: 'Morgan Reyes', title: 'Chief Privacy Officer', email: 'morgan.reyes@acme-learning.example', method: 'purge',
+      technique: 'Cryptographic erase of the tenant keys; database rows deleted', verification: 'Restore attempt from the erased volumes failed' });
     await expectChecked(vendor.page.locator('input[name="destruction.backups.destroyed"][value="true"]'));
     await vendor.page.getByLabel('Subprocessor 1', { exact: true }).fill('Cloud Hosting Co.');
     await vendor.page.getByLabel('Subprocessor 1 contact email').fill('privacy@cloud-hosting.example');
@@ -193,13 +198,8 @@ describe('the whole journey in a browser', { timeout: 180_000 }, () => {
     await vendor.page.goto(journey.local(linkIn(subMail)));
     await expectText(vendor.page.locator('h1'), 'Certify a subprocessor\'s destruction');
     await journey.shot(vendor.page, 'subprocessor-certify');
-    await vendor.page.getByLabel('Name', { exact: true }).fill('Mei Tanaka');
-    await vendor.page.getByLabel('Title', { exact: true }).fill('Data Protection Officer');
-    await vendor.page.getByLabel('Email', { exact: true }).fill('privacy@cloud-hosting.example');
-    await vendor.page.getByLabel('Destruction completed on').fill(today);
-    await vendor.page.locator('input[name="method"][value="destroy"]').check();
-    await vendor.page.getByLabel('Technique used').fill('Shredding of the drives that held the tenant volumes');
-    await vendor.page.getByLabel('How destruction was verified').fill('Certificate of destruction, drive serials checked');
+    await fillDestruction('', { name: 'Mei Tanaka', title: 'Data Protection Officer', email: 'privacy@cloud-hosting.example', method: 'destroy',
+      technique: 'Shredding of the drives that held the tenant volumes', verification: 'Certificate of destruction, drive serials checked' });
     await vendor.page.locator('input[name="attestation"]').check();
     await vendor.page.getByRole('button', { name: 'Certify' }).click();
     await expectText(vendor.page.locator('h1'), 'Certification received');

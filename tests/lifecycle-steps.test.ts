@@ -46,4 +46,22 @@ describe('the lifecycle at a glance', () => {
     const s = state({ status: 'cancelled', acknowledgement: { contactName: 'Dana', contactEmail: 'd@v.example', at: T0 + DAY }, cancellation: { reason: 'renewed', by: 'user:ada', at: T0 + 2 * DAY, fromStatus: 'awaiting_return' } });
     expect(summary(s)).toEqual(['notice:done', 'return:stopped', 'review:upcoming', 'certification:upcoming', 'backups:upcoming', 'statement:upcoming']);
   });
+
+  it('adds the subprocessors when the vendor named any, and the countersignature when the case asks for it', () => {
+    const base = state({}, 'destroy_only');
+    const cert = { ...certification(base.input), at: T0 + 5 * DAY };
+    const sub = { name: 'Cloud Hosting Co.', contactEmail: 'p@c.example', gen: 1, openedAt: T0 + 5 * DAY, dueAt: T0 + 35 * DAY, noticeSent: true, reminders: 0, overdue: false };
+    const waiting = state({
+      status: 'awaiting_subprocessors', input: { ...base.input, legalSignoff: true }, acknowledgement: { contactName: 'Dana', contactEmail: 'd@v.example', at: T0 + DAY }, certification: cert,
+      subprocessors: [{ ...sub, id: 's1', certification: { ...certification(base.input).destruction, attestation: true, at: T0 + 6 * DAY } }, { ...sub, id: 's2' }],
+    });
+    expect(summary(waiting)).toEqual(['notice:done', 'certification:done', 'backups:done', 'subprocessors:current', 'signoff:upcoming', 'statement:upcoming']);
+    const signing = { ...waiting, status: 'awaiting_signoff' as const, subprocessors: [waiting.subprocessors![0]!, { ...sub, id: 's2', waiver: { reason: 'Dissolved', by: 'user:ada', at: T0 + 8 * DAY } }] };
+    expect(summary(signing)).toEqual(['notice:done', 'certification:done', 'backups:done', 'subprocessors:done', 'signoff:current', 'statement:upcoming']);
+    expect(lifecycleSteps(signing).find((step) => step.key === 'subprocessors')).toMatchObject({ at: T0 + 8 * DAY, note: '1 certified, 1 waived' });
+    const signed = { ...signing, status: 'generating_statement' as const, signoff: { by: 'user:lee', at: T0 + 9 * DAY } };
+    expect(lifecycleSteps(signed).find((step) => step.key === 'signoff')).toMatchObject({ state: 'done', at: T0 + 9 * DAY, note: 'lee' });
+    // A case without either has neither step.
+    expect(summary(state({}, 'destroy_only'))).toEqual(['notice:current', 'certification:upcoming', 'backups:upcoming', 'statement:upcoming']);
+  });
 });

@@ -9,7 +9,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
+import PDFDocument from 'pdfkit';
 import { pdfFonts, pdfText, popplerText, scratchFile } from './support/artifacts';
+import { validatePdfA3b } from '../scripts/verapdf';
 
 function completedState(files: number): CaseState {
   const at = Date.parse('2026-11-20T15:00:00Z');
@@ -32,6 +34,38 @@ function completedState(files: number): CaseState {
 const config = { districtName: 'Riverside USD', publicUrl: 'https://disposition.example' };
 
 describe('the statement PDF', () => {
+  it('is PDF/A-3b by veraPDF, says so in its XMP, and carries its data as statement.json', async () => {
+    const state = { ...completedState(3), signoff: { by: 'user:lee', at: Date.parse('2026-11-21T08:00:00Z') } };
+    const pdf = await renderStatementOffThread(gatherStatement(state, 'stmt-0003', Date.parse('2026-11-21T09:00:00Z'), config, 'c'.repeat(64)));
+    const file = scratchFile('statement.pdf');
+    fs.writeFileSync(file, pdf);
+    const verdict = validatePdfA3b(file);
+    expect(verdict.failedRules, verdict.output).toEqual([]);
+    expect(verdict.compliant).toBe(true);
+    const meta = spawnSync('pdfinfo', ['-meta', file], { encoding: 'utf8' }).stdout;
+    expect(meta).toContain('<pdfaid:part>3</pdfaid:part>');
+    expect(meta).toContain('<pdfaid:conformance>B</pdfaid:conformance>');
+    expect(spawnSync('pdfdetach', ['-list', file], { encoding: 'utf8' }).stdout).toContain('statement.json');
+    const saved = scratchFile('statement.json');
+    expect(spawnSync('pdfdetach', ['-savefile', 'statement.json', '-o', saved, file]).status).toBe(0);
+    const data = JSON.parse(fs.readFileSync(saved, 'utf8'));
+    expect(data).toMatchObject({ format: 'disposition-statement/1', statementId: 'stmt-0003', caseId: 'case00000001', vendor: 'Acme Learning Inc.', district: 'Riverside USD',
+      returnPackage: { round: 1, files: 3, zipSha256: 'ab'.repeat(32) }, countersignature: { by: 'user:lee', at: '2026-11-21T08:00:00Z' } });
+    expect(pdfFonts(pdf).every((f) => f.embedded)).toBe(true);
+    // The check can fail: a PDF drawn without the PDF/A settings is refused, naming the clauses.
+    const plain = new PDFDocument();
+    const chunks: Buffer[] = [];
+    plain.on('data', (c: Buffer) => chunks.push(c));
+    const ended = new Promise((resolve) => plain.on('end', resolve));
+    plain.text('Not archival').end();
+    await ended;
+    const plainFile = scratchFile('plain.pdf');
+    fs.writeFileSync(plainFile, Buffer.concat(chunks));
+    const refused = validatePdfA3b(plainFile);
+    expect(refused.compliant).toBe(false);
+    expect(refused.failedRules).toEqual(expect.arrayContaining(['6.2.11.4.1-1', '6.6.2.1-1'])); // a font not embedded; no XMP metadata
+  }, 60_000);
+
   it('is the same bytes every time for the same case, on this thread or a worker thread', async () => {
     const content = gatherStatement(completedState(20), 'stmt-0001', Date.parse('2026-11-21T09:00:00Z'), config, 'c'.repeat(64));
     const first = await renderStatementPdf(content);

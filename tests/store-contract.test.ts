@@ -57,15 +57,15 @@ describe.each(DATABASE_BACKENDS)('the stores on $name', (backend) => {
       expect(versions.map((v) => v.version)).toEqual(MIGRATIONS.map((m) => m.version));
     });
 
-    it('ranks the wait for subprocessors between the backups and the statement, rows ranked before it included (migration 9)', async () => {
-      const statuses = ['completed', 'awaiting_subprocessors', 'generating_statement', 'awaiting_backup_rolloff', 'cancelled'] as const;
+    it('ranks the waits for subprocessors and for legal between the backups and the statement, rows ranked before them included (migrations 9, 10)', async () => {
+      const statuses = ['completed', 'awaiting_subprocessors', 'generating_statement', 'awaiting_signoff', 'awaiting_backup_rolloff', 'cancelled'] as const;
       for (const [i, status] of statuses.entries()) await stores.records.saveCase(caseAt(`Rank${i}`, 1, { status, createdAt: T0 + i }));
       // Rows written before the status existed carry the old ranks: the migration moves the three after it.
       const old = { generating_statement: 6, completed: 7, cancelled: 8 } as const;
       for (const [status, rank] of Object.entries(old)) await stores.database.run('UPDATE cases SET status_rank = ? WHERE status = ?', [rank, status]);
-      await stores.database.exec(MIGRATIONS.find((m) => m.version === 9)!.sql[stores.database.dialect]);
+      for (const version of [9, 10]) await stores.database.exec(MIGRATIONS.find((m) => m.version === version)!.sql[stores.database.dialect]);
       const page = await stores.records.pageCases({}, { limit: 10, sort: 'status' });
-      expect(page.cases.map((c) => c.status)).toEqual(['awaiting_backup_rolloff', 'awaiting_subprocessors', 'generating_statement', 'completed', 'cancelled']);
+      expect(page.cases.map((c) => c.status)).toEqual(['awaiting_backup_rolloff', 'awaiting_subprocessors', 'awaiting_signoff', 'generating_statement', 'completed', 'cancelled']);
     });
 
     it('refuses a database that newer code migrated, naming both versions', async () => {

@@ -121,7 +121,9 @@ export function registerCaseHandlers(run: CaseRun): void {
       addEvent(state, t, 'subprocessors_asked', 'vendor', `Subprocessors asked to certify their own destruction: ${state.subprocessors.map((s) => s.name).join(', ')}`);
       for (const sub of state.subprocessors) chores.push({ id: `follow-up-${sub.id}`, kind: 'follow_up_subprocessor', subprocessorId: sub.id });
     }
-    state.status = !destruction.backups.destroyed ? 'awaiting_backup_rolloff' : pendingSubprocessors(state).length ? 'awaiting_subprocessors' : 'generating_statement';
+    if (!destruction.backups.destroyed) state.status = 'awaiting_backup_rolloff';
+    else if (pendingSubprocessors(state).length) state.status = 'awaiting_subprocessors';
+    else readyForStatement(t);
     changed();
     // The answer names the status this action set: while the record is written the case may already move on.
     const answered = state.status;
@@ -144,7 +146,8 @@ export function registerCaseHandlers(run: CaseRun): void {
     closeOpenTask(state, t, 'done');
     state.backupRolloff = { confirmedOn: req.confirmedOn, attestation: req.attestation, at: t };
     addEvent(state, t, 'backups_rolled_off', 'vendor', `Backups confirmed rolled off on ${req.confirmedOn}`);
-    state.status = pendingSubprocessors(state).length ? 'awaiting_subprocessors' : 'generating_statement';
+    if (pendingSubprocessors(state).length) state.status = 'awaiting_subprocessors';
+    else readyForStatement(t);
     changed();
     // The answer names the status this action set: while the record is written the case may already move on.
     const answered = state.status;
@@ -164,9 +167,9 @@ export function registerCaseHandlers(run: CaseRun): void {
 
   const subprocessorOf = (id: string | undefined): SubprocessorState | undefined => subprocessorsOf(state).find((s) => s.id === id);
 
-  /** Once no subprocessor is pending, a case that waited only for them issues its statement. */
-  function afterSubprocessorSettled(): void {
-    if (state.status === 'awaiting_subprocessors' && pendingSubprocessors(state).length === 0) state.status = 'generating_statement';
+  /** Once no subprocessor is pending, a case that waited only for them goes on to its statement. */
+  function afterSubprocessorSettled(t: number): void {
+    if (state.status === 'awaiting_subprocessors' && pendingSubprocessors(state).length === 0) readyForStatement(t);
   }
 
   wf.setHandler(messages.certifySubprocessor, async (req) => {
@@ -177,7 +180,7 @@ export function registerCaseHandlers(run: CaseRun): void {
     const cert = req.certification;
     sub.certification = { ...cert, at: t };
     addEvent(state, t, 'subprocessor_certified', 'subprocessor', `${sub.name} certified destruction: signed by ${cert.signatoryName}, ${cert.signatoryTitle} (completed ${cert.completedOn}, NIST SP 800-88 ${cert.method})`, { subprocessorId: sub.id });
-    afterSubprocessorSettled();
+    afterSubprocessorSettled(t);
     changed();
     const answered = state.status;
     await persist();
@@ -204,7 +207,7 @@ export function registerCaseHandlers(run: CaseRun): void {
     const t = now();
     sub.waiver = { reason: req.reason, by: req.actor, at: t };
     addEvent(state, t, 'subprocessor_waived', req.actor, `${sub.name}'s certification waived: ${req.reason}`, { subprocessorId: sub.id });
-    afterSubprocessorSettled();
+    afterSubprocessorSettled(t);
     changed();
     const answered = state.status;
     await persist();
@@ -241,6 +244,42 @@ export function registerCaseHandlers(run: CaseRun): void {
   });
 
   // ---- the district's actions -----------------------------------------------------------------------------
+
+  /**
+   * Everything the vendor owes is in: the statement is issued, unless the case asks legal staff to countersign
+   * first (`input.legalSignoff`), which opens the district's countersignature task.
+   */
+  function readyForStatement(t: number): void {
+    if (state.input.legalSignoff && !state.signoff) openTask(state, 'countersign', t, chores);
+    else state.status = 'generating_statement';
+  }
+
+  wf.setHandler(messages.countersignStatement, async (req) => {
+    const id = updateId('countersign', req.gen, 'countersignStatement');
+    if (state.settledUpdates[id]) return repeated(id);
+    const t = now();
+    closeOpenTask(state, t, 'done');
+    state.signoff = { by: req.actor, at: t, ...(req.note ? { note: req.note } : {}) };
+    addEvent(state, t, 'statement_countersigned', req.actor, `Countersigned for the district by ${req.actor}${req.note ? `: ${req.note}` : ''}`);
+    state.status = 'generating_statement';
+    changed();
+    const answered = state.status;
+    await persist();
+    return settle(id, resultAt(answered, 'Countersigned for the district. The statement is being issued.'));
+  }, {
+    validator: (req) => {
+      const signoff = parsePayload('countersignStatement', req);
+      if (state.settledUpdates[updateId('countersign', signoff.gen, 'countersignStatement')]) return;
+      refuseWhenClosed(state);
+      const open = openTaskOf(state);
+      if (open?.kind !== 'countersign') {
+        refuse(messages.REFUSAL.wrongState, state.input.legalSignoff
+          ? `the case does not wait for a countersignature now; it is ${state.status} (legal countersigns once the vendor's certification, backups and subprocessors are all in)`
+          : 'this case was started without a countersignature by legal staff (legalSignoff)');
+      }
+      if (open.gen !== signoff.gen) refuse(messages.REFUSAL.staleLink, 'this countersignature answers an earlier request; reload the case');
+    },
+  });
 
   wf.setHandler(messages.reviewReturn, async (req) => {
     const id = updateId('review', req.gen, 'reviewReturn');

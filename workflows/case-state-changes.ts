@@ -44,12 +44,15 @@ export function addEvent(
 }
 
 /** Opens a task (due its deadline from now) and moves the case to the status of that task. */
+/** The district's tasks are asked for by their own message; the vendor's by a notice (or a rejection). */
+const DISTRICT_REQUESTS: Partial<Record<TaskKind, MailSpec['kind']>> = { review: 'review_request', countersign: 'signoff_request' };
+
 export function openTask(state: CaseState, kind: TaskKind, now: number, chores: Chore[], mailKind: 'notice' | 'rejection' | 'review_request' = 'notice', reason?: string): TaskState {
   const gen = (latestTask(state, kind)?.gen ?? 0) + 1;
   const task: TaskState = { kind, gen, openedAt: now, dueAt: now + taskDurationMs(state.input, kind), noticeSent: false, reminders: 0, overdue: false };
   state.tasks.push(task);
   state.status = STATUS_OF_TASK[kind];
-  const mail: MailSpec = { id: `${mailKind}-${kind}-${gen}`, kind: kind === 'review' ? 'review_request' : mailKind, task: { kind, gen, dueAt: task.dueAt }, ...(reason ? { reason } : {}) };
+  const mail: MailSpec = { id: `${mailKind}-${kind}-${gen}`, kind: DISTRICT_REQUESTS[kind] ?? mailKind, task: { kind, gen, dueAt: task.dueAt }, ...(reason ? { reason } : {}) };
   chores.push({ id: mail.id, kind: 'mail', mail });
   return task;
 }

@@ -23,6 +23,7 @@ export const addException = actionUpdate('addException');
 export const referToLegal = actionUpdate('referToLegal');
 export const certifySubprocessor = actionUpdate('certifySubprocessor');
 export const waiveSubprocessor = actionUpdate('waiveSubprocessor');
+export const countersignStatement = actionUpdate('countersignStatement');
 
 export const caseState = defineQuery<CaseState>('caseState');
 

@@ -44,6 +44,7 @@ export function caseInputFromForm(form: Form): unknown {
     disposition: { option: text(form, 'disposition.option'), extent: text(form, 'disposition.extent'), categories },
     trackingMechanisms,
     deadlines,
+    ...(text(form, 'legalSignoff') === 'true' ? { legalSignoff: true } : {}),
   };
 }
 

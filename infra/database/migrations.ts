@@ -28,6 +28,11 @@ const SUBPROCESSOR_RANKS_SQL = `
 UPDATE cases SET status_rank = CASE status WHEN 'generating_statement' THEN 7 WHEN 'completed' THEN 8 WHEN 'cancelled' THEN 9 ELSE status_rank END
   WHERE status IN ('generating_statement', 'completed', 'cancelled');`;
 
+// awaiting_signoff comes after awaiting_subprocessors (rank 6): the statuses after it move down one again.
+const SIGNOFF_RANKS_SQL = `
+UPDATE cases SET status_rank = CASE status WHEN 'generating_statement' THEN 8 WHEN 'completed' THEN 9 WHEN 'cancelled' THEN 10 ELSE status_rank END
+  WHERE status IN ('generating_statement', 'completed', 'cancelled');`;
+
 // A closed case's time: its statement's issue, else its last change (a cancellation).
 const CLOSED_AT_SQL = `
 ALTER TABLE cases ADD COLUMN closed_at BIGINT;
@@ -237,6 +242,11 @@ CREATE INDEX case_messages_case ON case_messages (case_id, attempted_at);`,
     version: 9,
     name: 'a status between the backups and the statement: waiting for the vendor\'s subprocessors\' certifications',
     sql: { sqlite: SUBPROCESSOR_RANKS_SQL, postgres: SUBPROCESSOR_RANKS_SQL },
+  },
+  {
+    version: 10,
+    name: 'a status before the statement: waiting for legal\'s countersignature',
+    sql: { sqlite: SIGNOFF_RANKS_SQL, postgres: SIGNOFF_RANKS_SQL },
   },
 ];
 

@@ -176,6 +176,9 @@ ${csrf(user)}
   ${input('deadlines.certify', 'Certify destruction within', 'text', { placeholder: DEFAULT_DEADLINES.certify })}
   ${input('deadlines.reminderEvery', 'Remind every', 'text', { placeholder: DEFAULT_DEADLINES.reminderEvery })}
 </fieldset>
+<fieldset><legend>Before the statement</legend>
+  <label class="check"><input type="checkbox" name="legalSignoff" value="true" ${v('legalSignoff') === 'true' ? html`checked` : ''}> Legal staff review the vendor's certification and countersign for the district; only then is the statement issued (within the review deadline)</label>
+</fieldset>
 <p><button type="submit">Start the case and send the notice</button></p>
 </form>`);
 }
@@ -214,6 +217,8 @@ ${admin ? html`<p><a class="button secondary" href="/api/cases/${details.caseId}
 </section>` : ''}
 ${details.statement ? html`<h2>Statement</h2><section><p>Statement ${details.statement.statementId}, issued ${when(Date.parse(details.statement.issuedAt!))}. SHA-256 <span class="hash">${details.statement.sha256}</span></p>
 <p><a class="button secondary" href="/api/cases/${details.caseId}/statement">Download the statement (PDF)</a></p></section>` : ''}
+${open?.kind === 'countersign' ? countersignSection(user, details, again, problem) : ''}
+${details.signoff ? html`<h2>Countersignature</h2><section><p>Countersigned for the district by ${details.signoff.by} on ${when(Date.parse(details.signoff.at!))}${details.signoff.note ? `: ${details.signoff.note}` : ''}.</p></section>` : ''}
 ${admin && open?.kind === 'review' ? html`<h2>Your review</h2><section class="actions">
   <form method="post" action="/cases/${details.caseId}/review">${csrf(user)}<input type="hidden" name="decision" value="accept"><button type="submit">Accept the returned data</button></form>
   <form method="post" action="/cases/${details.caseId}/review">${csrf(user)}<input type="hidden" name="decision" value="reject">
@@ -225,7 +230,7 @@ ${admin && open ? html`
     <label for="until">New due date for "${open.title}"</label><input type="date" id="until" name="until" value="${again('extend', 'until')}" required>${problem('extend', 'until')}
     <label for="extend-reason">Reason</label><input type="text" id="extend-reason" name="reason" value="${again('extend', 'reason')}" required>${problem('extend', 'reason')}
     <button type="submit" class="secondary">Extend</button></form>` : ''}
-${admin && open && open.kind !== 'review' ? html`
+${admin && open && open.kind !== 'review' && open.kind !== 'countersign' ? html`
   <form method="post" action="/cases/${details.caseId}/resend-link">${csrf(user)}<button type="submit" class="secondary">Email a new link to the vendor</button></form>` : ''}
 ${admin && details.enforcement.next === 'not_cooperating' ? html`
   <form method="post" action="/cases/${details.caseId}/not-cooperating">${csrf(user)}
@@ -269,6 +274,18 @@ ${details.certification ? html`<h2>Certification</h2><section><dl class="facts">
 <table><thead><tr><th>When</th><th>What</th><th>Who</th></tr></thead><tbody>
 ${details.timeline.map((e) => html`<tr><td>${when(Date.parse(e.at!))}</td><td>${e.summary}</td><td>${e.actor}</td></tr>`)}
 </tbody></table>`);
+}
+
+/** Legal's countersignature: what it states, and the form (legal staff only; administrators see who it waits for). */
+function countersignSection(user: User, details: ReturnType<typeof caseDetails>, again: (form: CaseForm, name: string) => string, problem: (form: CaseForm, name: string) => Markup): Markup {
+  if (user.role !== 'legal') return html`<h2>Countersignature</h2><section><p>The statement waits for legal staff to review the vendor's certification and countersign for the district.</p></section>`;
+  return html`<h2>Countersign for the district</h2><section>
+  <p>The vendor's certification${details.subprocessors.length ? ', its subprocessors\' certifications or waivers,' : ''} and the case record are below. Once you countersign, the statement is issued and names you.</p>
+  <form method="post" action="/cases/${details.caseId}/countersign">${csrf(user)}
+    <label class="check"><input type="checkbox" name="attestation" value="true" required> I reviewed the vendor's certification and the case record, and countersign for the district.</label>${problem('countersign', 'attestation')}
+    <label for="countersign-note">Note for the record (optional, printed on the statement)</label><textarea id="countersign-note" name="note">${again('countersign', 'note')}</textarea>${problem('countersign', 'note')}
+    <button type="submit">Countersign and issue the statement</button></form>
+</section>`;
 }
 
 const SUBPROCESSOR_STATUS = { asked: 'asked to certify', overdue: 'overdue', certified: 'certified', waived: 'waived by the district' } as const;
