@@ -314,7 +314,7 @@ function subprocessorMessage(state: CaseState, spec: MailSpec, ctx: MailContext)
     p(`${ctx.districtName} has ended its contract with ${vendor}. ${vendor} has told the district that ${sub.name} held the district's student data as its subprocessor, and has certified its own destruction of that data.`),
     p(`Under the district's policy 7400.1 (III.C), every known copy must be destroyed. Please certify, through the link below, that ${sub.name} has destroyed every copy it held. You will give who signs, when destruction was completed, the method in the terms of NIST SP 800-88 (${Object.keys(SANITIZATION_METHODS).join(', ')}), the technique and how it was verified, and whether backups are destroyed or the date they roll off.`),
     ...(exceptions.length ? [exceptionsBlock(exceptions, 'The district allows only this data to be kept, for these reasons:')] : []),
-    { kind: 'action', label: 'Certify destruction', url: ctx.link ?? '', dueAt, note: `The link is for ${sub.name} only; do not forward it. It stops working once the certification is received.` },
+    { kind: 'action', label: 'Certify destruction', url: ctx.link ?? '', dueAt, note: `The link is for ${sub.name} only; do not forward it. It stops working once the certification is received.${spec.resent ? ' This link replaces any earlier one.' : ''}` },
   ];
   const greeting = p(sub.contactName ? `Dear ${sub.contactName},` : `To ${sub.name},`);
   const contract = `contract ${state.input.contract.id} (${vendor})`;
@@ -326,7 +326,7 @@ function subprocessorMessage(state: CaseState, spec: MailSpec, ctx: MailContext)
     };
   }
   if (spec.kind !== 'subprocessor_notice') throw new Error(`${spec.kind} is not a message to a subprocessor`);
-  return { subject: `Certify destruction of ${ctx.districtName}'s student data: ${contract}`, heading: `Certify destruction of ${ctx.districtName}'s data`, blocks: [greeting, p(contractLine(state)), ...asks] };
+  return { subject: `Certify destruction of ${ctx.districtName}'s student data: ${contract}${spec.resent ? ' (new link)' : ''}`, heading: `Certify destruction of ${ctx.districtName}'s data`, blocks: [greeting, p(contractLine(state)), ...asks] };
 }
 
 export const renderSubprocessorMail = (state: CaseState, spec: MailSpec, ctx: MailContext) => renderMail(subprocessorMessage(state, spec, ctx), ctx.districtName, signature(ctx));

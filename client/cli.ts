@@ -30,7 +30,7 @@ import { StorageUnavailableError } from '../infra/storage/case-file-storage';
 import { TemporalUnavailableError } from '../infra/temporal-connection';
 import { writeDecryptedFile } from './decrypted-file';
 import { BulkStarts } from './bulk-start';
-import type { BulkProblem } from '../domain/bulk-csv';
+import { bulkFileText, type BulkProblem } from '../domain/bulk-csv';
 
 const STAFF_COMMANDS = new Map((Object.entries(STAFF_ACTIONS) as [StaffActionName, StaffAction][]).map(([name, action]) => [`case ${action.cli.name}`, { name, action }]));
 const ACTION_OPTIONS = Object.fromEntries(Object.values(STAFF_ACTIONS).flatMap((a) => Object.entries(a.cli.options).map(([option, type]) => [option, { type }])));
@@ -404,12 +404,13 @@ if (require.main === module) {
 
 /** `case start --csv`: the file checked, or started with a progress line until every row has its outcome. */
 async function startBulk(ctx: CliContext, file: string, dryRun: boolean, json: boolean, out: Out, err: Out): Promise<number> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(await fsp.readFile(file));
+    bytes = await fsp.readFile(file);
   } catch (e) {
-    throw new DispositionError('invalid_payload', `cannot read ${file} as UTF-8 text: ${(e as Error).message}`);
+    throw new DispositionError('invalid_payload', `cannot read ${file}: ${(e as Error).message}`);
   }
+  const text = bulkFileText(bytes);
   const bulk = new BulkStarts(ctx.temporal, ctx.bulk, ctx.config);
   const problemLine = (p: BulkProblem): string => `  line ${p.line}${p.contractId ? ` (${p.contractId})` : ''}, ${p.field}: ${p.message}`;
   if (dryRun) {

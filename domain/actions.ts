@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { acknowledgeBodySchema, cancelBodySchema, countersignBodySchema, enforcementBodySchema, extendBodySchema, legalHoldBodySchema, rejectionNeedsReason, reviewBodySchema, reviewBodyShape, submitReturnBodySchema } from './api';
 import { certificationReceived, exceptionsOf, latestTask, legalHoldMessage, openTaskOf, type CaseState } from './case-state';
 import { exceptionSchema } from './case-input';
-import { backupRolloffSchema, certificationSchema, subprocessorCertificationSchema, subprocessorWaiverSchema } from './certification';
+import { backupRolloffSchema, certificationSchema, subprocessorCertificationSchema, subprocessorLinkSchema, subprocessorWaiverSchema } from './certification';
 import { readableMoment } from './dates';
 import { certificationFromForm, flatFormBody, formText, subprocessorCertificationFromForm, type Form } from './form-fields';
 import { linkRefSchema, stagedFileRefSchema } from './messages';
@@ -255,6 +255,27 @@ export const STAFF_ACTIONS = {
       body: (values) => ({ subprocessorId: cliText(values, 'subprocessor'), reason: cliText(values, 'reason') }),
     },
     send: (_state, body, by) => ({ payload: { ...body, actor: by }, updateId: updateId('case', 0, `waiveSubprocessor-${body.subprocessorId}`) }),
+  }),
+  resendSubprocessorLink: staff({
+    path: 'subprocessor-link',
+    update: 'resendSubprocessorLink',
+    summary: 'Email a subprocessor a new link, to a corrected address when given; its older links stop working',
+    roles: ['admin'],
+    body: subprocessorLinkSchema,
+    message: subprocessorLinkSchema.extend(actor),
+    fromForm: (form) => flatFormBody(form, { subprocessorId: 'text', contactEmail: 'text' }),
+    refill: () => 'subprocessor-link',
+    outcomes: { 'subprocessor-link-sent': { text: () => 'A new link is on its way to the subprocessor, the vendor copied; its older links no longer work.' } },
+    outcome: () => 'subprocessor-link-sent',
+    cli: {
+      name: 'subprocessor-link', usage: '--subprocessor ID [--email E]', help: 'email a subprocessor a new link (to a corrected address)',
+      options: { subprocessor: 'string', email: 'string' },
+      body: (values) => ({ subprocessorId: cliText(values, 'subprocessor'), ...(typeof values.email === 'string' ? { contactEmail: values.email } : {}) }),
+    },
+    send: (state, body, by) => {
+      const gen = state.subprocessors?.find((s) => s.id === body.subprocessorId)?.gen ?? 0;
+      return { payload: { ...body, actor: by }, updateId: updateId('subprocessor_certify', gen, `resendSubprocessorLink-${body.subprocessorId}`) };
+    },
   }),
   countersign: staff({
     path: 'countersign',

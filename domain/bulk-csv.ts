@@ -4,6 +4,7 @@
 import { BUILT_IN_AGREEMENTS, unknownAgreement, withAgreement, type AgreementRegistry } from './agreements';
 import { caseInputSchema, type CaseInput } from './case-input';
 import { TRACKING_KINDS } from './case-terms';
+import { DispositionError } from './errors';
 
 export const BULK_COLUMNS = [
   'contract_id', 'contract_title', 'termination_date', 'agreement', 'vendor_name', 'vendor_contact_email', 'vendor_contact_name',
@@ -85,6 +86,15 @@ export function csvRecords(text: string): { line: number; cells: string[] }[] {
 }
 
 /** The file cannot be read as a whole (no header, a wrong header, an open quote): nothing in it starts. */
+/** A bulk file's bytes as text: strict UTF-8 (a spreadsheet saved in another encoding is refused, not misread). */
+export function bulkFileText(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new DispositionError('invalid_payload', 'the file is not UTF-8 text; save it as "CSV UTF-8" and try again', [{ field: 'file', message: 'not UTF-8' }]);
+  }
+}
+
 export class BulkFileError extends Error {
   override name = 'BulkFileError';
   constructor(readonly problem: BulkProblem) {

@@ -96,3 +96,9 @@ export const subprocessorWaiverSchema = z.object({
   reason: text(2000, 'say why the district waives this subprocessor\'s certification'),
 });
 export type SubprocessorWaiver = z.infer<typeof subprocessorWaiverSchema>;
+
+/** A new link for a subprocessor, to a corrected address when given (a bounced or wrong one); older links stop working. */
+export const subprocessorLinkSchema = z.object({
+  subprocessorId: subprocessorWaiverSchema.shape.subprocessorId,
+  contactEmail: emailAddress.optional(),
+});

@@ -129,7 +129,7 @@ describe('subprocessors certify their own destruction', () => {
     expect(JSON.stringify(audit.json)).toContain('waive-subprocessor');
   }, 180_000);
 
-  it('reminds a quiet subprocessor, escalates it when overdue, and stops when the case is cancelled', async () => {
+  it('reminds a quiet subprocessor, escalates it when overdue, sends a new link to a corrected address, and stops when the case is cancelled', async () => {
     const input = caseInput({ contract: { id: 'CT-SUB-2' }, disposition: { option: 'destroy_only', extent: 'complete', categories: [{ key: 'electronic' }] }, trackingMechanisms: [], deadlines: { certify: '3s', reminderEvery: '1s' } });
     const caseId = (await h.as(ada, 'POST', '/api/cases', input)).json.caseId as string;
     await h.cases.vendorAct((await h.cases.vendorMail(caseId, 'acknowledge')).link, messages.acknowledgeNotice, { contactName: 'Dana Whitfield', contactEmail: VENDOR_EMAIL });
@@ -149,6 +149,19 @@ describe('subprocessors certify their own destruction', () => {
       'Notice sent to the subprocessor Quiet Storage Ltd, the vendor copied',
       'Quiet Storage Ltd\'s certification is overdue; the administrators are alerted',
     ]));
+
+    // The address was wrong: a new link to the corrected one; the first link stops working.
+    const first = linkIn(await subprocessorMail(caseId, 'subprocessor_notice', 'legal@quiet-storage.example'));
+    const badAddress = await h.as(ada, 'POST', `/api/cases/${caseId}/subprocessor-link`, { subprocessorId: 's1', contactEmail: 'not an address' });
+    expect(badAddress.status).toBe(400);
+    expect(badAddress.json.error.message).toContain('contactEmail');
+    expect((await h.as(ada, 'POST', `/api/cases/${caseId}/subprocessor-link`, { subprocessorId: 's1', contactEmail: 'privacy@quiet-storage.example' })).status).toBe(200);
+    const renewed = await subprocessorMail(caseId, 'subprocessor_notice', 'privacy@quiet-storage.example');
+    expect(renewed.subject).toContain('(new link)');
+    expect(renewed.text).toContain('This link replaces any earlier one.');
+    expect((await fetch(h.url(new URL(first).pathname))).status).toBe(410);
+    expect((await fetch(h.url(new URL(linkIn(renewed)).pathname))).status).toBe(200);
+    expect((await h.cases.records.getCase(caseId))?.state.timeline.map((e) => e.summary)).toContain('New link for the subprocessor Quiet Storage Ltd, now to privacy@quiet-storage.example (was legal@quiet-storage.example); older links no longer work');
 
     expect((await h.as(ada, 'POST', `/api/cases/${caseId}/cancel`, { reason: 'The contract was renewed after all' })).status).toBe(200);
     await expect.poll(async () => (await h.cases.client.workflow.getHandle(`subprocessor-${caseId}-s1`).describe()).status.name, { timeout: 15_000 }).toBe('COMPLETED');

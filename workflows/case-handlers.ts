@@ -33,6 +33,8 @@ export interface CaseRun {
   forwardLegalHold(on: boolean): Promise<void>;
   /** Tells a subprocessor's follow-up that it is settled (certified or waived), so it sends nothing more. */
   settleSubprocessor(id: string): Promise<void>;
+  /** Tells a subprocessor's follow-up of a new link generation, whose notice it sends. */
+  relinkSubprocessor(id: string, gen: number): Promise<void>;
 }
 
 export function registerCaseHandlers(run: CaseRun): void {
@@ -221,6 +223,29 @@ export function registerCaseHandlers(run: CaseRun): void {
       if (!sub) refuse(messages.REFUSAL.invalidPayload, `subprocessorId: the case has no subprocessor ${waiver.subprocessorId}${subprocessorsOf(state).length ? ` (it has ${subprocessorsOf(state).map((s) => s.id).join(', ')})` : ''}`);
       if (sub.certification) refuse(messages.REFUSAL.wrongState, `${sub.name} has already certified its destruction`);
       if (sub.waiver) refuse(messages.REFUSAL.wrongState, `${sub.name}'s certification is already waived`);
+    },
+  });
+
+  wf.setHandler(messages.resendSubprocessorLink, async (req) => {
+    const sub = subprocessorOf(req.subprocessorId)!;
+    const t = now();
+    sub.gen += 1; // older links stop working
+    sub.noticeSent = false;
+    const moved = req.contactEmail && req.contactEmail.toLowerCase() !== sub.contactEmail.toLowerCase() ? sub.contactEmail : undefined;
+    if (req.contactEmail) sub.contactEmail = req.contactEmail;
+    addEvent(state, t, 'link_resent', req.actor, `New link for the subprocessor ${sub.name}${moved ? `, now to ${sub.contactEmail} (was ${moved})` : ''}; older links no longer work`, { subprocessorId: sub.id });
+    changed();
+    const answered = state.status;
+    await persist();
+    await run.relinkSubprocessor(sub.id, sub.gen);
+    return resultAt(answered, `A new link for ${sub.name} is on its way; older links no longer work.`);
+  }, {
+    validator: (req) => {
+      const link = parsePayload('resendSubprocessorLink', req);
+      refuseWhenClosed(state);
+      const sub = subprocessorOf(link.subprocessorId);
+      if (!sub) refuse(messages.REFUSAL.invalidPayload, `subprocessorId: the case has no subprocessor ${link.subprocessorId}${subprocessorsOf(state).length ? ` (it has ${subprocessorsOf(state).map((s) => s.id).join(', ')})` : ''}`);
+      if (sub.certification || sub.waiver) refuse(messages.REFUSAL.wrongState, `${sub.name} is settled (${sub.certification ? 'certified' : 'waived'}); it needs no new link`);
     },
   });
 

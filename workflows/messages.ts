@@ -24,6 +24,7 @@ export const referToLegal = actionUpdate('referToLegal');
 export const certifySubprocessor = actionUpdate('certifySubprocessor');
 export const waiveSubprocessor = actionUpdate('waiveSubprocessor');
 export const countersignStatement = actionUpdate('countersignStatement');
+export const resendSubprocessorLink = actionUpdate('resendSubprocessorLink');
 
 export const caseState = defineQuery<CaseState>('caseState');
 

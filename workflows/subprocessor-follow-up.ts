@@ -21,6 +21,8 @@ export interface SubprocessorNews {
 export const subprocessorNews = wf.defineSignal<[SubprocessorNews]>('subprocessorNews');
 /** From the case to the follow-up: the subprocessor certified or was waived, or the case closed. */
 export const subprocessorSettled = wf.defineSignal('subprocessorSettled');
+/** From the case to the follow-up: a new link generation (to a corrected address): send its notice. */
+export const subprocessorRelinked = wf.defineSignal<[{ gen: number }]>('subprocessorRelinked');
 
 export const subprocessorFollowUpId = (caseId: string, subprocessorId: string): string => `subprocessor-${caseId}-${subprocessorId}`;
 
@@ -35,15 +37,22 @@ export interface SubprocessorFollowUpParams {
 
 export async function subprocessorFollowUp(params: SubprocessorFollowUpParams): Promise<void> {
   let settled = false;
+  let { gen } = params;
+  let relinked = false;
   wf.setHandler(subprocessorSettled, () => {
     settled = true;
   });
-  const { caseId, subprocessorId: id, gen, dueAt } = params;
-  const subprocessor = { id, gen, dueAt };
+  wf.setHandler(subprocessorRelinked, (link) => {
+    if (link.gen > gen) {
+      gen = link.gen;
+      relinked = true;
+    }
+  });
+  const { caseId, subprocessorId: id, dueAt } = params;
   const theCase = wf.getExternalWorkflowHandle(params.caseWorkflowId);
   /** Sends one message; false when nothing more is to be sent (settled meanwhile, or the case closed). */
   const send = async (mail: Omit<MailSpec, 'subprocessor'>, event: SubprocessorNews['event']): Promise<boolean> => {
-    const outcome = await sendSubprocessorMail({ caseId, mail: { ...mail, subprocessor } });
+    const outcome = await sendSubprocessorMail({ caseId, mail: { ...mail, subprocessor: { id, gen, dueAt } } });
     if (outcome !== 'sent') return false;
     await theCase.signal(subprocessorNews, { subprocessorId: id, event, at: Date.now() });
     return true;
@@ -56,7 +65,14 @@ export async function subprocessorFollowUp(params: SubprocessorFollowUpParams): 
   while (!settled) {
     const remindAt = lastNoticeAt + params.reminderEveryMs;
     const wakeAt = Math.min(remindAt, overdue ? Infinity : dueAt);
-    if (await wf.condition(() => settled, Math.max(wakeAt - Date.now(), 1))) break;
+    if (await wf.condition(() => settled || relinked, Math.max(wakeAt - Date.now(), 1))) {
+      if (settled) break;
+      // A new link: its notice, and the reminders count again from it.
+      relinked = false;
+      if (!(await send({ id: `subprocessor-notice-${id}-${gen}`, kind: 'subprocessor_notice', resent: true }, 'notice_sent'))) break;
+      lastNoticeAt = Date.now();
+      continue;
+    }
     const now = Date.now();
     if (!overdue && now >= dueAt) {
       overdue = true;

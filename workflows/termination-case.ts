@@ -8,7 +8,7 @@ import * as wf from '@temporalio/workflow';
 import type { CaseActivities } from '../activities';
 import type { CaseException, CaseState } from '../domain/case-state';
 import { caseDue, exceptionsOf, legalHoldOn, openTaskOf, pendingSubprocessors, subprocessorsOf } from '../domain/case-state';
-import { subprocessorFollowUp, subprocessorFollowUpId, subprocessorSettled } from './subprocessor-follow-up';
+import { subprocessorFollowUp, subprocessorFollowUpId, subprocessorRelinked, subprocessorSettled } from './subprocessor-follow-up';
 import { exceptionReminder, exceptionReminderId } from './exception-reminder';
 import type { CaseInput } from '../domain/case-input';
 import { countByCategory, reminderEveryMs } from '../domain/lifecycle';
@@ -121,6 +121,13 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
       if (retentionStarted) await wf.getExternalWorkflowHandle(retentionWorkflowId(state.caseId)).signal(legalHoldForwarded, { on });
     },
     settleSubprocessor,
+    relinkSubprocessor: async (id, gen) => {
+      try {
+        await wf.getExternalWorkflowHandle(subprocessorFollowUpId(state.caseId, id)).signal(subprocessorRelinked, { gen });
+      } catch (err) {
+        if (wf.isCancellation(err)) throw err; // a follow-up not started yet reads the new generation when it starts
+      }
+    },
   });
 
   /** Tells a subprocessor's follow-up it is done; one that has ended already (or not started yet) needs no word. */

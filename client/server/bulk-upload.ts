@@ -2,6 +2,7 @@
 // curl -F). Read whole (a few MiB at most) and decoded strictly as UTF-8, so a name is never half-garbled.
 import type { FastifyRequest } from 'fastify';
 import { DispositionError } from '../../domain/errors';
+import { bulkFileText } from '../../domain/bulk-csv';
 
 /** 4 MiB: 5,000 rows of a dozen columns, with room. */
 export const BULK_FILE_MAX_BYTES = 4 * 1024 * 1024;
@@ -36,21 +37,13 @@ export async function readBulkUpload(request: FastifyRequest): Promise<BulkUploa
     file = { bytes, name: part.filename || 'upload.csv' };
   }
   if (!file) throw new DispositionError('invalid_payload', 'choose a CSV file (the field "file")', [{ field: 'file', message: 'required' }]);
-  return { text: utf8(file.bytes), fileName: file.name.slice(0, 200), fields };
-}
-
-function utf8(bytes: Buffer): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new DispositionError('invalid_payload', 'the file is not UTF-8 text; save it as "CSV UTF-8" and upload it again', [{ field: 'file', message: 'not UTF-8' }]);
-  }
+  return { text: bulkFileText(file.bytes), fileName: file.name.slice(0, 200), fields };
 }
 
 /** The text/csv body parser: the same limit, the same strict decoding. */
 export function csvBodyParser(_request: FastifyRequest, body: Buffer, done: (err: Error | null, body?: string) => void): void {
   try {
-    done(null, utf8(body));
+    done(null, bulkFileText(body));
   } catch (err) {
     done(err as Error);
   }

@@ -306,7 +306,12 @@ ${canWaive && pending.length ? html`
     <label for="waive-subprocessor">Subprocessor</label>
     <select id="waive-subprocessor" name="subprocessorId">${pending.map((s) => html`<option value="${s.id}" ${again('waive-subprocessor', 'subprocessorId') === s.id ? html`selected` : ''}>${s.name}</option>`)}</select>${problem('waive-subprocessor', 'subprocessorId')}
     <label for="waive-reason">Why the district waives its certification (shown on the statement)</label><textarea id="waive-reason" name="reason" required>${again('waive-subprocessor', 'reason')}</textarea>${problem('waive-subprocessor', 'reason')}
-    <button type="submit" class="danger">Waive this certification</button></form>` : ''}
+    <button type="submit" class="danger">Waive this certification</button></form>
+  <form method="post" action="/cases/${details.caseId}/subprocessor-link">${csrf(user)}
+    <label for="relink-subprocessor">Subprocessor</label>
+    <select id="relink-subprocessor" name="subprocessorId">${pending.map((s) => html`<option value="${s.id}" ${again('subprocessor-link', 'subprocessorId') === s.id ? html`selected` : ''}>${s.name}</option>`)}</select>
+    <label for="relink-email">New contact email (optional: leave empty to send to the same address)</label><input type="email" id="relink-email" name="contactEmail" value="${again('subprocessor-link', 'contactEmail')}">${problem('subprocessor-link', 'contactEmail')}
+    <button type="submit" class="secondary">Email a new link</button></form>` : ''}
 </section>`;
 }
 
