@@ -169,6 +169,15 @@ export function registerCaseHandlers(run: CaseRun): void {
 
   const subprocessorOf = (id: string | undefined): SubprocessorState | undefined => subprocessorsOf(state).find((s) => s.id === id);
 
+  /** The subprocessor a district action names, refused when the case has none by that id or it is settled. */
+  function pendingSubprocessorNamed(id: string): SubprocessorState {
+    const sub = subprocessorOf(id);
+    if (!sub) refuse(messages.REFUSAL.invalidPayload, `subprocessorId: the case has no subprocessor ${id}${subprocessorsOf(state).length ? ` (it has ${subprocessorsOf(state).map((s) => s.id).join(', ')})` : ''}`);
+    if (sub.certification) refuse(messages.REFUSAL.wrongState, `${sub.name} has already certified its destruction`);
+    if (sub.waiver) refuse(messages.REFUSAL.wrongState, `${sub.name}'s certification is already waived`);
+    return sub;
+  }
+
   /** Once no subprocessor is pending, a case that waited only for them goes on to its statement. */
   function afterSubprocessorSettled(t: number): void {
     if (state.status === 'awaiting_subprocessors' && pendingSubprocessors(state).length === 0) readyForStatement(t);
@@ -219,10 +228,7 @@ export function registerCaseHandlers(run: CaseRun): void {
     validator: (req) => {
       const waiver = parsePayload('waiveSubprocessor', req);
       refuseWhenClosed(state);
-      const sub = subprocessorOf(waiver.subprocessorId);
-      if (!sub) refuse(messages.REFUSAL.invalidPayload, `subprocessorId: the case has no subprocessor ${waiver.subprocessorId}${subprocessorsOf(state).length ? ` (it has ${subprocessorsOf(state).map((s) => s.id).join(', ')})` : ''}`);
-      if (sub.certification) refuse(messages.REFUSAL.wrongState, `${sub.name} has already certified its destruction`);
-      if (sub.waiver) refuse(messages.REFUSAL.wrongState, `${sub.name}'s certification is already waived`);
+      pendingSubprocessorNamed(waiver.subprocessorId);
     },
   });
 
@@ -243,9 +249,7 @@ export function registerCaseHandlers(run: CaseRun): void {
     validator: (req) => {
       const link = parsePayload('resendSubprocessorLink', req);
       refuseWhenClosed(state);
-      const sub = subprocessorOf(link.subprocessorId);
-      if (!sub) refuse(messages.REFUSAL.invalidPayload, `subprocessorId: the case has no subprocessor ${link.subprocessorId}${subprocessorsOf(state).length ? ` (it has ${subprocessorsOf(state).map((s) => s.id).join(', ')})` : ''}`);
-      if (sub.certification || sub.waiver) refuse(messages.REFUSAL.wrongState, `${sub.name} is settled (${sub.certification ? 'certified' : 'waived'}); it needs no new link`);
+      pendingSubprocessorNamed(link.subprocessorId);
     },
   });
 

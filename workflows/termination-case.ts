@@ -120,22 +120,19 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
     forwardLegalHold: async (on) => {
       if (retentionStarted) await wf.getExternalWorkflowHandle(retentionWorkflowId(state.caseId)).signal(legalHoldForwarded, { on });
     },
-    settleSubprocessor,
-    relinkSubprocessor: async (id, gen) => {
-      try {
-        await wf.getExternalWorkflowHandle(subprocessorFollowUpId(state.caseId, id)).signal(subprocessorRelinked, { gen });
-      } catch (err) {
-        if (wf.isCancellation(err)) throw err; // a follow-up not started yet reads the new generation when it starts
-      }
-    },
+    settleSubprocessor: (id) => tellFollowUp(id, subprocessorSettled),
+    relinkSubprocessor: (id, gen) => tellFollowUp(id, subprocessorRelinked, { gen }),
   });
 
-  /** Tells a subprocessor's follow-up it is done; one that has ended already (or not started yet) needs no word. */
-  async function settleSubprocessor(id: string): Promise<void> {
+  /**
+   * Signals a subprocessor's follow-up. One not found needs no word: ended already (settled), or not started yet
+   * (it reads the subprocessor's generation from the state when it starts).
+   */
+  async function tellFollowUp<Args extends unknown[]>(id: string, signal: wf.SignalDefinition<Args>, ...args: Args): Promise<void> {
     try {
-      await wf.getExternalWorkflowHandle(subprocessorFollowUpId(state.caseId, id)).signal(subprocessorSettled);
+      await wf.getExternalWorkflowHandle(subprocessorFollowUpId(state.caseId, id)).signal(signal, ...args);
     } catch (err) {
-      if (wf.isCancellation(err)) throw err; // else: not found, which is what "done" looks like from here
+      if (wf.isCancellation(err)) throw err;
     }
   }
 
@@ -337,7 +334,7 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
     }
   }
   // A cancelled case's subprocessors hear nothing more.
-  for (const sub of pendingSubprocessors(state)) await settleSubprocessor(sub.id);
+  for (const sub of pendingSubprocessors(state)) await tellFollowUp(sub.id, subprocessorSettled);
   await scheduleRetention();
   await wf.condition(wf.allHandlersFinished);
   return { caseId: state.caseId, status: state.status, ...(state.statement ? { statementId: state.statement.statementId } : {}) };
