@@ -10,12 +10,15 @@ import type { Config } from '../infra/config';
 import type { CaseRecordStore } from '../infra/database/case-record-store';
 import type { AccessLog } from '../infra/database/access-log';
 import type { Keyring } from '../infra/keys';
+import { requestTimestamp } from '../infra/cms';
+import { signatureRoom, signPdf } from '../infra/pdf-signature';
+import { certificateFingerprint, statementSigner } from '../infra/signing-certificate';
 import type { StatementContent, StatementSection } from '../infra/statement-pdf';
 import { renderStatementOffThread } from '../infra/statement-renderer';
 import type { CaseFileStorage } from '../infra/storage/case-file-storage';
 
 export interface StatementDeps {
-  config: Pick<Config, 'districtName' | 'publicUrl'>;
+  config: Pick<Config, 'districtName' | 'publicUrl' | 'signingP12' | 'tsaUrl'>;
   storage: CaseFileStorage;
   keyring: Keyring;
   /** The case's access log, whose head hash the statement prints (7400.1 I.D). */
@@ -29,7 +32,7 @@ const iso = isoSeconds;
 /** What the signature covers: the statement id and the SHA-256 of the PDF's bytes. */
 export const statementSigningText = (statementId: string, sha256: string): string => `disposition-statement/1 ${statementId} ${sha256}`;
 
-export function gatherStatement(state: CaseState, statementId: string, issuedAt: number, config: StatementDeps['config'], accessLogHead?: string, messages?: { sent: number; failed: number }): StatementContent {
+export function gatherStatement(state: CaseState, statementId: string, issuedAt: number, config: Pick<Config, 'districtName' | 'publicUrl'>, accessLogHead?: string, messages?: { sent: number; failed: number }): StatementContent {
   const { input } = state;
   const sections: StatementSection[] = [];
   sections.push({
@@ -144,7 +147,10 @@ export function gatherStatement(state: CaseState, statementId: string, issuedAt:
   }
   sections.push({
     heading: 'How to verify this statement',
-    paragraphs: [`The SHA-256 of this PDF is recorded by the district and signed with its server key. Upload this file at ${config.publicUrl}/verify, or look up statement ${statementId} there (the QR code beside the title opens that page), to confirm that it is genuine and unaltered. Any change to the file, however small, fails verification.`],
+    paragraphs: [
+      `This PDF is signed by ${config.districtName} inside the file (a PAdES signature a PDF reader shows in its signature panel); the certificate that signed it is published at ${config.publicUrl}/api/statements/certificate, and \`disposition statement verify FILE\` checks it without the district's server.`,
+      `The SHA-256 of this PDF is also recorded by the district and signed with its server key. Upload this file at ${config.publicUrl}/verify, or look up statement ${statementId} there (the QR code beside the title opens that page), to confirm that it is genuine and unaltered. Any change to the file, however small, fails verification.`,
+    ],
   });
   if (accepted) {
     const files = (state.submittedFiles ?? []).map((f) => [`${f.category}/${f.name}`, String(f.bytes), f.sha256]);
@@ -165,11 +171,16 @@ export function gatherStatement(state: CaseState, statementId: string, issuedAt:
       description: 'The data this statement prints, for systems that read it (the PDF is what was signed and what counts)',
       content: JSON.stringify(statementData(state, statementId, issuedAt, config), null, 2),
     }],
+    signature: {
+      name: config.districtName,
+      reason: `Statement ${statementId}: return and destruction of student data, ${input.vendor.name}, contract ${input.contract.id} (policy 7400.1)`,
+      signedAt: new Date(issuedAt),
+    },
   };
 }
 
 /** What the statement says, as data: embedded in the PDF as `statement.json` (a PDF/A-3 associated file). */
-export function statementData(state: CaseState, statementId: string, issuedAt: number, config: StatementDeps['config']) {
+export function statementData(state: CaseState, statementId: string, issuedAt: number, config: Pick<Config, 'districtName' | 'publicUrl'>) {
   const { input } = state;
   const accepted = state.returnRounds.find((round) => round.decision?.decision === 'accept');
   const at = (ms: number) => iso(ms);
@@ -212,11 +223,17 @@ export function makeGenerateStatement(deps: StatementDeps) {
   return async function generateStatement({ state, statementId, issuedAt }: { state: CaseState; statementId: string; issuedAt: number }): Promise<StatementInfo> {
     const messages = deps.records ? await deps.records.listMessages(state.caseId) : undefined;
     const counts = messages && { sent: messages.filter((m) => m.outcome === 'sent').length, failed: messages.filter((m) => m.outcome === 'failed').length };
-    const pdf = await renderStatementOffThread(gatherStatement(state, statementId, issuedAt, deps.config, await deps.accessLog?.caseHead(state.caseId), counts));
+    // Signed inside the PDF with the district's certificate (PAdES B-B; B-T with a time stamp when TSA_URL is set).
+    const signer = statementSigner(deps.config, deps.keyring);
+    const tsaUrl = deps.config.tsaUrl;
+    const content = gatherStatement(state, statementId, issuedAt, deps.config, await deps.accessLog?.caseHead(state.caseId), counts);
+    const drawn = await renderStatementOffThread({ ...content, signature: { ...content.signature!, room: signatureRoom([signer.certificate, ...signer.chain], Boolean(tsaUrl)) } });
+    const pdf = await signPdf(drawn, signer, tsaUrl ? (value) => requestTimestamp(tsaUrl, value) : undefined);
+    const certificate = certificateFingerprint(new crypto.X509Certificate(signer.certificate));
     const sha256 = crypto.createHash('sha256').update(pdf).digest('hex');
     const signing = deps.keyring.currentSigning();
     const signature = crypto.sign(null, Buffer.from(statementSigningText(statementId, sha256)), signing.privateKey).toString('base64');
     await deps.storage.saveStatement(statementId, pdf);
-    return { statementId, issuedAt, sha256, signature, keyId: signing.kid, bytes: pdf.length };
+    return { statementId, issuedAt, sha256, signature, keyId: signing.kid, bytes: pdf.length, certificate };
   };
 }

@@ -7,6 +7,11 @@ import { gatherStatement } from '../activities/generate-statement';
 import { renderStatementPdf } from '../infra/statement-pdf';
 import { renderStatementOffThread } from '../infra/statement-renderer';
 import type { CaseState } from '../domain/case-state';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Keyring } from '../infra/keys';
+import { signatureRoom, signPdf } from '../infra/pdf-signature';
 
 function stateWith(files: number): CaseState {
   const now = Date.parse('2026-11-28T12:00:00Z');
@@ -41,7 +46,7 @@ async function timed(label: string, run: () => Promise<Buffer>): Promise<number>
   const ms = performance.now() - start;
   await new Promise((r) => setTimeout(r, 20));
   clearInterval(ticker);
-  console.log(`${label.padEnd(48)} ${ms.toFixed(0).padStart(6)} ms  ${(pdf.length / 1024).toFixed(0).padStart(6)} KiB  event loop blocked up to ${blocked.toFixed(0)} ms`);
+  console.log(`${label.padEnd(56)} ${ms.toFixed(0).padStart(6)} ms  ${(pdf.length / 1024).toFixed(0).padStart(6)} KiB  event loop blocked up to ${blocked.toFixed(0)} ms`);
   return ms;
 }
 
@@ -54,7 +59,15 @@ async function main(): Promise<void> {
   const inline = await timed('statement + 10,000-file appendix, this thread', () => renderStatementPdf(large));
   await renderStatementOffThread(small); // the renderer thread starts once per process
   const offThread = await timed('statement + 10,000-file appendix, worker thread', () => renderStatementOffThread(large));
-  console.log(`ratio to baseline: ${(inline / baseline).toFixed(1)}x (this thread), ${(offThread / baseline).toFixed(1)}x (worker thread); goal: 10,000 files in <= 500 ms`);
+  // As issued: drawn on the worker thread, then signed inside the PDF here (PAdES B-B, the keyring's ECDSA key).
+  const keysDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-keys-'));
+  const keyring = Keyring.open(keysDir, { districtName: config.districtName });
+  const signer = { ...keyring.currentCertificate(), chain: [] };
+  const room = signatureRoom([signer.certificate], false);
+  const signed = await timed('statement + 10,000-file appendix, worker thread, signed', async () => signPdf(await renderStatementOffThread({ ...large, signature: { ...large.signature!, room } }), signer));
+  keyring.close();
+  fs.rmSync(keysDir, { recursive: true, force: true });
+  console.log(`ratio to baseline: ${(inline / baseline).toFixed(1)}x (this thread), ${(offThread / baseline).toFixed(1)}x (worker thread), ${(signed / baseline).toFixed(1)}x (worker thread, signed); goal: 10,000 files signed in <= 500 ms`);
 }
 
 main().catch((err) => {

@@ -29,6 +29,8 @@ import { DatabaseTooNewError, DatabaseUnavailableError, isDatabaseConnectionErro
 import { StorageUnavailableError } from '../infra/storage/case-file-storage';
 import { TemporalUnavailableError } from '../infra/temporal-connection';
 import { writeDecryptedFile } from './decrypted-file';
+import { certificatesFromPem, districtCertificates } from '../infra/signing-certificate';
+import { verifyStatementOffline } from './statement-verification';
 import { BulkStarts } from './bulk-start';
 import { bulkFileText, type BulkProblem } from '../domain/bulk-csv';
 
@@ -61,11 +63,15 @@ Webhooks (other district systems follow cases; see the README)
   webhook deliveries ID                              the endpoint's delivery log
   webhook resend ID DELIVERY                         deliver one again
 Keys
-  keys rotate                                        add new payload, file, link and signing keys; old ones keep reading
+  keys rotate                                        add new payload, file, link and signing keys and a new statement
+                                                     certificate; old ones keep reading and verifying
 Links
   link check TOKEN|URL                               is a vendor link valid, and for what
 Statements and packages
   statement get ID -o FILE                           save a case's (or a statement id's) PDF statement
+  statement verify FILE [--cert PEM]                 check a statement's signature with no server: against the
+                                                     district's certificates (the keyring's, or --cert: the file
+                                                     GET /api/statements/certificate publishes)
   package get ID -o FILE                             save a case's returned data (the ZIP, decrypted)
   package build DIR --out FILE                       encrypted package of a folder; prints the ZIP SHA-256
   package open FILE --out ZIP                        decrypt a package
@@ -92,7 +98,7 @@ function parse(argv: string[]): Parsed {
       json: { type: 'boolean' }, file: { type: 'string' }, csv: { type: 'string' }, 'dry-run': { type: 'boolean' }, status: { type: 'string' }, vendor: { type: 'string' },
       out: { type: 'string', short: 'o' },
       help: { type: 'boolean', short: 'h' }, username: { type: 'string' }, role: { type: 'string' }, email: { type: 'string' },
-      'password-stdin': { type: 'boolean' }, url: { type: 'string' }, events: { type: 'string' }, case: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string' },
+      'password-stdin': { type: 'boolean' }, cert: { type: 'string' }, url: { type: 'string' }, events: { type: 'string' }, case: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string' },
     },
   });
   return { positionals, values };
@@ -119,6 +125,17 @@ export async function runCli(argv: string[], out: Out = (t) => process.stdout.wr
     return group || args.values.help ? 0 : 2;
   }
   const json = args.values.json === true;
+  if (group === 'statement' && command === 'verify' && args.values.cert !== undefined) {
+    // Away from the district entirely: the file and its published certificates are all this needs.
+    try {
+      const certificates = certificatesFromPem(await fsp.readFile(need(args.values.cert, '--cert PEM'), 'utf8'));
+      if (!certificates.length) throw new UsageError(`${String(args.values.cert)} holds no PEM certificate`);
+      return await verifyStatementCommand(need(rest[0], 'the statement file'), certificates, json, out);
+    } catch (e) {
+      err(e instanceof UsageError ? `${e.message}\n\n${USAGE}` : `error: ${(e as Error).message}`);
+      return e instanceof UsageError ? 2 : 1;
+    }
+  }
   let ctx: CliContext;
   try {
     ctx = await openCliContext();
@@ -188,7 +205,7 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
     }
     case 'keys rotate': {
       const { kids } = await ctx.keyring.rotate();
-      out(json ? JSON.stringify({ kids }, null, 2) : `New keys: payload ${kids.payload}, file ${kids.file}, link ${kids.link}, signing ${kids.signing}. Running workers and servers encrypt and sign with them within seconds; everything made before stays readable.`);
+      out(json ? JSON.stringify({ kids }, null, 2) : `New keys: payload ${kids.payload}, file ${kids.file}, link ${kids.link}, signing ${kids.signing}, statement certificate ${kids.certificate}. Running workers and servers encrypt and sign with them within seconds; everything made before stays readable.`);
       return 0;
     }
     case 'audit verify': {
@@ -341,6 +358,9 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
       out(json ? JSON.stringify(statementView(statement), null, 2) : `Statement ${statement.statementId} written to ${file} (SHA-256 ${sha256})`);
       return 0;
     }
+    case 'statement verify': {
+      return verifyStatementCommand(need(rest[0], 'the statement file'), districtCertificates(ctx.config, ctx.keyring), json, out, touched);
+    }
     case 'package get': {
       const record = await ctx.records.getCase(id());
       if (!record) throw new DispositionError('not_found', `no case ${id()}`);
@@ -448,4 +468,22 @@ async function startBulk(ctx: CliContext, file: string, dryRun: boolean, json: b
     }
   }
   return view.refused ? 3 : 0;
+}
+
+/** `statement verify FILE`: the verdict, and what it rests on, a line each; exit 0 when valid, 3 when not. */
+async function verifyStatementCommand(file: string, certificates: crypto.X509Certificate[], json: boolean, out: Out, touched: { caseId?: string } = {}): Promise<number> {
+  const verdict = verifyStatementOffline(await fsp.readFile(file), certificates);
+  if (verdict.statement && isCaseId(verdict.statement.caseId)) touched.caseId = verdict.statement.caseId;
+  if (json) {
+    out(JSON.stringify(verdict, null, 2));
+    return verdict.valid ? 0 : 3;
+  }
+  const { statement: s, signature: sig } = verdict;
+  out(verdict.valid ? 'valid: signed by the district, and unchanged since' : `invalid: ${verdict.reason}`);
+  if (s) out(`statement ${s.statementId} of case ${s.caseId}: ${s.vendorName}, contract ${s.contractId}, issued ${when(s.issuedAt)} by ${s.district}`);
+  if (sig) {
+    out(`signed by ${sig.certificate.subject} (certificate SHA-256 ${sig.certificate.fingerprint})${sig.district ? ', one of the district\'s certificates' : ', not a certificate of the district'}`);
+    out(`signed at ${when(sig.signedAt)} (${sig.level}${sig.timestampedAt ? `, time-stamped ${when(sig.timestampedAt)} by ${sig.timestampAuthority}` : ''}); ${sig.coversWholeFile ? 'the signature covers the whole file' : 'the signature does not cover the whole file'}`);
+  }
+  return verdict.valid ? 0 : 3;
 }

@@ -1,6 +1,9 @@
 // Anyone holding a statement can ask whether it is genuine and untouched: its SHA-256 must be one we issued,
-// and our signature over it must verify.
+// and our signature over it must verify. Away from our server, the signature inside the PDF answers the same
+// question against the district's published certificates.
 import crypto from 'node:crypto';
+import zlib from 'node:zlib';
+import { verifyPdfSignature } from '../infra/pdf-signature';
 import { statementSigningText } from '../activities/generate-statement';
 import type { CaseRecordStore } from '../infra/database/case-record-store';
 import type { Keyring } from '../infra/keys';
@@ -15,8 +18,11 @@ export interface StatementVerdict {
   contractId?: string;
   issuedAt?: string;
   sha256?: string;
-  /** The key that signed it: its id, and the SHA-256 of its public key (SPKI DER), in hex pairs. */
-  signer?: { keyId: string; fingerprint: string };
+  /**
+   * The key that signed its record: its id and the SHA-256 of its public key (SPKI DER), in hex pairs; and the
+   * SHA-256 fingerprint of the certificate that signed inside the PDF, as a PDF reader shows it.
+   */
+  signer?: { keyId: string; fingerprint: string; certificate?: string };
 }
 
 /** A signing key's fingerprint as readers compare it by eye: SHA-256 of the public key, hex pairs. */
@@ -73,6 +79,74 @@ export async function verifyStatementDigest({ sha256, head }: StatementDigest, r
     contractId: statement.contractId,
     issuedAt: new Date(statement.issuedAt).toISOString(),
     sha256,
-    signer: { keyId: statement.keyId, fingerprint: keyFingerprint(key) },
+    signer: { keyId: statement.keyId, fingerprint: keyFingerprint(key), ...(statement.certificate ? { certificate: statement.certificate } : {}) },
   };
+}
+
+/** What a statement says of itself, read from its `statement.json` attachment. */
+export interface StatementFacts {
+  statementId: string;
+  caseId: string;
+  vendorName: string;
+  contractId: string;
+  issuedAt: string;
+  district: string;
+}
+
+/** A statement checked on its own, without the district's server: its signature, and whose certificate signed. */
+export interface OfflineVerdict {
+  valid: boolean;
+  reason?: string;
+  statement?: StatementFacts;
+  signature?: {
+    certificate: { subject: string; fingerprint: string; validFrom: string; validTo: string };
+    /** The certificate is one the district signs statements with (the keyring's, SIGNING_P12's, or --cert). */
+    district: boolean;
+    signedAt?: string;
+    coversWholeFile: boolean;
+    level: 'PAdES-B-B' | 'PAdES-B-T';
+    timestampedAt?: string;
+    timestampAuthority?: string;
+  };
+}
+
+/**
+ * Checks a statement with nothing but the file and the district's certificates: the PDF signature covers the
+ * whole file and verifies, and its certificate is one of `districtCertificates`.
+ */
+export function verifyStatementOffline(pdf: Buffer, districtCertificates: crypto.X509Certificate[]): OfflineVerdict {
+  if (pdf.subarray(0, 5).toString('latin1') !== '%PDF-') return { valid: false, reason: 'this file is not a PDF' };
+  const check = verifyPdfSignature(pdf);
+  const statement = statementFacts(pdf);
+  const known = check.certificate && districtCertificates.some((c) => c.fingerprint256 === check.certificate!.fingerprint256);
+  const signature: OfflineVerdict['signature'] = check.certificate && {
+    certificate: { subject: check.certificate.subject.replace(/\n/g, ', '), fingerprint: check.certificate.fingerprint256, validFrom: new Date(check.certificate.validFrom).toISOString(), validTo: new Date(check.certificate.validTo).toISOString() },
+    district: Boolean(known),
+    ...(check.signedAt ? { signedAt: check.signedAt.toISOString() } : {}),
+    coversWholeFile: check.coversWholeFile === true,
+    level: check.timestampedAt ? 'PAdES-B-T' : 'PAdES-B-B',
+    ...(check.timestampedAt ? { timestampedAt: check.timestampedAt.toISOString(), timestampAuthority: check.timestampAuthority!.replace(/\n/g, ', ') } : {}),
+  };
+  const facts = { ...(statement ? { statement } : {}), ...(signature ? { signature } : {}) };
+  if (!check.valid) return { valid: false, reason: check.reason!, ...facts };
+  if (!known) return { valid: false, reason: `the signature is intact, but its certificate (SHA-256 ${check.certificate!.fingerprint256}) is not one the district signs statements with`, ...facts };
+  return { valid: true, ...facts };
+}
+
+/** The attached `statement.json` (an associated file, Flate-compressed), as pdfkit writes it. */
+function statementFacts(pdf: Buffer): StatementFacts | undefined {
+  const text = pdf.toString('latin1');
+  const spec = /\/F \(statement\.json\)\s*\/EF\s*<<\s*\/F (\d+) 0 R/.exec(text);
+  if (!spec) return undefined;
+  const at = text.indexOf(`\n${spec[1]} 0 obj`);
+  const streamAt = text.indexOf('stream\n', at);
+  const length = /\/Length (\d+)/.exec(text.slice(at, streamAt));
+  if (at < 0 || streamAt < 0 || !length) return undefined;
+  try {
+    const data = JSON.parse(zlib.inflateSync(pdf.subarray(streamAt + 7, streamAt + 7 + Number(length[1]))).toString('utf8')) as Record<string, unknown>;
+    const contract = data.contract as { id?: unknown } | undefined;
+    return { statementId: String(data.statementId), caseId: String(data.caseId), vendorName: String(data.vendor), contractId: String(contract?.id), issuedAt: String(data.issuedAt), district: String(data.district) };
+  } catch {
+    return undefined;
+  }
 }

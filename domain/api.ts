@@ -147,7 +147,11 @@ export const verifyResponseSchema = z.object({
   contractId: z.string().optional(),
   issuedAt: z.string().optional(),
   sha256: z.string().optional(),
-  signer: z.object({ keyId: z.string(), fingerprint: z.string().describe('SHA-256 of the signing public key (SPKI DER), hex pairs') }).optional(),
+  signer: z.object({
+    keyId: z.string(),
+    fingerprint: z.string().describe('SHA-256 of the signing public key (SPKI DER), hex pairs'),
+    certificate: z.string().describe('SHA-256 fingerprint of the X.509 certificate that signed inside the PDF (PAdES), hex pairs; absent for statements issued before statements were signed inside').optional(),
+  }).optional(),
 });
 
 // ---- bulk starts ------------------------------------------------------------------------------------------

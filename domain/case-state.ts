@@ -68,6 +68,8 @@ export interface StatementInfo {
   signature: string;
   keyId: string;
   bytes: number;
+  /** The SHA-256 fingerprint of the certificate that signed inside the PDF (statements issued before: none). */
+  certificate?: string;
 }
 
 /** Data the vendor may keep past the case, and why (the exceptions register). */

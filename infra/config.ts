@@ -44,6 +44,10 @@ export interface Config {
   temporalTls?: { certFile: string; keyFile: string; caFile?: string; serverName?: string };
   /** Agreement presets: the built-in ones, and the district's from AGREEMENTS_FILE (domain/agreements.ts). */
   agreements: AgreementRegistry;
+  /** The district's own statement-signing certificate and key (SIGNING_P12, SIGNING_P12_PASSPHRASE); unset: the keyring's self-signed one. */
+  signingP12?: { file: string; passphrase: string };
+  /** An RFC 3161 time-stamp authority (TSA_URL): statements are signed at PAdES B-T instead of B-B. */
+  tsaUrl?: string;
 }
 
 export class ConfigError extends Error {
@@ -130,6 +134,16 @@ function temporalTls(env: NodeJS.ProcessEnv): NonNullable<Config['temporalTls']>
   };
 }
 
+function signingP12(env: NodeJS.ProcessEnv): NonNullable<Config['signingP12']> {
+  if (!env.SIGNING_P12) throw new ConfigError('SIGNING_P12_PASSPHRASE is set but SIGNING_P12 is not: name the PKCS#12 file that holds the district\'s signing certificate and key');
+  return { file: path.resolve(env.SIGNING_P12), passphrase: env.SIGNING_P12_PASSPHRASE ?? '' };
+}
+
+function tsaUrl(url: string): string {
+  if (!/^https?:\/\//.test(url)) throw new ConfigError(`TSA_URL="${url}" must be the http(s) URL of an RFC 3161 time-stamp authority`);
+  return url;
+}
+
 function databaseUrl(url: string): string {
   if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError('DATABASE_URL must be a postgres:// URL (unset it to keep the case record in SQLite under DATA_DIR)');
   return url;
@@ -170,6 +184,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(env.TEMPORAL_API_KEY ? { temporalApiKey: env.TEMPORAL_API_KEY } : {}),
     ...(env.TEMPORAL_TLS_CERT || env.TEMPORAL_TLS_KEY ? { temporalTls: temporalTls(env) } : {}),
     agreements: env.AGREEMENTS_FILE ? agreementsFile(env.AGREEMENTS_FILE) : BUILT_IN_AGREEMENTS,
+    ...(env.SIGNING_P12 || env.SIGNING_P12_PASSPHRASE ? { signingP12: signingP12(env) } : {}),
+    ...(env.TSA_URL ? { tsaUrl: tsaUrl(env.TSA_URL) } : {}),
     temporalUiOrigins: (env.TEMPORAL_UI_ORIGIN || 'http://localhost:8233,http://127.0.0.1:8233').split(',').map((o) => o.trim()).filter(Boolean),
   };
 }

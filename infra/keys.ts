@@ -1,4 +1,5 @@
-// The keyring: payload, file and link keys (AES-256 / HMAC-SHA256) and the statement signing key (Ed25519).
+// The keyring: payload, file and link keys (AES-256 / HMAC-SHA256), the key that signs statement records (Ed25519)
+// and the certificate with its key that signs inside each statement PDF (PAdES; a district may bring its own).
 // On one machine it is a file in KEYS_DIR (mode 0600, made on first start); on several it lives in the database,
 // each secret wrapped by KEYRING_KEY. Rotation adds keys; old ones stay to read old data; every process picks a
 // rotation up within seconds.
@@ -6,24 +7,33 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SqlDatabase } from './database/sql-database';
+import { makeSelfSignedCertificate } from './signing-certificate';
 
 export type KeyPurpose = 'payload' | 'file' | 'link';
 
 interface SecretKey { kid: string; key: string; createdAt: string }
 interface SigningKey { kid: string; privateKey: string; publicKey: string; createdAt: string }
+interface CertifiedKey { kid: string; privateKey: string; certificate: string; createdAt: string }
 export interface KeyringData {
   version: 1;
   payload: SecretKey[];
   file: SecretKey[];
   link: SecretKey[];
   signing: SigningKey[];
+  /** Statement PDF signing certificates; absent from keyrings made before PDFs were signed (added on open). */
+  certificates?: CertifiedKey[];
+}
+
+/** Who the keyring's certificates name when it makes one. */
+export interface KeyringOptions {
+  districtName?: string;
 }
 
 /** Where the keys are kept: read whole, rotated by appending a key of every kind. */
 interface KeyringSource {
   /** A newer keyring than `knownAt` if the source can tell cheaply and at once (a file's mtime); else undefined. */
   newer(): KeyringData | undefined;
-  rotate(): Promise<KeyringData>;
+  rotate(options: KeyringOptions): Promise<KeyringData>;
   close(): void;
 }
 
@@ -37,20 +47,21 @@ export class KeyringError extends Error {
 export class Keyring {
   private checkedAt = Date.now();
 
-  private constructor(private data: KeyringData, private readonly source: KeyringSource) {}
+  private constructor(private data: KeyringData, private readonly source: KeyringSource, private readonly options: KeyringOptions) {}
 
   /** Loads the keyring from `dir`, creating it (and the folder, mode 0700) when there is none. */
-  static open(dir: string): Keyring {
+  static open(dir: string, options: KeyringOptions = {}): Keyring {
     const file = path.join(dir, FILE_NAME);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const keyring = (data: KeyringData): Keyring => new Keyring(data, new FileKeyringSource(file));
+    const keyring = (data: KeyringData): Keyring => new Keyring(data, new FileKeyringSource(file), options);
     try {
-      return keyring(JSON.parse(fs.readFileSync(file, 'utf8')) as KeyringData);
+      const data = JSON.parse(fs.readFileSync(file, 'utf8')) as KeyringData;
+      return keyring(data.certificates?.length ? data : FileKeyringSource.addCertificate(file, options));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new KeyringError(`cannot read the keyring ${file}: ${(err as Error).message}`);
     }
     const data = emptyKeyring();
-    addKeys(data);
+    addKeys(data, options);
     try {
       fs.writeFileSync(file, JSON.stringify(data, null, 2), { mode: 0o600, flag: 'wx' });
     } catch (err) {
@@ -62,9 +73,9 @@ export class Keyring {
   }
 
   /** The keyring every node shares, in the database, each secret wrapped by `wrappingKey` (32 bytes). */
-  static async openShared(db: SqlDatabase, wrappingKey: Buffer): Promise<Keyring> {
-    const source = await DatabaseKeyringSource.open(db, wrappingKey);
-    const keyring = new Keyring(source.loaded, source);
+  static async openShared(db: SqlDatabase, wrappingKey: Buffer, options: KeyringOptions = {}): Promise<Keyring> {
+    const source = await DatabaseKeyringSource.open(db, wrappingKey, options);
+    const keyring = new Keyring(source.loaded, source, options);
     source.onChange = (data) => {
       keyring.data = data;
     };
@@ -72,9 +83,9 @@ export class Keyring {
   }
 
   /** Adds a new key of every kind; it is used from now on while older keys keep verifying and decrypting. */
-  async rotate(): Promise<{ kids: Record<KeyPurpose | 'signing', string> }> {
-    this.data = await this.source.rotate();
-    return { kids: { payload: this.current('payload').kid, file: this.current('file').kid, link: this.current('link').kid, signing: this.currentSigning().kid } };
+  async rotate(): Promise<{ kids: Record<KeyPurpose | 'signing' | 'certificate', string> }> {
+    this.data = await this.source.rotate(this.options);
+    return { kids: { payload: this.current('payload').kid, file: this.current('file').kid, link: this.current('link').kid, signing: this.currentSigning().kid, certificate: this.currentCertificate().kid } };
   }
 
   /** The key to encrypt and sign with now; a rotation by another process is picked up within seconds. */
@@ -119,6 +130,19 @@ export class Keyring {
     return entry ? crypto.createPublicKey(entry.publicKey) : undefined;
   }
 
+  /** The certificate and key that sign statement PDFs now (unless the district brings its own: SIGNING_P12). */
+  currentCertificate(): { kid: string; certificate: Buffer; privateKey: crypto.KeyObject } {
+    this.refresh();
+    const entry = this.data.certificates!.at(-1)!;
+    return { kid: entry.kid, certificate: Buffer.from(new crypto.X509Certificate(entry.certificate).raw), privateKey: crypto.createPrivateKey(entry.privateKey) };
+  }
+
+  /** Every statement-signing certificate this keyring made, newest first: old statements verify after a rotation. */
+  certificates(): { kid: string; certificate: crypto.X509Certificate; createdAt: string }[] {
+    this.refresh();
+    return [...(this.data.certificates ?? [])].reverse().map((c) => ({ kid: c.kid, certificate: new crypto.X509Certificate(c.certificate), createdAt: c.createdAt }));
+  }
+
   /** Stops watching for rotations (the database keyring polls). */
   close(): void {
     this.source.close();
@@ -142,13 +166,26 @@ class FileKeyringSource implements KeyringSource {
     }
   }
 
-  async rotate(): Promise<KeyringData> {
-    const fresh = JSON.parse(fs.readFileSync(this.file, 'utf8')) as KeyringData;
-    addKeys(fresh);
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(fresh, null, 2), { mode: 0o600 });
-    fs.renameSync(tmp, this.file);
+  async rotate(options: KeyringOptions): Promise<KeyringData> {
+    const fresh = FileKeyringSource.update(this.file, (data) => addKeys(data, options));
     this.mtimeMs = safeMtime(this.file);
+    return fresh;
+  }
+
+  /** A keyring made before statements were signed inside the PDF gets its first certificate. */
+  static addCertificate(file: string, options: KeyringOptions): KeyringData {
+    return FileKeyringSource.update(file, (data) => {
+      if (!data.certificates?.length) (data.certificates ??= []).push(certifiedKey(options, new Date().toISOString()));
+    });
+  }
+
+  /** Reads the file afresh, changes it, and replaces it whole (rename), so a reader never sees half a keyring. */
+  private static update(file: string, change: (data: KeyringData) => void): KeyringData {
+    const fresh = JSON.parse(fs.readFileSync(file, 'utf8')) as KeyringData;
+    change(fresh);
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(fresh, null, 2), { mode: 0o600 });
+    fs.renameSync(tmp, file);
     return fresh;
   }
 
@@ -169,14 +206,20 @@ class DatabaseKeyringSource implements KeyringSource {
 
   private constructor(private readonly db: SqlDatabase, private readonly wrappingKey: Buffer, public loaded: KeyringData) {}
 
-  static async open(db: SqlDatabase, wrappingKey: Buffer): Promise<DatabaseKeyringSource> {
+  static async open(db: SqlDatabase, wrappingKey: Buffer, options: KeyringOptions): Promise<DatabaseKeyringSource> {
     if (wrappingKey.length !== 32) throw new KeyringError('KEYRING_KEY must be 32 bytes in base64 (make one with: openssl rand -base64 32)');
     const source = new DatabaseKeyringSource(db, wrappingKey, emptyKeyring());
     // The first node to start makes the keys; the others wait on the lock and read them.
     await db.transaction(async (tx) => {
       await tx.lock('keyring');
       const { n } = (await tx.get<{ n: number }>('SELECT COUNT(*) AS n FROM keyring_keys'))!;
-      if (n === 0) await source.insertKeys(tx);
+      if (Number(n) === 0) await source.insertKeys(tx, options);
+      else if (!(await tx.get("SELECT kid FROM keyring_keys WHERE purpose = 'certificate' LIMIT 1"))) {
+        // A keyring made before statements were signed inside the PDF gets its first certificate.
+        const c = certifiedKey(options, new Date().toISOString());
+        const seq = Number((await tx.get<{ top: number | null }>('SELECT MAX(seq) AS top FROM keyring_keys'))?.top ?? 0) + 1;
+        await tx.run(INSERT_KEY, [c.kid, 'certificate', seq, c.createdAt, source.seal(c.kid, 'certificate', c.privateKey), c.certificate]);
+      }
     });
     source.loaded = await source.read();
     source.timer = setInterval(() => void source.poll(), REFRESH_MS);
@@ -197,10 +240,10 @@ class DatabaseKeyringSource implements KeyringSource {
     }
   }
 
-  async rotate(): Promise<KeyringData> {
+  async rotate(options: KeyringOptions): Promise<KeyringData> {
     await this.db.transaction(async (tx) => {
       await tx.lock('keyring');
-      await this.insertKeys(tx);
+      await this.insertKeys(tx, options);
     });
     this.loaded = await this.read();
     this.onChange?.(this.loaded);
@@ -211,17 +254,18 @@ class DatabaseKeyringSource implements KeyringSource {
     if (this.timer) clearInterval(this.timer);
   }
 
-  private async insertKeys(tx: Pick<SqlDatabase, 'get' | 'run'>): Promise<void> {
+  private async insertKeys(tx: Pick<SqlDatabase, 'get' | 'run'>, options: KeyringOptions): Promise<void> {
     const data = emptyKeyring();
-    addKeys(data);
-    let seq = ((await tx.get<{ top: number | null }>('SELECT MAX(seq) AS top FROM keyring_keys'))?.top ?? 0);
-    const insert = 'INSERT INTO keyring_keys (kid, purpose, seq, created_at, wrapped, public_key) VALUES (?, ?, ?, ?, ?, ?)';
+    addKeys(data, options);
+    let seq = Number((await tx.get<{ top: number | null }>('SELECT MAX(seq) AS top FROM keyring_keys'))?.top ?? 0);
     for (const purpose of ['payload', 'file', 'link'] as const) {
       const k = data[purpose][0]!;
-      await tx.run(insert, [k.kid, purpose, (seq += 1), k.createdAt, this.seal(k.kid, purpose, k.key), null]);
+      await tx.run(INSERT_KEY, [k.kid, purpose, (seq += 1), k.createdAt, this.seal(k.kid, purpose, k.key), null]);
     }
     const s = data.signing[0]!;
-    await tx.run(insert, [s.kid, 'signing', (seq += 1), s.createdAt, this.seal(s.kid, 'signing', s.privateKey), s.publicKey]);
+    await tx.run(INSERT_KEY, [s.kid, 'signing', (seq += 1), s.createdAt, this.seal(s.kid, 'signing', s.privateKey), s.publicKey]);
+    const c = data.certificates![0]!;
+    await tx.run(INSERT_KEY, [c.kid, 'certificate', (seq += 1), c.createdAt, this.seal(c.kid, 'certificate', c.privateKey), c.certificate]);
   }
 
   private async read(): Promise<KeyringData> {
@@ -230,13 +274,14 @@ class DatabaseKeyringSource implements KeyringSource {
     for (const row of rows) {
       const secret = this.open(row);
       if (row.purpose === 'signing') data.signing.push({ kid: row.kid, privateKey: secret, publicKey: row.public_key!, createdAt: row.created_at });
+      else if (row.purpose === 'certificate') data.certificates!.push({ kid: row.kid, privateKey: secret, certificate: row.public_key!, createdAt: row.created_at });
       else data[row.purpose as KeyPurpose].push({ kid: row.kid, key: secret, createdAt: row.created_at });
       this.top = row.seq;
     }
     return data;
   }
 
-  private seal(kid: string, purpose: string, secret: string): string {
+  seal(kid: string, purpose: string, secret: string): string {
     const iv = crypto.randomBytes(12);
     const cipher = crypto.createCipheriv('aes-256-gcm', this.wrappingKey, iv);
     cipher.setAAD(Buffer.from(`${kid}|${purpose}`));
@@ -275,8 +320,10 @@ export function wrappingKeyFrom(env: NodeJS.ProcessEnv): Buffer {
   return key;
 }
 
+const INSERT_KEY = 'INSERT INTO keyring_keys (kid, purpose, seq, created_at, wrapped, public_key) VALUES (?, ?, ?, ?, ?, ?)';
+
 function emptyKeyring(): KeyringData {
-  return { version: 1, payload: [], file: [], link: [], signing: [] };
+  return { version: 1, payload: [], file: [], link: [], signing: [], certificates: [] };
 }
 
 function safeMtime(file: string): number {
@@ -287,22 +334,30 @@ function safeMtime(file: string): number {
   }
 }
 
-function addKeys(data: KeyringData): void {
+const newKid = (): string => crypto.randomBytes(6).toString('base64url');
+
+function certifiedKey(options: KeyringOptions, createdAt: string): CertifiedKey {
+  const made = makeSelfSignedCertificate(options.districtName ?? 'Disposition', new Date(createdAt));
+  return { kid: newKid(), privateKey: made.privateKeyPem, certificate: made.certificatePem, createdAt };
+}
+
+function addKeys(data: KeyringData, options: KeyringOptions): void {
   const createdAt = new Date().toISOString();
-  const kid = () => crypto.randomBytes(6).toString('base64url');
   for (const purpose of ['payload', 'file', 'link'] as const) {
-    data[purpose].push({ kid: kid(), key: crypto.randomBytes(32).toString('base64'), createdAt });
+    data[purpose].push({ kid: newKid(), key: crypto.randomBytes(32).toString('base64'), createdAt });
   }
   const { privateKey, publicKey } = crypto.generateKeyPairSync('ed25519');
   data.signing.push({
-    kid: kid(),
+    kid: newKid(),
     privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     createdAt,
   });
+  (data.certificates ??= []).push(certifiedKey(options, createdAt));
 }
 
 /** The keyring of this process: the file in KEYS_DIR on one machine, the database's with DATABASE_URL. */
-export async function openKeyring(config: { keysDir: string; databaseUrl?: string }, database: SqlDatabase, env: NodeJS.ProcessEnv = process.env): Promise<Keyring> {
-  return config.databaseUrl ? Keyring.openShared(database, wrappingKeyFrom(env)) : Keyring.open(config.keysDir);
+export async function openKeyring(config: { keysDir: string; databaseUrl?: string; districtName?: string }, database: SqlDatabase, env: NodeJS.ProcessEnv = process.env): Promise<Keyring> {
+  const options = { districtName: config.districtName };
+  return config.databaseUrl ? Keyring.openShared(database, wrappingKeyFrom(env), options) : Keyring.open(config.keysDir, options);
 }

@@ -2,6 +2,7 @@
 // only draws them. Every date comes from the case, so the same case renders the same bytes.
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
+import { reserveSignature, type SignatureFields } from './pdf-signature';
 import { monoAdvance, PdfText, type TextStyle } from './pdf-text';
 
 export interface StatementSection {
@@ -25,6 +26,8 @@ export interface StatementContent {
   verifyUrl?: string;
   /** Files embedded in the PDF (PDF/A-3 associated files): the statement's data as JSON, say. */
   attachments?: { name: string; type: string; description: string; content: string }[];
+  /** Room for a signature inside the PDF, filled by `signPdf` once drawn (infra/pdf-signature.ts). */
+  signature?: SignatureFields;
 }
 
 const MARGIN = 56;
@@ -117,6 +120,7 @@ export function renderStatementPdf(content: StatementContent): Promise<Buffer> {
     const options: PDFKit.Mixins.PDFAttachmentOptions & { relationship: string } = { name: file.name, type: file.type, description: file.description, relationship: 'Data', creationDate: content.issuedAt, modifiedDate: content.issuedAt };
     doc.file(Buffer.from(file.content, 'utf8'), options);
   }
+  if (content.signature) reserveSignature(doc, content.signature);
   doc.end();
   return done;
 }

@@ -1,5 +1,9 @@
 // Every route of DESIGN.md's HTTP API, for every role, with each refusal: real server, Temporal, SMTP, SQLite.
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { scratchFile } from './support/artifacts';
 import { keyFingerprint } from '../client/statement-verification';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dayOf } from '../domain/dates';
@@ -43,7 +47,7 @@ describe('public routes', () => {
       ['post', '/api/cases/{caseId}/legal-hold'], ['get', '/api/cases/{caseId}/return-package'], ['get', '/api/cases/{caseId}/statement'],
       ['get', '/api/vendor/{token}'], ['post', '/api/vendor/{token}/acknowledge'], ['post', '/api/vendor/{token}/files'], ['delete', '/api/vendor/{token}/files/{fileId}'],
       ['post', '/api/vendor/{token}/submit-return'], ['post', '/api/vendor/{token}/certify'], ['post', '/api/vendor/{token}/backup-rolloff'],
-      ['get', '/api/statements/{statementId}'], ['post', '/api/statements/verify'], ['get', '/api/health'],
+      ['get', '/api/statements/{statementId}'], ['post', '/api/statements/verify'], ['get', '/api/statements/certificate'], ['get', '/api/health'],
     ]) {
       expect(json.paths[path!]?.[method!], `${method} ${path}`).toBeDefined();
     }
@@ -238,7 +242,10 @@ describe('a case through the API', () => {
     const signing = h.cases.keyring.currentSigning();
     const verdict = {
       valid: true, statementId, caseId, vendorName: 'Acme Learning Inc.', contractId: 'CT-2024-017', issuedAt: new Date(done.state.statement!.issuedAt).toISOString(),
-      sha256: sha256(pdf), signer: { keyId: signing.kid, fingerprint: keyFingerprint(crypto.createPublicKey(signing.publicKeyPem)) },
+      sha256: sha256(pdf), signer: {
+        keyId: signing.kid, fingerprint: keyFingerprint(crypto.createPublicKey(signing.publicKeyPem)),
+        certificate: new crypto.X509Certificate(h.cases.keyring.currentCertificate().certificate).fingerprint256,
+      },
     };
     expect(verdict.signer.fingerprint).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
     expect(await verify(pdf)).toEqual(verdict);
@@ -251,6 +258,36 @@ describe('a case through the API', () => {
     expect(await (await fetch(h.url('/api/statements/verify'), { method: 'POST', body: form })).json()).toEqual(verdict);
     const junk = await h.as(undefined, 'POST', '/api/statements/verify', { hello: 'world' });
     expect(junk).toMatchObject({ status: 200, json: { valid: false } });
+
+    // Signed inside the PDF as well (PAdES): pdfsig, a reader nobody here wrote, finds it valid over the whole file.
+    const file = scratchFile('issued-statement.pdf');
+    fs.writeFileSync(file, pdf);
+    const pdfsig = spawnSync('pdfsig', [file], { encoding: 'utf8' }).stdout;
+    expect(pdfsig).toContain('Signature Validation: Signature is Valid.');
+    expect(pdfsig).toContain('Total document signed');
+    expect(pdfsig).toContain('Signature Type: ETSI.CAdES.detached');
+    expect(pdfsig).toContain('Signer Certificate Common Name: Riverside Unified School District statement signing');
+    // The certificate is published; with it and the file alone, the CLI verifies the statement, with no server,
+    // no database and no keyring, and touches nothing where it runs.
+    const published = await fetch(h.url('/api/statements/certificate'));
+    expect(published.status).toBe(200);
+    expect(published.headers.get('content-type')).toContain('application/pem-certificate-chain');
+    const pem = await published.text();
+    expect(pem).toContain(`SHA-256 fingerprint: ${verdict.signer.certificate}`);
+    const pemFile = scratchFile('district.pem');
+    fs.writeFileSync(pemFile, pem);
+    const away = path.dirname(scratchFile('nothing-here'));
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !['DATA_DIR', 'KEYS_DIR', 'DATABASE_URL', 'TEMPORAL_ADDRESS'].includes(k)));
+    const offline = spawnSync(process.execPath, [path.resolve('bin/disposition.js'), 'statement', 'verify', file, '--cert', pemFile], { cwd: away, env, encoding: 'utf8' });
+    expect(offline.status, offline.stderr).toBe(0);
+    expect(offline.stdout).toContain('valid: signed by the district, and unchanged since');
+    expect(offline.stdout).toContain(`statement ${statementId} of case ${caseId}: Acme Learning Inc., contract CT-2024-017`);
+    expect(offline.stdout).toContain(`certificate SHA-256 ${verdict.signer.certificate}), one of the district's certificates`);
+    expect(fs.readdirSync(away)).toEqual([]);
+    fs.writeFileSync(file, altered);
+    const refused = spawnSync(process.execPath, [path.resolve('bin/disposition.js'), 'statement', 'verify', file, '--cert', pemFile], { cwd: away, env, encoding: 'utf8' });
+    expect(refused.status).toBe(3);
+    expect(refused.stdout).toMatch(/^invalid: /);
 
     // Legal holds on a completed case are kept in its record.
     expect(await h.as(lee, 'POST', `/api/cases/${caseId}/legal-hold`, { on: true, reason: 'Litigation hold 2026-17' })).toMatchObject({ status: 200 });

@@ -35,7 +35,16 @@ describe('the keyring shared through PostgreSQL', () => {
     const [a, b, c] = await Promise.all([node(), node(), node()]);
     expect(b.current('link').kid).toBe(a.current('link').kid);
     expect(c.currentSigning().kid).toBe(a.currentSigning().kid);
-    expect((await stores.database.get<{ n: number }>('SELECT COUNT(*) AS n FROM keyring_keys'))!.n).toBe(4);
+    expect(c.currentCertificate().certificate.equals(a.currentCertificate().certificate)).toBe(true);
+    expect(Number((await stores.database.get<{ n: number }>('SELECT COUNT(*) AS n FROM keyring_keys'))!.n)).toBe(5);
+  });
+
+  it('gives a keyring made before statements were signed inside the PDF its first certificate, once', async () => {
+    await node();
+    await stores.database.run("DELETE FROM keyring_keys WHERE purpose = 'certificate'");
+    const [a, b] = await Promise.all([node(), node()]);
+    expect(Number((await stores.database.get<{ n: number }>("SELECT COUNT(*) AS n FROM keyring_keys WHERE purpose = 'certificate'"))!.n)).toBe(1);
+    expect(b.currentCertificate().kid).toBe(a.currentCertificate().kid);
   });
 
   it('keeps no secret in clear in the database', async () => {
@@ -44,6 +53,7 @@ describe('the keyring shared through PostgreSQL', () => {
     const dump = JSON.stringify(rows);
     for (const purpose of ['payload', 'file', 'link'] as const) expect(dump).not.toContain(keyring.current(purpose).key.toString('base64'));
     expect(dump).not.toContain('PRIVATE KEY');
+    expect(keyring.currentCertificate().privateKey.asymmetricKeyType).toBe('ec');
   });
 
   it('reaches every node within seconds of `keys rotate` on one, and old links still verify', async () => {
@@ -56,6 +66,9 @@ describe('the keyring shared through PostgreSQL', () => {
     while (b.current('link').kid !== kids.link && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(b.current('link').kid).toBe(kids.link);
     expect(b.currentSigning().kid).toBe(kids.signing);
+    // A new statement certificate for new statements; the old one still listed, so old statements verify.
+    expect(b.currentCertificate().kid).toBe(kids.certificate);
+    expect(b.certificates().map((c) => c.kid)).toEqual([kids.certificate, expect.any(String)]);
     expect(verifyLinkToken(b, before, Date.now()).ok).toBe(true);
     expect(verifyLinkToken(a, makeLinkToken(b, claims), Date.now()).ok).toBe(true);
   }, 20_000);

@@ -12,6 +12,9 @@ import { PNG } from 'pngjs';
 import PDFDocument from 'pdfkit';
 import { pdfFonts, pdfText, popplerText, scratchFile } from './support/artifacts';
 import { validatePdfA3b } from '../scripts/verapdf';
+import path from 'node:path';
+import { Keyring } from '../infra/keys';
+import { signPdf } from '../infra/pdf-signature';
 
 function completedState(files: number): CaseState {
   const at = Date.parse('2026-11-20T15:00:00Z');
@@ -34,9 +37,12 @@ function completedState(files: number): CaseState {
 const config = { districtName: 'Riverside USD', publicUrl: 'https://disposition.example' };
 
 describe('the statement PDF', () => {
-  it('is PDF/A-3b by veraPDF, says so in its XMP, and carries its data as statement.json', async () => {
+  it('is PDF/A-3b by veraPDF once signed, says so in its XMP, and carries its data as statement.json', async () => {
     const state = { ...completedState(3), signoff: { by: 'user:lee', at: Date.parse('2026-11-21T08:00:00Z') } };
-    const pdf = await renderStatementOffThread(gatherStatement(state, 'stmt-0003', Date.parse('2026-11-21T09:00:00Z'), config, 'c'.repeat(64)));
+    const keyring = Keyring.open(path.dirname(scratchFile('keys/keyring.json')), config);
+    const drawn = await renderStatementOffThread(gatherStatement(state, 'stmt-0003', Date.parse('2026-11-21T09:00:00Z'), config, 'c'.repeat(64)));
+    const pdf = await signPdf(drawn, { ...keyring.currentCertificate(), chain: [] });
+    keyring.close();
     const file = scratchFile('statement.pdf');
     fs.writeFileSync(file, pdf);
     const verdict = validatePdfA3b(file);

@@ -35,6 +35,8 @@ export interface StatementRecord {
   signature: string;
   keyId: string;
   bytes: number;
+  /** SHA-256 fingerprint of the certificate that signed inside the PDF (absent for statements issued before). */
+  certificate?: string;
 }
 
 export interface CaseFilter {

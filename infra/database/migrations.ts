@@ -248,6 +248,14 @@ CREATE INDEX case_messages_case ON case_messages (case_id, attempted_at);`,
     name: 'a status before the statement: waiting for legal\'s countersignature',
     sql: { sqlite: SIGNOFF_RANKS_SQL, postgres: SIGNOFF_RANKS_SQL },
   },
+  {
+    version: 11,
+    name: 'statements signed inside the PDF: the fingerprint of the certificate that signed each',
+    sql: {
+      sqlite: 'ALTER TABLE statements ADD COLUMN certificate_fingerprint TEXT;',
+      postgres: 'ALTER TABLE statements ADD COLUMN certificate_fingerprint TEXT;',
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

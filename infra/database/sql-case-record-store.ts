@@ -34,6 +34,7 @@ interface StatementRow {
   signature: string;
   key_id: string;
   bytes: number;
+  certificate_fingerprint: string | null;
 }
 
 function summaryOf(row: CaseRow): CaseSummary {
@@ -63,6 +64,7 @@ const statementOf = (row: StatementRow): StatementRecord => ({
   signature: row.signature,
   keyId: row.key_id,
   bytes: row.bytes,
+  ...(row.certificate_fingerprint ? { certificate: row.certificate_fingerprint } : {}),
 });
 
 const SAVE_CASE = `
@@ -78,8 +80,8 @@ const SAVE_ROUND = `
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (case_id, round) DO UPDATE SET package_id = excluded.package_id, zip_sha256 = excluded.zip_sha256, zip_bytes = excluded.zip_bytes,
     files = excluded.files, bytes = excluded.bytes, decision = excluded.decision, summary_json = excluded.summary_json`;
-const SAVE_STATEMENT = `INSERT INTO statements (statement_id, case_id, issued_at, vendor_name, contract_id, sha256, signature, key_id, bytes)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (statement_id) DO NOTHING`;
+const SAVE_STATEMENT = `INSERT INTO statements (statement_id, case_id, issued_at, vendor_name, contract_id, sha256, signature, key_id, bytes, certificate_fingerprint)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (statement_id) DO NOTHING`;
 
 /** When a closed case closed: its statement's issue, or its cancellation. */
 function closedAt(state: RecordedState): number | null {
@@ -164,7 +166,7 @@ async function writeCase(tx: SqlTransaction, state: RecordedState, events: Timel
   }
   if (moved.has('statement') && state.statement) {
     const s = state.statement;
-    await tx.run(SAVE_STATEMENT, [s.statementId, state.caseId, s.issuedAt, state.input.vendor.name, state.input.contract.id, s.sha256, s.signature, s.keyId, s.bytes]);
+    await tx.run(SAVE_STATEMENT, [s.statementId, state.caseId, s.issuedAt, state.input.vendor.name, state.input.contract.id, s.sha256, s.signature, s.keyId, s.bytes, s.certificate ?? null]);
   }
 }
 

@@ -16,6 +16,7 @@ ${verdict ? (verdict.valid
   <dt>Issued</dt><dd>${verdict.issuedAt ? when(Date.parse(verdict.issuedAt)) : ''}</dd>
   <dt>File SHA-256</dt><dd class="hash">${verdict.sha256}</dd>
   <dt>Signed with key</dt><dd>${verdict.signer?.keyId} <span class="hash">(fingerprint ${verdict.signer?.fingerprint})</span></dd>
+  ${verdict.signer?.certificate ? html`<dt>Signed inside by the certificate</dt><dd><span class="hash">${verdict.signer.certificate}</span> (SHA-256 fingerprint: your PDF reader shows it in the signature's details; <a href="/api/statements/certificate">the district's certificates</a>)</dd>` : ''}
 </dl></section>`
     : html`<div class="notice warn" role="alert"><strong>Not verified.</strong> ${verdict.reason}</div>`) : ''}
 ${lookup === null ? html`<div class="notice warn" role="alert">No statement ${options.statementId} was issued here.</div>` : ''}

@@ -13,6 +13,7 @@ import { buildOpenApi } from '../openapi';
 import type { ServerContext } from '../server-context';
 import { malformedMultipart } from '../uploads';
 import { parseInput } from '../validate';
+import { certificateSummary, districtCertificates, toPem } from '../../../infra/signing-certificate';
 
 const statementParams = z.object({ statementId: statementIdSchema });
 const signedIn = z.object({ user: z.object({ username: z.string(), role: z.enum(ROLES) }), csrfToken: z.string() });
@@ -42,6 +43,12 @@ export function registerPublicApi(app: FastifyInstance, ctx: ServerContext): voi
     ctx.auth.require(request, ['admin', 'legal']);
     await ctx.auth.logout(request, reply);
     return reply.code(204).send();
+  });
+
+  // Anyone checking a statement away from this server compares its signer with these (old ones stay listed).
+  app.get('/api/statements/certificate', { config: { doc: { summary: 'The district\'s statement-signing certificates (PEM): the one signing now first, then older ones that signed earlier statements', auth: 'none', ok: { status: 200, content: 'application/pem-certificate-chain', description: 'PEM certificates, each after a line naming its subject, fingerprint and validity' }, refusals: [429] } } }, async (_request, reply) => {
+    const pem = districtCertificates(ctx.config, ctx.keyring).map((certificate) => `${certificateSummary(certificate)}${toPem(Buffer.from(certificate.raw))}`).join('\n');
+    return reply.type('application/pem-certificate-chain').header('content-disposition', 'inline; filename="statement-signing-certificates.pem"').send(pem);
   });
 
   app.get('/api/statements/:statementId', { config: { doc: { summary: 'Look up an issued statement', auth: 'none', ok: { status: 200, schema: api.statementResponseSchema }, refusals: [400, 404, 429] } } }, async (request) => {
