@@ -5,7 +5,7 @@ import { EXCEPTION_KINDS } from '../domain/case-terms';
 import { isoSeconds } from '../domain/dates';
 import crypto from 'node:crypto';
 import type { CaseState, StatementInfo } from '../domain/case-state';
-import { SANITIZATION_METHODS } from '../domain/certification';
+import { SANITIZATION_METHODS, type SignatoryCheck } from '../domain/certification';
 import type { Config } from '../infra/config';
 import type { CaseRecordStore } from '../infra/database/case-record-store';
 import type { AccessLog } from '../infra/database/access-log';
@@ -87,6 +87,7 @@ export function gatherStatement(state: CaseState, statementId: string, issuedAt:
       heading: 'Destruction of all known copies (7400.1 III.C)',
       rows: [
         ['Signatory', `${d.signatoryName}, ${d.signatoryTitle} <${d.signatoryEmail}>`],
+        ['Signatory\'s address verified', signatoryCheckLine(cert.signatoryCheck)],
         ['Completed on', d.completedOn],
         ['Method (NIST SP 800-88)', SANITIZATION_METHODS[d.method]],
         ['Technique', d.technique],
@@ -107,7 +108,7 @@ export function gatherStatement(state: CaseState, statementId: string, issuedAt:
           columns: ['Subprocessor', 'Certification or waiver'],
           widths: [150, 350],
           rows: subprocessors.map((s) => [`${s.name} <${s.contactEmail}>`, s.certification
-            ? `Certified ${iso(s.certification.at)} by ${s.certification.signatoryName}, ${s.certification.signatoryTitle} <${s.certification.signatoryEmail}>: destruction completed ${s.certification.completedOn}, ${SANITIZATION_METHODS[s.certification.method]}. Technique: ${s.certification.technique}. Verified: ${s.certification.verification}. Backups: ${s.certification.backups.destroyed ? 'destroyed' : `roll off on ${s.certification.backups.rollOffDate}`}. The subprocessor states that all known copies it held are destroyed.`
+            ? `Certified ${iso(s.certification.at)} by ${s.certification.signatoryName}, ${s.certification.signatoryTitle} <${s.certification.signatoryEmail}> (${signatoryCheckLine(s.certification.signatoryCheck)}): destruction completed ${s.certification.completedOn}, ${SANITIZATION_METHODS[s.certification.method]}. Technique: ${s.certification.technique}. Verified: ${s.certification.verification}. Backups: ${s.certification.backups.destroyed ? 'destroyed' : `roll off on ${s.certification.backups.rollOffDate}`}. The subprocessor states that all known copies it held are destroyed.`
             : s.waiver ? `Waived by the district (${s.waiver.by}, ${iso(s.waiver.at)}): ${s.waiver.reason}` : 'No certification']),
         },
       });
@@ -208,6 +209,12 @@ export function statementData(state: CaseState, statementId: string, issuedAt: n
     countersignature: state.signoff ? { ...state.signoff, at: at(state.signoff.at) } : null,
     timeline: state.timeline.map((e) => ({ at: at(e.at), type: e.type, summary: e.summary })),
   };
+}
+
+/** How the signatory's address was verified (DESIGN "Signatory check"): the one-time code, when, and from where. */
+function signatoryCheckLine(check: SignatoryCheck | undefined): string {
+  if (!check) return 'not verified: certified before signatories confirmed their address with a one-time code';
+  return `${check.email}: a one-time code sent to it was entered on ${iso(check.verifiedAt)}; the certification was made from ${check.ip}${check.userAgent ? ` (${check.userAgent})` : ''}`;
 }
 
 /** The certification's own line: each subprocessor is in its section; a case certified before the cascade kept dates. */

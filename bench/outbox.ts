@@ -9,23 +9,27 @@ export interface OutboxMail {
   caseId: string;
   /** The vendor link's token, for a message that carries one. */
   token?: string;
+  /** A signatory's one-time code (`signatory-code-…` messages, kept under the id `signatory-code`). */
+  code?: string;
   seenAt: number;
 }
 
 const NAME = /^(.+)\.(vendor|district)\.([A-Za-z0-9]+)@[^/]*\.eml$/;
 
-/** The link token in a message, through quoted-printable soft line breaks or base64 bodies. */
-function tokenIn(eml: string): string | undefined {
+/** What `pattern` captures in a message, through quoted-printable soft line breaks or base64 bodies. */
+function foundIn(eml: string, pattern: RegExp): string | undefined {
   const plain = eml.replace(/=\r?\n/g, '');
-  const direct = /\/v\/([A-Za-z0-9._-]{20,})/.exec(plain);
+  const direct = pattern.exec(plain);
   if (direct) return direct[1];
   for (const block of plain.split(/\r?\n\r?\n/)) {
     if (!/^[A-Za-z0-9+/=\r\n]{40,}$/.test(block.trim())) continue;
-    const decoded = /\/v\/([A-Za-z0-9._-]{20,})/.exec(Buffer.from(block, 'base64').toString('utf8'));
+    const decoded = pattern.exec(Buffer.from(block, 'base64').toString('utf8'));
     if (decoded) return decoded[1];
   }
   return undefined;
 }
+const tokenIn = (eml: string) => foundIn(eml, /\/v\/([A-Za-z0-9._-]{20,})/);
+const codeIn = (eml: string) => foundIn(eml, /code where you certify: (\d{6})/);
 
 export class Outbox {
   private readonly mails = new Map<string, OutboxMail>();
@@ -59,14 +63,20 @@ export class Outbox {
         this.seen.add(name);
         continue;
       }
-      const [, mailId, audience, caseId] = match as unknown as [string, string, string, string];
+      const [, named, audience, caseId] = match as unknown as [string, string, string, string];
+      const mailId = named.startsWith('signatory-code-') ? 'signatory-code' : named;
       let token: string | undefined;
+      let code: string | undefined;
       if (audience === 'vendor' && mailId.startsWith('notice-')) {
         token = tokenIn(fs.readFileSync(path.join(this.dir, name), 'utf8'));
         if (!token) continue; // still being written: look again next time
       }
+      if (mailId === 'signatory-code') {
+        code = codeIn(fs.readFileSync(path.join(this.dir, name), 'utf8'));
+        if (!code) continue;
+      }
       this.seen.add(name);
-      const mail: OutboxMail = { mailId, audience, caseId, ...(token ? { token } : {}), seenAt: now };
+      const mail: OutboxMail = { mailId, audience, caseId, ...(token ? { token } : {}), ...(code ? { code } : {}), seenAt: now };
       const key = `${mailId}|${audience}|${caseId}`;
       this.mails.set(key, mail);
       this.waiters = this.waiters.filter((w) => (w.key === key ? (w.resolve(mail), false) : true));

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { acknowledgeBodySchema, cancelBodySchema, countersignBodySchema, enforcementBodySchema, extendBodySchema, legalHoldBodySchema, rejectionNeedsReason, reviewBodySchema, reviewBodyShape, submitReturnBodySchema } from './api';
 import { certificationReceived, exceptionsOf, latestTask, legalHoldMessage, openTaskOf, type CaseState } from './case-state';
 import { exceptionSchema } from './case-input';
-import { backupRolloffSchema, certificationSchema, subprocessorCertificationSchema, subprocessorLinkSchema, subprocessorWaiverSchema } from './certification';
+import { backupRolloffSchema, certificationBodySchema, certificationSchema, signatoryCheckSchema, subprocessorCertificationBodySchema, subprocessorCertificationSchema, subprocessorLinkSchema, subprocessorWaiverSchema } from './certification';
 import { readableMoment } from './dates';
 import { certificationFromForm, flatFormBody, formText, subprocessorCertificationFromForm, type Form } from './form-fields';
 import { linkRefSchema, stagedFileRefSchema } from './messages';
@@ -64,6 +64,11 @@ export interface VendorActionDeclaration<Body = unknown> extends Declaration<Bod
   status?: 202;
   /** The payload lists the files staged for the case, read by the server when the action is taken. */
   withStagedFiles?: true;
+  /**
+   * A certification: the signatory's address, which must be verified by a one-time code before the action is taken
+   * (DESIGN "Signatory check"), and the code when the body carries one. The server adds `signatoryCheck` to the payload.
+   */
+  signatory?(body: Body): { email: string; code?: string };
 }
 
 // Any declared action, as the routes, the CLI and the service take them: the body they pass is the one `body` checked.
@@ -355,9 +360,10 @@ export const VENDOR_ACTIONS = {
     task: 'certify',
     update: 'certify',
     summary: 'Certify destruction (III.C) and removal of tracking mechanisms (IV.A)',
-    body: certificationSchema,
-    message: z.object({ ...link, certification: certificationSchema }),
+    body: certificationBodySchema,
+    message: z.object({ ...link, certification: certificationSchema, signatoryCheck: signatoryCheckSchema.optional() }),
     fromForm: certificationFromForm,
+    signatory: (body) => ({ email: body.destruction.signatoryEmail, ...(body.verificationCode ? { code: body.verificationCode } : {}) }),
     outcomes: {
       certified: {
         title: 'Certification received',
@@ -365,19 +371,20 @@ export const VENDOR_ACTIONS = {
       },
     },
     outcome: () => 'certified',
-    payload: (certification) => ({ certification }),
+    payload: ({ verificationCode: _code, ...certification }) => ({ certification }),
   }),
   certifySubprocessor: vendor({
     path: 'subprocessor-certify',
     task: 'subprocessor_certify',
     update: 'certifySubprocessor',
     summary: 'A subprocessor the vendor named certifies the destruction of the district\'s data it held (through its own link)',
-    body: subprocessorCertificationSchema,
-    message: z.object({ ...link, certification: subprocessorCertificationSchema }),
+    body: subprocessorCertificationBodySchema,
+    message: z.object({ ...link, certification: subprocessorCertificationSchema, signatoryCheck: signatoryCheckSchema.optional() }),
     fromForm: subprocessorCertificationFromForm,
+    signatory: (body) => ({ email: body.signatoryEmail, ...(body.verificationCode ? { code: body.verificationCode } : {}) }),
     outcomes: { 'subprocessor-certified': { title: 'Certification received', text: () => 'Certification received. Thank you: nothing more is needed from you for this case.' } },
     outcome: () => 'subprocessor-certified',
-    payload: (certification) => ({ certification }),
+    payload: ({ verificationCode: _code, ...certification }) => ({ certification }),
   }),
   backupRolloff: vendor({
     path: 'backup-rolloff',

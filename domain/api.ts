@@ -138,6 +138,12 @@ export const statementResponseSchema = z.object({
   sha256: z.string(),
 });
 
+/** A certification's first POST: the signatory's code is on its way; nothing is certified yet. */
+export const verificationSentSchema = z.object({
+  status: z.literal('verification_sent'),
+  message: z.string().describe('where the code went, and what to send next'),
+});
+
 export const verifyResponseSchema = z.object({
   valid: z.boolean(),
   statementId: z.string().optional(),

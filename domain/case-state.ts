@@ -1,5 +1,5 @@
 import type { CaseInput } from './case-input';
-import type { BackupRolloff, Certification, SubprocessorCertification } from './certification';
+import type { BackupRolloff, Certification, SignatoryCheck, SubprocessorCertification } from './certification';
 import type { CaseStatus, TaskKind } from './statuses';
 import type { ExceptionKind } from './case-terms';
 
@@ -117,7 +117,7 @@ export interface SubprocessorState {
   lastNoticeAt?: number;
   reminders: number;
   overdue: boolean;
-  certification?: SubprocessorCertification & { at: number };
+  certification?: SubprocessorCertification & { at: number; signatoryCheck?: SignatoryCheck };
   waiver?: { reason: string; by: string; at: number };
 }
 
@@ -165,7 +165,8 @@ export interface CaseState {
   /** The files the vendor submitted in the current return round. */
   submittedFiles?: StagedFileRef[];
   returnRounds: ReturnPackageSummary[];
-  certification?: Certification & { at: number };
+  /** With `signatoryCheck` when the signatory's address was verified by a one-time code (certifications since). */
+  certification?: Certification & { at: number; signatoryCheck?: SignatoryCheck };
   /** Legal's countersignature, when the case asks for one (`input.legalSignoff`): the statement names it. */
   signoff?: { by: string; at: number; note?: string };
   /** The subprocessors the certification named, each certifying on its own (or waived by the district). */

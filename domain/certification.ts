@@ -59,18 +59,34 @@ export const trackingCertificationSchema = z.object({
   attestation: mustBeTrue('the vendor must attest that tracking mechanisms are removed (7400.1 IV.A)'),
 });
 
-export const certificationSchema = z
-  .object({ destruction: destructionSchema, tracking: trackingCertificationSchema })
-  .superRefine((cert, ctx) => {
-    checkBackups(ctx, ['destruction'], cert.destruction.backups, cert.destruction.completedOn);
-    const seen = new Set<string>();
-    cert.destruction.subprocessors.forEach((sub, index) => {
-      const key = sub.name.toLowerCase();
-      if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['destruction', 'subprocessors', index, 'name'], message: `"${sub.name}" is named twice` });
-      seen.add(key);
-    });
+const certificationShape = { destruction: destructionSchema, tracking: trackingCertificationSchema };
+function checkCertification(cert: z.infer<z.ZodObject<typeof certificationShape>>, ctx: z.RefinementCtx): void {
+  checkBackups(ctx, ['destruction'], cert.destruction.backups, cert.destruction.completedOn);
+  const seen = new Set<string>();
+  cert.destruction.subprocessors.forEach((sub, index) => {
+    const key = sub.name.toLowerCase();
+    if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['destruction', 'subprocessors', index, 'name'], message: `"${sub.name}" is named twice` });
+    seen.add(key);
   });
+}
+export const certificationSchema = z.object(certificationShape).superRefine(checkCertification);
 export type Certification = z.infer<typeof certificationSchema>;
+
+/** The 6-digit code emailed to the signatory (DESIGN "Signatory check"). */
+export const verificationCodeSchema = z.string().regex(/^\d{6}$/, 'must be the 6-digit code emailed to the signatory');
+const verificationCode = verificationCodeSchema.optional().describe('the 6-digit code emailed to signatoryEmail: leave it out at first, and the same POST answers 202 and emails it');
+
+/** The certify body: the certification, and the code that proves the signatory reads their address. */
+export const certificationBodySchema = z.object({ ...certificationShape, verificationCode }).superRefine(checkCertification);
+
+/** That the signatory read a code sent to their address, when, and from which address and browser they certified. */
+export const signatoryCheckSchema = z.object({
+  email: z.string().max(320),
+  verifiedAt: z.number().int(),
+  ip: z.string().max(100),
+  userAgent: z.string().max(500),
+});
+export type SignatoryCheck = z.infer<typeof signatoryCheckSchema>;
 
 export const backupRolloffSchema = z.object({
   confirmedOn: isoDateSchema,
@@ -82,13 +98,17 @@ export type BackupRolloff = z.infer<typeof backupRolloffSchema>;
  * A subprocessor's own certification of destruction: the vendor's destruction fields (the same signatory,
  * method, technique, verification and backups), attested for what the subprocessor held.
  */
+const subprocessorCertificationShape = {
+  ...destructionFields,
+  attestation: mustBeTrue('the subprocessor must attest that all known copies of the district\'s data it held are destroyed (7400.1 III.C)'),
+};
 export const subprocessorCertificationSchema = z
-  .object({
-    ...destructionFields,
-    attestation: mustBeTrue('the subprocessor must attest that all known copies of the district\'s data it held are destroyed (7400.1 III.C)'),
-  })
+  .object(subprocessorCertificationShape)
   .superRefine((cert, ctx) => checkBackups(ctx, [], cert.backups, cert.completedOn));
 export type SubprocessorCertification = z.infer<typeof subprocessorCertificationSchema>;
+export const subprocessorCertificationBodySchema = z
+  .object({ ...subprocessorCertificationShape, verificationCode })
+  .superRefine((cert, ctx) => checkBackups(ctx, [], cert.backups, cert.completedOn));
 
 /** The district lets the case finish without one subprocessor's certification, and says why. */
 export const subprocessorWaiverSchema = z.object({

@@ -46,7 +46,13 @@ function destructionFromForm(form: Form, prefix: string) {
 
 /** A subprocessor's certification form as its body (the same fields as the vendor's destruction, unprefixed). */
 export function subprocessorCertificationFromForm(form: Form): unknown {
-  return { ...destructionFromForm(form, ''), attestation: formChecked(form, 'attestation') };
+  return { ...destructionFromForm(form, ''), attestation: formChecked(form, 'attestation'), ...verificationCodeFromForm(form) };
+}
+
+/** The signatory's one-time code, once it was emailed and typed in (spaces around it forgiven). */
+function verificationCodeFromForm(form: Form): { verificationCode?: string } {
+  const code = formText(form, 'verificationCode')?.replace(/\s+/g, '');
+  return code ? { verificationCode: code } : {};
 }
 
 /** The vendor's certification form (7400.1 III.C and IV) as the certify body. */
@@ -66,6 +72,7 @@ export function certificationFromForm(form: Form): unknown {
     mechanisms.push({ name, kind: text(`tracking.mechanisms.${i}.kind`), ...(removedOn ? { removedOn } : {}) });
   }
   return {
+    ...verificationCodeFromForm(form),
     destruction: {
       ...destructionFromForm(form, 'destruction.'),
       subprocessors,

@@ -20,7 +20,16 @@ fs.mkdirSync(SHOTS, { recursive: true });
 let h: HttpHarness;
 let browser: Browser;
 let ada: SignedIn;
-const pages: { name: string; path: string; signedIn: boolean; as?: 'legal' }[] = [];
+/** `html`: what a form's POST answered, shown at `path` (a page only a submit reaches). */
+const pages: { name: string; path: string; signedIn: boolean; as?: 'legal'; html?: string }[] = [];
+
+/** A JSON body as the dotted form fields a page posts (booleans as "true"/"false"). */
+function formFieldsOf(value: unknown, prefix = '', out: Record<string, string> = {}): Record<string, string> {
+  if (value !== null && typeof value === 'object') {
+    for (const [key, inner] of Object.entries(value)) formFieldsOf(inner, prefix ? `${prefix}.${key}` : key, out);
+  } else if (value !== undefined) out[prefix] = String(value);
+  return out;
+}
 let lee: SignedIn;
 
 beforeAll(async () => {
@@ -51,7 +60,7 @@ beforeAll(async () => {
   const certifyPath = (await atCertify('CT-CERT-1')).path;
   const cascade = await atCertify('CT-CERT-2');
   const certificationBody = certification(destroyOnly('CT-CERT-2'));
-  await h.as(undefined, 'POST', `/api/${cascade.path.replace('/v/', 'vendor/')}/certify`, { ...certificationBody, destruction: { ...certificationBody.destruction, subprocessors: [
+  await h.certifyByLink(cascade.path.replace('/v/', ''), { ...certificationBody, destruction: { ...certificationBody.destruction, subprocessors: [
     { name: '株式会社クラウド保管サービス', contactEmail: 'privacy@cloud.example.jp' }, { name: 'شركة التحليلات التعليمية', contactEmail: 'dpo@analytics.example' },
   ] } });
   // A case waiting for legal's countersignature, as legal staff see it (the form) and as administrators do.
@@ -59,8 +68,12 @@ beforeAll(async () => {
   const signoffAck = new URL((await h.cases.vendorMail(signoff, 'acknowledge')).link).pathname;
   await h.as(undefined, 'POST', `/api/${signoffAck.replace('/v/', 'vendor/')}/acknowledge`, { contactName: 'Dana Whitfield', contactEmail: 'dana@acme-learning.example' });
   const signoffCertify = new URL((await h.cases.vendorMail(signoff, 'certify')).link).pathname;
-  await h.as(undefined, 'POST', `/api/${signoffCertify.replace('/v/', 'vendor/')}/certify`, certification(destroyOnly('CT-CERT-3')));
+  await h.certifyByLink(signoffCertify.replace('/v/', ''), certification(destroyOnly('CT-CERT-3')));
   await h.cases.waitForStatus(signoff, 'awaiting_signoff');
+  // The certify form after its first submit, without JavaScript: filled in, asking for the code emailed to the signatory.
+  const asked = await fetch(h.url(`${certifyPath}/certify`), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(formFieldsOf(certification(destroyOnly('CT-CERT-1')))) });
+  const askedHtml = await asked.text();
+  expect(askedHtml).toContain('name="verificationCode"');
   const subprocessorPath = new URL(linkIn(await h.cases.smtp.waitFor((m) => m.headers.get('x-disposition-case') === cascade.caseId && m.headers.get('x-disposition-mail') === 'subprocessor_notice', 30_000, 'a subprocessor notice'))).pathname;
   // A list long enough to page: 120 cases written into the record, with names in several scripts.
   const vendors = ['Acme Learning Inc.', 'Ελληνικά Μαθήματα', '王小明教育', 'شركة أكمي', 'Łódź EdTech sp. z o.o.'];
@@ -87,6 +100,7 @@ beforeAll(async () => {
     { name: 'case at the return', path: `/cases/${other}`, signedIn: true },
     { name: 'vendor: return', path: returnPath, signedIn: false },
     { name: 'vendor: certify', path: certifyPath, signedIn: false },
+    { name: 'vendor: certify, the signatory\'s code asked', path: certifyPath, signedIn: false, html: askedHtml },
     { name: 'subprocessor: certify', path: subprocessorPath, signedIn: false },
     { name: 'case waiting for subprocessors', path: `/cases/${cascade.caseId}`, signedIn: true },
     { name: 'case waiting for legal, as legal', path: `/cases/${signoff}`, signedIn: true, as: 'legal' },
@@ -115,6 +129,7 @@ describe('pages people use', () => {
         await context.clearCookies();
         if (target.signedIn) await context.addCookies(cookieOf(target.as === 'legal' ? lee : ada));
         await page.goto(target.path);
+        if (target.html) await page.setContent(target.html, { waitUntil: 'load' });
         await page.addScriptTag({ content: AXE });
         // Run in the page (a string: this project's TypeScript has no DOM types).
         const violations = await page.evaluate<string[]>(`axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })

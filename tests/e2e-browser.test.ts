@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { dayOf } from '../domain/dates';
 import { linkIn } from './support/smtp-receiver';
-import { HttpHarness, PASSWORD } from './support/http-harness';
+import { HttpHarness, PASSWORD, signatoryCodeIn } from './support/http-harness';
 import { BrowserJourney, expectChecked, expectContains, expectCount, expectText, launchChromium } from './support/browser';
 
 let h: HttpHarness;
@@ -188,7 +188,17 @@ describe('the whole journey in a browser', { timeout: 180_000 }, () => {
       await vendor.page.locator(`input[name="${name}"]`).check();
     }
     await journey.shot(vendor.page, 'vendor-certify-filled');
-    await vendor.page.getByRole('button', { name: 'Certify' }).click();
+    /** The signatory reads the code mailed to them (from the mails that came after `since`). */
+    const codeFor = async (email: string, since: number) => signatoryCodeIn((await h.cases.smtp.waitFor((m) => h.cases.smtp.mails.indexOf(m) >= since
+      && m.headers.get('x-disposition-mail') === 'signatory_code' && m.to.includes(email), 30_000, `the code for ${email}`)).text);
+    let since = h.cases.smtp.mails.length;
+    await vendor.page.getByRole('button', { name: 'Certify', exact: true }).click();
+    // Nothing is certified yet: the signatory is emailed a code, and the form comes back filled in, asking for it.
+    await expectContains(vendor.page.locator('.notice.ok'), 'We emailed a 6-digit code to morgan.reyes@acme-learning.example');
+    await expectChecked(vendor.page.locator('input[name="destruction.attestation"]'));
+    await journey.shot(vendor.page, 'vendor-certify-code');
+    await vendor.page.getByLabel('Code', { exact: true }).fill(await codeFor('morgan.reyes@acme-learning.example', since));
+    await vendor.page.getByRole('button', { name: 'Certify with the code' }).click();
     await expectText(vendor.page.locator('h1'), 'Certification received');
     await journey.shot(vendor.page, 'vendor-certified');
 
@@ -201,7 +211,10 @@ describe('the whole journey in a browser', { timeout: 180_000 }, () => {
     await fillDestruction('', { name: 'Mei Tanaka', title: 'Data Protection Officer', email: 'privacy@cloud-hosting.example', method: 'destroy',
       technique: 'Shredding of the drives that held the tenant volumes', verification: 'Certificate of destruction, drive serials checked' });
     await vendor.page.locator('input[name="attestation"]').check();
-    await vendor.page.getByRole('button', { name: 'Certify' }).click();
+    since = h.cases.smtp.mails.length;
+    await vendor.page.getByRole('button', { name: 'Certify', exact: true }).click();
+    await vendor.page.getByLabel('Code', { exact: true }).fill(await codeFor('privacy@cloud-hosting.example', since));
+    await vendor.page.getByRole('button', { name: 'Certify with the code' }).click();
     await expectText(vendor.page.locator('h1'), 'Certification received');
 
     // 6. Legal staff download the statement and verify it, then a copy with one byte changed.

@@ -88,8 +88,8 @@ describe('transport security', () => {
       '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { encoding: 'utf8' });
     expect(made.status).toBe(0);
     const h = await CaseHarness.start({ noWorker: true, env: { TLS_CERT: path.join(dir, 'cert.pem'), TLS_KEY: path.join(dir, 'key.pem'), PUBLIC_URL: 'https://localhost:3443' } });
-    const { users, accessLog, counters } = h.stores;
-    const app = buildHttpServer({ config: h.config, client: h.client, service: h.service, records: h.records, users, storage: h.storage, keyring: h.keyring, accessLog, counters, webhooks: h.webhooks, bulk: h.bulk });
+    const { users, accessLog, counters, signatories } = h.stores;
+    const app = buildHttpServer({ config: h.config, client: h.client, service: h.service, records: h.records, users, storage: h.storage, keyring: h.keyring, accessLog, counters, webhooks: h.webhooks, bulk: h.bulk, signatories });
     try {
       await app.listen({ port: 0, host: '127.0.0.1' });
       const { port } = app.server.address() as AddressInfo;

@@ -164,7 +164,12 @@ async function runCase(i: number): Promise<CaseRun> {
   expect(review.returnPackage.files).toBe(uploads.size);
   await client.expectOk(a, 'POST', `/api/cases/${caseId}/review`, { json: { decision: 'accept' } });
   const certify = await client.vendorToken(caseId, 'certify');
-  await client.expectOk(b, 'POST', `/api/vendor/${certify}/certify`, { json: certification(input), session: false });
+  // The signatory's code is asked for through one server and given through the other (codes live in the database).
+  const cert = certification(input);
+  const asked = await client.expectOk(a, 'POST', `/api/vendor/${certify}/certify`, { json: cert, session: false }, [202]);
+  expect(asked.json.status).toBe('verification_sent');
+  const code = await client.signatoryCode(caseId, cert.destruction.signatoryEmail);
+  await client.expectOk(b, 'POST', `/api/vendor/${certify}/certify`, { json: { ...cert, verificationCode: code }, session: false });
   const details = await client.waitForStatus(caseId, 'completed', 240_000);
   return { caseId, details, uploads };
 }

@@ -354,4 +354,27 @@ describe.each(DATABASE_BACKENDS)('the stores on $name', (backend) => {
       expect(await stores.counters.claimOnce('burst|192.0.2.9', 300_000, T0 + 300_000)).toBe(true);
     });
   });
+
+  describe('signatory codes', () => {
+    const key = 'Case0001/certify/1/';
+    it('counts every wrong try once, however many arrive together, and a new code starts the count again', async () => {
+      await stores.signatories.issue(key, 'a@vendor.example', 'k1:hash-1', T0, T0 + 900_000);
+      const tries = await Promise.all(Array.from({ length: 7 }, () => stores.signatories.fail(key, 'a@vendor.example')));
+      expect([...tries].sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      await stores.signatories.issue(key, 'a@vendor.example', 'k1:hash-2', T0 + 60_000, T0 + 960_000);
+      expect(await stores.signatories.get(key, 'a@vendor.example')).toEqual({ taskKey: key, email: 'a@vendor.example', codeHash: 'k1:hash-2', sentAt: T0 + 60_000, expiresAt: T0 + 960_000, attempts: 0 });
+      expect(await stores.signatories.get(key, 'b@vendor.example')).toBeUndefined();
+    });
+
+    it('keeps a verification: a later code for the same address does not replace it, and forgetting leaves it', async () => {
+      await stores.signatories.issue(key, 'a@vendor.example', 'k1:hash-1', T0, T0 + 900_000);
+      await stores.signatories.verify(key, 'a@vendor.example', T0 + 5_000, '203.0.113.7', 'Browser/1.0');
+      await stores.signatories.issue(key, 'a@vendor.example', 'k1:hash-2', T0 + 10_000, T0 + 910_000);
+      await stores.signatories.forget(key, 'a@vendor.example');
+      expect(await stores.signatories.get(key, 'a@vendor.example')).toMatchObject({ codeHash: 'k1:hash-1', verified: { at: T0 + 5_000, ip: '203.0.113.7', userAgent: 'Browser/1.0' } });
+      await stores.signatories.issue(key, 'c@vendor.example', 'k1:hash-3', T0, T0 + 900_000);
+      await stores.signatories.forget(key, 'c@vendor.example');
+      expect(await stores.signatories.get(key, 'c@vendor.example')).toBeUndefined();
+    });
+  });
 });

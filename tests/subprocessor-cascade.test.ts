@@ -9,7 +9,7 @@ import * as messages from '../workflows/messages';
 import { ADMIN_EMAIL } from './support/case-harness';
 import { popplerText } from './support/artifacts';
 import { caseInput, certification } from './support/fixtures';
-import { HttpHarness, type SignedIn } from './support/http-harness';
+import { HttpHarness, signatoryCodeIn, type SignedIn } from './support/http-harness';
 import { linkIn, type ReceivedMail } from './support/smtp-receiver';
 
 const VENDOR_EMAIL = 'privacy@acme-learning.example';
@@ -51,7 +51,7 @@ describe('subprocessors certify their own destruction', () => {
     expect(record?.state.certification).toBeUndefined();
     expect(record?.state.subprocessors).toBeUndefined();
 
-    const certified = await h.as(undefined, 'POST', `/api/vendor/${vendorToken}/certify`, { ...base, destruction: { ...base.destruction, subprocessors: named } });
+    const certified = await h.certifyByLink(vendorToken, { ...base, destruction: { ...base.destruction, subprocessors: named } });
     expect(certified.status).toBe(200);
     expect(certified.json.status).toBe('awaiting_subprocessors');
     expect(certified.json.message).toContain('We have written to your 2 subprocessors, with you copied');
@@ -89,7 +89,19 @@ describe('subprocessors certify their own destruction', () => {
     expect((await h.as(undefined, 'POST', `/api/vendor/${tokenOf(hostLink)}/certify`, { ...base, destruction: { ...base.destruction, subprocessors: [] } })).status).toBe(409);
     expect((await h.cases.records.getCase(caseId))?.state.subprocessors?.[0]?.certification).toBeUndefined();
 
-    const done = await fetch(h.url(`${new URL(hostLink).pathname}/subprocessor-certify`), form({ ...fields, attestation: 'true' }));
+    // On the page, without JavaScript: the first submit emails the signatory a code and shows the form again,
+    // filled in, asking for it; the second carries it.
+    const before = h.cases.smtp.mails.length;
+    const asked = await fetch(h.url(`${new URL(hostLink).pathname}/subprocessor-certify`), form({ ...fields, attestation: 'true' }));
+    expect(asked.status).toBe(200);
+    const askedPage = await asked.text();
+    expect(askedPage).toContain('We emailed a 6-digit code to privacy@cloud-hosting.example');
+    expect(askedPage).toContain('name="verificationCode"');
+    expect(askedPage).toContain('value="Mei Tanaka"');
+    expect((await h.cases.records.getCase(caseId))?.state.subprocessors?.[0]?.certification).toBeUndefined();
+    const codeMail = await h.cases.smtp.waitFor((m) => h.cases.smtp.mails.indexOf(m) >= before && m.headers.get('x-disposition-mail') === 'signatory_code', 30_000, 'the signatory\'s code');
+    expect(codeMail.to).toEqual(['privacy@cloud-hosting.example']);
+    const done = await fetch(h.url(`${new URL(hostLink).pathname}/subprocessor-certify`), form({ ...fields, attestation: 'true', verificationCode: ` ${signatoryCodeIn(codeMail.text)} ` }));
     expect(done.status).toBe(303);
     const thanks = await (await fetch(h.url(done.headers.get('location')!))).text();
     expect(thanks).toContain('Certification received. Thank you: nothing more is needed from you for this case.');

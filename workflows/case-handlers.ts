@@ -111,7 +111,7 @@ export function registerCaseHandlers(run: CaseRun): void {
     if (state.settledUpdates[id]) return repeated(id);
     const t = now();
     closeOpenTask(state, t, 'done');
-    state.certification = { ...req.certification, at: t };
+    state.certification = { ...req.certification, at: t, ...(req.signatoryCheck ? { signatoryCheck: req.signatoryCheck } : {}) };
     const { destruction } = req.certification;
     addEvent(state, t, 'destruction_certified', 'vendor', `Destruction certified by ${destruction.signatoryName}, ${destruction.signatoryTitle} (completed ${destruction.completedOn}, NIST SP 800-88 ${destruction.method}); tracking mechanisms removed`);
     if (destruction.subprocessors.length && wf.patched(SUBPROCESSOR_CASCADE)) {
@@ -189,7 +189,7 @@ export function registerCaseHandlers(run: CaseRun): void {
     const sub = subprocessorOf(req.link.sub)!;
     const t = now();
     const cert = req.certification;
-    sub.certification = { ...cert, at: t };
+    sub.certification = { ...cert, at: t, ...(req.signatoryCheck ? { signatoryCheck: req.signatoryCheck } : {}) };
     addEvent(state, t, 'subprocessor_certified', 'subprocessor', `${sub.name} certified destruction: signed by ${cert.signatoryName}, ${cert.signatoryTitle} (completed ${cert.completedOn}, NIST SP 800-88 ${cert.method})`, { subprocessorId: sub.id });
     afterSubprocessorSettled(t);
     changed();

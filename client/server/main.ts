@@ -15,7 +15,7 @@ export async function runServer(signal?: AbortSignal): Promise<void> {
   checkTransportSecurity(config);
   const stores = await openStores(config);
   const keyring = await openKeyring(config, stores.database);
-  const { records, users, accessLog, counters } = stores;
+  const { records, users, accessLog, counters, signatories } = stores;
   const mail = createMailTransport(config, (line) => console.log(`[server] ${line}`));
   const storage = openCaseFileStorage(config, keyring);
   await storage.checkReachable();
@@ -23,7 +23,7 @@ export async function runServer(signal?: AbortSignal): Promise<void> {
   const bulk = new SqlBulkStore(stores.database);
   const service = new CaseService(client, records, keyring, config, undefined, bulk);
   const webhooks = new SqlWebhookStore(stores.database, keyring);
-  const app = buildHttpServer({ config, client, service, records, users, storage, keyring, accessLog, counters, webhooks, bulk, mail });
+  const app = buildHttpServer({ config, client, service, records, users, storage, keyring, accessLog, counters, webhooks, bulk, mail, signatories });
   const address = await listen(app, config);
   console.log(`[server] listening on ${address} (public URL ${config.publicUrl})`);
   if ((await users.countUsers()) === 0) {

@@ -75,6 +75,9 @@ function intrusionKind(request: FastifyRequest, error: DispositionError): Intrus
     case 'link_gone':
       return 'refused_link';
     case 'invalid_payload':
+      // A wrong, expired or voided one-time code: someone may be guessing a signatory's code.
+      if (Array.isArray(error.details) && error.details.some((d: { field?: string }) => d?.field === 'verificationCode')) return 'wrong_signatory_code';
+      return /\/files$/.test(path) ? 'malformed_upload' : undefined;
     case 'too_large':
     case 'unsupported_media_type':
       return /\/files$/.test(path) ? 'malformed_upload' : undefined;

@@ -5,6 +5,7 @@ import type { AccessLog } from '../../infra/database/access-log';
 import type { CaseRecordStore } from '../../infra/database/case-record-store';
 import type { SharedCounters } from '../../infra/database/shared-counters';
 import type { SqlWebhookStore } from '../../infra/database/webhook-store';
+import type { SqlSignatoryCodes } from '../../infra/database/signatory-codes';
 import type { MailTransport } from '../../infra/mail-transport';
 import type { UserStore } from '../../infra/database/user-store';
 import type { Keyring } from '../../infra/keys';
@@ -30,8 +31,10 @@ export interface ServerDeps {
   bulk: SqlBulkStore;
   /** Where the structured log goes (stdout unless given: tests read it). */
   logStream?: NodeJS.WritableStream;
-  /** For alerts to the administrators (intrusion bursts); none, no alerts. */
+  /** For alerts to the administrators (intrusion bursts) and signatories' codes; none, no alerts and no certification. */
   mail?: MailTransport;
+  /** One-time codes sent to certification signatories. */
+  signatories: SqlSignatoryCodes;
 }
 
 export interface ServerContext extends ServerDeps {

@@ -29,7 +29,7 @@ export interface AccessQuery {
 
 export type ChainVerdict = { ok: true; entries: number; head: string } | { ok: false; entries: number; brokenAt: number; reason: string };
 
-export const INTRUSION_KINDS = ['failed_login', 'refused_link', 'csrf_failure', 'role_refusal', 'rate_limited', 'malformed_upload', 'locked_account'] as const;
+export const INTRUSION_KINDS = ['failed_login', 'refused_link', 'csrf_failure', 'role_refusal', 'rate_limited', 'malformed_upload', 'locked_account', 'wrong_signatory_code'] as const;
 export type IntrusionKind = (typeof INTRUSION_KINDS)[number];
 
 export interface IntrusionInput {

@@ -29,6 +29,11 @@ UPDATE cases SET status_rank = CASE status WHEN 'generating_statement' THEN 7 WH
   WHERE status IN ('generating_statement', 'completed', 'cancelled');`;
 
 // awaiting_signoff comes after awaiting_subprocessors (rank 6): the statuses after it move down one again.
+const SIGNATORY_CODES_SQL = `CREATE TABLE signatory_codes (
+  task_key TEXT NOT NULL, email TEXT NOT NULL, code_hash TEXT NOT NULL, sent_at BIGINT NOT NULL, expires_at BIGINT NOT NULL,
+  attempts INTEGER NOT NULL, verified_at BIGINT, verified_ip TEXT, verified_user_agent TEXT,
+  PRIMARY KEY (task_key, email));`;
+
 const SIGNOFF_RANKS_SQL = `
 UPDATE cases SET status_rank = CASE status WHEN 'generating_statement' THEN 8 WHEN 'completed' THEN 9 WHEN 'cancelled' THEN 10 ELSE status_rank END
   WHERE status IN ('generating_statement', 'completed', 'cancelled');`;
@@ -254,6 +259,14 @@ CREATE INDEX case_messages_case ON case_messages (case_id, attempted_at);`,
     sql: {
       sqlite: 'ALTER TABLE statements ADD COLUMN certificate_fingerprint TEXT;',
       postgres: 'ALTER TABLE statements ADD COLUMN certificate_fingerprint TEXT;',
+    },
+  },
+  {
+    version: 12,
+    name: 'signatory checks: a keyed hash of each one-time code emailed to a certification\'s signatory, its tries, and when it was verified',
+    sql: {
+      sqlite: SIGNATORY_CODES_SQL.replace('CREATE TABLE ', 'CREATE TABLE IF NOT EXISTS '),
+      postgres: SIGNATORY_CODES_SQL,
     },
   },
 ];

@@ -13,6 +13,7 @@ import { SqliteDatabase } from './sqlite-database';
 import { SqlUserStore } from './sql-user-store';
 import type { UserStore } from './user-store';
 import { SqlSharedCounters, type SharedCounters } from './shared-counters';
+import { SqlSignatoryCodes } from './signatory-codes';
 
 export interface Stores {
   database: SqlDatabase;
@@ -20,6 +21,8 @@ export interface Stores {
   users: UserStore;
   accessLog: AccessLog;
   counters: SharedCounters;
+  /** One-time codes for certification signatories (the server's signatory check). */
+  signatories: SqlSignatoryCodes;
   close(): Promise<void>;
 }
 
@@ -80,6 +83,7 @@ export function storesOver(database: SqlDatabase): Stores {
     users: new SqlUserStore(database),
     accessLog: new SqlAccessLog(database),
     counters: new SqlSharedCounters(database),
+    signatories: new SqlSignatoryCodes(database),
     close: () => database.close(),
   };
 }

@@ -9,8 +9,11 @@ import type { UserStore } from '../../infra/database/user-store';
 import { createSmtpTransport } from '../../infra/mail-transport';
 import { hashPassword } from '../../infra/passwords';
 import { CaseHarness, type HarnessOptions } from './case-harness';
+import { linkClaims, signatoryCodeIn } from './smtp-receiver';
 
 export const PASSWORD = 'a long enough passphrase';
+
+export { signatoryCodeIn } from './smtp-receiver';
 
 export interface SignedIn {
   cookie: string;
@@ -33,13 +36,13 @@ export class HttpHarness {
     // The worker mails admin and legal users with an email, and prints the access log's head, as worker/main.ts wires it.
     const emailsOf = (role: string) => async () => (await cases!.stores.users.listUsers()).filter((u) => u.role === role && u.email).map((u) => u.email!);
     cases = await CaseHarness.start({ ...options, deps: { administrators: emailsOf('admin'), legalStaff: emailsOf('legal'), accessLog: { caseHead: (caseId) => cases!.stores.accessLog.caseHead(caseId), append: (entry) => cases!.stores.accessLog.append(entry) } } });
-    const { users, accessLog, counters } = cases.stores;
+    const { users, accessLog, counters, signatories } = cases.stores;
     for (const [username, role, email] of [['ada', 'admin', 'ada@district.example'], ['lee', 'legal', 'lee@district.example']] as const) {
       await users.addUser({ username, role, email, passwordHash: await hashPassword(PASSWORD) });
     }
     const service = options.actionTimeoutMs ? new CaseService(cases.client, cases.records, cases.keyring, { taskQueue: cases.taskQueue }, options.actionTimeoutMs) : cases.service;
     // The server starts workflows (a webhook resend) on the harness's own task queue, as one config would give it.
-    const deps: ServerDeps = { config: { ...cases.config, taskQueue: cases.taskQueue }, client: cases.client, service, records: cases.records, users, storage: cases.storage, keyring: cases.keyring, accessLog, counters, webhooks: cases.webhooks, bulk: cases.bulk, mail: createSmtpTransport(cases.config.smtpUrl!), ...(options.logStream ? { logStream: options.logStream } : {}) };
+    const deps: ServerDeps = { config: { ...cases.config, taskQueue: cases.taskQueue }, client: cases.client, service, records: cases.records, users, storage: cases.storage, keyring: cases.keyring, accessLog, counters, webhooks: cases.webhooks, bulk: cases.bulk, signatories, mail: createSmtpTransport(cases.config.smtpUrl!), ...(options.logStream ? { logStream: options.logStream } : {}) };
     const app = buildHttpServer(deps);
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as AddressInfo;
@@ -73,6 +76,28 @@ export class HttpHarness {
       // not JSON
     }
     return { status: response.status, json, headers: response.headers };
+  }
+
+  /**
+   * Certifies through a vendor's or subprocessor's link as a signatory does (DESIGN "Signatory check"): the first
+   * POST answers 202 and emails a code to the signatory, the second carries it. Answers the second POST.
+   */
+  async certifyByLink(token: string, body: Record<string, any>, action: 'certify' | 'subprocessor-certify' = 'certify'): Promise<{ status: number; json: any; headers: Headers }> {
+    const code = await this.signatoryCode(token, body, action);
+    return this.as(undefined, 'POST', `/api/vendor/${token}/${action}`, { ...body, verificationCode: code });
+  }
+
+  /** The first POST of a certification (202), and the code it emailed to the signatory. */
+  async signatoryCode(token: string, body: Record<string, any>, action: 'certify' | 'subprocessor-certify' = 'certify'): Promise<string> {
+    const email = String(body.destruction?.signatoryEmail ?? body.signatoryEmail).toLowerCase();
+    const smtp = this.cases.smtp;
+    const before = smtp.mails.length;
+    const first = await this.as(undefined, 'POST', `/api/vendor/${token}/${action}`, body);
+    if (first.status !== 202) throw new Error(`expected 202 verification_sent, got ${first.status} ${JSON.stringify(first.json)}`);
+    const caseId = linkClaims(token).c; // cases certifying at once, with one signatory, get a code each
+    const mail = await smtp.waitFor((m) => smtp.mails.indexOf(m) >= before && m.headers.get('x-disposition-mail') === 'signatory_code'
+      && m.headers.get('x-disposition-case') === caseId && m.to.includes(email), 30_000, `the code for ${email}`);
+    return signatoryCodeIn(mail.text);
   }
 
   async close(): Promise<void> {

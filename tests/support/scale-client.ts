@@ -2,7 +2,7 @@
 // with a session, vendors with the links from their mail. A server taken out of rotation gets no new requests.
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import { linkIn, type SmtpReceiver } from './smtp-receiver';
+import { linkClaims, linkIn, signatoryCodeIn, type SmtpReceiver } from './smtp-receiver';
 
 export interface ServerSlot {
   name: string;
@@ -29,12 +29,6 @@ type RequestBody = NonNullable<RequestInit['body']>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The claims of a vendor link token (`v1.<kid>.<payload>.<sig>`), read without its key: which case and task. */
-export function linkClaims(token: string): { c: string; t: string; g: number } {
-  const payload = token.split('.')[2];
-  if (!payload) throw new Error(`"${token.slice(0, 20)}…" is not a link token`);
-  return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { c: string; t: string; g: number };
-}
 
 export class ScaleClient {
   /** The administrator's session signed in on each server. */
@@ -116,6 +110,12 @@ export class ScaleClient {
     if (answer.status !== 200) throw new Error(`sign-in of ${username} on ${this.servers[server]!.name}: ${answer.status} ${answer.bytes.toString()}`);
     const cookie = answer.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
     return { cookie, csrfToken: (answer.json as { csrfToken: string }).csrfToken };
+  }
+
+  /** The one-time code mailed to a certification's signatory for `caseId`, as the signatory reads it. */
+  async signatoryCode(caseId: string, email: string, timeoutMs = 60_000): Promise<string> {
+    const mail = await this.smtp.waitFor((m) => m.headers.get('x-disposition-case') === caseId && m.headers.get('x-disposition-mail') === 'signatory_code' && m.to.includes(email), timeoutMs, `the signatory's code for case ${caseId}`);
+    return signatoryCodeIn(mail.text);
   }
 
   /** The token of the newest link for `task` mailed to the vendor of `caseId`, as the vendor reads it. */

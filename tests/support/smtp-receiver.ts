@@ -105,3 +105,17 @@ export function linkIn(mail: ReceivedMail): string {
   if (!match) throw new Error(`no link in "${mail.subject}"`);
   return match[1]!;
 }
+
+/** The one-time code in a signatory's code mail (DESIGN "Signatory check"). */
+export function signatoryCodeIn(text: string): string {
+  const code = /code where you certify: (\d{6})/.exec(text)?.[1];
+  if (!code) throw new Error(`no code in: ${text}`);
+  return code;
+}
+
+/** The claims of a vendor link token (`v1.<kid>.<payload>.<sig>`), read without its key: which case and task. */
+export function linkClaims(token: string): { c: string; t: string; g: number } {
+  const payload = token.split('.')[2];
+  if (!payload) throw new Error(`"${token.slice(0, 20)}…" is not a link token`);
+  return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { c: string; t: string; g: number };
+}

@@ -265,6 +265,9 @@ ${admin && !closed && !details.certification ? html`
 ${details.subprocessors.length ? subprocessorsSection(user, details, again, problem, admin && !closed) : ''}
 ${details.certification ? html`<h2>Certification</h2><section><dl class="facts">
   <dt>Signatory</dt><dd>${details.certification.destruction.signatoryName}, ${details.certification.destruction.signatoryTitle}</dd>
+  <dt>Signatory's address</dt><dd>${details.certification.destruction.signatoryEmail}${details.certification.signatoryCheck
+    ? html`: verified by a one-time code on ${when(details.certification.signatoryCheck.verifiedAt)}; certified from ${details.certification.signatoryCheck.ip} (<span class="hash">${details.certification.signatoryCheck.userAgent || 'no user agent'}</span>)`
+    : html` (not verified: certified before signatories confirmed their address)`}</dd>
   <dt>Completed on</dt><dd>${details.certification.destruction.completedOn}</dd>
   <dt>Method</dt><dd>${details.certification.destruction.method} (NIST SP 800-88)</dd>
   <dt>Backups</dt><dd>${details.certification.destruction.backups.destroyed ? 'destroyed' : `roll off on ${details.certification.destruction.backups.rollOffDate}`}</dd>

@@ -25,7 +25,7 @@ function errorsBlock(message?: string): Markup {
   return message ? html`<div class="notice warn" role="alert">${message}</div>` : html``;
 }
 
-export function vendorTaskPage(token: string, view: VendorTaskView, state: { values?: Record<string, string>; errors?: Record<string, string>; message?: string; info?: string } = {}): string {
+export function vendorTaskPage(token: string, view: VendorTaskView, state: { values?: Record<string, string>; errors?: Record<string, string>; message?: string; info?: string; askCode?: boolean } = {}): string {
   const v = (name: string, fallback = ''): string => state.values?.[name] ?? fallback;
   const errors = state.errors ?? {};
   const base = `/v/${token}`;
@@ -69,10 +69,10 @@ ${view.stagedFiles!.map((f) => html`<tr><td>${f.name}</td><td>${f.category}</td>
 </form>`;
       break;
     case 'certify':
-      body = certifyForm(base, view, v, errors);
+      body = certifyForm(base, view, v, errors, signatoryCode(errors, state.askCode));
       break;
     case 'subprocessor_certify':
-      body = subprocessorCertifyForm(base, view, v, errors);
+      body = subprocessorCertifyForm(base, view, v, errors, signatoryCode(errors, state.askCode));
       break;
     case 'confirm_backup_rolloff':
       body = html`
@@ -124,20 +124,20 @@ function exceptionsNotice(view: VendorTaskView): Markup {
 }
 
 /** A subprocessor's own certification: the vendor's destruction fields, for what the subprocessor held. */
-function subprocessorCertifyForm(base: string, view: VendorTaskView, v: (name: string, fallback?: string) => string, errors: Record<string, string>): Markup {
+function subprocessorCertifyForm(base: string, view: VendorTaskView, v: (name: string, fallback?: string) => string, errors: Record<string, string>, code: Markup): Markup {
   const name = view.subprocessor?.name ?? 'your organisation';
   return html`
 <section><p><bdi>${view.vendor.name}</bdi> has told ${view.district} that <bdi>${name}</bdi> held the district's student data as its subprocessor. Under the district's policy 7400.1 (III.C) every known copy must be destroyed: please certify that ${name} has destroyed every copy it held.</p>${categoriesList(view)}</section>
 <form method="post" action="${base}/subprocessor-certify">
 ${destructionFields('', view, v, errors)}
   ${exceptionsNotice(view)}
-  <label class="check"><input type="checkbox" name="attestation" value="true" required> I state that all known copies of the district's information that <bdi>${name}</bdi> held have been destroyed (7400.1 III.C)${view.exceptions.length ? ', except the data listed as exceptions above' : ''}.</label>${fieldError(errors, 'attestation')}
+  <label class="check"><input type="checkbox" name="attestation" value="true" ${checked(v, 'attestation')} required> I state that all known copies of the district's information that <bdi>${name}</bdi> held have been destroyed (7400.1 III.C)${view.exceptions.length ? ', except the data listed as exceptions above' : ''}.</label>${fieldError(errors, 'attestation')}
 </fieldset>
-<p><button type="submit">Certify</button></p>
+${code}
 </form>`;
 }
 
-function certifyForm(base: string, view: VendorTaskView, v: (name: string, fallback?: string) => string, errors: Record<string, string>): Markup {
+function certifyForm(base: string, view: VendorTaskView, v: (name: string, fallback?: string) => string, errors: Record<string, string>, code: Markup): Markup {
   return html`
 <form method="post" action="${base}/certify">
 ${destructionFields('destruction.', view, v, errors)}
@@ -147,9 +147,9 @@ ${destructionFields('destruction.', view, v, errors)}
     <td data-label="Contact email"><input type="email" name="destruction.subprocessors.${i}.contactEmail" aria-label="Subprocessor ${i + 1} contact email" value="${v(`destruction.subprocessors.${i}.contactEmail`)}">${fieldError(errors, `destruction.subprocessors.${i}.contactEmail`)}</td>
     <td data-label="Contact name"><input type="text" name="destruction.subprocessors.${i}.contactName" aria-label="Subprocessor ${i + 1} contact name" value="${v(`destruction.subprocessors.${i}.contactName`)}"></td></tr>`)}
   </tbody></table>
-  <label class="check"><input type="checkbox" name="destruction.accountsClosed" value="true" required> The accounts of the district's users are closed (7400.1 I.B).</label>${fieldError(errors, 'destruction.accountsClosed')}
+  <label class="check"><input type="checkbox" name="destruction.accountsClosed" value="true" ${checked(v, 'destruction.accountsClosed')} required> The accounts of the district's users are closed (7400.1 I.B).</label>${fieldError(errors, 'destruction.accountsClosed')}
   ${exceptionsNotice(view)}
-  <label class="check"><input type="checkbox" name="destruction.attestation" value="true" required> I state that all known copies of the district's information have been destroyed (7400.1 III.C)${view.exceptions.length ? ', except the data listed as exceptions above' : ''}.</label>${fieldError(errors, 'destruction.attestation')}
+  <label class="check"><input type="checkbox" name="destruction.attestation" value="true" ${checked(v, 'destruction.attestation')} required> I state that all known copies of the district's information have been destroyed (7400.1 III.C)${view.exceptions.length ? ', except the data listed as exceptions above' : ''}.</label>${fieldError(errors, 'destruction.attestation')}
 </fieldset>
 <fieldset><legend>Tracking mechanisms (7400.1 IV.A, IV.C)</legend>
   ${view.trackingMechanisms.length ? html`
@@ -157,12 +157,30 @@ ${destructionFields('destruction.', view, v, errors)}
   ${view.trackingMechanisms.map((m, i) => html`<tr><td data-label="Mechanism"><bdi>${m.name}</bdi><input type="hidden" name="tracking.mechanisms.${i}.name" value="${m.name}"><input type="hidden" name="tracking.mechanisms.${i}.kind" value="${m.kind}"></td><td data-label="Kind">${m.kind}</td>
     <td data-label="Removed on"><input type="date" name="tracking.mechanisms.${i}.removedOn" aria-label="${m.name} removed on" value="${v(`tracking.mechanisms.${i}.removedOn`)}" required></td></tr>`)}
   </tbody></table>${fieldError(errors, 'tracking.mechanisms')}` : html`
-  <label class="check"><input type="checkbox" name="tracking.noneInUse" value="true" required> The service used no tracking mechanism (cookie, SDK, pixel, local storage, single sign-on app) for the district.</label>`}
-  <label class="check"><input type="checkbox" name="tracking.collectedDataDestroyed" value="true" required> Information collected by tracking mechanisms is destroyed (IV.C).</label>${fieldError(errors, 'tracking.collectedDataDestroyed')}
-  <label class="check"><input type="checkbox" name="tracking.attestation" value="true" required> I state that each tracking mechanism is removed or terminated (IV.A).</label>${fieldError(errors, 'tracking.attestation')}
+  <label class="check"><input type="checkbox" name="tracking.noneInUse" value="true" ${checked(v, 'tracking.noneInUse')} required> The service used no tracking mechanism (cookie, SDK, pixel, local storage, single sign-on app) for the district.</label>`}
+  <label class="check"><input type="checkbox" name="tracking.collectedDataDestroyed" value="true" ${checked(v, 'tracking.collectedDataDestroyed')} required> Information collected by tracking mechanisms is destroyed (IV.C).</label>${fieldError(errors, 'tracking.collectedDataDestroyed')}
+  <label class="check"><input type="checkbox" name="tracking.attestation" value="true" ${checked(v, 'tracking.attestation')} required> I state that each tracking mechanism is removed or terminated (IV.A).</label>${fieldError(errors, 'tracking.attestation')}
 </fieldset>
-<p><button type="submit">Certify</button></p>
+${code}
 </form>`;
+}
+
+const checked = (v: (name: string) => string, name: string): Markup => (v(name) === 'true' ? html`checked` : html``);
+
+/**
+ * The end of a certification form: before the first submit, a word on the code that will be emailed to the
+ * signatory; once it was sent (or a code was refused), the field to type it in.
+ */
+function signatoryCode(errors: Record<string, string>, ask: boolean | undefined): Markup {
+  if (!ask) {
+    return html`<p class="muted">When you certify, a 6-digit code is emailed to the signatory's address above, to confirm it is theirs; nothing is certified until it is entered here.</p>
+<p><button type="submit">Certify</button></p>`;
+  }
+  return html`<fieldset><legend>The code emailed to the signatory</legend>
+  <p>Enter the 6-digit code sent to the signatory's address. It works for 15 minutes; if it did not arrive or has expired, certify again without it for a new one.</p>
+  <label for="verificationCode">Code</label><input type="text" id="verificationCode" name="verificationCode" inputmode="numeric" autocomplete="one-time-code" maxlength="7" value="">${fieldError(errors, 'verificationCode')}
+</fieldset>
+<p><button type="submit">Certify with the code</button></p>`;
 }
 
 export function vendorDonePage(title: string, message: string): string {

@@ -1,5 +1,5 @@
 // The vendor's JSON API, authenticated by the emailed link's token alone (no account, no cookie).
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import * as api from '../../../domain/api';
 import { VENDOR_ACTIONS, type VendorAction } from '../../../domain/actions';
@@ -13,6 +13,13 @@ import type { ServerContext } from '../server-context';
 import { stageUpload } from '../uploads';
 import { parseInput } from '../validate';
 import { openVendorLink, requireReturnTask } from '../vendor-links';
+import { checkSignatory, type Requester } from '../signatory-check';
+
+/** Who sent a request, as the signatory check records it. */
+export const requesterOf = (request: FastifyRequest): Requester => ({ ip: request.ip, userAgent: String(request.headers['user-agent'] ?? '') });
+
+/** The 202 of the signatory check: nothing was certified yet. */
+export const isVerificationSent = (result: object): result is { status: 'verification_sent'; message: string } => (result as { status?: unknown }).status === 'verification_sent';
 
 const tokenParams = z.object({ token: tokenSchema });
 const fileParams = tokenParams.extend({ fileId: fileIdSchema });
@@ -44,10 +51,14 @@ export function registerVendorApi(app: FastifyInstance, ctx: ServerContext): voi
 
   // Every vendor action as declared (domain/actions.ts), authenticated by the link's token alone.
   for (const action of Object.values(VENDOR_ACTIONS) as VendorAction[]) {
-    const doc: RouteDoc = { summary: action.summary, auth: 'token', ...(action.body ? { body: action.body, example: `${action.path}.json` } : {}), ok: { ...ACTION_OK, status: action.status ?? 200 }, refusals: [400, 403, 409, 410, 503] };
+    const ok: RouteDoc['ok'] = action.signatory
+      ? { ...ACTION_OK, status: 200, alsoStatus: { status: 202, description: 'not certified yet: a 6-digit code was emailed to the signatory; send the same body again with verificationCode', schema: api.verificationSentSchema } }
+      : { ...ACTION_OK, status: action.status ?? 200 };
+    const doc: RouteDoc = { summary: action.summary, auth: 'token', ...(action.body ? { body: action.body, example: `${action.path}.json` } : {}), ok, refusals: [400, 403, 409, 410, 503] };
     app.post(`/api/vendor/:token/${action.path}`, { config: { doc } }, async (request, reply) => {
       const { token } = parseInput(tokenParams, request.params, 'path');
-      return reply.code(action.status ?? 200).send(await takeVendorAction(ctx, action, token, request.body));
+      const result = await takeVendorAction(ctx, action, token, request.body, requesterOf(request));
+      return reply.code(isVerificationSent(result) ? 202 : action.status ?? 200).send(result);
     });
   }
 }
@@ -56,9 +67,20 @@ export function registerVendorApi(app: FastifyInstance, ctx: ServerContext): voi
  * A vendor action through its link: the body checked against its declaration, the payload made from it (with
  * the staged set, read from storage here, when the action submits the return), then sent to the workflow.
  */
-export async function takeVendorAction(ctx: ServerContext, action: VendorAction, token: string, raw: unknown) {
+export async function takeVendorAction(ctx: ServerContext, action: VendorAction, token: string, raw: unknown, requester: Requester) {
   const body = action.body ? parseInput(action.body, raw) : {};
   const payload = action.payload(body);
+  if (action.signatory) {
+    // A repeat after the task closed goes straight to the workflow, which answers with the first result; so does a
+    // link for another task, which it refuses. Only a certification that can be taken waits for the code.
+    const check = await ctx.service.checkLink(token);
+    if (check.valid && check.claims!.task === action.task) {
+      const { email, code } = action.signatory(body);
+      const gate = await checkSignatory(ctx, check.claims!, email, code, requester);
+      if ('sent' in gate) return gate.sent;
+      return ctx.service.vendorActionByLink(token, actionUpdate(action.update as VendorUpdate['name']) as VendorUpdate, { ...payload, signatoryCheck: gate.verified });
+    }
+  }
   if (!action.withStagedFiles) return ctx.service.vendorActionByLink(token, actionUpdate(action.update as VendorUpdate['name']) as VendorUpdate, payload);
   const check = await ctx.service.checkLink(token);
   // A repeat after the task closed goes straight to the workflow, which answers with the first result.

@@ -21,7 +21,7 @@ import { stageUpload } from '../uploads';
 import { parseInput } from '../validate';
 import { openVendorLink, requireReturnTask } from '../vendor-links';
 import { statementDigest } from './api-public';
-import { takeVendorAction } from './api-vendor';
+import { isVerificationSent, requesterOf, takeVendorAction } from './api-vendor';
 
 const tokenParams = z.object({ token: tokenSchema });
 const STATIC_DIR = path.resolve(__dirname, '../static');
@@ -81,14 +81,17 @@ export function registerPublicPages(app: FastifyInstance, ctx: ServerContext): v
       const form = (request.body ?? {}) as Form;
       const body = action.fromForm(form);
       try {
-        const result = await takeVendorAction(ctx, action, token, body);
+        const result = await takeVendorAction(ctx, action, token, body, requesterOf(request));
+        // The signatory's code is on its way: the same form again, filled in, asking for the code.
+        if (isVerificationSent(result)) return taskPage(request, reply, token, { values: formValues(form), info: result.message, askCode: true });
         return reply.redirect(`/v/${encodeURIComponent(token)}${outcomeQuery(action.outcome(body), result.alreadyDone)}`, 303);
       } catch (err) {
         if (!(err instanceof DispositionError)) throw err;
         noteRefusal(request, err);
         if (err.code === 'link_refused' || err.code === 'link_gone') return page(reply, vendorRefusedPage(err.message), err.code === 'link_gone' ? 410 : 403);
-        if (err.code === 'temporal_unavailable' || err.code === 'invalid_payload' || err.code === 'wrong_state' || err.code === 'stale_link') {
-          return taskPage(request, reply, token, { values: formValues(form), errors: fieldErrors(err.details), message: err.message }, ERROR_CODES[err.code].http);
+        if (err.code === 'temporal_unavailable' || err.code === 'mail_unavailable' || err.code === 'invalid_payload' || err.code === 'wrong_state' || err.code === 'stale_link') {
+          const errors = fieldErrors(err.details);
+          return taskPage(request, reply, token, { values: formValues(form), errors, message: err.message, askCode: 'verificationCode' in errors || Boolean(formValues(form).verificationCode) }, ERROR_CODES[err.code].http);
         }
         throw err;
       }
