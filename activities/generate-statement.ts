@@ -5,7 +5,7 @@ import { EXCEPTION_KINDS } from '../domain/case-terms';
 import { isoSeconds } from '../domain/dates';
 import crypto from 'node:crypto';
 import type { CaseState, StatementInfo } from '../domain/case-state';
-import { SANITIZATION_METHODS, type SignatoryCheck } from '../domain/certification';
+import { SANITIZATION_METHODS, SANITIZATION_PLACES, type SanitizedSystem, type SignatoryCheck } from '../domain/certification';
 import type { Config } from '../infra/config';
 import type { CaseRecordStore } from '../infra/database/case-record-store';
 import type { AccessLog } from '../infra/database/access-log';
@@ -92,6 +92,8 @@ export function gatherStatement(state: CaseState, statementId: string, issuedAt:
         ['Method (NIST SP 800-88)', SANITIZATION_METHODS[d.method]],
         ['Technique', d.technique],
         ['Verification', d.verification],
+        ...(d.systems ? [] : [['Sanitization by place', 'not recorded: this certification did not list each place the data lived'] as [string, string]]),
+        ...(d.validator ? [['Validated by', `${d.validator.name}, ${d.validator.title} <${d.validator.email}>`] as [string, string]] : []),
         ['Backups', d.backups.destroyed ? 'destroyed' : `roll off on ${d.backups.rollOffDate}${state.backupRolloff ? `; confirmed rolled off on ${state.backupRolloff.confirmedOn}` : ''}`],
         ['Subprocessors', subprocessorLine(state)],
         ['Accounts closed (I.B)', d.accountsClosed ? 'yes: the district\'s users\' accounts are closed' : 'no'],
@@ -99,6 +101,13 @@ export function gatherStatement(state: CaseState, statementId: string, issuedAt:
         ['Certified', iso(cert.at)],
       ],
     });
+    if (d.systems) {
+      sections.push({
+        heading: 'Sanitization by place (NIST SP 800-88, Appendix G)',
+        paragraphs: [`Each place where the district's data may have lived at ${input.vendor.name}, as the vendor certified it: whether it held the data and, where it did, how it was sanitized and verified.`],
+        table: { columns: ['Place', 'Sanitization'], widths: [140, 360], rows: d.systems.map((s) => [`${SANITIZATION_PLACES[s.place]}${s.name ? `: ${s.name}` : ''}`, systemLine(s, d.backups.rollOffDate)]) },
+      });
+    }
     const subprocessors = subprocessorsOf(state);
     if (subprocessors.length) {
       sections.push({
@@ -209,6 +218,22 @@ export function statementData(state: CaseState, statementId: string, issuedAt: n
     countersignature: state.signoff ? { ...state.signoff, at: at(state.signoff.at) } : null,
     timeline: state.timeline.map((e) => ({ at: at(e.at), type: e.type, summary: e.summary })),
   };
+}
+
+/** One place's sanitization on the statement: never held, or method, date, technique, tool, verification, keys. */
+function systemLine(s: SanitizedSystem, rollOffDate: string | undefined): string {
+  if (!s.heldData) return 'Never held the district\'s data.';
+  if (s.place === 'backups' && rollOffDate && !s.completedOn) {
+    return [`Roll off on ${rollOffDate} (see "Backups").`, ...(s.technique ? [`Technique: ${s.technique}.`] : []), ...(s.tool ? [`Tool: ${s.tool}${s.toolVersion ? `, version ${s.toolVersion}` : ''}.`] : [])].join(' ');
+  }
+  const method = s.method ? `${s.method[0]!.toUpperCase()}${s.method.slice(1)}` : '';
+  return [
+    `${method} (NIST SP 800-88), completed ${s.completedOn}.`,
+    `Technique: ${s.technique}.`,
+    `Tool: ${s.tool}${s.toolVersion ? `, version ${s.toolVersion}` : ''}.`,
+    `Verified: ${s.verification}.`,
+    ...(s.cryptoErase ? [`Cryptographic erase: keys destroyed: ${s.cryptoErase.keys}; how: ${s.cryptoErase.how}.`] : []),
+  ].join(' ');
 }
 
 /** How the signatory's address was verified (DESIGN "Signatory check"): the one-time code, when, and from where. */

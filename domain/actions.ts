@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { acknowledgeBodySchema, cancelBodySchema, countersignBodySchema, enforcementBodySchema, extendBodySchema, legalHoldBodySchema, rejectionNeedsReason, reviewBodySchema, reviewBodyShape, submitReturnBodySchema } from './api';
 import { certificationReceived, exceptionsOf, latestTask, legalHoldMessage, openTaskOf, type CaseState } from './case-state';
 import { exceptionSchema } from './case-input';
-import { backupRolloffSchema, certificationBodySchema, certificationSchema, signatoryCheckSchema, subprocessorCertificationBodySchema, subprocessorCertificationSchema, subprocessorLinkSchema, subprocessorWaiverSchema } from './certification';
+import { backupRolloffSchema, certificationBodyDocSchema, certificationBodySchema, certificationSchema, signatoryCheckSchema, subprocessorCertificationBodySchema, subprocessorCertificationSchema, subprocessorLinkSchema, subprocessorWaiverSchema } from './certification';
 import { readableMoment } from './dates';
 import { certificationFromForm, flatFormBody, formText, subprocessorCertificationFromForm, type Form } from './form-fields';
 import { linkRefSchema, stagedFileRefSchema } from './messages';
@@ -69,6 +69,8 @@ export interface VendorActionDeclaration<Body = unknown> extends Declaration<Bod
    * (DESIGN "Signatory check"), and the code when the body carries one. The server adds `signatoryCheck` to the payload.
    */
   signatory?(body: Body): { email: string; code?: string };
+  /** The body as the API document shows it, when it says more than `body` (a deprecated shape still accepted). */
+  bodyDoc?: z.ZodType;
 }
 
 // Any declared action, as the routes, the CLI and the service take them: the body they pass is the one `body` checked.
@@ -361,6 +363,7 @@ export const VENDOR_ACTIONS = {
     update: 'certify',
     summary: 'Certify destruction (III.C) and removal of tracking mechanisms (IV.A)',
     body: certificationBodySchema,
+    bodyDoc: certificationBodyDocSchema,
     message: z.object({ ...link, certification: certificationSchema, signatoryCheck: signatoryCheckSchema.optional() }),
     fromForm: certificationFromForm,
     signatory: (body) => ({ email: body.destruction.signatoryEmail, ...(body.verificationCode ? { code: body.verificationCode } : {}) }),

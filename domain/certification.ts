@@ -34,8 +34,53 @@ export const namedSubprocessorSchema = z.object({
 export type NamedSubprocessor = z.infer<typeof namedSubprocessorSchema>;
 export const MAX_SUBPROCESSORS = 20;
 
+/**
+ * The places a district's data may have lived at a vendor, as a certificate of sanitization lists them (NIST SP
+ * 800-88 Appendix G): the vendor marks each as holding the data or never having held it.
+ */
+export const SANITIZATION_PLACES = {
+  production: 'Production systems',
+  staging: 'Staging and test systems',
+  backups: 'Backups',
+  disaster_recovery: 'Disaster recovery copies',
+  replicas_caches: 'Replicas and caches',
+  analytics: 'Analytics and reporting',
+  logs: 'Logs',
+  other: 'Anywhere else',
+} as const;
+export type SanitizationPlace = keyof typeof SANITIZATION_PLACES;
+const PLACES = Object.keys(SANITIZATION_PLACES) as [SanitizationPlace, ...SanitizationPlace[]];
+export const MAX_SYSTEMS = 40;
+
+/** What a place that held the data says of its sanitization; a place that never held any says none of it. */
+const SANITIZATION_DETAILS = ['method', 'technique', 'tool', 'verification', 'completedOn'] as const;
+
+/** One place the data lived, and how it was sanitized there (NIST SP 800-88 App. G; Rev. 2 leans on cryptographic erase). */
+export const sanitizedSystemSchema = z.object({
+  place: z.enum(PLACES),
+  name: requiredText(200).optional().describe('which system: required for "other", and to tell two systems of one place apart'),
+  heldData: z.boolean().describe('whether this place ever held the district\'s data'),
+  method: z.enum(['clear', 'purge', 'destroy']).optional(),
+  technique: requiredText(2000).optional(),
+  tool: requiredText(200).optional().describe('the tool or service that sanitized it'),
+  toolVersion: requiredText(100).optional(),
+  verification: requiredText(2000).optional().describe('how the sanitization was verified'),
+  completedOn: isoDateSchema.optional(),
+  cryptoErase: z.object({
+    keys: requiredText(1000, 'name the keys that were destroyed'),
+    how: requiredText(2000, 'say how the keys were destroyed'),
+  }).optional().describe('for cryptographic erase: which keys, and how they were destroyed'),
+});
+export type SanitizedSystem = z.infer<typeof sanitizedSystemSchema>;
+
+/** A second person who checked the sanitization and signs with the signatory (App. G "validation"). */
+export const sanitizationValidatorSchema = z.object({ name: text(200), title: text(200), email: emailAddress });
+
 export const destructionSchema = z.object({
   ...destructionFields,
+  systems: z.array(sanitizedSystemSchema).max(MAX_SYSTEMS).optional()
+    .describe(`every place the data may have lived (${PLACES.join(', ')}), each marked heldData, with its sanitization where it held data. Leaving it out is deprecated: certificates of sanitization record each place`),
+  validator: sanitizationValidatorSchema.optional(),
   subprocessors: z.array(namedSubprocessorSchema).max(MAX_SUBPROCESSORS),
   accountsClosed: mustBeTrue('district users\' accounts must be closed (7400.1 I.B)'),
   attestation: mustBeTrue('the vendor must attest that all known copies are destroyed (7400.1 III.C)'),
@@ -60,8 +105,33 @@ export const trackingCertificationSchema = z.object({
 });
 
 const certificationShape = { destruction: destructionSchema, tracking: trackingCertificationSchema };
+/**
+ * Every place listed; details where a place held the data, none where it never did; done by the destruction's
+ * date. Backups that roll off later (`backups.destroyed: false`) are confirmed by their own task: their place may
+ * say how they roll off, and needs no date or verification yet.
+ */
+function checkSystems(ctx: z.RefinementCtx, systems: SanitizedSystem[], completedOn: string, backupsRollOff: boolean): void {
+  const at = (index: number, field?: string) => ['destruction', 'systems', index, ...(field ? [field] : [])];
+  const missing = PLACES.filter((place) => !systems.some((s) => s.place === place));
+  if (missing.length) ctx.addIssue({ code: 'custom', path: ['destruction', 'systems'], message: `list every place the data may have lived, marking heldData true or false: missing ${missing.join(', ')}` });
+  systems.forEach((system, index) => {
+    if (system.heldData && system.place === 'backups' && backupsRollOff) return;
+    if (system.heldData) {
+      for (const field of SANITIZATION_DETAILS) {
+        if (system[field] === undefined) ctx.addIssue({ code: 'custom', path: at(index, field), message: `required where the place held district data (${SANITIZATION_PLACES[system.place]})` });
+      }
+      if (system.place === 'other' && !system.name) ctx.addIssue({ code: 'custom', path: at(index, 'name'), message: 'name the place: "other" is not enough on a certificate' });
+      if (system.completedOn && system.completedOn > completedOn) ctx.addIssue({ code: 'custom', path: at(index, 'completedOn'), message: `after destruction.completedOn (${completedOn}): destruction is complete when its last place is` });
+    } else {
+      const given = [...SANITIZATION_DETAILS, 'toolVersion', 'cryptoErase'].filter((field) => system[field as keyof SanitizedSystem] !== undefined);
+      if (given.length) ctx.addIssue({ code: 'custom', path: at(index, given[0]), message: `a place that never held district data has nothing to sanitize: leave out ${given.join(', ')}` });
+    }
+  });
+}
+
 function checkCertification(cert: z.infer<z.ZodObject<typeof certificationShape>>, ctx: z.RefinementCtx): void {
   checkBackups(ctx, ['destruction'], cert.destruction.backups, cert.destruction.completedOn);
+  if (cert.destruction.systems) checkSystems(ctx, cert.destruction.systems, cert.destruction.completedOn, !cert.destruction.backups.destroyed);
   const seen = new Set<string>();
   cert.destruction.subprocessors.forEach((sub, index) => {
     const key = sub.name.toLowerCase();
@@ -78,6 +148,16 @@ const verificationCode = verificationCodeSchema.optional().describe('the 6-digit
 
 /** The certify body: the certification, and the code that proves the signatory reads their address. */
 export const certificationBodySchema = z.object({ ...certificationShape, verificationCode }).superRefine(checkCertification);
+
+/**
+ * The certify body as the API document shows it: with `destruction.systems` (every place the data lived), or,
+ * deprecated, without it as scripts sent it before certificates recorded each place.
+ */
+export const certificationBodyDocSchema = z.union([
+  z.object({ destruction: destructionSchema.extend({ systems: z.array(sanitizedSystemSchema).min(1).max(MAX_SYSTEMS) }), tracking: trackingCertificationSchema, verificationCode }),
+  z.object({ destruction: destructionSchema.omit({ systems: true }), tracking: trackingCertificationSchema, verificationCode })
+    .meta({ deprecated: true, description: 'Deprecated: a certification without destruction.systems, as accepted before certificates of sanitization recorded each place the data lived. Still accepted.' }),
+]);
 
 /** That the signatory read a code sent to their address, when, and from which address and browser they certified. */
 export const signatoryCheckSchema = z.object({

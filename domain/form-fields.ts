@@ -1,6 +1,6 @@
 // Plain HTML forms to API bodies. A form's field names are the body's JSON paths ("destruction.method"), so a
 // refusal's field names the input it came from. Blank fields are absent, as if the JSON had left them out.
-import { MAX_SUBPROCESSORS } from './certification';
+import { MAX_SUBPROCESSORS, MAX_SYSTEMS } from './certification';
 
 export type Form = Record<string, string | string[] | undefined>;
 
@@ -55,6 +55,37 @@ function verificationCodeFromForm(form: Form): { verificationCode?: string } {
   return code ? { verificationCode: code } : {};
 }
 
+/**
+ * The form's places (`destruction.systems.<i>.*`, one row a place) as `systems`: where a place held data its
+ * sanitization, where it never did only that (details typed before "never held" was chosen are dropped). A row
+ * whose choice is missing is sent without `heldData`, so the refusal names it.
+ */
+function systemsFromForm(form: Form): { systems?: unknown[] } {
+  const rows: Record<string, unknown>[] = [];
+  for (let i = 0; i < MAX_SYSTEMS; i += 1) {
+    const text = (name: string) => formText(form, `destruction.systems.${i}.${name}`);
+    const place = text('place');
+    if (!place) break;
+    const held = text('heldData');
+    const row: Record<string, unknown> = { place, ...(text('name') ? { name: text('name') } : {}) };
+    if (held !== undefined) row.heldData = held === 'true';
+    if (held === 'true') {
+      for (const field of ['method', 'technique', 'tool', 'toolVersion', 'verification', 'completedOn']) if (text(field)) row[field] = text(field);
+      const keys = text('cryptoErase.keys');
+      const how = text('cryptoErase.how');
+      if (keys || how) row.cryptoErase = { ...(keys ? { keys } : {}), ...(how ? { how } : {}) };
+    }
+    rows.push(row);
+  }
+  return rows.length ? { systems: rows } : {};
+}
+
+/** The second person who validated the sanitization, when any of their fields is filled. */
+function validatorFromForm(form: Form): { validator?: Record<string, string | undefined> } {
+  const text = (name: string) => formText(form, `destruction.validator.${name}`);
+  return text('name') || text('title') || text('email') ? { validator: { name: text('name'), title: text('title'), email: text('email') } } : {};
+}
+
 /** The vendor's certification form (7400.1 III.C and IV) as the certify body. */
 export function certificationFromForm(form: Form): unknown {
   const text = (name: string) => formText(form, name);
@@ -75,6 +106,8 @@ export function certificationFromForm(form: Form): unknown {
     ...verificationCodeFromForm(form),
     destruction: {
       ...destructionFromForm(form, 'destruction.'),
+      ...systemsFromForm(form),
+      ...validatorFromForm(form),
       subprocessors,
       accountsClosed: formChecked(form, 'destruction.accountsClosed'),
       attestation: formChecked(form, 'destruction.attestation'),

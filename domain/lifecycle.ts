@@ -37,6 +37,10 @@ export function certificationProblems(state: CaseState, cert: Certification, now
     problems.push(`destruction.completedOn: ${destruction.completedOn} precedes ${floor.what} on ${floor.day} (7400.1 III.C)`);
   }
   if (destruction.completedOn > today) problems.push(`destruction.completedOn: ${destruction.completedOn} is in the future`);
+  (destruction.systems ?? []).forEach((system, index) => {
+    if (!system.completedOn) return;
+    if (floor && system.completedOn < floor.day) problems.push(`destruction.systems.${index}.completedOn: ${system.completedOn} precedes ${floor.what} on ${floor.day} (7400.1 III.C)`);
+  });
 
   const named = state.input.trackingMechanisms ?? [];
   const confirmed = new Map(tracking.mechanisms.map((m) => [m.name.trim().toLowerCase(), m]));

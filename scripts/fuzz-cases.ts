@@ -67,7 +67,7 @@ export async function signIn(baseUrl: string, username: string, password: string
 
 /** Reads the outbox's .eml files for the link of a case's vendor task, as a vendor would find it in the mail. */
 class Outbox {
-  private seen = new Map<string, { caseId: string; links: string[] }>();
+  private seen = new Map<string, { caseId: string; links: string[]; code?: string }>();
 
   constructor(private readonly dir: string) {}
 
@@ -85,6 +85,18 @@ class Outbox {
     }
   }
 
+  /** The one-time code mailed to a case's certification signatory (DESIGN "Signatory check"). */
+  async signatoryCode(caseId: string, timeoutMs = 60_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await this.read();
+      const code = [...this.seen.values()].find((mail) => mail.caseId === caseId && mail.code)?.code;
+      if (code) return code;
+      if (Date.now() > deadline) throw new Error(`no signatory's code for case ${caseId} within ${timeoutMs / 1000} s`);
+      await sleep(200);
+    }
+  }
+
   private async read(): Promise<void> {
     const files = fs.existsSync(this.dir) ? fs.readdirSync(this.dir).filter((f) => f.endsWith('.eml')) : [];
     for (const file of files) {
@@ -92,7 +104,8 @@ class Outbox {
       const parsed = await simpleParser(fs.readFileSync(path.join(this.dir, file)));
       const caseId = String(parsed.headers.get('x-disposition-case') ?? '');
       const links = [...(parsed.text ?? '').matchAll(/https?:\/\/\S+\/v\/([A-Za-z0-9._-]+)/g)].map((m) => m[1]!);
-      this.seen.set(file, { caseId, links });
+      const code = /code where you certify: (\d{6})/.exec(parsed.text ?? '')?.[1];
+      this.seen.set(file, { caseId, links, ...(code ? { code } : {}) });
     }
   }
 
@@ -146,7 +159,9 @@ export async function prepareCases(baseUrl: string, admin: Session, outboxDir: s
     acknowledge(reviewCase).then(() => returnData(reviewCase)),
     acknowledge(certifyCase).then(() => returnData(certifyCase)).then(() => accept(certifyCase)),
     acknowledge(completedCase).then(() => returnData(completedCase)).then(() => accept(completedCase)).then(async (token) => {
-      await expectStatus('certify', vendor(token, 'certify', certification(input)), 200);
+      // The signatory's code first (202), then the certification with it.
+      await expectStatus('ask for the signatory\'s code', vendor(token, 'certify', certification(input)), 202);
+      await expectStatus('certify', vendor(token, 'certify', { ...certification(input), verificationCode: await outbox.signatoryCode(completedCase) }), 200);
       return (await status(completedCase, 'completed')).statement.statementId as string;
     }),
   ]);

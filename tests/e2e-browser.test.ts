@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { dayOf } from '../domain/dates';
 import { linkIn } from './support/smtp-receiver';
+import { popplerText } from './support/artifacts';
 import { HttpHarness, PASSWORD, signatoryCodeIn } from './support/http-harness';
 import { BrowserJourney, expectChecked, expectContains, expectCount, expectText, launchChromium } from './support/browser';
 
@@ -181,6 +182,21 @@ describe('the whole journey in a browser', { timeout: 180_000 }, () => {
     await fillDestruction('destruction.', { name: 'Morgan Reyes', title: 'Chief Privacy Officer', email: 'morgan.reyes@acme-learning.example', method: 'purge',
       technique: 'Cryptographic erase of the tenant keys; database rows deleted', verification: 'Restore attempt from the erased volumes failed' });
     await expectChecked(vendor.page.locator('input[name="destruction.backups.destroyed"][value="true"]'));
+    // Each place the data may have lived (NIST SP 800-88 App. G): production held it and was crypto-erased; no other place held any.
+    for (let i = 0; i < 8; i += 1) await vendor.page.locator(`input[name="destruction.systems.${i}.heldData"][value="${i === 0 ? 'true' : 'false'}"]`).check();
+    await vendor.page.locator('#system-0-name').fill('Tenant database «Ünterricht» cluster');
+    await vendor.page.getByText('How it was sanitized (where it held data)').first().click(); // opens the place's details
+    await vendor.page.locator('#system-0-method').selectOption('purge');
+    await vendor.page.locator('#system-0-technique').fill('Cryptographic erase of the tenant keys, then row deletion');
+    await vendor.page.locator('#system-0-tool').fill('HashiCorp Vault transit key deletion');
+    await vendor.page.locator('#system-0-toolVersion').fill('1.15.4');
+    await vendor.page.locator('#system-0-verification').fill('Decrypting a sampled row fails with the key gone');
+    await vendor.page.locator('#system-0-completedOn').fill(today);
+    await vendor.page.locator('#system-0-cryptoErase-keys').fill('transit/keys/tenant-riverside');
+    await vendor.page.locator('#system-0-cryptoErase-how').fill('Deleted with deletion_allowed set; key versions purged');
+    await vendor.page.getByLabel('Validator\'s name').fill('Sam Oduya');
+    await vendor.page.getByLabel('Validator\'s title').fill('Security Engineer');
+    await vendor.page.getByLabel('Validator\'s email').fill('sam.oduya@acme-learning.example');
     await vendor.page.getByLabel('Subprocessor 1', { exact: true }).fill('Cloud Hosting Co.');
     await vendor.page.getByLabel('Subprocessor 1 contact email').fill('privacy@cloud-hosting.example');
     await vendor.page.getByLabel('acme_session cookie removed on').fill(today);
@@ -228,6 +244,11 @@ describe('the whole journey in a browser', { timeout: 180_000 }, () => {
     const pdf = fs.readFileSync(pdfPath);
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
     expect(sha256(pdf)).toBe((await h.cases.records.getCase(caseId))!.state.statement!.sha256);
+    const statementText = popplerText(pdf).replace(/\s+/g, ' ');
+    expect(statementText).toContain('Sanitization by place (NIST SP 800-88, Appendix G)');
+    expect(statementText).toContain('Production systems: Tenant database «Ünterricht» cluster');
+    expect(statementText).toContain('keys destroyed: transit/keys/tenant-riverside');
+    expect(statementText).toContain('Sam Oduya, Security Engineer');
 
     let verifyVisits = 0;
     const verify = async (file: Buffer, name: string) => {

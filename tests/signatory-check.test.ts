@@ -2,55 +2,44 @@
 // name. The first POST emails a 6-digit code to the signatory and answers 202; only the same POST with that code
 // certifies. Wrong, expired and voided codes are refused by field, each an intrusion event, and the case keeps
 // waiting with nothing recorded; the statement says the address was verified, when, and from where.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { popplerText } from './support/artifacts';
 import { caseInput, certification } from './support/fixtures';
-import { HttpHarness, signatoryCodeIn, type SignedIn } from './support/http-harness';
+import { harnessForTests, signatoryCodeIn } from './support/http-harness';
 
 const SIGNATORY = 'morgan.reyes@acme-learning.example';
 const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) SignatoryTest/1.0';
 
-let h: HttpHarness;
-let ada: SignedIn;
-beforeAll(async () => {
-  h = await HttpHarness.start({ env: { TRUST_PROXY: '1', INTRUSION_BURST: '1000' } });
-  ada = await h.login('ada');
-}, 120_000);
-afterAll(async () => h?.close());
-
-const tokenOf = (link: string): string => link.split('/v/')[1]!;
+const started = harnessForTests({ env: { TRUST_PROXY: '1', INTRUSION_BURST: '1000' } });
 const destroyOnly = (id: string) => caseInput({ contract: { id }, disposition: { option: 'destroy_only', extent: 'complete', categories: [{ key: 'electronic' }] }, trackingMechanisms: [] });
 
 /** A case waiting for its certification, and its certify token. */
 async function atCertify(contractId: string): Promise<{ caseId: string; token: string; body: ReturnType<typeof certification> }> {
   const input = destroyOnly(contractId);
-  const caseId = (await h.as(ada, 'POST', '/api/cases', input)).json.caseId as string;
-  const ack = tokenOf((await h.cases.vendorMail(caseId, 'acknowledge')).link);
-  await h.as(undefined, 'POST', `/api/vendor/${ack}/acknowledge`, { contactName: 'Dana Whitfield', contactEmail: 'dana@acme-learning.example' });
-  return { caseId, token: tokenOf((await h.cases.vendorMail(caseId, 'certify')).link), body: certification(input) };
+  return { ...(await started.h.caseAtCertify(started.ada, input)), body: certification(input) };
 }
 
 /** A certify POST from a given address and browser. */
 async function post(token: string, body: unknown, ip = '203.0.113.7'): Promise<{ status: number; json: any }> {
-  const response = await fetch(h.url(`/api/vendor/${token}/certify`), { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': ip, 'user-agent': BROWSER }, body: JSON.stringify(body) });
+  const response = await fetch(started.h.url(`/api/vendor/${token}/certify`), { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': ip, 'user-agent': BROWSER }, body: JSON.stringify(body) });
   return { status: response.status, json: await response.json() };
 }
 
-const codeMails = (caseId: string) => h.cases.smtp.mails.filter((m) => m.headers.get('x-disposition-case') === caseId && m.headers.get('x-disposition-mail') === 'signatory_code');
+const codeMails = (caseId: string) => started.h.cases.smtp.mails.filter((m) => m.headers.get('x-disposition-case') === caseId && m.headers.get('x-disposition-mail') === 'signatory_code');
 
 describe('the signatory check', () => {
   it('emails a code and certifies nothing until the same POST carries it; the statement says who verified, when and from where', async () => {
     const { caseId, token, body } = await atCertify('CT-OTP-1');
     const first = await post(token, body);
     expect(first).toMatchObject({ status: 202, json: { status: 'verification_sent', message: expect.stringContaining(`We emailed a 6-digit code to ${SIGNATORY}`) } });
-    const mail = await h.cases.smtp.waitFor((m) => codeMails(caseId).includes(m), 30_000, 'the code mail');
+    const mail = await started.h.cases.smtp.waitFor((m) => codeMails(caseId).includes(m), 30_000, 'the code mail');
     expect(mail.to).toEqual([SIGNATORY]);
     expect(mail.subject).toBe('Your code to sign the destruction certification for Riverside Unified School District');
     expect(mail.subject).not.toMatch(/\d{6}/);
     const code = signatoryCodeIn(mail.text);
     expect(mail.text).toContain(`case ${caseId}, contract CT-OTP-1`);
     expect(mail.html).toContain(code);
-    let record = await h.cases.records.getCase(caseId);
+    let record = await started.h.cases.records.getCase(caseId);
     expect(record?.status).toBe('awaiting_certification');
     expect(record?.state.certification).toBeUndefined();
 
@@ -62,46 +51,46 @@ describe('the signatory check', () => {
 
     const done = await post(token, { ...body, verificationCode: code });
     expect(done).toMatchObject({ status: 200, json: { status: 'generating_statement' } });
-    record = await h.cases.waitForStatus(caseId, 'completed');
+    record = await started.h.cases.waitForStatus(caseId, 'completed');
     expect(record.state.certification?.signatoryCheck).toMatchObject({ email: SIGNATORY, ip: '203.0.113.7', userAgent: BROWSER });
     // Nowhere in the access log or the intrusion events is the code written.
-    const log = JSON.stringify(await h.accessLog.list({ caseId }));
+    const log = JSON.stringify(await started.h.accessLog.list({ caseId }));
     expect(log).toContain('POST /api/vendor/:token/certify');
     expect(log).not.toContain(code);
-    expect(JSON.stringify(await h.accessLog.intrusions({}))).not.toContain(code);
+    expect(JSON.stringify(await started.h.accessLog.intrusions({}))).not.toContain(code);
 
-    const pdf = await h.cases.storage.readStatement(record.state.statement!.statementId);
+    const pdf = await started.h.cases.storage.readStatement(record.state.statement!.statementId);
     const text = popplerText(pdf!).replace(/\s+/g, ' ');
     expect(text).toContain(`${SIGNATORY}: a one-time code sent to it was entered on`);
     expect(text).toContain(`the certification was made from 203.0.113.7 (${BROWSER})`);
     // The case page shows it too.
-    const page = await (await fetch(h.url(`/cases/${caseId}`), { headers: { cookie: ada.cookie } })).text();
+    const page = await (await fetch(started.h.url(`/cases/${caseId}`), { headers: { cookie: started.ada.cookie } })).text();
     expect(page).toContain('verified by a one-time code on');
   });
 
   it('refuses a wrong code with the tries left and an intrusion event, voids the code after five, and takes a new one', async () => {
     const { caseId, token, body } = await atCertify('CT-OTP-2');
     expect((await post(token, body)).status).toBe(202);
-    const code = signatoryCodeIn((await h.cases.smtp.waitFor((m) => codeMails(caseId).length === 1 && codeMails(caseId).includes(m))).text);
+    const code = signatoryCodeIn((await started.h.cases.smtp.waitFor((m) => codeMails(caseId).length === 1 && codeMails(caseId).includes(m))).text);
     const wrong = code === '000000' ? '111111' : '000000';
     const since = Date.now();
     const refused = await post(token, { ...body, verificationCode: wrong }, '198.51.100.99');
     expect(refused).toMatchObject({ status: 400, json: { error: { code: 'invalid_payload', details: [{ field: 'verificationCode', message: `this is not the code sent to ${SIGNATORY} (4 tries left)` }] } } });
-    const events = await h.accessLog.intrusions({ ip: '198.51.100.99', from: since });
+    const events = await started.h.accessLog.intrusions({ ip: '198.51.100.99', from: since });
     expect(events.map((e) => e.kind)).toEqual(['wrong_signatory_code']);
     expect(events[0]!.reason).toContain('this is not the code');
-    expect((await h.cases.records.getCase(caseId))?.state.certification).toBeUndefined();
+    expect((await started.h.cases.records.getCase(caseId))?.state.certification).toBeUndefined();
 
     for (const left of [3, 2, 1]) expect((await post(token, { ...body, verificationCode: wrong }, '198.51.100.99')).json.error.message).toContain(`(${left} ${left === 1 ? 'try' : 'tries'} left)`);
     expect((await post(token, { ...body, verificationCode: wrong }, '198.51.100.99')).json.error.message).toContain('that was the last try: the code no longer works');
     // Even the right code is refused now; the case still waits, nothing recorded.
     expect((await post(token, { ...body, verificationCode: code })).json.error.message).toContain(`too many wrong codes: the code sent to ${SIGNATORY} no longer works`);
-    expect((await h.accessLog.intrusions({ ip: '198.51.100.99', from: since })).length).toBe(5);
-    expect((await h.cases.records.getCase(caseId))?.status).toBe('awaiting_certification');
+    expect((await started.h.accessLog.intrusions({ ip: '198.51.100.99', from: since })).length).toBe(5);
+    expect((await started.h.cases.records.getCase(caseId))?.status).toBe('awaiting_certification');
 
     // A new POST without a code sends a new one, which certifies.
     expect((await post(token, body)).status).toBe(202);
-    const fresh = signatoryCodeIn((await h.cases.smtp.waitFor((m) => codeMails(caseId).length === 2 && codeMails(caseId).at(-1) === m)).text);
+    const fresh = signatoryCodeIn((await started.h.cases.smtp.waitFor((m) => codeMails(caseId).length === 2 && codeMails(caseId).at(-1) === m)).text);
     expect(await post(token, { ...body, verificationCode: fresh })).toMatchObject({ status: 200 });
   });
 
@@ -111,21 +100,21 @@ describe('the signatory check', () => {
     const unsent = await post(token, { ...body, verificationCode: '123456' }, '198.51.100.98');
     expect(unsent).toMatchObject({ status: 400, json: { error: { details: [{ field: 'verificationCode', message: expect.stringContaining(`no code was sent to ${SIGNATORY} for this task`) }] } } });
     expect((await post(token, body)).status).toBe(202);
-    const code = signatoryCodeIn((await h.cases.smtp.waitFor((m) => codeMails(caseId).includes(m))).text);
+    const code = signatoryCodeIn((await started.h.cases.smtp.waitFor((m) => codeMails(caseId).includes(m))).text);
     // Fifteen minutes later (the clock moved by rewriting the code's expiry in the shared database).
-    await h.cases.stores.database.run('UPDATE signatory_codes SET expires_at = ? WHERE task_key LIKE ?', [Date.now() - 1000, `${caseId}/%`]);
+    await started.h.cases.stores.database.run('UPDATE signatory_codes SET expires_at = ? WHERE task_key LIKE ?', [Date.now() - 1000, `${caseId}/%`]);
     const expired = await post(token, { ...body, verificationCode: code }, '198.51.100.98');
     expect(expired).toMatchObject({ status: 400, json: { error: { details: [{ field: 'verificationCode', message: expect.stringContaining('expired') }] } } });
-    expect((await h.accessLog.intrusions({ ip: '198.51.100.98', from: since })).map((e) => e.kind)).toEqual(['wrong_signatory_code', 'wrong_signatory_code']);
-    expect((await h.cases.records.getCase(caseId))?.state.certification).toBeUndefined();
+    expect((await started.h.accessLog.intrusions({ ip: '198.51.100.98', from: since })).map((e) => e.kind)).toEqual(['wrong_signatory_code', 'wrong_signatory_code']);
+    expect((await started.h.cases.records.getCase(caseId))?.state.certification).toBeUndefined();
   });
 
   it('keys the code to the task and the address: a code for one signatory does not certify another\'s name', async () => {
     const { caseId, token, body } = await atCertify('CT-OTP-4');
     expect((await post(token, body)).status).toBe(202);
-    const code = signatoryCodeIn((await h.cases.smtp.waitFor((m) => codeMails(caseId).includes(m))).text);
+    const code = signatoryCodeIn((await started.h.cases.smtp.waitFor((m) => codeMails(caseId).includes(m))).text);
     const otherName = { ...body, destruction: { ...body.destruction, signatoryEmail: 'someone.else@acme-learning.example' }, verificationCode: code };
     expect(await post(token, otherName)).toMatchObject({ status: 400, json: { error: { details: [{ field: 'verificationCode' }] } } });
-    expect((await h.cases.records.getCase(caseId))?.state.certification).toBeUndefined();
+    expect((await started.h.cases.records.getCase(caseId))?.state.certification).toBeUndefined();
   });
 });

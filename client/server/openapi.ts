@@ -18,6 +18,8 @@ export interface RouteDoc {
   roles?: readonly string[];
   query?: z.ZodObject;
   body?: z.ZodType | 'pdf' | 'multipart-file' | 'multipart-upload' | 'csv';
+  /** The body as documented, when it says more than the schema that checks it (a shape kept accepted but deprecated). */
+  bodyDoc?: z.ZodType;
   /** The file under examples/ holding a body this route accepts (every JSON body has one; tests/action-declarations.test.ts sends each). */
   example?: string;
   /** A session route that changes nothing takes no CSRF token (the codec, called from Temporal's UI). */
@@ -145,7 +147,7 @@ export function buildOpenApi(publicUrl: string, routes: readonly DocumentedRoute
       // A cookie request that changes state carries the CSRF token as well.
       security: route.auth === 'session' ? [method === 'get' || route.csrf === false ? { session: [] } : { session: [], csrf: [] }] : route.auth === 'token' ? [{}] : [],
       parameters: [...params, ...query],
-      ...(route.body ? { requestBody: requestBody(route.body, route.example) } : {}),
+      ...(route.body ? { requestBody: requestBody(route.bodyDoc ?? route.body, route.example) } : {}),
       responses,
     };
   }

@@ -1,5 +1,6 @@
 // The HTTP server on top of a CaseHarness, with an administrator and a legal user, reached with fetch.
 import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { CaseService } from '../../client/case-service';
 import { buildHttpServer } from '../../client/server/http-server';
@@ -100,8 +101,27 @@ export class HttpHarness {
     return signatoryCodeIn(mail.text);
   }
 
+  /** Starts a case as `admin` and has the vendor acknowledge it: the case waits for its certification. Answers its certify token. */
+  async caseAtCertify(admin: SignedIn, input: object): Promise<{ caseId: string; token: string }> {
+    const caseId = (await this.as(admin, 'POST', '/api/cases', input)).json.caseId as string;
+    const ack = (await this.cases.vendorMail(caseId, 'acknowledge')).link.split('/v/')[1]!;
+    await this.as(undefined, 'POST', `/api/vendor/${ack}/acknowledge`, { contactName: 'Dana Whitfield', contactEmail: 'dana@acme-learning.example' });
+    return { caseId, token: (await this.cases.vendorMail(caseId, 'certify')).link.split('/v/')[1]! };
+  }
+
   async close(): Promise<void> {
     await this.app.close();
     await this.cases.close();
   }
+}
+
+/** The harness of a file's (or a describe block's) tests, the administrator signed in: started before them, closed after. */
+export function harnessForTests(options?: Parameters<typeof HttpHarness.start>[0]): { h: HttpHarness; ada: SignedIn } {
+  const started = {} as { h: HttpHarness; ada: SignedIn };
+  beforeAll(async () => {
+    started.h = await HttpHarness.start(options);
+    started.ada = await started.h.login('ada');
+  }, 120_000);
+  afterAll(async () => started.h?.close());
+  return started;
 }

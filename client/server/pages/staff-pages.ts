@@ -3,6 +3,7 @@ import { BUILT_IN_AGREEMENTS, type AgreementRegistry } from '../../../domain/agr
 import { daysLeftInWords, ENFORCEMENT_LABELS, ENFORCEMENT_STAGES } from '../../../domain/enforcement';
 import { EXCEPTION_KINDS, KNOWN_CATEGORIES, TRACKING_KINDS, DEFAULT_DEADLINES } from '../../../domain/case-terms';
 import { CASE_STATUSES, STATUS_LABELS } from '../../../domain/statuses';
+import { SANITIZATION_PLACES } from '../../../domain/certification';
 import type { caseDetails, caseListItem } from '../../case-views';
 import { fieldError, html, layout, when, type Markup, type PageOptions } from './html';
 import { stepper } from './stepper';
@@ -271,6 +272,10 @@ ${details.certification ? html`<h2>Certification</h2><section><dl class="facts">
   <dt>Completed on</dt><dd>${details.certification.destruction.completedOn}</dd>
   <dt>Method</dt><dd>${details.certification.destruction.method} (NIST SP 800-88)</dd>
   <dt>Backups</dt><dd>${details.certification.destruction.backups.destroyed ? 'destroyed' : `roll off on ${details.certification.destruction.backups.rollOffDate}`}</dd>
+  <dt>Where the data lived</dt><dd>${details.certification.destruction.systems
+    ? html`<ul>${details.certification.destruction.systems.map((s) => html`<li>${SANITIZATION_PLACES[s.place]}${s.name ? html`: <bdi>${s.name}</bdi>` : ''}: ${s.heldData ? `${s.method} on ${s.completedOn} with ${s.tool}${s.toolVersion ? ` ${s.toolVersion}` : ''}; verified: ${s.verification}${s.cryptoErase ? `; keys destroyed: ${s.cryptoErase.keys}` : ''}` : 'never held the data'}</li>`)}</ul>`
+    : 'not listed place by place'}</dd>
+  ${details.certification.destruction.validator ? html`<dt>Validated by</dt><dd><bdi>${details.certification.destruction.validator.name}</bdi>, ${details.certification.destruction.validator.title}</dd>` : ''}
   <dt>Tracking</dt><dd>${details.certification.tracking.mechanisms.map((m) => `${m.name} removed ${m.removedOn}`).join('; ') || 'none in use'}</dd>
 </dl></section>` : ''}
 <h2>Timeline</h2>

@@ -1,6 +1,6 @@
 // The vendor's pages, reached through an emailed link; every form works without JavaScript.
 import { stepper } from './stepper';
-import { SANITIZATION_METHODS } from '../../../domain/certification';
+import { SANITIZATION_METHODS, SANITIZATION_PLACES } from '../../../domain/certification';
 import type { VendorTaskView } from '../../vendor-task';
 import { fieldError, html, layout, when, type Markup } from './html';
 
@@ -137,10 +137,63 @@ ${code}
 </form>`;
 }
 
+/**
+ * Each place the data may have lived (NIST SP 800-88 App. G), marked held or never held, with its sanitization
+ * where it held data (open once "held" was chosen or a detail was refused), and the person who validated it.
+ */
+function placesFields(v: (name: string, fallback?: string) => string, errors: Record<string, string>): Markup {
+  const rows = (Object.entries(SANITIZATION_PLACES) as [string, string][]).map(([place, label], i) => {
+    const name = (field: string) => `destruction.systems.${i}.${field}`;
+    const id = (field: string) => `system-${i}-${field.replace('.', '-')}`;
+    const held = v(name('heldData'));
+    const refused = Object.keys(errors).some((key) => key.startsWith(`destruction.systems.${i}.`) && key !== name('heldData'));
+    const text = (field: string, fieldLabel: string, type = 'text') => html`
+      <label for="${id(field)}">${fieldLabel}</label><input type="${type}" id="${id(field)}" name="${name(field)}" value="${v(name(field))}">${fieldError(errors, name(field))}`;
+    const area = (field: string, fieldLabel: string) => html`
+      <label for="${id(field)}">${fieldLabel}</label><textarea id="${id(field)}" name="${name(field)}">${v(name(field))}</textarea>${fieldError(errors, name(field))}`;
+    return html`
+<fieldset><legend>${label}</legend>
+  <input type="hidden" name="${name('place')}" value="${place}">
+  <label class="check"><input type="radio" name="${name('heldData')}" value="true" ${held === 'true' ? html`checked` : ''} required> It held the district's data</label>
+  <label class="check"><input type="radio" name="${name('heldData')}" value="false" ${held === 'false' ? html`checked` : ''}> It never held any</label>${fieldError(errors, name('heldData'))}
+  ${text('name', place === 'other' ? 'Which place (required if it held data)' : 'Which system (optional)')}
+  <details ${held === 'true' || refused ? html`open` : ''}><summary>How it was sanitized (where it held data)</summary>
+    <label for="${id('method')}">Method (NIST SP 800-88)</label><select id="${id('method')}" name="${name('method')}">
+      <option value="">Choose</option>
+      ${Object.keys(SANITIZATION_METHODS).map((key) => html`<option value="${key}" ${v(name('method')) === key ? html`selected` : ''}>${key[0]!.toUpperCase()}${key.slice(1)}</option>`)}
+    </select>${fieldError(errors, name('method'))}
+    ${area('technique', 'Technique')}
+    ${text('tool', 'Tool or service')}
+    ${text('toolVersion', 'Tool version (if it has one)')}
+    ${area('verification', 'How it was verified')}
+    ${text('completedOn', 'Completed on', 'date')}
+    ${text('cryptoErase.keys', 'Cryptographic erase: which keys were destroyed')}
+    ${area('cryptoErase.how', 'Cryptographic erase: how the keys were destroyed')}
+  </details>
+</fieldset>`;
+  });
+  const person = (field: string, label: string, type = 'text') => html`
+  <label for="validator-${field}">${label}</label><input type="${type}" id="validator-${field}" name="destruction.validator.${field}" value="${v(`destruction.validator.${field}`)}">${fieldError(errors, `destruction.validator.${field}`)}`;
+  return html`
+<fieldset><legend>Where the data lived (NIST SP 800-88, Appendix G)</legend>
+  <p>Mark every place: whether it ever held the district's data and, where it did, how it was sanitized there. The district's statement lists each, as a certificate of sanitization does.</p>${fieldError(errors, 'destruction.systems')}
+  ${rows}
+  <fieldset><legend>Validated by (optional)</legend>
+    <p class="muted">A second person who checked the sanitization.</p>
+    ${person('name', 'Validator\'s name')}
+    ${person('title', 'Validator\'s title')}
+    ${person('email', 'Validator\'s email', 'email')}
+  </fieldset>
+</fieldset>`;
+}
+
 function certifyForm(base: string, view: VendorTaskView, v: (name: string, fallback?: string) => string, errors: Record<string, string>, code: Markup): Markup {
   return html`
 <form method="post" action="${base}/certify">
 ${destructionFields('destruction.', view, v, errors)}
+</fieldset>
+${placesFields(v, errors)}
+<fieldset><legend>Subprocessors, accounts and attestation (7400.1 III.C)</legend>
   <p><strong>Subprocessors that held the data</strong> (leave empty if none). Each is emailed its own link to certify its destruction, with you copied; the district's statement waits for each.</p>
   <table class="stacked"><thead><tr><th scope="col">Name</th><th scope="col">Contact email</th><th scope="col">Contact name (optional)</th></tr></thead><tbody>
   ${[0, 1, 2, 3].map((i) => html`<tr><td data-label="Name"><input type="text" name="destruction.subprocessors.${i}.name" aria-label="Subprocessor ${i + 1}" value="${v(`destruction.subprocessors.${i}.name`)}">${fieldError(errors, `destruction.subprocessors.${i}.name`)}</td>
