@@ -8,7 +8,7 @@ import { SqlBulkStore } from '../infra/database/bulk-store';
 import { startCaseWorkflow } from '../infra/case-starts';
 import { startWebhookDelivery } from '../infra/webhook-deliveries';
 import { loadConfig } from '../infra/config';
-import { openStores } from '../infra/database/open-stores';
+import { anchorAccessLog, openStores } from '../infra/database/open-stores';
 import { openKeyring } from '../infra/keys';
 import { createMailTransport } from '../infra/mail-transport';
 import { openCaseFileStorage } from '../infra/storage/open-case-file-storage';
@@ -21,6 +21,7 @@ export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkfl
   const temporal = temporalConnectionOptions(config);
   const stores = await openStores(config);
   const keyring = await openKeyring(config, stores.database);
+  anchorAccessLog(stores, config.keysDir, keyring);
   const { records, users, accessLog } = stores;
   const emailsOf = (role: string) => async () => (await users.listUsers()).filter((u) => u.role === role && u.email).map((u) => u.email!);
   const storage = openCaseFileStorage(config, keyring);

@@ -1,6 +1,6 @@
 // `npm run server`: the HTTP server alone, against TEMPORAL_ADDRESS (or the address `npm start` wrote).
 import { checkTransportSecurity, loadConfig } from '../../infra/config';
-import { openStores } from '../../infra/database/open-stores';
+import { anchorAccessLog, openStores } from '../../infra/database/open-stores';
 import { SqlBulkStore } from '../../infra/database/bulk-store';
 import { SqlWebhookStore } from '../../infra/database/webhook-store';
 import { createMailTransport } from '../../infra/mail-transport';
@@ -15,6 +15,7 @@ export async function runServer(signal?: AbortSignal): Promise<void> {
   checkTransportSecurity(config);
   const stores = await openStores(config);
   const keyring = await openKeyring(config, stores.database);
+  anchorAccessLog(stores, config.keysDir, keyring);
   const { records, users, accessLog, counters, signatories } = stores;
   const mail = createMailTransport(config, (line) => console.log(`[server] ${line}`));
   const storage = openCaseFileStorage(config, keyring);

@@ -2,6 +2,7 @@
 // append-only and hash-chained: each entry carries the hash of the one before, so an edited or removed
 // entry breaks the chain where it happened.
 import crypto from 'node:crypto';
+import type { AccessLogAnchor } from './access-log-anchor';
 
 export interface AccessEntryInput {
   at?: number;
@@ -51,6 +52,8 @@ export interface AccessLog {
   /** The hash of the latest entry about the case: printed on its statement. */
   caseHead(caseId: string): Promise<string | undefined>;
   verify(): Promise<ChainVerdict>;
+  /** Keeps the head outside the database from now on (a file beside the keys), and checks it in `verify`. */
+  anchorTo(anchor: AccessLogAnchor): void;
   recordIntrusion(event: IntrusionInput): Promise<IntrusionEvent>;
   intrusions(query: { from?: number; to?: number; ip?: string }): Promise<IntrusionEvent[]>;
 }

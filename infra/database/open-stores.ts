@@ -1,6 +1,9 @@
 // The stores of one process over one database: SQLite in DATA_DIR by default, PostgreSQL when DATABASE_URL is
 // set. The schema is migrated before anything reads it.
+import fs from 'node:fs';
 import path from 'node:path';
+import type { Keyring } from '../keys';
+import { AccessLogAnchor } from './access-log-anchor';
 import type { Config } from '../config';
 import type { AccessLog } from './access-log';
 import type { CaseRecordStore } from './case-record-store';
@@ -86,6 +89,12 @@ export function storesOver(database: SqlDatabase): Stores {
     signatories: new SqlSignatoryCodes(database),
     close: () => database.close(),
   };
+}
+
+/** Anchors the access log's head beside this node's keys (KEYS_DIR), once its keyring is open. */
+export function anchorAccessLog(stores: Pick<Stores, 'accessLog'>, keysDir: string, keyring: Pick<Keyring, 'currentSigning' | 'signingPublicKey'>): void {
+  fs.mkdirSync(keysDir, { recursive: true, mode: 0o700 });
+  stores.accessLog.anchorTo(AccessLogAnchor.beside(keysDir, keyring));
 }
 
 export async function openStores(config: Pick<Config, 'dataDir' | 'databaseUrl'>): Promise<Stores> {

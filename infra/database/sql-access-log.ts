@@ -2,6 +2,7 @@
 // chain: each append holds the log's lock while it reads the head and writes the next entry.
 import { entryHash, GENESIS, type AccessEntry, type AccessEntryInput, type AccessLog, type AccessQuery, type ChainVerdict, type IntrusionEvent, type IntrusionInput } from './access-log';
 import type { SqlDatabase } from './sql-database';
+import type { AccessLogAnchor } from './access-log-anchor';
 
 interface Row {
   seq: number; at: number; actor: string; role: string; action: string; case_id: string | null; outcome: string; ip: string; user_agent: string; prev_hash: string; hash: string;
@@ -24,8 +25,13 @@ const BATCH = 200;
 export class SqlAccessLog implements AccessLog {
   private waiting: Waiting[] = [];
   private writing = false;
+  private anchor?: AccessLogAnchor;
 
   constructor(private readonly db: SqlDatabase) {}
+
+  anchorTo(anchor: AccessLogAnchor): void {
+    this.anchor = anchor;
+  }
 
   /**
    * Appends queue in this process and go in together: one transaction, one turn of the log's lock and one
@@ -45,6 +51,12 @@ export class SqlAccessLog implements AccessLog {
       const batch = this.waiting.splice(0, BATCH);
       try {
         const entries = await this.writeBatch(batch.map((w) => w.input));
+        // Once committed, the new head goes outside the database too; an entry is answered after its anchor.
+        try {
+          this.anchor?.renew(entries.at(-1)!);
+        } catch (err) {
+          console.error(`[access log] the head could not be anchored in ${this.anchor?.location}: ${(err as Error).message}`);
+        }
         batch.forEach((w, i) => w.resolve(entries[i]!));
       } catch (err) {
         for (const w of batch) w.reject(err);
@@ -100,6 +112,21 @@ export class SqlAccessLog implements AccessLog {
   }
 
   async verify(): Promise<ChainVerdict> {
+    const chain = await this.verifyChain();
+    const anchored = this.anchor?.checked();
+    if (!chain.ok || !anchored) return chain;
+    const { head, signed } = anchored;
+    const when = new Date(head.at).toISOString();
+    if (!signed) return { ok: false, entries: chain.entries, brokenAt: head.seq, reason: `the anchor ${this.anchor!.location} is not signed by the server key: it was edited, so the log cannot be checked against it` };
+    if (chain.entries < head.seq) {
+      return { ok: false, entries: chain.entries, brokenAt: chain.entries + 1, reason: `the log ends at entry ${chain.entries}, but entry ${head.seq} was written (anchored ${when}): ${head.seq - chain.entries} entr${head.seq - chain.entries === 1 ? 'y was' : 'ies were'} cut off the end` };
+    }
+    const row = await this.db.get<{ hash: string }>('SELECT hash FROM access_log WHERE seq = ?', [head.seq]);
+    if (row?.hash !== head.hash) return { ok: false, entries: chain.entries, brokenAt: head.seq, reason: `entry ${head.seq} is not the one anchored ${when}: the log was rewritten up to there` };
+    return chain;
+  }
+
+  private async verifyChain(): Promise<ChainVerdict> {
     let prevHash = GENESIS;
     let expectedSeq = 1;
     let entries = 0;
