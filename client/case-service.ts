@@ -171,6 +171,9 @@ export class CaseService {
   private async act<Req>(caseId: string, update: UpdateDefinition<ActionResult, [Req]>, payload: Req, updateId: string, workflowId = workflowIdOf(caseId), outlivesCase = false): Promise<ActionResult> {
     const record = await this.records.getCase(caseId);
     if (record && isTerminal(record.status) && !outlivesCase) {
+      // A repeat of an action the case took before it closed (its answer lost, say) answers with the first result.
+      const settled = record.state.settledUpdates[updateId];
+      if (settled) return { ...settled, alreadyDone: true };
       throw new DispositionError('wrong_state', `the case is ${record.status}; nothing more can be done on it`);
     }
     try {

@@ -37,7 +37,7 @@ export async function openCliContext(env: NodeJS.ProcessEnv = process.env): Prom
     await stores.close();
     throw err;
   });
-  anchorAccessLog(stores, config.keysDir, keyring);
+  anchorAccessLog(stores, config, keyring);
   const { records, users, accessLog } = stores;
   const storage = openCaseFileStorage(config, keyring);
   const bulk = new SqlBulkStore(stores.database);

@@ -22,7 +22,7 @@ beforeEach(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'disposition-anchor-'));
   stores = await openStores({ dataDir });
   keyring = Keyring.open(keysDir());
-  anchorAccessLog(stores, keysDir(), keyring);
+  anchorAccessLog(stores, { keysDir: keysDir() }, keyring);
   for (let i = 1; i <= 5; i += 1) await stores.accessLog.append({ actor: `user:ada${i}`, role: 'admin', action: 'GET /api/cases/:caseId', caseId: 'Case0001', outcome: 'ok 200', ip: '192.0.2.1' });
 });
 afterEach(async () => {

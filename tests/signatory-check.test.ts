@@ -52,6 +52,8 @@ describe('the signatory check', () => {
     const done = await post(token, { ...body, verificationCode: code });
     expect(done).toMatchObject({ status: 200, json: { status: 'generating_statement' } });
     record = await started.h.cases.waitForStatus(caseId, 'completed');
+    // Sent again once the case completed (its answer lost on the way, say): the first result, not a refusal.
+    expect(await post(token, { ...body, verificationCode: code })).toMatchObject({ status: 200, json: { status: 'generating_statement', alreadyDone: true } });
     expect(record.state.certification?.signatoryCheck).toMatchObject({ email: SIGNATORY, ip: '203.0.113.7', userAgent: BROWSER });
     // Nowhere in the access log or the intrusion events is the code written.
     const log = JSON.stringify(await started.h.accessLog.list({ caseId }));

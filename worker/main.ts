@@ -21,7 +21,7 @@ export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkfl
   const temporal = temporalConnectionOptions(config);
   const stores = await openStores(config);
   const keyring = await openKeyring(config, stores.database);
-  anchorAccessLog(stores, config.keysDir, keyring);
+  anchorAccessLog(stores, config, keyring);
   const { records, users, accessLog } = stores;
   const emailsOf = (role: string) => async () => (await users.listUsers()).filter((u) => u.role === role && u.email).map((u) => u.email!);
   const storage = openCaseFileStorage(config, keyring);

@@ -15,7 +15,7 @@ export async function runServer(signal?: AbortSignal): Promise<void> {
   checkTransportSecurity(config);
   const stores = await openStores(config);
   const keyring = await openKeyring(config, stores.database);
-  anchorAccessLog(stores, config.keysDir, keyring);
+  anchorAccessLog(stores, config, keyring);
   const { records, users, accessLog, counters, signatories } = stores;
   const mail = createMailTransport(config, (line) => console.log(`[server] ${line}`));
   const storage = openCaseFileStorage(config, keyring);

@@ -91,10 +91,14 @@ export function storesOver(database: SqlDatabase): Stores {
   };
 }
 
-/** Anchors the access log's head beside this node's keys (KEYS_DIR), once its keyring is open. */
-export function anchorAccessLog(stores: Pick<Stores, 'accessLog'>, keysDir: string, keyring: Pick<Keyring, 'currentSigning' | 'signingPublicKey'>): void {
-  fs.mkdirSync(keysDir, { recursive: true, mode: 0o700 });
-  stores.accessLog.anchorTo(AccessLogAnchor.beside(keysDir, keyring));
+/**
+ * Anchors the access log's head beside this node's keys (KEYS_DIR), once its keyring is open. On several machines
+ * (DATABASE_URL) a node keeps nothing on its own disk, so there is no anchor file (see docs/architecture.md).
+ */
+export function anchorAccessLog(stores: Pick<Stores, 'accessLog'>, config: Pick<Config, 'keysDir' | 'databaseUrl'>, keyring: Pick<Keyring, 'currentSigning' | 'signingPublicKey'>): void {
+  if (config.databaseUrl) return;
+  fs.mkdirSync(config.keysDir, { recursive: true, mode: 0o700 });
+  stores.accessLog.anchorTo(AccessLogAnchor.beside(config.keysDir, keyring));
 }
 
 export async function openStores(config: Pick<Config, 'dataDir' | 'databaseUrl'>): Promise<Stores> {

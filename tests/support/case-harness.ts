@@ -86,7 +86,7 @@ export class CaseHarness {
     const config = loadConfig({ DATA_DIR: dataDir, SMTP_URL: smtpUrl, ADMIN_EMAIL, TEMPORAL_ADDRESS: address, PUBLIC_URL: 'http://localhost:3000', DISTRICT_NAME: 'Riverside Unified School District', REMINDER_MIN: '1s', LOG_LEVEL: 'silent', ...options.env });
     const stores = await openStores(config);
     const keyring = await openKeyring(config, stores.database);
-    anchorAccessLog(stores, config.keysDir, keyring);
+    anchorAccessLog(stores, config, keyring);
     const { records } = stores;
     const storage = options.storage ? options.storage(dataDir, keyring) : new FsCaseFileStorage(dataDir, keyring);
     const connection = await Connection.connect({ address });
