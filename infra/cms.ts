@@ -122,7 +122,10 @@ function attributesOf(node: DerNode | undefined): Map<string, DerNode> {
 }
 
 /** Checks a SignedData over content: `digestOf(algorithm, eContent)` hashes what was signed. */
-function checkSignedData(der: Buffer, digestOf: (algorithm: string, eContent?: Buffer) => Buffer): CmsCheck & { signatureValue?: Buffer } {
+/** A verified SignedData, with what its callers read further: the signature value and the parsed structure. */
+type Checked = CmsCheck & { signatureValue?: Buffer; parsed?: ParsedSignedData };
+
+function checkSignedData(der: Buffer, digestOf: (algorithm: string, eContent?: Buffer) => Buffer): Checked {
   try {
     return checkParsed(parseSignedData(der), digestOf);
   } catch (err) {
@@ -131,7 +134,7 @@ function checkSignedData(der: Buffer, digestOf: (algorithm: string, eContent?: B
   }
 }
 
-function checkParsed(parsed: ParsedSignedData, digestOf: (algorithm: string, eContent?: Buffer) => Buffer): CmsCheck & { signatureValue?: Buffer } {
+function checkParsed(parsed: ParsedSignedData, digestOf: (algorithm: string, eContent?: Buffer) => Buffer): Checked {
   const parts = children(parsed.signerInfo);
   const sid = whole(parts[1]!);
   const digestAlgorithm = DIGESTS[oidText(child(parts[2]!, 0, TAG.oid))];
@@ -154,7 +157,7 @@ function checkParsed(parsed: ParsedSignedData, digestOf: (algorithm: string, eCo
   signedAttributes[0] = TAG.set;
   const verifies = crypto.verify(digestAlgorithm, signedAttributes, certificate.publicKey, signatureValue);
   if (!verifies) return { valid: false, certificate, reason: 'the signature value does not verify with the signer\'s certificate' };
-  return { valid: true, certificate, signatureValue: Buffer.from(signatureValue) };
+  return { valid: true, certificate, signatureValue: Buffer.from(signatureValue), parsed };
 }
 
 /** Checks a detached PAdES signature over content whose SHA-256 is `digest`. */
@@ -164,9 +167,9 @@ export function verifyDetached(der: Buffer, digest: Buffer): CmsCheck {
     return digest;
   });
   if (!checked.valid) return checked;
-  const { signatureValue, ...result } = checked;
+  const { signatureValue, parsed, ...result } = checked;
   try {
-    const signerInfo = parseSignedData(der).signerInfo;
+    const signerInfo = parsed!.signerInfo;
     const signed = attributesOf(children(signerInfo)[3]);
     const essCert = signed.get(OID.signingCertificateV2);
     const certHash = essCert && content(child(child(child(essCert, 0), 0), 0, TAG.octetString));
@@ -191,7 +194,7 @@ export function verifyDetached(der: Buffer, digest: Buffer): CmsCheck {
 function checkTimestamp(token: Buffer, signatureValue: Buffer): { valid: boolean; reason?: string; at?: Date; authority?: string } {
   const checked = checkSignedData(token, (algorithm, eContent) => crypto.createHash(algorithm).update(eContent ?? Buffer.alloc(0)).digest());
   if (!checked.valid) return { valid: false, reason: checked.reason };
-  const tstInfo = read(parseSignedData(token).eContent!);
+  const tstInfo = read(checked.parsed!.eContent!);
   const imprint = child(tstInfo, 2, TAG.sequence);
   const algorithmName = DIGESTS[oidText(child(child(imprint, 0), 0, TAG.oid))];
   if (!algorithmName) return { valid: false, reason: 'unknown imprint algorithm' };

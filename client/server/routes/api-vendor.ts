@@ -70,6 +70,7 @@ export function registerVendorApi(app: FastifyInstance, ctx: ServerContext): voi
 export async function takeVendorAction(ctx: ServerContext, action: VendorAction, token: string, raw: unknown, requester: Requester) {
   const body = action.body ? parseInput(action.body, raw) : {};
   const payload = action.payload(body);
+  const update = actionUpdate(action.update as VendorUpdate['name']) as VendorUpdate;
   if (action.signatory) {
     // A repeat after the task closed goes straight to the workflow, which answers with the first result; so does a
     // link for another task, which it refuses. Only a certification that can be taken waits for the code.
@@ -78,14 +79,14 @@ export async function takeVendorAction(ctx: ServerContext, action: VendorAction,
       const { email, code } = action.signatory(body);
       const gate = await checkSignatory(ctx, check.claims!, email, code, requester);
       if ('sent' in gate) return gate.sent;
-      return ctx.service.vendorActionByLink(token, actionUpdate(action.update as VendorUpdate['name']) as VendorUpdate, { ...payload, signatoryCheck: gate.verified });
+      return ctx.service.vendorActionByLink(token, update, { ...payload, signatoryCheck: gate.verified });
     }
   }
-  if (!action.withStagedFiles) return ctx.service.vendorActionByLink(token, actionUpdate(action.update as VendorUpdate['name']) as VendorUpdate, payload);
+  if (!action.withStagedFiles) return ctx.service.vendorActionByLink(token, update, payload);
   const check = await ctx.service.checkLink(token);
   // A repeat after the task closed goes straight to the workflow, which answers with the first result.
   const caseId = check.claims?.caseId;
   const files = caseId && check.valid ? (await ctx.storage.listStaged(caseId)).map(({ stagedAt: _s, caseId: _c, ...ref }) => ref) : [];
   if (check.valid && files.length === 0) throw new DispositionError('invalid_payload', 'files: stage at least one file before submitting the return');
-  return ctx.service.vendorActionByLink(token, actionUpdate(action.update as VendorUpdate['name']) as VendorUpdate, { ...payload, files });
+  return ctx.service.vendorActionByLink(token, update, { ...payload, files });
 }
