@@ -1,4 +1,5 @@
 // The activities of a termination case, wired to their collaborators (createActivities(deps)).
+import { makeCheckpointActivities, type CheckpointDeps } from './audit-checkpoint';
 import { makeBuildReturnPackage } from './build-return-package';
 import { makeBulkActivities, type BulkDeps } from './bulk-start';
 import { makeDisposeData } from './dispose-data';
@@ -10,7 +11,7 @@ import { makeSendCaseMail, type MailDeps } from './send-case-mail';
 import { makeSubprocessorMail } from './subprocessor-mail';
 import { makeWebhookActivities, type DeliveryDeps } from './webhooks';
 
-export type ActivityDeps = MailDeps & StatementDeps & RetentionDeps & Pick<DeliveryDeps, 'webhooks'> & { bulk?: BulkDeps };
+export type ActivityDeps = MailDeps & StatementDeps & RetentionDeps & Pick<DeliveryDeps, 'webhooks'> & { bulk?: BulkDeps; accessLog?: CheckpointDeps['accessLog'] & StatementDeps['accessLog'] & RetentionDeps['accessLog'] };
 
 export function createActivities(deps: ActivityDeps) {
   const sendCaseMail = makeSendCaseMail(deps);
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     ...makeDisposeData(deps),
     ...makeRetentionActivities(deps),
     ...makeBulkActivities(deps),
+    ...makeCheckpointActivities(deps),
     ...makeWebhookActivities({ ...deps, administrators: deps.administrators ?? (async () => []) }),
   };
 }

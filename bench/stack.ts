@@ -5,7 +5,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { loadConfig } from '../infra/config';
 import { openStores, type Stores } from '../infra/database/open-stores';
+import { openKeyring } from '../infra/keys';
 import { hashPassword } from '../infra/passwords';
 import { freePort, startDevServer } from '../scripts/dev-server';
 import { obtainTemporalCli } from '../scripts/temporal-cli';
@@ -107,7 +109,14 @@ export class Stack {
     }
     const stores = await openStores({ dataDir, ...(options.env?.DATABASE_URL ? { databaseUrl: options.env.DATABASE_URL } : {}) });
     await stores.users.addUser({ username: ADMIN.username, role: 'admin', email: ADMIN.email, passwordHash: await hashPassword(ADMIN.password) });
-    await options.seed?.(stores);
+    if (options.seed) {
+      // Seeded cases are sealed with the keyring the server will open (DATA_DIR/keys, or the database's).
+      const config = loadConfig({ DATA_DIR: dataDir, ...options.env });
+      const keyring = await openKeyring(config, stores.database, { ...process.env, ...options.env });
+      await stores.bindKeyring(config, keyring);
+      await options.seed(stores);
+      keyring.close();
+    }
     await stores.close();
     const port = await freePort();
     const env: NodeJS.ProcessEnv = {

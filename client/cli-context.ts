@@ -6,7 +6,7 @@ import type { AccessLog } from '../infra/database/access-log';
 import type { CaseRecordStore } from '../infra/database/case-record-store';
 import { SqlBulkStore } from '../infra/database/bulk-store';
 import { SqlWebhookStore } from '../infra/database/webhook-store';
-import { anchorAccessLog, openStores } from '../infra/database/open-stores';
+import { openStores } from '../infra/database/open-stores';
 import type { UserStore } from '../infra/database/user-store';
 import { openKeyring, type Keyring } from '../infra/keys';
 import type { CaseFileStorage } from '../infra/storage/case-file-storage';
@@ -37,10 +37,10 @@ export async function openCliContext(env: NodeJS.ProcessEnv = process.env): Prom
     await stores.close();
     throw err;
   });
-  anchorAccessLog(stores, config, keyring);
+  await stores.bindKeyring(config, keyring);
   const { records, users, accessLog } = stores;
   const storage = openCaseFileStorage(config, keyring);
-  const bulk = new SqlBulkStore(stores.database);
+  const bulk = new SqlBulkStore(stores.database, stores.seal);
   let client: Client | undefined;
   // The CLI never starts a server: a short wait, then a clear error.
   const temporal = async (): Promise<Client> => (client ??= await createTemporalClient(config, keyring, 5_000));

@@ -18,6 +18,8 @@ import { hashPassword } from '../infra/passwords';
 import { checkLink } from './case-service';
 import { analyzeIntrusions, intrusionCsv, intrusionPdf } from './intrusion-analysis';
 import { auditCsv, range } from './access-log-export';
+import { auditVerdictLines, verifyAudit } from './audit-verification';
+import { parseCheckpoint } from '../infra/database/audit-checkpoint';
 import { caseDetails, caseListItem, statementView } from './case-views';
 import { openCliContext, type CliContext } from './cli-context';
 import { correspondenceZip } from './correspondence';
@@ -50,7 +52,8 @@ Cases
   case show ID [--json]                              a case: status, tasks, timeline, return, statement
   case correspondence ID -o FILE                     every message sent for the case (.eml) with an index, as a ZIP
 ${Object.values(STAFF_ACTIONS).map((a) => `  ${`case ${a.cli.name} ID ${a.cli.usage}`.trimEnd().padEnd(51)}${a.cli.help}\n`).join('')}Access log and intrusions (7400.1 I.C, I.D)
-  audit verify                                       check the access log's hash chain; names the first broken entry
+  audit verify [--checkpoint FILE]                   check the access and intrusion logs' hash chains (and a mailed
+                                                     checkpoint); names the first broken entry, exit 3
   audit export [--case ID] [--from D] [--to D] [--format csv|json] [-o FILE]
   intrusions report [--from D] [--to D] [--format json|csv|pdf] [-o FILE]
 Retention (7400.1 II.C)
@@ -98,7 +101,7 @@ function parse(argv: string[]): Parsed {
       json: { type: 'boolean' }, file: { type: 'string' }, csv: { type: 'string' }, 'dry-run': { type: 'boolean' }, status: { type: 'string' }, vendor: { type: 'string' },
       out: { type: 'string', short: 'o' },
       help: { type: 'boolean', short: 'h' }, username: { type: 'string' }, role: { type: 'string' }, email: { type: 'string' },
-      'password-stdin': { type: 'boolean' }, cert: { type: 'string' }, url: { type: 'string' }, events: { type: 'string' }, case: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string' },
+      'password-stdin': { type: 'boolean' }, cert: { type: 'string' }, url: { type: 'string' }, events: { type: 'string' }, checkpoint: { type: 'string' }, case: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string' },
     },
   });
   return { positionals, values };
@@ -209,9 +212,15 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
       return 0;
     }
     case 'audit verify': {
-      const verdict = await ctx.accessLog.verify();
-      if (json) out(JSON.stringify(verdict, null, 2));
-      else out(verdict.ok ? `The access log is intact: ${verdict.entries} entries, head ${verdict.head}` : `The access log is BROKEN at entry ${verdict.brokenAt}: ${verdict.reason}`);
+      const file = values.checkpoint as string | undefined;
+      let checkpoint;
+      try {
+        checkpoint = file === undefined ? undefined : parseCheckpoint(await fsp.readFile(file, 'utf8'));
+      } catch (err) {
+        throw new UsageError(`--checkpoint ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+      }
+      const verdict = await verifyAudit(ctx.accessLog, ctx.keyring, checkpoint);
+      out(json ? JSON.stringify(verdict, null, 2) : auditVerdictLines(verdict).join('\n'));
       return verdict.ok ? 0 : 3;
     }
     case 'audit export': {

@@ -25,6 +25,8 @@ export interface Config {
   /** A connection that sends and receives nothing this long is closed (IDLE_TIMEOUT): a stalled upload ends. */
   idleTimeoutMs: number;
   retentionMs: number;
+  /** How often the audit checkpoint (both logs' signed heads) is mailed to the administrators (AUDIT_CHECKPOINT_EVERY). */
+  auditCheckpointEveryMs: number;
   /** The server's structured log (JSON lines on stdout, one per request with its id): LOG_LEVEL, `info` unless set. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** The shortest reminder cadence a case may ask for (REMINDER_MIN): a vendor is not mailed every minute. */
@@ -175,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     uploadMaxBytes: integer(env, 'UPLOAD_MAX_BYTES', 10 * 1024 ** 3),
     idleTimeoutMs: duration(env, 'IDLE_TIMEOUT', '60 seconds'),
     retentionMs: duration(env, 'RETENTION', '7 years'),
+    auditCheckpointEveryMs: duration(env, 'AUDIT_CHECKPOINT_EVERY', '1 day'),
     minReminderMs: duration(env, 'REMINDER_MIN', '1 hour'),
     logLevel: logLevel(env.LOG_LEVEL),
     intrusionBurst: { count: integer(env, 'INTRUSION_BURST', 20), windowMs: duration(env, 'INTRUSION_WINDOW', '5 minutes') },

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ANCHOR_FILE } from '../infra/database/access-log-anchor';
 import { entryHash } from '../infra/database/access-log';
-import { anchorAccessLog, openStores, type Stores } from '../infra/database/open-stores';
+import { openStores, type Stores } from '../infra/database/open-stores';
 import { SqlAccessLog } from '../infra/database/sql-access-log';
 import { Keyring } from '../infra/keys';
 
@@ -22,7 +22,7 @@ beforeEach(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'disposition-anchor-'));
   stores = await openStores({ dataDir });
   keyring = Keyring.open(keysDir());
-  anchorAccessLog(stores, { keysDir: keysDir() }, keyring);
+  await stores.bindKeyring({ keysDir: keysDir() }, keyring);
   for (let i = 1; i <= 5; i += 1) await stores.accessLog.append({ actor: `user:ada${i}`, role: 'admin', action: 'GET /api/cases/:caseId', caseId: 'Case0001', outcome: 'ok 200', ip: '192.0.2.1' });
 });
 afterEach(async () => {
@@ -59,7 +59,7 @@ describe('the access log anchored beside the keys', () => {
     expect(await stores.accessLog.verify()).toMatchObject({ ok: false, entries: 4, brokenAt: 5, reason: expect.stringMatching(/^the log ends at entry 4, but entry 5 was written \(anchored .*\): 1 entry was cut off the end$/) });
     const cli = cliVerify();
     expect(cli.status).toBe(3);
-    expect(JSON.parse(cli.stdout)).toMatchObject({ ok: false, brokenAt: 5 });
+    expect(JSON.parse(cli.stdout)).toMatchObject({ ok: false, accessLog: { ok: false, brokenAt: 5 } });
   });
 
   it('names a rewrite whose every hash checks out, where the chain alone says intact', async () => {

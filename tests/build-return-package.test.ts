@@ -42,9 +42,10 @@ describe('buildReturnPackage retried', () => {
 
   it('replaces a stored package that older packaging code wrote, instead of failing the case forever', async () => {
     const current = await build();
-    // What an earlier version left: the same package id, other bytes, a hash nobody was told.
+    // What an earlier version left: the same package id, other bytes, a hash nobody was told (its description
+    // written in the clear, as versions before sealing did).
     const infoFile = findFile(path.join(dir, 'data'), 'return-1.json');
-    fs.writeFileSync(infoFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(infoFile, 'utf8')), zipSha256: 'a'.repeat(64) }));
+    fs.writeFileSync(infoFile, JSON.stringify({ ...(await storage.getPackage(CASE, 'return-1')), zipSha256: 'a'.repeat(64) }));
     expect((await storage.getPackage(CASE, 'return-1'))?.zipSha256).toBe('a'.repeat(64));
 
     const rebuilt = await build();

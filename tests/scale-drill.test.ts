@@ -324,6 +324,12 @@ describe.sequential('two servers and two workers with no shared disk', () => {
     for (const s of [0, 1]) expect((await signIn(s, 'one more guess', GUESSER)).status).toBe(429);
     await sleep(3_000);
     expect(alerts()).toHaveLength(1);
+    // Refusals recorded by both servers at once still make one intrusion chain, as `audit verify` finds.
+    await Promise.all(Array.from({ length: 10 }, (_, n) => signIn(n % 2, `parallel guess ${n}`, GUESSER)));
+    const verified = stack!.cli(['audit', 'verify']);
+    expect(verified.status, verified.stdout + verified.stderr).toBe(0);
+    expect(Number(/The intrusion log is intact: (\d+) events/.exec(verified.stdout)?.[1])).toBeGreaterThanOrEqual(20);
+    log(verified.stdout.trim());
   }, 120_000);
 
   it('left nothing on any node\'s disk, lost no process unexpectedly and left no upload parts in the bucket', async () => {

@@ -177,7 +177,7 @@ describe('the access log chain', () => {
     db.close();
     const verdict = cli(['audit', 'verify', '--json']);
     expect(verdict.status).toBe(3);
-    expect(JSON.parse(verdict.stdout)).toMatchObject({ ok: false, brokenAt: victim.seq, reason: `entry ${victim.seq} was altered` });
+    expect(JSON.parse(verdict.stdout)).toMatchObject({ ok: false, accessLog: { ok: false, brokenAt: victim.seq, reason: `entry ${victim.seq} was altered` }, intrusions: { ok: true } });
   });
 });
 

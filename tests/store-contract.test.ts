@@ -9,6 +9,7 @@ import { migrate } from '../infra/database/migrate';
 import { MIGRATIONS, SCHEMA_VERSION } from '../infra/database/migrations';
 import { openStores, type Stores } from '../infra/database/open-stores';
 import { DatabaseTooNewError } from '../infra/database/sql-database';
+import { Keyring } from '../infra/keys';
 import { newCaseState } from '../workflows/case-state-changes';
 import { RecordChanges } from '../domain/record-change';
 import { DATABASE_BACKENDS } from './support/database-backends';
@@ -44,6 +45,8 @@ describe.each(DATABASE_BACKENDS)('the stores on $name', (backend) => {
   beforeEach(async () => {
     settings = await backend.fresh();
     stores = await openStores(settings);
+    const keysDir = path.join(settings.dataDir, 'keys');
+    await stores.bindKeyring({ keysDir, ...(settings.databaseUrl ? { databaseUrl: settings.databaseUrl } : {}) }, Keyring.open(keysDir));
   });
   afterEach(async () => {
     await stores?.close();
@@ -252,6 +255,46 @@ describe.each(DATABASE_BACKENDS)('the stores on $name', (backend) => {
       await expect(stores.records.pageCases({}, { limit: 5, sort: 'status', cursor: created.nextCursor! })).rejects.toThrow(/for sort=status/);
     });
 
+    it('seals the personal data in its rows, each value bound to its row, and seals what an earlier version wrote in the clear', async () => {
+      const contact = { contactName: 'Zofia Ułańska-Przybył', contactEmail: 'zofia.sealed@vendor.example' };
+      const state = caseAt('Seal0001', 2, {
+        input: caseInput({ vendor: { name: 'Vendor Seal0001', ...contact } }),
+        returnRounds: [{ round: 1, submittedAt: T0, files: 1, bytes: 10, categories: [], shortfalls: [], fileNames: ['grades-of-kowalski.csv'] } as never],
+      });
+      state.timeline[1] = { ...state.timeline[1]!, summary: 'Contact changed to zofia.sealed@vendor.example', detail: { was: 'Dana' } };
+      await stores.records.saveCase(state);
+      await stores.records.recordMessage({ messageId: '<seal@x>', caseId: 'Seal0001', kind: 'notice', audience: 'vendor', recipients: [contact.contactEmail], subject: 'Termination notice',
+        attemptedAt: T0, outcome: 'failed', detail: `550 ${contact.contactEmail} unknown`, eml: Buffer.from(`To: ${contact.contactEmail}\r\n\r\nDear Zofia Ułańska-Przybył`) });
+      const clear = [contact.contactName, contact.contactEmail, 'grades-of-kowalski', 'Dana'];
+      const rows = JSON.stringify([
+        await stores.database.all('SELECT * FROM cases'), await stores.database.all('SELECT * FROM case_events'),
+        await stores.database.all('SELECT * FROM return_packages'), (await stores.database.all<{ eml: Uint8Array }>('SELECT * FROM case_messages')).map((m) => ({ ...m, eml: Buffer.from(m.eml).toString('latin1') })),
+      ]);
+      for (const text of clear) expect(rows).not.toContain(text);
+      expect(rows).toContain('Vendor Seal0001'); // what lists and sorts cases stays readable
+      const record = (await stores.records.getCase('Seal0001'))!;
+      expect(record.state.input.vendor).toMatchObject(contact);
+      expect(record.timeline[1]).toMatchObject({ summary: 'Contact changed to zofia.sealed@vendor.example', detail: { was: 'Dana' } });
+      expect(record.returnPackages[0]).toMatchObject({ fileNames: ['grades-of-kowalski.csv'] });
+      expect((await stores.records.listMessages('Seal0001'))[0]).toMatchObject({ recipients: [contact.contactEmail], detail: `550 ${contact.contactEmail} unknown` });
+
+      // A value moved into another case's row does not open there.
+      await stores.records.saveCase(caseAt('Seal0002', 1));
+      const sealed = (await stores.database.get<{ state_json: string }>('SELECT state_json FROM cases WHERE case_id = ?', ['Seal0001']))!.state_json;
+      await stores.database.run('UPDATE cases SET state_json = ? WHERE case_id = ?', [sealed, 'Seal0002']);
+      await expect(stores.records.getCase('Seal0002')).rejects.toThrow();
+
+      // Rows an earlier version wrote in the clear are read as they are, and sealed when a keyring is bound.
+      await stores.database.run('UPDATE cases SET state_json = ? WHERE case_id = ?', [JSON.stringify({ ...state, caseId: 'Seal0002', timeline: undefined }), 'Seal0002']);
+      await stores.database.run('UPDATE case_events SET summary = ? WHERE case_id = ? AND seq = 1', ['Called Zofia Ułańska-Przybył', 'Seal0002']);
+      expect((await stores.records.getCase('Seal0002'))!.state.input.vendor.contactEmail).toBe(contact.contactEmail);
+      const keysDir = path.join(settings.dataDir, 'keys');
+      await stores.bindKeyring({ keysDir, ...(settings.databaseUrl ? { databaseUrl: settings.databaseUrl } : {}) }, Keyring.open(keysDir));
+      const after = JSON.stringify([await stores.database.all('SELECT * FROM cases'), await stores.database.all('SELECT * FROM case_events')]);
+      for (const text of clear) expect(after).not.toContain(text);
+      expect((await stores.records.getCase('Seal0002'))!.timeline[0]!.summary).toBe('Called Zofia Ułańska-Przybył');
+    });
+
     it('remembers each sent message once', async () => {
       expect(await stores.records.mailSent('<m1@x>')).toBe(false);
       await stores.records.recordMailSent('<m1@x>', 'Case0003', 'notice');
@@ -362,8 +405,12 @@ describe.each(DATABASE_BACKENDS)('the stores on $name', (backend) => {
       const tries = await Promise.all(Array.from({ length: 7 }, () => stores.signatories.fail(key, 'a@vendor.example')));
       expect([...tries].sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7]);
       await stores.signatories.issue(key, 'a@vendor.example', 'k1:hash-2', T0 + 60_000, T0 + 960_000);
-      expect(await stores.signatories.get(key, 'a@vendor.example')).toEqual({ taskKey: key, email: 'a@vendor.example', codeHash: 'k1:hash-2', sentAt: T0 + 60_000, expiresAt: T0 + 960_000, attempts: 0 });
-      expect(await stores.signatories.get(key, 'b@vendor.example')).toBeUndefined();
+      expect(await stores.signatories.get(key, ['a@vendor.example'])).toEqual({ taskKey: key, email: 'a@vendor.example', codeHash: 'k1:hash-2', sentAt: T0 + 60_000, expiresAt: T0 + 960_000, attempts: 0 });
+      expect(await stores.signatories.get(key, ['b@vendor.example'])).toBeUndefined();
+      // An address is named once per link key: a code sent under an older key is found by that key's name.
+      await stores.signatories.issue(key, 'k0:address', 'k0:hash-0', T0, T0 + 900_000);
+      expect(await stores.signatories.get(key, ['k1:address', 'k0:address'])).toMatchObject({ email: 'k0:address', codeHash: 'k0:hash-0' });
+      expect(await stores.signatories.get(key, [])).toBeUndefined();
     });
 
     it('keeps a verification: a later code for the same address does not replace it, and forgetting leaves it', async () => {
@@ -371,10 +418,10 @@ describe.each(DATABASE_BACKENDS)('the stores on $name', (backend) => {
       await stores.signatories.verify(key, 'a@vendor.example', T0 + 5_000, '203.0.113.7', 'Browser/1.0');
       await stores.signatories.issue(key, 'a@vendor.example', 'k1:hash-2', T0 + 10_000, T0 + 910_000);
       await stores.signatories.forget(key, 'a@vendor.example');
-      expect(await stores.signatories.get(key, 'a@vendor.example')).toMatchObject({ codeHash: 'k1:hash-1', verified: { at: T0 + 5_000, ip: '203.0.113.7', userAgent: 'Browser/1.0' } });
+      expect(await stores.signatories.get(key, ['a@vendor.example'])).toMatchObject({ codeHash: 'k1:hash-1', verified: { at: T0 + 5_000, ip: '203.0.113.7', userAgent: 'Browser/1.0' } });
       await stores.signatories.issue(key, 'c@vendor.example', 'k1:hash-3', T0, T0 + 900_000);
       await stores.signatories.forget(key, 'c@vendor.example');
-      expect(await stores.signatories.get(key, 'c@vendor.example')).toBeUndefined();
+      expect(await stores.signatories.get(key, ['c@vendor.example'])).toBeUndefined();
     });
   });
 });

@@ -8,11 +8,12 @@ import { SqlBulkStore } from '../infra/database/bulk-store';
 import { startCaseWorkflow } from '../infra/case-starts';
 import { startWebhookDelivery } from '../infra/webhook-deliveries';
 import { loadConfig } from '../infra/config';
-import { anchorAccessLog, openStores } from '../infra/database/open-stores';
+import { openStores } from '../infra/database/open-stores';
 import { openKeyring } from '../infra/keys';
 import { createMailTransport } from '../infra/mail-transport';
 import { openCaseFileStorage } from '../infra/storage/open-case-file-storage';
 import { connectToTemporal, ensureNamespace, ensureSearchAttributes, temporalConnectionOptions } from '../infra/temporal-connection';
+import { ensureAuditCheckpointSchedule } from './audit-checkpoint-schedule';
 import { bundleWorkflows, createCaseWorker, createWebhookWorker } from './create-worker';
 
 /** `options.maxCachedWorkflows`: the workflow cache (bench:cases measures memory against it); else the default. */
@@ -21,7 +22,7 @@ export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkfl
   const temporal = temporalConnectionOptions(config);
   const stores = await openStores(config);
   const keyring = await openKeyring(config, stores.database);
-  anchorAccessLog(stores, config, keyring);
+  await stores.bindKeyring(config, keyring);
   const { records, users, accessLog } = stores;
   const emailsOf = (role: string) => async () => (await users.listUsers()).filter((u) => u.role === role && u.email).map((u) => u.email!);
   const storage = openCaseFileStorage(config, keyring);
@@ -34,6 +35,8 @@ export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkfl
   if (added.length) console.log(`[worker] registered search attributes: ${added.join(', ')}`);
   // The same connection starts webhook deliveries, each its own workflow.
   const starter = new Client({ connection: client, namespace: config.namespace });
+  const schedule = await ensureAuditCheckpointSchedule(starter, config.taskQueue, config.auditCheckpointEveryMs);
+  if (schedule !== 'kept') console.log(`[worker] audit checkpoint schedule ${schedule}: every ${config.auditCheckpointEveryMs / 1000} s`);
   const webhooks: WebhookDeps = {
     store: new SqlWebhookStore(stores.database, keyring),
     startDelivery: (deliveryId, run) => startWebhookDelivery(starter, config.taskQueue, deliveryId, run),
@@ -41,7 +44,7 @@ export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkfl
 
   // And the cases of bulk files (activities/bulk-start.ts).
   const bulk = {
-    store: new SqlBulkStore(stores.database),
+    store: new SqlBulkStore(stores.database, stores.seal),
     startCase: (caseId: string, input: CaseInput, actor: string) => startCaseWorkflow(starter, { taskQueue: config.taskQueue, retentionMs: config.retentionMs }, caseId, input, actor),
   };
 

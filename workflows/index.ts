@@ -5,3 +5,4 @@ export { webhookDelivery } from './webhook-delivery';
 export { bulkStart } from './bulk-start';
 export { exceptionReminder } from './exception-reminder';
 export { subprocessorFollowUp } from './subprocessor-follow-up';
+export { auditCheckpoint } from './audit-checkpoint';

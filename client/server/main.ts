@@ -1,6 +1,6 @@
 // `npm run server`: the HTTP server alone, against TEMPORAL_ADDRESS (or the address `npm start` wrote).
 import { checkTransportSecurity, loadConfig } from '../../infra/config';
-import { anchorAccessLog, openStores } from '../../infra/database/open-stores';
+import { openStores } from '../../infra/database/open-stores';
 import { SqlBulkStore } from '../../infra/database/bulk-store';
 import { SqlWebhookStore } from '../../infra/database/webhook-store';
 import { createMailTransport } from '../../infra/mail-transport';
@@ -15,13 +15,13 @@ export async function runServer(signal?: AbortSignal): Promise<void> {
   checkTransportSecurity(config);
   const stores = await openStores(config);
   const keyring = await openKeyring(config, stores.database);
-  anchorAccessLog(stores, config, keyring);
+  await stores.bindKeyring(config, keyring);
   const { records, users, accessLog, counters, signatories } = stores;
   const mail = createMailTransport(config, (line) => console.log(`[server] ${line}`));
   const storage = openCaseFileStorage(config, keyring);
   await storage.checkReachable();
   const client = await createTemporalClient(config, keyring);
-  const bulk = new SqlBulkStore(stores.database);
+  const bulk = new SqlBulkStore(stores.database, stores.seal);
   const service = new CaseService(client, records, keyring, config, undefined, bulk);
   const webhooks = new SqlWebhookStore(stores.database, keyring);
   const app = buildHttpServer({ config, client, service, records, users, storage, keyring, accessLog, counters, webhooks, bulk, mail, signatories });

@@ -35,6 +35,17 @@ function codeHash(ctx: Pick<ServerContext, 'keyring'>, code: string, kid?: strin
   return `${key.kid}:${crypto.createHmac('sha256', key.key).update(`signatory-code/1 ${code}`).digest('hex')}`;
 }
 
+/**
+ * How the codes table names an address: a keyed hash under a link key, with its id, so the address is not kept
+ * in the clear. Answers one name per link key of the keyring (a code sent before a rotation is still found),
+ * the current key's first.
+ */
+function addressKeys(ctx: Pick<ServerContext, 'keyring'>, email: string): string[] {
+  const current = ctx.keyring.current('link');
+  const keys = [current, ...ctx.keyring.all('link').filter((k) => k.kid !== current.kid)];
+  return keys.map(({ kid, key }) => `${kid}:${crypto.createHmac('sha256', key).update(`signatory-address/1 ${email}`).digest('hex')}`);
+}
+
 function refuse(message: string): never {
   throw new DispositionError('invalid_payload', `verificationCode: ${message}`, [{ field: 'verificationCode', message }]);
 }
@@ -47,7 +58,9 @@ export async function checkSignatory(ctx: ServerContext, claims: LinkClaims, raw
   const email = rawEmail.trim().toLowerCase();
   const taskKey = taskKeyOf(claims);
   const store = ctx.signatories;
-  const held = await store.get(taskKey, email);
+  const names = addressKeys(ctx, email);
+  const held = await store.get(taskKey, names);
+  const stored = held?.email ?? names[0]!;
   if (held?.verified) return { verified: { email, verifiedAt: held.verified.at, ip: held.verified.ip, userAgent: held.verified.userAgent } };
   const live = held && held.expiresAt > now && held.attempts < MAX_WRONG_CODES;
 
@@ -56,11 +69,11 @@ export async function checkSignatory(ctx: ServerContext, claims: LinkClaims, raw
       return { sent: { status: 'verification_sent', message: `A code was emailed to ${email} at ${isoSeconds(held.sentAt)}. Send the same certification again with verificationCode set to that code; it expires at ${isoSeconds(held.expiresAt)}.` } };
     }
     const fresh = crypto.randomInt(0, 1_000_000).toString().padStart(6, '0');
-    await store.issue(taskKey, email, codeHash(ctx, fresh)!, now, now + CODE_TTL_MS);
+    await store.issue(taskKey, stored, codeHash(ctx, fresh)!, now, now + CODE_TTL_MS);
     try {
       await mailCode(ctx, claims, email, fresh, now + CODE_TTL_MS);
     } catch (err) {
-      await store.forget(taskKey, email);
+      await store.forget(taskKey, stored);
       throw new DispositionError('mail_unavailable', `the code could not be emailed to ${email} (${(err as Error).message}); nothing was recorded: try again in a moment`);
     }
     return { sent: { status: 'verification_sent', message: `We emailed a 6-digit code to ${email}, the signatory's address. Send the same certification again with verificationCode set to that code within 15 minutes; until then nothing is certified.` } };
@@ -73,11 +86,11 @@ export async function checkSignatory(ctx: ServerContext, claims: LinkClaims, raw
   const expected = Buffer.from(held.codeHash);
   const given = Buffer.from(codeHash(ctx, code, kid) ?? '');
   if (expected.length !== given.length || !crypto.timingSafeEqual(expected, given)) {
-    const wrong = await store.fail(taskKey, email);
+    const wrong = await store.fail(taskKey, stored);
     const left = MAX_WRONG_CODES - wrong;
     refuse(left > 0 ? `this is not the code sent to ${email} (${left} ${left === 1 ? 'try' : 'tries'} left)` : `this is not the code sent to ${email}, and that was the last try: the code no longer works. Send the certification without a code for a new one`);
   }
-  await store.verify(taskKey, email, now, requester.ip, requester.userAgent);
+  await store.verify(taskKey, stored, now, requester.ip, requester.userAgent);
   return { verified: { email, verifiedAt: now, ip: requester.ip, userAgent: requester.userAgent.slice(0, 500) } };
 }
 

@@ -30,6 +30,20 @@ export interface AccessQuery {
 
 export type ChainVerdict = { ok: true; entries: number; head: string } | { ok: false; entries: number; brokenAt: number; reason: string };
 
+/**
+ * The intrusion log's chain: events written before it was chained (a database from before migration 13) are
+ * counted apart; every later event follows the one before it.
+ */
+export type IntrusionVerdict =
+  | { ok: true; events: number; unchained: number; head: { id: number; hash: string } | null }
+  | { ok: false; events: number; brokenAt: number; reason: string };
+
+/** The latest entry of each log: what an audit checkpoint signs. */
+export interface AuditHeads {
+  accessLog: { seq: number; hash: string } | null;
+  intrusions: { id: number; hash: string } | null;
+}
+
 export const INTRUSION_KINDS = ['failed_login', 'refused_link', 'csrf_failure', 'role_refusal', 'rate_limited', 'malformed_upload', 'locked_account', 'wrong_signatory_code'] as const;
 export type IntrusionKind = (typeof INTRUSION_KINDS)[number];
 
@@ -56,6 +70,10 @@ export interface AccessLog {
   anchorTo(anchor: AccessLogAnchor): void;
   recordIntrusion(event: IntrusionInput): Promise<IntrusionEvent>;
   intrusions(query: { from?: number; to?: number; ip?: string }): Promise<IntrusionEvent[]>;
+  verifyIntrusions(): Promise<IntrusionVerdict>;
+  heads(): Promise<AuditHeads>;
+  /** The hash kept with an access-log entry or an intrusion event (undefined when there is none such). */
+  hashAt(log: 'accessLog' | 'intrusions', at: number): Promise<string | null | undefined>;
 }
 
 export const GENESIS = '0'.repeat(64);
@@ -63,5 +81,11 @@ export const GENESIS = '0'.repeat(64);
 /** The hash of an entry: its fields in a fixed order, after the previous hash. */
 export function entryHash(prevHash: string, entry: Omit<AccessEntry, 'hash' | 'prevHash'>): string {
   const fields = [entry.seq, entry.at, entry.actor, entry.role, entry.action, entry.caseId ?? '', entry.outcome, entry.ip, entry.userAgent];
+  return crypto.createHash('sha256').update(prevHash).update(JSON.stringify(fields)).digest('hex');
+}
+
+/** The hash of an intrusion event, after the previous event's (its id is the database's, so not part of it). */
+export function intrusionHash(prevHash: string, event: Omit<IntrusionEvent, 'id'>): string {
+  const fields = [event.at, event.kind, event.ip, event.userAgent, event.path, event.reason];
   return crypto.createHash('sha256').update(prevHash).update(JSON.stringify(fields)).digest('hex');
 }

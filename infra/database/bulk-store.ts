@@ -3,6 +3,7 @@
 // One SQL implementation for both engines.
 import type { BulkProblem } from '../../domain/bulk-csv';
 import type { CaseInput } from '../../domain/case-input';
+import { FieldSeal } from '../field-seal';
 import type { SqlDatabase, SqlExecutor } from './sql-database';
 
 export type BulkOutcome = 'pending' | 'started' | 'already_started' | 'refused';
@@ -39,8 +40,31 @@ export const contractKey = (contractId: string): string => contractId.trim().toL
 
 interface RowRecord { line: number; contract_id: string; outcome: string; case_id: string | null; problems_json: string | null }
 
+/** A row's case input (contacts) and its problems (which may quote what was refused) are sealed (field-seal.ts). */
+const BOUND = {
+  input: (bulkId: string, line: number) => `bulk|${bulkId}|${line}|input`,
+  problems: (bulkId: string, line: number) => `bulk|${bulkId}|${line}|problems`,
+};
+
 export class SqlBulkStore {
-  constructor(private readonly db: SqlDatabase) {}
+  constructor(private readonly db: SqlDatabase, private readonly seal: FieldSeal) {}
+
+  /** Seals rows written in the clear by an earlier version (see SqlCaseRecordStore.sealEarlierRows). */
+  async sealEarlierRows(batch = 200): Promise<number> {
+    let sealed = 0;
+    for (;;) {
+      const rows = await this.db.all<{ bulk_id: string; line: number; input_json: string | null; problems_json: string | null }>(
+        `SELECT bulk_id, line, input_json, problems_json FROM bulk_rows WHERE (input_json IS NOT NULL AND input_json NOT LIKE '~s1~%') OR (problems_json IS NOT NULL AND problems_json NOT LIKE '~s1~%') LIMIT ?`, [batch]);
+      for (const r of rows) {
+        const line = Number(r.line);
+        const sealedOr = (value: string | null, binding: string) => (value === null || FieldSeal.isSealed(value) ? value : this.seal.seal(value, binding));
+        sealed += (await this.db.run('UPDATE bulk_rows SET input_json = ?, problems_json = ? WHERE bulk_id = ? AND line = ?',
+          [sealedOr(r.input_json, BOUND.input(r.bulk_id, line)), sealedOr(r.problems_json, BOUND.problems(r.bulk_id, line)), r.bulk_id, line])).changes;
+      }
+      if (rows.length < batch) break;
+    }
+    return sealed;
+  }
 
   async create(run: { bulkId: string; createdBy: string; createdAt: number; fileName: string; total: number }, rows: { line: number; contractId: string; input: CaseInput }[], problems: BulkProblem[]): Promise<void> {
     const refused = new Map<number, BulkProblem[]>();
@@ -49,12 +73,12 @@ export class SqlBulkStore {
       await tx.run('INSERT INTO bulk_runs (bulk_id, created_by, created_at, file_name, total, finished_at) VALUES (?, ?, ?, ?, ?, ?)',
         [run.bulkId, run.createdBy, run.createdAt, run.fileName, run.total, rows.length ? null : run.createdAt]);
       for (const row of rows) {
-        await tx.run('INSERT INTO bulk_rows (bulk_id, line, contract_id, input_json, outcome) VALUES (?, ?, ?, ?, ?)', [run.bulkId, row.line, row.contractId, JSON.stringify(row.input), 'pending']);
+        await tx.run('INSERT INTO bulk_rows (bulk_id, line, contract_id, input_json, outcome) VALUES (?, ?, ?, ?, ?)', [run.bulkId, row.line, row.contractId, this.seal.seal(JSON.stringify(row.input), BOUND.input(run.bulkId, row.line)), 'pending']);
       }
       for (const [line, found] of refused) {
         const contractId = found[0]?.contractId ?? '';
         await tx.run('INSERT INTO bulk_rows (bulk_id, line, contract_id, outcome, problems_json, settled_at) VALUES (?, ?, ?, ?, ?, ?)',
-          [run.bulkId, line, contractId, 'refused', JSON.stringify(found.map(({ field, message }) => ({ field, message }))), run.createdAt]);
+          [run.bulkId, line, contractId, 'refused', this.seal.seal(JSON.stringify(found.map(({ field, message }) => ({ field, message }))), BOUND.problems(run.bulkId, line)), run.createdAt]);
       }
     });
   }
@@ -62,7 +86,7 @@ export class SqlBulkStore {
   async pending(bulkId: string, limit: number): Promise<PendingBulkRow[]> {
     const rows = await this.db.all<{ line: number; contract_id: string; input_json: string; case_id: string | null }>(
       'SELECT line, contract_id, input_json, case_id FROM bulk_rows WHERE bulk_id = ? AND outcome = ? ORDER BY line LIMIT ?', [bulkId, 'pending', limit]);
-    return rows.map((r) => ({ line: Number(r.line), contractId: r.contract_id, input: JSON.parse(r.input_json) as CaseInput, ...(r.case_id ? { caseId: r.case_id } : {}) }));
+    return rows.map((r) => ({ line: Number(r.line), contractId: r.contract_id, input: JSON.parse(this.seal.open(r.input_json, BOUND.input(bulkId, Number(r.line)))) as CaseInput, ...(r.case_id ? { caseId: r.case_id } : {}) }));
   }
 
   /**
@@ -118,7 +142,7 @@ export class SqlBulkStore {
       rows: rows.map((r) => ({
         line: Number(r.line), contractId: r.contract_id, outcome: r.outcome as BulkOutcome,
         ...(r.case_id && r.outcome !== 'pending' ? { caseId: r.case_id } : {}),
-        ...(r.problems_json ? { problems: JSON.parse(r.problems_json) as BulkRowState['problems'] } : {}),
+        ...(r.problems_json ? { problems: JSON.parse(this.seal.open(r.problems_json, BOUND.problems(bulkId, Number(r.line)))) as BulkRowState['problems'] } : {}),
       })),
     };
   }

@@ -269,6 +269,18 @@ CREATE INDEX case_messages_case ON case_messages (case_id, attempted_at);`,
       postgres: SIGNATORY_CODES_SQL,
     },
   },
+  {
+    version: 13,
+    name: 'the intrusion log chained like the access log (each event carries the hash of the one before) and append-only',
+    sql: {
+      sqlite: `ALTER TABLE intrusion_events ADD COLUMN prev_hash TEXT;
+ALTER TABLE intrusion_events ADD COLUMN hash TEXT;
+${APPEND_ONLY_SQLITE('intrusion_events', 'the intrusion log')}`,
+      postgres: `ALTER TABLE intrusion_events ADD COLUMN prev_hash TEXT;
+ALTER TABLE intrusion_events ADD COLUMN hash TEXT;
+CREATE TRIGGER intrusion_events_append_only BEFORE UPDATE OR DELETE ON intrusion_events FOR EACH ROW EXECUTE FUNCTION disposition_append_only();`,
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

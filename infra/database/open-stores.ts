@@ -17,6 +17,8 @@ import { SqlUserStore } from './sql-user-store';
 import type { UserStore } from './user-store';
 import { SqlSharedCounters, type SharedCounters } from './shared-counters';
 import { SqlSignatoryCodes } from './signatory-codes';
+import { SqlBulkStore } from './bulk-store';
+import { FieldSeal } from '../field-seal';
 
 export interface Stores {
   database: SqlDatabase;
@@ -26,6 +28,15 @@ export interface Stores {
   counters: SharedCounters;
   /** One-time codes for certification signatories (the server's signatory check). */
   signatories: SqlSignatoryCodes;
+  /**
+   * Gives the stores this node's keyring, before the case record is read or written: the record's personal data
+   * is sealed with its file key (what an earlier version wrote in the clear is sealed now), and on one machine
+   * the access log's head is anchored beside the keys (KEYS_DIR). On several machines (DATABASE_URL) a node
+   * keeps nothing on its own disk, so there is no anchor file (see docs/architecture.md).
+   */
+  bindKeyring(config: Pick<Config, 'keysDir' | 'databaseUrl'>, keyring: Keyring): Promise<void>;
+  /** The field seal bindKeyring made (for stores made beside these, such as bulk starts). */
+  readonly seal: FieldSeal;
   close(): Promise<void>;
 }
 
@@ -80,25 +91,32 @@ export async function openDatabase(config: Pick<Config, 'dataDir' | 'databaseUrl
 }
 
 export function storesOver(database: SqlDatabase): Stores {
+  const records = new SqlCaseRecordStore(database);
+  const accessLog = new SqlAccessLog(database);
+  let seal: FieldSeal | undefined;
   return {
     database,
-    records: new SqlCaseRecordStore(database),
+    records,
     users: new SqlUserStore(database),
-    accessLog: new SqlAccessLog(database),
+    accessLog,
     counters: new SqlSharedCounters(database),
     signatories: new SqlSignatoryCodes(database),
+    async bindKeyring(config, keyring) {
+      seal = new FieldSeal(keyring);
+      records.sealWith(seal);
+      const sealed = await records.sealEarlierRows() + await new SqlBulkStore(database, seal).sealEarlierRows();
+      // SQLite's write-ahead log still holds the clear pages until a checkpoint; secure_delete zeroed the freed ones.
+      if (sealed > 0 && database.dialect === 'sqlite') await database.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+      if (config.databaseUrl) return;
+      fs.mkdirSync(config.keysDir, { recursive: true, mode: 0o700 });
+      accessLog.anchorTo(AccessLogAnchor.beside(config.keysDir, keyring));
+    },
+    get seal() {
+      if (!seal) throw new Error('the stores have no keyring yet: call stores.bindKeyring first');
+      return seal;
+    },
     close: () => database.close(),
   };
-}
-
-/**
- * Anchors the access log's head beside this node's keys (KEYS_DIR), once its keyring is open. On several machines
- * (DATABASE_URL) a node keeps nothing on its own disk, so there is no anchor file (see docs/architecture.md).
- */
-export function anchorAccessLog(stores: Pick<Stores, 'accessLog'>, config: Pick<Config, 'keysDir' | 'databaseUrl'>, keyring: Pick<Keyring, 'currentSigning' | 'signingPublicKey'>): void {
-  if (config.databaseUrl) return;
-  fs.mkdirSync(config.keysDir, { recursive: true, mode: 0o700 });
-  stores.accessLog.anchorTo(AccessLogAnchor.beside(config.keysDir, keyring));
 }
 
 export async function openStores(config: Pick<Config, 'dataDir' | 'databaseUrl'>): Promise<Stores> {

@@ -6,6 +6,7 @@ import type { SqlDatabase } from './sql-database';
 export interface SignatoryCode {
   /** The task the code is for: case, task, its generation, and the subprocessor for a subprocessor's link. */
   taskKey: string;
+  /** Not the address itself (personal data stays out of the clear): a keyed hash of it, which the caller makes. */
   email: string;
   codeHash: string;
   sentAt: number;
@@ -40,8 +41,10 @@ const codeOf = (row: Row): SignatoryCode => ({
 export class SqlSignatoryCodes {
   constructor(private readonly db: SqlDatabase) {}
 
-  async get(taskKey: string, email: string): Promise<SignatoryCode | undefined> {
-    const row = await this.db.get<Row>('SELECT * FROM signatory_codes WHERE task_key = ? AND email = ?', [taskKey, email]);
+  /** The latest code for the task sent to the address under any of its keys (one per key of the keyring). */
+  async get(taskKey: string, emails: readonly string[]): Promise<SignatoryCode | undefined> {
+    if (emails.length === 0) return undefined;
+    const row = await this.db.get<Row>(`SELECT * FROM signatory_codes WHERE task_key = ? AND email IN (${emails.map(() => '?').join(', ')}) ORDER BY sent_at DESC LIMIT 1`, [taskKey, ...emails]);
     return row ? codeOf(row) : undefined;
   }
 

@@ -1,6 +1,6 @@
 // The access log and the intrusion events over SQL. Appends from any number of servers and workers form one
 // chain: each append holds the log's lock while it reads the head and writes the next entry.
-import { entryHash, GENESIS, type AccessEntry, type AccessEntryInput, type AccessLog, type AccessQuery, type ChainVerdict, type IntrusionEvent, type IntrusionInput } from './access-log';
+import { entryHash, GENESIS, intrusionHash, type AccessEntry, type AccessEntryInput, type AccessLog, type AccessQuery, type AuditHeads, type ChainVerdict, type IntrusionEvent, type IntrusionInput, type IntrusionVerdict } from './access-log';
 import type { SqlDatabase } from './sql-database';
 import type { AccessLogAnchor } from './access-log-anchor';
 
@@ -147,11 +147,60 @@ export class SqlAccessLog implements AccessLog {
     }
   }
 
+  /** Chained like the access log: under the intrusion log's lock, each event carries the hash of the one before. */
   async recordIntrusion(event: IntrusionInput): Promise<IntrusionEvent> {
     const row = { at: event.at ?? Date.now(), kind: event.kind, ip: event.ip.slice(0, 64), userAgent: (event.userAgent ?? '').slice(0, 300), path: event.path.slice(0, 300), reason: event.reason.slice(0, 500) };
-    const inserted = await this.db.get<{ id: number }>('INSERT INTO intrusion_events (at, kind, ip, user_agent, path, reason) VALUES (?, ?, ?, ?, ?, ?) RETURNING id',
-      [row.at, row.kind, row.ip, row.userAgent, row.path, row.reason]);
-    return { id: Number(inserted!.id), ...row };
+    return this.db.transaction(async (tx) => {
+      await tx.lock('intrusion log');
+      const previous = await tx.get<{ hash: string }>('SELECT hash FROM intrusion_events WHERE hash IS NOT NULL ORDER BY id DESC LIMIT 1');
+      const prevHash = previous?.hash ?? GENESIS;
+      const inserted = await tx.get<{ id: number }>('INSERT INTO intrusion_events (at, kind, ip, user_agent, path, reason, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
+        [row.at, row.kind, row.ip, row.userAgent, row.path, row.reason, prevHash, intrusionHash(prevHash, row)]);
+      return { id: Number(inserted!.id), ...row };
+    });
+  }
+
+  async verifyIntrusions(): Promise<IntrusionVerdict> {
+    let prevHash: string | undefined; // undefined until the first chained event
+    let headId = 0;
+    let afterId = 0;
+    let events = 0;
+    let unchained = 0;
+    for (;;) {
+      const rows = await this.db.all<{ id: number; at: number; kind: string; ip: string; user_agent: string; path: string; reason: string; prev_hash: string | null; hash: string | null }>(
+        'SELECT * FROM intrusion_events WHERE id > ? ORDER BY id LIMIT ?', [afterId, VERIFY_PAGE]);
+      for (const row of rows) {
+        const id = Number(row.id);
+        events += 1;
+        afterId = id;
+        if (row.hash === null || row.prev_hash === null) {
+          if (prevHash !== undefined) return { ok: false, events, brokenAt: id, reason: `event ${id} carries no hash, though events before it were chained: it was written around the log` };
+          unchained += 1;
+          continue;
+        }
+        if (prevHash !== undefined && row.prev_hash !== prevHash) return { ok: false, events, brokenAt: id, reason: `event ${id} does not follow the event before it: an event was removed or rewritten there` };
+        if (prevHash === undefined && row.prev_hash !== GENESIS) return { ok: false, events, brokenAt: id, reason: `event ${id}, the first chained one, does not start the chain: the events before it were removed` };
+        const fields = { at: Number(row.at), kind: row.kind as IntrusionEvent['kind'], ip: row.ip, userAgent: row.user_agent, path: row.path, reason: row.reason };
+        if (intrusionHash(row.prev_hash, fields) !== row.hash) return { ok: false, events, brokenAt: id, reason: `event ${id} was altered` };
+        prevHash = row.hash;
+        headId = id;
+      }
+      if (rows.length < VERIFY_PAGE) break;
+    }
+    return { ok: true, events, unchained, head: prevHash === undefined ? null : { id: headId, hash: prevHash } };
+  }
+
+  async heads(): Promise<AuditHeads> {
+    const entry = await this.db.get<{ seq: number; hash: string }>('SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1');
+    const event = await this.db.get<{ id: number; hash: string }>('SELECT id, hash FROM intrusion_events WHERE hash IS NOT NULL ORDER BY id DESC LIMIT 1');
+    return { accessLog: entry ? { seq: Number(entry.seq), hash: entry.hash } : null, intrusions: event ? { id: Number(event.id), hash: event.hash } : null };
+  }
+
+  async hashAt(log: 'accessLog' | 'intrusions', at: number): Promise<string | null | undefined> {
+    const row = log === 'accessLog'
+      ? await this.db.get<{ hash: string }>('SELECT hash FROM access_log WHERE seq = ?', [at])
+      : await this.db.get<{ hash: string | null }>('SELECT hash FROM intrusion_events WHERE id = ?', [at]);
+    return row ? row.hash : undefined;
   }
 
   async intrusions(query: { from?: number; to?: number; ip?: string }): Promise<IntrusionEvent[]> {

@@ -6,6 +6,7 @@ import { DAY_MS } from '../../domain/durations';
 import { enforcementStage, type EnforcementStage } from '../../domain/enforcement';
 import { CASE_STATUSES, type CaseStatus } from '../../domain/statuses';
 import { BadCursorError, type CaseDashboard, type CaseMessage, type CaseFilter, type CasePage, type CasePageRequest, type CaseRecord, type CaseRecordStore, type CaseSort, type CaseSummary, type StatementRecord } from './case-record-store';
+import { FieldSeal } from '../field-seal';
 import { NO_DUE_TIME } from './migrations';
 import type { SqlDatabase, SqlTransaction } from './sql-database';
 
@@ -149,19 +150,36 @@ function decodeCursor(cursor: string, sort: CaseSort, kinds: ('number' | 'string
   throw new BadCursorError(`cursor: not one this list gave for sort=${sort}; start again without it`);
 }
 
+/**
+ * Where each sealed column's value belongs (see field-seal.ts): the case's state (contacts, signatories, notes),
+ * its timeline's sentences and details, its return rounds (file names), and its messages' recipients, SMTP
+ * answers and raw mail. What lists and sorts cases (status, vendor, contract, dates) stays in the clear.
+ */
+const BOUND = {
+  state: (caseId: string) => `case|${caseId}|state`,
+  eventSummary: (caseId: string, seq: number) => `case|${caseId}|event|${seq}|summary`,
+  eventDetail: (caseId: string, seq: number) => `case|${caseId}|event|${seq}|detail`,
+  round: (caseId: string, round: number) => `case|${caseId}|round|${round}`,
+  recipients: (messageId: string) => `message|${messageId}|recipients`,
+  messageDetail: (messageId: string) => `message|${messageId}|detail`,
+  eml: (messageId: string) => `message|${messageId}|eml`,
+};
+
 /** Writes the case row, the new timeline events and, when they moved, the return rounds and the statement. */
-async function writeCase(tx: SqlTransaction, state: RecordedState, events: TimelineEvent[], moved: Set<string>): Promise<void> {
+async function writeCase(tx: SqlTransaction, seal: FieldSeal, state: RecordedState, events: TimelineEvent[], moved: Set<string>): Promise<void> {
   const open = openTaskOf(state);
   const due = caseDue(state);
-  await tx.run(SAVE_CASE, [state.caseId, state.status, CASE_STATUSES.indexOf(state.status), state.input.vendor.name, state.input.contract.id, open?.kind ?? null, open?.gen ?? null,
-    due?.dueAt ?? null, due?.overdue ? 1 : 0, state.createdAt, state.updatedAt, closedAt(state), state.version, JSON.stringify(state), enforcementStage(state)]);
+  const id = state.caseId;
+  await tx.run(SAVE_CASE, [id, state.status, CASE_STATUSES.indexOf(state.status), state.input.vendor.name, state.input.contract.id, open?.kind ?? null, open?.gen ?? null,
+    due?.dueAt ?? null, due?.overdue ? 1 : 0, state.createdAt, state.updatedAt, closedAt(state), state.version, seal.seal(JSON.stringify(state), BOUND.state(id)), enforcementStage(state)]);
   for (const e of events) {
-    await tx.run(SAVE_EVENT, [state.caseId, e.seq, e.at, e.type, e.actor, e.summary, e.detail ? JSON.stringify(e.detail) : null]);
+    await tx.run(SAVE_EVENT, [id, e.seq, e.at, e.type, e.actor, seal.seal(e.summary, BOUND.eventSummary(id, e.seq)),
+      e.detail ? seal.seal(JSON.stringify(e.detail), BOUND.eventDetail(id, e.seq)) : null]);
   }
   if (moved.has('returnRounds')) {
     for (const r of state.returnRounds) {
-      await tx.run(SAVE_ROUND, [state.caseId, r.round, r.packageId ?? null, r.zipSha256 ?? null, r.zipBytes ?? null, r.files, r.bytes,
-        r.decision?.decision ?? null, JSON.stringify(r)]);
+      await tx.run(SAVE_ROUND, [id, r.round, r.packageId ?? null, r.zipSha256 ?? null, r.zipBytes ?? null, r.files, r.bytes,
+        r.decision?.decision ?? null, seal.seal(JSON.stringify(r), BOUND.round(id, r.round))]);
     }
   }
   if (moved.has('statement') && state.statement) {
@@ -171,7 +189,64 @@ async function writeCase(tx: SqlTransaction, state: RecordedState, events: Timel
 }
 
 export class SqlCaseRecordStore implements CaseRecordStore {
+  private fieldSeal?: FieldSeal;
+
   constructor(private readonly db: SqlDatabase) {}
+
+  /** The keyring's file key seals the record's personal data; until it is given, the record is neither read nor written. */
+  sealWith(seal: FieldSeal): void {
+    this.fieldSeal = seal;
+  }
+
+  private get seal(): FieldSeal {
+    if (!this.fieldSeal) throw new Error('the case record seals personal data with the keyring\'s file key: open the keyring and bind it to the stores (stores.bindKeyring) first');
+    return this.fieldSeal;
+  }
+
+  /**
+   * Seals what was written in the clear before sealing (a database from an earlier version), in batches, each
+   * row only if it is still as read. Answers how many values it sealed.
+   */
+  async sealEarlierRows(batch = 200): Promise<number> {
+    const seal = this.seal;
+    let sealed = 0;
+    const clear = (column: string) => `${column} NOT LIKE '~s1~%'`;
+    for (;;) {
+      const rows = await this.db.all<{ case_id: string; state_json: string }>(`SELECT case_id, state_json FROM cases WHERE ${clear('state_json')} LIMIT ?`, [batch]);
+      for (const r of rows) sealed += (await this.db.run('UPDATE cases SET state_json = ? WHERE case_id = ? AND state_json = ?', [seal.seal(r.state_json, BOUND.state(r.case_id)), r.case_id, r.state_json])).changes;
+      if (rows.length < batch) break;
+    }
+    for (;;) {
+      const rows = await this.db.all<{ case_id: string; seq: number; summary: string; detail_json: string | null }>(
+        `SELECT case_id, seq, summary, detail_json FROM case_events WHERE ${clear('summary')} OR (detail_json IS NOT NULL AND ${clear('detail_json')}) LIMIT ?`, [batch]);
+      for (const r of rows) {
+        const seq = Number(r.seq);
+        const summary = FieldSeal.isSealed(r.summary) ? r.summary : seal.seal(r.summary, BOUND.eventSummary(r.case_id, seq));
+        const detail = r.detail_json === null || FieldSeal.isSealed(r.detail_json) ? r.detail_json : seal.seal(r.detail_json, BOUND.eventDetail(r.case_id, seq));
+        sealed += (await this.db.run('UPDATE case_events SET summary = ?, detail_json = ? WHERE case_id = ? AND seq = ? AND summary = ?', [summary, detail, r.case_id, seq, r.summary])).changes;
+      }
+      if (rows.length < batch) break;
+    }
+    for (;;) {
+      const rows = await this.db.all<{ case_id: string; round: number; summary_json: string }>(`SELECT case_id, round, summary_json FROM return_packages WHERE ${clear('summary_json')} LIMIT ?`, [batch]);
+      for (const r of rows) {
+        sealed += (await this.db.run('UPDATE return_packages SET summary_json = ? WHERE case_id = ? AND round = ? AND summary_json = ?',
+          [seal.seal(r.summary_json, BOUND.round(r.case_id, Number(r.round))), r.case_id, r.round, r.summary_json])).changes;
+      }
+      if (rows.length < batch) break;
+    }
+    for (;;) {
+      const rows = await this.db.all<{ message_id: string; recipients: string; detail: string; eml: Buffer | Uint8Array | null }>(
+        `SELECT message_id, recipients, detail, eml FROM case_messages WHERE ${clear('recipients')} LIMIT ?`, [batch]);
+      for (const r of rows) {
+        const eml = r.eml === null ? null : FieldSeal.isSealedBytes(Buffer.from(r.eml)) ? Buffer.from(r.eml) : seal.sealBytes(Buffer.from(r.eml), BOUND.eml(r.message_id));
+        sealed += (await this.db.run('UPDATE case_messages SET recipients = ?, detail = ?, eml = ? WHERE message_id = ? AND recipients = ?',
+          [seal.seal(r.recipients, BOUND.recipients(r.message_id)), FieldSeal.isSealed(r.detail) ? r.detail : seal.seal(r.detail, BOUND.messageDetail(r.message_id)), eml, r.message_id, r.recipients])).changes;
+      }
+      if (rows.length < batch) break;
+    }
+    return sealed;
+  }
 
   async saveCase(state: CaseState): Promise<void> {
     await this.db.transaction(async (tx) => {
@@ -180,7 +255,7 @@ export class SqlCaseRecordStore implements CaseRecordStore {
         'SELECT version, (SELECT COUNT(*) FROM case_events e WHERE e.case_id = cases.case_id) AS events FROM cases WHERE case_id = ?', [state.caseId]);
       if (stored && stored.version > state.version) return; // an older write arriving late
       const { timeline, ...recorded } = state;
-      await writeCase(tx, recorded, timeline.slice(stored?.events ?? 0), new Set(['returnRounds', 'statement']));
+      await writeCase(tx, this.seal, recorded, timeline.slice(stored?.events ?? 0), new Set(['returnRounds', 'statement']));
     });
   }
 
@@ -191,23 +266,25 @@ export class SqlCaseRecordStore implements CaseRecordStore {
         'SELECT version, state_json, (SELECT COUNT(*) FROM case_events e WHERE e.case_id = cases.case_id) AS events FROM cases WHERE case_id = ?', [change.caseId]);
       if (stored && stored.version > change.version) return { outcome: 'stale' as const }; // an older write arriving late
       if (change.since > 0 && (!stored || stored.version < change.since || stored.events < change.eventsFrom)) return { outcome: 'behind' as const };
-      const recorded = applyRecordChange(stored ? JSON.parse(stored.state_json) as RecordedState : undefined, change);
+      const recorded = applyRecordChange(stored ? JSON.parse(this.seal.open(stored.state_json, BOUND.state(change.caseId))) as RecordedState : undefined, change);
       // The timeline only grows: write the events the record does not have yet.
       const events = change.events.slice(Math.max(0, (stored?.events ?? 0) - change.eventsFrom));
-      await writeCase(tx, recorded, events, new Set(Object.keys(change.set)));
+      await writeCase(tx, this.seal, recorded, events, new Set(Object.keys(change.set)));
       return { outcome: 'written' as const, state: recorded };
     });
   }
 
   async getCase(caseId: string): Promise<CaseRecord | undefined> {
+    const seal = this.seal;
     const row = await this.db.get<CaseRow>('SELECT * FROM cases WHERE case_id = ?', [caseId]);
     if (!row) return undefined;
     const events = await this.db.all<{ seq: number; at: number; type: string; actor: string; summary: string; detail_json: string | null }>(
       'SELECT * FROM case_events WHERE case_id = ? ORDER BY seq', [caseId]);
-    const timeline = events.map((e) => ({ seq: e.seq, at: e.at, type: e.type, actor: e.actor, summary: e.summary, ...(e.detail_json ? { detail: JSON.parse(e.detail_json) } : {}) }));
-    const rounds = await this.db.all<{ summary_json: string }>('SELECT summary_json FROM return_packages WHERE case_id = ? ORDER BY round', [caseId]);
-    const state = { ...(JSON.parse(row.state_json) as CaseState), timeline };
-    return { ...summaryOf(row), state, timeline, returnPackages: rounds.map((r) => JSON.parse(r.summary_json)) };
+    const timeline = events.map((e) => ({ seq: e.seq, at: e.at, type: e.type, actor: e.actor, summary: seal.open(e.summary, BOUND.eventSummary(caseId, Number(e.seq))),
+      ...(e.detail_json ? { detail: JSON.parse(seal.open(e.detail_json, BOUND.eventDetail(caseId, Number(e.seq)))) } : {}) }));
+    const rounds = await this.db.all<{ round: number; summary_json: string }>('SELECT round, summary_json FROM return_packages WHERE case_id = ? ORDER BY round', [caseId]);
+    const state = { ...(JSON.parse(seal.open(row.state_json, BOUND.state(caseId))) as CaseState), timeline };
+    return { ...summaryOf(row), state, timeline, returnPackages: rounds.map((r) => JSON.parse(seal.open(r.summary_json, BOUND.round(caseId, Number(r.round))))) };
   }
 
   async listCases(filter: CaseFilter = {}): Promise<CaseSummary[]> {
@@ -256,19 +333,24 @@ export class SqlCaseRecordStore implements CaseRecordStore {
   }
 
   async recordMessage(m: Omit<CaseMessage, 'attempts'>): Promise<void> {
+    const seal = this.seal;
     await this.db.run(`INSERT INTO case_messages (message_id, case_id, kind, audience, recipients, subject, attempted_at, attempts, outcome, detail, eml)
       VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
       ON CONFLICT (message_id) DO UPDATE SET attempted_at = excluded.attempted_at, attempts = case_messages.attempts + 1, outcome = excluded.outcome,
         detail = excluded.detail, eml = COALESCE(excluded.eml, case_messages.eml)`,
-    [m.messageId, m.caseId, m.kind, m.audience, JSON.stringify(m.recipients), m.subject, m.attemptedAt, m.outcome, m.detail.slice(0, 2000), m.eml ?? null]);
+    [m.messageId, m.caseId, m.kind, m.audience, seal.seal(JSON.stringify(m.recipients), BOUND.recipients(m.messageId)), m.subject, m.attemptedAt, m.outcome,
+      seal.seal(m.detail.slice(0, 2000), BOUND.messageDetail(m.messageId)), m.eml ? seal.sealBytes(m.eml, BOUND.eml(m.messageId)) : null]);
   }
 
   async listMessages(caseId: string): Promise<CaseMessage[]> {
     const rows = await this.db.all<{ message_id: string; case_id: string; kind: string; audience: string; recipients: string; subject: string; attempted_at: number; attempts: number; outcome: string; detail: string; eml: Buffer | Uint8Array | null }>(
       'SELECT * FROM case_messages WHERE case_id = ? ORDER BY attempted_at, message_id', [caseId]);
+    const seal = this.seal;
     return rows.map((r) => ({
-      messageId: r.message_id, caseId: r.case_id, kind: r.kind, audience: r.audience as CaseMessage['audience'], recipients: JSON.parse(r.recipients) as string[], subject: r.subject,
-      attemptedAt: Number(r.attempted_at), attempts: Number(r.attempts), outcome: r.outcome as CaseMessage['outcome'], detail: r.detail, ...(r.eml ? { eml: Buffer.from(r.eml) } : {}),
+      messageId: r.message_id, caseId: r.case_id, kind: r.kind, audience: r.audience as CaseMessage['audience'],
+      recipients: JSON.parse(seal.open(r.recipients, BOUND.recipients(r.message_id))) as string[], subject: r.subject,
+      attemptedAt: Number(r.attempted_at), attempts: Number(r.attempts), outcome: r.outcome as CaseMessage['outcome'], detail: seal.open(r.detail, BOUND.messageDetail(r.message_id)),
+      ...(r.eml ? { eml: seal.openBytes(Buffer.from(r.eml), BOUND.eml(r.message_id)) } : {}),
     }));
   }
 

@@ -18,10 +18,14 @@ export class SqliteDatabase implements SqlDatabase {
   constructor(readonly location: string) {
     try {
       fs.mkdirSync(path.dirname(location), { recursive: true });
-      // Created 0600: the case record holds personal data.
+      // Created 0600 (and made so, if an earlier version left it readable): the case record holds personal data.
+      // SQLite gives its -wal and -shm files the database file's mode.
       fs.closeSync(fs.openSync(location, 'a', 0o600));
+      if ((fs.statSync(location).mode & 0o077) !== 0) fs.chmodSync(location, 0o600);
       this.db = new Database(location);
       this.db.pragma('journal_mode = WAL');
+      // Freed pages are zeroed, so a value sealed in place (see field-seal.ts) leaves no copy in the clear.
+      this.db.pragma('secure_delete = ON');
       this.db.pragma('busy_timeout = 5000');
       this.db.pragma('foreign_keys = ON');
     } catch (err) {

@@ -5,6 +5,7 @@ import crypto from 'node:crypto';
 import type { CaseStatus } from '../../domain/statuses';
 import type { Keyring } from '../keys';
 import type { SqlDatabase } from './sql-database';
+import { gcmOpen, gcmSeal } from '../field-seal';
 
 export interface Webhook {
   id: string;
@@ -61,22 +62,14 @@ const deliveryOf = (r: DeliveryRow): WebhookDelivery => ({
 /** A secret as the database keeps it: AES-256-GCM under the keyring's current file key, bound to the endpoint. */
 function seal(keyring: Keyring, webhookId: string, secret: string): string {
   const { kid, key } = keyring.current('file');
-  const iv = crypto.randomBytes(12);
-  const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(Buffer.from(`webhook|${webhookId}`));
-  const sealed = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
-  return `${kid}.${Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64')}`;
+  return `${kid}.${gcmSeal(key, `webhook|${webhookId}`, Buffer.from(secret, 'utf8')).toString('base64')}`;
 }
 
 function open(keyring: Keyring, webhookId: string, text: string): string {
   const [kid, data] = text.split('.') as [string, string];
   const key = keyring.get('file', kid);
   if (!key) throw new Error(`the key ${kid} that seals webhook ${webhookId}'s secret is not in the keyring`);
-  const raw = Buffer.from(data, 'base64');
-  const decipher = crypto.createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
-  decipher.setAAD(Buffer.from(`webhook|${webhookId}`));
-  decipher.setAuthTag(raw.subarray(12, 28));
-  return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+  return gcmOpen(key, `webhook|${webhookId}`, Buffer.from(data, 'base64')).toString('utf8');
 }
 
 const newSecret = (): string => `whsec_${crypto.randomBytes(32).toString('base64url')}`;

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createDecryptStream, createEncryptStream } from '../encryption-at-rest';
+import { FieldSeal } from '../field-seal';
 import type { Keyring } from '../keys';
 import { checkId, prepareStaging } from './staging-streams';
 import {
@@ -25,7 +26,20 @@ export interface FileWriter {
 const nodeFileWriter: FileWriter = { createWriteStream: (file, options) => fs.createWriteStream(file, options) };
 
 export class FsCaseFileStorage implements CaseFileStorage {
-  constructor(private readonly root: string, private readonly keyring: Keyring, private readonly files: FileWriter = nodeFileWriter) {}
+  private readonly seal: FieldSeal;
+
+  constructor(private readonly root: string, private readonly keyring: Keyring, private readonly files: FileWriter = nodeFileWriter) {
+    this.seal = new FieldSeal(keyring);
+  }
+
+  /** A staged file's or a package's description (its name, its category) is sealed like the record's (field-seal.ts). */
+  private async writeSidecar(file: string, value: unknown): Promise<void> {
+    await fsp.writeFile(file, this.seal.seal(JSON.stringify(value), `storage|${path.relative(this.root, file)}`), { mode: 0o600 });
+  }
+
+  private async readSidecar<T>(file: string): Promise<T> {
+    return JSON.parse(this.seal.open(await fsp.readFile(file, 'utf8'), `storage|${path.relative(this.root, file)}`)) as T;
+  }
 
   async checkReachable(): Promise<void> {
     try {
@@ -52,7 +66,7 @@ export class FsCaseFileStorage implements CaseFileStorage {
     try {
       await pipeline(source, staging.screen, staging.inspect, staging.encrypt, this.files.createWriteStream(partial, { mode: 0o600 }));
       const staged = staging.record();
-      await fsp.writeFile(path.join(dir, `${fileId}.json`), JSON.stringify(staged), { mode: 0o600 });
+      await this.writeSidecar(path.join(dir, `${fileId}.json`), staged);
       // Only a complete file becomes visible: an upload dropped halfway leaves nothing counted.
       await fsp.rename(partial, path.join(dir, `${fileId}.enc`));
       return staged;
@@ -76,7 +90,7 @@ export class FsCaseFileStorage implements CaseFileStorage {
     const files: StagedFile[] = [];
     for (const name of names) {
       if (!name.endsWith('.json') || !present.has(name.replace(/\.json$/, '.enc'))) continue;
-      files.push(JSON.parse(await fsp.readFile(path.join(dir, name), 'utf8')) as StagedFile);
+      files.push(await this.readSidecar<StagedFile>(path.join(dir, name)));
     }
     return files.sort((a, b) => a.stagedAt - b.stagedAt || a.fileId.localeCompare(b.fileId));
   }
@@ -86,7 +100,7 @@ export class FsCaseFileStorage implements CaseFileStorage {
     checkId('file', fileId);
     if (!fs.existsSync(path.join(dir, `${fileId}.enc`))) return undefined;
     try {
-      return JSON.parse(await fsp.readFile(path.join(dir, `${fileId}.json`), 'utf8')) as StagedFile;
+      return await this.readSidecar<StagedFile>(path.join(dir, `${fileId}.json`));
     } catch {
       return undefined;
     }
@@ -138,7 +152,7 @@ export class FsCaseFileStorage implements CaseFileStorage {
       commit: async (info) => {
         await done;
         const record: PackageInfo = { caseId, packageId, ...info, createdAt: Date.now() };
-        await fsp.writeFile(path.join(dir, `${packageId}.json`), JSON.stringify(record), { mode: 0o600 });
+        await this.writeSidecar(path.join(dir, `${packageId}.json`), record);
         await fsp.rename(partial, path.join(dir, `${packageId}.zip.enc`));
         return record;
       },
@@ -155,7 +169,7 @@ export class FsCaseFileStorage implements CaseFileStorage {
     const dir = this.packagesDir(caseId);
     checkId('package', packageId);
     if (!fs.existsSync(path.join(dir, `${packageId}.zip.enc`))) return undefined;
-    return JSON.parse(await fsp.readFile(path.join(dir, `${packageId}.json`), 'utf8')) as PackageInfo;
+    return this.readSidecar<PackageInfo>(path.join(dir, `${packageId}.json`));
   }
 
   openPackage(caseId: string, packageId: string): Readable {

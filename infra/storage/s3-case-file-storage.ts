@@ -26,6 +26,7 @@ import { createDecryptStream, createEncryptStream } from '../encryption-at-rest'
 import type { Keyring } from '../keys';
 import { StagedFileNotFoundError, type CaseFileStorage, type PackageInfo, type PackageWriter, type StagedFile } from './case-file-storage';
 import { isNotFound, storageFailure } from './s3-failures';
+import { FieldSeal } from '../field-seal';
 import { checkId, prepareStaging } from './staging-streams';
 import { describeLocation, type S3Location } from './storage-url';
 
@@ -43,8 +44,11 @@ export class S3CaseFileStorage implements CaseFileStorage {
   private readonly bucket: string;
   private readonly root: string;
   private readonly where: { endpoint: string; bucket: string };
+  /** A staged file's or a package's description (its name, its category) is sealed like the record's (field-seal.ts). */
+  private readonly seal: FieldSeal;
 
   constructor(location: S3Location, private readonly keyring: Keyring) {
+    this.seal = new FieldSeal(keyring);
     this.bucket = location.bucket;
     this.root = location.prefix ? `${location.prefix}/` : '';
     this.where = { endpoint: describeLocation(location), bucket: location.bucket };
@@ -278,7 +282,7 @@ export class S3CaseFileStorage implements CaseFileStorage {
   private async getJson<T>(key: string): Promise<T | undefined> {
     try {
       const { Body } = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      return JSON.parse(await Body!.transformToString('utf8')) as T;
+      return JSON.parse(this.seal.open(await Body!.transformToString('utf8'), `storage|${key}`)) as T;
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw this.failure(err);
@@ -287,7 +291,7 @@ export class S3CaseFileStorage implements CaseFileStorage {
 
   private async putJson(key: string, value: unknown): Promise<void> {
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: JSON.stringify(value), ContentType: 'application/json' }));
+      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: this.seal.seal(JSON.stringify(value), `storage|${key}`), ContentType: 'text/plain' }));
     } catch (err) {
       throw this.failure(err);
     }

@@ -14,7 +14,7 @@ import type { ActivityDeps } from '../../activities';
 import { CaseService, type VendorUpdate } from '../../client/case-service';
 import { loadConfig, type Config } from '../../infra/config';
 import type { CaseRecordStore } from '../../infra/database/case-record-store';
-import { anchorAccessLog, openStores, type Stores } from '../../infra/database/open-stores';
+import { openStores, type Stores } from '../../infra/database/open-stores';
 import { openKeyring, type Keyring } from '../../infra/keys';
 import { verifyLinkToken, tokenFromLink } from '../../infra/link-tokens';
 import { createSmtpTransport, type MailTransport } from '../../infra/mail-transport';
@@ -86,7 +86,7 @@ export class CaseHarness {
     const config = loadConfig({ DATA_DIR: dataDir, SMTP_URL: smtpUrl, ADMIN_EMAIL, TEMPORAL_ADDRESS: address, PUBLIC_URL: 'http://localhost:3000', DISTRICT_NAME: 'Riverside Unified School District', REMINDER_MIN: '1s', LOG_LEVEL: 'silent', ...options.env });
     const stores = await openStores(config);
     const keyring = await openKeyring(config, stores.database);
-    anchorAccessLog(stores, config, keyring);
+    await stores.bindKeyring(config, keyring);
     const { records } = stores;
     const storage = options.storage ? options.storage(dataDir, keyring) : new FsCaseFileStorage(dataDir, keyring);
     const connection = await Connection.connect({ address });
@@ -107,7 +107,7 @@ export class CaseHarness {
 
   /** Bulk files and which case holds each contract. */
   get bulk(): SqlBulkStore {
-    this.bulkStore ??= new SqlBulkStore(this.stores.database);
+    this.bulkStore ??= new SqlBulkStore(this.stores.database, this.stores.seal);
     return this.bulkStore;
   }
 

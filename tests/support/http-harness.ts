@@ -36,7 +36,7 @@ export class HttpHarness {
     let cases: CaseHarness | undefined;
     // The worker mails admin and legal users with an email, and prints the access log's head, as worker/main.ts wires it.
     const emailsOf = (role: string) => async () => (await cases!.stores.users.listUsers()).filter((u) => u.role === role && u.email).map((u) => u.email!);
-    cases = await CaseHarness.start({ ...options, deps: { administrators: emailsOf('admin'), legalStaff: emailsOf('legal'), accessLog: { caseHead: (caseId) => cases!.stores.accessLog.caseHead(caseId), append: (entry) => cases!.stores.accessLog.append(entry) } } });
+    cases = await CaseHarness.start({ ...options, deps: { administrators: emailsOf('admin'), legalStaff: emailsOf('legal'), accessLog: { caseHead: (caseId) => cases!.stores.accessLog.caseHead(caseId), append: (entry) => cases!.stores.accessLog.append(entry), heads: () => cases!.stores.accessLog.heads() } } });
     const { users, accessLog, counters, signatories } = cases.stores;
     for (const [username, role, email] of [['ada', 'admin', 'ada@district.example'], ['lee', 'legal', 'lee@district.example']] as const) {
       await users.addUser({ username, role, email, passwordHash: await hashPassword(PASSWORD) });

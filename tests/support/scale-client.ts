@@ -162,8 +162,10 @@ export async function beginUpload(port: number, token: string, category: string,
     + `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: application/octet-stream\r\n\r\n`);
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   const socket = connect(port, '127.0.0.1');
+  // A server killed mid-upload can fail the socket more than once (EPIPE on a write, then ECONNRESET on a read):
+  // every error is heard, the first one names how the connection ended.
   const ended = new Promise<string>((resolve) => {
-    socket.once('error', (err) => resolve(`error ${(err as NodeJS.ErrnoException).code ?? err.message}`));
+    socket.on('error', (err) => resolve(`error ${(err as NodeJS.ErrnoException).code ?? err.message}`));
     socket.once('close', () => resolve('closed'));
   });
   await new Promise<void>((resolve, reject) => {
@@ -174,7 +176,8 @@ export async function beginUpload(port: number, token: string, category: string,
     + `Content-Length: ${head.length + content.length + tail.length}\r\n\r\n`);
   socket.write(head);
   for (let at = 0; at < sendBytes; at += 256 * 1024) {
-    if (!socket.write(content.subarray(at, Math.min(at + 256 * 1024, sendBytes)))) await new Promise((r) => socket.once('drain', r));
+    if (socket.destroyed) break;
+    if (!socket.write(content.subarray(at, Math.min(at + 256 * 1024, sendBytes)))) await Promise.race([new Promise((r) => socket.once('drain', r)), ended]);
   }
   return { socket, ended };
 }

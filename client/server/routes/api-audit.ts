@@ -7,7 +7,7 @@ import { parseInput } from '../validate';
 
 export function registerAuditApi(app: FastifyInstance, ctx: ServerContext): void {
   app.get('/api/audit', { config: { doc: { summary: 'The access log, for a case or a time range, with the verdict on its hash chain (7400.1 I.D, I.H)', auth: 'session', roles: ['admin'], query: auditQuerySchema,
-    ok: { status: 200, content: ['application/json', 'text/csv'], description: 'format=json (the default): {entries, chain}; format=csv: one row per entry' }, refusals: [400] } } }, async (request, reply) => {
+    ok: { status: 200, content: ['application/json', 'text/csv'], description: 'format=json (the default): {entries, chain, intrusionChain}; format=csv: one row per entry' }, refusals: [400] } } }, async (request, reply) => {
     ctx.auth.require(request, ['admin']);
     const query = parseInput(auditQuerySchema, request.query, 'query');
     const window = query.from || query.to ? range(query.from, query.to, 36500) : {};
@@ -15,7 +15,7 @@ export function registerAuditApi(app: FastifyInstance, ctx: ServerContext): void
     if (query.format === 'csv') {
       return reply.type('text/csv; charset=utf-8').header('Content-Disposition', 'attachment; filename="access-log.csv"').send(auditCsv(entries));
     }
-    return { entries: entries.map((e) => ({ ...e, at: new Date(e.at).toISOString() })), chain: await ctx.accessLog.verify() };
+    return { entries: entries.map((e) => ({ ...e, at: new Date(e.at).toISOString() })), chain: await ctx.accessLog.verify(), intrusionChain: await ctx.accessLog.verifyIntrusions() };
   });
 
   app.get('/api/intrusions/analysis', { config: { doc: { summary: 'Intrusion analysis: attempts by source and kind, with dates, times and places (7400.1 I.C)', auth: 'session', roles: ['admin'], query: intrusionQuerySchema,
