@@ -13,16 +13,16 @@ export interface RetentionDeps {
 
 export function makeRetentionActivities(deps: RetentionDeps) {
   return {
+    /** A hold sent to a retention workflow by an earlier version's client: written where every hold is, once. */
     async recordLegalHold({ caseId, on, reason, actor }: { caseId: string; on: boolean; reason: string; actor: string }): Promise<void> {
-      await changeClosedCaseRecord(deps.records, caseId, (state, at) => {
-        const last = state.legalHold.at(-1);
-        if (last && last.on === on && last.reason === reason && last.by === actor) return undefined; // a retried attempt
-        state.legalHold.push({ on, reason, by: actor, at });
-        return { type: on ? 'legal_hold_set' : 'legal_hold_released', actor, summary: `Legal hold ${on ? 'set' : 'released'}: ${reason}` };
-      });
+      const last = (await deps.records.legalHolds(caseId)).at(-1);
+      if (last && last.on === on && last.reason === reason && last.by === actor) return; // a retried attempt
+      await deps.records.setLegalHold(caseId, { on, reason, by: actor, at: Date.now() });
     },
 
-    async destroyRetainedPackage({ caseId, packageId }: { caseId: string; packageId: string }): Promise<{ destroyed: boolean }> {
+    /** At the end of retention: destroyed unless the record holds the case (then `held`, and nothing is touched). */
+    async destroyRetainedPackage({ caseId, packageId }: { caseId: string; packageId: string }): Promise<{ destroyed: boolean; held?: true }> {
+      if ('held' in (await deps.records.claimDestruction(caseId, `package ${packageId}`))) return { destroyed: false, held: true };
       const destroyed = await deps.storage.destroyPackage(caseId, packageId);
       const state = await changeClosedCaseRecord(deps.records, caseId, (s, at) => {
         if (s.retention?.destroyedAt) return undefined;

@@ -1,7 +1,23 @@
 #!/usr/bin/env node
-// The `disposition` command: runs the TypeScript CLI through tsx.
+// The `disposition` command: the compiled CLI from dist/ when `npm run build` made it from the sources as they
+// are, else the TypeScript CLI through tsx (slower to start; `npm run build` or `npm start` makes dist/).
 // A reader that goes away (`disposition … | head`) ends the command quietly, as Unix tools do.
+'use strict';
 process.stdout.on('error', (err) => process.exit(err.code === 'EPIPE' ? 0 : 1));
-require('tsx/cjs');
-const { runCli } = require('../client/cli.ts');
-runCli(process.argv.slice(2)).then((code) => process.exit(code));
+const path = require('node:path');
+const { DIST, fresh } = require('./build-state');
+
+const args = process.argv.slice(2);
+let runCli;
+if (fresh()) {
+  // Help needs none of the commands: the build wrote its text.
+  if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
+    process.stdout.write(require('node:fs').readFileSync(path.join(DIST, 'cli-usage.txt')));
+    process.exit(0);
+  }
+  ({ runCli } = require(path.join(DIST, 'client', 'cli.js')));
+} else {
+  require('tsx/cjs');
+  ({ runCli } = require('../client/cli.ts'));
+}
+runCli(args).then((code) => process.exit(code));

@@ -6,7 +6,7 @@ import { STAFF_ACTIONS, type StaffAction, type StaffActionName, type UpdateName,
 import { BUILT_IN_AGREEMENTS, unknownAgreement, withAgreement } from '../domain/agreements';
 import { caseInputSchema, type CaseInput } from '../domain/case-input';
 import type { ActionResult } from '../domain/case-state';
-import { legalHoldMessage, legalHoldOn } from '../domain/case-state';
+import { legalHoldMessage } from '../domain/case-state';
 import { DispositionError } from '../domain/errors';
 import { durationMs, formatDuration, HOUR_MS } from '../domain/durations';
 import { describeZodError, type LinkRef } from '../domain/messages';
@@ -14,12 +14,11 @@ import { isTerminal } from '../domain/statuses';
 import { linkUpdateId } from '../domain/update-ids';
 import type { Config } from '../infra/config';
 import type { CaseRecord, CaseRecordStore } from '../infra/database/case-record-store';
-import { changeClosedCaseRecord } from '../infra/database/closed-case-record';
 import type { Keyring } from '../infra/keys';
 import { checkLinkAgainstRecord, LINK_REFUSAL_TEXT, tokenFromLink, verifyLinkToken, type LinkClaims, type LinkRefusal } from '../infra/link-tokens';
-import { actionUpdate } from '../workflows/messages';
+import { actionUpdate, legalHoldChanged } from '../workflows/messages';
 import { parseInput } from './server/validate';
-import { retentionWorkflowId } from '../workflows/package-retention';
+import { legalHoldForwarded, retentionWorkflowId } from '../workflows/package-retention';
 import { newCaseId, startCaseWorkflow, workflowIdOf } from '../infra/case-starts';
 import type { SqlBulkStore } from '../infra/database/bulk-store';
 import type { terminationCase } from '../workflows/termination-case';
@@ -100,42 +99,37 @@ export class CaseService {
     const record = await this.getCase(caseId);
     const { payload, updateId: id } = action.send(record.state, body, actor);
     const update = actionUpdate(action.update as UpdateName);
-    if (!action.outlivesCase || !isTerminal(record.status)) return this.act(caseId, update, payload as never, id);
-    // While a closed case's workflow is still finishing (its last mail) it takes the action; then its retention
-    // workflow does (it guards the returned data); with neither, the record takes it.
-    for (const workflowId of [workflowIdOf(caseId), retentionWorkflowId(caseId)]) {
-      if (!(await this.running(workflowId))) continue;
+    if (action.recordOwned) return this.setLegalHold(record, body as { on: boolean; reason: string }, actor);
+    return this.act(caseId, update, payload as never, id);
+  }
+
+  /**
+   * The legal hold, written to the record (its one owner) in one transaction, open case or closed. A destroying
+   * activity checks the record itself; the retention workflow is told only so that a release wakes it now
+   * rather than at its next daily look. An exact repeat (same switch, reason and person) answers "already done".
+   */
+  private async setLegalHold(record: CaseRecord, body: { on: boolean; reason: string }, actor: string): Promise<ActionResult> {
+    const { caseId } = record;
+    const last = (await this.records.legalHolds(caseId)).at(-1);
+    if (last && last.on === body.on && last.reason === body.reason && last.by === actor) return { caseId, status: record.status, message: legalHoldMessage(body.on), alreadyDone: true };
+    const written = await this.records.setLegalHold(caseId, { on: body.on, reason: body.reason, by: actor, at: Date.now() });
+    if ('refused' in written) throw new DispositionError('wrong_state', written.refused);
+    // The case (keeping disposals for a hold) and its retention look again; either may be over, or Temporal away:
+    // the record holds the hold all the same, and they look at least daily.
+    const tell = async (workflowId: string, signal: typeof legalHoldForwarded): Promise<void> => {
       try {
-        return await this.act(caseId, update, payload as never, id, workflowId, true);
+        await this.temporal(() => this.client.workflow.getHandle(workflowId).signal(signal, { on: body.on }));
       } catch (err) {
-        if (await this.running(workflowId)) throw err;
+        if (!(err instanceof WorkflowNotFoundError) && !(err instanceof DispositionError)) throw err;
       }
-    }
-    return this.holdClosedCase(caseId, body as { on: boolean; reason: string }, actor);
-  }
-
-  /** A closed case with no workflow left: its record keeps the hold (and retention, if any, is over). */
-  private async holdClosedCase(caseId: string, body: { on: boolean; reason: string }, actor: string): Promise<ActionResult> {
-    let refusal: string | undefined;
-    const state = await changeClosedCaseRecord(this.records, caseId, (s, at) => {
-      if (legalHoldOn(s) === body.on) {
-        refusal = `the legal hold is already ${body.on ? 'on' : 'off'}`;
-        return undefined;
-      }
-      s.legalHold.push({ on: body.on, reason: body.reason, by: actor, at });
-      return { type: body.on ? 'legal_hold_set' : 'legal_hold_released', actor, summary: `Legal hold ${body.on ? 'set' : 'released'}: ${body.reason}` };
-    });
-    if (refusal) throw new DispositionError('wrong_state', refusal);
-    return { caseId, status: state!.status, message: legalHoldMessage(body.on) };
-  }
-
-  private async running(workflowId: string): Promise<boolean> {
-    try {
-      return (await this.temporal(() => this.client.workflow.getHandle(workflowId).describe())).status.name === 'RUNNING';
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return false; // its history is gone: the record is all there is
-      throw err;
-    }
+    };
+    await tell(workflowIdOf(caseId), legalHoldChanged);
+    await tell(retentionWorkflowId(caseId), legalHoldForwarded);
+    const begun = body.on ? written.destructionsBegun : [];
+    const message = begun.length
+      ? `${legalHoldMessage(true)} Decided before it, and not undone by it: the destruction of ${begun.map((d) => `${d.what} (${new Date(d.at).toISOString()})`).join(', ')}.`
+      : legalHoldMessage(body.on);
+    return { caseId, status: record.status, message };
   }
 
   /** Vendor actions: the link's task and generation travel with the payload and name the update. */
@@ -168,9 +162,10 @@ export class CaseService {
     return this.client.workflow.getHandle(workflowIdOf(caseId));
   }
 
-  private async act<Req>(caseId: string, update: UpdateDefinition<ActionResult, [Req]>, payload: Req, updateId: string, workflowId = workflowIdOf(caseId), outlivesCase = false): Promise<ActionResult> {
+  private async act<Req>(caseId: string, update: UpdateDefinition<ActionResult, [Req]>, payload: Req, updateId: string): Promise<ActionResult> {
+    const workflowId = workflowIdOf(caseId);
     const record = await this.records.getCase(caseId);
-    if (record && isTerminal(record.status) && !outlivesCase) {
+    if (record && isTerminal(record.status)) {
       // A repeat of an action the case took before it closed (its answer lost, say) answers with the first result.
       const settled = record.state.settledUpdates[updateId];
       if (settled) return { ...settled, alreadyDone: true };

@@ -1,5 +1,5 @@
 // The shapes the API returns and `--json` prints (DESIGN.md "HTTP API"), made from the case record.
-import { exceptionsOf, subprocessorsOf } from '../domain/case-state';
+import { exceptionsOf, subprocessorsOf, type TimelineEvent } from '../domain/case-state';
 import { EXCEPTION_KINDS } from '../domain/case-terms';
 import { daysLeft, ENFORCEMENT_LABELS, enforcementRefusal, enforcementStage } from '../domain/enforcement';
 import { isoOrNull } from '../domain/dates';
@@ -76,7 +76,7 @@ export function caseDetails(record: CaseRecord) {
       closedAt: iso(task.closedAt),
       outcome: task.outcome ?? null,
     })),
-    timeline: record.timeline.map((event) => ({ at: iso(event.at), type: event.type, actor: event.actor, summary: event.summary })),
+    timeline: timelineWithHolds(record).map((event) => ({ at: iso(event.at), type: event.type, actor: event.actor, summary: event.summary })),
     ...(state.acknowledgement ? { acknowledgement: { ...state.acknowledgement, at: iso(state.acknowledgement.at) } } : {}),
     ...(accepted
       ? {
@@ -115,4 +115,16 @@ export function statementView(statement: StatementRecord) {
 /** The lifecycle stepper's steps, dates as ISO strings. */
 export function lifecycleView(state: CaseRecord['state']) {
   return lifecycleSteps(state).map(({ at, ...step }) => ({ ...step, ...(at !== undefined ? { at: iso(at) } : {}) }));
+}
+
+/**
+ * The case's timeline with its legal holds in their place: the record owns the hold (CaseRecordStore.setLegalHold)
+ * and the workflow's timeline never hears of it; holds an earlier version wrote into the timeline are there once.
+ */
+function timelineWithHolds(record: CaseRecord): TimelineEvent[] {
+  const type = (on: boolean) => (on ? 'legal_hold_set' : 'legal_hold_released');
+  const told = new Set(record.timeline.filter((e) => e.type.startsWith('legal_hold_')).map((e) => `${e.type}|${e.at}`));
+  const holds = record.state.legalHold.filter((h) => !told.has(`${type(h.on)}|${h.at}`))
+    .map((h, i) => ({ seq: -1 - i, at: h.at, type: type(h.on), actor: h.by, summary: `Legal hold ${h.on ? 'set' : 'released'}: ${h.reason}` }));
+  return holds.length ? [...record.timeline, ...holds].sort((a, b) => a.at - b.at) : record.timeline;
 }

@@ -8,11 +8,10 @@ import { SqlBulkStore } from '../infra/database/bulk-store';
 import { SqlWebhookStore } from '../infra/database/webhook-store';
 import { openStores } from '../infra/database/open-stores';
 import type { UserStore } from '../infra/database/user-store';
-import { openKeyring, type Keyring } from '../infra/keys';
+import { Keyring, openKeyring } from '../infra/keys';
 import type { CaseFileStorage } from '../infra/storage/case-file-storage';
 import { openCaseFileStorage } from '../infra/storage/open-case-file-storage';
-import { CaseService } from './case-service';
-import { createTemporalClient } from './temporal-client';
+import type { CaseService } from './case-service';
 
 export interface CliContext {
   config: Config;
@@ -39,11 +38,12 @@ export async function openCliContext(env: NodeJS.ProcessEnv = process.env): Prom
   });
   await stores.bindKeyring(config, keyring);
   const { records, users, accessLog } = stores;
-  const storage = openCaseFileStorage(config, keyring);
+  const storage = await openCaseFileStorage(config, keyring);
   const bulk = new SqlBulkStore(stores.database, stores.seal);
   let client: Client | undefined;
   // The CLI never starts a server: a short wait, then a clear error.
-  const temporal = async (): Promise<Client> => (client ??= await createTemporalClient(config, keyring, 5_000));
+  // Loaded by the commands that reach Temporal only (the client is the heaviest of the CLI's modules).
+  const temporal = async (): Promise<Client> => (client ??= await (await import('./temporal-client')).createTemporalClient(config, keyring, 5_000));
   return {
     config,
     keyring,
@@ -56,7 +56,8 @@ export async function openCliContext(env: NodeJS.ProcessEnv = process.env): Prom
     actor: `cli:${os.userInfo().username}`,
     temporal,
     async service() {
-      return new CaseService(await temporal(), records, keyring, config, 30_000, bulk);
+      const { CaseService: Service } = await import('./case-service');
+      return new Service(await temporal(), records, keyring, config, 30_000, bulk);
     },
     async close() {
       await client?.connection.close();
@@ -64,4 +65,19 @@ export async function openCliContext(env: NodeJS.ProcessEnv = process.env): Prom
       await stores.close();
     },
   };
+}
+
+/**
+ * `package build` and `package open` on one machine: the keyring (a file beside the data) is all they touch, so no
+ * database is opened or migrated, and nothing else is loaded. With DATABASE_URL the keyring is the database's.
+ */
+export function openKeyringOnlyContext(env: NodeJS.ProcessEnv = process.env): CliContext {
+  const config = loadConfig(env);
+  const keyring = Keyring.open(config.keysDir, { districtName: config.districtName });
+  const absent = (what: string) => (): never => {
+    throw new Error(`${what} is not opened for this command`);
+  };
+  const context = { config, keyring, actor: `cli:${os.userInfo().username}`, service: absent('Temporal'), temporal: absent('Temporal'), close: async () => keyring.close() };
+  for (const what of ['records', 'users', 'accessLog', 'storage', 'webhooks', 'bulk'] as const) Object.defineProperty(context, what, { get: absent(`the ${what} store`) });
+  return context as unknown as CliContext;
 }

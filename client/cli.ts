@@ -6,81 +6,42 @@ import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import crypto from 'node:crypto';
 import { ActionUsageError, STAFF_ACTIONS, type StaffAction, type StaffActionName } from '../domain/actions';
+import { USAGE } from './cli-usage';
 import { DispositionError, ERROR_CODES } from '../domain/errors';
 import { isCaseId } from '../domain/ids';
 import { CASE_STATUSES, type CaseStatus } from '../domain/statuses';
 import { legalHoldOn } from '../domain/case-state';
 import { createDecryptStream } from '../infra/encryption-at-rest';
 import { packageFolder } from '../infra/folder-package';
-import { z } from 'zod';
 import { DuplicateUserError } from '../infra/database/user-store';
 import { hashPassword } from '../infra/passwords';
-import { checkLink } from './case-service';
-import { analyzeIntrusions, intrusionCsv, intrusionPdf } from './intrusion-analysis';
-import { auditCsv, range } from './access-log-export';
 import { auditVerdictLines, verifyAudit } from './audit-verification';
 import { parseCheckpoint } from '../infra/database/audit-checkpoint';
 import { caseDetails, caseListItem, statementView } from './case-views';
-import { openCliContext, type CliContext } from './cli-context';
+import { openCliContext, openKeyringOnlyContext, type CliContext } from './cli-context';
 import { correspondenceZip } from './correspondence';
-import { webhookBodySchema } from '../domain/api';
-import { resendDelivery } from '../infra/webhook-deliveries';
-import { deliveryView, webhookView } from './server/routes/api-webhooks';
-import { parseInput } from './server/validate';
 import { DatabaseTooNewError, DatabaseUnavailableError, isDatabaseConnectionError } from '../infra/database/sql-database';
 import { StorageUnavailableError } from '../infra/storage/case-file-storage';
-import { TemporalUnavailableError } from '../infra/temporal-connection';
+import { TemporalUnavailableError } from '../infra/temporal-errors';
 import { writeDecryptedFile } from './decrypted-file';
-import { certificatesFromPem, districtCertificates } from '../infra/signing-certificate';
-import { verifyStatementOffline } from './statement-verification';
-import { BulkStarts } from './bulk-start';
-import { bulkFileText, type BulkProblem } from '../domain/bulk-csv';
+import type { BulkProblem } from '../domain/bulk-csv';
+
+// Each command loads what it needs when it runs: `disposition package build` does not load the Temporal client,
+// PDF rendering or the API's schemas (bin/disposition.js prints --help without loading this file at all).
+const load = {
+  intrusions: () => import('./intrusion-analysis'),
+  auditExport: () => import('./access-log-export'),
+  caseService: () => import('./case-service'),
+  webhookApi: () => Promise.all([import('../domain/api'), import('./server/validate'), import('./server/routes/api-webhooks')]),
+  deliveries: () => import('../infra/webhook-deliveries'),
+  certificates: () => import('../infra/signing-certificate'),
+  statementCheck: () => import('./statement-verification'),
+  bulk: () => Promise.all([import('./bulk-start'), import('../domain/bulk-csv')]),
+};
 
 const STAFF_COMMANDS = new Map((Object.entries(STAFF_ACTIONS) as [StaffActionName, StaffAction][]).map(([name, action]) => [`case ${action.cli.name}`, { name, action }]));
 const ACTION_OPTIONS = Object.fromEntries(Object.values(STAFF_ACTIONS).flatMap((a) => Object.entries(a.cli.options).map(([option, type]) => [option, { type }])));
 
-const USAGE = `Usage: disposition <command> [options]
-
-Accounts
-  user add --username U --role admin|legal [--email E] --password-stdin
-                                                     add a staff account; the password is read from stdin
-Cases
-  case start --file F [--json]                       start a termination case from a case input JSON file
-  case start --csv F [--dry-run] [--json]            start a case for each row of a CSV file (examples/bulk.csv);
-                                                     --dry-run checks every row and starts nothing; exit 3 when a row is refused
-  case list [--status S] [--vendor V] [--json]      list cases from the case record
-  case show ID [--json]                              a case: status, tasks, timeline, return, statement
-  case correspondence ID -o FILE                     every message sent for the case (.eml) with an index, as a ZIP
-${Object.values(STAFF_ACTIONS).map((a) => `  ${`case ${a.cli.name} ID ${a.cli.usage}`.trimEnd().padEnd(51)}${a.cli.help}\n`).join('')}Access log and intrusions (7400.1 I.C, I.D)
-  audit verify [--checkpoint FILE]                   check the access and intrusion logs' hash chains (and a mailed
-                                                     checkpoint); names the first broken entry, exit 3
-  audit export [--case ID] [--from D] [--to D] [--format csv|json] [-o FILE]
-  intrusions report [--from D] [--to D] [--format json|csv|pdf] [-o FILE]
-Retention (7400.1 II.C)
-  retention report [--json]                          returned data kept, until when, and what is on legal hold
-Webhooks (other district systems follow cases; see the README)
-  webhook add --url U --events S[,S…]|*             register an endpoint; prints its signing secret, once
-  webhook list                                       the endpoints
-  webhook secret ID                                  a new signing secret for the endpoint
-  webhook remove ID                                  remove an endpoint
-  webhook deliveries ID                              the endpoint's delivery log
-  webhook resend ID DELIVERY                         deliver one again
-Keys
-  keys rotate                                        add new payload, file, link and signing keys and a new statement
-                                                     certificate; old ones keep reading and verifying
-Links
-  link check TOKEN|URL                               is a vendor link valid, and for what
-Statements and packages
-  statement get ID -o FILE                           save a case's (or a statement id's) PDF statement
-  statement verify FILE [--cert PEM]                 check a statement's signature with no server: against the
-                                                     district's certificates (the keyring's, or --cert: the file
-                                                     GET /api/statements/certificate publishes)
-  package get ID -o FILE                             save a case's returned data (the ZIP, decrypted)
-  package build DIR --out FILE                       encrypted package of a folder; prints the ZIP SHA-256
-  package open FILE --out ZIP                        decrypt a package
-
-Connects to TEMPORAL_ADDRESS, else the address \`npm start\` wrote to DATA_DIR/temporal.address,
-else 127.0.0.1:7233. Exit codes: 0 ok, 2 usage, 3 refused, 4 not found, 5 Temporal unavailable, 1 other.`;
 
 class UsageError extends Error {}
 
@@ -131,7 +92,7 @@ export async function runCli(argv: string[], out: Out = (t) => process.stdout.wr
   if (group === 'statement' && command === 'verify' && args.values.cert !== undefined) {
     // Away from the district entirely: the file and its published certificates are all this needs.
     try {
-      const certificates = certificatesFromPem(await fsp.readFile(need(args.values.cert, '--cert PEM'), 'utf8'));
+      const certificates = (await load.certificates()).certificatesFromPem(await fsp.readFile(need(args.values.cert, '--cert PEM'), 'utf8'));
       if (!certificates.length) throw new UsageError(`${String(args.values.cert)} holds no PEM certificate`);
       return await verifyStatementCommand(need(rest[0], 'the statement file'), certificates, json, out);
     } catch (e) {
@@ -140,14 +101,14 @@ export async function runCli(argv: string[], out: Out = (t) => process.stdout.wr
     }
   }
   let ctx: CliContext;
+  const action = `${group} ${command ?? ''}`.trim();
   try {
-    ctx = await openCliContext();
+    ctx = (action === 'package build' || action === 'package open') && !process.env.DATABASE_URL ? openKeyringOnlyContext() : await openCliContext();
   } catch (e) {
     // An unreachable or too new database, a bad setting: one line naming what and where, nothing written.
     err(`error: ${(e as Error).message}`);
     return e instanceof DatabaseUnavailableError || e instanceof DatabaseTooNewError ? ERROR_CODES.database_unavailable.exit : 1;
   }
-  const action = `${group} ${command ?? ''}`.trim();
   // The case a command read or changed: its argument, or what the command found (a statement id's case).
   const touched: { caseId?: string } = isCaseId(rest[0]) ? { caseId: rest[0] } : {};
   const record = async (outcome: string): Promise<void> => {
@@ -224,6 +185,7 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
       return verdict.ok ? 0 : 3;
     }
     case 'audit export': {
+      const { auditCsv, range } = await load.auditExport();
       const caseId = values.case as string | undefined;
       const window = values.from || values.to ? range(values.from as string | undefined, values.to as string | undefined, 36500) : {};
       const entries = await ctx.accessLog.list({ ...(caseId ? { caseId } : {}), ...window });
@@ -235,6 +197,7 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
       return 0;
     }
     case 'intrusions report': {
+      const [{ range }, { analyzeIntrusions, intrusionCsv, intrusionPdf }] = await Promise.all([load.auditExport(), load.intrusions()]);
       const window = range(values.from as string | undefined, values.to as string | undefined);
       const events = await ctx.accessLog.intrusions(window);
       const analysis = analyzeIntrusions(events, window.from, window.to);
@@ -304,12 +267,14 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
       return 0;
     }
     case 'webhook add': {
+      const [{ webhookBodySchema }, { parseInput }, { webhookView }] = await load.webhookApi();
       const body = parseInput(webhookBodySchema, { url: need(values.url, '--url'), events: need(values.events, '--events').split(',').map((e) => e.trim()).filter(Boolean) }, 'options');
       const { webhook, secret } = await ctx.webhooks.add({ url: body.url, events: body.events, createdBy: ctx.actor });
       out(json ? JSON.stringify({ ...webhookView(webhook), secret }, null, 2) : `Webhook ${webhook.id} added for ${webhook.events.join(', ')}.\nIts signing secret, shown this once: ${secret}`);
       return 0;
     }
     case 'webhook list': {
+      const { webhookView } = (await load.webhookApi())[2];
       const hooks = (await ctx.webhooks.list()).map(webhookView);
       if (json) out(JSON.stringify({ webhooks: hooks }, null, 2));
       else if (hooks.length === 0) out('No webhooks.');
@@ -330,6 +295,7 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
     case 'webhook deliveries': {
       const id = need(rest[0], 'the webhook id');
       if (!(await ctx.webhooks.get(id))) throw new DispositionError('not_found', `no webhook ${id}`);
+      const { deliveryView } = (await load.webhookApi())[2];
       const deliveries = (await ctx.webhooks.deliveries(id)).map(deliveryView);
       if (json) out(JSON.stringify({ deliveries }, null, 2));
       else if (deliveries.length === 0) out('Nothing delivered yet.');
@@ -338,12 +304,12 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
     }
     case 'webhook resend': {
       const [webhookId, deliveryId] = [need(rest[0], 'the webhook id'), need(rest[1], 'the delivery id')];
-      await resendDelivery({ webhooks: ctx.webhooks, client: await ctx.temporal(), taskQueue: ctx.config.taskQueue }, webhookId, deliveryId);
+      await (await load.deliveries()).resendDelivery({ webhooks: ctx.webhooks, client: await ctx.temporal(), taskQueue: ctx.config.taskQueue }, webhookId, deliveryId);
       out(json ? JSON.stringify({ id: deliveryId, status: 'pending' }, null, 2) : `Delivery ${deliveryId} is on its way again.`);
       return 0;
     }
     case 'link check': {
-      const check = await checkLink(ctx.keyring, ctx.records, need(rest[0], 'the token or link'));
+      const check = await (await load.caseService()).checkLink(ctx.keyring, ctx.records, need(rest[0], 'the token or link'));
       if (json) out(JSON.stringify(check, null, 2));
       else if (check.valid) out(`valid: case ${check.claims!.caseId}, task ${check.claims!.task}${check.claims!.sub ? ` of subprocessor ${check.claims!.sub}` : ''} (link generation ${check.claims!.gen}), expires ${new Date(check.claims!.expiresAt * 1000).toISOString()}`);
       else out(`invalid: ${check.reason} — ${check.message}`);
@@ -368,7 +334,7 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
       return 0;
     }
     case 'statement verify': {
-      return verifyStatementCommand(need(rest[0], 'the statement file'), districtCertificates(ctx.config, ctx.keyring), json, out, touched);
+      return verifyStatementCommand(need(rest[0], 'the statement file'), (await load.certificates()).districtCertificates(ctx.config, ctx.keyring), json, out, touched);
     }
     case 'package get': {
       const record = await ctx.records.getCase(id());
@@ -405,7 +371,7 @@ async function addUser(ctx: CliContext, values: Parsed['values'], json: boolean,
   if (!/^[A-Za-z0-9._-]{2,64}$/.test(username)) throw new UsageError('--username: 2 to 64 letters, digits, ".", "_" or "-"');
   if (role !== 'admin' && role !== 'legal') throw new UsageError('--role must be admin or legal');
   const email = typeof values.email === 'string' ? values.email : undefined;
-  if (email !== undefined && !z.string().email().safeParse(email).success) throw new UsageError('--email must be an email address');
+  if (email !== undefined && !(await import('zod')).z.string().email().safeParse(email).success) throw new UsageError('--email must be an email address');
   if (values['password-stdin'] !== true) throw new UsageError('give the password on standard input with --password-stdin (never on the command line)');
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
@@ -439,6 +405,7 @@ async function startBulk(ctx: CliContext, file: string, dryRun: boolean, json: b
   } catch (e) {
     throw new DispositionError('invalid_payload', `cannot read ${file}: ${(e as Error).message}`);
   }
+  const [{ BulkStarts }, { bulkFileText }] = await load.bulk();
   const text = bulkFileText(bytes);
   const bulk = new BulkStarts(ctx.temporal, ctx.bulk, ctx.config);
   const problemLine = (p: BulkProblem): string => `  line ${p.line}${p.contractId ? ` (${p.contractId})` : ''}, ${p.field}: ${p.message}`;
@@ -481,7 +448,7 @@ async function startBulk(ctx: CliContext, file: string, dryRun: boolean, json: b
 
 /** `statement verify FILE`: the verdict, and what it rests on, a line each; exit 0 when valid, 3 when not. */
 async function verifyStatementCommand(file: string, certificates: crypto.X509Certificate[], json: boolean, out: Out, touched: { caseId?: string } = {}): Promise<number> {
-  const verdict = verifyStatementOffline(await fsp.readFile(file), certificates);
+  const verdict = (await load.statementCheck()).verifyStatementOffline(await fsp.readFile(file), certificates);
   if (verdict.statement && isCaseId(verdict.statement.caseId)) touched.caseId = verdict.statement.caseId;
   if (json) {
     out(JSON.stringify(verdict, null, 2));

@@ -50,8 +50,11 @@ export interface StaffActionDeclaration<Body = unknown> extends Declaration<Body
   cli: { name: string; usage: string; help: string; options: Record<string, 'string' | 'boolean'>; body(values: CliValues): unknown };
   /** The update's payload and id from the state as it is now (a repeat with the same id answers the first result). */
   send(state: CaseState, body: Body, actor: string): { payload: object; updateId: string };
-  /** Taken on a closed case too (by whichever workflow still guards its data, else by the record). */
-  outlivesCase?: true;
+  /**
+   * Owned by the case record, not the workflow (the legal hold): written there in one transaction whatever the
+   * case's state, open or closed; the workflows that guard the case's data are told after.
+   */
+  recordOwned?: true;
 }
 
 export interface VendorActionDeclaration<Body = unknown> extends Declaration<Body> {
@@ -326,7 +329,7 @@ export const STAFF_ACTIONS = {
       },
     },
     send: (state, body, by) => ({ payload: { ...body, actor: by }, updateId: `${updateId('case', state.legalHold.length, 'setLegalHold')}-${body.on ? 'on' : 'off'}` }),
-    outlivesCase: true,
+    recordOwned: true,
   }),
 } satisfies Record<string, StaffAction>;
 

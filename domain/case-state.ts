@@ -181,6 +181,8 @@ export interface CaseState {
   cancellation?: { reason: string; by: string; at: number; fromStatus: CaseStatus };
   /** The accepted return package is kept until `destroyAt` (RETENTION), unless a legal hold is on. */
   retention?: { packageId: string; destroyAt: number; destroyedAt?: number };
+  /** Disposals a legal hold kept (the record said held when they were due): done once it is released. */
+  heldDisposals?: ({ id: string; kind: 'dispose_staged' } | { id: string; kind: 'dispose_package'; packageId: string })[];
   timeline: TimelineEvent[];
   /** Results of vendor and review actions by update id, so a repeat answers with the first result. */
   settledUpdates: Record<string, ActionResult>;

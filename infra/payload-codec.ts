@@ -2,13 +2,13 @@
 // database holds no student data and no person's name or email in clear. One data converter serves the
 // worker and every client.
 import crypto from 'node:crypto';
-import path from 'node:path';
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { Keyring } from './keys';
+import { siblingModule } from './project-root';
 
 /** Loaded by path (the workflow sandbox needs it too). */
-export const FAILURE_CONVERTER_PATH = path.resolve(__dirname, 'failure-converter.ts');
+export const FAILURE_CONVERTER_PATH = siblingModule(__filename, 'failure-converter');
 
 const ENCODING = 'binary/encrypted';
 const te = new TextEncoder();

@@ -2,7 +2,7 @@
 // (self-signed, ECDSA P-256) unless the district brings its own as a PKCS#12 file (SIGNING_P12).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import forge from 'node-forge';
+import type forgeModule from 'node-forge';
 import type { Config } from './config';
 import { bitString, boolean, child, content, context, integer, octetString, oid, read, sequence, setOf, TAG, time, utf8String } from './der';
 
@@ -71,7 +71,9 @@ export function loadP12(file: string, passphrase: string): SigningIdentity {
   } catch (err) {
     throw new SigningIdentityError(`SIGNING_P12=${file} cannot be read: ${(err as Error).message}`);
   }
-  let p12: forge.pkcs12.Pkcs12Pfx;
+  // node-forge only where a PKCS#12 file is read (it opens what OpenSSL 3 writes); every other signing is Node's own.
+  const forge = require('node-forge') as typeof forgeModule;
+  let p12: forgeModule.pkcs12.Pkcs12Pfx;
   try {
     p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(raw.toString('binary')), false, passphrase);
   } catch (err) {

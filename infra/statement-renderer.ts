@@ -1,11 +1,10 @@
 // Renders statements on a worker thread, so a long manifest appendix never blocks the event loop of the
 // process that asked (with `npm start`, the worker and the HTTP server share one). The thread is started on
 // first use and kept, unref'd, for the next statement.
-import path from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { renderStatementPdf, type StatementContent } from './statement-pdf';
 
-const SELF = path.resolve(__dirname, 'statement-renderer.ts');
+const SELF = __filename;
 const MARKER = 'disposition-statement-renderer';
 
 interface Reply { id: number; pdf?: Uint8Array; error?: string }
@@ -16,8 +15,9 @@ const pending = new Map<number, { resolve: (pdf: Buffer) => void; reject: (err: 
 
 function renderer(): Worker {
   if (thread) return thread;
-  // tsx is registered inside the thread, so it runs this TypeScript file whichever runner started us.
-  const worker = new Worker(`require('tsx/cjs'); require(${JSON.stringify(SELF)});`, { eval: true, workerData: MARKER });
+  // From source, tsx is registered inside the thread, so it runs this TypeScript file whichever runner started
+  // us; compiled (dist/), the thread runs the JavaScript beside us.
+  const worker = new Worker(`${SELF.endsWith('.ts') ? "require('tsx/cjs'); " : ''}require(${JSON.stringify(SELF)});`, { eval: true, workerData: MARKER });
   worker.unref();
   worker.on('message', (reply: Reply) => {
     const waiting = pending.get(reply.id);

@@ -13,9 +13,9 @@ const TYPES = { Keyword: INDEXED.INDEXED_VALUE_TYPE_KEYWORD, Bool: INDEXED.INDEX
 /** How long a namespace we register keeps closed workflows; the case record keeps what users need after. */
 const REGISTERED_RETENTION_SECONDS = 7 * 86_400;
 
-export class TemporalUnavailableError extends Error {
-  override name = 'TemporalUnavailableError';
-}
+import { TemporalUnavailableError } from './temporal-errors';
+
+export { TemporalUnavailableError };
 
 /** Address, TLS and API key, in the shape both the client's Connection and the worker's NativeConnection take. */
 export interface TemporalConnectionOptions {

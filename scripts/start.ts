@@ -9,7 +9,7 @@ import { runWorker } from '../worker/main';
 import { freePort, startDevServer, type DevServer } from './dev-server';
 import { obtainTemporalCli } from './temporal-cli';
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   const config = loadConfig();
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   let devServer: DevServer | undefined;
@@ -61,7 +61,9 @@ async function isFree(port: number): Promise<boolean> {
   });
 }
 
-main().catch((err) => {
-  console.error(`error: ${(err as Error).message}`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(`error: ${(err as Error).message}`);
+    process.exit(1);
+  });
+}

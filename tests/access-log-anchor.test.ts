@@ -5,13 +5,12 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ANCHOR_FILE } from '../infra/database/access-log-anchor';
-import { entryHash } from '../infra/database/access-log';
 import { openStores, type Stores } from '../infra/database/open-stores';
 import { SqlAccessLog } from '../infra/database/sql-access-log';
 import { Keyring } from '../infra/keys';
+import { intruder, rewriteAccessLog } from './support/intruder';
 
 let dataDir: string;
 let stores: Stores;
@@ -31,13 +30,6 @@ afterEach(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** The database file opened as an intruder would, the append-only guards dropped. */
-function intruder(): Database.Database {
-  const db = new Database(path.join(dataDir, 'disposition.db'));
-  db.exec('DROP TRIGGER IF EXISTS access_log_no_update; DROP TRIGGER IF EXISTS access_log_no_delete;');
-  return db;
-}
-
 const cliVerify = () => spawnSync(process.execPath, [path.resolve('bin/disposition.js'), 'audit', 'verify', '--json'], { encoding: 'utf8', env: { ...process.env, DATA_DIR: dataDir } });
 
 describe('the access log anchored beside the keys', () => {
@@ -53,7 +45,7 @@ describe('the access log anchored beside the keys', () => {
   });
 
   it('names a cut, even of the last entry alone, which the chain itself cannot see', async () => {
-    const db = intruder();
+    const db = intruder(dataDir);
     db.prepare('DELETE FROM access_log WHERE seq = 5').run();
     db.close();
     expect(await stores.accessLog.verify()).toMatchObject({ ok: false, entries: 4, brokenAt: 5, reason: expect.stringMatching(/^the log ends at entry 4, but entry 5 was written \(anchored .*\): 1 entry was cut off the end$/) });
@@ -63,15 +55,8 @@ describe('the access log anchored beside the keys', () => {
   });
 
   it('names a rewrite whose every hash checks out, where the chain alone says intact', async () => {
-    const db = intruder();
-    const rows = db.prepare('SELECT * FROM access_log ORDER BY seq').all() as Record<string, any>[];
-    let prevHash = '0'.repeat(64);
-    for (const row of rows) {
-      const fields = { seq: row.seq, at: row.at, actor: row.seq === 2 ? 'user:nobody' : row.actor, role: row.role, action: row.action, caseId: row.case_id, outcome: row.outcome, ip: row.ip, userAgent: row.user_agent };
-      const hash = entryHash(prevHash, fields);
-      db.prepare('UPDATE access_log SET actor = ?, prev_hash = ?, hash = ? WHERE seq = ?').run(fields.actor, prevHash, hash, row.seq);
-      prevHash = hash;
-    }
+    const db = intruder(dataDir);
+    rewriteAccessLog(db, 2, 'user:nobody');
     db.close();
     // Without the anchor the forged chain passes: this is what the anchor is for.
     expect(await new SqlAccessLog(stores.database).verify()).toMatchObject({ ok: true, entries: 5 });
@@ -79,7 +64,7 @@ describe('the access log anchored beside the keys', () => {
   });
 
   it('refuses an anchor edited by hand to match a cut', async () => {
-    const db = intruder();
+    const db = intruder(dataDir);
     db.prepare('DELETE FROM access_log WHERE seq >= 4').run();
     db.close();
     const file = path.join(keysDir(), ANCHOR_FILE);

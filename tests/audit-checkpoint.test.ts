@@ -5,10 +5,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeCheckpointActivities } from '../activities/audit-checkpoint';
-import { entryHash, intrusionHash } from '../infra/database/access-log';
+import { intrusionHash } from '../infra/database/access-log';
 import { parseCheckpoint, problemsAgainst, takeCheckpoint } from '../infra/database/audit-checkpoint';
 import { openStores, type Stores } from '../infra/database/open-stores';
 import { Keyring } from '../infra/keys';
@@ -17,6 +16,7 @@ import { auditCheckpointScheduleId } from '../workflows/audit-checkpoint';
 import { ensureAuditCheckpointSchedule } from '../worker/audit-checkpoint-schedule';
 import { ADMIN_EMAIL } from './support/case-harness';
 import { harnessForTests } from './support/http-harness';
+import { intruder, rewriteAccessLog } from './support/intruder';
 
 let dataDir: string;
 let stores: Stores;
@@ -24,13 +24,6 @@ let keyring: Keyring;
 const keysDir = () => path.join(dataDir, 'keys');
 
 const cli = (args: string[], dir = dataDir) => spawnSync(process.execPath, [path.resolve('bin/disposition.js'), ...args], { encoding: 'utf8', env: { ...process.env, DATA_DIR: dir } });
-
-/** The database file opened as an intruder would, the append-only guards dropped. */
-function intruder(): Database.Database {
-  const db = new Database(path.join(dataDir, 'disposition.db'));
-  for (const table of ['access_log', 'intrusion_events']) db.exec(`DROP TRIGGER IF EXISTS ${table}_no_update; DROP TRIGGER IF EXISTS ${table}_no_delete;`);
-  return db;
-}
 
 const intrusion = (n: number) => ({ kind: 'failed_login' as const, ip: `198.51.100.${n}`, userAgent: 'curl/8', path: '/api/auth/login', reason: `wrong password for admin (${n})` });
 
@@ -58,17 +51,17 @@ describe('on one database', () => {
     });
 
     it('names an event removed from the middle, an altered one, and one written around the chain', async () => {
-      const db = intruder();
+      const db = intruder(dataDir);
       db.prepare('DELETE FROM intrusion_events WHERE id = 2').run();
       db.close();
       expect(await stores.accessLog.verifyIntrusions()).toEqual({ ok: false, events: 2, brokenAt: 3, reason: 'event 3 does not follow the event before it: an event was removed or rewritten there' });
 
-      const again = intruder();
+      const again = intruder(dataDir);
       again.prepare("UPDATE intrusion_events SET ip = '10.0.0.1' WHERE id = 1").run();
       again.close();
       expect(await stores.accessLog.verifyIntrusions()).toMatchObject({ ok: false, brokenAt: 1, reason: 'event 1 was altered' });
 
-      const third = intruder();
+      const third = intruder(dataDir);
       third.prepare("UPDATE intrusion_events SET ip = '198.51.100.1' WHERE id = 1").run();
       third.prepare('INSERT INTO intrusion_events (at, kind, ip, user_agent, path, reason) VALUES (?, ?, ?, ?, ?, ?)').run(Date.now(), 'failed_login', '203.0.113.9', '', '/login', 'slipped in');
       third.close();
@@ -106,15 +99,8 @@ describe('on one database', () => {
       expect(await problemsAgainst(checkpoint, stores.accessLog, keyring)).toEqual([]);
 
       // A rewrite of the whole access log, every hash recomputed: its chain checks out; the checkpoint does not.
-      const db = intruder();
-      const rows = db.prepare('SELECT * FROM access_log ORDER BY seq').all() as Record<string, any>[];
-      let prevHash = '0'.repeat(64);
-      for (const row of rows) {
-        const fields = { seq: row.seq, at: row.at, actor: row.seq === 2 ? 'user:nobody' : row.actor, role: row.role, action: row.action, caseId: row.case_id, outcome: row.outcome, ip: row.ip, userAgent: row.user_agent };
-        const hash = entryHash(prevHash, fields);
-        db.prepare('UPDATE access_log SET actor = ?, prev_hash = ?, hash = ? WHERE seq = ?').run(fields.actor, prevHash, hash, row.seq);
-        prevHash = hash;
-      }
+      const db = intruder(dataDir);
+      rewriteAccessLog(db, 2, 'user:nobody');
       // And the intrusion log cut back to before the checkpoint's head.
       db.prepare('DELETE FROM intrusion_events WHERE id >= 4').run();
       db.close();
@@ -126,7 +112,7 @@ describe('on one database', () => {
 
     it('refuses a checkpoint edited to match a cut, and a file that is no checkpoint', async () => {
       const checkpoint = await takeCheckpoint(stores.accessLog, keyring, 'Riverside Unified School District');
-      const db = intruder();
+      const db = intruder(dataDir);
       db.prepare('DELETE FROM access_log WHERE seq = 5').run();
       db.close();
       const fourth = (await stores.accessLog.list()).at(-1)!;
@@ -163,7 +149,7 @@ describe('on one database', () => {
     expect(holds.status, holds.stderr).toBe(0);
     expect(holds.stdout).toContain(`The checkpoint of ${parseCheckpoint(attached.content.toString()).takenAt} holds`);
 
-    const db = intruder();
+    const db = intruder(dataDir);
     db.prepare('DELETE FROM access_log WHERE seq >= 5').run();
     db.close();
     // The anchor beside the keys is gone too (an intruder with the disk as well): the mailed checkpoint still tells.

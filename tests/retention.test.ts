@@ -46,6 +46,10 @@ describe('retention', () => {
     expect((await h.cases.records.getCase(free.caseId))!.timeline.map((e) => e.type)).toEqual(expect.arrayContaining(['retention_scheduled', 'package_destroyed_by_retention']));
     expect((await h.accessLog.list({ caseId: free.caseId })).some((e) => e.actor === 'system:retention' && e.action === 'retention destroy return package')).toBe(true);
     expect((await h.as(ada, 'GET', `/api/cases/${free.caseId}/return-package`)).status).toBe(404);
+    // Held after every workflow of the case ended: the record takes it all the same (it is the hold's one owner).
+    await h.cases.client.workflow.getHandle(retentionWorkflowId(free.caseId)).result();
+    expect(await h.as(lee, 'POST', `/api/cases/${free.caseId}/legal-hold`, { on: true, reason: 'Records request 17' })).toMatchObject({ status: 200 });
+    expect((await h.cases.records.getCase(free.caseId))!.state.legalHold).toMatchObject([{ on: true, reason: 'Records request 17', by: 'user:lee' }]);
 
     // Past its retention date, the held package is still there.
     const heldRecord = (await h.cases.records.getCase(held.caseId))!;
@@ -69,5 +73,37 @@ describe('retention', () => {
     // The durable timer's workflow ends once the package is gone (its result says when).
     const ended = await h.cases.client.workflow.getHandle(retentionWorkflowId(held.caseId)).result();
     expect(ended.destroyedAt).toBeGreaterThanOrEqual((await h.cases.records.getCase(held.caseId))!.state.retention!.destroyedAt!);
+  }, 120_000);
+
+  it('keeps a cancelled case\'s uploads while the record holds it, and destroys them once released', async () => {
+    const input = caseInput();
+    const caseId = (await h.as(ada, 'POST', '/api/cases', input)).json.caseId as string;
+    await h.as(undefined, 'POST', `/api/vendor/${tokenOf((await h.cases.vendorMail(caseId, 'acknowledge')).link)}/acknowledge`, { contactName: 'Dana', contactEmail: 'dana@acme-learning.example' });
+    const ret = tokenOf((await h.cases.vendorMail(caseId, 'return')).link);
+    const form = new FormData();
+    form.append('category', 'permanent');
+    form.append('file', new Blob(['id\n1\n']), 'students.csv');
+    expect((await fetch(h.url(`/api/vendor/${ret}/files`), { method: 'POST', body: form })).status).toBe(201);
+    expect(await h.as(lee, 'POST', `/api/cases/${caseId}/legal-hold`, { on: true, reason: 'Subpoena 2026-7' })).toMatchObject({ status: 200 });
+    // The same request again (a double click) is answered as done; the other switch twice is refused.
+    expect(await h.as(lee, 'POST', `/api/cases/${caseId}/legal-hold`, { on: true, reason: 'Subpoena 2026-7' })).toMatchObject({ status: 200, json: { alreadyDone: true } });
+    expect(await h.as(ada, 'POST', `/api/cases/${caseId}/legal-hold`, { on: true, reason: 'Another' })).toMatchObject({ status: 409 });
+    expect(await h.as(ada, 'POST', `/api/cases/${caseId}/cancel`, { reason: 'Contract renewed' })).toMatchObject({ status: 200 });
+
+    const kept = await h.cases.waitFor(async () => `the staged files kept; timeline: ${(await h.cases.records.getCase(caseId))?.timeline.map((e) => e.type).join(', ')}`, async () => (await h.cases.records.getCase(caseId))?.timeline.find((e) => e.type === 'staged_files_kept'), 30_000);
+    expect(kept.summary).toBe('Staged copies of the uploaded files kept: a legal hold is on');
+    expect(await h.cases.storage.listStaged(caseId)).toHaveLength(1);
+    const workflow = h.cases.client.workflow.getHandle(`case-${caseId}`);
+    expect((await workflow.describe()).status.name).toBe('RUNNING'); // it stays to dispose of them later
+
+    expect(await h.as(lee, 'POST', `/api/cases/${caseId}/legal-hold`, { on: false, reason: 'Subpoena withdrawn' })).toMatchObject({ status: 200 });
+    await h.cases.waitFor('the staged files destroyed after the release', async () => (await h.cases.records.getCase(caseId))?.timeline.find((e) => e.type === 'staged_files_destroyed'), 30_000);
+    await workflow.result();
+    expect(await h.cases.storage.listStaged(caseId)).toEqual([]);
+    const details = (await h.as(ada, 'GET', `/api/cases/${caseId}`)).json;
+    expect(details.legalHold).toMatchObject({ on: false, history: [{ on: true, reason: 'Subpoena 2026-7' }, { on: false, reason: 'Subpoena withdrawn' }] });
+    const types = details.timeline.map((e: { type: string }) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['legal_hold_set', 'case_cancelled', 'staged_files_kept', 'legal_hold_released', 'staged_files_destroyed']));
+    expect(types.indexOf('legal_hold_set')).toBeLessThan(types.indexOf('case_cancelled'));
   }, 120_000);
 });

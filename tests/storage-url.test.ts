@@ -63,10 +63,10 @@ describe('STORAGE_URL in the configuration', () => {
     expect(() => loadConfig({ STORAGE_URL: 'ftp://disposition' })).toThrow(ConfigError);
   });
 
-  it('picks the backend: the disk without it, the bucket with it', () => {
+  it('picks the backend: the disk without it, the bucket with it', async () => {
     const keyring = Keyring.open(path.join(dir, 'keys'));
-    expect(openCaseFileStorage({ dataDir: path.join(dir, 'data') }, keyring)).toBeInstanceOf(FsCaseFileStorage);
-    const s3 = openCaseFileStorage({ dataDir: path.join(dir, 'data'), storageUrl: 's3://disposition?endpoint=http://127.0.0.1:9000&forcePathStyle=true' }, keyring);
+    expect(await openCaseFileStorage({ dataDir: path.join(dir, 'data') }, keyring)).toBeInstanceOf(FsCaseFileStorage);
+    const s3 = await openCaseFileStorage({ dataDir: path.join(dir, 'data'), storageUrl: 's3://disposition?endpoint=http://127.0.0.1:9000&forcePathStyle=true' }, keyring);
     expect(s3).toBeInstanceOf(S3CaseFileStorage);
     (s3 as S3CaseFileStorage).close();
   });

@@ -295,6 +295,32 @@ describe.each(DATABASE_BACKENDS)('the stores on $name', (backend) => {
       expect((await stores.records.getCase('Seal0002'))!.timeline[0]!.summary).toBe('Called Zofia Ułańska-Przybył');
     });
 
+    it('owns the legal hold: one write path, and each destruction decided against it in one transaction', async () => {
+      const hold = (on: boolean, at: number) => ({ on, reason: on ? 'Litigation hold 2026-41, Łódź' : 'Settled', by: 'user:lee', at });
+      // A case held before the hold had a table of its own: its state's history counts, and is carried over.
+      await stores.records.saveCase({ ...caseAt('Hold0001', 1), legalHold: [hold(true, T0)] });
+      expect(await stores.records.legalHolds('Hold0001')).toEqual([hold(true, T0)]);
+      expect(await stores.records.claimDestruction('Hold0001', 'staged files', T0 + 1)).toEqual({ held: hold(true, T0) });
+      expect(await stores.records.setLegalHold('Hold0001', hold(true, T0 + 2))).toEqual({ refused: 'the legal hold is already on' });
+      expect(await stores.records.setLegalHold('Hold0001', hold(false, T0 + 3))).toEqual({ history: [hold(true, T0), hold(false, T0 + 3)], destructionsBegun: [] });
+      expect((await stores.records.getCase('Hold0001'))!.state.legalHold).toEqual([hold(true, T0), hold(false, T0 + 3)]);
+      expect(await stores.records.claimDestruction('Hold0001', 'staged files', T0 + 4)).toEqual({ claimed: { what: 'staged files', at: T0 + 4 } });
+      // A hold set after a destruction was decided does not undo it, and says so.
+      expect(await stores.records.setLegalHold('Hold0001', hold(true, T0 + 5))).toMatchObject({ destructionsBegun: [{ what: 'staged files', at: T0 + 4 }] });
+      expect(JSON.stringify(await stores.database.all('SELECT * FROM legal_holds'))).not.toContain('Łódź'); // the reason is sealed
+
+      // A hold and a destruction asked for at once: the destruction is held, or decided before the hold (which then names it).
+      await stores.records.saveCase(caseAt('Hold0002', 1));
+      for (let i = 0; i < 12; i += 1) {
+        const what = `package p${i}`;
+        const [set, claim] = await Promise.all([stores.records.setLegalHold('Hold0002', hold(true, T0 + 10 * i)), stores.records.claimDestruction('Hold0002', what, T0 + 10 * i)]);
+        if (!('history' in set)) throw new Error(`the hold was refused: ${JSON.stringify(set)}`);
+        const named = set.destructionsBegun.some((d) => d.what === what);
+        expect({ i, held: 'held' in claim, named }).toEqual({ i, held: !named, named });
+        expect(await stores.records.setLegalHold('Hold0002', hold(false, T0 + 10 * i + 1))).toMatchObject({ history: expect.any(Array) });
+      }
+    });
+
     it('remembers each sent message once', async () => {
       expect(await stores.records.mailSent('<m1@x>')).toBe(false);
       await stores.records.recordMailSent('<m1@x>', 'Case0003', 'notice');

@@ -15,7 +15,8 @@ export interface CaseWorkerOptions {
   maxCachedWorkflows?: number;
 }
 
-export const WORKFLOWS_PATH = path.resolve(__dirname, '../workflows/index.ts');
+// .ts from source, .js compiled (dist/): the bundler takes either.
+export const WORKFLOWS_PATH = path.join(__dirname, '..', 'workflows', `index${path.extname(__filename)}`);
 
 /**
  * Modules loaded once and shared by every workflow in the worker's V8 context, instead of once per cached

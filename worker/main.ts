@@ -25,7 +25,7 @@ export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkfl
   await stores.bindKeyring(config, keyring);
   const { records, users, accessLog } = stores;
   const emailsOf = (role: string) => async () => (await users.listUsers()).filter((u) => u.role === role && u.email).map((u) => u.email!);
-  const storage = openCaseFileStorage(config, keyring);
+  const storage = await openCaseFileStorage(config, keyring);
   await storage.checkReachable();
   const transport = createMailTransport(config, (line) => console.log(`[worker] ${line}`));
 

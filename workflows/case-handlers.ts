@@ -17,6 +17,7 @@ import { subprocessorNews } from './subprocessor-follow-up';
 
 /** Subprocessors named in a certification certify on their own (child workflows); cases before named dates. */
 const SUBPROCESSOR_CASCADE = 'subprocessor-cascade';
+const { LEGAL_HOLD_IN_RECORD } = messages;
 
 export interface CaseRun {
   state: CaseState;
@@ -404,7 +405,9 @@ export function registerCaseHandlers(run: CaseRun): void {
     state.status = 'cancelled';
     addEvent(state, t, 'case_cancelled', req.actor, `Case cancelled: ${req.reason}`);
     run.cancelSlowStep();
-    if (!legalHoldOn(state)) {
+    // The record owns the legal hold and each disposal checks it there (activities/dispose-data.ts); cases
+    // before that decided here, from the hold this state last saw.
+    if (wf.patched(LEGAL_HOLD_IN_RECORD) || !legalHoldOn(state)) {
       // Nothing the district has not accepted is kept once the case is cancelled (7400.1 II.C).
       chores.push({ id: 'dispose-staged-cancel', kind: 'dispose_staged' });
       const round = state.returnRounds.at(-1);

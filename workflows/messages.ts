@@ -1,5 +1,5 @@
 import type { UpdateDefinition } from '@temporalio/common';
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RequestOf, UpdateName } from '../domain/actions';
 import type { ActionResult, CaseState } from '../domain/case-state';
 
@@ -35,3 +35,12 @@ export const REFUSAL = {
   staleLink: 'stale_link',
 } as const;
 export type RefusalType = (typeof REFUSAL)[keyof typeof REFUSAL];
+
+/**
+ * The patch under which the record owns the legal hold (CaseRecordStore.setLegalHold): disposals and the end of
+ * retention are decided against the record by their activities, not against the hold a workflow last saw.
+ */
+export const LEGAL_HOLD_IN_RECORD = 'legal-hold-in-record';
+
+/** The record's legal hold changed (CaseService): a case keeping disposals for it looks again. */
+export const legalHoldChanged = defineSignal<[{ on: boolean }]>('legalHoldChanged');

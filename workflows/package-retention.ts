@@ -5,7 +5,7 @@ import type { CaseActivities } from '../activities';
 import type { ActionResult } from '../domain/case-state';
 import { legalHoldMessage } from '../domain/case-state';
 import { parsePayload, refuse } from './case-guards';
-import { REFUSAL, setLegalHold } from './messages';
+import { LEGAL_HOLD_IN_RECORD, REFUSAL, setLegalHold } from './messages';
 
 const { recordLegalHold, destroyRetainedPackage } = wf.proxyActivities<CaseActivities>({
   startToCloseTimeout: '10 minutes',
@@ -48,13 +48,29 @@ export async function packageRetention(params: PackageRetentionParams): Promise<
   });
   wf.setHandler(retentionState, () => ({ caseId: params.caseId, packageId: params.packageId, destroyAt: params.destroyAt, legalHold: hold, ...(destroyedAt ? { destroyedAt } : {}) }));
 
-  for (;;) {
-    if (!hold && Date.now() >= params.destroyAt) break;
-    const seen = changes;
-    if (hold) await wf.condition(() => changes !== seen);
-    else await wf.condition(() => changes !== seen, Math.max(params.destroyAt - Date.now(), 1));
+  if (wf.patched(LEGAL_HOLD_IN_RECORD)) {
+    // The record decides: at the end of retention the activity destroys the package unless the record holds
+    // the case. Held, this waits for a release (signalled by whoever wrote it) and looks again at least daily.
+    for (;;) {
+      while (Date.now() < params.destroyAt) {
+        const seen = changes;
+        await wf.condition(() => changes !== seen, Math.max(params.destroyAt - Date.now(), 1));
+      }
+      const before = changes; // a release told while the activity looked is not missed
+      const outcome = await destroyRetainedPackage({ caseId: params.caseId, packageId: params.packageId });
+      if (!outcome.held) break;
+      hold = true;
+      await wf.condition(() => changes !== before, '1 day');
+    }
+  } else {
+    for (;;) {
+      if (!hold && Date.now() >= params.destroyAt) break;
+      const seen = changes;
+      if (hold) await wf.condition(() => changes !== seen);
+      else await wf.condition(() => changes !== seen, Math.max(params.destroyAt - Date.now(), 1));
+    }
+    await destroyRetainedPackage({ caseId: params.caseId, packageId: params.packageId });
   }
-  await destroyRetainedPackage({ caseId: params.caseId, packageId: params.packageId });
   destroyedAt = Date.now();
   await wf.condition(wf.allHandlersFinished);
   return { destroyedAt };

@@ -17,6 +17,7 @@ import { startOfDay } from '../domain/dates';
 import { addEvent, newCaseState, openTask, type Chore } from './case-state-changes';
 import { RecordChanges } from '../domain/record-change';
 import { registerCaseHandlers } from './case-handlers';
+import { legalHoldChanged } from './messages';
 import { legalHoldForwarded, packageRetention, retentionWorkflowId } from './package-retention';
 import { CaseStatusKey, ContractIdKey, DueAtKey, OverdueKey, VendorNameKey } from './search-attributes';
 
@@ -72,6 +73,10 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
   const historyBudget = params.historyBudget ?? 10_000;
   let slowStep: wf.CancellationScope | undefined;
   let retentionStarted = false;
+  let holdChanges = 0;
+  wf.setHandler(legalHoldChanged, () => {
+    holdChanges += 1;
+  });
 
   /** Marks a transition: the record and the search attributes follow it. */
   function changed(): void {
@@ -178,12 +183,21 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
         });
         chores.shift();
         continue;
-      } else if (chore.kind === 'dispose_staged') {
-        await disposeStagedFiles({ caseId: state.caseId });
-        addEvent(state, now(), 'staged_files_destroyed', 'system', 'Staged copies of the uploaded files destroyed');
-      } else if (chore.kind === 'dispose_package') {
-        await disposeReturnPackage({ caseId: state.caseId, packageId: chore.packageId });
-        addEvent(state, now(), 'package_destroyed', 'system', 'Rejected return package destroyed');
+      } else if (chore.kind === 'dispose_staged' || chore.kind === 'dispose_package') {
+        // A legal hold in the record keeps the data (activities/dispose-data.ts): noted once, and done after its
+        // release (disposeWhenReleased). Results of earlier versions carry no `held`.
+        const staged = chore.kind === 'dispose_staged';
+        const { held } = (staged ? await disposeStagedFiles({ caseId: state.caseId }) : await disposeReturnPackage({ caseId: state.caseId, packageId: chore.packageId })) ?? {};
+        const keptBefore = state.heldDisposals?.some((c) => c.id === chore.id) ?? false;
+        if (held) {
+          if (!keptBefore) {
+            (state.heldDisposals ??= []).push(chore);
+            addEvent(state, now(), staged ? 'staged_files_kept' : 'package_kept', 'system', `${staged ? 'Staged copies of the uploaded files' : 'Return package'} kept: a legal hold is on`);
+          }
+        } else {
+          if (keptBefore) state.heldDisposals = state.heldDisposals!.filter((c) => c.id !== chore.id);
+          addEvent(state, now(), staged ? 'staged_files_destroyed' : 'package_destroyed', 'system', staged ? 'Staged copies of the uploaded files destroyed' : 'Rejected return package destroyed');
+        }
       }
       chores.shift();
       changed();
@@ -291,6 +305,21 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
     await persist();
   }
 
+  /**
+   * What a legal hold kept is disposed of once the record says it is released: the case stays open for it, and
+   * looks again when told the hold changed (legalHoldChanged), or daily.
+   */
+  async function disposeWhenReleased(): Promise<void> {
+    // Looks once at once (a release may have come while the case was still busy), then after each change.
+    let seen: number | undefined;
+    while (state.heldDisposals?.length) {
+      if (seen === holdChanges) await wf.condition(() => holdChanges !== seen, '1 day');
+      seen = holdChanges;
+      chores.push(...state.heldDisposals);
+      await runChores();
+    }
+  }
+
   /** 7400.1 II.C: the accepted return package is kept for RETENTION, then destroyed unless a legal hold is on. */
   async function scheduleRetention(): Promise<void> {
     const accepted = state.returnRounds.find((round) => round.decision?.decision === 'accept');
@@ -336,6 +365,7 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
   // A cancelled case's subprocessors hear nothing more.
   for (const sub of pendingSubprocessors(state)) await tellFollowUp(sub.id, subprocessorSettled);
   await scheduleRetention();
+  await disposeWhenReleased();
   await wf.condition(wf.allHandlersFinished);
   return { caseId: state.caseId, status: state.status, ...(state.statement ? { statementId: state.statement.statementId } : {}) };
 }

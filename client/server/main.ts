@@ -18,7 +18,7 @@ export async function runServer(signal?: AbortSignal): Promise<void> {
   await stores.bindKeyring(config, keyring);
   const { records, users, accessLog, counters, signatories } = stores;
   const mail = createMailTransport(config, (line) => console.log(`[server] ${line}`));
-  const storage = openCaseFileStorage(config, keyring);
+  const storage = await openCaseFileStorage(config, keyring);
   await storage.checkReachable();
   const client = await createTemporalClient(config, keyring);
   const bulk = new SqlBulkStore(stores.database, stores.seal);

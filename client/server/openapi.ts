@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import * as api from '../../domain/api';
 import { ID_PATTERNS } from '../../domain/ids';
+import { PROJECT_ROOT } from '../../infra/project-root';
 
 type Auth = 'session' | 'token' | 'none';
 
@@ -45,7 +46,7 @@ export interface DocumentedRoute {
 export const documentPath = (url: string): string => url.replace(/:(\w+)/g, '{$1}');
 
 /** Bodies people can start from (README), each one the document's example for its route. */
-export const EXAMPLES_DIR = path.resolve(__dirname, '../../examples');
+export const EXAMPLES_DIR = path.join(PROJECT_ROOT, 'examples');
 
 /** Every action answers with what the workflow said. */
 export const ACTION_OK = { status: 200, schema: api.actionResultSchema };

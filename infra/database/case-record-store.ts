@@ -1,6 +1,6 @@
 // The case record: what users need now and years from now, kept apart from Temporal's history
 // (which the namespace's retention deletes). SQLite on one machine, PostgreSQL on several (sql-case-record-store.ts).
-import type { CaseState, ReturnPackageSummary, TimelineEvent } from '../../domain/case-state';
+import type { CaseState, LegalHold, ReturnPackageSummary, TimelineEvent } from '../../domain/case-state';
 import type { CaseStatus, TaskKind } from '../../domain/statuses';
 import type { CaseRecordChange, RecordedState } from '../../domain/record-change';
 import type { EnforcementStage } from '../../domain/enforcement';
@@ -23,6 +23,12 @@ export interface CaseRecord extends CaseSummary {
   state: CaseState;
   timeline: TimelineEvent[];
   returnPackages: ReturnPackageSummary[];
+}
+
+/** A destruction decided (claimDestruction): what, and when. */
+export interface DestructionDecided {
+  what: string;
+  at: number;
 }
 
 export interface StatementRecord {
@@ -117,6 +123,20 @@ export interface CaseRecordStore {
   /** The case's correspondence, oldest first. */
   listMessages(caseId: string): Promise<CaseMessage[]>;
   findStatementBySha256(sha256: string): Promise<StatementRecord | undefined>;
+  /**
+   * Sets or releases the case's legal hold: the one place a hold is written, in one transaction with the check
+   * that it changes something. Answers the history after it, or the refusal (already on, already off), and the
+   * destructions decided before it (a hold set while one runs does not stop it, and the answer says so).
+   */
+  setLegalHold(caseId: string, hold: LegalHold): Promise<{ history: LegalHold[]; destructionsBegun: DestructionDecided[] } | { refused: string }>;
+  /** The case's legal holds, oldest first (cases held before the hold had a table of its own: from their state). */
+  legalHolds(caseId: string): Promise<LegalHold[]>;
+  /**
+   * Every destroying activity asks this first: in one transaction with the hold's own lock, either the hold is on
+   * (`held`, nothing to destroy) or the destruction of `what` is decided and recorded (`claimed`), after which a
+   * hold can no longer come between the check and the deletion.
+   */
+  claimDestruction(caseId: string, what: string, at?: number): Promise<{ held: LegalHold } | { claimed: DestructionDecided }>;
   /** Mail by stable Message-ID: true when it was already sent. */
   mailSent(messageId: string): Promise<boolean>;
   recordMailSent(messageId: string, caseId: string, kind: string): Promise<void>;

@@ -281,6 +281,16 @@ ALTER TABLE intrusion_events ADD COLUMN hash TEXT;
 CREATE TRIGGER intrusion_events_append_only BEFORE UPDATE OR DELETE ON intrusion_events FOR EACH ROW EXECUTE FUNCTION disposition_append_only();`,
     },
   },
+  {
+    version: 14,
+    name: 'the legal hold owned by the record: each hold set or released, and each destruction decided, in tables of their own',
+    sql: {
+      sqlite: `CREATE TABLE IF NOT EXISTS legal_holds (case_id TEXT NOT NULL, seq INTEGER NOT NULL, on_hold INTEGER NOT NULL, reason TEXT NOT NULL, actor TEXT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (case_id, seq));
+CREATE TABLE IF NOT EXISTS destructions (case_id TEXT NOT NULL, what TEXT NOT NULL, decided_at BIGINT NOT NULL, PRIMARY KEY (case_id, what));`,
+      postgres: `CREATE TABLE legal_holds (case_id TEXT NOT NULL, seq INTEGER NOT NULL, on_hold INTEGER NOT NULL, reason TEXT NOT NULL, actor TEXT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (case_id, seq));
+CREATE TABLE destructions (case_id TEXT NOT NULL, what TEXT NOT NULL, decided_at BIGINT NOT NULL, PRIMARY KEY (case_id, what));`,
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

@@ -8,7 +8,6 @@ import type { Config } from '../config';
 import type { AccessLog } from './access-log';
 import type { CaseRecordStore } from './case-record-store';
 import { migrate } from './migrate';
-import { PostgresDatabase } from './postgres-database';
 import { SqlAccessLog } from './sql-access-log';
 import { SqlCaseRecordStore } from './sql-case-record-store';
 import type { SqlDatabase } from './sql-database';
@@ -80,7 +79,8 @@ function sharedSqlite(file: string): SqlDatabase {
 }
 
 export async function openDatabase(config: Pick<Config, 'dataDir' | 'databaseUrl'>): Promise<SqlDatabase> {
-  const database = config.databaseUrl ? await PostgresDatabase.connect(config.databaseUrl) : sharedSqlite(path.join(config.dataDir, 'disposition.db'));
+  // pg is loaded only with DATABASE_URL.
+  const database = config.databaseUrl ? await (await import('./postgres-database')).PostgresDatabase.connect(config.databaseUrl) : sharedSqlite(path.join(config.dataDir, 'disposition.db'));
   try {
     await ((database as { ready?: Promise<void> }).ready ?? migrate(database));
   } catch (err) {

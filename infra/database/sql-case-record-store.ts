@@ -1,11 +1,11 @@
 // The case record over SQL (SQLite or PostgreSQL): the case row, its timeline, its return rounds, its statement.
-import type { CaseState, TimelineEvent } from '../../domain/case-state';
+import type { CaseState, LegalHold, TimelineEvent } from '../../domain/case-state';
 import { applyRecordChange, type CaseRecordChange, type RecordedState } from '../../domain/record-change';
 import { caseDue, openTaskOf } from '../../domain/case-state';
 import { DAY_MS } from '../../domain/durations';
 import { enforcementStage, type EnforcementStage } from '../../domain/enforcement';
 import { CASE_STATUSES, type CaseStatus } from '../../domain/statuses';
-import { BadCursorError, type CaseDashboard, type CaseMessage, type CaseFilter, type CasePage, type CasePageRequest, type CaseRecord, type CaseRecordStore, type CaseSort, type CaseSummary, type StatementRecord } from './case-record-store';
+import { BadCursorError, type DestructionDecided, type CaseDashboard, type CaseMessage, type CaseFilter, type CasePage, type CasePageRequest, type CaseRecord, type CaseRecordStore, type CaseSort, type CaseSummary, type StatementRecord } from './case-record-store';
 import { FieldSeal } from '../field-seal';
 import { NO_DUE_TIME } from './migrations';
 import type { SqlDatabase, SqlTransaction } from './sql-database';
@@ -160,6 +160,7 @@ const BOUND = {
   eventSummary: (caseId: string, seq: number) => `case|${caseId}|event|${seq}|summary`,
   eventDetail: (caseId: string, seq: number) => `case|${caseId}|event|${seq}|detail`,
   round: (caseId: string, round: number) => `case|${caseId}|round|${round}`,
+  holdReason: (caseId: string, seq: number) => `case|${caseId}|legal-hold|${seq}|reason`,
   recipients: (messageId: string) => `message|${messageId}|recipients`,
   messageDetail: (messageId: string) => `message|${messageId}|detail`,
   eml: (messageId: string) => `message|${messageId}|eml`,
@@ -284,6 +285,8 @@ export class SqlCaseRecordStore implements CaseRecordStore {
       ...(e.detail_json ? { detail: JSON.parse(seal.open(e.detail_json, BOUND.eventDetail(caseId, Number(e.seq)))) } : {}) }));
     const rounds = await this.db.all<{ round: number; summary_json: string }>('SELECT round, summary_json FROM return_packages WHERE case_id = ? ORDER BY round', [caseId]);
     const state = { ...(JSON.parse(seal.open(row.state_json, BOUND.state(caseId))) as CaseState), timeline };
+    // The hold is the record's own fact (setLegalHold), not the workflow's: whatever the state last said, this is it.
+    state.legalHold = await this.holdsOf(this.db, caseId, state.legalHold);
     return { ...summaryOf(row), state, timeline, returnPackages: rounds.map((r) => JSON.parse(seal.open(r.summary_json, BOUND.round(caseId, Number(r.round))))) };
   }
 
@@ -362,6 +365,48 @@ export class SqlCaseRecordStore implements CaseRecordStore {
   async findStatementBySha256(sha256: string): Promise<StatementRecord | undefined> {
     const row = await this.db.get<StatementRow>('SELECT * FROM statements WHERE sha256 = ?', [sha256]);
     return row ? statementOf(row) : undefined;
+  }
+
+  /** The hold's rows, or (none written yet) what the case's state said before the hold had a table. */
+  private async holdsOf(db: Pick<SqlDatabase, 'all' | 'get'>, caseId: string, fromState?: LegalHold[]): Promise<LegalHold[]> {
+    const rows = await db.all<{ seq: number; on_hold: number; reason: string; actor: string; at: number }>('SELECT * FROM legal_holds WHERE case_id = ? ORDER BY seq', [caseId]);
+    if (rows.length > 0) return rows.map((r) => ({ on: Number(r.on_hold) === 1, reason: this.seal.open(r.reason, BOUND.holdReason(caseId, Number(r.seq))), by: r.actor, at: Number(r.at) }));
+    if (fromState) return fromState;
+    const row = await db.get<{ state_json: string }>('SELECT state_json FROM cases WHERE case_id = ?', [caseId]);
+    return row ? ((JSON.parse(this.seal.open(row.state_json, BOUND.state(caseId))) as CaseState).legalHold ?? []) : [];
+  }
+
+  async legalHolds(caseId: string): Promise<LegalHold[]> {
+    return this.holdsOf(this.db, caseId);
+  }
+
+  async setLegalHold(caseId: string, hold: LegalHold): Promise<{ history: LegalHold[]; destructionsBegun: DestructionDecided[] } | { refused: string }> {
+    return this.db.transaction(async (tx) => {
+      await tx.lock(`legal hold ${caseId}`);
+      const history = await this.holdsOf(tx, caseId);
+      if ((history.at(-1)?.on ?? false) === hold.on) return { refused: `the legal hold is already ${hold.on ? 'on' : 'off'}` };
+      const table = (await tx.get<{ n: number }>('SELECT COUNT(*) AS n FROM legal_holds WHERE case_id = ?', [caseId]))!;
+      // The first hold written here carries the ones the case's state held before, so the table is the whole story.
+      const rows = Number(table.n) === 0 ? [...history, hold] : [hold];
+      let seq = Number(table.n) === 0 ? 0 : history.length;
+      for (const h of rows) {
+        seq += 1;
+        await tx.run('INSERT INTO legal_holds (case_id, seq, on_hold, reason, actor, at) VALUES (?, ?, ?, ?, ?, ?)', [caseId, seq, h.on ? 1 : 0, this.seal.seal(h.reason, BOUND.holdReason(caseId, seq)), h.by, h.at]);
+      }
+      const begun = await tx.all<{ what: string; decided_at: number }>('SELECT what, decided_at FROM destructions WHERE case_id = ? ORDER BY decided_at', [caseId]);
+      return { history: [...history, hold], destructionsBegun: begun.map((d) => ({ what: d.what, at: Number(d.decided_at) })) };
+    });
+  }
+
+  async claimDestruction(caseId: string, what: string, at = Date.now()): Promise<{ held: LegalHold } | { claimed: DestructionDecided }> {
+    return this.db.transaction(async (tx) => {
+      await tx.lock(`legal hold ${caseId}`);
+      const last = (await this.holdsOf(tx, caseId)).at(-1);
+      if (last?.on) return { held: last };
+      await tx.run('INSERT INTO destructions (case_id, what, decided_at) VALUES (?, ?, ?) ON CONFLICT (case_id, what) DO NOTHING', [caseId, what, at]);
+      const decided = (await tx.get<{ decided_at: number }>('SELECT decided_at FROM destructions WHERE case_id = ? AND what = ?', [caseId, what]))!;
+      return { claimed: { what, at: Number(decided.decided_at) } };
+    });
   }
 
   async mailSent(messageId: string): Promise<boolean> {

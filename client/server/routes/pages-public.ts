@@ -22,9 +22,10 @@ import { parseInput } from '../validate';
 import { openVendorLink, requireReturnTask } from '../vendor-links';
 import { statementDigest } from './api-public';
 import { isVerificationSent, requesterOf, takeVendorAction } from './api-vendor';
+import { PROJECT_ROOT } from '../../../infra/project-root';
 
 const tokenParams = z.object({ token: tokenSchema });
-const STATIC_DIR = path.resolve(__dirname, '../static');
+const STATIC_DIR = path.join(PROJECT_ROOT, 'client', 'server', 'static');
 const STATIC_TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
 
 const verifyPageUser = (request: FastifyRequest) =>

@@ -20,10 +20,11 @@ import { bulkParams, bulkStartsOf } from './api-bulk';
 import { readBulkUpload } from '../bulk-upload';
 import { bulkRunPage, bulkUploadPage } from '../pages/bulk-pages';
 import { parseInput } from '../validate';
+import { PROJECT_ROOT } from '../../../infra/project-root';
 
 const caseParams = z.object({ caseId: caseIdSchema });
 /** The example bulk file, offered on the upload page. */
-const BULK_EXAMPLE = path.resolve(__dirname, '../../../examples/bulk.csv');
+const BULK_EXAMPLE = path.join(PROJECT_ROOT, 'examples', 'bulk.csv');
 const pageUser = (session: RequestSession) => ({ username: session.username, role: session.role, csrfToken: session.csrfToken });
 const safeNext = (next: unknown): string => (typeof next === 'string' && /^\/(?!\/)[A-Za-z0-9/_?=&.-]*$/.test(next) ? next : '/');
 
