@@ -12,7 +12,7 @@ import type { AccessLog } from '../infra/database/access-log';
 import type { Keyring } from '../infra/keys';
 import { requestTimestamp } from '../infra/cms';
 import { signatureRoom, signPdf } from '../infra/pdf-signature';
-import { certificateFingerprint, statementSigner } from '../infra/signing-certificate';
+import { statementSigner } from '../infra/signing-certificate';
 import type { StatementContent, StatementSection } from '../infra/statement-pdf';
 import { renderStatementOffThread } from '../infra/statement-renderer';
 import type { CaseFileStorage } from '../infra/storage/case-file-storage';
@@ -261,7 +261,7 @@ export function makeGenerateStatement(deps: StatementDeps) {
     const content = gatherStatement(state, statementId, issuedAt, deps.config, await deps.accessLog?.caseHead(state.caseId), counts);
     const drawn = await renderStatementOffThread({ ...content, signature: { ...content.signature!, room: signatureRoom([signer.certificate, ...signer.chain], Boolean(tsaUrl)) } });
     const pdf = await signPdf(drawn, signer, tsaUrl ? (value) => requestTimestamp(tsaUrl, value) : undefined);
-    const certificate = certificateFingerprint(new crypto.X509Certificate(signer.certificate));
+    const certificate = new crypto.X509Certificate(signer.certificate).fingerprint256;
     const sha256 = crypto.createHash('sha256').update(pdf).digest('hex');
     const signing = deps.keyring.currentSigning();
     const signature = crypto.sign(null, Buffer.from(statementSigningText(statementId, sha256)), signing.privateKey).toString('base64');

@@ -2,6 +2,7 @@
 // DATA_DIR/outbox when no SMTP_URL is set, one per Message-ID (`<mail id>.<audience>.<case id>@<host>.eml`).
 import fs from 'node:fs';
 import path from 'node:path';
+import { CODE_IN_MAIL } from '../client/server/signatory-check';
 
 export interface OutboxMail {
   mailId: string;
@@ -29,7 +30,7 @@ function foundIn(eml: string, pattern: RegExp): string | undefined {
   return undefined;
 }
 const tokenIn = (eml: string) => foundIn(eml, /\/v\/([A-Za-z0-9._-]{20,})/);
-const codeIn = (eml: string) => foundIn(eml, /code where you certify: (\d{6})/);
+const codeIn = (eml: string) => foundIn(eml, CODE_IN_MAIL);
 
 export class Outbox {
   private readonly mails = new Map<string, OutboxMail>();

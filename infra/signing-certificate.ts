@@ -50,9 +50,6 @@ export function makeSelfSignedCertificate(districtName: string, now = new Date()
 
 export const toPem = (der: Buffer): string => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
 
-/** A certificate's SHA-256 fingerprint as readers compare it by eye (and as PDF readers show it): hex pairs. */
-export const certificateFingerprint = (certificate: crypto.X509Certificate): string => certificate.fingerprint256;
-
 /** The lines before a certificate in the published PEM: who it names, its fingerprint, when it is valid. */
 export const certificateSummary = (certificate: crypto.X509Certificate): string =>
   `Subject: ${certificate.subject.replace(/\n/g, ', ')}\nSHA-256 fingerprint: ${certificate.fingerprint256}\nValid: ${new Date(certificate.validFrom).toISOString()} to ${new Date(certificate.validTo).toISOString()}\n`;

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { caseInput, certification } from '../tests/support/fixtures';
+import { CODE_IN_MAIL } from '../client/server/signatory-check';
 
 export interface Session {
   cookie: string;
@@ -104,7 +105,7 @@ class Outbox {
       const parsed = await simpleParser(fs.readFileSync(path.join(this.dir, file)));
       const caseId = String(parsed.headers.get('x-disposition-case') ?? '');
       const links = [...(parsed.text ?? '').matchAll(/https?:\/\/\S+\/v\/([A-Za-z0-9._-]+)/g)].map((m) => m[1]!);
-      const code = /code where you certify: (\d{6})/.exec(parsed.text ?? '')?.[1];
+      const code = CODE_IN_MAIL.exec(parsed.text ?? '')?.[1];
       this.seen.set(file, { caseId, links, ...(code ? { code } : {}) });
     }
   }

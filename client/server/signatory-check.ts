@@ -94,6 +94,9 @@ export async function checkSignatory(ctx: ServerContext, claims: LinkClaims, raw
   return { verified: { email, verifiedAt: now, ip: requester.ip, userAgent: requester.userAgent.slice(0, 500) } };
 }
 
+/** How the code mail (below) words the code: readers of an outbox or a test's SMTP server find it with this. */
+export const CODE_IN_MAIL = /code where you certify: (\d{6})/;
+
 async function mailCode(ctx: ServerContext, claims: LinkClaims, email: string, code: string, expiresAt: number): Promise<void> {
   if (!ctx.mail) throw new Error('this server sends no mail');
   const record = await ctx.records.getCase(claims.caseId);

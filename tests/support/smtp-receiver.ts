@@ -2,6 +2,7 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
+import { CODE_IN_MAIL } from '../../client/server/signatory-check';
 
 export interface ReceivedMail {
   messageId: string;
@@ -108,7 +109,7 @@ export function linkIn(mail: ReceivedMail): string {
 
 /** The one-time code in a signatory's code mail (DESIGN "Signatory check"). */
 export function signatoryCodeIn(text: string): string {
-  const code = /code where you certify: (\d{6})/.exec(text)?.[1];
+  const code = CODE_IN_MAIL.exec(text)?.[1];
   if (!code) throw new Error(`no code in: ${text}`);
   return code;
 }
