@@ -15,9 +15,7 @@ export function makeRetentionActivities(deps: RetentionDeps) {
   return {
     /** A hold sent to a retention workflow by an earlier version's client: written where every hold is, once. */
     async recordLegalHold({ caseId, on, reason, actor }: { caseId: string; on: boolean; reason: string; actor: string }): Promise<void> {
-      const last = (await deps.records.legalHolds(caseId)).at(-1);
-      if (last && last.on === on && last.reason === reason && last.by === actor) return; // a retried attempt
-      await deps.records.setLegalHold(caseId, { on, reason, by: actor, at: Date.now() });
+      await deps.records.setLegalHold(caseId, { on, reason, by: actor, at: Date.now() }); // a retried attempt is `repeated`
     },
 
     /** At the end of retention: destroyed unless the record holds the case (then `held`, and nothing is touched). */

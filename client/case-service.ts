@@ -110,9 +110,8 @@ export class CaseService {
    */
   private async setLegalHold(record: CaseRecord, body: { on: boolean; reason: string }, actor: string): Promise<ActionResult> {
     const { caseId } = record;
-    const last = (await this.records.legalHolds(caseId)).at(-1);
-    if (last && last.on === body.on && last.reason === body.reason && last.by === actor) return { caseId, status: record.status, message: legalHoldMessage(body.on), alreadyDone: true };
     const written = await this.records.setLegalHold(caseId, { on: body.on, reason: body.reason, by: actor, at: Date.now() });
+    if ('repeated' in written) return { caseId, status: record.status, message: legalHoldMessage(body.on), alreadyDone: true };
     if ('refused' in written) throw new DispositionError('wrong_state', written.refused);
     // The case (keeping disposals for a hold) and its retention look again; either may be over, or Temporal away:
     // the record holds the hold all the same, and they look at least daily.

@@ -1,5 +1,5 @@
 // The shapes the API returns and `--json` prints (DESIGN.md "HTTP API"), made from the case record.
-import { exceptionsOf, subprocessorsOf, type TimelineEvent } from '../domain/case-state';
+import { exceptionsOf, legalHoldSummary, subprocessorsOf, type TimelineEvent } from '../domain/case-state';
 import { EXCEPTION_KINDS } from '../domain/case-terms';
 import { daysLeft, ENFORCEMENT_LABELS, enforcementRefusal, enforcementStage } from '../domain/enforcement';
 import { isoOrNull } from '../domain/dates';
@@ -125,6 +125,6 @@ function timelineWithHolds(record: CaseRecord): TimelineEvent[] {
   const type = (on: boolean) => (on ? 'legal_hold_set' : 'legal_hold_released');
   const told = new Set(record.timeline.filter((e) => e.type.startsWith('legal_hold_')).map((e) => `${e.type}|${e.at}`));
   const holds = record.state.legalHold.filter((h) => !told.has(`${type(h.on)}|${h.at}`))
-    .map((h, i) => ({ seq: -1 - i, at: h.at, type: type(h.on), actor: h.by, summary: `Legal hold ${h.on ? 'set' : 'released'}: ${h.reason}` }));
+    .map((h, i) => ({ seq: -1 - i, at: h.at, type: type(h.on), actor: h.by, summary: legalHoldSummary(h.on, h.reason) }));
   return holds.length ? [...record.timeline, ...holds].sort((a, b) => a.at - b.at) : record.timeline;
 }

@@ -205,6 +205,9 @@ export const latestTask = (state: Pick<CaseState, 'tasks'>, kind: TaskKind): Tas
 export const legalHoldOn = (state: Pick<CaseState, 'legalHold'>): boolean =>
   state.legalHold.at(-1)?.on ?? false;
 
+/** The timeline's line for a hold set or released. */
+export const legalHoldSummary = (on: boolean, reason: string): string => `Legal hold ${on ? 'set' : 'released'}: ${reason}`;
+
 export const legalHoldMessage = (on: boolean): string =>
   on ? 'Legal hold set: the case\'s data is kept until it is released.' : 'Legal hold released.';
 

@@ -284,10 +284,12 @@ describe.each(DATABASE_BACKENDS)('the stores on $name', (backend) => {
       await stores.database.run('UPDATE cases SET state_json = ? WHERE case_id = ?', [sealed, 'Seal0002']);
       await expect(stores.records.getCase('Seal0002')).rejects.toThrow();
 
-      // Rows an earlier version wrote in the clear are read as they are, and sealed when a keyring is bound.
+      // Rows an earlier version wrote in the clear are read as they are, and sealed when a keyring is bound (once
+      // per database: the fact that it was done is forgotten here, as for a database an earlier version wrote).
       await stores.database.run('UPDATE cases SET state_json = ? WHERE case_id = ?', [JSON.stringify({ ...state, caseId: 'Seal0002', timeline: undefined }), 'Seal0002']);
       await stores.database.run('UPDATE case_events SET summary = ? WHERE case_id = ? AND seq = 1', ['Called Zofia Ułańska-Przybył', 'Seal0002']);
       expect((await stores.records.getCase('Seal0002'))!.state.input.vendor.contactEmail).toBe(contact.contactEmail);
+      await stores.database.run('DELETE FROM store_facts');
       const keysDir = path.join(settings.dataDir, 'keys');
       await stores.bindKeyring({ keysDir, ...(settings.databaseUrl ? { databaseUrl: settings.databaseUrl } : {}) }, Keyring.open(keysDir));
       const after = JSON.stringify([await stores.database.all('SELECT * FROM cases'), await stores.database.all('SELECT * FROM case_events')]);
@@ -301,7 +303,8 @@ describe.each(DATABASE_BACKENDS)('the stores on $name', (backend) => {
       await stores.records.saveCase({ ...caseAt('Hold0001', 1), legalHold: [hold(true, T0)] });
       expect(await stores.records.legalHolds('Hold0001')).toEqual([hold(true, T0)]);
       expect(await stores.records.claimDestruction('Hold0001', 'staged files', T0 + 1)).toEqual({ held: hold(true, T0) });
-      expect(await stores.records.setLegalHold('Hold0001', hold(true, T0 + 2))).toEqual({ refused: 'the legal hold is already on' });
+      expect(await stores.records.setLegalHold('Hold0001', { ...hold(true, T0 + 2), reason: 'Another matter' })).toEqual({ refused: 'the legal hold is already on' });
+      expect(await stores.records.setLegalHold('Hold0001', hold(true, T0 + 2))).toEqual({ repeated: true }); // a retried request
       expect(await stores.records.setLegalHold('Hold0001', hold(false, T0 + 3))).toEqual({ history: [hold(true, T0), hold(false, T0 + 3)], destructionsBegun: [] });
       expect((await stores.records.getCase('Hold0001'))!.state.legalHold).toEqual([hold(true, T0), hold(false, T0 + 3)]);
       expect(await stores.records.claimDestruction('Hold0001', 'staged files', T0 + 4)).toEqual({ claimed: { what: 'staged files', at: T0 + 4 } });

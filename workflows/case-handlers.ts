@@ -3,7 +3,7 @@
 // writes the case record before it answers. The slow work is the main loop's (termination-case.ts).
 import * as wf from '@temporalio/workflow';
 import type { ActionResult, CaseException, CaseState, SubprocessorState } from '../domain/case-state';
-import { certificationReceived, exceptionsOf, legalHoldMessage, legalHoldOn, openTaskOf, pendingSubprocessors, subprocessorsOf } from '../domain/case-state';
+import { certificationReceived, exceptionsOf, legalHoldMessage, legalHoldOn, legalHoldSummary, openTaskOf, pendingSubprocessors, subprocessorsOf } from '../domain/case-state';
 import { enforcementRefusal } from '../domain/enforcement';
 import { backupRolloffProblems, certificationProblems, countByCategory, subprocessorCertificationProblems, taskDurationMs } from '../domain/lifecycle';
 import { parseMoment } from '../domain/dates';
@@ -426,7 +426,7 @@ export function registerCaseHandlers(run: CaseRun): void {
   wf.setHandler(messages.setLegalHold, async (req) => {
     const t = now();
     state.legalHold.push({ on: req.on, reason: req.reason, by: req.actor, at: t });
-    addEvent(state, t, req.on ? 'legal_hold_set' : 'legal_hold_released', req.actor, `Legal hold ${req.on ? 'set' : 'released'}: ${req.reason}`);
+    addEvent(state, t, req.on ? 'legal_hold_set' : 'legal_hold_released', req.actor, legalHoldSummary(req.on, req.reason));
     changed();
     // The answer names the status this action set: while the record is written the case may already move on.
     const answered = state.status;

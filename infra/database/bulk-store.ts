@@ -4,7 +4,7 @@
 import type { BulkProblem } from '../../domain/bulk-csv';
 import type { CaseInput } from '../../domain/case-input';
 import { FieldSeal } from '../field-seal';
-import type { SqlDatabase, SqlExecutor } from './sql-database';
+import { inBatches, type SqlDatabase, type SqlExecutor } from './sql-database';
 
 export type BulkOutcome = 'pending' | 'started' | 'already_started' | 'refused';
 
@@ -50,20 +50,15 @@ export class SqlBulkStore {
   constructor(private readonly db: SqlDatabase, private readonly seal: FieldSeal) {}
 
   /** Seals rows written in the clear by an earlier version (see SqlCaseRecordStore.sealEarlierRows). */
-  async sealEarlierRows(batch = 200): Promise<number> {
-    let sealed = 0;
-    for (;;) {
-      const rows = await this.db.all<{ bulk_id: string; line: number; input_json: string | null; problems_json: string | null }>(
-        `SELECT bulk_id, line, input_json, problems_json FROM bulk_rows WHERE (input_json IS NOT NULL AND input_json NOT LIKE '~s1~%') OR (problems_json IS NOT NULL AND problems_json NOT LIKE '~s1~%') LIMIT ?`, [batch]);
-      for (const r of rows) {
+  async sealEarlierRows(): Promise<number> {
+    const sealedOr = (value: string | null, binding: string) => (value === null || FieldSeal.isSealed(value) ? value : this.seal.seal(value, binding));
+    return inBatches<{ bulk_id: string; line: number; input_json: string | null; problems_json: string | null }>(this.db,
+      `SELECT bulk_id, line, input_json, problems_json FROM bulk_rows WHERE (input_json IS NOT NULL AND input_json NOT LIKE '~s1~%') OR (problems_json IS NOT NULL AND problems_json NOT LIKE '~s1~%') LIMIT ?`,
+      async (r) => {
         const line = Number(r.line);
-        const sealedOr = (value: string | null, binding: string) => (value === null || FieldSeal.isSealed(value) ? value : this.seal.seal(value, binding));
-        sealed += (await this.db.run('UPDATE bulk_rows SET input_json = ?, problems_json = ? WHERE bulk_id = ? AND line = ?',
+        return (await this.db.run('UPDATE bulk_rows SET input_json = ?, problems_json = ? WHERE bulk_id = ? AND line = ?',
           [sealedOr(r.input_json, BOUND.input(r.bulk_id, line)), sealedOr(r.problems_json, BOUND.problems(r.bulk_id, line)), r.bulk_id, line])).changes;
-      }
-      if (rows.length < batch) break;
-    }
-    return sealed;
+      });
   }
 
   async create(run: { bulkId: string; createdBy: string; createdAt: number; fileName: string; total: number }, rows: { line: number; contractId: string; input: CaseInput }[], problems: BulkProblem[]): Promise<void> {

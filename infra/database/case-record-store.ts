@@ -125,10 +125,11 @@ export interface CaseRecordStore {
   findStatementBySha256(sha256: string): Promise<StatementRecord | undefined>;
   /**
    * Sets or releases the case's legal hold: the one place a hold is written, in one transaction with the check
-   * that it changes something. Answers the history after it, or the refusal (already on, already off), and the
-   * destructions decided before it (a hold set while one runs does not stop it, and the answer says so).
+   * that it changes something. Answers the history after it and the destructions decided before it (a hold set
+   * while one runs does not stop it, and the answer says so); `repeated` for the last hold again (same switch,
+   * reason and person: a retried request); or the refusal (already on, already off).
    */
-  setLegalHold(caseId: string, hold: LegalHold): Promise<{ history: LegalHold[]; destructionsBegun: DestructionDecided[] } | { refused: string }>;
+  setLegalHold(caseId: string, hold: LegalHold): Promise<{ history: LegalHold[]; destructionsBegun: DestructionDecided[] } | { repeated: true } | { refused: string }>;
   /** The case's legal holds, oldest first (cases held before the hold had a table of its own: from their state). */
   legalHolds(caseId: string): Promise<LegalHold[]>;
   /**

@@ -291,6 +291,14 @@ CREATE TABLE IF NOT EXISTS destructions (case_id TEXT NOT NULL, what TEXT NOT NU
 CREATE TABLE destructions (case_id TEXT NOT NULL, what TEXT NOT NULL, decided_at BIGINT NOT NULL, PRIMARY KEY (case_id, what));`,
     },
   },
+  {
+    version: 15,
+    name: 'facts about the stored data itself, such as that every row written in the clear before sealing was sealed',
+    sql: {
+      sqlite: 'CREATE TABLE IF NOT EXISTS store_facts (fact TEXT PRIMARY KEY, at BIGINT NOT NULL);',
+      postgres: 'CREATE TABLE store_facts (fact TEXT PRIMARY KEY, at BIGINT NOT NULL);',
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

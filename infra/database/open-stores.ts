@@ -90,6 +90,8 @@ export async function openDatabase(config: Pick<Config, 'dataDir' | 'databaseUrl
   return database;
 }
 
+const SEALED_FACT = 'rows written before sealing are sealed';
+
 export function storesOver(database: SqlDatabase): Stores {
   const records = new SqlCaseRecordStore(database);
   const accessLog = new SqlAccessLog(database);
@@ -104,9 +106,13 @@ export function storesOver(database: SqlDatabase): Stores {
     async bindKeyring(config, keyring) {
       seal = new FieldSeal(keyring);
       records.sealWith(seal);
-      const sealed = await records.sealEarlierRows() + await new SqlBulkStore(database, seal).sealEarlierRows();
-      // SQLite's write-ahead log still holds the clear pages until a checkpoint; secure_delete zeroed the freed ones.
-      if (sealed > 0 && database.dialect === 'sqlite') await database.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+      // Once per database: a sweep reads every row of the tables it seals, too much for each start of each process.
+      if (!(await database.get('SELECT 1 AS done FROM store_facts WHERE fact = ?', [SEALED_FACT]))) {
+        const sealed = await records.sealEarlierRows() + await new SqlBulkStore(database, seal).sealEarlierRows();
+        // SQLite's write-ahead log still holds the clear pages until a checkpoint; secure_delete zeroed the freed ones.
+        if (sealed > 0 && database.dialect === 'sqlite') await database.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+        await database.run('INSERT INTO store_facts (fact, at) VALUES (?, ?) ON CONFLICT (fact) DO NOTHING', [SEALED_FACT, Date.now()]);
+      }
       if (config.databaseUrl) return;
       fs.mkdirSync(config.keysDir, { recursive: true, mode: 0o700 });
       accessLog.anchorTo(AccessLogAnchor.beside(config.keysDir, keyring));

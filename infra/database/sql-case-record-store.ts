@@ -8,7 +8,7 @@ import { CASE_STATUSES, type CaseStatus } from '../../domain/statuses';
 import { BadCursorError, type DestructionDecided, type CaseDashboard, type CaseMessage, type CaseFilter, type CasePage, type CasePageRequest, type CaseRecord, type CaseRecordStore, type CaseSort, type CaseSummary, type StatementRecord } from './case-record-store';
 import { FieldSeal } from '../field-seal';
 import { NO_DUE_TIME } from './migrations';
-import type { SqlDatabase, SqlTransaction } from './sql-database';
+import { inBatches, type SqlDatabase, type SqlTransaction } from './sql-database';
 
 interface CaseRow {
   case_id: string;
@@ -208,44 +208,28 @@ export class SqlCaseRecordStore implements CaseRecordStore {
    * Seals what was written in the clear before sealing (a database from an earlier version), in batches, each
    * row only if it is still as read. Answers how many values it sealed.
    */
-  async sealEarlierRows(batch = 200): Promise<number> {
+  async sealEarlierRows(): Promise<number> {
     const seal = this.seal;
-    let sealed = 0;
+    const db = this.db;
     const clear = (column: string) => `${column} NOT LIKE '~s1~%'`;
-    for (;;) {
-      const rows = await this.db.all<{ case_id: string; state_json: string }>(`SELECT case_id, state_json FROM cases WHERE ${clear('state_json')} LIMIT ?`, [batch]);
-      for (const r of rows) sealed += (await this.db.run('UPDATE cases SET state_json = ? WHERE case_id = ? AND state_json = ?', [seal.seal(r.state_json, BOUND.state(r.case_id)), r.case_id, r.state_json])).changes;
-      if (rows.length < batch) break;
-    }
-    for (;;) {
-      const rows = await this.db.all<{ case_id: string; seq: number; summary: string; detail_json: string | null }>(
-        `SELECT case_id, seq, summary, detail_json FROM case_events WHERE ${clear('summary')} OR (detail_json IS NOT NULL AND ${clear('detail_json')}) LIMIT ?`, [batch]);
-      for (const r of rows) {
+    const sealedOr = (value: string | null, binding: string) => (value === null || FieldSeal.isSealed(value) ? value : seal.seal(value, binding));
+    let sealed = await inBatches<{ case_id: string; state_json: string }>(db, `SELECT case_id, state_json FROM cases WHERE ${clear('state_json')} LIMIT ?`, async (r) =>
+      (await db.run('UPDATE cases SET state_json = ? WHERE case_id = ? AND state_json = ?', [seal.seal(r.state_json, BOUND.state(r.case_id)), r.case_id, r.state_json])).changes);
+    sealed += await inBatches<{ case_id: string; seq: number; summary: string; detail_json: string | null }>(db,
+      `SELECT case_id, seq, summary, detail_json FROM case_events WHERE ${clear('summary')} OR (detail_json IS NOT NULL AND ${clear('detail_json')}) LIMIT ?`, async (r) => {
         const seq = Number(r.seq);
-        const summary = FieldSeal.isSealed(r.summary) ? r.summary : seal.seal(r.summary, BOUND.eventSummary(r.case_id, seq));
-        const detail = r.detail_json === null || FieldSeal.isSealed(r.detail_json) ? r.detail_json : seal.seal(r.detail_json, BOUND.eventDetail(r.case_id, seq));
-        sealed += (await this.db.run('UPDATE case_events SET summary = ?, detail_json = ? WHERE case_id = ? AND seq = ? AND summary = ?', [summary, detail, r.case_id, seq, r.summary])).changes;
-      }
-      if (rows.length < batch) break;
-    }
-    for (;;) {
-      const rows = await this.db.all<{ case_id: string; round: number; summary_json: string }>(`SELECT case_id, round, summary_json FROM return_packages WHERE ${clear('summary_json')} LIMIT ?`, [batch]);
-      for (const r of rows) {
-        sealed += (await this.db.run('UPDATE return_packages SET summary_json = ? WHERE case_id = ? AND round = ? AND summary_json = ?',
-          [seal.seal(r.summary_json, BOUND.round(r.case_id, Number(r.round))), r.case_id, r.round, r.summary_json])).changes;
-      }
-      if (rows.length < batch) break;
-    }
-    for (;;) {
-      const rows = await this.db.all<{ message_id: string; recipients: string; detail: string; eml: Buffer | Uint8Array | null }>(
-        `SELECT message_id, recipients, detail, eml FROM case_messages WHERE ${clear('recipients')} LIMIT ?`, [batch]);
-      for (const r of rows) {
+        return (await db.run('UPDATE case_events SET summary = ?, detail_json = ? WHERE case_id = ? AND seq = ? AND summary = ?',
+          [sealedOr(r.summary, BOUND.eventSummary(r.case_id, seq)), sealedOr(r.detail_json, BOUND.eventDetail(r.case_id, seq)), r.case_id, seq, r.summary])).changes;
+      });
+    sealed += await inBatches<{ case_id: string; round: number; summary_json: string }>(db, `SELECT case_id, round, summary_json FROM return_packages WHERE ${clear('summary_json')} LIMIT ?`, async (r) =>
+      (await db.run('UPDATE return_packages SET summary_json = ? WHERE case_id = ? AND round = ? AND summary_json = ?',
+        [seal.seal(r.summary_json, BOUND.round(r.case_id, Number(r.round))), r.case_id, r.round, r.summary_json])).changes);
+    sealed += await inBatches<{ message_id: string; recipients: string; detail: string; eml: Buffer | Uint8Array | null }>(db,
+      `SELECT message_id, recipients, detail, eml FROM case_messages WHERE ${clear('recipients')} LIMIT ?`, async (r) => {
         const eml = r.eml === null ? null : FieldSeal.isSealedBytes(Buffer.from(r.eml)) ? Buffer.from(r.eml) : seal.sealBytes(Buffer.from(r.eml), BOUND.eml(r.message_id));
-        sealed += (await this.db.run('UPDATE case_messages SET recipients = ?, detail = ?, eml = ? WHERE message_id = ? AND recipients = ?',
-          [seal.seal(r.recipients, BOUND.recipients(r.message_id)), FieldSeal.isSealed(r.detail) ? r.detail : seal.seal(r.detail, BOUND.messageDetail(r.message_id)), eml, r.message_id, r.recipients])).changes;
-      }
-      if (rows.length < batch) break;
-    }
+        return (await db.run('UPDATE case_messages SET recipients = ?, detail = ?, eml = ? WHERE message_id = ? AND recipients = ?',
+          [seal.seal(r.recipients, BOUND.recipients(r.message_id)), sealedOr(r.detail, BOUND.messageDetail(r.message_id)), eml, r.message_id, r.recipients])).changes;
+      });
     return sealed;
   }
 
@@ -380,11 +364,13 @@ export class SqlCaseRecordStore implements CaseRecordStore {
     return this.holdsOf(this.db, caseId);
   }
 
-  async setLegalHold(caseId: string, hold: LegalHold): Promise<{ history: LegalHold[]; destructionsBegun: DestructionDecided[] } | { refused: string }> {
+  async setLegalHold(caseId: string, hold: LegalHold): Promise<{ history: LegalHold[]; destructionsBegun: DestructionDecided[] } | { repeated: true } | { refused: string }> {
     return this.db.transaction(async (tx) => {
       await tx.lock(`legal hold ${caseId}`);
       const history = await this.holdsOf(tx, caseId);
-      if ((history.at(-1)?.on ?? false) === hold.on) return { refused: `the legal hold is already ${hold.on ? 'on' : 'off'}` };
+      const last = history.at(-1);
+      if (last && last.on === hold.on && last.reason === hold.reason && last.by === hold.by) return { repeated: true as const };
+      if ((last?.on ?? false) === hold.on) return { refused: `the legal hold is already ${hold.on ? 'on' : 'off'}` };
       const table = (await tx.get<{ n: number }>('SELECT COUNT(*) AS n FROM legal_holds WHERE case_id = ?', [caseId]))!;
       // The first hold written here carries the ones the case's state held before, so the table is the whole story.
       const rows = Number(table.n) === 0 ? [...history, hold] : [hold];

@@ -56,3 +56,16 @@ export function isDatabaseConnectionError(error: unknown): boolean {
 export class DatabaseTooNewError extends Error {
   override name = 'DatabaseTooNewError';
 }
+
+/**
+ * Runs `work` on the rows `select` (ending in `LIMIT ?`) finds, a batch at a time, until a batch comes back short.
+ * `work` must take each row out of what `select` finds. Answers the sum of what `work` answered.
+ */
+export async function inBatches<T>(db: SqlExecutor, select: string, work: (row: T) => Promise<number>, batch = 200): Promise<number> {
+  let done = 0;
+  for (;;) {
+    const rows = await db.all<T>(select, [batch]);
+    for (const row of rows) done += await work(row);
+    if (rows.length < batch) return done;
+  }
+}
