@@ -22,6 +22,7 @@ import { Outbox } from './outbox';
 import { servicesUp } from '../scripts/services/services';
 import { freshPostgres } from './case-list';
 import { log, NodeProcess, Stack, type TemporalDb } from './stack';
+import { cpuSnapshot, cpuSpent, type CpuSnapshot } from './cpu-time';
 
 const GOAL_RATIO = 1.3;
 const GOAL_OPEN_MIB = 200;
@@ -182,21 +183,42 @@ interface PhaseResult {
   timings: Timing[];
   seconds: number;
   peaks: number[];
+  /** CPU seconds by part of the stack over the phase. */
+  cpu: CpuSnapshot;
 }
 
-async function timedPhase(processes: NodeProcess[], run: () => Promise<Timing[]>): Promise<PhaseResult> {
+async function timedPhase(processes: NodeProcess[], named: () => Record<string, number>, run: () => Promise<Timing[]>): Promise<PhaseResult> {
   const memory = sampleMemory(processes);
+  const cpuBefore = cpuSnapshot(named());
   const started = Date.now();
   const timings = await run();
-  return { timings, seconds: (Date.now() - started) / 1000, peaks: memory.stop() };
+  const seconds = (Date.now() - started) / 1000;
+  return { timings, seconds, peaks: memory.stop(), cpu: cpuSpent(cpuBefore, cpuSnapshot(named())) };
 }
 
 function combine(results: PhaseResult[]): PhaseResult {
+  const cpu: CpuSnapshot = new Map();
+  for (const r of results) for (const [group, s] of r.cpu) cpu.set(group, (cpu.get(group) ?? 0) + s);
   return {
     timings: results.flatMap((r) => r.timings),
     seconds: results.reduce((sum, r) => sum + r.seconds, 0),
     peaks: results[0]!.peaks.map((_, i) => Math.max(...results.map((r) => r.peaks[i]!))),
+    cpu,
   };
+}
+
+/** CPU seconds per case by part of the stack, real beside bare, largest first. */
+function cpuLines(real: PhaseResult, bare: PhaseResult): string[] {
+  const groups = [...new Set([...real.cpu.keys(), ...bare.cpu.keys()])];
+  const per = (r: PhaseResult, g: string): number => (r.cpu.get(g) ?? 0) / r.timings.length;
+  const total = (r: PhaseResult): number => groups.reduce((sum, g) => sum + per(r, g), 0);
+  return [
+    `CPU seconds per case, by part of the stack ("other": whatever else ran on the machine meanwhile):`,
+    `${'part'.padEnd(24)}${'real'.padStart(9)}${'bare'.padStart(9)}`,
+    ...groups.sort((a, b) => per(real, b) + per(bare, b) - per(real, a) - per(bare, a))
+      .map((g) => `${g.padEnd(24)}${per(real, g).toFixed(3).padStart(9)}${per(bare, g).toFixed(3).padStart(9)}`),
+    `${'all'.padEnd(24)}${total(real).toFixed(3).padStart(9)}${total(bare).toFixed(3).padStart(9)}`,
+  ];
 }
 
 const fmt = (ms: number): string => (ms / 1000).toFixed(2);
@@ -254,6 +276,7 @@ async function measure(args: Args, kind: StackKind): Promise<string[]> {
     const bareShape = await phasesOf(client, `bare-${run}w-1000000`);
     log(`a bare case: ${bareShape.phases.reduce((a, b) => a + b, 0)} activities, ${bareShape.updates} updates, ${bareShape.workflowTasks} workflow tasks, ${bareShape.events} history events`);
 
+    const named = (): Record<string, number> => ({ 'case worker': stack.worker.pid, 'HTTP server': stack.server.pid, 'bare worker': bareWorker.pid, 'benchmark driver': process.pid });
     // Rounds alternate real-then-bare and bare-then-real, so a neighbour's load drifting over the run (a
     // shared machine) weighs on both sides alike.
     const rounds: { real: PhaseResult[]; bare: PhaseResult[] } = { real: [], bare: [] };
@@ -262,11 +285,11 @@ async function measure(args: Args, kind: StackKind): Promise<string[]> {
       const sides = [
         async () => {
           log(`round ${round + 1}/${args.rounds}: driving ${args.cases} real cases…`);
-          rounds.real.push(await timedPhase([stack.worker, stack.server], () => pool(args.cases, args.concurrency, (i) => driveCase(stack, outbox, offset + i, run))));
+          rounds.real.push(await timedPhase([stack.worker, stack.server], named, () => pool(args.cases, args.concurrency, (i) => driveCase(stack, outbox, offset + i, run))));
         },
         async () => {
           log(`round ${round + 1}/${args.rounds}: driving ${args.cases} bare workflows…`);
-          rounds.bare.push(await timedPhase([bareWorker], () => pool(args.cases, args.concurrency, (i) => driveBare(client, bareQueue, shape.phases, offset + i, run))));
+          rounds.bare.push(await timedPhase([bareWorker], named, () => pool(args.cases, args.concurrency, (i) => driveBare(client, bareQueue, shape.phases, offset + i, run))));
         },
       ];
       for (const side of round % 2 === 0 ? sides : sides.reverse()) await side();
@@ -320,6 +343,8 @@ async function measure(args: Args, kind: StackKind): Promise<string[]> {
       `${'activity'.padEnd(24)}${'per case'.padStart(9)}${'queued'.padStart(14)}${'ran'.padStart(14)}`,
       ...profileLines('', where, sample.length),
       ...profileLines('bare: ', bareWhere, Math.min(10, args.cases)),
+      '',
+      ...cpuLines(real, bare),
       '',
       `actions answered 503 "try again shortly" and tried again: ${stack.unavailable}`,
       `peak RSS: case worker ${real.peaks[0]!.toFixed(0)} MiB, HTTP server ${real.peaks[1]!.toFixed(0)} MiB; bare worker ${bare.peaks[0]!.toFixed(0)} MiB`,

@@ -8,16 +8,19 @@ const path = require('node:path');
 const { DIST, fresh } = require('./build-state');
 
 const args = process.argv.slice(2);
-let runCli;
+// `package build|open` touch the keyring and files only: their own module, without every other command's.
+const packaging = args[0] === 'package' && (args[1] === 'build' || args[1] === 'open');
+let run;
 if (fresh()) {
   // Help needs none of the commands: the build wrote its text.
   if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
     process.stdout.write(require('node:fs').readFileSync(path.join(DIST, 'cli-usage.txt')));
     process.exit(0);
   }
-  ({ runCli } = require(path.join(DIST, 'client', 'cli.js')));
+  run = packaging ? require(path.join(DIST, 'client', 'package-command.js')).runPackageCommand : require(path.join(DIST, 'client', 'cli.js')).runCli;
 } else {
   require('tsx/cjs');
-  ({ runCli } = require('../client/cli.ts'));
+  run = packaging ? require('../client/package-command.ts').runPackageCommand : require('../client/cli.ts').runCli;
 }
-runCli(args).then((code) => process.exit(code));
+const line = (stream) => (text) => stream.write(`${text}\n`);
+run(args, line(process.stdout), line(process.stderr)).then((code) => process.exit(code));

@@ -8,7 +8,7 @@ import { SqlBulkStore } from '../infra/database/bulk-store';
 import { SqlWebhookStore } from '../infra/database/webhook-store';
 import { openStores } from '../infra/database/open-stores';
 import type { UserStore } from '../infra/database/user-store';
-import { Keyring, openKeyring } from '../infra/keys';
+import { type Keyring, openKeyring } from '../infra/keys';
 import type { CaseFileStorage } from '../infra/storage/case-file-storage';
 import { openCaseFileStorage } from '../infra/storage/open-case-file-storage';
 import type { CaseService } from './case-service';
@@ -65,19 +65,4 @@ export async function openCliContext(env: NodeJS.ProcessEnv = process.env): Prom
       await stores.close();
     },
   };
-}
-
-/**
- * `package build` and `package open` on one machine: the keyring (a file beside the data) is all they touch, so no
- * database is opened or migrated, and nothing else is loaded. With DATABASE_URL the keyring is the database's.
- */
-export function openKeyringOnlyContext(env: NodeJS.ProcessEnv = process.env): CliContext {
-  const config = loadConfig(env);
-  const keyring = Keyring.open(config.keysDir, { districtName: config.districtName });
-  const absent = (what: string) => (): never => {
-    throw new Error(`${what} is not opened for this command`);
-  };
-  const context = { config, keyring, actor: `cli:${os.userInfo().username}`, service: absent('Temporal'), temporal: absent('Temporal'), close: async () => keyring.close() };
-  for (const what of ['records', 'users', 'accessLog', 'storage', 'webhooks', 'bulk'] as const) Object.defineProperty(context, what, { get: absent(`the ${what} store`) });
-  return context as unknown as CliContext;
 }

@@ -11,14 +11,13 @@ import { DispositionError, ERROR_CODES } from '../domain/errors';
 import { isCaseId } from '../domain/ids';
 import { CASE_STATUSES, type CaseStatus } from '../domain/statuses';
 import { legalHoldOn } from '../domain/case-state';
-import { createDecryptStream } from '../infra/encryption-at-rest';
-import { packageFolder } from '../infra/folder-package';
 import { DuplicateUserError } from '../infra/database/user-store';
 import { hashPassword } from '../infra/passwords';
 import { auditVerdictLines, verifyAudit } from './audit-verification';
 import { parseCheckpoint } from '../infra/database/audit-checkpoint';
 import { caseDetails, caseListItem, statementView } from './case-views';
-import { openCliContext, openKeyringOnlyContext, type CliContext } from './cli-context';
+import { openCliContext, type CliContext } from './cli-context';
+import { isPackageCommand, runPackageCommand } from './package-command';
 import { correspondenceZip } from './correspondence';
 import { DatabaseTooNewError, DatabaseUnavailableError, isDatabaseConnectionError } from '../infra/database/sql-database';
 import { StorageUnavailableError } from '../infra/storage/case-file-storage';
@@ -76,6 +75,7 @@ const need = (value: string | boolean | undefined, what: string): string => {
 const when = (iso: string | null | undefined): string => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '—');
 
 export async function runCli(argv: string[], out: Out = (t) => process.stdout.write(`${t}\n`), err: Out = (t) => process.stderr.write(`${t}\n`)): Promise<number> {
+  if (isPackageCommand(argv)) return runPackageCommand(argv, out, err);
   let args: Parsed;
   try {
     args = parse(argv);
@@ -103,7 +103,7 @@ export async function runCli(argv: string[], out: Out = (t) => process.stdout.wr
   let ctx: CliContext;
   const action = `${group} ${command ?? ''}`.trim();
   try {
-    ctx = (action === 'package build' || action === 'package open') && !process.env.DATABASE_URL ? openKeyringOnlyContext() : await openCliContext();
+    ctx = await openCliContext();
   } catch (e) {
     // An unreachable or too new database, a bad setting: one line naming what and where, nothing written.
     err(`error: ${(e as Error).message}`);
@@ -115,7 +115,7 @@ export async function runCli(argv: string[], out: Out = (t) => process.stdout.wr
     // Every command that reads or changes a case goes into the access log (7400.1 I.D).
     // A bulk start is logged too: it starts cases in numbers (each row's case is in the file's record).
     const bulk = action === 'case start' && args.values.csv !== undefined;
-    if ((['case', 'statement', 'package'].includes(group) && !['package build', 'package open', 'case start'].includes(action)) || bulk) {
+    if ((['case', 'statement', 'package'].includes(group) && action !== 'case start') || bulk) {
       await ctx.accessLog.append({ actor: ctx.actor, role: 'cli', action: `cli ${action}${bulk ? ' --csv' : ''}`, ...touched, outcome, ip: 'local', userAgent: 'disposition-cli' });
     }
   };
@@ -346,15 +346,6 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
       out(json ? JSON.stringify({ caseId: record.caseId, file, sha256 }, null, 2) : `Return package written to ${file} (ZIP SHA-256 ${sha256})`);
       return 0;
     }
-    case 'package build':
-      return buildPackageOfFolder(ctx, need(rest[0], 'the folder'), need(values.out, '--out FILE'), json, out);
-    case 'package open': {
-      const source = need(rest[0], 'the package file');
-      const file = need(values.out, '--out ZIP');
-      const sha256 = await writeDecryptedFile([fs.createReadStream(source), createDecryptStream(ctx.keyring)], file);
-      out(json ? JSON.stringify({ file, sha256 }, null, 2) : `${file}: ZIP SHA-256 ${sha256}`);
-      return 0;
-    }
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -385,12 +376,6 @@ async function addUser(ctx: CliContext, values: Parsed['values'], json: boolean,
     if (err instanceof DuplicateUserError) throw new DispositionError('wrong_state', err.message);
     throw err;
   }
-}
-
-async function buildPackageOfFolder(ctx: CliContext, dir: string, outFile: string, json: boolean, out: Out): Promise<number> {
-  const built = await packageFolder(dir, outFile, ctx.keyring);
-  out(json ? JSON.stringify({ file: outFile, ...built }, null, 2) : `${outFile}: ${built.files} file(s), ZIP ${built.zipBytes} bytes, SHA-256 ${built.zipSha256}`);
-  return 0;
 }
 
 if (require.main === module) {

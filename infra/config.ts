@@ -5,6 +5,7 @@ import { agreementRegistry, agreementsFileSchema, BUILT_IN_AGREEMENTS, type Agre
 import { describeZodError } from '../domain/messages';
 import { parseDuration } from '../domain/durations';
 import { parseStorageUrl, StorageUrlError } from './storage/storage-url';
+import { dataPlaces } from './data-places';
 
 export interface Config {
   port: number;
@@ -153,7 +154,7 @@ function databaseUrl(url: string): string {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = integer(env, 'PORT', 3000);
-  const dataDir = path.resolve(env.DATA_DIR || './data');
+  const { dataDir, keysDir, districtName } = dataPlaces(env);
   const publicUrl = (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, '');
   try {
     new URL(publicUrl);
@@ -165,14 +166,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl,
     dataDir,
     ...(env.STORAGE_URL ? { storageUrl: storageUrl(env) } : {}),
-    keysDir: path.resolve(env.KEYS_DIR || path.join(dataDir, 'keys')),
+    keysDir,
     ...(env.TEMPORAL_ADDRESS ? { temporalAddress: env.TEMPORAL_ADDRESS } : {}),
     namespace: env.TEMPORAL_NAMESPACE || 'default',
     taskQueue: env.TASK_QUEUE || 'disposition',
     ...(env.SMTP_URL ? { smtpUrl: env.SMTP_URL } : {}),
     mailFrom: env.MAIL_FROM || 'Disposition <disposition@localhost>',
     ...(env.ADMIN_EMAIL ? { adminEmail: env.ADMIN_EMAIL } : {}),
-    districtName: env.DISTRICT_NAME || 'The School District',
+    districtName,
     linkGraceMs: duration(env, 'LINK_GRACE', '14 days'),
     uploadMaxBytes: integer(env, 'UPLOAD_MAX_BYTES', 10 * 1024 ** 3),
     idleTimeoutMs: duration(env, 'IDLE_TIMEOUT', '60 seconds'),

@@ -8,10 +8,12 @@ import { pipeline } from 'node:stream/promises';
 import { DispositionError } from '../domain/errors';
 import { createEncryptStream } from './encryption-at-rest';
 import type { Keyring } from './keys';
+import { BLOCK_SIZE } from './block-compressor';
 import { writeReturnPackage, type PackageEntries, type PackageEntry } from './return-package';
 import { writeWholeFile } from './whole-file';
 
-const READ_CHUNK = 64 * 1024;
+/** A file of one compression block is read in one trip to the thread pool. */
+const READ_CHUNK = BLOCK_SIZE;
 
 /** One file of the folder, made when packaging asks for it: the listing keeps no object per file. */
 class FolderFile implements PackageEntry {
@@ -58,7 +60,11 @@ class FolderListing implements PackageEntries<FolderFile> {
     return new FolderFile(this.root, this.names.toString('utf8', start, this.ends[index]), this.sizes[index]!, this.mtimes[index]!);
   }
 
-  /** Lists and stats every file below `root`, with its modification time (whole seconds) as the entry time. */
+  /**
+   * Lists and stats every file below `root`, with its modification time (whole seconds) as the entry time.
+   * The stats are synchronous: nothing else runs yet, and each stat awaited in turn on the thread pool cost
+   * about ten times what the call itself does (a tenth of a 3,000-file package's time on a busy machine).
+   */
   static async of(root: string): Promise<FolderListing> {
     const names: string[] = [];
     await collect(root, '', names);
@@ -70,7 +76,7 @@ class FolderListing implements PackageEntries<FolderFile> {
     const joined = Buffer.allocUnsafe(names.reduce((sum, name) => sum + Buffer.byteLength(name), 0));
     let at = 0;
     for (const [i, name] of names.entries()) {
-      const stat = await fsp.stat(path.join(root, ...name.split('/')));
+      const stat = fs.statSync(path.join(root, ...name.split('/')));
       sizes[i] = stat.size;
       mtimes[i] = Math.floor(stat.mtimeMs / 1000) * 1000;
       at += joined.write(name, at);

@@ -42,19 +42,22 @@ describe('the compiled CLI', () => {
     expect(help.modules.filter((m) => !m.startsWith('bin/') && m !== 'tests/support/loaded-modules.js')).toEqual([]);
   });
 
-  it('builds a package without loading Temporal, S3, a database, PDF rendering or tsx', () => {
+  it('builds a package without loading Temporal, S3, a database, PDF rendering, the API\'s schemas or tsx', () => {
     const folder = path.join(work, 'folder');
     fs.mkdirSync(folder, { recursive: true });
     fs.writeFileSync(path.join(folder, 'students.csv'), 'id,name\n1,Ana\n');
     const built = cli(['package', 'build', folder, '--out', path.join(work, 'out.enc')]);
     expect(built.status, built.stderr).toBe(0);
     expect(built.stdout).toContain('1 file(s)');
-    expect(built.modules).toContain('dist/client/cli.js');
+    // Its own entry: not the module of every other command, nor the schemas they validate with.
+    expect(built.modules).toContain('dist/client/package-command.js');
+    expect(built.modules).not.toContain('dist/client/cli.js');
+    expect(built.modules.filter((m) => m.startsWith('dist/domain/'))).toEqual(['dist/domain/errors.js']);
     // The keyring is all it opened: no database was made or migrated beside it.
     expect(fs.readdirSync(path.join(work, 'data'))).toEqual(['keys']);
     expect(built.modules.some((m) => m.startsWith('client/') || m.endsWith('.ts'))).toBe(false);
     const packages = packagesIn(built.modules);
-    for (const heavy of ['@temporalio/client', '@aws-sdk/client-s3', 'pg', 'pdfkit', 'fastify', 'node-forge', 'tsx']) expect({ heavy, loaded: packages.has(heavy) }).toEqual({ heavy, loaded: false });
+    for (const heavy of ['@temporalio/client', '@aws-sdk/client-s3', 'pg', 'better-sqlite3', 'zod', '@node-rs/argon2', 'pdfkit', 'fastify', 'node-forge', 'tsx']) expect({ heavy, loaded: packages.has(heavy) }).toEqual({ heavy, loaded: false });
   });
 
   it('falls back to the TypeScript sources when they are newer than the build', () => {

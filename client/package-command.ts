@@ -1,0 +1,75 @@
+// `disposition package build DIR --out FILE` and `disposition package open FILE --out ZIP`: a folder made into an
+// encrypted return package (a return delivered on a drive), and a package decrypted. They touch the keyring and
+// the files named, no case: on one machine the keyring is the file beside the data, so this entry loads neither
+// the database, Temporal nor the API's schemas (bin/disposition.js comes straight here). With DATABASE_URL the
+// keyring is the database's, opened as every other command opens it.
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { DispositionError, ERROR_CODES } from '../domain/errors';
+import { dataPlaces } from '../infra/data-places';
+import { createDecryptStream } from '../infra/encryption-at-rest';
+import { packageFolder } from '../infra/folder-package';
+import { Keyring } from '../infra/keys';
+import { writeDecryptedFile } from './decrypted-file';
+
+type Out = (text: string) => void;
+
+class UsageError extends Error {}
+
+export const isPackageCommand = (argv: readonly string[]): boolean => argv[0] === 'package' && (argv[1] === 'build' || argv[1] === 'open');
+
+/** The keyring and how to let it go: the file's alone, or the database's through the CLI's context. */
+async function openKeyring(env: NodeJS.ProcessEnv): Promise<{ keyring: Keyring; close(): Promise<void> }> {
+  if (env.DATABASE_URL) {
+    const ctx = await (await import('./cli-context')).openCliContext(env);
+    return { keyring: ctx.keyring, close: () => ctx.close() };
+  }
+  const { keysDir, districtName } = dataPlaces(env);
+  const keyring = Keyring.open(keysDir, { districtName });
+  return { keyring, close: async () => keyring.close() };
+}
+
+export async function runPackageCommand(argv: string[], out: Out, err: Out, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let json = false;
+  let opened: Awaited<ReturnType<typeof openKeyring>> | undefined;
+  try {
+    const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { out: { type: 'string', short: 'o' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+    json = values.json === true;
+    if (values.help) {
+      out((await import('./cli-usage')).USAGE);
+      return 0;
+    }
+    const [, command, source, ...extra] = positionals;
+    if (!source) throw new UsageError(command === 'build' ? 'the folder is required' : 'the package file is required');
+    if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
+    if (!values.out) throw new UsageError(command === 'build' ? '--out FILE is required' : '--out ZIP is required');
+    opened = await openKeyring(env);
+    if (command === 'build') {
+      const built = await packageFolder(source, values.out, opened.keyring);
+      out(json ? JSON.stringify({ file: values.out, ...built }, null, 2) : `${values.out}: ${built.files} file(s), ZIP ${built.zipBytes} bytes, SHA-256 ${built.zipSha256}`);
+    } else {
+      const sha256 = await writeDecryptedFile([fs.createReadStream(source), createDecryptStream(opened.keyring)], values.out);
+      out(json ? JSON.stringify({ file: values.out, sha256 }, null, 2) : `${values.out}: ZIP SHA-256 ${sha256}`);
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError || (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+      // Only a mistake pays for the usage text, which names every command.
+      err(`${(e as Error).message}\n\n${(await import('./cli-usage')).USAGE}`);
+      return 2;
+    }
+    if (e instanceof DispositionError) {
+      if (json) out(JSON.stringify({ error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } }, null, 2));
+      else err(`error: ${e.message}`);
+      return ERROR_CODES[e.code].exit;
+    }
+    err(`error: ${(e as Error).message}`);
+    if (env.DATABASE_URL) {
+      const database = await import('../infra/database/sql-database');
+      if (e instanceof database.DatabaseUnavailableError || e instanceof database.DatabaseTooNewError || database.isDatabaseConnectionError(e)) return ERROR_CODES.database_unavailable.exit;
+    }
+    return 1;
+  } finally {
+    await opened?.close();
+  }
+}
