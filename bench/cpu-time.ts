@@ -18,6 +18,8 @@ function groupOf(pid: number, named: Map<number, string>): string {
   } catch {
     return 'other';
   }
+  // A backend's title names its database: the Temporal server's own two, or the case record's.
+  if (/^postgres: \S+ temporal(_visibility)? /.test(cmdline)) return 'postgres (Temporal)';
   if (/\bpostgres\b/.test(cmdline)) return 'postgres';
   if (/\bminio\b/.test(cmdline)) return 'minio';
   if (/\bstart-dev\b|--allow-no-auth start/.test(cmdline)) return 'temporal';

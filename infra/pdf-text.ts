@@ -127,6 +127,7 @@ export class PdfText {
   private readonly registered = new Set<string>();
   /** Each printable ASCII character's glyph in the monospaced face, as the two bytes of a raw `Tj` string. */
   private readonly monoGlyphs = new Map<string, string>();
+  private readonly wordWidths = new Map<string, number>();
 
   constructor(private readonly doc: PDFKit.PDFDocument) {}
 
@@ -192,6 +193,17 @@ export class PdfText {
     this.doc.fillColor('black');
   }
 
+  /** A word's width (its trailing space included when given), remembered for the document. */
+  private wordWidth(word: string, style: TextStyle): number {
+    const key = `${style.size} ${style.weight ?? 'regular'} ${word}`;
+    let known = this.wordWidths.get(key);
+    if (known === undefined) {
+      known = this.width(word, style);
+      this.wordWidths.set(key, known);
+    }
+    return known;
+  }
+
   /** The text cut to a width, with "…" where it was cut. */
   fit(text: string, width: number, style: TextStyle): string {
     if (this.width(text, style) <= width) return text;
@@ -206,19 +218,25 @@ export class PdfText {
     return `${chars.slice(0, low).join('')}…`;
   }
 
-  /** Lines of at most `width` points: words kept whole where they fit, cut where a word alone is wider. */
+  /**
+   * Lines of at most `width` points: words kept whole where they fit, cut where a word alone is wider. A line's
+   * width is the sum of its words' (each measured once a document): measuring each longer candidate line whole
+   * shaped every line once per word in it, most of a statement's drawing time.
+   */
   wrap(text: string, width: number, style: TextStyle): string[] {
     const lines: string[] = [];
     for (const paragraph of text.split('\n')) {
       let current = '';
+      let currentWidth = 0;
       for (const word of paragraph.split(/(?<=\s)/)) {
-        const candidate = current + word;
-        if (current === '' || this.width(candidate.trimEnd(), style) <= width) {
-          current = candidate;
+        if (current === '' || currentWidth + this.wordWidth(word.trimEnd(), style) <= width) {
+          current += word;
+          currentWidth += this.wordWidth(word, style);
           continue;
         }
         lines.push(current.trimEnd());
         current = word;
+        currentWidth = this.wordWidth(word, style);
       }
       // A word wider than the line (a long hash, a file name) is cut into pieces that fit.
       let rest = current.trimEnd();

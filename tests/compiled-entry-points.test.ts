@@ -69,6 +69,9 @@ describe('the compiled CLI', () => {
       expect(help.status).toBe(0);
       expect(help.stdout).toBe(`${USAGE}\n`);
       expect(help.modules).toContain('client/cli.ts');
+      // A command that loads its modules with import() finds them from the sources too.
+      const verify = cli(['statement', 'verify', path.join(work, 'absent.pdf'), '--cert', path.join(work, 'absent.pem')]);
+      expect(verify.stderr).toContain(`error: ENOENT: no such file or directory, open '${path.join(work, 'absent.pem')}'`);
     } finally {
       fs.utimesSync(stamp, was, was);
     }
