@@ -46,6 +46,7 @@ export class KeyringError extends Error {
 
 export class Keyring {
   private checkedAt = Date.now();
+  private readonly parsedKeys = new Map<string, unknown>();
 
   private constructor(private data: KeyringData, private readonly source: KeyringSource, private readonly options: KeyringOptions) {}
 
@@ -118,23 +119,36 @@ export class Keyring {
     return [...this.data[purpose]].reverse().map((k) => ({ kid: k.kid, key: Buffer.from(k.key, 'base64') }));
   }
 
+  /**
+   * A key parsed from its PEM once per key id: the access log's anchor is signed after every batch of appends,
+   * and parsing the PEM each time was most of a busy server's time (bench:http).
+   */
+  private parsed<T>(kid: string, parse: () => T): T {
+    let key = this.parsedKeys.get(kid) as T | undefined;
+    if (key === undefined) {
+      key = parse();
+      this.parsedKeys.set(kid, key);
+    }
+    return key;
+  }
+
   currentSigning(): { kid: string; privateKey: crypto.KeyObject; publicKeyPem: string } {
     this.refresh();
     const entry = this.data.signing.at(-1)!;
-    return { kid: entry.kid, privateKey: crypto.createPrivateKey(entry.privateKey), publicKeyPem: entry.publicKey };
+    return { kid: entry.kid, privateKey: this.parsed(`signing ${entry.kid}`, () => crypto.createPrivateKey(entry.privateKey)), publicKeyPem: entry.publicKey };
   }
 
   signingPublicKey(kid: string): crypto.KeyObject | undefined {
     if (!this.data.signing.some((k) => k.kid === kid)) this.refresh(true);
     const entry = this.data.signing.find((k) => k.kid === kid);
-    return entry ? crypto.createPublicKey(entry.publicKey) : undefined;
+    return entry ? this.parsed(`signing public ${entry.kid}`, () => crypto.createPublicKey(entry.publicKey)) : undefined;
   }
 
   /** The certificate and key that sign statement PDFs now (unless the district brings its own: SIGNING_P12). */
   currentCertificate(): { kid: string; certificate: Buffer; privateKey: crypto.KeyObject } {
     this.refresh();
     const entry = this.data.certificates!.at(-1)!;
-    return { kid: entry.kid, certificate: Buffer.from(new crypto.X509Certificate(entry.certificate).raw), privateKey: crypto.createPrivateKey(entry.privateKey) };
+    return this.parsed(`certificate ${entry.kid}`, () => ({ kid: entry.kid, certificate: Buffer.from(new crypto.X509Certificate(entry.certificate).raw), privateKey: crypto.createPrivateKey(entry.privateKey) }));
   }
 
   /** Every statement-signing certificate this keyring made, newest first: old statements verify after a rotation. */

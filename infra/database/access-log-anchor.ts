@@ -5,6 +5,7 @@
 // missing (a cut) or different (a rewrite).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Keyring } from '../keys';
 
@@ -22,6 +23,13 @@ const anchorText = (head: Pick<AnchoredHead, 'seq' | 'hash' | 'at'>): string => 
 
 export const ANCHOR_FILE = 'access-log.anchor.json';
 
+const parseAnchor = (text: string | undefined): AnchoredHead | undefined => (text === undefined ? undefined : (JSON.parse(text) as AnchoredHead));
+
+function absentAsUndefined(err: unknown): undefined {
+  if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+  throw err;
+}
+
 export class AccessLogAnchor {
   private anchoredSeq = 0;
 
@@ -32,10 +40,14 @@ export class AccessLogAnchor {
     return new AccessLogAnchor(path.join(keysDir, ANCHOR_FILE), keyring);
   }
 
-  /** Moves the anchor to `head` unless it already holds a later entry (another process of this node wrote one). */
-  renew(head: { seq: number; hash: string }, now = Date.now()): void {
+  /**
+   * Moves the anchor to `head` unless it already holds a later entry (another process of this node wrote one).
+   * The file is read, written and renamed on the thread pool: a busy server goes on answering meanwhile, and its
+   * appends gather into the next batch. The caller (the log's one writer in this process) awaits each in turn.
+   */
+  async renew(head: { seq: number; hash: string }, now = Date.now()): Promise<void> {
     if (head.seq <= this.anchoredSeq) return;
-    const held = this.read();
+    const held = parseAnchor(await fsp.readFile(this.file, 'utf8').catch(absentAsUndefined));
     if (held && held.seq >= head.seq) {
       this.anchoredSeq = held.seq;
       return;
@@ -44,17 +56,16 @@ export class AccessLogAnchor {
     const anchored: AnchoredHead = { seq: head.seq, hash: head.hash, at: now, kid: signing.kid, signature: '' };
     anchored.signature = crypto.sign(null, Buffer.from(anchorText(anchored)), signing.privateKey).toString('base64');
     const tmp = `${this.file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, `${JSON.stringify(anchored)}\n`, { mode: 0o600 });
-    fs.renameSync(tmp, this.file);
+    await fsp.writeFile(tmp, `${JSON.stringify(anchored)}\n`, { mode: 0o600 });
+    await fsp.rename(tmp, this.file);
     this.anchoredSeq = head.seq;
   }
 
   read(): AnchoredHead | undefined {
     try {
-      return JSON.parse(fs.readFileSync(this.file, 'utf8')) as AnchoredHead;
+      return parseAnchor(fs.readFileSync(this.file, 'utf8'));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
+      return absentAsUndefined(err);
     }
   }
 

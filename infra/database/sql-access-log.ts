@@ -53,7 +53,7 @@ export class SqlAccessLog implements AccessLog {
         const entries = await this.writeBatch(batch.map((w) => w.input));
         // Once committed, the new head goes outside the database too; an entry is answered after its anchor.
         try {
-          this.anchor?.renew(entries.at(-1)!);
+          await this.anchor?.renew(entries.at(-1)!);
         } catch (err) {
           console.error(`[access log] the head could not be anchored in ${this.anchor?.location}: ${(err as Error).message}`);
         }
