@@ -23,6 +23,7 @@ import { DatabaseTooNewError, DatabaseUnavailableError, isDatabaseConnectionErro
 import { StorageUnavailableError } from '../infra/storage/case-file-storage';
 import { TemporalUnavailableError } from '../infra/temporal-errors';
 import { writeDecryptedFile } from './decrypted-file';
+import { reportRefusal } from './cli-refusal';
 import type { BulkProblem } from '../domain/bulk-csv';
 
 // Each command loads what it needs when it runs: `disposition package build` does not load the Temporal client,
@@ -129,11 +130,7 @@ export async function runCli(argv: string[], out: Out = (t) => process.stdout.wr
       err(`${e.message}\n\n${USAGE}`);
       return 2;
     }
-    if (e instanceof DispositionError) {
-      if (json) out(JSON.stringify({ error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } }, null, 2));
-      else err(`error: ${e.message}`);
-      return ERROR_CODES[e.code].exit;
-    }
+    if (e instanceof DispositionError) return reportRefusal(e, json, out, err);
     err(`error: ${(e as Error).message}`);
     // Another machine that does not answer (the database, the file storage, Temporal): worth a retry.
     if (e instanceof StorageUnavailableError) return ERROR_CODES.storage_unavailable.exit;

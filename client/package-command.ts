@@ -11,6 +11,7 @@ import { createDecryptStream } from '../infra/encryption-at-rest';
 import { packageFolder } from '../infra/folder-package';
 import { Keyring } from '../infra/keys';
 import { writeDecryptedFile } from './decrypted-file';
+import { reportRefusal } from './cli-refusal';
 
 type Out = (text: string) => void;
 
@@ -58,11 +59,7 @@ export async function runPackageCommand(argv: string[], out: Out, err: Out, env:
       err(`${(e as Error).message}\n\n${(await import('./cli-usage')).USAGE}`);
       return 2;
     }
-    if (e instanceof DispositionError) {
-      if (json) out(JSON.stringify({ error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } }, null, 2));
-      else err(`error: ${e.message}`);
-      return ERROR_CODES[e.code].exit;
-    }
+    if (e instanceof DispositionError) return reportRefusal(e, json, out, err);
     err(`error: ${(e as Error).message}`);
     if (env.DATABASE_URL) {
       const database = await import('../infra/database/sql-database');
