@@ -74,6 +74,8 @@ describe('on one database', () => {
     it('counts the events written before it was chained apart, and chains every later one', async () => {
       const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'disposition-unchained-'));
       const other = await openStores({ dataDir: fresh });
+      const otherKeys = Keyring.open(path.join(fresh, 'keys'));
+      await other.bindKeyring({ keysDir: path.join(fresh, 'keys') }, otherKeys);
       try {
         // As an earlier version wrote them: no hashes.
         for (let i = 0; i < 3; i += 1) await other.database.run('INSERT INTO intrusion_events (at, kind, ip, user_agent, path, reason) VALUES (?, ?, ?, ?, ?, ?)', [1_000 + i, 'failed_login', '192.0.2.9', '', '/login', 'old']);
@@ -84,6 +86,7 @@ describe('on one database', () => {
         expect(row.prev_hash).toBe('0'.repeat(64));
         expect(row.hash).toBe(intrusionHash(row.prev_hash, { at: Number(row.at), kind: row.kind, ip: row.ip, userAgent: row.user_agent, path: row.path, reason: row.reason }));
       } finally {
+        otherKeys.close();
         await other.close();
         fs.rmSync(fresh, { recursive: true, force: true });
       }

@@ -409,6 +409,20 @@ describe.each(DATABASE_BACKENDS)('the stores on $name', (backend) => {
       expect(await stores.accessLog.intrusions({ ip: '192.0.2.2' })).toEqual([{ id: second.id, at: T0 + 10, kind: 'refused_link', ip: '192.0.2.2', userAgent: 'curl', path: '/v/:token', reason: 'altered' }]);
       expect((await stores.accessLog.intrusions({ from: T0 + 1 })).map((e) => e.kind)).toEqual(['refused_link']);
     });
+
+    it('seals an intrusion\'s reason, which may name a person, and still checks the chain without opening it', async () => {
+      const reason = 'this is not the code sent to morgan.reyes@acme-learning.example (4 tries left)';
+      const event = await stores.accessLog.recordIntrusion({ at: T0, kind: 'wrong_signatory_code', ip: '192.0.2.3', path: '/api/vendor/:token/certify', reason });
+      const raw = await stores.database.get<{ reason: string; prev_hash: string }>('SELECT reason, prev_hash FROM intrusion_events WHERE id = ?', [event.id]);
+      expect(raw!.reason).not.toContain('morgan');
+      expect(raw!.reason.startsWith('~s1~')).toBe(true);
+      expect(await stores.accessLog.intrusions({ ip: '192.0.2.3' })).toMatchObject([{ id: event.id, kind: 'wrong_signatory_code', reason }]);
+      expect(await stores.accessLog.verifyIntrusions()).toMatchObject({ ok: true, events: 1 });
+      // Sealed for its own place in the chain: the same sealed text on another event does not open there.
+      const other = await stores.accessLog.recordIntrusion({ at: T0 + 1, kind: 'refused_link', ip: '192.0.2.4', path: '/v/:token', reason: 'altered' });
+      const otherRaw = await stores.database.get<{ prev_hash: string }>('SELECT prev_hash FROM intrusion_events WHERE id = ?', [other.id]);
+      expect(() => stores.seal.open(raw!.reason, `intrusion|${otherRaw!.prev_hash}|reason`)).toThrow();
+    });
   });
 
   describe('shared counters', () => {

@@ -106,6 +106,7 @@ export function storesOver(database: SqlDatabase): Stores {
     async bindKeyring(config, keyring) {
       seal = new FieldSeal(keyring);
       records.sealWith(seal);
+      accessLog.sealWith(seal);
       // Once per database: a sweep reads every row of the tables it seals, too much for each start of each process.
       if (!(await database.get('SELECT 1 AS done FROM store_facts WHERE fact = ?', [SEALED_FACT]))) {
         const sealed = await records.sealEarlierRows() + await new SqlBulkStore(database, seal).sealEarlierRows();

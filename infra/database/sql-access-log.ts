@@ -3,6 +3,13 @@
 import { entryHash, GENESIS, intrusionHash, type AccessEntry, type AccessEntryInput, type AccessLog, type AccessQuery, type AuditHeads, type ChainVerdict, type IntrusionEvent, type IntrusionInput, type IntrusionVerdict } from './access-log';
 import type { SqlDatabase } from './sql-database';
 import type { AccessLogAnchor } from './access-log-anchor';
+import { FieldSeal } from '../field-seal';
+
+/**
+ * Where an intrusion's reason is sealed: after the hash of the event before it, unique to each event, so a sealed
+ * reason copied onto another event does not open there.
+ */
+const reasonBinding = (prevHash: string): string => `intrusion|${prevHash}|reason`;
 
 interface Row {
   seq: number; at: number; actor: string; role: string; action: string; case_id: string | null; outcome: string; ip: string; user_agent: string; prev_hash: string; hash: string;
@@ -26,8 +33,19 @@ export class SqlAccessLog implements AccessLog {
   private waiting: Waiting[] = [];
   private writing = false;
   private anchor?: AccessLogAnchor;
+  private fieldSeal?: FieldSeal;
 
   constructor(private readonly db: SqlDatabase) {}
+
+  /** Intrusion reasons name what was refused (a signatory's address, a file's name): sealed with the file key. */
+  sealWith(seal: FieldSeal): void {
+    this.fieldSeal = seal;
+  }
+
+  private get seal(): FieldSeal {
+    if (!this.fieldSeal) throw new Error('intrusion reasons are sealed with the keyring\'s file key: bind the keyring to the stores (stores.bindKeyring) first');
+    return this.fieldSeal;
+  }
 
   anchorTo(anchor: AccessLogAnchor): void {
     this.anchor = anchor;
@@ -147,15 +165,20 @@ export class SqlAccessLog implements AccessLog {
     }
   }
 
-  /** Chained like the access log: under the intrusion log's lock, each event carries the hash of the one before. */
+  /**
+   * Chained like the access log: under the intrusion log's lock, each event carries the hash of the one before.
+   * The reason is sealed, and the hash covers what is stored, so the chain is checked without opening it.
+   */
   async recordIntrusion(event: IntrusionInput): Promise<IntrusionEvent> {
     const row = { at: event.at ?? Date.now(), kind: event.kind, ip: event.ip.slice(0, 64), userAgent: (event.userAgent ?? '').slice(0, 300), path: event.path.slice(0, 300), reason: event.reason.slice(0, 500) };
+    const seal = this.seal;
     return this.db.transaction(async (tx) => {
       await tx.lock('intrusion log');
       const previous = await tx.get<{ hash: string }>('SELECT hash FROM intrusion_events WHERE hash IS NOT NULL ORDER BY id DESC LIMIT 1');
       const prevHash = previous?.hash ?? GENESIS;
+      const stored = { ...row, reason: seal.seal(row.reason, reasonBinding(prevHash)) };
       const inserted = await tx.get<{ id: number }>('INSERT INTO intrusion_events (at, kind, ip, user_agent, path, reason, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
-        [row.at, row.kind, row.ip, row.userAgent, row.path, row.reason, prevHash, intrusionHash(prevHash, row)]);
+        [stored.at, stored.kind, stored.ip, stored.userAgent, stored.path, stored.reason, prevHash, intrusionHash(prevHash, stored)]);
       return { id: Number(inserted!.id), ...row };
     });
   }
@@ -209,6 +232,9 @@ export class SqlAccessLog implements AccessLog {
     if (query.from !== undefined) { where.push('at >= ?'); args.push(query.from); }
     if (query.to !== undefined) { where.push('at <= ?'); args.push(query.to); }
     if (query.ip) { where.push('ip = ?'); args.push(query.ip); }
-    return this.db.all<IntrusionEvent>(`SELECT id, at, kind, ip, user_agent AS "userAgent", path, reason FROM intrusion_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY at, id`, args);
+    const rows = await this.db.all<IntrusionEvent & { prevHash: string | null }>(
+      `SELECT id, at, kind, ip, user_agent AS "userAgent", path, reason, prev_hash AS "prevHash" FROM intrusion_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY at, id`, args);
+    // Events written before reasons were sealed keep theirs in the clear: rewriting them would break the chain.
+    return rows.map(({ prevHash, ...event }) => (FieldSeal.isSealed(event.reason) ? { ...event, reason: this.seal.open(event.reason, reasonBinding(prevHash!)) } : event));
   }
 }
