@@ -2,14 +2,14 @@
 // encrypted return package (a return delivered on a drive), and a package decrypted. They touch the keyring and
 // the files named, no case: on one machine the keyring is the file beside the data, so this entry loads neither
 // the database, Temporal nor the API's schemas (bin/disposition.js comes straight here). With DATABASE_URL the
-// keyring is the database's, opened as every other command opens it.
+// keyring is the database's: the database is opened for it alone.
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DispositionError, ERROR_CODES } from '../domain/errors';
 import { dataPlaces } from '../infra/data-places';
 import { createDecryptStream } from '../infra/encryption-at-rest';
 import { packageFolder } from '../infra/folder-package';
-import { Keyring } from '../infra/keys';
+import { Keyring, openKeyring } from '../infra/keys';
 import { writeDecryptedFile } from './decrypted-file';
 import { reportRefusal } from './cli-refusal';
 
@@ -19,11 +19,20 @@ class UsageError extends Error {}
 
 export const isPackageCommand = (argv: readonly string[]): boolean => argv[0] === 'package' && (argv[1] === 'build' || argv[1] === 'open');
 
-/** The keyring and how to let it go: the file's alone, or the database's through the CLI's context. */
-async function openKeyring(env: NodeJS.ProcessEnv): Promise<{ keyring: Keyring; close(): Promise<void> }> {
+/**
+ * The keyring and how to let it go: the file beside the data, or the database's (its keyring table alone: no
+ * stores bound, no file storage, no Temporal).
+ */
+async function keyringOf(env: NodeJS.ProcessEnv): Promise<{ keyring: Keyring; close(): Promise<void> }> {
   if (env.DATABASE_URL) {
-    const ctx = await (await import('./cli-context')).openCliContext(env);
-    return { keyring: ctx.keyring, close: () => ctx.close() };
+    const [{ loadConfig }, { openDatabase }] = await Promise.all([import('../infra/config'), import('../infra/database/open-stores')]);
+    const config = loadConfig(env);
+    const database = await openDatabase(config);
+    const keyring = await openKeyring(config, database, env).catch(async (err) => {
+      await database.close();
+      throw err;
+    });
+    return { keyring, close: async () => { keyring.close(); await database.close(); } };
   }
   const { keysDir, districtName } = dataPlaces(env);
   const keyring = Keyring.open(keysDir, { districtName });
@@ -32,7 +41,7 @@ async function openKeyring(env: NodeJS.ProcessEnv): Promise<{ keyring: Keyring; 
 
 export async function runPackageCommand(argv: string[], out: Out, err: Out, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let json = false;
-  let opened: Awaited<ReturnType<typeof openKeyring>> | undefined;
+  let opened: Awaited<ReturnType<typeof keyringOf>> | undefined;
   try {
     const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { out: { type: 'string', short: 'o' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
     json = values.json === true;
@@ -44,7 +53,7 @@ export async function runPackageCommand(argv: string[], out: Out, err: Out, env:
     if (!source) throw new UsageError(command === 'build' ? 'the folder is required' : 'the package file is required');
     if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
     if (!values.out) throw new UsageError(command === 'build' ? '--out FILE is required' : '--out ZIP is required');
-    opened = await openKeyring(env);
+    opened = await keyringOf(env);
     if (command === 'build') {
       const built = await packageFolder(source, values.out, opened.keyring);
       out(json ? JSON.stringify({ file: values.out, ...built }, null, 2) : `${values.out}: ${built.files} file(s), ZIP ${built.zipBytes} bytes, SHA-256 ${built.zipSha256}`);

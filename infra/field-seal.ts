@@ -45,6 +45,11 @@ export class FieldSeal {
     return `${TEXT_PREFIX}${kid}~${gcmSeal(key, binding, Buffer.from(text, 'utf8')).toString('base64')}`;
   }
 
+  /** A value an earlier version may have stored in the clear: sealed unless it is absent or sealed already. */
+  sealIfClear(value: string | null, binding: string): string | null {
+    return value === null || FieldSeal.isSealed(value) ? value : this.seal(value, binding);
+  }
+
   open(stored: string, binding: string): string {
     if (!FieldSeal.isSealed(stored)) return stored;
     const end = stored.indexOf('~', TEXT_PREFIX.length);

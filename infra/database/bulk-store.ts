@@ -51,13 +51,12 @@ export class SqlBulkStore {
 
   /** Seals rows written in the clear by an earlier version (see SqlCaseRecordStore.sealEarlierRows). */
   async sealEarlierRows(): Promise<number> {
-    const sealedOr = (value: string | null, binding: string) => (value === null || FieldSeal.isSealed(value) ? value : this.seal.seal(value, binding));
     return inBatches<{ bulk_id: string; line: number; input_json: string | null; problems_json: string | null }>(this.db,
       `SELECT bulk_id, line, input_json, problems_json FROM bulk_rows WHERE (input_json IS NOT NULL AND input_json NOT LIKE '~s1~%') OR (problems_json IS NOT NULL AND problems_json NOT LIKE '~s1~%') LIMIT ?`,
       async (r) => {
         const line = Number(r.line);
         return (await this.db.run('UPDATE bulk_rows SET input_json = ?, problems_json = ? WHERE bulk_id = ? AND line = ?',
-          [sealedOr(r.input_json, BOUND.input(r.bulk_id, line)), sealedOr(r.problems_json, BOUND.problems(r.bulk_id, line)), r.bulk_id, line])).changes;
+          [this.seal.sealIfClear(r.input_json, BOUND.input(r.bulk_id, line)), this.seal.sealIfClear(r.problems_json, BOUND.problems(r.bulk_id, line)), r.bulk_id, line])).changes;
       });
   }
 

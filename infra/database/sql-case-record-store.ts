@@ -212,14 +212,13 @@ export class SqlCaseRecordStore implements CaseRecordStore {
     const seal = this.seal;
     const db = this.db;
     const clear = (column: string) => `${column} NOT LIKE '~s1~%'`;
-    const sealedOr = (value: string | null, binding: string) => (value === null || FieldSeal.isSealed(value) ? value : seal.seal(value, binding));
     let sealed = await inBatches<{ case_id: string; state_json: string }>(db, `SELECT case_id, state_json FROM cases WHERE ${clear('state_json')} LIMIT ?`, async (r) =>
       (await db.run('UPDATE cases SET state_json = ? WHERE case_id = ? AND state_json = ?', [seal.seal(r.state_json, BOUND.state(r.case_id)), r.case_id, r.state_json])).changes);
     sealed += await inBatches<{ case_id: string; seq: number; summary: string; detail_json: string | null }>(db,
       `SELECT case_id, seq, summary, detail_json FROM case_events WHERE ${clear('summary')} OR (detail_json IS NOT NULL AND ${clear('detail_json')}) LIMIT ?`, async (r) => {
         const seq = Number(r.seq);
         return (await db.run('UPDATE case_events SET summary = ?, detail_json = ? WHERE case_id = ? AND seq = ? AND summary = ?',
-          [sealedOr(r.summary, BOUND.eventSummary(r.case_id, seq)), sealedOr(r.detail_json, BOUND.eventDetail(r.case_id, seq)), r.case_id, seq, r.summary])).changes;
+          [seal.sealIfClear(r.summary, BOUND.eventSummary(r.case_id, seq)), seal.sealIfClear(r.detail_json, BOUND.eventDetail(r.case_id, seq)), r.case_id, seq, r.summary])).changes;
       });
     sealed += await inBatches<{ case_id: string; round: number; summary_json: string }>(db, `SELECT case_id, round, summary_json FROM return_packages WHERE ${clear('summary_json')} LIMIT ?`, async (r) =>
       (await db.run('UPDATE return_packages SET summary_json = ? WHERE case_id = ? AND round = ? AND summary_json = ?',
@@ -228,7 +227,7 @@ export class SqlCaseRecordStore implements CaseRecordStore {
       `SELECT message_id, recipients, detail, eml FROM case_messages WHERE ${clear('recipients')} LIMIT ?`, async (r) => {
         const eml = r.eml === null ? null : FieldSeal.isSealedBytes(Buffer.from(r.eml)) ? Buffer.from(r.eml) : seal.sealBytes(Buffer.from(r.eml), BOUND.eml(r.message_id));
         return (await db.run('UPDATE case_messages SET recipients = ?, detail = ?, eml = ? WHERE message_id = ? AND recipients = ?',
-          [seal.seal(r.recipients, BOUND.recipients(r.message_id)), sealedOr(r.detail, BOUND.messageDetail(r.message_id)), eml, r.message_id, r.recipients])).changes;
+          [seal.seal(r.recipients, BOUND.recipients(r.message_id)), seal.sealIfClear(r.detail, BOUND.messageDetail(r.message_id)), eml, r.message_id, r.recipients])).changes;
       });
     return sealed;
   }
