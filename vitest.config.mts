@@ -11,8 +11,9 @@ export default defineConfig({
     exclude: ['**/node_modules/**', ...(drill === 'faults' ? [] : ['tests/faults.test.ts']), ...(drill === 'scale' ? [] : ['tests/scale-drill.test.ts'])],
     pool: 'forks',
     maxWorkers: 2,
-    // The scale drill brings its own services (scripts/services) and needs neither the dev server nor a bundle.
-    globalSetup: drill === 'scale' ? [] : ['tests/support/global-setup.ts'],
+    // The scale drill brings its own services (scripts/services) and needs neither the dev server nor a bundle; each
+    // setup stops, at the end, every service the run started and left running.
+    globalSetup: drill === 'scale' ? ['tests/support/services-guard.ts'] : ['tests/support/global-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     // No retries: a flaky test is a bug to fix, not to hide.

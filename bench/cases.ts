@@ -232,7 +232,7 @@ const perMinute = (r: PhaseResult): number => (r.timings.length / r.seconds) * 6
 async function startStack(kind: StackKind, args: Args): Promise<{ stack: Stack; cleanUp(): Promise<void> }> {
   if (kind === 'dev') return { stack: await Stack.start({ temporalDb: args.temporalDb }), cleanUp: async () => undefined };
   const postgres = await freshPostgres();
-  const { env } = await servicesUp(['postgres', 'minio', 'temporal'], (line) => log(`[services] ${line}`));
+  const { env } = await servicesUp(['postgres', 'minio', 'temporal'], (line) => log(`[services] ${line}`), { build: true });
   const storage = new URL(env.STORAGE_URL!.replace(/^s3:/, 'http:'));
   const prefix = `bench-${Date.now().toString(36)}`;
   const stack = await Stack.start({ env: {

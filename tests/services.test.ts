@@ -1,8 +1,12 @@
 // `services:up` for PostgreSQL: a cluster that answers with the password in DATABASE_URL, reused on the next call.
 // The Temporal server stays out of here: its first build takes minutes (see scripts/services/temporal-server.ts).
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { Client } from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stopPostgres } from '../scripts/services/postgres';
+import { cachedGoBinaries, SERVICES_CACHE, ServiceNotBuiltError, type GoBinaries } from '../scripts/services/service-kit';
 import { servicesUp } from '../scripts/services/services';
 
 const lines: string[] = [];
@@ -43,5 +47,41 @@ describe('services:up postgres', () => {
     url.password = 'not-the-password';
     const client = new Client({ connectionString: url.toString() });
     await expect(client.connect()).rejects.toThrow(/password authentication failed/);
+  });
+});
+
+describe('service binaries are built up front, never by a test', () => {
+  const spec = (name: string): GoBinaries => ({ name, version: 'v0.0.1', packages: ['example.invalid/no/such/module'], binaries: ['nothing'], minutes: 1 });
+
+  it('refuses a binary nobody built, naming the command that builds it, without building', () => {
+    const name = `not-built-${crypto.randomBytes(3).toString('hex')}`;
+    let thrown: unknown;
+    try {
+      cachedGoBinaries(spec(name), { build: false, log });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(ServiceNotBuiltError);
+    expect((thrown as Error).message).toContain(`npm run services:build -- ${name}`);
+    expect(fs.existsSync(path.join(SERVICES_CACHE, `${name}-v0.0.1.partial`))).toBe(false);
+  });
+
+  it('says which tool and version failed to build, and how to retry', () => {
+    const name = `fails-${crypto.randomBytes(3).toString('hex')}`;
+    try {
+      // GOPROXY=off: refused at once, without asking the network for a module that does not exist.
+      const env = process.env.GOPROXY;
+      process.env.GOPROXY = 'off';
+      try {
+        expect(() => cachedGoBinaries(spec(name), { build: true, log })).toThrow(
+          new RegExp(`building ${name} v0\\.0\\.1 failed: go install exited 1\\. .*retry with \`npm run services:build -- ${name}\`, or by hand: GOBIN=\\S+ go install example\\.invalid/no/such/module@v0\\.0\\.1`),
+        );
+      } finally {
+        if (env === undefined) delete process.env.GOPROXY;
+        else process.env.GOPROXY = env;
+      }
+    } finally {
+      fs.rmSync(path.join(SERVICES_CACHE, `${name}-v0.0.1.partial`), { recursive: true, force: true });
+    }
   });
 });

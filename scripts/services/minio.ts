@@ -5,9 +5,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BucketAlreadyExists, BucketAlreadyOwnedByYou, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { freePort, portAnswers } from '../dev-server';
-import { cachedGoBinaries, readPid, SERVICES_STATE, startDaemon, stopPid, waitForPort, type Log, readStateFile } from './service-kit';
+import { cachedGoBinaries, readPid, SERVICES_STATE, startDaemon, stopPid, waitForPort, type GoBinaries, type Log, readStateFile } from './service-kit';
 
-const VERSION = 'v0.0.0-20260212201848-7aac2a2c5b7c';
+/** MinIO's server, pinned: `npm run services:build` builds it once per machine (about 5 minutes on two cores). */
+export const MINIO_BINARIES: GoBinaries = {
+  name: 'minio',
+  version: 'v0.0.0-20260212201848-7aac2a2c5b7c',
+  packages: ['github.com/minio/minio'],
+  binaries: ['minio'],
+  minutes: 5,
+};
 const BUCKET = 'disposition';
 const REGION = 'us-east-1';
 
@@ -57,6 +64,11 @@ function isMinio(pid: number): boolean {
   }
 }
 
+/** The pid of this checkout's MinIO when one runs. */
+export function runningMinio(): number | undefined {
+  return runningPid();
+}
+
 function runningPid(): number | undefined {
   const pid = readPid(PID_FILE);
   return pid !== undefined && isMinio(pid) ? pid : undefined;
@@ -97,8 +109,11 @@ async function twoFreePorts(): Promise<Ports> {
   return { api, console };
 }
 
-/** Starts the checkout's MinIO (or finds it running), with the bucket `disposition` in it. */
-export async function startMinio(log: Log): Promise<RunningMinio> {
+/**
+ * Starts the checkout's MinIO (or finds it running), with the bucket `disposition` in it. Without `build`, a MinIO
+ * not built yet is refused at once (ServiceNotBuiltError) instead of built while the caller waits.
+ */
+export async function startMinio(log: Log, options: { build?: boolean } = {}): Promise<RunningMinio> {
   const creds = credentials();
   let pid = runningPid();
   let ports = readPorts();
@@ -110,7 +125,7 @@ export async function startMinio(log: Log): Promise<RunningMinio> {
       log(`MinIO (pid ${pid}) does not answer on its port; restarting it`);
       await stopPid(pid);
     }
-    const binaries = cachedGoBinaries({ name: 'minio', version: VERSION, packages: ['github.com/minio/minio'], binaries: ['minio'], minutes: 3, log });
+    const binaries = cachedGoBinaries(MINIO_BINARIES, { build: options.build ?? false, log });
     fs.mkdirSync(DATA_DIR, { recursive: true, mode: 0o700 });
     ports = await twoFreePorts();
     fs.writeFileSync(PORTS_FILE, JSON.stringify(ports));

@@ -63,7 +63,7 @@ function runAs(who: Runner, command: string, args: string[], options: SpawnSyncO
 }
 
 /** The newest /usr/lib/postgresql/<major>/bin, installing Debian's postgresql package when there is none. */
-function postgresBin(log: Log): { bin: string; major: string } {
+export function postgresBin(log: Log): { bin: string; major: string } {
   const root = '/usr/lib/postgresql';
   const newest = (): string | undefined =>
     (fs.existsSync(root) ? fs.readdirSync(root) : [])
@@ -194,6 +194,12 @@ export async function startPostgres(log: Log): Promise<Postgres> {
   await ensureRoleAndDatabases(state);
   log(`postgres: listening on 127.0.0.1:${state.port} (${state.clusterDir})`);
   return handle(state, false, log);
+}
+
+/** The postmaster's pid of this checkout's cluster when it runs. */
+export function runningPostgres(): number | undefined {
+  const state = readState();
+  return state && postmasterPid(state);
 }
 
 /** Stops this checkout's cluster if it runs; its data stays for the next start. */

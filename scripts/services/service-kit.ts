@@ -15,20 +15,51 @@ export const SERVICES_CACHE = path.join(process.env.XDG_CACHE_HOME || path.join(
 /** Runtime state of the services started from this checkout (data, logs, pid files, the env file). */
 export const SERVICES_STATE = path.join(PROJECT_ROOT, '.services');
 
+/** Binaries `go install` builds from `packages` at `version`, kept as one folder of the cache. */
+export interface GoBinaries {
+  name: string;
+  version: string;
+  packages: string[];
+  binaries: string[];
+  /** How long a build takes on two cores with an empty Go cache, for the line printed before it. */
+  minutes: number;
+}
+
+const goBinariesDir = (spec: GoBinaries): string => path.join(SERVICES_CACHE, `${spec.name}-${spec.version}`);
+
+export const goBinariesBuilt = (spec: GoBinaries): boolean => spec.binaries.every((b) => fs.existsSync(path.join(goBinariesDir(spec), b)));
+
+/** The command that builds `spec` by hand, as a failure or a missing build names it. */
+export const goInstallCommand = (spec: GoBinaries): string =>
+  `GOBIN=${goBinariesDir(spec)} go install ${spec.packages.map((p) => `${p}@${spec.version}`).join(' ')}`;
+
+/** A service binary the run needs and nobody built: tests never build one (a hook would wait minutes). */
+export class ServiceNotBuiltError extends Error {
+  constructor(spec: GoBinaries) {
+    super(`${spec.name} ${spec.version} is not built on this machine (looked in ${goBinariesDir(spec)}); build it first with ` +
+      `\`npm run services:build -- ${spec.name}\` (about ${spec.minutes} minutes once)`);
+    this.name = 'ServiceNotBuiltError';
+  }
+}
+
 /**
- * The folder holding `binaries` built by `go install` of `packages` at `version`, building it on first use.
+ * The folder holding `spec`'s binaries. Built on the spot only when `build` is set (`npm run services:up`, the
+ * benchmarks, `npm run services:build`); otherwise a missing build is a ServiceNotBuiltError naming the command.
  * The build goes to a `.partial` folder renamed when complete, so an interrupted build is never taken for one.
  */
-export function cachedGoBinaries(options: { name: string; version: string; packages: string[]; binaries: string[]; log: Log; minutes: number }): string {
-  const dir = path.join(SERVICES_CACHE, `${options.name}-${options.version}`);
-  if (options.binaries.every((b) => fs.existsSync(path.join(dir, b)))) return dir;
+export function cachedGoBinaries(spec: GoBinaries, options: { build: boolean; log: Log }): string {
+  const dir = goBinariesDir(spec);
+  if (goBinariesBuilt(spec)) return dir;
+  if (!options.build) throw new ServiceNotBuiltError(spec);
   const partial = `${dir}.partial`;
   fs.rmSync(partial, { recursive: true, force: true });
   fs.mkdirSync(partial, { recursive: true });
-  options.log(`building ${options.name} ${options.version} with go install into ${dir} (once on this machine; about ${options.minutes} minutes) …`);
-  const result = spawnSync('go', ['install', ...options.packages.map((p) => `${p}@${options.version}`)], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, GOBIN: partial } });
+  options.log(`building ${spec.name} ${spec.version} with go install into ${dir} (once on this machine; about ${spec.minutes} minutes) …`);
+  const result = spawnSync('go', ['install', ...spec.packages.map((p) => `${p}@${spec.version}`)], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, GOBIN: partial } });
   if (result.error || result.status !== 0) {
-    throw new Error(`go install of ${options.name} ${options.version} failed (${result.error?.message ?? `exit ${result.status}`}); Go 1.26 and the Go module proxy are needed`);
+    const why = (result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' ? 'go is not on PATH' : (result.error?.message ?? `go install exited ${result.status ?? result.signal}`);
+    throw new Error(`building ${spec.name} ${spec.version} failed: ${why}. It needs Go 1.26 or later and the Go module proxy; retry with ` +
+      `\`npm run services:build -- ${spec.name}\`, or by hand: ${goInstallCommand(spec)}`);
   }
   fs.rmSync(dir, { recursive: true, force: true });
   fs.renameSync(partial, dir);

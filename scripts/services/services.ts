@@ -2,10 +2,10 @@
 // settings in .services/env. servicesUp/servicesDown serve vitest's globalSetup and the test drills.
 import fs from 'node:fs';
 import path from 'node:path';
-import { startMinio, stopMinio } from './minio';
-import { startPostgres, stopPostgres } from './postgres';
+import { runningMinio, startMinio, stopMinio } from './minio';
+import { runningPostgres, startPostgres, stopPostgres } from './postgres';
 import { pidAlive, SERVICES_STATE, type Log } from './service-kit';
-import { NAMESPACE, startTemporalServer, stopTemporalServer } from './temporal-server';
+import { NAMESPACE, runningTemporalServer, startTemporalServer, stopTemporalServer } from './temporal-server';
 
 export type ServiceName = 'postgres' | 'minio' | 'temporal';
 
@@ -46,9 +46,10 @@ async function withLock<T>(log: Log, action: () => Promise<T>): Promise<T> {
 
 /**
  * Starts the services named (Temporal brings PostgreSQL along, its store), reusing those already running.
- * `started` names only what this call started, so a caller can stop exactly that and leave the rest.
+ * `started` names only what this call started, so a caller can stop exactly that and leave the rest. `build`
+ * builds a missing binary first (minutes); without it, tests are told to run `npm run services:build`.
  */
-export async function servicesUp(which: ServiceName[], log: Log): Promise<{ env: Record<string, string>; started: string[] }> {
+export async function servicesUp(which: ServiceName[], log: Log, options: { build?: boolean } = {}): Promise<{ env: Record<string, string>; started: string[] }> {
   return withLock(log, async () => {
     const env: Record<string, string> = {};
     const started: string[] = [];
@@ -58,21 +59,21 @@ export async function servicesUp(which: ServiceName[], log: Log): Promise<{ env:
       env.DATABASE_URL = postgres.url('disposition');
       if (which.includes('temporal')) {
         // MinIO sits between the two only to keep the order of `up`; it needs neither.
-        if (which.includes('minio')) await upMinio(env, started, log);
-        const temporal = await startTemporalServer({ postgres, log });
+        if (which.includes('minio')) await upMinio(env, started, log, options.build);
+        const temporal = await startTemporalServer({ postgres, log, build: options.build });
         if (!temporal.reused) started.push('temporal');
         env.TEMPORAL_ADDRESS = temporal.address;
         env.TEMPORAL_NAMESPACE = NAMESPACE;
         return { env, started };
       }
     }
-    if (which.includes('minio')) await upMinio(env, started, log);
+    if (which.includes('minio')) await upMinio(env, started, log, options.build);
     return { env, started };
   });
 }
 
-async function upMinio(env: Record<string, string>, started: string[], log: Log): Promise<void> {
-  const minio = await startMinio(log);
+async function upMinio(env: Record<string, string>, started: string[], log: Log, build = false): Promise<void> {
+  const minio = await startMinio(log, { build });
   // A MinIO that was already running is not ours to stop.
   if (!minio.reused) started.push('minio');
   env.STORAGE_URL = minio.storageUrl;
@@ -83,11 +84,40 @@ async function upMinio(env: Record<string, string>, started: string[], log: Log)
 /** Stops every service this checkout started (Temporal first: it writes to PostgreSQL); data and cache stay. */
 export async function servicesDown(log: Log): Promise<void> {
   await withLock(log, async () => {
-    await stopTemporalServer(log);
-    await stopMinio(log);
-    await stopPostgres(log);
+    await stopServices(['temporal', 'minio', 'postgres'], log);
     fs.rmSync(ENV_FILE, { force: true });
   });
+}
+
+/** This checkout's services that run now, each with its pid. */
+export function runningServices(): Map<ServiceName, number> {
+  const running = new Map<ServiceName, number>();
+  for (const [name, pid] of [['postgres', runningPostgres()], ['minio', runningMinio()], ['temporal', runningTemporalServer()]] as const) {
+    if (pid !== undefined) running.set(name, pid);
+  }
+  return running;
+}
+
+/** Stops the services named, Temporal before PostgreSQL (it writes there). */
+async function stopServices(names: ServiceName[], log: Log): Promise<void> {
+  if (names.includes('temporal')) await stopTemporalServer(log);
+  if (names.includes('minio')) await stopMinio(log);
+  if (names.includes('postgres')) await stopPostgres(log);
+}
+
+/**
+ * For a test run: whatever services run now are somebody's (a developer's `services:up`) and stay; the answer stops
+ * every one that runs when it is called and did not before, whichever test or hook started it and however that
+ * ended (a timed-out hook's start finishes after its afterAll has run).
+ */
+export function stopWhatStartsFromNow(log: Log): () => Promise<void> {
+  const before = runningServices();
+  return async () => {
+    const started = [...runningServices()].filter(([name, pid]) => before.get(name) !== pid).map(([name]) => name);
+    if (started.length === 0) return;
+    log(`stopping what this run started: ${started.join(', ')}`);
+    await withLock(log, () => stopServices(started, log));
+  };
 }
 
 function writeEnvFile(env: Record<string, string>): void {
@@ -103,7 +133,7 @@ async function main(): Promise<void> {
   const log: Log = (line) => console.log(line);
   const begun = Date.now();
   if (command === 'up') {
-    const { env } = await servicesUp(['postgres', 'minio', 'temporal'], log);
+    const { env } = await servicesUp(['postgres', 'minio', 'temporal'], log, { build: true });
     writeEnvFile(env);
     const url = new URL(env.DATABASE_URL!);
     console.log(`\nservices up in ${((Date.now() - begun) / 1000).toFixed(1)} s:`);

@@ -10,7 +10,7 @@ import { msToTs } from '@temporalio/common/lib/time';
 import { connectToTemporal, ensureSearchAttributes } from '../../infra/temporal-connection';
 import { freePort, portAnswers } from '../dev-server';
 import { APP_ROLE, type Postgres } from './postgres';
-import { cachedGoBinaries, pidAlive, readPid, SERVICES_STATE, startDaemon, stopPid, waitForPort, type Log, readStateFile } from './service-kit';
+import { cachedGoBinaries, pidAlive, readPid, SERVICES_STATE, startDaemon, stopPid, waitForPort, type GoBinaries, type Log, readStateFile } from './service-kit';
 
 export const TEMPORAL_SERVER_VERSION = 'v1.32.0';
 export const NAMESPACE = 'default';
@@ -34,15 +34,17 @@ const LOG_FILE = path.join(DIR, 'server.log');
 const CONFIG_FILE = path.join(DIR, 'config.yaml');
 const DYNAMIC_CONFIG_FILE = path.join(DIR, 'dynamic-config.yaml');
 
-function binaries(log: Log): { server: string; sql: string } {
-  const dir = cachedGoBinaries({
-    name: 'temporal-server',
-    version: TEMPORAL_SERVER_VERSION,
-    packages: ['go.temporal.io/server/cmd/server', 'go.temporal.io/server/cmd/tools/sql'],
-    binaries: ['server', 'sql'],
-    minutes: 4,
-    log,
-  });
+/** The server and its schema tool, pinned: `npm run services:build` builds them once per machine. */
+export const TEMPORAL_SERVER_BINARIES: GoBinaries = {
+  name: 'temporal-server',
+  version: TEMPORAL_SERVER_VERSION,
+  packages: ['go.temporal.io/server/cmd/server', 'go.temporal.io/server/cmd/tools/sql'],
+  binaries: ['server', 'sql'],
+  minutes: 5,
+};
+
+function binaries(build: boolean, log: Log): { server: string; sql: string } {
+  const dir = cachedGoBinaries(TEMPORAL_SERVER_BINARIES, { build, log });
   return { server: path.join(dir, 'server'), sql: path.join(dir, 'sql') };
 }
 
@@ -198,7 +200,7 @@ function watchExit(pid: number): { exited: Promise<never>; cancel(): void } {
 }
 
 /** Starts the server on this checkout's PostgreSQL, or reuses the one already running against it. */
-export async function startTemporalServer(options: { postgres: Postgres; log: Log }): Promise<TemporalServer> {
+export async function startTemporalServer(options: { postgres: Postgres; log: Log; build?: boolean }): Promise<TemporalServer> {
   const { postgres, log } = options;
   const previous = readState();
   const running = readPid(PID_FILE);
@@ -208,7 +210,7 @@ export async function startTemporalServer(options: { postgres: Postgres; log: Lo
   }
   // One that runs against an earlier PostgreSQL port has lost its database.
   if (running) await stopTemporalServer(log);
-  const { server, sql } = binaries(log);
+  const { server, sql } = binaries(options.build ?? false, log);
   fs.mkdirSync(DIR, { recursive: true });
   setUpSchemas(sql, postgres);
   // The frontend keeps its port from the last start when it can, so TEMPORAL_ADDRESS stays the same.
@@ -239,6 +241,9 @@ export async function startTemporalServer(options: { postgres: Postgres; log: Lo
   log(`temporal: listening on ${address} (namespace ${NAMESPACE})`);
   return { address, reused: false, stop: () => stopTemporalServer(log) };
 }
+
+/** The pid of this checkout's Temporal server when one runs. */
+export const runningTemporalServer = (): number | undefined => readPid(PID_FILE);
 
 export async function stopTemporalServer(log: Log): Promise<void> {
   const pid = readPid(PID_FILE);
