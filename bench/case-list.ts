@@ -7,7 +7,7 @@ import pg from 'pg';
 import type { Stores } from '../infra/database/open-stores';
 import { servicesUp } from '../scripts/services/services';
 import { caseInput } from '../tests/support/fixtures';
-import { newCaseState } from '../workflows/case-state-changes';
+import { newCaseState } from '../domain/case-state-changes';
 import { log } from './stack';
 
 const STATUSES = ['awaiting_acknowledgement', 'awaiting_return', 'awaiting_review', 'awaiting_certification', 'completed'] as const;

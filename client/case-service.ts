@@ -2,7 +2,7 @@
 // reads come from the case record, actions go to the workflow as updates with deterministic ids.
 import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
-import { STAFF_ACTIONS, type StaffAction, type StaffActionName, type UpdateName, type VENDOR_ACTIONS, type VendorActionName } from '../domain/actions';
+import { STAFF_ACTIONS, type StaffAction, type StaffActionName, type UpdateName, type VENDOR_ACTIONS, type VendorActionName } from '../actions/registry';
 import { BUILT_IN_AGREEMENTS, unknownAgreement, withAgreement } from '../domain/agreements';
 import { caseInputSchema, type CaseInput } from '../domain/case-input';
 import type { ActionResult } from '../domain/case-state';
@@ -90,7 +90,7 @@ export class CaseService {
   }
 
   /**
-   * A staff action as declared (domain/actions.ts): the body checked against its declaration, the update's
+   * A staff action as declared (actions/<name>/action.ts): the body checked against its declaration, the update's
    * payload and id made from the case as it is now, then sent to the workflow.
    */
   async perform(name: StaffActionName, caseId: string, raw: unknown, actor: string): Promise<ActionResult> {

@@ -1,6 +1,6 @@
 // The CLI's usage text, apart from the commands: `disposition --help` prints it without loading them (the
 // build writes it to dist/cli-usage.txt, which bin/disposition.js prints as it is).
-import { STAFF_ACTIONS } from '../domain/actions';
+import { STAFF_ACTIONS } from '../actions/registry';
 
 export const USAGE = `Usage: disposition <command> [options]
 

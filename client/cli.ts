@@ -5,7 +5,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import crypto from 'node:crypto';
-import { ActionUsageError, STAFF_ACTIONS, type StaffAction, type StaffActionName } from '../domain/actions';
+import { ActionUsageError, STAFF_ACTIONS, type StaffAction, type StaffActionName } from '../actions/registry';
 import { USAGE } from './cli-usage';
 import { DispositionError, ERROR_CODES } from '../domain/errors';
 import { isCaseId } from '../domain/ids';

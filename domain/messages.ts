@@ -1,5 +1,5 @@
 // The parts of the workflow's update payloads that every action shares; each action's own payload is declared
-// with it (domain/actions.ts).
+// with it (actions/).
 import { z } from 'zod';
 import { fileIdSchema } from './ids';
 import { LINK_TASKS } from './statuses';

@@ -9,7 +9,7 @@ import { HttpHarness, type SignedIn } from './support/http-harness';
 import { launchChromium } from './support/browser';
 import { caseInput, certification } from './support/fixtures';
 import { linkIn } from './support/smtp-receiver';
-import { newCaseState } from '../workflows/case-state-changes';
+import { newCaseState } from '../domain/case-state-changes';
 
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const WIDTHS = [390, 1280];

@@ -1,8 +1,9 @@
-// Each case action is declared once (domain/actions.ts); the API route and its document entry, the page form's
+// Each case action is declared once (actions/<name>/action.ts, listed in actions/registry.ts); the API route and its document entry, the page form's
 // route, the CLI command and the examples all come from the declarations. These checks fail when one of them
 // is missing for an action, or when an example no longer passes the body check of its route.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STAFF_ACTIONS, VENDOR_ACTIONS } from '../domain/actions';
+import { ACTION_HANDLERS } from '../actions/handlers';
+import { STAFF_ACTIONS, VENDOR_ACTIONS } from '../actions/registry';
 import { runCli } from '../client/cli';
 import { buildHttpServer } from '../client/server/http-server';
 import { HttpHarness, type SignedIn } from './support/http-harness';
@@ -51,6 +52,22 @@ describe('each vendor action, from its declaration', () => {
     expect(Object.keys((entry as { responses: object }).responses)).toContain(String(action.status ?? 200));
     const page = await fetch(h.url(`/v/not-a-real-token/${action.path}`), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
     expect(page.status).toBe(403);
+  });
+});
+
+describe('each action\'s workflow side, from its folder', () => {
+  const declared = [...Object.values(STAFF_ACTIONS), ...Object.values(VENDOR_ACTIONS)];
+
+  it('every update an action sends has exactly one handler, and every handler an action that sends it', () => {
+    const handled = ACTION_HANDLERS.map((h) => h.update).sort();
+    expect(handled).toEqual(declared.map((a) => a.update).sort());
+    expect(new Set(handled).size).toBe(handled.length);
+  });
+
+  it('the page and the API answer say the same sentence: the declaration\'s outcomes are its handler\'s', () => {
+    for (const action of declared) {
+      expect(ACTION_HANDLERS.find((h) => h.update === action.update)!.outcomes, action.update).toBe(action.outcomes);
+    }
   });
 });
 

@@ -66,7 +66,8 @@ describe('a vendor who does not answer', () => {
     await expect(h.service.perform('extend', caseId, { task: 'acknowledge', until: 'next week', reason: 'x' }, 'test:admin')).rejects.toMatchObject({ code: 'invalid_payload', message: expect.stringContaining('until') });
     const until = new Date(Date.now() + 3 * 86_400_000).toISOString();
     const extended = await h.service.perform('extend', caseId, { task: 'acknowledge', until, reason: 'Vendor asked for time' }, 'test:admin');
-    expect(extended.message).toContain(until.slice(0, 16));
+    // The sentence the case page shows after the form, word for word (actions/extend/handler.ts).
+    expect(extended.message).toBe(`Due time extended: "Acknowledge the termination notice" is now due ${until.slice(0, 10)} ${until.slice(11, 16)} UTC.`);
     const record = (await h.records.getCase(caseId))!;
     expect(record.overdue).toBe(false);
     expect(record.openTask?.dueAt).toBe(Date.parse(until));

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderDistrictMail, renderVendorMail } from '../activities/mail-content';
 import { dueInWords, isoSeconds } from '../activities/mail-layout';
 import type { MailSpec } from '../domain/mail';
-import { newCaseState } from '../workflows/case-state-changes';
+import { newCaseState } from '../domain/case-state-changes';
 import { CaseHarness } from './support/case-harness';
 import { caseInput } from './support/fixtures';
 

@@ -10,7 +10,7 @@ import { MIGRATIONS, SCHEMA_VERSION } from '../infra/database/migrations';
 import { openStores, type Stores } from '../infra/database/open-stores';
 import { DatabaseTooNewError } from '../infra/database/sql-database';
 import { Keyring } from '../infra/keys';
-import { newCaseState } from '../workflows/case-state-changes';
+import { newCaseState } from '../domain/case-state-changes';
 import { RecordChanges } from '../domain/record-change';
 import { DATABASE_BACKENDS } from './support/database-backends';
 import { caseInput } from './support/fixtures';

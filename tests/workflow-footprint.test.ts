@@ -1,6 +1,6 @@
 // What each cached workflow costs the worker: every workflow in the worker's V8 context gets its own copy of
 // every module it loads, so workflow code keeps zod's schemas out until a validator needs them
-// (workflows/payload-schemas.ts). A top-level import of a schema module from workflow code fails here.
+// (actions/handler-kit.ts, parsePayload). A top-level import of a schema module from workflow code fails here.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ const ROOT = path.resolve(__dirname, '..');
 function modulesLoaded(validate: boolean): string[] {
   const script = `
     require('./workflows/index.ts');
-    ${validate ? "require('./workflows/payload-schemas.ts').payloadSchemas();" : ''}
+    ${validate ? "require('./actions/handler-kit.ts').parsePayload('cancelCase', { reason: 'r', actor: 'a' });" : ''}
     process.stdout.write(JSON.stringify(Object.keys(require.cache).map((f) => require('node:path').relative(process.cwd(), f))));`;
   const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, encoding: 'utf8' });
   expect(run.status, run.stderr).toBe(0);

@@ -1,10 +1,10 @@
 import type { UpdateDefinition } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { RequestOf, UpdateName } from '../domain/actions';
+import type { RequestOf, UpdateName } from '../actions/registry';
 import type { ActionResult, CaseState } from '../domain/case-state';
 
 /**
- * The update an action sends, typed by its declaration (domain/actions.ts). Shared by the workflow, the HTTP
+ * The update an action sends, typed by its declaration (actions/<name>/action.ts). Shared by the workflow, the HTTP
  * server, the CLI and the tests; the declarations themselves are imported for their types only.
  */
 export const actionUpdate = <U extends UpdateName>(name: U): UpdateDefinition<ActionResult, [RequestOf<U>], U> => defineUpdate<ActionResult, [RequestOf<U>], U>(name);
@@ -28,19 +28,9 @@ export const resendSubprocessorLink = actionUpdate('resendSubprocessorLink');
 
 export const caseState = defineQuery<CaseState>('caseState');
 
-/** Failure types of refused updates; the API maps them to HTTP statuses. */
-export const REFUSAL = {
-  invalidPayload: 'invalid_payload',
-  wrongState: 'wrong_state',
-  staleLink: 'stale_link',
-} as const;
-export type RefusalType = (typeof REFUSAL)[keyof typeof REFUSAL];
+export { REFUSAL, type RefusalType } from '../actions/handler-kit';
 
-/**
- * The patch under which the record owns the legal hold (CaseRecordStore.setLegalHold): disposals and the end of
- * retention are decided against the record by their activities, not against the hold a workflow last saw.
- */
-export const LEGAL_HOLD_IN_RECORD = 'legal-hold-in-record';
+export { LEGAL_HOLD_IN_RECORD } from '../actions/cancel/handler';
 
 /** The record's legal hold changed (CaseService): a case keeping disposals for it looks again. */
 export const legalHoldChanged = defineSignal<[{ on: boolean }]>('legalHoldChanged');

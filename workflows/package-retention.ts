@@ -4,7 +4,7 @@ import * as wf from '@temporalio/workflow';
 import type { CaseActivities } from '../activities';
 import type { ActionResult } from '../domain/case-state';
 import { legalHoldMessage } from '../domain/case-state';
-import { parsePayload, refuse } from './case-guards';
+import { parsePayload, refuse } from '../actions/handler-kit';
 import { LEGAL_HOLD_IN_RECORD, REFUSAL, setLegalHold } from './messages';
 
 const { recordLegalHold, destroyRetainedPackage } = wf.proxyActivities<CaseActivities>({

@@ -14,9 +14,9 @@ import type { CaseInput } from '../domain/case-input';
 import { countByCategory, reminderEveryMs } from '../domain/lifecycle';
 import { isTerminal, TASK_TITLES } from '../domain/statuses';
 import { startOfDay } from '../domain/dates';
-import { addEvent, newCaseState, openTask, type Chore } from './case-state-changes';
+import { addEvent, newCaseState, openTask, type Chore } from '../domain/case-state-changes';
 import { RecordChanges } from '../domain/record-change';
-import { registerCaseHandlers } from './case-handlers';
+import { registerCaseMessages } from './register-actions';
 import { legalHoldChanged } from './messages';
 import { legalHoldForwarded, packageRetention, retentionWorkflowId } from './package-retention';
 import { CaseStatusKey, ContractIdKey, DueAtKey, OverdueKey, VendorNameKey } from './search-attributes';
@@ -114,7 +114,7 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
     record.confirm(whole.version);
   };
 
-  registerCaseHandlers({
+  registerCaseMessages({
     state,
     chores,
     now,

@@ -1,4 +1,4 @@
-// The new-case form to the case input, and a refusal's fields back to the inputs (actions' forms: domain/actions.ts).
+// The new-case form to the case input, and a refusal's fields back to the inputs (actions' forms: actions/<name>/action.ts).
 import { KNOWN_CATEGORIES } from '../../domain/case-terms';
 
 import { formChecked as checked, formText as text, type Form } from '../../domain/form-fields';

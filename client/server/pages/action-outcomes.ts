@@ -1,12 +1,12 @@
 // Post/Redirect/Get: a form action that succeeds answers 303 See Other, and the page it leads to says what
 // happened. The redirect names the outcome by a key of these tables (`?done=accepted`), never by text, so
 // nothing a request carries is echoed into a page; each message is written here or read from the record.
-import { STAFF_ACTIONS, VENDOR_ACTIONS, type Outcome } from '../../../domain/actions';
+import { STAFF_ACTIONS, VENDOR_ACTIONS, type Outcome } from '../../../actions/registry';
 import type { CaseState } from '../../../domain/case-state';
 import type { LinkTaskKind } from '../../../domain/statuses';
 import type { LinkClaims } from '../../../infra/link-tokens';
 
-// Each action declares its outcomes (domain/actions.ts); starting a case is not an action on one.
+// Each action declares its outcomes (actions/<name>/handler.ts); starting a case is not an action on one.
 const CASE_OUTCOMES: Record<string, Outcome> = {
   started: { text: () => 'Case started; the notice is on its way to the vendor.' },
   ...Object.assign({}, ...Object.values(STAFF_ACTIONS).map((action) => action.outcomes)),

@@ -13,7 +13,7 @@ const csrf = (user: User): Markup => html`<input type="hidden" name="_csrf" valu
 const notice = (message?: string, kind = ''): Markup => (message ? html`<div class="notice ${kind}" role="${kind === 'warn' ? 'alert' : 'status'}">${message}</div>` : html``);
 
 /** A form of the case page, refilled after a refusal together with its fields' errors. */
-/** Which form of the case page a refusal refills (an action's `refill`, domain/actions.ts). */
+/** Which form of the case page a refusal refills (an action's `refill`, actions/<name>/action.ts). */
 export type CaseForm = string;
 export interface CaseFormRetry {
   form: CaseForm;

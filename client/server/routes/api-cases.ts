@@ -5,7 +5,7 @@ import { renderStatementOffThread } from '../../../infra/statement-renderer';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import * as api from '../../../domain/api';
-import { STAFF_ACTIONS, type StaffAction, type StaffActionName } from '../../../domain/actions';
+import { STAFF_ACTIONS, type StaffAction, type StaffActionName } from '../../../actions/registry';
 import { caseInputSchema } from '../../../domain/case-input';
 import { DispositionError } from '../../../domain/errors';
 import { caseIdSchema } from '../../../domain/ids';
@@ -94,7 +94,7 @@ export function registerCaseApi(app: FastifyInstance, ctx: ServerContext): void 
     return caseDetails(await service.getCase(caseId));
   });
 
-  // Every staff action as declared (domain/actions.ts): its route, its document entry, the roles it needs.
+  // Every staff action as declared (actions/registry.ts): its route, its document entry, the roles it needs.
   for (const [name, action] of Object.entries(STAFF_ACTIONS) as [StaffActionName, StaffAction][]) {
     const doc: RouteDoc = { summary: action.summary, auth: 'session', roles: action.roles, ...(action.body ? { body: action.body, example: `${action.path}.json` } : {}), ok: ACTION_OK, refusals: [400, 401, 403, 404, 409, 503] };
     app.post(`/api/cases/:caseId/${action.path}`, { config: { doc } }, async (request) => {

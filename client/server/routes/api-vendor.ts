@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import * as api from '../../../domain/api';
-import { VENDOR_ACTIONS, type VendorAction } from '../../../domain/actions';
+import { VENDOR_ACTIONS, type VendorAction } from '../../../actions/registry';
 import { DispositionError } from '../../../domain/errors';
 import { fileIdSchema, tokenSchema } from '../../../domain/ids';
 import { actionUpdate } from '../../../workflows/messages';
@@ -49,7 +49,7 @@ export function registerVendorApi(app: FastifyInstance, ctx: ServerContext): voi
     return { fileId, removed, ...(removed ? {} : { alreadyDone: true }) };
   });
 
-  // Every vendor action as declared (domain/actions.ts), authenticated by the link's token alone.
+  // Every vendor action as declared (actions/registry.ts), authenticated by the link's token alone.
   for (const action of Object.values(VENDOR_ACTIONS) as VendorAction[]) {
     const ok: RouteDoc['ok'] = action.signatory
       ? { ...ACTION_OK, status: 200, alsoStatus: { status: 202, description: 'not certified yet: a 6-digit code was emailed to the signatory; send the same body again with verificationCode', schema: api.verificationSentSchema } }

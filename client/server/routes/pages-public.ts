@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { VENDOR_ACTIONS, type VendorAction } from '../../../domain/actions';
+import { VENDOR_ACTIONS, type VendorAction } from '../../../actions/registry';
 import { DispositionError, ERROR_CODES } from '../../../domain/errors';
 import { fileIdSchema, isStatementId, tokenSchema } from '../../../domain/ids';
 import { verifyLinkToken } from '../../../infra/link-tokens';
@@ -72,7 +72,7 @@ export function registerPublicPages(app: FastifyInstance, ctx: ServerContext): v
   });
 
   /**
-   * Each vendor action's form (domain/actions.ts). Success answers 303 See Other to the link's page, which says
+   * Each vendor action's form (actions/registry.ts). Success answers 303 See Other to the link's page, which says
    * what was done (Post/Redirect/Get: a reload does not send the form again); a refusal shows the form again
    * with the reason beside it.
    */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import * as api from '../../../domain/api';
-import { STAFF_ACTIONS, type StaffAction, type StaffActionName } from '../../../domain/actions';
+import { STAFF_ACTIONS, type StaffAction, type StaffActionName } from '../../../actions/registry';
 import { DispositionError, ERROR_CODES } from '../../../domain/errors';
 import { caseIdSchema } from '../../../domain/ids';
 import type { Role } from '../../../infra/database/user-store';
@@ -131,7 +131,7 @@ export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): vo
   });
 
   /**
-   * Each staff action's form on the case page (domain/actions.ts). Success answers 303 See Other to the case
+   * Each staff action's form on the case page (actions/registry.ts). Success answers 303 See Other to the case
    * page, which names the outcome (Post/Redirect/Get: a reload reads the case again instead of sending the form
    * twice). A refusal shows the case page again with the reason, the form refilled, and the refusal's status.
    */

@@ -1,10 +1,10 @@
 // Deterministic changes to a case's state, applied by the workflow's handlers and main loop.
-import type { CaseState, TaskState, TimelineEvent } from '../domain/case-state';
-import { latestTask, openTaskOf } from '../domain/case-state';
-import type { CaseInput } from '../domain/case-input';
-import { taskDurationMs } from '../domain/lifecycle';
-import type { MailSpec } from '../domain/mail';
-import { STATUS_OF_TASK, type TaskKind } from '../domain/statuses';
+import type { CaseState, TaskState, TimelineEvent } from './case-state';
+import { latestTask, openTaskOf } from './case-state';
+import type { CaseInput } from './case-input';
+import { taskDurationMs } from './lifecycle';
+import type { MailSpec } from './mail';
+import { STATUS_OF_TASK, type TaskKind } from './statuses';
 
 /** Side effects the main loop still owes after a transition; carried across continue-as-new. */
 export type Chore =
@@ -64,4 +64,13 @@ export function closeOpenTask(state: CaseState, now: number, outcome: NonNullabl
     task.outcome = outcome;
   }
   return task;
+}
+
+/**
+ * Everything the vendor owes is in: the statement is issued, unless the case asks legal staff to countersign
+ * first (`input.legalSignoff`), which opens the district's countersignature task.
+ */
+export function readyForStatement(state: CaseState, now: number, chores: Chore[]): void {
+  if (state.input.legalSignoff && !state.signoff) openTask(state, 'countersign', now, chores);
+  else state.status = 'generating_statement';
 }

@@ -1,0 +1,28 @@
+import { legalHoldBodySchema } from '../../domain/api';
+import { flatFormBody } from '../../domain/form-fields';
+import { updateId } from '../../domain/update-ids';
+import { actor, ActionUsageError, cliText, staff } from '../kit';
+import { legalHoldOutcomes } from './handler';
+
+export const legalHold = staff({
+  path: 'legal-hold',
+  update: 'setLegalHold',
+  summary: 'Hold or release the case\'s data',
+  roles: ['admin', 'legal'],
+  body: legalHoldBodySchema,
+  message: legalHoldBodySchema.extend(actor),
+  fromForm: (form) => flatFormBody(form, { on: 'boolean', reason: 'text' }),
+  refill: () => 'legal-hold',
+  outcomes: legalHoldOutcomes,
+  outcome: (body) => (body.on ? 'hold-set' : 'hold-released'),
+  cli: {
+    name: 'hold', usage: '--on|--off --reason R', help: 'set or release a legal hold',
+    options: { on: 'boolean', off: 'boolean', reason: 'string' },
+    body: (values) => {
+      if (values.on === values.off) throw new ActionUsageError('give either --on or --off');
+      return { on: values.on === true, reason: cliText(values, 'reason') };
+    },
+  },
+  send: (state, body, by) => ({ payload: { ...body, actor: by }, updateId: `${updateId('case', state.legalHold.length, 'setLegalHold')}-${body.on ? 'on' : 'off'}` }),
+  recordOwned: true,
+});

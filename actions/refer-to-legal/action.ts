@@ -1,0 +1,20 @@
+import { enforcementBodySchema } from '../../domain/api';
+import { flatFormBody } from '../../domain/form-fields';
+import { updateId } from '../../domain/update-ids';
+import { actor, cliText, staff } from '../kit';
+import { referToLegalOutcomes } from './handler';
+
+export const referToLegal = staff({
+  path: 'refer-to-legal',
+  update: 'referToLegal',
+  summary: 'Refer the case to legal counsel (after the vendor was marked not cooperating): legal staff get a letter with the case\'s history',
+  roles: ['admin'],
+  body: enforcementBodySchema,
+  message: enforcementBodySchema.extend(actor),
+  fromForm: (form) => flatFormBody(form, { note: 'text' }),
+  refill: () => 'refer-to-legal',
+  outcomes: referToLegalOutcomes,
+  outcome: () => 'referred',
+  cli: { name: 'refer-to-legal', usage: '--note N', help: 'refer the case to legal counsel; legal staff get the referral letter', options: { note: 'string' }, body: (values) => ({ note: cliText(values, 'note') }) },
+  send: (_state, body, by) => ({ payload: { ...body, actor: by }, updateId: updateId('case', 0, 'referToLegal') }),
+});

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { latestTask, openTaskOf } from '../../domain/case-state';
+import { rejectionNeedsReason, reviewBodySchema, reviewBodyShape } from '../../domain/api';
+import { flatFormBody, formText } from '../../domain/form-fields';
+import { updateId } from '../../domain/update-ids';
+import { actor, ActionUsageError, staff } from '../kit';
+import { reviewOutcomes } from './handler';
+
+export const review = staff({
+  path: 'review',
+  update: 'reviewReturn',
+  summary: 'Accept or reject the returned data',
+  roles: ['admin'],
+  body: reviewBodySchema,
+  /** `gen` is the review task this decision answers; a decision on an older package is refused. */
+  message: reviewBodyShape.extend({ gen: z.number().int().positive(), ...actor }).superRefine(rejectionNeedsReason),
+  fromForm: (form) => flatFormBody(form, { decision: 'text', reason: 'text' }),
+  refill: (form) => (formText(form, 'decision') === 'reject' ? 'reject' : 'accept'),
+  outcomes: reviewOutcomes,
+  outcome: (body) => (body.decision === 'reject' ? 'rejected' : 'accepted'),
+  cli: {
+    name: 'review', usage: '--accept | --reject --reason R', help: 'accept or reject the returned data',
+    options: { accept: 'boolean', reject: 'boolean', reason: 'string' },
+    body: (values) => {
+      if (values.accept === values.reject) throw new ActionUsageError('give either --accept or --reject --reason R');
+      return { decision: values.accept ? 'accept' : 'reject', ...(typeof values.reason === 'string' ? { reason: values.reason } : {}) };
+    },
+  },
+  send: (state, body, by) => {
+    const open = openTaskOf(state);
+    const gen = open?.kind === 'review' ? open.gen : latestTask(state, 'review')?.gen ?? 1;
+    return { payload: { ...body, gen, actor: by }, updateId: updateId('review', gen, 'reviewReturn') };
+  },
+});

@@ -1,0 +1,41 @@
+// The district reviews the returned data: accepted, the vendor may certify destruction (7400.1 III.C); rejected,
+// it returns the data again with the reason.
+import { openTaskOf } from '../../domain/case-state';
+import { addEvent, closeOpenTask, openTask } from '../../domain/case-state-changes';
+import { updateId } from '../../domain/update-ids';
+import { handler, refuse, REFUSAL, refuseWhenClosed, type Outcome } from '../handler-kit';
+
+/** What the page and the API answer say once it is done, by outcome. */
+export const reviewOutcomes = {
+  accepted: { text: () => 'Return accepted; the vendor is asked to certify destruction.' },
+  rejected: { text: () => 'Return rejected; the vendor is told why and asked to return the data again.' },
+} satisfies Record<string, Outcome>;
+
+export const reviewHandler = handler({
+  update: 'reviewReturn',
+  outcomes: reviewOutcomes,
+  settledId: (req) => updateId('review', req.gen, 'reviewReturn'),
+  validate: ({ state }, review) => {
+    refuseWhenClosed(state);
+    const open = openTaskOf(state);
+    if (open?.kind !== 'review') refuse(REFUSAL.wrongState, `there is no returned data waiting for review; the case is ${state.status}`);
+    if (open.gen !== review.gen) refuse(REFUSAL.staleLink, 'this decision is about an earlier return; reload the case and review the latest package');
+  },
+  apply: ({ state, chores, now }, req) => {
+    const t = now();
+    closeOpenTask(state, t, 'done');
+    const round = state.returnRounds.at(-1)!;
+    round.decision = { decision: req.decision, ...(req.reason ? { reason: req.reason } : {}), by: req.actor, at: t };
+    if (req.decision === 'accept') {
+      addEvent(state, t, 'return_accepted', req.actor, `Returned data accepted (package ${round.zipSha256?.slice(0, 12) ?? ''}…)`);
+      // 7400.1 III.C: only now may the vendor certify destruction. The staged copies are no longer needed.
+      chores.push({ id: `dispose-staged-${round.round}`, kind: 'dispose_staged' });
+      openTask(state, 'certify', t, chores);
+      return 'accepted';
+    }
+    addEvent(state, t, 'return_rejected', req.actor, `Returned data rejected: ${req.reason}`);
+    if (round.packageId) chores.push({ id: `dispose-package-${round.round}`, kind: 'dispose_package', packageId: round.packageId });
+    openTask(state, 'return', t, chores, 'rejection', req.reason);
+    return 'rejected';
+  },
+});
