@@ -46,6 +46,8 @@ export interface CaseRun {
   settleSubprocessor(id: string): Promise<void>;
   /** Tells a subprocessor's follow-up of a new link generation, whose notice it sends. */
   relinkSubprocessor(id: string, gen: number): Promise<void>;
+  /** Tells a subprocessor's follow-up of a later due time, which escalation then waits for. */
+  moveSubprocessorDue(id: string, dueAt: number): Promise<void>;
 }
 
 /** What a state change answers: its outcome's key, and what to tell others once the record is written. */

@@ -8,6 +8,7 @@ import { certifyHandler } from './certify/handler';
 import { countersignHandler } from './countersign/handler';
 import { addExceptionHandler } from './exceptions/handler';
 import { extendHandler } from './extend/handler';
+import { decideExtensionHandler, requestExtensionHandler } from './extension-request/handler';
 import type { ActionHandler } from './handler-kit';
 import { legalHoldHandler } from './legal-hold/handler';
 import { markNotCooperatingHandler } from './not-cooperating/handler';
@@ -38,4 +39,6 @@ export const ACTION_HANDLERS: ActionHandler<any>[] = [
   addExceptionHandler,
   markNotCooperatingHandler,
   referToLegalHandler,
+  requestExtensionHandler,
+  decideExtensionHandler,
 ];

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { CaseState } from '../domain/case-state';
 import type { Form } from '../domain/form-fields';
+import type { Markup } from '../domain/markup';
 import { linkRefSchema } from '../domain/messages';
 import type { LinkTaskKind, Role } from '../domain/statuses';
 
@@ -16,8 +17,13 @@ export interface Outcome {
 }
 
 interface Declaration<Body> {
-  /** The last segment of its URLs: `/api/cases/:caseId/<path>` and `/cases/:caseId/<path>`, or the vendor's under the link. */
+  /**
+   * The end of its URLs: `/api/cases/:caseId/<path>` and `/cases/:caseId/<path>`, or the vendor's under the link.
+   * A `:name` segment is a path parameter, checked by `params` and handed to `send`.
+   */
   path: string;
+  /** The file under examples/ holding its example body (default: the path's first segment). */
+  example?: string;
   /** The workflow update it sends (the name is part of every running case's history: never rename one). */
   update: string;
   /** One line for the API document. */
@@ -38,10 +44,19 @@ export interface StaffActionDeclaration<Body = unknown> extends Declaration<Body
   roles: readonly Role[];
   /** Which form the case page shows again, refilled, when the action is refused (none: just the reason). */
   refill?(form: Form): string;
-  /** `disposition case <name> ID <usage>`: its options, and the body they make. */
-  cli: { name: string; usage: string; help: string; options: Record<string, 'string' | 'boolean'>; body(values: CliValues): unknown };
+  /**
+   * `disposition case <name> ID <usage>`: its options, the body they make, and the words after ID that fill the
+   * path parameters, in order (`case <name> ID REQUEST …`).
+   */
+  cli: { name: string; usage: string; help: string; options: Record<string, 'string' | 'boolean'>; body(values: CliValues): unknown; params?: readonly string[] };
+  /** The path parameters beyond the case id, each with its check (ids from domain/ids.ts). */
+  params?: Record<string, z.ZodType<string>>;
   /** The update's payload and id from the state as it is now (a repeat with the same id answers the first result). */
-  send(state: CaseState, body: Body, actor: string): { payload: object; updateId: string };
+  send(state: CaseState, body: Body, actor: string, params: Record<string, string>): { payload: object; updateId: string };
+  /** What it adds to `GET /api/cases/:caseId` (beside the case's own fields). */
+  details?(state: CaseState): Record<string, unknown>;
+  /** Its section of the case page, or nothing for this case and person (the page's CSRF field and refill given). */
+  panel?(page: CasePanelContext): Markup | undefined;
   /**
    * Owned by the case record, not the workflow (the legal hold): written there in one transaction whatever the
    * case's state, open or closed; the workflows that guard the case's data are told after.
@@ -51,10 +66,17 @@ export interface StaffActionDeclaration<Body = unknown> extends Declaration<Body
 
 export interface VendorActionDeclaration<Body = unknown> extends Declaration<Body> {
   audience: 'vendor';
-  /** The task whose link carries the action. */
-  task: LinkTaskKind;
+  /** The task whose link carries the action; `any`: the link of whichever task is open (a subprocessor's too). */
+  task: LinkTaskKind | 'any';
   /** The update's payload without the link, which the server adds from the token. */
   payload(body: Body): object;
+  /**
+   * What tells one request from another through the same link, added to the update id (an action that may be taken
+   * more than once per link); without it a second request through a link answers the first result.
+   */
+  updateSuffix?(payload: object): string;
+  /** For a `task: any` action: its form on the vendor's task page, under the task's own. */
+  form?(page: VendorFormContext): Markup;
   /** 202 when the work goes on after the answer (packaging). */
   status?: 202;
   /** The payload lists the files staged for the case, read by the server when the action is taken. */
@@ -76,15 +98,36 @@ export type VendorAction = VendorActionDeclaration<any>;
 
 export type CliValues = Record<string, string | boolean | undefined>;
 
+/** What a staff action's section of the case page gets. */
+export interface CasePanelContext {
+  caseId: string;
+  state: CaseState;
+  role: Role;
+  /** The hidden CSRF field every form carries. */
+  csrf: Markup;
+  /** A field's value to refill after a refusal of this form, else ''. */
+  again(form: string, name: string): string;
+  /** A field's error after a refusal of this form. */
+  problem(form: string, name: string): Markup;
+}
+
+/** What a vendor action's form on the task page gets. */
+export interface VendorFormContext {
+  /** `/v/<token>`: the form posts to `${base}/<path>`. */
+  base: string;
+  state: CaseState;
+  /** The task (and subprocessor) of the link the page was opened with. */
+  link: { task: LinkTaskKind; sub?: string | undefined };
+  /** A field's value to refill after a refusal, else ''. */
+  again(name: string): string;
+  /** A field's error after a refusal. */
+  problem(name: string): Markup;
+}
+
 /** A CLI command given the wrong options: the CLI prints it with the usage and exits 2. */
 export class ActionUsageError extends Error {}
 
-/** FNV-1a, as 8 hex digits: short, stable, and loadable in the workflow bundle (no node:crypto). */
-export function textHash(text: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i += 1) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return hash.toString(16).padStart(8, '0');
-}
+export { textHash } from '../domain/update-ids';
 
 export const cliText = (values: CliValues, name: string): string => {
   const value = values[name];

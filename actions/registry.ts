@@ -9,6 +9,7 @@ import { certify } from './certify/action';
 import { countersign } from './countersign/action';
 import { addException } from './exceptions/action';
 import { extend } from './extend/action';
+import { decideExtension, requestExtension } from './extension-request/action';
 import type { StaffAction, VendorAction } from './kit';
 import { legalHold } from './legal-hold/action';
 import { markNotCooperating } from './not-cooperating/action';
@@ -35,6 +36,7 @@ export const STAFF_ACTIONS = {
   resendSubprocessorLink,
   countersign,
   legalHold,
+  decideExtension,
 } satisfies Record<string, StaffAction>;
 
 export const VENDOR_ACTIONS = {
@@ -43,6 +45,7 @@ export const VENDOR_ACTIONS = {
   certify,
   certifySubprocessor,
   backupRolloff,
+  requestExtension,
 } satisfies Record<string, VendorAction>;
 
 export type StaffActionName = keyof typeof STAFF_ACTIONS;

@@ -130,7 +130,25 @@ const agreementName = (state: CaseState): string => {
   return key && key !== 'custom' && key !== 'other' ? `The agreement (${key.toUpperCase()})` : 'The contract';
 };
 
+/**
+ * A message its action worded (MailSpec `written`), ending with the link of the task it is about (the vendor's or a
+ * subprocessor's) or, to the district, the case's page.
+ */
+function writtenMessage(state: CaseState, spec: MailSpec, ctx: MailContext, greeting: string): MailMessage {
+  const { subject, heading, paragraphs, button, to } = spec.written!;
+  const dueAt = spec.task?.dueAt ?? spec.subprocessor?.dueAt;
+  const url = to === 'district' ? `${ctx.publicUrl}/cases/${state.caseId}` : ctx.link ?? '';
+  const note = to === 'district' ? undefined : 'The link is for your organisation only; do not forward it. It stops working once the task is done or a newer link is sent.';
+  return {
+    subject,
+    heading,
+    blocks: [...(to === 'district' ? [] : [p(greeting), p(contractLine(state))]), ...paragraphs.map(p),
+      { kind: 'action', label: button, url, ...(dueAt !== undefined ? { dueAt } : {}), ...(note ? { note } : {}) }],
+  };
+}
+
 function vendorMessage(state: CaseState, spec: MailSpec, ctx: MailContext): MailMessage {
+  if (spec.kind === 'written') return writtenMessage(state, spec, ctx, vendorGreeting(state));
   const task = spec.task;
   const head = [p(vendorGreeting(state)), p(contractLine(state))];
   const contract = state.input.contract.id;
@@ -199,6 +217,7 @@ function vendorMessage(state: CaseState, spec: MailSpec, ctx: MailContext): Mail
 }
 
 function districtMessage(state: CaseState, spec: MailSpec, ctx: MailContext): MailMessage {
+  if (spec.kind === 'written') return writtenMessage(state, spec, ctx, '');
   const caseUrl = `${ctx.publicUrl}/cases/${state.caseId}`;
   const title = `${state.input.vendor.name}, contract ${state.input.contract.id}`;
   const open = (label: string, dueAt?: number): Block => ({ kind: 'action', label, url: caseUrl, ...(dueAt !== undefined ? { dueAt } : {}) });
@@ -307,6 +326,7 @@ function districtMessage(state: CaseState, spec: MailSpec, ctx: MailContext): Ma
 function subprocessorMessage(state: CaseState, spec: MailSpec, ctx: MailContext): MailMessage {
   const sub = state.subprocessors?.find((x) => x.id === spec.subprocessor?.id);
   if (!sub || !spec.subprocessor) throw new Error(`${spec.kind} needs a subprocessor of the case`);
+  if (spec.kind === 'written') return writtenMessage(state, spec, ctx, sub.contactName ? `Dear ${sub.contactName},` : `To ${sub.name},`);
   const { dueAt } = spec.subprocessor;
   const vendor = state.input.vendor.name;
   const exceptions = exceptionsOf(state);

@@ -35,6 +35,8 @@ type Audience = 'vendor' | 'district' | 'subprocessor';
 
 function audiencesOf(spec: MailSpec): Audience[] {
   switch (spec.kind) {
+    case 'written':
+      return [spec.written!.to];
     case 'review_request':
     case 'signoff_request':
     case 'escalation':

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 // What administrators, legal staff and vendors can do to a case, for the HTTP server and the CLI alike:
 // reads come from the case record, actions go to the workflow as updates with deterministic ids.
 import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type WorkflowHandle } from '@temporalio/client';
@@ -93,11 +94,12 @@ export class CaseService {
    * A staff action as declared (actions/<name>/action.ts): the body checked against its declaration, the update's
    * payload and id made from the case as it is now, then sent to the workflow.
    */
-  async perform(name: StaffActionName, caseId: string, raw: unknown, actor: string): Promise<ActionResult> {
+  async perform(name: StaffActionName, caseId: string, raw: unknown, actor: string, rawParams: Record<string, string> = {}): Promise<ActionResult> {
     const action: StaffAction = STAFF_ACTIONS[name];
     const body = action.body ? parseInput(action.body, raw) : {};
+    const params = action.params ? parseInput(z.object(action.params), rawParams, 'path') : {};
     const record = await this.getCase(caseId);
-    const { payload, updateId: id } = action.send(record.state, body, actor);
+    const { payload, updateId: id } = action.send(record.state, body, actor, params);
     const update = actionUpdate(action.update as UpdateName);
     if (action.recordOwned) return this.setLegalHold(record, body as { on: boolean; reason: string }, actor);
     return this.act(caseId, update, payload as never, id);
@@ -132,8 +134,8 @@ export class CaseService {
   }
 
   /** Vendor actions: the link's task and generation travel with the payload and name the update. */
-  vendorAction<Req extends { link: LinkRef }>(caseId: string, update: VendorUpdate, payload: Req): Promise<ActionResult> {
-    return this.act(caseId, update as never, payload as never, linkUpdateId(payload.link, update.name));
+  vendorAction<Req extends { link: LinkRef }>(caseId: string, update: VendorUpdate, payload: Req, suffix?: string): Promise<ActionResult> {
+    return this.act(caseId, update as never, payload as never, `${linkUpdateId(payload.link, update.name)}${suffix ? `-${suffix}` : ''}`);
   }
 
   checkLink(tokenOrUrl: string, now = Date.now()): Promise<LinkCheck> {
@@ -145,7 +147,7 @@ export class CaseService {
    * goes to the workflow even when its task is done, so a repeat (a double click) answers with the first result
    * and anything else is refused there with the reason.
    */
-  async vendorActionByLink(tokenOrUrl: string, update: VendorUpdate, body: object): Promise<ActionResult> {
+  async vendorActionByLink(tokenOrUrl: string, update: VendorUpdate, body: object, suffix?: string): Promise<ActionResult> {
     const verified = verifyLinkToken(this.keyring, tokenFromLink(tokenOrUrl), Date.now());
     if (!verified.ok) {
       throw new DispositionError(verified.reason === 'expired' ? 'link_gone' : 'link_refused', LINK_REFUSAL_TEXT[verified.reason]);
@@ -153,7 +155,7 @@ export class CaseService {
     const { caseId, task, gen, sub } = verified.claims;
     // When the record already shows this link's task closed, a success can only be the first answer repeated.
     const closedBefore = checkLinkAgainstRecord(verified.claims, await this.records.getCase(caseId)) !== undefined;
-    const answer = await this.vendorAction(caseId, update, { ...body, link: { task, gen, ...(sub ? { sub } : {}) } });
+    const answer = await this.vendorAction(caseId, update, { ...body, link: { task, gen, ...(sub ? { sub } : {}) } }, suffix);
     return closedBefore ? { ...answer, alreadyDone: true } : answer;
   }
 

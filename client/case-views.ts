@@ -1,3 +1,4 @@
+import { STAFF_ACTIONS, type StaffAction } from '../actions/registry';
 // The shapes the API returns and `--json` prints (DESIGN.md "HTTP API"), made from the case record.
 import { exceptionsOf, legalHoldSummary, subprocessorsOf, type TimelineEvent } from '../domain/case-state';
 import { EXCEPTION_KINDS } from '../domain/case-terms';
@@ -99,6 +100,8 @@ export function caseDetails(record: CaseRecord) {
     ...(state.statement ? { statement: { ...state.statement, issuedAt: iso(state.statement.issuedAt) } } : {}),
     ...(state.cancellation ? { cancellation: { ...state.cancellation, at: iso(state.cancellation.at) } } : {}),
     legalHold: { on: legalHoldOn(state), history: state.legalHold.map((hold) => ({ ...hold, at: iso(hold.at) })) },
+    // What each action adds of its own (its folder's `details`: the requests for more time, say).
+    ...Object.assign({}, ...(Object.values(STAFF_ACTIONS) as StaffAction[]).map((action) => action.details?.(state))) as Record<string, unknown>,
   };
 }
 

@@ -144,7 +144,10 @@ export async function runCli(argv: string[], out: Out = (t) => process.stdout.wr
 async function dispatch(ctx: CliContext, command: string, rest: string[], values: Parsed['values'], json: boolean, out: Out, err: Out, touched: { caseId?: string }): Promise<number> {
   const id = (): string => need(rest[0], 'the case id');
   const staff = STAFF_COMMANDS.get(command);
-  if (staff) return report(out, json, await (await ctx.service()).perform(staff.name, id(), staff.action.cli.body(values), ctx.actor));
+  if (staff) {
+    const params = Object.fromEntries((staff.action.cli.params ?? []).map((param, i) => [param, need(rest[i + 1], `the ${param}`)]));
+    return report(out, json, await (await ctx.service()).perform(staff.name, id(), staff.action.cli.body(values), ctx.actor, params));
+  }
   switch (command) {
     case 'user add':
       return addUser(ctx, values, json, out);

@@ -9,6 +9,7 @@ export const ID_PATTERNS = {
   webhookId: { pattern: /^wh_[A-Za-z0-9_-]{12}$/, description: 'a webhook endpoint', refusal: 'is not a webhook id' },
   deliveryId: { pattern: /^dlv_[A-Za-z0-9_-]{22}$/, description: 'a webhook delivery', refusal: 'is not a delivery id' },
   bulkId: { pattern: /^bulk[A-Za-z0-9]{12}$/, description: 'a bulk start', refusal: 'is not a bulk start id' },
+  requestId: { pattern: /^r[0-9]{1,6}$/, description: 'a request the vendor made on the case', refusal: 'is not a request id' },
 } as const;
 
 export type IdName = keyof typeof ID_PATTERNS;
@@ -23,4 +24,5 @@ export const statementIdSchema = idSchema('statementId');
 export const webhookIdSchema = idSchema('webhookId');
 export const deliveryIdSchema = idSchema('deliveryId');
 export const bulkIdSchema = idSchema('bulkId');
+export const requestIdSchema = idSchema('requestId');
 export const tokenSchema = z.string().min(1).max(1000);

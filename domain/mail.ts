@@ -15,7 +15,8 @@ export type MailKind =
   | 'exception_ends' // to the administrators: an exception of the register ends today
   | 'subprocessor_notice' // to a subprocessor the vendor named (the vendor copied): certify your destruction
   | 'subprocessor_reminder'
-  | 'subprocessor_escalation'; // to the administrators: a subprocessor's certification is overdue
+  | 'subprocessor_escalation' // to the administrators: a subprocessor's certification is overdue
+  | 'written'; // worded by the action that sends it (actions/<name>/handler.ts): `written`
 
 export interface MailSpec {
   /** Stable per message, so a retried send is recognised and not sent twice. */
@@ -30,4 +31,9 @@ export interface MailSpec {
   subprocessor?: { id: string; gen: number; dueAt: number };
   /** For the administrators' copy of a vendor-facing event. */
   audience?: 'vendor' | 'administrators' | 'everyone';
+  /**
+   * For `written`: to whom, and the words, which the action that sends it wrote. To the vendor with `task` or to a
+   * subprocessor with `subprocessor`, the message ends with that task's link; to the district, with the case's page.
+   */
+  written?: { to: 'vendor' | 'district' | 'subprocessor'; subject: string; heading: string; paragraphs: string[]; button: string };
 }

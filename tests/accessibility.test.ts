@@ -48,6 +48,12 @@ beforeAll(async () => {
   const otherAck = new URL((await h.cases.vendorMail(other, 'acknowledge')).link).pathname;
   await h.as(undefined, 'POST', `/api/${otherAck.replace('/v/', 'vendor/')}/acknowledge`, { contactName: 'Dana Whitfield', contactEmail: 'dana@acme-learning.example' });
   const returnPath = new URL((await h.cases.vendorMail(other, 'return')).link).pathname;
+  // The vendor at the return asks for more time, at length: the case page shows the request and its decision form.
+  const asked90 = new Date(Date.now() + 120 * 86_400_000).toISOString().slice(0, 10);
+  const moreTime = await h.as(undefined, 'POST', `/api/${returnPath.replace('/v/', 'vendor/')}/extension-requests`, {
+    until: asked90, reason: 'Unser Archiv-Export der Notenbücher (2014–2024) dauert länger als geplant; 数据导出需要更多时间; النسخ الاحتياطية تحتاج إلى أسبوعين إضافيين. SHA-256 of the first batch: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+  });
+  expect(moreTime.status).toBe(202);
   // Two cases at the certification: one left there (the vendor's form), one certified naming subprocessors in
   // several scripts (a subprocessor's form, and the case page's subprocessors).
   const destroyOnly = (id: string) => caseInput({ contract: { id }, disposition: { option: 'destroy_only', extent: 'complete', categories: [{ key: 'electronic' }] } });

@@ -24,6 +24,9 @@ export const subprocessorSettled = wf.defineSignal('subprocessorSettled');
 /** From the case to the follow-up: a new link generation (to a corrected address): send its notice. */
 export const subprocessorRelinked = wf.defineSignal<[{ gen: number }]>('subprocessorRelinked');
 
+/** The district moved the subprocessor's due time (a granted request): escalation waits for the new one. */
+export const subprocessorDueMoved = wf.defineSignal<[{ dueAt: number }]>('subprocessorDueMoved');
+
 export const subprocessorFollowUpId = (caseId: string, subprocessorId: string): string => `subprocessor-${caseId}-${subprocessorId}`;
 
 export interface SubprocessorFollowUpParams {
@@ -39,6 +42,12 @@ export async function subprocessorFollowUp(params: SubprocessorFollowUpParams): 
   let settled = false;
   let { gen } = params;
   let relinked = false;
+  let { dueAt } = params;
+  let moved = false;
+  wf.setHandler(subprocessorDueMoved, (due) => {
+    dueAt = due.dueAt;
+    moved = true;
+  });
   wf.setHandler(subprocessorSettled, () => {
     settled = true;
   });
@@ -48,7 +57,7 @@ export async function subprocessorFollowUp(params: SubprocessorFollowUpParams): 
       relinked = true;
     }
   });
-  const { caseId, subprocessorId: id, dueAt } = params;
+  const { caseId, subprocessorId: id } = params;
   const theCase = wf.getExternalWorkflowHandle(params.caseWorkflowId);
   /** Sends one message; false when nothing more is to be sent (settled meanwhile, or the case closed). */
   const send = async (mail: Omit<MailSpec, 'subprocessor'>, event: SubprocessorNews['event']): Promise<boolean> => {
@@ -65,8 +74,15 @@ export async function subprocessorFollowUp(params: SubprocessorFollowUpParams): 
   while (!settled) {
     const remindAt = lastNoticeAt + params.reminderEveryMs;
     const wakeAt = Math.min(remindAt, overdue ? Infinity : dueAt);
-    if (await wf.condition(() => settled || relinked, Math.max(wakeAt - Date.now(), 1))) {
+    if (await wf.condition(() => settled || relinked || moved, Math.max(wakeAt - Date.now(), 1))) {
       if (settled) break;
+      if (moved && !relinked) {
+        // A later due time: overdue no more, and the escalation waits for it.
+        moved = false;
+        overdue = false;
+        continue;
+      }
+      moved = false;
       // A new link: its notice, and the reminders count again from it.
       relinked = false;
       if (!(await send({ id: `subprocessor-notice-${id}-${gen}`, kind: 'subprocessor_notice', resent: true }, 'notice_sent'))) break;

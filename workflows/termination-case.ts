@@ -8,7 +8,7 @@ import * as wf from '@temporalio/workflow';
 import type { CaseActivities } from '../activities';
 import type { CaseException, CaseState } from '../domain/case-state';
 import { caseDue, exceptionsOf, legalHoldOn, openTaskOf, pendingSubprocessors, subprocessorsOf } from '../domain/case-state';
-import { subprocessorFollowUp, subprocessorFollowUpId, subprocessorRelinked, subprocessorSettled } from './subprocessor-follow-up';
+import { subprocessorDueMoved, subprocessorFollowUp, subprocessorFollowUpId, subprocessorRelinked, subprocessorSettled } from './subprocessor-follow-up';
 import { exceptionReminder, exceptionReminderId } from './exception-reminder';
 import type { CaseInput } from '../domain/case-input';
 import { countByCategory, reminderEveryMs } from '../domain/lifecycle';
@@ -127,6 +127,7 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
     },
     settleSubprocessor: (id) => tellFollowUp(id, subprocessorSettled),
     relinkSubprocessor: (id, gen) => tellFollowUp(id, subprocessorRelinked, { gen }),
+    moveSubprocessorDue: (id, dueAt) => tellFollowUp(id, subprocessorDueMoved, { dueAt }),
   });
 
   /**

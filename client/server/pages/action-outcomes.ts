@@ -12,7 +12,7 @@ const CASE_OUTCOMES: Record<string, Outcome> = {
   ...Object.assign({}, ...Object.values(STAFF_ACTIONS).map((action) => action.outcomes)),
 };
 
-const VENDOR_OUTCOMES: Record<string, Outcome & { task: LinkTaskKind }> = Object.assign({},
+const VENDOR_OUTCOMES: Record<string, Outcome & { task: LinkTaskKind | 'any' }> = Object.assign({},
   ...Object.values(VENDOR_ACTIONS).map((action) => Object.fromEntries(Object.entries(action.outcomes).map(([key, outcome]) => [key, { ...outcome, task: action.task }]))));
 
 /** The query string of the page a successful action redirects to. */
@@ -44,6 +44,16 @@ export function vendorOutcome(query: unknown, claims: LinkClaims, state: CaseSta
     ? !!state.subprocessors?.some((s) => s.id === claims.sub && s.gen === claims.gen && s.certification)
     : state.tasks.some((t) => t.kind === claims.task && t.gen === claims.gen && t.outcome === 'done'));
   return done ? { title, text: `${text(state)}${repeated(outcome.again)}` } : undefined;
+}
+
+/**
+ * The notice a vendor's task page shows after an action that leaves the task open (a `task: any` action, such as
+ * asking for more time), or undefined for a query that names none.
+ */
+export function vendorNotice(query: unknown, state: CaseState): string | undefined {
+  const outcome = picked(VENDOR_OUTCOMES, query);
+  if (!outcome || VENDOR_OUTCOMES[outcome.key]!.task !== 'any') return undefined;
+  return `${VENDOR_OUTCOMES[outcome.key]!.text(state)}${repeated(outcome.again)}`;
 }
 
 /** `?staged=<fileId>` after an upload without JavaScript; the page names the file from the staged list. */

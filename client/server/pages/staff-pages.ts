@@ -184,7 +184,7 @@ ${csrf(user)}
 </form>`);
 }
 
-export function casePage(user: User, details: ReturnType<typeof caseDetails>, message?: { text: string; kind?: string }, retry?: CaseFormRetry): string {
+export function casePage(user: User, details: ReturnType<typeof caseDetails>, message?: { text: string; kind?: string }, retry?: CaseFormRetry, panels: Markup[] = []): string {
   const admin = user.role === 'admin';
   const again = (form: CaseForm, name: string): string => (retry?.form === form ? retry.values[name] ?? '' : '');
   const problem = (form: CaseForm, name: string): Markup => (retry?.form === form ? fieldError(retry.errors, name) : html``);
@@ -249,6 +249,7 @@ ${admin && !closed ? html`
     <label for="hold-reason">Reason for ${details.legalHold.on ? 'releasing' : 'setting'} the legal hold</label><input type="text" id="hold-reason" name="reason" value="${again('legal-hold', 'reason')}" required>${problem('legal-hold', 'reason')}
     <button type="submit" class="secondary">${details.legalHold.on ? 'Release the legal hold' : 'Set a legal hold'}</button></form>
 </section>
+${panels}
 <h2>Exceptions: data the vendor may keep</h2>
 <section>
 ${details.exceptions.length ? html`<table class="stacked"><thead><tr><th scope="col">Data</th><th scope="col">Why</th><th scope="col">Until</th><th scope="col">Recorded</th></tr></thead><tbody>

@@ -25,7 +25,7 @@ function errorsBlock(message?: string): Markup {
   return message ? html`<div class="notice warn" role="alert">${message}</div>` : html``;
 }
 
-export function vendorTaskPage(token: string, view: VendorTaskView, state: { values?: Record<string, string>; errors?: Record<string, string>; message?: string; info?: string; askCode?: boolean } = {}): string {
+export function vendorTaskPage(token: string, view: VendorTaskView, state: { values?: Record<string, string>; errors?: Record<string, string>; message?: string; info?: string; askCode?: boolean; extra?: Markup[] } = {}): string {
   const v = (name: string, fallback = ''): string => state.values?.[name] ?? fallback;
   const errors = state.errors ?? {};
   const base = `/v/${token}`;
@@ -89,7 +89,8 @@ ${header(view)}
 ${stepper(view.lifecycle)}
 ${state.info ? html`<div class="notice ok" role="status">${state.info}</div>` : ''}
 ${errorsBlock(state.message)}
-${body}`);
+${body}
+${state.extra ?? ''}`);
 }
 
 /** The destruction fields a vendor's and a subprocessor's certification share, named under `prefix`. */

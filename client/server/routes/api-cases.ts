@@ -96,11 +96,11 @@ export function registerCaseApi(app: FastifyInstance, ctx: ServerContext): void 
 
   // Every staff action as declared (actions/registry.ts): its route, its document entry, the roles it needs.
   for (const [name, action] of Object.entries(STAFF_ACTIONS) as [StaffActionName, StaffAction][]) {
-    const doc: RouteDoc = { summary: action.summary, auth: 'session', roles: action.roles, ...(action.body ? { body: action.body, example: `${action.path}.json` } : {}), ok: ACTION_OK, refusals: [400, 401, 403, 404, 409, 503] };
+    const doc: RouteDoc = { summary: action.summary, auth: 'session', roles: action.roles, ...(action.body ? { body: action.body, example: action.example ?? `${action.path.split('/')[0]}.json` } : {}), ok: ACTION_OK, refusals: [400, 401, 403, 404, 409, 503] };
     app.post(`/api/cases/:caseId/${action.path}`, { config: { doc } }, async (request) => {
       const session = auth.require(request, action.roles);
-      const { caseId } = parseInput(caseParams, request.params, 'path');
-      return service.perform(name, caseId, request.body, actorOf(session));
+      const { caseId, ...params } = request.params as Record<string, string>;
+      return service.perform(name, parseInput(caseParams, { caseId }, 'path').caseId, request.body, actorOf(session), params);
     });
   }
 

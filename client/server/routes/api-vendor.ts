@@ -54,7 +54,7 @@ export function registerVendorApi(app: FastifyInstance, ctx: ServerContext): voi
     const ok: RouteDoc['ok'] = action.signatory
       ? { ...ACTION_OK, status: 200, alsoStatus: { status: 202, description: 'not certified yet: a 6-digit code was emailed to the signatory; send the same body again with verificationCode', schema: api.verificationSentSchema } }
       : { ...ACTION_OK, status: action.status ?? 200 };
-    const doc: RouteDoc = { summary: action.summary, auth: 'token', ...(action.body ? { body: action.body, example: `${action.path}.json` } : {}), ...(action.bodyDoc ? { bodyDoc: action.bodyDoc } : {}), ok, refusals: [400, 403, 409, 410, 503] };
+    const doc: RouteDoc = { summary: action.summary, auth: 'token', ...(action.body ? { body: action.body, example: action.example ?? `${action.path}.json` } : {}), ...(action.bodyDoc ? { bodyDoc: action.bodyDoc } : {}), ok, refusals: [400, 403, 409, 410, 503] };
     app.post(`/api/vendor/:token/${action.path}`, { config: { doc } }, async (request, reply) => {
       const { token } = parseInput(tokenParams, request.params, 'path');
       const result = await takeVendorAction(ctx, action, token, request.body, requesterOf(request));
@@ -82,7 +82,7 @@ export async function takeVendorAction(ctx: ServerContext, action: VendorAction,
       return ctx.service.vendorActionByLink(token, update, { ...payload, signatoryCheck: gate.verified });
     }
   }
-  if (!action.withStagedFiles) return ctx.service.vendorActionByLink(token, update, payload);
+  if (!action.withStagedFiles) return ctx.service.vendorActionByLink(token, update, payload, action.updateSuffix?.(payload));
   const check = await ctx.service.checkLink(token);
   // A repeat after the task closed goes straight to the workflow, which answers with the first result.
   const caseId = check.claims?.caseId;

@@ -12,7 +12,8 @@ import { verifyStatementDigest } from '../../statement-verification';
 import { vendorTaskView } from '../../vendor-task';
 import { fieldErrors, formValues } from '../forms';
 import type { Form } from '../../../domain/form-fields';
-import { outcomeQuery, stagedOutcome, vendorOutcome } from '../pages/action-outcomes';
+import { outcomeQuery, stagedOutcome, vendorNotice, vendorOutcome } from '../pages/action-outcomes';
+import { fieldError } from '../pages/html';
 import { vendorDonePage, vendorRefusedPage, vendorTaskPage } from '../pages/vendor-pages';
 import { verifyPage } from '../pages/verify-page';
 import type { ServerContext } from '../server-context';
@@ -42,8 +43,14 @@ export function registerPublicPages(app: FastifyInstance, ctx: ServerContext): v
       // After an upload without JavaScript (Post/Redirect/Get) the page names the file from the staged list.
       const upload = status === 200 ? stagedOutcome(request.query) : undefined;
       const file = upload && staged.find((f) => f.fileId === upload.fileId);
-      const info = file ? (upload.again ? `"${file.name}" was already staged.` : `"${file.name}" is staged (${file.bytes} bytes).`) : undefined;
-      return page(reply, vendorTaskPage(token, vendorTaskView(record, ctx.config.districtName, staged, claims), { ...(info ? { info } : {}), ...state }), status);
+      const info = file ? (upload.again ? `"${file.name}" was already staged.` : `"${file.name}" is staged (${file.bytes} bytes).`) : status === 200 ? vendorNotice(request.query, record.state) : undefined;
+      // The forms of the actions any task's link may take (asking for more time), under the task's own.
+      const values = state.values ?? {};
+      const extra = (Object.values(VENDOR_ACTIONS) as VendorAction[]).filter((a) => a.task === 'any' && a.form).map((a) => a.form!({
+        base: `/v/${token}`, state: record.state, link: { task: claims.task, sub: claims.sub },
+        again: (name) => values[name] ?? '', problem: (name) => fieldError(state.errors ?? {}, name),
+      }));
+      return page(reply, vendorTaskPage(token, vendorTaskView(record, ctx.config.districtName, staged, claims), { ...(info ? { info } : {}), ...state, extra }), status);
     } catch (err) {
       if (err instanceof DispositionError) {
         noteRefusal(request, err);

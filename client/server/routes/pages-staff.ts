@@ -8,11 +8,13 @@ import { STAFF_ACTIONS, type StaffAction, type StaffActionName } from '../../../
 import { DispositionError, ERROR_CODES } from '../../../domain/errors';
 import { caseIdSchema } from '../../../domain/ids';
 import type { Role } from '../../../infra/database/user-store';
+import type { CaseRecord } from '../../../infra/database/case-record-store';
 import { caseDetails, caseListItem } from '../../case-views';
 import { actorOf, type RequestSession } from '../auth';
 import { caseInputFromForm, fieldErrors, formValues, type Form } from '../forms';
 import { caseOutcomeText, outcomeQuery } from '../pages/action-outcomes';
-import { caseListPage, casePage, dashboardPage, loginPage, newCasePage } from '../pages/staff-pages';
+import { caseListPage, casePage, dashboardPage, loginPage, newCasePage, type CaseFormRetry } from '../pages/staff-pages';
+import { fieldError, html, type Markup } from '../pages/html';
 import { noteRefusal } from '../security-events';
 import type { ServerContext } from '../server-context';
 import { dashboard, listPage } from './api-cases';
@@ -27,6 +29,14 @@ const caseParams = z.object({ caseId: caseIdSchema });
 const BULK_EXAMPLE = path.join(PROJECT_ROOT, 'examples', 'bulk.csv');
 const pageUser = (session: RequestSession) => ({ username: session.username, role: session.role, csrfToken: session.csrfToken });
 const safeNext = (next: unknown): string => (typeof next === 'string' && /^\/(?!\/)[A-Za-z0-9/_?=&.-]*$/.test(next) ? next : '/');
+
+/** The case page's sections that actions bring of their own (their folder's `panel`), refilled after a refusal. */
+function actionPanels(record: CaseRecord, user: { role: Role; csrfToken: string }, retry?: CaseFormRetry): Markup[] {
+  const again = (form: string, name: string): string => (retry?.form === form ? retry.values[name] ?? '' : '');
+  const problem = (form: string, name: string): Markup => (retry?.form === form ? fieldError(retry.errors, name) : html``);
+  const csrf = html`<input type="hidden" name="_csrf" value="${user.csrfToken}">`;
+  return (Object.values(STAFF_ACTIONS) as StaffAction[]).flatMap((action) => action.panel?.({ caseId: record.caseId, state: record.state, role: user.role, csrf, again, problem }) ?? []);
+}
 
 export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): void {
   const { auth, service } = ctx;
@@ -127,7 +137,7 @@ export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): vo
     const record = await service.getCase(caseId);
     const details = caseDetails(record);
     const outcome = caseOutcomeText(request.query, record.state);
-    return page(reply, casePage(pageUser(session), details, outcome ? { text: outcome } : undefined));
+    return page(reply, casePage(pageUser(session), details, outcome ? { text: outcome } : undefined, undefined, actionPanels(record, pageUser(session))));
   });
 
   /**
@@ -138,17 +148,19 @@ export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): vo
   for (const [name, action] of Object.entries(STAFF_ACTIONS) as [StaffActionName, StaffAction][]) {
     app.post(`/cases/:caseId/${action.path}`, async (request, reply) => {
       const session = signedIn(request, action.roles);
-      const { caseId } = parseInput(caseParams, request.params, 'path');
+      const { caseId: rawCaseId, ...params } = request.params as Record<string, string>;
+      const { caseId } = parseInput(caseParams, { caseId: rawCaseId }, 'path');
       const form = (request.body ?? {}) as Form;
       const body = action.fromForm(form);
       try {
-        const result = await service.perform(name, caseId, body, actorOf(session));
+        const result = await service.perform(name, caseId, body, actorOf(session), params);
         return reply.redirect(`/cases/${caseId}${outcomeQuery(action.outcome(body), result.alreadyDone)}`, 303);
       } catch (err) {
         if (err instanceof DispositionError && err.code !== 'internal' && err.code !== 'not_found') {
           noteRefusal(request, err);
           const retry = action.refill ? { form: action.refill(form), values: formValues(form), errors: fieldErrors(err.details) } : undefined;
-          return page(reply, casePage(pageUser(session), caseDetails(await service.getCase(caseId)), { text: err.message, kind: 'warn' }, retry), ERROR_CODES[err.code].http);
+          const record = await service.getCase(caseId);
+          return page(reply, casePage(pageUser(session), caseDetails(record), { text: err.message, kind: 'warn' }, retry, actionPanels(record, pageUser(session), retry)), ERROR_CODES[err.code].http);
         }
         throw err;
       }
