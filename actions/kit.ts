@@ -83,7 +83,7 @@ export interface VendorActionDeclaration<Body = unknown> extends Declaration<Bod
   withStagedFiles?: true;
   /**
    * A certification: the signatory's address, which must be verified by a one-time code before the action is taken
-   * (DESIGN "Signatory check"), and the code when the body carries one. The server adds `signatoryCheck` to the payload.
+   * (docs/architecture.md, "The signatory check"), and the code when the body carries one. The server adds `signatoryCheck` to the payload.
    */
   signatory?(body: Body): { email: string; code?: string };
   /** The body as the API document shows it, when it says more than `body` (a deprecated shape still accepted). */

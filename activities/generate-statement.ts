@@ -236,7 +236,7 @@ function systemLine(s: SanitizedSystem, rollOffDate: string | undefined): string
   ].join(' ');
 }
 
-/** How the signatory's address was verified (DESIGN "Signatory check"): the one-time code, when, and from where. */
+/** How the signatory's address was verified (docs/architecture.md, "The signatory check"): the one-time code, when, and from where. */
 function signatoryCheckLine(check: SignatoryCheck | undefined): string {
   if (!check) return 'not verified: certified before signatories confirmed their address with a one-time code';
   return `${check.email}: a one-time code sent to it was entered on ${iso(check.verifiedAt)}; the certification was made from ${check.ip}${check.userAgent ? ` (${check.userAgent})` : ''}`;

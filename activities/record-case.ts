@@ -1,4 +1,4 @@
-// Writes the case record at every transition (DESIGN.md "Temporal runs the case; the database keeps its record").
+// Writes the case record at every transition (docs/architecture.md, "One workflow per case; the database keeps its record").
 import type { CaseState } from '../domain/case-state';
 import type { CaseRecordChange } from '../domain/record-change';
 import type { CaseRecordStore } from '../infra/database/case-record-store';

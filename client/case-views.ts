@@ -1,5 +1,5 @@
 import { STAFF_ACTIONS, type StaffAction } from '../actions/registry';
-// The shapes the API returns and `--json` prints (DESIGN.md "HTTP API"), made from the case record.
+// The shapes the API returns and `--json` prints (docs/api.md, "HTTP API"), made from the case record.
 import { exceptionsOf, legalHoldSummary, subprocessorsOf, type TimelineEvent } from '../domain/case-state';
 import { EXCEPTION_KINDS } from '../domain/case-terms';
 import { daysLeft, ENFORCEMENT_LABELS, enforcementRefusal, enforcementStage } from '../domain/enforcement';

@@ -1,4 +1,4 @@
-// `npx disposition …`: the district's command line (DESIGN.md "CLI"). `--json` prints what the API returns.
+// `npx disposition …`: the district's command line (docs/api.md, "CLI"). `--json` prints what the API returns.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';

@@ -35,7 +35,7 @@ export const BUILT_IN_AGREEMENTS: AgreementRegistry = {
     clause: 'CSDPA: student data the district asks to have returned is returned within ten (10) days of the request; it is then disposed of as the agreement provides.',
   },
   custom: { key: 'custom', name: 'The district\'s own terms', deadlines: {} },
-  // The name DESIGN-era clients send for "none of the above".
+  // The name earlier clients send for "none of the above".
   other: { key: 'other', name: 'Other agreement', deadlines: {} },
 };
 

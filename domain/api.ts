@@ -1,4 +1,4 @@
-// Bodies and answers of the HTTP API (DESIGN.md "HTTP API"): validated at the edge, published as OpenAPI.
+// Bodies and answers of the HTTP API (docs/api.md, "HTTP API"): validated at the edge, published as OpenAPI.
 import { ENFORCEMENT_STAGES } from './enforcement';
 import { z } from 'zod';
 import { backupRolloffSchema, certificationSchema } from './certification';

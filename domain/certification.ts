@@ -142,7 +142,7 @@ function checkCertification(cert: z.infer<z.ZodObject<typeof certificationShape>
 export const certificationSchema = z.object(certificationShape).superRefine(checkCertification);
 export type Certification = z.infer<typeof certificationSchema>;
 
-/** The 6-digit code emailed to the signatory (DESIGN "Signatory check"). */
+/** The 6-digit code emailed to the signatory (docs/architecture.md, "The signatory check"). */
 export const verificationCodeSchema = z.string().regex(/^\d{6}$/, 'must be the 6-digit code emailed to the signatory');
 const verificationCode = verificationCodeSchema.optional().describe('the 6-digit code emailed to signatoryEmail: leave it out at first, and the same POST answers 202 and emails it');
 

@@ -1,4 +1,4 @@
-/** The search attributes of a case, and their Temporal types (DESIGN.md): no person's data, ever. */
+/** The search attributes of a case, and their Temporal types (docs/architecture.md): no person's data, ever. */
 export const SEARCH_ATTRIBUTES = {
   CaseStatus: 'Keyword',
   VendorName: 'Keyword',

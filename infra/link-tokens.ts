@@ -1,4 +1,4 @@
-// Emailed links: PUBLIC_URL/v/<token>, token = v1.<kid>.<payload>.<sig> (DESIGN.md "Emailed links").
+// Emailed links: PUBLIC_URL/v/<token>, token = v1.<kid>.<payload>.<sig> (docs/api.md, "Emailed links").
 // Made by the mail activity, checked by the HTTP server and the CLI: one module for both.
 import crypto from 'node:crypto';
 import { LINK_TASKS, type LinkTaskKind } from '../domain/statuses';

@@ -1,4 +1,4 @@
-// Counts records while a file streams past (DESIGN.md "Files and the return package"):
+// Counts records while a file streams past (docs/architecture.md, "Files and the return package"):
 // data rows of a CSV (the header row not counted; quoted newlines stay inside their row),
 // non-empty lines of JSON Lines (.jsonl, .ndjson). Other files have no record count.
 

@@ -1,4 +1,4 @@
-// Renders the final statement (DESIGN.md "The statement"). Gathering the facts is the activity's job; this
+// Renders the final statement (docs/architecture.md, "The statement as an archival document"). Gathering the facts is the activity's job; this
 // only draws them. Every date comes from the case, so the same case renders the same bytes.
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';

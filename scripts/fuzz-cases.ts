@@ -86,7 +86,7 @@ class Outbox {
     }
   }
 
-  /** The one-time code mailed to a case's certification signatory (DESIGN "Signatory check"). */
+  /** The one-time code mailed to a case's certification signatory (docs/architecture.md, "The signatory check"). */
   async signatoryCode(caseId: string, timeoutMs = 60_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {

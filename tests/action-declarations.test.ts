@@ -2,7 +2,9 @@
 // route, the CLI command and the examples all come from the declarations. These checks fail when one of them
 // is missing for an action, or when an example no longer passes the body check of its route.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
 import { ACTION_HANDLERS } from '../actions/handlers';
+import { API_DOC, withActionTable } from '../scripts/action-table';
 import { STAFF_ACTIONS, VENDOR_ACTIONS } from '../actions/registry';
 import { runCli } from '../client/cli';
 import { buildHttpServer } from '../client/server/http-server';
@@ -63,6 +65,12 @@ describe('each action\'s workflow side, from its folder', () => {
     const handled = ACTION_HANDLERS.map((h) => h.update).sort();
     expect(handled).toEqual(declared.map((a) => a.update).sort());
     expect(new Set(handled).size).toBe(handled.length);
+  });
+
+  it('docs/api.md\'s action table is the one the registry gives (npm run docs:actions writes it)', () => {
+    const doc = fs.readFileSync(API_DOC, 'utf8');
+    expect(doc).toBe(withActionTable(doc));
+    for (const action of declared) expect(doc).toContain(`/${action.path}\``);
   });
 
   it('the page and the API answer say the same sentence: the declaration\'s outcomes are its handler\'s', () => {

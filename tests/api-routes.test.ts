@@ -1,4 +1,4 @@
-// Every route of DESIGN.md's HTTP API, for every role, with each refusal: real server, Temporal, SMTP, SQLite.
+// Every route of the HTTP API (docs/api.md), for every role, with each refusal: real server, Temporal, SMTP, SQLite.
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';

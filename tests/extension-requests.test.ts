@@ -158,4 +158,27 @@ describe('a request for more time', () => {
     expect(decidedPage).toContain('Request granted: the due date is moved, and the vendor is told.');
     expect(decidedPage).toContain('granted by user:ada');
   }, 120_000);
+
+  it('is asked by a subprocessor through its own link; a grant moves its due time and it gets a fresh link', async () => {
+    const { caseId, link, input } = await certifying('CT-MORE-4');
+    const base = certification(input);
+    const certified = await h.certifyByLink(tokenOf(link), { ...base, destruction: { ...base.destruction, subprocessors: [{ name: 'Quiet Storage Ltd', contactEmail: 'legal@quiet-storage.example' }] } });
+    expect(certified.status).toBe(200);
+    const notice = await h.cases.smtp.waitFor((m) => m.headers.get('x-disposition-case') === caseId && m.headers.get('x-disposition-mail') === 'subprocessor_notice', 30_000, 'the subprocessor notice');
+    const subLink = new URL((/https?:\/\/\S+\/v\/[A-Za-z0-9._-]+/.exec(notice.text) ?? [''])[0]);
+    const before = (await h.cases.records.getCase(caseId))!.state.subprocessors![0]!.dueAt;
+    const until = dayAfter(100);
+    const asked = await h.as(undefined, 'POST', `/api/vendor/${tokenOf(subLink.href)}/extension-requests`, { until, reason: 'Our tape library is offsite until spring.' });
+    expect(asked.status, JSON.stringify(asked.json)).toBe(202);
+    const requested = (await h.as(ada, 'GET', `/api/cases/${caseId}`)).json.extensionRequests;
+    expect(requested).toEqual([expect.objectContaining({ id: 'r1', task: 'subprocessor_certify', subprocessorId: 's1', status: 'pending' })]);
+    expect((await h.as(ada, 'POST', `/api/cases/${caseId}/extension-requests/r1`, { decision: 'grant', reason: 'Agreed with the vendor.' })).status).toBe(200);
+    const sub = (await h.cases.records.getCase(caseId))!.state.subprocessors![0]!;
+    expect(sub.dueAt).toBe(parseMoment(until));
+    expect(sub.dueAt).toBeGreaterThan(before);
+    const told = await h.cases.smtp.waitFor((m) => m.headers.get('x-disposition-case') === caseId && m.headers.get('x-disposition-mail') === 'written' && m.to.includes('legal@quiet-storage.example'), 30_000, 'the decision to the subprocessor');
+    expect(told.subject).toContain('granted');
+    expect(told.text).toContain(`now due ${readableMoment(sub.dueAt)}`);
+    expect(told.cc).toContain('privacy@acme-learning.example');
+  }, 120_000);
 });

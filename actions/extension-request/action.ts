@@ -17,7 +17,7 @@ export const requestExtension = vendor({
   path: 'extension-requests',
   task: 'any',
   update: 'requestExtension',
-  summary: 'Ask the district to move the open task\'s due date (one open request per task; asked after the due date too): 202, the district decides',
+  summary: 'Ask the district to move the open task\'s due date (one open request per task, asked after the due date too); the district decides',
   body: requestBodySchema,
   message: requestBodySchema.extend(link),
   fromForm: (form) => flatFormBody(form, { until: 'text', reason: 'text' }),

@@ -1,4 +1,4 @@
-// The HTTP server: the JSON API and the pages of DESIGN.md over the same CaseService and case record.
+// The HTTP server: the JSON API and the pages (docs/api.md) over the same CaseService and case record.
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';

@@ -1,4 +1,4 @@
-// The signatory check (DESIGN "Signatory check"): a certification is accepted only from someone who reads the
+// The signatory check (docs/architecture.md, "The signatory check"): a certification is accepted only from someone who reads the
 // address it is signed with. The first POST of a certification emails a 6-digit code to `signatoryEmail` and
 // answers 202; the same POST with `verificationCode` completes it. A code lives 15 minutes; five wrong ones void
 // it; each wrong or expired code is refused by field, and the security events record it as an intrusion.

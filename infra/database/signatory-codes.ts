@@ -1,4 +1,4 @@
-// One-time codes that prove a certification's signatory reads the address they sign with (DESIGN "Signatory
+// One-time codes that prove a certification's signatory reads the address they sign with (docs/architecture.md, "The signatory
 // check"). Kept in the database so any server can check a code another sent; only a keyed hash of each code is
 // stored, never the code.
 import type { SqlDatabase } from './sql-database';

@@ -1,4 +1,4 @@
-// Signed webhooks (DESIGN: other district systems follow cases): the endpoints administrators register, each
+// Signed webhooks (README, "Webhooks for other district systems"): the endpoints administrators register, each
 // delivery with its attempts, and the status each case was last announced in, so a transition is announced once
 // however often the record is written. One SQL implementation for both engines.
 import crypto from 'node:crypto';

@@ -80,7 +80,7 @@ export class HttpHarness {
   }
 
   /**
-   * Certifies through a vendor's or subprocessor's link as a signatory does (DESIGN "Signatory check"): the first
+   * Certifies through a vendor's or subprocessor's link as a signatory does (docs/architecture.md, "The signatory check"): the first
    * POST answers 202 and emails a code to the signatory, the second carries it. Answers the second POST.
    */
   async certifyByLink(token: string, body: Record<string, any>, action: 'certify' | 'subprocessor-certify' = 'certify'): Promise<{ status: number; json: any; headers: Headers }> {

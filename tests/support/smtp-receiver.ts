@@ -107,7 +107,7 @@ export function linkIn(mail: ReceivedMail): string {
   return match[1]!;
 }
 
-/** The one-time code in a signatory's code mail (DESIGN "Signatory check"). */
+/** The one-time code in a signatory's code mail (docs/architecture.md, "The signatory check"). */
 export function signatoryCodeIn(text: string): string {
   const code = CODE_IN_MAIL.exec(text)?.[1];
   if (!code) throw new Error(`no code in: ${text}`);
