@@ -223,7 +223,9 @@ async function startOpensslTsa(): Promise<{ url: string; close(): Promise<void>;
       const child: ChildProcess = spawn('openssl', ['ts', '-reply', '-config', path.join(dir, 'tsa.cnf'), '-queryfile', query, '-out', reply]);
       child.on('close', (code) => {
         if (code !== 0) return response.writeHead(500).end();
-        response.writeHead(200, { 'content-type': 'application/timestamp-reply' }).end(fs.readFileSync(reply));
+        // One connection per stamp: a kept-alive socket that this server closes after its 5 s idle timeout, just as
+        // the next test's fetch picks it up, fails that fetch ("fetch failed"; seen on a loaded CI machine).
+        response.writeHead(200, { 'content-type': 'application/timestamp-reply', connection: 'close' }).end(fs.readFileSync(reply));
       });
     });
   });
