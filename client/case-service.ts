@@ -99,10 +99,9 @@ export class CaseService {
     const body = action.body ? parseInput(action.body, raw) : {};
     const params = action.params ? parseInput(z.object(action.params), rawParams, 'path') : {};
     const record = await this.getCase(caseId);
-    const { payload, updateId: id } = action.send(record.state, body, actor, params);
-    const update = actionUpdate(action.update as UpdateName);
     if (action.recordOwned) return this.setLegalHold(record, body as { on: boolean; reason: string }, actor);
-    return this.act(caseId, update, payload as never, id);
+    const { payload, updateId: id } = action.send(record.state, body, actor, params);
+    return this.act(caseId, actionUpdate(action.update as UpdateName), payload as never, id);
   }
 
   /**

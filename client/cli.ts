@@ -1,8 +1,6 @@
 // `npx disposition …`: the district's command line (docs/api.md, "CLI"). `--json` prints what the API returns.
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import crypto from 'node:crypto';
 import { ActionUsageError, STAFF_ACTIONS, type StaffAction, type StaffActionName } from '../actions/registry';

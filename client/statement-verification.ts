@@ -58,10 +58,6 @@ export async function digestStatement(source: AsyncIterable<Buffer | string>, ma
   return { sha256: hash.digest('hex'), head };
 }
 
-export async function verifyStatementPdf(pdf: Buffer, records: Pick<CaseRecordStore, 'findStatementBySha256'>, keyring: Keyring): Promise<StatementVerdict> {
-  return verifyStatementDigest({ sha256: crypto.createHash('sha256').update(pdf).digest('hex'), head: pdf.subarray(0, 5) }, records, keyring);
-}
-
 export async function verifyStatementDigest({ sha256, head }: StatementDigest, records: Pick<CaseRecordStore, 'findStatementBySha256'>, keyring: Keyring): Promise<StatementVerdict> {
   if (head.length < 5 || head.subarray(0, 5).toString('latin1') !== '%PDF-') return { valid: false, reason: 'this file is not a PDF' };
   const statement = await records.findStatementBySha256(sha256);

@@ -1,7 +1,6 @@
 // Bodies and answers of the HTTP API (docs/api.md, "HTTP API"): validated at the edge, published as OpenAPI.
 import { ENFORCEMENT_STAGES } from './enforcement';
 import { z } from 'zod';
-import { backupRolloffSchema, certificationSchema } from './certification';
 import { momentSchema } from './time-schemas';
 import { CASE_STATUSES, TASK_KINDS } from './statuses';
 import { emailAddress, NOT_BLANK, optionalText, requiredText } from './text';
@@ -54,8 +53,6 @@ export const acknowledgeBodySchema = z.object({
   contactTitle: requiredText(200).optional(),
 });
 export const submitReturnBodySchema = z.object({ note: optionalText(4000).optional() });
-export const certifyBodySchema = certificationSchema;
-export const backupRolloffBodySchema = backupRolloffSchema;
 
 /**
  * Where a webhook is delivered: https, or http to this machine only (a receiver beside the server). The host is

@@ -28,7 +28,6 @@ export const context = (n: number, content: Buffer[], primitive = false): Buffer
 export const octetString = (bytes: Buffer): Buffer => tlv(TAG.octetString, bytes);
 export const bitString = (bytes: Buffer, unusedBits = 0): Buffer => tlv(TAG.bitString, Buffer.from([unusedBits]), bytes);
 export const utf8String = (text: string): Buffer => tlv(TAG.utf8String, Buffer.from(text, 'utf8'));
-export const nullValue = (): Buffer => tlv(TAG.null);
 export const boolean = (value: boolean): Buffer => tlv(TAG.boolean, Buffer.from([value ? 0xff : 0]));
 
 /** A non-negative INTEGER from its big-endian magnitude (or a small number). */

@@ -4,7 +4,7 @@
 // Settings live in scripts/schemathesis.toml; this script installs schemathesis, starts the stack, brings
 // cases to the states the routes act on, and runs schemathesis as staff, as vendors and for sign-out.
 // FUZZ_SEED=n explores other requests than the fixed seed CI uses.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -25,8 +25,6 @@ const tokenParams = z.object({ token: tokenSchema });
 const fileParams = tokenParams.extend({ fileId: fileIdSchema });
 
 export function registerVendorApi(app: FastifyInstance, ctx: ServerContext): void {
-  const { service } = ctx;
-
   app.get('/api/vendor/:token', { config: { doc: { summary: 'The open task of a vendor link', auth: 'token', ok: { status: 200, description: 'the task', content: 'application/json' }, refusals: [400, 403, 410] } } }, async (request, reply) => {
     const { token } = parseInput(tokenParams, request.params, 'path');
     const { record, claims } = await openVendorLink(ctx, token);
