@@ -3,9 +3,9 @@
 import type { Config } from '../infra/config';
 import type { AccessLog } from '../infra/database/access-log';
 import { takeCheckpoint } from '../infra/database/audit-checkpoint';
-import type { Keyring } from '../infra/keys';
-import type { MailTransport } from '../infra/mail-transport';
-import { renderMail } from './mail-layout';
+import type { Keyring } from '../infra/keys/keys';
+import type { MailTransport } from '../infra/mail/mail-transport';
+import { renderMail } from '../infra/mail/mail-layout';
 
 export interface CheckpointDeps {
   config: Pick<Config, 'districtName' | 'mailFrom' | 'adminEmail' | 'publicUrl'>;

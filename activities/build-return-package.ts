@@ -2,9 +2,9 @@
 // dead worker's attempt is retried promptly elsewhere. The same files give the same ZIP and the same hash.
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { StagedFileRef } from '../domain/case-state';
-import { writeReturnPackage, PackageContentError } from '../infra/return-package';
+import { writeReturnPackage, PackageContentError } from '../infra/package/return-package';
 import type { CaseFileStorage } from '../infra/storage/case-file-storage';
-import { TamperedDataError } from '../infra/encryption-at-rest';
+import { TamperedDataError } from '../infra/keys/encryption-at-rest';
 
 export interface BuiltReturnPackage {
   packageId: string;

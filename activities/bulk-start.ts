@@ -4,11 +4,11 @@
 import { Context } from '@temporalio/activity';
 import type { CaseInput } from '../domain/case-input';
 import type { SqlBulkStore } from '../infra/database/bulk-store';
-import { newCaseId } from '../infra/case-starts';
+import { newCaseId } from '../infra/temporal/case-starts';
 
 export interface BulkDeps {
   store: SqlBulkStore;
-  /** Starts the case's workflow (infra/case-starts.ts); a workflow already running under that id is no error. */
+  /** Starts the case's workflow (infra/temporal/case-starts.ts); a workflow already running under that id is no error. */
   startCase(caseId: string, input: CaseInput, actor: string): Promise<unknown>;
 }
 

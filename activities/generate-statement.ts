@@ -4,17 +4,18 @@ import { exceptionsOf, subprocessorsOf } from '../domain/case-state';
 import { EXCEPTION_KINDS } from '../domain/case-terms';
 import { isoSeconds } from '../domain/dates';
 import crypto from 'node:crypto';
+import { statementSigningText } from '../domain/statement-record';
 import type { CaseState, StatementInfo } from '../domain/case-state';
 import { SANITIZATION_METHODS, SANITIZATION_PLACES, type SanitizedSystem, type SignatoryCheck } from '../domain/certification';
 import type { Config } from '../infra/config';
 import type { CaseRecordStore } from '../infra/database/case-record-store';
 import type { AccessLog } from '../infra/database/access-log';
-import type { Keyring } from '../infra/keys';
-import { requestTimestamp } from '../infra/cms';
-import { signatureRoom, signPdf } from '../infra/pdf-signature';
-import { statementSigner } from '../infra/signing-certificate';
-import type { StatementContent, StatementSection } from '../infra/statement-pdf';
-import { renderStatementOffThread } from '../infra/statement-renderer';
+import type { Keyring } from '../infra/keys/keys';
+import { requestTimestamp } from '../infra/statement/cms';
+import { signatureRoom, signPdf } from '../infra/statement/pdf-signature';
+import { statementSigner } from '../infra/statement/signing-certificate';
+import type { StatementContent, StatementSection } from '../infra/statement/statement-pdf';
+import { renderStatementOffThread } from '../infra/statement/statement-renderer';
 import type { CaseFileStorage } from '../infra/storage/case-file-storage';
 
 export interface StatementDeps {
@@ -30,7 +31,6 @@ export interface StatementDeps {
 const iso = isoSeconds;
 
 /** What the signature covers: the statement id and the SHA-256 of the PDF's bytes. */
-export const statementSigningText = (statementId: string, sha256: string): string => `disposition-statement/1 ${statementId} ${sha256}`;
 
 export function gatherStatement(state: CaseState, statementId: string, issuedAt: number, config: Pick<Config, 'districtName' | 'publicUrl'>, accessLogHead?: string, messages?: { sent: number; failed: number }): StatementContent {
   const { input } = state;

@@ -8,7 +8,7 @@ import type { CaseException, CaseState } from '../domain/case-state';
 import { SANITIZATION_METHODS } from '../domain/certification';
 import type { MailSpec } from '../domain/mail';
 import { TASK_TITLES, type TaskKind } from '../domain/statuses';
-import { dueText, renderMail, type Block, type MailMessage } from './mail-layout';
+import { dueText, renderMail, type Block, type MailMessage } from '../infra/mail/mail-layout';
 
 export interface MailContext {
   districtName: string;
@@ -17,7 +17,7 @@ export interface MailContext {
   link?: string;
 }
 
-export type { RenderedMail as MailText } from './mail-layout';
+export type { RenderedMail as MailText } from '../infra/mail/mail-layout';
 
 function rightsBlock(state: CaseState, district: string): Block {
   const returning = state.input.disposition.option === 'return_then_destroy';

@@ -1,16 +1,16 @@
 // Sends one message of the case (or its vendor and district copies), once: a stable Message-ID is recorded
 // after each send, and a retried attempt skips what already went out.
-import { renderStatementOffThread } from '../infra/statement-renderer';
-import { referralLetterContent } from './referral-letter';
+import { renderStatementOffThread } from '../infra/statement/statement-renderer';
+import { referralLetterContent } from '../infra/statement/referral-letter';
 import { log } from '@temporalio/activity';
 import type { CaseState } from '../domain/case-state';
 import type { MailSpec } from '../domain/mail';
 import { isVendorTask, type VendorTaskKind } from '../domain/statuses';
 import type { Config } from '../infra/config';
 import type { CaseRecordStore } from '../infra/database/case-record-store';
-import type { Keyring } from '../infra/keys';
-import { linkExpiry, makeLinkToken } from '../infra/link-tokens';
-import type { MailTransport, OutgoingMail } from '../infra/mail-transport';
+import type { Keyring } from '../infra/keys/keys';
+import { linkExpiry, makeLinkToken } from '../infra/keys/link-tokens';
+import type { MailTransport, OutgoingMail } from '../infra/mail/mail-transport';
 import type { CaseFileStorage } from '../infra/storage/case-file-storage';
 import { renderDistrictMail, renderSubprocessorMail, renderVendorMail, type MailContext } from './mail-content';
 

@@ -4,8 +4,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { CaseState } from '../domain/case-state';
 import type { SqlWebhookStore } from '../infra/database/webhook-store';
-import type { MailTransport } from '../infra/mail-transport';
-import { SIGNATURE_HEADER, signWebhook } from '../infra/webhook-signature';
+import type { MailTransport } from '../infra/mail/mail-transport';
+import { SIGNATURE_HEADER, signWebhook } from '../infra/webhooks/webhook-signature';
 
 export interface WebhookDeps {
   store: SqlWebhookStore;

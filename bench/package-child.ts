@@ -1,10 +1,10 @@
 // One timed Disposition run for bench/package.ts, in its own process so that its peak RSS is its own:
-// the packaging path of `disposition package build DIR --out FILE` (infra/folder-package.ts),
+// the packaging path of `disposition package build DIR --out FILE` (infra/package/folder-package.ts),
 // writeReturnPackage → encryption at rest → file, without the CLI's other imports (Temporal client, SQLite).
 // Usage: node --require tsx/cjs bench/package-child.ts DIR OUT KEYS_DIR   → one line of JSON on stdout.
 import fs from 'node:fs';
-import { packageFolder } from '../infra/folder-package';
-import { Keyring } from '../infra/keys';
+import { packageFolder } from '../infra/package/folder-package';
+import { Keyring } from '../infra/keys/keys';
 
 function peakRssMiB(): number {
   const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));

@@ -11,8 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { createDecryptStream } from '../infra/encryption-at-rest';
-import { Keyring } from '../infra/keys';
+import { createDecryptStream } from '../infra/keys/encryption-at-rest';
+import { Keyring } from '../infra/keys/keys';
 import { ensureTree, treeSpecs, warmTree, type TreeSpec } from './package-trees';
 
 const GOAL_RATIO = 1.0;

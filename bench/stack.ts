@@ -7,8 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../infra/config';
 import { openStores, type Stores } from '../infra/database/open-stores';
-import { openKeyring } from '../infra/keys';
-import { hashPassword } from '../infra/passwords';
+import { openKeyring } from '../infra/keys/keys';
+import { hashPassword } from '../infra/keys/passwords';
 import { freePort, startDevServer } from '../scripts/dev-server';
 import { obtainTemporalCli } from '../scripts/temporal-cli';
 
@@ -137,7 +137,7 @@ export class Stack {
     };
     const stack = new Stack(dataDir, temporal.address, () => temporal.stop(), env, `http://127.0.0.1:${port}`);
     await stack.startWorker();
-    stack.server = new NodeProcess('server', 'client/server/main.ts', env, /\[server\] listening/);
+    stack.server = new NodeProcess('server', 'server/main.ts', env, /\[server\] listening/);
     await stack.server.ready;
     stack.session = await stack.login();
     return stack;

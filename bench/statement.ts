@@ -5,14 +5,14 @@
 import { performance } from 'node:perf_hooks';
 import crypto from 'node:crypto';
 import { gatherStatement } from '../activities/generate-statement';
-import { renderStatementPdf } from '../infra/statement-pdf';
-import { renderStatementOffThread } from '../infra/statement-renderer';
+import { renderStatementPdf } from '../infra/statement/statement-pdf';
+import { renderStatementOffThread } from '../infra/statement/statement-renderer';
 import type { CaseState } from '../domain/case-state';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Keyring } from '../infra/keys';
-import { signatureRoom, signPdf } from '../infra/pdf-signature';
+import { Keyring } from '../infra/keys/keys';
+import { signatureRoom, signPdf } from '../infra/statement/pdf-signature';
 
 function stateWith(files: number): CaseState {
   const now = Date.parse('2026-11-28T12:00:00Z');

@@ -8,7 +8,7 @@ const { DIST, ensureBuilt } = require('./build-state');
 const ENTRIES = {
   start: { module: 'scripts/start.js', run: 'main', tag: '' },
   worker: { module: 'worker/main.js', run: 'runWorker', tag: '[worker] ' },
-  server: { module: 'client/server/main.js', run: 'runServer', tag: '[server] ' },
+  server: { module: 'server/main.js', run: 'runServer', tag: '[server] ' },
 };
 
 const entry = ENTRIES[process.argv[2]];

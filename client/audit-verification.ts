@@ -2,7 +2,7 @@
 // checkpoint (infra/database/audit-checkpoint.ts). One answer for the CLI and the API.
 import type { AccessLog, ChainVerdict, IntrusionVerdict } from '../infra/database/access-log';
 import { problemsAgainst, type AuditCheckpoint } from '../infra/database/audit-checkpoint';
-import type { Keyring } from '../infra/keys';
+import type { Keyring } from '../infra/keys/keys';
 
 export interface AuditVerdict {
   ok: boolean;

@@ -15,12 +15,12 @@ import { isTerminal } from '../domain/statuses';
 import { linkUpdateId } from '../domain/update-ids';
 import type { Config } from '../infra/config';
 import type { CaseRecord, CaseRecordStore } from '../infra/database/case-record-store';
-import type { Keyring } from '../infra/keys';
-import { checkLinkAgainstRecord, LINK_REFUSAL_TEXT, tokenFromLink, verifyLinkToken, type LinkClaims, type LinkRefusal } from '../infra/link-tokens';
+import type { Keyring } from '../infra/keys/keys';
+import { checkLinkAgainstRecord, LINK_REFUSAL_TEXT, tokenFromLink, verifyLinkToken, type LinkClaims, type LinkRefusal } from '../infra/keys/link-tokens';
 import { actionUpdate, legalHoldChanged } from '../workflows/messages';
-import { parseInput } from './server/validate';
+import { parseInput } from '../domain/parse-input';
 import { legalHoldForwarded, retentionWorkflowId } from '../workflows/package-retention';
-import { newCaseId, startCaseWorkflow, workflowIdOf } from '../infra/case-starts';
+import { newCaseId, startCaseWorkflow, workflowIdOf } from '../infra/temporal/case-starts';
 import type { SqlBulkStore } from '../infra/database/bulk-store';
 import type { terminationCase } from '../workflows/termination-case';
 

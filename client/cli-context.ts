@@ -8,7 +8,7 @@ import { SqlBulkStore } from '../infra/database/bulk-store';
 import { SqlWebhookStore } from '../infra/database/webhook-store';
 import { openStores } from '../infra/database/open-stores';
 import type { UserStore } from '../infra/database/user-store';
-import { type Keyring, openKeyring } from '../infra/keys';
+import { type Keyring, openKeyring } from '../infra/keys/keys';
 import type { CaseFileStorage } from '../infra/storage/case-file-storage';
 import { openCaseFileStorage } from '../infra/storage/open-case-file-storage';
 import type { CaseService } from './case-service';

@@ -10,7 +10,7 @@ import { isCaseId } from '../domain/ids';
 import { CASE_STATUSES, type CaseStatus } from '../domain/statuses';
 import { legalHoldOn } from '../domain/case-state';
 import { DuplicateUserError } from '../infra/database/user-store';
-import { hashPassword } from '../infra/passwords';
+import { hashPassword } from '../infra/keys/passwords';
 import { auditVerdictLines, verifyAudit } from './audit-verification';
 import { parseCheckpoint } from '../infra/database/audit-checkpoint';
 import { caseDetails, caseListItem, statementView } from './case-views';
@@ -19,7 +19,7 @@ import { isPackageCommand, runPackageCommand } from './package-command';
 import { correspondenceZip } from './correspondence';
 import { DatabaseTooNewError, DatabaseUnavailableError, isDatabaseConnectionError } from '../infra/database/sql-database';
 import { StorageUnavailableError } from '../infra/storage/case-file-storage';
-import { TemporalUnavailableError } from '../infra/temporal-errors';
+import { TemporalUnavailableError } from '../infra/temporal/temporal-errors';
 import { writeDecryptedFile } from './decrypted-file';
 import { reportRefusal } from './cli-refusal';
 import type { BulkProblem } from '../domain/bulk-csv';
@@ -30,9 +30,9 @@ const load = {
   intrusions: () => import('./intrusion-analysis'),
   auditExport: () => import('./access-log-export'),
   caseService: () => import('./case-service'),
-  webhookApi: () => Promise.all([import('../domain/api'), import('./server/validate'), import('./server/routes/api-webhooks')]),
-  deliveries: () => import('../infra/webhook-deliveries'),
-  certificates: () => import('../infra/signing-certificate'),
+  webhookApi: () => Promise.all([import('../domain/api'), import('../domain/parse-input'), import('./webhook-views')]),
+  deliveries: () => import('../infra/webhooks/webhook-deliveries'),
+  certificates: () => import('../infra/statement/signing-certificate'),
   statementCheck: () => import('./statement-verification'),
   bulk: () => Promise.all([import('./bulk-start'), import('../domain/bulk-csv')]),
 };

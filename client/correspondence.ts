@@ -4,8 +4,8 @@
 import { PassThrough } from 'node:stream';
 import zlib from 'node:zlib';
 import type { CaseMessage } from '../infra/database/case-record-store';
-import { entryName } from '../infra/zip-records';
-import { ZipWriter } from '../infra/zip-writer';
+import { entryName } from '../infra/package/zip-records';
+import { ZipWriter } from '../infra/package/zip-writer';
 import { toCsv } from './csv';
 
 const DEFLATE = 8;

@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DispositionError } from '../domain/errors';
-import { writeWholeFile } from '../infra/whole-file';
+import { writeWholeFile } from '../infra/package/whole-file';
 
 /**
  * Streams `stages` (a source, then e.g. the decryption) to `file` and returns the SHA-256 of what was

@@ -1,7 +1,7 @@
 // 7400.1 I.C: "an intrusion analysis setting out to the extent possible the dates, times, and places or other
 // applicable information of attempted intrusions". Disposition gives its own, grouped by source and kind.
 import type { IntrusionEvent } from '../infra/database/access-log';
-import { renderStatementPdf } from '../infra/statement-pdf';
+import { renderStatementPdf } from '../infra/statement/statement-pdf';
 import { toCsv } from './csv';
 
 export interface SourceSummary {

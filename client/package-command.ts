@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DispositionError, ERROR_CODES } from '../domain/errors';
 import { dataPlaces } from '../infra/data-places';
-import { createDecryptStream } from '../infra/encryption-at-rest';
-import { packageFolder } from '../infra/folder-package';
-import { Keyring, openKeyring } from '../infra/keys';
+import { createDecryptStream } from '../infra/keys/encryption-at-rest';
+import { packageFolder } from '../infra/package/folder-package';
+import { Keyring, openKeyring } from '../infra/keys/keys';
 import { writeDecryptedFile } from './decrypted-file';
 import { reportRefusal } from './cli-refusal';
 

@@ -3,10 +3,10 @@
 // question against the district's published certificates.
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
-import { verifyPdfSignature } from '../infra/pdf-signature';
-import { statementSigningText } from '../activities/generate-statement';
+import { verifyPdfSignature } from '../infra/statement/pdf-signature';
+import { statementSigningText } from '../domain/statement-record';
 import type { CaseRecordStore } from '../infra/database/case-record-store';
-import type { Keyring } from '../infra/keys';
+import type { Keyring } from '../infra/keys/keys';
 
 export interface StatementVerdict {
   valid: boolean;

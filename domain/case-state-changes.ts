@@ -13,6 +13,19 @@ export type Chore =
   | { id: string; kind: 'dispose_package'; packageId: string }
   | { id: string; kind: 'follow_up_subprocessor'; subprocessorId: string };
 
+/** What starts a case's workflow (`terminationCase`), and what it carries across continue-as-new. */
+export interface TerminationCaseParams {
+  caseId: string;
+  input: CaseInput;
+  createdBy: string;
+  /** History events a run may grow to before it continues as new (long cases stay healthy). */
+  historyBudget?: number;
+  /** How long the accepted return package is kept after the case ends (RETENTION). */
+  retentionMs?: number;
+  /** Carried across continue-as-new. */
+  carried?: { state: CaseState; chores: Chore[] };
+}
+
 export function newCaseState(caseId: string, input: CaseInput, createdBy: string, now: number): CaseState {
   return {
     caseId,

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import util from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { hashPassword } from '../infra/passwords';
+import { hashPassword } from '../infra/keys/passwords';
 import { openStores } from '../infra/database/open-stores';
 import { freePort, startDevServer, type DevServer } from './dev-server';
 import { prepareCases, signIn, waitForHealth, type Session } from './fuzz-cases';
@@ -97,7 +97,7 @@ async function main(): Promise<number> {
 
     // Imported here, after the environment is set: both read it when they start.
     const { runWorker } = await import('../worker/main');
-    const { runServer } = await import('../client/server/main');
+    const { runServer } = await import('../server/main');
     const ended = (name: string) => (err: unknown) => {
       if (!stopping.signal.aborted) log(`the ${name} stopped: ${(err as Error)?.message ?? 'without an error'}`);
     };

@@ -3,8 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../infra/config';
-import { temporalAddressFile } from '../infra/temporal-address';
-import { runServer } from '../client/server/main';
+import { temporalAddressFile } from '../infra/temporal/temporal-address';
+import { runServer } from '../server/main';
 import { runWorker } from '../worker/main';
 import { freePort, startDevServer, type DevServer } from './dev-server';
 import { obtainTemporalCli } from './temporal-cli';

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ANCHOR_FILE } from '../infra/database/access-log-anchor';
 import { openStores, type Stores } from '../infra/database/open-stores';
 import { SqlAccessLog } from '../infra/database/sql-access-log';
-import { Keyring } from '../infra/keys';
+import { Keyring } from '../infra/keys/keys';
 import { intruder, rewriteAccessLog } from './support/intruder';
 
 let dataDir: string;

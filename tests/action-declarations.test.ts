@@ -7,7 +7,7 @@ import { ACTION_HANDLERS } from '../actions/handlers';
 import { API_DOC, withActionTable } from '../scripts/action-table';
 import { STAFF_ACTIONS, VENDOR_ACTIONS } from '../actions/registry';
 import { runCli } from '../client/cli';
-import { buildHttpServer } from '../client/server/http-server';
+import { buildHttpServer } from '../server/http-server';
 import { HttpHarness, type SignedIn } from './support/http-harness';
 
 let h: HttpHarness;

@@ -7,7 +7,7 @@ import { scratchFile } from './support/artifacts';
 import { keyFingerprint } from '../client/statement-verification';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dayOf } from '../domain/dates';
-import { makeLinkToken } from '../infra/link-tokens';
+import { makeLinkToken } from '../infra/keys/link-tokens';
 import { HttpHarness, PASSWORD, type SignedIn } from './support/http-harness';
 import { caseInput, certification } from './support/fixtures';
 
@@ -77,7 +77,7 @@ describe('accounts and sessions', () => {
   });
 
   it('slows down and then locks an account after repeated failures', async () => {
-    await h.users.addUser({ username: 'target', role: 'legal', passwordHash: await (await import('../infra/passwords')).hashPassword(PASSWORD) });
+    await h.users.addUser({ username: 'target', role: 'legal', passwordHash: await (await import('../infra/keys/passwords')).hashPassword(PASSWORD) });
     const times: number[] = [];
     for (let i = 0; i < 5; i += 1) {
       const started = Date.now();

@@ -10,7 +10,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeBuildReturnPackage, type BuiltReturnPackage } from '../activities/build-return-package';
 import type { StagedFileRef } from '../domain/case-state';
-import { Keyring } from '../infra/keys';
+import { Keyring } from '../infra/keys/keys';
 import { FsCaseFileStorage } from '../infra/storage/fs-case-file-storage';
 
 const CASE = 'CaseRetry01';

@@ -106,7 +106,7 @@ describe('npm start, compiled', () => {
     }
     expect(await exited).toBe(0);
     const modules = (JSON.parse(fs.readFileSync(list, 'utf8')) as string[]).map((m) => path.relative(ROOT, m));
-    expect(modules).toEqual(expect.arrayContaining(['dist/scripts/start.js', 'dist/worker/main.js', 'dist/client/server/main.js']));
+    expect(modules).toEqual(expect.arrayContaining(['dist/scripts/start.js', 'dist/worker/main.js', 'dist/server/main.js']));
     expect(modules.filter((m) => m.endsWith('.ts'))).toEqual([]);
   }, 150_000);
 });

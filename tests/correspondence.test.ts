@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MailTransport } from '../infra/mail-transport';
+import type { MailTransport } from '../infra/mail/mail-transport';
 import { scratchFile, unzipEntry, unzipTest } from './support/artifacts';
 import { HttpHarness, type SignedIn } from './support/http-harness';
 

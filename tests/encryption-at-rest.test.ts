@@ -6,8 +6,8 @@ import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDecryptStream, createEncryptStream, TamperedDataError } from '../infra/encryption-at-rest';
-import { Keyring } from '../infra/keys';
+import { createDecryptStream, createEncryptStream, TamperedDataError } from '../infra/keys/encryption-at-rest';
+import { Keyring } from '../infra/keys/keys';
 import { memorySink } from './support/memory-sink';
 
 const CHUNK = 65536;

@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import { afterAll, describe, inject, it } from 'vitest';
 import { CaseService, workflowIdOf } from '../client/case-service';
 import { DispositionError } from '../domain/errors';
-import { writeReturnPackage } from '../infra/return-package';
+import { writeReturnPackage } from '../infra/package/return-package';
 import * as messages from '../workflows/messages';
 import { freePort, startDevServer, type DevServer } from '../scripts/dev-server';
 import { CaseHarness, quietRuntime } from './support/case-harness';

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Manifest } from '../infra/return-package';
+import type { Manifest } from '../infra/package/return-package';
 
 const sha256 = (data: Buffer): string => crypto.createHash('sha256').update(data).digest('hex');
 const MTIME = new Date(Date.UTC(2026, 5, 1, 9, 30, 0));

@@ -8,10 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildHttpServer } from '../client/server/http-server';
+import { buildHttpServer } from '../server/http-server';
 import { checkTransportSecurity, ConfigError, loadConfig } from '../infra/config';
-import { Keyring } from '../infra/keys';
-import { makeLinkToken } from '../infra/link-tokens';
+import { Keyring } from '../infra/keys/keys';
+import { makeLinkToken } from '../infra/keys/link-tokens';
 import * as messages from '../workflows/messages';
 import { CaseHarness } from './support/case-harness';
 import { saveStream, scratchFile } from './support/artifacts';
@@ -74,7 +74,7 @@ describe('transport security', () => {
 
   it('`npm run server` stops with the reason when PUBLIC_URL is plain http beyond loopback', () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'disposition-tls-'));
-    const result = spawnSync(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '../client/server/main.ts')], {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '../server/main.ts')], {
       encoding: 'utf8', env: { ...process.env, DATA_DIR: dataDir, PUBLIC_URL: 'http://disposition.district.example', TEMPORAL_ADDRESS: inject('temporalAddress') }, timeout: 30_000,
     });
     fs.rmSync(dataDir, { recursive: true, force: true });

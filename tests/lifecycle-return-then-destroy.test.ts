@@ -5,7 +5,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { statementSigningText } from '../activities/generate-statement';
+import { statementSigningText } from '../domain/statement-record';
 import * as messages from '../workflows/messages';
 import { workflowIdOf } from '../client/case-service';
 import { CaseHarness, ADMIN_EMAIL } from './support/case-harness';

@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Keyring } from '../infra/keys';
-import { checkLinkAgainstRecord, linkExpiry, makeLinkToken, tokenFromLink, verifyLinkToken, type LinkClaims } from '../infra/link-tokens';
+import { Keyring } from '../infra/keys/keys';
+import { checkLinkAgainstRecord, linkExpiry, makeLinkToken, tokenFromLink, verifyLinkToken, type LinkClaims } from '../infra/keys/link-tokens';
 
 const claims: LinkClaims = { caseId: 'case-7f3a', task: 'certify', gen: 3, expiresAt: 1_900_000_000 };
 const beforeExpiry = (claims.expiresAt - 3600) * 1000;

@@ -2,7 +2,7 @@
 // the task, a button to it, the due date in words and in ISO 8601; names escaped; one Message-ID per message.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderDistrictMail, renderVendorMail } from '../activities/mail-content';
-import { dueInWords, isoSeconds } from '../activities/mail-layout';
+import { dueInWords, isoSeconds } from '../infra/mail/mail-layout';
 import type { MailSpec } from '../domain/mail';
 import { newCaseState } from '../domain/case-state-changes';
 import { CaseHarness } from './support/case-harness';

@@ -1,6 +1,6 @@
 // Record counts of returned files, as the return package reports them against the expected counts.
 import { describe, expect, it } from 'vitest';
-import { RecordCounter, recordFormatOf, type RecordFormat } from '../infra/record-counter';
+import { RecordCounter, recordFormatOf, type RecordFormat } from '../infra/package/record-counter';
 
 function count(format: RecordFormat, text: string | Buffer, pieces?: number[]): number {
   const data = typeof text === 'string' ? Buffer.from(text) : text;

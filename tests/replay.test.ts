@@ -7,8 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { Keyring } from '../infra/keys';
-import { createDataConverter } from '../infra/payload-codec';
+import { Keyring } from '../infra/keys/keys';
+import { createDataConverter } from '../infra/keys/payload-codec';
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'replay');
 const keysDir = fs.mkdtempSync(path.join(os.tmpdir(), 'disposition-replay-keys-'));

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orderEntries, PackageContentError, writeReturnPackage, type Manifest, type PackageEntries, type PackageEntry } from '../infra/return-package';
+import { orderEntries, PackageContentError, writeReturnPackage, type Manifest, type PackageEntries, type PackageEntry } from '../infra/package/return-package';
 import { memorySink } from './support/memory-sink';
 
 const sha256 = (data: Buffer | string): string => crypto.createHash('sha256').update(data).digest('hex');

@@ -6,7 +6,7 @@ import path from 'node:path';
 import os from 'node:os';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { makeLinkToken } from '../infra/link-tokens';
+import { makeLinkToken } from '../infra/keys/link-tokens';
 import { HttpHarness, type SignedIn } from './support/http-harness';
 import { caseInput, certification } from './support/fixtures';
 import { pdfText } from './support/artifacts';

@@ -3,8 +3,8 @@
 import crypto from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStores, type Stores } from '../infra/database/open-stores';
-import { Keyring, KeyringError, openKeyring, wrappingKeyFrom } from '../infra/keys';
-import { makeLinkToken, verifyLinkToken } from '../infra/link-tokens';
+import { Keyring, KeyringError, openKeyring, wrappingKeyFrom } from '../infra/keys/keys';
+import { makeLinkToken, verifyLinkToken } from '../infra/keys/link-tokens';
 import { DATABASE_BACKENDS } from './support/database-backends';
 
 const postgres = DATABASE_BACKENDS.find((b) => b.name === 'PostgreSQL')!;

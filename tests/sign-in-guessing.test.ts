@@ -1,7 +1,7 @@
 // Password guessing against staff sign-in (7400.1 I.B, I.C): the limits key on the route, the failure count is
 // taken before the password is checked, and a name that does not exist answers exactly like one that does.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../infra/passwords';
+import { hashPassword } from '../infra/keys/passwords';
 import { HttpHarness, PASSWORD } from './support/http-harness';
 
 let h: HttpHarness;

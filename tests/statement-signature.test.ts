@@ -12,10 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatherStatement, makeGenerateStatement } from '../activities/generate-statement';
 import { verifyStatementOffline } from '../client/statement-verification';
 import type { CaseState, StatementInfo } from '../domain/case-state';
-import { Keyring } from '../infra/keys';
-import { signPdf, verifyPdfSignature } from '../infra/pdf-signature';
-import { districtCertificates, loadP12, SigningIdentityError } from '../infra/signing-certificate';
-import { renderStatementPdf } from '../infra/statement-pdf';
+import { Keyring } from '../infra/keys/keys';
+import { signPdf, verifyPdfSignature } from '../infra/statement/pdf-signature';
+import { districtCertificates, loadP12, SigningIdentityError } from '../infra/statement/signing-certificate';
+import { renderStatementPdf } from '../infra/statement/statement-pdf';
 import type { CaseFileStorage } from '../infra/storage/case-file-storage';
 import { validatePdfA3b } from '../scripts/verapdf';
 import { pdfFonts, scratchFile } from './support/artifacts';
@@ -187,7 +187,7 @@ describe('the statement signed inside the PDF', () => {
       const { pdf } = await issue(keyring, { tsaUrl: tsa.url });
       // Re-sign the same document with a token stamped for different bytes: the signature checks, the stamp does not.
       const unsigned = await renderStatementPdf(gatherStatement(completedState(), 'stmt-0042', ISSUED, { districtName: 'Riverside USD', publicUrl: 'https://disposition.example' }));
-      const { requestTimestamp } = await import('../infra/cms');
+      const { requestTimestamp } = await import('../infra/statement/cms');
       const foreign = await requestTimestamp(tsa.url, Buffer.from('some other signature'));
       const forged = await signPdf(unsigned, { ...keyring.currentCertificate(), chain: [] }, async () => foreign);
       expect(verifyPdfSignature(pdf)).toMatchObject({ valid: true });

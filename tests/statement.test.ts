@@ -3,8 +3,8 @@ import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { gatherStatement } from '../activities/generate-statement';
 import type { CaseState } from '../domain/case-state';
-import { renderStatementPdf } from '../infra/statement-pdf';
-import { renderStatementOffThread } from '../infra/statement-renderer';
+import { renderStatementPdf } from '../infra/statement/statement-pdf';
+import { renderStatementOffThread } from '../infra/statement/statement-renderer';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import jsQR from 'jsqr';
@@ -13,8 +13,8 @@ import PDFDocument from 'pdfkit';
 import { pdfFonts, pdfText, popplerText, scratchFile } from './support/artifacts';
 import { validatePdfA3b } from '../scripts/verapdf';
 import path from 'node:path';
-import { Keyring } from '../infra/keys';
-import { signPdf } from '../infra/pdf-signature';
+import { Keyring } from '../infra/keys/keys';
+import { signPdf } from '../infra/statement/pdf-signature';
 
 function completedState(files: number): CaseState {
   const at = Date.parse('2026-11-20T15:00:00Z');

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../infra/config';
-import { Keyring } from '../infra/keys';
+import { Keyring } from '../infra/keys/keys';
 import { FsCaseFileStorage } from '../infra/storage/fs-case-file-storage';
 import { openCaseFileStorage } from '../infra/storage/open-case-file-storage';
 import { S3CaseFileStorage } from '../infra/storage/s3-case-file-storage';

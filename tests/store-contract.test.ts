@@ -9,7 +9,7 @@ import { migrate } from '../infra/database/migrate';
 import { MIGRATIONS, SCHEMA_VERSION } from '../infra/database/migrations';
 import { openStores, type Stores } from '../infra/database/open-stores';
 import { DatabaseTooNewError } from '../infra/database/sql-database';
-import { Keyring } from '../infra/keys';
+import { Keyring } from '../infra/keys/keys';
 import { newCaseState } from '../domain/case-state-changes';
 import { RecordChanges } from '../domain/record-change';
 import { DATABASE_BACKENDS } from './support/database-backends';

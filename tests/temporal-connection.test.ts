@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { ConfigError, loadConfig } from '../infra/config';
-import { connectToTemporal, ensureNamespace, ensureSearchAttributes, temporalConnectionOptions, TemporalUnavailableError } from '../infra/temporal-connection';
+import { connectToTemporal, ensureNamespace, ensureSearchAttributes, temporalConnectionOptions, TemporalUnavailableError } from '../infra/temporal/temporal-connection';
 import { SEARCH_ATTRIBUTES } from '../domain/search-attributes';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'disposition-temporal-tls-'));

@@ -6,7 +6,7 @@ import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { verifyWebhookSignature } from '../infra/webhook-signature';
+import { verifyWebhookSignature } from '../infra/webhooks/webhook-signature';
 import { HttpHarness, type SignedIn } from './support/http-harness';
 
 interface Received { path: string; headers: http.IncomingHttpHeaders; body: string }

@@ -7,11 +7,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BLOCK_SIZE } from '../infra/block-compressor';
-import { RecordCounter } from '../infra/record-counter';
-import { manifestChunks } from '../infra/package-manifest';
-import { PackageContentError, writeReturnPackage, type Manifest, type PackageEntry } from '../infra/return-package';
-import { centralHeader, dataDescriptor, dosDateTime, endRecords, entryName, localHeader, METHOD_DEFLATED, ZIP64_MARK } from '../infra/zip-records';
+import { BLOCK_SIZE } from '../infra/package/block-compressor';
+import { RecordCounter } from '../infra/package/record-counter';
+import { manifestChunks } from '../infra/package/package-manifest';
+import { PackageContentError, writeReturnPackage, type Manifest, type PackageEntry } from '../infra/package/return-package';
+import { centralHeader, dataDescriptor, dosDateTime, endRecords, entryName, localHeader, METHOD_DEFLATED, ZIP64_MARK } from '../infra/package/zip-records';
 import { memorySink } from './support/memory-sink';
 
 const sha256 = (data: Buffer | string): string => crypto.createHash('sha256').update(data).digest('hex');

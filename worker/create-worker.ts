@@ -2,8 +2,8 @@ import path from 'node:path';
 // The worker of termination cases: one task queue, the shared data converter, activities wired to infra.
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
-import { createDataConverter, FAILURE_CONVERTER_PATH } from '../infra/payload-codec';
-import { webhookTaskQueue } from '../infra/webhook-deliveries';
+import { createDataConverter, FAILURE_CONVERTER_PATH } from '../infra/keys/payload-codec';
+import { webhookTaskQueue } from '../infra/webhooks/webhook-deliveries';
 
 export interface CaseWorkerOptions {
   connection: NativeConnection;
@@ -58,7 +58,7 @@ export function createCaseWorker(options: CaseWorkerOptions): Promise<Worker> {
   });
 }
 
-/** The worker of webhook deliveries (infra/webhook-deliveries.ts): its own queue and slots, the same bundle. */
+/** The worker of webhook deliveries (infra/webhooks/webhook-deliveries.ts): its own queue and slots, the same bundle. */
 export function createWebhookWorker(options: CaseWorkerOptions): Promise<Worker> {
   const { deliverWebhook, settleWebhookDelivery } = createActivities(options.deps);
   return Worker.create({

@@ -10,7 +10,6 @@ import type { CaseException, CaseState } from '../domain/case-state';
 import { caseDue, exceptionsOf, legalHoldOn, openTaskOf, pendingSubprocessors, subprocessorsOf } from '../domain/case-state';
 import { subprocessorDueMoved, subprocessorFollowUp, subprocessorFollowUpId, subprocessorRelinked, subprocessorSettled } from './subprocessor-follow-up';
 import { exceptionReminder, exceptionReminderId } from './exception-reminder';
-import type { CaseInput } from '../domain/case-input';
 import { countByCategory, reminderEveryMs } from '../domain/lifecycle';
 import { isTerminal, TASK_TITLES } from '../domain/statuses';
 import { startOfDay } from '../domain/dates';
@@ -19,7 +18,7 @@ import { RecordChanges } from '../domain/record-change';
 import { registerCaseMessages } from './register-actions';
 import { legalHoldChanged } from './messages';
 import { legalHoldForwarded, packageRetention, retentionWorkflowId } from './package-retention';
-import { CaseStatusKey, ContractIdKey, DueAtKey, OverdueKey, VendorNameKey } from './search-attributes';
+import { CaseStatusKey, ContractIdKey, DueAtKey, OverdueKey, VendorNameKey } from '../domain/search-attributes';
 
 const retry: wf.RetryPolicy = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' };
 
@@ -40,17 +39,8 @@ const { buildReturnPackage } = wf.proxyActivities<CaseActivities>({
 const { generateStatement } = wf.proxyActivities<CaseActivities>({ startToCloseTimeout: '2 minutes', retry });
 const { disposeStagedFiles, disposeReturnPackage } = wf.proxyActivities<CaseActivities>({ startToCloseTimeout: '2 minutes', retry });
 
-export interface TerminationCaseParams {
-  caseId: string;
-  input: CaseInput;
-  createdBy: string;
-  /** History events a run may grow to before it continues as new (long cases stay healthy). */
-  historyBudget?: number;
-  /** How long the accepted return package is kept after the case ends (RETENTION). */
-  retentionMs?: number;
-  /** Carried across continue-as-new. */
-  carried?: { state: CaseState; chores: Chore[] };
-}
+import type { TerminationCaseParams } from '../domain/case-state-changes';
+export type { TerminationCaseParams };
 
 export interface CaseOutcome {
   caseId: string;

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import type { Keyring } from '../keys';
+import type { Keyring } from '../keys/keys';
 
 export interface AnchoredHead {
   seq: number;

@@ -4,7 +4,7 @@
 // checkpoints: `audit verify --checkpoint FILE` then names an entry cut off after the checkpoint was taken, or a
 // log rewritten (all hashes recomputed) up to it.
 import crypto from 'node:crypto';
-import type { Keyring } from '../keys';
+import type { Keyring } from '../keys/keys';
 import type { AccessLog, AuditHeads } from './access-log';
 
 export const CHECKPOINT_FORMAT = 'disposition-audit-checkpoint/1';

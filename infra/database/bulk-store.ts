@@ -3,7 +3,7 @@
 // One SQL implementation for both engines.
 import type { BulkProblem } from '../../domain/bulk-csv';
 import type { CaseInput } from '../../domain/case-input';
-import { FieldSeal } from '../field-seal';
+import { FieldSeal } from '../keys/field-seal';
 import { inBatches, type SqlDatabase, type SqlExecutor } from './sql-database';
 
 export type BulkOutcome = 'pending' | 'started' | 'already_started' | 'refused';

@@ -2,7 +2,7 @@
 // set. The schema is migrated before anything reads it.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Keyring } from '../keys';
+import type { Keyring } from '../keys/keys';
 import { AccessLogAnchor } from './access-log-anchor';
 import type { Config } from '../config';
 import type { AccessLog } from './access-log';
@@ -17,7 +17,7 @@ import type { UserStore } from './user-store';
 import { SqlSharedCounters, type SharedCounters } from './shared-counters';
 import { SqlSignatoryCodes } from './signatory-codes';
 import { SqlBulkStore } from './bulk-store';
-import { FieldSeal } from '../field-seal';
+import { FieldSeal } from '../keys/field-seal';
 
 export interface Stores {
   database: SqlDatabase;

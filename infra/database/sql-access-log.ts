@@ -3,7 +3,7 @@
 import { entryHash, GENESIS, intrusionHash, type AccessEntry, type AccessEntryInput, type AccessLog, type AccessQuery, type AuditHeads, type ChainVerdict, type IntrusionEvent, type IntrusionInput, type IntrusionVerdict } from './access-log';
 import type { SqlDatabase } from './sql-database';
 import type { AccessLogAnchor } from './access-log-anchor';
-import { FieldSeal } from '../field-seal';
+import { FieldSeal } from '../keys/field-seal';
 
 /**
  * Where an intrusion's reason is sealed: after the hash of the event before it, unique to each event, so a sealed

@@ -6,7 +6,7 @@ import { DAY_MS } from '../../domain/durations';
 import { enforcementStage, type EnforcementStage } from '../../domain/enforcement';
 import { CASE_STATUSES, type CaseStatus } from '../../domain/statuses';
 import { BadCursorError, type DestructionDecided, type CaseDashboard, type CaseMessage, type CaseFilter, type CasePage, type CasePageRequest, type CaseRecord, type CaseRecordStore, type CaseSort, type CaseSummary, type StatementRecord } from './case-record-store';
-import { FieldSeal } from '../field-seal';
+import { FieldSeal } from '../keys/field-seal';
 import { NO_DUE_TIME } from './migrations';
 import { inBatches, type SqlDatabase, type SqlTransaction } from './sql-database';
 

@@ -3,9 +3,9 @@
 // however often the record is written. One SQL implementation for both engines.
 import crypto from 'node:crypto';
 import type { CaseStatus } from '../../domain/statuses';
-import type { Keyring } from '../keys';
+import type { Keyring } from '../keys/keys';
 import type { SqlDatabase } from './sql-database';
-import { gcmOpen, gcmSeal } from '../field-seal';
+import { gcmOpen, gcmSeal } from '../keys/field-seal';
 
 export interface Webhook {
   id: string;

@@ -5,9 +5,9 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createDecryptStream, createEncryptStream } from '../encryption-at-rest';
-import { FieldSeal } from '../field-seal';
-import type { Keyring } from '../keys';
+import { createDecryptStream, createEncryptStream } from '../keys/encryption-at-rest';
+import { FieldSeal } from '../keys/field-seal';
+import type { Keyring } from '../keys/keys';
 import { checkId, prepareStaging } from './staging-streams';
 import {
   isStorageFull,

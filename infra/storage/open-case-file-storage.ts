@@ -1,5 +1,5 @@
 // Which backend holds the case files: the local disk under DATA_DIR, or the bucket STORAGE_URL names.
-import type { Keyring } from '../keys';
+import type { Keyring } from '../keys/keys';
 import type { CaseFileStorage } from './case-file-storage';
 import { FsCaseFileStorage } from './fs-case-file-storage';
 import { parseStorageUrl } from './storage-url';

@@ -22,11 +22,11 @@ import {
   PutObjectCommand,
   S3Client, HeadBucketCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { createDecryptStream, createEncryptStream } from '../encryption-at-rest';
-import type { Keyring } from '../keys';
+import { createDecryptStream, createEncryptStream } from '../keys/encryption-at-rest';
+import type { Keyring } from '../keys/keys';
 import { StagedFileNotFoundError, type CaseFileStorage, type PackageInfo, type PackageWriter, type StagedFile } from './case-file-storage';
 import { isNotFound, storageFailure } from './s3-failures';
-import { FieldSeal } from '../field-seal';
+import { FieldSeal } from '../keys/field-seal';
 import { checkId, prepareStaging } from './staging-streams';
 import { describeLocation, type S3Location } from './storage-url';
 

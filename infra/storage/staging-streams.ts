@@ -2,9 +2,9 @@
 // it makes of the file: one place, so the disk and the object store cannot drift apart in what they accept or keep.
 import crypto from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { createEncryptStream } from '../encryption-at-rest';
-import type { Keyring } from '../keys';
-import { RecordCounter, recordFormatOf } from '../record-counter';
+import { createEncryptStream } from '../keys/encryption-at-rest';
+import type { Keyring } from '../keys/keys';
+import { RecordCounter, recordFormatOf } from '../package/record-counter';
 import { UploadTooLargeError, type StagedFile } from './case-file-storage';
 import { safeFileName } from './file-names';
 import { createUploadScreen } from './upload-screening';

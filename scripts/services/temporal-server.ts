@@ -7,7 +7,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
-import { connectToTemporal, ensureSearchAttributes } from '../../infra/temporal-connection';
+import { connectToTemporal, ensureSearchAttributes } from '../../infra/temporal/temporal-connection';
 import { freePort, portAnswers } from '../dev-server';
 import { APP_ROLE, type Postgres } from './postgres';
 import { cachedGoBinaries, pidAlive, readPid, SERVICES_STATE, startDaemon, stopPid, waitForPort, type GoBinaries, type Log, readStateFile } from './service-kit';

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import type { Keyring } from '../../infra/keys';
+import type { Keyring } from '../../infra/keys/keys';
 import { FsCaseFileStorage, type FileWriter } from '../../infra/storage/fs-case-file-storage';
 
 export interface FillableDisk {

@@ -3,12 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { CaseService } from '../../client/case-service';
-import { buildHttpServer } from '../../client/server/http-server';
-import type { ServerDeps } from '../../client/server/server-context';
+import { buildHttpServer } from '../../server/http-server';
+import type { ServerDeps } from '../../server/server-context';
 import type { AccessLog } from '../../infra/database/access-log';
 import type { UserStore } from '../../infra/database/user-store';
-import { createSmtpTransport } from '../../infra/mail-transport';
-import { hashPassword } from '../../infra/passwords';
+import { createSmtpTransport } from '../../infra/mail/mail-transport';
+import { hashPassword } from '../../infra/keys/passwords';
 import { CaseHarness, type HarnessOptions } from './case-harness';
 import { linkClaims, signatoryCodeIn } from './smtp-receiver';
 

@@ -1,5 +1,5 @@
 // The processes of the scale-out drill (tests/scale-drill.test.ts): HTTP servers and workers started as operators
-// start them (`node --import tsx client/server/main.ts`, `worker/main.ts`), each with an empty DATA_DIR of its own,
+// start them (`node --import tsx server/main.ts`, `worker/main.ts`), each with an empty DATA_DIR of its own,
 // all on one PostgreSQL database, one bucket prefix, one Temporal task queue and one KEYRING_KEY. Every process
 // writes its output to a log file; one that dies without being told to has its log's tail printed.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -160,7 +160,7 @@ export class ScaleStack {
   }
 
   server(name: string, port: number): NodeProcess {
-    return this.start(name, 'client/server/main.ts', /\[server\] listening on/, { PORT: String(port) });
+    return this.start(name, 'server/main.ts', /\[server\] listening on/, { PORT: String(port) });
   }
 
   worker(name: string): NodeProcess {

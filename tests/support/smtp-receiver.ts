@@ -2,7 +2,7 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import { CODE_IN_MAIL } from '../../client/server/signatory-check';
+import { CODE_IN_MAIL } from '../../server/signatory-check';
 
 export interface ReceivedMail {
   messageId: string;

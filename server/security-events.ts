@@ -1,0 +1,150 @@
+// What the server writes down about each request: the access log for everything that touches a case
+// (7400.1 I.D), and an intrusion event for every refusal that looks like an attempt (I.C), with an alert
+// to the administrators once per burst from one source.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { DispositionError } from '../domain/errors';
+import type { AccessLog, IntrusionKind } from '../infra/database/access-log';
+import type { Keyring } from '../infra/keys/keys';
+import { tokenFromLink, verifyLinkToken } from '../infra/keys/link-tokens';
+import type { SharedCounters } from '../infra/database/shared-counters';
+import type { MailTransport } from '../infra/mail/mail-transport';
+import { routeOf, SIGN_IN_ROUTES } from './rate-limits';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    refusal?: DispositionError;
+  }
+}
+
+/**
+ * The routes that carry no case data: signing in and out, health, the API's description, static files. Every
+ * other route reads or changes a case, its data or its logs, and each request to it is logged (7400.1 I.D), so a
+ * route added later is logged unless it is named here.
+ */
+const NO_CASE_DATA = new Set(['/', '/api/auth/login', '/api/auth/logout', '/api/health', '/api/openapi.json', '/static/:file', '/login', '/logout']);
+/** A path no route took is logged when it looks like a case's or a vendor's (someone probing for them). */
+const CASE_PATHS = /^\/(api\/cases|cases|api\/vendor\/|v\/|api\/statements\/|api\/audit|api\/intrusions|api\/codec|verify)/;
+
+const readsCaseData = (request: FastifyRequest, path: string): boolean =>
+  request.routeOptions.url ? !NO_CASE_DATA.has(request.routeOptions.url) : CASE_PATHS.test(path);
+
+export interface BurstPolicy {
+  count: number;
+  windowMs: number;
+}
+
+export interface SecurityEventsDeps {
+  accessLog: AccessLog;
+  counters: SharedCounters;
+  keyring: Keyring;
+  burst: BurstPolicy;
+  alert?: { transport: MailTransport; from: string; recipients: () => Promise<string[]>; publicUrl: string };
+}
+
+/**
+ * What a log may say of a request's path: the route's pattern when a route took it; else the path with anything
+ * that could be a link token (after /v/ or /api/vendor/, or any long opaque segment) replaced, so a typo or a
+ * trailing slash never writes a live token into a log.
+ */
+export function pathForLog(request: FastifyRequest): string {
+  if (request.routeOptions.url) return request.routeOptions.url;
+  const segments = request.url.split('?')[0]!.split('/');
+  return segments.map((segment, i) => {
+    const after = segments[i - 1];
+    if (i > 0 && (after === 'v' || (after === 'vendor' && segments[i - 2] === 'api'))) return ':token';
+    return segment.length > 24 || /^v1\./.test(segment) ? ':redacted' : segment;
+  }).join('/').slice(0, 300);
+}
+
+export function noteRefusal(request: FastifyRequest, error: DispositionError): void {
+  request.refusal = error;
+}
+
+function intrusionKind(request: FastifyRequest, error: DispositionError): IntrusionKind | undefined {
+  const path = request.url.split('?')[0]!;
+  switch (error.code) {
+    case 'unauthorized':
+      return SIGN_IN_ROUTES.has(routeOf(request)) ? 'failed_login' : undefined;
+    case 'rate_limited':
+      return error.message.includes('locked') ? 'locked_account' : 'rate_limited';
+    case 'csrf_failed':
+      return 'csrf_failure';
+    case 'forbidden':
+      return 'role_refusal';
+    case 'link_refused':
+    case 'link_gone':
+      return 'refused_link';
+    case 'invalid_payload':
+      // A wrong, expired or voided one-time code: someone may be guessing a signatory's code.
+      if (Array.isArray(error.details) && error.details.some((d: { field?: string }) => d?.field === 'verificationCode')) return 'wrong_signatory_code';
+      return /\/files$/.test(path) ? 'malformed_upload' : undefined;
+    case 'too_large':
+    case 'unsupported_media_type':
+      return /\/files$/.test(path) ? 'malformed_upload' : undefined;
+    default:
+      return undefined;
+  }
+}
+
+export class SecurityEvents {
+  constructor(private readonly deps: SecurityEventsDeps) {}
+
+  /** onResponse: one access-log entry per case request; one intrusion event per suspicious refusal. */
+  async onResponse(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const path = request.url.split('?')[0]!;
+    const refusal = request.refusal;
+    const ip = request.ip;
+    const userAgent = String(request.headers['user-agent'] ?? '');
+    if (readsCaseData(request, path)) {
+      const params = (request.params ?? {}) as Record<string, string>;
+      const link = params.token ? verifyLinkToken(this.deps.keyring, tokenFromLink(params.token), Date.now()) : undefined;
+      const claims = link && (link.ok ? link.claims : link.claims);
+      const session = request.session;
+      await this.deps.accessLog.append({
+        actor: session ? `user:${session.username}` : claims ? `vendor-link:${claims.task}` : 'anonymous',
+        role: session?.role ?? (claims ? 'vendor' : 'anonymous'),
+        action: `${request.method} ${pathForLog(request)}`, // the route pattern: a token never reaches the log
+        ...(params.caseId ? { caseId: params.caseId } : claims ? { caseId: claims.caseId } : {}),
+        outcome: refusal ? `refused ${reply.statusCode} ${refusal.code}` : `${reply.statusCode < 400 ? 'ok' : 'failed'} ${reply.statusCode}`,
+        ip,
+        userAgent,
+      });
+    }
+    const kind = refusal ? intrusionKind(request, refusal) : undefined;
+    if (kind) {
+      await this.deps.accessLog.recordIntrusion({ kind, ip, userAgent, path: pathForLog(request), reason: refusal!.message });
+      await this.maybeAlert(ip);
+    }
+  }
+
+  private async maybeAlert(ip: string): Promise<void> {
+    const now = Date.now();
+    const { count, windowMs } = this.deps.burst;
+    const recent = await this.deps.accessLog.intrusions({ ip, from: now - windowMs });
+    if (recent.length < count) return;
+    if (!(await this.deps.counters.claimOnce(`intrusion burst|${ip}`, windowMs, now))) return; // once per burst, on any server
+    const alert = this.deps.alert;
+    const recipients = (await alert?.recipients()) ?? [];
+    if (!alert || recipients.length === 0) return;
+    const kinds = new Map<string, number>();
+    for (const event of recent) kinds.set(event.kind, (kinds.get(event.kind) ?? 0) + 1);
+    const host = new URL(alert.publicUrl).hostname || 'disposition.local';
+    try {
+      await alert.transport.send({
+        messageId: `<intrusion-burst.${ip.replace(/[^A-Za-z0-9.]/g, '_')}.${recent[0]!.at}@${host}>`,
+        from: alert.from,
+        to: recipients,
+        subject: `Alert: ${recent.length} refused requests from ${ip} in ${Math.round(windowMs / 60_000)} minutes`,
+        text: [
+          `Disposition refused ${recent.length} requests from ${ip} between ${new Date(recent[0]!.at).toISOString()} and ${new Date(recent.at(-1)!.at).toISOString()} (7400.1 I.C).`,
+          [...kinds].map(([kind, n]) => `- ${kind}: ${n}`).join('\n'),
+          `The intrusion analysis: ${alert.publicUrl}/api/intrusions/analysis?format=pdf`,
+          'You get one alert per burst from a source.',
+        ].join('\n\n'),
+        headers: { 'X-Disposition-Mail': 'intrusion_alert' },
+      });
+    } catch (err) {
+      console.error(`[server] the intrusion alert could not be sent: ${(err as Error).message}`);
+    }
+  }
+}
