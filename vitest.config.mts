@@ -8,7 +8,11 @@ export default defineConfig({
     include: ['tests/**/*.test.ts'],
     // The long fault drills run with `npm run test:faults` (several minutes: killed workers, a restarted server),
     // the scale-out drill with `npm run test:scale` (processes on PostgreSQL, MinIO and a Temporal server).
-    exclude: ['**/node_modules/**', ...(drill === 'faults' ? [] : ['tests/faults.test.ts']), ...(drill === 'scale' ? [] : ['tests/scale-drill.test.ts'])],
+    exclude: [
+      '**/node_modules/**',
+      ...(drill === 'faults' ? [] : ['tests/faults.test.ts']),
+      ...(drill === 'scale' ? [] : ['tests/scale-drill.test.ts']),
+    ],
     pool: 'forks',
     maxWorkers: 2,
     // The scale drill brings its own services (scripts/services) and needs neither the dev server nor a bundle; each

@@ -20,7 +20,7 @@ import type { RequestOf, UpdateName } from './registry';
 /** What a page (after the redirect) and the API answer say once the action is taken; `title` heads the vendor's page. */
 export interface Outcome {
   title?: string;
-  text(state: CaseState): string;
+  text: (state: CaseState) => string;
 }
 
 /** Failure types of refused updates; the API maps them to HTTP statuses. */
@@ -35,34 +35,34 @@ export type RefusalType = (typeof REFUSAL)[keyof typeof REFUSAL];
 export interface CaseRun {
   state: CaseState;
   chores: Chore[];
-  now(): number;
+  now: () => number;
   /** Stops the packaging or the statement under way (a cancellation). */
-  cancelSlowStep(): void;
+  cancelSlowStep: () => void;
   /** Starts the timer that tells the administrators when an exception ends (none without an end date). */
-  remindWhenExceptionEnds(exception: CaseException): Promise<void>;
+  remindWhenExceptionEnds: (exception: CaseException) => Promise<void>;
   /** Tells the retention workflow, once the case has started it, of a legal hold. */
-  forwardLegalHold(on: boolean): Promise<void>;
+  forwardLegalHold: (on: boolean) => Promise<void>;
   /** Tells a subprocessor's follow-up that it is settled (certified or waived), so it sends nothing more. */
-  settleSubprocessor(id: string): Promise<void>;
+  settleSubprocessor: (id: string) => Promise<void>;
   /** Tells a subprocessor's follow-up of a new link generation, whose notice it sends. */
-  relinkSubprocessor(id: string, gen: number): Promise<void>;
+  relinkSubprocessor: (id: string, gen: number) => Promise<void>;
   /** Tells a subprocessor's follow-up of a later due time, which escalation then waits for. */
-  moveSubprocessorDue(id: string, dueAt: number): Promise<void>;
+  moveSubprocessorDue: (id: string, dueAt: number) => Promise<void>;
 }
 
 /** What a state change answers: its outcome's key, and what to tell others once the record is written. */
-export type Applied = string | { outcome: string; after(): Promise<void> };
+export type Applied = string | { outcome: string; after: () => Promise<void> };
 
 export interface ActionHandler<U extends UpdateName = UpdateName> {
   update: U;
   /** The sentences this action answers with, by outcome key (the declaration's page messages are these). */
   outcomes: Record<string, Outcome>;
   /** The id under which a repeat answers the first result instead of acting twice; none: every request acts. */
-  settledId?(request: RequestOf<U>): string;
+  settledId?: (request: RequestOf<U>) => string;
   /** Refuses (`refuse`) what the case cannot take now; the payload has been checked against its schema. */
-  validate(run: CaseRun, request: RequestOf<U>): void;
+  validate: (run: CaseRun, request: RequestOf<U>) => void;
   /** Changes the state, synchronously, before the record is written. */
-  apply(run: CaseRun, request: RequestOf<U>): Applied;
+  apply: (run: CaseRun, request: RequestOf<U>) => Applied;
 }
 
 /** A handler, typed by its update's payload. */
@@ -76,15 +76,20 @@ let loaded: { registry: typeof Registry; messages: typeof Messages } | undefined
 
 /** The payload of an update, checked by its action's declaration (loaded on the first call). */
 export function parsePayload<U extends UpdateName>(update: U, payload: unknown): RequestOf<U> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  loaded ??= { registry: require('./registry') as typeof Registry, messages: require('../domain/messages') as typeof Messages };
+  /* eslint-disable @typescript-eslint/no-require-imports -- the schemas load on the first validation, not with the bundle */
+  loaded ??= {
+    registry: require('./registry') as typeof Registry,
+    messages: require('../domain/messages') as typeof Messages,
+  };
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const parsed = loaded.registry.messageSchemaOf(update).safeParse(payload);
   if (!parsed.success) refuse(REFUSAL.invalidPayload, loaded.messages.describeZodError(parsed.error));
   return parsed.data as RequestOf<U>;
 }
 
 export function refuseWhenClosed(state: CaseState): void {
-  if (isTerminal(state.status)) refuse(REFUSAL.wrongState, `the case is ${state.status}; nothing more can be done on it`);
+  if (isTerminal(state.status))
+    refuse(REFUSAL.wrongState, `the case is ${state.status}; nothing more can be done on it`);
 }
 
 /** A vendor action must come through the link of the task that is open now, in its current generation. */
@@ -94,34 +99,49 @@ export function checkVendorLink(state: CaseState, link: LinkRef): void {
   if (!open || open.kind !== link.task) {
     if (link.task === 'certify' && state.input.disposition.option === 'return_then_destroy') {
       // 7400.1 III.C: the statement of destruction comes after the return of all information.
-      refuse(REFUSAL.wrongState, `certification is accepted only after the district accepted the returned data; the case is ${state.status}`);
+      refuse(
+        REFUSAL.wrongState,
+        `certification is accepted only after the district accepted the returned data; the case is ${state.status}`,
+      );
     }
     refuse(REFUSAL.wrongState, `the task "${linkTaskTitle(link.task)}" is not open; the case is ${state.status}`);
   }
   if (link.gen !== open.gen) {
-    refuse(REFUSAL.staleLink, link.gen < open.gen
-      ? 'this link was replaced by a newer one; use the link in the most recent email'
-      : 'this link does not belong to the task that is open');
+    refuse(
+      REFUSAL.staleLink,
+      link.gen < open.gen
+        ? 'this link was replaced by a newer one; use the link in the most recent email'
+        : 'this link does not belong to the task that is open',
+    );
   }
 }
 
 /** The link must be for `expected`, the task whose action this is. */
 export function requireTask(link: LinkRef, expected: string): void {
-  if (link.task !== expected) refuse(REFUSAL.wrongState, `this action belongs to the "${expected}" task, but the link is for "${link.task}"`);
+  if (link.task !== expected)
+    refuse(REFUSAL.wrongState, `this action belongs to the "${expected}" task, but the link is for "${link.task}"`);
 }
 
 /** A vendor action's settled id: one per link generation (a subprocessor's names its subprocessor). */
-export const byLink = (update: string) => (request: { link: LinkRef }): string => linkUpdateId(request.link, update);
+export const byLink =
+  (update: string) =>
+  (request: { link: LinkRef }): string =>
+    linkUpdateId(request.link, update);
 
 // ---- the vendor's subprocessors ------------------------------------------------------------------------------
 
-export const subprocessorOf = (state: CaseState, id: string | undefined): SubprocessorState | undefined => subprocessorsOf(state).find((s) => s.id === id);
+export const subprocessorOf = (state: CaseState, id: string | undefined): SubprocessorState | undefined =>
+  subprocessorsOf(state).find((s) => s.id === id);
 
 /** The subprocessor a district action names, refused when the case has none by that id or it is settled. */
 export function pendingSubprocessorNamed(state: CaseState, id: string): SubprocessorState {
   const sub = subprocessorOf(state, id);
   const ids = subprocessorsOf(state).map((s) => s.id);
-  if (!sub) refuse(REFUSAL.invalidPayload, `subprocessorId: the case has no subprocessor ${id}${ids.length ? ` (it has ${ids.join(', ')})` : ''}`);
+  if (!sub)
+    refuse(
+      REFUSAL.invalidPayload,
+      `subprocessorId: the case has no subprocessor ${id}${ids.length ? ` (it has ${ids.join(', ')})` : ''}`,
+    );
   if (sub.certification) refuse(REFUSAL.wrongState, `${sub.name} has already certified its destruction`);
   if (sub.waiver) refuse(REFUSAL.wrongState, `${sub.name}'s certification is already waived`);
   return sub;
@@ -129,5 +149,6 @@ export function pendingSubprocessorNamed(state: CaseState, id: string): Subproce
 
 /** Once no subprocessor is pending, a case that waited only for them goes on to its statement. */
 export function afterSubprocessorSettled(run: CaseRun, now: number): void {
-  if (run.state.status === 'awaiting_subprocessors' && pendingSubprocessors(run.state).length === 0) readyForStatement(run.state, now, run.chores);
+  if (run.state.status === 'awaiting_subprocessors' && pendingSubprocessors(run.state).length === 0)
+    readyForStatement(run.state, now, run.chores);
 }

@@ -13,7 +13,7 @@ import type { LinkTaskKind, Role } from '../domain/statuses';
 /** What a page says after the action succeeded; `title` heads the vendor's page. */
 export interface Outcome {
   title?: string;
-  text(state: CaseState): string;
+  text: (state: CaseState) => string;
 }
 
 interface Declaration<Body> {
@@ -33,30 +33,42 @@ interface Declaration<Body> {
   /** The update's payload, checked again by the workflow's validator. */
   message: z.ZodType;
   /** The page form's fields as a body (then checked by `body`). */
-  fromForm(form: Form): unknown;
+  fromForm: (form: Form) => unknown;
   /** Page messages by outcome key (`?done=<key>` after the redirect), and which one this body leads to. */
   outcomes: Record<string, Outcome>;
-  outcome(body: Body): string;
+  outcome: (body: Body) => string;
 }
 
 export interface StaffActionDeclaration<Body = unknown> extends Declaration<Body> {
   audience: 'staff';
   roles: readonly Role[];
   /** Which form the case page shows again, refilled, when the action is refused (none: just the reason). */
-  refill?(form: Form): string;
+  refill?: (form: Form) => string;
   /**
    * `disposition case <name> ID <usage>`: its options, the body they make, and the words after ID that fill the
    * path parameters, in order (`case <name> ID REQUEST …`).
    */
-  cli: { name: string; usage: string; help: string; options: Record<string, 'string' | 'boolean'>; body(values: CliValues): unknown; params?: readonly string[] };
+  cli: {
+    name: string;
+    usage: string;
+    help: string;
+    options: Record<string, 'string' | 'boolean'>;
+    body(values: CliValues): unknown;
+    params?: readonly string[];
+  };
   /** The path parameters beyond the case id, each with its check (ids from domain/ids.ts). */
   params?: Record<string, z.ZodType<string>>;
   /** The update's payload and id from the state as it is now (a repeat with the same id answers the first result). */
-  send(state: CaseState, body: Body, actor: string, params: Record<string, string>): { payload: object; updateId: string };
+  send(
+    state: CaseState,
+    body: Body,
+    actor: string,
+    params: Record<string, string>,
+  ): { payload: object; updateId: string };
   /** What it adds to `GET /api/cases/:caseId` (beside the case's own fields). */
-  details?(state: CaseState): Record<string, unknown>;
+  details?: (state: CaseState) => Record<string, unknown>;
   /** Its section of the case page, or nothing for this case and person (the page's CSRF field and refill given). */
-  panel?(page: CasePanelContext): Markup | undefined;
+  panel?: (page: CasePanelContext) => Markup | undefined;
   /**
    * Owned by the case record, not the workflow (the legal hold): written there in one transaction whatever the
    * case's state, open or closed; the workflows that guard the case's data are told after.
@@ -69,14 +81,14 @@ export interface VendorActionDeclaration<Body = unknown> extends Declaration<Bod
   /** The task whose link carries the action; `any`: the link of whichever task is open (a subprocessor's too). */
   task: LinkTaskKind | 'any';
   /** The update's payload without the link, which the server adds from the token. */
-  payload(body: Body): object;
+  payload: (body: Body) => object;
   /**
    * What tells one request from another through the same link, added to the update id (an action that may be taken
    * more than once per link); without it a second request through a link answers the first result.
    */
-  updateSuffix?(payload: object): string;
+  updateSuffix?: (payload: object) => string;
   /** For a `task: any` action: its form on the vendor's task page, under the task's own. */
-  form?(page: VendorFormContext): Markup;
+  form?: (page: VendorFormContext) => Markup;
   /** 202 when the work goes on after the answer (packaging). */
   status?: 202;
   /** The payload lists the files staged for the case, read by the server when the action is taken. */
@@ -106,9 +118,9 @@ export interface CasePanelContext {
   /** The hidden CSRF field every form carries. */
   csrf: Markup;
   /** A field's value to refill after a refusal of this form, else ''. */
-  again(form: string, name: string): string;
+  again: (form: string, name: string) => string;
   /** A field's error after a refusal of this form. */
-  problem(form: string, name: string): Markup;
+  problem: (form: string, name: string) => Markup;
 }
 
 /** What a vendor action's form on the task page gets. */
@@ -119,9 +131,9 @@ export interface VendorFormContext {
   /** The task (and subprocessor) of the link the page was opened with. */
   link: { task: LinkTaskKind; sub?: string | undefined };
   /** A field's value to refill after a refusal, else ''. */
-  again(name: string): string;
+  again: (name: string) => string;
   /** A field's error after a refusal. */
-  problem(name: string): Markup;
+  problem: (name: string) => Markup;
 }
 
 /** A CLI command given the wrong options: the CLI prints it with the usage and exits 2. */
@@ -136,12 +148,17 @@ export const cliText = (values: CliValues, name: string): string => {
 };
 
 // The update name and payload schema keep their exact types, so the workflow's handlers are typed by them.
-type Exact<D, U extends string, M extends z.ZodType> = Omit<D, 'audience' | 'update' | 'message'> & { update: U; message: M };
-export const staff = <Body, const U extends string, M extends z.ZodType>(declaration: Exact<StaffActionDeclaration<Body>, U, M>) => ({ audience: 'staff' as const, ...declaration });
-export const vendor = <Body, const U extends string, M extends z.ZodType>(declaration: Exact<VendorActionDeclaration<Body>, U, M>) => ({ audience: 'vendor' as const, ...declaration });
+type Exact<D, U extends string, M extends z.ZodType> = Omit<D, 'audience' | 'update' | 'message'> & {
+  update: U;
+  message: M;
+};
+export const staff = <Body, const U extends string, M extends z.ZodType>(
+  declaration: Exact<StaffActionDeclaration<Body>, U, M>,
+) => ({ audience: 'staff' as const, ...declaration });
+export const vendor = <Body, const U extends string, M extends z.ZodType>(
+  declaration: Exact<VendorActionDeclaration<Body>, U, M>,
+) => ({ audience: 'vendor' as const, ...declaration });
 
 /** Who acted: `user:<name>`, `cli:<os user>`, `vendor:<task>` or `system`. */
 export const actor = { actor: z.string().min(1).max(200) };
 export const link = { link: linkRefSchema };
-
-

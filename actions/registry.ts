@@ -21,7 +21,14 @@ import { resendSubprocessorLink } from './subprocessor-link/action';
 import { submitReturn } from './submit-return/action';
 import { waiveSubprocessor } from './waive-subprocessor/action';
 
-export { ActionUsageError, type CliValues, type StaffAction, type StaffActionDeclaration, type VendorAction, type VendorActionDeclaration } from './kit';
+export {
+  ActionUsageError,
+  type CliValues,
+  type StaffAction,
+  type StaffActionDeclaration,
+  type VendorAction,
+  type VendorActionDeclaration,
+} from './kit';
 export type { Outcome } from './handler-kit';
 
 export const STAFF_ACTIONS = {

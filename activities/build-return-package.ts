@@ -15,7 +15,15 @@ export interface BuiltReturnPackage {
 }
 
 export function makeBuildReturnPackage(deps: { storage: CaseFileStorage }) {
-  return async function buildReturnPackage({ caseId, round, files }: { caseId: string; round: number; files: StagedFileRef[] }): Promise<BuiltReturnPackage> {
+  return async function buildReturnPackage({
+    caseId,
+    round,
+    files,
+  }: {
+    caseId: string;
+    round: number;
+    files: StagedFileRef[];
+  }): Promise<BuiltReturnPackage> {
     const packageId = `return-${round}`;
     const context = Context.current();
     const existing = await deps.storage.getPackage(caseId, packageId);
@@ -46,7 +54,12 @@ export function makeBuildReturnPackage(deps: { storage: CaseFileStorage }) {
       // (the attempt never completed). The same files and code give the same bytes; a rebuild that differs
       // means the packaging code changed between the attempts (an upgrade), and the new package replaces it.
       if (existing && existing.zipSha256 !== built.zipSha256) {
-        log.warn('rebuilt return package replaces an unreported one', { caseId, packageId, stored: existing.zipSha256, rebuilt: built.zipSha256 });
+        log.warn('rebuilt return package replaces an unreported one', {
+          caseId,
+          packageId,
+          stored: existing.zipSha256,
+          rebuilt: built.zipSha256,
+        });
       }
       await writer.commit({ zipSha256: built.zipSha256, zipBytes: built.zipBytes });
       const counted = built.recordsByFileId();

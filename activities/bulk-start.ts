@@ -9,7 +9,7 @@ import { newCaseId } from '../infra/temporal/case-starts';
 export interface BulkDeps {
   store: SqlBulkStore;
   /** Starts the case's workflow (infra/temporal/case-starts.ts); a workflow already running under that id is no error. */
-  startCase(caseId: string, input: CaseInput, actor: string): Promise<unknown>;
+  startCase: (caseId: string, input: CaseInput, actor: string) => Promise<unknown>;
 }
 
 /** Rows an activity takes on, and how many of them start at once. */

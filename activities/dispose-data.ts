@@ -5,14 +5,24 @@
 import type { CaseRecordStore } from '../infra/database/case-record-store';
 import type { CaseFileStorage } from '../infra/storage/case-file-storage';
 
-export function makeDisposeData(deps: { storage: CaseFileStorage; records: Pick<CaseRecordStore, 'claimDestruction'> }) {
+export function makeDisposeData(deps: {
+  storage: CaseFileStorage;
+  records: Pick<CaseRecordStore, 'claimDestruction'>;
+}) {
   return {
     async disposeStagedFiles({ caseId }: { caseId: string }): Promise<{ destroyed: number; held?: true }> {
       if ('held' in (await deps.records.claimDestruction(caseId, 'staged files'))) return { destroyed: 0, held: true };
       return { destroyed: await deps.storage.destroyStaged(caseId) };
     },
-    async disposeReturnPackage({ caseId, packageId }: { caseId: string; packageId: string }): Promise<{ destroyed: boolean; held?: true }> {
-      if ('held' in (await deps.records.claimDestruction(caseId, `package ${packageId}`))) return { destroyed: false, held: true };
+    async disposeReturnPackage({
+      caseId,
+      packageId,
+    }: {
+      caseId: string;
+      packageId: string;
+    }): Promise<{ destroyed: boolean; held?: true }> {
+      if ('held' in (await deps.records.claimDestruction(caseId, `package ${packageId}`)))
+        return { destroyed: false, held: true };
       return { destroyed: await deps.storage.destroyPackage(caseId, packageId) };
     },
   };

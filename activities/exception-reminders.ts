@@ -5,12 +5,18 @@ import type { MailResult } from './send-case-mail';
 import type { CaseState } from '../domain/case-state';
 import type { MailSpec } from '../domain/mail';
 
-export function makeExceptionActivities(deps: { records: CaseRecordStore; sendCaseMail(input: { state: CaseState; mail: MailSpec }): Promise<MailResult> }) {
+export function makeExceptionActivities(deps: {
+  records: CaseRecordStore;
+  sendCaseMail(input: { state: CaseState; mail: MailSpec }): Promise<MailResult>;
+}) {
   return {
     async remindExceptionEnds({ caseId, exceptionId }: { caseId: string; exceptionId: string }): Promise<void> {
       const record = await deps.records.getCase(caseId);
       if (!record) throw new Error(`case ${caseId} is not in the record`);
-      await deps.sendCaseMail({ state: record.state, mail: { id: `exception-ends-${exceptionId}`, kind: 'exception_ends', exceptionId } });
+      await deps.sendCaseMail({
+        state: record.state,
+        mail: { id: `exception-ends-${exceptionId}`, kind: 'exception_ends', exceptionId },
+      });
     },
   };
 }

@@ -6,7 +6,12 @@ import { isoSeconds } from '../domain/dates';
 import crypto from 'node:crypto';
 import { statementSigningText } from '../domain/statement-record';
 import type { CaseState, StatementInfo } from '../domain/case-state';
-import { SANITIZATION_METHODS, SANITIZATION_PLACES, type SanitizedSystem, type SignatoryCheck } from '../domain/certification';
+import {
+  SANITIZATION_METHODS,
+  SANITIZATION_PLACES,
+  type SanitizedSystem,
+  type SignatoryCheck,
+} from '../domain/certification';
 import type { Config } from '../infra/config';
 import type { CaseRecordStore } from '../infra/database/case-record-store';
 import type { AccessLog } from '../infra/database/access-log';
@@ -32,7 +37,14 @@ const iso = isoSeconds;
 
 /** What the signature covers: the statement id and the SHA-256 of the PDF's bytes. */
 
-export function gatherStatement(state: CaseState, statementId: string, issuedAt: number, config: Pick<Config, 'districtName' | 'publicUrl'>, accessLogHead?: string, messages?: { sent: number; failed: number }): StatementContent {
+export function gatherStatement(
+  state: CaseState,
+  statementId: string,
+  issuedAt: number,
+  config: Pick<Config, 'districtName' | 'publicUrl'>,
+  accessLogHead?: string,
+  messages?: { sent: number; failed: number },
+): StatementContent {
   const { input } = state;
   const sections: StatementSection[] = [];
   sections.push({
@@ -41,7 +53,10 @@ export function gatherStatement(state: CaseState, statementId: string, issuedAt:
       ['District', config.districtName],
       ['Vendor', input.vendor.name],
       ['Service', `${input.service.name}${input.service.url ? ` (${input.service.url})` : ''}`],
-      ['Contract', `${input.contract.id}${input.contract.title ? ` — ${input.contract.title}` : ''}${input.contract.agreement ? ` (${input.contract.agreement.toUpperCase()})` : ''}`],
+      [
+        'Contract',
+        `${input.contract.id}${input.contract.title ? ` — ${input.contract.title}` : ''}${input.contract.agreement ? ` (${input.contract.agreement.toUpperCase()})` : ''}`,
+      ],
       ...(input.contract.clause ? [['Agreement clause', input.contract.clause] as [string, string]] : []),
       ['Termination date', input.contract.terminationDate],
       ['Case', state.caseId],
@@ -51,22 +66,40 @@ export function gatherStatement(state: CaseState, statementId: string, issuedAt:
   if (exceptions.length) {
     sections.push({
       heading: 'Exceptions: data the vendor may keep',
-      paragraphs: [`The district allowed ${input.vendor.name} to keep only the data below, for the reasons given. The vendor's statement of destruction covers everything else.`],
-      table: { columns: ['Data', 'Why', 'Until', 'Recorded'], widths: [150, 190, 60, 100], rows: exceptions.map((e) => [e.scope, `${EXCEPTION_KINDS[e.kind]}: ${e.reason}`, e.endsOn ?? 'no end date', `${e.addedBy}, ${new Date(e.addedAt).toISOString().slice(0, 10)}`]) },
+      paragraphs: [
+        `The district allowed ${input.vendor.name} to keep only the data below, for the reasons given. The vendor's statement of destruction covers everything else.`,
+      ],
+      table: {
+        columns: ['Data', 'Why', 'Until', 'Recorded'],
+        widths: [150, 190, 60, 100],
+        rows: exceptions.map((e) => [
+          e.scope,
+          `${EXCEPTION_KINDS[e.kind]}: ${e.reason}`,
+          e.endsOn ?? 'no end date',
+          `${e.addedBy}, ${new Date(e.addedAt).toISOString().slice(0, 10)}`,
+        ]),
+      },
     });
   }
   sections.push({
     heading: 'Ownership (7400.1 III.B)',
-    paragraphs: [`At no time was the district's information, or any student information maintained, retained or gathered by ${input.vendor.name}, the property of ${input.vendor.name}.`],
+    paragraphs: [
+      `At no time was the district's information, or any student information maintained, retained or gathered by ${input.vendor.name}, the property of ${input.vendor.name}.`,
+    ],
   });
 
   const accepted = state.returnRounds.find((round) => round.decision?.decision === 'accept');
   if (input.disposition.option === 'destroy_only') {
-    sections.push({ heading: 'Return of data (7400.1 III.A)', paragraphs: ['The district chose not to have its data returned and asked only for its destruction.'] });
+    sections.push({
+      heading: 'Return of data (7400.1 III.A)',
+      paragraphs: ['The district chose not to have its data returned and asked only for its destruction.'],
+    });
   } else if (accepted) {
     sections.push({
       heading: 'Return of data (7400.1 III.A)',
-      paragraphs: [`Scope: ${input.disposition.extent === 'complete' ? 'all of the vendor\'s data of the district' : 'the categories below, each of them whole'}. Returned in ${state.returnRounds.length} round(s); round ${accepted.round} was accepted by ${accepted.decision!.by} on ${iso(accepted.decision!.at)}.`],
+      paragraphs: [
+        `Scope: ${input.disposition.extent === 'complete' ? "all of the vendor's data of the district" : 'the categories below, each of them whole'}. Returned in ${state.returnRounds.length} round(s); round ${accepted.round} was accepted by ${accepted.decision!.by} on ${iso(accepted.decision!.at)}.`,
+      ],
       rows: [
         ['Files', String(accepted.files)],
         ['Bytes', String(accepted.bytes)],
@@ -75,7 +108,13 @@ export function gatherStatement(state: CaseState, statementId: string, issuedAt:
       table: {
         columns: ['Category', 'Files', 'Bytes', 'Expected records', 'Returned records'],
         widths: [200, 50, 90, 80, 80],
-        rows: accepted.categories.map((c) => [c.label, String(c.files), String(c.bytes), c.expectedRecords === undefined ? '—' : String(c.expectedRecords), String(c.returnedRecords)]),
+        rows: accepted.categories.map((c) => [
+          c.label,
+          String(c.files),
+          String(c.bytes),
+          c.expectedRecords === undefined ? '—' : String(c.expectedRecords),
+          String(c.returnedRecords),
+        ]),
       },
     });
   }
@@ -87,38 +126,73 @@ export function gatherStatement(state: CaseState, statementId: string, issuedAt:
       heading: 'Destruction of all known copies (7400.1 III.C)',
       rows: [
         ['Signatory', `${d.signatoryName}, ${d.signatoryTitle} <${d.signatoryEmail}>`],
-        ['Signatory\'s address verified', signatoryCheckLine(cert.signatoryCheck)],
+        ["Signatory's address verified", signatoryCheckLine(cert.signatoryCheck)],
         ['Completed on', d.completedOn],
         ['Method (NIST SP 800-88)', SANITIZATION_METHODS[d.method]],
         ['Technique', d.technique],
         ['Verification', d.verification],
-        ...(d.systems ? [] : [['Sanitization by place', 'not recorded: this certification did not list each place the data lived'] as [string, string]]),
-        ...(d.validator ? [['Validated by', `${d.validator.name}, ${d.validator.title} <${d.validator.email}>`] as [string, string]] : []),
-        ['Backups', d.backups.destroyed ? 'destroyed' : `roll off on ${d.backups.rollOffDate}${state.backupRolloff ? `; confirmed rolled off on ${state.backupRolloff.confirmedOn}` : ''}`],
+        ...(d.systems
+          ? []
+          : [
+              ['Sanitization by place', 'not recorded: this certification did not list each place the data lived'] as [
+                string,
+                string,
+              ],
+            ]),
+        ...(d.validator
+          ? [['Validated by', `${d.validator.name}, ${d.validator.title} <${d.validator.email}>`] as [string, string]]
+          : []),
+        [
+          'Backups',
+          d.backups.destroyed
+            ? 'destroyed'
+            : `roll off on ${d.backups.rollOffDate}${state.backupRolloff ? `; confirmed rolled off on ${state.backupRolloff.confirmedOn}` : ''}`,
+        ],
         ['Subprocessors', subprocessorLine(state)],
-        ['Accounts closed (I.B)', d.accountsClosed ? 'yes: the district\'s users\' accounts are closed' : 'no'],
-        ['Attestation', d.attestation ? `${input.vendor.name} states that all known copies of the district's information have been destroyed${exceptionsOf(state).length ? ', except the data listed under "Exceptions"' : ''}.` : ''],
+        ['Accounts closed (I.B)', d.accountsClosed ? "yes: the district's users' accounts are closed" : 'no'],
+        [
+          'Attestation',
+          d.attestation
+            ? `${input.vendor.name} states that all known copies of the district's information have been destroyed${exceptionsOf(state).length ? ', except the data listed under "Exceptions"' : ''}.`
+            : '',
+        ],
         ['Certified', iso(cert.at)],
       ],
     });
     if (d.systems) {
       sections.push({
         heading: 'Sanitization by place (NIST SP 800-88, Appendix G)',
-        paragraphs: [`Each place where the district's data may have lived at ${input.vendor.name}, as the vendor certified it: whether it held the data and, where it did, how it was sanitized and verified.`],
-        table: { columns: ['Place', 'Sanitization'], widths: [140, 360], rows: d.systems.map((s) => [`${SANITIZATION_PLACES[s.place]}${s.name ? `: ${s.name}` : ''}`, systemLine(s, d.backups.rollOffDate)]) },
+        paragraphs: [
+          `Each place where the district's data may have lived at ${input.vendor.name}, as the vendor certified it: whether it held the data and, where it did, how it was sanitized and verified.`,
+        ],
+        table: {
+          columns: ['Place', 'Sanitization'],
+          widths: [140, 360],
+          rows: d.systems.map((s) => [
+            `${SANITIZATION_PLACES[s.place]}${s.name ? `: ${s.name}` : ''}`,
+            systemLine(s, d.backups.rollOffDate),
+          ]),
+        },
       });
     }
     const subprocessors = subprocessorsOf(state);
     if (subprocessors.length) {
       sections.push({
         heading: 'Subprocessors (7400.1 III.C)',
-        paragraphs: [`${input.vendor.name} named ${subprocessors.length} subprocessor(s) that held the district's data. Each was asked, through its own link, to certify the destruction of what it held; the district may instead waive one, and says why.`],
+        paragraphs: [
+          `${input.vendor.name} named ${subprocessors.length} subprocessor(s) that held the district's data. Each was asked, through its own link, to certify the destruction of what it held; the district may instead waive one, and says why.`,
+        ],
         table: {
           columns: ['Subprocessor', 'Certification or waiver'],
           widths: [150, 350],
-          rows: subprocessors.map((s) => [`${s.name} <${s.contactEmail}>`, s.certification
-            ? `Certified ${iso(s.certification.at)} by ${s.certification.signatoryName}, ${s.certification.signatoryTitle} <${s.certification.signatoryEmail}> (${signatoryCheckLine(s.certification.signatoryCheck)}): destruction completed ${s.certification.completedOn}, ${SANITIZATION_METHODS[s.certification.method]}. Technique: ${s.certification.technique}. Verified: ${s.certification.verification}. Backups: ${s.certification.backups.destroyed ? 'destroyed' : `roll off on ${s.certification.backups.rollOffDate}`}. The subprocessor states that all known copies it held are destroyed.`
-            : s.waiver ? `Waived by the district (${s.waiver.by}, ${iso(s.waiver.at)}): ${s.waiver.reason}` : 'No certification']),
+          rows: subprocessors.map((s) => [
+            `${s.name} <${s.contactEmail}>`,
+            s.certification
+              ? `Certified ${iso(s.certification.at)} by ${s.certification.signatoryName}, ${s.certification.signatoryTitle} <${s.certification.signatoryEmail}> (${signatoryCheckLine(s.certification.signatoryCheck)}): destruction completed ${s.certification.completedOn}, ${SANITIZATION_METHODS[s.certification.method]}. Technique: ${s.certification.technique}. Verified: ${s.certification.verification}. Backups: ${s.certification.backups.destroyed ? 'destroyed' : `roll off on ${s.certification.backups.rollOffDate}`}. The subprocessor states that all known copies it held are destroyed.`
+              : s.waiver
+                ? `Waived by the district (${s.waiver.by}, ${iso(s.waiver.at)}): ${s.waiver.reason}`
+                : 'No certification',
+          ]),
         },
       });
     }
@@ -126,33 +200,53 @@ export function gatherStatement(state: CaseState, statementId: string, issuedAt:
     sections.push({
       heading: 'Tracking mechanisms (7400.1 IV.A, IV.C)',
       paragraphs: [
-        t.noneInUse ? `${input.vendor.name} states that it used no tracking mechanism for the district.` : `${input.vendor.name} states that each tracking mechanism below was removed or terminated.`,
+        t.noneInUse
+          ? `${input.vendor.name} states that it used no tracking mechanism for the district.`
+          : `${input.vendor.name} states that each tracking mechanism below was removed or terminated.`,
         t.collectedDataDestroyed ? 'Information collected by tracking mechanisms has been destroyed.' : '',
       ].filter(Boolean),
-      ...(t.mechanisms.length ? { table: { columns: ['Mechanism', 'Kind', 'Removed on'], widths: [260, 120, 120], rows: t.mechanisms.map((m) => [m.name, m.kind, m.removedOn]) } } : {}),
+      ...(t.mechanisms.length
+        ? {
+            table: {
+              columns: ['Mechanism', 'Kind', 'Removed on'],
+              widths: [260, 120, 120],
+              rows: t.mechanisms.map((m) => [m.name, m.kind, m.removedOn]),
+            },
+          }
+        : {}),
     });
   }
 
   if (state.signoff) {
     sections.push({
       heading: 'District countersignature',
-      paragraphs: [`Countersigned for ${config.districtName} by ${state.signoff.by.replace(/^user:/, '')} (legal staff) on ${iso(state.signoff.at)}, who states that they reviewed the vendor's certification and the case record above.${state.signoff.note ? ` Their note: ${state.signoff.note}` : ''}`],
+      paragraphs: [
+        `Countersigned for ${config.districtName} by ${state.signoff.by.replace(/^user:/, '')} (legal staff) on ${iso(state.signoff.at)}, who states that they reviewed the vendor's certification and the case record above.${state.signoff.note ? ` Their note: ${state.signoff.note}` : ''}`,
+      ],
     });
   }
   sections.push({
     heading: 'Timeline',
-    table: { columns: ['When (UTC)', 'What'], widths: [130, 370], rows: state.timeline.map((e) => [iso(e.at), e.summary]) },
+    table: {
+      columns: ['When (UTC)', 'What'],
+      widths: [130, 370],
+      rows: state.timeline.map((e) => [iso(e.at), e.summary]),
+    },
   });
   sections.push({
     heading: 'Access log (7400.1 I.D)',
-    paragraphs: [accessLogHead
-      ? `Every request that read or changed this case is in the district's hash-chained access log. Its latest entry about this case, when this statement was issued, has the hash ${accessLogHead}; \`disposition audit verify\` proves the chain up to it is intact.`
-      : 'No request about this case was recorded in the access log before this statement was issued.'],
+    paragraphs: [
+      accessLogHead
+        ? `Every request that read or changed this case is in the district's hash-chained access log. Its latest entry about this case, when this statement was issued, has the hash ${accessLogHead}; \`disposition audit verify\` proves the chain up to it is intact.`
+        : 'No request about this case was recorded in the access log before this statement was issued.',
+    ],
   });
   if (messages !== undefined) {
     sections.push({
       heading: 'Correspondence',
-      paragraphs: [`${messages.sent} message(s) were sent for this case before this statement was issued${messages.failed ? `, and ${messages.failed} could not be delivered` : ''}. Each is kept with the case record as sent, with its delivery outcome, for as long as the record; the district exports them as its correspondence file (\`disposition case correspondence ${state.caseId} -o FILE\`).`],
+      paragraphs: [
+        `${messages.sent} message(s) were sent for this case before this statement was issued${messages.failed ? `, and ${messages.failed} could not be delivered` : ''}. Each is kept with the case record as sent, with its delivery outcome, for as long as the record; the district exports them as its correspondence file (\`disposition case correspondence ${state.caseId} -o FILE\`).`,
+      ],
     });
   }
   sections.push({
@@ -164,7 +258,10 @@ export function gatherStatement(state: CaseState, statementId: string, issuedAt:
   });
   if (accepted) {
     const files = (state.submittedFiles ?? []).map((f) => [`${f.category}/${f.name}`, String(f.bytes), f.sha256]);
-    sections.push({ heading: 'Appendix: returned files', table: { columns: ['File', 'Bytes', 'SHA-256'], widths: [212, 50, 238], rows: files, compact: true } });
+    sections.push({
+      heading: 'Appendix: returned files',
+      table: { columns: ['File', 'Bytes', 'SHA-256'], widths: [212, 50, 238], rows: files, compact: true },
+    });
   }
 
   return {
@@ -175,12 +272,15 @@ export function gatherStatement(state: CaseState, statementId: string, issuedAt:
     sections,
     footer: `${config.districtName} · statement ${statementId} · policy 7400.1`,
     verifyUrl: `${config.publicUrl}/verify?statementId=${encodeURIComponent(statementId)}`,
-    attachments: [{
-      name: 'statement.json',
-      type: 'application/json',
-      description: 'The data this statement prints, for systems that read it (the PDF is what was signed and what counts)',
-      content: JSON.stringify(statementData(state, statementId, issuedAt, config), null, 2),
-    }],
+    attachments: [
+      {
+        name: 'statement.json',
+        type: 'application/json',
+        description:
+          'The data this statement prints, for systems that read it (the PDF is what was signed and what counts)',
+        content: JSON.stringify(statementData(state, statementId, issuedAt, config), null, 2),
+      },
+    ],
     signature: {
       name: config.districtName,
       reason: `Statement ${statementId}: return and destruction of student data, ${input.vendor.name}, contract ${input.contract.id} (policy 7400.1)`,
@@ -190,7 +290,12 @@ export function gatherStatement(state: CaseState, statementId: string, issuedAt:
 }
 
 /** What the statement says, as data: embedded in the PDF as `statement.json` (a PDF/A-3 associated file). */
-export function statementData(state: CaseState, statementId: string, issuedAt: number, config: Pick<Config, 'districtName' | 'publicUrl'>) {
+export function statementData(
+  state: CaseState,
+  statementId: string,
+  issuedAt: number,
+  config: Pick<Config, 'districtName' | 'publicUrl'>,
+) {
   const { input } = state;
   const accepted = state.returnRounds.find((round) => round.decision?.decision === 'accept');
   const at = (ms: number) => iso(ms);
@@ -206,12 +311,22 @@ export function statementData(state: CaseState, statementId: string, issuedAt: n
     disposition: input.disposition,
     exceptions: exceptionsOf(state).map(({ addedAt, ...e }) => ({ ...e, addedAt: at(addedAt) })),
     returnPackage: accepted
-      ? { round: accepted.round, files: accepted.files, bytes: accepted.bytes, zipSha256: accepted.zipSha256 ?? null, categories: accepted.categories, acceptedBy: accepted.decision!.by, acceptedAt: at(accepted.decision!.at) }
+      ? {
+          round: accepted.round,
+          files: accepted.files,
+          bytes: accepted.bytes,
+          zipSha256: accepted.zipSha256 ?? null,
+          categories: accepted.categories,
+          acceptedBy: accepted.decision!.by,
+          acceptedAt: at(accepted.decision!.at),
+        }
       : null,
     certification: state.certification ? { ...state.certification, at: at(state.certification.at) } : null,
     backupRolloff: state.backupRolloff ? { ...state.backupRolloff, at: at(state.backupRolloff.at) } : null,
     subprocessors: subprocessorsOf(state).map((s) => ({
-      id: s.id, name: s.name, contactEmail: s.contactEmail,
+      id: s.id,
+      name: s.name,
+      contactEmail: s.contactEmail,
       certification: s.certification ? { ...s.certification, at: at(s.certification.at) } : null,
       waiver: s.waiver ? { ...s.waiver, at: at(s.waiver.at) } : null,
     })),
@@ -222,9 +337,13 @@ export function statementData(state: CaseState, statementId: string, issuedAt: n
 
 /** One place's sanitization on the statement: never held, or method, date, technique, tool, verification, keys. */
 function systemLine(s: SanitizedSystem, rollOffDate: string | undefined): string {
-  if (!s.heldData) return 'Never held the district\'s data.';
+  if (!s.heldData) return "Never held the district's data.";
   if (s.place === 'backups' && rollOffDate && !s.completedOn) {
-    return [`Roll off on ${rollOffDate} (see "Backups").`, ...(s.technique ? [`Technique: ${s.technique}.`] : []), ...(s.tool ? [`Tool: ${s.tool}${s.toolVersion ? `, version ${s.toolVersion}` : ''}.`] : [])].join(' ');
+    return [
+      `Roll off on ${rollOffDate} (see "Backups").`,
+      ...(s.technique ? [`Technique: ${s.technique}.`] : []),
+      ...(s.tool ? [`Tool: ${s.tool}${s.toolVersion ? `, version ${s.toolVersion}` : ''}.`] : []),
+    ].join(' ');
   }
   const method = s.method ? `${s.method[0]!.toUpperCase()}${s.method.slice(1)}` : '';
   return [
@@ -232,7 +351,9 @@ function systemLine(s: SanitizedSystem, rollOffDate: string | undefined): string
     `Technique: ${s.technique}.`,
     `Tool: ${s.tool}${s.toolVersion ? `, version ${s.toolVersion}` : ''}.`,
     `Verified: ${s.verification}.`,
-    ...(s.cryptoErase ? [`Cryptographic erase: keys destroyed: ${s.cryptoErase.keys}; how: ${s.cryptoErase.how}.`] : []),
+    ...(s.cryptoErase
+      ? [`Cryptographic erase: keys destroyed: ${s.cryptoErase.keys}; how: ${s.cryptoErase.how}.`]
+      : []),
   ].join(' ');
 }
 
@@ -248,23 +369,50 @@ function subprocessorLine(state: CaseState): string {
   if (cascaded.length) return `${cascaded.map((s) => s.name).join('; ')}: see "Subprocessors"`;
   // Certifications made before subprocessors certified on their own named each with the date the vendor gave.
   const named = state.certification!.destruction.subprocessors as { name: string; destroyedOn?: string }[];
-  return named.length ? named.map((s) => `${s.name}${s.destroyedOn ? ` (destroyed ${s.destroyedOn}, as the vendor certified)` : ''}`).join('; ') : 'none named';
+  return named.length
+    ? named
+        .map((s) => `${s.name}${s.destroyedOn ? ` (destroyed ${s.destroyedOn}, as the vendor certified)` : ''}`)
+        .join('; ')
+    : 'none named';
 }
 
 export function makeGenerateStatement(deps: StatementDeps) {
-  return async function generateStatement({ state, statementId, issuedAt }: { state: CaseState; statementId: string; issuedAt: number }): Promise<StatementInfo> {
+  return async function generateStatement({
+    state,
+    statementId,
+    issuedAt,
+  }: {
+    state: CaseState;
+    statementId: string;
+    issuedAt: number;
+  }): Promise<StatementInfo> {
     const messages = deps.records ? await deps.records.listMessages(state.caseId) : undefined;
-    const counts = messages && { sent: messages.filter((m) => m.outcome === 'sent').length, failed: messages.filter((m) => m.outcome === 'failed').length };
+    const counts = messages && {
+      sent: messages.filter((m) => m.outcome === 'sent').length,
+      failed: messages.filter((m) => m.outcome === 'failed').length,
+    };
     // Signed inside the PDF with the district's certificate (PAdES B-B; B-T with a time stamp when TSA_URL is set).
     const signer = statementSigner(deps.config, deps.keyring);
     const tsaUrl = deps.config.tsaUrl;
-    const content = gatherStatement(state, statementId, issuedAt, deps.config, await deps.accessLog?.caseHead(state.caseId), counts);
-    const drawn = await renderStatementOffThread({ ...content, signature: { ...content.signature!, room: signatureRoom([signer.certificate, ...signer.chain], Boolean(tsaUrl)) } });
+    const content = gatherStatement(
+      state,
+      statementId,
+      issuedAt,
+      deps.config,
+      await deps.accessLog?.caseHead(state.caseId),
+      counts,
+    );
+    const drawn = await renderStatementOffThread({
+      ...content,
+      signature: { ...content.signature!, room: signatureRoom([signer.certificate, ...signer.chain], Boolean(tsaUrl)) },
+    });
     const pdf = await signPdf(drawn, signer, tsaUrl ? (value) => requestTimestamp(tsaUrl, value) : undefined);
     const certificate = new crypto.X509Certificate(signer.certificate).fingerprint256;
     const sha256 = crypto.createHash('sha256').update(pdf).digest('hex');
     const signing = deps.keyring.currentSigning();
-    const signature = crypto.sign(null, Buffer.from(statementSigningText(statementId, sha256)), signing.privateKey).toString('base64');
+    const signature = crypto
+      .sign(null, Buffer.from(statementSigningText(statementId, sha256)), signing.privateKey)
+      .toString('base64');
     await deps.storage.saveStatement(statementId, pdf);
     return { statementId, issuedAt, sha256, signature, keyId: signing.kid, bytes: pdf.length, certificate };
   };

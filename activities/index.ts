@@ -11,7 +11,13 @@ import { makeSendCaseMail, type MailDeps } from './send-case-mail';
 import { makeSubprocessorMail } from './subprocessor-mail';
 import { makeWebhookActivities, type DeliveryDeps } from './webhooks';
 
-export type ActivityDeps = MailDeps & StatementDeps & RetentionDeps & Pick<DeliveryDeps, 'webhooks'> & { bulk?: BulkDeps; accessLog?: CheckpointDeps['accessLog'] & StatementDeps['accessLog'] & RetentionDeps['accessLog'] };
+export type ActivityDeps = MailDeps &
+  StatementDeps &
+  RetentionDeps &
+  Pick<DeliveryDeps, 'webhooks' | 'deliveryTimeoutMs'> & {
+    bulk?: BulkDeps;
+    accessLog?: CheckpointDeps['accessLog'] & StatementDeps['accessLog'] & RetentionDeps['accessLog'];
+  };
 
 export function createActivities(deps: ActivityDeps) {
   const sendCaseMail = makeSendCaseMail(deps);

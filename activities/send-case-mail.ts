@@ -61,7 +61,12 @@ export function makeSendCaseMail(deps: MailDeps) {
   const host = new URL(deps.config.publicUrl).hostname || 'disposition.local';
 
   function vendorLink(state: CaseState, task: { kind: VendorTaskKind; gen: number; dueAt: number }): string {
-    const token = makeLinkToken(deps.keyring, { caseId: state.caseId, task: task.kind, gen: task.gen, expiresAt: linkExpiry(task.dueAt, deps.config.linkGraceMs) });
+    const token = makeLinkToken(deps.keyring, {
+      caseId: state.caseId,
+      task: task.kind,
+      gen: task.gen,
+      expiresAt: linkExpiry(task.dueAt, deps.config.linkGraceMs),
+    });
     return `${deps.config.publicUrl}/v/${token}`;
   }
 
@@ -79,13 +84,38 @@ export function makeSendCaseMail(deps: MailDeps) {
       }
       const sub = mail.subprocessor;
       if (audience === 'subprocessor' && sub) {
-        const token = makeLinkToken(deps.keyring, { caseId: state.caseId, task: 'subprocessor_certify', sub: sub.id, gen: sub.gen, expiresAt: linkExpiry(sub.dueAt, deps.config.linkGraceMs) });
+        const token = makeLinkToken(deps.keyring, {
+          caseId: state.caseId,
+          task: 'subprocessor_certify',
+          sub: sub.id,
+          gen: sub.gen,
+          expiresAt: linkExpiry(sub.dueAt, deps.config.linkGraceMs),
+        });
         ctx.link = `${deps.config.publicUrl}/v/${token}`;
       }
-      const content = audience === 'vendor' ? renderVendorMail(state, mail, ctx) : audience === 'subprocessor' ? renderSubprocessorMail(state, mail, ctx) : renderDistrictMail(state, mail, ctx);
-      const recipients = audience === 'vendor' ? vendorRecipients(state) : audience === 'subprocessor' ? subprocessorRecipients(state, sub?.id) : await districtRecipients(deps, mail.kind === 'completion' || mail.kind === 'referral' || mail.kind === 'signoff_request' || mail.task?.kind === 'countersign');
+      const content =
+        audience === 'vendor'
+          ? renderVendorMail(state, mail, ctx)
+          : audience === 'subprocessor'
+            ? renderSubprocessorMail(state, mail, ctx)
+            : renderDistrictMail(state, mail, ctx);
+      const recipients =
+        audience === 'vendor'
+          ? vendorRecipients(state)
+          : audience === 'subprocessor'
+            ? subprocessorRecipients(state, sub?.id)
+            : await districtRecipients(
+                deps,
+                mail.kind === 'completion' ||
+                  mail.kind === 'referral' ||
+                  mail.kind === 'signoff_request' ||
+                  mail.task?.kind === 'countersign',
+              );
       if (recipients.to.length === 0) {
-        log.warn('no administrator address is configured (ADMIN_EMAIL); a district message was not sent', { kind: mail.kind, caseId: state.caseId });
+        log.warn('no administrator address is configured (ADMIN_EMAIL); a district message was not sent', {
+          kind: mail.kind,
+          caseId: state.caseId,
+        });
         result.skipped.push(messageId);
         continue;
       }
@@ -101,26 +131,49 @@ export function makeSendCaseMail(deps: MailDeps) {
       if (mail.kind === 'completion' && state.statement) {
         const pdf = await deps.storage.readStatement(state.statement.statementId);
         if (!pdf) throw new Error(`statement ${state.statement.statementId} is not stored`);
-        outgoing.attachments = [{ filename: `statement-${state.statement.statementId}.pdf`, content: pdf, contentType: 'application/pdf' }];
+        outgoing.attachments = [
+          { filename: `statement-${state.statement.statementId}.pdf`, content: pdf, contentType: 'application/pdf' },
+        ];
       }
       if (mail.kind === 'referral') {
         // The letter as of this message: the correspondence file keeps it, attached, as it went out.
         const letter = await renderStatementOffThread(referralLetterContent(state, deps.config, Date.now()));
-        outgoing.attachments = [{ filename: `referral-${state.caseId}.pdf`, content: letter, contentType: 'application/pdf' }];
+        outgoing.attachments = [
+          { filename: `referral-${state.caseId}.pdf`, content: letter, contentType: 'application/pdf' },
+        ];
       }
       // Each attempt goes into the case's correspondence file with its outcome; the message as sent stays there.
-      const noted = { messageId, caseId: state.caseId, kind: mail.kind, audience, recipients: [...outgoing.to, ...(outgoing.cc ?? [])], subject: outgoing.subject };
+      const noted = {
+        messageId,
+        caseId: state.caseId,
+        kind: mail.kind,
+        audience,
+        recipients: [...outgoing.to, ...(outgoing.cc ?? [])],
+        subject: outgoing.subject,
+      };
       let sent;
       try {
         sent = await deps.transport.send(outgoing);
       } catch (err) {
-        await deps.records.recordMessage({ ...noted, attemptedAt: Date.now(), outcome: 'failed', detail: (err as Error).message });
+        await deps.records.recordMessage({
+          ...noted,
+          attemptedAt: Date.now(),
+          outcome: 'failed',
+          detail: (err as Error).message,
+        });
         throw err;
       }
-      await deps.records.recordMessage({ ...noted, attemptedAt: Date.now(), outcome: 'sent', detail: sent.response, eml: sent.raw });
+      await deps.records.recordMessage({
+        ...noted,
+        attemptedAt: Date.now(),
+        outcome: 'sent',
+        detail: sent.response,
+        eml: sent.raw,
+      });
       await deps.records.recordMailSent(messageId, state.caseId, mail.kind);
       // The link itself never goes to a log: it opens the vendor's task to whoever holds it.
-      if (!deps.config.smtpUrl && ctx.link) log.info(`outbox: ${mail.kind} for the vendor of case ${state.caseId}; the link is in the .eml file`);
+      if (!deps.config.smtpUrl && ctx.link)
+        log.info(`outbox: ${mail.kind} for the vendor of case ${state.caseId}; the link is in the .eml file`);
       result.sent.push(messageId);
     }
     return result;
@@ -143,6 +196,10 @@ function subprocessorRecipients(state: CaseState, id: string | undefined): { to:
 }
 
 async function districtRecipients(deps: MailDeps, withLegal: boolean): Promise<{ to: string[] }> {
-  const all = [deps.config.adminEmail, ...((await deps.administrators?.()) ?? []), ...(withLegal ? (await deps.legalStaff?.()) ?? [] : [])].filter((a): a is string => !!a);
+  const all = [
+    deps.config.adminEmail,
+    ...((await deps.administrators?.()) ?? []),
+    ...(withLegal ? ((await deps.legalStaff?.()) ?? []) : []),
+  ].filter((a): a is string => !!a);
   return { to: [...new Set(all.map((a) => a.toLowerCase()))] };
 }

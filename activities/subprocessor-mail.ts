@@ -9,7 +9,10 @@ import type { MailResult } from './send-case-mail';
 
 export type SubprocessorMailOutcome = 'sent' | 'settled' | 'case_closed';
 
-export function makeSubprocessorMail(deps: { records: CaseRecordStore; sendCaseMail(input: { state: CaseState; mail: MailSpec }): Promise<MailResult> }) {
+export function makeSubprocessorMail(deps: {
+  records: CaseRecordStore;
+  sendCaseMail(input: { state: CaseState; mail: MailSpec }): Promise<MailResult>;
+}) {
   return {
     async sendSubprocessorMail({ caseId, mail }: { caseId: string; mail: MailSpec }): Promise<SubprocessorMailOutcome> {
       const record = await deps.records.getCase(caseId);

@@ -18,8 +18,17 @@ export const DELIVERY_TIMEOUT_MS = 10_000;
 export const GONE = 'webhook_gone';
 
 /** After the record is written: a new status is announced to the endpoints that asked for it, and each delivery started. */
-export async function announceTransition(webhooks: WebhookDeps, state: Pick<CaseState, 'caseId' | 'version' | 'status' | 'input' | 'updatedAt'>): Promise<void> {
-  const pending = await webhooks.store.announce({ caseId: state.caseId, version: state.version, status: state.status, contractId: state.input.contract.id, occurredAt: state.updatedAt });
+export async function announceTransition(
+  webhooks: WebhookDeps,
+  state: Pick<CaseState, 'caseId' | 'version' | 'status' | 'input' | 'updatedAt'>,
+): Promise<void> {
+  const pending = await webhooks.store.announce({
+    caseId: state.caseId,
+    version: state.version,
+    status: state.status,
+    contractId: state.input.contract.id,
+    occurredAt: state.updatedAt,
+  });
   // Started side by side, a few at a time: the case's record write waits for the starts, not for any delivery.
   const queue = [...pending];
   const starter = async (): Promise<void> => {
@@ -36,16 +45,19 @@ export interface DeliveryDeps {
   transport: MailTransport;
   config: { mailFrom: string; publicUrl: string; adminEmail?: string };
   administrators(): Promise<string[]>;
+  /** How long one attempt may take (DELIVERY_TIMEOUT_MS unless a test holds receivers longer). */
+  deliveryTimeoutMs?: number;
 }
 
 export function makeWebhookActivities(deps: DeliveryDeps) {
+  const timeoutMs = deps.deliveryTimeoutMs ?? DELIVERY_TIMEOUT_MS;
   const store = (): SqlWebhookStore => {
     if (!deps.webhooks) throw new Error('this worker has no webhook store');
     return deps.webhooks.store;
   };
   return {
     /** One attempt: 2xx delivers; 410 disables the endpoint and tells the administrators; anything else is retried. */
-    async deliverWebhook({ deliveryId }: { deliveryId: string }): Promise<void> {
+    deliverWebhook: async ({ deliveryId }: { deliveryId: string }): Promise<void> => {
       const delivery = await store().delivery(deliveryId);
       if (!delivery || delivery.status !== 'pending') return; // delivered already, or gone
       const hook = await store().get(delivery.webhookId);
@@ -58,14 +70,22 @@ export function makeWebhookActivities(deps: DeliveryDeps) {
       try {
         response = await fetch(hook.url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'user-agent': 'Disposition-Webhooks/1', [SIGNATURE_HEADER]: signWebhook(secret, delivery.body), 'Disposition-Delivery': delivery.id },
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': 'Disposition-Webhooks/1',
+            [SIGNATURE_HEADER]: signWebhook(secret, delivery.body),
+            'Disposition-Delivery': delivery.id,
+          },
           body: delivery.body,
           redirect: 'manual',
-          signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+          signal: AbortSignal.timeout(timeoutMs),
         });
         await response.body?.cancel();
       } catch (err) {
-        const reason = (err as Error).name === 'TimeoutError' ? `no answer within ${DELIVERY_TIMEOUT_MS / 1000} s` : `${(err as Error).message}${(err as { cause?: Error }).cause ? `: ${(err as { cause?: Error }).cause!.message}` : ''}`;
+        const reason =
+          (err as Error).name === 'TimeoutError'
+            ? `no answer within ${timeoutMs / 1000} s`
+            : `${(err as Error).message}${(err as { cause?: Error }).cause ? `: ${(err as { cause?: Error }).cause!.message}` : ''}`;
         await store().attempted(deliveryId, { status: 'pending', error: reason });
         throw new Error(`webhook ${hook.id}: ${reason}`);
       }
@@ -74,17 +94,29 @@ export function makeWebhookActivities(deps: DeliveryDeps) {
         return;
       }
       if (response.status === 410) {
-        await store().attempted(deliveryId, { status: 'failed', httpStatus: 410, error: 'the receiver answered 410 Gone: the endpoint is disabled' });
+        await store().attempted(deliveryId, {
+          status: 'failed',
+          httpStatus: 410,
+          error: 'the receiver answered 410 Gone: the endpoint is disabled',
+        });
         await store().disable(hook.id, 'the receiver answered 410 Gone');
         await tellAdministrators(deps, hook.id, hook.url);
-        throw ApplicationFailure.create({ type: GONE, nonRetryable: true, message: `webhook ${hook.id} answered 410 Gone and is disabled` });
+        throw ApplicationFailure.create({
+          type: GONE,
+          nonRetryable: true,
+          message: `webhook ${hook.id} answered 410 Gone and is disabled`,
+        });
       }
-      await store().attempted(deliveryId, { status: 'pending', httpStatus: response.status, error: `answered ${response.status}` });
+      await store().attempted(deliveryId, {
+        status: 'pending',
+        httpStatus: response.status,
+        error: `answered ${response.status}`,
+      });
       throw new Error(`webhook ${hook.id} answered ${response.status}`);
     },
 
     /** Retries ran out: the delivery stays in the log as failed (a resend starts it again). */
-    async settleWebhookDelivery({ deliveryId }: { deliveryId: string }): Promise<void> {
+    settleWebhookDelivery: async ({ deliveryId }: { deliveryId: string }): Promise<void> => {
       const delivery = await store().delivery(deliveryId);
       if (delivery?.status === 'pending') await store().settle(deliveryId, 'failed');
     },

@@ -16,22 +16,38 @@ import { log, Stack } from './stack';
 const GOAL_SECONDS = 120;
 
 function fileOf(prefix: string, rows: number): string {
-  const lines = Array.from({ length: rows }, (_, i) => [
-    `${prefix}-${i}`, `Tool ${i}`, '2026-06-30', 'ndpa', `Vendor ${i % 97}`, `privacy@vendor${i % 97}.example`, '', `Service ${i}`, '',
-    i % 3 ? 'return_then_destroy' : 'destroy_only', 'permanent;electronic=100', i % 4 ? '' : 'Analytics cookie:cookie',
-  ].join(','));
+  const lines = Array.from({ length: rows }, (_, i) =>
+    [
+      `${prefix}-${i}`,
+      `Tool ${i}`,
+      '2026-06-30',
+      'ndpa',
+      `Vendor ${i % 97}`,
+      `privacy@vendor${i % 97}.example`,
+      '',
+      `Service ${i}`,
+      '',
+      i % 3 ? 'return_then_destroy' : 'destroy_only',
+      'permanent;electronic=100',
+      i % 4 ? '' : 'Analytics cookie:cookie',
+    ].join(','),
+  );
   return `${BULK_COLUMNS.join(',')}\n${lines.join('\n')}\n`;
 }
 
 async function pool(count: number, concurrency: number, job: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, async () => {
-    while (next < count) await job(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) await job(next++);
+    }),
+  );
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { rows: { type: 'string', default: '500' }, concurrency: { type: 'string', default: '8' } } });
+  const { values } = parseArgs({
+    options: { rows: { type: 'string', default: '500' }, concurrency: { type: 'string', default: '8' } },
+  });
   const rows = Number(values.rows);
   const concurrency = Number(values.concurrency);
   if (!Number.isInteger(rows) || rows < 1) throw new Error('--rows: a whole number, at least 1');
@@ -40,7 +56,11 @@ async function main(): Promise<void> {
   const stack = await Stack.start();
   const stores = await openStores({ dataDir: stack.dataDir });
   const recorded = async (prefix: string): Promise<number> =>
-    Number((await stores.database.get<{ n: number }>('SELECT COUNT(*) AS n FROM cases WHERE contract_id LIKE ?', [`${prefix}-%`]))!.n);
+    Number(
+      (await stores.database.get<{ n: number }>('SELECT COUNT(*) AS n FROM cases WHERE contract_id LIKE ?', [
+        `${prefix}-%`,
+      ]))!.n,
+    );
   const connection = await Connection.connect({ address: stack.temporalAddress });
   const client = new Client({ connection });
   try {
@@ -58,15 +78,29 @@ async function main(): Promise<void> {
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        for (const [kind, taskQueueType] of [['workflow', 1], ['activity', 2]] as const) {
-          const answer = await client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: stack.env.TASK_QUEUE!, kind: 1 }, taskQueueType, reportStats: true }).catch(() => undefined);
+        for (const [kind, taskQueueType] of [
+          ['workflow', 1],
+          ['activity', 2],
+        ] as const) {
+          const answer = await client.workflowService
+            .describeTaskQueue({
+              namespace: 'default',
+              taskQueue: { name: stack.env.TASK_QUEUE!, kind: 1 },
+              taskQueueType,
+              reportStats: true,
+            })
+            .catch(() => undefined);
           backlog[kind] = Math.max(backlog[kind], Number(answer?.stats?.approximateBacklogCount ?? 0));
         }
         await new Promise((r) => setTimeout(r, 500));
       }
     })();
     start = performance.now();
-    const response = await fetch(stack.url('/api/cases/bulk'), { method: 'POST', headers: { cookie: stack.session.cookie, 'x-csrf-token': stack.session.csrfToken, 'content-type': 'text/csv' }, body: fileOf('BULK', rows) });
+    const response = await fetch(stack.url('/api/cases/bulk'), {
+      method: 'POST',
+      headers: { cookie: stack.session.cookie, 'x-csrf-token': stack.session.csrfToken, 'content-type': 'text/csv' },
+      body: fileOf('BULK', rows),
+    });
     if (response.status !== 202) throw new Error(`POST /api/cases/bulk: ${response.status} ${await response.text()}`);
     const { bulkId } = (await response.json()) as { bulkId: string };
     const accepted = (performance.now() - start) / 1000;
@@ -82,16 +116,18 @@ async function main(): Promise<void> {
     sampling = false;
     await sampler;
 
-    console.log([
-      '',
-      `bench:bulk  ${new Date().toISOString().slice(0, 10)}  ${os.cpus().length} × ${os.cpus()[0]?.model.split(' ').slice(0, 2).join(' ')}  Node ${process.version}  load average before ${load.toFixed(2)}`,
-      `${rows} rows, one worker and one dev server (database on disk), SQLite; the bulk activity starts 8 rows at a time`,
-      `baseline, ${rows} × POST /api/cases (${concurrency} at a time), all in the record:  ${baseline.toFixed(1)} s`,
-      `bulk file: answered 202 in ${(accepted * 1000).toFixed(0)} ms; every row started in ${settled.toFixed(1)} s; every case in the record in ${inRecord.toFixed(1)} s`,
-      `ratio (bulk / baseline, to every case in the record): ${(inRecord / baseline).toFixed(2)}`,
-      `goal: ${rows} rows started within ${GOAL_SECONDS} s: ${settled <= GOAL_SECONDS ? 'met' : 'NOT met'}`,
-      `Temporal task queue backlog during the file, peak: ${backlog.workflow} workflow tasks, ${backlog.activity} activity tasks`,
-    ].join('\n'));
+    console.log(
+      [
+        '',
+        `bench:bulk  ${new Date().toISOString().slice(0, 10)}  ${os.cpus().length} × ${os.cpus()[0]?.model.split(' ').slice(0, 2).join(' ')}  Node ${process.version}  load average before ${load.toFixed(2)}`,
+        `${rows} rows, one worker and one dev server (database on disk), SQLite; the bulk activity starts 8 rows at a time`,
+        `baseline, ${rows} × POST /api/cases (${concurrency} at a time), all in the record:  ${baseline.toFixed(1)} s`,
+        `bulk file: answered 202 in ${(accepted * 1000).toFixed(0)} ms; every row started in ${settled.toFixed(1)} s; every case in the record in ${inRecord.toFixed(1)} s`,
+        `ratio (bulk / baseline, to every case in the record): ${(inRecord / baseline).toFixed(2)}`,
+        `goal: ${rows} rows started within ${GOAL_SECONDS} s: ${settled <= GOAL_SECONDS ? 'met' : 'NOT met'}`,
+        `Temporal task queue backlog during the file, peak: ${backlog.workflow} workflow tasks, ${backlog.activity} activity tasks`,
+      ].join('\n'),
+    );
   } finally {
     await connection.close();
     await stores.close();

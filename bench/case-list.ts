@@ -10,19 +10,44 @@ import { caseInput } from '../tests/support/fixtures';
 import { newCaseState } from '../domain/case-state-changes';
 import { log } from './stack';
 
-const STATUSES = ['awaiting_acknowledgement', 'awaiting_return', 'awaiting_review', 'awaiting_certification', 'completed'] as const;
-const TASKS = { awaiting_acknowledgement: 'acknowledge', awaiting_return: 'return', awaiting_review: 'review', awaiting_certification: 'certify' } as const;
+const STATUSES = [
+  'awaiting_acknowledgement',
+  'awaiting_return',
+  'awaiting_review',
+  'awaiting_certification',
+  'completed',
+] as const;
+const TASKS = {
+  awaiting_acknowledgement: 'acknowledge',
+  awaiting_return: 'return',
+  awaiting_review: 'review',
+  awaiting_certification: 'certify',
+} as const;
 
 /** Writes `count` cases of assorted vendors, statuses and due times. */
 export async function seedCases(stores: Stores, count: number): Promise<void> {
   const t0 = Date.parse('2026-01-05T09:00:00Z');
   for (let i = 0; i < count; i += 1) {
     const caseId = `List${String(i).padStart(8, '0')}`;
-    const state = newCaseState(caseId, caseInput({ vendor: { name: `Vendor ${i % 97}` }, contract: { id: `CT-LIST-${i}` } }), 'bench', t0 + i * 60_000);
+    const state = newCaseState(
+      caseId,
+      caseInput({ vendor: { name: `Vendor ${i % 97}` }, contract: { id: `CT-LIST-${i}` } }),
+      'bench',
+      t0 + i * 60_000,
+    );
     state.status = STATUSES[i % STATUSES.length]!;
     state.version = 1;
     const task = TASKS[state.status as keyof typeof TASKS];
-    if (task) state.tasks.push({ kind: task, gen: 1, openedAt: state.createdAt, dueAt: state.createdAt + ((i * 7919) % 90) * 86_400_000, noticeSent: true, reminders: 0, overdue: i % 11 === 0 });
+    if (task)
+      state.tasks.push({
+        kind: task,
+        gen: 1,
+        openedAt: state.createdAt,
+        dueAt: state.createdAt + ((i * 7919) % 90) * 86_400_000,
+        noticeSent: true,
+        reminders: 0,
+        overdue: i % 11 === 0,
+      });
     state.timeline.push({ seq: 1, at: state.createdAt, type: 'case_started', actor: 'bench', summary: 'Case started' });
     await stores.records.saveCase(state);
     if ((i + 1) % 2_000 === 0) log(`  ${i + 1} cases written`);
@@ -32,7 +57,8 @@ export async function seedCases(stores: Stores, count: number): Promise<void> {
 /** The cursor of the page `pages` deep in `sort` order, walked through the store. */
 export async function deepCursor(stores: Stores, sort: CaseSort, pages: number): Promise<string> {
   let cursor: string | undefined;
-  for (let i = 0; i < pages; i += 1) cursor = (await stores.records.pageCases({}, { limit: 50, sort, ...(cursor ? { cursor } : {}) })).nextCursor;
+  for (let i = 0; i < pages; i += 1)
+    cursor = (await stores.records.pageCases({}, { limit: 50, sort, ...(cursor ? { cursor } : {}) })).nextCursor;
   if (!cursor) throw new Error(`the list has fewer than ${pages + 1} pages`);
   return cursor;
 }

@@ -16,6 +16,9 @@ if (process.env.BENCH_MEMORY_LOG) {
   setInterval(() => {
     const m = process.memoryUsage();
     const mib = (n: number): string => (n / 1048576).toFixed(0);
-    fs.appendFileSync(file, `${new Date().toISOString()} rss ${mib(m.rss)} heapTotal ${mib(m.heapTotal)} heapUsed ${mib(m.heapUsed)} external ${mib(m.external)} arrayBuffers ${mib(m.arrayBuffers)}\n`);
+    fs.appendFileSync(
+      file,
+      `${new Date().toISOString()} rss ${mib(m.rss)} heapTotal ${mib(m.heapTotal)} heapUsed ${mib(m.heapUsed)} external ${mib(m.external)} arrayBuffers ${mib(m.arrayBuffers)}\n`,
+    );
   }, 5000).unref();
 }

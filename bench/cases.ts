@@ -28,22 +28,51 @@ const GOAL_RATIO = 1.3;
 const GOAL_OPEN_MIB = 200;
 const STAGES = ['notice', 'acknowledge', 'return + packaging', 'review', 'certify + statement'] as const;
 
-function readArgs(): { cases: number; concurrency: number; rounds: number; open: number; temporalDb: TemporalDb; workerCache?: number; stacks: StackKind[] } {
-  const { values } = parseArgs({ options: { cases: { type: 'string', default: '50' }, concurrency: { type: 'string' }, rounds: { type: 'string', default: '2' }, open: { type: 'string', default: '1000' }, 'temporal-db': { type: 'string', default: 'disk' }, 'worker-cache': { type: 'string' }, stack: { type: 'string', default: 'dev' } } });
+function readArgs(): {
+  cases: number;
+  concurrency: number;
+  rounds: number;
+  open: number;
+  temporalDb: TemporalDb;
+  workerCache?: number;
+  stacks: StackKind[];
+} {
+  const { values } = parseArgs({
+    options: {
+      cases: { type: 'string', default: '50' },
+      concurrency: { type: 'string' },
+      rounds: { type: 'string', default: '2' },
+      open: { type: 'string', default: '1000' },
+      'temporal-db': { type: 'string', default: 'disk' },
+      'worker-cache': { type: 'string' },
+      stack: { type: 'string', default: 'dev' },
+    },
+  });
   const stacks: StackKind[] = values.stack === 'both' ? ['dev', 'services'] : [values.stack as StackKind];
   if (!stacks.every((s) => s === 'dev' || s === 'services')) throw new Error('--stack: dev, services or both');
   const rounds = Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds: a whole number, at least 1');
   const workerCache = values['worker-cache'] === undefined ? undefined : Number(values['worker-cache']);
-  if (workerCache !== undefined && (!Number.isInteger(workerCache) || workerCache < 0)) throw new Error('--worker-cache: a whole number of workflows');
-  if (values['temporal-db'] !== 'disk' && values['temporal-db'] !== 'memory') throw new Error('--temporal-db: disk or memory');
+  if (workerCache !== undefined && (!Number.isInteger(workerCache) || workerCache < 0))
+    throw new Error('--worker-cache: a whole number of workflows');
+  if (values['temporal-db'] !== 'disk' && values['temporal-db'] !== 'memory')
+    throw new Error('--temporal-db: disk or memory');
   const cases = Number(values.cases);
   const concurrency = Number(values.concurrency ?? values.cases);
   const open = Number(values.open);
   if (!Number.isInteger(cases) || cases < 1) throw new Error('--cases: a whole number, at least 1');
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error('--concurrency: a whole number, at least 1');
-  if (!Number.isInteger(open) || open < 0) throw new Error('--open: a whole number (0 skips the open-cases measurement)');
-  return { cases, concurrency, rounds, open, temporalDb: values['temporal-db'], stacks, ...(workerCache !== undefined ? { workerCache } : {}) };
+  if (!Number.isInteger(open) || open < 0)
+    throw new Error('--open: a whole number (0 skips the open-cases measurement)');
+  return {
+    cases,
+    concurrency,
+    rounds,
+    open,
+    temporalDb: values['temporal-db'],
+    stacks,
+    ...(workerCache !== undefined ? { workerCache } : {}),
+  };
 }
 
 interface Timing {
@@ -60,28 +89,37 @@ function percentile(values: number[], p: number): number {
 async function pool<T>(count: number, concurrency: number, job: (i: number) => Promise<T>): Promise<T[]> {
   const results: T[] = new Array(count);
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, async () => {
-    while (next < count) {
-      const i = next++;
-      results[i] = await job(i);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) {
+        const i = next++;
+        results[i] = await job(i);
+      }
+    }),
+  );
   return results;
 }
 
 /** Samples the peak resident memory of some processes while a phase runs. */
 function sampleMemory(processes: NodeProcess[]): { stop(): number[] } {
   const peaks = processes.map(() => 0);
-  const sample = (): void => processes.forEach((p, i) => {
-    try {
-      peaks[i] = Math.max(peaks[i]!, p.memory().rssMiB);
-    } catch {
-      // the process is gone
-    }
-  });
+  const sample = (): void =>
+    processes.forEach((p, i) => {
+      try {
+        peaks[i] = Math.max(peaks[i]!, p.memory().rssMiB);
+      } catch {
+        // the process is gone
+      }
+    });
   const timer = setInterval(sample, 250);
   sample();
-  return { stop: () => { clearInterval(timer); sample(); return peaks; } };
+  return {
+    stop: () => {
+      clearInterval(timer);
+      sample();
+      return peaks;
+    },
+  };
 }
 
 const CSV = `student_id,last_name,first_name,grade\n${Array.from({ length: 200 }, (_, i) => `${100000 + i},Name${i},Given${i},${1 + (i % 12)}`).join('\n')}\n`;
@@ -90,21 +128,42 @@ const CSV = `student_id,last_name,first_name,grade\n${Array.from({ length: 200 }
 async function driveCase(stack: Stack, outbox: Outbox, i: number, run: string): Promise<Timing> {
   const vendorHeaders = { 'x-forwarded-for': `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` };
   const vendor = async (pathname: string, body: unknown): Promise<void> => {
-    const response = await stack.send(pathname, { method: 'POST', headers: { ...vendorHeaders, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    if (response.status >= 300) throw new Error(`POST ${pathname.replace(/\/vendor\/[^/]+/, '/vendor/…')}: ${response.status} ${await response.text()}`);
+    const response = await stack.send(pathname, {
+      method: 'POST',
+      headers: { ...vendorHeaders, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (response.status >= 300)
+      throw new Error(
+        `POST ${pathname.replace(/\/vendor\/[^/]+/, '/vendor/…')}: ${response.status} ${await response.text()}`,
+      );
   };
-  const input: CaseInput = caseInput({ contract: { id: `CT-BENCH-${run}-${i}` }, disposition: { option: 'return_then_destroy', extent: 'complete', categories: [{ key: 'permanent', expectedRecords: 200 }] } });
+  const input: CaseInput = caseInput({
+    contract: { id: `CT-BENCH-${run}-${i}` },
+    disposition: {
+      option: 'return_then_destroy',
+      extent: 'complete',
+      categories: [{ key: 'permanent', expectedRecords: 200 }],
+    },
+  });
   const marks = [Date.now()];
   const { caseId } = await stack.admin<{ caseId: string }>('POST', '/api/cases', input);
   const ack = await outbox.waitFor('notice-acknowledge-1', 'vendor', caseId);
   marks.push(Date.now());
-  await vendor(`/api/vendor/${ack.token}/acknowledge`, { contactName: 'Dana Whitfield', contactEmail: 'privacy@acme-learning.example' });
+  await vendor(`/api/vendor/${ack.token}/acknowledge`, {
+    contactName: 'Dana Whitfield',
+    contactEmail: 'privacy@acme-learning.example',
+  });
   const ret = await outbox.waitFor('notice-return-1', 'vendor', caseId);
   marks.push(Date.now());
   const form = new FormData();
   form.append('category', 'permanent');
   form.append('file', new Blob([CSV], { type: 'text/csv' }), 'students.csv');
-  const uploaded = await fetch(stack.url(`/api/vendor/${ret.token}/files`), { method: 'POST', headers: vendorHeaders, body: form });
+  const uploaded = await fetch(stack.url(`/api/vendor/${ret.token}/files`), {
+    method: 'POST',
+    headers: vendorHeaders,
+    body: form,
+  });
   if (uploaded.status !== 201) throw new Error(`upload: ${uploaded.status} ${await uploaded.text()}`);
   await vendor(`/api/vendor/${ret.token}/submit-return`, {});
   await outbox.waitFor('notice-review-1', 'district', caseId);
@@ -122,7 +181,10 @@ async function driveCase(stack: Stack, outbox: Outbox, i: number, run: string): 
 }
 
 /** Activities scheduled before each update was accepted, and after the last: the shape of a real case. */
-async function phasesOf(client: Client, workflowId: string): Promise<{ phases: number[]; updates: number; children: number; workflowTasks: number; events: number }> {
+async function phasesOf(
+  client: Client,
+  workflowId: string,
+): Promise<{ phases: number[]; updates: number; children: number; workflowTasks: number; events: number }> {
   const handle = client.workflow.getHandle(workflowId);
   while ((await handle.describe()).status.name === 'RUNNING') await new Promise((r) => setTimeout(r, 100));
   const history = await handle.fetchHistory();
@@ -138,10 +200,14 @@ async function phasesOf(client: Client, workflowId: string): Promise<{ phases: n
   return { phases, updates: phases.length - 1, children, workflowTasks, events: history.events?.length ?? 0 };
 }
 
-const millis = (t?: { seconds?: unknown; nanos?: number | null } | null): number => Number(t?.seconds ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
+const millis = (t?: { seconds?: unknown; nanos?: number | null } | null): number =>
+  Number(t?.seconds ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
 
 /** Where the time of some workflows went, from their histories: per activity type (and workflow tasks), ms. */
-async function profile(client: Client, workflowIds: string[]): Promise<Map<string, { count: number; queued: number[]; ran: number[] }>> {
+async function profile(
+  client: Client,
+  workflowIds: string[],
+): Promise<Map<string, { count: number; queued: number[]; ran: number[] }>> {
   const byType = new Map<string, { count: number; queued: number[]; ran: number[] }>();
   const entry = (type: string) => byType.get(type) ?? byType.set(type, { count: 0, queued: [], ran: [] }).get(type)!;
   for (const workflowId of workflowIds) {
@@ -152,7 +218,9 @@ async function profile(client: Client, workflowIds: string[]): Promise<Map<strin
       if (!done) continue;
       const scheduled = byId.get(Number(done.scheduledEventId));
       const started = byId.get(Number(done.startedEventId));
-      const type = event.activityTaskCompletedEventAttributes ? scheduled?.activityTaskScheduledEventAttributes?.activityType?.name ?? '?' : '(workflow task)';
+      const type = event.activityTaskCompletedEventAttributes
+        ? (scheduled?.activityTaskScheduledEventAttributes?.activityType?.name ?? '?')
+        : '(workflow task)';
       const stats = entry(type);
       stats.count += 1;
       stats.queued.push(millis(started?.eventTime) - millis(scheduled?.eventTime));
@@ -163,8 +231,12 @@ async function profile(client: Client, workflowIds: string[]): Promise<Map<strin
 }
 
 function profileLines(prefix: string, byType: Awaited<ReturnType<typeof profile>>, workflows: number): string[] {
-  const spread = (values: number[]): string => `${percentile(values, 50).toFixed(0)}/${percentile(values, 95).toFixed(0)}`;
-  return [...byType.entries()].map(([type, stats]) => `${`${prefix}${type}`.padEnd(24)}${(stats.count / workflows).toFixed(1).padStart(9)}${spread(stats.queued).padStart(14)}${spread(stats.ran).padStart(14)}`);
+  const spread = (values: number[]): string =>
+    `${percentile(values, 50).toFixed(0)}/${percentile(values, 95).toFixed(0)}`;
+  return [...byType.entries()].map(
+    ([type, stats]) =>
+      `${`${prefix}${type}`.padEnd(24)}${(stats.count / workflows).toFixed(1).padStart(9)}${spread(stats.queued).padStart(14)}${spread(stats.ran).padStart(14)}`,
+  );
 }
 
 async function driveBare(client: Client, taskQueue: string, phases: number[], i: number, run: string): Promise<Timing> {
@@ -187,7 +259,11 @@ interface PhaseResult {
   cpu: CpuSnapshot;
 }
 
-async function timedPhase(processes: NodeProcess[], named: () => Record<string, number>, run: () => Promise<Timing[]>): Promise<PhaseResult> {
+async function timedPhase(
+  processes: NodeProcess[],
+  named: () => Record<string, number>,
+  run: () => Promise<Timing[]>,
+): Promise<PhaseResult> {
   const memory = sampleMemory(processes);
   const cpuBefore = cpuSnapshot(named());
   const started = Date.now();
@@ -215,7 +291,8 @@ function cpuLines(real: PhaseResult, bare: PhaseResult): string[] {
   return [
     `CPU seconds per case, by part of the stack ("other": whatever else ran on the machine meanwhile):`,
     `${'part'.padEnd(24)}${'real'.padStart(9)}${'bare'.padStart(9)}`,
-    ...groups.sort((a, b) => per(real, b) + per(bare, b) - per(real, a) - per(bare, a))
+    ...groups
+      .sort((a, b) => per(real, b) + per(bare, b) - per(real, a) - per(bare, a))
       .map((g) => `${g.padEnd(24)}${per(real, g).toFixed(3).padStart(9)}${per(bare, g).toFixed(3).padStart(9)}`),
     `${'all'.padEnd(24)}${total(real).toFixed(3).padStart(9)}${total(bare).toFixed(3).padStart(9)}`,
   ];
@@ -229,18 +306,26 @@ const perMinute = (r: PhaseResult): number => (r.timings.length / r.seconds) * 6
  * `services`, the several-machines stack of `npm run services:up` (PostgreSQL, MinIO, a Temporal server on
  * PostgreSQL), with a fresh database, bucket prefix and keyring key.
  */
-async function startStack(kind: StackKind, args: Args): Promise<{ stack: Stack; cleanUp(): Promise<void> }> {
-  if (kind === 'dev') return { stack: await Stack.start({ temporalDb: args.temporalDb }), cleanUp: async () => undefined };
+async function startStack(kind: StackKind, args: Args): Promise<{ stack: Stack; cleanUp: () => Promise<void> }> {
+  if (kind === 'dev')
+    return { stack: await Stack.start({ temporalDb: args.temporalDb }), cleanUp: async () => undefined };
   const postgres = await freshPostgres();
-  const { env } = await servicesUp(['postgres', 'minio', 'temporal'], (line) => log(`[services] ${line}`), { build: true });
+  const { env } = await servicesUp(['postgres', 'minio', 'temporal'], (line) => log(`[services] ${line}`), {
+    build: true,
+  });
   const storage = new URL(env.STORAGE_URL!.replace(/^s3:/, 'http:'));
   const prefix = `bench-${Date.now().toString(36)}`;
-  const stack = await Stack.start({ env: {
-    ...postgres.env,
-    TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE: env.TEMPORAL_NAMESPACE,
-    STORAGE_URL: `s3://${storage.hostname}/${prefix}${storage.search}`, AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY,
-    TASK_QUEUE: `disposition-bench-${prefix}`,
-  } });
+  const stack = await Stack.start({
+    env: {
+      ...postgres.env,
+      TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS,
+      TEMPORAL_NAMESPACE: env.TEMPORAL_NAMESPACE,
+      STORAGE_URL: `s3://${storage.hostname}/${prefix}${storage.search}`,
+      AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID,
+      AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY,
+      TASK_QUEUE: `disposition-bench-${prefix}`,
+    },
+  });
   return { stack, cleanUp: () => postgres.drop() };
 }
 
@@ -257,11 +342,18 @@ async function main(): Promise<void> {
 async function measure(args: Args, kind: StackKind): Promise<string[]> {
   const run = Date.now().toString(36);
   const load = os.loadavg()[0]!;
-  log(`bench:cases on the ${kind} stack: ${args.cases} cases, ${args.concurrency} at a time; starting Temporal, the worker and the HTTP server…`);
+  log(
+    `bench:cases on the ${kind} stack: ${args.cases} cases, ${args.concurrency} at a time; starting Temporal, the worker and the HTTP server…`,
+  );
   const { stack, cleanUp } = await startStack(kind, args);
   const outbox = new Outbox(`${stack.dataDir}/outbox`).start();
   const bareQueue = 'bare-bench';
-  const bareWorker = new NodeProcess('bare worker', 'bench/bare-worker.ts', { TEMPORAL_ADDRESS: stack.temporalAddress, TASK_QUEUE: bareQueue }, /\[bare-worker\] polling/);
+  const bareWorker = new NodeProcess(
+    'bare worker',
+    'bench/bare-worker.ts',
+    { TEMPORAL_ADDRESS: stack.temporalAddress, TASK_QUEUE: bareQueue },
+    /\[bare-worker\] polling/,
+  );
   const connection = await Connection.connect({ address: stack.temporalAddress });
   const client = new Client({ connection });
   try {
@@ -271,12 +363,21 @@ async function measure(args: Args, kind: StackKind): Promise<string[]> {
     await driveCase(stack, outbox, 1_000_000, `${run}w`);
     const caseIds = (await stack.admin<{ cases: { caseId: string }[] }>('GET', '/api/cases?status=completed')).cases;
     const shape = await phasesOf(client, `case-${caseIds[0]!.caseId}`);
-    log(`a real case: ${shape.phases.reduce((a, b) => a + b, 0)} activities (${shape.phases.join(' / ')} around its ${shape.updates} updates), ${shape.children} child workflow, ${shape.workflowTasks} workflow tasks, ${shape.events} history events`);
+    log(
+      `a real case: ${shape.phases.reduce((a, b) => a + b, 0)} activities (${shape.phases.join(' / ')} around its ${shape.updates} updates), ${shape.children} child workflow, ${shape.workflowTasks} workflow tasks, ${shape.events} history events`,
+    );
     await driveBare(client, bareQueue, shape.phases, 1_000_000, `${run}w`);
     const bareShape = await phasesOf(client, `bare-${run}w-1000000`);
-    log(`a bare case: ${bareShape.phases.reduce((a, b) => a + b, 0)} activities, ${bareShape.updates} updates, ${bareShape.workflowTasks} workflow tasks, ${bareShape.events} history events`);
+    log(
+      `a bare case: ${bareShape.phases.reduce((a, b) => a + b, 0)} activities, ${bareShape.updates} updates, ${bareShape.workflowTasks} workflow tasks, ${bareShape.events} history events`,
+    );
 
-    const named = (): Record<string, number> => ({ 'case worker': stack.worker.pid, 'HTTP server': stack.server.pid, 'bare worker': bareWorker.pid, 'benchmark driver': process.pid });
+    const named = (): Record<string, number> => ({
+      'case worker': stack.worker.pid,
+      'HTTP server': stack.server.pid,
+      'bare worker': bareWorker.pid,
+      'benchmark driver': process.pid,
+    });
     // Rounds alternate real-then-bare and bare-then-real, so a neighbour's load drifting over the run (a
     // shared machine) weighs on both sides alike.
     const rounds: { real: PhaseResult[]; bare: PhaseResult[] } = { real: [], bare: [] };
@@ -285,11 +386,19 @@ async function measure(args: Args, kind: StackKind): Promise<string[]> {
       const sides = [
         async () => {
           log(`round ${round + 1}/${args.rounds}: driving ${args.cases} real cases…`);
-          rounds.real.push(await timedPhase([stack.worker, stack.server], named, () => pool(args.cases, args.concurrency, (i) => driveCase(stack, outbox, offset + i, run))));
+          rounds.real.push(
+            await timedPhase([stack.worker, stack.server], named, () =>
+              pool(args.cases, args.concurrency, (i) => driveCase(stack, outbox, offset + i, run)),
+            ),
+          );
         },
         async () => {
           log(`round ${round + 1}/${args.rounds}: driving ${args.cases} bare workflows…`);
-          rounds.bare.push(await timedPhase([bareWorker], named, () => pool(args.cases, args.concurrency, (i) => driveBare(client, bareQueue, shape.phases, offset + i, run))));
+          rounds.bare.push(
+            await timedPhase([bareWorker], named, () =>
+              pool(args.cases, args.concurrency, (i) => driveBare(client, bareQueue, shape.phases, offset + i, run)),
+            ),
+          );
         },
       ];
       for (const side of round % 2 === 0 ? sides : sides.reverse()) await side();
@@ -300,14 +409,20 @@ async function measure(args: Args, kind: StackKind): Promise<string[]> {
 
     let open: { idle: number; loaded: number; peak: number; seconds: number } | undefined;
     if (args.open > 0) {
-      log(`opening ${args.open} cases that wait on their vendors, on a fresh worker (workflow cache ${args.workerCache ?? 'as in production'})…`);
+      log(
+        `opening ${args.open} cases that wait on their vendors, on a fresh worker (workflow cache ${args.workerCache ?? 'as in production'})…`,
+      );
       const worker = await stack.restartWorker(args.workerCache);
       await new Promise((r) => setTimeout(r, 2_000));
       const idle = worker.memory().rssMiB;
       const memory = sampleMemory([worker]);
       const started = Date.now();
       await pool(args.open, 32, async (i) => {
-        const { caseId } = await stack.admin<{ caseId: string }>('POST', '/api/cases', caseInput({ contract: { id: `CT-OPEN-${run}-${i}` } }));
+        const { caseId } = await stack.admin<{ caseId: string }>(
+          'POST',
+          '/api/cases',
+          caseInput({ contract: { id: `CT-OPEN-${run}-${i}` } }),
+        );
         await outbox.waitFor('notice-acknowledge-1', 'vendor', caseId);
       });
       const seconds = (Date.now() - started) / 1000;
@@ -317,26 +432,84 @@ async function measure(args: Args, kind: StackKind): Promise<string[]> {
     }
 
     // Histories of a sample of the real cases: which activities the time went to.
-    const sample = (await stack.admin<{ cases: { caseId: string; contractId: string }[] }>('GET', '/api/cases?status=completed')).cases
-      .filter((c) => c.contractId.startsWith(`CT-BENCH-${run}-`)).slice(0, 10).map((c) => `case-${c.caseId}`);
+    const sample = (
+      await stack.admin<{ cases: { caseId: string; contractId: string }[] }>('GET', '/api/cases?status=completed')
+    ).cases
+      .filter((c) => c.contractId.startsWith(`CT-BENCH-${run}-`))
+      .slice(0, 10)
+      .map((c) => `case-${c.caseId}`);
     const where = await profile(client, sample);
-    const bareWhere = await profile(client, Array.from({ length: Math.min(10, args.cases) }, (_, i) => `bare-${run}-${i}`));
+    const bareWhere = await profile(
+      client,
+      Array.from({ length: Math.min(10, args.cases) }, (_, i) => `bare-${run}-${i}`),
+    );
     const realRate = perMinute(real);
     const bareRate = perMinute(bare);
     const ratio = bareRate / realRate;
-    const p50Ratio = percentile(real.timings.map((t) => t.total), 50) / percentile(bare.timings.map((t) => t.total), 50);
+    const p50Ratio =
+      percentile(
+        real.timings.map((t) => t.total),
+        50,
+      ) /
+      percentile(
+        bare.timings.map((t) => t.total),
+        50,
+      );
     const lines = [
       `bench:cases (${kind} stack)  ${new Date().toISOString().slice(0, 10)}  ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}  Node ${process.version}  load average before ${load.toFixed(2)}`,
       `${args.rounds} round(s) of ${args.cases} cases each way, ${args.concurrency} at a time, one worker and ${kind === 'dev' ? `one dev server (database on ${args.temporalDb}), SQLite and files` : 'a Temporal server on PostgreSQL, the case record in PostgreSQL, files in MinIO'}; a case: ${shape.phases.reduce((a, b) => a + b, 0)} activities, ${shape.updates} updates`,
       '',
       `${'stage (seconds)'.padEnd(24)}${'real p50'.padStart(10)}${'real p95'.padStart(10)}${'bare p50'.padStart(10)}${'bare p95'.padStart(10)}`,
-      ...STAGES.map((name, k) => `${name.padEnd(24)}${fmt(percentile(real.timings.map((t) => t.stages[k]!), 50)).padStart(10)}${fmt(percentile(real.timings.map((t) => t.stages[k]!), 95)).padStart(10)}`
-        + `${fmt(percentile(bare.timings.map((t) => t.stages[k]!), 50)).padStart(10)}${fmt(percentile(bare.timings.map((t) => t.stages[k]!), 95)).padStart(10)}`),
-      `${'whole case'.padEnd(24)}${fmt(percentile(real.timings.map((t) => t.total), 50)).padStart(10)}${fmt(percentile(real.timings.map((t) => t.total), 95)).padStart(10)}`
-        + `${fmt(percentile(bare.timings.map((t) => t.total), 50)).padStart(10)}${fmt(percentile(bare.timings.map((t) => t.total), 95)).padStart(10)}`,
+      ...STAGES.map(
+        (name, k) =>
+          `${name.padEnd(24)}${fmt(
+            percentile(
+              real.timings.map((t) => t.stages[k]!),
+              50,
+            ),
+          ).padStart(10)}${fmt(
+            percentile(
+              real.timings.map((t) => t.stages[k]!),
+              95,
+            ),
+          ).padStart(10)}` +
+          `${fmt(
+            percentile(
+              bare.timings.map((t) => t.stages[k]!),
+              50,
+            ),
+          ).padStart(10)}${fmt(
+            percentile(
+              bare.timings.map((t) => t.stages[k]!),
+              95,
+            ),
+          ).padStart(10)}`,
+      ),
+      `${'whole case'.padEnd(24)}${fmt(
+        percentile(
+          real.timings.map((t) => t.total),
+          50,
+        ),
+      ).padStart(10)}${fmt(
+        percentile(
+          real.timings.map((t) => t.total),
+          95,
+        ),
+      ).padStart(10)}` +
+        `${fmt(
+          percentile(
+            bare.timings.map((t) => t.total),
+            50,
+          ),
+        ).padStart(10)}${fmt(
+          percentile(
+            bare.timings.map((t) => t.total),
+            95,
+          ),
+        ).padStart(10)}`,
       '',
-      `cases per minute: real ${realRate.toFixed(0)} (${real.timings.length} in ${real.seconds.toFixed(1)} s; by round ${rounds.real.map((r) => perMinute(r).toFixed(0)).join(', ')}), `
-        + `bare ${bareRate.toFixed(0)} (${bare.timings.length} in ${bare.seconds.toFixed(1)} s; by round ${rounds.bare.map((r) => perMinute(r).toFixed(0)).join(', ')})`,
+      `cases per minute: real ${realRate.toFixed(0)} (${real.timings.length} in ${real.seconds.toFixed(1)} s; by round ${rounds.real.map((r) => perMinute(r).toFixed(0)).join(', ')}), ` +
+        `bare ${bareRate.toFixed(0)} (${bare.timings.length} in ${bare.seconds.toFixed(1)} s; by round ${rounds.bare.map((r) => perMinute(r).toFixed(0)).join(', ')})`,
       `ratio (bare rate / real rate): ${ratio.toFixed(2)}   goal ≤ ${GOAL_RATIO}: ${ratio <= GOAL_RATIO ? 'met' : 'NOT met'}   (p50 whole-case time ratio ${p50Ratio.toFixed(2)})`,
       '',
       `where a case's time went (${sample.length} real cases' histories; ms, p50/p95):`,
@@ -348,15 +521,20 @@ async function measure(args: Args, kind: StackKind): Promise<string[]> {
       '',
       `actions answered 503 "try again shortly" and tried again: ${stack.unavailable}`,
       `peak RSS: case worker ${real.peaks[0]!.toFixed(0)} MiB, HTTP server ${real.peaks[1]!.toFixed(0)} MiB; bare worker ${bare.peaks[0]!.toFixed(0)} MiB`,
-      ...(open ? [
-        `${args.open} open cases waiting on vendors (opened in ${open.seconds.toFixed(1)} s, workflow cache ${args.workerCache ?? 'as in production'}): worker RSS ${open.loaded.toFixed(0)} MiB (peak ${open.peak.toFixed(0)}), idle ${open.idle.toFixed(0)} MiB, `
-          + `cost ${(open.loaded - open.idle).toFixed(0)} MiB   goal < ${GOAL_OPEN_MIB} MiB: ${open.loaded - open.idle < GOAL_OPEN_MIB ? 'met' : 'NOT met'}`,
-      ] : []),
+      ...(open
+        ? [
+            `${args.open} open cases waiting on vendors (opened in ${open.seconds.toFixed(1)} s, workflow cache ${args.workerCache ?? 'as in production'}): worker RSS ${open.loaded.toFixed(0)} MiB (peak ${open.peak.toFixed(0)}), idle ${open.idle.toFixed(0)} MiB, ` +
+              `cost ${(open.loaded - open.idle).toFixed(0)} MiB   goal < ${GOAL_OPEN_MIB} MiB: ${open.loaded - open.idle < GOAL_OPEN_MIB ? 'met' : 'NOT met'}`,
+          ]
+        : []),
     ];
     return lines;
   } catch (err) {
     const file = path.join(os.tmpdir(), `bench-cases-${run}.log`);
-    fs.writeFileSync(file, `--- the server's last output ---\n${stack.server.lastOutput()}\n--- the worker's ---\n${stack.worker.lastOutput()}`);
+    fs.writeFileSync(
+      file,
+      `--- the server's last output ---\n${stack.server.lastOutput()}\n--- the worker's ---\n${stack.worker.lastOutput()}`,
+    );
     log(`the server's and the worker's last output: ${file}`);
     throw err;
   } finally {

@@ -27,14 +27,26 @@ interface Args {
 }
 
 function readArgs(): Args {
-  const { values } = parseArgs({ options: {
-    duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '10' }, seed: { type: 'string', default: '200' },
-    'list-cases': { type: 'string', default: '10000' }, backends: { type: 'string', default: 'sqlite,postgres' },
-  } });
-  const [duration, connections, seed, listCases] = [Number(values.duration), Number(values.connections), Number(values.seed), Number(values['list-cases'])];
+  const { values } = parseArgs({
+    options: {
+      duration: { type: 'string', default: '10' },
+      connections: { type: 'string', default: '10' },
+      seed: { type: 'string', default: '200' },
+      'list-cases': { type: 'string', default: '10000' },
+      backends: { type: 'string', default: 'sqlite,postgres' },
+    },
+  });
+  const [duration, connections, seed, listCases] = [
+    Number(values.duration),
+    Number(values.connections),
+    Number(values.seed),
+    Number(values['list-cases']),
+  ];
   const backends = values.backends.split(',').filter(Boolean) as Args['backends'];
-  if (!backends.every((b) => b === 'sqlite' || b === 'postgres')) throw new Error('--backends: sqlite, postgres or both, comma-separated');
-  if (!Number.isInteger(listCases) || listCases < 0) throw new Error('--list-cases: a whole number (0 skips the case-list phase)');
+  if (!backends.every((b) => b === 'sqlite' || b === 'postgres'))
+    throw new Error('--backends: sqlite, postgres or both, comma-separated');
+  if (!Number.isInteger(listCases) || listCases < 0)
+    throw new Error('--list-cases: a whole number (0 skips the case-list phase)');
   if (!(duration > 0)) throw new Error('--duration: seconds per route, more than 0');
   if (!Number.isInteger(connections) || connections < 1) throw new Error('--connections: a whole number, at least 1');
   if (!Number.isInteger(seed) || seed < 1) throw new Error('--seed: cases in the record, at least 1');
@@ -68,11 +80,16 @@ async function hammer(baseUrl: string, target: Target, seconds: number, connecti
     url: baseUrl,
     connections,
     duration: seconds,
-    requests: [{
-      method: 'GET',
-      path: target.path,
-      setupRequest: (request) => ({ ...request, headers: { ...request.headers, ...target.headers, 'x-forwarded-for': nextAddress() } }),
-    }],
+    requests: [
+      {
+        method: 'GET',
+        path: target.path,
+        setupRequest: (request) => ({
+          ...request,
+          headers: { ...request.headers, ...target.headers, 'x-forwarded-for': nextAddress() },
+        }),
+      },
+    ],
   });
   return {
     target,
@@ -106,13 +123,24 @@ async function caseListPhase(args: Args, backend: 'sqlite' | 'postgres'): Promis
     const targets: Target[] = [
       { name: `trivial (${backend})`, path: '/static/style.css' },
       { name: `case list, first page of 50 (${backend})`, path: '/api/cases?limit=50', headers: cookie },
-      { name: `case list, by due, page 101 (${backend})`, path: `/api/cases?limit=50&sort=due&cursor=${deep}`, headers: cookie },
-      { name: `case list, by vendor, page 101 (${backend})`, path: `/api/cases?limit=50&sort=vendor&cursor=${deepVendor}`, headers: cookie },
+      {
+        name: `case list, by due, page 101 (${backend})`,
+        path: `/api/cases?limit=50&sort=due&cursor=${deep}`,
+        headers: cookie,
+      },
+      {
+        name: `case list, by vendor, page 101 (${backend})`,
+        path: `/api/cases?limit=50&sort=vendor&cursor=${deepVendor}`,
+        headers: cookie,
+      },
     ];
     const results: Measured[] = [];
     for (const target of targets) {
-      const probe = await fetch(stack.url(target.path), { headers: { ...target.headers, 'x-forwarded-for': nextAddress() } });
-      if (probe.status !== 200) throw new Error(`${target.name}: ${probe.status} ${(await probe.text()).slice(0, 300)}`);
+      const probe = await fetch(stack.url(target.path), {
+        headers: { ...target.headers, 'x-forwarded-for': nextAddress() },
+      });
+      if (probe.status !== 200)
+        throw new Error(`${target.name}: ${probe.status} ${(await probe.text()).slice(0, 300)}`);
       log(`${target.name}: warming up, then ${args.duration} s…`);
       await hammer(stack.baseUrl, target, Math.min(3, args.duration), args.connections);
       results.push(await hammer(stack.baseUrl, target, args.duration, args.connections));
@@ -129,30 +157,43 @@ async function caseListPhase(args: Args, backend: 'sqlite' | 'postgres'): Promis
   }
 }
 
-const row = (r: Measured, trivial: Measured): string => `${r.target.name.padEnd(44)}${r.rps.toFixed(0).padStart(8)}${r.p50.toFixed(0).padStart(8)}${r.p99.toFixed(0).padStart(8)}${String(r.failed).padStart(8)}`
-  + `${(r.rps / trivial.rps).toFixed(2).padStart(12)}${(r.p99 / Math.max(trivial.p99, 1)).toFixed(2).padStart(11)}`;
+const row = (r: Measured, trivial: Measured): string =>
+  `${r.target.name.padEnd(44)}${r.rps.toFixed(0).padStart(8)}${r.p50.toFixed(0).padStart(8)}${r.p99.toFixed(0).padStart(8)}${String(r.failed).padStart(8)}` +
+  `${(r.rps / trivial.rps).toFixed(2).padStart(12)}${(r.p99 / Math.max(trivial.p99, 1)).toFixed(2).padStart(11)}`;
 
 async function main(): Promise<void> {
   const args = readArgs();
   const load = os.loadavg()[0]!;
-  log(`bench:http: ${args.seed} cases in the record, ${args.connections} connections, ${args.duration} s per route; starting the stack…`);
+  log(
+    `bench:http: ${args.seed} cases in the record, ${args.connections} connections, ${args.duration} s per route; starting the stack…`,
+  );
   const stack = await Stack.start();
   const outbox = new Outbox(`${stack.dataDir}/outbox`).start();
   try {
     const caseIds: string[] = [];
     for (let i = 0; i < args.seed; i += 1) {
-      caseIds.push((await stack.admin<{ caseId: string }>('POST', '/api/cases', caseInput({ contract: { id: `CT-HTTP-${i}` } }))).caseId);
+      caseIds.push(
+        (await stack.admin<{ caseId: string }>('POST', '/api/cases', caseInput({ contract: { id: `CT-HTTP-${i}` } })))
+          .caseId,
+      );
     }
     const notice = await outbox.waitFor('notice-acknowledge-1', 'vendor', caseIds.at(-1)!);
     await Promise.all(caseIds.map((caseId) => outbox.waitFor('notice-acknowledge-1', 'vendor', caseId)));
     const targets: Target[] = [
       { name: 'trivial: GET /static/style.css', path: '/static/style.css' },
       { name: 'vendor task page: GET /v/<token>', path: `/v/${notice.token}` },
-      { name: `case list: GET /api/cases (${args.seed} cases)`, path: '/api/cases', headers: { cookie: stack.session.cookie } },
+      {
+        name: `case list: GET /api/cases (${args.seed} cases)`,
+        path: '/api/cases',
+        headers: { cookie: stack.session.cookie },
+      },
     ];
     for (const target of targets) {
-      const probe = await fetch(stack.url(target.path), { headers: { ...target.headers, 'x-forwarded-for': nextAddress() } });
-      if (probe.status !== 200) throw new Error(`${target.name}: ${probe.status} ${(await probe.text()).slice(0, 300)}`);
+      const probe = await fetch(stack.url(target.path), {
+        headers: { ...target.headers, 'x-forwarded-for': nextAddress() },
+      });
+      if (probe.status !== 200)
+        throw new Error(`${target.name}: ${probe.status} ${(await probe.text()).slice(0, 300)}`);
     }
 
     const results: Measured[] = [];
@@ -174,7 +215,10 @@ async function main(): Promise<void> {
       `vendor task page: ${vendor.rps.toFixed(0)} req/s (goal ≥ ${GOAL_RPS}: ${vendor.rps >= GOAL_RPS ? 'met' : 'NOT met'}), p99 ${vendor.p99} ms (goal ≤ ${GOAL_P99_MS}: ${vendor.p99 <= GOAL_P99_MS ? 'met' : 'NOT met'})`,
       `(ratios are to the trivial route on the same server in the same run; the server's peak RSS was ${stack.server.memory().peakMiB.toFixed(0)} MiB)`,
     ];
-    if (results.some((r) => r.failed > 0)) lines.push(`some requests failed (non-2xx, errors or timeouts): the figures above count only what the server answered`);
+    if (results.some((r) => r.failed > 0))
+      lines.push(
+        `some requests failed (non-2xx, errors or timeouts): the figures above count only what the server answered`,
+      );
     console.log(lines.join('\n'));
   } finally {
     outbox.stop();

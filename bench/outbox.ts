@@ -38,7 +38,10 @@ export class Outbox {
   private waiters: { key: string; resolve: (mail: OutboxMail) => void }[] = [];
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly dir: string, private readonly everyMs = 20) {}
+  constructor(
+    private readonly dir: string,
+    private readonly everyMs = 20,
+  ) {}
 
   start(): this {
     this.timer = setInterval(() => this.scan(), this.everyMs);
@@ -77,7 +80,14 @@ export class Outbox {
         if (!code) continue;
       }
       this.seen.add(name);
-      const mail: OutboxMail = { mailId, audience, caseId, ...(token ? { token } : {}), ...(code ? { code } : {}), seenAt: now };
+      const mail: OutboxMail = {
+        mailId,
+        audience,
+        caseId,
+        ...(token ? { token } : {}),
+        ...(code ? { code } : {}),
+        seenAt: now,
+      };
       const key = `${mailId}|${audience}|${caseId}`;
       this.mails.set(key, mail);
       this.waiters = this.waiters.filter((w) => (w.key === key ? (w.resolve(mail), false) : true));
@@ -89,8 +99,17 @@ export class Outbox {
     const found = this.mails.get(key);
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${mailId} mail to the ${audience} of case ${caseId} within ${timeoutMs / 1000} s`)), timeoutMs);
-      this.waiters.push({ key, resolve: (mail) => { clearTimeout(timer); resolve(mail); } });
+      const timer = setTimeout(
+        () => reject(new Error(`no ${mailId} mail to the ${audience} of case ${caseId} within ${timeoutMs / 1000} s`)),
+        timeoutMs,
+      );
+      this.waiters.push({
+        key,
+        resolve: (mail) => {
+          clearTimeout(timer);
+          resolve(mail);
+        },
+      });
     });
   }
 

@@ -21,8 +21,20 @@ export interface TreeSpec {
 export function treeSpecs(baseDir: string, gib: number): TreeSpec[] {
   const total = gib * 1024 ** 3;
   return [
-    { label: `${(1000 * gib).toLocaleString('en-US')} × 1 MiB`, dir: path.join(baseDir, `large-files-${gib}g`), files: 1000 * gib, fileBytes: 1024 * 1024, spread: 0 },
-    { label: `${(20_000 * gib).toLocaleString('en-US')} × ~53 KB`, dir: path.join(baseDir, `small-files-${gib}g`), files: 20_000 * gib, fileBytes: Math.floor(total / (20_000 * gib)), spread: 0.5 },
+    {
+      label: `${(1000 * gib).toLocaleString('en-US')} × 1 MiB`,
+      dir: path.join(baseDir, `large-files-${gib}g`),
+      files: 1000 * gib,
+      fileBytes: 1024 * 1024,
+      spread: 0,
+    },
+    {
+      label: `${(20_000 * gib).toLocaleString('en-US')} × ~53 KB`,
+      dir: path.join(baseDir, `small-files-${gib}g`),
+      files: 20_000 * gib,
+      fileBytes: Math.floor(total / (20_000 * gib)),
+      spread: 0.5,
+    },
   ];
 }
 
@@ -38,15 +50,106 @@ function prng(seed: number): () => number {
   };
 }
 
-const FIRST = ['Ana', 'Ben', 'Chen', 'Dana', 'Elif', 'Fatima', 'Gabriel', 'Hana', 'Ivan', 'Jia', 'Kofi', 'Lena', 'Mateo', 'Nia', 'Omar', 'Priya', 'Quinn', 'Rosa', 'Sami', 'Tomas', 'Uma', 'Viktor', 'Wen', 'Ximena', 'Yusuf', 'Zoe'];
-const LAST = ['Lima', 'Okafor', 'Wei', 'Nguyen', 'Garcia', 'Smith', 'Haddad', 'Kowalski', 'Tanaka', 'Mensah', 'Ivanova', 'Silva', 'Patel', 'Johansson', 'Moreau', 'Rossi', 'Kim', 'Cohen', 'Novak', 'Osei'];
-const SCHOOLS = ['Lincoln Elementary', 'Roosevelt Middle', 'Jefferson High', 'Cedar Park Elementary', 'Riverside Academy', 'Hillcrest Middle', 'Oak Grove High', 'Maple Street Elementary'];
-const WORDS = ['reading', 'math', 'attendance', 'improved', 'needs', 'support', 'with', 'homework', 'excellent', 'participation', 'parent', 'meeting', 'scheduled', 'goal', 'met', 'progress', 'review', 'assessment', 'quarter', 'science', 'writing', 'late', 'absent', 'counselor', 'referral', 'plan', 'updated', 'accommodation', 'testing', 'extended', 'time'];
+const FIRST = [
+  'Ana',
+  'Ben',
+  'Chen',
+  'Dana',
+  'Elif',
+  'Fatima',
+  'Gabriel',
+  'Hana',
+  'Ivan',
+  'Jia',
+  'Kofi',
+  'Lena',
+  'Mateo',
+  'Nia',
+  'Omar',
+  'Priya',
+  'Quinn',
+  'Rosa',
+  'Sami',
+  'Tomas',
+  'Uma',
+  'Viktor',
+  'Wen',
+  'Ximena',
+  'Yusuf',
+  'Zoe',
+];
+const LAST = [
+  'Lima',
+  'Okafor',
+  'Wei',
+  'Nguyen',
+  'Garcia',
+  'Smith',
+  'Haddad',
+  'Kowalski',
+  'Tanaka',
+  'Mensah',
+  'Ivanova',
+  'Silva',
+  'Patel',
+  'Johansson',
+  'Moreau',
+  'Rossi',
+  'Kim',
+  'Cohen',
+  'Novak',
+  'Osei',
+];
+const SCHOOLS = [
+  'Lincoln Elementary',
+  'Roosevelt Middle',
+  'Jefferson High',
+  'Cedar Park Elementary',
+  'Riverside Academy',
+  'Hillcrest Middle',
+  'Oak Grove High',
+  'Maple Street Elementary',
+];
+const WORDS = [
+  'reading',
+  'math',
+  'attendance',
+  'improved',
+  'needs',
+  'support',
+  'with',
+  'homework',
+  'excellent',
+  'participation',
+  'parent',
+  'meeting',
+  'scheduled',
+  'goal',
+  'met',
+  'progress',
+  'review',
+  'assessment',
+  'quarter',
+  'science',
+  'writing',
+  'late',
+  'absent',
+  'counselor',
+  'referral',
+  'plan',
+  'updated',
+  'accommodation',
+  'testing',
+  'extended',
+  'time',
+];
 
 function csvFile(bytes: number, seed: number): Buffer {
   const next = prng(seed);
   const pick = <T>(list: T[]): T => list[next() % list.length]!;
-  const rows: string[] = ['student_id,last_name,first_name,birth_date,grade,school,email,guardian_phone,enrolled_on,gpa,attendance_rate,iep,notes\n'];
+  const rows: string[] = [
+    'student_id,last_name,first_name,birth_date,grade,school,email,guardian_phone,enrolled_on,gpa,attendance_rate,iep,notes\n',
+  ];
   let length = rows[0]!.length;
   while (length < bytes) {
     const first = pick(FIRST);
@@ -75,7 +178,9 @@ function randomFile(bytes: number, seed: number): Buffer {
 function* treeFiles(spec: TreeSpec): Generator<{ relative: string; bytes: number; random: boolean; seed: number }> {
   const sizes = prng(spec.files * 7919 + spec.fileBytes);
   for (let i = 0; i < spec.files; i += 1) {
-    const bytes = spec.spread ? Math.round(spec.fileBytes * (1 - spec.spread + (2 * spec.spread * sizes()) / 0x1_0000_0000)) : spec.fileBytes;
+    const bytes = spec.spread
+      ? Math.round(spec.fileBytes * (1 - spec.spread + (2 * spec.spread * sizes()) / 0x1_0000_0000))
+      : spec.fileBytes;
     const folder = `batch-${String(Math.floor(i / FILES_PER_FOLDER)).padStart(4, '0')}`;
     const random = i % 2 === 0;
     const name = random ? `scan-${String(i).padStart(6, '0')}.bin` : `students-${String(i).padStart(6, '0')}.csv`;
@@ -86,8 +191,14 @@ function* treeFiles(spec: TreeSpec): Generator<{ relative: string; bytes: number
 /** Writes the tree unless a complete one from the same generator is there already; returns its total bytes. */
 export function ensureTree(spec: TreeSpec, log: (line: string) => void): number {
   const ready = `${spec.dir}.ready`;
-  const stamp = JSON.stringify({ generator: GENERATOR, files: spec.files, fileBytes: spec.fileBytes, spread: spec.spread });
-  if (fs.existsSync(ready) && fs.readFileSync(ready, 'utf8').startsWith(stamp)) return Number(fs.readFileSync(ready, 'utf8').split('\n')[1]);
+  const stamp = JSON.stringify({
+    generator: GENERATOR,
+    files: spec.files,
+    fileBytes: spec.fileBytes,
+    spread: spec.spread,
+  });
+  if (fs.existsSync(ready) && fs.readFileSync(ready, 'utf8').startsWith(stamp))
+    return Number(fs.readFileSync(ready, 'utf8').split('\n')[1]);
   log(`generating ${spec.label} in ${spec.dir} …`);
   fs.rmSync(spec.dir, { recursive: true, force: true });
   fs.rmSync(ready, { force: true });

@@ -46,9 +46,17 @@ function readArgs(): Args {
   const runs = Number(values.runs);
   if (!Number.isInteger(size) || size < 1 || size > 64) throw new Error('--size: whole GiB per tree, 1 to 64');
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs: a whole number, at least 1');
-  if (!['all', 'large', 'small'].includes(values.tree!)) throw new Error('--tree: all, large or small');
-  const nodeOptions = values['node-options']!.split(/\s+/).filter(Boolean);
-  return { size, runs, tree: values.tree as Args['tree'], baseDir: values.dir!, verify: !values['skip-verify'], clean: values.clean!, nodeOptions };
+  if (!['all', 'large', 'small'].includes(values.tree)) throw new Error('--tree: all, large or small');
+  const nodeOptions = values['node-options'].split(/\s+/).filter(Boolean);
+  return {
+    size,
+    runs,
+    tree: values.tree as Args['tree'],
+    baseDir: values.dir,
+    verify: !values['skip-verify'],
+    clean: values.clean,
+    nodeOptions,
+  };
 }
 
 const log = (line: string): void => {
@@ -69,7 +77,9 @@ function runProcess(command: string, args: string[], options: { cwd?: string } =
       out += d.toString();
     });
     child.on('error', reject);
-    child.on('exit', (code, signal) => (code === 0 ? resolve(out) : reject(new Error(`${command} exited with ${code ?? signal}`))));
+    child.on('exit', (code, signal) =>
+      code === 0 ? resolve(out) : reject(new Error(`${command} exited with ${code ?? signal}`)),
+    );
   });
 }
 
@@ -90,10 +100,18 @@ async function runZip(spec: TreeSpec, out: string): Promise<{ seconds: number; b
   return { seconds, bytes };
 }
 
-async function runDisposition(spec: TreeSpec, out: string, keysDir: string, keep: boolean, nodeOptions: string[]): Promise<{ seconds: number; run: DispositionRun }> {
+async function runDisposition(
+  spec: TreeSpec,
+  out: string,
+  keysDir: string,
+  keep: boolean,
+  nodeOptions: string[],
+): Promise<{ seconds: number; run: DispositionRun }> {
   fs.rmSync(out, { force: true });
   const child = path.join(__dirname, 'package-child.ts');
-  const { seconds, result } = await timed(() => runProcess(process.execPath, [...nodeOptions, '--require', 'tsx/cjs', child, spec.dir, out, keysDir]));
+  const { seconds, result } = await timed(() =>
+    runProcess(process.execPath, [...nodeOptions, '--require', 'tsx/cjs', child, spec.dir, out, keysDir]),
+  );
   const run = JSON.parse(result.trim().split('\n').at(-1)!) as DispositionRun;
   if (!keep) fs.rmSync(out, { force: true });
   return { seconds, run };
@@ -103,10 +121,22 @@ async function runDisposition(spec: TreeSpec, out: string, keysDir: string, keep
 async function verify(encrypted: string, keysDir: string, expectedEntries: number): Promise<string> {
   const zip = `${encrypted}.zip`;
   try {
-    await pipeline(fs.createReadStream(encrypted), createDecryptStream(Keyring.open(keysDir)), fs.createWriteStream(zip));
+    await pipeline(
+      fs.createReadStream(encrypted),
+      createDecryptStream(Keyring.open(keysDir)),
+      fs.createWriteStream(zip),
+    );
     const unzip = spawnSync('unzip', ['-tqq', zip], { encoding: 'utf8' });
     if (unzip.status !== 0) return `unzip -t FAILED: ${unzip.stdout}${unzip.stderr}`;
-    const python = spawnSync('python3', ['-c', 'import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); bad=z.testzip(); print(len(z.infolist())); sys.exit(1 if bad else 0)', zip], { encoding: 'utf8' });
+    const python = spawnSync(
+      'python3',
+      [
+        '-c',
+        'import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); bad=z.testzip(); print(len(z.infolist())); sys.exit(1 if bad else 0)',
+        zip,
+      ],
+      { encoding: 'utf8' },
+    );
     if (python.status !== 0) return `python zipfile FAILED: ${python.stdout}${python.stderr}`;
     const entries = Number(python.stdout.trim());
     if (entries !== expectedEntries) return `FAILED: ${entries} entries, expected ${expectedEntries}`;
@@ -121,12 +151,21 @@ const median = (values: number[]): number => {
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
-const fmt = (n: number, digits = 1): string => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const fmt = (n: number, digits = 1): string =>
+  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const bytes = (n: number): string => n.toLocaleString('en-US');
 
 function machine(): string {
-  const model = /model name\s*:\s*(.*)/.exec(fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '')?.[1] ?? os.cpus()[0]?.model ?? 'unknown CPU';
-  const zip = spawnSync('zip', ['-v'], { encoding: 'utf8' }).stdout.split('\n').find((l) => /^This is Zip/.test(l))?.replace(/^This is /, '').replace(/, by Info-ZIP\.?/, '') ?? 'zip';
+  const model =
+    /model name\s*:\s*(.*)/.exec(fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '')?.[1] ??
+    os.cpus()[0]?.model ??
+    'unknown CPU';
+  const zip =
+    spawnSync('zip', ['-v'], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .find((l) => /^This is Zip/.test(l))
+      ?.replace(/^This is /, '')
+      .replace(/, by Info-ZIP\.?/, '') ?? 'zip';
   return `${os.availableParallelism()} cores (${model}), ${fmt(os.totalmem() / 1024 ** 3, 0)} GiB RAM, Node ${process.version}, ${zip}`;
 }
 
@@ -135,7 +174,9 @@ async function main(): Promise<void> {
   const loadBefore = os.loadavg()[0]!;
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'disposition-bench-out-'));
   const keysDir = path.join(work, 'keys');
-  const specs = treeSpecs(args.baseDir, args.size).filter((s) => args.tree === 'all' || s.dir.includes(`${args.tree}-files`));
+  const specs = treeSpecs(args.baseDir, args.size).filter(
+    (s) => args.tree === 'all' || s.dir.includes(`${args.tree}-files`),
+  );
   const rows: string[][] = [];
   const notes: string[] = [];
   const verdicts: string[] = [];
@@ -151,7 +192,9 @@ async function main(): Promise<void> {
         zipRuns.push(await runZip(spec, path.join(work, 'zip-1.zip')));
         log(`${spec.label}: zip -1 run ${i + 1}: ${fmt(zipRuns.at(-1)!.seconds, 2)} s`);
         ours.push(await runDisposition(spec, out, keysDir, i === args.runs - 1 && args.verify, args.nodeOptions));
-        log(`${spec.label}: Disposition run ${i + 1}: ${fmt(ours.at(-1)!.seconds, 2)} s, peak RSS ${fmt(ours.at(-1)!.run.peakRssMiB)} MiB`);
+        log(
+          `${spec.label}: Disposition run ${i + 1}: ${fmt(ours.at(-1)!.seconds, 2)} s, peak RSS ${fmt(ours.at(-1)!.run.peakRssMiB)} MiB`,
+        );
       }
       const zipSeconds = median(zipRuns.map((r) => r.seconds));
       const ourSeconds = median(ours.map((r) => r.seconds));
@@ -174,7 +217,9 @@ async function main(): Promise<void> {
         fmt(peak),
       ]);
       const hashes = new Set(ours.map((r) => r.run.zipSha256));
-      notes.push(`${spec.label}: ZIP SHA-256 ${last.zipSha256}${args.runs > 1 ? (hashes.size === 1 ? ` (the same in all ${args.runs} runs)` : ' (DIFFERS between runs!)') : ''}`);
+      notes.push(
+        `${spec.label}: ZIP SHA-256 ${last.zipSha256}${args.runs > 1 ? (hashes.size === 1 ? ` (the same in all ${args.runs} runs)` : ' (DIFFERS between runs!)') : ''}`,
+      );
       if (args.verify) notes.push(`${spec.label}: ${await verify(out, keysDir, spec.files + 1)}`);
       fs.rmSync(out, { force: true });
       verdicts.push(
@@ -185,13 +230,30 @@ async function main(): Promise<void> {
     }
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
-    if (args.clean) for (const spec of specs) fs.rmSync(spec.dir, { recursive: true, force: true }), fs.rmSync(`${spec.dir}.ready`, { force: true });
+    if (args.clean) {
+      for (const spec of specs) {
+        fs.rmSync(spec.dir, { recursive: true, force: true });
+        fs.rmSync(`${spec.dir}.ready`, { force: true });
+      }
+    }
   }
 
-  const header = ['tree', 'MiB', 'zip -1 MiB/s', 'Disposition MiB/s', 'ratio', 'zip -1 bytes', 'Disposition ZIP / encrypted bytes', 'size vs zip -1', 'peak RSS MiB'];
+  const header = [
+    'tree',
+    'MiB',
+    'zip -1 MiB/s',
+    'Disposition MiB/s',
+    'ratio',
+    'zip -1 bytes',
+    'Disposition ZIP / encrypted bytes',
+    'size vs zip -1',
+    'peak RSS MiB',
+  ];
   const lines = [
     `Return package vs Info-ZIP zip -1: ${args.size} GiB per tree, median of ${args.runs} run(s), ${new Date().toISOString().slice(0, 10)}` +
-      (args.nodeOptions.length ? `; Disposition run with node ${args.nodeOptions.join(' ')}` : '; Disposition run with Node defaults'),
+      (args.nodeOptions.length
+        ? `; Disposition run with node ${args.nodeOptions.join(' ')}`
+        : '; Disposition run with Node defaults'),
     `Machine: ${machine()}; load average ${fmt(loadBefore, 2)} at the start, ${fmt(os.loadavg()[0]!, 2)} at the end (other work on the machine slows both tools)`,
     '',
     `| ${header.join(' | ')} |`,

@@ -13,7 +13,11 @@ import { freePort, startDevServer } from '../scripts/dev-server';
 import { obtainTemporalCli } from '../scripts/temporal-cli';
 
 const ROOT = path.resolve(__dirname, '..');
-export const ADMIN = { username: 'bench-admin', password: 'a long enough bench passphrase', email: 'bench-admin@district.example' };
+export const ADMIN = {
+  username: 'bench-admin',
+  password: 'a long enough bench passphrase',
+  email: 'bench-admin@district.example',
+};
 
 export const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
@@ -26,8 +30,17 @@ export class NodeProcess {
   readonly ready: Promise<void>;
   readonly exited: Promise<number | null>;
 
-  constructor(readonly name: string, script: string, env: NodeJS.ProcessEnv, readyLine?: RegExp) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  constructor(
+    readonly name: string,
+    script: string,
+    env: NodeJS.ProcessEnv,
+    readyLine?: RegExp,
+  ) {
+    this.child = spawn(process.execPath, ['--import', 'tsx', script], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
     this.ready = new Promise((resolve, reject) => {
       const collect = (chunk: Buffer): void => {
@@ -36,7 +49,9 @@ export class NodeProcess {
       };
       this.child.stdout!.on('data', collect);
       this.child.stderr!.on('data', collect);
-      this.child.once('exit', (code, signal) => reject(new Error(`${name} exited (${code ?? signal}):\n${this.output.slice(-4000)}`)));
+      this.child.once('exit', (code, signal) =>
+        reject(new Error(`${name} exited (${code ?? signal}):\n${this.output.slice(-4000)}`)),
+      );
       if (!readyLine) resolve();
     });
     this.ready.catch(() => undefined);
@@ -96,7 +111,9 @@ export class Stack {
    * With `options.env.TEMPORAL_ADDRESS` (the services stack: a Temporal server on PostgreSQL), that cluster;
    * else a dev server of the stack's own.
    */
-  static async start(options: { env?: NodeJS.ProcessEnv; temporalDb?: TemporalDb; seed?: (stores: Stores) => Promise<void> } = {}): Promise<Stack> {
+  static async start(
+    options: { env?: NodeJS.ProcessEnv; temporalDb?: TemporalDb; seed?: (stores: Stores) => Promise<void> } = {},
+  ): Promise<Stack> {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'disposition-bench-'));
     let temporal: { address: string; stop(): Promise<void> };
     if (options.env?.TEMPORAL_ADDRESS) {
@@ -104,11 +121,24 @@ export class Stack {
     } else {
       const cli = obtainTemporalCli(log);
       const dbDir = options.temporalDb === 'memory' ? fs.mkdtempSync('/dev/shm/disposition-bench-') : dataDir;
-      temporal = await startDevServer({ cli, dbFile: path.join(dbDir, 'temporal.db'), port: await freePort(), uiPort: await freePort() });
+      temporal = await startDevServer({
+        cli,
+        dbFile: path.join(dbDir, 'temporal.db'),
+        port: await freePort(),
+        uiPort: await freePort(),
+      });
       if (dbDir !== dataDir) fs.symlinkSync(dbDir, path.join(dataDir, 'temporal-db-in-memory'));
     }
-    const stores = await openStores({ dataDir, ...(options.env?.DATABASE_URL ? { databaseUrl: options.env.DATABASE_URL } : {}) });
-    await stores.users.addUser({ username: ADMIN.username, role: 'admin', email: ADMIN.email, passwordHash: await hashPassword(ADMIN.password) });
+    const stores = await openStores({
+      dataDir,
+      ...(options.env?.DATABASE_URL ? { databaseUrl: options.env.DATABASE_URL } : {}),
+    });
+    await stores.users.addUser({
+      username: ADMIN.username,
+      role: 'admin',
+      email: ADMIN.email,
+      passwordHash: await hashPassword(ADMIN.password),
+    });
     if (options.seed) {
       // Seeded cases are sealed with the keyring the server will open (DATA_DIR/keys, or the database's).
       const config = loadConfig({ DATA_DIR: dataDir, ...options.env });
@@ -145,9 +175,15 @@ export class Stack {
 
   /** The worker as `npm run worker` runs it; with `workflowCache`, the same worker with a cache of that size. */
   async startWorker(workflowCache?: number): Promise<NodeProcess> {
-    this.worker = workflowCache === undefined
-      ? new NodeProcess('worker', 'worker/main.ts', this.env, /\[worker\] polling/)
-      : new NodeProcess('worker', 'bench/case-worker.ts', { ...this.env, BENCH_WORKFLOW_CACHE: String(workflowCache) }, /\[worker\] polling/);
+    this.worker =
+      workflowCache === undefined
+        ? new NodeProcess('worker', 'worker/main.ts', this.env, /\[worker\] polling/)
+        : new NodeProcess(
+            'worker',
+            'bench/case-worker.ts',
+            { ...this.env, BENCH_WORKFLOW_CACHE: String(workflowCache) },
+            /\[worker\] polling/,
+          );
     await this.worker.ready;
     return this.worker;
   }
@@ -162,9 +198,16 @@ export class Stack {
   }
 
   async login(): Promise<SignedIn> {
-    const response = await fetch(this.url('/api/auth/login'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: ADMIN.username, password: ADMIN.password }) });
+    const response = await fetch(this.url('/api/auth/login'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: ADMIN.username, password: ADMIN.password }),
+    });
     if (response.status !== 200) throw new Error(`login: ${response.status} ${await response.text()}`);
-    const cookie = response.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = response.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const { csrfToken } = (await response.json()) as { csrfToken: string };
     return { cookie, csrfToken };
   }
@@ -187,13 +230,23 @@ export class Stack {
   }
 
   /** A JSON request as the administrator; throws unless the status is one of `expect`. */
-  async admin<T = unknown>(method: string, pathname: string, body?: unknown, expect: number[] = [200, 201, 202]): Promise<T> {
+  async admin<T = unknown>(
+    method: string,
+    pathname: string,
+    body?: unknown,
+    expect: number[] = [200, 201, 202],
+  ): Promise<T> {
     const headers: Record<string, string> = { cookie: this.session.cookie, 'x-csrf-token': this.session.csrfToken };
     if (body !== undefined) headers['content-type'] = 'application/json';
     // Starting a case is not repeatable (a second start is a second case): only actions are tried again.
-    const response = await this.send(pathname, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) }, !(method === 'POST' && pathname === '/api/cases'));
+    const response = await this.send(
+      pathname,
+      { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) },
+      !(method === 'POST' && pathname === '/api/cases'),
+    );
     const text = await response.text();
-    if (!expect.includes(response.status)) throw new Error(`${method} ${pathname}: ${response.status} ${text.slice(0, 500)}`);
+    if (!expect.includes(response.status))
+      throw new Error(`${method} ${pathname}: ${response.status} ${text.slice(0, 500)}`);
     return (text ? JSON.parse(text) : undefined) as T;
   }
 

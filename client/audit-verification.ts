@@ -11,7 +11,11 @@ export interface AuditVerdict {
   checkpoint?: { takenAt: string; ok: boolean; problems: string[] };
 }
 
-export async function verifyAudit(log: Pick<AccessLog, 'verify' | 'verifyIntrusions' | 'hashAt'>, keyring: Pick<Keyring, 'signingPublicKey'>, checkpoint?: AuditCheckpoint): Promise<AuditVerdict> {
+export async function verifyAudit(
+  log: Pick<AccessLog, 'verify' | 'verifyIntrusions' | 'hashAt'>,
+  keyring: Pick<Keyring, 'signingPublicKey'>,
+  checkpoint?: AuditCheckpoint,
+): Promise<AuditVerdict> {
   const accessLog = await log.verify();
   const intrusions = await log.verifyIntrusions();
   const problems = checkpoint ? await problemsAgainst(checkpoint, log, keyring) : [];
@@ -26,13 +30,19 @@ export async function verifyAudit(log: Pick<AccessLog, 'verify' | 'verifyIntrusi
 /** The verdict in sentences, one per log (and the checkpoint's). */
 export function auditVerdictLines(v: AuditVerdict): string[] {
   const lines = [
-    v.accessLog.ok ? `The access log is intact: ${v.accessLog.entries} entries, head ${v.accessLog.head}` : `The access log is BROKEN at entry ${v.accessLog.brokenAt}: ${v.accessLog.reason}`,
+    v.accessLog.ok
+      ? `The access log is intact: ${v.accessLog.entries} entries, head ${v.accessLog.head}`
+      : `The access log is BROKEN at entry ${v.accessLog.brokenAt}: ${v.accessLog.reason}`,
     v.intrusions.ok
       ? `The intrusion log is intact: ${v.intrusions.events} events${v.intrusions.unchained ? ` (the first ${v.intrusions.unchained} written before it was chained)` : ''}${v.intrusions.head ? `, head ${v.intrusions.head.hash}` : ''}`
       : `The intrusion log is BROKEN at event ${v.intrusions.brokenAt}: ${v.intrusions.reason}`,
   ];
   if (v.checkpoint) {
-    lines.push(v.checkpoint.ok ? `The checkpoint of ${v.checkpoint.takenAt} holds: both logs still have the entries it saw.` : `Against the checkpoint of ${v.checkpoint.takenAt}: ${v.checkpoint.problems.join('; ')}`);
+    lines.push(
+      v.checkpoint.ok
+        ? `The checkpoint of ${v.checkpoint.takenAt} holds: both logs still have the entries it saw.`
+        : `Against the checkpoint of ${v.checkpoint.takenAt}: ${v.checkpoint.problems.join('; ')}`,
+    );
   }
   return lines;
 }

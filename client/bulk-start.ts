@@ -31,7 +31,13 @@ export interface BulkView {
   alreadyStarted: number;
   refused: number;
   pending: number;
-  rows: { line: number; contractId: string; outcome: string; caseId?: string; problems?: { field: string; message: string }[] }[];
+  rows: {
+    line: number;
+    contractId: string;
+    outcome: string;
+    caseId?: string;
+    problems?: { field: string; message: string }[];
+  }[];
 }
 
 export const newBulkId = (): string => `bulk${crypto.randomBytes(9).toString('base64url').replace(/[-_]/g, 'x')}`;
@@ -51,16 +57,33 @@ export class BulkStarts {
       if (caseId) alreadyStarted.push({ line: row.line, contractId: row.contractId, caseId });
     }
     const refusedLines = new Set(file.problems.map((p) => p.line));
-    return { dryRun: true, total: file.total, ready: file.rows.length - alreadyStarted.length, refused: refusedLines.size, problems: file.problems, alreadyStarted };
+    return {
+      dryRun: true,
+      total: file.total,
+      ready: file.rows.length - alreadyStarted.length,
+      refused: refusedLines.size,
+      problems: file.problems,
+      alreadyStarted,
+    };
   }
 
   /** Stores the file's rows and starts the workflow that starts them; the refused rows are reported at once. */
   async begin(text: string, fileName: string, actor: string): Promise<BulkView> {
     const file = read(text, this.config.agreements);
     const bulkId = newBulkId();
-    await this.store.create({ bulkId, createdBy: actor, createdAt: Date.now(), fileName, total: file.total }, file.rows, file.problems);
+    await this.store.create(
+      { bulkId, createdBy: actor, createdAt: Date.now(), fileName, total: file.total },
+      file.rows,
+      file.problems,
+    );
     if (file.rows.length) {
-      await (await this.client()).workflow.start('bulkStart', { workflowId: bulkWorkflowId(bulkId), taskQueue: this.config.taskQueue, args: [{ bulkId, actor }] });
+      await (
+        await this.client()
+      ).workflow.start('bulkStart', {
+        workflowId: bulkWorkflowId(bulkId),
+        taskQueue: this.config.taskQueue,
+        args: [{ bulkId, actor }],
+      });
     }
     return this.view(bulkId);
   }
@@ -83,9 +106,17 @@ function read(text: string, agreements?: AgreementRegistry): BulkFile {
 
 function viewOf(run: BulkRun): BulkView {
   return {
-    bulkId: run.bulkId, fileName: run.fileName, createdAt: new Date(run.createdAt).toISOString(), createdBy: run.createdBy,
-    status: run.finishedAt !== undefined ? 'finished' : 'running', ...(run.finishedAt !== undefined ? { finishedAt: new Date(run.finishedAt).toISOString() } : {}),
-    total: run.total, started: run.counts.started, alreadyStarted: run.counts.already_started, refused: run.counts.refused, pending: run.counts.pending,
+    bulkId: run.bulkId,
+    fileName: run.fileName,
+    createdAt: new Date(run.createdAt).toISOString(),
+    createdBy: run.createdBy,
+    status: run.finishedAt !== undefined ? 'finished' : 'running',
+    ...(run.finishedAt !== undefined ? { finishedAt: new Date(run.finishedAt).toISOString() } : {}),
+    total: run.total,
+    started: run.counts.started,
+    alreadyStarted: run.counts.already_started,
+    refused: run.counts.refused,
+    pending: run.counts.pending,
     rows: run.rows,
   };
 }

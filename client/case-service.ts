@@ -1,9 +1,22 @@
 import { z } from 'zod';
 // What administrators, legal staff and vendors can do to a case, for the HTTP server and the CLI alike:
 // reads come from the case record, actions go to the workflow as updates with deterministic ids.
-import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type WorkflowHandle } from '@temporalio/client';
+import {
+  Client,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
-import { STAFF_ACTIONS, type StaffAction, type StaffActionName, type UpdateName, type VENDOR_ACTIONS, type VendorActionName } from '../actions/registry';
+import {
+  STAFF_ACTIONS,
+  type StaffAction,
+  type StaffActionName,
+  type UpdateName,
+  type VENDOR_ACTIONS,
+  type VendorActionName,
+} from '../actions/registry';
 import { BUILT_IN_AGREEMENTS, unknownAgreement, withAgreement } from '../domain/agreements';
 import { caseInputSchema, type CaseInput } from '../domain/case-input';
 import type { ActionResult } from '../domain/case-state';
@@ -16,7 +29,14 @@ import { linkUpdateId } from '../domain/update-ids';
 import type { Config } from '../infra/config';
 import type { CaseRecord, CaseRecordStore } from '../infra/database/case-record-store';
 import type { Keyring } from '../infra/keys/keys';
-import { checkLinkAgainstRecord, LINK_REFUSAL_TEXT, tokenFromLink, verifyLinkToken, type LinkClaims, type LinkRefusal } from '../infra/keys/link-tokens';
+import {
+  checkLinkAgainstRecord,
+  LINK_REFUSAL_TEXT,
+  tokenFromLink,
+  verifyLinkToken,
+  type LinkClaims,
+  type LinkRefusal,
+} from '../infra/keys/link-tokens';
 import { actionUpdate, legalHoldChanged } from '../workflows/messages';
 import { parseInput } from '../domain/parse-input';
 import { legalHoldForwarded, retentionWorkflowId } from '../workflows/package-retention';
@@ -27,7 +47,11 @@ import type { terminationCase } from '../workflows/termination-case';
 export { workflowIdOf };
 
 /** The update of a vendor action, whatever its payload (the declaration checked it). */
-export type VendorUpdate = UpdateDefinition<ActionResult, [object], (typeof VENDOR_ACTIONS)[VendorActionName]['update']>;
+export type VendorUpdate = UpdateDefinition<
+  ActionResult,
+  [object],
+  (typeof VENDOR_ACTIONS)[VendorActionName]['update']
+>;
 
 export interface LinkCheck {
   valid: boolean;
@@ -37,9 +61,20 @@ export interface LinkCheck {
 }
 
 /** A vendor link as the server sees it: signature and expiry, then the case record. */
-export async function checkLink(keyring: Keyring, records: Pick<CaseRecordStore, 'getCase'>, tokenOrUrl: string, now = Date.now()): Promise<LinkCheck> {
+export async function checkLink(
+  keyring: Keyring,
+  records: Pick<CaseRecordStore, 'getCase'>,
+  tokenOrUrl: string,
+  now = Date.now(),
+): Promise<LinkCheck> {
   const verified = verifyLinkToken(keyring, tokenFromLink(tokenOrUrl), now);
-  if (!verified.ok) return { valid: false, reason: verified.reason, message: LINK_REFUSAL_TEXT[verified.reason], ...(verified.claims ? { claims: verified.claims } : {}) };
+  if (!verified.ok)
+    return {
+      valid: false,
+      reason: verified.reason,
+      message: LINK_REFUSAL_TEXT[verified.reason],
+      ...(verified.claims ? { claims: verified.claims } : {}),
+    };
   const refusal = checkLinkAgainstRecord(verified.claims, await records.getCase(verified.claims.caseId));
   if (refusal) return { valid: false, reason: refusal, message: LINK_REFUSAL_TEXT[refusal], claims: verified.claims };
   return { valid: true, claims: verified.claims };
@@ -50,28 +85,43 @@ export class CaseService {
     private readonly client: Client,
     private readonly records: CaseRecordStore,
     private readonly keyring: Keyring,
-    private readonly config: Pick<Config, 'taskQueue'> & Partial<Pick<Config, 'retentionMs' | 'minReminderMs' | 'agreements'>>,
+    private readonly config: Pick<Config, 'taskQueue'> &
+      Partial<Pick<Config, 'retentionMs' | 'minReminderMs' | 'agreements'>>,
     /** How long an action may wait on Temporal and the worker before it is answered 503. */
     private readonly actionTimeoutMs = 10_000,
     /** Which case holds each contract (a bulk file naming it later starts nothing). */
     private readonly contracts?: Pick<SqlBulkStore, 'noteStarted'>,
   ) {}
 
-  async startCase(raw: unknown, actor: string, options: { historyBudget?: number } = {}): Promise<{ caseId: string; status: string }> {
+  async startCase(
+    raw: unknown,
+    actor: string,
+    options: { historyBudget?: number } = {},
+  ): Promise<{ caseId: string; status: string }> {
     const parsed = caseInputSchema.safeParse(raw);
-    if (!parsed.success) throw new DispositionError('invalid_payload', describeZodError(parsed.error), parsed.error.issues);
+    if (!parsed.success)
+      throw new DispositionError('invalid_payload', describeZodError(parsed.error), parsed.error.issues);
     const agreements = this.config.agreements ?? BUILT_IN_AGREEMENTS;
     const unknown = unknownAgreement(parsed.data, agreements);
-    if (unknown) throw new DispositionError('invalid_payload', `contract.agreement: ${unknown}`, [{ field: 'contract.agreement', message: unknown }]);
+    if (unknown)
+      throw new DispositionError('invalid_payload', `contract.agreement: ${unknown}`, [
+        { field: 'contract.agreement', message: unknown },
+      ]);
     // The agreement's deadlines and clause, under what the case says itself.
     const input: CaseInput = withAgreement(parsed.data, agreements);
     const reminderFloor = this.config.minReminderMs ?? HOUR_MS;
     if (input.deadlines?.reminderEvery && durationMs(input.deadlines.reminderEvery) < reminderFloor) {
       const message = `must be at least ${formatDuration(reminderFloor)}, so the vendor is not mailed more often than that`;
-      throw new DispositionError('invalid_payload', `deadlines.reminderEvery: ${message}`, [{ field: 'deadlines.reminderEvery', message }]);
+      throw new DispositionError('invalid_payload', `deadlines.reminderEvery: ${message}`, [
+        { field: 'deadlines.reminderEvery', message },
+      ]);
     }
     const caseId = newCaseId();
-    const settings = { taskQueue: this.config.taskQueue, ...(this.config.retentionMs !== undefined ? { retentionMs: this.config.retentionMs } : {}), ...(options.historyBudget ? { historyBudget: options.historyBudget } : {}) };
+    const settings = {
+      taskQueue: this.config.taskQueue,
+      ...(this.config.retentionMs !== undefined ? { retentionMs: this.config.retentionMs } : {}),
+      ...(options.historyBudget ? { historyBudget: options.historyBudget } : {}),
+    };
     await this.temporal(() => startCaseWorkflow(this.client, settings, caseId, input, actor));
     await this.contracts?.noteStarted(input.contract.id, caseId);
     // The workflow writes the record at once; answer when it is there, so a list right after shows the case.
@@ -94,9 +144,15 @@ export class CaseService {
    * A staff action as declared (actions/<name>/action.ts): the body checked against its declaration, the update's
    * payload and id made from the case as it is now, then sent to the workflow.
    */
-  async perform(name: StaffActionName, caseId: string, raw: unknown, actor: string, rawParams: Record<string, string> = {}): Promise<ActionResult> {
+  async perform(
+    name: StaffActionName,
+    caseId: string,
+    raw: unknown,
+    actor: string,
+    rawParams: Record<string, string> = {},
+  ): Promise<ActionResult> {
     const action: StaffAction = STAFF_ACTIONS[name];
-    const body = action.body ? parseInput(action.body, raw) : {};
+    const body: unknown = action.body ? parseInput(action.body, raw) : {};
     const params = action.params ? parseInput(z.object(action.params), rawParams, 'path') : {};
     const record = await this.getCase(caseId);
     if (action.recordOwned) return this.setLegalHold(record, body as { on: boolean; reason: string }, actor);
@@ -109,10 +165,20 @@ export class CaseService {
    * activity checks the record itself; the retention workflow is told only so that a release wakes it now
    * rather than at its next daily look. An exact repeat (same switch, reason and person) answers "already done".
    */
-  private async setLegalHold(record: CaseRecord, body: { on: boolean; reason: string }, actor: string): Promise<ActionResult> {
+  private async setLegalHold(
+    record: CaseRecord,
+    body: { on: boolean; reason: string },
+    actor: string,
+  ): Promise<ActionResult> {
     const { caseId } = record;
-    const written = await this.records.setLegalHold(caseId, { on: body.on, reason: body.reason, by: actor, at: Date.now() });
-    if ('repeated' in written) return { caseId, status: record.status, message: legalHoldMessage(body.on), alreadyDone: true };
+    const written = await this.records.setLegalHold(caseId, {
+      on: body.on,
+      reason: body.reason,
+      by: actor,
+      at: Date.now(),
+    });
+    if ('repeated' in written)
+      return { caseId, status: record.status, message: legalHoldMessage(body.on), alreadyDone: true };
     if ('refused' in written) throw new DispositionError('wrong_state', written.refused);
     // The case (keeping disposals for a hold) and its retention look again; either may be over, or Temporal away:
     // the record holds the hold all the same, and they look at least daily.
@@ -133,8 +199,18 @@ export class CaseService {
   }
 
   /** Vendor actions: the link's task and generation travel with the payload and name the update. */
-  vendorAction<Req extends { link: LinkRef }>(caseId: string, update: VendorUpdate, payload: Req, suffix?: string): Promise<ActionResult> {
-    return this.act(caseId, update as never, payload as never, `${linkUpdateId(payload.link, update.name)}${suffix ? `-${suffix}` : ''}`);
+  vendorAction<Req extends { link: LinkRef }>(
+    caseId: string,
+    update: VendorUpdate,
+    payload: Req,
+    suffix?: string,
+  ): Promise<ActionResult> {
+    return this.act(
+      caseId,
+      update as never,
+      payload as never,
+      `${linkUpdateId(payload.link, update.name)}${suffix ? `-${suffix}` : ''}`,
+    );
   }
 
   checkLink(tokenOrUrl: string, now = Date.now()): Promise<LinkCheck> {
@@ -146,15 +222,28 @@ export class CaseService {
    * goes to the workflow even when its task is done, so a repeat (a double click) answers with the first result
    * and anything else is refused there with the reason.
    */
-  async vendorActionByLink(tokenOrUrl: string, update: VendorUpdate, body: object, suffix?: string): Promise<ActionResult> {
+  async vendorActionByLink(
+    tokenOrUrl: string,
+    update: VendorUpdate,
+    body: object,
+    suffix?: string,
+  ): Promise<ActionResult> {
     const verified = verifyLinkToken(this.keyring, tokenFromLink(tokenOrUrl), Date.now());
     if (!verified.ok) {
-      throw new DispositionError(verified.reason === 'expired' ? 'link_gone' : 'link_refused', LINK_REFUSAL_TEXT[verified.reason]);
+      throw new DispositionError(
+        verified.reason === 'expired' ? 'link_gone' : 'link_refused',
+        LINK_REFUSAL_TEXT[verified.reason],
+      );
     }
     const { caseId, task, gen, sub } = verified.claims;
     // When the record already shows this link's task closed, a success can only be the first answer repeated.
     const closedBefore = checkLinkAgainstRecord(verified.claims, await this.records.getCase(caseId)) !== undefined;
-    const answer = await this.vendorAction(caseId, update, { ...body, link: { task, gen, ...(sub ? { sub } : {}) } }, suffix);
+    const answer = await this.vendorAction(
+      caseId,
+      update,
+      { ...body, link: { task, gen, ...(sub ? { sub } : {}) } },
+      suffix,
+    );
     return closedBefore ? { ...answer, alreadyDone: true } : answer;
   }
 
@@ -162,7 +251,12 @@ export class CaseService {
     return this.client.workflow.getHandle(workflowIdOf(caseId));
   }
 
-  private async act<Req>(caseId: string, update: UpdateDefinition<ActionResult, [Req]>, payload: Req, updateId: string): Promise<ActionResult> {
+  private async act<Req>(
+    caseId: string,
+    update: UpdateDefinition<ActionResult, [Req]>,
+    payload: Req,
+    updateId: string,
+  ): Promise<ActionResult> {
     const workflowId = workflowIdOf(caseId);
     const record = await this.records.getCase(caseId);
     if (record && isTerminal(record.status)) {
@@ -172,14 +266,20 @@ export class CaseService {
       throw new DispositionError('wrong_state', `the case is ${record.status}; nothing more can be done on it`);
     }
     try {
-      return await this.temporal(() => this.client.workflow.getHandle(workflowId).executeUpdate(update, { args: [payload], updateId }));
+      return await this.temporal(() =>
+        this.client.workflow.getHandle(workflowId).executeUpdate(update, { args: [payload], updateId }),
+      );
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-        const code = err.cause.type === 'stale_link' || err.cause.type === 'wrong_state' ? err.cause.type : 'invalid_payload';
+        const code =
+          err.cause.type === 'stale_link' || err.cause.type === 'wrong_state' ? err.cause.type : 'invalid_payload';
         throw new DispositionError(code, err.cause.message);
       }
       if (err instanceof WorkflowNotFoundError) {
-        throw new DispositionError(record ? 'wrong_state' : 'not_found', record ? `the case is ${record.status} and no longer takes actions` : `no case ${caseId}`);
+        throw new DispositionError(
+          record ? 'wrong_state' : 'not_found',
+          record ? `the case is ${record.status} and no longer takes actions` : `no case ${caseId}`,
+        );
       }
       throw err;
     }
@@ -192,11 +292,16 @@ export class CaseService {
     } catch (err) {
       const text = `${(err as Error).message ?? ''} ${(err as { cause?: Error }).cause?.message ?? ''}`;
       // An update that outlives the deadline (a busy server, no worker) ends as "Call cancelled", not a gRPC code.
-      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || /DEADLINE_EXCEEDED|deadline exceeded|UNAVAILABLE|ECONNREFUSED|Connection refused|timed out/i.test(text)) {
-        throw new DispositionError('temporal_unavailable', 'Temporal or the worker did not answer in time; try again shortly');
+      if (
+        err instanceof WorkflowUpdateRPCTimeoutOrCancelledError ||
+        /DEADLINE_EXCEEDED|deadline exceeded|UNAVAILABLE|ECONNREFUSED|Connection refused|timed out/i.test(text)
+      ) {
+        throw new DispositionError(
+          'temporal_unavailable',
+          'Temporal or the worker did not answer in time; try again shortly',
+        );
       }
       throw err;
     }
   }
 }
-

@@ -40,7 +40,15 @@ export function caseDetails(record: CaseRecord) {
     createdAt: iso(record.createdAt),
     updatedAt: iso(record.updatedAt),
     input: state.input,
-    openTask: record.openTask ? { kind: record.openTask.kind, title: TASK_TITLES[record.openTask.kind], dueAt: iso(record.openTask.dueAt), overdue: record.overdue, daysLeft: daysLeft(record.openTask.dueAt, Date.now()) } : null,
+    openTask: record.openTask
+      ? {
+          kind: record.openTask.kind,
+          title: TASK_TITLES[record.openTask.kind],
+          dueAt: iso(record.openTask.dueAt),
+          overdue: record.overdue,
+          daysLeft: daysLeft(record.openTask.dueAt, Date.now()),
+        }
+      : null,
     exceptions: exceptionsOf(state).map((e) => ({ ...e, kindLabel: EXCEPTION_KINDS[e.kind], addedAt: iso(e.addedAt) })),
     /** The vendor's subprocessors, each certifying through its own link, or waived by the district. */
     subprocessors: subprocessorsOf(state).map((s) => {
@@ -50,7 +58,13 @@ export function caseDetails(record: CaseRecord) {
         name: s.name,
         contactEmail: s.contactEmail,
         contactName: s.contactName ?? null,
-        status: s.certification ? 'certified' as const : s.waiver ? 'waived' as const : s.overdue ? 'overdue' as const : 'asked' as const,
+        status: s.certification
+          ? ('certified' as const)
+          : s.waiver
+            ? ('waived' as const)
+            : s.overdue
+              ? ('overdue' as const)
+              : ('asked' as const),
         dueAt: iso(s.dueAt),
         daysLeft: settled ? null : daysLeft(s.dueAt, Date.now()),
         noticeSent: s.noticeSent,
@@ -64,7 +78,8 @@ export function caseDetails(record: CaseRecord) {
       label: ENFORCEMENT_LABELS[stage],
       steps: (state.enforcement ?? []).map((s) => ({ stage: s.stage, note: s.note, by: s.by, at: iso(s.at) })),
       /** What an administrator may do next, if anything. */
-      next: (['not_cooperating', 'referred_to_legal'] as const).find((step) => !enforcementRefusal(state, step)) ?? null,
+      next:
+        (['not_cooperating', 'referred_to_legal'] as const).find((step) => !enforcementRefusal(state, step)) ?? null,
     },
     tasks: state.tasks.map((task) => ({
       kind: task.kind,
@@ -77,8 +92,15 @@ export function caseDetails(record: CaseRecord) {
       closedAt: iso(task.closedAt),
       outcome: task.outcome ?? null,
     })),
-    timeline: timelineWithHolds(record).map((event) => ({ at: iso(event.at), type: event.type, actor: event.actor, summary: event.summary })),
-    ...(state.acknowledgement ? { acknowledgement: { ...state.acknowledgement, at: iso(state.acknowledgement.at) } } : {}),
+    timeline: timelineWithHolds(record).map((event) => ({
+      at: iso(event.at),
+      type: event.type,
+      actor: event.actor,
+      summary: event.summary,
+    })),
+    ...(state.acknowledgement
+      ? { acknowledgement: { ...state.acknowledgement, at: iso(state.acknowledgement.at) } }
+      : {}),
     ...(accepted
       ? {
           returnPackage: {
@@ -91,7 +113,13 @@ export function caseDetails(record: CaseRecord) {
             shortfalls: accepted.shortfalls,
             decision: accepted.decision ? { ...accepted.decision, at: iso(accepted.decision.at) } : null,
           },
-          returnRounds: record.returnPackages.map((round) => ({ round: round.round, files: round.files, zipSha256: round.zipSha256 ?? null, decision: round.decision?.decision ?? null, reason: round.decision?.reason ?? null })),
+          returnRounds: record.returnPackages.map((round) => ({
+            round: round.round,
+            files: round.files,
+            zipSha256: round.zipSha256 ?? null,
+            decision: round.decision?.decision ?? null,
+            reason: round.decision?.reason ?? null,
+          })),
         }
       : {}),
     ...(state.certification ? { certification: { ...state.certification, at: iso(state.certification.at) } } : {}),
@@ -101,7 +129,10 @@ export function caseDetails(record: CaseRecord) {
     ...(state.cancellation ? { cancellation: { ...state.cancellation, at: iso(state.cancellation.at) } } : {}),
     legalHold: { on: legalHoldOn(state), history: state.legalHold.map((hold) => ({ ...hold, at: iso(hold.at) })) },
     // What each action adds of its own (its folder's `details`: the requests for more time, say).
-    ...Object.assign({}, ...(Object.values(STAFF_ACTIONS) as StaffAction[]).map((action) => action.details?.(state))) as Record<string, unknown>,
+    ...(Object.assign(
+      {},
+      ...(Object.values(STAFF_ACTIONS) as StaffAction[]).map((action) => action.details?.(state)),
+    ) as Record<string, unknown>),
   };
 }
 
@@ -127,7 +158,14 @@ export function lifecycleView(state: CaseRecord['state']) {
 function timelineWithHolds(record: CaseRecord): TimelineEvent[] {
   const type = (on: boolean) => (on ? 'legal_hold_set' : 'legal_hold_released');
   const told = new Set(record.timeline.filter((e) => e.type.startsWith('legal_hold_')).map((e) => `${e.type}|${e.at}`));
-  const holds = record.state.legalHold.filter((h) => !told.has(`${type(h.on)}|${h.at}`))
-    .map((h, i) => ({ seq: -1 - i, at: h.at, type: type(h.on), actor: h.by, summary: legalHoldSummary(h.on, h.reason) }));
+  const holds = record.state.legalHold
+    .filter((h) => !told.has(`${type(h.on)}|${h.at}`))
+    .map((h, i) => ({
+      seq: -1 - i,
+      at: h.at,
+      type: type(h.on),
+      actor: h.by,
+      summary: legalHoldSummary(h.on, h.reason),
+    }));
   return holds.length ? [...record.timeline, ...holds].sort((a, b) => a.at - b.at) : record.timeline;
 }

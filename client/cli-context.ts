@@ -43,7 +43,8 @@ export async function openCliContext(env: NodeJS.ProcessEnv = process.env): Prom
   let client: Client | undefined;
   // The CLI never starts a server: a short wait, then a clear error.
   // Loaded by the commands that reach Temporal only (the client is the heaviest of the CLI's modules).
-  const temporal = async (): Promise<Client> => (client ??= await (await import('./temporal-client')).createTemporalClient(config, keyring, 5_000));
+  const temporal = async (): Promise<Client> =>
+    (client ??= await (await import('./temporal-client')).createTemporalClient(config, keyring, 5_000));
   return {
     config,
     keyring,

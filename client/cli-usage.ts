@@ -14,7 +14,9 @@ Cases
   case list [--status S] [--vendor V] [--json]      list cases from the case record
   case show ID [--json]                              a case: status, tasks, timeline, return, statement
   case correspondence ID -o FILE                     every message sent for the case (.eml) with an index, as a ZIP
-${Object.values(STAFF_ACTIONS).map((a) => `  ${`case ${a.cli.name} ID ${a.cli.usage}`.trimEnd().padEnd(51)}${a.cli.help}\n`).join('')}Access log and intrusions (7400.1 I.C, I.D)
+${Object.values(STAFF_ACTIONS)
+  .map((a) => `  ${`case ${a.cli.name} ID ${a.cli.usage}`.trimEnd().padEnd(51)}${a.cli.help}\n`)
+  .join('')}Access log and intrusions (7400.1 I.C, I.D)
   audit verify [--checkpoint FILE]                   check the access and intrusion logs' hash chains (and a mailed
                                                      checkpoint); names the first broken entry, exit 3
   audit export [--case ID] [--from D] [--to D] [--format csv|json] [-o FILE]

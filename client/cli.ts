@@ -17,7 +17,11 @@ import { caseDetails, caseListItem, statementView } from './case-views';
 import { openCliContext, type CliContext } from './cli-context';
 import { isPackageCommand, runPackageCommand } from './package-command';
 import { correspondenceZip } from './correspondence';
-import { DatabaseTooNewError, DatabaseUnavailableError, isDatabaseConnectionError } from '../infra/database/sql-database';
+import {
+  DatabaseTooNewError,
+  DatabaseUnavailableError,
+  isDatabaseConnectionError,
+} from '../infra/database/sql-database';
 import { StorageUnavailableError } from '../infra/storage/case-file-storage';
 import { TemporalUnavailableError } from '../infra/temporal/temporal-errors';
 import { writeDecryptedFile } from './decrypted-file';
@@ -37,9 +41,17 @@ const load = {
   bulk: () => Promise.all([import('./bulk-start'), import('../domain/bulk-csv')]),
 };
 
-const STAFF_COMMANDS = new Map((Object.entries(STAFF_ACTIONS) as [StaffActionName, StaffAction][]).map(([name, action]) => [`case ${action.cli.name}`, { name, action }]));
-const ACTION_OPTIONS = Object.fromEntries(Object.values(STAFF_ACTIONS).flatMap((a) => Object.entries(a.cli.options).map(([option, type]) => [option, { type }])));
-
+const STAFF_COMMANDS = new Map(
+  (Object.entries(STAFF_ACTIONS) as [StaffActionName, StaffAction][]).map(([name, action]) => [
+    `case ${action.cli.name}`,
+    { name, action },
+  ]),
+);
+const ACTION_OPTIONS = Object.fromEntries(
+  Object.values(STAFF_ACTIONS).flatMap((a) =>
+    Object.entries(a.cli.options).map(([option, type]) => [option, { type }]),
+  ),
+);
 
 class UsageError extends Error {}
 
@@ -57,10 +69,26 @@ function parse(argv: string[]): Parsed {
     strict: true,
     options: {
       ...ACTION_OPTIONS,
-      json: { type: 'boolean' }, file: { type: 'string' }, csv: { type: 'string' }, 'dry-run': { type: 'boolean' }, status: { type: 'string' }, vendor: { type: 'string' },
+      json: { type: 'boolean' },
+      file: { type: 'string' },
+      csv: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      status: { type: 'string' },
+      vendor: { type: 'string' },
       out: { type: 'string', short: 'o' },
-      help: { type: 'boolean', short: 'h' }, username: { type: 'string' }, role: { type: 'string' }, email: { type: 'string' },
-      'password-stdin': { type: 'boolean' }, cert: { type: 'string' }, url: { type: 'string' }, events: { type: 'string' }, checkpoint: { type: 'string' }, case: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      username: { type: 'string' },
+      role: { type: 'string' },
+      email: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
+      cert: { type: 'string' },
+      url: { type: 'string' },
+      events: { type: 'string' },
+      checkpoint: { type: 'string' },
+      case: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      format: { type: 'string' },
     },
   });
   return { positionals, values };
@@ -73,7 +101,11 @@ const need = (value: string | boolean | undefined, what: string): string => {
 
 const when = (iso: string | null | undefined): string => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '—');
 
-export async function runCli(argv: string[], out: Out = (t) => process.stdout.write(`${t}\n`), err: Out = (t) => process.stderr.write(`${t}\n`)): Promise<number> {
+export async function runCli(
+  argv: string[],
+  out: Out = (t) => process.stdout.write(`${t}\n`),
+  err: Out = (t) => process.stderr.write(`${t}\n`),
+): Promise<number> {
   if (isPackageCommand(argv)) return runPackageCommand(argv, out, err);
   let args: Parsed;
   try {
@@ -91,7 +123,9 @@ export async function runCli(argv: string[], out: Out = (t) => process.stdout.wr
   if (group === 'statement' && command === 'verify' && args.values.cert !== undefined) {
     // Away from the district entirely: the file and its published certificates are all this needs.
     try {
-      const certificates = (await load.certificates()).certificatesFromPem(await fsp.readFile(need(args.values.cert, '--cert PEM'), 'utf8'));
+      const certificates = (await load.certificates()).certificatesFromPem(
+        await fsp.readFile(need(args.values.cert, '--cert PEM'), 'utf8'),
+      );
       if (!certificates.length) throw new UsageError(`${String(args.values.cert)} holds no PEM certificate`);
       return await verifyStatementCommand(need(rest[0], 'the statement file'), certificates, json, out);
     } catch (e) {
@@ -106,7 +140,9 @@ export async function runCli(argv: string[], out: Out = (t) => process.stdout.wr
   } catch (e) {
     // An unreachable or too new database, a bad setting: one line naming what and where, nothing written.
     err(`error: ${(e as Error).message}`);
-    return e instanceof DatabaseUnavailableError || e instanceof DatabaseTooNewError ? ERROR_CODES.database_unavailable.exit : 1;
+    return e instanceof DatabaseUnavailableError || e instanceof DatabaseTooNewError
+      ? ERROR_CODES.database_unavailable.exit
+      : 1;
   }
   // The case a command read or changed: its argument, or what the command found (a statement id's case).
   const touched: { caseId?: string } = isCaseId(rest[0]) ? { caseId: rest[0] } : {};
@@ -115,7 +151,15 @@ export async function runCli(argv: string[], out: Out = (t) => process.stdout.wr
     // A bulk start is logged too: it starts cases in numbers (each row's case is in the file's record).
     const bulk = action === 'case start' && args.values.csv !== undefined;
     if ((['case', 'statement', 'package'].includes(group) && action !== 'case start') || bulk) {
-      await ctx.accessLog.append({ actor: ctx.actor, role: 'cli', action: `cli ${action}${bulk ? ' --csv' : ''}`, ...touched, outcome, ip: 'local', userAgent: 'disposition-cli' });
+      await ctx.accessLog.append({
+        actor: ctx.actor,
+        role: 'cli',
+        action: `cli ${action}${bulk ? ' --csv' : ''}`,
+        ...touched,
+        outcome,
+        ip: 'local',
+        userAgent: 'disposition-cli',
+      });
     }
   };
   try {
@@ -132,42 +176,70 @@ export async function runCli(argv: string[], out: Out = (t) => process.stdout.wr
     err(`error: ${(e as Error).message}`);
     // Another machine that does not answer (the database, the file storage, Temporal): worth a retry.
     if (e instanceof StorageUnavailableError) return ERROR_CODES.storage_unavailable.exit;
-    if (e instanceof DatabaseUnavailableError || isDatabaseConnectionError(e)) return ERROR_CODES.database_unavailable.exit;
+    if (e instanceof DatabaseUnavailableError || isDatabaseConnectionError(e))
+      return ERROR_CODES.database_unavailable.exit;
     return e instanceof TemporalUnavailableError ? ERROR_CODES.temporal_unavailable.exit : 1;
   } finally {
     await ctx.close();
   }
 }
 
-async function dispatch(ctx: CliContext, command: string, rest: string[], values: Parsed['values'], json: boolean, out: Out, err: Out, touched: { caseId?: string }): Promise<number> {
+async function dispatch(
+  ctx: CliContext,
+  command: string,
+  rest: string[],
+  values: Parsed['values'],
+  json: boolean,
+  out: Out,
+  err: Out,
+  touched: { caseId?: string },
+): Promise<number> {
   const id = (): string => need(rest[0], 'the case id');
   const staff = STAFF_COMMANDS.get(command);
   if (staff) {
-    const params = Object.fromEntries((staff.action.cli.params ?? []).map((param, i) => [param, need(rest[i + 1], `the ${param}`)]));
-    return report(out, json, await (await ctx.service()).perform(staff.name, id(), staff.action.cli.body(values), ctx.actor, params));
+    const params = Object.fromEntries(
+      (staff.action.cli.params ?? []).map((param, i) => [param, need(rest[i + 1], `the ${param}`)]),
+    );
+    return report(
+      out,
+      json,
+      await (await ctx.service()).perform(staff.name, id(), staff.action.cli.body(values), ctx.actor, params),
+    );
   }
   switch (command) {
     case 'user add':
       return addUser(ctx, values, json, out);
     case 'retention report': {
-      const records = await Promise.all((await ctx.records.listCases()).map(async (c) => (await ctx.records.getCase(c.caseId))!));
-      const rows = records.filter((r) => r.state.retention).map((r) => ({
-        caseId: r.caseId,
-        vendorName: r.vendorName,
-        contractId: r.contractId,
-        packageId: r.state.retention!.packageId,
-        keptUntil: new Date(r.state.retention!.destroyAt).toISOString(),
-        legalHold: legalHoldOn(r.state),
-        destroyedAt: r.state.retention!.destroyedAt ? new Date(r.state.retention!.destroyedAt).toISOString() : null,
-      }));
+      const records = await Promise.all(
+        (await ctx.records.listCases()).map(async (c) => (await ctx.records.getCase(c.caseId))!),
+      );
+      const rows = records
+        .filter((r) => r.state.retention)
+        .map((r) => ({
+          caseId: r.caseId,
+          vendorName: r.vendorName,
+          contractId: r.contractId,
+          packageId: r.state.retention!.packageId,
+          keptUntil: new Date(r.state.retention!.destroyAt).toISOString(),
+          legalHold: legalHoldOn(r.state),
+          destroyedAt: r.state.retention!.destroyedAt ? new Date(r.state.retention!.destroyedAt).toISOString() : null,
+        }));
       if (json) out(JSON.stringify({ packages: rows }, null, 2));
       else if (rows.length === 0) out('No returned data is kept.');
-      else for (const r of rows) out(`${r.caseId}  ${r.destroyedAt ? `destroyed ${r.destroyedAt}` : r.legalHold ? `ON LEGAL HOLD (retention ended ${r.keptUntil})` : `kept until ${r.keptUntil}`}  ${r.vendorName} · ${r.contractId}`);
+      else
+        for (const r of rows)
+          out(
+            `${r.caseId}  ${r.destroyedAt ? `destroyed ${r.destroyedAt}` : r.legalHold ? `ON LEGAL HOLD (retention ended ${r.keptUntil})` : `kept until ${r.keptUntil}`}  ${r.vendorName} · ${r.contractId}`,
+          );
       return 0;
     }
     case 'keys rotate': {
       const { kids } = await ctx.keyring.rotate();
-      out(json ? JSON.stringify({ kids }, null, 2) : `New keys: payload ${kids.payload}, file ${kids.file}, link ${kids.link}, signing ${kids.signing}, statement certificate ${kids.certificate}. Running workers and servers encrypt and sign with them within seconds; everything made before stays readable.`);
+      out(
+        json
+          ? JSON.stringify({ kids }, null, 2)
+          : `New keys: payload ${kids.payload}, file ${kids.file}, link ${kids.link}, signing ${kids.signing}, statement certificate ${kids.certificate}. Running workers and servers encrypt and sign with them within seconds; everything made before stays readable.`,
+      );
       return 0;
     }
     case 'audit verify': {
@@ -176,7 +248,9 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
       try {
         checkpoint = file === undefined ? undefined : parseCheckpoint(await fsp.readFile(file, 'utf8'));
       } catch (err) {
-        throw new UsageError(`--checkpoint ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+        throw new UsageError(
+          `--checkpoint ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+        );
       }
       const verdict = await verifyAudit(ctx.accessLog, ctx.keyring, checkpoint);
       out(json ? JSON.stringify(verdict, null, 2) : auditVerdictLines(verdict).join('\n'));
@@ -185,17 +259,24 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
     case 'audit export': {
       const { auditCsv, range } = await load.auditExport();
       const caseId = values.case as string | undefined;
-      const window = values.from || values.to ? range(values.from as string | undefined, values.to as string | undefined, 36500) : {};
+      const window =
+        values.from || values.to
+          ? range(values.from as string | undefined, values.to as string | undefined, 36500)
+          : {};
       const entries = await ctx.accessLog.list({ ...(caseId ? { caseId } : {}), ...window });
-      const text = values.format === 'csv'
-        ? auditCsv(entries)
-        : JSON.stringify({ entries: entries.map((e) => ({ ...e, at: new Date(e.at).toISOString() })) }, null, 2);
+      const text =
+        values.format === 'csv'
+          ? auditCsv(entries)
+          : JSON.stringify({ entries: entries.map((e) => ({ ...e, at: new Date(e.at).toISOString() })) }, null, 2);
       if (values.out) await fsp.writeFile(values.out as string, text);
       else out(text.trimEnd());
       return 0;
     }
     case 'intrusions report': {
-      const [{ range }, { analyzeIntrusions, intrusionCsv, intrusionPdf }] = await Promise.all([load.auditExport(), load.intrusions()]);
+      const [{ range }, { analyzeIntrusions, intrusionCsv, intrusionPdf }] = await Promise.all([
+        load.auditExport(),
+        load.intrusions(),
+      ]);
       const window = range(values.from as string | undefined, values.to as string | undefined);
       const events = await ctx.accessLog.intrusions(window);
       const analysis = analyzeIntrusions(events, window.from, window.to);
@@ -203,18 +284,32 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
       if (format === 'pdf') {
         const file = need(values.out, '-o FILE (a PDF)');
         await fsp.writeFile(file, await intrusionPdf(analysis, ctx.config.districtName, Date.now()));
-        out(`Intrusion analysis written to ${file}: ${analysis.total} event(s) from ${analysis.bySource.length} source(s)`);
+        out(
+          `Intrusion analysis written to ${file}: ${analysis.total} event(s) from ${analysis.bySource.length} source(s)`,
+        );
         return 0;
       }
-      const text = format === 'csv' ? intrusionCsv(analysis, events) : format === 'json' ? JSON.stringify(analysis, null, 2)
-        : [`${analysis.total} intrusion event(s) from ${analysis.bySource.length} source(s), ${analysis.from} to ${analysis.to}`,
-          ...analysis.bySource.map((s) => `  ${s.ip.padEnd(20)} ${String(s.total).padStart(5)}  ${Object.entries(s.kinds).map(([k, n]) => `${k} ${n}`).join(', ')}  (${s.firstAt} – ${s.lastAt})`)].join('\n');
+      const text =
+        format === 'csv'
+          ? intrusionCsv(analysis, events)
+          : format === 'json'
+            ? JSON.stringify(analysis, null, 2)
+            : [
+                `${analysis.total} intrusion event(s) from ${analysis.bySource.length} source(s), ${analysis.from} to ${analysis.to}`,
+                ...analysis.bySource.map(
+                  (s) =>
+                    `  ${s.ip.padEnd(20)} ${String(s.total).padStart(5)}  ${Object.entries(s.kinds)
+                      .map(([k, n]) => `${k} ${n}`)
+                      .join(', ')}  (${s.firstAt} – ${s.lastAt})`,
+                ),
+              ].join('\n');
       if (values.out) await fsp.writeFile(values.out as string, text);
       else out(text.trimEnd());
       return 0;
     }
     case 'case start': {
-      if (values.csv !== undefined) return startBulk(ctx, need(values.csv, '--csv'), values['dry-run'] === true, json, out, err);
+      if (values.csv !== undefined)
+        return startBulk(ctx, need(values.csv, '--csv'), values['dry-run'] === true, json, out, err);
       const file = need(values.file, '--file');
       let input: unknown;
       try {
@@ -223,16 +318,30 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
         throw new DispositionError('invalid_payload', `cannot read ${file} as JSON: ${(e as Error).message}`);
       }
       const started = await (await ctx.service()).startCase(input, ctx.actor);
-      out(json ? JSON.stringify(started, null, 2) : `Case ${started.caseId} started: ${started.status}. The notice is on its way to the vendor.`);
+      out(
+        json
+          ? JSON.stringify(started, null, 2)
+          : `Case ${started.caseId} started: ${started.status}. The notice is on its way to the vendor.`,
+      );
       return 0;
     }
     case 'case list': {
       const status = values.status as string | undefined;
-      if (status && !CASE_STATUSES.includes(status as CaseStatus)) throw new UsageError(`--status must be one of ${CASE_STATUSES.join(', ')}`);
-      const cases = (await ctx.records.listCases({ ...(status ? { status: status as CaseStatus } : {}), ...(values.vendor ? { vendor: values.vendor as string } : {}) })).map(caseListItem);
+      if (status && !CASE_STATUSES.includes(status as CaseStatus))
+        throw new UsageError(`--status must be one of ${CASE_STATUSES.join(', ')}`);
+      const cases = (
+        await ctx.records.listCases({
+          ...(status ? { status: status as CaseStatus } : {}),
+          ...(values.vendor ? { vendor: values.vendor as string } : {}),
+        })
+      ).map(caseListItem);
       if (json) out(JSON.stringify({ cases }, null, 2));
       else if (cases.length === 0) out('No cases.');
-      else for (const c of cases) out(`${c.caseId}  ${c.status.padEnd(25)} ${c.overdue ? 'OVERDUE ' : ''}due ${when(c.dueAt)}  ${c.vendorName} · ${c.contractId}`);
+      else
+        for (const c of cases)
+          out(
+            `${c.caseId}  ${c.status.padEnd(25)} ${c.overdue ? 'OVERDUE ' : ''}due ${when(c.dueAt)}  ${c.vendorName} · ${c.contractId}`,
+          );
       return 0;
     }
     case 'case show': {
@@ -245,11 +354,19 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
       }
       out(`Case ${details.caseId}: ${details.status}${details.legalHold.on ? ' (legal hold)' : ''}`);
       out(`Vendor ${details.vendorName} · contract ${details.contractId} · started ${when(details.createdAt)}`);
-      if (details.openTask) out(`Open task: ${details.openTask.title}, due ${when(details.openTask.dueAt)}${details.openTask.overdue ? ' (OVERDUE)' : ''}`);
+      if (details.openTask)
+        out(
+          `Open task: ${details.openTask.title}, due ${when(details.openTask.dueAt)}${details.openTask.overdue ? ' (OVERDUE)' : ''}`,
+        );
       for (const sub of details.subprocessors) {
-        out(`Subprocessor ${sub.id} ${sub.name} <${sub.contactEmail}>: ${sub.certification ? `certified by ${sub.certification.signatoryName} (completed ${sub.certification.completedOn})` : sub.waiver ? `waived: ${sub.waiver.reason}` : `${sub.status === 'overdue' ? 'OVERDUE, ' : ''}asked, due ${when(sub.dueAt)}`}`);
+        out(
+          `Subprocessor ${sub.id} ${sub.name} <${sub.contactEmail}>: ${sub.certification ? `certified by ${sub.certification.signatoryName} (completed ${sub.certification.completedOn})` : sub.waiver ? `waived: ${sub.waiver.reason}` : `${sub.status === 'overdue' ? 'OVERDUE, ' : ''}asked, due ${when(sub.dueAt)}`}`,
+        );
       }
-      if (details.returnPackage) out(`Return package: ${details.returnPackage.files} file(s), ${details.returnPackage.bytes} bytes, ZIP SHA-256 ${details.returnPackage.zipSha256}`);
+      if (details.returnPackage)
+        out(
+          `Return package: ${details.returnPackage.files} file(s), ${details.returnPackage.bytes} bytes, ZIP SHA-256 ${details.returnPackage.zipSha256}`,
+        );
       if (details.statement) out(`Statement ${details.statement.statementId}, SHA-256 ${details.statement.sha256}`);
       out('Timeline:');
       for (const event of details.timeline) out(`  ${when(event.at)}  ${event.summary}`);
@@ -261,14 +378,32 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
       const file = need(values.out, '-o FILE');
       const messages = await ctx.records.listMessages(caseId);
       await fsp.writeFile(file, await correspondenceZip(caseId, messages));
-      out(json ? JSON.stringify({ caseId, file, messages: messages.length }, null, 2) : `Correspondence of case ${caseId} written to ${file}: ${messages.length} message(s)`);
+      out(
+        json
+          ? JSON.stringify({ caseId, file, messages: messages.length }, null, 2)
+          : `Correspondence of case ${caseId} written to ${file}: ${messages.length} message(s)`,
+      );
       return 0;
     }
     case 'webhook add': {
       const [{ webhookBodySchema }, { parseInput }, { webhookView }] = await load.webhookApi();
-      const body = parseInput(webhookBodySchema, { url: need(values.url, '--url'), events: need(values.events, '--events').split(',').map((e) => e.trim()).filter(Boolean) }, 'options');
+      const body = parseInput(
+        webhookBodySchema,
+        {
+          url: need(values.url, '--url'),
+          events: need(values.events, '--events')
+            .split(',')
+            .map((e) => e.trim())
+            .filter(Boolean),
+        },
+        'options',
+      );
       const { webhook, secret } = await ctx.webhooks.add({ url: body.url, events: body.events, createdBy: ctx.actor });
-      out(json ? JSON.stringify({ ...webhookView(webhook), secret }, null, 2) : `Webhook ${webhook.id} added for ${webhook.events.join(', ')}.\nIts signing secret, shown this once: ${secret}`);
+      out(
+        json
+          ? JSON.stringify({ ...webhookView(webhook), secret }, null, 2)
+          : `Webhook ${webhook.id} added for ${webhook.events.join(', ')}.\nIts signing secret, shown this once: ${secret}`,
+      );
       return 0;
     }
     case 'webhook list': {
@@ -276,17 +411,26 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
       const hooks = (await ctx.webhooks.list()).map(webhookView);
       if (json) out(JSON.stringify({ webhooks: hooks }, null, 2));
       else if (hooks.length === 0) out('No webhooks.');
-      else for (const w of hooks) out(`${w.id}  ${w.disabledAt ? `DISABLED (${w.disabledReason})` : 'active'}  ${w.url}  ${w.events.join(',')}`);
+      else
+        for (const w of hooks)
+          out(
+            `${w.id}  ${w.disabledAt ? `DISABLED (${w.disabledReason})` : 'active'}  ${w.url}  ${w.events.join(',')}`,
+          );
       return 0;
     }
     case 'webhook secret': {
       const secret = await ctx.webhooks.rotateSecret(need(rest[0], 'the webhook id'));
       if (!secret) throw new DispositionError('not_found', `no webhook ${rest[0]}`);
-      out(json ? JSON.stringify({ id: rest[0], secret }, null, 2) : `New signing secret of ${rest[0]}, shown this once: ${secret}`);
+      out(
+        json
+          ? JSON.stringify({ id: rest[0], secret }, null, 2)
+          : `New signing secret of ${rest[0]}, shown this once: ${secret}`,
+      );
       return 0;
     }
     case 'webhook remove': {
-      if (!(await ctx.webhooks.remove(need(rest[0], 'the webhook id')))) throw new DispositionError('not_found', `no webhook ${rest[0]}`);
+      if (!(await ctx.webhooks.remove(need(rest[0], 'the webhook id'))))
+        throw new DispositionError('not_found', `no webhook ${rest[0]}`);
       out(json ? JSON.stringify({ id: rest[0], removed: true }, null, 2) : `Webhook ${rest[0]} removed.`);
       return 0;
     }
@@ -297,19 +441,38 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
       const deliveries = (await ctx.webhooks.deliveries(id)).map(deliveryView);
       if (json) out(JSON.stringify({ deliveries }, null, 2));
       else if (deliveries.length === 0) out('Nothing delivered yet.');
-      else for (const d of deliveries) out(`${d.id}  ${d.createdAt}  case ${d.caseId}  ${d.status.padEnd(9)} ${d.attempts} attempt(s)  ${d.lastStatus ?? ''} ${d.lastError ?? ''}`.trimEnd());
+      else
+        for (const d of deliveries)
+          out(
+            `${d.id}  ${d.createdAt}  case ${d.caseId}  ${d.status.padEnd(9)} ${d.attempts} attempt(s)  ${d.lastStatus ?? ''} ${d.lastError ?? ''}`.trimEnd(),
+          );
       return 0;
     }
     case 'webhook resend': {
       const [webhookId, deliveryId] = [need(rest[0], 'the webhook id'), need(rest[1], 'the delivery id')];
-      await (await load.deliveries()).resendDelivery({ webhooks: ctx.webhooks, client: await ctx.temporal(), taskQueue: ctx.config.taskQueue }, webhookId, deliveryId);
-      out(json ? JSON.stringify({ id: deliveryId, status: 'pending' }, null, 2) : `Delivery ${deliveryId} is on its way again.`);
+      await (
+        await load.deliveries()
+      ).resendDelivery(
+        { webhooks: ctx.webhooks, client: await ctx.temporal(), taskQueue: ctx.config.taskQueue },
+        webhookId,
+        deliveryId,
+      );
+      out(
+        json
+          ? JSON.stringify({ id: deliveryId, status: 'pending' }, null, 2)
+          : `Delivery ${deliveryId} is on its way again.`,
+      );
       return 0;
     }
     case 'link check': {
-      const check = await (await load.caseService()).checkLink(ctx.keyring, ctx.records, need(rest[0], 'the token or link'));
+      const check = await (
+        await load.caseService()
+      ).checkLink(ctx.keyring, ctx.records, need(rest[0], 'the token or link'));
       if (json) out(JSON.stringify(check, null, 2));
-      else if (check.valid) out(`valid: case ${check.claims!.caseId}, task ${check.claims!.task}${check.claims!.sub ? ` of subprocessor ${check.claims!.sub}` : ''} (link generation ${check.claims!.gen}), expires ${new Date(check.claims!.expiresAt * 1000).toISOString()}`);
+      else if (check.valid)
+        out(
+          `valid: case ${check.claims!.caseId}, task ${check.claims!.task}${check.claims!.sub ? ` of subprocessor ${check.claims!.sub}` : ''} (link generation ${check.claims!.gen}), expires ${new Date(check.claims!.expiresAt * 1000).toISOString()}`,
+        );
       else out(`invalid: ${check.reason} — ${check.message}`);
       return check.valid ? 0 : 3;
     }
@@ -324,15 +487,27 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
       if (!statement) throw new DispositionError('not_found', `no statement for ${key}`);
       touched.caseId = statement.caseId;
       const pdf = await ctx.storage.readStatement(statement.statementId);
-      if (!pdf) throw new DispositionError('not_found', `statement ${statement.statementId} is recorded but its file is gone`);
+      if (!pdf)
+        throw new DispositionError('not_found', `statement ${statement.statementId} is recorded but its file is gone`);
       const sha256 = crypto.createHash('sha256').update(pdf).digest('hex');
-      if (sha256 !== statement.sha256) throw new DispositionError('internal', `the stored statement does not match its recorded SHA-256`);
+      if (sha256 !== statement.sha256)
+        throw new DispositionError('internal', `the stored statement does not match its recorded SHA-256`);
       await fsp.writeFile(file, pdf);
-      out(json ? JSON.stringify(statementView(statement), null, 2) : `Statement ${statement.statementId} written to ${file} (SHA-256 ${sha256})`);
+      out(
+        json
+          ? JSON.stringify(statementView(statement), null, 2)
+          : `Statement ${statement.statementId} written to ${file} (SHA-256 ${sha256})`,
+      );
       return 0;
     }
     case 'statement verify': {
-      return verifyStatementCommand(need(rest[0], 'the statement file'), (await load.certificates()).districtCertificates(ctx.config, ctx.keyring), json, out, touched);
+      return verifyStatementCommand(
+        need(rest[0], 'the statement file'),
+        (await load.certificates()).districtCertificates(ctx.config, ctx.keyring),
+        json,
+        out,
+        touched,
+      );
     }
     case 'package get': {
       const record = await ctx.records.getCase(id());
@@ -340,8 +515,16 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
       const round = [...record.returnPackages].reverse().find((r) => r.packageId && r.decision?.decision !== 'reject');
       if (!round?.packageId) throw new DispositionError('not_found', `case ${id()} holds no return package`);
       const file = need(values.out, '-o FILE');
-      const sha256 = await writeDecryptedFile([ctx.storage.openPackage(record.caseId, round.packageId)], file, round.zipSha256);
-      out(json ? JSON.stringify({ caseId: record.caseId, file, sha256 }, null, 2) : `Return package written to ${file} (ZIP SHA-256 ${sha256})`);
+      const sha256 = await writeDecryptedFile(
+        [ctx.storage.openPackage(record.caseId, round.packageId)],
+        file,
+        round.zipSha256,
+      );
+      out(
+        json
+          ? JSON.stringify({ caseId: record.caseId, file, sha256 }, null, 2)
+          : `Return package written to ${file} (ZIP SHA-256 ${sha256})`,
+      );
       return 0;
     }
     default:
@@ -350,25 +533,44 @@ async function dispatch(ctx: CliContext, command: string, rest: string[], values
 }
 
 function report(out: Out, json: boolean, result: { message: string; status: string; alreadyDone?: boolean }): number {
-  out(json ? JSON.stringify(result, null, 2) : `${result.message}${result.alreadyDone ? ' (already done)' : ''} Status: ${result.status}.`);
+  out(
+    json
+      ? JSON.stringify(result, null, 2)
+      : `${result.message}${result.alreadyDone ? ' (already done)' : ''} Status: ${result.status}.`,
+  );
   return 0;
 }
 
 async function addUser(ctx: CliContext, values: Parsed['values'], json: boolean, out: Out): Promise<number> {
   const username = need(values.username, '--username');
   const role = need(values.role, '--role');
-  if (!/^[A-Za-z0-9._-]{2,64}$/.test(username)) throw new UsageError('--username: 2 to 64 letters, digits, ".", "_" or "-"');
+  if (!/^[A-Za-z0-9._-]{2,64}$/.test(username))
+    throw new UsageError('--username: 2 to 64 letters, digits, ".", "_" or "-"');
   if (role !== 'admin' && role !== 'legal') throw new UsageError('--role must be admin or legal');
   const email = typeof values.email === 'string' ? values.email : undefined;
-  if (email !== undefined && !(await import('zod')).z.string().email().safeParse(email).success) throw new UsageError('--email must be an email address');
-  if (values['password-stdin'] !== true) throw new UsageError('give the password on standard input with --password-stdin (never on the command line)');
+  if (email !== undefined && !(await import('zod')).z.string().email().safeParse(email).success)
+    throw new UsageError('--email must be an email address');
+  if (values['password-stdin'] !== true)
+    throw new UsageError('give the password on standard input with --password-stdin (never on the command line)');
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-  if (password.length < 12) throw new DispositionError('invalid_payload', 'the password must be at least 12 characters');
+  const password = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+  if (password.length < 12)
+    throw new DispositionError('invalid_payload', 'the password must be at least 12 characters');
   try {
-    const user = await ctx.users.addUser({ username, role, ...(email ? { email } : {}), passwordHash: await hashPassword(password) });
-    out(json ? JSON.stringify({ user: { username: user.username, role: user.role, email: user.email ?? null } }, null, 2) : `User ${user.username} (${user.role}) added.`);
+    const user = await ctx.users.addUser({
+      username,
+      role,
+      ...(email ? { email } : {}),
+      passwordHash: await hashPassword(password),
+    });
+    out(
+      json
+        ? JSON.stringify({ user: { username: user.username, role: user.role, email: user.email ?? null } }, null, 2)
+        : `User ${user.username} (${user.role}) added.`,
+    );
     return 0;
   } catch (err) {
     if (err instanceof DuplicateUserError) throw new DispositionError('wrong_state', err.message);
@@ -377,11 +579,18 @@ async function addUser(ctx: CliContext, values: Parsed['values'], json: boolean,
 }
 
 if (require.main === module) {
-  runCli(process.argv.slice(2)).then((code) => process.exit(code));
+  void runCli(process.argv.slice(2)).then((code) => process.exit(code));
 }
 
 /** `case start --csv`: the file checked, or started with a progress line until every row has its outcome. */
-async function startBulk(ctx: CliContext, file: string, dryRun: boolean, json: boolean, out: Out, err: Out): Promise<number> {
+async function startBulk(
+  ctx: CliContext,
+  file: string,
+  dryRun: boolean,
+  json: boolean,
+  out: Out,
+  err: Out,
+): Promise<number> {
   let bytes: Buffer;
   try {
     bytes = await fsp.readFile(file);
@@ -390,15 +599,19 @@ async function startBulk(ctx: CliContext, file: string, dryRun: boolean, json: b
   }
   const [{ BulkStarts }, { bulkFileText }] = await load.bulk();
   const text = bulkFileText(bytes);
-  const bulk = new BulkStarts(ctx.temporal, ctx.bulk, ctx.config);
-  const problemLine = (p: BulkProblem): string => `  line ${p.line}${p.contractId ? ` (${p.contractId})` : ''}, ${p.field}: ${p.message}`;
+  const bulk = new BulkStarts(() => ctx.temporal(), ctx.bulk, ctx.config);
+  const problemLine = (p: BulkProblem): string =>
+    `  line ${p.line}${p.contractId ? ` (${p.contractId})` : ''}, ${p.field}: ${p.message}`;
   if (dryRun) {
     const check = await bulk.check(text);
     if (json) out(JSON.stringify(check, null, 2));
     else {
-      out(`${check.total} row(s): ${check.ready} would start a case, ${check.alreadyStarted.length} already started, ${check.refused} refused. Nothing was started.`);
+      out(
+        `${check.total} row(s): ${check.ready} would start a case, ${check.alreadyStarted.length} already started, ${check.refused} refused. Nothing was started.`,
+      );
       for (const p of check.problems) out(problemLine(p));
-      for (const a of check.alreadyStarted) out(`  line ${a.line} (${a.contractId}): already started as case ${a.caseId}`);
+      for (const a of check.alreadyStarted)
+        out(`  line ${a.line} (${a.contractId}): already started as case ${a.caseId}`);
     }
     return check.refused ? 3 : 0;
   }
@@ -413,7 +626,10 @@ async function startBulk(ctx: CliContext, file: string, dryRun: boolean, json: b
     if (done !== lastDone) {
       lastDone = done;
       quietSince = Date.now();
-      if (!json) err(`  ${done}/${view.total - view.refused} started or already started (${view.started} new, ${view.alreadyStarted} already)`);
+      if (!json)
+        err(
+          `  ${done}/${view.total - view.refused} started or already started (${view.started} new, ${view.alreadyStarted} already)`,
+        );
     } else if (Date.now() - quietSince > 15_000) {
       if (!json) err('  waiting for a worker to take the bulk start (is `npm run worker` running?)');
       quietSince = Date.now();
@@ -421,16 +637,33 @@ async function startBulk(ctx: CliContext, file: string, dryRun: boolean, json: b
   }
   if (json) out(JSON.stringify(view, null, 2));
   else {
-    out(`Bulk start ${view.bulkId} finished: ${view.started} started, ${view.alreadyStarted} already started, ${view.refused} refused.`);
+    out(
+      `Bulk start ${view.bulkId} finished: ${view.started} started, ${view.alreadyStarted} already started, ${view.refused} refused.`,
+    );
     for (const row of view.rows) {
-      if (row.outcome === 'refused') for (const p of row.problems ?? []) out(problemLine({ line: row.line, contractId: row.contractId, field: p.field as BulkProblem['field'], message: p.message }));
+      if (row.outcome === 'refused')
+        for (const p of row.problems ?? [])
+          out(
+            problemLine({
+              line: row.line,
+              contractId: row.contractId,
+              field: p.field as BulkProblem['field'],
+              message: p.message,
+            }),
+          );
     }
   }
   return view.refused ? 3 : 0;
 }
 
 /** `statement verify FILE`: the verdict, and what it rests on, a line each; exit 0 when valid, 3 when not. */
-async function verifyStatementCommand(file: string, certificates: crypto.X509Certificate[], json: boolean, out: Out, touched: { caseId?: string } = {}): Promise<number> {
+async function verifyStatementCommand(
+  file: string,
+  certificates: crypto.X509Certificate[],
+  json: boolean,
+  out: Out,
+  touched: { caseId?: string } = {},
+): Promise<number> {
   const verdict = (await load.statementCheck()).verifyStatementOffline(await fsp.readFile(file), certificates);
   if (verdict.statement && isCaseId(verdict.statement.caseId)) touched.caseId = verdict.statement.caseId;
   if (json) {
@@ -439,10 +672,17 @@ async function verifyStatementCommand(file: string, certificates: crypto.X509Cer
   }
   const { statement: s, signature: sig } = verdict;
   out(verdict.valid ? 'valid: signed by the district, and unchanged since' : `invalid: ${verdict.reason}`);
-  if (s) out(`statement ${s.statementId} of case ${s.caseId}: ${s.vendorName}, contract ${s.contractId}, issued ${when(s.issuedAt)} by ${s.district}`);
+  if (s)
+    out(
+      `statement ${s.statementId} of case ${s.caseId}: ${s.vendorName}, contract ${s.contractId}, issued ${when(s.issuedAt)} by ${s.district}`,
+    );
   if (sig) {
-    out(`signed by ${sig.certificate.subject} (certificate SHA-256 ${sig.certificate.fingerprint})${sig.district ? ', one of the district\'s certificates' : ', not a certificate of the district'}`);
-    out(`signed at ${when(sig.signedAt)} (${sig.level}${sig.timestampedAt ? `, time-stamped ${when(sig.timestampedAt)} by ${sig.timestampAuthority}` : ''}); ${sig.coversWholeFile ? 'the signature covers the whole file' : 'the signature does not cover the whole file'}`);
+    out(
+      `signed by ${sig.certificate.subject} (certificate SHA-256 ${sig.certificate.fingerprint})${sig.district ? ", one of the district's certificates" : ', not a certificate of the district'}`,
+    );
+    out(
+      `signed at ${when(sig.signedAt)} (${sig.level}${sig.timestampedAt ? `, time-stamped ${when(sig.timestampedAt)} by ${sig.timestampAuthority}` : ''}); ${sig.coversWholeFile ? 'the signature covers the whole file' : 'the signature does not cover the whole file'}`,
+    );
   }
   return verdict.valid ? 0 : 3;
 }

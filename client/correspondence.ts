@@ -36,13 +36,38 @@ export async function correspondenceZip(caseId: string, messages: CaseMessage[],
   const ended = new Promise<void>((resolve) => sink.on('end', resolve));
   const zip = new ZipWriter(sink);
   const add = async (path: string, data: Buffer, mtime: number): Promise<void> => {
-    await zip.addEntry({ ...entryName(path), method: DEFLATE, mtime }, { crc32: zlib.crc32(data), size: data.length }, [zlib.deflateRawSync(data)]);
+    await zip.addEntry({ ...entryName(path), method: DEFLATE, mtime }, { crc32: zlib.crc32(data), size: data.length }, [
+      zlib.deflateRawSync(data),
+    ]);
   };
   const index = correspondenceIndex(messages);
   for (const [i, m] of messages.entries()) if (m.eml) await add(index[i]!.file!, m.eml, m.attemptedAt);
-  await add('index.csv', Buffer.from(toCsv(['file', 'message_id', 'at', 'kind', 'audience', 'recipients', 'subject', 'outcome', 'attempts', 'detail'],
-    index.map((e) => [e.file ?? '', e.messageId, e.at, e.kind, e.audience, e.recipients.join(' '), e.subject, e.outcome, e.attempts, e.detail]))), now);
-  await add('index.json', Buffer.from(`${JSON.stringify({ caseId, exportedAt: new Date(now).toISOString(), messages: index }, null, 2)}\n`), now);
+  await add(
+    'index.csv',
+    Buffer.from(
+      toCsv(
+        ['file', 'message_id', 'at', 'kind', 'audience', 'recipients', 'subject', 'outcome', 'attempts', 'detail'],
+        index.map((e) => [
+          e.file ?? '',
+          e.messageId,
+          e.at,
+          e.kind,
+          e.audience,
+          e.recipients.join(' '),
+          e.subject,
+          e.outcome,
+          e.attempts,
+          e.detail,
+        ]),
+      ),
+    ),
+    now,
+  );
+  await add(
+    'index.json',
+    Buffer.from(`${JSON.stringify({ caseId, exportedAt: new Date(now).toISOString(), messages: index }, null, 2)}\n`),
+    now,
+  );
   await zip.finish();
   await ended;
   return Buffer.concat(chunks);

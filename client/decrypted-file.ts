@@ -10,7 +10,11 @@ import { writeWholeFile } from '../infra/package/whole-file';
  * written. `file` appears only once every frame has authenticated and, with `expectedSha256`, the hash
  * agrees: a package altered halfway never leaves half a ZIP where a lawyer expects the real one.
  */
-export function writeDecryptedFile(stages: [Readable, ...Transform[]], file: string, expectedSha256?: string): Promise<string> {
+export function writeDecryptedFile(
+  stages: [Readable, ...Transform[]],
+  file: string,
+  expectedSha256?: string,
+): Promise<string> {
   return writeWholeFile(file, async (out) => {
     const hash = crypto.createHash('sha256');
     const hashing = new Transform({
@@ -22,7 +26,10 @@ export function writeDecryptedFile(stages: [Readable, ...Transform[]], file: str
     await pipeline([...stages, hashing, out]);
     const sha256 = hash.digest('hex');
     if (expectedSha256 !== undefined && sha256 !== expectedSha256) {
-      throw new DispositionError('internal', `the package reads back with SHA-256 ${sha256}, not the recorded ${expectedSha256}`);
+      throw new DispositionError(
+        'internal',
+        `the package reads back with SHA-256 ${sha256}, not the recorded ${expectedSha256}`,
+      );
     }
     return sha256;
   });

@@ -30,12 +30,21 @@ export function analyzeIntrusions(events: IntrusionEvent[], from: number, to: nu
   const sources = new Map<string, SourceSummary & { paths: string[]; userAgents: string[] }>();
   for (const e of events) {
     byKind[e.kind] = (byKind[e.kind] ?? 0) + 1;
-    const source = sources.get(e.ip) ?? { ip: e.ip, total: 0, kinds: {}, firstAt: iso(e.at), lastAt: iso(e.at), paths: [], userAgents: [] };
+    const source = sources.get(e.ip) ?? {
+      ip: e.ip,
+      total: 0,
+      kinds: {},
+      firstAt: iso(e.at),
+      lastAt: iso(e.at),
+      paths: [],
+      userAgents: [],
+    };
     source.total += 1;
     source.kinds[e.kind] = (source.kinds[e.kind] ?? 0) + 1;
     source.lastAt = iso(e.at);
     if (!source.paths.includes(e.path) && source.paths.length < 10) source.paths.push(e.path);
-    if (e.userAgent && !source.userAgents.includes(e.userAgent) && source.userAgents.length < 5) source.userAgents.push(e.userAgent);
+    if (e.userAgent && !source.userAgents.includes(e.userAgent) && source.userAgents.length < 5)
+      source.userAgents.push(e.userAgent);
     sources.set(e.ip, source);
   }
   return {
@@ -44,7 +53,14 @@ export function analyzeIntrusions(events: IntrusionEvent[], from: number, to: nu
     total: events.length,
     byKind,
     bySource: [...sources.values()].sort((a, b) => b.total - a.total || (a.ip < b.ip ? -1 : 1)),
-    events: events.map((e) => ({ at: iso(e.at), ip: e.ip, kind: e.kind, path: e.path, reason: e.reason, userAgent: e.userAgent })),
+    events: events.map((e) => ({
+      at: iso(e.at),
+      ip: e.ip,
+      kind: e.kind,
+      path: e.path,
+      reason: e.reason,
+      userAgent: e.userAgent,
+    })),
   };
 }
 
@@ -54,7 +70,15 @@ export function intrusionCsv(analysis: IntrusionAnalysis, events: IntrusionEvent
   for (const source of analysis.bySource) {
     for (const [kind, count] of Object.entries(source.kinds)) {
       const mine = events.filter((e) => e.ip === source.ip && e.kind === kind);
-      rows.push([source.ip, kind, count, iso(mine[0]!.at), iso(mine.at(-1)!.at), source.paths.join(' '), source.userAgents.join(' | ')]);
+      rows.push([
+        source.ip,
+        kind,
+        count,
+        iso(mine[0]!.at),
+        iso(mine.at(-1)!.at),
+        source.paths.join(' '),
+        source.userAgents.join(' | '),
+      ]);
     }
   }
   return toCsv(['ip', 'kind', 'count', 'first_at', 'last_at', 'paths', 'user_agents'], rows);
@@ -67,10 +91,46 @@ export function intrusionPdf(analysis: IntrusionAnalysis, districtName: string, 
     issuedAt: new Date(issuedAt),
     subject: `Attempted intrusions into Disposition, ${analysis.from} to ${analysis.to}`,
     sections: [
-      { heading: 'Scope (7400.1 I.C)', paragraphs: [`Refused sign-ins, refused vendor links, CSRF failures, role refusals, rate-limit hits and malformed uploads seen by ${districtName}'s Disposition server between ${analysis.from} and ${analysis.to}: ${analysis.total} event(s) from ${analysis.bySource.length} source(s).`] },
-      { heading: 'By kind', table: { columns: ['Kind', 'Events'], widths: [300, 100], rows: Object.entries(analysis.byKind).map(([k, n]) => [k, String(n)]) } },
-      { heading: 'By source', table: { columns: ['Source (IP)', 'Events', 'Kinds', 'First', 'Last'], widths: [110, 50, 150, 95, 95], rows: analysis.bySource.map((s) => [s.ip, String(s.total), Object.entries(s.kinds).map(([k, n]) => `${k} ${n}`).join(', '), s.firstAt.replace('T', ' ').slice(0, 19), s.lastAt.replace('T', ' ').slice(0, 19)]) } },
-      { heading: 'Events', table: { columns: ['When (UTC)', 'Source', 'Kind', 'Where', 'Why'], widths: [95, 80, 80, 100, 145], rows: analysis.events.slice(0, 2000).map((e) => [e.at.replace('T', ' ').slice(0, 19), e.ip, e.kind, e.path, e.reason.slice(0, 120)]) } },
+      {
+        heading: 'Scope (7400.1 I.C)',
+        paragraphs: [
+          `Refused sign-ins, refused vendor links, CSRF failures, role refusals, rate-limit hits and malformed uploads seen by ${districtName}'s Disposition server between ${analysis.from} and ${analysis.to}: ${analysis.total} event(s) from ${analysis.bySource.length} source(s).`,
+        ],
+      },
+      {
+        heading: 'By kind',
+        table: {
+          columns: ['Kind', 'Events'],
+          widths: [300, 100],
+          rows: Object.entries(analysis.byKind).map(([k, n]) => [k, String(n)]),
+        },
+      },
+      {
+        heading: 'By source',
+        table: {
+          columns: ['Source (IP)', 'Events', 'Kinds', 'First', 'Last'],
+          widths: [110, 50, 150, 95, 95],
+          rows: analysis.bySource.map((s) => [
+            s.ip,
+            String(s.total),
+            Object.entries(s.kinds)
+              .map(([k, n]) => `${k} ${n}`)
+              .join(', '),
+            s.firstAt.replace('T', ' ').slice(0, 19),
+            s.lastAt.replace('T', ' ').slice(0, 19),
+          ]),
+        },
+      },
+      {
+        heading: 'Events',
+        table: {
+          columns: ['When (UTC)', 'Source', 'Kind', 'Where', 'Why'],
+          widths: [95, 80, 80, 100, 145],
+          rows: analysis.events
+            .slice(0, 2000)
+            .map((e) => [e.at.replace('T', ' ').slice(0, 19), e.ip, e.kind, e.path, e.reason.slice(0, 120)]),
+        },
+      },
     ],
     footer: `${districtName} · intrusion analysis · policy 7400.1 I.C`,
   });

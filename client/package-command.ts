@@ -17,7 +17,8 @@ type Out = (text: string) => void;
 
 class UsageError extends Error {}
 
-export const isPackageCommand = (argv: readonly string[]): boolean => argv[0] === 'package' && (argv[1] === 'build' || argv[1] === 'open');
+export const isPackageCommand = (argv: readonly string[]): boolean =>
+  argv[0] === 'package' && (argv[1] === 'build' || argv[1] === 'open');
 
 /**
  * The keyring and how to let it go: the file beside the data, or the database's (its keyring table alone: no
@@ -25,25 +26,48 @@ export const isPackageCommand = (argv: readonly string[]): boolean => argv[0] ==
  */
 async function keyringOf(env: NodeJS.ProcessEnv): Promise<{ keyring: Keyring; close(): Promise<void> }> {
   if (env.DATABASE_URL) {
-    const [{ loadConfig }, { openDatabase }] = await Promise.all([import('../infra/config'), import('../infra/database/open-stores')]);
+    const [{ loadConfig }, { openDatabase }] = await Promise.all([
+      import('../infra/config'),
+      import('../infra/database/open-stores'),
+    ]);
     const config = loadConfig(env);
     const database = await openDatabase(config);
     const keyring = await openKeyring(config, database, env).catch(async (err) => {
       await database.close();
       throw err;
     });
-    return { keyring, close: async () => { keyring.close(); await database.close(); } };
+    return {
+      keyring,
+      close: async () => {
+        keyring.close();
+        await database.close();
+      },
+    };
   }
   const { keysDir, districtName } = dataPlaces(env);
   const keyring = Keyring.open(keysDir, { districtName });
   return { keyring, close: async () => keyring.close() };
 }
 
-export async function runPackageCommand(argv: string[], out: Out, err: Out, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function runPackageCommand(
+  argv: string[],
+  out: Out,
+  err: Out,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   let json = false;
   let opened: Awaited<ReturnType<typeof keyringOf>> | undefined;
   try {
-    const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { out: { type: 'string', short: 'o' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+    const { positionals, values } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        out: { type: 'string', short: 'o' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
     json = values.json === true;
     if (values.help) {
       out((await import('./cli-usage')).USAGE);
@@ -56,9 +80,16 @@ export async function runPackageCommand(argv: string[], out: Out, err: Out, env:
     opened = await keyringOf(env);
     if (command === 'build') {
       const built = await packageFolder(source, values.out, opened.keyring);
-      out(json ? JSON.stringify({ file: values.out, ...built }, null, 2) : `${values.out}: ${built.files} file(s), ZIP ${built.zipBytes} bytes, SHA-256 ${built.zipSha256}`);
+      out(
+        json
+          ? JSON.stringify({ file: values.out, ...built }, null, 2)
+          : `${values.out}: ${built.files} file(s), ZIP ${built.zipBytes} bytes, SHA-256 ${built.zipSha256}`,
+      );
     } else {
-      const sha256 = await writeDecryptedFile([fs.createReadStream(source), createDecryptStream(opened.keyring)], values.out);
+      const sha256 = await writeDecryptedFile(
+        [fs.createReadStream(source), createDecryptStream(opened.keyring)],
+        values.out,
+      );
       out(json ? JSON.stringify({ file: values.out, sha256 }, null, 2) : `${values.out}: ZIP SHA-256 ${sha256}`);
     }
     return 0;
@@ -72,7 +103,12 @@ export async function runPackageCommand(argv: string[], out: Out, err: Out, env:
     err(`error: ${(e as Error).message}`);
     if (env.DATABASE_URL) {
       const database = await import('../infra/database/sql-database');
-      if (e instanceof database.DatabaseUnavailableError || e instanceof database.DatabaseTooNewError || database.isDatabaseConnectionError(e)) return ERROR_CODES.database_unavailable.exit;
+      if (
+        e instanceof database.DatabaseUnavailableError ||
+        e instanceof database.DatabaseTooNewError ||
+        database.isDatabaseConnectionError(e)
+      )
+        return ERROR_CODES.database_unavailable.exit;
     }
     return 1;
   } finally {

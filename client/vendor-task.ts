@@ -11,13 +11,28 @@ import type { StagedFile } from '../infra/storage/case-file-storage';
 const iso = isoOrNull;
 
 /** The task a link opens (a subprocessor's link, `sub`, opens that subprocessor's certification). */
-export function vendorTaskView(record: CaseRecord, districtName: string, staged: StagedFile[] = [], link: { sub?: string | undefined } = {}) {
+export function vendorTaskView(
+  record: CaseRecord,
+  districtName: string,
+  staged: StagedFile[] = [],
+  link: { sub?: string | undefined } = {},
+) {
   const { state } = record;
   const { input } = state;
   const sub = link.sub ? subprocessorsOf(state).find((s) => s.id === link.sub) : undefined;
   const task = sub
-    ? { kind: 'subprocessor_certify' as LinkTaskKind, title: linkTaskTitle('subprocessor_certify'), dueAt: iso(sub.dueAt)!, overdue: sub.overdue }
-    : { kind: record.openTask!.kind as LinkTaskKind, title: TASK_TITLES[record.openTask!.kind], dueAt: iso(record.openTask!.dueAt)!, overdue: record.overdue };
+    ? {
+        kind: 'subprocessor_certify' as LinkTaskKind,
+        title: linkTaskTitle('subprocessor_certify'),
+        dueAt: iso(sub.dueAt)!,
+        overdue: sub.overdue,
+      }
+    : {
+        kind: record.openTask!.kind as LinkTaskKind,
+        title: TASK_TITLES[record.openTask!.kind],
+        dueAt: iso(record.openTask!.dueAt)!,
+        overdue: record.overdue,
+      };
   const lastRound = state.returnRounds.at(-1);
   return {
     caseId: record.caseId,
@@ -28,26 +43,51 @@ export function vendorTaskView(record: CaseRecord, districtName: string, staged:
     ...(sub ? { subprocessor: { id: sub.id, name: sub.name } } : {}),
     district: districtName,
     vendor: { name: input.vendor.name },
-    contract: { id: input.contract.id, ...(input.contract.title ? { title: input.contract.title } : {}), terminationDate: input.contract.terminationDate },
+    contract: {
+      id: input.contract.id,
+      ...(input.contract.title ? { title: input.contract.title } : {}),
+      terminationDate: input.contract.terminationDate,
+    },
     service: { name: input.service.name },
     disposition: { option: input.disposition.option, extent: input.disposition.extent },
     categories: input.disposition.categories.map((c) => ({
       key: c.key,
       label: categoryLabel(c),
-      ...((KNOWN_CATEGORIES as Record<string, { explains: string }>)[c.key] ? { explains: (KNOWN_CATEGORIES as Record<string, { explains: string }>)[c.key]!.explains } : {}),
+      ...((KNOWN_CATEGORIES as Record<string, { explains: string }>)[c.key]
+        ? { explains: (KNOWN_CATEGORIES as Record<string, { explains: string }>)[c.key]!.explains }
+        : {}),
       ...(c.expectedRecords !== undefined ? { expectedRecords: c.expectedRecords } : {}),
     })),
     trackingMechanisms: input.trackingMechanisms ?? [],
     /** Data the vendor may keep (the exceptions register): the certification covers all but these. */
-    exceptions: exceptionsOf(state).map((e) => ({ kind: e.kind, kindLabel: EXCEPTION_KINDS[e.kind], scope: e.scope, reason: e.reason, endsOn: e.endsOn ?? null })),
+    exceptions: exceptionsOf(state).map((e) => ({
+      kind: e.kind,
+      kindLabel: EXCEPTION_KINDS[e.kind],
+      scope: e.scope,
+      reason: e.reason,
+      endsOn: e.endsOn ?? null,
+    })),
     ...(task.kind === 'return'
       ? {
-          stagedFiles: staged.map((f) => ({ fileId: f.fileId, name: f.name, category: f.category, bytes: f.bytes, sha256: f.sha256, ...(f.records !== undefined ? { records: f.records } : {}) })),
-          ...(lastRound?.decision?.decision === 'reject' ? { rejection: { reason: lastRound.decision.reason ?? '' } } : {}),
+          stagedFiles: staged.map((f) => ({
+            fileId: f.fileId,
+            name: f.name,
+            category: f.category,
+            bytes: f.bytes,
+            sha256: f.sha256,
+            ...(f.records !== undefined ? { records: f.records } : {}),
+          })),
+          ...(lastRound?.decision?.decision === 'reject'
+            ? { rejection: { reason: lastRound.decision.reason ?? '' } }
+            : {}),
         }
       : {}),
-    ...(task.kind === 'certify' || task.kind === 'subprocessor_certify' ? { certifyNotBefore: certificationFloor(state)?.day ?? null } : {}),
-    ...(task.kind === 'confirm_backup_rolloff' ? { rollOffDate: state.certification?.destruction.backups.rollOffDate ?? null } : {}),
+    ...(task.kind === 'certify' || task.kind === 'subprocessor_certify'
+      ? { certifyNotBefore: certificationFloor(state)?.day ?? null }
+      : {}),
+    ...(task.kind === 'confirm_backup_rolloff'
+      ? { rollOffDate: state.certification?.destruction.backups.rollOffDate ?? null }
+      : {}),
   };
 }
 export type VendorTaskView = ReturnType<typeof vendorTaskView>;

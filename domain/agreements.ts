@@ -19,36 +19,55 @@ export interface Agreement {
 
 export type AgreementRegistry = Readonly<Record<string, Agreement>>;
 
-export const agreementKeySchema = z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, 'must be a preset key: lower-case letters, digits, "-" and "_"');
+export const agreementKeySchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]{0,39}$/, 'must be a preset key: lower-case letters, digits, "-" and "_"');
 
 export const BUILT_IN_AGREEMENTS: AgreementRegistry = {
   ndpa: {
     key: 'ndpa',
     name: 'National Data Privacy Agreement (NDPA)',
     deadlines: { return: '60 days', certify: '60 days' },
-    clause: 'NDPA Article IV, section 6 (disposition of data): on the district\'s written request, the provider disposes of the student data, or transfers it to the district, within sixty (60) days of the request.',
+    clause:
+      "NDPA Article IV, section 6 (disposition of data): on the district's written request, the provider disposes of the student data, or transfers it to the district, within sixty (60) days of the request.",
   },
   csdpa: {
     key: 'csdpa',
     name: 'California Student Data Privacy Agreement (CSDPA)',
     deadlines: { return: '10 days' },
-    clause: 'CSDPA: student data the district asks to have returned is returned within ten (10) days of the request; it is then disposed of as the agreement provides.',
+    clause:
+      'CSDPA: student data the district asks to have returned is returned within ten (10) days of the request; it is then disposed of as the agreement provides.',
   },
-  custom: { key: 'custom', name: 'The district\'s own terms', deadlines: {} },
+  custom: { key: 'custom', name: "The district's own terms", deadlines: {} },
   // The name earlier clients send for "none of the above".
   other: { key: 'other', name: 'Other agreement', deadlines: {} },
 };
 
-const deadlinesSchema = z.object(Object.fromEntries(Object.keys(DEFAULT_DEADLINES).map((k) => [k, durationSchema.optional()])) as Record<keyof Deadlines, z.ZodOptional<typeof durationSchema>>).strict();
+const deadlinesSchema = z
+  .object(
+    Object.fromEntries(Object.keys(DEFAULT_DEADLINES).map((k) => [k, durationSchema.optional()])) as Record<
+      keyof Deadlines,
+      z.ZodOptional<typeof durationSchema>
+    >,
+  )
+  .strict();
 
-export const agreementsFileSchema = z.object({
-  agreements: z.array(z.object({
-    key: agreementKeySchema,
-    name: requiredText(200),
-    deadlines: deadlinesSchema.default({}),
-    clause: requiredText(2000).optional(),
-  }).strict()).min(1, 'name at least one agreement'),
-}).strict();
+export const agreementsFileSchema = z
+  .object({
+    agreements: z
+      .array(
+        z
+          .object({
+            key: agreementKeySchema,
+            name: requiredText(200),
+            deadlines: deadlinesSchema.default({}),
+            clause: requiredText(2000).optional(),
+          })
+          .strict(),
+      )
+      .min(1, 'name at least one agreement'),
+  })
+  .strict();
 
 /** The built-in presets with a district's file over them (a key of its own, or a built-in's terms replaced). */
 export function agreementRegistry(file?: z.infer<typeof agreementsFileSchema>): AgreementRegistry {
@@ -57,13 +76,18 @@ export function agreementRegistry(file?: z.infer<typeof agreementsFileSchema>): 
   for (const a of file?.agreements ?? []) {
     if (seen.has(a.key)) throw new Error(`agreement "${a.key}" is named twice`);
     seen.add(a.key);
-    registry[a.key] = { key: a.key, name: a.name, deadlines: stripUndefined(a.deadlines), ...(a.clause ? { clause: a.clause } : {}) };
+    registry[a.key] = {
+      key: a.key,
+      name: a.name,
+      deadlines: stripUndefined(a.deadlines),
+      ...(a.clause ? { clause: a.clause } : {}),
+    };
   }
   return registry;
 }
 
 function stripUndefined(deadlines: Partial<Record<keyof Deadlines, string | undefined>>): Partial<Deadlines> {
-  return Object.fromEntries(Object.entries(deadlines).filter(([, v]) => v !== undefined)) as Partial<Deadlines>;
+  return Object.fromEntries(Object.entries(deadlines).filter(([, v]) => v !== undefined));
 }
 
 /** Why a case's agreement is refused, or undefined when the registry knows it. */
@@ -80,7 +104,10 @@ export function withAgreement(input: CaseInput, registry: AgreementRegistry): Ca
   const deadlines = { ...preset.deadlines, ...input.deadlines };
   return {
     ...input,
-    contract: { ...input.contract, ...(input.contract.clause === undefined && preset.clause ? { clause: preset.clause } : {}) },
+    contract: {
+      ...input.contract,
+      ...(input.contract.clause === undefined && preset.clause ? { clause: preset.clause } : {}),
+    },
     ...(Object.keys(deadlines).length ? { deadlines } : {}),
   };
 }

@@ -7,7 +7,10 @@ import { emailAddress, NOT_BLANK, optionalText, requiredText } from './text';
 
 export const reasonSchema = requiredText(2000, 'give a reason');
 
-export const loginBodySchema = z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(1000) });
+export const loginBodySchema = z.object({
+  username: z.string().min(1).max(100),
+  password: z.string().min(1).max(1000),
+});
 
 /** Orders of the case list: newest first, soonest due first, by status in lifecycle order (newest first within), or by vendor name. */
 export const CASE_SORTS = ['created', 'due', 'status', 'vendor'] as const;
@@ -18,17 +21,36 @@ export const caseListQuerySchema = z.object({
   status: z.enum(CASE_STATUSES).optional(),
   vendor: z.string().max(200).optional(),
   overdue: z.enum(['true', 'false']).optional(),
-  enforcement: z.enum(ENFORCEMENT_STAGES).describe('where a quiet vendor\'s case stands: reminded, escalated (overdue), not_cooperating, referred_to_legal').optional(),
+  enforcement: z
+    .enum(ENFORCEMENT_STAGES)
+    .describe("where a quiet vendor's case stands: reminded, escalated (overdue), not_cooperating, referred_to_legal")
+    .optional(),
   sort: z.enum(CASE_SORTS).default('created'),
   limit: z.coerce.number().int().min(1).max(500).default(CASE_PAGE_DEFAULT),
-  cursor: z.string().max(500).regex(/^[A-Za-z0-9_-]+$/, 'is not a cursor this list gave').optional()
+  cursor: z
+    .string()
+    .max(500)
+    .regex(/^[A-Za-z0-9_-]+$/, 'is not a cursor this list gave')
+    .optional()
     .describe('opaque: the nextCursor of the previous page, for the same sort; any other value is refused with 400'),
-  format: z.enum(['json', 'csv']).default('json').describe('csv: every case the filters select, in the order asked, as one CSV file (limit and cursor do not apply)'),
+  format: z
+    .enum(['json', 'csv'])
+    .default('json')
+    .describe(
+      'csv: every case the filters select, in the order asked, as one CSV file (limit and cursor do not apply)',
+    ),
 });
 
-export const reviewBodyShape = z.object({ decision: z.enum(['accept', 'reject']), reason: optionalText(2000).optional() });
-export function rejectionNeedsReason(review: { decision: string; reason?: string | undefined }, ctx: z.RefinementCtx): void {
-  if (review.decision === 'reject' && !review.reason) ctx.addIssue({ code: 'custom', path: ['reason'], message: 'a rejection needs a reason the vendor can act on' });
+export const reviewBodyShape = z.object({
+  decision: z.enum(['accept', 'reject']),
+  reason: optionalText(2000).optional(),
+});
+export function rejectionNeedsReason(
+  review: { decision: string; reason?: string | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if (review.decision === 'reject' && !review.reason)
+    ctx.addIssue({ code: 'custom', path: ['reason'], message: 'a rejection needs a reason the vendor can act on' });
 }
 // The document says what the refinement does: a rejection carries a reason that is not blank.
 export const reviewBodySchema = reviewBodyShape.superRefine(rejectionNeedsReason).meta({
@@ -40,12 +62,16 @@ export const extendBodySchema = z.object({ task: z.enum(TASK_KINDS), until: mome
 export const cancelBodySchema = z.object({ reason: reasonSchema });
 /** Legal's countersignature: the attestation the statement prints, and an optional note for the record. */
 export const countersignBodySchema = z.object({
-  attestation: z.literal(true, { error: 'countersigning states that you reviewed the vendor\'s certification and the case record for the district' }),
+  attestation: z.literal(true, {
+    error: "countersigning states that you reviewed the vendor's certification and the case record for the district",
+  }),
   note: optionalText(2000).optional(),
 });
 export const legalHoldBodySchema = z.object({ on: z.boolean(), reason: reasonSchema });
 /** A step past the escalation (domain/enforcement.ts), with what the administrator saw or tried. */
-export const enforcementBodySchema = z.object({ note: requiredText(2000, 'write a note: what was tried, and what the vendor did or did not do') });
+export const enforcementBodySchema = z.object({
+  note: requiredText(2000, 'write a note: what was tried, and what the vendor did or did not do'),
+});
 
 export const acknowledgeBodySchema = z.object({
   contactName: requiredText(200),
@@ -58,10 +84,17 @@ export const submitReturnBodySchema = z.object({ note: optionalText(4000).option
  * Where a webhook is delivered: https, or http to this machine only (a receiver beside the server). The host is
  * a name whose last label starts with a letter, so every address the pattern allows is one a URL parser reads.
  */
-export const WEBHOOK_URL = "^(https://([A-Za-z0-9-]+\\.)*[A-Za-z][A-Za-z0-9-]*|http://(localhost|127\\.0\\.0\\.1|\\[::1\\]))(:([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?$";
+export const WEBHOOK_URL =
+  "^(https://([A-Za-z0-9-]+\\.)*[A-Za-z][A-Za-z0-9-]*|http://(localhost|127\\.0\\.0\\.1|\\[::1\\]))(:([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?$";
 export const webhookBodySchema = z.object({
-  url: z.string().max(2000).regex(new RegExp(WEBHOOK_URL), 'must be an https:// address (http:// only to localhost, 127.0.0.1 or [::1])'),
-  events: z.array(z.enum([...CASE_STATUSES, '*'])).min(1, 'name at least one status, or "*" for every transition').max(CASE_STATUSES.length + 1)
+  url: z
+    .string()
+    .max(2000)
+    .regex(new RegExp(WEBHOOK_URL), 'must be an https:// address (http:// only to localhost, 127.0.0.1 or [::1])'),
+  events: z
+    .array(z.enum([...CASE_STATUSES, '*']))
+    .min(1, 'name at least one status, or "*" for every transition')
+    .max(CASE_STATUSES.length + 1)
     .transform((events) => [...new Set(events)]), // a status named twice is the same wish
 });
 
@@ -79,17 +112,23 @@ export const actionResultSchema = z.object({
 });
 
 export const caseListResponseSchema = z.object({
-  cases: z.array(z.object({
-    caseId: z.string(),
-    vendorName: z.string(),
-    contractId: z.string(),
-    status: z.enum(CASE_STATUSES),
-    overdue: z.boolean(),
-    dueAt: z.string().nullable(),
-    daysLeft: z.number().int().nullable().describe('whole days to the open task\'s due date, negative once overdue; null with no open task'),
-    enforcement: z.enum(ENFORCEMENT_STAGES),
-    createdAt: z.string(),
-  })),
+  cases: z.array(
+    z.object({
+      caseId: z.string(),
+      vendorName: z.string(),
+      contractId: z.string(),
+      status: z.enum(CASE_STATUSES),
+      overdue: z.boolean(),
+      dueAt: z.string().nullable(),
+      daysLeft: z
+        .number()
+        .int()
+        .nullable()
+        .describe("whole days to the open task's due date, negative once overdue; null with no open task"),
+      enforcement: z.enum(ENFORCEMENT_STAGES),
+      createdAt: z.string(),
+    }),
+  ),
   /** Give it as `cursor` for the next page; absent on the last page. */
   nextCursor: z.string().optional(),
 });
@@ -105,16 +144,33 @@ export const dashboardResponseSchema = z.object({
 });
 
 const webhookView = z.object({
-  id: z.string(), url: z.string(), events: z.array(z.string()), createdAt: z.string(), createdBy: z.string(),
-  disabledAt: z.string().nullable(), disabledReason: z.string().nullable(),
+  id: z.string(),
+  url: z.string(),
+  events: z.array(z.string()),
+  createdAt: z.string(),
+  createdBy: z.string(),
+  disabledAt: z.string().nullable(),
+  disabledReason: z.string().nullable(),
 });
-export const webhookCreatedSchema = webhookView.extend({ secret: z.string().describe('shown this once: keep it where the receiver can read it') });
+export const webhookCreatedSchema = webhookView.extend({
+  secret: z.string().describe('shown this once: keep it where the receiver can read it'),
+});
 export const webhookListSchema = z.object({ webhooks: z.array(webhookView) });
 export const webhookDeliveriesSchema = z.object({
-  deliveries: z.array(z.object({
-    id: z.string(), eventId: z.string(), type: z.string(), caseId: z.string(), status: z.enum(['pending', 'delivered', 'failed', 'skipped']),
-    attempts: z.number().int(), lastStatus: z.number().int().nullable(), lastError: z.string().nullable(), createdAt: z.string(), updatedAt: z.string(),
-  })),
+  deliveries: z.array(
+    z.object({
+      id: z.string(),
+      eventId: z.string(),
+      type: z.string(),
+      caseId: z.string(),
+      status: z.enum(['pending', 'delivered', 'failed', 'skipped']),
+      attempts: z.number().int(),
+      lastStatus: z.number().int().nullable(),
+      lastError: z.string().nullable(),
+      createdAt: z.string(),
+      updatedAt: z.string(),
+    }),
+  ),
 });
 
 export const stagedFileResponseSchema = z.object({
@@ -150,11 +206,18 @@ export const verifyResponseSchema = z.object({
   contractId: z.string().optional(),
   issuedAt: z.string().optional(),
   sha256: z.string().optional(),
-  signer: z.object({
-    keyId: z.string(),
-    fingerprint: z.string().describe('SHA-256 of the signing public key (SPKI DER), hex pairs'),
-    certificate: z.string().describe('SHA-256 fingerprint of the X.509 certificate that signed inside the PDF (PAdES), hex pairs; absent for statements issued before statements were signed inside').optional(),
-  }).optional(),
+  signer: z
+    .object({
+      keyId: z.string(),
+      fingerprint: z.string().describe('SHA-256 of the signing public key (SPKI DER), hex pairs'),
+      certificate: z
+        .string()
+        .describe(
+          'SHA-256 fingerprint of the X.509 certificate that signed inside the PDF (PAdES), hex pairs; absent for statements issued before statements were signed inside',
+        )
+        .optional(),
+    })
+    .optional(),
 });
 
 // ---- bulk starts ------------------------------------------------------------------------------------------
@@ -163,7 +226,12 @@ export const bulkQuerySchema = z.object({
   dryRun: z.enum(['true', 'false']).describe('"true": check every row and start nothing').optional(),
 });
 
-const bulkProblem = z.object({ line: z.number().int(), field: z.string(), message: z.string(), contractId: z.string().optional() });
+const bulkProblem = z.object({
+  line: z.number().int(),
+  field: z.string(),
+  message: z.string(),
+  contractId: z.string().optional(),
+});
 
 export const bulkCheckSchema = z.object({
   dryRun: z.literal(true),
@@ -186,11 +254,13 @@ export const bulkViewSchema = z.object({
   alreadyStarted: z.number().int(),
   refused: z.number().int(),
   pending: z.number().int(),
-  rows: z.array(z.object({
-    line: z.number().int(),
-    contractId: z.string(),
-    outcome: z.enum(['pending', 'started', 'already_started', 'refused']),
-    caseId: z.string().optional(),
-    problems: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-  })),
+  rows: z.array(
+    z.object({
+      line: z.number().int(),
+      contractId: z.string(),
+      outcome: z.enum(['pending', 'started', 'already_started', 'refused']),
+      caseId: z.string().optional(),
+      problems: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    }),
+  ),
 });

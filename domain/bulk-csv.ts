@@ -7,8 +7,18 @@ import { TRACKING_KINDS } from './case-terms';
 import { DispositionError } from './errors';
 
 export const BULK_COLUMNS = [
-  'contract_id', 'contract_title', 'termination_date', 'agreement', 'vendor_name', 'vendor_contact_email', 'vendor_contact_name',
-  'service_name', 'service_url', 'option', 'categories', 'tracking_mechanisms',
+  'contract_id',
+  'contract_title',
+  'termination_date',
+  'agreement',
+  'vendor_name',
+  'vendor_contact_email',
+  'vendor_contact_name',
+  'service_name',
+  'service_url',
+  'option',
+  'categories',
+  'tracking_mechanisms',
 ] as const;
 export type BulkColumn = (typeof BULK_COLUMNS)[number];
 
@@ -91,7 +101,9 @@ export function bulkFileText(bytes: Uint8Array): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw new DispositionError('invalid_payload', 'the file is not UTF-8 text; save it as "CSV UTF-8" and try again', [{ field: 'file', message: 'not UTF-8' }]);
+    throw new DispositionError('invalid_payload', 'the file is not UTF-8 text; save it as "CSV UTF-8" and try again', [
+      { field: 'file', message: 'not UTF-8' },
+    ]);
   }
 }
 
@@ -103,10 +115,18 @@ export class BulkFileError extends Error {
 }
 
 const FIELD_OF_PATH: [string, BulkColumn][] = [
-  ['contract.id', 'contract_id'], ['contract.title', 'contract_title'], ['contract.terminationDate', 'termination_date'],
-  ['contract.agreement', 'agreement'], ['vendor.name', 'vendor_name'], ['vendor.contactEmail', 'vendor_contact_email'],
-  ['vendor.contactName', 'vendor_contact_name'], ['service.name', 'service_name'], ['service.url', 'service_url'],
-  ['disposition.option', 'option'], ['disposition.categories', 'categories'], ['trackingMechanisms', 'tracking_mechanisms'],
+  ['contract.id', 'contract_id'],
+  ['contract.title', 'contract_title'],
+  ['contract.terminationDate', 'termination_date'],
+  ['contract.agreement', 'agreement'],
+  ['vendor.name', 'vendor_name'],
+  ['vendor.contactEmail', 'vendor_contact_email'],
+  ['vendor.contactName', 'vendor_contact_name'],
+  ['service.name', 'service_name'],
+  ['service.url', 'service_url'],
+  ['disposition.option', 'option'],
+  ['disposition.categories', 'categories'],
+  ['trackingMechanisms', 'tracking_mechanisms'],
 ];
 
 function columnOf(path: PropertyKey[]): BulkColumn | 'file' {
@@ -121,7 +141,9 @@ function categoriesOf(cell: string, problem: (message: string) => void): { key: 
     if (rest.length || count === '' || (count !== undefined && !/^\d{1,12}$/.test(count))) {
       problem(`"${item}": write a category key, or key=number of records expected`);
     }
-    return count !== undefined && /^\d{1,12}$/.test(count) ? { key: key!, expectedRecords: Number(count) } : { key: key! };
+    return count !== undefined && /^\d{1,12}$/.test(count)
+      ? { key: key!, expectedRecords: Number(count) }
+      : { key: key! };
   });
 }
 
@@ -134,34 +156,66 @@ function trackingOf(cell: string, problem: (message: string) => void): { name: s
   });
 }
 
-const splitList = (cell: string): string[] => cell.split(';').map((s) => s.trim()).filter(Boolean);
+const splitList = (cell: string): string[] =>
+  cell
+    .split(';')
+    .map((s) => s.trim())
+    .filter(Boolean);
 const optional = (cell: string): string | undefined => (cell.trim() === '' ? undefined : cell.trim());
 
 /** Reads a bulk file: the header checked first (a wrong header refuses the whole file), then each row. */
 export function readBulkFile(text: string, agreements: AgreementRegistry = BUILT_IN_AGREEMENTS): BulkFile {
   const records = csvRecords(text);
   const header = records.shift();
-  if (!header) throw new BulkFileError({ line: 1, field: 'file', message: `the file is empty; its first line names the columns: ${BULK_COLUMNS.join(',')}` });
+  if (!header)
+    throw new BulkFileError({
+      line: 1,
+      field: 'file',
+      message: `the file is empty; its first line names the columns: ${BULK_COLUMNS.join(',')}`,
+    });
   const names = header.cells.map((c) => c.trim());
   const unknown = names.filter((n) => !(BULK_COLUMNS as readonly string[]).includes(n));
-  if (unknown.length) throw new BulkFileError({ line: 1, field: 'file', message: `unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}; the columns are ${BULK_COLUMNS.join(',')}` });
+  if (unknown.length)
+    throw new BulkFileError({
+      line: 1,
+      field: 'file',
+      message: `unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}; the columns are ${BULK_COLUMNS.join(',')}`,
+    });
   const repeated = names.filter((n, i) => names.indexOf(n) !== i);
-  if (repeated.length) throw new BulkFileError({ line: 1, field: 'file', message: `column "${repeated[0]}" appears twice` });
+  if (repeated.length)
+    throw new BulkFileError({ line: 1, field: 'file', message: `column "${repeated[0]}" appears twice` });
   const missing = BULK_COLUMNS.filter((c) => !names.includes(c));
-  if (missing.length) throw new BulkFileError({ line: 1, field: 'file', message: `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}` });
-  if (records.length > BULK_MAX_ROWS) throw new BulkFileError({ line: 1, field: 'file', message: `${records.length} rows; at most ${BULK_MAX_ROWS} a file` });
+  if (missing.length)
+    throw new BulkFileError({
+      line: 1,
+      field: 'file',
+      message: `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`,
+    });
+  if (records.length > BULK_MAX_ROWS)
+    throw new BulkFileError({
+      line: 1,
+      field: 'file',
+      message: `${records.length} rows; at most ${BULK_MAX_ROWS} a file`,
+    });
 
   const rows: BulkRow[] = [];
   const problems: BulkProblem[] = [];
   const firstLineOf = new Map<string, number>();
   for (const record of records) {
     const found: BulkProblem[] = [];
-    const problemIn = (field: BulkColumn) => (message: string): void => {
-      found.push({ line: record.line, field, message });
-    };
+    const problemIn =
+      (field: BulkColumn) =>
+      (message: string): void => {
+        found.push({ line: record.line, field, message });
+      };
     if (record.cells.length !== names.length) {
       const contractId = record.cells[names.indexOf('contract_id')]?.trim();
-      problems.push({ line: record.line, field: 'file', message: `${record.cells.length} cells; the header has ${names.length}`, ...(contractId ? { contractId } : {}) });
+      problems.push({
+        line: record.line,
+        field: 'file',
+        message: `${record.cells.length} cells; the header has ${names.length}`,
+        ...(contractId ? { contractId } : {}),
+      });
       continue;
     }
     const cell = (column: BulkColumn): string => record.cells[names.indexOf(column)]!;
@@ -171,25 +225,45 @@ export function readBulkFile(text: string, agreements: AgreementRegistry = BUILT
     const url = optional(cell('service_url'));
     const tracking = trackingOf(cell('tracking_mechanisms'), problemIn('tracking_mechanisms'));
     const candidate = {
-      contract: { id: cell('contract_id').trim(), ...(title ? { title } : {}), terminationDate: cell('termination_date').trim(), ...(agreement ? { agreement } : {}) },
-      vendor: { name: cell('vendor_name').trim(), contactEmail: cell('vendor_contact_email').trim(), ...(contactName ? { contactName } : {}) },
+      contract: {
+        id: cell('contract_id').trim(),
+        ...(title ? { title } : {}),
+        terminationDate: cell('termination_date').trim(),
+        ...(agreement ? { agreement } : {}),
+      },
+      vendor: {
+        name: cell('vendor_name').trim(),
+        contactEmail: cell('vendor_contact_email').trim(),
+        ...(contactName ? { contactName } : {}),
+      },
       service: { name: cell('service_name').trim(), ...(url ? { url } : {}) },
       // A contract's end covers all of the vendor's data of the district (extent "complete").
-      disposition: { option: cell('option').trim(), extent: 'complete', categories: categoriesOf(cell('categories'), problemIn('categories')) },
+      disposition: {
+        option: cell('option').trim(),
+        extent: 'complete',
+        categories: categoriesOf(cell('categories'), problemIn('categories')),
+      },
       ...(tracking.length ? { trackingMechanisms: tracking } : {}),
     };
     const parsed = caseInputSchema.safeParse(candidate);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) found.push({ line: record.line, field: columnOf(issue.path), message: issue.message });
+      for (const issue of parsed.error.issues)
+        found.push({ line: record.line, field: columnOf(issue.path), message: issue.message });
     } else {
       const unknown = unknownAgreement(parsed.data, agreements);
       if (unknown) found.push({ line: record.line, field: 'agreement', message: unknown });
     }
     const contractId = candidate.contract.id;
     const earlier = firstLineOf.get(contractId.toLowerCase());
-    if (contractId && earlier !== undefined) found.push({ line: record.line, field: 'contract_id', message: `contract ${contractId} is already on line ${earlier}` });
+    if (contractId && earlier !== undefined)
+      found.push({
+        line: record.line,
+        field: 'contract_id',
+        message: `contract ${contractId} is already on line ${earlier}`,
+      });
     else if (contractId) firstLineOf.set(contractId.toLowerCase(), record.line);
-    if (found.length || !parsed.success) problems.push(...dedupe(found).map((p) => (contractId ? { ...p, contractId } : p)));
+    if (found.length || !parsed.success)
+      problems.push(...dedupe(found).map((p) => (contractId ? { ...p, contractId } : p)));
     else rows.push({ line: record.line, contractId, input: withAgreement(parsed.data, agreements) });
   }
   return { rows, problems, total: records.length };

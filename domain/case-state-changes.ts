@@ -51,26 +51,60 @@ export function addEvent(
   summary: string,
   detail?: Record<string, unknown>,
 ): TimelineEvent {
-  const event: TimelineEvent = { seq: state.timeline.length + 1, at: now, type, actor, summary, ...(detail ? { detail } : {}) };
+  const event: TimelineEvent = {
+    seq: state.timeline.length + 1,
+    at: now,
+    type,
+    actor,
+    summary,
+    ...(detail ? { detail } : {}),
+  };
   state.timeline.push(event);
   return event;
 }
 
 /** Opens a task (due its deadline from now) and moves the case to the status of that task. */
 /** The district's tasks are asked for by their own message; the vendor's by a notice (or a rejection). */
-const DISTRICT_REQUESTS: Partial<Record<TaskKind, MailSpec['kind']>> = { review: 'review_request', countersign: 'signoff_request' };
+const DISTRICT_REQUESTS: Partial<Record<TaskKind, MailSpec['kind']>> = {
+  review: 'review_request',
+  countersign: 'signoff_request',
+};
 
-export function openTask(state: CaseState, kind: TaskKind, now: number, chores: Chore[], mailKind: 'notice' | 'rejection' | 'review_request' = 'notice', reason?: string): TaskState {
+export function openTask(
+  state: CaseState,
+  kind: TaskKind,
+  now: number,
+  chores: Chore[],
+  mailKind: 'notice' | 'rejection' | 'review_request' = 'notice',
+  reason?: string,
+): TaskState {
   const gen = (latestTask(state, kind)?.gen ?? 0) + 1;
-  const task: TaskState = { kind, gen, openedAt: now, dueAt: now + taskDurationMs(state.input, kind), noticeSent: false, reminders: 0, overdue: false };
+  const task: TaskState = {
+    kind,
+    gen,
+    openedAt: now,
+    dueAt: now + taskDurationMs(state.input, kind),
+    noticeSent: false,
+    reminders: 0,
+    overdue: false,
+  };
   state.tasks.push(task);
   state.status = STATUS_OF_TASK[kind];
-  const mail: MailSpec = { id: `${mailKind}-${kind}-${gen}`, kind: DISTRICT_REQUESTS[kind] ?? mailKind, task: { kind, gen, dueAt: task.dueAt }, ...(reason ? { reason } : {}) };
+  const mail: MailSpec = {
+    id: `${mailKind}-${kind}-${gen}`,
+    kind: DISTRICT_REQUESTS[kind] ?? mailKind,
+    task: { kind, gen, dueAt: task.dueAt },
+    ...(reason ? { reason } : {}),
+  };
   chores.push({ id: mail.id, kind: 'mail', mail });
   return task;
 }
 
-export function closeOpenTask(state: CaseState, now: number, outcome: NonNullable<TaskState['outcome']>): TaskState | undefined {
+export function closeOpenTask(
+  state: CaseState,
+  now: number,
+  outcome: NonNullable<TaskState['outcome']>,
+): TaskState | undefined {
   const task = openTaskOf(state);
   if (task) {
     task.closedAt = now;

@@ -84,8 +84,18 @@ export interface CaseException {
 }
 
 /** Every exception of the case: those it was started with, then those recorded since. */
-export function exceptionsOf(state: Pick<CaseState, 'input' | 'exceptions' | 'createdBy' | 'createdAt'>): CaseException[] {
-  const atStart = (state.input.exceptions ?? []).map((e, i) => ({ id: `x${i + 1}`, kind: e.kind, scope: e.scope, reason: e.reason, ...(e.endsOn ? { endsOn: e.endsOn } : {}), addedBy: state.createdBy, addedAt: state.createdAt }));
+export function exceptionsOf(
+  state: Pick<CaseState, 'input' | 'exceptions' | 'createdBy' | 'createdAt'>,
+): CaseException[] {
+  const atStart = (state.input.exceptions ?? []).map((e, i) => ({
+    id: `x${i + 1}`,
+    kind: e.kind,
+    scope: e.scope,
+    reason: e.reason,
+    ...(e.endsOn ? { endsOn: e.endsOn } : {}),
+    addedBy: state.createdBy,
+    addedAt: state.createdAt,
+  }));
   return [...atStart, ...(state.exceptions ?? [])];
 }
 
@@ -121,7 +131,8 @@ export interface SubprocessorState {
   waiver?: { reason: string; by: string; at: number };
 }
 
-export const subprocessorsOf = (state: Pick<CaseState, 'subprocessors'>): SubprocessorState[] => state.subprocessors ?? [];
+export const subprocessorsOf = (state: Pick<CaseState, 'subprocessors'>): SubprocessorState[] =>
+  state.subprocessors ?? [];
 export const pendingSubprocessors = (state: Pick<CaseState, 'subprocessors'>): SubprocessorState[] =>
   subprocessorsOf(state).filter((s) => !s.certification && !s.waiver);
 
@@ -129,7 +140,9 @@ export const pendingSubprocessors = (state: Pick<CaseState, 'subprocessors'>): S
  * When the case's next step is due, and whether it is late: its open task's, else (while the vendor's
  * subprocessors certify) the earliest of theirs still open.
  */
-export function caseDue(state: Pick<CaseState, 'tasks' | 'subprocessors'>): { dueAt: number; overdue: boolean } | undefined {
+export function caseDue(
+  state: Pick<CaseState, 'tasks' | 'subprocessors'>,
+): { dueAt: number; overdue: boolean } | undefined {
   const open = openTaskOf(state);
   if (open) return { dueAt: open.dueAt, overdue: open.overdue };
   const pending = pendingSubprocessors(state);
@@ -182,7 +195,9 @@ export interface CaseState {
   /** The accepted return package is kept until `destroyAt` (RETENTION), unless a legal hold is on. */
   retention?: { packageId: string; destroyAt: number; destroyedAt?: number };
   /** Disposals a legal hold kept (the record said held when they were due): done once it is released. */
-  heldDisposals?: ({ id: string; kind: 'dispose_staged' } | { id: string; kind: 'dispose_package'; packageId: string })[];
+  heldDisposals?: (
+    { id: string; kind: 'dispose_staged' } | { id: string; kind: 'dispose_package'; packageId: string }
+  )[];
   timeline: TimelineEvent[];
   /** Results of vendor and review actions by update id, so a repeat answers with the first result. */
   settledUpdates: Record<string, ActionResult>;
@@ -202,20 +217,22 @@ export const openTaskOf = (state: Pick<CaseState, 'tasks'>): TaskState | undefin
 export const latestTask = (state: Pick<CaseState, 'tasks'>, kind: TaskKind): TaskState | undefined =>
   [...state.tasks].reverse().find((task) => task.kind === kind);
 
-export const legalHoldOn = (state: Pick<CaseState, 'legalHold'>): boolean =>
-  state.legalHold.at(-1)?.on ?? false;
+export const legalHoldOn = (state: Pick<CaseState, 'legalHold'>): boolean => state.legalHold.at(-1)?.on ?? false;
 
 /** The timeline's line for a hold set or released. */
-export const legalHoldSummary = (on: boolean, reason: string): string => `Legal hold ${on ? 'set' : 'released'}: ${reason}`;
+export const legalHoldSummary = (on: boolean, reason: string): string =>
+  `Legal hold ${on ? 'set' : 'released'}: ${reason}`;
 
 export const legalHoldMessage = (on: boolean): string =>
-  on ? 'Legal hold set: the case\'s data is kept until it is released.' : 'Legal hold released.';
+  on ? "Legal hold set: the case's data is kept until it is released." : 'Legal hold released.';
 
 /** What the vendor is told once its certification is in: what comes next (backups, subprocessors, the statement). */
 export function certificationReceived(state: Pick<CaseState, 'certification' | 'subprocessors'>): string {
   const backups = state.certification?.destruction.backups;
   const subs = subprocessorsOf(state).length;
-  const then = subs ? ` We have written to your ${subs === 1 ? 'subprocessor' : `${subs} subprocessors`}, with you copied; the statement is issued once each has certified its own destruction.` : '';
+  const then = subs
+    ? ` We have written to your ${subs === 1 ? 'subprocessor' : `${subs} subprocessors`}, with you copied; the statement is issued once each has certified its own destruction.`
+    : '';
   return backups && !backups.destroyed && backups.rollOffDate
     ? `Certification received. We will ask you to confirm on ${backups.rollOffDate} that backups have rolled off.${then}`
     : `Certification received.${then || ' The final statement will be emailed to you.'}`;

@@ -29,10 +29,17 @@ export const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0,
 export const startOfDay = (day: string): number => Date.parse(`${day}T00:00:00Z`);
 
 /** A moment as people read it on a page: `2026-12-01 09:30 UTC`; a dash when there is none. */
-export const readableMoment = (ms: number | undefined | null): string => (ms ? new Date(ms).toISOString().replace('T', ' ').replace(/:\d\d\.\d+Z$/, ' UTC') : '—');
+export const readableMoment = (ms: number | undefined | null): string =>
+  ms
+    ? new Date(ms)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/:\d\d\.\d+Z$/, ' UTC')
+    : '—';
 
 /** A moment as the API answers it: ISO 8601 with milliseconds, UTC; null when there is none. */
-export const isoOrNull = (ms: number | undefined | null): string | null => (ms === undefined || ms === null ? null : new Date(ms).toISOString());
+export const isoOrNull = (ms: number | undefined | null): string | null =>
+  ms === undefined || ms === null ? null : new Date(ms).toISOString();
 
 /** ISO 8601 to the second, UTC: `2026-12-02T09:30:00Z` (statements and messages, which people read). */
 export const isoSeconds = (ms: number): string => `${new Date(ms).toISOString().slice(0, 19)}Z`;

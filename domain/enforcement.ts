@@ -21,7 +21,9 @@ export const ENFORCEMENT_LABELS: Record<EnforcementStage, string> = {
  * The stage a case is at: the last step a person took, else what its open vendor task shows (or, while the
  * vendor's subprocessors certify, theirs: the vendor answers for them).
  */
-export function enforcementStage(state: Pick<CaseState, 'tasks' | 'status' | 'enforcement' | 'subprocessors'>): EnforcementStage {
+export function enforcementStage(
+  state: Pick<CaseState, 'tasks' | 'status' | 'enforcement' | 'subprocessors'>,
+): EnforcementStage {
   const taken = state.enforcement?.at(-1)?.stage;
   if (taken) return taken;
   if (isTerminal(state.status)) return 'none';
@@ -36,12 +38,17 @@ export const referralOf = (state: Pick<CaseState, 'enforcement'>): EnforcementSt
   [...(state.enforcement ?? [])].reverse().find((s) => s.stage === 'referred_to_legal');
 
 /** Why a step cannot be taken now, or undefined when it can. */
-export function enforcementRefusal(state: Pick<CaseState, 'tasks' | 'status' | 'enforcement' | 'subprocessors'>, step: 'not_cooperating' | 'referred_to_legal'): string | undefined {
+export function enforcementRefusal(
+  state: Pick<CaseState, 'tasks' | 'status' | 'enforcement' | 'subprocessors'>,
+  step: 'not_cooperating' | 'referred_to_legal',
+): string | undefined {
   if (isTerminal(state.status)) return `the case is ${state.status}`;
   const stage = enforcementStage(state);
   if (step === 'not_cooperating') {
-    if (stage === 'not_cooperating' || stage === 'referred_to_legal') return `the vendor is already marked: ${ENFORCEMENT_LABELS[stage].toLowerCase()}`;
-    if (stage !== 'escalated') return 'only a vendor task that is overdue (and escalated) can lead to this; extend the deadline or wait';
+    if (stage === 'not_cooperating' || stage === 'referred_to_legal')
+      return `the vendor is already marked: ${ENFORCEMENT_LABELS[stage].toLowerCase()}`;
+    if (stage !== 'escalated')
+      return 'only a vendor task that is overdue (and escalated) can lead to this; extend the deadline or wait';
     return undefined;
   }
   if (stage === 'referred_to_legal') return 'the case is already referred to legal';

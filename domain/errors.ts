@@ -24,7 +24,11 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 
 export class DispositionError extends Error {
   override name = 'DispositionError';
-  constructor(readonly code: ErrorCode, message: string, readonly details?: unknown) {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
     super(message);
   }
 }

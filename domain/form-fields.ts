@@ -11,7 +11,8 @@ export const formText = (form: Form, name: string): string | undefined => {
 };
 
 /** A checkbox ("on") or a hidden true/false field. */
-export const formChecked = (form: Form, name: string): boolean => formText(form, name) === 'true' || formText(form, name) === 'on';
+export const formChecked = (form: Form, name: string): boolean =>
+  formText(form, name) === 'true' || formText(form, name) === 'on';
 
 /**
  * The named fields as a flat body: strings as written, booleans from "true"/"on" and "false", blanks left out.
@@ -46,7 +47,11 @@ function destructionFromForm(form: Form, prefix: string) {
 
 /** A subprocessor's certification form as its body (the same fields as the vendor's destruction, unprefixed). */
 export function subprocessorCertificationFromForm(form: Form): unknown {
-  return { ...destructionFromForm(form, ''), attestation: formChecked(form, 'attestation'), ...verificationCodeFromForm(form) };
+  return {
+    ...destructionFromForm(form, ''),
+    attestation: formChecked(form, 'attestation'),
+    ...verificationCodeFromForm(form),
+  };
 }
 
 /** The signatory's one-time code, once it was emailed and typed in (spaces around it forgiven). */
@@ -70,7 +75,8 @@ function systemsFromForm(form: Form): { systems?: unknown[] } {
     const row: Record<string, unknown> = { place, ...(text('name') ? { name: text('name') } : {}) };
     if (held !== undefined) row.heldData = held === 'true';
     if (held === 'true') {
-      for (const field of ['method', 'technique', 'tool', 'toolVersion', 'verification', 'completedOn']) if (text(field)) row[field] = text(field);
+      for (const field of ['method', 'technique', 'tool', 'toolVersion', 'verification', 'completedOn'])
+        if (text(field)) row[field] = text(field);
       const keys = text('cryptoErase.keys');
       const how = text('cryptoErase.how');
       if (keys || how) row.cryptoErase = { ...(keys ? { keys } : {}), ...(how ? { how } : {}) };
@@ -83,7 +89,9 @@ function systemsFromForm(form: Form): { systems?: unknown[] } {
 /** The second person who validated the sanitization, when any of their fields is filled. */
 function validatorFromForm(form: Form): { validator?: Record<string, string | undefined> } {
   const text = (name: string) => formText(form, `destruction.validator.${name}`);
-  return text('name') || text('title') || text('email') ? { validator: { name: text('name'), title: text('title'), email: text('email') } } : {};
+  return text('name') || text('title') || text('email')
+    ? { validator: { name: text('name'), title: text('title'), email: text('email') } }
+    : {};
 }
 
 /** The vendor's certification form (7400.1 III.C and IV) as the certify body. */
@@ -92,8 +100,13 @@ export function certificationFromForm(form: Form): unknown {
   // A row counts when any of its fields is filled: a name without its email is refused by name, not dropped.
   const subprocessors: { name?: string; contactEmail?: string; contactName?: string }[] = [];
   for (let i = 0; i < MAX_SUBPROCESSORS; i += 1) {
-    const row = { name: text(`destruction.subprocessors.${i}.name`), contactEmail: text(`destruction.subprocessors.${i}.contactEmail`), contactName: text(`destruction.subprocessors.${i}.contactName`) };
-    if (row.name || row.contactEmail || row.contactName) subprocessors.push(Object.fromEntries(Object.entries(row).filter(([, value]) => value !== undefined)));
+    const row = {
+      name: text(`destruction.subprocessors.${i}.name`),
+      contactEmail: text(`destruction.subprocessors.${i}.contactEmail`),
+      contactName: text(`destruction.subprocessors.${i}.contactName`),
+    };
+    if (row.name || row.contactEmail || row.contactName)
+      subprocessors.push(Object.fromEntries(Object.entries(row).filter(([, value]) => value !== undefined)));
   }
   const mechanisms: { name?: string; kind?: string; removedOn?: string }[] = [];
   for (let i = 0; i < 200; i += 1) {

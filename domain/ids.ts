@@ -5,17 +5,31 @@ export const ID_PATTERNS = {
   caseId: { pattern: /^[A-Za-z0-9]{6,32}$/, description: 'the case id', refusal: 'is not a case id' },
   fileId: { pattern: /^[A-Za-z0-9_-]{8,64}$/, description: 'a staged file', refusal: 'is not a file id' },
   statementId: { pattern: /^[A-Za-z0-9-]{8,64}$/, description: 'a statement id', refusal: 'is not a statement id' },
-  token: { pattern: /^[A-Za-z0-9._-]+$/, description: 'the token of an emailed vendor link', refusal: 'is not a link token' },
+  token: {
+    pattern: /^[A-Za-z0-9._-]+$/,
+    description: 'the token of an emailed vendor link',
+    refusal: 'is not a link token',
+  },
   webhookId: { pattern: /^wh_[A-Za-z0-9_-]{12}$/, description: 'a webhook endpoint', refusal: 'is not a webhook id' },
-  deliveryId: { pattern: /^dlv_[A-Za-z0-9_-]{22}$/, description: 'a webhook delivery', refusal: 'is not a delivery id' },
+  deliveryId: {
+    pattern: /^dlv_[A-Za-z0-9_-]{22}$/,
+    description: 'a webhook delivery',
+    refusal: 'is not a delivery id',
+  },
   bulkId: { pattern: /^bulk[A-Za-z0-9]{12}$/, description: 'a bulk start', refusal: 'is not a bulk start id' },
-  requestId: { pattern: /^r[0-9]{1,6}$/, description: 'a request the vendor made on the case', refusal: 'is not a request id' },
+  requestId: {
+    pattern: /^r[0-9]{1,6}$/,
+    description: 'a request the vendor made on the case',
+    refusal: 'is not a request id',
+  },
 } as const;
 
 export type IdName = keyof typeof ID_PATTERNS;
 
-export const isCaseId = (text: unknown): text is string => typeof text === 'string' && ID_PATTERNS.caseId.pattern.test(text);
-export const isStatementId = (text: unknown): text is string => typeof text === 'string' && ID_PATTERNS.statementId.pattern.test(text);
+export const isCaseId = (text: unknown): text is string =>
+  typeof text === 'string' && ID_PATTERNS.caseId.pattern.test(text);
+export const isStatementId = (text: unknown): text is string =>
+  typeof text === 'string' && ID_PATTERNS.statementId.pattern.test(text);
 
 const idSchema = (name: IdName) => z.string().regex(ID_PATTERNS[name].pattern, ID_PATTERNS[name].refusal);
 export const caseIdSchema = idSchema('caseId');

@@ -13,7 +13,9 @@ import type { TaskKind } from './statuses';
  */
 export function taskDurationMs(input: CaseInput, task: TaskKind): number {
   const deadlines = deadlinesOf(input);
-  return durationMs(task === 'confirm_backup_rolloff' ? deadlines.certify : task === 'countersign' ? deadlines.review : deadlines[task]);
+  return durationMs(
+    task === 'confirm_backup_rolloff' ? deadlines.certify : task === 'countersign' ? deadlines.review : deadlines[task],
+  );
 }
 
 export const reminderEveryMs = (input: CaseInput): number => durationMs(deadlinesOf(input).reminderEvery);
@@ -21,10 +23,14 @@ export const reminderEveryMs = (input: CaseInput): number => durationMs(deadline
 /** The day certification may not precede: the district's acceptance of the return, or the acknowledgement. */
 export function certificationFloor(state: CaseState): { day: string; what: string } | undefined {
   if (state.input.disposition.option === 'destroy_only') {
-    return state.acknowledgement ? { day: dayOf(state.acknowledgement.at), what: 'the acknowledgement of the notice' } : undefined;
+    return state.acknowledgement
+      ? { day: dayOf(state.acknowledgement.at), what: 'the acknowledgement of the notice' }
+      : undefined;
   }
   const accepted = state.returnRounds.find((round) => round.decision?.decision === 'accept');
-  return accepted?.decision ? { day: dayOf(accepted.decision.at), what: 'the district\'s acceptance of the returned data' } : undefined;
+  return accepted?.decision
+    ? { day: dayOf(accepted.decision.at), what: "the district's acceptance of the returned data" }
+    : undefined;
 }
 
 /** Problems of a certification against this case (7400.1 III.C and IV.A); empty when it can be accepted. */
@@ -34,19 +40,27 @@ export function certificationProblems(state: CaseState, cert: Certification, now
   const floor = certificationFloor(state);
   const { destruction, tracking } = cert;
   if (floor && destruction.completedOn < floor.day) {
-    problems.push(`destruction.completedOn: ${destruction.completedOn} precedes ${floor.what} on ${floor.day} (7400.1 III.C)`);
+    problems.push(
+      `destruction.completedOn: ${destruction.completedOn} precedes ${floor.what} on ${floor.day} (7400.1 III.C)`,
+    );
   }
-  if (destruction.completedOn > today) problems.push(`destruction.completedOn: ${destruction.completedOn} is in the future`);
+  if (destruction.completedOn > today)
+    problems.push(`destruction.completedOn: ${destruction.completedOn} is in the future`);
   (destruction.systems ?? []).forEach((system, index) => {
     if (!system.completedOn) return;
-    if (floor && system.completedOn < floor.day) problems.push(`destruction.systems.${index}.completedOn: ${system.completedOn} precedes ${floor.what} on ${floor.day} (7400.1 III.C)`);
+    if (floor && system.completedOn < floor.day)
+      problems.push(
+        `destruction.systems.${index}.completedOn: ${system.completedOn} precedes ${floor.what} on ${floor.day} (7400.1 III.C)`,
+      );
   });
 
   const named = state.input.trackingMechanisms ?? [];
   const confirmed = new Map(tracking.mechanisms.map((m) => [m.name.trim().toLowerCase(), m]));
   for (const mechanism of named) {
     if (!confirmed.has(mechanism.name.toLowerCase())) {
-      problems.push(`tracking.mechanisms: "${mechanism.name}" (${mechanism.kind}) must be confirmed removed with its removedOn date (7400.1 IV.A)`);
+      problems.push(
+        `tracking.mechanisms: "${mechanism.name}" (${mechanism.kind}) must be confirmed removed with its removedOn date (7400.1 IV.A)`,
+      );
     }
   }
   if (tracking.noneInUse && named.length > 0) {
@@ -62,10 +76,15 @@ export function certificationProblems(state: CaseState, cert: Certification, now
 }
 
 /** Problems of a subprocessor's certification: the same dates as the vendor's destruction (7400.1 III.C). */
-export function subprocessorCertificationProblems(state: CaseState, cert: SubprocessorCertification, now: number): string[] {
+export function subprocessorCertificationProblems(
+  state: CaseState,
+  cert: SubprocessorCertification,
+  now: number,
+): string[] {
   const problems: string[] = [];
   const floor = certificationFloor(state);
-  if (floor && cert.completedOn < floor.day) problems.push(`completedOn: ${cert.completedOn} precedes ${floor.what} on ${floor.day} (7400.1 III.C)`);
+  if (floor && cert.completedOn < floor.day)
+    problems.push(`completedOn: ${cert.completedOn} precedes ${floor.what} on ${floor.day} (7400.1 III.C)`);
   if (cert.completedOn > dayOf(now + 86_400_000)) problems.push(`completedOn: ${cert.completedOn} is in the future`);
   return problems;
 }
@@ -74,14 +93,20 @@ export function backupRolloffProblems(state: CaseState, confirmation: BackupRoll
   const rollOff = state.certification?.destruction.backups.rollOffDate;
   const problems: string[] = [];
   if (rollOff && confirmation.confirmedOn < rollOff) {
-    problems.push(`confirmedOn: ${confirmation.confirmedOn} precedes the roll-off date ${rollOff} the vendor certified`);
+    problems.push(
+      `confirmedOn: ${confirmation.confirmedOn} precedes the roll-off date ${rollOff} the vendor certified`,
+    );
   }
-  if (confirmation.confirmedOn > dayOf(now + 86_400_000)) problems.push(`confirmedOn: ${confirmation.confirmedOn} is in the future`);
+  if (confirmation.confirmedOn > dayOf(now + 86_400_000))
+    problems.push(`confirmedOn: ${confirmation.confirmedOn} is in the future`);
   return problems;
 }
 
 /** Files, bytes and records per requested category, against the expected counts. */
-export function countByCategory(input: CaseInput, files: StagedFileRef[]): { categories: CategoryCount[]; shortfalls: string[] } {
+export function countByCategory(
+  input: CaseInput,
+  files: StagedFileRef[],
+): { categories: CategoryCount[]; shortfalls: string[] } {
   const categories: CategoryCount[] = input.disposition.categories.map((category) => {
     const mine = files.filter((file) => file.category === category.key);
     return {

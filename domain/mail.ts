@@ -35,5 +35,11 @@ export interface MailSpec {
    * For `written`: to whom, and the words, which the action that sends it wrote. To the vendor with `task` or to a
    * subprocessor with `subprocessor`, the message ends with that task's link; to the district, with the case's page.
    */
-  written?: { to: 'vendor' | 'district' | 'subprocessor'; subject: string; heading: string; paragraphs: string[]; button: string };
+  written?: {
+    to: 'vendor' | 'district' | 'subprocessor';
+    subject: string;
+    heading: string;
+    paragraphs: string[];
+    button: string;
+  };
 }

@@ -8,7 +8,10 @@ import { LINK_TASKS } from './statuses';
 export const linkRefSchema = z.object({
   task: z.enum(LINK_TASKS),
   gen: z.number().int().positive(),
-  sub: z.string().regex(/^s[1-9][0-9]?$/).optional(),
+  sub: z
+    .string()
+    .regex(/^s[1-9][0-9]?$/)
+    .optional(),
 });
 export type LinkRef = z.infer<typeof linkRefSchema>;
 

@@ -6,6 +6,9 @@ import { describeZodError } from './messages';
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown, where = 'body'): T {
   const parsed = schema.safeParse(value ?? {});
   if (parsed.success) return parsed.data;
-  throw new DispositionError('invalid_payload', `${where}: ${describeZodError(parsed.error)}`,
-    parsed.error.issues.map((issue) => ({ field: issue.path.join('.') || where, message: issue.message })));
+  throw new DispositionError(
+    'invalid_payload',
+    `${where}: ${describeZodError(parsed.error)}`,
+    parsed.error.issues.map((issue) => ({ field: issue.path.join('.') || where, message: issue.message })),
+  );
 }

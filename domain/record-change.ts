@@ -54,7 +54,10 @@ export class RecordChanges {
     const values = new Map<Field, string | undefined>();
     const set: Record<string, unknown> = {};
     const unset: Field[] = [];
-    const fields = new Set<Field>([...this.confirmed.values.keys(), ...(Object.keys(state) as (keyof CaseState)[]).filter(isField)]);
+    const fields = new Set<Field>([
+      ...this.confirmed.values.keys(),
+      ...(Object.keys(state) as (keyof CaseState)[]).filter(isField),
+    ]);
     for (const field of fields) {
       const value = state[field];
       const json = value === undefined ? undefined : JSON.stringify(value);
@@ -69,7 +72,7 @@ export class RecordChanges {
       caseId: state.caseId,
       version: state.version,
       since: this.confirmed.version,
-      set: set as CaseRecordChange['set'],
+      set: set,
       unset,
       eventsFrom: this.confirmed.events,
       events: state.timeline.slice(this.confirmed.events),

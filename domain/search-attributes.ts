@@ -9,7 +9,6 @@ export const SEARCH_ATTRIBUTES = {
   DueAt: 'Datetime',
 } as const;
 
-
 // The typed keys of the same attributes. Search attributes bypass the payload codec: they hold these fields and nothing else (no person's data).
 export const CaseStatusKey = defineSearchAttributeKey('CaseStatus', SearchAttributeType.KEYWORD);
 export const VendorNameKey = defineSearchAttributeKey('VendorName', SearchAttributeType.KEYWORD);

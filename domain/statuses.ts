@@ -18,7 +18,14 @@ export type CaseStatus = (typeof CASE_STATUSES)[number];
 export const TERMINAL_STATUSES: readonly CaseStatus[] = ['completed', 'cancelled'];
 export const isTerminal = (status: CaseStatus): boolean => TERMINAL_STATUSES.includes(status);
 
-export const TASK_KINDS = ['acknowledge', 'return', 'review', 'certify', 'confirm_backup_rolloff', 'countersign'] as const;
+export const TASK_KINDS = [
+  'acknowledge',
+  'return',
+  'review',
+  'certify',
+  'confirm_backup_rolloff',
+  'countersign',
+] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
 /** Tasks done by the vendor through an emailed link; `review` and `countersign` are the district's. */
@@ -34,7 +41,7 @@ export const isVendorTask = (task: TaskKind): task is VendorTaskKind =>
 export const LINK_TASKS = [...VENDOR_TASKS, 'subprocessor_certify'] as const;
 export type LinkTaskKind = (typeof LINK_TASKS)[number];
 export const linkTaskTitle = (task: LinkTaskKind): string =>
-  task === 'subprocessor_certify' ? 'Certify a subprocessor\'s destruction' : TASK_TITLES[task];
+  task === 'subprocessor_certify' ? "Certify a subprocessor's destruction" : TASK_TITLES[task];
 
 /** The status a case is in while each task is open. */
 export const STATUS_OF_TASK: Record<TaskKind, CaseStatus> = {
@@ -64,11 +71,11 @@ export const STATUS_LABELS: Record<CaseStatus, string> = {
   awaiting_acknowledgement: 'Waiting for the vendor to acknowledge',
   awaiting_return: 'Waiting for the returned data',
   packaging: 'Packaging the returned data',
-  awaiting_review: 'Waiting for the district\'s review',
-  awaiting_certification: 'Waiting for the vendor\'s certification',
+  awaiting_review: "Waiting for the district's review",
+  awaiting_certification: "Waiting for the vendor's certification",
   awaiting_backup_rolloff: 'Waiting for backups to roll off',
-  awaiting_subprocessors: 'Waiting for subprocessors\' certifications',
-  awaiting_signoff: 'Waiting for legal\'s countersignature',
+  awaiting_subprocessors: "Waiting for subprocessors' certifications",
+  awaiting_signoff: "Waiting for legal's countersignature",
   generating_statement: 'Issuing the statement',
   completed: 'Completed',
   cancelled: 'Cancelled',

@@ -21,10 +21,28 @@ const readsAsStored = (text: string): boolean => !BIDI_CONTROL.test(text);
 
 // The patterns say the same for the document: no control anywhere, and (required) one character that is neither a control nor whitespace.
 export const requiredText = (max: number, message?: string) =>
-  z.string().max(max).refine(readsAsStored, BIDI_REFUSAL).trim().min(1, message).meta({ pattern: `^[^${BIDI}]*[^${BIDI}${TRIMMED}][^${BIDI}]*$` });
-export const optionalText = (max: number) => z.string().max(max).refine(readsAsStored, BIDI_REFUSAL).trim().meta({ pattern: `^[^${BIDI}]*$` });
+  z
+    .string()
+    .max(max)
+    .refine(readsAsStored, BIDI_REFUSAL)
+    .trim()
+    .min(1, message)
+    .meta({ pattern: `^[^${BIDI}]*[^${BIDI}${TRIMMED}][^${BIDI}]*$` });
+export const optionalText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine(readsAsStored, BIDI_REFUSAL)
+    .trim()
+    .meta({ pattern: `^[^${BIDI}]*$` });
 
 // The address pattern z.string().email() checks (zod's regexes.email, which the workflow bundle cannot read at
 // load; tests/api-conformance.test.ts keeps the two equal), with the whitespace trim() takes away around it.
-export const EMAIL = "(?:[A-Za-z0-9_'+\\-]+\\.)*[A-Za-z0-9_'+\\-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9\\-]*\\.)+[A-Za-z]{2,}";
-export const emailAddress = z.string().max(320).trim().email('must be an email address').meta({ pattern: `^[${TRIMMED}]*(?:${EMAIL})[${TRIMMED}]*$` });
+export const EMAIL =
+  "(?:[A-Za-z0-9_'+\\-]+\\.)*[A-Za-z0-9_'+\\-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9\\-]*\\.)+[A-Za-z]{2,}";
+export const emailAddress = z
+  .string()
+  .max(320)
+  .trim()
+  .email('must be an email address')
+  .meta({ pattern: `^[${TRIMMED}]*(?:${EMAIL})[${TRIMMED}]*$` });

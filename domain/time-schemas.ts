@@ -13,7 +13,10 @@ export const isoDateSchema = z
 /** A moment: an ISO 8601 date-time, or a date (taken as the end of that day, UTC). */
 export const momentSchema = z
   .string()
-  .refine((text) => parseMoment(text) !== undefined, 'must be a date (YYYY-MM-DD) or an ISO 8601 date-time with its offset (2026-12-01T17:00:00Z)')
+  .refine(
+    (text) => parseMoment(text) !== undefined,
+    'must be a date (YYYY-MM-DD) or an ISO 8601 date-time with its offset (2026-12-01T17:00:00Z)',
+  )
   .meta({ anyOf: [{ format: 'date', pattern: ISO_DATE.source }, { pattern: DATE_TIME.source }] });
 
 export const durationSchema = z

@@ -1,7 +1,12 @@
 // Configuration from the environment; every setting has a default so `npm start` runs on a fresh machine.
 import fs from 'node:fs';
 import path from 'node:path';
-import { agreementRegistry, agreementsFileSchema, BUILT_IN_AGREEMENTS, type AgreementRegistry } from '../domain/agreements';
+import {
+  agreementRegistry,
+  agreementsFileSchema,
+  BUILT_IN_AGREEMENTS,
+  type AgreementRegistry,
+} from '../domain/agreements';
 import { describeZodError } from '../domain/messages';
 import { parseDuration } from '../domain/durations';
 import { parseStorageUrl, StorageUrlError } from './storage/storage-url';
@@ -84,7 +89,8 @@ function agreementsFile(file: string): AgreementRegistry {
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 function logLevel(text: string | undefined): Config['logLevel'] {
   if (text === undefined || text === '') return 'info';
-  if (!(LOG_LEVELS as readonly string[]).includes(text)) throw new ConfigError(`LOG_LEVEL="${text}" must be one of ${LOG_LEVELS.join(', ')}`);
+  if (!(LOG_LEVELS as readonly string[]).includes(text))
+    throw new ConfigError(`LOG_LEVEL="${text}" must be one of ${LOG_LEVELS.join(', ')}`);
   return text as Config['logLevel'];
 }
 
@@ -92,7 +98,8 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   const text = env[name];
   if (text === undefined || text === '') return fallback;
   const value = Number(text);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new ConfigError(`${name}="${text}" must be a positive whole number`);
+  if (!Number.isSafeInteger(value) || value <= 0)
+    throw new ConfigError(`${name}="${text}" must be a positive whole number`);
   return value;
 }
 
@@ -124,11 +131,16 @@ export const isLoopbackUrl = (url: string): boolean => {
  */
 export function checkTransportSecurity(config: Config): void {
   if (config.tls || config.trustProxy || isLoopbackUrl(config.publicUrl)) return;
-  throw new ConfigError(`PUBLIC_URL=${config.publicUrl} is reachable beyond this machine, but the server has no TLS: set TLS_CERT and TLS_KEY, or TRUST_PROXY=1 when TLS ends at a proxy in front (7400.1 I.F)`);
+  throw new ConfigError(
+    `PUBLIC_URL=${config.publicUrl} is reachable beyond this machine, but the server has no TLS: set TLS_CERT and TLS_KEY, or TRUST_PROXY=1 when TLS ends at a proxy in front (7400.1 I.F)`,
+  );
 }
 
 function temporalTls(env: NodeJS.ProcessEnv): NonNullable<Config['temporalTls']> {
-  if (!env.TEMPORAL_TLS_CERT || !env.TEMPORAL_TLS_KEY) throw new ConfigError('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together: the client certificate and its key (PEM files)');
+  if (!env.TEMPORAL_TLS_CERT || !env.TEMPORAL_TLS_KEY)
+    throw new ConfigError(
+      'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together: the client certificate and its key (PEM files)',
+    );
   return {
     certFile: env.TEMPORAL_TLS_CERT,
     keyFile: env.TEMPORAL_TLS_KEY,
@@ -138,17 +150,24 @@ function temporalTls(env: NodeJS.ProcessEnv): NonNullable<Config['temporalTls']>
 }
 
 function signingP12(env: NodeJS.ProcessEnv): NonNullable<Config['signingP12']> {
-  if (!env.SIGNING_P12) throw new ConfigError('SIGNING_P12_PASSPHRASE is set but SIGNING_P12 is not: name the PKCS#12 file that holds the district\'s signing certificate and key');
+  if (!env.SIGNING_P12)
+    throw new ConfigError(
+      "SIGNING_P12_PASSPHRASE is set but SIGNING_P12 is not: name the PKCS#12 file that holds the district's signing certificate and key",
+    );
   return { file: path.resolve(env.SIGNING_P12), passphrase: env.SIGNING_P12_PASSPHRASE ?? '' };
 }
 
 function tsaUrl(url: string): string {
-  if (!/^https?:\/\//.test(url)) throw new ConfigError(`TSA_URL="${url}" must be the http(s) URL of an RFC 3161 time-stamp authority`);
+  if (!/^https?:\/\//.test(url))
+    throw new ConfigError(`TSA_URL="${url}" must be the http(s) URL of an RFC 3161 time-stamp authority`);
   return url;
 }
 
 function databaseUrl(url: string): string {
-  if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError('DATABASE_URL must be a postgres:// URL (unset it to keep the case record in SQLite under DATA_DIR)');
+  if (!/^postgres(ql)?:\/\//.test(url))
+    throw new ConfigError(
+      'DATABASE_URL must be a postgres:// URL (unset it to keep the case record in SQLite under DATA_DIR)',
+    );
   return url;
 }
 
@@ -181,7 +200,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auditCheckpointEveryMs: duration(env, 'AUDIT_CHECKPOINT_EVERY', '1 day'),
     minReminderMs: duration(env, 'REMINDER_MIN', '1 hour'),
     logLevel: logLevel(env.LOG_LEVEL),
-    intrusionBurst: { count: integer(env, 'INTRUSION_BURST', 20), windowMs: duration(env, 'INTRUSION_WINDOW', '5 minutes') },
+    intrusionBurst: {
+      count: integer(env, 'INTRUSION_BURST', 20),
+      windowMs: duration(env, 'INTRUSION_WINDOW', '5 minutes'),
+    },
     ...(env.TLS_CERT || env.TLS_KEY ? { tls: tlsFiles(env) } : {}),
     trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
     ...(env.DATABASE_URL ? { databaseUrl: databaseUrl(env.DATABASE_URL) } : {}),
@@ -190,6 +212,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     agreements: env.AGREEMENTS_FILE ? agreementsFile(env.AGREEMENTS_FILE) : BUILT_IN_AGREEMENTS,
     ...(env.SIGNING_P12 || env.SIGNING_P12_PASSPHRASE ? { signingP12: signingP12(env) } : {}),
     ...(env.TSA_URL ? { tsaUrl: tsaUrl(env.TSA_URL) } : {}),
-    temporalUiOrigins: (env.TEMPORAL_UI_ORIGIN || 'http://localhost:8233,http://127.0.0.1:8233').split(',').map((o) => o.trim()).filter(Boolean),
+    temporalUiOrigins: (env.TEMPORAL_UI_ORIGIN || 'http://localhost:8233,http://127.0.0.1:8233')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
   };
 }

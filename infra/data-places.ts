@@ -6,5 +6,9 @@ export const DEFAULT_DISTRICT_NAME = 'The School District';
 
 export function dataPlaces(env: NodeJS.ProcessEnv): { dataDir: string; keysDir: string; districtName: string } {
   const dataDir = path.resolve(env.DATA_DIR || './data');
-  return { dataDir, keysDir: path.resolve(env.KEYS_DIR || path.join(dataDir, 'keys')), districtName: env.DISTRICT_NAME || DEFAULT_DISTRICT_NAME };
+  return {
+    dataDir,
+    keysDir: path.resolve(env.KEYS_DIR || path.join(dataDir, 'keys')),
+    districtName: env.DISTRICT_NAME || DEFAULT_DISTRICT_NAME,
+  };
 }

@@ -14,4 +14,5 @@ function findRoot(from: string): string {
 export const PROJECT_ROOT = findRoot(__dirname);
 
 /** A module beside `file` (a caller's __filename), in the caller's own form: .ts from source, .js compiled. */
-export const siblingModule = (file: string, name: string): string => path.join(path.dirname(file), `${name}${path.extname(file)}`);
+export const siblingModule = (file: string, name: string): string =>
+  path.join(path.dirname(file), `${name}${path.extname(file)}`);

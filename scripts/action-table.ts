@@ -13,7 +13,9 @@ const END = '<!-- end of the action table -->';
 /** `{task, until, reason}`: the body's fields, `?` after the optional ones. */
 function fields(body: z.ZodType | undefined): string {
   if (!(body instanceof z.ZodObject)) return body ? ' (see the OpenAPI document)' : '';
-  const names = Object.entries(body.shape as Record<string, z.ZodType>).map(([name, schema]) => `${name}${schema.safeParse(undefined).success ? '?' : ''}`);
+  const names = Object.entries(body.shape as Record<string, z.ZodType>).map(
+    ([name, schema]) => `${name}${schema.safeParse(undefined).success ? '?' : ''}`,
+  );
   return ` \`{${names.join(', ')}}\``;
 }
 
@@ -23,8 +25,13 @@ export function actionTable(): string {
   const rows = [
     '| route | who | does |',
     '|---|---|---|',
-    ...(Object.values(STAFF_ACTIONS) as StaffAction[]).map((a) => `| \`POST /api/cases/:caseId/${a.path}\`${fields(a.body)} | ${a.roles.join(', ')} | ${cell(a.summary)} |`),
-    ...(Object.values(VENDOR_ACTIONS) as VendorAction[]).map((a) => `| \`POST /api/vendor/:token/${a.path}\`${a.bodyDoc ? '' : fields(a.body)} | ${a.task === 'any' ? 'the link of any open task' : a.task === 'subprocessor_certify' ? 'a subprocessor\'s link' : 'link holder'} | ${cell(a.summary)}${a.status === 202 ? ': 202' : ''} |`),
+    ...(Object.values(STAFF_ACTIONS) as StaffAction[]).map(
+      (a) => `| \`POST /api/cases/:caseId/${a.path}\`${fields(a.body)} | ${a.roles.join(', ')} | ${cell(a.summary)} |`,
+    ),
+    ...(Object.values(VENDOR_ACTIONS) as VendorAction[]).map(
+      (a) =>
+        `| \`POST /api/vendor/:token/${a.path}\`${a.bodyDoc ? '' : fields(a.body)} | ${a.task === 'any' ? 'the link of any open task' : a.task === 'subprocessor_certify' ? "a subprocessor's link" : 'link holder'} | ${cell(a.summary)}${a.status === 202 ? ': 202' : ''} |`,
+    ),
   ];
   return `${BEGIN}\n${rows.join('\n')}\n${END}`;
 }
@@ -39,5 +46,7 @@ export function withActionTable(doc: string): string {
 
 if (require.main === module) {
   fs.writeFileSync(API_DOC, withActionTable(fs.readFileSync(API_DOC, 'utf8')));
-  console.log(`docs/api.md: the action table written (${Object.keys(STAFF_ACTIONS).length} staff actions, ${Object.keys(VENDOR_ACTIONS).length} vendor actions)`);
+  console.log(
+    `docs/api.md: the action table written (${Object.keys(STAFF_ACTIONS).length} staff actions, ${Object.keys(VENDOR_ACTIONS).length} vendor actions)`,
+  );
 }

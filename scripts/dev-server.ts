@@ -24,17 +24,45 @@ export async function freePort(): Promise<number> {
 export async function portAnswers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once('error', () => resolve(false));
   });
 }
 
-export async function startDevServer(options: { cli: string; dbFile: string; port?: number; uiPort?: number; log?: (line: string) => void }): Promise<DevServer> {
+export async function startDevServer(options: {
+  cli: string;
+  dbFile: string;
+  port?: number;
+  uiPort?: number;
+  log?: (line: string) => void;
+}): Promise<DevServer> {
   const port = options.port ?? 7233;
   const uiPort = options.uiPort ?? port + 1000;
-  if (await portAnswers(port)) throw new Error(`port ${port} on 127.0.0.1 is taken: is another Temporal server running? Set TEMPORAL_ADDRESS to use it.`);
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--ui-ip', '127.0.0.1',
-    '--db-filename', options.dbFile, '--log-level', 'error', '--log-format', 'pretty'];
+  if (await portAnswers(port))
+    throw new Error(
+      `port ${port} on 127.0.0.1 is taken: is another Temporal server running? Set TEMPORAL_ADDRESS to use it.`,
+    );
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--ui-port',
+    String(uiPort),
+    '--ui-ip',
+    '127.0.0.1',
+    '--db-filename',
+    options.dbFile,
+    '--log-level',
+    'error',
+    '--log-format',
+    'pretty',
+  ];
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
   const child = spawn(options.cli, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: false });
   let output = '';

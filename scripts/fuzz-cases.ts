@@ -24,11 +24,36 @@ export interface FuzzCases {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function call(baseUrl: string, method: string, pathname: string, options: { session?: Session; json?: unknown; form?: FormData } = {}): Promise<{ status: number; body: any }> {
+/** An answer's JSON, of which this script reads a few fields. */
+type Json = unknown;
+
+/** The text at `path` in an answer, or a failure naming what is missing. */
+function textAt(value: Json, ...path: string[]): string {
+  let at = value;
+  for (const key of path) at = at !== null && typeof at === 'object' ? (at as Record<string, unknown>)[key] : undefined;
+  if (typeof at !== 'string') throw new Error(`the answer has no ${path.join('.')}: ${JSON.stringify(value)}`);
+  return at;
+}
+
+async function call(
+  baseUrl: string,
+  method: string,
+  pathname: string,
+  options: { session?: Session; json?: unknown; form?: FormData } = {},
+): Promise<{ status: number; body: Json }> {
   const headers: Record<string, string> = {};
-  if (options.session) Object.assign(headers, { cookie: options.session.cookie, 'x-csrf-token': options.session.csrfToken });
+  if (options.session)
+    Object.assign(headers, { cookie: options.session.cookie, 'x-csrf-token': options.session.csrfToken });
   if (options.json !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${baseUrl}${pathname}`, { method, headers, ...(options.json !== undefined ? { body: JSON.stringify(options.json) } : options.form ? { body: options.form } : {}) });
+  const response = await fetch(`${baseUrl}${pathname}`, {
+    method,
+    headers,
+    ...(options.json !== undefined
+      ? { body: JSON.stringify(options.json) }
+      : options.form
+        ? { body: options.form }
+        : {}),
+  });
   const text = await response.text();
   let body: unknown = text;
   try {
@@ -39,13 +64,22 @@ async function call(baseUrl: string, method: string, pathname: string, options: 
   return { status: response.status, body };
 }
 
-async function expectStatus(what: string, pending: Promise<{ status: number; body: any }>, status: number): Promise<any> {
+async function expectStatus(
+  what: string,
+  pending: Promise<{ status: number; body: Json }>,
+  status: number,
+): Promise<Json> {
   const result = await pending;
-  if (result.status !== status) throw new Error(`${what}: expected ${status}, got ${result.status} ${JSON.stringify(result.body)}`);
+  if (result.status !== status)
+    throw new Error(`${what}: expected ${status}, got ${result.status} ${JSON.stringify(result.body)}`);
   return result.body;
 }
 
-export async function waitForHealth(baseUrl: string, timeoutMs: number, givenUp: () => boolean = () => false): Promise<void> {
+export async function waitForHealth(
+  baseUrl: string,
+  timeoutMs: number,
+  givenUp: () => boolean = () => false,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (givenUp()) throw new Error(`${baseUrl} stopped before it answered (see .fuzz/stack.log)`);
@@ -60,9 +94,16 @@ export async function waitForHealth(baseUrl: string, timeoutMs: number, givenUp:
 }
 
 export async function signIn(baseUrl: string, username: string, password: string): Promise<Session> {
-  const response = await fetch(`${baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  const response = await fetch(`${baseUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
   if (response.status !== 200) throw new Error(`sign-in as ${username}: ${response.status} ${await response.text()}`);
-  const cookie = response.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookie = response.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   return { cookie, csrfToken: ((await response.json()) as { csrfToken: string }).csrfToken };
 }
 
@@ -81,7 +122,8 @@ class Outbox {
         const token = mail.links.find((t) => Outbox.taskOf(t) === task);
         if (token) return token;
       }
-      if (Date.now() > deadline) throw new Error(`no mail with a ${task} link for case ${caseId} within ${timeoutMs / 1000} s`);
+      if (Date.now() > deadline)
+        throw new Error(`no mail with a ${task} link for case ${caseId} within ${timeoutMs / 1000} s`);
       await sleep(200);
     }
   }
@@ -103,7 +145,8 @@ class Outbox {
     for (const file of files) {
       if (this.seen.has(file)) continue;
       const parsed = await simpleParser(fs.readFileSync(path.join(this.dir, file)));
-      const caseId = String(parsed.headers.get('x-disposition-case') ?? '');
+      const header = parsed.headers.get('x-disposition-case');
+      const caseId = typeof header === 'string' ? header : '';
       const links = [...(parsed.text ?? '').matchAll(/https?:\/\/\S+\/v\/([A-Za-z0-9._-]+)/g)].map((m) => m[1]!);
       const code = CODE_IN_MAIL.exec(parsed.text ?? '')?.[1];
       this.seen.set(file, { caseId, links, ...(code ? { code } : {}) });
@@ -120,24 +163,44 @@ class Outbox {
   }
 }
 
-export async function prepareCases(baseUrl: string, admin: Session, outboxDir: string, log: (line: string) => void): Promise<FuzzCases> {
+export async function prepareCases(
+  baseUrl: string,
+  admin: Session,
+  outboxDir: string,
+  log: (line: string) => void,
+): Promise<FuzzCases> {
   const outbox = new Outbox(outboxDir);
   const input = caseInput();
-  const vendor = (token: string, action: string, json: unknown) => call(baseUrl, 'POST', `/api/vendor/${token}/${action}`, { json });
+  const vendor = (token: string, action: string, json: unknown) =>
+    call(baseUrl, 'POST', `/api/vendor/${token}/${action}`, { json });
 
-  const status = async (caseId: string, wanted: string, timeoutMs = 60_000): Promise<any> => {
+  const status = async (caseId: string, wanted: string, timeoutMs = 60_000): Promise<Json> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const details = await expectStatus(`case ${caseId}`, call(baseUrl, 'GET', `/api/cases/${caseId}`, { session: admin }), 200);
-      if (details.status === wanted) return details;
-      if (Date.now() > deadline) throw new Error(`case ${caseId} did not reach ${wanted} within ${timeoutMs / 1000} s (it is ${details.status})`);
+      const details = await expectStatus(
+        `case ${caseId}`,
+        call(baseUrl, 'GET', `/api/cases/${caseId}`, { session: admin }),
+        200,
+      );
+      const now = textAt(details, 'status');
+      if (now === wanted) return details;
+      if (Date.now() > deadline)
+        throw new Error(`case ${caseId} did not reach ${wanted} within ${timeoutMs / 1000} s (it is ${now})`);
       await sleep(200);
     }
   };
-  const start = async (): Promise<string> => (await expectStatus('start a case', call(baseUrl, 'POST', '/api/cases', { session: admin, json: input }), 201)).caseId;
+  const start = async (): Promise<string> =>
+    textAt(
+      await expectStatus('start a case', call(baseUrl, 'POST', '/api/cases', { session: admin, json: input }), 201),
+      'caseId',
+    );
   const acknowledge = async (caseId: string): Promise<void> => {
     const token = await outbox.link(caseId, 'acknowledge');
-    await expectStatus('acknowledge', vendor(token, 'acknowledge', { contactName: 'Dana Whitfield', contactEmail: 'privacy@acme-learning.example' }), 200);
+    await expectStatus(
+      'acknowledge',
+      vendor(token, 'acknowledge', { contactName: 'Dana Whitfield', contactEmail: 'privacy@acme-learning.example' }),
+      200,
+    );
   };
   const returnData = async (caseId: string): Promise<void> => {
     const token = await outbox.link(caseId, 'return');
@@ -149,23 +212,54 @@ export async function prepareCases(baseUrl: string, admin: Session, outboxDir: s
     await status(caseId, 'awaiting_review');
   };
   const accept = async (caseId: string): Promise<string> => {
-    await expectStatus('accept the return', call(baseUrl, 'POST', `/api/cases/${caseId}/review`, { session: admin, json: { decision: 'accept' } }), 200);
+    await expectStatus(
+      'accept the return',
+      call(baseUrl, 'POST', `/api/cases/${caseId}/review`, { session: admin, json: { decision: 'accept' } }),
+      200,
+    );
     return outbox.link(caseId, 'certify');
   };
 
-  const [acknowledgeCase, returnCase, reviewCase, certifyCase, completedCase] = await Promise.all([start(), start(), start(), start(), start()]);
+  const [acknowledgeCase, returnCase, reviewCase, certifyCase, completedCase] = await Promise.all([
+    start(),
+    start(),
+    start(),
+    start(),
+    start(),
+  ]);
   const [acknowledgeToken, returnToken, , certifyToken, statementId] = await Promise.all([
     outbox.link(acknowledgeCase, 'acknowledge'),
     acknowledge(returnCase).then(() => outbox.link(returnCase, 'return')),
     acknowledge(reviewCase).then(() => returnData(reviewCase)),
-    acknowledge(certifyCase).then(() => returnData(certifyCase)).then(() => accept(certifyCase)),
-    acknowledge(completedCase).then(() => returnData(completedCase)).then(() => accept(completedCase)).then(async (token) => {
-      // The signatory's code first (202), then the certification with it.
-      await expectStatus('ask for the signatory\'s code', vendor(token, 'certify', certification(input)), 202);
-      await expectStatus('certify', vendor(token, 'certify', { ...certification(input), verificationCode: await outbox.signatoryCode(completedCase) }), 200);
-      return (await status(completedCase, 'completed')).statement.statementId as string;
-    }),
+    acknowledge(certifyCase)
+      .then(() => returnData(certifyCase))
+      .then(() => accept(certifyCase)),
+    acknowledge(completedCase)
+      .then(() => returnData(completedCase))
+      .then(() => accept(completedCase))
+      .then(async (token) => {
+        // The signatory's code first (202), then the certification with it.
+        await expectStatus("ask for the signatory's code", vendor(token, 'certify', certification(input)), 202);
+        await expectStatus(
+          'certify',
+          vendor(token, 'certify', {
+            ...certification(input),
+            verificationCode: await outbox.signatoryCode(completedCase),
+          }),
+          200,
+        );
+        return textAt(await status(completedCase, 'completed'), 'statement', 'statementId');
+      }),
   ]);
-  log(`cases ready: review ${reviewCase}, completed ${completedCase} (statement ${statementId}); links for acknowledge, return and certify`);
-  return { reviewCaseId: reviewCase, completedCaseId: completedCase, statementId, acknowledgeToken, returnToken, certifyToken };
+  log(
+    `cases ready: review ${reviewCase}, completed ${completedCase} (statement ${statementId}); links for acknowledge, return and certify`,
+  );
+  return {
+    reviewCaseId: reviewCase,
+    completedCaseId: completedCase,
+    statementId,
+    acknowledgeToken,
+    returnToken,
+    certifyToken,
+  };
 }

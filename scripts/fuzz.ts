@@ -20,7 +20,11 @@ import { obtainTemporalCli, PROJECT_ROOT } from './temporal-cli';
 const FUZZ_DIR = path.join(PROJECT_ROOT, '.fuzz');
 const REPORT_DIR = path.join(FUZZ_DIR, 'report');
 const CONFIG_FILE = path.join(PROJECT_ROOT, 'scripts', 'schemathesis.toml');
-const ADMIN = { username: 'fuzz-admin', password: 'a long enough fuzzing passphrase', email: 'fuzz-admin@district.example' };
+const ADMIN = {
+  username: 'fuzz-admin',
+  password: 'a long enough fuzzing passphrase',
+  email: 'fuzz-admin@district.example',
+};
 
 const log = (line: string): void => void process.stdout.write(`[fuzz] ${line}\n`);
 
@@ -33,10 +37,24 @@ interface Run {
 }
 
 function schemathesis(run: Run, openapiUrl: string): Promise<number> {
-  const args = ['-m', 'schemathesis.cli', '--config-file', CONFIG_FILE, 'run', openapiUrl, ...run.select,
+  const args = [
+    '-m',
+    'schemathesis.cli',
+    '--config-file',
+    CONFIG_FILE,
+    'run',
+    openapiUrl,
+    ...run.select,
     ...(process.env.FUZZ_SEED ? ['--seed', process.env.FUZZ_SEED] : []),
-    '--report', 'junit', '--report-junit-path', path.join(REPORT_DIR, `${run.name}.junit.xml`), '--no-color'];
-  log(`${run.name}: PYTHONPATH=.fuzz/pip python3 ${args.map((a) => (/^[\w./:=,-]+$/.test(a) ? a : `'${a}'`)).join(' ')}`);
+    '--report',
+    'junit',
+    '--report-junit-path',
+    path.join(REPORT_DIR, `${run.name}.junit.xml`),
+    '--no-color',
+  ];
+  log(
+    `${run.name}: PYTHONPATH=.fuzz/pip python3 ${args.map((a) => (/^[\w./:=,-]+$/.test(a) ? a : `'${a}'`)).join(' ')}`,
+  );
   // Its console closes on a pytest-style line ("1 warning in 0.90s") that counts no test, which would read as
   // the run's summary: it goes to a log file, printed whole only when the run fails.
   const logFile = path.join(FUZZ_DIR, `${run.name}.log`);
@@ -80,19 +98,37 @@ async function main(): Promise<number> {
   let stack: Promise<unknown> | undefined;
   try {
     const cli = obtainTemporalCli(log);
-    devServer = await startDevServer({ cli, dbFile: path.join(dataDir, 'temporal.db'), port: await freePort(), uiPort: await freePort() });
+    devServer = await startDevServer({
+      cli,
+      dbFile: path.join(dataDir, 'temporal.db'),
+      port: await freePort(),
+      uiPort: await freePort(),
+    });
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
     // The stack reads its configuration from the environment, as `npm start` does; mail goes to DATA_DIR/outbox.
-    Object.assign(process.env, { DATA_DIR: dataDir, TEMPORAL_ADDRESS: devServer.address, PORT: String(port), PUBLIC_URL: baseUrl, ADMIN_EMAIL: 'records@district.example', DISTRICT_NAME: 'Fuzzing Unified School District', TASK_QUEUE: 'disposition-fuzz',
+    Object.assign(process.env, {
+      DATA_DIR: dataDir,
+      TEMPORAL_ADDRESS: devServer.address,
+      PORT: String(port),
+      PUBLIC_URL: baseUrl,
+      ADMIN_EMAIL: 'records@district.example',
+      DISTRICT_NAME: 'Fuzzing Unified School District',
+      TASK_QUEUE: 'disposition-fuzz',
       // The reminder floor is a deployment's policy over a duration, which no JSON Schema pattern can state: here any
       // duration the document allows is taken (tests/deadlines-and-links.test.ts checks the floor).
-      REMINDER_MIN: '1ms' });
+      REMINDER_MIN: '1ms',
+    });
     delete process.env.SMTP_URL;
     log(`Temporal dev server on ${devServer.address}; DATA_DIR ${dataDir}`);
 
     const stores = await openStores({ dataDir });
-    await stores.users.addUser({ username: ADMIN.username, role: 'admin', email: ADMIN.email, passwordHash: await hashPassword(ADMIN.password) });
+    await stores.users.addUser({
+      username: ADMIN.username,
+      role: 'admin',
+      email: ADMIN.email,
+      passwordHash: await hashPassword(ADMIN.password),
+    });
     await stores.close();
 
     // Imported here, after the environment is set: both read it when they start.
@@ -102,7 +138,10 @@ async function main(): Promise<number> {
       if (!stopping.signal.aborted) log(`the ${name} stopped: ${(err as Error)?.message ?? 'without an error'}`);
     };
     let stackEnded = false;
-    stack = Promise.allSettled([runWorker(stopping.signal).catch(ended('worker')), runServer(stopping.signal).catch(ended('server'))]).then(() => {
+    stack = Promise.allSettled([
+      runWorker(stopping.signal).catch(ended('worker')),
+      runServer(stopping.signal).catch(ended('server')),
+    ]).then(() => {
       stackEnded = true;
     });
     await waitForHealth(baseUrl, 120_000, () => stackEnded || interrupted);
@@ -131,13 +170,16 @@ async function main(): Promise<number> {
       { name: 'sign-out', select: ['--include-path', '/api/auth/logout'], env: env(spare) },
     ];
     const results: { name: string; code: number }[] = [];
-    for (const run of runs) if (!interrupted) results.push({ name: run.name, code: await schemathesis(run, openapiUrl) });
+    for (const run of runs)
+      if (!interrupted) results.push({ name: run.name, code: await schemathesis(run, openapiUrl) });
     // The sign-out run must have signed out for real at least once, or it only ever tested refusals.
     const signedOut = (await fetch(`${baseUrl}/api/cases`, { headers: { cookie: spare.cookie } })).status === 401;
     if (!interrupted && !signedOut) results.push({ name: 'sign-out ended its session', code: 1 });
     const seconds = Math.round((Date.now() - started) / 1000);
     for (const r of results) log(`${r.name}: ${r.code === 0 ? 'passed' : `FAILED (schemathesis exit ${r.code})`}`);
-    log(`done in ${seconds} s; JUnit reports in ${path.relative(PROJECT_ROOT, REPORT_DIR)}/, the stack's log in ${path.relative(PROJECT_ROOT, FUZZ_DIR)}/stack.log`);
+    log(
+      `done in ${seconds} s; JUnit reports in ${path.relative(PROJECT_ROOT, REPORT_DIR)}/, the stack's log in ${path.relative(PROJECT_ROOT, FUZZ_DIR)}/stack.log`,
+    );
     return interrupted ? 130 : results.some((r) => r.code !== 0) ? 1 : 0;
   } finally {
     stopping.abort();

@@ -19,15 +19,25 @@ export const schemathesisInstallCommand = `python3 -m pip install --target .fuzz
 /** The installed version, installing it first when there is none. */
 export function obtainSchemathesis(log: (line: string) => void): string {
   const version = (): string | undefined => {
-    const result = spawnSync('python3', ['-m', 'schemathesis.cli', '--version'], { env: pythonEnv(), encoding: 'utf8' });
+    const result = spawnSync('python3', ['-m', 'schemathesis.cli', '--version'], {
+      env: pythonEnv(),
+      encoding: 'utf8',
+    });
     const match = /version (4\.\S+)/.exec(result.stdout ?? '');
     return result.status === 0 && match ? match[1] : undefined;
   };
   const found = version();
   if (found) return `${found} (${path.relative(PROJECT_ROOT, PIP_DIR)})`;
   log(`installing ${SCHEMATHESIS} under ${path.relative(PROJECT_ROOT, PIP_DIR)} (once; about a minute) …`);
-  const pip = spawnSync('python3', ['-m', 'pip', 'install', '--disable-pip-version-check', '--upgrade', '--target', PIP_DIR, SCHEMATHESIS], { stdio: 'inherit' });
+  const pip = spawnSync(
+    'python3',
+    ['-m', 'pip', 'install', '--disable-pip-version-check', '--upgrade', '--target', PIP_DIR, SCHEMATHESIS],
+    { stdio: 'inherit' },
+  );
   const installed = pip.status === 0 ? version() : undefined;
-  if (!installed) throw new Error(`could not install schemathesis with pip (exit ${pip.status ?? pip.signal}); try by hand: ${schemathesisInstallCommand}`);
+  if (!installed)
+    throw new Error(
+      `could not install schemathesis with pip (exit ${pip.status ?? pip.signal}); try by hand: ${schemathesisInstallCommand}`,
+    );
   return `${installed} (installed under ${path.relative(PROJECT_ROOT, PIP_DIR)})`;
 }

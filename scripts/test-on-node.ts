@@ -18,13 +18,19 @@ const log = (line: string) => console.log(`[node] ${line}`);
 function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): void {
   log(`${path.basename(command)} ${args.join(' ')}  (in ${path.relative(ROOT, options.cwd) || '.'})`);
   const result = spawnSync(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: 'inherit' });
-  if (result.status !== 0) throw new Error(`${path.basename(command)} ${args.join(' ')} failed (${result.error?.message ?? `exit ${result.status ?? result.signal}`})`);
+  if (result.status !== 0)
+    throw new Error(
+      `${path.basename(command)} ${args.join(' ')} failed (${result.error?.message ?? `exit ${result.status ?? result.signal}`})`,
+    );
 }
 
 /** The project as it stands (committed or not, ignored files left out), in a fresh folder. */
 function copyProject(target: string): void {
   fs.rmSync(target, { recursive: true, force: true });
-  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT }).toString('utf8').split('\0').filter(Boolean);
+  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT })
+    .toString('utf8')
+    .split('\0')
+    .filter(Boolean);
   for (const file of files) {
     const from = path.join(ROOT, file);
     if (!fs.existsSync(from)) continue; // deleted, not yet committed
@@ -49,8 +55,11 @@ function main(): void {
     npm_config_nodedir: home,
     TEMPORAL_CLI: obtainTemporalCli(log),
   };
-  const reported = execFileSync(path.join(home, 'bin', 'node'), ['--version'], { env }).toString().trim();
-  if (reported !== `v${version}`) throw new Error(`expected Node v${version}, ${path.join(home, 'bin', 'node')} says ${reported}`);
+  const reported = execFileSync(path.join(home, 'bin', 'node'), ['--version'], { env })
+    .toString()
+    .trim();
+  if (reported !== `v${version}`)
+    throw new Error(`expected Node v${version}, ${path.join(home, 'bin', 'node')} says ${reported}`);
   log(`npm test on Node ${reported}`);
   run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: copy, env });
   const junit = path.join(copy, 'test-results', 'junit', 'suite.xml');

@@ -19,8 +19,15 @@ export class AllowedMethods {
     if (!route.url.startsWith('/api/')) return;
     let resource = this.resources.get(route.url);
     if (!resource) {
-      const pattern = route.url.split('/').map((segment) => (segment.startsWith(':') ? '[^/]+' : escapeRegExp(segment))).join('/');
-      resource = { pattern: new RegExp(`^${pattern}$`), fixedSegments: route.url.split('/').filter((s) => !s.startsWith(':')).length, methods: new Set() };
+      const pattern = route.url
+        .split('/')
+        .map((segment) => (segment.startsWith(':') ? '[^/]+' : escapeRegExp(segment)))
+        .join('/');
+      resource = {
+        pattern: new RegExp(`^${pattern}$`),
+        fixedSegments: route.url.split('/').filter((s) => !s.startsWith(':')).length,
+        methods: new Set(),
+      };
       this.resources.set(route.url, resource);
     }
     for (const method of [route.method].flat()) resource.methods.add(method.toUpperCase());
@@ -31,6 +38,12 @@ export class AllowedMethods {
   allowed(path: string): string[] {
     const matching = [...this.resources.values()].filter((resource) => resource.pattern.test(path));
     const mostFixed = Math.max(...matching.map((resource) => resource.fixedSegments));
-    return [...new Set(matching.filter((resource) => resource.fixedSegments === mostFixed).flatMap((resource) => [...resource.methods]))].sort();
+    return [
+      ...new Set(
+        matching
+          .filter((resource) => resource.fixedSegments === mostFixed)
+          .flatMap((resource) => [...resource.methods]),
+      ),
+    ].sort();
   }
 }

@@ -28,15 +28,25 @@ export class Auth {
   // Verifying against this keeps an unknown user name as slow as a wrong password.
   private readonly decoy = hashPassword(crypto.randomBytes(16).toString('hex'));
 
-  constructor(private readonly users: UserStore, private readonly secureCookies: boolean) {}
+  constructor(
+    private readonly users: UserStore,
+    private readonly secureCookies: boolean,
+  ) {}
 
-  async login(username: string, password: string, reply: FastifyReply): Promise<{ user: { username: string; role: Role }; csrfToken: string }> {
+  async login(
+    username: string,
+    password: string,
+    reply: FastifyReply,
+  ): Promise<{ user: { username: string; role: Role }; csrfToken: string }> {
     const now = Date.now();
     // Counted before the password is checked, in one transaction: parallel guesses each take a place in the
     // count, so no more than LOCKOUT.lockAfter of them are ever checked.
     const attempt = await this.users.claimLoginAttempt(username, now, LOCKOUT);
     if (!attempt.allowed) {
-      throw new DispositionError('rate_limited', `too many failed sign-ins: this account is locked until ${new Date(attempt.lockedUntil).toISOString()}`);
+      throw new DispositionError(
+        'rate_limited',
+        `too many failed sign-ins: this account is locked until ${new Date(attempt.lockedUntil).toISOString()}`,
+      );
     }
     const user = await this.users.getUser(username);
     const ok = await verifyPassword(user ? user.passwordHash : await this.decoy, password);
@@ -48,8 +58,18 @@ export class Auth {
     await this.users.clearLoginAttempts(username);
     const sessionId = crypto.randomBytes(32).toString('base64url');
     const csrfToken = crypto.randomBytes(24).toString('base64url');
-    await this.users.createSession(sha256(sessionId), { username: user.username, role: user.role, csrfToken, expiresAt: now + SESSION_IDLE_MS });
-    reply.setCookie(SESSION_COOKIE, sessionId, { path: '/', httpOnly: true, sameSite: 'strict', secure: this.secureCookies });
+    await this.users.createSession(sha256(sessionId), {
+      username: user.username,
+      role: user.role,
+      csrfToken,
+      expiresAt: now + SESSION_IDLE_MS,
+    });
+    reply.setCookie(SESSION_COOKIE, sessionId, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: this.secureCookies,
+    });
     return { user: { username: user.username, role: user.role }, csrfToken };
   }
 
@@ -66,7 +86,8 @@ export class Auth {
     const now = Date.now();
     const session = await this.users.getSession(idHash, now);
     if (!session) return;
-    if (session.expiresAt - now < SESSION_IDLE_MS - 60_000) await this.users.touchSession(idHash, now + SESSION_IDLE_MS);
+    if (session.expiresAt - now < SESSION_IDLE_MS - 60_000)
+      await this.users.touchSession(idHash, now + SESSION_IDLE_MS);
     request.session = { ...session, idHash };
   }
 
@@ -74,11 +95,20 @@ export class Auth {
    * The signed-in user, who must hold one of `roles`. State changes need the CSRF token too, unless the route
    * changes nothing (`csrf: false`, e.g. the codec endpoint, which only transforms what it is given).
    */
-  require(request: FastifyRequest, roles: readonly Role[], options: { csrf?: boolean; token?: string } = {}): RequestSession {
+  require(
+    request: FastifyRequest,
+    roles: readonly Role[],
+    options: { csrf?: boolean; token?: string } = {},
+  ): RequestSession {
     const session = request.session;
     if (!session) throw new DispositionError('unauthorized', 'sign in first');
-    if (!roles.includes(session.role)) throw new DispositionError('forbidden', `this needs the ${roles.join(' or ')} role; you are signed in as ${session.role}`);
-    if (request.method !== 'GET' && request.method !== 'HEAD' && options.csrf !== false) this.checkCsrf(request, session, options.token);
+    if (!roles.includes(session.role))
+      throw new DispositionError(
+        'forbidden',
+        `this needs the ${roles.join(' or ')} role; you are signed in as ${session.role}`,
+      );
+    if (request.method !== 'GET' && request.method !== 'HEAD' && options.csrf !== false)
+      this.checkCsrf(request, session, options.token);
     return session;
   }
 
@@ -90,7 +120,10 @@ export class Auth {
     const a = Buffer.from(given);
     const b = Buffer.from(session.csrfToken);
     if (a.length !== b.length || !crypto.timingSafeEqual(a, b)) {
-      throw new DispositionError('csrf_failed', 'the request lacks a valid CSRF token (X-CSRF-Token header or _csrf field); reload the page and try again');
+      throw new DispositionError(
+        'csrf_failed',
+        'the request lacks a valid CSRF token (X-CSRF-Token header or _csrf field); reload the page and try again',
+      );
     }
   }
 }

@@ -17,7 +17,10 @@ export interface BulkUpload {
 export async function readBulkUpload(request: FastifyRequest): Promise<BulkUpload> {
   if (typeof request.body === 'string') return { text: request.body, fileName: 'upload.csv', fields: {} };
   if (!request.isMultipart()) {
-    throw new DispositionError('unsupported_media_type', 'send the CSV file as text/csv, or as the field "file" of multipart/form-data');
+    throw new DispositionError(
+      'unsupported_media_type',
+      'send the CSV file as text/csv, or as the field "file" of multipart/form-data',
+    );
   }
   const fields: Record<string, string> = {};
   let file: { bytes: Buffer; name: string } | undefined;
@@ -28,20 +31,33 @@ export async function readBulkUpload(request: FastifyRequest): Promise<BulkUploa
     }
     if (part.fieldname !== 'file' || file) {
       part.file.resume();
-      throw new DispositionError('invalid_payload', 'send exactly one file, in the field "file"', [{ field: part.fieldname, message: 'unexpected file field' }]);
+      throw new DispositionError('invalid_payload', 'send exactly one file, in the field "file"', [
+        { field: part.fieldname, message: 'unexpected file field' },
+      ]);
     }
     const bytes = await part.toBuffer().catch((err: { code?: string }) => {
-      if (err.code === 'FST_REQ_FILE_TOO_LARGE') throw new DispositionError('too_large', `the file is larger than ${BULK_FILE_MAX_BYTES / 1024 / 1024} MiB; split it into several files`);
+      if (err.code === 'FST_REQ_FILE_TOO_LARGE')
+        throw new DispositionError(
+          'too_large',
+          `the file is larger than ${BULK_FILE_MAX_BYTES / 1024 / 1024} MiB; split it into several files`,
+        );
       throw err;
     });
     file = { bytes, name: part.filename || 'upload.csv' };
   }
-  if (!file) throw new DispositionError('invalid_payload', 'choose a CSV file (the field "file")', [{ field: 'file', message: 'required' }]);
+  if (!file)
+    throw new DispositionError('invalid_payload', 'choose a CSV file (the field "file")', [
+      { field: 'file', message: 'required' },
+    ]);
   return { text: bulkFileText(file.bytes), fileName: file.name.slice(0, 200), fields };
 }
 
 /** The text/csv body parser: the same limit, the same strict decoding. */
-export function csvBodyParser(_request: FastifyRequest, body: Buffer, done: (err: Error | null, body?: string) => void): void {
+export function csvBodyParser(
+  _request: FastifyRequest,
+  body: Buffer,
+  done: (err: Error | null, body?: string) => void,
+): void {
   try {
     done(null, bulkFileText(body));
   } catch (err) {

@@ -7,7 +7,11 @@ export type { Form };
 const count = (value: string | undefined): number | undefined => (value === undefined ? undefined : Number(value));
 
 export const formValues = (form: Form): Record<string, string> =>
-  Object.fromEntries(Object.entries(form).filter(([k, v]) => typeof v === 'string' && k !== '_csrf' && k !== 'password').map(([k, v]) => [k, v as string]));
+  Object.fromEntries(
+    Object.entries(form)
+      .filter(([k, v]) => typeof v === 'string' && k !== '_csrf' && k !== 'password')
+      .map(([k, v]) => [k, v as string]),
+  );
 
 export function caseInputFromForm(form: Form): unknown {
   const categories: { key: string; label?: string; expectedRecords?: number }[] = [];
@@ -20,7 +24,13 @@ export function caseInputFromForm(form: Form): unknown {
   for (let i = 0; i < 10; i += 1) {
     const label = text(form, `custom.${i}.label`);
     if (!label) continue;
-    const key = label.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').replace(/^(\d)/, 'c_$1').slice(0, 64) || `category_${i + 1}`;
+    const key =
+      label
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '_')
+        .replace(/^_+|_+$/g, '')
+        .replace(/^(\d)/, 'c_$1')
+        .slice(0, 64) || `category_${i + 1}`;
     const expected = count(text(form, `custom.${i}.expected`));
     categories.push({ key, label, ...(expected !== undefined ? { expectedRecords: expected } : {}) });
   }
@@ -36,10 +46,21 @@ export function caseInputFromForm(form: Form): unknown {
     if (value) deadlines[key] = value;
   }
   // A deadline left empty is the agreement preset's, else the default (domain/agreements.ts).
-  const optional = (name: string) => (text(form, name) !== undefined ? { [name.split('.')[1]!]: text(form, name) } : {});
+  const optional = (name: string) =>
+    text(form, name) !== undefined ? { [name.split('.')[1]!]: text(form, name) } : {};
   return {
-    contract: { id: text(form, 'contract.id'), ...optional('contract.title'), terminationDate: text(form, 'contract.terminationDate'), ...(agreement ? { agreement } : {}), ...optional('contract.clause') },
-    vendor: { name: text(form, 'vendor.name'), contactEmail: text(form, 'vendor.contactEmail'), ...optional('vendor.contactName') },
+    contract: {
+      id: text(form, 'contract.id'),
+      ...optional('contract.title'),
+      terminationDate: text(form, 'contract.terminationDate'),
+      ...(agreement ? { agreement } : {}),
+      ...optional('contract.clause'),
+    },
+    vendor: {
+      name: text(form, 'vendor.name'),
+      contactEmail: text(form, 'vendor.contactEmail'),
+      ...optional('vendor.contactName'),
+    },
     service: { name: text(form, 'service.name'), ...optional('service.url') },
     disposition: { option: text(form, 'disposition.option'), extent: text(form, 'disposition.extent'), categories },
     trackingMechanisms,

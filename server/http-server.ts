@@ -7,7 +7,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import fs from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { checkTransportSecurity, isLoopbackUrl, type Config } from '../infra/config';
-import { DispositionError, ERROR_CODES, type ErrorCode } from '../domain/errors';
+import { DispositionError, ERROR_CODES } from '../domain/errors';
 import { DatabaseUnavailableError, isDatabaseConnectionError } from '../infra/database/sql-database';
 import { StorageUnavailableError } from '../infra/storage/case-file-storage';
 import { AllowedMethods } from './allowed-methods';
@@ -33,15 +33,31 @@ import type { ServerContext, ServerDeps } from './server-context';
 function classify(error: unknown): DispositionError {
   if (error instanceof DispositionError) return error;
   const e = error as FastifyError & { statusCode?: number };
-  if (e.code === 'FST_REQ_FILE_TOO_LARGE' || e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || e.statusCode === 413) return new DispositionError('too_large', 'the request body is larger than allowed');
-  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || e.statusCode === 415) return new DispositionError('unsupported_media_type', `unsupported content type: ${e.message}`);
-  if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (e instanceof SyntaxError)) return new DispositionError('invalid_payload', 'the body is not valid JSON');
+  if (e.code === 'FST_REQ_FILE_TOO_LARGE' || e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || e.statusCode === 413)
+    return new DispositionError('too_large', 'the request body is larger than allowed');
+  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || e.statusCode === 415)
+    return new DispositionError('unsupported_media_type', `unsupported content type: ${e.message}`);
+  if (
+    e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+    e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+    e instanceof SyntaxError
+  )
+    return new DispositionError('invalid_payload', 'the body is not valid JSON');
   const multipart = malformedMultipart(error);
   if (multipart) return multipart;
-  if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return new DispositionError('invalid_payload', e.message);
+  if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500)
+    return new DispositionError('invalid_payload', e.message);
   // The stores and the file storage are other machines on several nodes: an outage is a 503 to retry, not a 500.
-  if (error instanceof StorageUnavailableError) return new DispositionError('storage_unavailable', 'the file storage does not answer; nothing was lost, please try again shortly');
-  if (error instanceof DatabaseUnavailableError || isDatabaseConnectionError(error)) return new DispositionError('database_unavailable', 'the database does not answer; nothing was lost, please try again shortly');
+  if (error instanceof StorageUnavailableError)
+    return new DispositionError(
+      'storage_unavailable',
+      'the file storage does not answer; nothing was lost, please try again shortly',
+    );
+  if (error instanceof DatabaseUnavailableError || isDatabaseConnectionError(error))
+    return new DispositionError(
+      'database_unavailable',
+      'the database does not answer; nothing was lost, please try again shortly',
+    );
   return new DispositionError('internal', 'something went wrong on our side; it has been logged');
 }
 
@@ -51,7 +67,8 @@ function securityHeaders(https: boolean): Record<string, string> {
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer', // link tokens live in vendor URLs
     'X-Frame-Options': 'DENY',
-    'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    'Content-Security-Policy':
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
     ...(https ? { 'Strict-Transport-Security': 'max-age=31536000; includeSubDomains' } : {}),
   };
 }
@@ -59,13 +76,20 @@ function securityHeaders(https: boolean): Record<string, string> {
 /** Node's parser refused the request (headers too large, a timeout, bytes that are not HTTP): answered here, with our headers. */
 function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, headers: Record<string, string>): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const [status, reason, code, message] = error.code === 'HPE_HEADER_OVERFLOW'
-    ? [431, 'Request Header Fields Too Large', 'too_large', 'the request headers are larger than allowed']
-    : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout', 'invalid_payload', 'the request was not sent in time']
-      : [400, 'Bad Request', 'invalid_payload', 'the request is not well-formed HTTP'];
+  const [status, reason, code, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'too_large', 'the request headers are larger than allowed']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'invalid_payload', 'the request was not sent in time']
+        : [400, 'Bad Request', 'invalid_payload', 'the request is not well-formed HTTP'];
   const body = JSON.stringify({ error: { code, message } });
-  const lines = Object.entries({ ...headers, 'Cache-Control': 'no-store', 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close' })
-    .map(([name, value]) => `${name}: ${value}`);
+  const lines = Object.entries({
+    ...headers,
+    'Cache-Control': 'no-store',
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(body)),
+    Connection: 'close',
+  }).map(([name, value]) => `${name}: ${value}`);
   if (socket.writable) socket.write(`HTTP/1.1 ${status} ${reason}\r\n${lines.join('\r\n')}\r\n\r\n${body}`);
   socket.destroy();
 }
@@ -73,7 +97,9 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, headers
 export function buildHttpServer(deps: ServerDeps): FastifyInstance {
   const https = deps.config.publicUrl.startsWith('https:');
   const ctx: ServerContext = { ...deps, auth: new Auth(deps.users, https), routes: [] };
-  const tls = deps.config.tls ? { https: { cert: fs.readFileSync(deps.config.tls.certFile), key: fs.readFileSync(deps.config.tls.keyFile) } } : {};
+  const tls = deps.config.tls
+    ? { https: { cert: fs.readFileSync(deps.config.tls.certFile), key: fs.readFileSync(deps.config.tls.keyFile) } }
+    : {};
   const headers = securityHeaders(https || !!deps.config.tls);
   const app = Fastify({
     // JSON lines with a request id on each; the path as its route pattern, so a link token never reaches the log,
@@ -97,8 +123,15 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
     frameworkErrors: (error, _request, reply) => {
       const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
       const answer = reply as unknown as FastifyReply;
-      void answer.headers({ ...headers, 'Cache-Control': 'no-store' }).code(tooLong ? 414 : 400)
-        .send({ error: { code: 'invalid_payload', message: tooLong ? 'the address is longer than any this server answers' : 'the address is not well-formed' } });
+      void answer
+        .headers({ ...headers, 'Cache-Control': 'no-store' })
+        .code(tooLong ? 414 : 400)
+        .send({
+          error: {
+            code: 'invalid_payload',
+            message: tooLong ? 'the address is longer than any this server answers' : 'the address is not well-formed',
+          },
+        });
     },
     clientErrorHandler: (error: NodeJS.ErrnoException, socket) => answerClientError(error, socket, headers),
     ...tls,
@@ -108,18 +141,32 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
     counters: deps.counters,
     keyring: deps.keyring,
     burst: deps.config.intrusionBurst,
-    ...(deps.mail ? { alert: {
-      transport: deps.mail,
-      from: deps.config.mailFrom,
-      publicUrl: deps.config.publicUrl,
-      recipients: async () => [...new Set([deps.config.adminEmail, ...(await deps.users.listUsers()).filter((u) => u.role === 'admin' && u.email).map((u) => u.email)].filter((a): a is string => !!a))],
-    } } : {}),
+    ...(deps.mail
+      ? {
+          alert: {
+            transport: deps.mail,
+            from: deps.config.mailFrom,
+            publicUrl: deps.config.publicUrl,
+            recipients: async () => [
+              ...new Set(
+                [
+                  deps.config.adminEmail,
+                  ...(await deps.users.listUsers()).filter((u) => u.role === 'admin' && u.email).map((u) => u.email),
+                ].filter((a): a is string => !!a),
+              ),
+            ],
+          },
+        }
+      : {}),
   });
 
   app.register(cookie);
   app.register(formbody);
   // preservePath: we see the name as sent, so a path in it is refused rather than quietly trimmed.
-  app.register(multipart, { preservePath: true, limits: { fileSize: deps.config.uploadMaxBytes, files: 1, fields: 20, fieldSize: 64 * 1024 } });
+  app.register(multipart, {
+    preservePath: true,
+    limits: { fileSize: deps.config.uploadMaxBytes, files: 1, fields: 20, fieldSize: 64 * 1024 },
+  });
   // The statement to verify streams through its hash (routes/api-public.ts): never a whole body in memory.
   app.addContentTypeParser('application/pdf', (_request, payload, done) => done(null, payload));
 
@@ -131,8 +178,14 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
     for (const method of [route.method].flat()) {
       if (method !== 'GET' && method !== 'POST' && method !== 'DELETE') continue;
       // No API route without its entry in the document: the document is made from these.
-      if (!doc && route.url.startsWith('/api/')) throw new Error(`${method} ${route.url} has no entry for the API document (config.doc)`);
-      if (doc) ctx.routes.push({ method: method.toLowerCase() as 'get' | 'post' | 'delete', path: documentPath(route.url), doc });
+      if (!doc && route.url.startsWith('/api/'))
+        throw new Error(`${method} ${route.url} has no entry for the API document (config.doc)`);
+      if (doc)
+        ctx.routes.push({
+          method: method.toLowerCase() as 'get' | 'post' | 'delete',
+          path: documentPath(route.url),
+          doc,
+        });
     }
   });
   app.addHook('onRequest', async (request, reply) => {
@@ -147,7 +200,10 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
       const allow = allowedMethods.allowed(request.url.split('?')[0]!);
       if (allow.length > 0 && !allow.includes(request.method)) {
         reply.header('Allow', allow.join(', '));
-        throw new DispositionError('method_not_allowed', `this resource does not take ${request.method}; it takes ${allow.join(', ')}`);
+        throw new DispositionError(
+          'method_not_allowed',
+          `this resource does not take ${request.method}; it takes ${allow.join(', ')}`,
+        );
       }
     }
   });
@@ -169,23 +225,40 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
   app.setNotFoundHandler((request, reply) => {
     const message = `no route ${request.method} ${request.url.split('?')[0]}`;
     if (request.url.startsWith('/api/')) return reply.code(404).send({ error: { code: 'not_found', message } });
-    return reply.code(404).type('text/html; charset=utf-8').send(messagePage('Not found', 'There is no page at this address.'));
+    return reply
+      .code(404)
+      .type('text/html; charset=utf-8')
+      .send(messagePage('Not found', 'There is no page at this address.'));
   });
 
   app.setErrorHandler((error, request, reply) => {
     const refusal = classify(error);
     if (refusal.code !== 'internal') noteRefusal(request, refusal);
-    const status = ERROR_CODES[refusal.code as ErrorCode].http;
+    const status = ERROR_CODES[refusal.code].http;
     const retryAfter = (refusal.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
     if (retryAfter) reply.header('Retry-After', String(retryAfter));
     // The route pattern, not the URL: a vendor URL carries its link token, which must never reach a log.
     if (refusal.code === 'internal') request.log.error({ err: error }, 'failed');
     else if (status === 503) request.log.warn({ reason: (error as Error).message }, 'a service did not answer');
     if (request.url.startsWith('/api/')) {
-      return reply.code(status).send({ error: { code: refusal.code, message: refusal.message, ...(refusal.details ? { details: refusal.details } : {}) } });
+      return reply.code(status).send({
+        error: {
+          code: refusal.code,
+          message: refusal.message,
+          ...(refusal.details ? { details: refusal.details } : {}),
+        },
+      });
     }
     if (refusal.code === 'unauthorized') return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
-    return reply.code(status).type('text/html; charset=utf-8').send(messagePage(status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'That did not work', refusal.message));
+    return reply
+      .code(status)
+      .type('text/html; charset=utf-8')
+      .send(
+        messagePage(
+          status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'That did not work',
+          refusal.message,
+        ),
+      );
   });
   return app;
 }

@@ -24,12 +24,28 @@ export async function runServer(signal?: AbortSignal): Promise<void> {
   const bulk = new SqlBulkStore(stores.database, stores.seal);
   const service = new CaseService(client, records, keyring, config, undefined, bulk);
   const webhooks = new SqlWebhookStore(stores.database, keyring);
-  const app = buildHttpServer({ config, client, service, records, users, storage, keyring, accessLog, counters, webhooks, bulk, mail, signatories });
+  const app = buildHttpServer({
+    config,
+    client,
+    service,
+    records,
+    users,
+    storage,
+    keyring,
+    accessLog,
+    counters,
+    webhooks,
+    bulk,
+    mail,
+    signatories,
+  });
   const address = await listen(app, config);
   console.log(`[server] listening on ${address} (public URL ${config.publicUrl})`);
   if ((await users.countUsers()) === 0) {
     console.log('[server] No accounts yet. Create the first administrator:');
-    console.log('[server]   npx disposition user add --username admin --role admin --email you@district.example --password-stdin');
+    console.log(
+      '[server]   npx disposition user add --username admin --role admin --email you@district.example --password-stdin',
+    );
   }
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();

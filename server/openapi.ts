@@ -25,7 +25,13 @@ export interface RouteDoc {
   example?: string;
   /** A session route that changes nothing takes no CSRF token (the codec, called from Temporal's UI). */
   csrf?: false;
-  ok: { status: number; schema?: z.ZodType; content?: string | string[]; description?: string; alsoStatus?: { status: number; description: string; schema?: z.ZodType } };
+  ok: {
+    status: number;
+    schema?: z.ZodType;
+    content?: string | string[];
+    description?: string;
+    alsoStatus?: { status: number; description: string; schema?: z.ZodType };
+  };
   refusals?: number[];
 }
 
@@ -52,7 +58,10 @@ export const EXAMPLES_DIR = path.join(PROJECT_ROOT, 'examples');
 export const ACTION_OK = { status: 200, schema: api.actionResultSchema };
 
 const PATH_PARAMS: Record<string, { pattern: string; description: string }> = Object.fromEntries(
-  Object.entries(ID_PATTERNS).map(([name, { pattern, description }]) => [name, { pattern: pattern.source, description }]),
+  Object.entries(ID_PATTERNS).map(([name, { pattern, description }]) => [
+    name,
+    { pattern: pattern.source, description },
+  ]),
 );
 
 const jsonSchema = (schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> => {
@@ -68,7 +77,8 @@ const SAFE_OBJECT = {
   not: { required: ['constructor'], properties: { constructor: { type: 'object', required: ['prototype'] } } },
 };
 const JSON_VALUE = {
-  description: 'any JSON value without a "__proto__" key or a "constructor" object with a "prototype" key, at any depth',
+  description:
+    'any JSON value without a "__proto__" key or a "constructor" object with a "prototype" key, at any depth',
   anyOf: [
     { type: ['null', 'boolean', 'number', 'string'] },
     { type: 'array', items: { $ref: '#/components/schemas/JsonValue' } },
@@ -83,9 +93,16 @@ const JSON_VALUE = {
 function asTheServerReads<T>(schema: T): T {
   if (Array.isArray(schema)) return schema.map(asTheServerReads) as T;
   if (!schema || typeof schema !== 'object') return schema;
-  const out: Record<string, unknown> = Object.fromEntries(Object.entries(schema).map(([key, value]) => [key, key === 'properties' || key === '$defs'
-    ? Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([name, sub]) => [name, asTheServerReads(sub)]))
-    : asTheServerReads(value)]));
+  const out: Record<string, unknown> = Object.fromEntries(
+    Object.entries(schema).map(([key, value]) => [
+      key,
+      key === 'properties' || key === '$defs'
+        ? Object.fromEntries(
+            Object.entries(value as Record<string, unknown>).map(([name, sub]) => [name, asTheServerReads(sub)]),
+          )
+        : asTheServerReads(value),
+    ]),
+  );
   if (out.format === 'email' && out.pattern) delete out.format;
   if (out.type !== 'object') return out as T;
   return { additionalProperties: { $ref: '#/components/schemas/JsonValue' }, ...out, ...SAFE_OBJECT } as T;
@@ -104,17 +121,46 @@ function commonRefusals(route: RouteDoc, path: string): number[] {
 
 function requestBody(body: NonNullable<RouteDoc['body']>, example: string | undefined): Record<string, unknown> {
   if (body === 'pdf') {
-    return { required: true, content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } }, 'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] } } } };
+    return {
+      required: true,
+      content: {
+        'application/pdf': { schema: { type: 'string', format: 'binary' } },
+        'multipart/form-data': {
+          schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] },
+        },
+      },
+    };
   }
   if (body === 'csv') {
     const sample = example ? { example: fs.readFileSync(path.join(EXAMPLES_DIR, example), 'utf8') } : {};
-    return { required: true, content: { 'text/csv': { schema: { type: 'string' }, ...sample }, 'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] } } } };
+    return {
+      required: true,
+      content: {
+        'text/csv': { schema: { type: 'string' }, ...sample },
+        'multipart/form-data': {
+          schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] },
+        },
+      },
+    };
   }
   if (body === 'multipart-upload' || body === 'multipart-file') {
-    return { required: true, content: { 'multipart/form-data': { schema: { type: 'object', properties: { category: { type: 'string' }, file: { type: 'string', format: 'binary' } }, required: ['category', 'file'] } } } };
+    return {
+      required: true,
+      content: {
+        'multipart/form-data': {
+          schema: {
+            type: 'object',
+            properties: { category: { type: 'string' }, file: { type: 'string', format: 'binary' } },
+            required: ['category', 'file'],
+          },
+        },
+      },
+    };
   }
 
-  const sample = example ? { example: JSON.parse(fs.readFileSync(path.join(EXAMPLES_DIR, example), 'utf8')) as unknown } : {};
+  const sample = example
+    ? { example: JSON.parse(fs.readFileSync(path.join(EXAMPLES_DIR, example), 'utf8')) as unknown }
+    : {};
   return { required: true, content: { 'application/json': { schema: jsonSchema(body, 'input'), ...sample } } };
 }
 
@@ -123,30 +169,63 @@ export function buildOpenApi(publicUrl: string, routes: readonly DocumentedRoute
   const errorSchema = jsonSchema(api.errorResponseSchema, 'output');
   for (const { method, path, doc: route } of [...routes].sort((a, b) => a.path.localeCompare(b.path))) {
     const params = [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
-      name, in: 'path', required: true, description: PATH_PARAMS[name!]!.description, schema: { type: 'string', pattern: PATH_PARAMS[name!]!.pattern },
+      name,
+      in: 'path',
+      required: true,
+      description: PATH_PARAMS[name!]!.description,
+      schema: { type: 'string', pattern: PATH_PARAMS[name!]!.pattern },
     }));
     const query = route.query
-      ? Object.entries((jsonSchema(route.query, 'input').properties ?? {}) as Record<string, unknown>).map(([name, schema]) => ({ name, in: 'query', required: false, schema }))
+      ? Object.entries((jsonSchema(route.query, 'input').properties ?? {}) as Record<string, unknown>).map(
+          ([name, schema]) => ({ name, in: 'query', required: false, schema }),
+        )
       : [];
-    const bodyOf = (type: string) => ({ schema: type === 'application/json' ? { type: 'object' } : type.startsWith('text/') ? { type: 'string' } : { type: 'string', format: 'binary' } });
+    const bodyOf = (type: string) => ({
+      schema:
+        type === 'application/json'
+          ? { type: 'object' }
+          : type.startsWith('text/')
+            ? { type: 'string' }
+            : { type: 'string', format: 'binary' },
+    });
     // JSON by its schema when there is one; any other type the route answers (CSV, PDF) as text or bytes.
     const types = [route.ok.content ?? []].flat().filter((type) => !(route.ok.schema && type === 'application/json'));
-    const content = route.ok.schema || types.length
-      ? { content: { ...(route.ok.schema ? { 'application/json': { schema: jsonSchema(route.ok.schema, 'output') } } : {}), ...Object.fromEntries(types.map((type) => [type, bodyOf(type)])) } }
-      : {};
-    const responses: Record<string, unknown> = { [route.ok.status]: { description: route.ok.description ?? route.summary, ...content } };
+    const content =
+      route.ok.schema || types.length
+        ? {
+            content: {
+              ...(route.ok.schema ? { 'application/json': { schema: jsonSchema(route.ok.schema, 'output') } } : {}),
+              ...Object.fromEntries(types.map((type) => [type, bodyOf(type)])),
+            },
+          }
+        : {};
+    const responses: Record<string, unknown> = {
+      [route.ok.status]: { description: route.ok.description ?? route.summary, ...content },
+    };
     // Another success status: with its own schema when its body differs (a dry run's check), else the same body.
     const also = route.ok.alsoStatus;
-    if (also) responses[also.status] = { description: also.description, ...(also.schema ? { content: { 'application/json': { schema: jsonSchema(also.schema, 'output') } } } : content) };
+    if (also)
+      responses[also.status] = {
+        description: also.description,
+        ...(also.schema ? { content: { 'application/json': { schema: jsonSchema(also.schema, 'output') } } } : content),
+      };
     for (const status of [...new Set([...(route.refusals ?? []), ...commonRefusals(route, path)])].sort()) {
-      responses[status] = { description: 'refused: see error.code and error.message', content: { 'application/json': { schema: errorSchema } } };
+      responses[status] = {
+        description: 'refused: see error.code and error.message',
+        content: { 'application/json': { schema: errorSchema } },
+      };
     }
     paths[path] ??= {};
-    paths[path]![method] = {
+    paths[path][method] = {
       summary: route.summary,
       ...(route.roles ? { description: `Roles: ${route.roles.join(', ')}.` } : {}),
       // A cookie request that changes state carries the CSRF token as well.
-      security: route.auth === 'session' ? [method === 'get' || route.csrf === false ? { session: [] } : { session: [], csrf: [] }] : route.auth === 'token' ? [{}] : [],
+      security:
+        route.auth === 'session'
+          ? [method === 'get' || route.csrf === false ? { session: [] } : { session: [], csrf: [] }]
+          : route.auth === 'token'
+            ? [{}]
+            : [],
       parameters: [...params, ...query],
       ...(route.body ? { requestBody: requestBody(route.bodyDoc ?? route.body, route.example) } : {}),
       responses,
@@ -154,13 +233,28 @@ export function buildOpenApi(publicUrl: string, routes: readonly DocumentedRoute
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Disposition', version: '1', description: 'Termination of a district\'s contract with a hosted ed-tech service under policy 7400.1. State-changing requests with the session cookie carry the CSRF token (header X-CSRF-Token). Vendor routes authenticate by the link token alone.' },
+    info: {
+      title: 'Disposition',
+      version: '1',
+      description:
+        "Termination of a district's contract with a hosted ed-tech service under policy 7400.1. State-changing requests with the session cookie carry the CSRF token (header X-CSRF-Token). Vendor routes authenticate by the link token alone.",
+    },
     servers: [{ url: publicUrl }],
     components: {
       schemas: { JsonValue: JSON_VALUE },
       securitySchemes: {
-        session: { type: 'apiKey', in: 'cookie', name: 'disposition_session', description: 'set by POST /api/auth/login' },
-        csrf: { type: 'apiKey', in: 'header', name: 'X-CSRF-Token', description: 'the csrfToken answered by POST /api/auth/login, on every cookie request that changes state' },
+        session: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'disposition_session',
+          description: 'set by POST /api/auth/login',
+        },
+        csrf: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-CSRF-Token',
+          description: 'the csrfToken answered by POST /api/auth/login, on every cookie request that changes state',
+        },
       },
     },
     paths,

@@ -23,15 +23,26 @@ export const SIGN_IN_ROUTES = new Set(['/api/auth/login', '/login']);
 
 export const RATE_LIMITS: RateLimit[] = [
   { name: 'sign-in', matches: (r) => r.method === 'POST' && SIGN_IN_ROUTES.has(routeOf(r)), perMinute: 20 },
-  { name: 'vendor links', matches: (r) => routeOf(r).startsWith('/v/') || routeOf(r).startsWith('/api/vendor/'), perMinute: 3000 },
+  {
+    name: 'vendor links',
+    matches: (r) => routeOf(r).startsWith('/v/') || routeOf(r).startsWith('/api/vendor/'),
+    perMinute: 3000,
+  },
   // Anyone may check a statement: enough for a records clerk working through a box of them, not for a flood.
-  { name: 'statement checks', matches: (r) => routeOf(r).startsWith('/api/statements/') || routeOf(r) === '/verify', perMinute: 120 },
+  {
+    name: 'statement checks',
+    matches: (r) => routeOf(r).startsWith('/api/statements/') || routeOf(r) === '/verify',
+    perMinute: 120,
+  },
 ];
 
 export class RateLimiter {
   private checks = 0;
 
-  constructor(private readonly counters: SharedCounters, private readonly limits: RateLimit[] = RATE_LIMITS) {}
+  constructor(
+    private readonly counters: SharedCounters,
+    private readonly limits: RateLimit[] = RATE_LIMITS,
+  ) {}
 
   async check(request: FastifyRequest, now = Date.now()): Promise<void> {
     for (const limit of this.limits) {
@@ -39,7 +50,11 @@ export class RateLimiter {
       const { hits, startedAt } = await this.counters.hit(`${limit.name}|${request.ip}`, WINDOW_MS, now);
       if (hits > limit.perMinute) {
         const wait = Math.max(1, Math.ceil((startedAt + WINDOW_MS - now) / 1000));
-        throw new DispositionError('rate_limited', `too many ${limit.name} requests from your address; try again in ${wait} s`, { retryAfterSeconds: wait });
+        throw new DispositionError(
+          'rate_limited',
+          `too many ${limit.name} requests from your address; try again in ${wait} s`,
+          { retryAfterSeconds: wait },
+        );
       }
     }
     // Now and then, forget the windows of sources that went quiet.

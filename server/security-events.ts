@@ -21,9 +21,19 @@ declare module 'fastify' {
  * other route reads or changes a case, its data or its logs, and each request to it is logged (7400.1 I.D), so a
  * route added later is logged unless it is named here.
  */
-const NO_CASE_DATA = new Set(['/', '/api/auth/login', '/api/auth/logout', '/api/health', '/api/openapi.json', '/static/:file', '/login', '/logout']);
+const NO_CASE_DATA = new Set([
+  '/',
+  '/api/auth/login',
+  '/api/auth/logout',
+  '/api/health',
+  '/api/openapi.json',
+  '/static/:file',
+  '/login',
+  '/logout',
+]);
 /** A path no route took is logged when it looks like a case's or a vendor's (someone probing for them). */
-const CASE_PATHS = /^\/(api\/cases|cases|api\/vendor\/|v\/|api\/statements\/|api\/audit|api\/intrusions|api\/codec|verify)/;
+const CASE_PATHS =
+  /^\/(api\/cases|cases|api\/vendor\/|v\/|api\/statements\/|api\/audit|api\/intrusions|api\/codec|verify)/;
 
 const readsCaseData = (request: FastifyRequest, path: string): boolean =>
   request.routeOptions.url ? !NO_CASE_DATA.has(request.routeOptions.url) : CASE_PATHS.test(path);
@@ -49,11 +59,14 @@ export interface SecurityEventsDeps {
 export function pathForLog(request: FastifyRequest): string {
   if (request.routeOptions.url) return request.routeOptions.url;
   const segments = request.url.split('?')[0]!.split('/');
-  return segments.map((segment, i) => {
-    const after = segments[i - 1];
-    if (i > 0 && (after === 'v' || (after === 'vendor' && segments[i - 2] === 'api'))) return ':token';
-    return segment.length > 24 || /^v1\./.test(segment) ? ':redacted' : segment;
-  }).join('/').slice(0, 300);
+  return segments
+    .map((segment, i) => {
+      const after = segments[i - 1];
+      if (i > 0 && (after === 'v' || (after === 'vendor' && segments[i - 2] === 'api'))) return ':token';
+      return segment.length > 24 || /^v1\./.test(segment) ? ':redacted' : segment;
+    })
+    .join('/')
+    .slice(0, 300);
 }
 
 export function noteRefusal(request: FastifyRequest, error: DispositionError): void {
@@ -76,7 +89,11 @@ function intrusionKind(request: FastifyRequest, error: DispositionError): Intrus
       return 'refused_link';
     case 'invalid_payload':
       // A wrong, expired or voided one-time code: someone may be guessing a signatory's code.
-      if (Array.isArray(error.details) && error.details.some((d: { field?: string }) => d?.field === 'verificationCode')) return 'wrong_signatory_code';
+      if (
+        Array.isArray(error.details) &&
+        error.details.some((d: { field?: string }) => d?.field === 'verificationCode')
+      )
+        return 'wrong_signatory_code';
       return /\/files$/.test(path) ? 'malformed_upload' : undefined;
     case 'too_large':
     case 'unsupported_media_type':
@@ -97,7 +114,9 @@ export class SecurityEvents {
     const userAgent = String(request.headers['user-agent'] ?? '');
     if (readsCaseData(request, path)) {
       const params = (request.params ?? {}) as Record<string, string>;
-      const link = params.token ? verifyLinkToken(this.deps.keyring, tokenFromLink(params.token), Date.now()) : undefined;
+      const link = params.token
+        ? verifyLinkToken(this.deps.keyring, tokenFromLink(params.token), Date.now())
+        : undefined;
       const claims = link && (link.ok ? link.claims : link.claims);
       const session = request.session;
       await this.deps.accessLog.append({
@@ -105,14 +124,22 @@ export class SecurityEvents {
         role: session?.role ?? (claims ? 'vendor' : 'anonymous'),
         action: `${request.method} ${pathForLog(request)}`, // the route pattern: a token never reaches the log
         ...(params.caseId ? { caseId: params.caseId } : claims ? { caseId: claims.caseId } : {}),
-        outcome: refusal ? `refused ${reply.statusCode} ${refusal.code}` : `${reply.statusCode < 400 ? 'ok' : 'failed'} ${reply.statusCode}`,
+        outcome: refusal
+          ? `refused ${reply.statusCode} ${refusal.code}`
+          : `${reply.statusCode < 400 ? 'ok' : 'failed'} ${reply.statusCode}`,
         ip,
         userAgent,
       });
     }
     const kind = refusal ? intrusionKind(request, refusal) : undefined;
     if (kind) {
-      await this.deps.accessLog.recordIntrusion({ kind, ip, userAgent, path: pathForLog(request), reason: refusal!.message });
+      await this.deps.accessLog.recordIntrusion({
+        kind,
+        ip,
+        userAgent,
+        path: pathForLog(request),
+        reason: refusal!.message,
+      });
       await this.maybeAlert(ip);
     }
   }

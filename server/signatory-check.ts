@@ -21,9 +21,7 @@ export interface Requester {
   userAgent: string;
 }
 
-export type SignatoryGate =
-  | { verified: SignatoryCheck }
-  | { sent: { status: 'verification_sent'; message: string } };
+export type SignatoryGate = { verified: SignatoryCheck } | { sent: { status: 'verification_sent'; message: string } };
 
 /** The task a code is for: the case, the task and its generation, and the subprocessor when the link names one. */
 const taskKeyOf = (claims: LinkClaims): string => [claims.caseId, claims.task, claims.gen, claims.sub ?? ''].join('/');
@@ -43,30 +41,49 @@ function codeHash(ctx: Pick<ServerContext, 'keyring'>, code: string, kid?: strin
 function addressKeys(ctx: Pick<ServerContext, 'keyring'>, email: string): string[] {
   const current = ctx.keyring.current('link');
   const keys = [current, ...ctx.keyring.all('link').filter((k) => k.kid !== current.kid)];
-  return keys.map(({ kid, key }) => `${kid}:${crypto.createHmac('sha256', key).update(`signatory-address/1 ${email}`).digest('hex')}`);
+  return keys.map(
+    ({ kid, key }) => `${kid}:${crypto.createHmac('sha256', key).update(`signatory-address/1 ${email}`).digest('hex')}`,
+  );
 }
 
 function refuse(message: string): never {
-  throw new DispositionError('invalid_payload', `verificationCode: ${message}`, [{ field: 'verificationCode', message }]);
+  throw new DispositionError('invalid_payload', `verificationCode: ${message}`, [
+    { field: 'verificationCode', message },
+  ]);
 }
 
 /**
  * Lets a certification through once its signatory's address is verified for this task: sends a code, or checks
  * the one given. Answers the verification to record with the certification, or the 202 to send back.
  */
-export async function checkSignatory(ctx: ServerContext, claims: LinkClaims, rawEmail: string, code: string | undefined, requester: Requester, now = Date.now()): Promise<SignatoryGate> {
+export async function checkSignatory(
+  ctx: ServerContext,
+  claims: LinkClaims,
+  rawEmail: string,
+  code: string | undefined,
+  requester: Requester,
+  now = Date.now(),
+): Promise<SignatoryGate> {
   const email = rawEmail.trim().toLowerCase();
   const taskKey = taskKeyOf(claims);
   const store = ctx.signatories;
   const names = addressKeys(ctx, email);
   const held = await store.get(taskKey, names);
   const stored = held?.email ?? names[0]!;
-  if (held?.verified) return { verified: { email, verifiedAt: held.verified.at, ip: held.verified.ip, userAgent: held.verified.userAgent } };
+  if (held?.verified)
+    return {
+      verified: { email, verifiedAt: held.verified.at, ip: held.verified.ip, userAgent: held.verified.userAgent },
+    };
   const live = held && held.expiresAt > now && held.attempts < MAX_WRONG_CODES;
 
   if (code === undefined) {
     if (live && now - held.sentAt < RESEND_AFTER_MS) {
-      return { sent: { status: 'verification_sent', message: `A code was emailed to ${email} at ${isoSeconds(held.sentAt)}. Send the same certification again with verificationCode set to that code; it expires at ${isoSeconds(held.expiresAt)}.` } };
+      return {
+        sent: {
+          status: 'verification_sent',
+          message: `A code was emailed to ${email} at ${isoSeconds(held.sentAt)}. Send the same certification again with verificationCode set to that code; it expires at ${isoSeconds(held.expiresAt)}.`,
+        },
+      };
     }
     const fresh = crypto.randomInt(0, 1_000_000).toString().padStart(6, '0');
     await store.issue(taskKey, stored, codeHash(ctx, fresh)!, now, now + CODE_TTL_MS);
@@ -74,21 +91,42 @@ export async function checkSignatory(ctx: ServerContext, claims: LinkClaims, raw
       await mailCode(ctx, claims, email, fresh, now + CODE_TTL_MS);
     } catch (err) {
       await store.forget(taskKey, stored);
-      throw new DispositionError('mail_unavailable', `the code could not be emailed to ${email} (${(err as Error).message}); nothing was recorded: try again in a moment`);
+      throw new DispositionError(
+        'mail_unavailable',
+        `the code could not be emailed to ${email} (${(err as Error).message}); nothing was recorded: try again in a moment`,
+      );
     }
-    return { sent: { status: 'verification_sent', message: `We emailed a 6-digit code to ${email}, the signatory's address. Send the same certification again with verificationCode set to that code within 15 minutes; until then nothing is certified.` } };
+    return {
+      sent: {
+        status: 'verification_sent',
+        message: `We emailed a 6-digit code to ${email}, the signatory's address. Send the same certification again with verificationCode set to that code within 15 minutes; until then nothing is certified.`,
+      },
+    };
   }
 
-  if (!held) refuse(`no code was sent to ${email} for this task: send the certification without a code, and one is emailed to that address`);
-  if (held.attempts >= MAX_WRONG_CODES) refuse(`too many wrong codes: the code sent to ${email} no longer works. Send the certification without a code for a new one`);
-  if (held.expiresAt <= now) refuse(`the code sent to ${email} expired at ${isoSeconds(held.expiresAt)} (codes last 15 minutes). Send the certification without a code for a new one`);
+  if (!held)
+    refuse(
+      `no code was sent to ${email} for this task: send the certification without a code, and one is emailed to that address`,
+    );
+  if (held.attempts >= MAX_WRONG_CODES)
+    refuse(
+      `too many wrong codes: the code sent to ${email} no longer works. Send the certification without a code for a new one`,
+    );
+  if (held.expiresAt <= now)
+    refuse(
+      `the code sent to ${email} expired at ${isoSeconds(held.expiresAt)} (codes last 15 minutes). Send the certification without a code for a new one`,
+    );
   const [kid] = held.codeHash.split(':');
   const expected = Buffer.from(held.codeHash);
   const given = Buffer.from(codeHash(ctx, code, kid) ?? '');
   if (expected.length !== given.length || !crypto.timingSafeEqual(expected, given)) {
     const wrong = await store.fail(taskKey, stored);
     const left = MAX_WRONG_CODES - wrong;
-    refuse(left > 0 ? `this is not the code sent to ${email} (${left} ${left === 1 ? 'try' : 'tries'} left)` : `this is not the code sent to ${email}, and that was the last try: the code no longer works. Send the certification without a code for a new one`);
+    refuse(
+      left > 0
+        ? `this is not the code sent to ${email} (${left} ${left === 1 ? 'try' : 'tries'} left)`
+        : `this is not the code sent to ${email}, and that was the last try: the code no longer works. Send the certification without a code for a new one`,
+    );
   }
   await store.verify(taskKey, stored, now, requester.ip, requester.userAgent);
   return { verified: { email, verifiedAt: now, ip: requester.ip, userAgent: requester.userAgent.slice(0, 500) } };
@@ -97,20 +135,41 @@ export async function checkSignatory(ctx: ServerContext, claims: LinkClaims, raw
 /** How the code mail (below) words the code: readers of an outbox or a test's SMTP server find it with this. */
 export const CODE_IN_MAIL = /code where you certify: (\d{6})/;
 
-async function mailCode(ctx: ServerContext, claims: LinkClaims, email: string, code: string, expiresAt: number): Promise<void> {
+async function mailCode(
+  ctx: ServerContext,
+  claims: LinkClaims,
+  email: string,
+  code: string,
+  expiresAt: number,
+): Promise<void> {
   if (!ctx.mail) throw new Error('this server sends no mail');
   const record = await ctx.records.getCase(claims.caseId);
   const vendor = record?.state.input.vendor.name ?? 'the vendor';
-  const what = claims.sub ? 'a subprocessor\'s certification that the district\'s student data it held is destroyed' : `${vendor}'s certification that the district's student data is destroyed and its tracking mechanisms removed`;
-  const mail = renderMail({
-    subject: `Your code to sign the destruction certification for ${ctx.config.districtName}`,
-    heading: 'Confirm that you are signing',
-    blocks: [
-      { kind: 'p', text: `Someone is signing ${what} (case ${claims.caseId}${record ? `, contract ${record.state.input.contract.id}` : ''}) with your address, ${email}, as the signatory.` },
-      { kind: 'p', text: `If that is you, enter this code where you certify: ${code}. It works once, until ${isoSeconds(expiresAt)} (15 minutes).` },
-      { kind: 'p', text: `If it is not you, do not pass the code on: nothing is certified without it. Tell ${ctx.config.districtName}${ctx.config.adminEmail ? ` at ${ctx.config.adminEmail}` : ''}.` },
-    ],
-  }, ctx.config.districtName, `${ctx.config.districtName}\nSent by Disposition for policy 7400.1. This code is sent only to the signatory and kept nowhere in clear.`);
+  const what = claims.sub
+    ? "a subprocessor's certification that the district's student data it held is destroyed"
+    : `${vendor}'s certification that the district's student data is destroyed and its tracking mechanisms removed`;
+  const mail = renderMail(
+    {
+      subject: `Your code to sign the destruction certification for ${ctx.config.districtName}`,
+      heading: 'Confirm that you are signing',
+      blocks: [
+        {
+          kind: 'p',
+          text: `Someone is signing ${what} (case ${claims.caseId}${record ? `, contract ${record.state.input.contract.id}` : ''}) with your address, ${email}, as the signatory.`,
+        },
+        {
+          kind: 'p',
+          text: `If that is you, enter this code where you certify: ${code}. It works once, until ${isoSeconds(expiresAt)} (15 minutes).`,
+        },
+        {
+          kind: 'p',
+          text: `If it is not you, do not pass the code on: nothing is certified without it. Tell ${ctx.config.districtName}${ctx.config.adminEmail ? ` at ${ctx.config.adminEmail}` : ''}.`,
+        },
+      ],
+    },
+    ctx.config.districtName,
+    `${ctx.config.districtName}\nSent by Disposition for policy 7400.1. This code is sent only to the signatory and kept nowhere in clear.`,
+  );
   await ctx.mail.send({
     // Named like the case's own mail (`<what>.<audience>.<case>@host`), so an outbox reader finds it by case.
     messageId: `<signatory-code-${crypto.randomBytes(6).toString('hex')}.vendor.${claims.caseId}@${new URL(ctx.config.publicUrl).hostname}>`,

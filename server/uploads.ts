@@ -29,7 +29,12 @@ const MALFORMED_MULTIPART = /multipart data|^Multipart: |^The needle |^Boundary 
 
 /** The refusal for a body the multipart parser could not read; undefined for any other error. */
 export function malformedMultipart(error: unknown): DispositionError | undefined {
-  if (!(error instanceof Error) || (error as { code?: unknown }).code !== undefined || !MALFORMED_MULTIPART.test(error.message)) return undefined;
+  if (
+    !(error instanceof Error) ||
+    (error as { code?: unknown }).code !== undefined ||
+    !MALFORMED_MULTIPART.test(error.message)
+  )
+    return undefined;
   return new DispositionError('invalid_payload', `the body is not well-formed multipart/form-data: ${error.message}`);
 }
 
@@ -51,10 +56,17 @@ export function discardRestOfBody(request: FastifyRequest, limit: number): void 
   raw.resume();
 }
 
-export async function stageUpload(ctx: ServerContext, request: FastifyRequest, token: string): Promise<{ file: StagedFileResponse; created: boolean }> {
+export async function stageUpload(
+  ctx: ServerContext,
+  request: FastifyRequest,
+  token: string,
+): Promise<{ file: StagedFileResponse; created: boolean }> {
   const { record } = await requireReturnTask(ctx, token);
   if (!request.isMultipart()) {
-    throw new DispositionError('unsupported_media_type', 'send multipart/form-data: a field "category", then a field "file"');
+    throw new DispositionError(
+      'unsupported_media_type',
+      'send multipart/form-data: a field "category", then a field "file"',
+    );
   }
   const categories = record.state.input.disposition.categories.map((c) => c.key);
   let category: string | undefined;
@@ -67,26 +79,40 @@ export async function stageUpload(ctx: ServerContext, request: FastifyRequest, t
       }
       if (part.fieldname !== 'file' || staged) {
         part.file.resume();
-        throw new DispositionError('invalid_payload', 'send exactly one file, in the field "file"', [{ field: part.fieldname, message: 'unexpected file field' }]);
+        throw new DispositionError('invalid_payload', 'send exactly one file, in the field "file"', [
+          { field: part.fieldname, message: 'unexpected file field' },
+        ]);
       }
       if (!category || !categories.includes(category)) {
         part.file.resume();
-        throw new DispositionError('invalid_payload', category ? `category: "${category}" is not requested by this case; choose one of ${categories.join(', ')}` : 'category: send the "category" field before the file',
-          [{ field: 'category', message: category ? 'not requested by this case' : 'required before the file' }]);
+        throw new DispositionError(
+          'invalid_payload',
+          category
+            ? `category: "${category}" is not requested by this case; choose one of ${categories.join(', ')}`
+            : 'category: send the "category" field before the file',
+          [{ field: 'category', message: category ? 'not requested by this case' : 'required before the file' }],
+        );
       }
       const name = part.filename || 'unnamed';
       // Browsers send a bare name; a path in it is somebody trying to climb out of a folder.
       // eslint-disable-next-line no-control-regex
       if (/[\\/\u0000-\u001f]/.test(name) || name === '.' || name === '..') {
         part.file.resume();
-        throw new DispositionError('invalid_payload', `file: "${name.slice(0, 100)}" is not a plain file name`, [{ field: 'file', message: 'not a plain file name' }]);
+        throw new DispositionError('invalid_payload', `file: "${name.slice(0, 100)}" is not a plain file name`, [
+          { field: 'file', message: 'not a plain file name' },
+        ]);
       }
       // "invoice\u202efdp.exe" shows as "invoiceexe.pdf": the district must read the name the package holds.
       if (BIDI_CONTROL.test(name)) {
         part.file.resume();
-        throw new DispositionError('invalid_payload', `file: the file name ${BIDI_REFUSAL}`, [{ field: 'file', message: BIDI_REFUSAL }]);
+        throw new DispositionError('invalid_payload', `file: the file name ${BIDI_REFUSAL}`, [
+          { field: 'file', message: BIDI_REFUSAL },
+        ]);
       }
-      staged = await ctx.storage.stageFile(record.caseId, { category, name }, part.file, { maxBytes: ctx.config.uploadMaxBytes, declaredType: part.mimetype });
+      staged = await ctx.storage.stageFile(record.caseId, { category, name }, part.file, {
+        maxBytes: ctx.config.uploadMaxBytes,
+        declaredType: part.mimetype,
+      });
       if (part.file.truncated) {
         await ctx.storage.removeStaged(record.caseId, staged.fileId);
         throw new UploadTooLargeError(ctx.config.uploadMaxBytes);
@@ -97,22 +123,40 @@ export async function stageUpload(ctx: ServerContext, request: FastifyRequest, t
     // A refused request keeps nothing: a file staged before the refusal (a second file part after it) goes too.
     if (staged) await ctx.storage.removeStaged(record.caseId, staged.fileId);
     if ((err as { code?: string }).code === 'FST_FILES_LIMIT') {
-      throw new DispositionError('invalid_payload', 'send exactly one file, in the field "file"', [{ field: 'file', message: 'more than one file' }]);
+      throw new DispositionError('invalid_payload', 'send exactly one file, in the field "file"', [
+        { field: 'file', message: 'more than one file' },
+      ]);
     }
     if (err instanceof UploadTooLargeError || (err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
-      throw new DispositionError('too_large', `the file is larger than the limit of ${ctx.config.uploadMaxBytes} bytes; split it, or ask the district for another way`);
+      throw new DispositionError(
+        'too_large',
+        `the file is larger than the limit of ${ctx.config.uploadMaxBytes} bytes; split it, or ask the district for another way`,
+      );
     }
-    if (err instanceof UnsafeFileNameError || err instanceof UploadRefusedError) throw new DispositionError('invalid_payload', `file: ${err.message}`, [{ field: 'file', message: err.message }]);
+    if (err instanceof UnsafeFileNameError || err instanceof UploadRefusedError)
+      throw new DispositionError('invalid_payload', `file: ${err.message}`, [{ field: 'file', message: err.message }]);
     if (err instanceof StorageFullError) {
       // The operators must hear of it; the vendor learns that nothing is lost and that a later try can work.
-      console.error(`[server] storage full while staging an upload for case ${record.caseId}: ${(err.cause as Error).message}`);
-      throw new DispositionError('storage_full', 'the district\'s storage is full, so this file was not kept; the files staged before it are safe. Please try again later.');
+      console.error(
+        `[server] storage full while staging an upload for case ${record.caseId}: ${(err.cause as Error).message}`,
+      );
+      throw new DispositionError(
+        'storage_full',
+        "the district's storage is full, so this file was not kept; the files staged before it are safe. Please try again later.",
+      );
     }
     throw err;
   }
-  if (!staged) throw new DispositionError('invalid_payload', 'file: no file was sent', [{ field: 'file', message: 'required' }]);
+  if (!staged)
+    throw new DispositionError('invalid_payload', 'file: no file was sent', [{ field: 'file', message: 'required' }]);
 
-  const same = (await ctx.storage.listStaged(record.caseId)).find((f) => f.fileId !== staged!.fileId && f.category === staged!.category && f.name === staged!.name && f.sha256 === staged!.sha256);
+  const same = (await ctx.storage.listStaged(record.caseId)).find(
+    (f) =>
+      f.fileId !== staged.fileId &&
+      f.category === staged.category &&
+      f.name === staged.name &&
+      f.sha256 === staged.sha256,
+  );
   if (same) {
     await ctx.storage.removeStaged(record.caseId, staged.fileId);
     return { file: { ...stagedFileResponse(same), alreadyStaged: true }, created: false };

@@ -7,17 +7,30 @@ import type { ServerContext } from './server-context';
 
 const GONE = new Set(['expired', 'task_closed', 'superseded', 'case_closed']);
 
-export async function openVendorLink(ctx: ServerContext, token: string): Promise<{ claims: LinkClaims; record: CaseRecord }> {
+export async function openVendorLink(
+  ctx: ServerContext,
+  token: string,
+): Promise<{ claims: LinkClaims; record: CaseRecord }> {
   const check = await checkLink(ctx.keyring, ctx.records, token);
   if (!check.valid) {
-    const contact = ctx.config.adminEmail ? ` Questions: ${ctx.config.adminEmail}.` : ' Contact the district that sent you the link.';
-    throw new DispositionError(GONE.has(check.reason!) ? 'link_gone' : 'link_refused', `${LINK_REFUSAL_TEXT[check.reason!]}${contact}`, { reason: check.reason });
+    const contact = ctx.config.adminEmail
+      ? ` Questions: ${ctx.config.adminEmail}.`
+      : ' Contact the district that sent you the link.';
+    throw new DispositionError(
+      GONE.has(check.reason!) ? 'link_gone' : 'link_refused',
+      `${LINK_REFUSAL_TEXT[check.reason!]}${contact}`,
+      { reason: check.reason },
+    );
   }
   return { claims: check.claims!, record: (await ctx.records.getCase(check.claims!.caseId))! };
 }
 
-export async function requireReturnTask(ctx: ServerContext, token: string): Promise<{ claims: LinkClaims; record: CaseRecord }> {
+export async function requireReturnTask(
+  ctx: ServerContext,
+  token: string,
+): Promise<{ claims: LinkClaims; record: CaseRecord }> {
   const opened = await openVendorLink(ctx, token);
-  if (opened.claims.task !== 'return') throw new DispositionError('wrong_state', 'files are uploaded only through the link of the return task');
+  if (opened.claims.task !== 'return')
+    throw new DispositionError('wrong_state', 'files are uploaded only through the link of the return task');
   return opened;
 }

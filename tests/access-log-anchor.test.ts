@@ -22,7 +22,15 @@ beforeEach(async () => {
   stores = await openStores({ dataDir });
   keyring = Keyring.open(keysDir());
   await stores.bindKeyring({ keysDir: keysDir() }, keyring);
-  for (let i = 1; i <= 5; i += 1) await stores.accessLog.append({ actor: `user:ada${i}`, role: 'admin', action: 'GET /api/cases/:caseId', caseId: 'Case0001', outcome: 'ok 200', ip: '192.0.2.1' });
+  for (let i = 1; i <= 5; i += 1)
+    await stores.accessLog.append({
+      actor: `user:ada${i}`,
+      role: 'admin',
+      action: 'GET /api/cases/:caseId',
+      caseId: 'Case0001',
+      outcome: 'ok 200',
+      ip: '192.0.2.1',
+    });
 });
 afterEach(async () => {
   keyring?.close();
@@ -30,7 +38,11 @@ afterEach(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-const cliVerify = () => spawnSync(process.execPath, [path.resolve('bin/disposition.js'), 'audit', 'verify', '--json'], { encoding: 'utf8', env: { ...process.env, DATA_DIR: dataDir } });
+const cliVerify = () =>
+  spawnSync(process.execPath, [path.resolve('bin/disposition.js'), 'audit', 'verify', '--json'], {
+    encoding: 'utf8',
+    env: { ...process.env, DATA_DIR: dataDir },
+  });
 
 describe('the access log anchored beside the keys', () => {
   it('keeps the signed head in a file of its own, renewed on every append, and verifies against it', async () => {
@@ -48,7 +60,14 @@ describe('the access log anchored beside the keys', () => {
     const db = intruder(dataDir);
     db.prepare('DELETE FROM access_log WHERE seq = 5').run();
     db.close();
-    expect(await stores.accessLog.verify()).toMatchObject({ ok: false, entries: 4, brokenAt: 5, reason: expect.stringMatching(/^the log ends at entry 4, but entry 5 was written \(anchored .*\): 1 entry was cut off the end$/) });
+    expect(await stores.accessLog.verify()).toMatchObject({
+      ok: false,
+      entries: 4,
+      brokenAt: 5,
+      reason: expect.stringMatching(
+        /^the log ends at entry 4, but entry 5 was written \(anchored .*\): 1 entry was cut off the end$/,
+      ),
+    });
     const cli = cliVerify();
     expect(cli.status).toBe(3);
     expect(JSON.parse(cli.stdout)).toMatchObject({ ok: false, accessLog: { ok: false, brokenAt: 5 } });
@@ -60,7 +79,11 @@ describe('the access log anchored beside the keys', () => {
     db.close();
     // Without the anchor the forged chain passes: this is what the anchor is for.
     expect(await new SqlAccessLog(stores.database).verify()).toMatchObject({ ok: true, entries: 5 });
-    expect(await stores.accessLog.verify()).toMatchObject({ ok: false, brokenAt: 5, reason: expect.stringMatching(/^entry 5 is not the one anchored .*: the log was rewritten up to there$/) });
+    expect(await stores.accessLog.verify()).toMatchObject({
+      ok: false,
+      brokenAt: 5,
+      reason: expect.stringMatching(/^entry 5 is not the one anchored .*: the log was rewritten up to there$/),
+    });
   });
 
   it('refuses an anchor edited by hand to match a cut', async () => {
@@ -71,6 +94,9 @@ describe('the access log anchored beside the keys', () => {
     const anchored = JSON.parse(fs.readFileSync(file, 'utf8'));
     const third = (await stores.accessLog.list()).at(-1)!;
     fs.writeFileSync(file, JSON.stringify({ ...anchored, seq: 3, hash: third.hash }));
-    expect(await stores.accessLog.verify()).toMatchObject({ ok: false, reason: expect.stringContaining('is not signed by the server key') });
+    expect(await stores.accessLog.verify()).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('is not signed by the server key'),
+    });
   });
 });

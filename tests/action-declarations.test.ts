@@ -12,7 +12,15 @@ import { HttpHarness, type SignedIn } from './support/http-harness';
 
 let h: HttpHarness;
 let ada: SignedIn;
-let doc: { paths: Record<string, Record<string, { description?: string; requestBody?: { content: Record<string, { example?: unknown }> }; security?: unknown[] }>> };
+let doc: {
+  paths: Record<
+    string,
+    Record<
+      string,
+      { description?: string; requestBody?: { content: Record<string, { example?: unknown }> }; security?: unknown[] }
+    >
+  >;
+};
 
 beforeAll(async () => {
   h = await HttpHarness.start();
@@ -22,28 +30,38 @@ beforeAll(async () => {
 afterAll(async () => h?.close());
 
 describe('each staff action, from its declaration', () => {
-  it.each(Object.entries(STAFF_ACTIONS))('%s: API route in the document with its roles, page route, CLI command', async (_name, action) => {
-    const documented = `/api/cases/{caseId}/${action.path.replace(/:(\w+)/g, '{$1}')}`;
-    const entry = doc.paths[documented]?.post;
-    expect(entry, `POST ${documented} is in the document`).toBeDefined();
-    expect(entry!.description).toBe(`Roles: ${action.roles.join(', ')}.`);
-    expect(entry!.security).toEqual([{ session: [], csrf: [] }]);
-    expect(Boolean(entry!.requestBody)).toBe(Boolean(action.body));
-    // The page's form posts here: signed out, it leads to the sign-in page rather than "no such page".
-    const page = await fetch(h.url(`/cases/abcdef123/${action.path.replace(/:\w+/g, 'r1')}`), { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
-    expect(page.status).toBe(303);
-    expect(page.headers.get('location')).toMatch(/^\/login\?next=/);
-    const lines: string[] = [];
-    await runCli(['--help'], (t) => lines.push(t));
-    expect(lines.join('\n')).toContain(`case ${action.cli.name} ID`);
-  });
+  it.each(Object.entries(STAFF_ACTIONS))(
+    '%s: API route in the document with its roles, page route, CLI command',
+    async (_name, action) => {
+      const documented = `/api/cases/{caseId}/${action.path.replace(/:(\w+)/g, '{$1}')}`;
+      const entry = doc.paths[documented]?.post;
+      expect(entry, `POST ${documented} is in the document`).toBeDefined();
+      expect(entry!.description).toBe(`Roles: ${action.roles.join(', ')}.`);
+      expect(entry!.security).toEqual([{ session: [], csrf: [] }]);
+      expect(Boolean(entry!.requestBody)).toBe(Boolean(action.body));
+      // The page's form posts here: signed out, it leads to the sign-in page rather than "no such page".
+      const page = await fetch(h.url(`/cases/abcdef123/${action.path.replace(/:\w+/g, 'r1')}`), {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: '',
+      });
+      expect(page.status).toBe(303);
+      expect(page.headers.get('location')).toMatch(/^\/login\?next=/);
+      const lines: string[] = [];
+      await runCli(['--help'], (t) => lines.push(t));
+      expect(lines.join('\n')).toContain(`case ${action.cli.name} ID`);
+    },
+  );
 
   it('a role the action does not name is refused', async () => {
     const lee = await h.login('lee');
     const refused = await h.as(lee, 'POST', '/api/cases/abcdef123/cancel', { reason: 'not mine to cancel' });
     expect(refused).toMatchObject({ status: 403, json: { error: { code: 'forbidden' } } });
     // legal staff may hold a case: the declaration names both roles, so lee gets past the role check to the case
-    expect((await h.as(lee, 'POST', '/api/cases/abcdef123/legal-hold', { on: true, reason: 'audit' })).status).toBe(404);
+    expect((await h.as(lee, 'POST', '/api/cases/abcdef123/legal-hold', { on: true, reason: 'audit' })).status).toBe(
+      404,
+    );
   });
 });
 
@@ -53,12 +71,16 @@ describe('each vendor action, from its declaration', () => {
     expect(entry, `POST /api/vendor/{token}/${action.path} is in the document`).toBeDefined();
     expect(Object.keys(entry as object)).toContain('responses');
     expect(Object.keys((entry as { responses: object }).responses)).toContain(String(action.status ?? 200));
-    const page = await fetch(h.url(`/v/not-a-real-token/${action.path}`), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+    const page = await fetch(h.url(`/v/not-a-real-token/${action.path}`), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: '',
+    });
     expect(page.status).toBe(403);
   });
 });
 
-describe('each action\'s workflow side, from its folder', () => {
+describe("each action's workflow side, from its folder", () => {
   const declared = [...Object.values(STAFF_ACTIONS), ...Object.values(VENDOR_ACTIONS)];
 
   it('every update an action sends has exactly one handler, and every handler an action that sends it', () => {
@@ -67,13 +89,13 @@ describe('each action\'s workflow side, from its folder', () => {
     expect(new Set(handled).size).toBe(handled.length);
   });
 
-  it('docs/api.md\'s action table is the one the registry gives (npm run docs:actions writes it)', () => {
+  it("docs/api.md's action table is the one the registry gives (npm run docs:actions writes it)", () => {
     const doc = fs.readFileSync(API_DOC, 'utf8');
     expect(doc).toBe(withActionTable(doc));
     for (const action of declared) expect(doc).toContain(`/${action.path}\``);
   });
 
-  it('the page and the API answer say the same sentence: the declaration\'s outcomes are its handler\'s', () => {
+  it("the page and the API answer say the same sentence: the declaration's outcomes are its handler's", () => {
     for (const action of declared) {
       expect(ACTION_HANDLERS.find((h) => h.update === action.update)!.outcomes, action.update).toBe(action.outcomes);
     }
@@ -96,9 +118,13 @@ describe('the document is made from the routes the server has', () => {
   });
 });
 
-describe('examples/: one body for every JSON body the API takes, each passing its route\'s checks', () => {
-  const withBodies = () => Object.entries(doc.paths).flatMap(([path, methods]) =>
-    Object.entries(methods).filter(([, op]) => op.requestBody?.content['application/json']).map(([method, op]) => ({ method, path, example: op.requestBody!.content['application/json']!.example })));
+describe("examples/: one body for every JSON body the API takes, each passing its route's checks", () => {
+  const withBodies = () =>
+    Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.entries(methods)
+        .filter(([, op]) => op.requestBody?.content['application/json'])
+        .map(([method, op]) => ({ method, path, example: op.requestBody!.content['application/json']!.example })),
+    );
 
   it('every JSON body has its example in the document', () => {
     const routes = withBodies();
@@ -109,9 +135,14 @@ describe('examples/: one body for every JSON body the API takes, each passing it
   it('the server reads each example past its body check', async () => {
     for (const { method, path, example } of withBodies()) {
       // A case and a link that do not exist: a body that passes its check is refused for that (404/403), never as a 400.
-      const url = path.replace('{caseId}', 'abcdef123').replace('{token}', 'not-a-real-token').replace('{requestId}', 'r1');
+      const url = path
+        .replace('{caseId}', 'abcdef123')
+        .replace('{token}', 'not-a-real-token')
+        .replace('{requestId}', 'r1');
       const answer = await h.as(ada, method.toUpperCase(), url, example);
-      expect({ route: `${method} ${path}`, status: answer.status, error: answer.json?.error }).not.toMatchObject({ status: 400 });
+      expect({ route: `${method} ${path}`, status: answer.status, error: answer.json?.error }).not.toMatchObject({
+        status: 400,
+      });
       expect([200, 201, 401, 403, 404]).toContain(answer.status);
     }
   });

@@ -14,14 +14,21 @@ let token: string;
 
 /** A multipart body as raw bytes, so it can be broken in ways FormData never would. */
 const rawMultipart = (pathname: string, boundary: string, body: string) =>
-  fetch(h.url(pathname), { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, body });
+  fetch(h.url(pathname), {
+    method: 'POST',
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+    body,
+  });
 
 beforeAll(async () => {
   h = await HttpHarness.start();
   ada = await h.login('ada');
   caseId = (await h.as(ada, 'POST', '/api/cases', caseInput())).json.caseId;
   const ack = (await h.cases.vendorMail(caseId, 'acknowledge')).link.split('/v/')[1]!;
-  await h.as(undefined, 'POST', `/api/vendor/${ack}/acknowledge`, { contactName: 'Dana', contactEmail: 'dana@acme-learning.example' });
+  await h.as(undefined, 'POST', `/api/vendor/${ack}/acknowledge`, {
+    contactName: 'Dana',
+    contactEmail: 'dana@acme-learning.example',
+  });
   token = (await h.cases.vendorMail(caseId, 'return')).link.split('/v/')[1]!;
 });
 afterAll(async () => h?.close());
@@ -53,12 +60,18 @@ describe('malformed bodies are refused, never a 500', () => {
   it('a multipart upload cut short is a 400', async () => {
     const response = await rawMultipart(`/api/vendor/${token}/files`, 'xyz', '--xyz\r\n-41052');
     expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ error: { code: 'invalid_payload', message: expect.stringContaining('not well-formed multipart') } });
+    expect(await response.json()).toMatchObject({
+      error: { code: 'invalid_payload', message: expect.stringContaining('not well-formed multipart') },
+    });
   });
 
   it('a multipart boundary longer than RFC 2046 allows is a 400', async () => {
     const boundary = 'b'.repeat(300);
-    const response = await rawMultipart(`/api/vendor/${token}/files`, boundary, `--${boundary}\r\nContent-Disposition: form-data; name="category"\r\n\r\npermanent\r\n--${boundary}--\r\n`);
+    const response = await rawMultipart(
+      `/api/vendor/${token}/files`,
+      boundary,
+      `--${boundary}\r\nContent-Disposition: form-data; name="category"\r\n\r\npermanent\r\n--${boundary}--\r\n`,
+    );
     expect(response.status).toBe(400);
   });
 
@@ -84,13 +97,23 @@ describe('due times stay within what dates and Temporal hold', () => {
     expect(durationSchema.safeParse('10 years').success).toBe(true);
     expect(durationSchema.safeParse('274000 years').success).toBe(false);
     const started = await h.as(ada, 'POST', '/api/cases', caseInput({ deadlines: { acknowledge: '5000000 years' } }));
-    expect(started).toMatchObject({ status: 400, json: { error: { message: expect.stringContaining('at most 10 years') } } });
+    expect(started).toMatchObject({
+      status: 400,
+      json: { error: { message: expect.stringContaining('at most 10 years') } },
+    });
     expect((await h.as(ada, 'GET', '/api/cases')).status).toBe(200);
   });
 
   it('refuses an extension beyond 10 years ahead', async () => {
-    const extended = await h.as(ada, 'POST', `/api/cases/${caseId}/extend`, { task: 'return', until: '9999-12-31T23:59:59-23:59', reason: 'a typo' });
-    expect(extended).toMatchObject({ status: 400, json: { error: { message: expect.stringContaining('at most 10 years') } } });
+    const extended = await h.as(ada, 'POST', `/api/cases/${caseId}/extend`, {
+      task: 'return',
+      until: '9999-12-31T23:59:59-23:59',
+      reason: 'a typo',
+    });
+    expect(extended).toMatchObject({
+      status: 400,
+      json: { error: { message: expect.stringContaining('at most 10 years') } },
+    });
   });
 });
 

@@ -23,9 +23,19 @@ let stores: Stores;
 let keyring: Keyring;
 const keysDir = () => path.join(dataDir, 'keys');
 
-const cli = (args: string[], dir = dataDir) => spawnSync(process.execPath, [path.resolve('bin/disposition.js'), ...args], { encoding: 'utf8', env: { ...process.env, DATA_DIR: dir } });
+const cli = (args: string[], dir = dataDir) =>
+  spawnSync(process.execPath, [path.resolve('bin/disposition.js'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, DATA_DIR: dir },
+  });
 
-const intrusion = (n: number) => ({ kind: 'failed_login' as const, ip: `198.51.100.${n}`, userAgent: 'curl/8', path: '/api/auth/login', reason: `wrong password for admin (${n})` });
+const intrusion = (n: number) => ({
+  kind: 'failed_login' as const,
+  ip: `198.51.100.${n}`,
+  userAgent: 'curl/8',
+  path: '/api/auth/login',
+  reason: `wrong password for admin (${n})`,
+});
 
 describe('on one database', () => {
   beforeEach(async () => {
@@ -33,7 +43,15 @@ describe('on one database', () => {
     stores = await openStores({ dataDir });
     keyring = Keyring.open(keysDir());
     await stores.bindKeyring({ keysDir: keysDir() }, keyring);
-    for (let i = 1; i <= 5; i += 1) await stores.accessLog.append({ actor: `user:ada${i}`, role: 'admin', action: 'GET /api/cases/:caseId', caseId: 'Case0001', outcome: 'ok 200', ip: '192.0.2.1' });
+    for (let i = 1; i <= 5; i += 1)
+      await stores.accessLog.append({
+        actor: `user:ada${i}`,
+        role: 'admin',
+        action: 'GET /api/cases/:caseId',
+        caseId: 'Case0001',
+        outcome: 'ok 200',
+        ip: '192.0.2.1',
+      });
     for (let i = 1; i <= 4; i += 1) await stores.accessLog.recordIntrusion(intrusion(i));
   });
   afterEach(async () => {
@@ -45,25 +63,43 @@ describe('on one database', () => {
   describe('the intrusion log', () => {
     it('is one chain, append-only, even with events recorded at once', async () => {
       await Promise.all(Array.from({ length: 20 }, (_, i) => stores.accessLog.recordIntrusion(intrusion(100 + i))));
-      expect(await stores.accessLog.verifyIntrusions()).toMatchObject({ ok: true, events: 24, unchained: 0, head: { id: 24 } });
+      expect(await stores.accessLog.verifyIntrusions()).toMatchObject({
+        ok: true,
+        events: 24,
+        unchained: 0,
+        head: { id: 24 },
+      });
       await expect(stores.database.run('DELETE FROM intrusion_events WHERE id = 2')).rejects.toThrow(/append-only/);
-      await expect(stores.database.run("UPDATE intrusion_events SET ip = '10.0.0.1' WHERE id = 2")).rejects.toThrow(/append-only/);
+      await expect(stores.database.run("UPDATE intrusion_events SET ip = '10.0.0.1' WHERE id = 2")).rejects.toThrow(
+        /append-only/,
+      );
     });
 
     it('names an event removed from the middle, an altered one, and one written around the chain', async () => {
       const db = intruder(dataDir);
       db.prepare('DELETE FROM intrusion_events WHERE id = 2').run();
       db.close();
-      expect(await stores.accessLog.verifyIntrusions()).toEqual({ ok: false, events: 2, brokenAt: 3, reason: 'event 3 does not follow the event before it: an event was removed or rewritten there' });
+      expect(await stores.accessLog.verifyIntrusions()).toEqual({
+        ok: false,
+        events: 2,
+        brokenAt: 3,
+        reason: 'event 3 does not follow the event before it: an event was removed or rewritten there',
+      });
 
       const again = intruder(dataDir);
       again.prepare("UPDATE intrusion_events SET ip = '10.0.0.1' WHERE id = 1").run();
       again.close();
-      expect(await stores.accessLog.verifyIntrusions()).toMatchObject({ ok: false, brokenAt: 1, reason: 'event 1 was altered' });
+      expect(await stores.accessLog.verifyIntrusions()).toMatchObject({
+        ok: false,
+        brokenAt: 1,
+        reason: 'event 1 was altered',
+      });
 
       const third = intruder(dataDir);
       third.prepare("UPDATE intrusion_events SET ip = '198.51.100.1' WHERE id = 1").run();
-      third.prepare('INSERT INTO intrusion_events (at, kind, ip, user_agent, path, reason) VALUES (?, ?, ?, ?, ?, ?)').run(Date.now(), 'failed_login', '203.0.113.9', '', '/login', 'slipped in');
+      third
+        .prepare('INSERT INTO intrusion_events (at, kind, ip, user_agent, path, reason) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(Date.now(), 'failed_login', '203.0.113.9', '', '/login', 'slipped in');
       third.close();
       const verdict = cli(['audit', 'verify']);
       expect(verdict.status).toBe(3);
@@ -78,13 +114,40 @@ describe('on one database', () => {
       await other.bindKeyring({ keysDir: path.join(fresh, 'keys') }, otherKeys);
       try {
         // As an earlier version wrote them: no hashes.
-        for (let i = 0; i < 3; i += 1) await other.database.run('INSERT INTO intrusion_events (at, kind, ip, user_agent, path, reason) VALUES (?, ?, ?, ?, ?, ?)', [1_000 + i, 'failed_login', '192.0.2.9', '', '/login', 'old']);
+        for (let i = 0; i < 3; i += 1)
+          await other.database.run(
+            'INSERT INTO intrusion_events (at, kind, ip, user_agent, path, reason) VALUES (?, ?, ?, ?, ?, ?)',
+            [1_000 + i, 'failed_login', '192.0.2.9', '', '/login', 'old'],
+          );
         await other.accessLog.recordIntrusion(intrusion(7));
-        expect(await other.accessLog.verifyIntrusions()).toMatchObject({ ok: true, events: 4, unchained: 3, head: { id: 4 } });
+        expect(await other.accessLog.verifyIntrusions()).toMatchObject({
+          ok: true,
+          events: 4,
+          unchained: 3,
+          head: { id: 4 },
+        });
         // The first chained event starts the chain, its hash over its own fields.
-        const row = (await other.database.get<{ at: number; kind: 'failed_login'; ip: string; user_agent: string; path: string; reason: string; prev_hash: string; hash: string }>('SELECT * FROM intrusion_events WHERE id = 4'))!;
+        const row = (await other.database.get<{
+          at: number;
+          kind: 'failed_login';
+          ip: string;
+          user_agent: string;
+          path: string;
+          reason: string;
+          prev_hash: string;
+          hash: string;
+        }>('SELECT * FROM intrusion_events WHERE id = 4'))!;
         expect(row.prev_hash).toBe('0'.repeat(64));
-        expect(row.hash).toBe(intrusionHash(row.prev_hash, { at: Number(row.at), kind: row.kind, ip: row.ip, userAgent: row.user_agent, path: row.path, reason: row.reason }));
+        expect(row.hash).toBe(
+          intrusionHash(row.prev_hash, {
+            at: Number(row.at),
+            kind: row.kind,
+            ip: row.ip,
+            userAgent: row.user_agent,
+            path: row.path,
+            reason: row.reason,
+          }),
+        );
       } finally {
         otherKeys.close();
         await other.close();
@@ -96,7 +159,12 @@ describe('on one database', () => {
   describe('a checkpoint of both heads', () => {
     it('holds while the logs only grow, and names an access entry cut off, a rewrite with fresh hashes, and an intrusion event cut off', async () => {
       const checkpoint = await takeCheckpoint(stores.accessLog, keyring, 'Riverside Unified School District');
-      expect(checkpoint).toMatchObject({ format: 'disposition-audit-checkpoint/1', accessLog: { seq: 5 }, intrusions: { id: 4 }, kid: keyring.currentSigning().kid });
+      expect(checkpoint).toMatchObject({
+        format: 'disposition-audit-checkpoint/1',
+        accessLog: { seq: 5 },
+        intrusions: { id: 4 },
+        kid: keyring.currentSigning().kid,
+      });
       await stores.accessLog.append({ actor: 'user:lee', role: 'legal', action: 'GET /api/cases', outcome: 'ok 200' });
       await stores.accessLog.recordIntrusion(intrusion(9));
       expect(await problemsAgainst(checkpoint, stores.accessLog, keyring)).toEqual([]);
@@ -120,28 +188,53 @@ describe('on one database', () => {
       db.close();
       const fourth = (await stores.accessLog.list()).at(-1)!;
       const edited = { ...checkpoint, accessLog: { seq: 4, hash: fourth.hash } };
-      expect(await problemsAgainst(edited, stores.accessLog, keyring)).toEqual([expect.stringMatching(/is not signed by a key of this keyring .*: it was edited/)]);
-      expect(() => parseCheckpoint('{"format":"something else"}')).toThrow(/is not a disposition-audit-checkpoint\/1 file/);
+      expect(await problemsAgainst(edited, stores.accessLog, keyring)).toEqual([
+        expect.stringMatching(/is not signed by a key of this keyring .*: it was edited/),
+      ]);
+      expect(() => parseCheckpoint('{"format":"something else"}')).toThrow(
+        /is not a disposition-audit-checkpoint\/1 file/,
+      );
       expect(() => parseCheckpoint('not json')).toThrow(/not JSON/);
       const file = path.join(dataDir, 'bad-checkpoint.json');
       fs.writeFileSync(file, 'not json');
       const refused = cli(['audit', 'verify', '--checkpoint', file]);
       expect(refused.status).toBe(2);
       expect(refused.stderr).toContain(`--checkpoint ${file}: the checkpoint is not JSON`);
-      expect(cli(['audit', 'verify', '--checkpoint', path.join(dataDir, 'missing.json')]).stderr).toContain('no such file');
+      expect(cli(['audit', 'verify', '--checkpoint', path.join(dataDir, 'missing.json')]).stderr).toContain(
+        'no such file',
+      );
     });
   });
 
   it('is mailed to ADMIN_EMAIL and every administrator, with the file `audit verify --checkpoint` takes', async () => {
     const sent: OutgoingMail[] = [];
     const { mailAuditCheckpoint } = makeCheckpointActivities({
-      config: { districtName: 'Riverside Unified School District', mailFrom: 'Disposition <d@district.example>', adminEmail: 'records@district.example', publicUrl: 'https://disposition.district.example' },
-      accessLog: stores.accessLog, keyring, administrators: async () => ['ada@district.example', 'records@district.example'],
-      transport: { send: async (mail) => { sent.push(mail); return { raw: Buffer.from(mail.text), response: '250 OK' }; }, close: () => undefined },
+      config: {
+        districtName: 'Riverside Unified School District',
+        mailFrom: 'Disposition <d@district.example>',
+        adminEmail: 'records@district.example',
+        publicUrl: 'https://disposition.district.example',
+      },
+      accessLog: stores.accessLog,
+      keyring,
+      administrators: async () => ['ada@district.example', 'records@district.example'],
+      transport: {
+        send: async (mail) => {
+          sent.push(mail);
+          return { raw: Buffer.from(mail.text), response: '250 OK' };
+        },
+        close: () => undefined,
+      },
     });
-    expect(await mailAuditCheckpoint()).toEqual({ sentTo: ['records@district.example', 'ada@district.example'], accessLog: 5, intrusions: 4 });
+    expect(await mailAuditCheckpoint()).toEqual({
+      sentTo: ['records@district.example', 'ada@district.example'],
+      accessLog: 5,
+      intrusions: 4,
+    });
     const mail = sent[0]!;
-    expect(mail.subject).toMatch(/^Audit checkpoint for Riverside Unified School District, \d{4}-\d\d-\d\d: access log at entry 5$/);
+    expect(mail.subject).toMatch(
+      /^Audit checkpoint for Riverside Unified School District, \d{4}-\d\d-\d\d: access log at entry 5$/,
+    );
     expect(mail.headers).toMatchObject({ 'X-Disposition-Mail': 'audit_checkpoint' });
     const attached = mail.attachments![0]!;
     expect(mail.text).toContain(`npx disposition audit verify --checkpoint ${attached.filename}`);
@@ -159,14 +252,21 @@ describe('on one database', () => {
     fs.rmSync(path.join(keysDir(), 'access-log.anchor.json'));
     const cut = cli(['audit', 'verify', '--checkpoint', file, '--json']);
     expect(cut.status).toBe(3);
-    expect(JSON.parse(cut.stdout)).toMatchObject({ ok: false, accessLog: { ok: true, entries: 4 }, checkpoint: { ok: false, problems: [expect.stringContaining('access log entry 5, which the checkpoint of')] } });
+    expect(JSON.parse(cut.stdout)).toMatchObject({
+      ok: false,
+      accessLog: { ok: true, entries: 4 },
+      checkpoint: { ok: false, problems: [expect.stringContaining('access log entry 5, which the checkpoint of')] },
+    });
   });
 });
 
 describe('on its schedule', () => {
   const started = harnessForTests();
   afterAll(async () => {
-    await started.h?.cases.client.schedule.getHandle(auditCheckpointScheduleId(started.h.cases.taskQueue)).delete().catch(() => undefined);
+    await started.h?.cases.client.schedule
+      .getHandle(auditCheckpointScheduleId(started.h.cases.taskQueue))
+      .delete()
+      .catch(() => undefined);
   });
 
   it('is kept by the worker as configured, and its run mails the checkpoint', async () => {
@@ -178,7 +278,11 @@ describe('on its schedule', () => {
     const handle = client.schedule.getHandle(auditCheckpointScheduleId(taskQueue));
     expect((await handle.describe()).spec.intervals?.[0]?.every).toBe(3_600_000);
     await handle.trigger();
-    const mail = await h.cases.smtp.waitFor((m) => m.headers.get('x-disposition-mail') === 'audit_checkpoint', 60_000, 'the audit checkpoint mail');
+    const mail = await h.cases.smtp.waitFor(
+      (m) => m.headers.get('x-disposition-mail') === 'audit_checkpoint',
+      60_000,
+      'the audit checkpoint mail',
+    );
     expect(mail.to).toEqual(expect.arrayContaining([ADMIN_EMAIL, 'ada@district.example']));
     expect(mail.subject).toContain('Audit checkpoint for Riverside Unified School District');
   });

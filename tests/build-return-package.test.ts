@@ -22,14 +22,28 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'disposition-build-'));
   storage = new FsCaseFileStorage(path.join(dir, 'data'), Keyring.open(path.join(dir, 'keys')));
   files = [];
-  for (const [name, content] of [['roster.csv', 'id,name\n1,Ana Lima\n2,Ben Okafor\n'], ['scan.bin', crypto.randomBytes(100_000)]] as const) {
-    const staged = await storage.stageFile(CASE, { category: 'electronic', name }, Readable.from([Buffer.from(content)]));
-    files.push({ fileId: staged.fileId, category: staged.category, name: staged.name, bytes: staged.bytes, sha256: staged.sha256 });
+  for (const [name, content] of [
+    ['roster.csv', 'id,name\n1,Ana Lima\n2,Ben Okafor\n'],
+    ['scan.bin', crypto.randomBytes(100_000)],
+  ] as const) {
+    const staged = await storage.stageFile(
+      CASE,
+      { category: 'electronic', name },
+      Readable.from([Buffer.from(content)]),
+    );
+    files.push({
+      fileId: staged.fileId,
+      category: staged.category,
+      name: staged.name,
+      bytes: staged.bytes,
+      sha256: staged.sha256,
+    });
   }
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const build = (): Promise<BuiltReturnPackage> => new MockActivityEnvironment().run(makeBuildReturnPackage({ storage }), { caseId: CASE, round: 1, files });
+const build = (): Promise<BuiltReturnPackage> =>
+  new MockActivityEnvironment().run(makeBuildReturnPackage({ storage }), { caseId: CASE, round: 1, files });
 
 describe('buildReturnPackage retried', () => {
   it('rebuilds the same bytes over a package an earlier attempt stored, and counts records', async () => {
@@ -45,7 +59,10 @@ describe('buildReturnPackage retried', () => {
     // What an earlier version left: the same package id, other bytes, a hash nobody was told (its description
     // written in the clear, as versions before sealing did).
     const infoFile = findFile(path.join(dir, 'data'), 'return-1.json');
-    fs.writeFileSync(infoFile, JSON.stringify({ ...(await storage.getPackage(CASE, 'return-1')), zipSha256: 'a'.repeat(64) }));
+    fs.writeFileSync(
+      infoFile,
+      JSON.stringify({ ...(await storage.getPackage(CASE, 'return-1')), zipSha256: 'a'.repeat(64) }),
+    );
     expect((await storage.getPackage(CASE, 'return-1'))?.zipSha256).toBe('a'.repeat(64));
 
     const rebuilt = await build();

@@ -16,15 +16,25 @@ function yearEndFile(prefix: string): string {
     const line = i + 2;
     const n = String(i + 1).padStart(2, '0');
     const cells: Record<(typeof BULK_COLUMNS)[number], string> = {
-      contract_id: `${prefix}-${n}`, contract_title: `Tool ${n}, "classic" edition`, termination_date: '2026-06-30', agreement: i % 2 ? 'ndpa' : '',
-      vendor_name: i % 5 === 0 ? `Éditions Ñandú ${n}` : `Vendor ${n}`, vendor_contact_email: `privacy@vendor${n}.example`, vendor_contact_name: '',
-      service_name: `Service ${n}`, service_url: '', option: i % 3 ? 'return_then_destroy' : 'destroy_only',
-      categories: i % 4 ? 'permanent;electronic=100' : 'electronic', tracking_mechanisms: i % 6 ? '' : 'Analytics cookie:cookie;App SDK:sdk',
+      contract_id: `${prefix}-${n}`,
+      contract_title: `Tool ${n}, "classic" edition`,
+      termination_date: '2026-06-30',
+      agreement: i % 2 ? 'ndpa' : '',
+      vendor_name: i % 5 === 0 ? `Éditions Ñandú ${n}` : `Vendor ${n}`,
+      vendor_contact_email: `privacy@vendor${n}.example`,
+      vendor_contact_name: '',
+      service_name: `Service ${n}`,
+      service_url: '',
+      option: i % 3 ? 'return_then_destroy' : 'destroy_only',
+      categories: i % 4 ? 'permanent;electronic=100' : 'electronic',
+      tracking_mechanisms: i % 6 ? '' : 'Analytics cookie:cookie;App SDK:sdk',
     };
     if (line === 11) cells.vendor_contact_email = 'not-an-address';
     if (line === 26) cells.option = 'shred_it';
     if (line === 40) cells.vendor_name = '';
-    return BULK_COLUMNS.map((c) => (/[",\n]/.test(cells[c]) ? `"${cells[c].replace(/"/g, '""')}"` : cells[c])).join(',');
+    return BULK_COLUMNS.map((c) => (/[",\n]/.test(cells[c]) ? `"${cells[c].replace(/"/g, '""')}"` : cells[c])).join(
+      ',',
+    );
   });
   return `${BULK_COLUMNS.join(',')}\r\n${rows.join('\r\n')}\r\n`;
 }
@@ -32,9 +42,12 @@ function yearEndFile(prefix: string): string {
 describe('a bulk start file', () => {
   let h: HttpHarness;
   let ada: SignedIn;
-  const csv = (who: SignedIn, pathname: string, body: string) => fetch(h.url(pathname), {
-    method: 'POST', headers: { cookie: who.cookie, 'x-csrf-token': who.csrfToken, 'content-type': 'text/csv' }, body,
-  }).then(async (r) => ({ status: r.status, json: await r.json() as any, headers: r.headers }));
+  const csv = (who: SignedIn, pathname: string, body: string) =>
+    fetch(h.url(pathname), {
+      method: 'POST',
+      headers: { cookie: who.cookie, 'x-csrf-token': who.csrfToken, 'content-type': 'text/csv' },
+      body,
+    }).then(async (r) => ({ status: r.status, json: (await r.json()) as any, headers: r.headers }));
   const finished = async (bulkId: string): Promise<any> => {
     for (let i = 0; i < 600; i += 1) {
       const view = (await h.as(ada, 'GET', `/api/bulk/${bulkId}`)).json;
@@ -55,7 +68,10 @@ describe('a bulk start file', () => {
     expect(example.problems).toEqual([]);
     expect(example.rows).toHaveLength(5);
     expect(example.rows[0]!.input.disposition.categories[0]).toEqual({ key: 'permanent', expectedRecords: 1200 });
-    expect(example.rows[0]!.input.trackingMechanisms).toEqual([{ name: 'acme_session analytics cookie', kind: 'cookie' }, { name: 'Acme Reader iPad SDK', kind: 'sdk' }]);
+    expect(example.rows[0]!.input.trackingMechanisms).toEqual([
+      { name: 'acme_session analytics cookie', kind: 'cookie' },
+      { name: 'Acme Reader iPad SDK', kind: 'sdk' },
+    ]);
     expect(example.rows[1]!.input.vendor.name).toBe('Numbers & Co, LLC');
     expect(example.rows[3]!.input.vendor.name).toBe('学習ソフト株式会社');
   });
@@ -65,13 +81,19 @@ describe('a bulk start file', () => {
     const dry = await csv(ada, '/api/cases/bulk?dryRun=true', file);
     expect(dry.status).toBe(200);
     expect(dry.json).toMatchObject({ dryRun: true, total: 50, ready: 47, refused: 3, alreadyStarted: [] });
-    expect(dry.json.problems.map((p: any) => [p.line, p.field])).toEqual(Object.entries(BAD_LINES).map(([line, field]) => [Number(line), field]));
+    expect(dry.json.problems.map((p: any) => [p.line, p.field])).toEqual(
+      Object.entries(BAD_LINES).map(([line, field]) => [Number(line), field]),
+    );
     expect(dry.json.problems[0].message).toMatch(/email/i);
     // Both answers are as the API document says (its response schemas allow no other property).
     expect(Object.keys(dry.json).sort()).toEqual(Object.keys(bulkCheckSchema.shape).sort());
     expect(bulkCheckSchema.safeParse(dry.json).success).toBe(true);
     const doc = (await h.as(ada, 'GET', '/api/openapi.json')).json;
-    expect(Object.keys(doc.paths['/api/cases/bulk'].post.responses['200'].content['application/json'].schema.properties).sort()).toEqual(Object.keys(bulkCheckSchema.shape).sort());
+    expect(
+      Object.keys(
+        doc.paths['/api/cases/bulk'].post.responses['200'].content['application/json'].schema.properties,
+      ).sort(),
+    ).toEqual(Object.keys(bulkCheckSchema.shape).sort());
     expect((await h.cases.records.listCases()).filter((c) => c.contractId.startsWith('YE26-'))).toHaveLength(0);
 
     const begun = await csv(ada, '/api/cases/bulk', file);
@@ -104,7 +126,8 @@ describe('a bulk start file', () => {
   }, 240_000);
 
   it('refuses a file with a missing or an unknown column by name, and keeps nothing of it', async () => {
-    const runs = async (): Promise<number> => Number((await h.cases.stores.database.get<{ n: number }>('SELECT COUNT(*) AS n FROM bulk_runs'))!.n);
+    const runs = async (): Promise<number> =>
+      Number((await h.cases.stores.database.get<{ n: number }>('SELECT COUNT(*) AS n FROM bulk_runs'))!.n);
     const before = await runs();
     const header = BULK_COLUMNS.filter((c) => c !== 'vendor_contact_email').join(',');
     const missing = await csv(ada, '/api/cases/bulk', `${header}\nX-1,,2026-06-30,,V,,S,,destroy_only,electronic,\n`);
@@ -116,7 +139,11 @@ describe('a bulk start file', () => {
     expect(await runs()).toBe(before);
     const legal = await h.login('lee');
     expect((await csv(legal, '/api/cases/bulk?dryRun=true', yearEndFile('LEE'))).status).toBe(403);
-    const notUtf8 = await fetch(h.url('/api/cases/bulk'), { method: 'POST', headers: { cookie: ada.cookie, 'x-csrf-token': ada.csrfToken, 'content-type': 'text/csv' }, body: Buffer.from([0x63, 0x6f, 0xe9, 0x0a]) });
+    const notUtf8 = await fetch(h.url('/api/cases/bulk'), {
+      method: 'POST',
+      headers: { cookie: ada.cookie, 'x-csrf-token': ada.csrfToken, 'content-type': 'text/csv' },
+      body: Buffer.from([0x63, 0x6f, 0xe9, 0x0a]),
+    });
     expect(notUtf8.status).toBe(400);
   });
 
@@ -124,11 +151,16 @@ describe('a bulk start file', () => {
     const form = (dryRun: string, csrfToken = ada.csrfToken): FormData => {
       const data = new FormData();
       data.append('_csrf', csrfToken);
-      data.append('file', new Blob([yearEndFile('WEB26').split('\r\n').slice(0, 12).join('\r\n')], { type: 'text/csv' }), 'spring.csv');
+      data.append(
+        'file',
+        new Blob([yearEndFile('WEB26').split('\r\n').slice(0, 12).join('\r\n')], { type: 'text/csv' }),
+        'spring.csv',
+      );
       data.append('dryRun', dryRun);
       return data;
     };
-    const post = (data: FormData) => fetch(h.url('/cases/bulk'), { method: 'POST', headers: { cookie: ada.cookie }, body: data, redirect: 'manual' });
+    const post = (data: FormData) =>
+      fetch(h.url('/cases/bulk'), { method: 'POST', headers: { cookie: ada.cookie }, body: data, redirect: 'manual' });
     const upload = await fetch(h.url('/cases/bulk'), { headers: { cookie: ada.cookie } });
     expect(await upload.text()).toContain('enctype="multipart/form-data"');
     const example = await fetch(h.url('/cases/bulk/example.csv'), { headers: { cookie: ada.cookie } });
@@ -137,7 +169,9 @@ describe('a bulk start file', () => {
     expect(checked.status).toBe(200);
     const checkPage = await checked.text();
     expect(checkPage).toContain('11 row(s): 10 would start a case, 0 already started, 1 refused.');
-    expect(checkPage).toMatch(/<td data-label="Line">11<\/td><td data-label="Contract"><bdi>WEB26-10<\/bdi><\/td><td data-label="Column">vendor_contact_email<\/td>/);
+    expect(checkPage).toMatch(
+      /<td data-label="Line">11<\/td><td data-label="Contract"><bdi>WEB26-10<\/bdi><\/td><td data-label="Column">vendor_contact_email<\/td>/,
+    );
     expect((await h.cases.records.listCases()).filter((c) => c.contractId.startsWith('WEB26-'))).toHaveLength(0);
     expect((await post(form('false', 'forged'))).status).toBe(403);
     const started = await post(form('false'));
@@ -160,20 +194,28 @@ describe('a bulk start file', () => {
     const file = path.join(dir, 'year-end.csv');
     fs.writeFileSync(file, yearEndFile('CLI26').split('\r\n').slice(0, 13).join('\r\n'));
     // Not spawnSync: the worker that starts the rows runs in this process, and must keep running meanwhile.
-    const cli = (args: string[]) => new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [path.resolve(__dirname, '../bin/disposition.js'), ...args], {
-        env: { ...process.env, DATA_DIR: h.cases.dataDir, TEMPORAL_ADDRESS: inject('temporalAddress'), TASK_QUEUE: h.cases.taskQueue },
+    const cli = (args: string[]) =>
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, [path.resolve(__dirname, '../bin/disposition.js'), ...args], {
+          env: {
+            ...process.env,
+            DATA_DIR: h.cases.dataDir,
+            TEMPORAL_ADDRESS: inject('temporalAddress'),
+            TASK_QUEUE: h.cases.taskQueue,
+          },
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d) => (stdout += d));
+        child.stderr.on('data', (d) => (stderr += d));
+        child.once('error', reject);
+        child.once('close', (status) => resolve({ status, stdout, stderr }));
       });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.once('error', reject);
-      child.once('close', (status) => resolve({ status, stdout, stderr }));
-    });
     const dry = await cli(['case', 'start', '--csv', file, '--dry-run']);
     expect(dry.status).toBe(3);
-    expect(dry.stdout).toContain('12 row(s): 11 would start a case, 0 already started, 1 refused. Nothing was started.');
+    expect(dry.stdout).toContain(
+      '12 row(s): 11 would start a case, 0 already started, 1 refused. Nothing was started.',
+    );
     expect(dry.stdout).toContain('line 11 (CLI26-10), vendor_contact_email:');
     const run = await cli(['case', 'start', '--csv', file]);
     expect(run.status).toBe(3);
@@ -184,7 +226,9 @@ describe('a bulk start file', () => {
     expect(again.status).toBe(0);
     expect(again.stdout).toContain('finished: 0 started, 2 already started, 0 refused.');
     // Each run is in the access log, with its outcome.
-    const logged = await h.cases.stores.database.all<{ outcome: string }>("SELECT outcome FROM access_log WHERE action = 'cli case start --csv' ORDER BY seq");
+    const logged = await h.cases.stores.database.all<{ outcome: string }>(
+      "SELECT outcome FROM access_log WHERE action = 'cli case start --csv' ORDER BY seq",
+    );
     expect(logged.map((r) => r.outcome)).toEqual(['exit 3', 'exit 3', 'ok']);
   }, 180_000);
 });

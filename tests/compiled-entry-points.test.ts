@@ -12,7 +12,10 @@ import { freePort } from '../scripts/dev-server';
 
 const ROOT = path.resolve(__dirname, '..');
 const DIST = path.join(ROOT, 'dist');
-const { ensureBuilt, fresh } = createRequire(__filename)('../bin/build-state.js') as { ensureBuilt(log?: (line: string) => void): void; fresh(): boolean };
+const { ensureBuilt, fresh } = createRequire(__filename)('../bin/build-state.js') as {
+  ensureBuilt: (log?: (line: string) => void) => void;
+  fresh: () => boolean;
+};
 let work: string;
 
 beforeAll(() => {
@@ -24,14 +27,34 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 /** Runs `node bin/disposition.js …` and answers what it printed and which modules it loaded (relative to the checkout). */
 function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
   const list = path.join(work, `modules-${Math.random().toString(36).slice(2)}.json`);
-  const run = spawnSync(process.execPath, ['--require', path.join(__dirname, 'support', 'loaded-modules.js'), path.join(ROOT, 'bin', 'disposition.js'), ...args], {
-    encoding: 'utf8', env: { ...process.env, DATA_DIR: path.join(work, 'data'), LOADED_MODULES_FILE: list, ...env },
-  });
+  const run = spawnSync(
+    process.execPath,
+    [
+      '--require',
+      path.join(__dirname, 'support', 'loaded-modules.js'),
+      path.join(ROOT, 'bin', 'disposition.js'),
+      ...args,
+    ],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, DATA_DIR: path.join(work, 'data'), LOADED_MODULES_FILE: list, ...env },
+    },
+  );
   const modules = (JSON.parse(fs.readFileSync(list, 'utf8')) as string[]).map((m) => path.relative(ROOT, m));
   return { ...run, modules };
 }
 
-const packagesIn = (modules: string[]): Set<string> => new Set(modules.filter((m) => m.startsWith('node_modules/')).map((m) => m.split('/').slice(1, m.split('/')[1]!.startsWith('@') ? 3 : 2).join('/')));
+const packagesIn = (modules: string[]): Set<string> =>
+  new Set(
+    modules
+      .filter((m) => m.startsWith('node_modules/'))
+      .map((m) =>
+        m
+          .split('/')
+          .slice(1, m.split('/')[1]!.startsWith('@') ? 3 : 2)
+          .join('/'),
+      ),
+  );
 
 describe('the compiled CLI', () => {
   it('is what bin/disposition.js runs once built, and --help loads none of the commands', () => {
@@ -42,7 +65,7 @@ describe('the compiled CLI', () => {
     expect(help.modules.filter((m) => !m.startsWith('bin/') && m !== 'tests/support/loaded-modules.js')).toEqual([]);
   });
 
-  it('builds a package without loading Temporal, S3, a database, PDF rendering, the API\'s schemas or tsx', () => {
+  it("builds a package without loading Temporal, S3, a database, PDF rendering, the API's schemas or tsx", () => {
     const folder = path.join(work, 'folder');
     fs.mkdirSync(folder, { recursive: true });
     fs.writeFileSync(path.join(folder, 'students.csv'), 'id,name\n1,Ana\n');
@@ -57,7 +80,19 @@ describe('the compiled CLI', () => {
     expect(fs.readdirSync(path.join(work, 'data'))).toEqual(['keys']);
     expect(built.modules.some((m) => m.startsWith('client/') || m.endsWith('.ts'))).toBe(false);
     const packages = packagesIn(built.modules);
-    for (const heavy of ['@temporalio/client', '@aws-sdk/client-s3', 'pg', 'better-sqlite3', 'zod', '@node-rs/argon2', 'pdfkit', 'fastify', 'node-forge', 'tsx']) expect({ heavy, loaded: packages.has(heavy) }).toEqual({ heavy, loaded: false });
+    for (const heavy of [
+      '@temporalio/client',
+      '@aws-sdk/client-s3',
+      'pg',
+      'better-sqlite3',
+      'zod',
+      '@node-rs/argon2',
+      'pdfkit',
+      'fastify',
+      'node-forge',
+      'tsx',
+    ])
+      expect({ heavy, loaded: packages.has(heavy) }).toEqual({ heavy, loaded: false });
   });
 
   it('falls back to the TypeScript sources when they are newer than the build', () => {
@@ -70,8 +105,16 @@ describe('the compiled CLI', () => {
       expect(help.stdout).toBe(`${USAGE}\n`);
       expect(help.modules).toContain('client/cli.ts');
       // A command that loads its modules with import() finds them from the sources too.
-      const verify = cli(['statement', 'verify', path.join(work, 'absent.pdf'), '--cert', path.join(work, 'absent.pem')]);
-      expect(verify.stderr).toContain(`error: ENOENT: no such file or directory, open '${path.join(work, 'absent.pem')}'`);
+      const verify = cli([
+        'statement',
+        'verify',
+        path.join(work, 'absent.pdf'),
+        '--cert',
+        path.join(work, 'absent.pem'),
+      ]);
+      expect(verify.stderr).toContain(
+        `error: ENOENT: no such file or directory, open '${path.join(work, 'absent.pem')}'`,
+      );
     } finally {
       fs.utimesSync(stamp, was, was);
     }
@@ -82,13 +125,30 @@ describe('npm start, compiled', () => {
   it('runs the worker and the server from dist/: pages with their styles, health, and a clean stop', async () => {
     const port = await freePort();
     const list = path.join(work, 'start-modules.json');
-    const child = spawn(process.execPath, ['--require', path.join(__dirname, 'support', 'loaded-modules.js'), path.join(ROOT, 'bin', 'run.js'), 'start'], {
-      env: { ...process.env, DATA_DIR: path.join(work, 'start'), PORT: String(port), PUBLIC_URL: `http://localhost:${port}`, TEMPORAL_ADDRESS: inject('temporalAddress'), TASK_QUEUE: `compiled-${port}`, LOADED_MODULES_FILE: list, SMTP_URL: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--require', path.join(__dirname, 'support', 'loaded-modules.js'), path.join(ROOT, 'bin', 'run.js'), 'start'],
+      {
+        env: {
+          ...process.env,
+          DATA_DIR: path.join(work, 'start'),
+          PORT: String(port),
+          PUBLIC_URL: `http://localhost:${port}`,
+          TEMPORAL_ADDRESS: inject('temporalAddress'),
+          TASK_QUEUE: `compiled-${port}`,
+          LOADED_MODULES_FILE: list,
+          SMTP_URL: '',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
-    child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
       const deadline = Date.now() + 90_000;
@@ -106,7 +166,9 @@ describe('npm start, compiled', () => {
     }
     expect(await exited).toBe(0);
     const modules = (JSON.parse(fs.readFileSync(list, 'utf8')) as string[]).map((m) => path.relative(ROOT, m));
-    expect(modules).toEqual(expect.arrayContaining(['dist/scripts/start.js', 'dist/worker/main.js', 'dist/server/main.js']));
+    expect(modules).toEqual(
+      expect.arrayContaining(['dist/scripts/start.js', 'dist/worker/main.js', 'dist/server/main.js']),
+    );
     expect(modules.filter((m) => m.endsWith('.ts'))).toEqual([]);
   }, 150_000);
 });

@@ -33,7 +33,10 @@ describe('the correspondence file', () => {
   it('holds each message as sent, with its outcome and attempts, as .eml files and an index', async () => {
     const caseId = await h.cases.startCase();
     const ack = new URL((await h.cases.vendorMail(caseId, 'acknowledge')).link).pathname.split('/').pop()!;
-    await h.as(undefined, 'POST', `/api/vendor/${ack}/acknowledge`, { contactName: 'Dana Whitfield', contactEmail: 'dana@acme-learning.example' });
+    await h.as(undefined, 'POST', `/api/vendor/${ack}/acknowledge`, {
+      contactName: 'Dana Whitfield',
+      contactEmail: 'dana@acme-learning.example',
+    });
     const returnNotice = await h.cases.vendorMail(caseId, 'return');
     expect(refusals).toBe(1);
 
@@ -44,12 +47,28 @@ describe('the correspondence file', () => {
     fs.writeFileSync(zip, Buffer.from(await response.arrayBuffer()));
     expect(unzipTest(zip).status).toBe(0);
 
-    const index = JSON.parse(unzipEntry(zip, 'index.json').toString('utf8')) as { caseId: string; messages: { file: string; messageId: string; kind: string; audience: string; outcome: string; attempts: number; detail: string; recipients: string[] }[] };
+    const index = JSON.parse(unzipEntry(zip, 'index.json').toString('utf8')) as {
+      caseId: string;
+      messages: {
+        file: string;
+        messageId: string;
+        kind: string;
+        audience: string;
+        outcome: string;
+        attempts: number;
+        detail: string;
+        recipients: string[];
+      }[];
+    };
     expect(index.caseId).toBe(caseId);
     const kinds = index.messages.map((m) => `${m.kind}/${m.audience}`);
     expect(kinds).toEqual(expect.arrayContaining(['notice/vendor']));
     const retried = index.messages.find((m) => m.messageId === returnNotice.mail.messageId)!;
-    expect(retried).toMatchObject({ outcome: 'sent', attempts: 2, recipients: ['privacy@acme-learning.example', 'dana@acme-learning.example'] });
+    expect(retried).toMatchObject({
+      outcome: 'sent',
+      attempts: 2,
+      recipients: ['privacy@acme-learning.example', 'dana@acme-learning.example'],
+    });
     expect(retried.detail).toMatch(/^250/); // the mail server's own answer
 
     // The .eml is the message the receiver got: same Message-ID, subject, text and HTML.
@@ -66,6 +85,8 @@ describe('the correspondence file', () => {
 
   it('is for staff only, and a case that does not exist has none', async () => {
     expect((await fetch(h.url('/api/cases/abcdef123/correspondence'))).status).toBe(401);
-    expect((await fetch(h.url('/api/cases/abcdef123/correspondence'), { headers: { cookie: ada.cookie } })).status).toBe(404);
+    expect(
+      (await fetch(h.url('/api/cases/abcdef123/correspondence'), { headers: { cookie: ada.cookie } })).status,
+    ).toBe(404);
   });
 });

@@ -10,9 +10,15 @@ import { popplerText } from './support/artifacts';
 import { caseInput, certification } from './support/fixtures';
 import { HttpHarness, type SignedIn } from './support/http-harness';
 
-const destroyOnly = (id: string) => caseInput({ contract: { id }, disposition: { option: 'destroy_only', extent: 'complete', categories: [{ key: 'electronic' }] }, trackingMechanisms: [], legalSignoff: true });
+const destroyOnly = (id: string) =>
+  caseInput({
+    contract: { id },
+    disposition: { option: 'destroy_only', extent: 'complete', categories: [{ key: 'electronic' }] },
+    trackingMechanisms: [],
+    legalSignoff: true,
+  });
 
-describe('legal\'s countersignature', () => {
+describe("legal's countersignature", () => {
   let h: HttpHarness;
   let ada: SignedIn;
   let lee: SignedIn;
@@ -31,8 +37,13 @@ describe('legal\'s countersignature', () => {
     const early = await h.as(lee, 'POST', `/api/cases/${caseId}/countersign`, { attestation: true });
     expect(early.status).toBe(409);
     expect(early.json.error.message).toContain('the case does not wait for a countersignature now');
-    await h.cases.vendorAct((await h.cases.vendorMail(caseId, 'acknowledge')).link, messages.acknowledgeNotice, { contactName: 'Dana Whitfield', contactEmail: 'privacy@acme-learning.example' });
-    await h.cases.vendorAct((await h.cases.vendorMail(caseId, 'certify')).link, messages.certify, { certification: certification(input) });
+    await h.cases.vendorAct((await h.cases.vendorMail(caseId, 'acknowledge')).link, messages.acknowledgeNotice, {
+      contactName: 'Dana Whitfield',
+      contactEmail: 'privacy@acme-learning.example',
+    });
+    await h.cases.vendorAct((await h.cases.vendorMail(caseId, 'certify')).link, messages.certify, {
+      certification: certification(input),
+    });
     await h.cases.waitForStatus(caseId, 'awaiting_signoff');
     return caseId;
   }
@@ -40,14 +51,21 @@ describe('legal\'s countersignature', () => {
   it('holds the statement until a legal user countersigns on the case page, then names them on it', async () => {
     const caseId = await certified('CT-SIGN-1');
     // Legal staff and the administrators are asked, with a link to the case.
-    const request = await h.cases.smtp.waitFor((m) => m.headers.get('x-disposition-case') === caseId && m.headers.get('x-disposition-mail') === 'signoff_request', 30_000, 'the countersignature request');
+    const request = await h.cases.smtp.waitFor(
+      (m) =>
+        m.headers.get('x-disposition-case') === caseId && m.headers.get('x-disposition-mail') === 'signoff_request',
+      30_000,
+      'the countersignature request',
+    );
     expect(request.to).toEqual(expect.arrayContaining(['lee@district.example', ADMIN_EMAIL]));
     expect(request.text).toContain(`/cases/${caseId}`);
     expect((await h.cases.records.getCase(caseId))?.state.statement).toBeUndefined();
 
     // Administrators see what it waits for but cannot sign; the API refuses them by role.
     const adminPage = await (await fetch(h.url(`/cases/${caseId}`), { headers: { cookie: ada.cookie } })).text();
-    expect(adminPage).toContain('The statement waits for legal staff to review the vendor\'s certification and countersign for the district.');
+    expect(adminPage).toContain(
+      "The statement waits for legal staff to review the vendor's certification and countersign for the district.",
+    );
     expect(adminPage).not.toContain('action="/cases/' + caseId + '/countersign"');
     expect((await h.as(ada, 'POST', `/api/cases/${caseId}/countersign`, { attestation: true })).status).toBe(403);
     // Without the attestation, refused by field; the case still waits.
@@ -59,16 +77,28 @@ describe('legal\'s countersignature', () => {
     // The legal user countersigns from the case page, without JavaScript.
     const legalPage = await (await fetch(h.url(`/cases/${caseId}`), { headers: { cookie: lee.cookie } })).text();
     expect(legalPage).toContain('Countersign and issue the statement');
-    const form = new URLSearchParams({ _csrf: lee.csrfToken, attestation: 'true', note: 'Certification checked against the contract\'s data map' });
-    const signed = await fetch(h.url(`/cases/${caseId}/countersign`), { method: 'POST', redirect: 'manual', headers: { cookie: lee.cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+    const form = new URLSearchParams({
+      _csrf: lee.csrfToken,
+      attestation: 'true',
+      note: "Certification checked against the contract's data map",
+    });
+    const signed = await fetch(h.url(`/cases/${caseId}/countersign`), {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: lee.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+    });
     expect(signed.status).toBe(303);
     const record = await h.cases.waitForStatus(caseId, 'completed');
-    expect(record.state.signoff).toMatchObject({ by: 'user:lee', note: 'Certification checked against the contract\'s data map' });
+    expect(record.state.signoff).toMatchObject({
+      by: 'user:lee',
+      note: "Certification checked against the contract's data map",
+    });
     const statement = await fetch(h.url(`/api/cases/${caseId}/statement`), { headers: { cookie: lee.cookie } });
     const text = popplerText(Buffer.from(await statement.arrayBuffer())).replace(/\s+/g, ' ');
     expect(text).toContain('District countersignature');
     expect(text).toContain('Countersigned for Riverside Unified School District by lee (legal staff) on');
-    expect(text).toContain('Their note: Certification checked against the contract\'s data map');
+    expect(text).toContain("Their note: Certification checked against the contract's data map");
     // The statement is issued after the countersignature, never before.
     expect(record.state.statement!.issuedAt).toBeGreaterThanOrEqual(record.state.signoff!.at);
   }, 120_000);
@@ -76,19 +106,31 @@ describe('legal\'s countersignature', () => {
   it('is given from the CLI too: disposition case sign ID', async () => {
     const caseId = await certified('CT-SIGN-2');
     // Not spawnSync: the worker that takes the update runs in this process, and must keep running meanwhile.
-    const env = { ...process.env, DATA_DIR: h.cases.dataDir, TEMPORAL_ADDRESS: inject('temporalAddress'), TASK_QUEUE: h.cases.taskQueue };
-    const run = (args: string[]) => new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn(process.execPath, [path.resolve(__dirname, '../bin/disposition.js'), ...args], { env });
-      let out = '';
-      child.stdout.on('data', (d) => { out += d; });
-      child.stderr.on('data', (d) => { out += d; });
-      child.once('close', (code) => resolve({ code, out }));
-    });
+    const env = {
+      ...process.env,
+      DATA_DIR: h.cases.dataDir,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TASK_QUEUE: h.cases.taskQueue,
+    };
+    const run = (args: string[]) =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(process.execPath, [path.resolve(__dirname, '../bin/disposition.js'), ...args], { env });
+        let out = '';
+        child.stdout.on('data', (d) => {
+          out += d;
+        });
+        child.stderr.on('data', (d) => {
+          out += d;
+        });
+        child.once('close', (code) => resolve({ code, out }));
+      });
     const done = await run(['case', 'sign', caseId, '--note', 'Reviewed with the contract file']);
     expect(done.out).toContain('Countersigned for the district');
     expect(done.code).toBe(0);
     const record = await h.cases.waitForStatus(caseId, 'completed');
     expect(record.state.signoff?.by).toMatch(/^cli:/);
-    expect(record.state.timeline.map((e) => e.type)).toEqual(expect.arrayContaining(['statement_countersigned', 'statement_issued']));
+    expect(record.state.timeline.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['statement_countersigned', 'statement_issued']),
+    );
   }, 120_000);
 });

@@ -14,7 +14,10 @@ beforeAll(async () => {
   ada = await h.login('ada');
   lee = await h.login('lee');
   for (const [i, vendor] of ['Zeta Learning', 'alpha Reading Co', 'Mu Math'].entries()) {
-    started.push((await h.as(ada, 'POST', '/api/cases', caseInput({ vendor: { name: vendor }, contract: { id: `CT-D-${i}` } }))).json.caseId);
+    started.push(
+      (await h.as(ada, 'POST', '/api/cases', caseInput({ vendor: { name: vendor }, contract: { id: `CT-D-${i}` } })))
+        .json.caseId,
+    );
   }
   await h.as(ada, 'POST', `/api/cases/${started[2]}/cancel`, { reason: 'renewed after all' });
 });
@@ -33,14 +36,18 @@ describe('the dashboard', () => {
     expect((await h.as(undefined, 'GET', '/api/dashboard')).status).toBe(401);
   });
 
-  it('is the staff\'s home page: each number links to its cases, the chart has its numbers in a table', async () => {
+  it("is the staff's home page: each number links to its cases, the chart has its numbers in a table", async () => {
     const home = await fetch(h.url('/'), { headers: { cookie: ada.cookie }, redirect: 'manual' });
     expect(home.status).toBe(200);
     const page = await home.text();
-    expect(page).toMatch(/<a href="\/cases"><span class="tile-value">2<\/span> <span class="tile-label">open cases<\/span><\/a>/);
+    expect(page).toMatch(
+      /<a href="\/cases"><span class="tile-value">2<\/span> <span class="tile-label">open cases<\/span><\/a>/,
+    );
     expect(page).toContain('<a href="/cases?status=cancelled">Cancelled</a> <span class="count">1</span>');
     expect(page).toMatch(/<svg class="chart"[^>]*role="img" aria-labelledby="chart-title"/);
-    expect(page).toMatch(new RegExp(`<th scope="row">${new Date().toISOString().slice(0, 7)}</th><td>3</td><td>1</td>`));
+    expect(page).toMatch(
+      new RegExp(`<th scope="row">${new Date().toISOString().slice(0, 7)}</th><td>3</td><td>1</td>`),
+    );
     const signedOut = await fetch(h.url('/'), { redirect: 'manual' });
     expect(signedOut.headers.get('location')).toBe('/login');
   });
@@ -55,13 +62,19 @@ describe('the case list', () => {
     expect(caseListResponseSchema.safeParse({ cases: listed }).success).toBe(true);
     const byVendor = listed.map((c) => c.vendorName);
     expect(byVendor).toEqual(['alpha Reading Co', 'Mu Math', 'Zeta Learning']);
-    const csv = await fetch(h.url('/api/cases?format=csv&status=awaiting_acknowledgement&sort=vendor&limit=1'), { headers: { cookie: ada.cookie } });
+    const csv = await fetch(h.url('/api/cases?format=csv&status=awaiting_acknowledgement&sort=vendor&limit=1'), {
+      headers: { cookie: ada.cookie },
+    });
     expect(csv.headers.get('content-type')).toContain('text/csv');
     const lines = (await csv.text()).trim().split('\r\n');
-    expect(lines[0]).toBe('case_id,vendor,contract,status,status_label,overdue,due_at,days_left,enforcement,created_at');
+    expect(lines[0]).toBe(
+      'case_id,vendor,contract,status,status_label,overdue,due_at,days_left,enforcement,created_at',
+    );
     expect(lines.slice(1).map((l) => l.split(',')[1])).toEqual(['alpha Reading Co', 'Zeta Learning']); // all of them, not one page
     expect(lines[1]).toContain(',awaiting_acknowledgement,Waiting for the vendor to acknowledge,no,');
-    const list = await (await fetch(h.url('/cases?status=awaiting_acknowledgement'), { headers: { cookie: ada.cookie } })).text();
+    const list = await (
+      await fetch(h.url('/cases?status=awaiting_acknowledgement'), { headers: { cookie: ada.cookie } })
+    ).text();
     expect(list).toContain('href="/api/cases?status=awaiting_acknowledgement&amp;sort=created&amp;format=csv"');
   });
 });

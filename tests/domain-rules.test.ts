@@ -42,7 +42,15 @@ function stateOf(input: CaseInput, overrides: Partial<CaseState> = {}): CaseStat
 }
 
 function round(n: number, decision?: ReturnPackageSummary['decision']): ReturnPackageSummary {
-  return { round: n, submittedAt: ACCEPTED_AT - 86_400_000, files: 1, bytes: 10, categories: [], shortfalls: [], ...(decision ? { decision } : {}) };
+  return {
+    round: n,
+    submittedAt: ACCEPTED_AT - 86_400_000,
+    files: 1,
+    bytes: 10,
+    categories: [],
+    shortfalls: [],
+    ...(decision ? { decision } : {}),
+  };
 }
 
 function certificationFor(input: CaseInput, day: string): Certification {
@@ -72,7 +80,12 @@ describe('caseInputSchema', () => {
   it('accepts examples/case.json as it is', () => {
     const parsed = caseInputSchema.safeParse(example());
     expect(parsed.success, parsed.success ? '' : describeZodError(parsed.error)).toBe(true);
-    expect(parsed.data?.disposition.categories.map((c) => c.key)).toEqual(['permanent', 'electronic', 'access_log', 'policies']);
+    expect(parsed.data?.disposition.categories.map((c) => c.key)).toEqual([
+      'permanent',
+      'electronic',
+      'access_log',
+      'policies',
+    ]);
   });
 
   it('refuses a vendor email that is not one, naming the field', () => {
@@ -110,7 +123,9 @@ describe('caseInputSchema', () => {
   it('refuses a tracking mechanism named twice, ignoring case, pointing at the second', () => {
     const input = example();
     input.trackingMechanisms = [...input.trackingMechanisms!, { name: 'ACME READER IPAD SDK', kind: 'sdk' }];
-    expect(refusal(caseInputSchema, input)).toBe('trackingMechanisms.2.name: tracking mechanism "ACME READER IPAD SDK" is listed twice');
+    expect(refusal(caseInputSchema, input)).toBe(
+      'trackingMechanisms.2.name: tracking mechanism "ACME READER IPAD SDK" is listed twice',
+    );
   });
 
   it('refuses a deadline that is not a duration', () => {
@@ -128,39 +143,51 @@ describe('certificationSchema', () => {
     expect(refusal(certificationSchema, good())).toBeUndefined();
   });
 
-  it('refuses a destruction without the vendor\'s attestation', () => {
+  it("refuses a destruction without the vendor's attestation", () => {
     const cert = good() as unknown as { destruction: Record<string, unknown> };
     cert.destruction.attestation = false;
-    expect(refusal(certificationSchema, cert)).toBe('destruction.attestation: the vendor must attest that all known copies are destroyed (7400.1 III.C)');
+    expect(refusal(certificationSchema, cert)).toBe(
+      'destruction.attestation: the vendor must attest that all known copies are destroyed (7400.1 III.C)',
+    );
   });
 
   it('refuses a certification while district accounts stay open', () => {
     const cert = good() as unknown as { destruction: Record<string, unknown> };
     cert.destruction.accountsClosed = false;
-    expect(refusal(certificationSchema, cert)).toBe('destruction.accountsClosed: district users\' accounts must be closed (7400.1 I.B)');
+    expect(refusal(certificationSchema, cert)).toBe(
+      "destruction.accountsClosed: district users' accounts must be closed (7400.1 I.B)",
+    );
   });
 
   it('refuses tracking without its attestations', () => {
     const cert = good() as unknown as { tracking: Record<string, unknown> };
     cert.tracking.collectedDataDestroyed = false;
-    expect(refusal(certificationSchema, cert)).toBe('tracking.collectedDataDestroyed: data collected by tracking mechanisms must be destroyed (7400.1 IV.C)');
+    expect(refusal(certificationSchema, cert)).toBe(
+      'tracking.collectedDataDestroyed: data collected by tracking mechanisms must be destroyed (7400.1 IV.C)',
+    );
   });
 
   it('asks for the roll-off date when backups are not destroyed yet, and only then', () => {
     const pending = good();
     pending.destruction.backups = { destroyed: false };
-    expect(refusal(certificationSchema, pending)).toBe('destruction.backups.rollOffDate: name the date backups roll off when they are not destroyed yet');
+    expect(refusal(certificationSchema, pending)).toBe(
+      'destruction.backups.rollOffDate: name the date backups roll off when they are not destroyed yet',
+    );
     pending.destruction.backups = { destroyed: false, rollOffDate: '2027-03-01' };
     expect(refusal(certificationSchema, pending)).toBeUndefined();
     const done = good();
     done.destruction.backups = { destroyed: true, rollOffDate: '2027-03-01' };
-    expect(refusal(certificationSchema, done)).toBe('destruction.backups.rollOffDate: a roll-off date only applies when backups are not destroyed yet');
+    expect(refusal(certificationSchema, done)).toBe(
+      'destruction.backups.rollOffDate: a roll-off date only applies when backups are not destroyed yet',
+    );
   });
 
   it('refuses a roll-off date before destruction was completed; the same day is fine', () => {
     const cert = good();
     cert.destruction.backups = { destroyed: false, rollOffDate: '2027-01-14' };
-    expect(refusal(certificationSchema, cert)).toBe('destruction.backups.rollOffDate: backups cannot roll off before destruction was completed');
+    expect(refusal(certificationSchema, cert)).toBe(
+      'destruction.backups.rollOffDate: backups cannot roll off before destruction was completed',
+    );
     cert.destruction.backups = { destroyed: false, rollOffDate: '2027-01-15' };
     expect(refusal(certificationSchema, cert)).toBeUndefined();
   });
@@ -176,13 +203,21 @@ describe('certificationProblems', () => {
   const input = example();
   const accepted = stateOf(input, {
     returnRounds: [
-      round(1, { decision: 'reject', reason: 'missing access log', by: 'user:registrar', at: ACCEPTED_AT - 5 * 86_400_000 }),
+      round(1, {
+        decision: 'reject',
+        reason: 'missing access log',
+        by: 'user:registrar',
+        at: ACCEPTED_AT - 5 * 86_400_000,
+      }),
       round(2, { decision: 'accept', by: 'user:registrar', at: ACCEPTED_AT }),
     ],
   });
 
   it('has nothing against a certification that confirms every mechanism, dated between acceptance and today', () => {
-    expect(certificationFloor(accepted)).toEqual({ day: '2027-01-10', what: 'the district\'s acceptance of the returned data' });
+    expect(certificationFloor(accepted)).toEqual({
+      day: '2027-01-10',
+      what: "the district's acceptance of the returned data",
+    });
     expect(certificationProblems(accepted, certificationFor(input, '2027-01-10'), NOW)).toEqual([]);
     expect(certificationProblems(accepted, certificationFor(input, '2027-01-20'), NOW)).toEqual([]);
   });
@@ -204,34 +239,44 @@ describe('certificationProblems', () => {
   it('refuses noneInUse when the case names mechanisms', () => {
     const cert = certificationFor(input, '2027-01-15');
     cert.tracking.noneInUse = true;
-    expect(certificationProblems(accepted, cert, NOW)).toEqual(['tracking.noneInUse: the case names 2 tracking mechanism(s); confirm each instead']);
+    expect(certificationProblems(accepted, cert, NOW)).toEqual([
+      'tracking.noneInUse: the case names 2 tracking mechanism(s); confirm each instead',
+    ]);
   });
 
   it('asks for noneInUse or a list when the case names no mechanism', () => {
     const bare = { ...input, trackingMechanisms: [] };
     const state = stateOf(bare, { returnRounds: accepted.returnRounds });
     const cert = certificationFor(bare, '2027-01-15');
-    expect(certificationProblems(state, cert, NOW)).toEqual(['tracking: list the mechanisms removed, or state noneInUse: true']);
+    expect(certificationProblems(state, cert, NOW)).toEqual([
+      'tracking: list the mechanisms removed, or state noneInUse: true',
+    ]);
     cert.tracking.noneInUse = true;
     expect(certificationProblems(state, cert, NOW)).toEqual([]);
   });
 
   it('flags destruction completed before the district accepted the return', () => {
     expect(certificationProblems(accepted, certificationFor(input, '2027-01-09'), NOW)).toEqual([
-      'destruction.completedOn: 2027-01-09 precedes the district\'s acceptance of the returned data on 2027-01-10 (7400.1 III.C)',
+      "destruction.completedOn: 2027-01-09 precedes the district's acceptance of the returned data on 2027-01-10 (7400.1 III.C)",
     ]);
   });
 
   it('measures a destroy_only case from the acknowledgement', () => {
     const destroyOnly = { ...input, disposition: { ...input.disposition, option: 'destroy_only' as const } };
-    const state = stateOf(destroyOnly, { acknowledgement: { contactName: 'Dana Whitfield', contactEmail: 'dana@acme-learning.example', at: Date.UTC(2027, 0, 5, 23, 0, 0) } });
+    const state = stateOf(destroyOnly, {
+      acknowledgement: {
+        contactName: 'Dana Whitfield',
+        contactEmail: 'dana@acme-learning.example',
+        at: Date.UTC(2027, 0, 5, 23, 0, 0),
+      },
+    });
     expect(certificationProblems(state, certificationFor(destroyOnly, '2027-01-04'), NOW)).toEqual([
       'destruction.completedOn: 2027-01-04 precedes the acknowledgement of the notice on 2027-01-05 (7400.1 III.C)',
     ]);
     expect(certificationProblems(state, certificationFor(destroyOnly, '2027-01-05'), NOW)).toEqual([]);
   });
 
-  it('flags dates in the future, allowing one day for the vendor\'s time zone', () => {
+  it("flags dates in the future, allowing one day for the vendor's time zone", () => {
     // NOW is 2027-01-20 15:00Z: the 21st may already have begun somewhere, the 22nd has not.
     expect(certificationProblems(accepted, certificationFor(input, '2027-01-21'), NOW)).toEqual([]);
     expect(certificationProblems(accepted, certificationFor(input, '2027-01-22'), NOW)).toEqual([
@@ -250,7 +295,12 @@ describe('countByCategory', () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   const file = (fileId: string, category: string, bytes: number, records?: number): StagedFileRef => ({
-    fileId, category, name: `${fileId}.csv`, bytes, sha256: '0'.repeat(64), ...(records !== undefined ? { records } : {}),
+    fileId,
+    category,
+    name: `${fileId}.csv`,
+    bytes,
+    sha256: '0'.repeat(64),
+    ...(records !== undefined ? { records } : {}),
   });
 
   it('counts files, bytes and records per requested category and reports each shortfall', () => {
@@ -267,10 +317,23 @@ describe('countByCategory', () => {
     ];
     const { categories, shortfalls } = countByCategory(input, files);
     expect(categories).toEqual([
-      { key: 'permanent', label: 'Permanent student records', files: 2, bytes: 150, expectedRecords: 1200, returnedRecords: 1199 },
+      {
+        key: 'permanent',
+        label: 'Permanent student records',
+        files: 2,
+        bytes: 150,
+        expectedRecords: 1200,
+        returnedRecords: 1199,
+      },
       { key: 'electronic', label: 'Electronic student records', files: 1, bytes: 2_000, returnedRecords: 0 },
       { key: 'access_log', label: 'Access log', files: 1, bytes: 30, returnedRecords: 12 },
-      { key: 'policies', label: 'Policies, licence agreements and encryption certificates', files: 0, bytes: 0, returnedRecords: 0 },
+      {
+        key: 'policies',
+        label: 'Policies, licence agreements and encryption certificates',
+        files: 0,
+        bytes: 0,
+        returnedRecords: 0,
+      },
     ]);
     expect(shortfalls).toEqual([
       'Permanent student records: 1199 of 1200 expected records',
@@ -291,7 +354,10 @@ describe('countByCategory', () => {
 
   it('uses the label the case gives, and reports an expected count of zero as met by an empty file', () => {
     const input = example();
-    input.disposition.categories = [{ key: 'lunch_accounts', label: 'Lunch accounts', expectedRecords: 0 }, { key: 'permanent', expectedRecords: 3 }];
+    input.disposition.categories = [
+      { key: 'lunch_accounts', label: 'Lunch accounts', expectedRecords: 0 },
+      { key: 'permanent', expectedRecords: 3 },
+    ];
     const { categories, shortfalls } = countByCategory(input, [file('l1', 'lunch_accounts', 0, 0)]);
     expect(categories.map((c) => c.label)).toEqual(['Lunch accounts', 'Permanent student records']);
     expect(shortfalls).toEqual(['Permanent student records: no file returned']);

@@ -23,7 +23,23 @@ describe('parseDuration', () => {
   });
 
   it('refuses what is not a positive amount of a known unit', () => {
-    for (const text of ['', ' ', '5', 'days', '-1 days', '0s', '0 days', '0.0001 ms', '1 fortnight', '5 s s', '1e3 days', '+1 day', '1,5 days', 'P30D', '30 days later']) {
+    for (const text of [
+      '',
+      ' ',
+      '5',
+      'days',
+      '-1 days',
+      '0s',
+      '0 days',
+      '0.0001 ms',
+      '1 fortnight',
+      '5 s s',
+      '1e3 days',
+      '+1 day',
+      '1,5 days',
+      'P30D',
+      '30 days later',
+    ]) {
       expect(parseDuration(text), JSON.stringify(text)).toBeUndefined();
     }
   });
@@ -53,7 +69,25 @@ describe('parseMoment', () => {
   });
 
   it('refuses what is not a date or date-time, and days no calendar has', () => {
-    for (const text of ['', 'tomorrow', '30/11/2026', '2026-11-3', '20261130', 'T12:00:00Z', '2026-11-30 12:00:00Z', '2026-13-01', '2026-00-10', '2026-11-31', '2026-02-30', '2025-02-29', '2026-02-30T10:00:00Z', '2026-04-31T00:00:00+02:00', '2026-11-30Tnoon', '2026-11-30T12:00:00', '2026-11-30T12:00']) {
+    for (const text of [
+      '',
+      'tomorrow',
+      '30/11/2026',
+      '2026-11-3',
+      '20261130',
+      'T12:00:00Z',
+      '2026-11-30 12:00:00Z',
+      '2026-13-01',
+      '2026-00-10',
+      '2026-11-31',
+      '2026-02-30',
+      '2025-02-29',
+      '2026-02-30T10:00:00Z',
+      '2026-04-31T00:00:00+02:00',
+      '2026-11-30Tnoon',
+      '2026-11-30T12:00:00',
+      '2026-11-30T12:00',
+    ]) {
       expect(parseMoment(text), JSON.stringify(text)).toBeUndefined();
       expect(momentSchema.safeParse(text).success, JSON.stringify(text)).toBe(false);
     }
@@ -73,7 +107,16 @@ describe('isoDateSchema', () => {
   });
 
   it('refuses days that do not exist', () => {
-    for (const text of ['2026-02-30', '2026-02-29', '1900-02-29', '2026-04-31', '2026-13-01', '2026-00-01', '2026-01-00', '2026-01-32']) {
+    for (const text of [
+      '2026-02-30',
+      '2026-02-29',
+      '1900-02-29',
+      '2026-04-31',
+      '2026-13-01',
+      '2026-00-01',
+      '2026-01-00',
+      '2026-01-32',
+    ]) {
       const result = isoDateSchema.safeParse(text);
       expect(result.success, text).toBe(false);
       expect(result.error?.issues[0]?.message, text).toBe('is not a calendar date');

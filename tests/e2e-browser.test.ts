@@ -10,7 +10,14 @@ import { dayOf } from '../domain/dates';
 import { linkIn } from './support/smtp-receiver';
 import { popplerText } from './support/artifacts';
 import { HttpHarness, PASSWORD, signatoryCodeIn } from './support/http-harness';
-import { BrowserJourney, expectChecked, expectContains, expectCount, expectText, launchChromium } from './support/browser';
+import {
+  BrowserJourney,
+  expectChecked,
+  expectContains,
+  expectCount,
+  expectText,
+  launchChromium,
+} from './support/browser';
 
 let h: HttpHarness;
 let browser: Browser;
@@ -36,7 +43,10 @@ async function signIn(page: Page, username: string): Promise<void> {
   await journey.shot(page, `${username}-login`);
   await page.getByLabel('User name').fill(username);
   await page.getByLabel('Password').fill(PASSWORD);
-  await Promise.all([page.waitForURL((url) => url.pathname !== '/login'), page.getByRole('button', { name: 'Sign in' }).click()]);
+  await Promise.all([
+    page.waitForURL((url) => url.pathname !== '/login'),
+    page.getByRole('button', { name: 'Sign in' }).click(),
+  ]);
 }
 
 /** After a form action the page came from a redirect: reloading it sends a GET, never the form again. */
@@ -53,10 +63,16 @@ async function expectReloadIsGet(page: Page): Promise<void> {
 }
 
 /** The case page, reloaded once the case record shows `status` (the worker writes it asynchronously). */
-async function openCaseAt(page: Page, caseId: string, status: Parameters<HttpHarness['cases']['waitForStatus']>[1]): Promise<void> {
+async function openCaseAt(
+  page: Page,
+  caseId: string,
+  status: Parameters<HttpHarness['cases']['waitForStatus']>[1],
+): Promise<void> {
   await h.cases.waitForStatus(caseId, status);
   await page.goto(`/cases/${caseId}`);
-  await expect.poll(async () => page.locator('.facts .status').getAttribute('data-status'), { timeout: 10_000 }).toBe(status);
+  await expect
+    .poll(async () => page.locator('.facts .status').getAttribute('data-status'), { timeout: 10_000 })
+    .toBe(status);
 }
 
 describe('the whole journey in a browser', { timeout: 180_000 }, () => {
@@ -104,7 +120,10 @@ describe('the whole journey in a browser', { timeout: 180_000 }, () => {
     await vendor.page.getByLabel('Your email').fill('dana@acme-learning.example');
     await vendor.page.getByLabel('Your title').fill('Privacy Officer');
     await journey.shot(vendor.page, 'vendor-acknowledge-filled');
-    await Promise.all([vendor.page.waitForURL(/\?done=acknowledged$/), vendor.page.getByRole('button', { name: 'Acknowledge the notice' }).click()]);
+    await Promise.all([
+      vendor.page.waitForURL(/\?done=acknowledged$/),
+      vendor.page.getByRole('button', { name: 'Acknowledge the notice' }).click(),
+    ]);
     await expectText(vendor.page.locator('h1'), 'Notice acknowledged');
     await expectReloadIsGet(vendor.page); // Post/Redirect/Get: a reload does not send the form again
     await expectText(vendor.page.locator('h1'), 'Notice acknowledged');
@@ -155,9 +174,15 @@ describe('the whole journey in a browser', { timeout: 180_000 }, () => {
     const record = (await h.cases.records.getCase(caseId))!;
     const zipSha256 = record.returnPackages.at(-1)!.zipSha256!;
     expect(zipSha256).toMatch(/^[0-9a-f]{64}$/);
-    await expectContains(admin.page.locator('main'), `2 file(s), ${Buffer.byteLength(CSV) + BINARY.length} bytes. ZIP SHA-256 ${zipSha256}`);
+    await expectContains(
+      admin.page.locator('main'),
+      `2 file(s), ${Buffer.byteLength(CSV) + BINARY.length} bytes. ZIP SHA-256 ${zipSha256}`,
+    );
     await journey.shot(admin.page, 'admin-review');
-    await Promise.all([admin.page.waitForURL(new RegExp(`/cases/${caseId}\\?done=accepted$`)), admin.page.getByRole('button', { name: 'Accept the returned data' }).click()]);
+    await Promise.all([
+      admin.page.waitForURL(new RegExp(`/cases/${caseId}\\?done=accepted$`)),
+      admin.page.getByRole('button', { name: 'Accept the returned data' }).click(),
+    ]);
     await expectContains(admin.page.locator('main'), 'Accepted by user:ada');
     await expectText(admin.page.getByRole('status'), 'Return accepted; the vendor is asked to certify destruction.');
     await expectReloadIsGet(admin.page);
@@ -170,7 +195,10 @@ describe('the whole journey in a browser', { timeout: 180_000 }, () => {
     await expectText(vendor.page.locator('h1'), 'Certify destruction and removal of tracking mechanisms');
     await journey.shot(vendor.page, 'vendor-certify');
     /** The destruction fields the vendor's form and a subprocessor's share (theirs are named under `prefix`). */
-    const fillDestruction = async (prefix: string, who: { name: string; title: string; email: string; method: string; technique: string; verification: string }) => {
+    const fillDestruction = async (
+      prefix: string,
+      who: { name: string; title: string; email: string; method: string; technique: string; verification: string },
+    ) => {
       await vendor.page.getByLabel('Name', { exact: true }).fill(who.name);
       await vendor.page.getByLabel('Title', { exact: true }).fill(who.title);
       await vendor.page.getByLabel('Email', { exact: true }).fill(who.email);
@@ -179,11 +207,20 @@ describe('the whole journey in a browser', { timeout: 180_000 }, () => {
       await vendor.page.getByLabel('Technique used').fill(who.technique);
       await vendor.page.getByLabel('How destruction was verified').fill(who.verification);
     };
-    await fillDestruction('destruction.', { name: 'Morgan Reyes', title: 'Chief Privacy Officer', email: 'morgan.reyes@acme-learning.example', method: 'purge',
-      technique: 'Cryptographic erase of the tenant keys; database rows deleted', verification: 'Restore attempt from the erased volumes failed' });
+    await fillDestruction('destruction.', {
+      name: 'Morgan Reyes',
+      title: 'Chief Privacy Officer',
+      email: 'morgan.reyes@acme-learning.example',
+      method: 'purge',
+      technique: 'Cryptographic erase of the tenant keys; database rows deleted',
+      verification: 'Restore attempt from the erased volumes failed',
+    });
     await expectChecked(vendor.page.locator('input[name="destruction.backups.destroyed"][value="true"]'));
     // Each place the data may have lived (NIST SP 800-88 App. G): production held it and was crypto-erased; no other place held any.
-    for (let i = 0; i < 8; i += 1) await vendor.page.locator(`input[name="destruction.systems.${i}.heldData"][value="${i === 0 ? 'true' : 'false'}"]`).check();
+    for (let i = 0; i < 8; i += 1)
+      await vendor.page
+        .locator(`input[name="destruction.systems.${i}.heldData"][value="${i === 0 ? 'true' : 'false'}"]`)
+        .check();
     await vendor.page.locator('#system-0-name').fill('Tenant database «Ünterricht» cluster');
     await vendor.page.getByText('How it was sanitized (where it held data)').first().click(); // opens the place's details
     await vendor.page.locator('#system-0-method').selectOption('purge');
@@ -193,39 +230,73 @@ describe('the whole journey in a browser', { timeout: 180_000 }, () => {
     await vendor.page.locator('#system-0-verification').fill('Decrypting a sampled row fails with the key gone');
     await vendor.page.locator('#system-0-completedOn').fill(today);
     await vendor.page.locator('#system-0-cryptoErase-keys').fill('transit/keys/tenant-riverside');
-    await vendor.page.locator('#system-0-cryptoErase-how').fill('Deleted with deletion_allowed set; key versions purged');
-    await vendor.page.getByLabel('Validator\'s name').fill('Sam Oduya');
-    await vendor.page.getByLabel('Validator\'s title').fill('Security Engineer');
-    await vendor.page.getByLabel('Validator\'s email').fill('sam.oduya@acme-learning.example');
+    await vendor.page
+      .locator('#system-0-cryptoErase-how')
+      .fill('Deleted with deletion_allowed set; key versions purged');
+    await vendor.page.getByLabel("Validator's name").fill('Sam Oduya');
+    await vendor.page.getByLabel("Validator's title").fill('Security Engineer');
+    await vendor.page.getByLabel("Validator's email").fill('sam.oduya@acme-learning.example');
     await vendor.page.getByLabel('Subprocessor 1', { exact: true }).fill('Cloud Hosting Co.');
     await vendor.page.getByLabel('Subprocessor 1 contact email').fill('privacy@cloud-hosting.example');
     await vendor.page.getByLabel('acme_session cookie removed on').fill(today);
-    for (const name of ['destruction.accountsClosed', 'destruction.attestation', 'tracking.collectedDataDestroyed', 'tracking.attestation']) {
+    for (const name of [
+      'destruction.accountsClosed',
+      'destruction.attestation',
+      'tracking.collectedDataDestroyed',
+      'tracking.attestation',
+    ]) {
       await vendor.page.locator(`input[name="${name}"]`).check();
     }
     await journey.shot(vendor.page, 'vendor-certify-filled');
     /** The signatory reads the code mailed to them (from the mails that came after `since`). */
-    const codeFor = async (email: string, since: number) => signatoryCodeIn((await h.cases.smtp.waitFor((m) => h.cases.smtp.mails.indexOf(m) >= since
-      && m.headers.get('x-disposition-mail') === 'signatory_code' && m.to.includes(email), 30_000, `the code for ${email}`)).text);
+    const codeFor = async (email: string, since: number) =>
+      signatoryCodeIn(
+        (
+          await h.cases.smtp.waitFor(
+            (m) =>
+              h.cases.smtp.mails.indexOf(m) >= since &&
+              m.headers.get('x-disposition-mail') === 'signatory_code' &&
+              m.to.includes(email),
+            30_000,
+            `the code for ${email}`,
+          )
+        ).text,
+      );
     let since = h.cases.smtp.mails.length;
     await vendor.page.getByRole('button', { name: 'Certify', exact: true }).click();
     // Nothing is certified yet: the signatory is emailed a code, and the form comes back filled in, asking for it.
-    await expectContains(vendor.page.locator('.notice.ok'), 'We emailed a 6-digit code to morgan.reyes@acme-learning.example');
+    await expectContains(
+      vendor.page.locator('.notice.ok'),
+      'We emailed a 6-digit code to morgan.reyes@acme-learning.example',
+    );
     await expectChecked(vendor.page.locator('input[name="destruction.attestation"]'));
     await journey.shot(vendor.page, 'vendor-certify-code');
-    await vendor.page.getByLabel('Code', { exact: true }).fill(await codeFor('morgan.reyes@acme-learning.example', since));
+    await vendor.page
+      .getByLabel('Code', { exact: true })
+      .fill(await codeFor('morgan.reyes@acme-learning.example', since));
     await vendor.page.getByRole('button', { name: 'Certify with the code' }).click();
     await expectText(vendor.page.locator('h1'), 'Certification received');
     await journey.shot(vendor.page, 'vendor-certified');
 
     // 5b. The subprocessor the vendor named certifies its own destruction through the link it was emailed.
-    const subMail = await h.cases.smtp.waitFor((m) => m.headers.get('x-disposition-case') === caseId && m.headers.get('x-disposition-mail') === 'subprocessor_notice', 30_000, 'the subprocessor\'s notice');
+    const subMail = await h.cases.smtp.waitFor(
+      (m) =>
+        m.headers.get('x-disposition-case') === caseId && m.headers.get('x-disposition-mail') === 'subprocessor_notice',
+      30_000,
+      "the subprocessor's notice",
+    );
     expect(subMail.to).toEqual(['privacy@cloud-hosting.example']);
     await vendor.page.goto(journey.local(linkIn(subMail)));
-    await expectText(vendor.page.locator('h1'), 'Certify a subprocessor\'s destruction');
+    await expectText(vendor.page.locator('h1'), "Certify a subprocessor's destruction");
     await journey.shot(vendor.page, 'subprocessor-certify');
-    await fillDestruction('', { name: 'Mei Tanaka', title: 'Data Protection Officer', email: 'privacy@cloud-hosting.example', method: 'destroy',
-      technique: 'Shredding of the drives that held the tenant volumes', verification: 'Certificate of destruction, drive serials checked' });
+    await fillDestruction('', {
+      name: 'Mei Tanaka',
+      title: 'Data Protection Officer',
+      email: 'privacy@cloud-hosting.example',
+      method: 'destroy',
+      technique: 'Shredding of the drives that held the tenant volumes',
+      verification: 'Certificate of destruction, drive serials checked',
+    });
     await vendor.page.locator('input[name="attestation"]').check();
     since = h.cases.smtp.mails.length;
     await vendor.page.getByRole('button', { name: 'Certify', exact: true }).click();
@@ -239,7 +310,10 @@ describe('the whole journey in a browser', { timeout: 180_000 }, () => {
     await openCaseAt(legal.page, caseId, 'completed');
     await expectContains(legal.page.locator('main'), 'acme_session cookie removed');
     await journey.shot(legal.page, 'legal-case-completed');
-    const [download] = await Promise.all([legal.page.waitForEvent('download'), legal.page.getByRole('link', { name: 'Download the statement (PDF)' }).click()]);
+    const [download] = await Promise.all([
+      legal.page.waitForEvent('download'),
+      legal.page.getByRole('link', { name: 'Download the statement (PDF)' }).click(),
+    ]);
     const pdfPath = await download.path();
     const pdf = fs.readFileSync(pdfPath);
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');

@@ -31,7 +31,7 @@ const headerLength = (cipher: Buffer): number => 5 + cipher[4]! + 60 + 8;
 /** Offsets of each frame: where it starts, its length, whether it is final. */
 function frames(cipher: Buffer): { start: number; length: number; final: boolean }[] {
   const found: { start: number; length: number; final: boolean }[] = [];
-  for (let at = headerLength(cipher); at < cipher.length; ) {
+  for (let at = headerLength(cipher); at < cipher.length;) {
     const length = cipher.readUInt32BE(at + 1);
     found.push({ start: at, length, final: cipher[at] === 1 });
     at += FRAME_HEAD + length + TAG;
@@ -80,7 +80,8 @@ describe('encryption at rest', () => {
     it('gives the same result whatever the input and output chunk sizes, fed byte by byte included', async () => {
       const plain = crypto.randomBytes(2 * CHUNK + 77);
       const ragged: Buffer[] = [];
-      for (let at = 0, step = 1; at < plain.length; at += step, step = (step * 7 + 3) % 40_000 + 1) ragged.push(plain.subarray(at, at + step));
+      for (let at = 0, step = 1; at < plain.length; at += step, step = ((step * 7 + 3) % 40_000) + 1)
+        ragged.push(plain.subarray(at, at + step));
       const cipher = await encrypt(keyring, plain, ragged);
       expect(frames(cipher).map((f) => f.length)).toEqual([CHUNK, CHUNK, 77]);
       expect((await decrypt(keyring, cipher)).equals(plain)).toBe(true);
@@ -119,7 +120,8 @@ describe('encryption at rest', () => {
       for (const frame of frames(cipher)) {
         const end = frame.start + FRAME_HEAD + frame.length + TAG;
         for (let i = frame.start; i < frame.start + FRAME_HEAD + 3; i += 1) positions.add(i); // flag, length, first body bytes
-        for (const i of [frame.start + FRAME_HEAD + (frame.length >> 1), end - TAG - 1, end - TAG, end - 1]) positions.add(i);
+        for (const i of [frame.start + FRAME_HEAD + (frame.length >> 1), end - TAG - 1, end - TAG, end - 1])
+          positions.add(i);
       }
       for (const i of positions) {
         await expect(decrypt(keyring, flipped(cipher, i)), `byte ${i}`).rejects.toThrow(TamperedDataError);
@@ -138,7 +140,9 @@ describe('encryption at rest', () => {
         [first.start + 4, 0x01], // length one off
         [first.start + FRAME_HEAD + 100, 0x80],
       ] as const) {
-        await expect(decrypt(keyring, flipped(cipher, i, mask)), `byte ${i} ^ ${mask}`).rejects.toThrow(TamperedDataError);
+        await expect(decrypt(keyring, flipped(cipher, i, mask)), `byte ${i} ^ ${mask}`).rejects.toThrow(
+          TamperedDataError,
+        );
       }
     });
 
@@ -152,7 +156,12 @@ describe('encryption at rest', () => {
       const a = frames(cipher)[0]!;
       const b = frames(cipher)[1]!;
       const size = FRAME_HEAD + a.length + TAG;
-      const swapped = Buffer.concat([cipher.subarray(0, a.start), cipher.subarray(b.start, b.start + size), cipher.subarray(a.start, a.start + size), cipher.subarray(b.start + size)]);
+      const swapped = Buffer.concat([
+        cipher.subarray(0, a.start),
+        cipher.subarray(b.start, b.start + size),
+        cipher.subarray(a.start, a.start + size),
+        cipher.subarray(b.start + size),
+      ]);
       expect(swapped.length).toBe(cipher.length);
       await expect(decrypt(keyring, swapped)).rejects.toThrow(TamperedDataError);
     });
@@ -165,7 +174,16 @@ describe('encryption at rest', () => {
     it('catches a cut inside a frame, inside the header and at the end of the header', async () => {
       const first = frames(cipher)[0]!;
       const second = frames(cipher)[1]!;
-      for (const cut of [cipher.length - 1, cipher.length - TAG, second.start + 2, first.start + FRAME_HEAD + 1000, headerLength(cipher), 20, 3, 0]) {
+      for (const cut of [
+        cipher.length - 1,
+        cipher.length - TAG,
+        second.start + 2,
+        first.start + FRAME_HEAD + 1000,
+        headerLength(cipher),
+        20,
+        3,
+        0,
+      ]) {
         await expect(decrypt(keyring, cipher.subarray(0, cut)), `cut at ${cut}`).rejects.toThrow(TamperedDataError);
       }
     });
@@ -174,7 +192,10 @@ describe('encryption at rest', () => {
       const again = frames(cipher).at(-1)!;
       const lastFrame = cipher.subarray(again.start);
       for (const extra of [Buffer.from([0]), Buffer.alloc(5), crypto.randomBytes(100), lastFrame]) {
-        await expect(decrypt(keyring, Buffer.concat([cipher, extra])), `${extra.length} bytes appended`).rejects.toThrow(TamperedDataError);
+        await expect(
+          decrypt(keyring, Buffer.concat([cipher, extra])),
+          `${extra.length} bytes appended`,
+        ).rejects.toThrow(TamperedDataError);
       }
     });
 
@@ -188,7 +209,9 @@ describe('encryption at rest', () => {
         },
       });
       const bad = flipped(cipher, last.start + FRAME_HEAD);
-      await expect(pipeline(Readable.from([bad]), createDecryptStream(keyring), sink)).rejects.toThrow(TamperedDataError);
+      await expect(pipeline(Readable.from([bad]), createDecryptStream(keyring), sink)).rejects.toThrow(
+        TamperedDataError,
+      );
       const got = Buffer.concat(served);
       expect(got.length).toBeLessThanOrEqual(3 * CHUNK);
       expect(got.equals(plain.subarray(0, got.length))).toBe(true);
@@ -200,7 +223,9 @@ describe('encryption at rest', () => {
       const other = Keyring.open(path.join(dir, 'other-keys'));
       const cipher = await encrypt(other, Buffer.from('hello'));
       await expect(decrypt(keyring, cipher)).rejects.toThrow(TamperedDataError);
-      await expect(decrypt(keyring, cipher)).rejects.toThrow(`the file key ${other.current('file').kid} is not in the keyring`);
+      await expect(decrypt(keyring, cipher)).rejects.toThrow(
+        `the file key ${other.current('file').kid} is not in the keyring`,
+      );
     });
 
     it('refuses a file whose key id names our key but whose data key was wrapped by another', async () => {

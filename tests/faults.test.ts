@@ -44,7 +44,10 @@ const ACK = { contactName: 'Dana', contactEmail: 'privacy@acme-learning.example'
 const token = (link: string) => link.split('/v/')[1]!;
 
 /** A case of `h` acknowledged and waiting for the return, with its return link. */
-async function caseAwaitingReturn(h: CaseHarness, contractId = 'CT-2024-017'): Promise<{ caseId: string; link: string }> {
+async function caseAwaitingReturn(
+  h: CaseHarness,
+  contractId = 'CT-2024-017',
+): Promise<{ caseId: string; link: string }> {
   const caseId = await h.startCase(caseInput({ contract: { id: contractId } }));
   await h.vendorAct((await h.vendorMail(caseId, 'acknowledge')).link, messages.acknowledgeNotice, ACK);
   return { caseId, link: (await h.vendorMail(caseId, 'return')).link };
@@ -62,23 +65,34 @@ async function referenceZipSha256(h: CaseHarness, caseId: string): Promise<{ sha
   const hash = crypto.createHash('sha256');
   const built = await writeReturnPackage(
     staged.map((f) => ({ ...f, open: () => h.storage.openStaged(caseId, f.fileId) })),
-    new Writable({ write(chunk, _e, cb) { hash.update(chunk); cb(); } }),
+    new Writable({
+      write(chunk, _e, cb) {
+        hash.update(chunk);
+        cb();
+      },
+    }),
     { caseId, round: 1 },
   );
   const sha256 = hash.digest('hex');
-  if (built.zipSha256 !== sha256) throw new Error(`the reference package reports ${built.zipSha256} but its bytes hash to ${sha256}`);
+  if (built.zipSha256 !== sha256)
+    throw new Error(`the reference package reports ${built.zipSha256} but its bytes hash to ${sha256}`);
   return { sha256, fileIds: built.manifest.files.map((f) => f.fileId) };
 }
 
 /** A CSV of `rows` data rows from a seeded generator (compressible, with records to count). */
 function csv(rows: number, random: () => number): Buffer {
   const lines = ['student_id,last_name,first_name,grade,score'];
-  for (let i = 0; i < rows; i += 1) lines.push(`${100000 + i},Name${Math.floor(random() * 1e6)},Given${Math.floor(random() * 1e4)},${1 + Math.floor(random() * 12)},${(random() * 100).toFixed(2)}`);
+  for (let i = 0; i < rows; i += 1)
+    lines.push(
+      `${100000 + i},Name${Math.floor(random() * 1e6)},Given${Math.floor(random() * 1e4)},${1 + Math.floor(random() * 12)},${(random() * 100).toFixed(2)}`,
+    );
   return Buffer.from(`${lines.join('\n')}\n`);
 }
 
 describe.concurrent('faults', () => {
-  it('a worker SIGKILLed at random points during packaging, 10 times in a row: every case completes with the ZIP of a crash-free run', async ({ expect }) => {
+  it('a worker SIGKILLed at random points during packaging, 10 times in a row: every case completes with the ZIP of a crash-free run', async ({
+    expect,
+  }) => {
     const random = seeded(6);
     const h = await CaseHarness.start({ noWorker: true });
     cleanups.push(() => h.close());
@@ -92,33 +106,47 @@ describe.concurrent('faults', () => {
     // timeout (10 s) plus a back-off that doubles per attempt, and a case killed at every turn would spend
     // minutes in back-off. Two spares stand in for cases whose packaging finishes before its kill point.
     const SCAN = 24 * 1024 * 1024;
-    const cases = await Promise.all(Array.from({ length: 12 }, async (_, i) => {
-      const { caseId, link } = await caseAwaitingReturn(h, `CT-KILL-${i}`);
-      await h.stage(caseId, 'electronic', 'scan-a.bin', crypto.randomBytes(SCAN));
-      await h.stage(caseId, 'electronic', 'scan-b.bin', crypto.randomBytes(SCAN));
-      await h.stage(caseId, 'permanent', 'students.csv', csv(20_000, random));
-      return { caseId, link, files: await h.stagedRefs(caseId) };
-    }));
+    const cases = await Promise.all(
+      Array.from({ length: 12 }, async (_, i) => {
+        const { caseId, link } = await caseAwaitingReturn(h, `CT-KILL-${i}`);
+        await h.stage(caseId, 'electronic', 'scan-a.bin', crypto.randomBytes(SCAN));
+        await h.stage(caseId, 'electronic', 'scan-b.bin', crypto.randomBytes(SCAN));
+        await h.stage(caseId, 'permanent', 'students.csv', csv(20_000, random));
+        return { caseId, link, files: await h.stagedRefs(caseId) };
+      }),
+    );
     const packageBytes = cases[0]!.files.reduce((sum, f) => sum + f.bytes, 0);
 
     /** The partial package files the current worker is writing right now, with their sizes. */
-    const inFlight = (pid: number): { caseId: string; bytes: number }[] => cases.flatMap(({ caseId }) => {
-      const dir = path.join(h.dataDir, 'packages', caseId);
-      if (!fs.existsSync(dir)) return [];
-      return fs.readdirSync(dir).filter((name) => name.includes(`.${pid}.`) && name.endsWith('.part')).flatMap((name) => {
-        try {
-          return [{ caseId, bytes: fs.statSync(path.join(dir, name)).size }];
-        } catch {
-          return []; // committed or aborted between readdir and stat
-        }
+    const inFlight = (pid: number): { caseId: string; bytes: number }[] =>
+      cases.flatMap(({ caseId }) => {
+        const dir = path.join(h.dataDir, 'packages', caseId);
+        if (!fs.existsSync(dir)) return [];
+        return fs
+          .readdirSync(dir)
+          .filter((name) => name.includes(`.${pid}.`) && name.endsWith('.part'))
+          .flatMap((name) => {
+            try {
+              return [{ caseId, bytes: fs.statSync(path.join(dir, name)).size }];
+            } catch {
+              return []; // committed or aborted between readdir and stat
+            }
+          });
       });
-    });
-    const packaging = async () => (await Promise.all(cases.map(async (c) => ((await h.records.getCase(c.caseId))?.status === 'packaging' ? c : undefined)))).filter((c) => c !== undefined);
+    const packaging = async () =>
+      (
+        await Promise.all(
+          cases.map(async (c) => ((await h.records.getCase(c.caseId))?.status === 'packaging' ? c : undefined)),
+        )
+      ).filter((c) => c !== undefined);
 
     let submitted = 0;
     const submitNext = async (): Promise<void> => {
       const next = cases[submitted];
-      if (!next) throw new Error('every prepared case finished packaging before a kill point came: packaging got faster, stage bigger files');
+      if (!next)
+        throw new Error(
+          'every prepared case finished packaging before a kill point came: packaging got faster, stage bigger files',
+        );
       submitted += 1;
       // As the page tells a person: a 503 "try again shortly" (the update waited on a write the killed worker
       // held) is tried again; the update id is the same, so the return is submitted once.
@@ -140,9 +168,14 @@ describe.concurrent('faults', () => {
       const deadline = Date.now() + 60_000;
       let victims: string[] = [];
       while (victims.length === 0) {
-        if (Date.now() > deadline) throw new Error(`no packaging under way on worker ${worker.pid} within 60 s (kill ${kills.length + 1}); its output:\n${worker.lastOutput()}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `no packaging under way on worker ${worker.pid} within 60 s (kill ${kills.length + 1}); its output:\n${worker.lastOutput()}`,
+          );
         if ((await packaging()).length === 0) await submitNext();
-        victims = inFlight(worker.pid).filter((p) => p.bytes >= threshold).map((p) => p.caseId);
+        victims = inFlight(worker.pid)
+          .filter((p) => p.bytes >= threshold)
+          .map((p) => p.caseId);
         if (victims.length === 0) await sleep(20);
       }
       const writing = inFlight(worker.pid).map((p) => p.caseId); // every attempt the kill interrupts
@@ -170,19 +203,29 @@ describe.concurrent('faults', () => {
       expect(round.files).toBe(c.files.length);
       expect((await h.storage.listStaged(c.caseId)).map((f) => f.fileId).sort()).toEqual(submittedIds);
       // No partial package left behind by the dead workers.
-      expect(fs.readdirSync(path.join(h.dataDir, 'packages', c.caseId)).sort()).toEqual([`${round.packageId}.json`, `${round.packageId}.zip.enc`]);
+      expect(fs.readdirSync(path.join(h.dataDir, 'packages', c.caseId)).sort()).toEqual([
+        `${round.packageId}.json`,
+        `${round.packageId}.zip.enc`,
+      ]);
     }
-    const attempts = await Promise.all(involved.map(async (c) => {
-      const history = await h.client.workflow.getHandle(workflowIdOf(c.caseId)).fetchHistory();
-      return Math.max(...(history.events ?? []).map((e) => e.activityTaskStartedEventAttributes?.attempt ?? 0));
-    }));
+    const attempts = await Promise.all(
+      involved.map(async (c) => {
+        const history = await h.client.workflow.getHandle(workflowIdOf(c.caseId)).fetchHistory();
+        return Math.max(...(history.events ?? []).map((e) => e.activityTaskStartedEventAttributes?.attempt ?? 0));
+      }),
+    );
     const killedCases = new Set(kills.flatMap((k) => k.caseIds));
     expect(killedCases.size).toBeGreaterThanOrEqual(2);
-    for (const [i, c] of involved.entries()) if (killedCases.has(c.caseId)) expect(attempts[i]).toBeGreaterThanOrEqual(2);
-    console.log(`[faults] 10 SIGKILLs during packaging over ${involved.length} cases; packaging attempts per case: ${attempts.join(', ')}`);
+    for (const [i, c] of involved.entries())
+      if (killedCases.has(c.caseId)) expect(attempts[i]).toBeGreaterThanOrEqual(2);
+    console.log(
+      `[faults] 10 SIGKILLs during packaging over ${involved.length} cases; packaging attempts per case: ${attempts.join(', ')}`,
+    );
   }, 300_000); // ten kills, each waiting out a 10 s heartbeat timeout, beside the other drills of this file
 
-  it('the Temporal server stopped and restarted on the same database mid-case: worker and client reconnect, the case goes on', async ({ expect }) => {
+  it('the Temporal server stopped and restarted on the same database mid-case: worker and client reconnect, the case goes on', async ({
+    expect,
+  }) => {
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'disposition-restart-'));
     const dbFile = path.join(scratch, 'temporal.db');
     const port = await freePort();
@@ -213,7 +256,10 @@ describe.concurrent('faults', () => {
 
     await server.stop();
     const down = Date.now();
-    const refused = await impatient.vendorActionByLink(link, messages.acknowledgeNotice, ACK).then(() => undefined, (err: unknown) => err);
+    const refused = await impatient.vendorActionByLink(link, messages.acknowledgeNotice, ACK).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     expect(refused).toBeInstanceOf(DispositionError);
     expect((refused as DispositionError).code).toBe('temporal_unavailable');
     await sleep(Math.max(0, 5_000 - (Date.now() - down))); // down a few seconds: pollers back off and retry
@@ -226,7 +272,8 @@ describe.concurrent('faults', () => {
       try {
         answer = await impatient.vendorActionByLink(link, messages.acknowledgeNotice, ACK);
       } catch (err) {
-        if (!(err instanceof DispositionError) || err.code !== 'temporal_unavailable' || Date.now() > deadline) throw err;
+        if (!(err instanceof DispositionError) || err.code !== 'temporal_unavailable' || Date.now() > deadline)
+          throw err;
         await sleep(500);
       }
     }
@@ -236,16 +283,22 @@ describe.concurrent('faults', () => {
     await h.stage(caseId, 'permanent', 'students.csv', 'id,name\n1,Ana\n2,Ben\n3,Chen\n');
     await h.vendorAct(returnLink, messages.submitReturn, { files: await h.stagedRefs(caseId) });
     const record = await h.waitForStatus(caseId, 'awaiting_review', 60_000);
-    expect(record.timeline.map((e) => e.type)).toEqual(expect.arrayContaining(['case_started', 'notice_acknowledged', 'return_submitted', 'package_built']));
+    expect(record.timeline.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['case_started', 'notice_acknowledged', 'return_submitted', 'package_built']),
+    );
   }, 120_000);
 
-  it('the mail server refuses connections for a minute: every notice goes out once it is back, each exactly once', async ({ expect }) => {
+  it('the mail server refuses connections for a minute: every notice goes out once it is back, each exactly once', async ({
+    expect,
+  }) => {
     const h = await CaseHarness.start();
     cleanups.push(() => h.close());
     // First 30 s it answers 421 (a mail server that is up but refusing), then 30 s nothing listens at all.
     h.smtp.refusing = true;
     const outage = Date.now();
-    const caseIds = await Promise.all([0, 1, 2].map((i) => h.startCase(caseInput({ contract: { id: `CT-MAIL-${i}` } }))));
+    const caseIds = await Promise.all(
+      [0, 1, 2].map((i) => h.startCase(caseInput({ contract: { id: `CT-MAIL-${i}` } }))),
+    );
     const attempts = async (caseId: string) => {
       const description = await h.client.workflow.getHandle(workflowIdOf(caseId)).describe();
       return Math.max(0, ...(description.raw.pendingActivities ?? []).map((a) => a.attempt ?? 0));
@@ -261,7 +314,11 @@ describe.concurrent('faults', () => {
     await h.smtp.start(port);
 
     // Retries back off to at most a minute, so every notice is out within about a minute of the return.
-    const notices = await Promise.all(caseIds.map((caseId) => h.smtp.waitFor((m) => m.headers.get('x-disposition-case') === caseId, 90_000, `the notice of case ${caseId}`)));
+    const notices = await Promise.all(
+      caseIds.map((caseId) =>
+        h.smtp.waitFor((m) => m.headers.get('x-disposition-case') === caseId, 90_000, `the notice of case ${caseId}`),
+      ),
+    );
     const back = Date.now() - outage - 60_000;
     await sleep(3_000); // anything sent twice would arrive by now
     for (const mail of notices) expect(h.smtp.mails.filter((m) => m.messageId === mail.messageId)).toHaveLength(1);
@@ -269,10 +326,14 @@ describe.concurrent('faults', () => {
     for (const caseId of caseIds) {
       expect((await h.records.getCase(caseId))!.timeline.filter((e) => e.type === 'mail_sent')).toHaveLength(1);
     }
-    console.log(`[faults] mail server back after 60 s; all ${caseIds.length} notices delivered ${(back / 1000).toFixed(1)} s later`);
+    console.log(
+      `[faults] mail server back after 60 s; all ${caseIds.length} notices delivered ${(back / 1000).toFixed(1)} s later`,
+    );
   }, 180_000);
 
-  it('the disk fills during an upload: a clear error, the staged files intact, and the upload goes through once space is freed', async ({ expect }) => {
+  it('the disk fills during an upload: a clear error, the staged files intact, and the upload goes through once space is freed', async ({
+    expect,
+  }) => {
     const disk = await fillableDisk();
     cleanups.push(() => disk.release());
     const web = await HttpHarness.start({ dataDir: disk.dataDir, ...(disk.storage ? { storage: disk.storage } : {}) });
@@ -298,17 +359,21 @@ describe.concurrent('faults', () => {
     expect(body.error.message).toMatch(/storage is full/);
     expect(body.error.message).toMatch(/staged before it are safe/);
     // The rest of the refused body is read and dropped: its connection ends instead of stalling on a timeout.
-    const openConnections = () => new Promise<number>((resolve) => web.app.server.getConnections((_err, count) => resolve(count)));
+    const openConnections = () =>
+      new Promise<number>((resolve) => web.app.server.getConnections((_err, count) => resolve(count)));
     for (const deadline = Date.now() + 10_000; ;) {
       web.app.server.closeIdleConnections();
-      if (await openConnections() === 0) break;
-      if (Date.now() > deadline) throw new Error('the refused upload\'s connection is still open 10 s after its answer');
+      if ((await openConnections()) === 0) break;
+      if (Date.now() > deadline) throw new Error("the refused upload's connection is still open 10 s after its answer");
       await sleep(100);
     }
 
     // What was staged before is whole, and nothing of the refused file is left.
     expect(await h.storage.listStaged(caseId)).toEqual(stagedBefore);
-    for (const [i, file] of stagedBefore.entries()) expect(await sha256Of(h.storage.openStaged(caseId, file.fileId))).toBe(crypto.createHash('sha256').update(before[i]!).digest('hex'));
+    for (const [i, file] of stagedBefore.entries())
+      expect(await sha256Of(h.storage.openStaged(caseId, file.fileId))).toBe(
+        crypto.createHash('sha256').update(before[i]!).digest('hex'),
+      );
     expect(fs.readdirSync(path.join(disk.dataDir, 'staging', caseId)).filter((f) => f.endsWith('.part'))).toEqual([]);
     const page = await fetch(web.url(`/api/vendor/${token(link)}`));
     expect(page.status).toBe(200);
@@ -317,7 +382,9 @@ describe.concurrent('faults', () => {
     disk.free();
     const accepted = await upload('scan.bin', big);
     expect(accepted.status).toBe(201);
-    expect(((await accepted.json()) as { sha256: string }).sha256).toBe(crypto.createHash('sha256').update(big).digest('hex'));
+    expect(((await accepted.json()) as { sha256: string }).sha256).toBe(
+      crypto.createHash('sha256').update(big).digest('hex'),
+    );
     expect(await h.storage.listStaged(caseId)).toHaveLength(3);
     console.log(`[faults] disk filled by ${disk.kind}`);
   }, 120_000);
@@ -334,34 +401,50 @@ describe.concurrent('faults', () => {
 
     // Half a multipart body over a raw socket, then the connection is gone.
     const boundary = `----fault${crypto.randomBytes(8).toString('hex')}`;
-    const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="category"\r\n\r\nelectronic\r\n`
-      + `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="scan.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+    const head = Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="category"\r\n\r\nelectronic\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="scan.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+    );
     const content = crypto.randomBytes(8 * 1024 * 1024);
     const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
     const { port } = new URL(web.baseUrl);
     const socket = net.connect(Number(port), '127.0.0.1');
     socket.on('error', () => undefined);
     await new Promise<void>((resolve) => socket.once('connect', resolve));
-    socket.write(`POST /api/vendor/${token(link)}/files HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\n`
-      + `Content-Length: ${head.length + content.length + tail.length}\r\n\r\n`);
+    socket.write(
+      `POST /api/vendor/${token(link)}/files HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\n` +
+        `Content-Length: ${head.length + content.length + tail.length}\r\n\r\n`,
+    );
     socket.write(head);
     socket.write(content.subarray(0, content.length / 2));
     const stagingDir = path.join(h.dataDir, 'staging', caseId);
     const parts = () => fs.readdirSync(stagingDir).filter((f) => f.endsWith('.part'));
-    await h.waitFor('the upload to be half staged', () => parts().some((f) => fs.statSync(path.join(stagingDir, f)).size > 1024 * 1024), 20_000);
+    await h.waitFor(
+      'the upload to be half staged',
+      () => parts().some((f) => fs.statSync(path.join(stagingDir, f)).size > 1024 * 1024),
+      20_000,
+    );
     socket.destroy();
 
     await h.waitFor('the partial upload to be cleared away', () => parts().length === 0, 10_000);
     const staged = await h.storage.listStaged(caseId);
     expect(staged.map((f) => f.name)).toEqual(['students.csv']);
-    const page = (await (await fetch(web.url(`/api/vendor/${token(link)}`))).json()) as { stagedFiles: { name: string }[] };
+    const page = (await (await fetch(web.url(`/api/vendor/${token(link)}`))).json()) as {
+      stagedFiles: { name: string }[];
+    };
     expect(page.stagedFiles.map((f) => f.name)).toEqual(['students.csv']);
 
-    const submit = await fetch(web.url(`/api/vendor/${token(link)}/submit-return`), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const submit = await fetch(web.url(`/api/vendor/${token(link)}/submit-return`), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(submit.status).toBe(202);
     const record = await h.waitForStatus(caseId, 'awaiting_review', 60_000);
     expect(record.returnPackages[0]!.files).toBe(1);
     expect(record.state.submittedFiles!.map((f) => f.name)).toEqual(['students.csv']);
-    expect(await sha256Of(h.storage.openPackage(caseId, record.returnPackages[0]!.packageId!))).toBe(record.returnPackages[0]!.zipSha256);
+    expect(await sha256Of(h.storage.openPackage(caseId, record.returnPackages[0]!.packageId!))).toBe(
+      record.returnPackages[0]!.zipSha256,
+    );
   }, 120_000);
 });

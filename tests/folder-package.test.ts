@@ -22,7 +22,8 @@ describe('package build and package open (CLI)', () => {
   const files = new Map<string, Buffer>();
   const cli = (...args: string[]) =>
     spawnSync(process.execPath, [path.resolve(__dirname, '../bin/disposition.js'), ...args], {
-      encoding: 'utf8', env: { ...process.env, DATA_DIR: dataDir, KEYS_DIR: path.join(dataDir, 'keys') },
+      encoding: 'utf8',
+      env: { ...process.env, DATA_DIR: dataDir, KEYS_DIR: path.join(dataDir, 'keys') },
     });
   const build = (name: string): { file: string; files: number; zipSha256: string } => {
     const built = cli('package', 'build', path.join(root, 'in'), '--out', path.join(root, name), '--json');
@@ -35,7 +36,10 @@ describe('package build and package open (CLI)', () => {
   beforeAll(() => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'disposition-folder-package-'));
     dataDir = path.join(root, 'data');
-    const csv = ['student_id,name,grade', ...Array.from({ length: 200 }, (_, i) => `${10_000 + i},Élève Numéro ${i},${(i % 12) + 1}`)].join('\n');
+    const csv = [
+      'student_id,name,grade',
+      ...Array.from({ length: 200 }, (_, i) => `${10_000 + i},Élève Numéro ${i},${(i % 12) + 1}`),
+    ].join('\n');
     files.set('roster.csv', Buffer.from(`${csv}\n`));
     files.set('classes/2026/élève-Zoë.csv', Buffer.from('student_id,name\n7,Zoë Lefèvre\n'));
     files.set('classes/empty.txt', Buffer.alloc(0));
@@ -63,7 +67,12 @@ describe('package build and package open (CLI)', () => {
 
     const read = spawnSync('python3', ['-c', READ_ZIP, zip], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
     expect(read.status, read.stderr).toBe(0);
-    const entries = new Map(Object.entries(JSON.parse(read.stdout) as Record<string, string>).map(([name, b64]) => [name, Buffer.from(b64, 'base64')]));
+    const entries = new Map(
+      Object.entries(JSON.parse(read.stdout) as Record<string, string>).map(([name, b64]) => [
+        name,
+        Buffer.from(b64, 'base64'),
+      ]),
+    );
     expect([...entries.keys()].sort()).toEqual([...files.keys(), 'manifest.json'].sort());
     for (const [name, content] of files) expect(entries.get(name)!.equals(content), name).toBe(true);
 
@@ -80,7 +89,14 @@ describe('package build and package open (CLI)', () => {
     const zip = fs.readFileSync(path.join(root, 'first.zip'));
     const stored = files.get('blobs/deep/er/random.bin')!.subarray(100_000, 104_096);
     expect(zip.includes(stored)).toBe(true); // random bytes go into the ZIP as they are: a fair probe
-    for (const probe of [stored, Buffer.from('PK\x03\x04', 'latin1'), Buffer.from('élève-Zoë.csv'), Buffer.from('manifest.json'), Buffer.from('Élève Numéro 1'), Buffer.from('student_id')]) {
+    for (const probe of [
+      stored,
+      Buffer.from('PK\x03\x04', 'latin1'),
+      Buffer.from('élève-Zoë.csv'),
+      Buffer.from('manifest.json'),
+      Buffer.from('Élève Numéro 1'),
+      Buffer.from('student_id'),
+    ]) {
       expect(sealed.includes(probe), probe.toString('utf8').slice(0, 20)).toBe(false);
     }
   });
@@ -88,7 +104,9 @@ describe('package build and package open (CLI)', () => {
   it('gives the same ZIP SHA-256 for the same folder, under fresh encryption each time', () => {
     const second = build('second.pkg');
     expect(second.zipSha256).toBe(first.zipSha256);
-    expect(fs.readFileSync(path.join(root, 'second.pkg')).equals(fs.readFileSync(path.join(root, 'first.pkg')))).toBe(false);
+    expect(fs.readFileSync(path.join(root, 'second.pkg')).equals(fs.readFileSync(path.join(root, 'first.pkg')))).toBe(
+      false,
+    );
   });
 
   it('refuses a package with one byte altered, and leaves no ZIP behind at --out', () => {

@@ -22,16 +22,29 @@ describe('link tokens never reach a log', () => {
     const since = Date.now() - 1;
     const signature = token.split('.').pop()!;
     const attempts: [string, string][] = [
-      ['GET', `/v/${token}/`], ['GET', `/v/${token}/extra`], ['GET', `/api/vendor/${token}/`], ['POST', `/api/vendor/${token}/typo`],
-      ['DELETE', `/api/vendor/${token}/files/`], ['GET', `/api/vendor/${token}x`], ['GET', `/api/cases/${token}/statement/`],
-      ['GET', `/v/${token.slice(0, -3)}`], ['PUT', `/api/vendor/${token}`],
+      ['GET', `/v/${token}/`],
+      ['GET', `/v/${token}/extra`],
+      ['GET', `/api/vendor/${token}/`],
+      ['POST', `/api/vendor/${token}/typo`],
+      ['DELETE', `/api/vendor/${token}/files/`],
+      ['GET', `/api/vendor/${token}x`],
+      ['GET', `/api/cases/${token}/statement/`],
+      ['GET', `/v/${token.slice(0, -3)}`],
+      ['PUT', `/api/vendor/${token}`],
     ];
     for (const [method, path] of attempts) {
       const response = await fetch(h.url(path), { method, headers: { 'x-forwarded-for': '198.51.100.9' } });
       expect(response.status).toBeGreaterThanOrEqual(300);
     }
-    await h.cases.waitFor('the requests in the access log', async () => (await h.accessLog.list({ from: since })).filter((e) => e.ip === '198.51.100.9').length >= attempts.length - 1);
-    const logged = JSON.stringify([await h.accessLog.list({ from: since }), await h.accessLog.intrusions({ from: since })]);
+    await h.cases.waitFor(
+      'the requests in the access log',
+      async () =>
+        (await h.accessLog.list({ from: since })).filter((e) => e.ip === '198.51.100.9').length >= attempts.length - 1,
+    );
+    const logged = JSON.stringify([
+      await h.accessLog.list({ from: since }),
+      await h.accessLog.intrusions({ from: since }),
+    ]);
     expect(logged).not.toContain(signature);
     expect(logged).not.toContain(token.split('.')[2]!);
     expect(logged).toContain(':token');
@@ -40,8 +53,18 @@ describe('link tokens never reach a log', () => {
 
 describe('answers that carry case data', () => {
   it('say no-store, from the API and the pages alike', async () => {
-    for (const path of ['/api/cases', `/api/cases/${caseId}`, '/api/audit', `/api/vendor/${token}`, '/cases', `/cases/${caseId}`, `/v/${token}`]) {
-      const response = await fetch(h.url(path), { headers: { cookie: ada.cookie, 'x-forwarded-for': '198.51.100.10' } });
+    for (const path of [
+      '/api/cases',
+      `/api/cases/${caseId}`,
+      '/api/audit',
+      `/api/vendor/${token}`,
+      '/cases',
+      `/cases/${caseId}`,
+      `/v/${token}`,
+    ]) {
+      const response = await fetch(h.url(path), {
+        headers: { cookie: ada.cookie, 'x-forwarded-for': '198.51.100.10' },
+      });
       expect(response.status, path).toBe(200);
       expect(response.headers.get('cache-control'), path).toBe('no-store');
     }
@@ -49,37 +72,57 @@ describe('answers that carry case data', () => {
   });
 });
 
-
 describe('checking a statement, without signing in', () => {
   const bigBody = (bytes: number): ReadableStream<Uint8Array> => {
     let sent = 0;
     const chunk = new Uint8Array(1024 * 1024).fill(0x25);
-    return new ReadableStream({ pull(controller) {
-      if (sent >= bytes) return controller.close();
-      sent += chunk.length;
-      controller.enqueue(chunk);
-    } });
+    return new ReadableStream({
+      pull(controller) {
+        if (sent >= bytes) return controller.close();
+        sent += chunk.length;
+        controller.enqueue(chunk);
+      },
+    });
   };
 
   it('stops reading a body larger than any statement, as the body or as a form field', async () => {
-    const raw = await fetch(h.url('/api/statements/verify'), { method: 'POST', headers: { 'content-type': 'application/pdf', 'x-forwarded-for': '198.51.100.20' }, body: bigBody(80 * 1024 * 1024), duplex: 'half' } as RequestInit).catch((err: Error) => err);
+    const raw = await fetch(h.url('/api/statements/verify'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/pdf', 'x-forwarded-for': '198.51.100.20' },
+      body: bigBody(80 * 1024 * 1024),
+      duplex: 'half',
+    }).catch((err: Error) => err);
     // Either the answer (413) arrives, or the server cut the connection while the client was still sending.
     if (raw instanceof Response) expect(await raw.json()).toMatchObject({ error: { code: 'too_large' } });
     else expect(raw.message).toMatch(/fetch failed|other side closed|socket/i);
     const form = new FormData();
     form.append('file', new Blob([new Uint8Array(70 * 1024 * 1024)]), 'statement.pdf');
-    const multipart = await fetch(h.url('/api/statements/verify'), { method: 'POST', body: form, headers: { 'x-forwarded-for': '198.51.100.21' } }).catch((err: Error) => err);
+    const multipart = await fetch(h.url('/api/statements/verify'), {
+      method: 'POST',
+      body: form,
+      headers: { 'x-forwarded-for': '198.51.100.21' },
+    }).catch((err: Error) => err);
     if (multipart instanceof Response) expect(multipart.status).toBe(413);
     else expect(multipart.message).toMatch(/fetch failed|other side closed|socket/i);
     // The server still answers, and a real PDF's bytes are still judged.
-    const small = await fetch(h.url('/api/statements/verify'), { method: 'POST', headers: { 'content-type': 'application/pdf', 'x-forwarded-for': '198.51.100.22' }, body: '%PDF-1.7 not ours' });
-    expect(await small.json()).toMatchObject({ valid: false, reason: expect.stringContaining('no statement issued here') });
+    const small = await fetch(h.url('/api/statements/verify'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/pdf', 'x-forwarded-for': '198.51.100.22' },
+      body: '%PDF-1.7 not ours',
+    });
+    expect(await small.json()).toMatchObject({
+      valid: false,
+      reason: expect.stringContaining('no statement issued here'),
+    });
   }, 60_000);
 
   it('is limited per address', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 122; i += 1) {
-      statuses.push((await fetch(h.url('/api/statements/ST-0000-0000'), { headers: { 'x-forwarded-for': '198.51.100.23' } })).status);
+      statuses.push(
+        (await fetch(h.url('/api/statements/ST-0000-0000'), { headers: { 'x-forwarded-for': '198.51.100.23' } }))
+          .status,
+      );
     }
     expect(statuses.slice(0, 120).every((s) => s === 404)).toBe(true);
     expect(statuses.slice(120)).toEqual([429, 429]);
@@ -88,29 +131,58 @@ describe('checking a statement, without signing in', () => {
 
 describe('every read of case data is in the access log', () => {
   it('from each route of the OpenAPI document and each page, signed in or by link', async () => {
-    const document = (await (await fetch(h.url('/api/openapi.json'))).json()) as { paths: Record<string, Record<string, unknown>> };
-    const fill = (pattern: string): string => pattern.replace('{caseId}', caseId).replace('{token}', token).replace('{statementId}', 'ST-0000-0000').replace('{fileId}', 'nosuchfile0');
+    const document = (await (await fetch(h.url('/api/openapi.json'))).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const fill = (pattern: string): string =>
+      pattern
+        .replace('{caseId}', caseId)
+        .replace('{token}', token)
+        .replace('{statementId}', 'ST-0000-0000')
+        .replace('{fileId}', 'nosuchfile0');
     const reads: [string, string, string][] = []; // method, pattern as the log names it, path
     for (const [pattern, methods] of Object.entries(document.paths)) {
       if (!('get' in methods)) continue;
       reads.push(['GET', pattern.replace(/\{(\w+)\}/g, ':$1'), fill(pattern)]);
     }
-    reads.push(['GET', '/cases', '/cases'], ['GET', '/cases/:caseId', `/cases/${caseId}`], ['GET', '/v/:token', `/v/${token}`], ['GET', '/verify', '/verify?statementId=ST-0000-0000']);
+    reads.push(
+      ['GET', '/cases', '/cases'],
+      ['GET', '/cases/:caseId', `/cases/${caseId}`],
+      ['GET', '/v/:token', `/v/${token}`],
+      ['GET', '/verify', '/verify?statementId=ST-0000-0000'],
+    );
     const quiet = new Set(['GET /api/health', 'GET /api/openapi.json']);
     const since = Date.now() - 1;
-    for (const [method, , path] of reads) await fetch(h.url(path), { method, headers: { cookie: ada.cookie, 'x-forwarded-for': '198.51.100.30' } });
-    const decode = await fetch(h.url('/api/codec/decode'), { method: 'POST', headers: { cookie: ada.cookie, 'content-type': 'application/json', 'x-forwarded-for': '198.51.100.30' }, body: JSON.stringify({ payloads: [] }) });
+    for (const [method, , path] of reads)
+      await fetch(h.url(path), { method, headers: { cookie: ada.cookie, 'x-forwarded-for': '198.51.100.30' } });
+    const decode = await fetch(h.url('/api/codec/decode'), {
+      method: 'POST',
+      headers: { cookie: ada.cookie, 'content-type': 'application/json', 'x-forwarded-for': '198.51.100.30' },
+      body: JSON.stringify({ payloads: [] }),
+    });
     expect(decode.status).toBeLessThan(500);
     reads.push(['POST', '/api/codec/decode', '/api/codec/decode']);
     const expected = reads.map(([method, pattern]) => `${method} ${pattern}`).filter((action) => !quiet.has(action));
-    await h.cases.waitFor('every read logged', async () => {
-      const actions = new Set((await h.accessLog.list({ from: since })).filter((e) => e.ip === '198.51.100.30').map((e) => e.action));
-      return expected.every((action) => actions.has(action));
-    }, 10_000).catch(async () => {
-      const actions = new Set((await h.accessLog.list({ from: since })).filter((e) => e.ip === '198.51.100.30').map((e) => e.action));
-      expect(expected.filter((action) => !actions.has(action))).toEqual([]);
-    });
-    const actions = (await h.accessLog.list({ from: since })).filter((e) => e.ip === '198.51.100.30').map((e) => e.action);
+    await h.cases
+      .waitFor(
+        'every read logged',
+        async () => {
+          const actions = new Set(
+            (await h.accessLog.list({ from: since })).filter((e) => e.ip === '198.51.100.30').map((e) => e.action),
+          );
+          return expected.every((action) => actions.has(action));
+        },
+        10_000,
+      )
+      .catch(async () => {
+        const actions = new Set(
+          (await h.accessLog.list({ from: since })).filter((e) => e.ip === '198.51.100.30').map((e) => e.action),
+        );
+        expect(expected.filter((action) => !actions.has(action))).toEqual([]);
+      });
+    const actions = (await h.accessLog.list({ from: since }))
+      .filter((e) => e.ip === '198.51.100.30')
+      .map((e) => e.action);
     for (const action of quiet) expect(actions).not.toContain(action);
   });
 });
@@ -119,21 +191,36 @@ describe('names read as they are stored', () => {
   const RLO = '\u202e';
   const ISOLATE = '\u2067';
 
-  it('refuses bidirectional controls in a case\'s names, in the vendor\'s answers and in file names, keeping what the case holds', async () => {
+  it("refuses bidirectional controls in a case's names, in the vendor's answers and in file names, keeping what the case holds", async () => {
     const { caseInput } = await import('./support/fixtures');
     const spoofed = caseInput();
     spoofed.vendor.name = `Acme${RLO}gninrael`;
     const started = await h.as(ada, 'POST', '/api/cases', spoofed);
-    expect(started).toMatchObject({ status: 400, json: { error: { code: 'invalid_payload', message: expect.stringContaining('vendor.name: must not contain bidirectional control characters') } } });
+    expect(started).toMatchObject({
+      status: 400,
+      json: {
+        error: {
+          code: 'invalid_payload',
+          message: expect.stringContaining('vendor.name: must not contain bidirectional control characters'),
+        },
+      },
+    });
     // The document says so too, so a client can check before it sends.
     const document = (await h.as(undefined, 'GET', '/api/openapi.json')).json;
-    const pattern = document.paths['/api/cases'].post.requestBody.content['application/json'].schema.properties.vendor.properties.name.pattern as string;
+    const pattern = document.paths['/api/cases'].post.requestBody.content['application/json'].schema.properties.vendor
+      .properties.name.pattern as string;
     expect(new RegExp(pattern).test(`Acme${RLO}gninrael`)).toBe(false);
     expect(new RegExp(pattern).test('Jörg Ænderson-Łukasz · أكمي · אקמה')).toBe(true);
 
     const before = (await h.cases.records.getCase(caseId))!;
-    const ack = await h.as(undefined, 'POST', `/api/vendor/${token}/acknowledge`, { contactName: `Dana ${ISOLATE}Whitfield`, contactEmail: 'dana@acme-learning.example' });
-    expect(ack).toMatchObject({ status: 400, json: { error: { message: expect.stringContaining('contactName: must not contain bidirectional') } } });
+    const ack = await h.as(undefined, 'POST', `/api/vendor/${token}/acknowledge`, {
+      contactName: `Dana ${ISOLATE}Whitfield`,
+      contactEmail: 'dana@acme-learning.example',
+    });
+    expect(ack).toMatchObject({
+      status: 400,
+      json: { error: { message: expect.stringContaining('contactName: must not contain bidirectional') } },
+    });
     const after = (await h.cases.records.getCase(caseId))!;
     expect(after.state.tasks).toEqual(before.state.tasks);
     expect(after.state.acknowledgement).toBeUndefined();
@@ -146,7 +233,9 @@ describe('names read as they are stored', () => {
     form.append('file', new Blob(['student_id,name\n1,Ada\n']), `roster${RLO}vsc.exe`);
     const upload = await fetch(h.url(`/api/vendor/${returnToken}/files`), { method: 'POST', body: form });
     expect(upload.status).toBe(400);
-    expect(await upload.json()).toMatchObject({ error: { message: expect.stringContaining('bidirectional control characters') } });
+    expect(await upload.json()).toMatchObject({
+      error: { message: expect.stringContaining('bidirectional control characters') },
+    });
     expect(await h.cases.storage.listStaged(caseWithReturn)).toEqual([]);
   });
 });
@@ -155,12 +244,21 @@ describe('names read as they are stored', () => {
 async function atReturn(): Promise<{ caseWithReturn: string; returnToken: string }> {
   const caseWithReturn = await h.cases.startCase();
   const ackToken = new URL((await h.cases.vendorMail(caseWithReturn, 'acknowledge')).link).pathname.split('/').pop()!;
-  await h.as(undefined, 'POST', `/api/vendor/${ackToken}/acknowledge`, { contactName: 'Dana', contactEmail: 'dana@acme-learning.example' });
-  return { caseWithReturn, returnToken: new URL((await h.cases.vendorMail(caseWithReturn, 'return')).link).pathname.split('/').pop()! };
+  await h.as(undefined, 'POST', `/api/vendor/${ackToken}/acknowledge`, {
+    contactName: 'Dana',
+    contactEmail: 'dana@acme-learning.example',
+  });
+  return {
+    caseWithReturn,
+    returnToken: new URL((await h.cases.vendorMail(caseWithReturn, 'return')).link).pathname.split('/').pop()!,
+  };
 }
 
 /** Raw HTTP on a socket: what arrives until the server closes it. */
-function rawExchange(request: string | Buffer, options: { keepOpenMs?: number } = {}): Promise<{ text: string; closedAfterMs: number }> {
+function rawExchange(
+  request: string | Buffer,
+  options: { keepOpenMs?: number } = {},
+): Promise<{ text: string; closedAfterMs: number }> {
   const { port } = new URL(h.baseUrl);
   const started = Date.now();
   return new Promise((resolve, reject) => {
@@ -168,25 +266,33 @@ function rawExchange(request: string | Buffer, options: { keepOpenMs?: number } 
     const chunks: Buffer[] = [];
     socket.on('data', (chunk) => chunks.push(chunk));
     socket.on('error', () => undefined);
-    socket.on('close', () => resolve({ text: Buffer.concat(chunks).toString('latin1'), closedAfterMs: Date.now() - started }));
-    setTimeout(() => { socket.destroy(); reject(new Error('the server kept the connection open')); }, options.keepOpenMs ?? 15_000);
+    socket.on('close', () =>
+      resolve({ text: Buffer.concat(chunks).toString('latin1'), closedAfterMs: Date.now() - started }),
+    );
+    setTimeout(() => {
+      socket.destroy();
+      reject(new Error('the server kept the connection open'));
+    }, options.keepOpenMs ?? 15_000);
   });
 }
 
-const headerOf = (raw: string, name: string): string | undefined => new RegExp(`^${name}: (.*)$`, 'im').exec(raw.split('\r\n\r\n')[0]!)?.[1]?.trim();
+const headerOf = (raw: string, name: string): string | undefined =>
+  new RegExp(`^${name}: (.*)$`, 'im').exec(raw.split('\r\n\r\n')[0]!)?.[1]?.trim();
 
 describe('answers given before routing', () => {
   it('414 for an address too long and 431 for headers too large carry the security headers and echo nothing', async () => {
     const longToken = `v1.${'A'.repeat(3000)}`;
     const tooLong = await fetch(h.url(`/v/${longToken}`));
     expect(tooLong.status).toBe(414);
-    for (const header of ['content-security-policy', 'x-content-type-options', 'x-frame-options', 'referrer-policy']) expect(tooLong.headers.get(header), header).toBeTruthy();
+    for (const header of ['content-security-policy', 'x-content-type-options', 'x-frame-options', 'referrer-policy'])
+      expect(tooLong.headers.get(header), header).toBeTruthy();
     expect(tooLong.headers.get('cache-control')).toBe('no-store');
     expect(await tooLong.text()).not.toContain('AAAA');
 
     const huge = await rawExchange(`GET /cases HTTP/1.1\r\nHost: x\r\nX-Filler: ${'x'.repeat(20_000)}\r\n\r\n`);
     expect(huge.text).toMatch(/^HTTP\/1\.1 431 /);
-    for (const header of ['Content-Security-Policy', 'X-Content-Type-Options', 'X-Frame-Options', 'Referrer-Policy']) expect(headerOf(huge.text, header), header).toBeTruthy();
+    for (const header of ['Content-Security-Policy', 'X-Content-Type-Options', 'X-Frame-Options', 'Referrer-Policy'])
+      expect(headerOf(huge.text, header), header).toBeTruthy();
     expect(headerOf(huge.text, 'Cache-Control')).toBe('no-store');
   });
 });
@@ -199,7 +305,11 @@ describe('an upload that stops sending', () => {
     const request = `POST /api/vendor/${returnToken}/files HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${head.length + 1_000_000}\r\n\r\n${head}${'1,Ada\n'.repeat(1000)}`;
     const { closedAfterMs } = await rawExchange(request);
     expect(closedAfterMs).toBeGreaterThanOrEqual(1_500); // IDLE_TIMEOUT is 2 s here
-    await h.cases.waitFor('the partial file removed', async () => (await h.cases.storage.listStaged(caseWithReturn)).length === 0, 5_000);
+    await h.cases.waitFor(
+      'the partial file removed',
+      async () => (await h.cases.storage.listStaged(caseWithReturn)).length === 0,
+      5_000,
+    );
     expect(await h.cases.storage.listStaged(caseWithReturn)).toEqual([]);
   });
 });

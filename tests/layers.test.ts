@@ -29,11 +29,17 @@ function sources(dir: string): string[] {
 /** Every module specifier a file names, with whether it is a type-only import or one loaded when first needed. */
 function imports(file: string): { spec: string; typeOnly: boolean; lazy: boolean }[] {
   const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
-  return [...text.matchAll(/(import type [^;]*? from|(?:import|export)[^;'"]*? from|import\(|require\()\s*['"]([^'"]+)['"]/g)]
-    .map((m) => ({ spec: m[2]!, typeOnly: m[1]!.startsWith('import type'), lazy: m[1] === 'require(' || m[1] === 'import(' }));
+  return [
+    ...text.matchAll(/(import type [^;]*? from|(?:import|export)[^;'"]*? from|import\(|require\()\s*['"]([^'"]+)['"]/g),
+  ].map((m) => ({
+    spec: m[2]!,
+    typeOnly: m[1]!.startsWith('import type'),
+    lazy: m[1] === 'require(' || m[1] === 'import(',
+  }));
 }
 
-const folderOf = (file: string, spec: string): string => path.normalize(path.join(path.dirname(file), spec)).split(path.sep)[0]!;
+const folderOf = (file: string, spec: string): string =>
+  path.normalize(path.join(path.dirname(file), spec)).split(path.sep)[0]!;
 
 describe('the layers', () => {
   it('each folder imports only the folders below it', () => {
@@ -52,18 +58,27 @@ describe('the layers', () => {
     expect(against).toEqual([]);
   });
 
-  it('the workflow side of each action imports no Node module, no zod and no package but Temporal\'s workflow API', () => {
-    const handlerFiles = sources('actions').filter((file) => file.endsWith('handler.ts') || file.endsWith('handler-kit.ts') || file.endsWith('handlers.ts'));
+  it("the workflow side of each action imports no Node module, no zod and no package but Temporal's workflow API", () => {
+    const handlerFiles = sources('actions').filter(
+      (file) => file.endsWith('handler.ts') || file.endsWith('handler-kit.ts') || file.endsWith('handlers.ts'),
+    );
     expect(handlerFiles.length).toBeGreaterThan(10);
-    const outside = handlerFiles.flatMap((file) => imports(file)
-      .filter(({ spec, typeOnly }) => !typeOnly && !spec.startsWith('.') && spec !== '@temporalio/workflow')
-      .map(({ spec }) => `${file} imports ${spec}`));
+    const outside = handlerFiles.flatMap((file) =>
+      imports(file)
+        .filter(({ spec, typeOnly }) => !typeOnly && !spec.startsWith('.') && spec !== '@temporalio/workflow')
+        .map(({ spec }) => `${file} imports ${spec}`),
+    );
     expect(outside).toEqual([]);
     // Relative imports of a handler reach only other handler files and domain's modules; the declarations' schemas
     // load on the first validation only (a lazy require; tests/workflow-footprint.test.ts checks it at run time).
-    const declarations = handlerFiles.flatMap((file) => imports(file)
-      .filter(({ spec, typeOnly, lazy }) => !typeOnly && !lazy && spec.startsWith('.') && /\/action$|\/kit$|\/registry$/.test(spec))
-      .map(({ spec }) => `${file} imports ${spec}`));
+    const declarations = handlerFiles.flatMap((file) =>
+      imports(file)
+        .filter(
+          ({ spec, typeOnly, lazy }) =>
+            !typeOnly && !lazy && spec.startsWith('.') && /\/action$|\/kit$|\/registry$/.test(spec),
+        )
+        .map(({ spec }) => `${file} imports ${spec}`),
+    );
     expect(declarations).toEqual([]);
   });
 });

@@ -5,7 +5,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keyring } from '../infra/keys/keys';
-import { checkLinkAgainstRecord, linkExpiry, makeLinkToken, tokenFromLink, verifyLinkToken, type LinkClaims } from '../infra/keys/link-tokens';
+import {
+  checkLinkAgainstRecord,
+  linkExpiry,
+  makeLinkToken,
+  tokenFromLink,
+  verifyLinkToken,
+  type LinkClaims,
+} from '../infra/keys/link-tokens';
 
 const claims: LinkClaims = { caseId: 'case-7f3a', task: 'certify', gen: 3, expiresAt: 1_900_000_000 };
 const beforeExpiry = (claims.expiresAt - 3600) * 1000;
@@ -38,7 +45,11 @@ describe('link tokens', () => {
     const token = makeLinkToken(keyring, claims);
     expect(verifyLinkToken(keyring, token, claims.expiresAt * 1000)).toEqual({ ok: true, claims });
     expect(verifyLinkToken(keyring, token, claims.expiresAt * 1000 + 999)).toEqual({ ok: true, claims });
-    expect(verifyLinkToken(keyring, token, (claims.expiresAt + 1) * 1000)).toEqual({ ok: false, reason: 'expired', claims });
+    expect(verifyLinkToken(keyring, token, (claims.expiresAt + 1) * 1000)).toEqual({
+      ok: false,
+      reason: 'expired',
+      claims,
+    });
   });
 
   it('linkExpiry names the second the due time plus grace falls in', () => {
@@ -52,7 +63,10 @@ describe('link tokens', () => {
     const payloadEnd = token.lastIndexOf('.');
     for (let i = payloadStart; i < payloadEnd; i += 1) {
       const altered = replaceAt(token, i, swapChar(token[i]!));
-      expect(verifyLinkToken(keyring, altered, beforeExpiry), `payload position ${i - payloadStart}`).toEqual({ ok: false, reason: 'bad_signature' });
+      expect(verifyLinkToken(keyring, altered, beforeExpiry), `payload position ${i - payloadStart}`).toEqual({
+        ok: false,
+        reason: 'bad_signature',
+      });
     }
   });
 
@@ -61,13 +75,19 @@ describe('link tokens', () => {
     const sigStart = token.lastIndexOf('.') + 1;
     for (let i = sigStart; i < token.length; i += 1) {
       const altered = replaceAt(token, i, swapChar(token[i]!));
-      expect(verifyLinkToken(keyring, altered, beforeExpiry), `signature position ${i - sigStart}`).toEqual({ ok: false, reason: 'bad_signature' });
+      expect(verifyLinkToken(keyring, altered, beforeExpiry), `signature position ${i - sigStart}`).toEqual({
+        ok: false,
+        reason: 'bad_signature',
+      });
     }
     // The 43rd character carries 4 bits of the MAC and 2 spare bits: changing only the spare bits is still a change.
     const last = token.at(-1)!;
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
     const sameMacBits = alphabet[alphabet.indexOf(last) ^ 1]!;
-    expect(verifyLinkToken(keyring, token.slice(0, -1) + sameMacBits, beforeExpiry)).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(verifyLinkToken(keyring, token.slice(0, -1) + sameMacBits, beforeExpiry)).toEqual({
+      ok: false,
+      reason: 'bad_signature',
+    });
   });
 
   it('refuses a token whose key id was changed', () => {
@@ -98,7 +118,10 @@ describe('link tokens', () => {
       `v1.${kid}.${'p'.repeat(513)}.${sig}`,
     ];
     for (const text of malformed) {
-      expect(verifyLinkToken(keyring, text, beforeExpiry), JSON.stringify(text)).toEqual({ ok: false, reason: 'malformed' });
+      expect(verifyLinkToken(keyring, text, beforeExpiry), JSON.stringify(text)).toEqual({
+        ok: false,
+        reason: 'malformed',
+      });
     }
   });
 
@@ -112,10 +135,28 @@ describe('link tokens', () => {
     const good = { c: 'case-1', t: 'acknowledge', g: 1, e: claims.expiresAt };
     expect(verifyLinkToken(keyring, signedToken(good), beforeExpiry)).toMatchObject({ ok: true });
     // A subprocessor's link names its subprocessor, and no other link names one.
-    expect(verifyLinkToken(keyring, signedToken({ ...good, t: 'subprocessor_certify', s: 's2' }), beforeExpiry)).toEqual({ ok: true, claims: { caseId: 'case-1', task: 'subprocessor_certify', gen: 1, expiresAt: claims.expiresAt, sub: 's2' } });
-    for (const body of [{ ...good, t: 'review' }, { ...good, c: 7 }, { ...good, g: 1.5 }, { ...good, e: '1900000000' }, { t: 'return', g: 1, e: 1 }, 'not json',
-      { ...good, t: 'subprocessor_certify' }, { ...good, t: 'subprocessor_certify', s: 's0' }, { ...good, t: 'subprocessor_certify', s: 7 }, { ...good, s: 's1' }]) {
-      expect(verifyLinkToken(keyring, signedToken(body), beforeExpiry), JSON.stringify(body)).toEqual({ ok: false, reason: 'malformed' });
+    expect(
+      verifyLinkToken(keyring, signedToken({ ...good, t: 'subprocessor_certify', s: 's2' }), beforeExpiry),
+    ).toEqual({
+      ok: true,
+      claims: { caseId: 'case-1', task: 'subprocessor_certify', gen: 1, expiresAt: claims.expiresAt, sub: 's2' },
+    });
+    for (const body of [
+      { ...good, t: 'review' },
+      { ...good, c: 7 },
+      { ...good, g: 1.5 },
+      { ...good, e: '1900000000' },
+      { t: 'return', g: 1, e: 1 },
+      'not json',
+      { ...good, t: 'subprocessor_certify' },
+      { ...good, t: 'subprocessor_certify', s: 's0' },
+      { ...good, t: 'subprocessor_certify', s: 7 },
+      { ...good, s: 's1' },
+    ]) {
+      expect(verifyLinkToken(keyring, signedToken(body), beforeExpiry), JSON.stringify(body)).toEqual({
+        ok: false,
+        reason: 'malformed',
+      });
     }
   });
 
@@ -126,7 +167,10 @@ describe('link tokens', () => {
     expect(verifyLinkToken(keyring, foreign, beforeExpiry)).toEqual({ ok: false, reason: 'bad_signature' });
     // Even under our key id: the MAC is what counts, not the name.
     const [, , payload, sig] = foreign.split('.') as [string, string, string, string];
-    expect(verifyLinkToken(keyring, `v1.${keyring.current('link').kid}.${payload}.${sig}`, beforeExpiry)).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(verifyLinkToken(keyring, `v1.${keyring.current('link').kid}.${payload}.${sig}`, beforeExpiry)).toEqual({
+      ok: false,
+      reason: 'bad_signature',
+    });
   });
 
   it('still accepts a token made before rotation, and signs new ones with the new key', async () => {
@@ -193,27 +237,60 @@ describe('checkLinkAgainstRecord', () => {
   it('refuses a link when no task is open or another task is', () => {
     expect(checkLinkAgainstRecord(link, { status: 'awaiting_review' })).toBe('task_closed');
     expect(checkLinkAgainstRecord(link, { status: 'awaiting_review', openTask: undefined })).toBe('task_closed');
-    expect(checkLinkAgainstRecord(link, { status: 'awaiting_review', openTask: { kind: 'review', gen: 2 } })).toBe('task_closed');
-    expect(checkLinkAgainstRecord(link, { status: 'awaiting_certification', openTask: { kind: 'certify', gen: 2 } })).toBe('task_closed');
+    expect(checkLinkAgainstRecord(link, { status: 'awaiting_review', openTask: { kind: 'review', gen: 2 } })).toBe(
+      'task_closed',
+    );
+    expect(
+      checkLinkAgainstRecord(link, { status: 'awaiting_certification', openTask: { kind: 'certify', gen: 2 } }),
+    ).toBe('task_closed');
   });
 
   it('calls a link of an older generation superseded, and one of a generation not yet sent task_closed', () => {
-    expect(checkLinkAgainstRecord(link, { status: 'awaiting_return', openTask: { kind: 'return', gen: 3 } })).toBe('superseded');
-    expect(checkLinkAgainstRecord({ ...link, gen: 1 }, { status: 'awaiting_return', openTask: { kind: 'return', gen: 3 } })).toBe('superseded');
-    expect(checkLinkAgainstRecord(link, { status: 'awaiting_return', openTask: { kind: 'return', gen: 1 } })).toBe('task_closed');
+    expect(checkLinkAgainstRecord(link, { status: 'awaiting_return', openTask: { kind: 'return', gen: 3 } })).toBe(
+      'superseded',
+    );
+    expect(
+      checkLinkAgainstRecord({ ...link, gen: 1 }, { status: 'awaiting_return', openTask: { kind: 'return', gen: 3 } }),
+    ).toBe('superseded');
+    expect(checkLinkAgainstRecord(link, { status: 'awaiting_return', openTask: { kind: 'return', gen: 1 } })).toBe(
+      'task_closed',
+    );
   });
 
   it('accepts the link of the open task in its current generation', () => {
-    expect(checkLinkAgainstRecord(link, { status: 'awaiting_return', openTask: { kind: 'return', gen: 2 } })).toBeUndefined();
+    expect(
+      checkLinkAgainstRecord(link, { status: 'awaiting_return', openTask: { kind: 'return', gen: 2 } }),
+    ).toBeUndefined();
   });
 
-  it('checks a subprocessor\'s link against that subprocessor: open until it certified or was waived, in its generation', () => {
-    const sub: LinkClaims = { caseId: 'case-9', task: 'subprocessor_certify', gen: 1, expiresAt: claims.expiresAt, sub: 's2' };
-    const record = (s2: { gen: number; certification?: object; waiver?: object }, status = 'awaiting_subprocessors') =>
-      ({ status, state: { subprocessors: [{ id: 's1', gen: 1 }, { id: 's2', ...s2 }] } });
+  it("checks a subprocessor's link against that subprocessor: open until it certified or was waived, in its generation", () => {
+    const sub: LinkClaims = {
+      caseId: 'case-9',
+      task: 'subprocessor_certify',
+      gen: 1,
+      expiresAt: claims.expiresAt,
+      sub: 's2',
+    };
+    const record = (
+      s2: { gen: number; certification?: object; waiver?: object },
+      status = 'awaiting_subprocessors',
+    ) => ({
+      status,
+      state: {
+        subprocessors: [
+          { id: 's1', gen: 1 },
+          { id: 's2', ...s2 },
+        ],
+      },
+    });
     expect(checkLinkAgainstRecord(sub, record({ gen: 1 }))).toBeUndefined();
     // While the vendor's backups roll off, its subprocessors certify all the same.
-    expect(checkLinkAgainstRecord(sub, { ...record({ gen: 1 }, 'awaiting_backup_rolloff'), openTask: { kind: 'confirm_backup_rolloff', gen: 1 } })).toBeUndefined();
+    expect(
+      checkLinkAgainstRecord(sub, {
+        ...record({ gen: 1 }, 'awaiting_backup_rolloff'),
+        openTask: { kind: 'confirm_backup_rolloff', gen: 1 },
+      }),
+    ).toBeUndefined();
     expect(checkLinkAgainstRecord(sub, record({ gen: 1, certification: {} }))).toBe('task_closed');
     expect(checkLinkAgainstRecord(sub, record({ gen: 1, waiver: {} }))).toBe('task_closed');
     expect(checkLinkAgainstRecord(sub, record({ gen: 2 }))).toBe('superseded');

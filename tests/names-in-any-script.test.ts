@@ -25,7 +25,7 @@ beforeAll(async () => {
 afterAll(async () => h?.close());
 
 describe('names in any script', () => {
-  it('arrive in the vendor\'s email and on the vendor\'s page as written', async () => {
+  it("arrive in the vendor's email and on the vendor's page as written", async () => {
     const { mail, link } = await h.cases.vendorMail(caseId, 'acknowledge');
     expect(mail.text).toContain(NAMES.contact);
     expect(mail.text).toContain(NAMES.vendor);
@@ -34,7 +34,10 @@ describe('names in any script', () => {
     expect(vendorPage).toMatch(/<meta charset="utf-8">/i);
     expect(vendorPage).toContain(`<bdi>${NAMES.vendor}</bdi>`);
     for (const name of NAMES.mechanisms) expect(vendorPage).toContain(`<bdi>${name}</bdi>`);
-    const ack = await h.as(undefined, 'POST', `/api/vendor/${token}/acknowledge`, { contactName: NAMES.acknowledgedBy, contactEmail: 'eleni@acme-learning.example' });
+    const ack = await h.as(undefined, 'POST', `/api/vendor/${token}/acknowledge`, {
+      contactName: NAMES.acknowledgedBy,
+      contactEmail: 'eleni@acme-learning.example',
+    });
     expect(ack.status).toBe(200);
   });
 

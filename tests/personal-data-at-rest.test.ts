@@ -29,7 +29,11 @@ function filesHolding(dir: string, text: string): string[] {
 describe('personal data at rest', () => {
   it('keeps names, addresses and file names out of the clear in the database and the staging area, and shows them on the case', async () => {
     const { h, ada } = started;
-    const input = caseInput({ vendor: { name: 'Acme Learning Inc.', ...CONTACT }, disposition: { option: 'return_then_destroy', extent: 'complete', categories: [{ key: 'electronic' }] }, trackingMechanisms: [] });
+    const input = caseInput({
+      vendor: { name: 'Acme Learning Inc.', ...CONTACT },
+      disposition: { option: 'return_then_destroy', extent: 'complete', categories: [{ key: 'electronic' }] },
+      trackingMechanisms: [],
+    });
     const caseId = (await h.as(ada, 'POST', '/api/cases', input)).json.caseId as string;
     const ack = (await h.cases.vendorMail(caseId, 'acknowledge')).link.split('/v/')[1]!;
     expect((await h.as(undefined, 'POST', `/api/vendor/${ack}/acknowledge`, ACKNOWLEDGER)).status).toBe(200);
@@ -41,8 +45,16 @@ describe('personal data at rest', () => {
     expect((await fetch(h.url(`/api/vendor/${token}/files`), { method: 'POST', body: form })).status).toBe(201);
     // While the file is staged, its name is not readable beside it.
     expect(filesHolding(h.cases.dataDir, FILE_NAME)).toEqual([]);
-    expect((await h.as(undefined, 'GET', `/api/vendor/${token}`)).json.stagedFiles).toEqual([expect.objectContaining({ name: FILE_NAME })]);
-    expect((await h.as(undefined, 'POST', `/api/vendor/${token}/submit-return`, { note: `Sent by ${ACKNOWLEDGER.contactName}` })).status).toBe(202);
+    expect((await h.as(undefined, 'GET', `/api/vendor/${token}`)).json.stagedFiles).toEqual([
+      expect.objectContaining({ name: FILE_NAME }),
+    ]);
+    expect(
+      (
+        await h.as(undefined, 'POST', `/api/vendor/${token}/submit-return`, {
+          note: `Sent by ${ACKNOWLEDGER.contactName}`,
+        })
+      ).status,
+    ).toBe(202);
     await h.cases.waitForStatus(caseId, 'awaiting_review');
     expect((await h.as(ada, 'POST', `/api/cases/${caseId}/review`, { decision: 'accept' })).status).toBe(200);
 
@@ -54,19 +66,29 @@ describe('personal data at rest', () => {
 
     // The case as staff see it: every name is there.
     const shown = JSON.stringify((await h.as(ada, 'GET', `/api/cases/${caseId}`)).json);
-    for (const text of [CONTACT.contactName, ACKNOWLEDGER.contactEmail, SIGNATORY.signatoryName]) expect(shown).toContain(text);
+    for (const text of [CONTACT.contactName, ACKNOWLEDGER.contactEmail, SIGNATORY.signatoryName])
+      expect(shown).toContain(text);
 
     // At rest: none of them, in any file of DATA_DIR (the database, its write-ahead log, staged and packaged files).
     const database = path.join(h.cases.dataDir, 'disposition.db');
     expect(fs.existsSync(database)).toBe(true);
-    for (const text of [CONTACT.contactName, CONTACT.contactEmail, ACKNOWLEDGER.contactName, ACKNOWLEDGER.contactEmail, SIGNATORY.signatoryName, SIGNATORY.signatoryEmail, FILE_NAME]) {
+    for (const text of [
+      CONTACT.contactName,
+      CONTACT.contactEmail,
+      ACKNOWLEDGER.contactName,
+      ACKNOWLEDGER.contactEmail,
+      SIGNATORY.signatoryName,
+      SIGNATORY.signatoryEmail,
+      FILE_NAME,
+    ]) {
       expect({ text, files: filesHolding(h.cases.dataDir, text) }).toEqual({ text, files: [] });
     }
     // What lists and sorts cases stays readable: the check above can see text in these files.
     expect(filesHolding(h.cases.dataDir, 'Acme Learning Inc.').some((f) => f.startsWith('disposition.db'))).toBe(true);
     for (const file of ['disposition.db', 'disposition.db-wal', 'disposition.db-shm']) {
       const at = path.join(h.cases.dataDir, file);
-      if (fs.existsSync(at)) expect({ file, mode: (fs.statSync(at).mode & 0o777).toString(8) }).toEqual({ file, mode: '600' });
+      if (fs.existsSync(at))
+        expect({ file, mode: (fs.statSync(at).mode & 0o777).toString(8) }).toEqual({ file, mode: '600' });
     }
   }, 180_000);
 });

@@ -38,7 +38,16 @@ describe('recordFormatOf', () => {
   });
 
   it('has no format for other files', () => {
-    for (const name of ['report.pdf', 'events.json', 'students.csv.gz', 'students.tsv', 'csv', 'notes.txt', '', 'archive.csv.zip']) {
+    for (const name of [
+      'report.pdf',
+      'events.json',
+      'students.csv.gz',
+      'students.tsv',
+      'csv',
+      'notes.txt',
+      '',
+      'archive.csv.zip',
+    ]) {
       expect(recordFormatOf(name), name).toBeUndefined();
     }
   });

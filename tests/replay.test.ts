@@ -15,7 +15,7 @@ const keysDir = fs.mkdtempSync(path.join(os.tmpdir(), 'disposition-replay-keys-'
 fs.copyFileSync(path.join(FIXTURES, 'test-only-keyring.json'), path.join(keysDir, 'keyring.json'));
 afterAll(() => fs.rmSync(keysDir, { recursive: true, force: true }));
 
-describe('histories written by earlier versions replay on today\'s workflows', () => {
+describe("histories written by earlier versions replay on today's workflows", () => {
   const histories = fs.readdirSync(FIXTURES).filter((name) => name.endsWith('.history.json'));
 
   it('has histories to replay', () => {
@@ -26,6 +26,13 @@ describe('histories written by earlier versions replay on today\'s workflows', (
     // The JSON as `temporal workflow show --output json` prints it; the SDK converts it.
     const history: unknown = JSON.parse(fs.readFileSync(path.join(FIXTURES, name), 'utf8'));
     // Throws DeterminismViolationError (or a failure to decode) when today's code takes another path.
-    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter: createDataConverter(Keyring.open(keysDir)) }, history, name);
+    await Worker.runReplayHistory(
+      {
+        workflowBundle: { codePath: inject('workflowBundlePath') },
+        dataConverter: createDataConverter(Keyring.open(keysDir)),
+      },
+      history,
+      name,
+    );
   });
 });

@@ -6,15 +6,37 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orderEntries, PackageContentError, writeReturnPackage, type Manifest, type PackageEntries, type PackageEntry } from '../infra/package/return-package';
+import {
+  orderEntries,
+  PackageContentError,
+  writeReturnPackage,
+  type Manifest,
+  type PackageEntries,
+  type PackageEntry,
+} from '../infra/package/return-package';
 import { memorySink } from './support/memory-sink';
 
 const sha256 = (data: Buffer | string): string => crypto.createHash('sha256').update(data).digest('hex');
 const STAGED_AT = Date.UTC(2026, 10, 28, 14, 30, 0);
 
-function entry(fileId: string, category: string, name: string, content: Buffer | string, extra: Partial<PackageEntry> = {}): PackageEntry {
+function entry(
+  fileId: string,
+  category: string,
+  name: string,
+  content: Buffer | string,
+  extra: Partial<PackageEntry> = {},
+): PackageEntry {
   const data = Buffer.from(content);
-  return { fileId, category, name, bytes: data.length, sha256: sha256(data), stagedAt: STAGED_AT, open: () => Readable.from([data]), ...extra };
+  return {
+    fileId,
+    category,
+    name,
+    bytes: data.length,
+    sha256: sha256(data),
+    stagedAt: STAGED_AT,
+    open: () => Readable.from([data]),
+    ...extra,
+  };
 }
 
 async function build(entries: PackageEntries, options?: Parameters<typeof writeReturnPackage>[2]) {
@@ -53,7 +75,10 @@ describe('writeReturnPackage', () => {
   it('gives byte-identical ZIPs and the same SHA-256 whatever order the entries come in', async () => {
     const first = await build(entries(), { caseId: 'case-1', round: 1 });
     const reversed = await build(entries().reverse(), { caseId: 'case-1', round: 1 });
-    const shuffled = await build([3, 0, 4, 2, 1].map((i) => entries()[i]!), { caseId: 'case-1', round: 1 });
+    const shuffled = await build(
+      [3, 0, 4, 2, 1].map((i) => entries()[i]!),
+      { caseId: 'case-1', round: 1 },
+    );
     expect(first.zipSha256).toBe(sha256(first.zip));
     expect(first.zipBytes).toBe(first.zip.length);
     for (const other of [reversed, shuffled]) {
@@ -78,14 +103,21 @@ describe('writeReturnPackage', () => {
     const built = await build(entries(), { caseId: 'case-1', round: 2 });
     const file = saved('package.zip', built.zip);
     const tested = unzip(['-t', file]);
-    expect(tested.status, `${tested.stdout}${tested.stderr}`).toBe(0);
+    expect(tested.status, String(tested.stdout) + String(tested.stderr)).toBe(0);
     expect(tested.stdout.toString()).toContain('No errors detected');
     expect(unzip(['-p', file, 'permanent/students.csv']).stdout.toString()).toBe(csv);
     expect(unzip(['-p', file, 'access_log/report.bin']).stdout.equals(binary)).toBe(true);
     expect(unzip(['-p', file, 'electronic/photo.jpg']).stdout.equals(photo)).toBe(true);
 
     const listing = unzip(['-Z1', file]).stdout.toString().trim().split('\n');
-    expect(listing).toEqual(['README.txt', 'access_log/report.bin', 'electronic/activity.jsonl', 'electronic/photo.jpg', 'permanent/students.csv', 'manifest.json']);
+    expect(listing).toEqual([
+      'README.txt',
+      'access_log/report.bin',
+      'electronic/activity.jsonl',
+      'electronic/photo.jpg',
+      'permanent/students.csv',
+      'manifest.json',
+    ]);
   });
 
   it('lists every file in manifest.json with its path, bytes, SHA-256 and records', async () => {
@@ -98,11 +130,37 @@ describe('writeReturnPackage', () => {
       caseId: 'case-1',
       round: 2,
       files: [
-        { path: 'README.txt', fileId: 'f-5', category: '', bytes: 36, sha256: sha256('Returned under policy 7400.1 III.A.\n') },
-        { path: 'access_log/report.bin', fileId: 'f-3', category: 'access_log', bytes: 200_000, sha256: sha256(binary) },
-        { path: 'electronic/activity.jsonl', fileId: 'f-2', category: 'electronic', bytes: Buffer.byteLength(jsonl), sha256: sha256(jsonl), records: 2 },
+        {
+          path: 'README.txt',
+          fileId: 'f-5',
+          category: '',
+          bytes: 36,
+          sha256: sha256('Returned under policy 7400.1 III.A.\n'),
+        },
+        {
+          path: 'access_log/report.bin',
+          fileId: 'f-3',
+          category: 'access_log',
+          bytes: 200_000,
+          sha256: sha256(binary),
+        },
+        {
+          path: 'electronic/activity.jsonl',
+          fileId: 'f-2',
+          category: 'electronic',
+          bytes: Buffer.byteLength(jsonl),
+          sha256: sha256(jsonl),
+          records: 2,
+        },
         { path: 'electronic/photo.jpg', fileId: 'f-4', category: 'electronic', bytes: 5_000, sha256: sha256(photo) },
-        { path: 'permanent/students.csv', fileId: 'f-1', category: 'permanent', bytes: Buffer.byteLength(csv), sha256: sha256(csv), records: 3 },
+        {
+          path: 'permanent/students.csv',
+          fileId: 'f-1',
+          category: 'permanent',
+          bytes: Buffer.byteLength(csv),
+          sha256: sha256(csv),
+          records: 3,
+        },
       ],
     });
     for (const listed of manifest.files) {
@@ -149,13 +207,20 @@ describe('writeReturnPackage', () => {
       { fileId: '2', category: 'x', name: 'a.csv' },
       { fileId: '3', category: 'x', name: 'a (2).csv' },
     ]);
-    expect(Array.from({ length: ordered.length }, (_, k) => ordered.path(k))).toEqual(['x/a (2).csv', 'x/a.csv', 'x/a (3).csv']);
+    expect(Array.from({ length: ordered.length }, (_, k) => ordered.path(k))).toEqual([
+      'x/a (2).csv',
+      'x/a.csv',
+      'x/a (3).csv',
+    ]);
   });
 
   it('gives the same bytes from a listing that makes each entry when asked, in order or not', async () => {
     const reference = await build(entries(), { caseId: 'case-1', round: 1 });
     const made: number[] = [];
-    const listing = (list: PackageEntry[]) => ({ length: list.length, at: (i: number) => (made.push(i), list[i] === undefined ? undefined : { ...list[i]! }) });
+    const listing = (list: PackageEntry[]) => ({
+      length: list.length,
+      at: (i: number) => (made.push(i), list[i] === undefined ? undefined : { ...list[i] }),
+    });
     const sorted = entries().sort((a, b) => (a.category + '/' + a.name < b.category + '/' + b.name ? -1 : 1));
     for (const list of [sorted, entries().reverse()]) {
       const built = await build(listing(list), { caseId: 'case-1', round: 1 });
@@ -167,12 +232,17 @@ describe('writeReturnPackage', () => {
 
   it('hands back the records counted in each file by file id, for the files whose format has them', async () => {
     const built = await build(entries());
-    expect([...built.recordsByFileId()].sort()).toEqual([['f-1', 3], ['f-2', 2]]);
+    expect([...built.recordsByFileId()].sort()).toEqual([
+      ['f-1', 3],
+      ['f-2', 2],
+    ]);
   });
 
   it('puts a file with no category at the root', async () => {
     const built = await build([entry('r', '', 'cover-letter.txt', 'hello')]);
-    expect(built.manifest.files).toEqual([{ path: 'cover-letter.txt', fileId: 'r', category: '', bytes: 5, sha256: sha256('hello') }]);
+    expect(built.manifest.files).toEqual([
+      { path: 'cover-letter.txt', fileId: 'r', category: '', bytes: 5, sha256: sha256('hello') },
+    ]);
     const file = saved('root.zip', built.zip);
     expect(unzip(['-p', file, 'cover-letter.txt']).stdout.toString()).toBe('hello');
   });
@@ -187,7 +257,9 @@ describe('writeReturnPackage', () => {
 
   it('refuses a file whose content differs from the SHA-256 recorded at upload', async () => {
     const list = entries();
-    list[2] = entry('f-3', 'access_log', 'report.bin', binary, { sha256: sha256(Buffer.concat([binary, Buffer.from([0])])) });
+    list[2] = entry('f-3', 'access_log', 'report.bin', binary, {
+      sha256: sha256(Buffer.concat([binary, Buffer.from([0])])),
+    });
     const out = memorySink();
     const attempt = writeReturnPackage(list, out.sink);
     await expect(attempt).rejects.toThrow(PackageContentError);
@@ -195,9 +267,16 @@ describe('writeReturnPackage', () => {
   });
 
   it('fails when a file cannot be read', async () => {
-    const list = [entry('f-1', 'permanent', 'students.csv', csv, {
-      open: () => new Readable({ read() { this.destroy(new Error('storage went away')); } }),
-    })];
+    const list = [
+      entry('f-1', 'permanent', 'students.csv', csv, {
+        open: () =>
+          new Readable({
+            read() {
+              this.destroy(new Error('storage went away'));
+            },
+          }),
+      }),
+    ];
     await expect(writeReturnPackage(list, memorySink().sink)).rejects.toThrow('storage went away');
   });
 });

@@ -28,12 +28,20 @@ const LANES = 5;
 const KILL_WORKER_CASE = 6;
 const KILL_SERVER_CASE = 13;
 const LOG_DIR = path.resolve(__dirname, '../test-results/scale-logs');
-const ADMIN = { username: 'scale-admin', password: 'a long scale drill passphrase', email: 'scale-admin@district.example' };
+const ADMIN = {
+  username: 'scale-admin',
+  password: 'a long scale drill passphrase',
+  email: 'scale-admin@district.example',
+};
 const GUESSED = { username: 'scale-guessed', password: 'the right passphrase, never guessed' };
 const ADMIN_EMAIL = 'records-admin@district.example';
 /** Where the burst of bad sign-ins comes from, as the proxy in front says (TRUST_PROXY=1). */
 const GUESSER = '203.0.113.77';
-const ACK = { contactName: 'Dana Whitfield', contactEmail: 'dana@acme-learning.example', contactTitle: 'Privacy Officer' };
+const ACK = {
+  contactName: 'Dana Whitfield',
+  contactEmail: 'dana@acme-learning.example',
+  contactTitle: 'Privacy Officer',
+};
 const MiB = 1024 * 1024;
 
 const log = (line: string): void => console.log(`[scale] ${line}`);
@@ -54,7 +62,10 @@ interface CaseRun {
   uploads: Map<string, string>;
 }
 const runs = new Map<number, CaseRun>();
-const faults: { workerKilled?: { caseId: string; identity: string }; serverKilled?: { caseId: string; ended: string } } = {};
+const faults: {
+  workerKilled?: { caseId: string; identity: string };
+  serverKilled?: { caseId: string; ended: string };
+} = {};
 
 beforeAll(async () => {
   const services = await servicesUp(['postgres', 'minio', 'temporal'], (line) => log(`services: ${line}`));
@@ -62,30 +73,50 @@ beforeAll(async () => {
   smtp = new SmtpReceiver();
   const smtpUrl = await smtp.start();
   const ports = [await freePort(), await freePort()] as [number, number];
-  stack = await ScaleStack.create(services.env as unknown as ServicesEnv, {
-    SMTP_URL: smtpUrl,
-    ADMIN_EMAIL,
-    INTRUSION_BURST: '10',
-    TRUST_PROXY: '1',
-    PUBLIC_URL: `http://localhost:${ports[0]}`,
-    DISTRICT_NAME: 'Riverside Unified School District',
-  }, LOG_DIR);
-  log(`database ${new URL(stack.env.DATABASE_URL!).pathname.slice(1)}, storage ${stack.env.STORAGE_URL!.split('?')[0]}, task queue ${stack.env.TASK_QUEUE}; logs in ${LOG_DIR}`);
+  stack = await ScaleStack.create(
+    services.env as unknown as ServicesEnv,
+    {
+      SMTP_URL: smtpUrl,
+      ADMIN_EMAIL,
+      INTRUSION_BURST: '10',
+      TRUST_PROXY: '1',
+      PUBLIC_URL: `http://localhost:${ports[0]}`,
+      DISTRICT_NAME: 'Riverside Unified School District',
+    },
+    LOG_DIR,
+  );
+  log(
+    `database ${new URL(stack.env.DATABASE_URL!).pathname.slice(1)}, storage ${stack.env.STORAGE_URL!.split('?')[0]}, task queue ${stack.env.TASK_QUEUE}; logs in ${LOG_DIR}`,
+  );
   servers.push(stack.server('server-a', ports[0]), stack.server('server-b', ports[1]));
   workers.push(stack.worker('worker-a'), stack.worker('worker-b'));
   await Promise.all([...servers, ...workers].map((node) => node.ready));
 
-  const added = stack.cli(['user', 'add', '--username', ADMIN.username, '--role', 'admin', '--email', ADMIN.email, '--password-stdin'], `${ADMIN.password}\n`);
+  const added = stack.cli(
+    ['user', 'add', '--username', ADMIN.username, '--role', 'admin', '--email', ADMIN.email, '--password-stdin'],
+    `${ADMIN.password}\n`,
+  );
   expect(added.status, added.stderr).toBe(0);
-  expect(stack.cli(['user', 'add', '--username', GUESSED.username, '--role', 'legal', '--password-stdin'], GUESSED.password).status).toBe(0);
-  const slots: ServerSlot[] = servers.map((node, i) => ({ name: node.name, port: ports[i]!, inRotation: true, inFlight: 0 }));
+  expect(
+    stack.cli(['user', 'add', '--username', GUESSED.username, '--role', 'legal', '--password-stdin'], GUESSED.password)
+      .status,
+  ).toBe(0);
+  const slots: ServerSlot[] = servers.map((node, i) => ({
+    name: node.name,
+    port: ports[i]!,
+    inRotation: true,
+    inFlight: 0,
+  }));
   client = new ScaleClient(slots, smtp);
   for (const i of [0, 1]) client.sessions[i] = await client.login(i, ADMIN.username, ADMIN.password);
   temporal = await Connection.connect({ address: stack.env.TEMPORAL_ADDRESS! });
 }, 300_000);
 
 afterAll(async () => {
-  if (temporal && stack) await terminateLeftovers(temporal, stack).catch((err) => log(`could not terminate the drill's workflows: ${(err as Error).message}`));
+  if (temporal && stack)
+    await terminateLeftovers(temporal, stack).catch((err) =>
+      log(`could not terminate the drill's workflows: ${(err as Error).message}`),
+    );
   await temporal?.close();
   await stack?.close();
   await smtp?.stop();
@@ -99,9 +130,17 @@ afterAll(async () => {
 /** The retention workflows (years of timers) of this run's task queue: nobody will poll it again. */
 async function terminateLeftovers(connection: Connection, scale: ScaleStack): Promise<void> {
   const namespace = scale.env.TEMPORAL_NAMESPACE!;
-  const open = await connection.workflowService.listWorkflowExecutions({ namespace, pageSize: 1000, query: `TaskQueue = '${scale.env.TASK_QUEUE}' AND ExecutionStatus = 'Running'` });
+  const open = await connection.workflowService.listWorkflowExecutions({
+    namespace,
+    pageSize: 1000,
+    query: `TaskQueue = '${scale.env.TASK_QUEUE}' AND ExecutionStatus = 'Running'`,
+  });
   for (const execution of open.executions ?? []) {
-    await connection.workflowService.terminateWorkflowExecution({ namespace, workflowExecution: { workflowId: execution.execution!.workflowId! }, reason: 'the scale drill is over' });
+    await connection.workflowService.terminateWorkflowExecution({
+      namespace,
+      workflowExecution: { workflowId: execution.execution!.workflowId! },
+      reason: 'the scale drill is over',
+    });
   }
 }
 
@@ -121,15 +160,28 @@ function filesOf(i: number): { rows: number; files: { category: string; name: st
   const random = seeded(7400 + i);
   const rows = 5_000 + i * 37;
   const csv = ['student_id,last_name,first_name,grade,score'];
-  for (let r = 0; r < rows; r += 1) csv.push(`${100000 + r},Name${Math.floor(random() * 1e6)},Given${Math.floor(random() * 1e4)},${1 + Math.floor(random() * 12)},${(random() * 100).toFixed(2)}`);
-  const jsonl = Array.from({ length: 1_200 }, (_, r) => JSON.stringify({ event: random() < 0.5 ? 'login' : 'read', student: 100000 + r, at: 1_700_000_000 + Math.floor(random() * 1e7) }));
+  for (let r = 0; r < rows; r += 1)
+    csv.push(
+      `${100000 + r},Name${Math.floor(random() * 1e6)},Given${Math.floor(random() * 1e4)},${1 + Math.floor(random() * 12)},${(random() * 100).toFixed(2)}`,
+    );
+  const jsonl = Array.from({ length: 1_200 }, (_, r) =>
+    JSON.stringify({
+      event: random() < 0.5 ? 'login' : 'read',
+      student: 100000 + r,
+      at: 1_700_000_000 + Math.floor(random() * 1e7),
+    }),
+  );
   const files = [
     { category: 'permanent', name: 'students.csv', content: Buffer.from(`${csv.join('\n')}\n`) },
     { category: 'electronic', name: 'activity.jsonl', content: Buffer.from(`${jsonl.join('\n')}\n`) },
     { category: 'electronic', name: 'scan.bin', content: crypto.randomBytes(150 * 1024) },
   ];
   // The case whose worker dies packages long enough to be caught at it.
-  if (i === KILL_WORKER_CASE) files.push({ category: 'electronic', name: 'scans-2019.bin', content: crypto.randomBytes(24 * MiB) }, { category: 'electronic', name: 'scans-2020.bin', content: crypto.randomBytes(24 * MiB) });
+  if (i === KILL_WORKER_CASE)
+    files.push(
+      { category: 'electronic', name: 'scans-2019.bin', content: crypto.randomBytes(24 * MiB) },
+      { category: 'electronic', name: 'scans-2020.bin', content: crypto.randomBytes(24 * MiB) },
+    );
   return { rows, files };
 }
 
@@ -140,7 +192,11 @@ async function runCase(i: number): Promise<CaseRun> {
   const { rows, files } = filesOf(i);
   const input: CaseInput = caseInput({
     contract: { id: `CT-SCALE-${String(i).padStart(2, '0')}` },
-    disposition: { option: 'return_then_destroy', extent: 'complete', categories: [{ key: 'permanent', expectedRecords: rows }, { key: 'electronic' }] },
+    disposition: {
+      option: 'return_then_destroy',
+      extent: 'complete',
+      categories: [{ key: 'permanent', expectedRecords: rows }, { key: 'electronic' }],
+    },
   });
   const started = await client.expectOk(a, 'POST', '/api/cases', { json: input, retry503: false }, [201]);
   const caseId: string = started.json.caseId;
@@ -155,8 +211,15 @@ async function runCase(i: number): Promise<CaseRun> {
     expect(answer.json.sha256).toBe(sha256(file.content));
     uploads.set(`${file.category}/${file.name}`, answer.json.sha256);
   }
-  if (i === KILL_SERVER_CASE) uploads.set('electronic/scan-archive.bin', await uploadThroughServerKill(caseId, token, a));
-  const submitted = await client.expectOk(b, 'POST', `/api/vendor/${token}/submit-return`, { json: { note: `Case ${i}: everything we hold.` }, session: false }, [202]);
+  if (i === KILL_SERVER_CASE)
+    uploads.set('electronic/scan-archive.bin', await uploadThroughServerKill(caseId, token, a));
+  const submitted = await client.expectOk(
+    b,
+    'POST',
+    `/api/vendor/${token}/submit-return`,
+    { json: { note: `Case ${i}: everything we hold.` }, session: false },
+    [202],
+  );
   expect(submitted.json.status).toBe('packaging');
   if (i === KILL_WORKER_CASE) await killPackagingWorker(caseId);
 
@@ -166,10 +229,19 @@ async function runCase(i: number): Promise<CaseRun> {
   const certify = await client.vendorToken(caseId, 'certify');
   // The signatory's code is asked for through one server and given through the other (codes live in the database).
   const cert = certification(input);
-  const asked = await client.expectOk(a, 'POST', `/api/vendor/${certify}/certify`, { json: cert, session: false }, [202]);
+  const asked = await client.expectOk(
+    a,
+    'POST',
+    `/api/vendor/${certify}/certify`,
+    { json: cert, session: false },
+    [202],
+  );
   expect(asked.json.status).toBe('verification_sent');
   const code = await client.signatoryCode(caseId, cert.destruction.signatoryEmail);
-  await client.expectOk(b, 'POST', `/api/vendor/${certify}/certify`, { json: { ...cert, verificationCode: code }, session: false });
+  await client.expectOk(b, 'POST', `/api/vendor/${certify}/certify`, {
+    json: { ...cert, verificationCode: code },
+    session: false,
+  });
   const details = await client.waitForStatus(caseId, 'completed', 240_000);
   return { caseId, details, uploads };
 }
@@ -183,9 +255,19 @@ async function killPackagingWorker(caseId: string): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     const status = (await client.expectOk(0, 'GET', `/api/cases/${caseId}`)).json.status;
-    if (status !== 'packaging') throw new Error(`case ${caseId} is ${status}: its packaging finished before a worker could be killed during it; make its files bigger`);
-    const { pendingActivities } = await temporal!.workflowService.describeWorkflowExecution({ namespace, execution: { workflowId: `case-${caseId}` } });
-    const packaging = pendingActivities?.find((p) => p.activityType?.name === 'buildReturnPackage' && p.state === proto.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED);
+    if (status !== 'packaging')
+      throw new Error(
+        `case ${caseId} is ${status}: its packaging finished before a worker could be killed during it; make its files bigger`,
+      );
+    const { pendingActivities } = await temporal!.workflowService.describeWorkflowExecution({
+      namespace,
+      execution: { workflowId: `case-${caseId}` },
+    });
+    const packaging = pendingActivities?.find(
+      (p) =>
+        p.activityType?.name === 'buildReturnPackage' &&
+        p.state === proto.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED,
+    );
     const victim = workers.find((w) => w.alive && w.workerIdentity === packaging?.lastWorkerIdentity);
     if (victim) {
       await victim.kill();
@@ -196,7 +278,8 @@ async function killPackagingWorker(caseId: string): Promise<void> {
       await replacement.ready;
       return;
     }
-    if (Date.now() > deadline) throw new Error(`the package of case ${caseId} was not being built on any of our workers within 60 s`);
+    if (Date.now() > deadline)
+      throw new Error(`the package of case ${caseId} was not being built on any of our workers within 60 s`);
     await sleep(50);
   }
 }
@@ -209,9 +292,20 @@ async function uploadThroughServerKill(caseId: string, token: string, x: number)
   const y = 1 - x;
   const content = crypto.randomBytes(12 * MiB);
   await client.drain(x); // the balancer sends it nothing new; only this upload is in flight when it dies
-  const { socket, ended } = await beginUpload(client.servers[x]!.port, token, 'electronic', 'scan-archive.bin', content, 10 * MiB);
-  for (const deadline = Date.now() + 30_000; (await stack!.unfinishedUploads(`cases/${caseId}/staged/`)).length === 0;) {
-    if (Date.now() > deadline) throw new Error(`${servers[x]!.name} did not begin storing the upload of case ${caseId} within 30 s`);
+  const { socket, ended } = await beginUpload(
+    client.servers[x]!.port,
+    token,
+    'electronic',
+    'scan-archive.bin',
+    content,
+    10 * MiB,
+  );
+  for (
+    const deadline = Date.now() + 30_000;
+    (await stack!.unfinishedUploads(`cases/${caseId}/staged/`)).length === 0;
+  ) {
+    if (Date.now() > deadline)
+      throw new Error(`${servers[x]!.name} did not begin storing the upload of case ${caseId} within 30 s`);
     await sleep(50);
   }
   const victim = servers[x]!;
@@ -239,12 +333,14 @@ describe.sequential('two servers and two workers with no shared disk', () => {
   it(`carry ${CASES} cases to completed through a SIGKILLed worker and a SIGKILLed server`, async () => {
     const begun = Date.now();
     const queue = Array.from({ length: CASES }, (_, i) => i);
-    const lanes = await Promise.allSettled(Array.from({ length: LANES }, async () => {
-      for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
-        runs.set(i, await runCase(i));
-        log(`case ${i} completed (${runs.size}/${CASES}, ${Math.round((Date.now() - begun) / 1000)} s)`);
-      }
-    }));
+    const lanes = await Promise.allSettled(
+      Array.from({ length: LANES }, async () => {
+        for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+          runs.set(i, await runCase(i));
+          log(`case ${i} completed (${runs.size}/${CASES}, ${Math.round((Date.now() - begun) / 1000)} s)`);
+        }
+      }),
+    );
     const failed = lanes.find((lane): lane is PromiseRejectedResult => lane.status === 'rejected');
     if (failed) throw failed.reason;
 
@@ -256,14 +352,18 @@ describe.sequential('two servers and two workers with no shared disk', () => {
     const started = await packagingStarted(faults.workerKilled!.caseId);
     expect(started.attempt).toBeGreaterThanOrEqual(2);
     expect(started.identity).not.toBe(faults.workerKilled!.identity);
-    log(`${CASES} cases completed in ${Math.round((Date.now() - begun) / 1000)} s; ${client.retried} answers of "try again shortly" were tried again`);
+    log(
+      `${CASES} cases completed in ${Math.round((Date.now() - begun) / 1000)} s; ${client.retried} answers of "try again shortly" were tried again`,
+    );
   }, 1_200_000);
 
   it('every return package and statement reads the same from either server, and verifies on the other', async () => {
     expect(runs.size).toBe(CASES);
     const caseIds = [...runs.values()].map((run) => run.caseId).sort();
     for (const s of [0, 1]) {
-      const listed = (await client.to(s, 'GET', '/api/cases?status=completed')).json.cases.map((c: { caseId: string }) => c.caseId);
+      const listed = (await client.to(s, 'GET', '/api/cases?status=completed')).json.cases.map(
+        (c: { caseId: string }) => c.caseId,
+      );
       expect([...listed].sort()).toEqual(caseIds);
     }
     for (const { caseId, details, uploads } of runs.values()) {
@@ -277,13 +377,19 @@ describe.sequential('two servers and two workers with no shared disk', () => {
         const pdf = await client.to(s, 'GET', `/api/cases/${caseId}/statement`);
         expect(pdf.status).toBe(200);
         expect(sha256(pdf.bytes)).toBe(details.statement.sha256);
-        const verdict = await client.to(1 - s, 'POST', '/api/statements/verify', { session: false, headers: { 'content-type': 'application/pdf' }, body: pdf.bytes });
+        const verdict = await client.to(1 - s, 'POST', '/api/statements/verify', {
+          session: false,
+          headers: { 'content-type': 'application/pdf' },
+          body: pdf.bytes,
+        });
         expect(verdict.json).toMatchObject({ valid: true, statementId: details.statement.statementId });
         if (s === 1) continue;
         // Exactly the files the vendor uploaded, whole: none lost, none partial from the killed server.
         const file = scratchFile('return.zip');
         fs.writeFileSync(file, zip.bytes);
-        const manifest = JSON.parse(unzipEntry(file, 'manifest.json').toString()) as { files: { path: string; sha256: string }[] };
+        const manifest = JSON.parse(unzipEntry(file, 'manifest.json').toString()) as {
+          files: { path: string; sha256: string }[];
+        };
         expect(Object.fromEntries(manifest.files.map((f) => [f.path, f.sha256]))).toEqual(Object.fromEntries(uploads));
       }
     }
@@ -301,11 +407,12 @@ describe.sequential('two servers and two workers with no shared disk', () => {
   it('locks an account guessed at over both servers, and alerts the administrators once', async () => {
     const alerts = () => smtp!.mails.filter((m) => m.headers.get('x-disposition-mail') === 'intrusion_alert');
     expect(alerts()).toEqual([]); // thirty cases' worth of ordinary traffic is no burst
-    const signIn = (server: number, password: string, from?: string) => client.to(server, 'POST', '/api/auth/login', {
-      session: false,
-      headers: { 'content-type': 'application/json', ...(from ? { 'x-forwarded-for': from } : {}) },
-      body: JSON.stringify({ username: GUESSED.username, password }),
-    });
+    const signIn = (server: number, password: string, from?: string) =>
+      client.to(server, 'POST', '/api/auth/login', {
+        session: false,
+        headers: { 'content-type': 'application/json', ...(from ? { 'x-forwarded-for': from } : {}) },
+        body: JSON.stringify({ username: GUESSED.username, password }),
+      });
     const statuses: number[] = [];
     for (let n = 0; n < 12; n += 1) statuses.push((await signIn(n % 2, `guess number ${n}`, GUESSER)).status);
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429, 429, 429, 429, 429, 429]);
@@ -317,7 +424,11 @@ describe.sequential('two servers and two workers with no shared disk', () => {
         expect(refused.json.error.message).toContain('locked until');
       }
     }
-    const alert = await smtp!.waitFor((m) => m.headers.get('x-disposition-mail') === 'intrusion_alert', 30_000, 'the intrusion alert');
+    const alert = await smtp!.waitFor(
+      (m) => m.headers.get('x-disposition-mail') === 'intrusion_alert',
+      30_000,
+      'the intrusion alert',
+    );
     expect(alert.subject).toContain(GUESSER);
     expect(alert.to).toContain(ADMIN_EMAIL);
     // More of the same burst, on both servers: no second alert.
@@ -332,7 +443,7 @@ describe.sequential('two servers and two workers with no shared disk', () => {
     log(verified.stdout.trim());
   }, 120_000);
 
-  it('left nothing on any node\'s disk, lost no process unexpectedly and left no upload parts in the bucket', async () => {
+  it("left nothing on any node's disk, lost no process unexpectedly and left no upload parts in the bucket", async () => {
     expect(stack!.unexpectedExits).toEqual([]);
     expect(stack!.filesOnLocalDisks()).toEqual([]);
     // The upload the killed server left unfinished went with the case's staged files.
@@ -350,12 +461,25 @@ async function packagingStarted(caseId: string): Promise<{ attempt: number; iden
   const events: proto.api.history.v1.IHistoryEvent[] = [];
   let nextPageToken: Uint8Array | undefined;
   do {
-    const page = await temporal!.workflowService.getWorkflowExecutionHistory({ namespace, execution: { workflowId: `case-${caseId}` }, ...(nextPageToken?.length ? { nextPageToken } : {}) });
+    const page = await temporal!.workflowService.getWorkflowExecutionHistory({
+      namespace,
+      execution: { workflowId: `case-${caseId}` },
+      ...(nextPageToken?.length ? { nextPageToken } : {}),
+    });
     events.push(...(page.history?.events ?? []));
     nextPageToken = page.nextPageToken ?? undefined;
   } while (nextPageToken?.length);
-  const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'buildReturnPackage');
-  const start = events.find((e) => e.activityTaskStartedEventAttributes && String(e.activityTaskStartedEventAttributes.scheduledEventId) === String(scheduled?.eventId));
+  const scheduled = events.find(
+    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'buildReturnPackage',
+  );
+  const start = events.find(
+    (e) =>
+      e.activityTaskStartedEventAttributes &&
+      String(e.activityTaskStartedEventAttributes.scheduledEventId) === String(scheduled?.eventId),
+  );
   if (!start) throw new Error(`case ${caseId} has no started packaging in its history`);
-  return { attempt: start.activityTaskStartedEventAttributes!.attempt ?? 0, identity: start.activityTaskStartedEventAttributes!.identity ?? '' };
+  return {
+    attempt: start.activityTaskStartedEventAttributes!.attempt ?? 0,
+    identity: start.activityTaskStartedEventAttributes!.identity ?? '',
+  };
 }

@@ -35,11 +35,16 @@ afterAll(async () => h?.close());
 describe('a whole case, watched', () => {
   let caseId: string;
 
-  it('runs with people\'s names that Temporal never sees in clear', async () => {
-    const input = caseInput({ vendor: { name: 'Acme Learning Inc.', contactEmail: CONTACT_EMAIL, contactName: CONTACT_NAME } });
+  it("runs with people's names that Temporal never sees in clear", async () => {
+    const input = caseInput({
+      vendor: { name: 'Acme Learning Inc.', contactEmail: CONTACT_EMAIL, contactName: CONTACT_NAME },
+    });
     caseId = (await h.as(ada, 'POST', '/api/cases', input)).json.caseId;
     const ack = tokenOf((await h.cases.vendorMail(caseId, 'acknowledge')).link);
-    await h.as(undefined, 'POST', `/api/vendor/${ack}/acknowledge`, { contactName: CONTACT_NAME, contactEmail: CONTACT_EMAIL });
+    await h.as(undefined, 'POST', `/api/vendor/${ack}/acknowledge`, {
+      contactName: CONTACT_NAME,
+      contactEmail: CONTACT_EMAIL,
+    });
     const ret = tokenOf((await h.cases.vendorMail(caseId, 'return')).link);
     const form = new FormData();
     form.append('category', 'permanent');
@@ -61,7 +66,9 @@ describe('a whole case, watched', () => {
     for (const secret of [CONTACT_NAME, CONTACT_EMAIL, SIGNATORY, 'Philippa Ashcombe-Featherstonehaugh']) {
       for (const bytes of stored) {
         expect(bytes.includes(Buffer.from(secret, 'utf8')), `"${secret}" in Temporal's database`).toBe(false);
-        expect(bytes.includes(Buffer.from(secret, 'utf16le')), `"${secret}" (UTF-16) in Temporal's database`).toBe(false);
+        expect(bytes.includes(Buffer.from(secret, 'utf16le')), `"${secret}" (UTF-16) in Temporal's database`).toBe(
+          false,
+        );
       }
     }
     // ...while the vendor's organisation name is there, as a search attribute: the search does look.
@@ -70,28 +77,59 @@ describe('a whole case, watched', () => {
 
   it('records every request about the case in the access log, without the link tokens', async () => {
     await h.as(ada, 'GET', `/api/cases/${caseId}`);
-    await fetch(h.url(`/api/cases/${caseId}/return-package`), { headers: { cookie: ada.cookie, 'x-forwarded-for': '198.51.100.23', 'user-agent': 'audit-test' } });
+    await fetch(h.url(`/api/cases/${caseId}/return-package`), {
+      headers: { cookie: ada.cookie, 'x-forwarded-for': '198.51.100.23', 'user-agent': 'audit-test' },
+    });
     // The log is written as each response finishes: wait until the last request's entry is in.
-    await h.cases.waitFor('the download in the access log', async () => (await h.accessLog.list({ caseId })).some((e) => e.action === 'GET /api/cases/:caseId/return-package'));
-    const entries = (await h.accessLog.list({ caseId }));
+    await h.cases.waitFor('the download in the access log', async () =>
+      (await h.accessLog.list({ caseId })).some((e) => e.action === 'GET /api/cases/:caseId/return-package'),
+    );
+    const entries = await h.accessLog.list({ caseId });
     const actions = entries.map((e) => e.action);
-    expect(actions).toEqual(expect.arrayContaining(['POST /api/cases/:caseId/review', 'GET /api/cases/:caseId', 'GET /api/cases/:caseId/return-package', 'POST /api/vendor/:token/certify', 'POST /api/vendor/:token/files']));
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'POST /api/cases/:caseId/review',
+        'GET /api/cases/:caseId',
+        'GET /api/cases/:caseId/return-package',
+        'POST /api/vendor/:token/certify',
+        'POST /api/vendor/:token/files',
+      ]),
+    );
     const download = entries.find((e) => e.action === 'GET /api/cases/:caseId/return-package')!;
-    expect(download).toMatchObject({ actor: 'user:ada', role: 'admin', outcome: 'ok 200', ip: '198.51.100.23', userAgent: 'audit-test' });
-    expect(entries.find((e) => e.action === 'POST /api/vendor/:token/certify')).toMatchObject({ actor: 'vendor-link:certify', role: 'vendor' });
-    const everything = JSON.stringify((await h.accessLog.list()));
+    expect(download).toMatchObject({
+      actor: 'user:ada',
+      role: 'admin',
+      outcome: 'ok 200',
+      ip: '198.51.100.23',
+      userAgent: 'audit-test',
+    });
+    expect(entries.find((e) => e.action === 'POST /api/vendor/:token/certify')).toMatchObject({
+      actor: 'vendor-link:certify',
+      role: 'vendor',
+    });
+    const everything = JSON.stringify(await h.accessLog.list());
     expect(everything).not.toMatch(/v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}/);
 
     // The CLI's reads are recorded too.
     expect(cli(['case', 'show', caseId]).status).toBe(0);
-    expect((await h.accessLog.list({ caseId })).at(-1)).toMatchObject({ action: 'cli case show', role: 'cli', actor: expect.stringMatching(/^cli:/) });
+    expect((await h.accessLog.list({ caseId })).at(-1)).toMatchObject({
+      action: 'cli case show',
+      role: 'cli',
+      actor: expect.stringMatching(/^cli:/),
+    });
     // A statement fetched by its own id is logged against its case.
     const { statementId } = (await h.cases.records.getCase(caseId))!.state.statement!;
-    expect(cli(['statement', 'get', statementId, '-o', path.join(os.tmpdir(), `statement-${statementId}.pdf`)]).status).toBe(0);
-    expect((await h.accessLog.list({ caseId })).at(-1)).toMatchObject({ action: 'cli statement get', role: 'cli', caseId });
+    expect(
+      cli(['statement', 'get', statementId, '-o', path.join(os.tmpdir(), `statement-${statementId}.pdf`)]).status,
+    ).toBe(0);
+    expect((await h.accessLog.list({ caseId })).at(-1)).toMatchObject({
+      action: 'cli statement get',
+      role: 'cli',
+      caseId,
+    });
   });
 
-  it('prints the head of the case\'s access log on its statement', async () => {
+  it("prints the head of the case's access log on its statement", async () => {
     const record = (await h.cases.records.getCase(caseId))!;
     const pdf = (await h.cases.storage.readStatement(record.state.statement!.statementId))!;
     const text = (await pdfText(pdf)).replace(/\s+/g, '');
@@ -123,28 +161,58 @@ describe('intrusions', () => {
     const good = tokenOf((await h.cases.vendorMail(caseId, 'acknowledge')).link);
     const forged = makeLinkToken(h.cases.keyring, { caseId, task: 'acknowledge', gen: 1, expiresAt: 1 }); // long expired
     const from = new Date(Date.now() - 1000).toISOString();
-    const hit = (ip: string, token: string) => fetch(h.url(`/api/vendor/${token}`), { headers: { 'x-forwarded-for': ip, 'user-agent': 'scanner/1.0' } });
+    const hit = (ip: string, token: string) =>
+      fetch(h.url(`/api/vendor/${token}`), { headers: { 'x-forwarded-for': ip, 'user-agent': 'scanner/1.0' } });
     for (let i = 0; i < 7; i += 1) expect((await hit('203.0.113.7', `${good.slice(0, -2)}x${i}`)).status).toBe(403);
     for (let i = 0; i < 3; i += 1) expect((await hit('203.0.113.99', forged)).status).toBe(410);
     expect((await hit('203.0.113.50', good)).status).toBe(200);
 
-    await h.cases.waitFor('ten intrusion events', async () => (await h.accessLog.intrusions({ from: Date.parse(from) })).filter((e) => e.ip.startsWith('203.0.113.')).length >= 10);
+    await h.cases.waitFor(
+      'ten intrusion events',
+      async () =>
+        (await h.accessLog.intrusions({ from: Date.parse(from) })).filter((e) => e.ip.startsWith('203.0.113.'))
+          .length >= 10,
+    );
     const analysis = await h.as(ada, 'GET', `/api/intrusions/analysis?from=${encodeURIComponent(from)}`);
     expect(analysis.status).toBe(200);
     const bySource = Object.fromEntries(analysis.json.bySource.map((s: { ip: string }) => [s.ip, s]));
-    expect(bySource['203.0.113.7']).toMatchObject({ total: 7, kinds: { refused_link: 7 }, userAgents: ['scanner/1.0'] });
+    expect(bySource['203.0.113.7']).toMatchObject({
+      total: 7,
+      kinds: { refused_link: 7 },
+      userAgents: ['scanner/1.0'],
+    });
     expect(bySource['203.0.113.99']).toMatchObject({ total: 3, kinds: { refused_link: 3 } });
     expect(bySource['203.0.113.50']).toBeUndefined();
 
-    const alerts = await h.cases.smtp.waitFor((m) => m.headers.get('x-disposition-mail') === 'intrusion_alert' && m.subject.includes('203.0.113.7'));
+    const alerts = await h.cases.smtp.waitFor(
+      (m) => m.headers.get('x-disposition-mail') === 'intrusion_alert' && m.subject.includes('203.0.113.7'),
+    );
     expect(alerts.to).toEqual(expect.arrayContaining(['records-admin@district.example', 'ada@district.example']));
     await new Promise((r) => setTimeout(r, 500));
-    expect(h.cases.smtp.mails.filter((m) => m.headers.get('x-disposition-mail') === 'intrusion_alert' && m.subject.includes('203.0.113.7'))).toHaveLength(1);
-    expect(h.cases.smtp.mails.filter((m) => m.headers.get('x-disposition-mail') === 'intrusion_alert' && m.subject.includes('203.0.113.99'))).toHaveLength(0);
+    expect(
+      h.cases.smtp.mails.filter(
+        (m) => m.headers.get('x-disposition-mail') === 'intrusion_alert' && m.subject.includes('203.0.113.7'),
+      ),
+    ).toHaveLength(1);
+    expect(
+      h.cases.smtp.mails.filter(
+        (m) => m.headers.get('x-disposition-mail') === 'intrusion_alert' && m.subject.includes('203.0.113.99'),
+      ),
+    ).toHaveLength(0);
 
-    const csv = await (await fetch(h.url(`/api/intrusions/analysis?format=csv&from=${encodeURIComponent(from)}`), { headers: { cookie: ada.cookie } })).text();
+    const csv = await (
+      await fetch(h.url(`/api/intrusions/analysis?format=csv&from=${encodeURIComponent(from)}`), {
+        headers: { cookie: ada.cookie },
+      })
+    ).text();
     expect(csv).toContain('203.0.113.7,refused_link,7,');
-    const pdf = Buffer.from(await (await fetch(h.url(`/api/intrusions/analysis?format=pdf&from=${encodeURIComponent(from)}`), { headers: { cookie: ada.cookie } })).arrayBuffer());
+    const pdf = Buffer.from(
+      await (
+        await fetch(h.url(`/api/intrusions/analysis?format=pdf&from=${encodeURIComponent(from)}`), {
+          headers: { cookie: ada.cookie },
+        })
+      ).arrayBuffer(),
+    );
     expect((await pdfText(pdf)).replace(/\s+/g, ' ')).toContain('203.0.113.7');
     const report = cli(['intrusions', 'report', '--from', from, '--json']);
     expect(report.status).toBe(0);
@@ -154,11 +222,26 @@ describe('intrusions', () => {
   it('records failed logins, CSRF failures and role refusals as intrusion events', async () => {
     const since = Date.now() - 1;
     const headers = { 'x-forwarded-for': '192.0.2.44' };
-    await fetch(h.url('/api/auth/login'), { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ username: 'ada', password: 'guess guess guess' }) });
-    await fetch(h.url('/api/cases'), { method: 'POST', headers: { ...headers, cookie: ada.cookie, 'content-type': 'application/json' }, body: '{}' });
+    await fetch(h.url('/api/auth/login'), {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'ada', password: 'guess guess guess' }),
+    });
+    await fetch(h.url('/api/cases'), {
+      method: 'POST',
+      headers: { ...headers, cookie: ada.cookie, 'content-type': 'application/json' },
+      body: '{}',
+    });
     const lee = await h.login('lee');
-    await fetch(h.url('/api/cases'), { method: 'POST', headers: { ...headers, cookie: lee.cookie, 'x-csrf-token': lee.csrfToken, 'content-type': 'application/json' }, body: '{}' });
-    await h.cases.waitFor('three intrusion events', async () => (await h.accessLog.intrusions({ from: since, ip: '192.0.2.44' })).length >= 3);
+    await fetch(h.url('/api/cases'), {
+      method: 'POST',
+      headers: { ...headers, cookie: lee.cookie, 'x-csrf-token': lee.csrfToken, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    await h.cases.waitFor(
+      'three intrusion events',
+      async () => (await h.accessLog.intrusions({ from: since, ip: '192.0.2.44' })).length >= 3,
+    );
     const kinds = (await h.accessLog.intrusions({ from: since, ip: '192.0.2.44' })).map((e) => e.kind);
     expect(kinds).toEqual(['failed_login', 'csrf_failure', 'role_refusal']);
   });
@@ -167,17 +250,23 @@ describe('intrusions', () => {
 describe('the access log chain', () => {
   it('breaks where a row was edited, and `audit verify` names it', async () => {
     expect(cli(['audit', 'verify']).status).toBe(0);
-    const entries = (await h.accessLog.list());
+    const entries = await h.accessLog.list();
     const victim = entries[Math.floor(entries.length / 2)]!;
     const db = new Database(path.join(h.cases.dataDir, 'disposition.db'));
-    expect(() => db.prepare('UPDATE access_log SET actor = ? WHERE seq = ?').run('user:nobody', victim.seq)).toThrow(/append-only/);
+    expect(() => db.prepare('UPDATE access_log SET actor = ? WHERE seq = ?').run('user:nobody', victim.seq)).toThrow(
+      /append-only/,
+    );
     // Someone with the file in hand drops the guard and edits the row anyway.
     db.exec('DROP TRIGGER access_log_no_update');
     db.prepare('UPDATE access_log SET actor = ? WHERE seq = ?').run('user:nobody', victim.seq);
     db.close();
     const verdict = cli(['audit', 'verify', '--json']);
     expect(verdict.status).toBe(3);
-    expect(JSON.parse(verdict.stdout)).toMatchObject({ ok: false, accessLog: { ok: false, brokenAt: victim.seq, reason: `entry ${victim.seq} was altered` }, intrusions: { ok: true } });
+    expect(JSON.parse(verdict.stdout)).toMatchObject({
+      ok: false,
+      accessLog: { ok: false, brokenAt: victim.seq, reason: `entry ${victim.seq} was altered` },
+      intrusions: { ok: true },
+    });
   });
 });
 
@@ -187,11 +276,25 @@ describe('cookies (7400.1 IV.B)', () => {
     const token = tokenOf((await h.cases.vendorMail(caseId, 'acknowledge')).link);
     const seen = new Set<string>();
     for (const [url, init] of [
-      ['/login', {}], ['/verify', {}], [`/v/${token}`, {}], [`/api/vendor/${token}`, {}], ['/api/openapi.json', {}], ['/static/style.css', {}],
-      ['/cases', { headers: { cookie: ada.cookie } }], [`/cases/${caseId}`, { headers: { cookie: ada.cookie } }], ['/nope', {}],
-      ['/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'lee', password: 'a long enough passphrase' }) }],
+      ['/login', {}],
+      ['/verify', {}],
+      [`/v/${token}`, {}],
+      [`/api/vendor/${token}`, {}],
+      ['/api/openapi.json', {}],
+      ['/static/style.css', {}],
+      ['/cases', { headers: { cookie: ada.cookie } }],
+      [`/cases/${caseId}`, { headers: { cookie: ada.cookie } }],
+      ['/nope', {}],
+      [
+        '/api/auth/login',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: 'lee', password: 'a long enough passphrase' }),
+        },
+      ],
     ] as const) {
-      const response = await fetch(h.url(url), init as RequestInit);
+      const response = await fetch(h.url(url), init);
       for (const cookie of response.headers.getSetCookie()) seen.add(cookie.split('=')[0]!);
     }
     expect([...seen]).toEqual(['disposition_session']);

@@ -6,7 +6,12 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stopPostgres } from '../scripts/services/postgres';
-import { cachedGoBinaries, SERVICES_CACHE, ServiceNotBuiltError, type GoBinaries } from '../scripts/services/service-kit';
+import {
+  cachedGoBinaries,
+  SERVICES_CACHE,
+  ServiceNotBuiltError,
+  type GoBinaries,
+} from '../scripts/services/service-kit';
 import { servicesUp } from '../scripts/services/services';
 
 const lines: string[] = [];
@@ -51,7 +56,13 @@ describe('services:up postgres', () => {
 });
 
 describe('service binaries are built up front, never by a test', () => {
-  const spec = (name: string): GoBinaries => ({ name, version: 'v0.0.1', packages: ['example.invalid/no/such/module'], binaries: ['nothing'], minutes: 1 });
+  const spec = (name: string): GoBinaries => ({
+    name,
+    version: 'v0.0.1',
+    packages: ['example.invalid/no/such/module'],
+    binaries: ['nothing'],
+    minutes: 1,
+  });
 
   it('refuses a binary nobody built, naming the command that builds it, without building', () => {
     const name = `not-built-${crypto.randomBytes(3).toString('hex')}`;
@@ -74,7 +85,9 @@ describe('service binaries are built up front, never by a test', () => {
       process.env.GOPROXY = 'off';
       try {
         expect(() => cachedGoBinaries(spec(name), { build: true, log })).toThrow(
-          new RegExp(`building ${name} v0\\.0\\.1 failed: go install exited 1\\. .*retry with \`npm run services:build -- ${name}\`, or by hand: GOBIN=\\S+ go install example\\.invalid/no/such/module@v0\\.0\\.1`),
+          new RegExp(
+            `building ${name} v0\\.0\\.1 failed: go install exited 1\\. .*retry with \`npm run services:build -- ${name}\`, or by hand: GOBIN=\\S+ go install example\\.invalid/no/such/module@v0\\.0\\.1`,
+          ),
         );
       } finally {
         if (env === undefined) delete process.env.GOPROXY;

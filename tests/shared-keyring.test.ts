@@ -43,7 +43,13 @@ describe('the keyring shared through PostgreSQL', () => {
     await node();
     await stores.database.run("DELETE FROM keyring_keys WHERE purpose = 'certificate'");
     const [a, b] = await Promise.all([node(), node()]);
-    expect(Number((await stores.database.get<{ n: number }>("SELECT COUNT(*) AS n FROM keyring_keys WHERE purpose = 'certificate'"))!.n)).toBe(1);
+    expect(
+      Number(
+        (await stores.database.get<{ n: number }>(
+          "SELECT COUNT(*) AS n FROM keyring_keys WHERE purpose = 'certificate'",
+        ))!.n,
+      ),
+    ).toBe(1);
     expect(b.currentCertificate().kid).toBe(a.currentCertificate().kid);
   });
 
@@ -51,14 +57,20 @@ describe('the keyring shared through PostgreSQL', () => {
     const keyring = await node();
     const rows = await stores.database.all<{ wrapped: string }>('SELECT wrapped FROM keyring_keys');
     const dump = JSON.stringify(rows);
-    for (const purpose of ['payload', 'file', 'link'] as const) expect(dump).not.toContain(keyring.current(purpose).key.toString('base64'));
+    for (const purpose of ['payload', 'file', 'link'] as const)
+      expect(dump).not.toContain(keyring.current(purpose).key.toString('base64'));
     expect(dump).not.toContain('PRIVATE KEY');
     expect(keyring.currentCertificate().privateKey.asymmetricKeyType).toBe('ec');
   });
 
   it('reaches every node within seconds of `keys rotate` on one, and old links still verify', async () => {
     const [a, b] = [await node(), await node()];
-    const claims = { caseId: 'Case0001', task: 'acknowledge' as const, gen: 1, expiresAt: Math.floor(Date.now() / 1000) + 3600 };
+    const claims = {
+      caseId: 'Case0001',
+      task: 'acknowledge' as const,
+      gen: 1,
+      expiresAt: Math.floor(Date.now() / 1000) + 3600,
+    };
     const before = makeLinkToken(b, claims);
     const { kids } = await a.rotate();
     expect(a.current('link').kid).toBe(kids.link);
@@ -75,11 +87,15 @@ describe('the keyring shared through PostgreSQL', () => {
 
   it('refuses another wrapping key, naming what to do', async () => {
     await node();
-    await expect(Keyring.openShared(stores.database, crypto.randomBytes(32))).rejects.toThrow(/KEYRING_KEY does not open the keyring .* every node needs the same KEYRING_KEY/);
+    await expect(Keyring.openShared(stores.database, crypto.randomBytes(32))).rejects.toThrow(
+      /KEYRING_KEY does not open the keyring .* every node needs the same KEYRING_KEY/,
+    );
   });
 
   it('refuses to start without a wrapping key and says how to make one', async () => {
-    await expect(openKeyring({ keysDir: '/nonexistent', databaseUrl: settings.databaseUrl! }, stores.database, {})).rejects.toThrow(/openssl rand -base64 32/);
+    await expect(
+      openKeyring({ keysDir: '/nonexistent', databaseUrl: settings.databaseUrl! }, stores.database, {}),
+    ).rejects.toThrow(/openssl rand -base64 32/);
     expect(() => wrappingKeyFrom({ KEYRING_KEY: Buffer.alloc(16).toString('base64') })).toThrow(KeyringError);
     expect(wrappingKeyFrom({ KEYRING_KEY: wrapping.toString('base64') }).equals(wrapping)).toBe(true);
   });

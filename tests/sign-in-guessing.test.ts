@@ -8,19 +8,29 @@ let h: HttpHarness;
 
 beforeAll(async () => {
   h = await HttpHarness.start({ env: { TRUST_PROXY: '1', INTRUSION_BURST: '1000' } });
-  for (const username of ['parallel', 'known']) await h.users.addUser({ username, role: 'legal', passwordHash: await hashPassword(PASSWORD) });
+  for (const username of ['parallel', 'known'])
+    await h.users.addUser({ username, role: 'legal', passwordHash: await hashPassword(PASSWORD) });
 });
 afterAll(async () => h?.close());
 
 const signIn = (pathname: string, username: string, password: string, ip: string): Promise<Response> =>
-  fetch(h.url(pathname), { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': ip }, body: JSON.stringify({ username, password }) });
+  fetch(h.url(pathname), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+    body: JSON.stringify({ username, password }),
+  });
 
 describe('guessing staff passwords', () => {
   it('counts every spelling of the sign-in route against one limit', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 22; i += 1) {
       // A query string (or none, or an empty one) does not make another route.
-      const pathname = ['/api/auth/login', `/api/auth/login?x=${i}`, '/api/auth/login?', `/api/auth/login?username=ghost${i}`][i % 4]!;
+      const pathname = [
+        '/api/auth/login',
+        `/api/auth/login?x=${i}`,
+        '/api/auth/login?',
+        `/api/auth/login?username=ghost${i}`,
+      ][i % 4]!;
       statuses.push((await signIn(pathname, `ghost-a${i}`, 'whatever it is', '192.0.2.210')).status);
     }
     expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true);
@@ -28,7 +38,11 @@ describe('guessing staff passwords', () => {
   }, 60_000);
 
   it('checks at most five of fifteen parallel guesses at one account, then locks it', async () => {
-    const responses = await Promise.all(Array.from({ length: 15 }, (_, i) => signIn('/api/auth/login', 'parallel', `guess number ${i}`, `192.0.2.${100 + i}`)));
+    const responses = await Promise.all(
+      Array.from({ length: 15 }, (_, i) =>
+        signIn('/api/auth/login', 'parallel', `guess number ${i}`, `192.0.2.${100 + i}`),
+      ),
+    );
     const statuses = responses.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 401)).toHaveLength(5);
     expect(statuses.filter((s) => s === 429)).toHaveLength(10);
@@ -48,10 +62,15 @@ describe('guessing staff passwords', () => {
       }
       return seen;
     };
-    const [known, unknown] = await Promise.all([answers('known', '192.0.2.220'), answers('nobody-by-this-name', '192.0.2.221')]);
+    const [known, unknown] = await Promise.all([
+      answers('known', '192.0.2.220'),
+      answers('nobody-by-this-name', '192.0.2.221'),
+    ]);
     expect(unknown).toEqual(known);
     expect(known.slice(0, 5).every((a) => a.startsWith('401 unauthorized'))).toBe(true);
-    expect(known.slice(5)).toEqual(Array(2).fill('429 rate_limited too many failed sign-ins: this account is locked until <time>'));
+    expect(known.slice(5)).toEqual(
+      Array(2).fill('429 rate_limited too many failed sign-ins: this account is locked until <time>'),
+    );
   }, 90_000);
 
   it('counts a name in any letter case as the same name', async () => {

@@ -11,33 +11,56 @@ const SIGNATORY = 'morgan.reyes@acme-learning.example';
 const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) SignatoryTest/1.0';
 
 const started = harnessForTests({ env: { TRUST_PROXY: '1', INTRUSION_BURST: '1000' } });
-const destroyOnly = (id: string) => caseInput({ contract: { id }, disposition: { option: 'destroy_only', extent: 'complete', categories: [{ key: 'electronic' }] }, trackingMechanisms: [] });
+const destroyOnly = (id: string) =>
+  caseInput({
+    contract: { id },
+    disposition: { option: 'destroy_only', extent: 'complete', categories: [{ key: 'electronic' }] },
+    trackingMechanisms: [],
+  });
 
 /** A case waiting for its certification, and its certify token. */
-async function atCertify(contractId: string): Promise<{ caseId: string; token: string; body: ReturnType<typeof certification> }> {
+async function atCertify(
+  contractId: string,
+): Promise<{ caseId: string; token: string; body: ReturnType<typeof certification> }> {
   const input = destroyOnly(contractId);
   return { ...(await started.h.caseAtCertify(started.ada, input)), body: certification(input) };
 }
 
 /** A certify POST from a given address and browser. */
 async function post(token: string, body: unknown, ip = '203.0.113.7'): Promise<{ status: number; json: any }> {
-  const response = await fetch(started.h.url(`/api/vendor/${token}/certify`), { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': ip, 'user-agent': BROWSER }, body: JSON.stringify(body) });
+  const response = await fetch(started.h.url(`/api/vendor/${token}/certify`), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': ip, 'user-agent': BROWSER },
+    body: JSON.stringify(body),
+  });
   return { status: response.status, json: await response.json() };
 }
 
 /** The intrusion events from `ip` since `since`, once `count` are in: each is recorded after its answer went out. */
 async function intrusionsFrom(ip: string, since: number, count: number) {
-  await started.h.cases.waitFor(`${count} intrusion events from ${ip}`, async () => (await started.h.accessLog.intrusions({ ip, from: since })).length >= count);
+  await started.h.cases.waitFor(
+    `${count} intrusion events from ${ip}`,
+    async () => (await started.h.accessLog.intrusions({ ip, from: since })).length >= count,
+  );
   return started.h.accessLog.intrusions({ ip, from: since });
 }
 
-const codeMails = (caseId: string) => started.h.cases.smtp.mails.filter((m) => m.headers.get('x-disposition-case') === caseId && m.headers.get('x-disposition-mail') === 'signatory_code');
+const codeMails = (caseId: string) =>
+  started.h.cases.smtp.mails.filter(
+    (m) => m.headers.get('x-disposition-case') === caseId && m.headers.get('x-disposition-mail') === 'signatory_code',
+  );
 
 describe('the signatory check', () => {
   it('emails a code and certifies nothing until the same POST carries it; the statement says who verified, when and from where', async () => {
     const { caseId, token, body } = await atCertify('CT-OTP-1');
     const first = await post(token, body);
-    expect(first).toMatchObject({ status: 202, json: { status: 'verification_sent', message: expect.stringContaining(`We emailed a 6-digit code to ${SIGNATORY}`) } });
+    expect(first).toMatchObject({
+      status: 202,
+      json: {
+        status: 'verification_sent',
+        message: expect.stringContaining(`We emailed a 6-digit code to ${SIGNATORY}`),
+      },
+    });
     const mail = await started.h.cases.smtp.waitFor((m) => codeMails(caseId).includes(m), 30_000, 'the code mail');
     expect(mail.to).toEqual([SIGNATORY]);
     expect(mail.subject).toBe('Your code to sign the destruction certification for Riverside Unified School District');
@@ -50,17 +73,30 @@ describe('the signatory check', () => {
     expect(record?.state.certification).toBeUndefined();
 
     // Sent again without the code: the 202 again, never a certification, and no second mail within a minute.
-    expect(await post(token, body)).toMatchObject({ status: 202, json: { status: 'verification_sent', message: expect.stringContaining(`A code was emailed to ${SIGNATORY}`) } });
+    expect(await post(token, body)).toMatchObject({
+      status: 202,
+      json: { status: 'verification_sent', message: expect.stringContaining(`A code was emailed to ${SIGNATORY}`) },
+    });
     expect(codeMails(caseId)).toHaveLength(1);
     // A code in the wrong shape is refused by field before anything else.
-    expect(await post(token, { ...body, verificationCode: '12ab' })).toMatchObject({ status: 400, json: { error: { details: [{ field: 'verificationCode' }] } } });
+    expect(await post(token, { ...body, verificationCode: '12ab' })).toMatchObject({
+      status: 400,
+      json: { error: { details: [{ field: 'verificationCode' }] } },
+    });
 
     const done = await post(token, { ...body, verificationCode: code });
     expect(done).toMatchObject({ status: 200, json: { status: 'generating_statement' } });
     record = await started.h.cases.waitForStatus(caseId, 'completed');
     // Sent again once the case completed (its answer lost on the way, say): the first result, not a refusal.
-    expect(await post(token, { ...body, verificationCode: code })).toMatchObject({ status: 200, json: { status: 'generating_statement', alreadyDone: true } });
-    expect(record.state.certification?.signatoryCheck).toMatchObject({ email: SIGNATORY, ip: '203.0.113.7', userAgent: BROWSER });
+    expect(await post(token, { ...body, verificationCode: code })).toMatchObject({
+      status: 200,
+      json: { status: 'generating_statement', alreadyDone: true },
+    });
+    expect(record.state.certification?.signatoryCheck).toMatchObject({
+      email: SIGNATORY,
+      ip: '203.0.113.7',
+      userAgent: BROWSER,
+    });
     // Nowhere in the access log or the intrusion events is the code written.
     const log = JSON.stringify(await started.h.accessLog.list({ caseId }));
     expect(log).toContain('POST /api/vendor/:token/certify');
@@ -72,33 +108,55 @@ describe('the signatory check', () => {
     expect(text).toContain(`${SIGNATORY}: a one-time code sent to it was entered on`);
     expect(text).toContain(`the certification was made from 203.0.113.7 (${BROWSER})`);
     // The case page shows it too.
-    const page = await (await fetch(started.h.url(`/cases/${caseId}`), { headers: { cookie: started.ada.cookie } })).text();
+    const page = await (
+      await fetch(started.h.url(`/cases/${caseId}`), { headers: { cookie: started.ada.cookie } })
+    ).text();
     expect(page).toContain('verified by a one-time code on');
   });
 
   it('refuses a wrong code with the tries left and an intrusion event, voids the code after five, and takes a new one', async () => {
     const { caseId, token, body } = await atCertify('CT-OTP-2');
     expect((await post(token, body)).status).toBe(202);
-    const code = signatoryCodeIn((await started.h.cases.smtp.waitFor((m) => codeMails(caseId).length === 1 && codeMails(caseId).includes(m))).text);
+    const code = signatoryCodeIn(
+      (await started.h.cases.smtp.waitFor((m) => codeMails(caseId).length === 1 && codeMails(caseId).includes(m))).text,
+    );
     const wrong = code === '000000' ? '111111' : '000000';
     const since = Date.now();
     const refused = await post(token, { ...body, verificationCode: wrong }, '198.51.100.99');
-    expect(refused).toMatchObject({ status: 400, json: { error: { code: 'invalid_payload', details: [{ field: 'verificationCode', message: `this is not the code sent to ${SIGNATORY} (4 tries left)` }] } } });
+    expect(refused).toMatchObject({
+      status: 400,
+      json: {
+        error: {
+          code: 'invalid_payload',
+          details: [{ field: 'verificationCode', message: `this is not the code sent to ${SIGNATORY} (4 tries left)` }],
+        },
+      },
+    });
     const events = await intrusionsFrom('198.51.100.99', since, 1);
     expect(events.map((e) => e.kind)).toEqual(['wrong_signatory_code']);
     expect(events[0]!.reason).toContain('this is not the code');
     expect((await started.h.cases.records.getCase(caseId))?.state.certification).toBeUndefined();
 
-    for (const left of [3, 2, 1]) expect((await post(token, { ...body, verificationCode: wrong }, '198.51.100.99')).json.error.message).toContain(`(${left} ${left === 1 ? 'try' : 'tries'} left)`);
-    expect((await post(token, { ...body, verificationCode: wrong }, '198.51.100.99')).json.error.message).toContain('that was the last try: the code no longer works');
+    for (const left of [3, 2, 1])
+      expect((await post(token, { ...body, verificationCode: wrong }, '198.51.100.99')).json.error.message).toContain(
+        `(${left} ${left === 1 ? 'try' : 'tries'} left)`,
+      );
+    expect((await post(token, { ...body, verificationCode: wrong }, '198.51.100.99')).json.error.message).toContain(
+      'that was the last try: the code no longer works',
+    );
     // Even the right code is refused now; the case still waits, nothing recorded.
-    expect((await post(token, { ...body, verificationCode: code })).json.error.message).toContain(`too many wrong codes: the code sent to ${SIGNATORY} no longer works`);
+    expect((await post(token, { ...body, verificationCode: code })).json.error.message).toContain(
+      `too many wrong codes: the code sent to ${SIGNATORY} no longer works`,
+    );
     expect((await intrusionsFrom('198.51.100.99', since, 5)).length).toBe(5);
     expect((await started.h.cases.records.getCase(caseId))?.status).toBe('awaiting_certification');
 
     // A new POST without a code sends a new one, which certifies.
     expect((await post(token, body)).status).toBe(202);
-    const fresh = signatoryCodeIn((await started.h.cases.smtp.waitFor((m) => codeMails(caseId).length === 2 && codeMails(caseId).at(-1) === m)).text);
+    const fresh = signatoryCodeIn(
+      (await started.h.cases.smtp.waitFor((m) => codeMails(caseId).length === 2 && codeMails(caseId).at(-1) === m))
+        .text,
+    );
     expect(await post(token, { ...body, verificationCode: fresh })).toMatchObject({ status: 200 });
   });
 
@@ -106,23 +164,51 @@ describe('the signatory check', () => {
     const { caseId, token, body } = await atCertify('CT-OTP-3');
     const since = Date.now();
     const unsent = await post(token, { ...body, verificationCode: '123456' }, '198.51.100.98');
-    expect(unsent).toMatchObject({ status: 400, json: { error: { details: [{ field: 'verificationCode', message: expect.stringContaining(`no code was sent to ${SIGNATORY} for this task`) }] } } });
+    expect(unsent).toMatchObject({
+      status: 400,
+      json: {
+        error: {
+          details: [
+            {
+              field: 'verificationCode',
+              message: expect.stringContaining(`no code was sent to ${SIGNATORY} for this task`),
+            },
+          ],
+        },
+      },
+    });
     expect((await post(token, body)).status).toBe(202);
     const code = signatoryCodeIn((await started.h.cases.smtp.waitFor((m) => codeMails(caseId).includes(m))).text);
     // Fifteen minutes later (the clock moved by rewriting the code's expiry in the shared database).
-    await started.h.cases.stores.database.run('UPDATE signatory_codes SET expires_at = ? WHERE task_key LIKE ?', [Date.now() - 1000, `${caseId}/%`]);
+    await started.h.cases.stores.database.run('UPDATE signatory_codes SET expires_at = ? WHERE task_key LIKE ?', [
+      Date.now() - 1000,
+      `${caseId}/%`,
+    ]);
     const expired = await post(token, { ...body, verificationCode: code }, '198.51.100.98');
-    expect(expired).toMatchObject({ status: 400, json: { error: { details: [{ field: 'verificationCode', message: expect.stringContaining('expired') }] } } });
-    expect((await intrusionsFrom('198.51.100.98', since, 2)).map((e) => e.kind)).toEqual(['wrong_signatory_code', 'wrong_signatory_code']);
+    expect(expired).toMatchObject({
+      status: 400,
+      json: { error: { details: [{ field: 'verificationCode', message: expect.stringContaining('expired') }] } },
+    });
+    expect((await intrusionsFrom('198.51.100.98', since, 2)).map((e) => e.kind)).toEqual([
+      'wrong_signatory_code',
+      'wrong_signatory_code',
+    ]);
     expect((await started.h.cases.records.getCase(caseId))?.state.certification).toBeUndefined();
   });
 
-  it('keys the code to the task and the address: a code for one signatory does not certify another\'s name', async () => {
+  it("keys the code to the task and the address: a code for one signatory does not certify another's name", async () => {
     const { caseId, token, body } = await atCertify('CT-OTP-4');
     expect((await post(token, body)).status).toBe(202);
     const code = signatoryCodeIn((await started.h.cases.smtp.waitFor((m) => codeMails(caseId).includes(m))).text);
-    const otherName = { ...body, destruction: { ...body.destruction, signatoryEmail: 'someone.else@acme-learning.example' }, verificationCode: code };
-    expect(await post(token, otherName)).toMatchObject({ status: 400, json: { error: { details: [{ field: 'verificationCode' }] } } });
+    const otherName = {
+      ...body,
+      destruction: { ...body.destruction, signatoryEmail: 'someone.else@acme-learning.example' },
+      verificationCode: code,
+    };
+    expect(await post(token, otherName)).toMatchObject({
+      status: 400,
+      json: { error: { details: [{ field: 'verificationCode' }] } },
+    });
     expect((await started.h.cases.records.getCase(caseId))?.state.certification).toBeUndefined();
   });
 });

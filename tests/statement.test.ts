@@ -21,16 +21,39 @@ function completedState(files: number): CaseState {
   return {
     caseId: 'case00000001',
     input: {
-      contract: { id: 'CT-9', terminationDate: '2026-11-30' }, vendor: { name: 'Acme Learning Inc.', contactEmail: 'a@acme.example' }, service: { name: 'Reader' },
+      contract: { id: 'CT-9', terminationDate: '2026-11-30' },
+      vendor: { name: 'Acme Learning Inc.', contactEmail: 'a@acme.example' },
+      service: { name: 'Reader' },
       disposition: { option: 'return_then_destroy', extent: 'complete', categories: [{ key: 'permanent' }] },
     },
-    status: 'generating_statement', createdAt: at, updatedAt: at, version: 9, createdBy: 'user:ada', tasks: [],
+    status: 'generating_statement',
+    createdAt: at,
+    updatedAt: at,
+    version: 9,
+    createdBy: 'user:ada',
+    tasks: [],
     submittedFiles: Array.from({ length: files }, (_, i) => ({
-      fileId: `file${String(i).padStart(6, '0')}`, category: 'permanent', name: i === 1 ? 'Zoë Ångström.csv' : `records-${i}.csv`,
-      bytes: 100 + i, sha256: crypto.createHash('sha256').update(`file ${i}`).digest('hex'),
+      fileId: `file${String(i).padStart(6, '0')}`,
+      category: 'permanent',
+      name: i === 1 ? 'Zoë Ångström.csv' : `records-${i}.csv`,
+      bytes: 100 + i,
+      sha256: crypto.createHash('sha256').update(`file ${i}`).digest('hex'),
     })),
-    returnRounds: [{ round: 1, submittedAt: at, files, bytes: 1, zipSha256: 'ab'.repeat(32), categories: [], shortfalls: [], decision: { decision: 'accept', by: 'user:ada', at } }],
-    legalHold: [], timeline: [{ seq: 1, at, type: 'case_started', actor: 'user:ada', summary: 'Termination case started' }], settledUpdates: {},
+    returnRounds: [
+      {
+        round: 1,
+        submittedAt: at,
+        files,
+        bytes: 1,
+        zipSha256: 'ab'.repeat(32),
+        categories: [],
+        shortfalls: [],
+        decision: { decision: 'accept', by: 'user:ada', at },
+      },
+    ],
+    legalHold: [],
+    timeline: [{ seq: 1, at, type: 'case_started', actor: 'user:ada', summary: 'Termination case started' }],
+    settledUpdates: {},
   };
 }
 
@@ -40,7 +63,9 @@ describe('the statement PDF', () => {
   it('is PDF/A-3b by veraPDF once signed, says so in its XMP, and carries its data as statement.json', async () => {
     const state = { ...completedState(3), signoff: { by: 'user:lee', at: Date.parse('2026-11-21T08:00:00Z') } };
     const keyring = Keyring.open(path.dirname(scratchFile('keys/keyring.json')), config);
-    const drawn = await renderStatementOffThread(gatherStatement(state, 'stmt-0003', Date.parse('2026-11-21T09:00:00Z'), config, 'c'.repeat(64)));
+    const drawn = await renderStatementOffThread(
+      gatherStatement(state, 'stmt-0003', Date.parse('2026-11-21T09:00:00Z'), config, 'c'.repeat(64)),
+    );
     const pdf = await signPdf(drawn, { ...keyring.currentCertificate(), chain: [] });
     keyring.close();
     const file = scratchFile('statement.pdf');
@@ -55,8 +80,15 @@ describe('the statement PDF', () => {
     const saved = scratchFile('statement.json');
     expect(spawnSync('pdfdetach', ['-savefile', 'statement.json', '-o', saved, file]).status).toBe(0);
     const data = JSON.parse(fs.readFileSync(saved, 'utf8'));
-    expect(data).toMatchObject({ format: 'disposition-statement/1', statementId: 'stmt-0003', caseId: 'case00000001', vendor: 'Acme Learning Inc.', district: 'Riverside USD',
-      returnPackage: { round: 1, files: 3, zipSha256: 'ab'.repeat(32) }, countersignature: { by: 'user:lee', at: '2026-11-21T08:00:00Z' } });
+    expect(data).toMatchObject({
+      format: 'disposition-statement/1',
+      statementId: 'stmt-0003',
+      caseId: 'case00000001',
+      vendor: 'Acme Learning Inc.',
+      district: 'Riverside USD',
+      returnPackage: { round: 1, files: 3, zipSha256: 'ab'.repeat(32) },
+      countersignature: { by: 'user:lee', at: '2026-11-21T08:00:00Z' },
+    });
     expect(pdfFonts(pdf).every((f) => f.embedded)).toBe(true);
     // The check can fail: a PDF drawn without the PDF/A settings is refused, naming the clauses.
     const plain = new PDFDocument();
@@ -73,36 +105,73 @@ describe('the statement PDF', () => {
   }, 60_000);
 
   it('is the same bytes every time for the same case, on this thread or a worker thread', async () => {
-    const content = gatherStatement(completedState(20), 'stmt-0001', Date.parse('2026-11-21T09:00:00Z'), config, 'c'.repeat(64));
+    const content = gatherStatement(
+      completedState(20),
+      'stmt-0001',
+      Date.parse('2026-11-21T09:00:00Z'),
+      config,
+      'c'.repeat(64),
+    );
     const first = await renderStatementPdf(content);
-    const second = await renderStatementPdf(gatherStatement(completedState(20), 'stmt-0001', Date.parse('2026-11-21T09:00:00Z'), config, 'c'.repeat(64)));
+    const second = await renderStatementPdf(
+      gatherStatement(completedState(20), 'stmt-0001', Date.parse('2026-11-21T09:00:00Z'), config, 'c'.repeat(64)),
+    );
     expect(second.equals(first)).toBe(true);
     expect((await renderStatementOffThread(content)).equals(first)).toBe(true);
   });
 
   it('prints every returned file of a 10,000-file appendix, the non-ASCII names too', async () => {
-    const pdf = await renderStatementOffThread(gatherStatement(completedState(10_000), 'stmt-0002', Date.now(), config));
+    const pdf = await renderStatementOffThread(
+      gatherStatement(completedState(10_000), 'stmt-0002', Date.now(), config),
+    );
     const text = await pdfText(pdf);
-    for (const i of [0, 1, 4999, 9999]) expect(text).toContain(crypto.createHash('sha256').update(`file ${i}`).digest('hex'));
+    for (const i of [0, 1, 4999, 9999])
+      expect(text).toContain(crypto.createHash('sha256').update(`file ${i}`).digest('hex'));
     expect(text).toContain('records-9999.csv');
     expect(text).toContain('Zoë Ångström.csv');
   }, 60_000);
 
   it('carries a QR code of its verify address beside the title, which a phone camera reads', async () => {
-    const pdf = await renderStatementPdf(gatherStatement(completedState(1), 'stmt-0005', Date.parse('2026-11-21T09:00:00Z'), config));
+    const pdf = await renderStatementPdf(
+      gatherStatement(completedState(1), 'stmt-0005', Date.parse('2026-11-21T09:00:00Z'), config),
+    );
     const file = scratchFile('qr.pdf');
     fs.writeFileSync(file, pdf);
-    const rendered = spawnSync('pdftoppm', ['-r', '150', '-png', '-f', '1', '-l', '1', '-singlefile', file, file.replace(/\.pdf$/, '')]);
+    const rendered = spawnSync('pdftoppm', [
+      '-r',
+      '150',
+      '-png',
+      '-f',
+      '1',
+      '-l',
+      '1',
+      '-singlefile',
+      file,
+      file.replace(/\.pdf$/, ''),
+    ]);
     expect(rendered.status).toBe(0);
     const png = PNG.sync.read(fs.readFileSync(file.replace(/\.pdf$/, '.png')));
-    const found = jsQR(new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.length), png.width, png.height);
+    const found = jsQR(
+      new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.length),
+      png.width,
+      png.height,
+    );
     expect(found?.data).toBe('https://disposition.example/verify?statementId=stmt-0005');
   });
 
-  it('names the case\'s correspondence file and how many messages it holds', async () => {
-    const content = gatherStatement(completedState(1), 'stmt-0004', Date.parse('2026-11-21T09:00:00Z'), config, undefined, { sent: 7, failed: 1 });
+  it("names the case's correspondence file and how many messages it holds", async () => {
+    const content = gatherStatement(
+      completedState(1),
+      'stmt-0004',
+      Date.parse('2026-11-21T09:00:00Z'),
+      config,
+      undefined,
+      { sent: 7, failed: 1 },
+    );
     const section = content.sections.find((s) => s.heading === 'Correspondence')!;
-    expect(section.paragraphs![0]).toContain('7 message(s) were sent for this case before this statement was issued, and 1 could not be delivered');
+    expect(section.paragraphs![0]).toContain(
+      '7 message(s) were sent for this case before this statement was issued, and 1 could not be delivered',
+    );
     expect(section.paragraphs![0]).toContain('disposition case correspondence case00000001 -o FILE');
   });
 
@@ -123,14 +192,20 @@ describe('the statement PDF', () => {
     state.submittedFiles![0]!.name = `${names.chinese}.csv`;
     state.submittedFiles![2]!.name = `${names.arabic}.csv`;
     const at = state.createdAt;
-    for (const [i, name] of Object.values(names).entries()) state.timeline.push({ seq: i + 2, at, type: 'note', actor: 'vendor', summary: name });
-    const pdf = await renderStatementPdf(gatherStatement(state, 'stmt-0003', Date.parse('2026-11-21T09:00:00Z'), config));
+    for (const [i, name] of Object.values(names).entries())
+      state.timeline.push({ seq: i + 2, at, type: 'note', actor: 'vendor', summary: name });
+    const pdf = await renderStatementPdf(
+      gatherStatement(state, 'stmt-0003', Date.parse('2026-11-21T09:00:00Z'), config),
+    );
     // pdftotext marks right-to-left runs with U+202B … U+202C; the text between is the name as written.
     const text = popplerText(pdf).replace(/[\u202b\u202c]/g, '');
     for (const name of Object.values(names)) expect(text, name).toContain(name);
     expect(text).toContain(`permanent/${names.chinese}.csv`);
     const fonts = pdfFonts(pdf);
-    expect(fonts.map((f) => f.name.replace(/^[A-Z]{6}\+/, ''))).toEqual(expect.arrayContaining(['DejaVuSans', 'DejaVuSans-Bold', 'NotoSansHans-Regular', 'NotoSansKR-Regular']));
-    for (const font of fonts.filter((f) => !f.name.startsWith('Courier'))) expect(font, font.name).toMatchObject({ embedded: true, subset: true, unicode: true });
+    expect(fonts.map((f) => f.name.replace(/^[A-Z]{6}\+/, ''))).toEqual(
+      expect.arrayContaining(['DejaVuSans', 'DejaVuSans-Bold', 'NotoSansHans-Regular', 'NotoSansKR-Regular']),
+    );
+    for (const font of fonts.filter((f) => !f.name.startsWith('Courier')))
+      expect(font, font.name).toMatchObject({ embedded: true, subset: true, unicode: true });
   });
 });

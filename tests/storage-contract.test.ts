@@ -7,14 +7,28 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { CreateMultipartUploadCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client, DeleteObjectsCommand, UploadPartCommand } from '@aws-sdk/client-s3';
+import {
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  DeleteObjectsCommand,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../scripts/dev-server';
 import { startMinio } from '../scripts/services/minio';
 import { readPid, SERVICES_STATE } from '../scripts/services/service-kit';
 import { TamperedDataError } from '../infra/keys/encryption-at-rest';
 import { Keyring } from '../infra/keys/keys';
-import { StagedFileNotFoundError, StorageUnavailableError, UploadTooLargeError, type CaseFileStorage } from '../infra/storage/case-file-storage';
+import {
+  StagedFileNotFoundError,
+  StorageUnavailableError,
+  UploadTooLargeError,
+  type CaseFileStorage,
+} from '../infra/storage/case-file-storage';
 import { FsCaseFileStorage } from '../infra/storage/fs-case-file-storage';
 import { S3CaseFileStorage } from '../infra/storage/s3-case-file-storage';
 import { parseStorageUrl } from '../infra/storage/storage-url';
@@ -74,30 +88,60 @@ function contract(name: string, open: () => Backend) {
       const caseId = caseIds();
       const input = generated(12 * MiB + 12_345);
       const staged = await storage.stageFile(caseId, { category: 'electronic', name: 'scan.bin' }, input.source);
-      expect(staged).toMatchObject({ caseId, category: 'electronic', name: 'scan.bin', bytes: 12 * MiB + 12_345, sha256: input.sha256() });
-      const roster = await storage.stageFile(caseId, { category: 'permanent', name: 'roster.csv' }, Readable.from(['id,name\n1,Ana Lima\n', '2,Ben Okafor\n']));
+      expect(staged).toMatchObject({
+        caseId,
+        category: 'electronic',
+        name: 'scan.bin',
+        bytes: 12 * MiB + 12_345,
+        sha256: input.sha256(),
+      });
+      const roster = await storage.stageFile(
+        caseId,
+        { category: 'permanent', name: 'roster.csv' },
+        Readable.from(['id,name\n1,Ana Lima\n', '2,Ben Okafor\n']),
+      );
       expect(roster.records).toBe(2);
 
       expect(await storage.listStaged(caseId)).toEqual([staged, roster]);
       expect(await storage.getStaged(caseId, staged.fileId)).toEqual(staged);
-      expect(await digest(() => storage.openStaged(caseId, staged.fileId))).toEqual({ sha256: staged.sha256, bytes: staged.bytes });
-      expect(await digest(() => storage.openStaged(caseId, roster.fileId))).toEqual({ sha256: roster.sha256, bytes: roster.bytes });
+      expect(await digest(() => storage.openStaged(caseId, staged.fileId))).toEqual({
+        sha256: staged.sha256,
+        bytes: staged.bytes,
+      });
+      expect(await digest(() => storage.openStaged(caseId, roster.fileId))).toEqual({
+        sha256: roster.sha256,
+        bytes: roster.bytes,
+      });
       expect(await storage.getStaged(caseId, 'noSuchFile')).toBeUndefined();
       expect(await storage.listStaged(caseIds())).toEqual([]);
     });
 
     it('keeps nothing of an upload that fails halfway or runs over the limit', async () => {
       const caseId = caseIds();
-      await expect(storage.stageFile(caseId, { category: 'electronic', name: 'cut.bin' }, generated(20 * MiB, 10 * MiB).source)).rejects.toThrow('the vendor hung up');
-      await expect(storage.stageFile(caseId, { category: 'electronic', name: 'big.bin' }, generated(10 * MiB).source, { maxBytes: 9 * MiB })).rejects.toThrow(UploadTooLargeError);
+      await expect(
+        storage.stageFile(caseId, { category: 'electronic', name: 'cut.bin' }, generated(20 * MiB, 10 * MiB).source),
+      ).rejects.toThrow('the vendor hung up');
+      await expect(
+        storage.stageFile(caseId, { category: 'electronic', name: 'big.bin' }, generated(10 * MiB).source, {
+          maxBytes: 9 * MiB,
+        }),
+      ).rejects.toThrow(UploadTooLargeError);
       expect(await storage.listStaged(caseId)).toEqual([]);
       expect(await backend.leftovers(caseId)).toEqual([]);
     });
 
     it('removes one staged file, and then has no such file', async () => {
       const caseId = caseIds();
-      const kept = await storage.stageFile(caseId, { category: 'electronic', name: 'kept.txt' }, Readable.from(['keep me\n']));
-      const gone = await storage.stageFile(caseId, { category: 'electronic', name: 'gone.txt' }, Readable.from(['remove me\n']));
+      const kept = await storage.stageFile(
+        caseId,
+        { category: 'electronic', name: 'kept.txt' },
+        Readable.from(['keep me\n']),
+      );
+      const gone = await storage.stageFile(
+        caseId,
+        { category: 'electronic', name: 'gone.txt' },
+        Readable.from(['remove me\n']),
+      );
       expect(await storage.removeStaged(caseId, gone.fileId)).toBe(true);
       expect(await storage.removeStaged(caseId, gone.fileId)).toBe(false);
       expect(await storage.getStaged(caseId, gone.fileId)).toBeUndefined();
@@ -148,11 +192,17 @@ function contract(name: string, open: () => Backend) {
       const first = await write(9 * MiB + 7);
       expect(first).toMatchObject({ caseId, packageId: 'return-1', zipBytes: 9 * MiB + 7 });
       expect(await storage.getPackage(caseId, 'return-1')).toEqual(first);
-      expect(await digest(() => storage.openPackage(caseId, 'return-1'))).toEqual({ sha256: first.zipSha256, bytes: first.zipBytes });
+      expect(await digest(() => storage.openPackage(caseId, 'return-1'))).toEqual({
+        sha256: first.zipSha256,
+        bytes: first.zipBytes,
+      });
 
       const second = await write(100_000);
       expect(await storage.getPackage(caseId, 'return-1')).toEqual(second);
-      expect(await digest(() => storage.openPackage(caseId, 'return-1'))).toEqual({ sha256: second.zipSha256, bytes: 100_000 });
+      expect(await digest(() => storage.openPackage(caseId, 'return-1'))).toEqual({
+        sha256: second.zipSha256,
+        bytes: 100_000,
+      });
       expect(await backend.leftovers(caseId)).toHaveLength(2); // its record and one copy of its bytes
 
       expect(await storage.destroyPackage(caseId, 'return-1')).toBe(true);
@@ -178,13 +228,20 @@ function contract(name: string, open: () => Backend) {
       await pipeline(generated(9 * MiB).source, again.stream);
       await again.abort();
       expect(await storage.getPackage(caseId, 'return-1')).toEqual(stored);
-      expect(await digest(() => storage.openPackage(caseId, 'return-1'))).toEqual({ sha256: stored.zipSha256, bytes: 50_000 });
+      expect(await digest(() => storage.openPackage(caseId, 'return-1'))).toEqual({
+        sha256: stored.zipSha256,
+        bytes: 50_000,
+      });
       expect(await backend.leftovers(caseId)).toHaveLength(2);
     });
 
     it('fails the read of a file with one byte altered at rest', async () => {
       const caseId = caseIds();
-      const staged = await storage.stageFile(caseId, { category: 'electronic', name: 'scan.bin' }, generated(3 * MiB).source);
+      const staged = await storage.stageFile(
+        caseId,
+        { category: 'electronic', name: 'scan.bin' },
+        generated(3 * MiB).source,
+      );
       await backend.tamperStaged(caseId, staged.fileId, 2 * MiB);
       await expect(digest(() => storage.openStaged(caseId, staged.fileId))).rejects.toThrow(TamperedDataError);
     });
@@ -208,7 +265,12 @@ afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
 contract('files under DATA_DIR', () => {
   const root = path.join(scratch, 'data');
-  const list = (dir: string): string[] => (fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => fs.statSync(path.join(dir, f)).isFile()) : []);
+  const list = (dir: string): string[] =>
+    fs.existsSync(dir)
+      ? fs
+          .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+          .filter((f) => fs.statSync(path.join(dir, f)).isFile())
+      : [];
   return {
     storage: new FsCaseFileStorage(root, keyring),
     async tamperStaged(caseId, fileId, at) {
@@ -220,11 +282,18 @@ contract('files under DATA_DIR', () => {
       fs.writeSync(fd, byte, 0, 1, at);
       fs.closeSync(fd);
     },
-    leftovers: async (caseId) => [...list(path.join(root, 'staging', caseId)), ...list(path.join(root, 'packages', caseId))],
+    leftovers: async (caseId) => [
+      ...list(path.join(root, 'staging', caseId)),
+      ...list(path.join(root, 'packages', caseId)),
+    ],
     async cutOffUpload(caseId, of) {
-      const [dir, name] = of === 'staged'
-        ? [path.join(root, 'staging', caseId), `${crypto.randomBytes(16).toString('base64url')}.part`]
-        : [path.join(root, 'packages', caseId), `return-1.zip.enc.${process.pid + 1}.${crypto.randomBytes(4).toString('hex')}.part`];
+      const [dir, name] =
+        of === 'staged'
+          ? [path.join(root, 'staging', caseId), `${crypto.randomBytes(16).toString('base64url')}.part`]
+          : [
+              path.join(root, 'packages', caseId),
+              `return-1.zip.enc.${process.pid + 1}.${crypto.randomBytes(4).toString('hex')}.part`,
+            ];
       fs.mkdirSync(dir, { recursive: true });
       fs.writeFileSync(path.join(dir, name), crypto.randomBytes(100_000));
     },
@@ -242,16 +311,28 @@ describe('an S3-compatible bucket (MinIO)', () => {
   beforeAll(async () => {
     startedHere = readPid(minioPid) === undefined;
     minio = await startMinio((line) => console.log(`[minio] ${line}`));
-    client = new S3Client({ endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: minio.accessKey, secretAccessKey: minio.secretKey } });
+    client = new S3Client({
+      endpoint: minio.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: minio.accessKey, secretAccessKey: minio.secretKey },
+    });
     const url = minio.storageUrl.replace(`s3://${minio.bucket}`, `s3://${minio.bucket}/${prefix}`);
-    storage = new S3CaseFileStorage(parseStorageUrl(url, { AWS_ACCESS_KEY_ID: minio.accessKey, AWS_SECRET_ACCESS_KEY: minio.secretKey }), keyring);
+    storage = new S3CaseFileStorage(
+      parseStorageUrl(url, { AWS_ACCESS_KEY_ID: minio.accessKey, AWS_SECRET_ACCESS_KEY: minio.secretKey }),
+      keyring,
+    );
   });
 
   afterAll(async () => {
     storage?.close();
     if (client) {
-      const keys = (await client.send(new ListObjectsV2Command({ Bucket: minio.bucket, Prefix: `${prefix}/` }))).Contents ?? [];
-      if (keys.length) await client.send(new DeleteObjectsCommand({ Bucket: minio.bucket, Delete: { Objects: keys.map((k) => ({ Key: k.Key! })) } }));
+      const keys =
+        (await client.send(new ListObjectsV2Command({ Bucket: minio.bucket, Prefix: `${prefix}/` }))).Contents ?? [];
+      if (keys.length)
+        await client.send(
+          new DeleteObjectsCommand({ Bucket: minio.bucket, Delete: { Objects: keys.map((k) => ({ Key: k.Key! })) } }),
+        );
       client.destroy();
     }
     if (startedHere) await minio?.stop();
@@ -263,7 +344,9 @@ describe('an S3-compatible bucket (MinIO)', () => {
     },
     async tamperStaged(caseId, fileId, at) {
       const Key = `${prefix}/cases/${caseId}/staged/${fileId}.enc`;
-      const data = Buffer.from(await (await client.send(new GetObjectCommand({ Bucket: minio.bucket, Key }))).Body!.transformToByteArray());
+      const data = Buffer.from(
+        await (await client.send(new GetObjectCommand({ Bucket: minio.bucket, Key }))).Body!.transformToByteArray(),
+      );
       data[at]! ^= 0xff;
       await client.send(new PutObjectCommand({ Bucket: minio.bucket, Key, Body: data }));
     },
@@ -271,28 +354,55 @@ describe('an S3-compatible bucket (MinIO)', () => {
       const Prefix = `${prefix}/cases/${caseId}/`;
       const objects = (await client.send(new ListObjectsV2Command({ Bucket: minio.bucket, Prefix }))).Contents ?? [];
       // Listed whole: MinIO lists uploads by prefix only for an exact key, and a folder's prefix finds none.
-      const uploads = ((await client.send(new ListMultipartUploadsCommand({ Bucket: minio.bucket }))).Uploads ?? []).filter((u) => u.Key!.startsWith(Prefix));
-      return [...objects.map((o) => o.Key!.slice(Prefix.length)), ...uploads.map((u) => `unfinished upload of ${u.Key!.slice(Prefix.length)}`)];
+      const uploads = (
+        (await client.send(new ListMultipartUploadsCommand({ Bucket: minio.bucket }))).Uploads ?? []
+      ).filter((u) => u.Key!.startsWith(Prefix));
+      return [
+        ...objects.map((o) => o.Key!.slice(Prefix.length)),
+        ...uploads.map((u) => `unfinished upload of ${u.Key!.slice(Prefix.length)}`),
+      ];
     },
     async cutOffUpload(caseId, of) {
-      const Key = of === 'staged'
-        ? `${prefix}/cases/${caseId}/staged/${crypto.randomBytes(16).toString('base64url')}.enc`
-        : `${prefix}/cases/${caseId}/packages/return-1.${crypto.randomBytes(6).toString('hex')}.zip.enc`;
+      const Key =
+        of === 'staged'
+          ? `${prefix}/cases/${caseId}/staged/${crypto.randomBytes(16).toString('base64url')}.enc`
+          : `${prefix}/cases/${caseId}/packages/return-1.${crypto.randomBytes(6).toString('hex')}.zip.enc`;
       const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: minio.bucket, Key }));
-      await client.send(new UploadPartCommand({ Bucket: minio.bucket, Key, UploadId, PartNumber: 1, Body: crypto.randomBytes(5 * MiB) }));
+      await client.send(
+        new UploadPartCommand({
+          Bucket: minio.bucket,
+          Key,
+          UploadId,
+          PartNumber: 1,
+          Body: crypto.randomBytes(5 * MiB),
+        }),
+      );
     },
   }));
 
   describe('when the storage is away', () => {
     const unavailable = async (endpoint: string) => {
-      const away = new S3CaseFileStorage(parseStorageUrl(`s3://${minio.bucket}?endpoint=${endpoint}&forcePathStyle=true`, { AWS_ACCESS_KEY_ID: minio.accessKey, AWS_SECRET_ACCESS_KEY: minio.secretKey }), keyring);
+      const away = new S3CaseFileStorage(
+        parseStorageUrl(`s3://${minio.bucket}?endpoint=${endpoint}&forcePathStyle=true`, {
+          AWS_ACCESS_KEY_ID: minio.accessKey,
+          AWS_SECRET_ACCESS_KEY: minio.secretKey,
+        }),
+        keyring,
+      );
       try {
-        const failures = await Promise.all([
-          away.listStaged('Case1'),
-          away.stageFile('Case1', { category: 'electronic', name: 'a.txt' }, Readable.from(['hello\n'])),
-          away.readStatement('st-1'),
-          digest(() => away.openStaged('Case1', 'file1')),
-        ].map((attempt: Promise<unknown>) => attempt.then(() => undefined, (e: unknown) => e)));
+        const failures = await Promise.all(
+          [
+            away.listStaged('Case1'),
+            away.stageFile('Case1', { category: 'electronic', name: 'a.txt' }, Readable.from(['hello\n'])),
+            away.readStatement('st-1'),
+            digest(() => away.openStaged('Case1', 'file1')),
+          ].map((attempt: Promise<unknown>) =>
+            attempt.then(
+              () => undefined,
+              (e: unknown) => e,
+            ),
+          ),
+        );
         for (const err of failures) {
           expect(err).toBeInstanceOf(StorageUnavailableError);
           expect((err as Error).message).toContain(endpoint);
@@ -311,7 +421,9 @@ describe('an S3-compatible bucket (MinIO)', () => {
     it('says the same when the storage answers 503', async () => {
       const server = http.createServer((request, response) => {
         request.resume();
-        response.writeHead(503, { 'Content-Type': 'application/xml' }).end('<Error><Code>ServiceUnavailable</Code><Message>down for maintenance</Message></Error>');
+        response
+          .writeHead(503, { 'Content-Type': 'application/xml' })
+          .end('<Error><Code>ServiceUnavailable</Code><Message>down for maintenance</Message></Error>');
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       try {

@@ -15,7 +15,12 @@ const keys = { AWS_ACCESS_KEY_ID: 'disposition', AWS_SECRET_ACCESS_KEY: 'very-se
 
 describe('parseStorageUrl', () => {
   it('reads the bucket, prefix, endpoint, region and path style, and takes the credentials from the environment', () => {
-    expect(parseStorageUrl('s3://disposition/district-7/files?endpoint=http://127.0.0.1:9000&region=eu-west-1&forcePathStyle=true', keys)).toEqual({
+    expect(
+      parseStorageUrl(
+        's3://disposition/district-7/files?endpoint=http://127.0.0.1:9000&region=eu-west-1&forcePathStyle=true',
+        keys,
+      ),
+    ).toEqual({
       bucket: 'disposition',
       prefix: 'district-7/files',
       endpoint: 'http://127.0.0.1:9000',
@@ -23,7 +28,12 @@ describe('parseStorageUrl', () => {
       forcePathStyle: true,
       credentials: { accessKeyId: 'disposition', secretAccessKey: 'very-secret-value' },
     });
-    expect(parseStorageUrl('s3://disposition', {})).toEqual({ bucket: 'disposition', prefix: '', region: 'us-east-1', forcePathStyle: false });
+    expect(parseStorageUrl('s3://disposition', {})).toEqual({
+      bucket: 'disposition',
+      prefix: '',
+      region: 'us-east-1',
+      forcePathStyle: false,
+    });
   });
 
   it.each([
@@ -42,7 +52,10 @@ describe('parseStorageUrl', () => {
   });
 
   it('refuses credentials in the URL without repeating them', () => {
-    for (const url of ['s3://user:hunter22@disposition', 's3://disposition?endpoint=http://user:hunter22@127.0.0.1:9000']) {
+    for (const url of [
+      's3://user:hunter22@disposition',
+      's3://disposition?endpoint=http://user:hunter22@127.0.0.1:9000',
+    ]) {
       expect(() => parseStorageUrl(url, keys)).toThrow('set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead');
       expect(() => parseStorageUrl(url, keys)).not.toThrow('hunter22');
     }
@@ -59,14 +72,22 @@ describe('STORAGE_URL in the configuration', () => {
 
   it('is checked when the configuration loads', () => {
     expect(loadConfig({}).storageUrl).toBeUndefined();
-    expect(loadConfig({ STORAGE_URL: 's3://disposition?endpoint=http://127.0.0.1:9000', ...keys }).storageUrl).toBe('s3://disposition?endpoint=http://127.0.0.1:9000');
+    expect(loadConfig({ STORAGE_URL: 's3://disposition?endpoint=http://127.0.0.1:9000', ...keys }).storageUrl).toBe(
+      's3://disposition?endpoint=http://127.0.0.1:9000',
+    );
     expect(() => loadConfig({ STORAGE_URL: 'ftp://disposition' })).toThrow(ConfigError);
   });
 
   it('picks the backend: the disk without it, the bucket with it', async () => {
     const keyring = Keyring.open(path.join(dir, 'keys'));
     expect(await openCaseFileStorage({ dataDir: path.join(dir, 'data') }, keyring)).toBeInstanceOf(FsCaseFileStorage);
-    const s3 = await openCaseFileStorage({ dataDir: path.join(dir, 'data'), storageUrl: 's3://disposition?endpoint=http://127.0.0.1:9000&forcePathStyle=true' }, keyring);
+    const s3 = await openCaseFileStorage(
+      {
+        dataDir: path.join(dir, 'data'),
+        storageUrl: 's3://disposition?endpoint=http://127.0.0.1:9000&forcePathStyle=true',
+      },
+      keyring,
+    );
     expect(s3).toBeInstanceOf(S3CaseFileStorage);
     (s3 as S3CaseFileStorage).close();
   });

@@ -30,12 +30,25 @@ describe('the structured log', () => {
     const page = await fetch(h.url(`/v/${token}`));
     const requestId = page.headers.get('x-request-id');
     expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
-    await h.as(undefined, 'POST', `/api/vendor/${token}/acknowledge`, { contactName: 'Zebulon Quartermaine', contactEmail: 'zebulon@acme-learning.example' });
+    await h.as(undefined, 'POST', `/api/vendor/${token}/acknowledge`, {
+      contactName: 'Zebulon Quartermaine',
+      contactEmail: 'zebulon@acme-learning.example',
+    });
     await fetch(h.url(`/api/vendor/${token}/typo?email=zebulon@acme-learning.example`));
     await h.as(ada, 'GET', `/api/cases/${caseId}`);
     await new Promise((r) => setTimeout(r, 200));
 
-    const entries = lines.map((line) => JSON.parse(line) as { reqId?: string; msg: string; req?: { method: string; path: string }; res?: { statusCode: number }; level: number; time: number });
+    const entries = lines.map(
+      (line) =>
+        JSON.parse(line) as {
+          reqId?: string;
+          msg: string;
+          req?: { method: string; path: string };
+          res?: { statusCode: number };
+          level: number;
+          time: number;
+        },
+    );
     expect(entries.length).toBeGreaterThan(6);
     const ofPage = entries.filter((e) => e.reqId === requestId);
     expect(ofPage.map((e) => e.msg)).toEqual(['incoming request', 'request completed']);

@@ -20,14 +20,32 @@ async function screen(content: Buffer, name: string, declaredType: string | unde
     for (let at = 0; at < content.length; at += piece) yield content.subarray(at, at + piece);
   };
   let passed = 0;
-  await pipeline(Readable.from(pieces()), createUploadScreen(name, declaredType), new Writable({ write(chunk: Buffer, _e, done) { passed += chunk.length; done(); } }));
+  await pipeline(
+    Readable.from(pieces()),
+    createUploadScreen(name, declaredType),
+    new Writable({
+      write(chunk: Buffer, _e, done) {
+        passed += chunk.length;
+        done();
+      },
+    }),
+  );
   return passed;
 }
 
 /** A real ZIP made by Python's zipfile, with `entries` small files. */
 function realZip(entries: number): Buffer {
   const file = path.join(dir, `real-${entries}.zip`);
-  const made = spawnSync('python3', ['-c', `import zipfile,sys\nwith zipfile.ZipFile(sys.argv[1],'w',zipfile.ZIP_DEFLATED) as z:\n  [z.writestr(f'records/{i}.csv', f'id\\n{i}\\n') for i in range(int(sys.argv[2]))]`, file, String(entries)], { encoding: 'utf8' });
+  const made = spawnSync(
+    'python3',
+    [
+      '-c',
+      `import zipfile,sys\nwith zipfile.ZipFile(sys.argv[1],'w',zipfile.ZIP_DEFLATED) as z:\n  [z.writestr(f'records/{i}.csv', f'id\\n{i}\\n') for i in range(int(sys.argv[2]))]`,
+      file,
+      String(entries),
+    ],
+    { encoding: 'utf8' },
+  );
   expect(made.status, made.stderr).toBe(0);
   return fs.readFileSync(file);
 }
@@ -37,7 +55,9 @@ describe('the type, by the head', () => {
 
   for (const piece of [1, 3, 4096]) {
     it(`refuses a program sent as a CSV in pieces of ${piece} byte(s)`, async () => {
-      await expect(screen(program, 'students.csv', 'text/csv', piece)).rejects.toThrow(/declared as text but its content is EXECUTABLE/);
+      await expect(screen(program, 'students.csv', 'text/csv', piece)).rejects.toThrow(
+        /declared as text but its content is EXECUTABLE/,
+      );
     });
   }
 
@@ -64,11 +84,15 @@ describe('a ZIP, by its whole directory', () => {
     const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
     zip.writeUInt16LE(0xffff, eocd + 8);
     zip.writeUInt16LE(0xffff, eocd + 10);
-    await expect(screen(zip, 'records.zip', 'application/zip', 4096)).rejects.toThrow(/claims 65535 entries but holds 2/);
+    await expect(screen(zip, 'records.zip', 'application/zip', 4096)).rejects.toThrow(
+      /claims 65535 entries but holds 2/,
+    );
   });
 
   it('refuses a ZIP without a directory at its end', async () => {
     const zip = realZip(2);
-    await expect(screen(zip.subarray(0, zip.length - 40), 'records.zip', 'application/zip', 4096)).rejects.toThrow(/no directory at its end/);
+    await expect(screen(zip.subarray(0, zip.length - 40), 'records.zip', 'application/zip', 4096)).rejects.toThrow(
+      /no directory at its end/,
+    );
   });
 });

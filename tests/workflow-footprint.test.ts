@@ -23,7 +23,9 @@ describe('the workflow bundle per cached case', () => {
     const loaded = modulesLoaded(false);
     expect(loaded).toContain(path.join('workflows', 'termination-case.ts'));
     expect(loaded.filter((file) => file.includes(`${path.sep}zod${path.sep}`))).toEqual([]);
-    const schemaModules = ['messages', 'api', 'case-input', 'certification', 'time-schemas', 'text'].map((name) => path.join('domain', `${name}.ts`));
+    const schemaModules = ['messages', 'api', 'case-input', 'certification', 'time-schemas', 'text'].map((name) =>
+      path.join('domain', `${name}.ts`),
+    );
     expect(loaded.filter((file) => schemaModules.includes(file))).toEqual([]);
   });
 

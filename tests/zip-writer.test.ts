@@ -10,15 +10,35 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BLOCK_SIZE } from '../infra/package/block-compressor';
 import { RecordCounter } from '../infra/package/record-counter';
 import { manifestChunks } from '../infra/package/package-manifest';
-import { PackageContentError, writeReturnPackage, type Manifest, type PackageEntry } from '../infra/package/return-package';
-import { centralHeader, dataDescriptor, dosDateTime, endRecords, entryName, localHeader, METHOD_DEFLATED, ZIP64_MARK } from '../infra/package/zip-records';
+import {
+  PackageContentError,
+  writeReturnPackage,
+  type Manifest,
+  type PackageEntry,
+} from '../infra/package/return-package';
+import {
+  centralHeader,
+  dataDescriptor,
+  dosDateTime,
+  endRecords,
+  entryName,
+  localHeader,
+  METHOD_DEFLATED,
+  ZIP64_MARK,
+} from '../infra/package/zip-records';
 import { memorySink } from './support/memory-sink';
 
 const sha256 = (data: Buffer | string): string => crypto.createHash('sha256').update(data).digest('hex');
 const STAGED_AT = Date.UTC(2026, 10, 28, 14, 30, 0);
 
 /** A file whose stream hands out its bytes in the given piece sizes (cycled), as storage or a disk would. */
-function entry(fileId: string, category: string, name: string, content: Buffer | string, pieces: number[] = [65536]): PackageEntry {
+function entry(
+  fileId: string,
+  category: string,
+  name: string,
+  content: Buffer | string,
+  pieces: number[] = [65536],
+): PackageEntry {
   const data = Buffer.from(content);
   return {
     fileId,
@@ -60,7 +80,11 @@ function csvText(bytes: number, seed = 1): Buffer {
   return Buffer.from(rows.join('')).subarray(0, bytes);
 }
 const noise = (bytes: number, seed: string): Buffer => {
-  const cipher = crypto.createCipheriv('aes-256-ctr', crypto.createHash('sha256').update(seed).digest(), Buffer.alloc(16));
+  const cipher = crypto.createCipheriv(
+    'aes-256-ctr',
+    crypto.createHash('sha256').update(seed).digest(),
+    Buffer.alloc(16),
+  );
   return cipher.update(Buffer.alloc(bytes));
 };
 
@@ -147,7 +171,12 @@ describe('the return package ZIP', () => {
       'policies/tiny.txt',
       'manifest.json',
     ]);
-    for (const [name, content] of [['permanent/students.csv', csv], ['electronic/scan.bin', random], ['electronic/mixed.dat', mixed], ['electronic/photo.JPG', photo]] as const) {
+    for (const [name, content] of [
+      ['permanent/students.csv', csv],
+      ['electronic/scan.bin', random],
+      ['electronic/mixed.dat', mixed],
+      ['electronic/photo.JPG', photo],
+    ] as const) {
       const out = spawnSync('unzip', ['-p', file, name], { maxBuffer: 64 * 1024 * 1024 }).stdout;
       expect(out.equals(content), name).toBe(true);
     }
@@ -190,15 +219,23 @@ describe('the return package ZIP', () => {
     const utf8 = listed.find((e) => e.name.startsWith('policies/Pol'))!;
     expect(utf8.flags & 0x800).toBe(0x800);
     expect(listed.find((e) => e.name === 'policies/tiny.txt')!.flags & 0x800).toBe(0);
-    expect(spawnSync('unzip', ['-Z1', file], { encoding: 'utf8' }).stdout).toContain('policies/Política de privacidad – año 2026 ✓.txt');
-    expect(built.manifest.files.find((f) => f.fileId === 'f-utf8')!.path).toBe('policies/Política de privacidad – año 2026 ✓.txt');
+    expect(spawnSync('unzip', ['-Z1', file], { encoding: 'utf8' }).stdout).toContain(
+      'policies/Política de privacidad – año 2026 ✓.txt',
+    );
+    expect(built.manifest.files.find((f) => f.fileId === 'f-utf8')!.path).toBe(
+      'policies/Política de privacidad – año 2026 ✓.txt',
+    );
   });
 
   it('counts CSV records across block boundaries as a whole-file count does', async () => {
     const built = await build(entries([3, 65_536, 17]));
     const whole = new RecordCounter('csv');
     whole.update(csv);
-    expect(built.manifest.files.find((f) => f.fileId === 'f-csv')).toMatchObject({ bytes: csv.length, sha256: sha256(csv), records: whole.result() });
+    expect(built.manifest.files.find((f) => f.fileId === 'f-csv')).toMatchObject({
+      bytes: csv.length,
+      sha256: sha256(csv),
+      records: whole.result(),
+    });
   });
 
   it('refuses a long file whose content differs from its recorded SHA-256, and a long file that cannot be read', async () => {
@@ -216,7 +253,9 @@ describe('the return package ZIP', () => {
           },
         }),
     };
-    await expect(build([entry('a', 'a', 'a.csv', csv), failing, entry('z', 'z', 'z.csv', csv)])).rejects.toThrow('the disk went away');
+    await expect(build([entry('a', 'a', 'a.csv', csv), failing, entry('z', 'z', 'z.csv', csv)])).rejects.toThrow(
+      'the disk went away',
+    );
   });
 
   it('fails instead of hanging when the output stream fails', async () => {
@@ -229,14 +268,23 @@ describe('the return package ZIP', () => {
   });
 
   it('streams manifest.json as JSON.stringify(manifest, null, 2) would write it, byte for byte', () => {
-    const files = Array.from({ length: 2_000 }, (_, i) => ({ path: `p/\u00e9 "${i}".csv`, fileId: `f${i}`, category: 'permanent', bytes: i, sha256: 'ab'.repeat(32), ...(i % 3 ? { records: i } : {}) }));
+    const files = Array.from({ length: 2_000 }, (_, i) => ({
+      path: `p/\u00e9 "${i}".csv`,
+      fileId: `f${i}`,
+      category: 'permanent',
+      bytes: i,
+      sha256: 'ab'.repeat(32),
+      ...(i % 3 ? { records: i } : {}),
+    }));
     for (const manifest of [
       { format: 'disposition-return-package/1' as const, files: [] },
       { format: 'disposition-return-package/1' as const, caseId: 'c1', round: 3, files: files.slice(0, 1) },
       { format: 'disposition-return-package/1' as const, caseId: 'c1', files },
     ]) {
       const { files: listed, ...head } = manifest;
-      expect(Buffer.concat([...manifestChunks(head, listed.length, (k) => listed[k]!)]).toString()).toBe(`${JSON.stringify(manifest, null, 2)}\n`);
+      expect(Buffer.concat([...manifestChunks(head, listed.length, (k) => listed[k]!)]).toString()).toBe(
+        `${JSON.stringify(manifest, null, 2)}\n`,
+      );
     }
   });
 
@@ -244,7 +292,14 @@ describe('the return package ZIP', () => {
     const count = 70_000;
     const tiny = Array.from({ length: count }, (_, i) => {
       const content = Buffer.from(`${i}\n`);
-      return { fileId: `t${i}`, category: 'access_log', name: `log-${String(i).padStart(5, '0')}.txt`, bytes: content.length, stagedAt: STAGED_AT, open: () => Readable.from([content]) };
+      return {
+        fileId: `t${i}`,
+        category: 'access_log',
+        name: `log-${String(i).padStart(5, '0')}.txt`,
+        bytes: content.length,
+        stagedAt: STAGED_AT,
+        open: () => Readable.from([content]),
+      };
     });
     const built = await build(tiny);
     expect(built.manifest.files).toHaveLength(count);
@@ -284,8 +339,16 @@ describe('ZIP records', () => {
     expect(dataDescriptor({ crc32: 1, compressedSize: 2, size: 3 }, false)).toHaveLength(16);
   });
 
-  it('puts sizes and offsets past 4 GiB in the central header\'s ZIP64 field, in the order APPNOTE gives', () => {
-    const central = centralHeader({ ...name, method: METHOD_DEFLATED, mtime: STAGED_AT, zip64: false, sizes, offset: 6 * 2 ** 32, descriptor: true });
+  it("puts sizes and offsets past 4 GiB in the central header's ZIP64 field, in the order APPNOTE gives", () => {
+    const central = centralHeader({
+      ...name,
+      method: METHOD_DEFLATED,
+      mtime: STAGED_AT,
+      zip64: false,
+      sizes,
+      offset: 6 * 2 ** 32,
+      descriptor: true,
+    });
     expect(central.readUInt32LE(20)).toBe(ZIP64_MARK);
     expect(central.readUInt32LE(24)).toBe(ZIP64_MARK);
     expect(central.readUInt32LE(42)).toBe(ZIP64_MARK);
@@ -295,7 +358,15 @@ describe('ZIP records', () => {
     expect(extra.readBigUInt64LE(at + 12)).toBe(BigInt(sizes.compressedSize));
     expect(extra.readBigUInt64LE(at + 20)).toBe(BigInt(6 * 2 ** 32));
     // Only the offset overflows: only the offset is in the ZIP64 field.
-    const small = centralHeader({ ...name, method: METHOD_DEFLATED, mtime: STAGED_AT, zip64: false, sizes: { crc32: 1, compressedSize: 2, size: 3 }, offset: 2 ** 32, descriptor: false });
+    const small = centralHeader({
+      ...name,
+      method: METHOD_DEFLATED,
+      mtime: STAGED_AT,
+      zip64: false,
+      sizes: { crc32: 1, compressedSize: 2, size: 3 },
+      offset: 2 ** 32,
+      descriptor: false,
+    });
     const smallExtra = small.subarray(46 + name.name.length);
     const smallAt = smallExtra.indexOf(Buffer.from([0x01, 0x00, 0x08, 0x00]));
     expect(smallExtra.readBigUInt64LE(smallAt + 4)).toBe(BigInt(2 ** 32));
@@ -313,7 +384,10 @@ describe('ZIP records', () => {
   });
 
   it('writes DOS times from the UTC fields and clamps what the format cannot hold', () => {
-    expect(dosDateTime(Date.UTC(2026, 10, 28, 14, 30, 59))).toEqual({ date: ((2026 - 1980) << 9) | (11 << 5) | 28, time: (14 << 11) | (30 << 5) | 29 });
+    expect(dosDateTime(Date.UTC(2026, 10, 28, 14, 30, 59))).toEqual({
+      date: ((2026 - 1980) << 9) | (11 << 5) | 28,
+      time: (14 << 11) | (30 << 5) | 29,
+    });
     expect(dosDateTime(0)).toEqual({ date: (1 << 5) | 1, time: 0 });
   });
 });

@@ -4,13 +4,28 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { auditCheckpointScheduleId } from '../workflows/audit-checkpoint';
 
-export async function ensureAuditCheckpointSchedule(client: Client, taskQueue: string, everyMs: number): Promise<'created' | 'updated' | 'kept'> {
+export async function ensureAuditCheckpointSchedule(
+  client: Client,
+  taskQueue: string,
+  everyMs: number,
+): Promise<'created' | 'updated' | 'kept'> {
   const scheduleId = auditCheckpointScheduleId(taskQueue);
   const spec = { intervals: [{ every: everyMs }] };
-  const action = { type: 'startWorkflow' as const, workflowType: 'auditCheckpoint', taskQueue, args: [], workflowId: scheduleId };
+  const action = {
+    type: 'startWorkflow' as const,
+    workflowType: 'auditCheckpoint',
+    taskQueue,
+    args: [],
+    workflowId: scheduleId,
+  };
   try {
     // A missed run (every worker down) is made up within a day; two never overlap.
-    await client.schedule.create({ scheduleId, spec, action, policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' } });
+    await client.schedule.create({
+      scheduleId,
+      spec,
+      action,
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+    });
     return 'created';
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;

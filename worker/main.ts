@@ -12,7 +12,12 @@ import { openStores } from '../infra/database/open-stores';
 import { openKeyring } from '../infra/keys/keys';
 import { createMailTransport } from '../infra/mail/mail-transport';
 import { openCaseFileStorage } from '../infra/storage/open-case-file-storage';
-import { connectToTemporal, ensureNamespace, ensureSearchAttributes, temporalConnectionOptions } from '../infra/temporal/temporal-connection';
+import {
+  connectToTemporal,
+  ensureNamespace,
+  ensureSearchAttributes,
+  temporalConnectionOptions,
+} from '../infra/temporal/temporal-connection';
 import { ensureAuditCheckpointSchedule } from './audit-checkpoint-schedule';
 import { bundleWorkflows, createCaseWorker, createWebhookWorker } from './create-worker';
 
@@ -24,7 +29,8 @@ export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkfl
   const keyring = await openKeyring(config, stores.database);
   await stores.bindKeyring(config, keyring);
   const { records, users, accessLog } = stores;
-  const emailsOf = (role: string) => async () => (await users.listUsers()).filter((u) => u.role === role && u.email).map((u) => u.email!);
+  const emailsOf = (role: string) => async () =>
+    (await users.listUsers()).filter((u) => u.role === role && u.email).map((u) => u.email!);
   const storage = await openCaseFileStorage(config, keyring);
   await storage.checkReachable();
   const transport = createMailTransport(config, (line) => console.log(`[worker] ${line}`));
@@ -36,7 +42,8 @@ export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkfl
   // The same connection starts webhook deliveries, each its own workflow.
   const starter = new Client({ connection: client, namespace: config.namespace });
   const schedule = await ensureAuditCheckpointSchedule(starter, config.taskQueue, config.auditCheckpointEveryMs);
-  if (schedule !== 'kept') console.log(`[worker] audit checkpoint schedule ${schedule}: every ${config.auditCheckpointEveryMs / 1000} s`);
+  if (schedule !== 'kept')
+    console.log(`[worker] audit checkpoint schedule ${schedule}: every ${config.auditCheckpointEveryMs / 1000} s`);
   const webhooks: WebhookDeps = {
     store: new SqlWebhookStore(stores.database, keyring),
     startDelivery: (deliveryId, run) => startWebhookDelivery(starter, config.taskQueue, deliveryId, run),
@@ -45,12 +52,37 @@ export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkfl
   // And the cases of bulk files (activities/bulk-start.ts).
   const bulk = {
     store: new SqlBulkStore(stores.database, stores.seal),
-    startCase: (caseId: string, input: CaseInput, actor: string) => startCaseWorkflow(starter, { taskQueue: config.taskQueue, retentionMs: config.retentionMs }, caseId, input, actor),
+    startCase: (caseId: string, input: CaseInput, actor: string) =>
+      startCaseWorkflow(
+        starter,
+        { taskQueue: config.taskQueue, retentionMs: config.retentionMs },
+        caseId,
+        input,
+        actor,
+      ),
   };
 
   const connection = await NativeConnection.connect(temporal);
   const workflowBundle = await bundleWorkflows();
-  const workerOptions = { connection, namespace: config.namespace, taskQueue: config.taskQueue, workflowBundle, deps: { config, records, storage, keyring, transport, accessLog, webhooks, bulk, administrators: emailsOf('admin'), legalStaff: emailsOf('legal') }, ...options };
+  const workerOptions = {
+    connection,
+    namespace: config.namespace,
+    taskQueue: config.taskQueue,
+    workflowBundle,
+    deps: {
+      config,
+      records,
+      storage,
+      keyring,
+      transport,
+      accessLog,
+      webhooks,
+      bulk,
+      administrators: emailsOf('admin'),
+      legalStaff: emailsOf('legal'),
+    },
+    ...options,
+  };
   const worker = await createCaseWorker(workerOptions);
   const deliveries = await createWebhookWorker(workerOptions);
   const stop = (): void => {
@@ -62,7 +94,9 @@ export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkfl
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   }
-  console.log(`[worker] polling task queue "${config.taskQueue}" on ${temporal.address} (namespace ${config.namespace})`);
+  console.log(
+    `[worker] polling task queue "${config.taskQueue}" on ${temporal.address} (namespace ${config.namespace})`,
+  );
   try {
     await Promise.all([worker.run(), deliveries.run()]);
   } finally {

@@ -12,6 +12,10 @@ const { mailAuditCheckpoint } = wf.proxyActivities<CaseActivities>({
 /** One schedule per deployment: a namespace may serve several, each on its own task queue. */
 export const auditCheckpointScheduleId = (taskQueue: string): string => `audit-checkpoint-${taskQueue}`;
 
-export async function auditCheckpoint(): Promise<{ sentTo: string[]; accessLog: number | null; intrusions: number | null }> {
+export async function auditCheckpoint(): Promise<{
+  sentTo: string[];
+  accessLog: number | null;
+  intrusions: number | null;
+}> {
   return mailAuditCheckpoint();
 }

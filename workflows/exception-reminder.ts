@@ -10,9 +10,18 @@ const { remindExceptionEnds } = wf.proxyActivities<CaseActivities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
-export const exceptionReminderId = (caseId: string, exceptionId: string): string => `exception-${caseId}-${exceptionId}`;
+export const exceptionReminderId = (caseId: string, exceptionId: string): string =>
+  `exception-${caseId}-${exceptionId}`;
 
-export async function exceptionReminder({ caseId, exceptionId, endsOn }: { caseId: string; exceptionId: string; endsOn: string }): Promise<void> {
+export async function exceptionReminder({
+  caseId,
+  exceptionId,
+  endsOn,
+}: {
+  caseId: string;
+  exceptionId: string;
+  endsOn: string;
+}): Promise<void> {
   await wf.sleep(Math.max(startOfDay(endsOn) - Date.now(), 1));
   await remindExceptionEnds({ caseId, exceptionId });
 }

@@ -7,7 +7,8 @@ import type { ActionResult, CaseState } from '../domain/case-state';
  * The update an action sends, typed by its declaration (actions/<name>/action.ts). Shared by the workflow, the HTTP
  * server, the CLI and the tests; the declarations themselves are imported for their types only.
  */
-export const actionUpdate = <U extends UpdateName>(name: U): UpdateDefinition<ActionResult, [RequestOf<U>], U> => defineUpdate<ActionResult, [RequestOf<U>], U>(name);
+export const actionUpdate = <U extends UpdateName>(name: U): UpdateDefinition<ActionResult, [RequestOf<U>], U> =>
+  defineUpdate<ActionResult, [RequestOf<U>], U>(name);
 
 export const acknowledgeNotice = actionUpdate('acknowledgeNotice');
 export const submitReturn = actionUpdate('submitReturn');

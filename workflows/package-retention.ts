@@ -14,7 +14,13 @@ const { recordLegalHold, destroyRetainedPackage } = wf.proxyActivities<CaseActiv
 
 /** The case's own workflow tells its retention of a hold it recorded while it was finishing. */
 export const legalHoldForwarded = wf.defineSignal<[{ on: boolean }]>('legalHoldForwarded');
-export const retentionState = wf.defineQuery<{ caseId: string; packageId: string; destroyAt: number; legalHold: boolean; destroyedAt?: number }>('retentionState');
+export const retentionState = wf.defineQuery<{
+  caseId: string;
+  packageId: string;
+  destroyAt: number;
+  legalHold: boolean;
+  destroyedAt?: number;
+}>('retentionState');
 
 export const retentionWorkflowId = (caseId: string): string => `retention-${caseId}`;
 
@@ -30,23 +36,34 @@ export async function packageRetention(params: PackageRetentionParams): Promise<
   let changes = 0;
   let destroyedAt: number | undefined;
 
-  wf.setHandler(setLegalHold, async (req): Promise<ActionResult> => {
-    hold = req.on;
-    changes += 1;
-    await recordLegalHold({ caseId: params.caseId, on: req.on, reason: req.reason, actor: req.actor });
-    return { caseId: params.caseId, status: 'completed', message: legalHoldMessage(req.on) };
-  }, {
-    validator: (req) => {
-      const request = parsePayload('setLegalHold', req);
-      if (destroyedAt) refuse(REFUSAL.wrongState, 'the returned data was already destroyed at the end of its retention period');
-      if (request.on === hold) refuse(REFUSAL.wrongState, `the legal hold is already ${hold ? 'on' : 'off'}`);
+  wf.setHandler(
+    setLegalHold,
+    async (req): Promise<ActionResult> => {
+      hold = req.on;
+      changes += 1;
+      await recordLegalHold({ caseId: params.caseId, on: req.on, reason: req.reason, actor: req.actor });
+      return { caseId: params.caseId, status: 'completed', message: legalHoldMessage(req.on) };
     },
-  });
+    {
+      validator: (req) => {
+        const request = parsePayload('setLegalHold', req);
+        if (destroyedAt)
+          refuse(REFUSAL.wrongState, 'the returned data was already destroyed at the end of its retention period');
+        if (request.on === hold) refuse(REFUSAL.wrongState, `the legal hold is already ${hold ? 'on' : 'off'}`);
+      },
+    },
+  );
   wf.setHandler(legalHoldForwarded, ({ on }) => {
     hold = on;
     changes += 1;
   });
-  wf.setHandler(retentionState, () => ({ caseId: params.caseId, packageId: params.packageId, destroyAt: params.destroyAt, legalHold: hold, ...(destroyedAt ? { destroyedAt } : {}) }));
+  wf.setHandler(retentionState, () => ({
+    caseId: params.caseId,
+    packageId: params.packageId,
+    destroyAt: params.destroyAt,
+    legalHold: hold,
+    ...(destroyedAt ? { destroyedAt } : {}),
+  }));
 
   if (wf.patched(LEGAL_HOLD_IN_RECORD)) {
     // The record decides: at the end of retention the activity destroys the package unless the record holds

@@ -14,8 +14,8 @@ import { subprocessorNews } from './subprocessor-follow-up';
 
 export interface RunningCase extends CaseRun {
   /** Marks a transition: the record and the search attributes follow it. */
-  changed(): void;
-  persist(): Promise<void>;
+  changed: () => void;
+  persist: () => Promise<void>;
 }
 
 export function registerCaseMessages(run: RunningCase): void {
@@ -23,28 +23,36 @@ export function registerCaseMessages(run: RunningCase): void {
   for (const action of ACTION_HANDLERS) {
     // The validator below parsed the payload against this update's own schema before the handler runs.
     const update = actionUpdate(action.update) as UpdateDefinition<ActionResult, [never], string>;
-    wf.setHandler(update, async (request: never): Promise<ActionResult> => {
-      const id = action.settledId?.(request);
-      const settled = id === undefined ? undefined : state.settledUpdates[id];
-      if (settled) return { ...settled, alreadyDone: true };
-      const applied = action.apply(run, request);
-      const { outcome, after } = typeof applied === 'string' ? { outcome: applied, after: undefined } : applied;
-      run.changed();
-      // The answer names the status this action set: while the record is written the case may already move on.
-      const answered = state.status;
-      await run.persist();
-      await after?.();
-      const answer: ActionResult = { caseId: state.caseId, status: answered, message: action.outcomes[outcome]!.text(state) };
-      if (id !== undefined) state.settledUpdates[id] = answer;
-      return answer;
-    }, {
-      validator: (request: never) => {
-        const parsed = parsePayload(action.update, request) as never;
-        const id = action.settledId?.(parsed);
-        if (id !== undefined && state.settledUpdates[id]) return; // a repeat: answered with the first result
-        action.validate(run, parsed);
+    wf.setHandler(
+      update,
+      async (request: never): Promise<ActionResult> => {
+        const id = action.settledId?.(request);
+        const settled = id === undefined ? undefined : state.settledUpdates[id];
+        if (settled) return { ...settled, alreadyDone: true };
+        const applied = action.apply(run, request);
+        const { outcome, after } = typeof applied === 'string' ? { outcome: applied, after: undefined } : applied;
+        run.changed();
+        // The answer names the status this action set: while the record is written the case may already move on.
+        const answered = state.status;
+        await run.persist();
+        await after?.();
+        const answer: ActionResult = {
+          caseId: state.caseId,
+          status: answered,
+          message: action.outcomes[outcome]!.text(state),
+        };
+        if (id !== undefined) state.settledUpdates[id] = answer;
+        return answer;
       },
-    });
+      {
+        validator: (request: never) => {
+          const parsed = parsePayload(action.update, request) as never;
+          const id = action.settledId?.(parsed);
+          if (id !== undefined && state.settledUpdates[id]) return; // a repeat: answered with the first result
+          action.validate(run, parsed);
+        },
+      },
+    );
   }
 
   wf.setHandler(subprocessorNews, async (news) => {
@@ -60,7 +68,13 @@ export function registerCaseMessages(run: RunningCase): void {
       addEvent(state, news.at, 'reminder_sent', 'system', `Reminder ${sub.reminders} to the subprocessor ${sub.name}`);
     } else {
       sub.overdue = true;
-      addEvent(state, news.at, 'task_overdue', 'system', `${sub.name}'s certification is overdue; the administrators are alerted`);
+      addEvent(
+        state,
+        news.at,
+        'task_overdue',
+        'system',
+        `${sub.name}'s certification is overdue; the administrators are alerted`,
+      );
     }
     run.changed();
     await run.persist();

@@ -27,7 +27,8 @@ export const subprocessorRelinked = wf.defineSignal<[{ gen: number }]>('subproce
 /** The district moved the subprocessor's due time (a granted request): escalation waits for the new one. */
 export const subprocessorDueMoved = wf.defineSignal<[{ dueAt: number }]>('subprocessorDueMoved');
 
-export const subprocessorFollowUpId = (caseId: string, subprocessorId: string): string => `subprocessor-${caseId}-${subprocessorId}`;
+export const subprocessorFollowUpId = (caseId: string, subprocessorId: string): string =>
+  `subprocessor-${caseId}-${subprocessorId}`;
 
 export interface SubprocessorFollowUpParams {
   caseId: string;
@@ -85,19 +86,32 @@ export async function subprocessorFollowUp(params: SubprocessorFollowUpParams): 
       moved = false;
       // A new link: its notice, and the reminders count again from it.
       relinked = false;
-      if (!(await send({ id: `subprocessor-notice-${id}-${gen}`, kind: 'subprocessor_notice', resent: true }, 'notice_sent'))) break;
+      if (
+        !(await send(
+          { id: `subprocessor-notice-${id}-${gen}`, kind: 'subprocessor_notice', resent: true },
+          'notice_sent',
+        ))
+      )
+        break;
       lastNoticeAt = Date.now();
       continue;
     }
     const now = Date.now();
     if (!overdue && now >= dueAt) {
       overdue = true;
-      if (!(await send({ id: `subprocessor-escalation-${id}-${gen}`, kind: 'subprocessor_escalation' }, 'overdue'))) break;
+      if (!(await send({ id: `subprocessor-escalation-${id}-${gen}`, kind: 'subprocessor_escalation' }, 'overdue')))
+        break;
     }
     if (now >= remindAt) {
       reminders += 1;
       lastNoticeAt = now;
-      if (!(await send({ id: `subprocessor-reminder-${id}-${gen}-${reminders}`, kind: 'subprocessor_reminder' }, 'reminder_sent'))) break;
+      if (
+        !(await send(
+          { id: `subprocessor-reminder-${id}-${gen}-${reminders}`, kind: 'subprocessor_reminder' },
+          'reminder_sent',
+        ))
+      )
+        break;
     }
   }
 }

@@ -7,8 +7,21 @@
 import * as wf from '@temporalio/workflow';
 import type { CaseActivities } from '../activities';
 import type { CaseException, CaseState } from '../domain/case-state';
-import { caseDue, exceptionsOf, legalHoldOn, openTaskOf, pendingSubprocessors, subprocessorsOf } from '../domain/case-state';
-import { subprocessorDueMoved, subprocessorFollowUp, subprocessorFollowUpId, subprocessorRelinked, subprocessorSettled } from './subprocessor-follow-up';
+import {
+  caseDue,
+  exceptionsOf,
+  legalHoldOn,
+  openTaskOf,
+  pendingSubprocessors,
+  subprocessorsOf,
+} from '../domain/case-state';
+import {
+  subprocessorDueMoved,
+  subprocessorFollowUp,
+  subprocessorFollowUpId,
+  subprocessorRelinked,
+  subprocessorSettled,
+} from './subprocessor-follow-up';
 import { exceptionReminder, exceptionReminderId } from './exception-reminder';
 import { countByCategory, reminderEveryMs } from '../domain/lifecycle';
 import { isTerminal, TASK_TITLES } from '../domain/statuses';
@@ -24,7 +37,10 @@ const retry: wf.RetryPolicy = { initialInterval: '1 second', backoffCoefficient:
 
 // A record write takes milliseconds; a short timeout lets another worker redo one whose worker died, so an action
 // waiting on it (every handler writes before it answers) is answered in seconds, not after half a minute.
-const { recordCase, recordCaseChange } = wf.proxyActivities<CaseActivities>({ startToCloseTimeout: '10 seconds', retry });
+const { recordCase, recordCaseChange } = wf.proxyActivities<CaseActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry,
+});
 // Unlimited attempts: a mail server that is down for hours still gets every notice, once.
 const { sendCaseMail } = wf.proxyActivities<CaseActivities>({ startToCloseTimeout: '2 minutes', retry });
 // Heartbeats let a new worker take over promptly when the one packaging dies.
@@ -37,7 +53,10 @@ const { buildReturnPackage } = wf.proxyActivities<CaseActivities>({
 // short timeout is what lets another worker take over soon when the one running them dies (a 10-minute one held
 // a case in generating_statement for 10 minutes after a worker was killed: npm run test:scale).
 const { generateStatement } = wf.proxyActivities<CaseActivities>({ startToCloseTimeout: '2 minutes', retry });
-const { disposeStagedFiles, disposeReturnPackage } = wf.proxyActivities<CaseActivities>({ startToCloseTimeout: '2 minutes', retry });
+const { disposeStagedFiles, disposeReturnPackage } = wf.proxyActivities<CaseActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry,
+});
 
 import type { TerminationCaseParams } from '../domain/case-state-changes';
 export type { TerminationCaseParams };
@@ -52,7 +71,8 @@ const UPSERT_ONLY_CHANGES = 'upsert-only-changed-search-attributes';
 const RECORD_CHANGES = 'record-writes-as-changes';
 
 function sameAttribute(held: unknown, value: unknown): boolean {
-  if (held instanceof Date || value instanceof Date) return held instanceof Date && value instanceof Date && held.getTime() === value.getTime();
+  if (held instanceof Date || value instanceof Date)
+    return held instanceof Date && value instanceof Date && held.getTime() === value.getTime();
   return (held ?? null) === (value ?? null);
 }
 
@@ -97,7 +117,7 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
   const persist = async (): Promise<void> => {
     if (!wf.patched(RECORD_CHANGES)) return recordCase(state);
     const change = record.next(state);
-    if (await recordCaseChange(change) !== 'behind') return record.confirm(change.version);
+    if ((await recordCaseChange(change)) !== 'behind') return record.confirm(change.version);
     record.forget(); // the record lost what the change builds on (restored from a backup, say): send it whole
     const whole = record.next(state);
     await recordCaseChange(whole);
@@ -113,7 +133,8 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
     cancelSlowStep: () => slowStep?.cancel(),
     remindWhenExceptionEnds,
     forwardLegalHold: async (on) => {
-      if (retentionStarted) await wf.getExternalWorkflowHandle(retentionWorkflowId(state.caseId)).signal(legalHoldForwarded, { on });
+      if (retentionStarted)
+        await wf.getExternalWorkflowHandle(retentionWorkflowId(state.caseId)).signal(legalHoldForwarded, { on });
     },
     settleSubprocessor: (id) => tellFollowUp(id, subprocessorSettled),
     relinkSubprocessor: (id, gen) => tellFollowUp(id, subprocessorRelinked, { gen }),
@@ -124,7 +145,11 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
    * Signals a subprocessor's follow-up. One not found needs no word: ended already (settled), or not started yet
    * (it reads the subprocessor's generation from the state when it starts).
    */
-  async function tellFollowUp<Args extends unknown[]>(id: string, signal: wf.SignalDefinition<Args>, ...args: Args): Promise<void> {
+  async function tellFollowUp<Args extends unknown[]>(
+    id: string,
+    signal: wf.SignalDefinition<Args>,
+    ...args: Args
+  ): Promise<void> {
     try {
       await wf.getExternalWorkflowHandle(subprocessorFollowUpId(state.caseId, id)).signal(signal, ...args);
     } catch (err) {
@@ -169,7 +194,16 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
         const sub = subprocessorsOf(state).find((s) => s.id === chore.subprocessorId)!;
         await wf.startChild(subprocessorFollowUp, {
           workflowId: subprocessorFollowUpId(state.caseId, sub.id),
-          args: [{ caseId: state.caseId, caseWorkflowId: wf.workflowInfo().workflowId, subprocessorId: sub.id, gen: sub.gen, dueAt: sub.dueAt, reminderEveryMs: reminderEveryMs(state.input) }],
+          args: [
+            {
+              caseId: state.caseId,
+              caseWorkflowId: wf.workflowInfo().workflowId,
+              subprocessorId: sub.id,
+              gen: sub.gen,
+              dueAt: sub.dueAt,
+              reminderEveryMs: reminderEveryMs(state.input),
+            },
+          ],
           parentClosePolicy: wf.ParentClosePolicy.ABANDON,
         });
         chores.shift();
@@ -178,16 +212,31 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
         // A legal hold in the record keeps the data (activities/dispose-data.ts): noted once, and done after its
         // release (disposeWhenReleased). Results of earlier versions carry no `held`.
         const staged = chore.kind === 'dispose_staged';
-        const { held } = (staged ? await disposeStagedFiles({ caseId: state.caseId }) : await disposeReturnPackage({ caseId: state.caseId, packageId: chore.packageId })) ?? {};
+        const { held } =
+          (staged
+            ? await disposeStagedFiles({ caseId: state.caseId })
+            : await disposeReturnPackage({ caseId: state.caseId, packageId: chore.packageId })) ?? {};
         const keptBefore = state.heldDisposals?.some((c) => c.id === chore.id) ?? false;
         if (held) {
           if (!keptBefore) {
             (state.heldDisposals ??= []).push(chore);
-            addEvent(state, now(), staged ? 'staged_files_kept' : 'package_kept', 'system', `${staged ? 'Staged copies of the uploaded files' : 'Return package'} kept: a legal hold is on`);
+            addEvent(
+              state,
+              now(),
+              staged ? 'staged_files_kept' : 'package_kept',
+              'system',
+              `${staged ? 'Staged copies of the uploaded files' : 'Return package'} kept: a legal hold is on`,
+            );
           }
         } else {
           if (keptBefore) state.heldDisposals = state.heldDisposals!.filter((c) => c.id !== chore.id);
-          addEvent(state, now(), staged ? 'staged_files_destroyed' : 'package_destroyed', 'system', staged ? 'Staged copies of the uploaded files destroyed' : 'Rejected return package destroyed');
+          addEvent(
+            state,
+            now(),
+            staged ? 'staged_files_destroyed' : 'package_destroyed',
+            'system',
+            staged ? 'Staged copies of the uploaded files destroyed' : 'Rejected return package destroyed',
+          );
         }
       }
       chores.shift();
@@ -209,15 +258,29 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
     const t = now();
     if (!task.overdue && t >= task.dueAt) {
       task.overdue = true;
-      addEvent(state, t, 'task_overdue', 'system', `${TASK_TITLES[task.kind]} is overdue; the administrators are alerted`);
-      const mail = { id: `escalation-${task.kind}-${task.gen}-${task.dueAt}`, kind: 'escalation' as const, task: { kind: task.kind, gen: task.gen, dueAt: task.dueAt } };
+      addEvent(
+        state,
+        t,
+        'task_overdue',
+        'system',
+        `${TASK_TITLES[task.kind]} is overdue; the administrators are alerted`,
+      );
+      const mail = {
+        id: `escalation-${task.kind}-${task.gen}-${task.dueAt}`,
+        kind: 'escalation' as const,
+        task: { kind: task.kind, gen: task.gen, dueAt: task.dueAt },
+      };
       chores.push({ id: mail.id, kind: 'mail', mail });
     }
     if (t >= remindAt) {
       task.reminders += 1;
       task.lastNoticeAt = t;
       addEvent(state, t, 'reminder_sent', 'system', `Reminder ${task.reminders}: ${TASK_TITLES[task.kind]}`);
-      const mail = { id: `reminder-${task.kind}-${task.gen}-${task.reminders}`, kind: 'reminder' as const, task: { kind: task.kind, gen: task.gen, dueAt: task.dueAt } };
+      const mail = {
+        id: `reminder-${task.kind}-${task.gen}-${task.reminders}`,
+        kind: 'reminder' as const,
+        task: { kind: task.kind, gen: task.gen, dueAt: task.dueAt },
+      };
       chores.push({ id: mail.id, kind: 'mail', mail });
     }
     changed();
@@ -230,10 +293,16 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
     slowStep = new wf.CancellationScope();
     let built;
     try {
-      built = await slowStep.run(() => buildReturnPackage({ caseId: state.caseId, round: round.round, files: state.submittedFiles ?? [] }));
+      built = await slowStep.run(() =>
+        buildReturnPackage({ caseId: state.caseId, round: round.round, files: state.submittedFiles ?? [] }),
+      );
     } catch (err) {
       if (state.status === 'cancelled') return;
-      if (err instanceof wf.ActivityFailure && err.cause instanceof wf.ApplicationFailure && err.cause.type === 'StagedFileUnreadable') {
+      if (
+        err instanceof wf.ActivityFailure &&
+        err.cause instanceof wf.ApplicationFailure &&
+        err.cause.type === 'StagedFileUnreadable'
+      ) {
         const t = now();
         const reason = `the return could not be packaged: ${err.cause.message}. Please upload that file again and resubmit.`;
         round.decision = { decision: 'reject', reason, by: 'system', at: t };
@@ -249,9 +318,19 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
     }
     if (state.status !== 'packaging') return;
     const t = now();
-    Object.assign(round, { packageId: built.packageId, zipSha256: built.zipSha256, zipBytes: built.zipBytes }, countByCategory(state.input, built.files));
+    Object.assign(
+      round,
+      { packageId: built.packageId, zipSha256: built.zipSha256, zipBytes: built.zipBytes },
+      countByCategory(state.input, built.files),
+    );
     state.submittedFiles = built.files;
-    addEvent(state, t, 'package_built', 'system', `Return package built: ${built.files.length} file(s), ZIP SHA-256 ${built.zipSha256}`);
+    addEvent(
+      state,
+      t,
+      'package_built',
+      'system',
+      `Return package built: ${built.files.length} file(s), ZIP SHA-256 ${built.zipSha256}`,
+    );
     openTask(state, 'review', t, chores);
     changed();
     await persist();
@@ -290,7 +369,13 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
     if (state.status !== 'generating_statement') return;
     state.statement = statement;
     state.status = 'completed';
-    addEvent(state, now(), 'statement_issued', 'system', `Statement ${statement.statementId} issued (SHA-256 ${statement.sha256})`);
+    addEvent(
+      state,
+      now(),
+      'statement_issued',
+      'system',
+      `Statement ${statement.statementId} issued (SHA-256 ${statement.sha256})`,
+    );
     chores.push({ id: 'completion', kind: 'mail', mail: { id: 'completion', kind: 'completion' } });
     changed();
     await persist();
@@ -316,12 +401,25 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
     const accepted = state.returnRounds.find((round) => round.decision?.decision === 'accept');
     if (!accepted?.packageId || params.retentionMs === undefined) return;
     state.retention ??= { packageId: accepted.packageId, destroyAt: now() + params.retentionMs };
-    addEvent(state, now(), 'retention_scheduled', 'system', `Returned data kept until ${new Date(state.retention.destroyAt).toISOString()}, then destroyed unless a legal hold is on`);
+    addEvent(
+      state,
+      now(),
+      'retention_scheduled',
+      'system',
+      `Returned data kept until ${new Date(state.retention.destroyAt).toISOString()}, then destroyed unless a legal hold is on`,
+    );
     changed();
     await persist();
     await wf.startChild(packageRetention, {
       workflowId: retentionWorkflowId(state.caseId),
-      args: [{ caseId: state.caseId, packageId: accepted.packageId, destroyAt: state.retention.destroyAt, legalHold: legalHoldOn(state) }],
+      args: [
+        {
+          caseId: state.caseId,
+          packageId: accepted.packageId,
+          destroyAt: state.retention.destroyAt,
+          legalHold: legalHoldOn(state),
+        },
+      ],
       parentClosePolicy: wf.ParentClosePolicy.ABANDON,
     });
     retentionStarted = true;
@@ -330,7 +428,13 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
   // ---- start, and the loop itself ------------------------------------------------------------------------
 
   if (!params.carried) {
-    addEvent(state, state.createdAt, 'case_started', state.createdBy, `Termination case started for ${state.input.vendor.name}, contract ${state.input.contract.id}`);
+    addEvent(
+      state,
+      state.createdAt,
+      'case_started',
+      state.createdBy,
+      `Termination case started for ${state.input.vendor.name}, contract ${state.input.contract.id}`,
+    );
     openTask(state, 'acknowledge', state.createdAt, chores); // 7400.1 III: the termination notice
     changed();
     await persist();
@@ -341,11 +445,20 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
     await runChores();
     if (isTerminal(state.status)) break;
     switch (state.status) {
-      case 'packaging': await packageReturn(); break;
-      case 'awaiting_backup_rolloff': await awaitBackupRolloff(); break;
-      case 'awaiting_subprocessors': await awaitSubprocessors(); break;
-      case 'generating_statement': await issueStatement(); break;
-      default: await tendOpenTask();
+      case 'packaging':
+        await packageReturn();
+        break;
+      case 'awaiting_backup_rolloff':
+        await awaitBackupRolloff();
+        break;
+      case 'awaiting_subprocessors':
+        await awaitSubprocessors();
+        break;
+      case 'generating_statement':
+        await issueStatement();
+        break;
+      default:
+        await tendOpenTask();
     }
     const info = wf.workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength > historyBudget) {
@@ -358,7 +471,11 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
   await scheduleRetention();
   await disposeWhenReleased();
   await wf.condition(wf.allHandlersFinished);
-  return { caseId: state.caseId, status: state.status, ...(state.statement ? { statementId: state.statement.statementId } : {}) };
+  return {
+    caseId: state.caseId,
+    status: state.status,
+    ...(state.statement ? { statementId: state.statement.statementId } : {}),
+  };
 }
 
 function mailSummary(kind: string, task?: string): string {

@@ -7,7 +7,13 @@ const GONE = 'webhook_gone';
 
 const { deliverWebhook } = wf.proxyActivities<CaseActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 hour', maximumAttempts: 12, nonRetryableErrorTypes: [GONE] },
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 hour',
+    maximumAttempts: 12,
+    nonRetryableErrorTypes: [GONE],
+  },
 });
 const { settleWebhookDelivery } = wf.proxyActivities<CaseActivities>({ startToCloseTimeout: '30 seconds' });
 

@@ -5,7 +5,12 @@ import { backupRolloffProblems } from '../../domain/lifecycle';
 import { byLink, checkVendorLink, handler, refuse, REFUSAL, requireTask, type Outcome } from '../handler-kit';
 
 /** What the page and the API answer say once it is done, by outcome. */
-export const backupRolloffOutcomes = { 'rolled-off': { title: 'Confirmation received', text: () => 'Confirmation received. The final statement will be emailed to you.' } } satisfies Record<string, Outcome>;
+export const backupRolloffOutcomes = {
+  'rolled-off': {
+    title: 'Confirmation received',
+    text: () => 'Confirmation received. The final statement will be emailed to you.',
+  },
+} satisfies Record<string, Outcome>;
 
 export const backupRolloffHandler = handler({
   update: 'confirmBackupRolloff',

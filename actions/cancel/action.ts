@@ -15,6 +15,12 @@ export const cancel = staff({
   refill: () => 'cancel',
   outcomes: cancelOutcomes,
   outcome: () => 'cancelled',
-  cli: { name: 'cancel', usage: '--reason R', help: 'cancel the case', options: { reason: 'string' }, body: (values) => ({ reason: cliText(values, 'reason') }) },
+  cli: {
+    name: 'cancel',
+    usage: '--reason R',
+    help: 'cancel the case',
+    options: { reason: 'string' },
+    body: (values) => ({ reason: cliText(values, 'reason') }),
+  },
   send: (_state, body, by) => ({ payload: { ...body, actor: by }, updateId: updateId('case', 0, 'cancelCase') }),
 });

@@ -36,7 +36,11 @@ export const cancelHandler = handler({
         chores.push({ id: `dispose-package-${round.round}`, kind: 'dispose_package', packageId: round.packageId });
       }
     }
-    chores.push({ id: 'cancellation', kind: 'mail', mail: { id: 'cancellation', kind: 'cancellation', reason: req.reason } });
+    chores.push({
+      id: 'cancellation',
+      kind: 'mail',
+      mail: { id: 'cancellation', kind: 'cancellation', reason: req.reason },
+    });
     return 'cancelled';
   },
 });

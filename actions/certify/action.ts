@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { certificationBodyDocSchema, certificationBodySchema, certificationSchema, signatoryCheckSchema } from '../../domain/certification';
+import {
+  certificationBodyDocSchema,
+  certificationBodySchema,
+  certificationSchema,
+  signatoryCheckSchema,
+} from '../../domain/certification';
 import { certificationFromForm } from '../../domain/form-fields';
 import { link, vendor } from '../kit';
 import { certifyOutcomes } from './handler';
@@ -13,7 +18,10 @@ export const certify = vendor({
   bodyDoc: certificationBodyDocSchema,
   message: z.object({ ...link, certification: certificationSchema, signatoryCheck: signatoryCheckSchema.optional() }),
   fromForm: certificationFromForm,
-  signatory: (body) => ({ email: body.destruction.signatoryEmail, ...(body.verificationCode ? { code: body.verificationCode } : {}) }),
+  signatory: (body) => ({
+    email: body.destruction.signatoryEmail,
+    ...(body.verificationCode ? { code: body.verificationCode } : {}),
+  }),
   outcomes: certifyOutcomes,
   outcome: () => 'certified',
   payload: ({ verificationCode: _code, ...certification }) => ({ certification }),

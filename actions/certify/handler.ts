@@ -11,7 +11,9 @@ import { byLink, checkVendorLink, handler, refuse, REFUSAL, requireTask, type Ou
 const SUBPROCESSOR_CASCADE = 'subprocessor-cascade';
 
 /** What the page and the API answer say once it is done, by outcome. */
-export const certifyOutcomes = { certified: { title: 'Certification received', text: certificationReceived } } satisfies Record<string, Outcome>;
+export const certifyOutcomes = {
+  certified: { title: 'Certification received', text: certificationReceived },
+} satisfies Record<string, Outcome>;
 
 export const certifyHandler = handler({
   update: 'certify',
@@ -26,17 +28,42 @@ export const certifyHandler = handler({
   apply: ({ state, chores, now }, req) => {
     const t = now();
     closeOpenTask(state, t, 'done');
-    state.certification = { ...req.certification, at: t, ...(req.signatoryCheck ? { signatoryCheck: req.signatoryCheck } : {}) };
+    state.certification = {
+      ...req.certification,
+      at: t,
+      ...(req.signatoryCheck ? { signatoryCheck: req.signatoryCheck } : {}),
+    };
     const { destruction } = req.certification;
-    addEvent(state, t, 'destruction_certified', 'vendor', `Destruction certified by ${destruction.signatoryName}, ${destruction.signatoryTitle} (completed ${destruction.completedOn}, NIST SP 800-88 ${destruction.method}); tracking mechanisms removed`);
+    addEvent(
+      state,
+      t,
+      'destruction_certified',
+      'vendor',
+      `Destruction certified by ${destruction.signatoryName}, ${destruction.signatoryTitle} (completed ${destruction.completedOn}, NIST SP 800-88 ${destruction.method}); tracking mechanisms removed`,
+    );
     if (destruction.subprocessors.length && wf.patched(SUBPROCESSOR_CASCADE)) {
       const dueAt = t + taskDurationMs(state.input, 'certify');
       state.subprocessors = destruction.subprocessors.map((named, index): SubprocessorState => ({
-        id: `s${index + 1}`, name: named.name, contactEmail: named.contactEmail, ...(named.contactName ? { contactName: named.contactName } : {}),
-        gen: 1, openedAt: t, dueAt, noticeSent: false, reminders: 0, overdue: false,
+        id: `s${index + 1}`,
+        name: named.name,
+        contactEmail: named.contactEmail,
+        ...(named.contactName ? { contactName: named.contactName } : {}),
+        gen: 1,
+        openedAt: t,
+        dueAt,
+        noticeSent: false,
+        reminders: 0,
+        overdue: false,
       }));
-      addEvent(state, t, 'subprocessors_asked', 'vendor', `Subprocessors asked to certify their own destruction: ${state.subprocessors.map((s) => s.name).join(', ')}`);
-      for (const sub of state.subprocessors) chores.push({ id: `follow-up-${sub.id}`, kind: 'follow_up_subprocessor', subprocessorId: sub.id });
+      addEvent(
+        state,
+        t,
+        'subprocessors_asked',
+        'vendor',
+        `Subprocessors asked to certify their own destruction: ${state.subprocessors.map((s) => s.name).join(', ')}`,
+      );
+      for (const sub of state.subprocessors)
+        chores.push({ id: `follow-up-${sub.id}`, kind: 'follow_up_subprocessor', subprocessorId: sub.id });
     }
     if (!destruction.backups.destroyed) state.status = 'awaiting_backup_rolloff';
     else if (pendingSubprocessors(state).length) state.status = 'awaiting_subprocessors';

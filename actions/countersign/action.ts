@@ -9,7 +9,8 @@ import { countersignOutcomes } from './handler';
 export const countersign = staff({
   path: 'countersign',
   update: 'countersignStatement',
-  summary: 'Countersign for the district (cases started with legalSignoff): after the vendor certified, legal staff review and countersign; only then is the statement issued, naming who countersigned and when',
+  summary:
+    'Countersign for the district (cases started with legalSignoff): after the vendor certified, legal staff review and countersign; only then is the statement issued, naming who countersigned and when',
   roles: ['legal'],
   body: countersignBodySchema,
   /** `gen` is the countersignature task this answers (a later one, after a reopening, needs its own). */
@@ -19,7 +20,9 @@ export const countersign = staff({
   outcomes: countersignOutcomes,
   outcome: () => 'countersigned',
   cli: {
-    name: 'sign', usage: '[--note N]', help: 'countersign for the district (legal staff), after the vendor certified',
+    name: 'sign',
+    usage: '[--note N]',
+    help: 'countersign for the district (legal staff), after the vendor certified',
     options: { note: 'string' },
     body: (values) => ({ attestation: true, ...(typeof values.note === 'string' ? { note: values.note } : {}) }),
   },

@@ -5,7 +5,9 @@ import { updateId } from '../../domain/update-ids';
 import { handler, refuse, REFUSAL, refuseWhenClosed, type Outcome } from '../handler-kit';
 
 /** What the page and the API answer say once it is done, by outcome. */
-export const countersignOutcomes = { countersigned: { text: () => 'Countersigned for the district. The statement is being issued and will name you.' } } satisfies Record<string, Outcome>;
+export const countersignOutcomes = {
+  countersigned: { text: () => 'Countersigned for the district. The statement is being issued and will name you.' },
+} satisfies Record<string, Outcome>;
 
 export const countersignHandler = handler({
   update: 'countersignStatement',
@@ -15,17 +17,27 @@ export const countersignHandler = handler({
     refuseWhenClosed(state);
     const open = openTaskOf(state);
     if (open?.kind !== 'countersign') {
-      refuse(REFUSAL.wrongState, state.input.legalSignoff
-        ? `the case does not wait for a countersignature now; it is ${state.status} (legal countersigns once the vendor's certification, backups and subprocessors are all in)`
-        : 'this case was started without a countersignature by legal staff (legalSignoff)');
+      refuse(
+        REFUSAL.wrongState,
+        state.input.legalSignoff
+          ? `the case does not wait for a countersignature now; it is ${state.status} (legal countersigns once the vendor's certification, backups and subprocessors are all in)`
+          : 'this case was started without a countersignature by legal staff (legalSignoff)',
+      );
     }
-    if (open.gen !== signoff.gen) refuse(REFUSAL.staleLink, 'this countersignature answers an earlier request; reload the case');
+    if (open.gen !== signoff.gen)
+      refuse(REFUSAL.staleLink, 'this countersignature answers an earlier request; reload the case');
   },
   apply: ({ state, now }, req) => {
     const t = now();
     closeOpenTask(state, t, 'done');
     state.signoff = { by: req.actor, at: t, ...(req.note ? { note: req.note } : {}) };
-    addEvent(state, t, 'statement_countersigned', req.actor, `Countersigned for the district by ${req.actor}${req.note ? `: ${req.note}` : ''}`);
+    addEvent(
+      state,
+      t,
+      'statement_countersigned',
+      req.actor,
+      `Countersigned for the district by ${req.actor}${req.note ? `: ${req.note}` : ''}`,
+    );
     state.status = 'generating_statement';
     return 'countersigned';
   },

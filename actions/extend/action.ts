@@ -17,12 +17,21 @@ export const extend = staff({
   outcomes: extendOutcomes,
   outcome: () => 'extended',
   cli: {
-    name: 'extend', usage: '--task T --until DATE --reason R', help: 'move the due time of the open task',
+    name: 'extend',
+    usage: '--task T --until DATE --reason R',
+    help: 'move the due time of the open task',
     options: { task: 'string', until: 'string', reason: 'string' },
-    body: (values) => ({ task: cliText(values, 'task'), until: cliText(values, 'until'), reason: cliText(values, 'reason') }),
+    body: (values) => ({
+      task: cliText(values, 'task'),
+      until: cliText(values, 'until'),
+      reason: cliText(values, 'reason'),
+    }),
   },
   send: (state, body, by) => {
     const open = openTaskOf(state);
-    return { payload: { ...body, actor: by }, updateId: `${updateId(open?.kind ?? 'case', open?.gen ?? 0, 'extendDeadline')}-${body.until}` };
+    return {
+      payload: { ...body, actor: by },
+      updateId: `${updateId(open?.kind ?? 'case', open?.gen ?? 0, 'extendDeadline')}-${body.until}`,
+    };
   },
 });

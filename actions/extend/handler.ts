@@ -15,22 +15,44 @@ const untilMs = (text: string): number => parseMoment(text)!;
 export function validateNewDueTime(state: CaseState, now: number, task: TaskKind, until: string): void {
   refuseWhenClosed(state);
   const open = openTaskOf(state);
-  if (open?.kind !== task) refuse(REFUSAL.wrongState, `the task "${TASK_TITLES[task]}" is not open; the case is ${state.status}`);
+  if (open?.kind !== task)
+    refuse(REFUSAL.wrongState, `the task "${TASK_TITLES[task]}" is not open; the case is ${state.status}`);
   if (untilMs(until) <= Math.max(open.dueAt, now)) {
-    refuse(REFUSAL.invalidPayload, `until: an extension must move the due time later than ${new Date(Math.max(open.dueAt, now)).toISOString()}`);
+    refuse(
+      REFUSAL.invalidPayload,
+      `until: an extension must move the due time later than ${new Date(Math.max(open.dueAt, now)).toISOString()}`,
+    );
   }
-  if (untilMs(until) > now + MAX_DEADLINE_MS) refuse(REFUSAL.invalidPayload, 'until: an extension may reach at most 10 years ahead');
+  if (untilMs(until) > now + MAX_DEADLINE_MS)
+    refuse(REFUSAL.invalidPayload, 'until: an extension may reach at most 10 years ahead');
 }
 
 /** Moves the open task's due time to `until`, on the timeline with `summary`; a vendor task's vendor is mailed. */
-export function moveDueTime(run: CaseRun, until: string, actor: string, reason: string, summary = (title: string, iso: string) => `${title}: due ${iso} (${reason})`): void {
+export function moveDueTime(
+  run: CaseRun,
+  until: string,
+  actor: string,
+  reason: string,
+  summary = (title: string, iso: string) => `${title}: due ${iso} (${reason})`,
+): void {
   const { state, chores } = run;
   const task = openTaskOf(state)!;
   task.dueAt = untilMs(until);
   task.overdue = false;
-  addEvent(state, run.now(), 'deadline_extended', actor, summary(TASK_TITLES[task.kind], new Date(task.dueAt).toISOString()));
+  addEvent(
+    state,
+    run.now(),
+    'deadline_extended',
+    actor,
+    summary(TASK_TITLES[task.kind], new Date(task.dueAt).toISOString()),
+  );
   if (isVendorTask(task.kind)) {
-    const mail = { id: `extension-${task.kind}-${task.gen}-${task.dueAt}`, kind: 'extension' as const, task: { kind: task.kind, gen: task.gen, dueAt: task.dueAt }, reason };
+    const mail = {
+      id: `extension-${task.kind}-${task.gen}-${task.dueAt}`,
+      kind: 'extension' as const,
+      task: { kind: task.kind, gen: task.gen, dueAt: task.dueAt },
+      reason,
+    };
     chores.push({ id: mail.id, kind: 'mail', mail });
   }
 }
@@ -40,7 +62,9 @@ export const extendOutcomes = {
   extended: {
     text: (state) => {
       const open = openTaskOf(state);
-      return open ? `Due time extended: "${TASK_TITLES[open.kind]}" is now due ${readableMoment(open.dueAt)}.` : 'Due time extended.';
+      return open
+        ? `Due time extended: "${TASK_TITLES[open.kind]}" is now due ${readableMoment(open.dueAt)}.`
+        : 'Due time extended.';
     },
   },
 } satisfies Record<string, Outcome>;

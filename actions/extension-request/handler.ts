@@ -9,7 +9,16 @@ import type { LinkRef } from '../../domain/messages';
 import { linkTaskTitle, type LinkTaskKind } from '../../domain/statuses';
 import { linkUpdateId, textHash, updateId } from '../../domain/update-ids';
 import { moveDueTime, validateNewDueTime } from '../extend/handler';
-import { checkVendorLink, handler, refuse, REFUSAL, refuseWhenClosed, subprocessorOf, type CaseRun, type Outcome } from '../handler-kit';
+import {
+  checkVendorLink,
+  handler,
+  refuse,
+  REFUSAL,
+  refuseWhenClosed,
+  subprocessorOf,
+  type CaseRun,
+  type Outcome,
+} from '../handler-kit';
 
 export interface ExtensionRequest {
   /** `r1`, `r2`, … in the order asked. */
@@ -39,25 +48,32 @@ export const requestsOf = (state: CaseState): ExtensionRequest[] => state.extens
 const untilMs = (until: string): number => parseMoment(until)!;
 
 /** Whose the request is, and what it is about, in the words of the timeline and the mail. */
-function subject(state: CaseState, request: Pick<ExtensionRequest, 'task' | 'sub'>): { who: string; what: string; subName?: string } {
+function subject(
+  state: CaseState,
+  request: Pick<ExtensionRequest, 'task' | 'sub'>,
+): { who: string; what: string; subName?: string } {
   const sub = request.sub ? subprocessorOf(state, request.sub) : undefined;
-  return sub ? { who: `The subprocessor ${sub.name}`, what: `${sub.name}'s certification of destruction`, subName: sub.name } : { who: 'The vendor', what: linkTaskTitle(request.task) };
+  return sub
+    ? { who: `The subprocessor ${sub.name}`, what: `${sub.name}'s certification of destruction`, subName: sub.name }
+    : { who: 'The vendor', what: linkTaskTitle(request.task) };
 }
 
 /** The due time of what the link is for, now. */
 function currentDue(state: CaseState, link: LinkRef): number {
-  return link.sub ? subprocessorOf(state, link.sub)!.dueAt! : openTaskOf(state)!.dueAt;
+  return link.sub ? subprocessorOf(state, link.sub)!.dueAt : openTaskOf(state)!.dueAt;
 }
 
 export const requestOutcomes = {
   'extension-requested': {
     title: 'Request sent',
-    text: () => 'Your request for more time is with the district, which will write to you with its decision. Until then the due date stands.',
+    text: () =>
+      'Your request for more time is with the district, which will write to you with its decision. Until then the due date stands.',
   },
 } satisfies Record<string, Outcome>;
 
 /** A request through a link: one per wording (a double click answers once), a new one after a decision. */
-export const requestUpdateSuffix = (payload: { until: string; reason: string }): string => textHash(`${payload.until}\n${payload.reason}`);
+export const requestUpdateSuffix = (payload: { until: string; reason: string }): string =>
+  textHash(`${payload.until}\n${payload.reason}`);
 
 export const requestExtensionHandler = handler({
   update: 'requestExtension',
@@ -67,34 +83,60 @@ export const requestExtensionHandler = handler({
     refuseWhenClosed(state);
     if (link.task === 'subprocessor_certify') {
       const sub = subprocessorOf(state, link.sub);
-      if (!sub || sub.certification || sub.waiver) refuse(REFUSAL.wrongState, 'this link\'s certification is no longer open; nothing is due');
-      if (link.gen !== sub.gen) refuse(REFUSAL.staleLink, 'this link was replaced by a newer one; use the link in the most recent email');
+      if (!sub || sub.certification || sub.waiver)
+        refuse(REFUSAL.wrongState, "this link's certification is no longer open; nothing is due");
+      if (link.gen !== sub.gen)
+        refuse(REFUSAL.staleLink, 'this link was replaced by a newer one; use the link in the most recent email');
     } else {
       checkVendorLink(state, link);
     }
     const pending = requestsOf(state).find((r) => r.status === 'pending' && r.task === link.task && r.sub === link.sub);
     if (pending) {
-      refuse(REFUSAL.wrongState, `your request of ${readableMoment(pending.requestedAt)} to move the due date to ${pending.until} is still waiting for the district's decision; one request at a time`);
+      refuse(
+        REFUSAL.wrongState,
+        `your request of ${readableMoment(pending.requestedAt)} to move the due date to ${pending.until} is still waiting for the district's decision; one request at a time`,
+      );
     }
     // Asked after the due time is fine (the district decides); asking for a date that is not later is not.
     const due = currentDue(state, link);
-    if (untilMs(until) <= Math.max(due, now())) refuse(REFUSAL.invalidPayload, `until: ask for a date later than the current due date (${readableMoment(Math.max(due, now()))})`);
-    if (untilMs(until) > now() + MAX_DEADLINE_MS) refuse(REFUSAL.invalidPayload, 'until: a request may reach at most 10 years ahead');
+    if (untilMs(until) <= Math.max(due, now()))
+      refuse(
+        REFUSAL.invalidPayload,
+        `until: ask for a date later than the current due date (${readableMoment(Math.max(due, now()))})`,
+      );
+    if (untilMs(until) > now() + MAX_DEADLINE_MS)
+      refuse(REFUSAL.invalidPayload, 'until: a request may reach at most 10 years ahead');
   },
   apply: ({ state, chores, now }, req) => {
     const t = now();
     const request: ExtensionRequest = {
-      id: `r${requestsOf(state).length + 1}`, task: req.link.task, ...(req.link.sub ? { sub: req.link.sub } : {}),
-      until: req.until, reason: req.reason, requestedAt: t, dueAt: currentDue(state, req.link), status: 'pending',
+      id: `r${requestsOf(state).length + 1}`,
+      task: req.link.task,
+      ...(req.link.sub ? { sub: req.link.sub } : {}),
+      until: req.until,
+      reason: req.reason,
+      requestedAt: t,
+      dueAt: currentDue(state, req.link),
+      status: 'pending',
     };
     (state.extensionRequests ??= []).push(request);
     const { who, what } = subject(state, request);
-    addEvent(state, t, 'extension_requested', request.sub ? 'subprocessor' : 'vendor',
-      `${who} asked for more time: "${what}" due ${readableMoment(untilMs(request.until))} instead of ${readableMoment(request.dueAt)} (${request.reason})`, { requestId: request.id });
+    addEvent(
+      state,
+      t,
+      'extension_requested',
+      request.sub ? 'subprocessor' : 'vendor',
+      `${who} asked for more time: "${what}" due ${readableMoment(untilMs(request.until))} instead of ${readableMoment(request.dueAt)} (${request.reason})`,
+      { requestId: request.id },
+    );
     const contract = `${state.input.vendor.name}, contract ${state.input.contract.id}`;
     chores.push({
-      id: `extension-request-${request.id}`, kind: 'mail', mail: {
-        id: `extension-request-${request.id}`, kind: 'written', written: {
+      id: `extension-request-${request.id}`,
+      kind: 'mail',
+      mail: {
+        id: `extension-request-${request.id}`,
+        kind: 'written',
+        written: {
           to: 'district',
           subject: `Request for more time: ${what} — ${contract}`,
           heading: 'A request for more time',
@@ -117,7 +159,8 @@ export const decisionOutcomes = {
 } satisfies Record<string, Outcome>;
 
 /** One id per request and decision: a repeat answers the first result, the other decision is refused as decided. */
-export const decisionUpdateId = (requestId: string, decision: string): string => updateId('case', 0, `decideExtension-${requestId}-${decision}`);
+export const decisionUpdateId = (requestId: string, decision: string): string =>
+  updateId('case', 0, `decideExtension-${requestId}-${decision}`);
 
 export const decideExtensionHandler = handler({
   update: 'decideExtension',
@@ -127,45 +170,89 @@ export const decideExtensionHandler = handler({
     refuseWhenClosed(state);
     const request = requestsOf(state).find((r) => r.id === decision.requestId);
     if (!request) refuse(REFUSAL.invalidPayload, `requestId: the case has no request ${decision.requestId}`);
-    if (request.status !== 'pending') refuse(REFUSAL.wrongState, `request ${request.id} was already ${request.status} on ${readableMoment(request.decidedAt)}`);
+    if (request.status !== 'pending')
+      refuse(
+        REFUSAL.wrongState,
+        `request ${request.id} was already ${request.status} on ${readableMoment(request.decidedAt)}`,
+      );
     if (decision.decision === 'refuse') return;
     if (request.sub) {
       const sub = subprocessorOf(state, request.sub);
-      if (!sub || sub.certification || sub.waiver) refuse(REFUSAL.wrongState, 'the certification the request was about is no longer open; refuse it instead');
-      if (untilMs(request.until) <= Math.max(sub.dueAt, now())) refuse(REFUSAL.wrongState, `the requested date is not later than the due date now (${readableMoment(Math.max(sub.dueAt, now()))}); refuse it instead`);
+      if (!sub || sub.certification || sub.waiver)
+        refuse(REFUSAL.wrongState, 'the certification the request was about is no longer open; refuse it instead');
+      if (untilMs(request.until) <= Math.max(sub.dueAt, now()))
+        refuse(
+          REFUSAL.wrongState,
+          `the requested date is not later than the due date now (${readableMoment(Math.max(sub.dueAt, now()))}); refuse it instead`,
+        );
       return;
     }
-    if (openTaskOf(state)?.kind !== request.task) refuse(REFUSAL.wrongState, `"${linkTaskTitle(request.task)}" is no longer open; refuse the request instead`);
-    validateNewDueTime(state, now(), request.task as Parameters<typeof validateNewDueTime>[2], request.until);
+    if (openTaskOf(state)?.kind !== request.task)
+      refuse(REFUSAL.wrongState, `"${linkTaskTitle(request.task)}" is no longer open; refuse the request instead`);
+    validateNewDueTime(state, now(), request.task, request.until);
   },
   apply: (run, req) => {
     const { state } = run;
     const t = run.now();
     const request = requestsOf(state).find((r) => r.id === req.requestId)!;
-    Object.assign(request, { status: req.decision === 'grant' ? 'granted' : 'refused', decidedBy: req.actor, decidedAt: t, decisionReason: req.reason });
+    Object.assign(request, {
+      status: req.decision === 'grant' ? 'granted' : 'refused',
+      decidedBy: req.actor,
+      decidedAt: t,
+      decisionReason: req.reason,
+    });
     const { what, subName } = subject(state, request);
     if (req.decision === 'grant') {
       if (!request.sub) {
         // Exactly as an extension: the due time moves, reminders and escalation follow it, the vendor is mailed it.
-        moveDueTime(run, request.until, req.actor, req.reason, (title, iso) => `Request ${request.id} granted: ${title} due ${iso}, as the vendor asked (${req.reason})`);
+        moveDueTime(
+          run,
+          request.until,
+          req.actor,
+          req.reason,
+          (title, iso) => `Request ${request.id} granted: ${title} due ${iso}, as the vendor asked (${req.reason})`,
+        );
         return 'extension-granted';
       }
       const sub = subprocessorOf(state, request.sub)!;
       sub.dueAt = untilMs(request.until);
       sub.overdue = false;
-      addEvent(state, t, 'deadline_extended', req.actor, `Request ${request.id} granted: ${subName}'s certification due ${new Date(sub.dueAt).toISOString()}, as it asked (${req.reason})`, { subprocessorId: sub.id });
+      addEvent(
+        state,
+        t,
+        'deadline_extended',
+        req.actor,
+        `Request ${request.id} granted: ${subName}'s certification due ${new Date(sub.dueAt).toISOString()}, as it asked (${req.reason})`,
+        { subprocessorId: sub.id },
+      );
       told(run, request, `Your request is granted: "${what}" is now due ${readableMoment(sub.dueAt)}.`, req.reason);
       const { id, dueAt } = sub;
       return { outcome: 'extension-granted', after: () => run.moveSubprocessorDue(id, dueAt) };
     }
-    addEvent(state, t, 'extension_refused', req.actor, `Request ${request.id} refused: "${what}" stays due ${readableMoment(currentDueOf(state, request))} (${req.reason})`, { requestId: request.id });
-    told(run, request, `The district did not grant your request for more time: "${what}" stays due ${readableMoment(currentDueOf(state, request))}.`, req.reason);
+    addEvent(
+      state,
+      t,
+      'extension_refused',
+      req.actor,
+      `Request ${request.id} refused: "${what}" stays due ${readableMoment(currentDueOf(state, request))} (${req.reason})`,
+      { requestId: request.id },
+    );
+    told(
+      run,
+      request,
+      `The district did not grant your request for more time: "${what}" stays due ${readableMoment(currentDueOf(state, request))}.`,
+      req.reason,
+    );
     return 'extension-refused';
   },
 });
 
 function currentDueOf(state: CaseState, request: ExtensionRequest): number {
-  return request.sub ? subprocessorOf(state, request.sub)?.dueAt ?? request.dueAt : openTaskOf(state)?.kind === request.task ? openTaskOf(state)!.dueAt : request.dueAt;
+  return request.sub
+    ? (subprocessorOf(state, request.sub)?.dueAt ?? request.dueAt)
+    : openTaskOf(state)?.kind === request.task
+      ? openTaskOf(state)!.dueAt
+      : request.dueAt;
 }
 
 /** The decision, mailed to whoever asked, with the link of its task (a fresh one: the due time may have moved). */
@@ -175,12 +262,19 @@ function told(run: CaseRun, request: ExtensionRequest, decision: string, reason:
   const open = openTaskOf(state);
   const about = sub
     ? { subprocessor: { id: sub.id, gen: sub.gen, dueAt: sub.dueAt } }
-    : open && open.kind === request.task ? { task: { kind: open.kind, gen: open.gen, dueAt: open.dueAt } } : undefined;
+    : open && open.kind === request.task
+      ? { task: { kind: open.kind, gen: open.gen, dueAt: open.dueAt } }
+      : undefined;
   if (!about) return; // the task closed meanwhile: nothing is due, so there is nothing to tell
   const id = `extension-decision-${request.id}`;
   chores.push({
-    id, kind: 'mail', mail: {
-      id, kind: 'written', ...about, written: {
+    id,
+    kind: 'mail',
+    mail: {
+      id,
+      kind: 'written',
+      ...about,
+      written: {
         to: sub ? 'subprocessor' : 'vendor',
         subject: `Your request for more time: ${request.status === 'granted' ? 'granted' : 'not granted'}, contract ${state.input.contract.id}`,
         heading: request.status === 'granted' ? 'More time granted' : 'Request for more time not granted',

@@ -7,7 +7,7 @@ import { legalHoldOutcomes } from './handler';
 export const legalHold = staff({
   path: 'legal-hold',
   update: 'setLegalHold',
-  summary: 'Hold or release the case\'s data',
+  summary: "Hold or release the case's data",
   roles: ['admin', 'legal'],
   body: legalHoldBodySchema,
   message: legalHoldBodySchema.extend(actor),
@@ -16,13 +16,18 @@ export const legalHold = staff({
   outcomes: legalHoldOutcomes,
   outcome: (body) => (body.on ? 'hold-set' : 'hold-released'),
   cli: {
-    name: 'hold', usage: '--on|--off --reason R', help: 'set or release a legal hold',
+    name: 'hold',
+    usage: '--on|--off --reason R',
+    help: 'set or release a legal hold',
     options: { on: 'boolean', off: 'boolean', reason: 'string' },
     body: (values) => {
       if (values.on === values.off) throw new ActionUsageError('give either --on or --off');
       return { on: values.on === true, reason: cliText(values, 'reason') };
     },
   },
-  send: (state, body, by) => ({ payload: { ...body, actor: by }, updateId: `${updateId('case', state.legalHold.length, 'setLegalHold')}-${body.on ? 'on' : 'off'}` }),
+  send: (state, body, by) => ({
+    payload: { ...body, actor: by },
+    updateId: `${updateId('case', state.legalHold.length, 'setLegalHold')}-${body.on ? 'on' : 'off'}`,
+  }),
   recordOwned: true,
 });

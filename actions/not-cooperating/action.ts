@@ -15,6 +15,15 @@ export const markNotCooperating = staff({
   refill: () => 'not-cooperating',
   outcomes: markNotCooperatingOutcomes,
   outcome: () => 'not-cooperating',
-  cli: { name: 'not-cooperating', usage: '--note N', help: 'mark the vendor as not cooperating (an overdue, escalated task)', options: { note: 'string' }, body: (values) => ({ note: cliText(values, 'note') }) },
-  send: (_state, body, by) => ({ payload: { ...body, actor: by }, updateId: updateId('case', 0, 'markNotCooperating') }),
+  cli: {
+    name: 'not-cooperating',
+    usage: '--note N',
+    help: 'mark the vendor as not cooperating (an overdue, escalated task)',
+    options: { note: 'string' },
+    body: (values) => ({ note: cliText(values, 'note') }),
+  },
+  send: (_state, body, by) => ({
+    payload: { ...body, actor: by },
+    updateId: updateId('case', 0, 'markNotCooperating'),
+  }),
 });

@@ -4,7 +4,11 @@ import { enforcementRefusal } from '../../domain/enforcement';
 import { handler, refuse, REFUSAL, type Outcome } from '../handler-kit';
 
 /** What the page and the API answer say once it is done, by outcome. */
-export const markNotCooperatingOutcomes = { 'not-cooperating': { text: () => 'The vendor is marked as not cooperating. Refer the case to legal when the note is not answered.' } } satisfies Record<string, Outcome>;
+export const markNotCooperatingOutcomes = {
+  'not-cooperating': {
+    text: () => 'The vendor is marked as not cooperating. Refer the case to legal when the note is not answered.',
+  },
+} satisfies Record<string, Outcome>;
 
 export const markNotCooperatingHandler = handler({
   update: 'markNotCooperating',

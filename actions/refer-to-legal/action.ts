@@ -7,7 +7,8 @@ import { referToLegalOutcomes } from './handler';
 export const referToLegal = staff({
   path: 'refer-to-legal',
   update: 'referToLegal',
-  summary: 'Refer the case to legal counsel (after the vendor was marked not cooperating): legal staff get a letter with the case\'s history',
+  summary:
+    "Refer the case to legal counsel (after the vendor was marked not cooperating): legal staff get a letter with the case's history",
   roles: ['admin'],
   body: enforcementBodySchema,
   message: enforcementBodySchema.extend(actor),
@@ -15,6 +16,12 @@ export const referToLegal = staff({
   refill: () => 'refer-to-legal',
   outcomes: referToLegalOutcomes,
   outcome: () => 'referred',
-  cli: { name: 'refer-to-legal', usage: '--note N', help: 'refer the case to legal counsel; legal staff get the referral letter', options: { note: 'string' }, body: (values) => ({ note: cliText(values, 'note') }) },
+  cli: {
+    name: 'refer-to-legal',
+    usage: '--note N',
+    help: 'refer the case to legal counsel; legal staff get the referral letter',
+    options: { note: 'string' },
+    body: (values) => ({ note: cliText(values, 'note') }),
+  },
   send: (_state, body, by) => ({ payload: { ...body, actor: by }, updateId: updateId('case', 0, 'referToLegal') }),
 });

@@ -4,7 +4,11 @@ import { enforcementRefusal } from '../../domain/enforcement';
 import { handler, refuse, REFUSAL, type Outcome } from '../handler-kit';
 
 /** What the page and the API answer say once it is done, by outcome. */
-export const referToLegalOutcomes = { referred: { text: () => 'The case is referred to legal. Legal staff are emailed the referral letter with the case\'s history.' } } satisfies Record<string, Outcome>;
+export const referToLegalOutcomes = {
+  referred: {
+    text: () => "The case is referred to legal. Legal staff are emailed the referral letter with the case's history.",
+  },
+} satisfies Record<string, Outcome>;
 
 export const referToLegalHandler = handler({
   update: 'referToLegal',

@@ -13,7 +13,13 @@ export const resendLink = staff({
   fromForm: () => ({}),
   outcomes: resendLinkOutcomes,
   outcome: () => 'link-sent',
-  cli: { name: 'resend-link', usage: '', help: 'email a new link for the open vendor task', options: {}, body: () => ({}) },
+  cli: {
+    name: 'resend-link',
+    usage: '',
+    help: 'email a new link for the open vendor task',
+    options: {},
+    body: () => ({}),
+  },
   send: (state, _body, by) => {
     const open = openTaskOf(state);
     return { payload: { actor: by }, updateId: updateId(open?.kind ?? 'case', open?.gen ?? 0, 'resendLink') };

@@ -10,7 +10,11 @@ const openTitle = (state: CaseState): string => {
 };
 
 /** What the page and the API answer say once it is done, by outcome. */
-export const resendLinkOutcomes = { 'link-sent': { text: (state) => `A new link for "${openTitle(state)}" is on its way to the vendor; older links no longer work.` } } satisfies Record<string, Outcome>;
+export const resendLinkOutcomes = {
+  'link-sent': {
+    text: (state) => `A new link for "${openTitle(state)}" is on its way to the vendor; older links no longer work.`,
+  },
+} satisfies Record<string, Outcome>;
 
 export const resendLinkHandler = handler({
   update: 'resendLink',
@@ -18,14 +22,26 @@ export const resendLinkHandler = handler({
   validate: ({ state }) => {
     refuseWhenClosed(state);
     const open = openTaskOf(state);
-    if (!open || !isVendorTask(open.kind)) refuse(REFUSAL.wrongState, `no vendor task is open; the case is ${state.status}`);
+    if (!open || !isVendorTask(open.kind))
+      refuse(REFUSAL.wrongState, `no vendor task is open; the case is ${state.status}`);
   },
   apply: ({ state, chores, now }, req) => {
     const task = openTaskOf(state)!;
     task.gen += 1; // older links stop working
     task.noticeSent = false;
-    addEvent(state, now(), 'link_resent', req.actor, `New link sent for "${TASK_TITLES[task.kind]}"; older links no longer work`);
-    const mail = { id: `notice-${task.kind}-${task.gen}`, kind: 'notice' as const, resent: true, task: { kind: task.kind, gen: task.gen, dueAt: task.dueAt } };
+    addEvent(
+      state,
+      now(),
+      'link_resent',
+      req.actor,
+      `New link sent for "${TASK_TITLES[task.kind]}"; older links no longer work`,
+    );
+    const mail = {
+      id: `notice-${task.kind}-${task.gen}`,
+      kind: 'notice' as const,
+      resent: true,
+      task: { kind: task.kind, gen: task.gen, dueAt: task.dueAt },
+    };
     chores.push({ id: mail.id, kind: 'mail', mail });
     return 'link-sent';
   },

@@ -19,16 +19,21 @@ export const review = staff({
   outcomes: reviewOutcomes,
   outcome: (body) => (body.decision === 'reject' ? 'rejected' : 'accepted'),
   cli: {
-    name: 'review', usage: '--accept | --reject --reason R', help: 'accept or reject the returned data',
+    name: 'review',
+    usage: '--accept | --reject --reason R',
+    help: 'accept or reject the returned data',
     options: { accept: 'boolean', reject: 'boolean', reason: 'string' },
     body: (values) => {
       if (values.accept === values.reject) throw new ActionUsageError('give either --accept or --reject --reason R');
-      return { decision: values.accept ? 'accept' : 'reject', ...(typeof values.reason === 'string' ? { reason: values.reason } : {}) };
+      return {
+        decision: values.accept ? 'accept' : 'reject',
+        ...(typeof values.reason === 'string' ? { reason: values.reason } : {}),
+      };
     },
   },
   send: (state, body, by) => {
     const open = openTaskOf(state);
-    const gen = open?.kind === 'review' ? open.gen : latestTask(state, 'review')?.gen ?? 1;
+    const gen = open?.kind === 'review' ? open.gen : (latestTask(state, 'review')?.gen ?? 1);
     return { payload: { ...body, gen, actor: by }, updateId: updateId('review', gen, 'reviewReturn') };
   },
 });

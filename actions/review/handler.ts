@@ -18,8 +18,13 @@ export const reviewHandler = handler({
   validate: ({ state }, review) => {
     refuseWhenClosed(state);
     const open = openTaskOf(state);
-    if (open?.kind !== 'review') refuse(REFUSAL.wrongState, `there is no returned data waiting for review; the case is ${state.status}`);
-    if (open.gen !== review.gen) refuse(REFUSAL.staleLink, 'this decision is about an earlier return; reload the case and review the latest package');
+    if (open?.kind !== 'review')
+      refuse(REFUSAL.wrongState, `there is no returned data waiting for review; the case is ${state.status}`);
+    if (open.gen !== review.gen)
+      refuse(
+        REFUSAL.staleLink,
+        'this decision is about an earlier return; reload the case and review the latest package',
+      );
   },
   apply: ({ state, chores, now }, req) => {
     const t = now();
@@ -27,14 +32,21 @@ export const reviewHandler = handler({
     const round = state.returnRounds.at(-1)!;
     round.decision = { decision: req.decision, ...(req.reason ? { reason: req.reason } : {}), by: req.actor, at: t };
     if (req.decision === 'accept') {
-      addEvent(state, t, 'return_accepted', req.actor, `Returned data accepted (package ${round.zipSha256?.slice(0, 12) ?? ''}…)`);
+      addEvent(
+        state,
+        t,
+        'return_accepted',
+        req.actor,
+        `Returned data accepted (package ${round.zipSha256?.slice(0, 12) ?? ''}…)`,
+      );
       // 7400.1 III.C: only now may the vendor certify destruction. The staged copies are no longer needed.
       chores.push({ id: `dispose-staged-${round.round}`, kind: 'dispose_staged' });
       openTask(state, 'certify', t, chores);
       return 'accepted';
     }
     addEvent(state, t, 'return_rejected', req.actor, `Returned data rejected: ${req.reason}`);
-    if (round.packageId) chores.push({ id: `dispose-package-${round.round}`, kind: 'dispose_package', packageId: round.packageId });
+    if (round.packageId)
+      chores.push({ id: `dispose-package-${round.round}`, kind: 'dispose_package', packageId: round.packageId });
     openTask(state, 'return', t, chores, 'rejection', req.reason);
     return 'rejected';
   },

@@ -11,7 +11,10 @@ export const submitReturn = vendor({
   update: 'submitReturn',
   summary: 'Finish the return',
   body: submitReturnBodySchema,
-  message: submitReturnBodySchema.extend({ ...link, files: z.array(stagedFileRefSchema).min(1, 'stage at least one file before submitting the return').max(100_000) }),
+  message: submitReturnBodySchema.extend({
+    ...link,
+    files: z.array(stagedFileRefSchema).min(1, 'stage at least one file before submitting the return').max(100_000),
+  }),
   fromForm: (form) => flatFormBody(form, { note: 'text' }),
   outcomes: submitReturnOutcomes,
   outcome: () => 'returned',

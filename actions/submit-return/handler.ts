@@ -4,7 +4,9 @@ import { countByCategory } from '../../domain/lifecycle';
 import { byLink, checkVendorLink, handler, refuse, REFUSAL, requireTask, type Outcome } from '../handler-kit';
 
 /** What the page and the API answer say once it is done, by outcome. */
-export const submitReturnOutcomes = { returned: { title: 'Return submitted', text: () => 'Return received. The district will review it and write to you.' } } satisfies Record<string, Outcome>;
+export const submitReturnOutcomes = {
+  returned: { title: 'Return submitted', text: () => 'Return received. The district will review it and write to you.' },
+} satisfies Record<string, Outcome>;
 
 export const submitReturnHandler = handler({
   update: 'submitReturn',
@@ -16,7 +18,11 @@ export const submitReturnHandler = handler({
     const requested = new Set(state.input.disposition.categories.map((c) => c.key));
     const ids = new Set<string>();
     for (const file of files) {
-      if (!requested.has(file.category)) refuse(REFUSAL.invalidPayload, `files: "${file.name}" is in category "${file.category}", which this case does not request`);
+      if (!requested.has(file.category))
+        refuse(
+          REFUSAL.invalidPayload,
+          `files: "${file.name}" is in category "${file.category}", which this case does not request`,
+        );
       if (ids.has(file.fileId)) refuse(REFUSAL.invalidPayload, `files: file ${file.fileId} is listed twice`);
       ids.add(file.fileId);
     }
@@ -35,7 +41,9 @@ export const submitReturnHandler = handler({
       ...counts,
     });
     state.status = 'packaging';
-    addEvent(state, t, 'return_submitted', 'vendor', `Return submitted: ${req.files.length} file(s)`, { round: state.returnRounds.length });
+    addEvent(state, t, 'return_submitted', 'vendor', `Return submitted: ${req.files.length} file(s)`, {
+      round: state.returnRounds.length,
+    });
     return 'returned';
   },
 });

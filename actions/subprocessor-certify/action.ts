@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { signatoryCheckSchema, subprocessorCertificationBodySchema, subprocessorCertificationSchema } from '../../domain/certification';
+import {
+  signatoryCheckSchema,
+  subprocessorCertificationBodySchema,
+  subprocessorCertificationSchema,
+} from '../../domain/certification';
 import { subprocessorCertificationFromForm } from '../../domain/form-fields';
 import { link, vendor } from '../kit';
 import { subprocessorCertifyOutcomes } from './handler';
@@ -8,11 +12,19 @@ export const certifySubprocessor = vendor({
   path: 'subprocessor-certify',
   task: 'subprocessor_certify',
   update: 'certifySubprocessor',
-  summary: 'A subprocessor the vendor named certifies the destruction of the district\'s data it held (through its own link)',
+  summary:
+    "A subprocessor the vendor named certifies the destruction of the district's data it held (through its own link)",
   body: subprocessorCertificationBodySchema,
-  message: z.object({ ...link, certification: subprocessorCertificationSchema, signatoryCheck: signatoryCheckSchema.optional() }),
+  message: z.object({
+    ...link,
+    certification: subprocessorCertificationSchema,
+    signatoryCheck: signatoryCheckSchema.optional(),
+  }),
   fromForm: subprocessorCertificationFromForm,
-  signatory: (body) => ({ email: body.signatoryEmail, ...(body.verificationCode ? { code: body.verificationCode } : {}) }),
+  signatory: (body) => ({
+    email: body.signatoryEmail,
+    ...(body.verificationCode ? { code: body.verificationCode } : {}),
+  }),
   outcomes: subprocessorCertifyOutcomes,
   outcome: () => 'subprocessor-certified',
   payload: ({ verificationCode: _code, ...certification }) => ({ certification }),

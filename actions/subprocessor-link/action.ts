@@ -16,12 +16,20 @@ export const resendSubprocessorLink = staff({
   outcomes: resendSubprocessorLinkOutcomes,
   outcome: () => 'subprocessor-link-sent',
   cli: {
-    name: 'subprocessor-link', usage: '--subprocessor ID [--email E]', help: 'email a subprocessor a new link (to a corrected address)',
+    name: 'subprocessor-link',
+    usage: '--subprocessor ID [--email E]',
+    help: 'email a subprocessor a new link (to a corrected address)',
     options: { subprocessor: 'string', email: 'string' },
-    body: (values) => ({ subprocessorId: cliText(values, 'subprocessor'), ...(typeof values.email === 'string' ? { contactEmail: values.email } : {}) }),
+    body: (values) => ({
+      subprocessorId: cliText(values, 'subprocessor'),
+      ...(typeof values.email === 'string' ? { contactEmail: values.email } : {}),
+    }),
   },
   send: (state, body, by) => {
     const gen = state.subprocessors?.find((s) => s.id === body.subprocessorId)?.gen ?? 0;
-    return { payload: { ...body, actor: by }, updateId: updateId('subprocessor_certify', gen, `resendSubprocessorLink-${body.subprocessorId}`) };
+    return {
+      payload: { ...body, actor: by },
+      updateId: updateId('subprocessor_certify', gen, `resendSubprocessorLink-${body.subprocessorId}`),
+    };
   },
 });

@@ -19,11 +19,13 @@ export interface AnchoredHead {
   signature: string;
 }
 
-const anchorText = (head: Pick<AnchoredHead, 'seq' | 'hash' | 'at'>): string => `disposition-access-log-head/1 ${head.seq} ${head.hash} ${head.at}`;
+const anchorText = (head: Pick<AnchoredHead, 'seq' | 'hash' | 'at'>): string =>
+  `disposition-access-log-head/1 ${head.seq} ${head.hash} ${head.at}`;
 
 export const ANCHOR_FILE = 'access-log.anchor.json';
 
-const parseAnchor = (text: string | undefined): AnchoredHead | undefined => (text === undefined ? undefined : (JSON.parse(text) as AnchoredHead));
+const parseAnchor = (text: string | undefined): AnchoredHead | undefined =>
+  text === undefined ? undefined : (JSON.parse(text) as AnchoredHead);
 
 function absentAsUndefined(err: unknown): undefined {
   if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -33,7 +35,10 @@ function absentAsUndefined(err: unknown): undefined {
 export class AccessLogAnchor {
   private anchoredSeq = 0;
 
-  constructor(private readonly file: string, private readonly keyring: Pick<Keyring, 'currentSigning' | 'signingPublicKey'>) {}
+  constructor(
+    private readonly file: string,
+    private readonly keyring: Pick<Keyring, 'currentSigning' | 'signingPublicKey'>,
+  ) {}
 
   /** The anchor beside the keys of this node (KEYS_DIR). */
   static beside(keysDir: string, keyring: Pick<Keyring, 'currentSigning' | 'signingPublicKey'>): AccessLogAnchor {
@@ -76,7 +81,9 @@ export class AccessLogAnchor {
     const key = this.keyring.signingPublicKey(head.kid);
     let signed = false;
     try {
-      signed = Boolean(key && crypto.verify(null, Buffer.from(anchorText(head)), key, Buffer.from(head.signature, 'base64')));
+      signed = Boolean(
+        key && crypto.verify(null, Buffer.from(anchorText(head)), key, Buffer.from(head.signature, 'base64')),
+      );
     } catch {
       signed = false;
     }

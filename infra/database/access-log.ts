@@ -28,7 +28,8 @@ export interface AccessQuery {
   to?: number;
 }
 
-export type ChainVerdict = { ok: true; entries: number; head: string } | { ok: false; entries: number; brokenAt: number; reason: string };
+export type ChainVerdict =
+  { ok: true; entries: number; head: string } | { ok: false; entries: number; brokenAt: number; reason: string };
 
 /**
  * The intrusion log's chain: events written before it was chained (a database from before migration 13) are
@@ -44,7 +45,16 @@ export interface AuditHeads {
   intrusions: { id: number; hash: string } | null;
 }
 
-export const INTRUSION_KINDS = ['failed_login', 'refused_link', 'csrf_failure', 'role_refusal', 'rate_limited', 'malformed_upload', 'locked_account', 'wrong_signatory_code'] as const;
+export const INTRUSION_KINDS = [
+  'failed_login',
+  'refused_link',
+  'csrf_failure',
+  'role_refusal',
+  'rate_limited',
+  'malformed_upload',
+  'locked_account',
+  'wrong_signatory_code',
+] as const;
 export type IntrusionKind = (typeof INTRUSION_KINDS)[number];
 
 export interface IntrusionInput {
@@ -80,7 +90,17 @@ export const GENESIS = '0'.repeat(64);
 
 /** The hash of an entry: its fields in a fixed order, after the previous hash. */
 export function entryHash(prevHash: string, entry: Omit<AccessEntry, 'hash' | 'prevHash'>): string {
-  const fields = [entry.seq, entry.at, entry.actor, entry.role, entry.action, entry.caseId ?? '', entry.outcome, entry.ip, entry.userAgent];
+  const fields = [
+    entry.seq,
+    entry.at,
+    entry.actor,
+    entry.role,
+    entry.action,
+    entry.caseId ?? '',
+    entry.outcome,
+    entry.ip,
+    entry.userAgent,
+  ];
   return crypto.createHash('sha256').update(prevHash).update(JSON.stringify(fields)).digest('hex');
 }
 

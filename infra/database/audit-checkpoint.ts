@@ -19,17 +19,29 @@ export interface AuditCheckpoint extends AuditHeads {
   signature: string;
 }
 
-const checkpointText = (c: Omit<AuditCheckpoint, 'kid' | 'signature'>): string => [
-  c.format, c.district, c.takenAt,
-  c.accessLog ? `access-log ${c.accessLog.seq} ${c.accessLog.hash}` : 'access-log empty',
-  c.intrusions ? `intrusions ${c.intrusions.id} ${c.intrusions.hash}` : 'intrusions empty',
-].join('\n');
+const checkpointText = (c: Omit<AuditCheckpoint, 'kid' | 'signature'>): string =>
+  [
+    c.format,
+    c.district,
+    c.takenAt,
+    c.accessLog ? `access-log ${c.accessLog.seq} ${c.accessLog.hash}` : 'access-log empty',
+    c.intrusions ? `intrusions ${c.intrusions.id} ${c.intrusions.hash}` : 'intrusions empty',
+  ].join('\n');
 
-export async function takeCheckpoint(log: Pick<AccessLog, 'heads'>, keyring: Pick<Keyring, 'currentSigning'>, district: string, now = Date.now()): Promise<AuditCheckpoint> {
+export async function takeCheckpoint(
+  log: Pick<AccessLog, 'heads'>,
+  keyring: Pick<Keyring, 'currentSigning'>,
+  district: string,
+  now = Date.now(),
+): Promise<AuditCheckpoint> {
   const heads = await log.heads();
   const unsigned = { format: CHECKPOINT_FORMAT, district, takenAt: new Date(now).toISOString(), ...heads } as const;
   const signing = keyring.currentSigning();
-  return { ...unsigned, kid: signing.kid, signature: crypto.sign(null, Buffer.from(checkpointText(unsigned)), signing.privateKey).toString('base64') };
+  return {
+    ...unsigned,
+    kid: signing.kid,
+    signature: crypto.sign(null, Buffer.from(checkpointText(unsigned)), signing.privateKey).toString('base64'),
+  };
 }
 
 /** A checkpoint as read from a file: the shape, or a sentence saying what is wrong with it. */
@@ -38,12 +50,28 @@ export function parseCheckpoint(text: string): AuditCheckpoint {
   try {
     value = JSON.parse(text) as Partial<AuditCheckpoint>;
   } catch {
-    throw new Error('the checkpoint is not JSON: save the attachment of the checkpoint mail (audit-checkpoint-….json) as it came');
+    throw new Error(
+      'the checkpoint is not JSON: save the attachment of the checkpoint mail (audit-checkpoint-….json) as it came',
+    );
   }
-  const head = (h: unknown, key: 'seq' | 'id') => h === null || (typeof h === 'object' && h !== null && Number.isSafeInteger((h as Record<string, unknown>)[key]) && typeof (h as Record<string, unknown>).hash === 'string');
-  if (value.format !== CHECKPOINT_FORMAT || typeof value.takenAt !== 'string' || typeof value.kid !== 'string' || typeof value.signature !== 'string'
-    || typeof value.district !== 'string' || !head(value.accessLog, 'seq') || !head(value.intrusions, 'id')) {
-    throw new Error(`the checkpoint is not a ${CHECKPOINT_FORMAT} file: save the attachment of the checkpoint mail as it came`);
+  const head = (h: unknown, key: 'seq' | 'id') =>
+    h === null ||
+    (typeof h === 'object' &&
+      h !== null &&
+      Number.isSafeInteger((h as Record<string, unknown>)[key]) &&
+      typeof (h as Record<string, unknown>).hash === 'string');
+  if (
+    value.format !== CHECKPOINT_FORMAT ||
+    typeof value.takenAt !== 'string' ||
+    typeof value.kid !== 'string' ||
+    typeof value.signature !== 'string' ||
+    typeof value.district !== 'string' ||
+    !head(value.accessLog, 'seq') ||
+    !head(value.intrusions, 'id')
+  ) {
+    throw new Error(
+      `the checkpoint is not a ${CHECKPOINT_FORMAT} file: save the attachment of the checkpoint mail as it came`,
+    );
   }
   return value as AuditCheckpoint;
 }
@@ -52,25 +80,49 @@ export function parseCheckpoint(text: string): AuditCheckpoint {
  * What the logs say against a checkpoint: nothing when they still hold both heads it signed, else one sentence
  * per problem (an unsigned or edited checkpoint, an entry cut off, an entry rewritten).
  */
-export async function problemsAgainst(checkpoint: AuditCheckpoint, log: Pick<AccessLog, 'hashAt'>, keyring: Pick<Keyring, 'signingPublicKey'>): Promise<string[]> {
+export async function problemsAgainst(
+  checkpoint: AuditCheckpoint,
+  log: Pick<AccessLog, 'hashAt'>,
+  keyring: Pick<Keyring, 'signingPublicKey'>,
+): Promise<string[]> {
   const key = keyring.signingPublicKey(checkpoint.kid);
   let signed = false;
   try {
-    signed = Boolean(key && crypto.verify(null, Buffer.from(checkpointText(checkpoint)), key, Buffer.from(checkpoint.signature, 'base64')));
+    signed = Boolean(
+      key &&
+      crypto.verify(null, Buffer.from(checkpointText(checkpoint)), key, Buffer.from(checkpoint.signature, 'base64')),
+    );
   } catch {
     signed = false;
   }
-  if (!signed) return [`the checkpoint of ${checkpoint.takenAt} is not signed by a key of this keyring (${checkpoint.kid}): it was edited, or is another installation's`];
+  if (!signed)
+    return [
+      `the checkpoint of ${checkpoint.takenAt} is not signed by a key of this keyring (${checkpoint.kid}): it was edited, or is another installation's`,
+    ];
   const problems: string[] = [];
   const checks = [
-    { log: 'accessLog' as const, head: checkpoint.accessLog && { at: checkpoint.accessLog.seq, hash: checkpoint.accessLog.hash }, what: 'access log entry' },
-    { log: 'intrusions' as const, head: checkpoint.intrusions && { at: checkpoint.intrusions.id, hash: checkpoint.intrusions.hash }, what: 'intrusion event' },
+    {
+      log: 'accessLog' as const,
+      head: checkpoint.accessLog && { at: checkpoint.accessLog.seq, hash: checkpoint.accessLog.hash },
+      what: 'access log entry',
+    },
+    {
+      log: 'intrusions' as const,
+      head: checkpoint.intrusions && { at: checkpoint.intrusions.id, hash: checkpoint.intrusions.hash },
+      what: 'intrusion event',
+    },
   ];
   for (const { log: which, head, what } of checks) {
     if (!head) continue;
     const hash = await log.hashAt(which, head.at);
-    if (hash === undefined) problems.push(`${what} ${head.at}, which the checkpoint of ${checkpoint.takenAt} saw, is gone: the log was cut back past it`);
-    else if (hash !== head.hash) problems.push(`${what} ${head.at} is not the one the checkpoint of ${checkpoint.takenAt} saw: the log was rewritten up to there`);
+    if (hash === undefined)
+      problems.push(
+        `${what} ${head.at}, which the checkpoint of ${checkpoint.takenAt} saw, is gone: the log was cut back past it`,
+      );
+    else if (hash !== head.hash)
+      problems.push(
+        `${what} ${head.at} is not the one the checkpoint of ${checkpoint.takenAt} saw: the log was rewritten up to there`,
+      );
   }
   return problems;
 }

@@ -111,7 +111,9 @@ export interface CaseRecordStore {
    * holds a newer version, `behind` when the record lacks the version the change builds on (the
    * writer then sends the whole state).
    */
-  saveCaseChange(change: CaseRecordChange): Promise<{ outcome: 'written'; state: RecordedState } | { outcome: 'stale' | 'behind' }>;
+  saveCaseChange(
+    change: CaseRecordChange,
+  ): Promise<{ outcome: 'written'; state: RecordedState } | { outcome: 'stale' | 'behind' }>;
   getCase(caseId: string): Promise<CaseRecord | undefined>;
   listCases(filter?: CaseFilter): Promise<CaseSummary[]>;
   /** One page of the list, by keyset: as fast for the 10,000th case as for the first. */
@@ -129,7 +131,12 @@ export interface CaseRecordStore {
    * while one runs does not stop it, and the answer says so); `repeated` for the last hold again (same switch,
    * reason and person: a retried request); or the refusal (already on, already off).
    */
-  setLegalHold(caseId: string, hold: LegalHold): Promise<{ history: LegalHold[]; destructionsBegun: DestructionDecided[] } | { repeated: true } | { refused: string }>;
+  setLegalHold(
+    caseId: string,
+    hold: LegalHold,
+  ): Promise<
+    { history: LegalHold[]; destructionsBegun: DestructionDecided[] } | { repeated: true } | { refused: string }
+  >;
   /** The case's legal holds, oldest first (cases held before the hold had a table of its own: from their state). */
   legalHolds(caseId: string): Promise<LegalHold[]>;
   /**
@@ -137,7 +144,11 @@ export interface CaseRecordStore {
    * (`held`, nothing to destroy) or the destruction of `what` is decided and recorded (`claimed`), after which a
    * hold can no longer come between the check and the deletion.
    */
-  claimDestruction(caseId: string, what: string, at?: number): Promise<{ held: LegalHold } | { claimed: DestructionDecided }>;
+  claimDestruction(
+    caseId: string,
+    what: string,
+    at?: number,
+  ): Promise<{ held: LegalHold } | { claimed: DestructionDecided }>;
   /** Mail by stable Message-ID: true when it was already sent. */
   mailSent(messageId: string): Promise<boolean>;
   recordMailSent(messageId: string, caseId: string, kind: string): Promise<void>;

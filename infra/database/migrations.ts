@@ -175,19 +175,25 @@ CREATE TABLE once_claims (claim_key TEXT PRIMARY KEY, claimed_at BIGINT NOT NULL
     version: 2,
     name: 'the keyring shared by every node (with DATABASE_URL), each secret wrapped by KEYRING_KEY',
     sql: {
-      sqlite: 'CREATE TABLE IF NOT EXISTS keyring_keys (kid TEXT PRIMARY KEY, purpose TEXT NOT NULL, seq INTEGER NOT NULL UNIQUE, created_at TEXT NOT NULL, wrapped TEXT NOT NULL, public_key TEXT);',
-      postgres: 'CREATE TABLE keyring_keys (kid TEXT PRIMARY KEY, purpose TEXT NOT NULL, seq INTEGER NOT NULL UNIQUE, created_at TEXT NOT NULL, wrapped TEXT NOT NULL, public_key TEXT);',
+      sqlite:
+        'CREATE TABLE IF NOT EXISTS keyring_keys (kid TEXT PRIMARY KEY, purpose TEXT NOT NULL, seq INTEGER NOT NULL UNIQUE, created_at TEXT NOT NULL, wrapped TEXT NOT NULL, public_key TEXT);',
+      postgres:
+        'CREATE TABLE keyring_keys (kid TEXT PRIMARY KEY, purpose TEXT NOT NULL, seq INTEGER NOT NULL UNIQUE, created_at TEXT NOT NULL, wrapped TEXT NOT NULL, public_key TEXT);',
     },
   },
   {
     version: 3,
     name: 'keyset paging of the case list: by creation, by due time, by status in lifecycle order',
     sql: {
-      sqlite: RANKED_STATUS_SQL + `
+      sqlite:
+        RANKED_STATUS_SQL +
+        `
 CREATE INDEX IF NOT EXISTS cases_created ON cases (created_at, case_id);
 CREATE INDEX IF NOT EXISTS cases_due ON cases (COALESCE(due_at, ${NO_DUE_TIME}), case_id);
 CREATE INDEX IF NOT EXISTS cases_status_rank ON cases (status_rank, created_at DESC, case_id DESC);`,
-      postgres: RANKED_STATUS_SQL + `
+      postgres:
+        RANKED_STATUS_SQL +
+        `
 CREATE INDEX cases_created ON cases (created_at, case_id);
 CREATE INDEX cases_due ON cases (COALESCE(due_at, ${NO_DUE_TIME}), case_id);
 CREATE INDEX cases_status_rank ON cases (status_rank, created_at DESC, case_id DESC);`,
@@ -195,12 +201,16 @@ CREATE INDEX cases_status_rank ON cases (status_rank, created_at DESC, case_id D
   },
   {
     version: 4,
-    name: 'when a case closed (the dashboard\'s months), and the case list by vendor',
+    name: "when a case closed (the dashboard's months), and the case list by vendor",
     sql: {
-      sqlite: CLOSED_AT_SQL + `
+      sqlite:
+        CLOSED_AT_SQL +
+        `
 CREATE INDEX IF NOT EXISTS cases_closed ON cases (closed_at);
 CREATE INDEX IF NOT EXISTS cases_vendor_order ON cases (lower(vendor_name), case_id);`,
-      postgres: CLOSED_AT_SQL + `
+      postgres:
+        CLOSED_AT_SQL +
+        `
 CREATE INDEX cases_closed ON cases (closed_at);
 CREATE INDEX cases_vendor_order ON cases (lower(vendor_name), case_id);`,
     },
@@ -229,7 +239,7 @@ CREATE INDEX case_messages_case ON case_messages (case_id, attempted_at);`,
   },
   {
     version: 7,
-    name: 'bulk starts: each file\'s rows and outcomes, and the case each contract was last started as',
+    name: "bulk starts: each file's rows and outcomes, and the case each contract was last started as",
     sql: {
       sqlite: BULK_TABLES.replace(/CREATE (TABLE|INDEX) /g, 'CREATE $1 IF NOT EXISTS '),
       postgres: BULK_TABLES,
@@ -237,7 +247,7 @@ CREATE INDEX case_messages_case ON case_messages (case_id, attempted_at);`,
   },
   {
     version: 8,
-    name: 'enforcement: where a quiet vendor\'s case stands (reminded, escalated, not cooperating, referred to legal)',
+    name: "enforcement: where a quiet vendor's case stands (reminded, escalated, not cooperating, referred to legal)",
     sql: {
       sqlite: `${ENFORCEMENT_SQL}\nCREATE INDEX IF NOT EXISTS cases_enforcement ON cases (enforcement, created_at);`,
       postgres: `${ENFORCEMENT_SQL}\nCREATE INDEX cases_enforcement ON cases (enforcement, created_at);`,
@@ -245,12 +255,12 @@ CREATE INDEX case_messages_case ON case_messages (case_id, attempted_at);`,
   },
   {
     version: 9,
-    name: 'a status between the backups and the statement: waiting for the vendor\'s subprocessors\' certifications',
+    name: "a status between the backups and the statement: waiting for the vendor's subprocessors' certifications",
     sql: { sqlite: SUBPROCESSOR_RANKS_SQL, postgres: SUBPROCESSOR_RANKS_SQL },
   },
   {
     version: 10,
-    name: 'a status before the statement: waiting for legal\'s countersignature',
+    name: "a status before the statement: waiting for legal's countersignature",
     sql: { sqlite: SIGNOFF_RANKS_SQL, postgres: SIGNOFF_RANKS_SQL },
   },
   {
@@ -263,7 +273,7 @@ CREATE INDEX case_messages_case ON case_messages (case_id, attempted_at);`,
   },
   {
     version: 12,
-    name: 'signatory checks: a keyed hash of each one-time code emailed to a certification\'s signatory, its tries, and when it was verified',
+    name: "signatory checks: a keyed hash of each one-time code emailed to a certification's signatory, its tries, and when it was verified",
     sql: {
       sqlite: SIGNATORY_CODES_SQL.replace('CREATE TABLE ', 'CREATE TABLE IF NOT EXISTS '),
       postgres: SIGNATORY_CODES_SQL,

@@ -80,7 +80,9 @@ function sharedSqlite(file: string): SqlDatabase {
 
 export async function openDatabase(config: Pick<Config, 'dataDir' | 'databaseUrl'>): Promise<SqlDatabase> {
   // pg is loaded only with DATABASE_URL.
-  const database = config.databaseUrl ? await (await import('./postgres-database')).PostgresDatabase.connect(config.databaseUrl) : sharedSqlite(path.join(config.dataDir, 'disposition.db'));
+  const database = config.databaseUrl
+    ? await (await import('./postgres-database')).PostgresDatabase.connect(config.databaseUrl)
+    : sharedSqlite(path.join(config.dataDir, 'disposition.db'));
   try {
     await ((database as { ready?: Promise<void> }).ready ?? migrate(database));
   } catch (err) {
@@ -109,10 +111,13 @@ export function storesOver(database: SqlDatabase): Stores {
       accessLog.sealWith(seal);
       // Once per database: a sweep reads every row of the tables it seals, too much for each start of each process.
       if (!(await database.get('SELECT 1 AS done FROM store_facts WHERE fact = ?', [SEALED_FACT]))) {
-        const sealed = await records.sealEarlierRows() + await new SqlBulkStore(database, seal).sealEarlierRows();
+        const sealed = (await records.sealEarlierRows()) + (await new SqlBulkStore(database, seal).sealEarlierRows());
         // SQLite's write-ahead log still holds the clear pages until a checkpoint; secure_delete zeroed the freed ones.
         if (sealed > 0 && database.dialect === 'sqlite') await database.exec('PRAGMA wal_checkpoint(TRUNCATE)');
-        await database.run('INSERT INTO store_facts (fact, at) VALUES (?, ?) ON CONFLICT (fact) DO NOTHING', [SEALED_FACT, Date.now()]);
+        await database.run('INSERT INTO store_facts (fact, at) VALUES (?, ?) ON CONFLICT (fact) DO NOTHING', [
+          SEALED_FACT,
+          Date.now(),
+        ]);
       }
       if (config.databaseUrl) return;
       fs.mkdirSync(config.keysDir, { recursive: true, mode: 0o700 });

@@ -17,20 +17,26 @@ export class SqlSharedCounters implements SharedCounters {
   async hit(key: string, windowMs: number, now: number): Promise<{ hits: number; startedAt: number }> {
     // One statement: the read and the count cannot be split by another server's hit.
     const expired = now - windowMs;
-    const row = await this.db.get<{ hits: number; started_at: number }>(`
+    const row = await this.db.get<{ hits: number; started_at: number }>(
+      `
       INSERT INTO rate_windows (window_key, started_at, hits) VALUES (?, ?, 1)
       ON CONFLICT (window_key) DO UPDATE SET
         hits = CASE WHEN rate_windows.started_at <= ? THEN 1 ELSE rate_windows.hits + 1 END,
         started_at = CASE WHEN rate_windows.started_at <= ? THEN excluded.started_at ELSE rate_windows.started_at END
-      RETURNING hits, started_at`, [key, now, expired, expired]);
+      RETURNING hits, started_at`,
+      [key, now, expired, expired],
+    );
     return { hits: row!.hits, startedAt: row!.started_at };
   }
 
   async claimOnce(key: string, windowMs: number, now: number): Promise<boolean> {
-    const row = await this.db.get(`
+    const row = await this.db.get(
+      `
       INSERT INTO once_claims (claim_key, claimed_at) VALUES (?, ?)
       ON CONFLICT (claim_key) DO UPDATE SET claimed_at = excluded.claimed_at WHERE once_claims.claimed_at <= ?
-      RETURNING claimed_at`, [key, now, now - windowMs]);
+      RETURNING claimed_at`,
+      [key, now, now - windowMs],
+    );
     return row !== undefined;
   }
 

@@ -35,7 +35,9 @@ const codeOf = (row: Row): SignatoryCode => ({
   sentAt: Number(row.sent_at),
   expiresAt: Number(row.expires_at),
   attempts: Number(row.attempts),
-  ...(row.verified_at !== null ? { verified: { at: Number(row.verified_at), ip: row.verified_ip ?? '', userAgent: row.verified_user_agent ?? '' } } : {}),
+  ...(row.verified_at !== null
+    ? { verified: { at: Number(row.verified_at), ip: row.verified_ip ?? '', userAgent: row.verified_user_agent ?? '' } }
+    : {}),
 });
 
 export class SqlSignatoryCodes {
@@ -44,32 +46,46 @@ export class SqlSignatoryCodes {
   /** The latest code for the task sent to the address under any of its keys (one per key of the keyring). */
   async get(taskKey: string, emails: readonly string[]): Promise<SignatoryCode | undefined> {
     if (emails.length === 0) return undefined;
-    const row = await this.db.get<Row>(`SELECT * FROM signatory_codes WHERE task_key = ? AND email IN (${emails.map(() => '?').join(', ')}) ORDER BY sent_at DESC LIMIT 1`, [taskKey, ...emails]);
+    const row = await this.db.get<Row>(
+      `SELECT * FROM signatory_codes WHERE task_key = ? AND email IN (${emails.map(() => '?').join(', ')}) ORDER BY sent_at DESC LIMIT 1`,
+      [taskKey, ...emails],
+    );
     return row ? codeOf(row) : undefined;
   }
 
   /** A new code for the address, replacing any earlier one that was not verified; wrong tries start again. */
   async issue(taskKey: string, email: string, codeHash: string, sentAt: number, expiresAt: number): Promise<void> {
-    await this.db.run(`
+    await this.db.run(
+      `
       INSERT INTO signatory_codes (task_key, email, code_hash, sent_at, expires_at, attempts) VALUES (?, ?, ?, ?, ?, 0)
       ON CONFLICT (task_key, email) DO UPDATE SET code_hash = excluded.code_hash, sent_at = excluded.sent_at,
         expires_at = excluded.expires_at, attempts = 0
-      WHERE signatory_codes.verified_at IS NULL`, [taskKey, email, codeHash, sentAt, expiresAt]);
+      WHERE signatory_codes.verified_at IS NULL`,
+      [taskKey, email, codeHash, sentAt, expiresAt],
+    );
   }
 
   /** One more wrong code: the count so far, counted in one statement so two servers cannot both miss one. */
   async fail(taskKey: string, email: string): Promise<number> {
-    const row = await this.db.get<{ attempts: number }>('UPDATE signatory_codes SET attempts = attempts + 1 WHERE task_key = ? AND email = ? RETURNING attempts', [taskKey, email]);
+    const row = await this.db.get<{ attempts: number }>(
+      'UPDATE signatory_codes SET attempts = attempts + 1 WHERE task_key = ? AND email = ? RETURNING attempts',
+      [taskKey, email],
+    );
     return Number(row?.attempts ?? 0);
   }
 
   async verify(taskKey: string, email: string, at: number, ip: string, userAgent: string): Promise<void> {
-    await this.db.run('UPDATE signatory_codes SET verified_at = ?, verified_ip = ?, verified_user_agent = ? WHERE task_key = ? AND email = ? AND verified_at IS NULL',
-      [at, ip, userAgent.slice(0, 500), taskKey, email]);
+    await this.db.run(
+      'UPDATE signatory_codes SET verified_at = ?, verified_ip = ?, verified_user_agent = ? WHERE task_key = ? AND email = ? AND verified_at IS NULL',
+      [at, ip, userAgent.slice(0, 500), taskKey, email],
+    );
   }
 
   /** Forgets a code that never reached its address (the mail failed), so the next request sends a new one. */
   async forget(taskKey: string, email: string): Promise<void> {
-    await this.db.run('DELETE FROM signatory_codes WHERE task_key = ? AND email = ? AND verified_at IS NULL', [taskKey, email]);
+    await this.db.run('DELETE FROM signatory_codes WHERE task_key = ? AND email = ? AND verified_at IS NULL', [
+      taskKey,
+      email,
+    ]);
   }
 }

@@ -48,8 +48,10 @@ export function isDatabaseConnectionError(error: unknown): boolean {
   const code = (error as { code?: string } | undefined)?.code ?? '';
   const message = (error as Error | undefined)?.message ?? '';
   // 57P01-03: the server shut down; 08xxx: connection exceptions; then Node's socket errors and pg's own words.
-  return /^(57P0[123]|08\w{3}|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH)$/.test(code)
-    || /Connection terminated|timeout exceeded when trying to connect/.test(message);
+  return (
+    /^(57P0[123]|08\w{3}|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH)$/.test(code) ||
+    /Connection terminated|timeout exceeded when trying to connect/.test(message)
+  );
 }
 
 /** The database was migrated by newer code than this: running would misread it. */
@@ -61,7 +63,12 @@ export class DatabaseTooNewError extends Error {
  * Runs `work` on the rows `select` (ending in `LIMIT ?`) finds, a batch at a time, until a batch comes back short.
  * `work` must take each row out of what `select` finds. Answers the sum of what `work` answered.
  */
-export async function inBatches<T>(db: SqlExecutor, select: string, work: (row: T) => Promise<number>, batch = 200): Promise<number> {
+export async function inBatches<T>(
+  db: SqlExecutor,
+  select: string,
+  work: (row: T) => Promise<number>,
+  batch = 200,
+): Promise<number> {
   let done = 0;
   for (;;) {
     const rows = await db.all<T>(select, [batch]);

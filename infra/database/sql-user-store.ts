@@ -1,5 +1,15 @@
 // Staff accounts, their sessions and the sign-in attempt counts over SQL. Names compare without case.
-import { DuplicateUserError, loginKey, type LockoutPolicy, type LoginAttempt, type Role, type Session, type User, type UserStore, type UserWithSecret } from './user-store';
+import {
+  DuplicateUserError,
+  loginKey,
+  type LockoutPolicy,
+  type LoginAttempt,
+  type Role,
+  type Session,
+  type User,
+  type UserStore,
+  type UserWithSecret,
+} from './user-store';
 import type { SqlDatabase } from './sql-database';
 
 interface UserRow {
@@ -29,8 +39,13 @@ export class SqlUserStore implements UserStore {
   async addUser(user: { username: string; role: Role; email?: string; passwordHash: string }): Promise<User> {
     const createdAt = Date.now();
     try {
-      await this.db.run('INSERT INTO users (username, role, email, password_hash, created_at) VALUES (?, ?, ?, ?, ?)',
-        [user.username, user.role, user.email ?? null, user.passwordHash, createdAt]);
+      await this.db.run('INSERT INTO users (username, role, email, password_hash, created_at) VALUES (?, ?, ?, ?, ?)', [
+        user.username,
+        user.role,
+        user.email ?? null,
+        user.passwordHash,
+        createdAt,
+      ]);
     } catch (err) {
       if (isUniqueViolation(err)) throw new DuplicateUserError(`a user named "${user.username}" already exists`);
       throw err;
@@ -58,12 +73,17 @@ export class SqlUserStore implements UserStore {
     const key = loginKey(username);
     return this.db.transaction(async (tx) => {
       await tx.lock(`sign-in ${key}`);
-      const row = await tx.get<{ failures: number; locked_until: number | null }>('SELECT failures, locked_until FROM login_attempts WHERE login_key = ?', [key]);
+      const row = await tx.get<{ failures: number; locked_until: number | null }>(
+        'SELECT failures, locked_until FROM login_attempts WHERE login_key = ?',
+        [key],
+      );
       if (row?.locked_until && row.locked_until > now) return { allowed: false, lockedUntil: row.locked_until };
       const failures = (row?.failures ?? 0) + 1;
-      await tx.run(`INSERT INTO login_attempts (login_key, failures, locked_until, last_at) VALUES (?, ?, ?, ?)
+      await tx.run(
+        `INSERT INTO login_attempts (login_key, failures, locked_until, last_at) VALUES (?, ?, ?, ?)
         ON CONFLICT (login_key) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until, last_at = excluded.last_at`,
-      [key, failures, failures >= policy.lockAfter ? now + policy.lockMs : null, now]);
+        [key, failures, failures >= policy.lockAfter ? now + policy.lockMs : null, now],
+      );
       return { allowed: true, failures };
     });
   }
@@ -73,15 +93,20 @@ export class SqlUserStore implements UserStore {
   }
 
   async createSession(sessionIdHash: string, session: Session): Promise<void> {
-    await this.db.run('INSERT INTO sessions (id_hash, username, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
-      [sessionIdHash, session.username, session.csrfToken, Date.now(), session.expiresAt]);
+    await this.db.run(
+      'INSERT INTO sessions (id_hash, username, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+      [sessionIdHash, session.username, session.csrfToken, Date.now(), session.expiresAt],
+    );
   }
 
   async getSession(sessionIdHash: string, now: number): Promise<Session | undefined> {
     const row = await this.db.get<{ username: string; csrf_token: string; expires_at: number; role: string }>(
       `SELECT s.username, s.csrf_token, s.expires_at, u.role FROM sessions s JOIN users u ON u.username = s.username WHERE s.id_hash = ? AND s.expires_at > ?`,
-      [sessionIdHash, now]);
-    return row ? { username: row.username, role: row.role as Role, csrfToken: row.csrf_token, expiresAt: row.expires_at } : undefined;
+      [sessionIdHash, now],
+    );
+    return row
+      ? { username: row.username, role: row.role as Role, csrfToken: row.csrf_token, expiresAt: row.expires_at }
+      : undefined;
   }
 
   async touchSession(sessionIdHash: string, expiresAt: number): Promise<void> {

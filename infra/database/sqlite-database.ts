@@ -48,8 +48,11 @@ export class SqliteDatabase implements SqlDatabase {
     return {
       dialect: 'sqlite',
       all: async <T>(sql: string, params: readonly unknown[] = []) => this.statement(sql).all(...params) as T[],
-      get: async <T>(sql: string, params: readonly unknown[] = []) => this.statement(sql).get(...params) as T | undefined,
-      run: async (sql: string, params: readonly unknown[] = []) => ({ changes: this.statement(sql).run(...params).changes }),
+      get: async <T>(sql: string, params: readonly unknown[] = []) =>
+        this.statement(sql).get(...params) as T | undefined,
+      run: async (sql: string, params: readonly unknown[] = []) => ({
+        changes: this.statement(sql).run(...params).changes,
+      }),
     };
   }
 

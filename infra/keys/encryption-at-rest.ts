@@ -75,7 +75,8 @@ class ChunkQueue {
     if (first.length >= n) return first.subarray(0, n);
     const out = Buffer.allocUnsafe(n);
     let at = 0;
-    for (let i = this.head; at < n; i += 1) at += this.chunks[i]!.copy(out, at, 0, Math.min(this.chunks[i]!.length, n - at));
+    for (let i = this.head; at < n; i += 1)
+      at += this.chunks[i]!.copy(out, at, 0, Math.min(this.chunks[i]!.length, n - at));
     return out;
   }
 
@@ -161,7 +162,7 @@ export function createDecryptStream(keyring: Keyring): Transform {
     try {
       dataKey = Buffer.concat([unwrap.update(wrapped.subarray(12, 44)), unwrap.final()]);
     } catch {
-      throw new TamperedDataError('the file\'s data key does not authenticate');
+      throw new TamperedDataError("the file's data key does not authenticate");
     }
     prefix = header.subarray(5 + kidLength + 60, headerLength);
     return true;
@@ -175,7 +176,8 @@ export function createDecryptStream(keyring: Keyring): Transform {
         while (queue.length >= 5) {
           const head = queue.peek(5);
           // The AAD carries only final or not: any flag byte but 0 and 1 would read as "not final" and pass.
-          if (head[0]! > 1) throw new TamperedDataError(`frame ${index} has a flag this format never writes: the file was altered`);
+          if (head[0]! > 1)
+            throw new TamperedDataError(`frame ${index} has a flag this format never writes: the file was altered`);
           const final = head[0] === 1;
           const length = head.readUInt32BE(1);
           if (length > CHUNK) throw new TamperedDataError('a frame is longer than any this format writes');

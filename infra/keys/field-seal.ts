@@ -72,7 +72,10 @@ export class FieldSeal {
 
   private key(kid: string, binding: string): Buffer {
     const key = this.keyring.get('file', kid);
-    if (!key) throw new Error(`the file key ${kid} that seals ${binding} is not in the keyring (KEYS_DIR, or the database's keyring)`);
+    if (!key)
+      throw new Error(
+        `the file key ${kid} that seals ${binding} is not in the keyring (KEYS_DIR, or the database's keyring)`,
+      );
     return key;
   }
 }

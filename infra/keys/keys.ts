@@ -11,9 +11,23 @@ import { makeSelfSignedCertificate } from '../statement/signing-certificate';
 
 export type KeyPurpose = 'payload' | 'file' | 'link';
 
-interface SecretKey { kid: string; key: string; createdAt: string }
-interface SigningKey { kid: string; privateKey: string; publicKey: string; createdAt: string }
-interface CertifiedKey { kid: string; privateKey: string; certificate: string; createdAt: string }
+interface SecretKey {
+  kid: string;
+  key: string;
+  createdAt: string;
+}
+interface SigningKey {
+  kid: string;
+  privateKey: string;
+  publicKey: string;
+  createdAt: string;
+}
+interface CertifiedKey {
+  kid: string;
+  privateKey: string;
+  certificate: string;
+  createdAt: string;
+}
 export interface KeyringData {
   version: 1;
   payload: SecretKey[];
@@ -48,7 +62,11 @@ export class Keyring {
   private checkedAt = Date.now();
   private readonly parsedKeys = new Map<string, unknown>();
 
-  private constructor(private data: KeyringData, private readonly source: KeyringSource, private readonly options: KeyringOptions) {}
+  private constructor(
+    private data: KeyringData,
+    private readonly source: KeyringSource,
+    private readonly options: KeyringOptions,
+  ) {}
 
   /** Loads the keyring from `dir`, creating it (and the folder, mode 0700) when there is none. */
   static open(dir: string, options: KeyringOptions = {}): Keyring {
@@ -59,7 +77,8 @@ export class Keyring {
       const data = JSON.parse(fs.readFileSync(file, 'utf8')) as KeyringData;
       return keyring(data.certificates?.length ? data : FileKeyringSource.addCertificate(file, options));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new KeyringError(`cannot read the keyring ${file}: ${(err as Error).message}`);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw new KeyringError(`cannot read the keyring ${file}: ${(err as Error).message}`);
     }
     const data = emptyKeyring();
     addKeys(data, options);
@@ -67,7 +86,8 @@ export class Keyring {
       fs.writeFileSync(file, JSON.stringify(data, null, 2), { mode: 0o600, flag: 'wx' });
     } catch (err) {
       // Another process created it first: use theirs.
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return keyring(JSON.parse(fs.readFileSync(file, 'utf8')) as KeyringData);
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+        return keyring(JSON.parse(fs.readFileSync(file, 'utf8')) as KeyringData);
       throw err;
     }
     return keyring(data);
@@ -86,7 +106,15 @@ export class Keyring {
   /** Adds a new key of every kind; it is used from now on while older keys keep verifying and decrypting. */
   async rotate(): Promise<{ kids: Record<KeyPurpose | 'signing' | 'certificate', string> }> {
     this.data = await this.source.rotate(this.options);
-    return { kids: { payload: this.current('payload').kid, file: this.current('file').kid, link: this.current('link').kid, signing: this.currentSigning().kid, certificate: this.currentCertificate().kid } };
+    return {
+      kids: {
+        payload: this.current('payload').kid,
+        file: this.current('file').kid,
+        link: this.current('link').kid,
+        signing: this.currentSigning().kid,
+        certificate: this.currentCertificate().kid,
+      },
+    };
   }
 
   /** The key to encrypt and sign with now; a rotation by another process is picked up within seconds. */
@@ -135,26 +163,38 @@ export class Keyring {
   currentSigning(): { kid: string; privateKey: crypto.KeyObject; publicKeyPem: string } {
     this.refresh();
     const entry = this.data.signing.at(-1)!;
-    return { kid: entry.kid, privateKey: this.parsed(`signing ${entry.kid}`, () => crypto.createPrivateKey(entry.privateKey)), publicKeyPem: entry.publicKey };
+    return {
+      kid: entry.kid,
+      privateKey: this.parsed(`signing ${entry.kid}`, () => crypto.createPrivateKey(entry.privateKey)),
+      publicKeyPem: entry.publicKey,
+    };
   }
 
   signingPublicKey(kid: string): crypto.KeyObject | undefined {
     if (!this.data.signing.some((k) => k.kid === kid)) this.refresh(true);
     const entry = this.data.signing.find((k) => k.kid === kid);
-    return entry ? this.parsed(`signing public ${entry.kid}`, () => crypto.createPublicKey(entry.publicKey)) : undefined;
+    return entry
+      ? this.parsed(`signing public ${entry.kid}`, () => crypto.createPublicKey(entry.publicKey))
+      : undefined;
   }
 
   /** The certificate and key that sign statement PDFs now (unless the district brings its own: SIGNING_P12). */
   currentCertificate(): { kid: string; certificate: Buffer; privateKey: crypto.KeyObject } {
     this.refresh();
     const entry = this.data.certificates!.at(-1)!;
-    return this.parsed(`certificate ${entry.kid}`, () => ({ kid: entry.kid, certificate: Buffer.from(new crypto.X509Certificate(entry.certificate).raw), privateKey: crypto.createPrivateKey(entry.privateKey) }));
+    return this.parsed(`certificate ${entry.kid}`, () => ({
+      kid: entry.kid,
+      certificate: Buffer.from(new crypto.X509Certificate(entry.certificate).raw),
+      privateKey: crypto.createPrivateKey(entry.privateKey),
+    }));
   }
 
   /** Every statement-signing certificate this keyring made, newest first: old statements verify after a rotation. */
   certificates(): { kid: string; certificate: crypto.X509Certificate; createdAt: string }[] {
     this.refresh();
-    return [...(this.data.certificates ?? [])].reverse().map((c) => ({ kid: c.kid, certificate: new crypto.X509Certificate(c.certificate), createdAt: c.createdAt }));
+    return [...(this.data.certificates ?? [])]
+      .reverse()
+      .map((c) => ({ kid: c.kid, certificate: new crypto.X509Certificate(c.certificate), createdAt: c.createdAt }));
   }
 
   /** Stops watching for rotations (the database keyring polls). */
@@ -206,7 +246,14 @@ class FileKeyringSource implements KeyringSource {
   close(): void {}
 }
 
-interface KeyRow { kid: string; purpose: string; seq: number; created_at: string; wrapped: string; public_key: string | null }
+interface KeyRow {
+  kid: string;
+  purpose: string;
+  seq: number;
+  created_at: string;
+  wrapped: string;
+  public_key: string | null;
+}
 
 /**
  * Keys in the database table `keyring_keys`, each secret sealed with AES-256-GCM under the wrapping key, its kid
@@ -218,10 +265,15 @@ class DatabaseKeyringSource implements KeyringSource {
   private timer?: NodeJS.Timeout;
   private top = 0;
 
-  private constructor(private readonly db: SqlDatabase, private readonly wrappingKey: Buffer, public loaded: KeyringData) {}
+  private constructor(
+    private readonly db: SqlDatabase,
+    private readonly wrappingKey: Buffer,
+    public loaded: KeyringData,
+  ) {}
 
   static async open(db: SqlDatabase, wrappingKey: Buffer, options: KeyringOptions): Promise<DatabaseKeyringSource> {
-    if (wrappingKey.length !== 32) throw new KeyringError('KEYRING_KEY must be 32 bytes in base64 (make one with: openssl rand -base64 32)');
+    if (wrappingKey.length !== 32)
+      throw new KeyringError('KEYRING_KEY must be 32 bytes in base64 (make one with: openssl rand -base64 32)');
     const source = new DatabaseKeyringSource(db, wrappingKey, emptyKeyring());
     // The first node to start makes the keys; the others wait on the lock and read them.
     await db.transaction(async (tx) => {
@@ -231,8 +283,16 @@ class DatabaseKeyringSource implements KeyringSource {
       else if (!(await tx.get("SELECT kid FROM keyring_keys WHERE purpose = 'certificate' LIMIT 1"))) {
         // A keyring made before statements were signed inside the PDF gets its first certificate.
         const c = certifiedKey(options, new Date().toISOString());
-        const seq = Number((await tx.get<{ top: number | null }>('SELECT MAX(seq) AS top FROM keyring_keys'))?.top ?? 0) + 1;
-        await tx.run(INSERT_KEY, [c.kid, 'certificate', seq, c.createdAt, source.seal(c.kid, 'certificate', c.privateKey), c.certificate]);
+        const seq =
+          Number((await tx.get<{ top: number | null }>('SELECT MAX(seq) AS top FROM keyring_keys'))?.top ?? 0) + 1;
+        await tx.run(INSERT_KEY, [
+          c.kid,
+          'certificate',
+          seq,
+          c.createdAt,
+          source.seal(c.kid, 'certificate', c.privateKey),
+          c.certificate,
+        ]);
       }
     });
     source.loaded = await source.read();
@@ -277,9 +337,23 @@ class DatabaseKeyringSource implements KeyringSource {
       await tx.run(INSERT_KEY, [k.kid, purpose, (seq += 1), k.createdAt, this.seal(k.kid, purpose, k.key), null]);
     }
     const s = data.signing[0]!;
-    await tx.run(INSERT_KEY, [s.kid, 'signing', (seq += 1), s.createdAt, this.seal(s.kid, 'signing', s.privateKey), s.publicKey]);
+    await tx.run(INSERT_KEY, [
+      s.kid,
+      'signing',
+      (seq += 1),
+      s.createdAt,
+      this.seal(s.kid, 'signing', s.privateKey),
+      s.publicKey,
+    ]);
     const c = data.certificates![0]!;
-    await tx.run(INSERT_KEY, [c.kid, 'certificate', (seq += 1), c.createdAt, this.seal(c.kid, 'certificate', c.privateKey), c.certificate]);
+    await tx.run(INSERT_KEY, [
+      c.kid,
+      'certificate',
+      (seq += 1),
+      c.createdAt,
+      this.seal(c.kid, 'certificate', c.privateKey),
+      c.certificate,
+    ]);
   }
 
   private async read(): Promise<KeyringData> {
@@ -287,8 +361,15 @@ class DatabaseKeyringSource implements KeyringSource {
     const data = emptyKeyring();
     for (const row of rows) {
       const secret = this.open(row);
-      if (row.purpose === 'signing') data.signing.push({ kid: row.kid, privateKey: secret, publicKey: row.public_key!, createdAt: row.created_at });
-      else if (row.purpose === 'certificate') data.certificates!.push({ kid: row.kid, privateKey: secret, certificate: row.public_key!, createdAt: row.created_at });
+      if (row.purpose === 'signing')
+        data.signing.push({ kid: row.kid, privateKey: secret, publicKey: row.public_key!, createdAt: row.created_at });
+      else if (row.purpose === 'certificate')
+        data.certificates!.push({
+          kid: row.kid,
+          privateKey: secret,
+          certificate: row.public_key!,
+          createdAt: row.created_at,
+        });
       else data[row.purpose as KeyPurpose].push({ kid: row.kid, key: secret, createdAt: row.created_at });
       this.top = row.seq;
     }
@@ -311,7 +392,9 @@ class DatabaseKeyringSource implements KeyringSource {
       decipher.setAuthTag(raw.subarray(12, 28));
       return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
     } catch {
-      throw new KeyringError(`KEYRING_KEY does not open the keyring in ${this.db.location} (key ${row.kid}): every node needs the same KEYRING_KEY`);
+      throw new KeyringError(
+        `KEYRING_KEY does not open the keyring in ${this.db.location} (key ${row.kid}): every node needs the same KEYRING_KEY`,
+      );
     }
   }
 }
@@ -327,14 +410,18 @@ export function wrappingKeyFrom(env: NodeJS.ProcessEnv): Buffer {
     }
   }
   if (!text) {
-    throw new KeyringError('with DATABASE_URL the keyring lives in the database and needs a wrapping key: set KEYRING_KEY to 32 random bytes in base64 (make one with: openssl rand -base64 32), the same on every node, or KEYRING_KEY_FILE to a file holding it');
+    throw new KeyringError(
+      'with DATABASE_URL the keyring lives in the database and needs a wrapping key: set KEYRING_KEY to 32 random bytes in base64 (make one with: openssl rand -base64 32), the same on every node, or KEYRING_KEY_FILE to a file holding it',
+    );
   }
   const key = Buffer.from(text, 'base64');
-  if (key.length !== 32) throw new KeyringError('KEYRING_KEY must be 32 bytes in base64 (make one with: openssl rand -base64 32)');
+  if (key.length !== 32)
+    throw new KeyringError('KEYRING_KEY must be 32 bytes in base64 (make one with: openssl rand -base64 32)');
   return key;
 }
 
-const INSERT_KEY = 'INSERT INTO keyring_keys (kid, purpose, seq, created_at, wrapped, public_key) VALUES (?, ?, ?, ?, ?, ?)';
+const INSERT_KEY =
+  'INSERT INTO keyring_keys (kid, purpose, seq, created_at, wrapped, public_key) VALUES (?, ?, ?, ?, ?, ?)';
 
 function emptyKeyring(): KeyringData {
   return { version: 1, payload: [], file: [], link: [], signing: [], certificates: [] };
@@ -371,7 +458,13 @@ function addKeys(data: KeyringData, options: KeyringOptions): void {
 }
 
 /** The keyring of this process: the file in KEYS_DIR on one machine, the database's with DATABASE_URL. */
-export async function openKeyring(config: { keysDir: string; databaseUrl?: string; districtName?: string }, database: SqlDatabase, env: NodeJS.ProcessEnv = process.env): Promise<Keyring> {
+export async function openKeyring(
+  config: { keysDir: string; databaseUrl?: string; districtName?: string },
+  database: SqlDatabase,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Keyring> {
   const options = { districtName: config.districtName };
-  return config.databaseUrl ? Keyring.openShared(database, wrappingKeyFrom(env), options) : Keyring.open(config.keysDir, options);
+  return config.databaseUrl
+    ? Keyring.openShared(database, wrappingKeyFrom(env), options)
+    : Keyring.open(config.keysDir, options);
 }

@@ -42,7 +42,15 @@ function sign(key: Buffer, signed: string): Buffer {
 
 export function makeLinkToken(keyring: Keyring, claims: LinkClaims): string {
   const { kid, key } = keyring.current('link');
-  const payload = b64(JSON.stringify({ c: claims.caseId, t: claims.task, g: claims.gen, e: claims.expiresAt, ...(claims.sub ? { s: claims.sub } : {}) }));
+  const payload = b64(
+    JSON.stringify({
+      c: claims.caseId,
+      t: claims.task,
+      g: claims.gen,
+      e: claims.expiresAt,
+      ...(claims.sub ? { s: claims.sub } : {}),
+    }),
+  );
   const signed = `v1.${kid}.${payload}`;
   return `${signed}.${b64(sign(key, signed))}`;
 }
@@ -55,7 +63,11 @@ export function tokenFromLink(text: string): string {
 }
 
 /** Checks form, signature (constant time, any key still in the keyring) and expiry. */
-export function verifyLinkToken(keyring: Keyring, token: string, nowMs: number): { ok: true; claims: LinkClaims } | { ok: false; reason: LinkRefusal; claims?: LinkClaims } {
+export function verifyLinkToken(
+  keyring: Keyring,
+  token: string,
+  nowMs: number,
+): { ok: true; claims: LinkClaims } | { ok: false; reason: LinkRefusal; claims?: LinkClaims } {
   const match = TOKEN.exec(token);
   if (!match) return { ok: false, reason: 'malformed' };
   const [, kid, payload, sig] = match as unknown as [string, string, string, string];
@@ -65,17 +77,30 @@ export function verifyLinkToken(keyring: Keyring, token: string, nowMs: number):
   // signature could still pass.
   const expected = Buffer.from(b64(sign(key, `v1.${kid}.${payload}`)));
   const given = Buffer.from(sig);
-  if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) return { ok: false, reason: 'bad_signature' };
+  if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected))
+    return { ok: false, reason: 'bad_signature' };
   let claims: LinkClaims;
   try {
     const raw = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
-    if (typeof raw.c !== 'string' || !(LINK_TASKS as readonly unknown[]).includes(raw.t) || !Number.isSafeInteger(raw.g) || !Number.isSafeInteger(raw.e)) {
+    if (
+      typeof raw.c !== 'string' ||
+      !(LINK_TASKS as readonly unknown[]).includes(raw.t) ||
+      !Number.isSafeInteger(raw.g) ||
+      !Number.isSafeInteger(raw.e)
+    ) {
       return { ok: false, reason: 'malformed' };
     }
     // A subprocessor's link names its subprocessor; no other link does.
     const forSubprocessor = raw.t === 'subprocessor_certify';
-    if (forSubprocessor !== (typeof raw.s === 'string' && /^s[1-9][0-9]?$/.test(raw.s))) return { ok: false, reason: 'malformed' };
-    claims = { caseId: raw.c, task: raw.t as LinkTaskKind, gen: raw.g as number, expiresAt: raw.e as number, ...(forSubprocessor ? { sub: raw.s as string } : {}) };
+    if (forSubprocessor !== (typeof raw.s === 'string' && /^s[1-9][0-9]?$/.test(raw.s)))
+      return { ok: false, reason: 'malformed' };
+    claims = {
+      caseId: raw.c,
+      task: raw.t as LinkTaskKind,
+      gen: raw.g as number,
+      expiresAt: raw.e as number,
+      ...(forSubprocessor ? { sub: raw.s as string } : {}),
+    };
   } catch {
     return { ok: false, reason: 'malformed' };
   }
@@ -90,7 +115,13 @@ export function verifyLinkToken(keyring: Keyring, token: string, nowMs: number):
  */
 export function checkLinkAgainstRecord(
   claims: LinkClaims,
-  record: { status: string; openTask?: { kind: string; gen: number } | undefined; state?: { subprocessors?: { id: string; gen: number; certification?: unknown; waiver?: unknown }[] } } | undefined,
+  record:
+    | {
+        status: string;
+        openTask?: { kind: string; gen: number } | undefined;
+        state?: { subprocessors?: { id: string; gen: number; certification?: unknown; waiver?: unknown }[] };
+      }
+    | undefined,
 ): LinkRefusal | undefined {
   if (!record) return 'case_not_found';
   if (record.status === 'completed' || record.status === 'cancelled') return 'case_closed';

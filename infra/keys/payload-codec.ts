@@ -24,7 +24,10 @@ export class AesGcmPayloadCodec implements PayloadCodec {
       const cipher = crypto.createCipheriv('aes-256-gcm', key, nonce);
       const plain = temporal.api.common.v1.Payload.encode(payload).finish();
       const data = Buffer.concat([nonce, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
-      return { metadata: { encoding: te.encode(ENCODING), 'encryption-key-id': te.encode(kid) }, data: new Uint8Array(data) };
+      return {
+        metadata: { encoding: te.encode(ENCODING), 'encryption-key-id': te.encode(kid) },
+        data: new Uint8Array(data),
+      };
     });
   }
 

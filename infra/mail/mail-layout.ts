@@ -25,7 +25,20 @@ export interface RenderedMail {
 }
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 
 /** "Monday 11 January 2027, 17:00 UTC": a due time a person reads at a glance. */
 export function dueInWords(ms: number): string {
@@ -46,7 +59,12 @@ function blockText(block: Block): string {
     case 'list':
       return [block.lead, ...block.items.map((item) => `- ${item}`)].filter((line) => line !== undefined).join('\n');
     case 'action':
-      return [`${block.label}${block.dueAt !== undefined ? `, due ${dueText(block.dueAt)}` : ''}:\n${block.url}`, block.note].filter(Boolean).join('\n\n');
+      return [
+        `${block.label}${block.dueAt !== undefined ? `, due ${dueText(block.dueAt)}` : ''}:\n${block.url}`,
+        block.note,
+      ]
+        .filter(Boolean)
+        .join('\n\n');
   }
 }
 
@@ -56,7 +74,8 @@ const STYLE = {
   district: 'margin:0 0 4px;font-size:13px;color:#5a6570;letter-spacing:.02em;',
   heading: 'margin:0 0 16px;font-size:20px;line-height:1.3;',
   p: 'margin:0 0 14px;font-size:15px;line-height:1.5;',
-  button: 'display:inline-block;padding:12px 20px;background:#1f5f99;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:600;font-size:15px;',
+  button:
+    'display:inline-block;padding:12px 20px;background:#1f5f99;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:600;font-size:15px;',
   due: 'margin:8px 0 0;font-size:14px;color:#1d2329;',
   small: 'margin:0 0 14px;font-size:13px;line-height:1.5;color:#5a6570;',
   link: 'word-break:break-all;color:#1f5f99;',
@@ -67,27 +86,44 @@ function blockHtml(block: Block): Markup {
     case 'p':
       return html`<p style="${STYLE.p}">${lines(block.text)}</p>`;
     case 'list':
-      return html`${block.lead ? html`<p style="${STYLE.p}">${block.lead}</p>` : ''}<ul style="${STYLE.p}padding-left:20px;">${block.items.map((item) => html`<li>${item}</li>`)}</ul>`;
+      return html`${block.lead ? html`<p style="${STYLE.p}">${block.lead}</p>` : ''}
+        <ul style="${STYLE.p}padding-left:20px;">
+          ${block.items.map((item) => html`<li>${item}</li>`)}
+        </ul>`;
     case 'action':
-      return html`<div style="margin:20px 0;"><a href="${block.url}" style="${STYLE.button}">${block.label}</a>
-${block.dueAt !== undefined ? html`<p style="${STYLE.due}">Due <strong>${dueInWords(block.dueAt)}</strong> <span style="color:#5a6570;">(${isoSeconds(block.dueAt)})</span></p>` : ''}
-<p style="${STYLE.small}">If the button does not work, open this address: <a href="${block.url}" style="${STYLE.link}">${block.url}</a></p>
-${block.note ? html`<p style="${STYLE.small}">${block.note}</p>` : ''}</div>`;
+      return html`<div style="margin:20px 0;">
+        <a href="${block.url}" style="${STYLE.button}">${block.label}</a>
+        ${block.dueAt !== undefined ? html`<p style="${STYLE.due}">Due <strong>${dueInWords(block.dueAt)}</strong> <span style="color:#5a6570;">(${isoSeconds(block.dueAt)})</span></p>` : ''}
+        <p style="${STYLE.small}">
+          If the button does not work, open this address: <a href="${block.url}" style="${STYLE.link}">${block.url}</a>
+        </p>
+        ${block.note ? html`<p style="${STYLE.small}">${block.note}</p>` : ''}
+      </div>`;
   }
 }
 
 /** Line breaks inside a paragraph kept as <br>. */
-const lines = (text: string): Markup[] => text.split('\n').map((line, i) => html`${i ? html`<br>` : ''}${line}`);
+const lines = (text: string): Markup[] => text.split('\n').map((line, i) => html`${i ? html`<br />` : ''}${line}`);
 
 export function renderMail(message: MailMessage, district: string, signature: string): RenderedMail {
   const text = `${message.blocks.map(blockText).join('\n\n')}\n\n${signature}`;
   const body = html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${message.subject}</title></head>
-<body style="${STYLE.body}"><div style="padding:16px;"><div style="${STYLE.card}">
-<p style="${STYLE.district}">${district}</p>
-<h1 style="${STYLE.heading}">${message.heading}</h1>
-${message.blocks.map(blockHtml)}
-<p style="${STYLE.small}border-top:1px solid #d6dbe0;padding-top:12px;">${lines(signature)}</p>
-</div></div></body></html>`;
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${message.subject}</title>
+      </head>
+      <body style="${STYLE.body}">
+        <div style="padding:16px;">
+          <div style="${STYLE.card}">
+            <p style="${STYLE.district}">${district}</p>
+            <h1 style="${STYLE.heading}">${message.heading}</h1>
+            ${message.blocks.map(blockHtml)}
+            <p style="${STYLE.small}border-top:1px solid #d6dbe0;padding-top:12px;">${lines(signature)}</p>
+          </div>
+        </div>
+      </body>
+    </html>`;
   return { subject: message.subject, text, html: body.value };
 }

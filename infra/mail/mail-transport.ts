@@ -54,7 +54,10 @@ export function createSmtpTransport(smtpUrl: string): MailTransport {
   return {
     async send(mail) {
       const raw = await compose(mail);
-      const info = await transport.sendMail({ envelope: { from: addressOf(mail.from), to: [...mail.to, ...(mail.cc ?? [])] }, raw });
+      const info = await transport.sendMail({
+        envelope: { from: addressOf(mail.from), to: [...mail.to, ...(mail.cc ?? [])] },
+        raw,
+      });
       return { raw, response: String((info as { response?: string }).response ?? 'accepted') };
     },
     close: () => transport.close(),
@@ -76,6 +79,11 @@ export function createOutboxTransport(dir: string, log: (line: string) => void =
   };
 }
 
-export function createMailTransport(config: { smtpUrl?: string; dataDir: string }, log?: (line: string) => void): MailTransport {
-  return config.smtpUrl ? createSmtpTransport(config.smtpUrl) : createOutboxTransport(path.join(config.dataDir, 'outbox'), log);
+export function createMailTransport(
+  config: { smtpUrl?: string; dataDir: string },
+  log?: (line: string) => void,
+): MailTransport {
+  return config.smtpUrl
+    ? createSmtpTransport(config.smtpUrl)
+    : createOutboxTransport(path.join(config.dataDir, 'outbox'), log);
 }

@@ -76,7 +76,7 @@ export class BlockCompressor {
   private push(task: Task): void {
     const heap = this.heap;
     heap.push(task);
-    for (let i = heap.length - 1; i > 0; ) {
+    for (let i = heap.length - 1; i > 0;) {
       const parent = (i - 1) >> 1;
       if (!before(heap[i]!, heap[parent]!)) break;
       [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
@@ -90,7 +90,7 @@ export class BlockCompressor {
     const last = heap.pop()!;
     if (heap.length > 0) {
       heap[0] = last;
-      for (let i = 0; ; ) {
+      for (let i = 0; ;) {
         const left = 2 * i + 1;
         const right = left + 1;
         let least = i;
@@ -129,7 +129,10 @@ export class Block {
   /** The block in one buffer, for deflate: full blocks reuse buffers handed back by `release`. */
   joinedForDeflate(): Buffer {
     if (this.chunks.length === 1) return this.chunks[0]!;
-    this.joined = this.length === BLOCK_SIZE ? (spareBlocks.pop() ?? Buffer.allocUnsafeSlow(BLOCK_SIZE)) : Buffer.allocUnsafe(this.length);
+    this.joined =
+      this.length === BLOCK_SIZE
+        ? (spareBlocks.pop() ?? Buffer.allocUnsafeSlow(BLOCK_SIZE))
+        : Buffer.allocUnsafe(this.length);
     let at = 0;
     for (const chunk of this.chunks) at += chunk.copy(this.joined, at);
     return this.joined;
@@ -226,19 +229,33 @@ export interface EncodedBlock {
 const MIN_DEFLATE = 128;
 
 /** An entry that fits in one block: deflated when that makes it smaller, else stored as it is. */
-export async function encodeWholeEntry(compressor: BlockCompressor, block: Block, rank: BlockRank): Promise<EncodedBlock> {
+export async function encodeWholeEntry(
+  compressor: BlockCompressor,
+  block: Block,
+  rank: BlockRank,
+): Promise<EncodedBlock> {
   if (block.length === 0) return { method: METHOD_STORED, parts: [] };
   if (block.length < MIN_DEFLATE || looksIncompressible(block)) return { method: METHOD_STORED, parts: block.chunks };
   const deflated = await compressor.deflate(block.joinedForDeflate(), true, rank).finally(() => block.release());
-  return deflated.length < block.length ? { method: METHOD_DEFLATED, parts: [deflated] } : { method: METHOD_STORED, parts: block.chunks };
+  return deflated.length < block.length
+    ? { method: METHOD_DEFLATED, parts: [deflated] }
+    : { method: METHOD_STORED, parts: block.chunks };
 }
 
 /**
  * One block of a longer entry, as the next piece of the entry's DEFLATE stream. `window` is the 32 KiB
  * before it: they prime the compressor, as a reader has them in its window.
  */
-export async function encodeStreamBlock(compressor: BlockCompressor, block: Block, final: boolean, rank: BlockRank, window?: Buffer): Promise<Buffer[]> {
+export async function encodeStreamBlock(
+  compressor: BlockCompressor,
+  block: Block,
+  final: boolean,
+  rank: BlockRank,
+  window?: Buffer,
+): Promise<Buffer[]> {
   if (looksIncompressible(block)) return storedDeflateBlocks(block, final);
-  const deflated = await compressor.deflate(block.joinedForDeflate(), final, rank, window).finally(() => block.release());
+  const deflated = await compressor
+    .deflate(block.joinedForDeflate(), final, rank, window)
+    .finally(() => block.release());
   return deflated.length < storedLength(block.length) ? [deflated] : storedDeflateBlocks(block, final);
 }

@@ -19,7 +19,12 @@ const READ_CHUNK = BLOCK_SIZE;
 class FolderFile implements PackageEntry {
   readonly category = '';
   readonly fileId: string;
-  constructor(private readonly root: string, readonly name: string, readonly bytes: number, readonly stagedAt: number) {
+  constructor(
+    private readonly root: string,
+    readonly name: string,
+    readonly bytes: number,
+    readonly stagedAt: number,
+  ) {
     this.fileId = path.sep === '/' ? name : name.split('/').join(path.sep);
   }
 
@@ -31,7 +36,11 @@ class FolderFile implements PackageEntry {
   open(): Readable {
     const file = path.join(this.root, this.fileId);
     if (this.bytes === 0) return fs.createReadStream(file);
-    return fs.createReadStream(file, { start: 0, end: this.bytes - 1, highWaterMark: Math.min(this.bytes, READ_CHUNK) });
+    return fs.createReadStream(file, {
+      start: 0,
+      end: this.bytes - 1,
+      highWaterMark: Math.min(this.bytes, READ_CHUNK),
+    });
   }
 }
 
@@ -57,7 +66,12 @@ class FolderListing implements PackageEntries<FolderFile> {
   at(index: number): FolderFile | undefined {
     if (!(index >= 0 && index < this.ends.length)) return undefined;
     const start = index === 0 ? 0 : this.ends[index - 1]!;
-    return new FolderFile(this.root, this.names.toString('utf8', start, this.ends[index]), this.sizes[index]!, this.mtimes[index]!);
+    return new FolderFile(
+      this.root,
+      this.names.toString('utf8', start, this.ends[index]),
+      this.sizes[index]!,
+      this.mtimes[index]!,
+    );
   }
 
   /**
@@ -96,10 +110,15 @@ async function collect(root: string, prefix: string, found: string[]): Promise<v
 }
 
 /** Every file below `dir`, by its relative path, with its modification time (whole seconds) as the entry time. */
-export async function packageFolder(dir: string, outFile: string, keyring: Keyring): Promise<{ files: number; zipBytes: number; zipSha256: string }> {
+export async function packageFolder(
+  dir: string,
+  outFile: string,
+  keyring: Keyring,
+): Promise<{ files: number; zipBytes: number; zipSha256: string }> {
   const root = path.resolve(dir);
   const found = await fsp.stat(root).catch(() => undefined);
-  if (!found?.isDirectory()) throw new DispositionError('not_found', `${root}: no such file or directory (a folder to package)`);
+  if (!found?.isDirectory())
+    throw new DispositionError('not_found', `${root}: no such file or directory (a folder to package)`);
   const listing = await FolderListing.of(root);
   // A file unreadable halfway leaves no half package.
   return writeWholeFile(outFile, async (out) => {

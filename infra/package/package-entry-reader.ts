@@ -5,7 +5,14 @@
 import crypto from 'node:crypto';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
-import { Block, BLOCK_SIZE, encodeStreamBlock, encodeWholeEntry, type BlockCompressor, type EncodedBlock } from './block-compressor';
+import {
+  Block,
+  BLOCK_SIZE,
+  encodeStreamBlock,
+  encodeWholeEntry,
+  type BlockCompressor,
+  type EncodedBlock,
+} from './block-compressor';
 import { RecordCounter, recordFormatOf } from './record-counter';
 import { METHOD_DEFLATED, METHOD_STORED } from './zip-records';
 
@@ -139,7 +146,10 @@ export class EntryReader {
         encoded =
           last && blockIndex === 0
             ? encodeWholeEntry(this.share.compressor, data, rank)
-            : encodeStreamBlock(this.share.compressor, data, last, rank, window).then((parts) => ({ method: METHOD_DEFLATED, parts }));
+            : encodeStreamBlock(this.share.compressor, data, last, rank, window).then((parts) => ({
+                method: METHOD_DEFLATED,
+                parts,
+              }));
         encoded.catch(() => undefined); // awaited by the writer in turn
         window = last ? undefined : data.window();
       }

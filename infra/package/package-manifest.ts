@@ -71,7 +71,11 @@ export class ManifestRows {
  * made one at a time as the text needs them (`fileAt(k)` for k in ZIP order): the text of a manifest of
  * 100,000 files is tens of MiB, which need not be in memory at once.
  */
-export function* manifestChunks(head: Omit<Manifest, 'files'>, count: number, fileAt: (k: number) => ManifestFile): Generator<Buffer> {
+export function* manifestChunks(
+  head: Omit<Manifest, 'files'>,
+  count: number,
+  fileAt: (k: number) => ManifestFile,
+): Generator<Buffer> {
   const opening = JSON.stringify({ ...head, files: [] }, null, 2);
   if (count === 0) {
     yield Buffer.from(`${opening}\n`);

@@ -47,12 +47,14 @@ export class PackageContentError extends Error {
 }
 
 /** Formats that are compressed already: deflating them again costs time and gains nothing. */
-const STORED = /\.(zip|gz|tgz|bz2|xz|zst|7z|rar|jpe?g|png|gif|webp|heic|mp[34]|m4[av]|mov|avi|mkv|webm|docx|xlsx|pptx|odt|ods)$/i;
+const STORED =
+  /\.(zip|gz|tgz|bz2|xz|zst|7z|rar|jpe?g|png|gif|webp|heic|mp[34]|m4[av]|mov|avi|mkv|webm|docx|xlsx|pptx|odt|ods)$/i;
 
 const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 type Sortable = { fileId: string; category: string; name: string };
-const entryOrder = (a: Sortable, b: Sortable): number => byteOrder(a.category, b.category) || byteOrder(a.name, b.name) || byteOrder(a.fileId, b.fileId);
+const entryOrder = (a: Sortable, b: Sortable): number =>
+  byteOrder(a.category, b.category) || byteOrder(a.name, b.name) || byteOrder(a.fileId, b.fileId);
 
 function entryAt<T>(entries: PackageEntries<T>, index: number): T {
   const entry = entries.at(index);
@@ -84,7 +86,11 @@ export function orderEntries<T extends Sortable>(entries: PackageEntries<T>): En
     previous = current;
   }
   // Ties keep their input order, as a stable sort of the entries would.
-  const order = inOrder ? undefined : Uint32Array.from({ length: count }, (_, i) => i).sort((a, b) => entryOrder(entryAt(entries, a), entryAt(entries, b)) || a - b);
+  const order = inOrder
+    ? undefined
+    : Uint32Array.from({ length: count }, (_, i) => i).sort(
+        (a, b) => entryOrder(entryAt(entries, a), entryAt(entries, b)) || a - b,
+      );
   const entry = (k: number): T => entryAt(entries, order ? order[k]! : k);
 
   const renamed = new Map<number, string>();
@@ -140,12 +146,17 @@ export async function writeReturnPackage(
     for (let k = 0, started = 0; k < ordered.length; k += 1) {
       for (; started < Math.min(k + FILES_AHEAD, ordered.length); started += 1) {
         const entry = ordered.entry(started);
-        reading.push({ entry, reader: new EntryReader(started, entry.name, () => entry.open(), STORED.test(entry.name), share) });
+        reading.push({
+          entry,
+          reader: new EntryReader(started, entry.name, () => entry.open(), STORED.test(entry.name), share),
+        });
       }
       const { entry, reader } = reading[0]!;
       const digest = await writeEntry(zip, reader, ordered.path(k, entry), entry.stagedAt, entry.bytes, (found) => {
         if (entry.sha256 && found.sha256 !== entry.sha256) {
-          throw new PackageContentError(`"${entry.name}" reads back with SHA-256 ${found.sha256}, not the ${entry.sha256} recorded when it was uploaded`);
+          throw new PackageContentError(
+            `"${entry.name}" reads back with SHA-256 ${found.sha256}, not the ${entry.sha256} recorded when it was uploaded`,
+          );
         }
       });
       reading.shift();
@@ -161,12 +172,25 @@ export async function writeReturnPackage(
     const fileAt = (k: number): ManifestFile => {
       const entry = ordered.entry(k);
       // The key order is the manifest's: path, fileId, category, bytes, sha256, records.
-      const file: ManifestFile = { path: ordered.path(k, entry), fileId: entry.fileId, category: entry.category, bytes: rows.bytes(k), sha256: rows.sha256(k) };
+      const file: ManifestFile = {
+        path: ordered.path(k, entry),
+        fileId: entry.fileId,
+        category: entry.category,
+        bytes: rows.bytes(k),
+        sha256: rows.sha256(k),
+      };
       const records = rows.recordsOf(k);
       if (records !== undefined) file.records = records;
       return file;
     };
-    manifestReader = new EntryReader(ordered.length, 'manifest.json', () => Readable.from(manifestChunks(head, rows.length, fileAt)), false, share, false);
+    manifestReader = new EntryReader(
+      ordered.length,
+      'manifest.json',
+      () => Readable.from(manifestChunks(head, rows.length, fileAt)),
+      false,
+      share,
+      false,
+    );
     await writeEntry(zip, manifestReader, 'manifest.json', latest, 0, () => undefined);
     const written = await zip.finish();
     return {
@@ -208,7 +232,11 @@ async function writeEntry(
     const encoded = await first.encoded;
     const digest = await reader.digest;
     check(digest);
-    await zip.addEntry({ ...name, method: encoded.method, mtime }, { crc32: digest.crc32, size: digest.bytes }, encoded.parts);
+    await zip.addEntry(
+      { ...name, method: encoded.method, mtime },
+      { crc32: digest.crc32, size: digest.bytes },
+      encoded.parts,
+    );
     reader.written(first);
     return digest;
   }
@@ -222,7 +250,9 @@ async function writeEntry(
   const digest = await reader.digest;
   check(digest);
   if (!zip64 && digest.bytes >= ZIP64_FROM) {
-    throw new PackageContentError(`"${path}" holds ${digest.bytes} bytes, not the ${declaredBytes} recorded when it was staged`);
+    throw new PackageContentError(
+      `"${path}" holds ${digest.bytes} bytes, not the ${declaredBytes} recorded when it was staged`,
+    );
   }
   await zip.endEntry({ crc32: digest.crc32, size: digest.bytes });
   return digest;

@@ -55,7 +55,12 @@ function unixSeconds(ms: number): number | undefined {
  * fields cannot hold) and, when given, a ZIP64 field with `wide` values. Returns the length written, or only
  * measures when `out` is undefined.
  */
-function writeExtras(out: Buffer | undefined, at: number, seconds: number | undefined, wide: number[] | undefined): number {
+function writeExtras(
+  out: Buffer | undefined,
+  at: number,
+  seconds: number | undefined,
+  wide: number[] | undefined,
+): number {
   let length = 0;
   if (seconds !== undefined) {
     if (out) {
@@ -142,7 +147,11 @@ export function centralHeader(entry: CentralEntry): Buffer {
   const bigSize = entry.zip64 || size >= ZIP64_MARK;
   const bigCompressed = entry.zip64 || compressedSize >= ZIP64_MARK;
   const bigOffset = entry.offset >= ZIP64_MARK;
-  const wide = [...(bigSize ? [size] : []), ...(bigCompressed ? [compressedSize] : []), ...(bigOffset ? [entry.offset] : [])];
+  const wide = [
+    ...(bigSize ? [size] : []),
+    ...(bigCompressed ? [compressedSize] : []),
+    ...(bigOffset ? [entry.offset] : []),
+  ];
   const extraLength = writeExtras(undefined, 0, seconds, wide.length ? wide : undefined);
   const head = zeroed(46 + entry.name.length + extraLength);
   head.writeUInt32LE(0x02014b50, 0);

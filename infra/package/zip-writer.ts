@@ -94,7 +94,9 @@ export class ZipWriter {
       throw new RangeError(`${open.head.name.toString()} passed 4 GiB though it was declared smaller`);
     }
     await this.write([dataDescriptor(known, open.zip64)]);
-    this.directory.append(centralHeader({ ...open.head, sizes: known, zip64: open.zip64, offset: open.offset, descriptor: true }));
+    this.directory.append(
+      centralHeader({ ...open.head, sizes: known, zip64: open.zip64, offset: open.offset, descriptor: true }),
+    );
     this.entries += 1;
     this.open = undefined;
   }
@@ -140,7 +142,8 @@ export class ZipWriter {
         if (err) reject(err);
         else resolve();
       };
-      const closed = (): void => done(this.failure ?? new Error('the package output was closed before the package was complete'));
+      const closed = (): void =>
+        done(this.failure ?? new Error('the package output was closed before the package was complete'));
       const drained = (): void => done();
       this.sink.on('error', done);
       this.sink.on('close', closed);

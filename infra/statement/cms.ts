@@ -2,7 +2,25 @@
 // message digest and signing-certificate-v2 as signed attributes, no signing time inside), detached from the
 // signed bytes; with an RFC 3161 time stamp on the signature value for B-T. Also the reading side: check one.
 import crypto from 'node:crypto';
-import { boolean, child, children, content, context, DerError, integer, octetString, oid, oidText, read, sequence, setOf, TAG, timeValue, whole, type DerNode } from './der';
+import {
+  boolean,
+  child,
+  children,
+  content,
+  context,
+  DerError,
+  integer,
+  octetString,
+  oid,
+  oidText,
+  read,
+  sequence,
+  setOf,
+  TAG,
+  timeValue,
+  whole,
+  type DerNode,
+} from './der';
 
 const OID = {
   data: '1.2.840.113549.1.7.1',
@@ -18,7 +36,10 @@ const OID = {
 } as const;
 
 const DIGESTS: Record<string, string> = {
-  [OID.sha256]: 'sha256', '2.16.840.1.101.3.4.2.2': 'sha384', '2.16.840.1.101.3.4.2.3': 'sha512', '1.3.14.3.2.26': 'sha1',
+  [OID.sha256]: 'sha256',
+  '2.16.840.1.101.3.4.2.2': 'sha384',
+  '2.16.840.1.101.3.4.2.3': 'sha512',
+  '1.3.14.3.2.26': 'sha1',
 };
 
 export class CmsError extends Error {
@@ -46,7 +67,11 @@ export function issuerAndSerial(certificate: Buffer): { issuer: Buffer; serial: 
  * A detached signature over content whose SHA-256 is `digest`. `timestamp`, when given, turns the signature value
  * into an RFC 3161 time-stamp token (the B-T level), kept as an unsigned attribute.
  */
-export async function signDetached(digest: Buffer, signer: CmsSigner, timestamp?: (signatureValue: Buffer) => Promise<Buffer>): Promise<Buffer> {
+export async function signDetached(
+  digest: Buffer,
+  signer: CmsSigner,
+  timestamp?: (signatureValue: Buffer) => Promise<Buffer>,
+): Promise<Buffer> {
   const { issuer, serial } = issuerAndSerial(signer.certificate);
   const certHash = crypto.createHash('sha256').update(signer.certificate).digest();
   // ESSCertIDv2 { certHash, issuerSerial { GeneralNames { [4] directoryName }, serial } }; SHA-256 is its default.
@@ -59,8 +84,11 @@ export async function signDetached(digest: Buffer, signer: CmsSigner, timestamp?
   const signedAttributes = setOf(...attributes); // what is signed: the attributes as a SET (RFC 5652 5.4)
   const signatureValue = crypto.sign('sha256', signedAttributes, signer.privateKey);
   const ec = signer.privateKey.asymmetricKeyType === 'ec';
-  if (!ec && signer.privateKey.asymmetricKeyType !== 'rsa') throw new CmsError(`a ${signer.privateKey.asymmetricKeyType} key cannot sign a PDF here: use an RSA or EC key`);
-  const unsigned = timestamp ? [context(1, [attribute(OID.signatureTimeStampToken, await timestamp(signatureValue))])] : []; // [1] IMPLICIT SET OF Attribute
+  if (!ec && signer.privateKey.asymmetricKeyType !== 'rsa')
+    throw new CmsError(`a ${signer.privateKey.asymmetricKeyType} key cannot sign a PDF here: use an RSA or EC key`);
+  const unsigned = timestamp
+    ? [context(1, [attribute(OID.signatureTimeStampToken, await timestamp(signatureValue))])]
+    : []; // [1] IMPLICIT SET OF Attribute
   const signerInfo = sequence(
     integer(1),
     sequence(issuer, serial),
@@ -117,7 +145,8 @@ function parseSignedData(der: Buffer): ParsedSignedData {
 
 function attributesOf(node: DerNode | undefined): Map<string, DerNode> {
   const out = new Map<string, DerNode>();
-  for (const attr of node ? children(node) : []) out.set(oidText(child(attr, 0, TAG.oid)), child(child(attr, 1, TAG.set), 0));
+  for (const attr of node ? children(node) : [])
+    out.set(oidText(child(attr, 0, TAG.oid)), child(child(attr, 1, TAG.set), 0));
   return out;
 }
 
@@ -129,7 +158,8 @@ function checkSignedData(der: Buffer, digestOf: (algorithm: string, eContent?: B
   try {
     return checkParsed(parseSignedData(der), digestOf);
   } catch (err) {
-    if (err instanceof DerError || err instanceof CmsError) return { valid: false, reason: `the signature cannot be read: ${err.message}` };
+    if (err instanceof DerError || err instanceof CmsError)
+      return { valid: false, reason: `the signature cannot be read: ${err.message}` };
     throw err;
   }
 }
@@ -139,14 +169,15 @@ function checkParsed(parsed: ParsedSignedData, digestOf: (algorithm: string, eCo
   const sid = whole(parts[1]!);
   const digestAlgorithm = DIGESTS[oidText(child(parts[2]!, 0, TAG.oid))];
   const signedNode = parts[3]!.tag === 0xa0 ? parts[3]! : undefined;
-  if (!digestAlgorithm) return { valid: false, reason: 'the signature uses a digest algorithm this check does not know' };
+  if (!digestAlgorithm)
+    return { valid: false, reason: 'the signature uses a digest algorithm this check does not know' };
   if (!signedNode) return { valid: false, reason: 'the signature has no signed attributes' };
   const signatureValue = content(parts[5]!);
   const certificateDer = parsed.certificates.find((c) => {
     const { issuer, serial } = issuerAndSerial(c);
     return Buffer.concat([issuer, serial]).equals(content(read(sid)));
   });
-  if (!certificateDer) return { valid: false, reason: 'the signer\'s certificate is not in the signature' };
+  if (!certificateDer) return { valid: false, reason: "the signer's certificate is not in the signature" };
   const certificate = new crypto.X509Certificate(certificateDer);
   const attributes = attributesOf(signedNode);
   const messageDigest = attributes.get(OID.messageDigest);
@@ -156,7 +187,8 @@ function checkParsed(parsed: ParsedSignedData, digestOf: (algorithm: string, eCo
   const signedAttributes = Buffer.from(whole(signedNode));
   signedAttributes[0] = TAG.set;
   const verifies = crypto.verify(digestAlgorithm, signedAttributes, certificate.publicKey, signatureValue);
-  if (!verifies) return { valid: false, certificate, reason: 'the signature value does not verify with the signer\'s certificate' };
+  if (!verifies)
+    return { valid: false, certificate, reason: "the signature value does not verify with the signer's certificate" };
   return { valid: true, certificate, signatureValue: Buffer.from(signatureValue), parsed };
 }
 
@@ -173,35 +205,64 @@ export function verifyDetached(der: Buffer, digest: Buffer): CmsCheck {
     const signed = attributesOf(children(signerInfo)[3]);
     const essCert = signed.get(OID.signingCertificateV2);
     const certHash = essCert && content(child(child(child(essCert, 0), 0), 0, TAG.octetString));
-    if (!certHash || !certHash.equals(crypto.createHash('sha256').update(Buffer.from(result.certificate!.raw)).digest())) {
-      return { valid: false, certificate: result.certificate, reason: 'the signature does not bind its signing certificate (signing-certificate-v2), as PAdES requires' };
+    if (
+      !certHash ||
+      !certHash.equals(crypto.createHash('sha256').update(Buffer.from(result.certificate!.raw)).digest())
+    ) {
+      return {
+        valid: false,
+        certificate: result.certificate,
+        reason: 'the signature does not bind its signing certificate (signing-certificate-v2), as PAdES requires',
+      };
     }
     const unsignedNode = children(signerInfo).find((p) => p.tag === 0xa1);
     const token = attributesOf(unsignedNode).get(OID.signatureTimeStampToken);
     if (token) {
       const stamp = checkTimestamp(Buffer.from(whole(token)), signatureValue!);
-      if (!stamp.valid) return { valid: false, certificate: result.certificate, reason: `the time stamp does not verify: ${stamp.reason}` };
+      if (!stamp.valid)
+        return {
+          valid: false,
+          certificate: result.certificate,
+          reason: `the time stamp does not verify: ${stamp.reason}`,
+        };
       return { ...result, timestampedAt: stamp.at, timestampAuthority: stamp.authority };
     }
   } catch (err) {
-    if (err instanceof DerError || err instanceof CmsError) return { valid: false, certificate: result.certificate, reason: `the signature cannot be read: ${err.message}` };
+    if (err instanceof DerError || err instanceof CmsError)
+      return { valid: false, certificate: result.certificate, reason: `the signature cannot be read: ${err.message}` };
     throw err;
   }
   return result;
 }
 
 /** An RFC 3161 token over `signatureValue`: the TSA's own signature and the imprint it stamped. */
-function checkTimestamp(token: Buffer, signatureValue: Buffer): { valid: boolean; reason?: string; at?: Date; authority?: string } {
-  const checked = checkSignedData(token, (algorithm, eContent) => crypto.createHash(algorithm).update(eContent ?? Buffer.alloc(0)).digest());
+function checkTimestamp(
+  token: Buffer,
+  signatureValue: Buffer,
+): { valid: boolean; reason?: string; at?: Date; authority?: string } {
+  const checked = checkSignedData(token, (algorithm, eContent) =>
+    crypto
+      .createHash(algorithm)
+      .update(eContent ?? Buffer.alloc(0))
+      .digest(),
+  );
   if (!checked.valid) return { valid: false, reason: checked.reason };
   const tstInfo = read(checked.parsed!.eContent!);
   const imprint = child(tstInfo, 2, TAG.sequence);
   const algorithmName = DIGESTS[oidText(child(child(imprint, 0), 0, TAG.oid))];
   if (!algorithmName) return { valid: false, reason: 'unknown imprint algorithm' };
-  if (!content(child(imprint, 1, TAG.octetString)).equals(crypto.createHash(algorithmName).update(signatureValue).digest())) {
+  if (
+    !content(child(imprint, 1, TAG.octetString)).equals(
+      crypto.createHash(algorithmName).update(signatureValue).digest(),
+    )
+  ) {
     return { valid: false, reason: 'it stamps another signature' };
   }
-  return { valid: true, at: timeValue(child(tstInfo, 4, TAG.generalizedTime)), authority: checked.certificate!.subject };
+  return {
+    valid: true,
+    at: timeValue(child(tstInfo, 4, TAG.generalizedTime)),
+    authority: checked.certificate!.subject,
+  };
 }
 
 export class TimestampError extends Error {
@@ -209,7 +270,11 @@ export class TimestampError extends Error {
 }
 
 /** Asks the RFC 3161 time-stamp authority at `url` to stamp `signatureValue`; answers the token (a ContentInfo). */
-export async function requestTimestamp(url: string, signatureValue: Buffer, fetchImpl: typeof fetch = fetch): Promise<Buffer> {
+export async function requestTimestamp(
+  url: string,
+  signatureValue: Buffer,
+  fetchImpl: typeof fetch = fetch,
+): Promise<Buffer> {
   const nonce = crypto.randomBytes(8);
   nonce[0]! &= 0x7f;
   const request = sequence(
@@ -220,7 +285,12 @@ export async function requestTimestamp(url: string, signatureValue: Buffer, fetc
   );
   let response: Response;
   try {
-    response = await fetchImpl(url, { method: 'POST', headers: { 'content-type': 'application/timestamp-query' }, body: request, signal: AbortSignal.timeout(15_000) });
+    response = await fetchImpl(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/timestamp-query' },
+      body: request,
+      signal: AbortSignal.timeout(15_000),
+    });
   } catch (err) {
     throw new TimestampError(`the time-stamp authority ${url} cannot be reached: ${(err as Error).message}`);
   }
@@ -228,15 +298,22 @@ export async function requestTimestamp(url: string, signatureValue: Buffer, fetc
   const body = Buffer.from(await response.arrayBuffer());
   try {
     const reply = read(body);
-    const status = Number.parseInt(content(child(child(reply, 0, TAG.sequence), 0, TAG.integer)).toString('hex') || '0', 16);
-    if (status > 1) throw new TimestampError(`the time-stamp authority ${url} refused the request (PKIStatus ${status})`);
+    const status = Number.parseInt(
+      content(child(child(reply, 0, TAG.sequence), 0, TAG.integer)).toString('hex') || '0',
+      16,
+    );
+    if (status > 1)
+      throw new TimestampError(`the time-stamp authority ${url} refused the request (PKIStatus ${status})`);
     const token = Buffer.from(whole(child(reply, 1, TAG.sequence)));
     const tstInfo = read(parseSignedData(token).eContent!);
     const echoed = children(tstInfo).find((node, i) => i > 4 && node.tag === TAG.integer);
-    if (!echoed || !content(echoed).equals(content(read(integer(nonce))))) throw new TimestampError(`the time-stamp authority ${url} answered another request (nonce)`);
+    if (!echoed || !content(echoed).equals(content(read(integer(nonce)))))
+      throw new TimestampError(`the time-stamp authority ${url} answered another request (nonce)`);
     return token;
   } catch (err) {
     if (err instanceof TimestampError) throw err;
-    throw new TimestampError(`the time-stamp authority ${url} answered something that is not a time stamp: ${(err as Error).message}`);
+    throw new TimestampError(
+      `the time-stamp authority ${url} answered something that is not a time stamp: ${(err as Error).message}`,
+    );
   }
 }

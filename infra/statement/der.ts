@@ -3,8 +3,18 @@
 // exactly as it came; reading walks tag-length-value nodes without copying.
 
 export const TAG = {
-  boolean: 0x01, integer: 0x02, bitString: 0x03, octetString: 0x04, null: 0x05, oid: 0x06, utf8String: 0x0c,
-  printableString: 0x13, utcTime: 0x17, generalizedTime: 0x18, sequence: 0x30, set: 0x31,
+  boolean: 0x01,
+  integer: 0x02,
+  bitString: 0x03,
+  octetString: 0x04,
+  null: 0x05,
+  oid: 0x06,
+  utf8String: 0x0c,
+  printableString: 0x13,
+  utcTime: 0x17,
+  generalizedTime: 0x18,
+  sequence: 0x30,
+  set: 0x31,
 } as const;
 
 function lengthBytes(n: number): Buffer {
@@ -22,11 +32,13 @@ export function tlv(tag: number, ...content: Buffer[]): Buffer {
 
 export const sequence = (...items: Buffer[]): Buffer => tlv(TAG.sequence, ...items);
 /** A SET OF in DER order: its encoded members sorted as byte strings. */
-export const setOf = (...items: Buffer[]): Buffer => tlv(TAG.set, ...[...items].sort(Buffer.compare));
+export const setOf = (...items: Buffer[]): Buffer => tlv(TAG.set, ...[...items].sort((a, b) => Buffer.compare(a, b)));
 /** `[n]` wrapping `content`: constructed (EXPLICIT, or IMPLICIT over a constructed type) unless `primitive`. */
-export const context = (n: number, content: Buffer[], primitive = false): Buffer => tlv((primitive ? 0x80 : 0xa0) | n, ...content);
+export const context = (n: number, content: Buffer[], primitive = false): Buffer =>
+  tlv((primitive ? 0x80 : 0xa0) | n, ...content);
 export const octetString = (bytes: Buffer): Buffer => tlv(TAG.octetString, bytes);
-export const bitString = (bytes: Buffer, unusedBits = 0): Buffer => tlv(TAG.bitString, Buffer.from([unusedBits]), bytes);
+export const bitString = (bytes: Buffer, unusedBits = 0): Buffer =>
+  tlv(TAG.bitString, Buffer.from([unusedBits]), bytes);
 export const utf8String = (text: string): Buffer => tlv(TAG.utf8String, Buffer.from(text, 'utf8'));
 export const boolean = (value: boolean): Buffer => tlv(TAG.boolean, Buffer.from([value ? 0xff : 0]));
 
@@ -37,7 +49,7 @@ export function integer(value: Buffer | number): Buffer {
   let start = 0;
   while (start < bytes.length - 1 && bytes[start] === 0) start += 1;
   bytes = bytes.subarray(start);
-  return tlv(TAG.integer, (bytes[0]! & 0x80) ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
+  return tlv(TAG.integer, bytes[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
 }
 
 export function oid(dotted: string): Buffer {
@@ -56,8 +68,13 @@ export function oid(dotted: string): Buffer {
 
 /** UTCTime until 2049, GeneralizedTime from 2050 on (RFC 5280 4.1.2.5). */
 export function time(date: Date): Buffer {
-  const text = date.toISOString().replace(/[-:T]/g, '').replace(/\.\d+Z$/, 'Z');
-  return date.getUTCFullYear() < 2050 ? tlv(TAG.utcTime, Buffer.from(text.slice(2), 'latin1')) : tlv(TAG.generalizedTime, Buffer.from(text, 'latin1'));
+  const text = date
+    .toISOString()
+    .replace(/[-:T]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return date.getUTCFullYear() < 2050
+    ? tlv(TAG.utcTime, Buffer.from(text.slice(2), 'latin1'))
+    : tlv(TAG.generalizedTime, Buffer.from(text, 'latin1'));
 }
 
 export class DerError extends Error {
@@ -105,7 +122,8 @@ export function children(node: DerNode): DerNode[] {
 /** The child at `index`, checked to carry `tag`. */
 export function child(node: DerNode, index: number, tag?: number): DerNode {
   const found = children(node)[index];
-  if (!found || (tag !== undefined && found.tag !== tag)) throw new DerError(`expected ${tag === undefined ? 'a node' : `tag 0x${tag.toString(16)}`} at position ${index}`);
+  if (!found || (tag !== undefined && found.tag !== tag))
+    throw new DerError(`expected ${tag === undefined ? 'a node' : `tag 0x${tag.toString(16)}`} at position ${index}`);
   return found;
 }
 

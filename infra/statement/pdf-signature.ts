@@ -33,7 +33,8 @@ interface AcroFormData {
   SigFlags?: number;
 }
 /** The catalog's AcroForm, which pdfkit's `initForm` makes but does not expose. */
-const acroFormOf = (doc: PDFKit.PDFDocument): AcroFormData => (doc as unknown as { _root: { data: { AcroForm: { data: AcroFormData } } } })._root.data.AcroForm.data;
+const acroFormOf = (doc: PDFKit.PDFDocument): AcroFormData =>
+  (doc as unknown as { _root: { data: { AcroForm: { data: AcroFormData } } } })._root.data.AcroForm.data;
 
 export interface SignatureFields {
   /** Who signs (the signature dictionary's /Name), e.g. the district. */
@@ -64,9 +65,18 @@ export function reserveSignature(doc: PDFKit.PDFDocument, fields: SignatureField
   });
   signature.end(null);
   doc.switchToPage(0);
-  const widget = doc.ref({ Type: 'Annot', Subtype: 'Widget', FT: 'Sig', T: new String('Statement signature'), F: 4, Rect: [0, 0, 0, 0], V: signature, P: doc.page.dictionary });
+  const widget = doc.ref({
+    Type: 'Annot',
+    Subtype: 'Widget',
+    FT: 'Sig',
+    T: new String('Statement signature'),
+    F: 4,
+    Rect: [0, 0, 0, 0],
+    V: signature,
+    P: doc.page.dictionary,
+  });
   widget.end(null);
-  doc.page.annotations.push(widget);
+  (doc.page.annotations as PDFKit.PDFKitReference[]).push(widget);
   doc.initForm();
   const form = acroFormOf(doc);
   delete form.NeedAppearances; // PDF/A forbids asking readers to redraw fields
@@ -79,7 +89,11 @@ export class PdfSignatureError extends Error {
 }
 
 /** Signs a PDF drawn with `reserveSignature`: fills in the byte range, hashes around the room, writes the CMS. */
-export async function signPdf(unsigned: Buffer, signer: CmsSigner, timestamp?: (signatureValue: Buffer) => Promise<Buffer>): Promise<Buffer> {
+export async function signPdf(
+  unsigned: Buffer,
+  signer: CmsSigner,
+  timestamp?: (signatureValue: Buffer) => Promise<Buffer>,
+): Promise<Buffer> {
   const pdf = Buffer.from(unsigned);
   const rangeAt = pdf.indexOf(BYTE_RANGE_PLACEHOLDER, 0, 'latin1');
   const start = pdf.indexOf('/Contents <', rangeAt, 'latin1') + '/Contents '.length;
@@ -90,7 +104,8 @@ export async function signPdf(unsigned: Buffer, signer: CmsSigner, timestamp?: (
   pdf.write(range.padEnd(BYTE_RANGE_PLACEHOLDER.length, ' '), rangeAt, 'latin1');
   const digest = crypto.createHash('sha256').update(pdf.subarray(0, start)).update(pdf.subarray(end)).digest();
   const cms = await signDetached(digest, signer, timestamp);
-  if (cms.length > room) throw new PdfSignatureError(`the signature (${cms.length} bytes) does not fit the ${room} bytes reserved for it`);
+  if (cms.length > room)
+    throw new PdfSignatureError(`the signature (${cms.length} bytes) does not fit the ${room} bytes reserved for it`);
   pdf.write(cms.toString('hex'), start + 1, 'latin1');
   return pdf;
 }
@@ -110,13 +125,23 @@ export function verifyPdfSignature(pdf: Buffer): PdfSignatureCheck {
   const text = pdf.toString('latin1');
   const ranges = [...text.matchAll(/\/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]/g)];
   if (ranges.length === 0) return { valid: false, reason: 'the file carries no signature' };
-  if (ranges.length > 1) return { valid: false, reason: `the file carries ${ranges.length} signatures, where a statement has one: it was changed after signing` };
+  if (ranges.length > 1)
+    return {
+      valid: false,
+      reason: `the file carries ${ranges.length} signatures, where a statement has one: it was changed after signing`,
+    };
   const match = ranges[0]!;
   const [a, b, c, d] = match.slice(1, 5).map(Number) as [number, number, number, number];
   const coversWholeFile = a === 0 && c + d === pdf.length && b < c;
-  if (!coversWholeFile) return { valid: false, coversWholeFile, reason: 'the signature does not cover the whole file: bytes were added or removed after signing' };
+  if (!coversWholeFile)
+    return {
+      valid: false,
+      coversWholeFile,
+      reason: 'the signature does not cover the whole file: bytes were added or removed after signing',
+    };
   const hex = text.slice(b, c);
-  if (!/^<[0-9a-fA-F]*>$/.test(hex)) return { valid: false, coversWholeFile, reason: 'the signature\'s byte range does not frame its contents' };
+  if (!/^<[0-9a-fA-F]*>$/.test(hex))
+    return { valid: false, coversWholeFile, reason: "the signature's byte range does not frame its contents" };
   const dictionary = text.slice(text.lastIndexOf(' obj', match.index), text.indexOf('endobj', match.index));
   const fields = {
     coversWholeFile,
@@ -124,11 +149,16 @@ export function verifyPdfSignature(pdf: Buffer): PdfSignatureCheck {
     ...optional('signerName', literal(dictionary, 'Name')),
     ...optional('signingReason', literal(dictionary, 'Reason')),
   };
-  const digest = crypto.createHash('sha256').update(pdf.subarray(0, b)).update(pdf.subarray(c, c + d)).digest();
+  const digest = crypto
+    .createHash('sha256')
+    .update(pdf.subarray(0, b))
+    .update(pdf.subarray(c, c + d))
+    .digest();
   return { ...verifyDetached(Buffer.from(hex.slice(1, -1), 'hex'), digest), ...fields };
 }
 
-const optional = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> => (value === undefined ? {} : { [key]: value } as Record<K, V>);
+const optional = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> =>
+  value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 
 /** A literal string entry `/key (...)` of a dictionary, unescaped (PDFDocEncoding, or UTF-16BE with its mark). */
 function literal(dictionary: string, key: string): string | undefined {
@@ -138,7 +168,8 @@ function literal(dictionary: string, key: string): string | undefined {
   let depth = 0;
   for (let i = dictionary.indexOf('(', at) + 1; i < dictionary.length; i += 1) {
     let ch = dictionary.charCodeAt(i);
-    if (ch === 0x5c) { // backslash
+    if (ch === 0x5c) {
+      // backslash
       i += 1;
       const next = dictionary[i]!;
       const octal = /^[0-7]{1,3}/.exec(dictionary.slice(i, i + 3));

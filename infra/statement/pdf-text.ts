@@ -33,18 +33,46 @@ function fontFile(pkg: string, file: string): string {
  * Hebrew and most symbols; Noto Sans Hans covers Han, kana and CJK punctuation; Noto Sans KR covers Hangul.
  */
 const FACES: Face[] = [
-  { name: 'dejavu', parsed: {}, files: { regular: fontFile('dejavu-fonts-ttf', 'ttf/DejaVuSans.ttf'), bold: fontFile('dejavu-fonts-ttf', 'ttf/DejaVuSans-Bold.ttf') } },
-  { name: 'hans', parsed: {}, files: { regular: fontFile('@embedpdf/fonts-sc', 'fonts/NotoSansHans-Regular.otf'), bold: fontFile('@embedpdf/fonts-sc', 'fonts/NotoSansHans-Bold.otf') } },
-  { name: 'kr', parsed: {}, files: { regular: fontFile('@embedpdf/fonts-kr', 'fonts/NotoSansKR-Regular.otf'), bold: fontFile('@embedpdf/fonts-kr', 'fonts/NotoSansKR-Bold.otf') } },
+  {
+    name: 'dejavu',
+    parsed: {},
+    files: {
+      regular: fontFile('dejavu-fonts-ttf', 'ttf/DejaVuSans.ttf'),
+      bold: fontFile('dejavu-fonts-ttf', 'ttf/DejaVuSans-Bold.ttf'),
+    },
+  },
+  {
+    name: 'hans',
+    parsed: {},
+    files: {
+      regular: fontFile('@embedpdf/fonts-sc', 'fonts/NotoSansHans-Regular.otf'),
+      bold: fontFile('@embedpdf/fonts-sc', 'fonts/NotoSansHans-Bold.otf'),
+    },
+  },
+  {
+    name: 'kr',
+    parsed: {},
+    files: {
+      regular: fontFile('@embedpdf/fonts-kr', 'fonts/NotoSansKR-Regular.otf'),
+      bold: fontFile('@embedpdf/fonts-kr', 'fonts/NotoSansKR-Bold.otf'),
+    },
+  },
 ];
 
 /** For the compact tables (hashes, sizes, file names in columns): embedded like the rest, as PDF/A requires. */
-const MONO: Face = { name: 'mono', parsed: {}, files: { regular: fontFile('dejavu-fonts-ttf', 'ttf/DejaVuSansMono.ttf'), bold: fontFile('dejavu-fonts-ttf', 'ttf/DejaVuSansMono-Bold.ttf') } };
+const MONO: Face = {
+  name: 'mono',
+  parsed: {},
+  files: {
+    regular: fontFile('dejavu-fonts-ttf', 'ttf/DejaVuSansMono.ttf'),
+    bold: fontFile('dejavu-fonts-ttf', 'ttf/DejaVuSansMono-Bold.ttf'),
+  },
+};
 
 const bidi = bidiFactory();
 
 function parsed(face: Face, weight: Weight): fontkit.Font {
-  face.parsed[weight] ??= fontkit.create(fs.readFileSync(face.files[weight])) as fontkit.Font;
+  face.parsed[weight] ??= fontkit.create(fs.readFileSync(face.files[weight]));
   return face.parsed[weight];
 }
 
@@ -62,8 +90,17 @@ interface Run {
   text: string;
 }
 
-// Only Latin-1 and general punctuation: one run in DejaVu, left to right, no analysis needed.
-const SIMPLE = /^[\u0000-\u024f\u2000-\u206f\u20ac\u2190-\u21ff]*$/;
+// Only Latin (to Latin Extended-B), general punctuation, the euro sign and arrows: one run in DejaVu, left to
+// right, no analysis needed.
+const SIMPLE = {
+  test(text: string): boolean {
+    for (let i = 0; i < text.length; i += 1) {
+      const c = text.charCodeAt(i);
+      if (!(c <= 0x024f || (c >= 0x2000 && c <= 0x206f) || c === 0x20ac || (c >= 0x2190 && c <= 0x21ff))) return false;
+    }
+    return true;
+  },
+};
 
 /** A line's runs in the order they are drawn, left to right. */
 function visualRuns(text: string): Run[] {
@@ -108,7 +145,9 @@ function visualRuns(text: string): Run[] {
  * returns its glyphs in visual order, spaces included (left to its defaults, the words of a run came out in the
  * wrong order).
  */
-const RTL = { features: ['rtla', 'init', 'medi', 'fina', 'isol', 'liga', 'rlig', 'calt'] as PDFKit.Mixins.OpenTypeFeatures[] };
+const RTL = {
+  features: ['rtla', 'init', 'medi', 'fina', 'isol', 'liga', 'rlig', 'calt'] as PDFKit.Mixins.OpenTypeFeatures[],
+};
 
 export interface TextStyle {
   size: number;
@@ -161,7 +200,15 @@ export class PdfText {
       let glyph = this.monoGlyphs.get(char);
       if (glyph === undefined) {
         const gid = parseInt(font.encode(char)[0].join(''), 16);
-        glyph = [gid >> 8, gid & 0xff].map((b) => (b === 0x28 || b === 0x29 || b === 0x5c ? `\\${String.fromCharCode(b)}` : b === 0x0d ? '\\r' : String.fromCharCode(b))).join('');
+        glyph = [gid >> 8, gid & 0xff]
+          .map((b) =>
+            b === 0x28 || b === 0x29 || b === 0x5c
+              ? `\\${String.fromCharCode(b)}`
+              : b === 0x0d
+                ? '\\r'
+                : String.fromCharCode(b),
+          )
+          .join('');
         this.monoGlyphs.set(char, glyph);
       }
       bytes += glyph;

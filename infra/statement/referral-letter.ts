@@ -8,9 +8,17 @@ import { daysLeftInWords, ENFORCEMENT_LABELS, enforcementStage, referralOf } fro
 import { STATUS_LABELS, TASK_TITLES } from '../../domain/statuses';
 import type { StatementContent } from './statement-pdf';
 
-const at = (t: number): string => new Date(t).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+const at = (t: number): string =>
+  new Date(t)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
 
-export function referralLetterContent(state: CaseState, config: { districtName: string; publicUrl: string }, now: number): StatementContent {
+export function referralLetterContent(
+  state: CaseState,
+  config: { districtName: string; publicUrl: string },
+  now: number,
+): StatementContent {
   const { input } = state;
   const open = openTaskOf(state);
   const referral = referralOf(state);
@@ -26,9 +34,15 @@ export function referralLetterContent(state: CaseState, config: { districtName: 
         rows: [
           ['District', config.districtName],
           ['Vendor', input.vendor.name],
-          ['Vendor contact', `${state.acknowledgement?.contactName ?? input.vendor.contactName ?? ''} <${state.acknowledgement?.contactEmail ?? input.vendor.contactEmail}>`.trim()],
+          [
+            'Vendor contact',
+            `${state.acknowledgement?.contactName ?? input.vendor.contactName ?? ''} <${state.acknowledgement?.contactEmail ?? input.vendor.contactEmail}>`.trim(),
+          ],
           ['Service', `${input.service.name}${input.service.url ? ` (${input.service.url})` : ''}`],
-          ['Contract', `${input.contract.id}${input.contract.title ? ` — ${input.contract.title}` : ''}${input.contract.agreement ? ` (${input.contract.agreement.toUpperCase()})` : ''}`],
+          [
+            'Contract',
+            `${input.contract.id}${input.contract.title ? ` — ${input.contract.title}` : ''}${input.contract.agreement ? ` (${input.contract.agreement.toUpperCase()})` : ''}`,
+          ],
           ...(input.contract.clause ? [['Agreement clause', input.contract.clause] as [string, string]] : []),
           ['Termination date', input.contract.terminationDate],
           ['Case', `${state.caseId} (${config.publicUrl}/cases/${state.caseId})`],
@@ -39,13 +53,17 @@ export function referralLetterContent(state: CaseState, config: { districtName: 
         rows: [
           ['Status', STATUS_LABELS[state.status]],
           ['Stage', ENFORCEMENT_LABELS[enforcementStage(state)]],
-          ...(open ? [
-            ['Open task', TASK_TITLES[open.kind]] as [string, string],
-            ['Due', `${at(open.dueAt)} (${daysLeftInWords(open.dueAt, now)})`] as [string, string],
-            ['Reminders sent', String(open.reminders)] as [string, string],
-          ] : []),
+          ...(open
+            ? [
+                ['Open task', TASK_TITLES[open.kind]] as [string, string],
+                ['Due', `${at(open.dueAt)} (${daysLeftInWords(open.dueAt, now)})`] as [string, string],
+                ['Reminders sent', String(open.reminders)] as [string, string],
+              ]
+            : []),
         ],
-        paragraphs: [`Policy 7400.1 requires the vendor to return the district's student data at its option, to state in writing that every known copy is destroyed, and to remove its tracking mechanisms. ${input.vendor.name} has not done what the open task asks by its due date despite the reminders and the escalation listed below.`],
+        paragraphs: [
+          `Policy 7400.1 requires the vendor to return the district's student data at its option, to state in writing that every known copy is destroyed, and to remove its tracking mechanisms. ${input.vendor.name} has not done what the open task asks by its due date despite the reminders and the escalation listed below.`,
+        ],
       },
       {
         heading: 'Steps the district took',

@@ -4,7 +4,22 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type forgeModule from 'node-forge';
 import type { Config } from '../config';
-import { bitString, boolean, child, content, context, integer, octetString, oid, read, sequence, setOf, TAG, time, utf8String } from './der';
+import {
+  bitString,
+  boolean,
+  child,
+  content,
+  context,
+  integer,
+  octetString,
+  oid,
+  read,
+  sequence,
+  setOf,
+  TAG,
+  time,
+  utf8String,
+} from './der';
 
 /** Who signs statements: the certificate (DER), its key, and any certificates between it and a root. */
 export interface SigningIdentity {
@@ -24,7 +39,10 @@ const YEARS = 25;
  * non-repudiation, valid 25 years (a statement is checked long after it is signed; a reader sees it "untrusted"
  * until the district installs the certificate, or replaces it with one from its own CA through SIGNING_P12).
  */
-export function makeSelfSignedCertificate(districtName: string, now = new Date()): { certificatePem: string; privateKeyPem: string } {
+export function makeSelfSignedCertificate(
+  districtName: string,
+  now = new Date(),
+): { certificatePem: string; privateKeyPem: string } {
   const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const spki = publicKey.export({ type: 'spki', format: 'der' });
   const name = sequence(
@@ -43,12 +61,28 @@ export function makeSelfSignedCertificate(districtName: string, now = new Date()
     sequence(oid('2.5.29.14'), octetString(octetString(crypto.createHash('sha1').update(keyBits).digest()))), // subjectKeyIdentifier
   );
   const ecdsaWithSha256 = sequence(oid('1.2.840.10045.4.3.2'));
-  const tbs = sequence(context(0, [integer(2)]), integer(serial), ecdsaWithSha256, name, sequence(time(notBefore), time(notAfter)), name, spki, context(3, [extensions]));
+  const tbs = sequence(
+    context(0, [integer(2)]),
+    integer(serial),
+    ecdsaWithSha256,
+    name,
+    sequence(time(notBefore), time(notAfter)),
+    name,
+    spki,
+    context(3, [extensions]),
+  );
   const certificate = sequence(tbs, ecdsaWithSha256, bitString(crypto.sign('sha256', tbs, privateKey)));
-  return { certificatePem: toPem(certificate), privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+  return {
+    certificatePem: toPem(certificate),
+    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
 }
 
-export const toPem = (der: Buffer): string => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
+export const toPem = (der: Buffer): string =>
+  `-----BEGIN CERTIFICATE-----\n${der
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n')}\n-----END CERTIFICATE-----\n`;
 
 /** The lines before a certificate in the published PEM: who it names, its fingerprint, when it is valid. */
 export const certificateSummary = (certificate: crypto.X509Certificate): string =>
@@ -69,22 +103,30 @@ export function loadP12(file: string, passphrase: string): SigningIdentity {
     throw new SigningIdentityError(`SIGNING_P12=${file} cannot be read: ${(err as Error).message}`);
   }
   // node-forge only where a PKCS#12 file is read (it opens what OpenSSL 3 writes); every other signing is Node's own.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when a PKCS#12 file is read
   const forge = require('node-forge') as typeof forgeModule;
   let p12: forgeModule.pkcs12.Pkcs12Pfx;
   try {
     p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(raw.toString('binary')), false, passphrase);
   } catch (err) {
-    throw new SigningIdentityError(`SIGNING_P12=${file} cannot be opened (${(err as Error).message}): check SIGNING_P12_PASSPHRASE, and that the file holds an RSA key`);
+    throw new SigningIdentityError(
+      `SIGNING_P12=${file} cannot be opened (${(err as Error).message}): check SIGNING_P12_PASSPHRASE, and that the file holds an RSA key`,
+    );
   }
   const bagsOf = (type: string) => p12.getBags({ bagType: type })[type] ?? [];
-  const keyBag = [...bagsOf(forge.pki.oids.pkcs8ShroudedKeyBag!), ...bagsOf(forge.pki.oids.keyBag!)].find((bag) => bag.key);
-  if (!keyBag?.key) throw new SigningIdentityError(`SIGNING_P12=${file} holds no private key this server can use (RSA)`);
+  const keyBag = [...bagsOf(forge.pki.oids.pkcs8ShroudedKeyBag!), ...bagsOf(forge.pki.oids.keyBag!)].find(
+    (bag) => bag.key,
+  );
+  if (!keyBag?.key)
+    throw new SigningIdentityError(`SIGNING_P12=${file} holds no private key this server can use (RSA)`);
   const privateKey = crypto.createPrivateKey(forge.pki.privateKeyToPem(keyBag.key));
   const publicDer = crypto.createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
   const certificates = bagsOf(forge.pki.oids.certBag!)
     .filter((bag) => bag.cert)
     .map((bag) => Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(bag.cert!)).getBytes(), 'binary'));
-  const own = certificates.find((der) => new crypto.X509Certificate(der).publicKey.export({ type: 'spki', format: 'der' }).equals(publicDer));
+  const own = certificates.find((der) =>
+    new crypto.X509Certificate(der).publicKey.export({ type: 'spki', format: 'der' }).equals(publicDer),
+  );
   if (!own) throw new SigningIdentityError(`SIGNING_P12=${file} holds no certificate for its private key`);
   return { certificate: own, privateKey, chain: certificates.filter((der) => der !== own) };
 }
@@ -109,7 +151,10 @@ export function statementSigner(config: Pick<Config, 'signingP12'>, keyring: Cer
 }
 
 /** Every certificate a statement of this district may be signed with: its own (SIGNING_P12), then the keyring's. */
-export function districtCertificates(config: Pick<Config, 'signingP12'>, keyring: CertificateKeyring): crypto.X509Certificate[] {
+export function districtCertificates(
+  config: Pick<Config, 'signingP12'>,
+  keyring: CertificateKeyring,
+): crypto.X509Certificate[] {
   const own = config.signingP12 ? [new crypto.X509Certificate(statementSigner(config, keyring).certificate)] : [];
   return [...own, ...keyring.certificates().map((c) => c.certificate)];
 }

@@ -65,17 +65,28 @@ export function renderStatementPdf(content: StatementContent): Promise<Buffer> {
   const width = doc.page.width - 2 * MARGIN;
   const text = new PdfText(doc);
   const bottom = doc.page.height - MARGIN;
-  const block = (value: string, x: number, w: number, style: TextStyle) => text.block(value, x, w, style, bottom, MARGIN);
+  const block = (value: string, x: number, w: number, style: TextStyle) =>
+    text.block(value, x, w, style, bottom, MARGIN);
 
   doc.y = MARGIN;
   const qrSide = content.verifyUrl ? 72 : 0;
   const headWidth = width - (qrSide ? qrSide + 16 : 0);
   block(content.title, MARGIN, headWidth, { size: 17, weight: 'bold' });
   doc.y += 4;
-  block(content.idLine ?? `Statement ${content.statementId} · issued ${content.issuedAt.toISOString()}`, MARGIN, headWidth, { size: 10, color: '#333333' });
+  block(
+    content.idLine ?? `Statement ${content.statementId} · issued ${content.issuedAt.toISOString()}`,
+    MARGIN,
+    headWidth,
+    { size: 10, color: '#333333' },
+  );
   if (content.verifyUrl) {
     drawQr(doc, content.verifyUrl, MARGIN + width - qrSide, MARGIN, qrSide);
-    text.line('Scan to verify', MARGIN + width - qrSide + (qrSide - text.width('Scan to verify', { size: 7 })) / 2, MARGIN + qrSide + 2, { size: 7, color: '#555555' });
+    text.line(
+      'Scan to verify',
+      MARGIN + width - qrSide + (qrSide - text.width('Scan to verify', { size: 7 })) / 2,
+      MARGIN + qrSide + 2,
+      { size: 7, color: '#555555' },
+    );
     doc.y = Math.max(doc.y, MARGIN + qrSide + 14);
   }
   doc.y += 10;
@@ -117,7 +128,14 @@ export function renderStatementPdf(content: StatementContent): Promise<Buffer> {
   for (const file of content.attachments ?? []) {
     // `Data`: the file is the statement's content in another form (PDF/A-3's AFRelationship), dated with it.
     // (pdfkit reads `relationship`; its type declarations do not name it yet.)
-    const options: PDFKit.Mixins.PDFAttachmentOptions & { relationship: string } = { name: file.name, type: file.type, description: file.description, relationship: 'Data', creationDate: content.issuedAt, modifiedDate: content.issuedAt };
+    const options: PDFKit.Mixins.PDFAttachmentOptions & { relationship: string } = {
+      name: file.name,
+      type: file.type,
+      description: file.description,
+      relationship: 'Data',
+      creationDate: content.issuedAt,
+      modifiedDate: content.issuedAt,
+    };
     doc.file(Buffer.from(file.content, 'utf8'), options);
   }
   if (content.signature) reserveSignature(doc, content.signature);
@@ -175,7 +193,8 @@ function drawCompactTable(doc: PDFKit.PDFDocument, text: PdfText, table: NonNull
     }
     const ascii = line(row);
     // pdfkit's page is flipped (y grows downwards): flip the text matrix back; the baseline sits ~0.8 em down.
-    if (/^[\x20-\x7e]*$/.test(ascii)) operators.push(`1 0 0 -1 ${MARGIN} ${(y + COMPACT_SIZE * 0.8).toFixed(2)} Tm ${text.monoString(ascii)} Tj`);
+    if (/^[\x20-\x7e]*$/.test(ascii))
+      operators.push(`1 0 0 -1 ${MARGIN} ${(y + COMPACT_SIZE * 0.8).toFixed(2)} Tm ${text.monoString(ascii)} Tj`);
     else {
       // A name in another script: each cell in the embedded fonts, at its column.
       flush();
@@ -185,8 +204,7 @@ function drawCompactTable(doc: PDFKit.PDFDocument, text: PdfText, table: NonNull
         if (/^[\x20-\x7e]*$/.test(cell)) {
           text.mono(COMPACT_SIZE);
           doc.text(fit(cell, table.widths[i]!).trimEnd(), x, y, { lineBreak: false });
-        }
-        else text.line(text.fit(cell, table.widths[i]! - 4, { size: COMPACT_SIZE }), x, y, { size: COMPACT_SIZE });
+        } else text.line(text.fit(cell, table.widths[i]! - 4, { size: COMPACT_SIZE }), x, y, { size: COMPACT_SIZE });
         x += (Math.floor((table.widths[i]! - 4) / charWidth) + 1) * charWidth; // where `line` starts the next cell
       });
       text.mono(COMPACT_SIZE);
@@ -203,7 +221,7 @@ function drawTable(doc: PDFKit.PDFDocument, text: PdfText, table: NonNullable<St
   const style: TextStyle = { size: 8.5 };
   const lineHeight = style.size * 1.3;
   const drawRow = (cells: string[], bold: boolean): void => {
-    const cellStyle = { ...style, weight: bold ? 'bold' as const : 'regular' as const };
+    const cellStyle = { ...style, weight: bold ? ('bold' as const) : ('regular' as const) };
     const lines = cells.map((cell, index) => text.wrap(cell, table.widths[index]! - 6, cellStyle));
     const height = lineHeight * Math.max(1, ...lines.map((l) => l.length));
     if (doc.y + height > doc.page.height - MARGIN) {

@@ -7,7 +7,11 @@ import { renderStatementPdf, type StatementContent } from './statement-pdf';
 const SELF = __filename;
 const MARKER = 'disposition-statement-renderer';
 
-interface Reply { id: number; pdf?: Uint8Array; error?: string }
+interface Reply {
+  id: number;
+  pdf?: Uint8Array;
+  error?: string;
+}
 
 let thread: Worker | undefined;
 let nextId = 0;
@@ -17,7 +21,10 @@ function renderer(): Worker {
   if (thread) return thread;
   // From source, tsx is registered inside the thread, so it runs this TypeScript file whichever runner started
   // us; compiled (dist/), the thread runs the JavaScript beside us.
-  const worker = new Worker(`${SELF.endsWith('.ts') ? "require('tsx/cjs'); " : ''}require(${JSON.stringify(SELF)});`, { eval: true, workerData: MARKER });
+  const worker = new Worker(`${SELF.endsWith('.ts') ? "require('tsx/cjs'); " : ''}require(${JSON.stringify(SELF)});`, {
+    eval: true,
+    workerData: MARKER,
+  });
   worker.unref();
   worker.on('message', (reply: Reply) => {
     const waiting = pending.get(reply.id);

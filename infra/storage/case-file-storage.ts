@@ -44,7 +44,8 @@ export class StorageFullError extends Error {
 }
 
 /** ENOSPC (no space left on the device) and EDQUOT (quota exceeded). */
-export const isStorageFull = (err: unknown): boolean => ['ENOSPC', 'EDQUOT'].includes((err as { code?: string } | undefined)?.code ?? '');
+export const isStorageFull = (err: unknown): boolean =>
+  ['ENOSPC', 'EDQUOT'].includes((err as { code?: string } | undefined)?.code ?? '');
 
 /**
  * The storage service did not answer, or answered that it is failing (refused, timed out, 5xx): nothing partial
@@ -52,8 +53,15 @@ export const isStorageFull = (err: unknown): boolean => ['ENOSPC', 'EDQUOT'].inc
  */
 export class StorageUnavailableError extends Error {
   override name = 'StorageUnavailableError';
-  constructor(readonly endpoint: string, readonly bucket: string, cause: Error) {
-    super(`the file storage at ${endpoint} (bucket "${bucket}") is unavailable (${describeCause(cause)}): try again once it answers`, { cause });
+  constructor(
+    readonly endpoint: string,
+    readonly bucket: string,
+    cause: Error,
+  ) {
+    super(
+      `the file storage at ${endpoint} (bucket "${bucket}") is unavailable (${describeCause(cause)}): try again once it answers`,
+      { cause },
+    );
   }
 }
 
@@ -71,7 +79,12 @@ export interface CaseFileStorage {
   /** Fails at start, with one line naming what and where, when the storage cannot be reached or written. */
   checkReachable(): Promise<void>;
   /** Streams, screens (declared type, archive bombs), counts and encrypts one file; nothing partial is kept. */
-  stageFile(caseId: string, file: { category: string; name: string }, source: Readable, options?: { maxBytes?: number; declaredType?: string }): Promise<StagedFile>;
+  stageFile(
+    caseId: string,
+    file: { category: string; name: string },
+    source: Readable,
+    options?: { maxBytes?: number; declaredType?: string },
+  ): Promise<StagedFile>;
   listStaged(caseId: string): Promise<StagedFile[]>;
   getStaged(caseId: string, fileId: string): Promise<StagedFile | undefined>;
   /** The decrypted content of a staged file; the stream fails if a byte was altered at rest. */

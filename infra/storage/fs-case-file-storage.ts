@@ -28,17 +28,25 @@ const nodeFileWriter: FileWriter = { createWriteStream: (file, options) => fs.cr
 export class FsCaseFileStorage implements CaseFileStorage {
   private readonly seal: FieldSeal;
 
-  constructor(private readonly root: string, private readonly keyring: Keyring, private readonly files: FileWriter = nodeFileWriter) {
+  constructor(
+    private readonly root: string,
+    private readonly keyring: Keyring,
+    private readonly files: FileWriter = nodeFileWriter,
+  ) {
     this.seal = new FieldSeal(keyring);
   }
 
   /** A staged file's or a package's description (its name, its category) is sealed like the record's (field-seal.ts). */
   private async writeSidecar(file: string, value: unknown): Promise<void> {
-    await fsp.writeFile(file, this.seal.seal(JSON.stringify(value), `storage|${path.relative(this.root, file)}`), { mode: 0o600 });
+    await fsp.writeFile(file, this.seal.seal(JSON.stringify(value), `storage|${path.relative(this.root, file)}`), {
+      mode: 0o600,
+    });
   }
 
   private async readSidecar<T>(file: string): Promise<T> {
-    return JSON.parse(this.seal.open(await fsp.readFile(file, 'utf8'), `storage|${path.relative(this.root, file)}`)) as T;
+    return JSON.parse(
+      this.seal.open(await fsp.readFile(file, 'utf8'), `storage|${path.relative(this.root, file)}`),
+    ) as T;
   }
 
   async checkReachable(): Promise<void> {
@@ -57,14 +65,25 @@ export class FsCaseFileStorage implements CaseFileStorage {
     return path.join(this.root, 'packages', checkId('case', caseId));
   }
 
-  async stageFile(caseId: string, file: { category: string; name: string }, source: Readable, options: { maxBytes?: number; declaredType?: string } = {}): Promise<StagedFile> {
+  async stageFile(
+    caseId: string,
+    file: { category: string; name: string },
+    source: Readable,
+    options: { maxBytes?: number; declaredType?: string } = {},
+  ): Promise<StagedFile> {
     const dir = this.stagingDir(caseId);
     await fsp.mkdir(dir, { recursive: true });
     const staging = prepareStaging(caseId, file, this.keyring, options);
     const fileId = staging.fileId;
     const partial = path.join(dir, `${fileId}.part`);
     try {
-      await pipeline(source, staging.screen, staging.inspect, staging.encrypt, this.files.createWriteStream(partial, { mode: 0o600 }));
+      await pipeline(
+        source,
+        staging.screen,
+        staging.inspect,
+        staging.encrypt,
+        this.files.createWriteStream(partial, { mode: 0o600 }),
+      );
       const staged = staging.record();
       await this.writeSidecar(path.join(dir, `${fileId}.json`), staged);
       // Only a complete file becomes visible: an upload dropped halfway leaves nothing counted.
@@ -108,7 +127,8 @@ export class FsCaseFileStorage implements CaseFileStorage {
 
   openStaged(caseId: string, fileId: string): Readable {
     const file = path.join(this.stagingDir(caseId), `${checkId('file', fileId)}.enc`);
-    if (!fs.existsSync(file)) throw new StagedFileNotFoundError(`staged file ${fileId} is not in the case's staging area`);
+    if (!fs.existsSync(file))
+      throw new StagedFileNotFoundError(`staged file ${fileId} is not in the case's staging area`);
     return this.openDecrypted(file);
   }
 
@@ -141,7 +161,8 @@ export class FsCaseFileStorage implements CaseFileStorage {
     await fsp.mkdir(dir, { recursive: true });
     // What an attempt on a worker that died left behind; a new attempt starts over.
     for (const name of await fsp.readdir(dir)) {
-      if (name.startsWith(`${packageId}.zip.enc.`) && name.endsWith('.part')) await fsp.rm(path.join(dir, name), { force: true });
+      if (name.startsWith(`${packageId}.zip.enc.`) && name.endsWith('.part'))
+        await fsp.rm(path.join(dir, name), { force: true });
     }
     const partial = path.join(dir, `${packageId}.zip.enc.${process.pid}.${crypto.randomBytes(4).toString('hex')}.part`);
     const encrypt = createEncryptStream(this.keyring);
@@ -192,7 +213,11 @@ export class FsCaseFileStorage implements CaseFileStorage {
     await fsp.mkdir(dir, { recursive: true });
     const file = path.join(dir, `${checkId('statement', statementId)}.pdf.enc`);
     const partial = `${file}.${process.pid}.part`;
-    await pipeline(Readable.from([pdf]), createEncryptStream(this.keyring), this.files.createWriteStream(partial, { mode: 0o600 }));
+    await pipeline(
+      Readable.from([pdf]),
+      createEncryptStream(this.keyring),
+      this.files.createWriteStream(partial, { mode: 0o600 }),
+    );
     await fsp.rename(partial, file);
   }
 
@@ -200,9 +225,13 @@ export class FsCaseFileStorage implements CaseFileStorage {
     const file = path.join(this.root, 'statements', `${checkId('statement', statementId)}.pdf.enc`);
     if (!fs.existsSync(file)) return undefined;
     const chunks: Buffer[] = [];
-    await pipeline(fs.createReadStream(file), createDecryptStream(this.keyring), async function* (source) {
-      for await (const chunk of source) chunks.push(chunk as Buffer);
-    });
+    await pipeline(
+      fs.createReadStream(file),
+      createDecryptStream(this.keyring),
+      async (source: AsyncIterable<Buffer>) => {
+        for await (const chunk of source) chunks.push(chunk);
+      },
+    );
     return Buffer.concat(chunks);
   }
 }

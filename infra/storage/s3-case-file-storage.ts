@@ -20,11 +20,19 @@ import {
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client, HeadBucketCommand } from '@aws-sdk/client-s3';
+  S3Client,
+  HeadBucketCommand,
+} from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { createDecryptStream, createEncryptStream } from '../keys/encryption-at-rest';
 import type { Keyring } from '../keys/keys';
-import { StagedFileNotFoundError, type CaseFileStorage, type PackageInfo, type PackageWriter, type StagedFile } from './case-file-storage';
+import {
+  StagedFileNotFoundError,
+  type CaseFileStorage,
+  type PackageInfo,
+  type PackageWriter,
+  type StagedFile,
+} from './case-file-storage';
 import { isNotFound, storageFailure } from './s3-failures';
 import { FieldSeal } from '../keys/field-seal';
 import { checkId, prepareStaging } from './staging-streams';
@@ -47,7 +55,10 @@ export class S3CaseFileStorage implements CaseFileStorage {
   /** A staged file's or a package's description (its name, its category) is sealed like the record's (field-seal.ts). */
   private readonly seal: FieldSeal;
 
-  constructor(location: S3Location, private readonly keyring: Keyring) {
+  constructor(
+    location: S3Location,
+    private readonly keyring: Keyring,
+  ) {
     this.seal = new FieldSeal(keyring);
     this.bucket = location.bucket;
     this.root = location.prefix ? `${location.prefix}/` : '';
@@ -68,7 +79,9 @@ export class S3CaseFileStorage implements CaseFileStorage {
     } catch (err) {
       // HEAD answers a missing bucket with a bare 404: say which.
       if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) {
-        throw new Error(`the bucket "${this.bucket}" does not exist at ${this.where.endpoint}: create it, or correct STORAGE_URL`);
+        throw new Error(
+          `the bucket "${this.bucket}" does not exist at ${this.where.endpoint}: create it, or correct STORAGE_URL`,
+        );
       }
       throw this.failure(err);
     }
@@ -89,11 +102,19 @@ export class S3CaseFileStorage implements CaseFileStorage {
     return `${this.root}statements/${checkId('statement', statementId)}.pdf.enc`;
   }
 
-  async stageFile(caseId: string, file: { category: string; name: string }, source: Readable, options: { maxBytes?: number; declaredType?: string } = {}): Promise<StagedFile> {
+  async stageFile(
+    caseId: string,
+    file: { category: string; name: string },
+    source: Readable,
+    options: { maxBytes?: number; declaredType?: string } = {},
+  ): Promise<StagedFile> {
     const dir = this.stagedDir(caseId);
     const staging = prepareStaging(caseId, file, this.keyring, options);
     const data = `${dir}/${staging.fileId}.enc`;
-    const [piped, uploaded] = await Promise.allSettled([pipeline(source, staging.screen, staging.inspect, staging.encrypt), this.upload(data, staging.encrypt)]);
+    const [piped, uploaded] = await Promise.allSettled([
+      pipeline(source, staging.screen, staging.inspect, staging.encrypt),
+      this.upload(data, staging.encrypt),
+    ]);
     // The upload's error is the cause when the storage failed; when the upload failed, the pipeline failed with it.
     if (uploaded.status === 'rejected' || piped.status === 'rejected') {
       await this.forget([data]);
@@ -118,19 +139,27 @@ export class S3CaseFileStorage implements CaseFileStorage {
     const present = new Set(keys);
     const records = keys.filter((key) => key.endsWith('.json') && present.has(key.replace(/\.json$/, '.enc')));
     const files = await Promise.all(records.map((key) => this.getJson<StagedFile>(key)));
-    return files.filter((f): f is StagedFile => f !== undefined).sort((a, b) => a.stagedAt - b.stagedAt || a.fileId.localeCompare(b.fileId));
+    return files
+      .filter((f): f is StagedFile => f !== undefined)
+      .sort((a, b) => a.stagedAt - b.stagedAt || a.fileId.localeCompare(b.fileId));
   }
 
   async getStaged(caseId: string, fileId: string): Promise<StagedFile | undefined> {
     const dir = this.stagedDir(caseId);
     checkId('file', fileId);
-    const [staged, stored] = await Promise.all([this.getJson<StagedFile>(`${dir}/${fileId}.json`), this.exists(`${dir}/${fileId}.enc`)]);
+    const [staged, stored] = await Promise.all([
+      this.getJson<StagedFile>(`${dir}/${fileId}.json`),
+      this.exists(`${dir}/${fileId}.enc`),
+    ]);
     return stored ? staged : undefined;
   }
 
   openStaged(caseId: string, fileId: string): Readable {
     const key = `${this.stagedDir(caseId)}/${checkId('file', fileId)}.enc`;
-    return this.openDecrypted(async () => key, () => new StagedFileNotFoundError(`staged file ${fileId} is not in the case's staging area`));
+    return this.openDecrypted(
+      async () => key,
+      () => new StagedFileNotFoundError(`staged file ${fileId} is not in the case's staging area`),
+    );
   }
 
   async removeStaged(caseId: string, fileId: string): Promise<boolean> {
@@ -186,11 +215,19 @@ export class S3CaseFileStorage implements CaseFileStorage {
   }
 
   /** The object holding the package's bytes, when its record names one of its own attempts. */
-  private async packageObject(caseId: string, packageId: string): Promise<{ key: string; stored: StoredPackage } | undefined> {
+  private async packageObject(
+    caseId: string,
+    packageId: string,
+  ): Promise<{ key: string; stored: StoredPackage } | undefined> {
     const dir = this.packagesDir(caseId);
     checkId('package', packageId);
     const stored = await this.getJson<StoredPackage>(`${dir}/${packageId}.json`);
-    if (!stored || !/^[A-Za-z0-9_-]+\.[0-9a-f]+\.zip\.enc$/.test(stored.object) || !stored.object.startsWith(`${packageId}.`)) return undefined;
+    if (
+      !stored ||
+      !/^[A-Za-z0-9_-]+\.[0-9a-f]+\.zip\.enc$/.test(stored.object) ||
+      !stored.object.startsWith(`${packageId}.`)
+    )
+      return undefined;
     return { key: `${dir}/${stored.object}`, stored };
   }
 
@@ -204,7 +241,10 @@ export class S3CaseFileStorage implements CaseFileStorage {
   openPackage(caseId: string, packageId: string): Readable {
     checkId('case', caseId);
     checkId('package', packageId);
-    return this.openDecrypted(async () => (await this.packageObject(caseId, packageId))?.key, () => new StagedFileNotFoundError(`package ${packageId} is not stored`));
+    return this.openDecrypted(
+      async () => (await this.packageObject(caseId, packageId))?.key,
+      () => new StagedFileNotFoundError(`package ${packageId} is not stored`),
+    );
   }
 
   async destroyPackage(caseId: string, packageId: string): Promise<boolean> {
@@ -227,8 +267,8 @@ export class S3CaseFileStorage implements CaseFileStorage {
     const chunks: Buffer[] = [];
     try {
       const { Body } = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      await pipeline(Body as Readable, createDecryptStream(this.keyring), async function* (source) {
-        for await (const chunk of source) chunks.push(chunk as Buffer);
+      await pipeline(Body as Readable, createDecryptStream(this.keyring), async (source: AsyncIterable<Buffer>) => {
+        for await (const chunk of source) chunks.push(chunk);
       });
     } catch (err) {
       if (isNotFound(err)) return undefined;
@@ -243,7 +283,13 @@ export class S3CaseFileStorage implements CaseFileStorage {
 
   /** Streams `body` into the object `key`; on failure `body` is destroyed, so whoever writes into it stops. */
   private async upload(key: string, body: Readable): Promise<void> {
-    const upload = new Upload({ client: this.client, params: { Bucket: this.bucket, Key: key, Body: body }, partSize: PART, queueSize: QUEUE, leavePartsOnError: false });
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.bucket, Key: key, Body: body },
+      partSize: PART,
+      queueSize: QUEUE,
+      leavePartsOnError: false,
+    });
     try {
       await upload.done();
     } catch (err) {
@@ -266,7 +312,9 @@ export class S3CaseFileStorage implements CaseFileStorage {
       if (key === undefined) throw missing();
       let body: Readable;
       try {
-        body = (await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal: abort.signal })).Body as Readable;
+        body = (
+          await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal: abort.signal })
+        ).Body as Readable;
       } catch (err) {
         throw isNotFound(err) ? missing() : err;
       }
@@ -291,7 +339,14 @@ export class S3CaseFileStorage implements CaseFileStorage {
 
   private async putJson(key: string, value: unknown): Promise<void> {
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: this.seal.seal(JSON.stringify(value), `storage|${key}`), ContentType: 'text/plain' }));
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: this.seal.seal(JSON.stringify(value), `storage|${key}`),
+          ContentType: 'text/plain',
+        }),
+      );
     } catch (err) {
       throw this.failure(err);
     }
@@ -312,7 +367,13 @@ export class S3CaseFileStorage implements CaseFileStorage {
     let token: string | undefined;
     try {
       do {
-        const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
+        const page = await this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: prefix,
+            ...(token ? { ContinuationToken: token } : {}),
+          }),
+        );
         for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
@@ -327,12 +388,23 @@ export class S3CaseFileStorage implements CaseFileStorage {
       const batch = keys.slice(at, at + 1000);
       let failed: { Key?: string; Code?: string; Message?: string } | undefined;
       try {
-        const out = await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }));
+        const out = await this.client.send(
+          new DeleteObjectsCommand({
+            Bucket: this.bucket,
+            Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+          }),
+        );
         failed = out.Errors?.[0];
       } catch (err) {
         throw this.failure(err);
       }
-      if (failed) throw this.failure(Object.assign(new Error(`the storage did not delete ${failed.Key}: ${failed.Code} ${failed.Message ?? ''}`.trim()), { name: failed.Code ?? 'Error' }));
+      if (failed)
+        throw this.failure(
+          Object.assign(
+            new Error(`the storage did not delete ${failed.Key}: ${failed.Code} ${failed.Message ?? ''}`.trim()),
+            { name: failed.Code ?? 'Error' },
+          ),
+        );
     }
   }
 
@@ -367,10 +439,15 @@ export class S3CaseFileStorage implements CaseFileStorage {
         const page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, ...markers }));
         for (const upload of page.Uploads ?? []) {
           if (!upload.Key?.startsWith(prefix) || !upload.UploadId) continue;
-          await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.Key, UploadId: upload.UploadId }));
+          await this.client.send(
+            new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.Key, UploadId: upload.UploadId }),
+          );
         }
         if (!page.IsTruncated) return;
-        markers = { ...(page.NextKeyMarker ? { KeyMarker: page.NextKeyMarker } : {}), ...(page.NextUploadIdMarker ? { UploadIdMarker: page.NextUploadIdMarker } : {}) };
+        markers = {
+          ...(page.NextKeyMarker ? { KeyMarker: page.NextKeyMarker } : {}),
+          ...(page.NextUploadIdMarker ? { UploadIdMarker: page.NextUploadIdMarker } : {}),
+        };
       }
     } catch (err) {
       throw this.failure(err);

@@ -10,10 +10,35 @@ interface SdkError {
   cause?: unknown;
 }
 
-const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
-const AWAY = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'ServiceUnavailable', 'SlowDown', 'InternalError', 'XMinioServerNotInitialized']);
+const NETWORK = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+]);
+const AWAY = new Set([
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'ServiceUnavailable',
+  'SlowDown',
+  'InternalError',
+  'XMinioServerNotInitialized',
+]);
 const FULL = new Set(['XMinioStorageFull', 'XMinioAdminBucketQuotaExceeded', 'QuotaExceeded']);
-const REFUSED = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'ExpiredToken', 'InvalidToken']);
+const REFUSED = new Set([
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'AccessDenied',
+  'ExpiredToken',
+  'InvalidToken',
+]);
 
 function isAway(err: unknown, depth = 0): boolean {
   const e = err as SdkError | undefined;
@@ -38,9 +63,16 @@ export function storageFailure(err: unknown, where: { endpoint: string; bucket: 
   const { name, $metadata } = err as SdkError;
   if (FULL.has(name ?? '') || $metadata?.httpStatusCode === 507) return new StorageFullError(err);
   if (isAway(err)) return new StorageUnavailableError(where.endpoint, where.bucket, err);
-  if (name === 'NoSuchBucket') return new Error(`the bucket "${where.bucket}" does not exist at ${where.endpoint}: create it, or correct STORAGE_URL`, { cause: err });
+  if (name === 'NoSuchBucket')
+    return new Error(
+      `the bucket "${where.bucket}" does not exist at ${where.endpoint}: create it, or correct STORAGE_URL`,
+      { cause: err },
+    );
   if (REFUSED.has(name ?? '') || $metadata?.httpStatusCode === 403) {
-    return new Error(`the file storage at ${where.endpoint} refused access to the bucket "${where.bucket}" (${name}): check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and the bucket's policy`, { cause: err });
+    return new Error(
+      `the file storage at ${where.endpoint} refused access to the bucket "${where.bucket}" (${name}): check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and the bucket's policy`,
+      { cause: err },
+    );
   }
   return err;
 }

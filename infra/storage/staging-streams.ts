@@ -20,7 +20,10 @@ export function checkId(what: string, id: string): string {
 class Inspect extends Transform {
   readonly hash = crypto.createHash('sha256');
   bytes = 0;
-  constructor(readonly counter: RecordCounter | undefined, private readonly maxBytes: number) {
+  constructor(
+    readonly counter: RecordCounter | undefined,
+    private readonly maxBytes: number,
+  ) {
     super();
   }
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -42,11 +45,19 @@ export interface Staging {
   record(): StagedFile;
 }
 
-export function prepareStaging(caseId: string, file: { category: string; name: string }, keyring: Keyring, options: { maxBytes?: number; declaredType?: string }): Staging {
+export function prepareStaging(
+  caseId: string,
+  file: { category: string; name: string },
+  keyring: Keyring,
+  options: { maxBytes?: number; declaredType?: string },
+): Staging {
   const fileId = crypto.randomBytes(16).toString('base64url');
   const name = safeFileName(file.name);
   const format = recordFormatOf(name);
-  const inspect = new Inspect(format ? new RecordCounter(format) : undefined, options.maxBytes ?? Number.MAX_SAFE_INTEGER);
+  const inspect = new Inspect(
+    format ? new RecordCounter(format) : undefined,
+    options.maxBytes ?? Number.MAX_SAFE_INTEGER,
+  );
   return {
     fileId,
     screen: createUploadScreen(name, options.declaredType),

@@ -27,10 +27,23 @@ function sniff(head: Buffer): Kind {
 }
 
 const BY_TYPE: Record<string, Kind> = {
-  'application/pdf': 'pdf', 'application/zip': 'zip', 'application/x-zip-compressed': 'zip', 'application/gzip': 'gzip',
-  'application/x-gzip': 'gzip', 'image/png': 'png', 'image/jpeg': 'jpeg',
+  'application/pdf': 'pdf',
+  'application/zip': 'zip',
+  'application/x-zip-compressed': 'zip',
+  'application/gzip': 'gzip',
+  'application/x-gzip': 'gzip',
+  'image/png': 'png',
+  'image/jpeg': 'jpeg',
 };
-const BY_EXTENSION: Record<string, Kind> = { pdf: 'pdf', zip: 'zip', gz: 'gzip', tgz: 'gzip', png: 'png', jpg: 'jpeg', jpeg: 'jpeg' };
+const BY_EXTENSION: Record<string, Kind> = {
+  pdf: 'pdf',
+  zip: 'zip',
+  gz: 'gzip',
+  tgz: 'gzip',
+  png: 'png',
+  jpg: 'jpeg',
+  jpeg: 'jpeg',
+};
 const TEXT_EXTENSIONS = new Set(['csv', 'jsonl', 'ndjson', 'json', 'txt', 'xml', 'tsv']);
 const BINARY_KINDS: Kind[] = ['pdf', 'zip', 'gzip', 'png', 'jpeg', 'executable'];
 
@@ -38,9 +51,13 @@ function checkDeclared(kind: Kind, name: string, declaredType: string | undefine
   const type = (declaredType ?? '').split(';')[0]!.trim().toLowerCase();
   const extension = name.includes('.') ? name.split('.').pop()!.toLowerCase() : '';
   const expected = BY_TYPE[type] ?? BY_EXTENSION[extension];
-  if (expected && kind !== expected) throw new UploadRefusedError(`"${name}" is declared as ${expected.toUpperCase()} but its content is ${kind === 'other' ? 'something else' : kind.toUpperCase()}`);
+  if (expected && kind !== expected)
+    throw new UploadRefusedError(
+      `"${name}" is declared as ${expected.toUpperCase()} but its content is ${kind === 'other' ? 'something else' : kind.toUpperCase()}`,
+    );
   const textual = type.startsWith('text/') || type === 'application/json' || TEXT_EXTENSIONS.has(extension);
-  if (textual && BINARY_KINDS.includes(kind)) throw new UploadRefusedError(`"${name}" is declared as text but its content is ${kind.toUpperCase()}`);
+  if (textual && BINARY_KINDS.includes(kind))
+    throw new UploadRefusedError(`"${name}" is declared as text but its content is ${kind.toUpperCase()}`);
 }
 
 /** The bytes the sniffing looks at: every signature we know fits in them. */
@@ -52,7 +69,11 @@ function zip64Directory(tail: Buffer, eocd: number): { entries: number; size: nu
   if (locator < 0 || tail.readUInt32LE(locator) !== 0x07064b50) return undefined;
   const record = tail.lastIndexOf(Buffer.from([0x50, 0x4b, 0x06, 0x06]), locator);
   if (record < 0 || record + 56 > locator) return undefined;
-  return { entries: Number(tail.readBigUInt64LE(record + 32)), size: Number(tail.readBigUInt64LE(record + 40)), end: record };
+  return {
+    entries: Number(tail.readBigUInt64LE(record + 32)),
+    size: Number(tail.readBigUInt64LE(record + 40)),
+    end: record,
+  };
 }
 
 /** An entry's uncompressed size, from its ZIP64 extra field when the 32-bit one says "see there". */
@@ -78,7 +99,10 @@ function uncompressedSize(tail: Buffer, offset: number): number {
  */
 function checkZipDirectory(tail: Buffer, fileBytes: number, name: string): void {
   const eocd = tail.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  if (eocd < 0 || eocd + 22 > tail.length) throw new UploadRefusedError(`"${name}" starts as a ZIP but has no directory at its end: it is damaged or not a ZIP`);
+  if (eocd < 0 || eocd + 22 > tail.length)
+    throw new UploadRefusedError(
+      `"${name}" starts as a ZIP but has no directory at its end: it is damaged or not a ZIP`,
+    );
   let entries = tail.readUInt16LE(eocd + 10);
   let directorySize = tail.readUInt32LE(eocd + 12);
   let directoryEnd = eocd;
@@ -87,7 +111,10 @@ function checkZipDirectory(tail: Buffer, fileBytes: number, name: string): void 
     if (zip64) ({ entries, size: directorySize, end: directoryEnd } = zip64);
   }
   const start = directoryEnd - directorySize;
-  if (start < 0) throw new UploadRefusedError(`"${name}" is a ZIP whose directory (${entries} entries, ${directorySize} bytes) is too large to check; split it into smaller archives`);
+  if (start < 0)
+    throw new UploadRefusedError(
+      `"${name}" is a ZIP whose directory (${entries} entries, ${directorySize} bytes) is too large to check; split it into smaller archives`,
+    );
   let offset = start;
   let expanded = 0;
   let counted = 0;
@@ -103,9 +130,14 @@ function checkZipDirectory(tail: Buffer, fileBytes: number, name: string): void 
     expanded += uncompressed;
     offset += 46 + tail.readUInt16LE(offset + 28) + tail.readUInt16LE(offset + 30) + tail.readUInt16LE(offset + 32);
   }
-  if (counted < entries) throw new UploadRefusedError(`"${name}" is a ZIP whose directory claims ${entries} entries but holds ${counted}: it is damaged or crafted`);
+  if (counted < entries)
+    throw new UploadRefusedError(
+      `"${name}" is a ZIP whose directory claims ${entries} entries but holds ${counted}: it is damaged or crafted`,
+    );
   if (expanded > EXPANSION_FLOOR && expanded > fileBytes * MAX_EXPANSION_RATIO) {
-    throw new UploadRefusedError(`"${name}" is a ZIP that expands ${Math.round(expanded / Math.max(fileBytes, 1))} times, to ${expanded} bytes (a ZIP bomb)`);
+    throw new UploadRefusedError(
+      `"${name}" is a ZIP that expands ${Math.round(expanded / Math.max(fileBytes, 1))} times, to ${expanded} bytes (a ZIP bomb)`,
+    );
   }
 }
 
@@ -136,7 +168,9 @@ export function createUploadScreen(name: string, declaredType?: string): Transfo
       inflater.on('data', (out: Buffer) => {
         inflated += out.length;
         if (!bomb && inflated > EXPANSION_FLOOR && inflated > seen * MAX_EXPANSION_RATIO) {
-          bomb = new UploadRefusedError(`"${name}" is gzip that expands more than ${MAX_EXPANSION_RATIO} times (a gzip bomb)`);
+          bomb = new UploadRefusedError(
+            `"${name}" is gzip that expands more than ${MAX_EXPANSION_RATIO} times (a gzip bomb)`,
+          );
           inflater!.destroy();
         }
       });

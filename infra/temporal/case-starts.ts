@@ -17,12 +17,26 @@ export interface CaseStartSettings {
 }
 
 /** Starts the case; `true` when this call started it, `false` when a workflow of that id already runs (a retry). */
-export async function startCaseWorkflow(client: Client, settings: CaseStartSettings, caseId: string, input: CaseInput, actor: string): Promise<boolean> {
+export async function startCaseWorkflow(
+  client: Client,
+  settings: CaseStartSettings,
+  caseId: string,
+  input: CaseInput,
+  actor: string,
+): Promise<boolean> {
   try {
     await client.workflow.start<(params: TerminationCaseParams) => Promise<unknown>>('terminationCase', {
       workflowId: workflowIdOf(caseId),
       taskQueue: settings.taskQueue,
-      args: [{ caseId, input, createdBy: actor, ...(settings.retentionMs !== undefined ? { retentionMs: settings.retentionMs } : {}), ...(settings.historyBudget ? { historyBudget: settings.historyBudget } : {}) }],
+      args: [
+        {
+          caseId,
+          input,
+          createdBy: actor,
+          ...(settings.retentionMs !== undefined ? { retentionMs: settings.retentionMs } : {}),
+          ...(settings.historyBudget ? { historyBudget: settings.historyBudget } : {}),
+        },
+      ],
       typedSearchAttributes: new TypedSearchAttributes([
         { key: CaseStatusKey, value: 'awaiting_acknowledgement' },
         { key: VendorNameKey, value: input.vendor.name },

@@ -9,7 +9,11 @@ import type { Config } from '../config';
 import { resolveTemporalAddress } from './temporal-address';
 
 const INDEXED = temporal.api.enums.v1.IndexedValueType;
-const TYPES = { Keyword: INDEXED.INDEXED_VALUE_TYPE_KEYWORD, Bool: INDEXED.INDEXED_VALUE_TYPE_BOOL, Datetime: INDEXED.INDEXED_VALUE_TYPE_DATETIME };
+const TYPES = {
+  Keyword: INDEXED.INDEXED_VALUE_TYPE_KEYWORD,
+  Bool: INDEXED.INDEXED_VALUE_TYPE_BOOL,
+  Datetime: INDEXED.INDEXED_VALUE_TYPE_DATETIME,
+};
 /** How long a namespace we register keeps closed workflows; the case record keeps what users need after. */
 const REGISTERED_RETENTION_SECONDS = 7 * 86_400;
 
@@ -20,11 +24,15 @@ export { TemporalUnavailableError };
 /** Address, TLS and API key, in the shape both the client's Connection and the worker's NativeConnection take. */
 export interface TemporalConnectionOptions {
   address: string;
-  tls?: true | { clientCertPair: { crt: Buffer; key: Buffer }; serverRootCACertificate?: Buffer; serverNameOverride?: string };
+  tls?:
+    | true
+    | { clientCertPair: { crt: Buffer; key: Buffer }; serverRootCACertificate?: Buffer; serverNameOverride?: string };
   apiKey?: string;
 }
 
-export function temporalConnectionOptions(config: Pick<Config, 'dataDir' | 'temporalAddress' | 'temporalApiKey' | 'temporalTls'>): TemporalConnectionOptions {
+export function temporalConnectionOptions(
+  config: Pick<Config, 'dataDir' | 'temporalAddress' | 'temporalApiKey' | 'temporalTls'>,
+): TemporalConnectionOptions {
   const address = resolveTemporalAddress(config);
   const read = (file: string, what: string): Buffer => {
     try {
@@ -35,23 +43,34 @@ export function temporalConnectionOptions(config: Pick<Config, 'dataDir' | 'temp
   };
   const tls = config.temporalTls
     ? {
-      clientCertPair: { crt: read(config.temporalTls.certFile, 'TEMPORAL_TLS_CERT'), key: read(config.temporalTls.keyFile, 'TEMPORAL_TLS_KEY') },
-      ...(config.temporalTls.caFile ? { serverRootCACertificate: read(config.temporalTls.caFile, 'TEMPORAL_TLS_CA') } : {}),
-      ...(config.temporalTls.serverName ? { serverNameOverride: config.temporalTls.serverName } : {}),
-    }
-    : config.temporalApiKey ? true as const : undefined; // an API key only ever travels over TLS
+        clientCertPair: {
+          crt: read(config.temporalTls.certFile, 'TEMPORAL_TLS_CERT'),
+          key: read(config.temporalTls.keyFile, 'TEMPORAL_TLS_KEY'),
+        },
+        ...(config.temporalTls.caFile
+          ? { serverRootCACertificate: read(config.temporalTls.caFile, 'TEMPORAL_TLS_CA') }
+          : {}),
+        ...(config.temporalTls.serverName ? { serverNameOverride: config.temporalTls.serverName } : {}),
+      }
+    : config.temporalApiKey
+      ? (true as const)
+      : undefined; // an API key only ever travels over TLS
   return { address, ...(tls ? { tls } : {}), ...(config.temporalApiKey ? { apiKey: config.temporalApiKey } : {}) };
 }
 
 /** Connects, retrying for up to `waitMs` (a server that is still starting). */
-export async function connectToTemporal(options: TemporalConnectionOptions | string, waitMs = 30_000): Promise<Connection> {
+export async function connectToTemporal(
+  options: TemporalConnectionOptions | string,
+  waitMs = 30_000,
+): Promise<Connection> {
   const connection = typeof options === 'string' ? { address: options } : options;
   const deadline = Date.now() + waitMs;
   for (;;) {
     try {
       return await Connection.connect({ ...connection, connectTimeout: '5 seconds' });
     } catch (err) {
-      if (Date.now() > deadline) throw new TemporalUnavailableError(`cannot reach Temporal at ${connection.address}: ${(err as Error).message}`);
+      if (Date.now() > deadline)
+        throw new TemporalUnavailableError(`cannot reach Temporal at ${connection.address}: ${(err as Error).message}`);
       await new Promise((r) => setTimeout(r, 500));
     }
   }
@@ -69,10 +88,15 @@ export async function ensureNamespace(connection: Connection, namespace: string)
     if ((err as { code?: number }).code !== 5) throw err; // 5: NOT_FOUND
   }
   try {
-    await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msNumberToTs(REGISTERED_RETENTION_SECONDS * 1000) });
+    await connection.workflowService.registerNamespace({
+      namespace,
+      workflowExecutionRetentionPeriod: msNumberToTs(REGISTERED_RETENTION_SECONDS * 1000),
+    });
   } catch (err) {
     if ((err as { code?: number }).code === 6) return false; // 6: ALREADY_EXISTS, another node was first
-    throw new TemporalUnavailableError(`the namespace "${namespace}" does not exist and could not be registered (${(err as Error).message}); create it on the cluster (temporal operator namespace create --namespace ${namespace})`);
+    throw new TemporalUnavailableError(
+      `the namespace "${namespace}" does not exist and could not be registered (${(err as Error).message}); create it on the cluster (temporal operator namespace create --namespace ${namespace})`,
+    );
   }
   // A new namespace reaches every service's cache within seconds; until then it answers NOT_FOUND.
   const deadline = Date.now() + 30_000;

@@ -12,19 +12,37 @@ export const webhookDeliveryWorkflowId = (deliveryId: string, run: number): stri
  */
 export const webhookTaskQueue = (taskQueue: string): string => `${taskQueue}-webhooks`;
 
-export async function startWebhookDelivery(client: Client, taskQueue: string, deliveryId: string, run: number): Promise<void> {
+export async function startWebhookDelivery(
+  client: Client,
+  taskQueue: string,
+  deliveryId: string,
+  run: number,
+): Promise<void> {
   try {
-    await client.workflow.start('webhookDelivery', { workflowId: webhookDeliveryWorkflowId(deliveryId, run), taskQueue: webhookTaskQueue(taskQueue), args: [{ deliveryId }] });
+    await client.workflow.start('webhookDelivery', {
+      workflowId: webhookDeliveryWorkflowId(deliveryId, run),
+      taskQueue: webhookTaskQueue(taskQueue),
+      args: [{ deliveryId }],
+    });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err; // a retried announcement: it runs already
   }
 }
 
 /** Delivers again, as a new run of the delivery's workflow; refused for a disabled endpoint. */
-export async function resendDelivery(deps: { webhooks: SqlWebhookStore; client: Client; taskQueue: string }, webhookId: string, deliveryId: string): Promise<void> {
+export async function resendDelivery(
+  deps: { webhooks: SqlWebhookStore; client: Client; taskQueue: string },
+  webhookId: string,
+  deliveryId: string,
+): Promise<void> {
   const hook = await deps.webhooks.get(webhookId);
   const delivery = await deps.webhooks.delivery(deliveryId);
-  if (!hook || delivery?.webhookId !== webhookId) throw new DispositionError('not_found', `no delivery ${deliveryId} for webhook ${webhookId}`);
-  if (hook.disabledAt) throw new DispositionError('wrong_state', `webhook ${webhookId} is disabled (${hook.disabledReason ?? 'by an administrator'}); register the endpoint again`);
+  if (!hook || delivery?.webhookId !== webhookId)
+    throw new DispositionError('not_found', `no delivery ${deliveryId} for webhook ${webhookId}`);
+  if (hook.disabledAt)
+    throw new DispositionError(
+      'wrong_state',
+      `webhook ${webhookId} is disabled (${hook.disabledReason ?? 'by an administrator'}); register the endpoint again`,
+    );
   await startWebhookDelivery(deps.client, deps.taskQueue, deliveryId, await deps.webhooks.started(deliveryId, true));
 }

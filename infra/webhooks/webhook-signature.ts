@@ -11,7 +11,13 @@ export function signWebhook(secret: string, body: string, at = Date.now()): stri
 }
 
 /** What a receiver does (the README shows the same in a few lines): true when genuine and recent. */
-export function verifyWebhookSignature(secret: string, header: string, body: string, now = Date.now(), toleranceSeconds = 300): boolean {
+export function verifyWebhookSignature(
+  secret: string,
+  header: string,
+  body: string,
+  now = Date.now(),
+  toleranceSeconds = 300,
+): boolean {
   const parts = Object.fromEntries(header.split(',').map((part) => part.split('=') as [string, string]));
   const t = Number(parts.t);
   if (!Number.isInteger(t) || !parts.v1 || Math.abs(now / 1000 - t) > toleranceSeconds) return false;

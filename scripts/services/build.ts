@@ -90,7 +90,9 @@ function selected(args: string[]): Provision[] {
     if (group) group.forEach((name) => names.add(name));
     else if (PROVISIONS.some((p) => p.name === arg)) names.add(arg);
     else {
-      throw new Error(`services:build knows ${PROVISIONS.map((p) => p.name).join(', ')} and the groups ${Object.keys(GROUPS).join(', ')}; not "${arg}"`);
+      throw new Error(
+        `services:build knows ${PROVISIONS.map((p) => p.name).join(', ')} and the groups ${Object.keys(GROUPS).join(', ')}; not "${arg}"`,
+      );
     }
   }
   return PROVISIONS.filter((p) => names.has(p.name));
@@ -106,7 +108,9 @@ function main(): void {
     try {
       where = provision.obtain(log);
     } catch (err) {
-      console.error(`[services:build] ${provision.name} FAILED after ${seconds(Date.now() - start)}: ${provision.what}`);
+      console.error(
+        `[services:build] ${provision.name} FAILED after ${seconds(Date.now() - start)}: ${provision.what}`,
+      );
       console.error(`  ${(err as Error).message.split('\n').join('\n  ')}`);
       console.error(`  retry: ${provision.retry}`);
       process.exit(1);

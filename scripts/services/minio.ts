@@ -5,7 +5,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BucketAlreadyExists, BucketAlreadyOwnedByYou, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { freePort, portAnswers } from '../dev-server';
-import { cachedGoBinaries, readPid, SERVICES_STATE, startDaemon, stopPid, waitForPort, type GoBinaries, type Log, readStateFile } from './service-kit';
+import {
+  cachedGoBinaries,
+  readPid,
+  SERVICES_STATE,
+  startDaemon,
+  stopPid,
+  waitForPort,
+  type GoBinaries,
+  type Log,
+  readStateFile,
+} from './service-kit';
 
 /** MinIO's server, pinned: `npm run services:build` builds it once per machine (about 5 minutes on two cores). */
 export const MINIO_BINARIES: GoBinaries = {
@@ -37,17 +47,29 @@ interface RunningMinio {
   stop(): Promise<void>;
 }
 
-interface Credentials { accessKey: string; secretKey: string }
-interface Ports { api: number; console: number }
+interface Credentials {
+  accessKey: string;
+  secretKey: string;
+}
+interface Ports {
+  api: number;
+  console: number;
+}
 
 /** Made on first start; MinIO keeps its own settings under the root user, so they must not change later. */
 function credentials(): Credentials {
   try {
     return JSON.parse(fs.readFileSync(CREDENTIALS_FILE, 'utf8')) as Credentials;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read ${CREDENTIALS_FILE} (${(err as Error).message}): remove it and the folder ${DATA_DIR} to start MinIO afresh`);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new Error(
+        `cannot read ${CREDENTIALS_FILE} (${(err as Error).message}): remove it and the folder ${DATA_DIR} to start MinIO afresh`,
+      );
   }
-  const made: Credentials = { accessKey: `disposition-${crypto.randomBytes(4).toString('hex')}`, secretKey: crypto.randomBytes(24).toString('base64url') };
+  const made: Credentials = {
+    accessKey: `disposition-${crypto.randomBytes(4).toString('hex')}`,
+    secretKey: crypto.randomBytes(24).toString('base64url'),
+  };
   fs.mkdirSync(STATE, { recursive: true, mode: 0o700 });
   fs.writeFileSync(CREDENTIALS_FILE, JSON.stringify(made, null, 2), { mode: 0o600 });
   return made;
@@ -83,19 +105,30 @@ async function waitUntilReady(endpoint: string, pid: number, timeoutMs = 60_000)
       // not listening yet
     }
     const tail = (): string => (fs.existsSync(LOG_FILE) ? fs.readFileSync(LOG_FILE, 'utf8').slice(-2000) : '(no log)');
-    if (readPid(PID_FILE) !== pid) throw new Error(`MinIO exited before it was ready; its log (${LOG_FILE}) ends:\n${tail()}`);
-    if (Date.now() > deadline) throw new Error(`MinIO was not ready at ${endpoint} within ${timeoutMs / 1000} s; its log (${LOG_FILE}) ends:\n${tail()}`);
+    if (readPid(PID_FILE) !== pid)
+      throw new Error(`MinIO exited before it was ready; its log (${LOG_FILE}) ends:\n${tail()}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `MinIO was not ready at ${endpoint} within ${timeoutMs / 1000} s; its log (${LOG_FILE}) ends:\n${tail()}`,
+      );
     await new Promise((r) => setTimeout(r, 200));
   }
 }
 
 async function createBucket(endpoint: string, creds: Credentials): Promise<void> {
-  const client = new S3Client({ endpoint, region: REGION, forcePathStyle: true, credentials: { accessKeyId: creds.accessKey, secretAccessKey: creds.secretKey } });
+  const client = new S3Client({
+    endpoint,
+    region: REGION,
+    forcePathStyle: true,
+    credentials: { accessKeyId: creds.accessKey, secretAccessKey: creds.secretKey },
+  });
   try {
     await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
   } catch (err) {
     if (!(err instanceof BucketAlreadyOwnedByYou || err instanceof BucketAlreadyExists)) {
-      throw new Error(`MinIO at ${endpoint} did not create the bucket "${BUCKET}": ${(err as Error).message}; its log is ${LOG_FILE}`);
+      throw new Error(
+        `MinIO at ${endpoint} did not create the bucket "${BUCKET}": ${(err as Error).message}; its log is ${LOG_FILE}`,
+      );
     }
   } finally {
     client.destroy();
@@ -131,8 +164,20 @@ export async function startMinio(log: Log, options: { build?: boolean } = {}): P
     fs.writeFileSync(PORTS_FILE, JSON.stringify(ports));
     pid = startDaemon({
       command: path.join(binaries, 'minio'),
-      args: ['server', DATA_DIR, '--address', `127.0.0.1:${ports.api}`, '--console-address', `127.0.0.1:${ports.console}`],
-      env: { ...process.env, MINIO_ROOT_USER: creds.accessKey, MINIO_ROOT_PASSWORD: creds.secretKey, MINIO_UPDATE: 'off' },
+      args: [
+        'server',
+        DATA_DIR,
+        '--address',
+        `127.0.0.1:${ports.api}`,
+        '--console-address',
+        `127.0.0.1:${ports.console}`,
+      ],
+      env: {
+        ...process.env,
+        MINIO_ROOT_USER: creds.accessKey,
+        MINIO_ROOT_PASSWORD: creds.secretKey,
+        MINIO_UPDATE: 'off',
+      },
       logFile: LOG_FILE,
       pidFile: PID_FILE,
     });

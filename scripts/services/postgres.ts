@@ -45,12 +45,19 @@ function runner(): Runner {
   const uid = id('-u');
   const gid = id('-g');
   if (!Number.isInteger(uid) || uid <= 0 || !Number.isInteger(gid)) {
-    throw new Error('there is no `postgres` OS user to run PostgreSQL as (root may not); reinstall the postgresql package');
+    throw new Error(
+      'there is no `postgres` OS user to run PostgreSQL as (root may not); reinstall the postgresql package',
+    );
   }
   return { uid, gid, name: 'postgres' };
 }
 
-function runAs(who: Runner, command: string, args: string[], options: SpawnSyncOptions = {}): { ok: boolean; output: string } {
+function runAs(
+  who: Runner,
+  command: string,
+  args: string[],
+  options: SpawnSyncOptions = {},
+): { ok: boolean; output: string } {
   const result = spawnSync(command, args, {
     encoding: 'utf8',
     // A minimal environment: root's HOME and locale settings mean nothing to the postgres user.
@@ -58,7 +65,8 @@ function runAs(who: Runner, command: string, args: string[], options: SpawnSyncO
     ...options,
     ...(who.uid !== undefined ? { uid: who.uid, gid: who.gid } : {}),
   });
-  const output = `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? result.error.message : ''}`.trim();
+  const output =
+    `${String(result.stdout ?? '')}${String(result.stderr ?? '')}${result.error ? result.error.message : ''}`.trim();
   return { ok: result.status === 0, output };
 }
 
@@ -71,11 +79,21 @@ export function postgresBin(log: Log): { bin: string; major: string } {
       .sort((a, b) => Number(b) - Number(a))[0];
   let major = newest();
   if (!major) {
-    if (process.getuid?.() !== 0) throw new Error('PostgreSQL is not installed (no /usr/lib/postgresql/*/bin); run `sudo apt-get install postgresql`, then try again');
-    log('PostgreSQL is not installed; installing Debian\'s postgresql package …');
-    const result = spawnSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql'], { stdio: ['ignore', 'inherit', 'inherit'] });
+    if (process.getuid?.() !== 0)
+      throw new Error(
+        'PostgreSQL is not installed (no /usr/lib/postgresql/*/bin); run `sudo apt-get install postgresql`, then try again',
+      );
+    log("PostgreSQL is not installed; installing Debian's postgresql package …");
+    const result = spawnSync(
+      'sh',
+      ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql'],
+      { stdio: ['ignore', 'inherit', 'inherit'] },
+    );
     major = newest();
-    if (result.status !== 0 || !major) throw new Error('apt-get install postgresql failed; install PostgreSQL by hand (apt-get install postgresql), then try again');
+    if (result.status !== 0 || !major)
+      throw new Error(
+        'apt-get install postgresql failed; install PostgreSQL by hand (apt-get install postgresql), then try again',
+      );
   }
   return { bin: path.join(root, major, 'bin'), major };
 }
@@ -132,24 +150,49 @@ function initCluster(who: Runner, bin: string, clusterDir: string, adminPassword
   const pwfile = path.join(clusterDir, 'admin-password');
   fs.writeFileSync(pwfile, `${adminPassword}\n`, { mode: 0o600 });
   if (who.uid !== undefined) fs.chownSync(pwfile, who.uid, who.gid!);
-  const init = runAs(who, path.join(bin, 'initdb'), ['-D', dataDir({ clusterDir }), '-U', 'postgres', `--pwfile=${pwfile}`, '--auth-local=peer',
-    '--auth-host=scram-sha-256', '--encoding=UTF8', '--no-locale', '--no-sync'], { cwd: clusterDir });
+  const init = runAs(
+    who,
+    path.join(bin, 'initdb'),
+    [
+      '-D',
+      dataDir({ clusterDir }),
+      '-U',
+      'postgres',
+      `--pwfile=${pwfile}`,
+      '--auth-local=peer',
+      '--auth-host=scram-sha-256',
+      '--encoding=UTF8',
+      '--no-locale',
+      '--no-sync',
+    ],
+    { cwd: clusterDir },
+  );
   fs.rmSync(pwfile, { force: true });
   if (!init.ok) throw new Error(`initdb failed in ${clusterDir}: ${init.output.split('\n').slice(-3).join(' ')}`);
   // Loopback only, the socket beside the data; fsync off because a throwaway cluster need not survive a power cut
   // (commits still survive a killed server, which is what the fault drills do).
-  fs.appendFileSync(path.join(dataDir({ clusterDir }), 'postgresql.conf'),
-    `\n# disposition services\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '${clusterDir}'\nfsync = off\n`);
+  fs.appendFileSync(
+    path.join(dataDir({ clusterDir }), 'postgresql.conf'),
+    `\n# disposition services\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '${clusterDir}'\nfsync = off\n`,
+  );
 }
 
 async function ensureRoleAndDatabases(state: PostgresState): Promise<void> {
-  const admin = new Client({ host: '127.0.0.1', port: state.port, user: 'postgres', password: state.adminPassword, database: 'postgres' });
+  const admin = new Client({
+    host: '127.0.0.1',
+    port: state.port,
+    user: 'postgres',
+    password: state.adminPassword,
+    database: 'postgres',
+  });
   await admin.connect();
   try {
     const literal = `'${state.password.replace(/'/g, "''")}'`;
     const role = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [APP_ROLE]);
     await admin.query(`${role.rowCount ? 'ALTER' : 'CREATE'} ROLE ${APP_ROLE} LOGIN CREATEDB PASSWORD ${literal}`);
-    const have = new Set((await admin.query<{ datname: string }>('SELECT datname FROM pg_database')).rows.map((r) => r.datname));
+    const have = new Set(
+      (await admin.query<{ datname: string }>('SELECT datname FROM pg_database')).rows.map((r) => r.datname),
+    );
     for (const db of DATABASES) if (!have.has(db)) await admin.query(`CREATE DATABASE ${db} OWNER ${APP_ROLE}`);
   } finally {
     await admin.end();
@@ -172,21 +215,30 @@ export async function startPostgres(log: Log): Promise<Postgres> {
   const who = runner();
   const { bin, major } = postgresBin(log);
   const clusterDir = chooseClusterDir(who, log);
-  const reusable = previous?.clusterDir === clusterDir && previous.major === major
-    && fs.existsSync(path.join(dataDir(previous), 'PG_VERSION'));
-  const state: PostgresState = reusable ? { ...previous!, port: await choosePort(previous!.port) } : {
-    clusterDir,
-    major,
-    port: await choosePort(previous?.port),
-    password: crypto.randomBytes(18).toString('base64url'),
-    adminPassword: crypto.randomBytes(18).toString('base64url'),
-  };
+  const reusable =
+    previous?.clusterDir === clusterDir &&
+    previous.major === major &&
+    fs.existsSync(path.join(dataDir(previous), 'PG_VERSION'));
+  const state: PostgresState = reusable
+    ? { ...previous, port: await choosePort(previous.port) }
+    : {
+        clusterDir,
+        major,
+        port: await choosePort(previous?.port),
+        password: crypto.randomBytes(18).toString('base64url'),
+        adminPassword: crypto.randomBytes(18).toString('base64url'),
+      };
   if (!reusable) {
     log(`postgres: initdb (PostgreSQL ${major}) in ${clusterDir}`);
     initCluster(who, bin, clusterDir, state.adminPassword);
   }
   writeState(state);
-  const started = runAs(who, path.join(bin, 'pg_ctl'), ['start', '-w', '-t', '60', '-D', dataDir(state), '-l', logFile(state), '-o', `-p ${state.port}`], { cwd: clusterDir });
+  const started = runAs(
+    who,
+    path.join(bin, 'pg_ctl'),
+    ['start', '-w', '-t', '60', '-D', dataDir(state), '-l', logFile(state), '-o', `-p ${state.port}`],
+    { cwd: clusterDir },
+  );
   if (!started.ok) {
     const tail = fs.existsSync(logFile(state)) ? fs.readFileSync(logFile(state), 'utf8').slice(-1500) : started.output;
     throw new Error(`PostgreSQL did not start on 127.0.0.1:${state.port}; its log (${logFile(state)}) ends:\n${tail}`);
@@ -208,7 +260,10 @@ export async function stopPostgres(log: Log): Promise<void> {
   const pid = state && postmasterPid(state);
   if (!state || !pid) return;
   const pgCtl = path.join('/usr/lib/postgresql', state.major, 'bin', 'pg_ctl');
-  const stopped = fs.existsSync(pgCtl) && runAs(runner(), pgCtl, ['stop', '-w', '-t', '30', '-m', 'fast', '-D', dataDir(state)], { cwd: state.clusterDir }).ok;
+  const stopped =
+    fs.existsSync(pgCtl) &&
+    runAs(runner(), pgCtl, ['stop', '-w', '-t', '30', '-m', 'fast', '-D', dataDir(state)], { cwd: state.clusterDir })
+      .ok;
   if (!stopped) await stopPid(pid);
   log(`postgres: stopped (was on 127.0.0.1:${state.port})`);
 }

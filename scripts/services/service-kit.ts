@@ -10,7 +10,11 @@ import { PROJECT_ROOT } from '../temporal-cli';
 export type Log = (line: string) => void;
 
 /** `${XDG_CACHE_HOME:-~/.cache}/disposition/services`: built binaries, one folder per name and version. */
-export const SERVICES_CACHE = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'disposition', 'services');
+export const SERVICES_CACHE = path.join(
+  process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'),
+  'disposition',
+  'services',
+);
 
 /** Runtime state of the services started from this checkout (data, logs, pid files, the env file). */
 export const SERVICES_STATE = path.join(PROJECT_ROOT, '.services');
@@ -27,7 +31,8 @@ export interface GoBinaries {
 
 const goBinariesDir = (spec: GoBinaries): string => path.join(SERVICES_CACHE, `${spec.name}-${spec.version}`);
 
-export const goBinariesBuilt = (spec: GoBinaries): boolean => spec.binaries.every((b) => fs.existsSync(path.join(goBinariesDir(spec), b)));
+export const goBinariesBuilt = (spec: GoBinaries): boolean =>
+  spec.binaries.every((b) => fs.existsSync(path.join(goBinariesDir(spec), b)));
 
 /** The command that builds `spec` by hand, as a failure or a missing build names it. */
 export const goInstallCommand = (spec: GoBinaries): string =>
@@ -36,8 +41,10 @@ export const goInstallCommand = (spec: GoBinaries): string =>
 /** A service binary the run needs and nobody built: tests never build one (a hook would wait minutes). */
 export class ServiceNotBuiltError extends Error {
   constructor(spec: GoBinaries) {
-    super(`${spec.name} ${spec.version} is not built on this machine (looked in ${goBinariesDir(spec)}); build it first with ` +
-      `\`npm run services:build -- ${spec.name}\` (about ${spec.minutes} minutes once)`);
+    super(
+      `${spec.name} ${spec.version} is not built on this machine (looked in ${goBinariesDir(spec)}); build it first with ` +
+        `\`npm run services:build -- ${spec.name}\` (about ${spec.minutes} minutes once)`,
+    );
     this.name = 'ServiceNotBuiltError';
   }
 }
@@ -54,12 +61,22 @@ export function cachedGoBinaries(spec: GoBinaries, options: { build: boolean; lo
   const partial = `${dir}.partial`;
   fs.rmSync(partial, { recursive: true, force: true });
   fs.mkdirSync(partial, { recursive: true });
-  options.log(`building ${spec.name} ${spec.version} with go install into ${dir} (once on this machine; about ${spec.minutes} minutes) …`);
-  const result = spawnSync('go', ['install', ...spec.packages.map((p) => `${p}@${spec.version}`)], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, GOBIN: partial } });
+  options.log(
+    `building ${spec.name} ${spec.version} with go install into ${dir} (once on this machine; about ${spec.minutes} minutes) …`,
+  );
+  const result = spawnSync('go', ['install', ...spec.packages.map((p) => `${p}@${spec.version}`)], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, GOBIN: partial },
+  });
   if (result.error || result.status !== 0) {
-    const why = (result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' ? 'go is not on PATH' : (result.error?.message ?? `go install exited ${result.status ?? result.signal}`);
-    throw new Error(`building ${spec.name} ${spec.version} failed: ${why}. It needs Go 1.26 or later and the Go module proxy; retry with ` +
-      `\`npm run services:build -- ${spec.name}\`, or by hand: ${goInstallCommand(spec)}`);
+    const missing = result.error !== undefined && 'code' in result.error && result.error.code === 'ENOENT';
+    const why = missing
+      ? 'go is not on PATH'
+      : (result.error?.message ?? `go install exited ${result.status ?? result.signal}`);
+    throw new Error(
+      `building ${spec.name} ${spec.version} failed: ${why}. It needs Go 1.26 or later and the Go module proxy; retry with ` +
+        `\`npm run services:build -- ${spec.name}\`, or by hand: ${goInstallCommand(spec)}`,
+    );
   }
   fs.rmSync(dir, { recursive: true, force: true });
   fs.renameSync(partial, dir);
@@ -67,7 +84,15 @@ export function cachedGoBinaries(spec: GoBinaries, options: { build: boolean; lo
 }
 
 /** A process that outlives this one: its output to `logFile`, its pid written beside it. */
-export function startDaemon(options: { command: string; args: string[]; env?: NodeJS.ProcessEnv; logFile: string; pidFile: string; uid?: number; gid?: number }): number {
+export function startDaemon(options: {
+  command: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+  logFile: string;
+  pidFile: string;
+  uid?: number;
+  gid?: number;
+}): number {
   fs.mkdirSync(path.dirname(options.logFile), { recursive: true });
   const out = fs.openSync(options.logFile, 'a');
   const child = spawn(options.command, options.args, {
@@ -122,12 +147,22 @@ export async function stopPid(pid: number, graceMs = 10_000): Promise<void> {
 }
 
 /** Waits until something listens on 127.0.0.1:`port`, or fails naming the service and its log. */
-export async function waitForPort(port: number, what: string, logFile: string, timeoutMs = 60_000, alive: () => boolean = () => true): Promise<void> {
+export async function waitForPort(
+  port: number,
+  what: string,
+  logFile: string,
+  timeoutMs = 60_000,
+  alive: () => boolean = () => true,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await portAnswers(port))) {
     const tail = (): string => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').slice(-2000) : '(no log)');
-    if (!alive()) throw new Error(`${what} exited before it listened on ${port}; its log (${logFile}) ends:\n${tail()}`);
-    if (Date.now() > deadline) throw new Error(`${what} did not listen on 127.0.0.1:${port} within ${timeoutMs / 1000} s; its log (${logFile}) ends:\n${tail()}`);
+    if (!alive())
+      throw new Error(`${what} exited before it listened on ${port}; its log (${logFile}) ends:\n${tail()}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `${what} did not listen on 127.0.0.1:${port} within ${timeoutMs / 1000} s; its log (${logFile}) ends:\n${tail()}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }

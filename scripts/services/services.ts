@@ -31,7 +31,10 @@ async function withLock<T>(log: Log, action: () => Promise<T>): Promise<T> {
         fs.rmSync(LOCK_FILE, { force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new Error(`process ${holder} has held ${LOCK_FILE} for 10 minutes; if it is stuck, stop it and try again`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `process ${holder} has held ${LOCK_FILE} for 10 minutes; if it is stuck, stop it and try again`,
+        );
       if (!told) log(`waiting for process ${holder}, which is starting or stopping services …`);
       told = true;
       await new Promise((r) => setTimeout(r, 250));
@@ -49,7 +52,11 @@ async function withLock<T>(log: Log, action: () => Promise<T>): Promise<T> {
  * `started` names only what this call started, so a caller can stop exactly that and leave the rest. `build`
  * builds a missing binary first (minutes); without it, tests are told to run `npm run services:build`.
  */
-export async function servicesUp(which: ServiceName[], log: Log, options: { build?: boolean } = {}): Promise<{ env: Record<string, string>; started: string[] }> {
+export async function servicesUp(
+  which: ServiceName[],
+  log: Log,
+  options: { build?: boolean } = {},
+): Promise<{ env: Record<string, string>; started: string[] }> {
   return withLock(log, async () => {
     const env: Record<string, string> = {};
     const started: string[] = [];
@@ -92,7 +99,11 @@ export async function servicesDown(log: Log): Promise<void> {
 /** This checkout's services that run now, each with its pid. */
 export function runningServices(): Map<ServiceName, number> {
   const running = new Map<ServiceName, number>();
-  for (const [name, pid] of [['postgres', runningPostgres()], ['minio', runningMinio()], ['temporal', runningTemporalServer()]] as const) {
+  for (const [name, pid] of [
+    ['postgres', runningPostgres()],
+    ['minio', runningMinio()],
+    ['temporal', runningTemporalServer()],
+  ] as const) {
     if (pid !== undefined) running.set(name, pid);
   }
   return running;
@@ -122,7 +133,8 @@ export function stopWhatStartsFromNow(log: Log): () => Promise<void> {
 
 function writeEnvFile(env: Record<string, string>): void {
   // Plain when the shell would read the value as is; else single quotes, so nothing in a password gets expanded.
-  const quote = (value: string): string => (/^[\w@%+=:,./-]*$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`);
+  const quote = (value: string): string =>
+    /^[\w@%+=:,./-]*$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
   const lines = Object.entries(env).map(([name, value]) => `export ${name}=${quote(value)}`);
   fs.writeFileSync(ENV_FILE, `${lines.join('\n')}\n`, { mode: 0o600 });
   fs.chmodSync(ENV_FILE, 0o600);
@@ -137,13 +149,17 @@ async function main(): Promise<void> {
     writeEnvFile(env);
     const url = new URL(env.DATABASE_URL!);
     console.log(`\nservices up in ${((Date.now() - begun) / 1000).toFixed(1)} s:`);
-    console.log(`  PostgreSQL  ${url.host} (databases disposition, disposition_test, temporal, temporal_visibility; role disposition)`);
+    console.log(
+      `  PostgreSQL  ${url.host} (databases disposition, disposition_test, temporal, temporal_visibility; role disposition)`,
+    );
     if (env.STORAGE_URL) console.log(`  MinIO       ${env.STORAGE_URL}`);
     console.log(`  Temporal    ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE})`);
     console.log(`settings (passwords too) in ${ENV_FILE}; load them with: source ${ENV_FILE}`);
   } else if (command === 'down') {
     await servicesDown(log);
-    console.log(`services down in ${((Date.now() - begun) / 1000).toFixed(1)} s (their data stays for the next up; delete ${SERVICES_STATE} to start afresh)`);
+    console.log(
+      `services down in ${((Date.now() - begun) / 1000).toFixed(1)} s (their data stays for the next up; delete ${SERVICES_STATE} to start afresh)`,
+    );
   } else {
     throw new Error(`usage: tsx scripts/services/services.ts up|down (got ${command ?? 'nothing'})`);
   }

@@ -10,7 +10,18 @@ import { msToTs } from '@temporalio/common/lib/time';
 import { connectToTemporal, ensureSearchAttributes } from '../../infra/temporal/temporal-connection';
 import { freePort, portAnswers } from '../dev-server';
 import { APP_ROLE, type Postgres } from './postgres';
-import { cachedGoBinaries, pidAlive, readPid, SERVICES_STATE, startDaemon, stopPid, waitForPort, type GoBinaries, type Log, readStateFile } from './service-kit';
+import {
+  cachedGoBinaries,
+  pidAlive,
+  readPid,
+  SERVICES_STATE,
+  startDaemon,
+  stopPid,
+  waitForPort,
+  type GoBinaries,
+  type Log,
+  readStateFile,
+} from './service-kit';
 
 export const TEMPORAL_SERVER_VERSION = 'v1.32.0';
 export const NAMESPACE = 'default';
@@ -85,19 +96,51 @@ async function freeMembershipPorts(count: number, taken: number[]): Promise<numb
  */
 function schemaSource(kind: 'temporal' | 'visibility'): string[] {
   const gomodcache = spawnSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8' }).stdout?.trim();
-  const dir = gomodcache && path.join(gomodcache, `go.temporal.io/server@${TEMPORAL_SERVER_VERSION}`, 'schema/postgresql/v12', kind, 'versioned');
+  const dir =
+    gomodcache &&
+    path.join(
+      gomodcache,
+      `go.temporal.io/server@${TEMPORAL_SERVER_VERSION}`,
+      'schema/postgresql/v12',
+      kind,
+      'versioned',
+    );
   return dir && fs.existsSync(dir) ? ['-d', dir] : ['--schema-name', `postgresql/v12/${kind}`];
 }
 
 /** Brings both databases to the schema of this server version; a no-op on databases already there. */
 function setUpSchemas(sql: string, postgres: Postgres): void {
-  for (const [db, kind] of [['temporal', 'temporal'], ['temporal_visibility', 'visibility']] as const) {
-    const base = ['--plugin', 'postgres12', '--ep', '127.0.0.1', '-p', String(postgres.port), '-u', APP_ROLE, '--db', db];
-    for (const step of [['setup-schema', '-v', '0.0'], ['update-schema', ...schemaSource(kind)]]) {
+  for (const [db, kind] of [
+    ['temporal', 'temporal'],
+    ['temporal_visibility', 'visibility'],
+  ] as const) {
+    const base = [
+      '--plugin',
+      'postgres12',
+      '--ep',
+      '127.0.0.1',
+      '-p',
+      String(postgres.port),
+      '-u',
+      APP_ROLE,
+      '--db',
+      db,
+    ];
+    for (const step of [
+      ['setup-schema', '-v', '0.0'],
+      ['update-schema', ...schemaSource(kind)],
+    ]) {
       // The password goes through the environment so it never shows in a process listing.
-      const result = spawnSync(sql, [...base, ...step], { encoding: 'utf8', env: { ...process.env, SQL_PASSWORD: postgres.password } });
+      const result = spawnSync(sql, [...base, ...step], {
+        encoding: 'utf8',
+        env: { ...process.env, SQL_PASSWORD: postgres.password },
+      });
       if (result.status !== 0) {
-        const output = `${result.stdout ?? ''}${result.stderr ?? ''}${result.error?.message ?? ''}`.trim().split('\n').slice(-5).join('\n');
+        const output = `${result.stdout ?? ''}${result.stderr ?? ''}${result.error?.message ?? ''}`
+          .trim()
+          .split('\n')
+          .slice(-5)
+          .join('\n');
         throw new Error(`temporal sql tool ${step[0]} on database ${db} failed:\n${output}`);
       }
     }
@@ -106,21 +149,38 @@ function setUpSchemas(sql: string, postgres: Postgres): void {
 
 function writeConfig(postgres: Postgres, ports: { grpc: number[]; membership: number[] }): number {
   const [frontend, frontendHttp, history, matching, worker] = ports.grpc as [number, number, number, number, number];
-  const [frontendMembership, historyMembership, matchingMembership, workerMembership] = ports.membership as [number, number, number, number];
+  const [frontendMembership, historyMembership, matchingMembership, workerMembership] = ports.membership as [
+    number,
+    number,
+    number,
+    number,
+  ];
   const datastore = (databaseName: string, maxConns: number): object => ({
     sql: {
-      pluginName: 'postgres12', databaseName, connectAddr: `127.0.0.1:${postgres.port}`, connectProtocol: 'tcp',
-      user: APP_ROLE, password: postgres.password, maxConns, maxIdleConns: maxConns, maxConnLifetime: '1h',
+      pluginName: 'postgres12',
+      databaseName,
+      connectAddr: `127.0.0.1:${postgres.port}`,
+      connectProtocol: 'tcp',
+      user: APP_ROLE,
+      password: postgres.password,
+      maxConns,
+      maxIdleConns: maxConns,
+      maxConnLifetime: '1h',
     },
   });
-  const rpc = (grpcPort: number, membershipPort: number, extra: object = {}): object => ({ rpc: { grpcPort, membershipPort, bindOnLocalHost: true, ...extra } });
+  const rpc = (grpcPort: number, membershipPort: number, extra: object = {}): object => ({
+    rpc: { grpcPort, membershipPort, bindOnLocalHost: true, ...extra },
+  });
   const config = {
     log: { stdout: true, level: 'warn' },
     persistence: {
       defaultStore: 'postgres-default',
       visibilityStore: 'postgres-visibility',
       numHistoryShards: 4,
-      datastores: { 'postgres-default': datastore('temporal', 20), 'postgres-visibility': datastore('temporal_visibility', 10) },
+      datastores: {
+        'postgres-default': datastore('temporal', 20),
+        'postgres-visibility': datastore('temporal_visibility', 10),
+      },
     },
     global: { membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' } },
     services: {
@@ -134,7 +194,9 @@ function writeConfig(postgres: Postgres, ports: { grpc: number[]; membership: nu
       failoverVersionIncrement: 10,
       masterClusterName: 'active',
       currentClusterName: 'active',
-      clusterInformation: { active: { enabled: true, initialFailoverVersion: 1, rpcName: 'frontend', rpcAddress: `127.0.0.1:${frontend}` } },
+      clusterInformation: {
+        active: { enabled: true, initialFailoverVersion: 1, rpcName: 'frontend', rpcAddress: `127.0.0.1:${frontend}` },
+      },
     },
     dcRedirectionPolicy: { policy: 'noop' },
     archival: { history: { state: 'disabled' }, visibility: { state: 'disabled' } },
@@ -142,13 +204,24 @@ function writeConfig(postgres: Postgres, ports: { grpc: number[]; membership: nu
     dynamicConfigClient: { filepath: DYNAMIC_CONFIG_FILE, pollInterval: '10s' },
   };
   // Without these a namespace or search attribute just created stays unknown to the frontend for up to 10 s.
-  fs.writeFileSync(DYNAMIC_CONFIG_FILE, [
-    'system.namespaceCacheRefreshInterval:', '  - value: 1s',
-    'system.forceSearchAttributesCacheRefreshOnRead:', '  - value: true',
-    'limit.maxIDLength:', '  - value: 255', '',
-  ].join('\n'));
+  fs.writeFileSync(
+    DYNAMIC_CONFIG_FILE,
+    [
+      'system.namespaceCacheRefreshInterval:',
+      '  - value: 1s',
+      'system.forceSearchAttributesCacheRefreshOnRead:',
+      '  - value: true',
+      'limit.maxIDLength:',
+      '  - value: 255',
+      '',
+    ].join('\n'),
+  );
   // JSON is YAML; it holds the database password, so only this user may read it.
-  fs.writeFileSync(CONFIG_FILE, `# written by scripts/services/temporal-server.ts on each start\n${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+  fs.writeFileSync(
+    CONFIG_FILE,
+    `# written by scripts/services/temporal-server.ts on each start\n${JSON.stringify(config, null, 2)}\n`,
+    { mode: 0o600 },
+  );
   fs.chmodSync(CONFIG_FILE, 0o600);
   return frontend;
 }
@@ -168,19 +241,27 @@ async function retry<T>(what: string, timeoutMs: number, attempt: () => Promise<
 /** Namespace `default` and the search attributes, each left as is when already there, then usable by clients. */
 async function prepareNamespace(connection: Connection): Promise<void> {
   await retry('the Temporal server did not report healthy', 60_000, async () => {
-    const { status } = await connection.healthService.check({ service: 'temporal.api.workflowservice.v1.WorkflowService' });
-    if (status !== 1) throw new Error(`health status ${status}`);
+    const { status } = await connection.healthService.check({
+      service: 'temporal.api.workflowservice.v1.WorkflowService',
+    });
+    // HealthCheckResponse.ServingStatus: 1 is SERVING.
+    if (Number(status) !== 1) throw new Error(`health status ${status}`);
   });
   await retry(`could not create namespace ${NAMESPACE}`, 30_000, async () => {
     try {
-      await connection.workflowService.registerNamespace({ namespace: NAMESPACE, workflowExecutionRetentionPeriod: msToTs('3 days') });
+      await connection.workflowService.registerNamespace({
+        namespace: NAMESPACE,
+        workflowExecutionRetentionPeriod: msToTs('3 days'),
+      });
     } catch (err) {
       // gRPC ALREADY_EXISTS: a previous start made it.
       if ((err as { code?: number }).code !== 6) throw err;
     }
   });
   await retry('could not register the search attributes', 30_000, () => ensureSearchAttributes(connection, NAMESPACE));
-  await retry(`namespace ${NAMESPACE} did not become usable`, 30_000, () => connection.workflowService.listWorkflowExecutions({ namespace: NAMESPACE, pageSize: 1 }));
+  await retry(`namespace ${NAMESPACE} did not become usable`, 30_000, () =>
+    connection.workflowService.listWorkflowExecutions({ namespace: NAMESPACE, pageSize: 1 }),
+  );
 }
 
 /** Rejects, with the end of the server's log, as soon as the server dies: no point waiting for one that did. */
@@ -200,7 +281,11 @@ function watchExit(pid: number): { exited: Promise<never>; cancel(): void } {
 }
 
 /** Starts the server on this checkout's PostgreSQL, or reuses the one already running against it. */
-export async function startTemporalServer(options: { postgres: Postgres; log: Log; build?: boolean }): Promise<TemporalServer> {
+export async function startTemporalServer(options: {
+  postgres: Postgres;
+  log: Log;
+  build?: boolean;
+}): Promise<TemporalServer> {
   const { postgres, log } = options;
   const previous = readState();
   const running = readPid(PID_FILE);
@@ -214,24 +299,38 @@ export async function startTemporalServer(options: { postgres: Postgres; log: Lo
   fs.mkdirSync(DIR, { recursive: true });
   setUpSchemas(sql, postgres);
   // The frontend keeps its port from the last start when it can, so TEMPORAL_ADDRESS stays the same.
-  const grpc = previous && (await portFree(previous.frontendPort)) ? [previous.frontendPort, ...(await freePorts(4))] : await freePorts(5);
+  const grpc =
+    previous && (await portFree(previous.frontendPort))
+      ? [previous.frontendPort, ...(await freePorts(4))]
+      : await freePorts(5);
   const frontendPort = writeConfig(postgres, { grpc, membership: await freeMembershipPorts(4, grpc) });
   // A fresh log, so the tail shown on failure is about this start.
   fs.rmSync(LOG_FILE, { force: true });
-  const pid = startDaemon({ command: server, args: ['--config-file', CONFIG_FILE, '--allow-no-auth', 'start'], logFile: LOG_FILE, pidFile: PID_FILE });
-  fs.writeFileSync(STATE_FILE, `${JSON.stringify({ frontendPort, postgresPort: postgres.port } satisfies TemporalState)}\n`);
+  const pid = startDaemon({
+    command: server,
+    args: ['--config-file', CONFIG_FILE, '--allow-no-auth', 'start'],
+    logFile: LOG_FILE,
+    pidFile: PID_FILE,
+  });
+  fs.writeFileSync(
+    STATE_FILE,
+    `${JSON.stringify({ frontendPort, postgresPort: postgres.port } satisfies TemporalState)}\n`,
+  );
   const address = `127.0.0.1:${frontendPort}`;
   const exit = watchExit(pid);
   try {
-    await Promise.race([exit.exited, (async () => {
-      await waitForPort(frontendPort, 'the Temporal server', LOG_FILE, 60_000, () => pidAlive(pid));
-      const connection = await connectToTemporal(address);
-      try {
-        await prepareNamespace(connection);
-      } finally {
-        await connection.close();
-      }
-    })()]);
+    await Promise.race([
+      exit.exited,
+      (async () => {
+        await waitForPort(frontendPort, 'the Temporal server', LOG_FILE, 60_000, () => pidAlive(pid));
+        const connection = await connectToTemporal(address);
+        try {
+          await prepareNamespace(connection);
+        } finally {
+          await connection.close();
+        }
+      })(),
+    ]);
   } catch (err) {
     await stopTemporalServer(log);
     throw err;

@@ -1,22 +1,32 @@
 // Post/Redirect/Get: a form action that succeeds answers 303 See Other, and the page it leads to says what
 // happened. The redirect names the outcome by a key of these tables (`?done=accepted`), never by text, so
 // nothing a request carries is echoed into a page; each message is written here or read from the record.
-import { STAFF_ACTIONS, VENDOR_ACTIONS, type Outcome } from '../../actions/registry';
+import {
+  STAFF_ACTIONS,
+  VENDOR_ACTIONS,
+  type Outcome,
+  type StaffAction,
+  type VendorAction,
+} from '../../actions/registry';
 import type { CaseState } from '../../domain/case-state';
 import type { LinkTaskKind } from '../../domain/statuses';
 import type { LinkClaims } from '../../infra/keys/link-tokens';
 
 // Each action declares its outcomes (actions/<name>/handler.ts); starting a case is not an action on one.
-const CASE_OUTCOMES: Record<string, Outcome> = {
-  started: { text: () => 'Case started; the notice is on its way to the vendor.' },
-  ...Object.assign({}, ...Object.values(STAFF_ACTIONS).map((action) => action.outcomes)),
-};
+const CASE_OUTCOMES: Record<string, Outcome> = Object.fromEntries([
+  ['started', { text: () => 'Case started; the notice is on its way to the vendor.' }],
+  ...(Object.values(STAFF_ACTIONS) as StaffAction[]).flatMap((action) => Object.entries(action.outcomes)),
+]);
 
-const VENDOR_OUTCOMES: Record<string, Outcome & { task: LinkTaskKind | 'any' }> = Object.assign({},
-  ...Object.values(VENDOR_ACTIONS).map((action) => Object.fromEntries(Object.entries(action.outcomes).map(([key, outcome]) => [key, { ...outcome, task: action.task }]))));
+const VENDOR_OUTCOMES: Record<string, Outcome & { task: LinkTaskKind | 'any' }> = Object.fromEntries(
+  (Object.values(VENDOR_ACTIONS) as VendorAction[]).flatMap((action) =>
+    Object.entries(action.outcomes).map(([key, outcome]) => [key, { ...outcome, task: action.task }]),
+  ),
+);
 
 /** The query string of the page a successful action redirects to. */
-export const outcomeQuery = (outcome: string, alreadyDone?: boolean): string => `?done=${outcome}${alreadyDone ? '&again=1' : ''}`;
+export const outcomeQuery = (outcome: string, alreadyDone?: boolean): string =>
+  `?done=${outcome}${alreadyDone ? '&again=1' : ''}`;
 
 function picked<T extends object>(table: T, query: unknown): { key: keyof T; again: boolean } | undefined {
   const { done, again } = (query ?? {}) as Record<string, unknown>;
@@ -36,13 +46,19 @@ export function caseOutcomeText(query: unknown, state: CaseState): string | unde
  * The page a vendor sees after an action through the link `claims` came from: only when the record shows that
  * link's task done, so a hand-made `?done=` on a link whose task is still open shows the task instead.
  */
-export function vendorOutcome(query: unknown, claims: LinkClaims, state: CaseState): { title: string; text: string } | undefined {
+export function vendorOutcome(
+  query: unknown,
+  claims: LinkClaims,
+  state: CaseState,
+): { title: string; text: string } | undefined {
   const outcome = picked(VENDOR_OUTCOMES, query);
   if (!outcome) return undefined;
   const { task, title = 'Done', text } = VENDOR_OUTCOMES[outcome.key]!;
-  const done = task === claims.task && (claims.sub
-    ? !!state.subprocessors?.some((s) => s.id === claims.sub && s.gen === claims.gen && s.certification)
-    : state.tasks.some((t) => t.kind === claims.task && t.gen === claims.gen && t.outcome === 'done'));
+  const done =
+    task === claims.task &&
+    (claims.sub
+      ? !!state.subprocessors?.some((s) => s.id === claims.sub && s.gen === claims.gen && s.certification)
+      : state.tasks.some((t) => t.kind === claims.task && t.gen === claims.gen && t.outcome === 'done'));
   return done ? { title, text: `${text(state)}${repeated(outcome.again)}` } : undefined;
 }
 
@@ -59,5 +75,7 @@ export function vendorNotice(query: unknown, state: CaseState): string | undefin
 /** `?staged=<fileId>` after an upload without JavaScript; the page names the file from the staged list. */
 export function stagedOutcome(query: unknown): { fileId: string; again: boolean } | undefined {
   const { staged, again } = (query ?? {}) as Record<string, unknown>;
-  return typeof staged === 'string' && /^[A-Za-z0-9_-]{8,64}$/.test(staged) ? { fileId: staged, again: again === '1' } : undefined;
+  return typeof staged === 'string' && /^[A-Za-z0-9_-]{8,64}$/.test(staged)
+    ? { fileId: staged, again: again === '1' }
+    : undefined;
 }

@@ -14,8 +14,18 @@ export interface PageOptions {
 
 export function layout(options: PageOptions, body: Markup): string {
   const nav = options.user
-    ? html`<nav aria-label="Main"><a href="/">Dashboard</a> <a href="/cases">Cases</a>${options.user.role === 'admin' ? html` <a href="/cases/new">New case</a> <a href="/settings/webhooks">Webhooks</a>` : ''} <a href="/verify">Verify a statement</a>
-        <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${options.user.csrfToken}"><span class="who">${options.user.username} (${options.user.role})</span> <button type="submit" class="link">Sign out</button></form></nav>`
+    ? html`<nav aria-label="Main">
+        <a href="/">Dashboard</a>
+        <a href="/cases">Cases</a
+        >${options.user.role === 'admin' ? html` <a href="/cases/new">New case</a> <a href="/settings/webhooks">Webhooks</a>` : ''}
+        <a href="/verify">Verify a statement</a>
+        <form method="post" action="/logout" class="inline">
+          <input type="hidden" name="_csrf" value="${options.user.csrfToken}" /><span class="who"
+            >${options.user.username} (${options.user.role})</span
+          >
+          <button type="submit" class="link">Sign out</button>
+        </form>
+      </nav>`
     : html`<nav aria-label="Main"><a href="/verify">Verify a statement</a></nav>`;
   return `<!doctype html>
 <html lang="en">
@@ -28,9 +38,9 @@ ${options.refreshSeconds ? `<meta http-equiv="refresh" content="${Number(options
 ${(options.scripts ?? []).map((src) => `<script src="${escape(src)}" defer></script>`).join('\n')}
 </head>
 <body>
-<header><a class="brand" href="/">Disposition</a>${nav}</header>
+<header><a class="brand" href="/">Disposition</a>${nav.value}</header>
 <main>
-${body}
+${body.value}
 </main>
 <footer>Disposition · records disposition under policy 7400.1</footer>
 </body>

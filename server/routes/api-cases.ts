@@ -24,18 +24,32 @@ const caseParams = z.object({ caseId: caseIdSchema });
 export async function downloadablePackage(ctx: ServerContext, caseId: string) {
   const record = await ctx.service.getCase(caseId);
   // The accepted package, or the one waiting for review; never one that was rejected (it is destroyed).
-  const round = [...record.returnPackages].reverse().find((r) => r.packageId && r.zipSha256 && r.decision?.decision !== 'reject');
+  const round = [...record.returnPackages]
+    .reverse()
+    .find((r) => r.packageId && r.zipSha256 && r.decision?.decision !== 'reject');
   if (!round) throw new DispositionError('not_found', 'this case holds no return package');
   return { record, round };
 }
 
 /** One page of the case list as the query asks; a cursor that is not ours is a 400 naming it. */
 export async function listPage(ctx: ServerContext, query: z.infer<typeof api.caseListQuerySchema>): Promise<CasePage> {
-  const filter = { ...(query.status ? { status: query.status } : {}), ...(query.vendor ? { vendor: query.vendor } : {}), ...(query.overdue ? { overdue: query.overdue === 'true' } : {}), ...(query.enforcement ? { enforcement: query.enforcement } : {}) };
+  const filter = {
+    ...(query.status ? { status: query.status } : {}),
+    ...(query.vendor ? { vendor: query.vendor } : {}),
+    ...(query.overdue ? { overdue: query.overdue === 'true' } : {}),
+    ...(query.enforcement ? { enforcement: query.enforcement } : {}),
+  };
   try {
-    return await ctx.records.pageCases(filter, { limit: query.limit, sort: query.sort, ...(query.cursor ? { cursor: query.cursor } : {}) });
+    return await ctx.records.pageCases(filter, {
+      limit: query.limit,
+      sort: query.sort,
+      ...(query.cursor ? { cursor: query.cursor } : {}),
+    });
   } catch (err) {
-    if (err instanceof BadCursorError) throw new DispositionError('invalid_payload', err.message, [{ field: 'cursor', message: 'not one this list gave' }]);
+    if (err instanceof BadCursorError)
+      throw new DispositionError('invalid_payload', err.message, [
+        { field: 'cursor', message: 'not one this list gave' },
+      ]);
     throw err;
   }
 }
@@ -47,112 +61,278 @@ async function casesCsv(ctx: ServerContext, query: z.infer<typeof api.caseListQu
   let cursor: string | undefined;
   do {
     const page = await listPage(ctx, { ...whole, limit: 500, ...(cursor ? { cursor } : {}) });
-    for (const c of page.cases.map(caseListItem)) rows.push([c.caseId, c.vendorName, c.contractId, c.status, STATUS_LABELS[c.status], c.overdue ? 'yes' : 'no', c.dueAt ?? '', c.daysLeft ?? '', c.enforcement, c.createdAt]);
+    for (const c of page.cases.map(caseListItem))
+      rows.push([
+        c.caseId,
+        c.vendorName,
+        c.contractId,
+        c.status,
+        STATUS_LABELS[c.status],
+        c.overdue ? 'yes' : 'no',
+        c.dueAt ?? '',
+        c.daysLeft ?? '',
+        c.enforcement,
+        c.createdAt,
+      ]);
     cursor = page.nextCursor;
   } while (cursor);
-  return toCsv(['case_id', 'vendor', 'contract', 'status', 'status_label', 'overdue', 'due_at', 'days_left', 'enforcement', 'created_at'], rows);
+  return toCsv(
+    [
+      'case_id',
+      'vendor',
+      'contract',
+      'status',
+      'status_label',
+      'overdue',
+      'due_at',
+      'days_left',
+      'enforcement',
+      'created_at',
+    ],
+    rows,
+  );
 }
 
 /** The dashboard: the record's counts, and the open cases due soonest. */
 export async function dashboard(ctx: ServerContext, now = Date.now()) {
-  const [counts, { cases }] = await Promise.all([ctx.records.dashboard(now), ctx.records.pageCases({}, { limit: 8, sort: 'due' })]);
+  const [counts, { cases }] = await Promise.all([
+    ctx.records.dashboard(now),
+    ctx.records.pageCases({}, { limit: 8, sort: 'due' }),
+  ]);
   return { ...counts, urgent: cases.filter((c) => c.dueAt !== undefined).map(caseListItem) };
 }
 
 export function registerCaseApi(app: FastifyInstance, ctx: ServerContext): void {
   const { auth, service } = ctx;
 
-  app.post('/api/cases', { config: { doc: { summary: 'Start a case', auth: 'session', roles: ['admin'], body: caseInputSchema, example: 'case.json',
-    ok: { status: 201, schema: z.object({ caseId: z.string(), status: z.string() }) }, refusals: [400, 401, 403, 503] } } }, async (request, reply) => {
-    const session = auth.require(request, ['admin']);
-    const { _csrf: _, ...body } = (request.body ?? {}) as Record<string, unknown>;
-    const started = await service.startCase(body, actorOf(session));
-    return reply.code(201).send(started);
-  });
+  app.post(
+    '/api/cases',
+    {
+      config: {
+        doc: {
+          summary: 'Start a case',
+          auth: 'session',
+          roles: ['admin'],
+          body: caseInputSchema,
+          example: 'case.json',
+          ok: { status: 201, schema: z.object({ caseId: z.string(), status: z.string() }) },
+          refusals: [400, 401, 403, 503],
+        },
+      },
+    },
+    async (request, reply) => {
+      const session = auth.require(request, ['admin']);
+      const { _csrf: _, ...body } = (request.body ?? {}) as Record<string, unknown>;
+      const started = await service.startCase(body, actorOf(session));
+      return reply.code(201).send(started);
+    },
+  );
 
-  app.get('/api/cases', { config: { doc: { summary: 'List cases from the case record', auth: 'session', roles: ['admin', 'legal'], query: api.caseListQuerySchema,
-    ok: { status: 200, schema: api.caseListResponseSchema, content: ['application/json', 'text/csv'] }, refusals: [400, 401, 403] } } }, async (request, reply) => {
-    auth.require(request, ['admin', 'legal']);
-    const query = parseInput(api.caseListQuerySchema, request.query, 'query');
-    if (query.format === 'csv') {
-      return reply.type('text/csv; charset=utf-8').header('Content-Disposition', 'attachment; filename="cases.csv"').send(await casesCsv(ctx, query));
-    }
-    const { cases, nextCursor } = await listPage(ctx, query);
-    return { cases: cases.map(caseListItem), ...(nextCursor ? { nextCursor } : {}) };
-  });
+  app.get(
+    '/api/cases',
+    {
+      config: {
+        doc: {
+          summary: 'List cases from the case record',
+          auth: 'session',
+          roles: ['admin', 'legal'],
+          query: api.caseListQuerySchema,
+          ok: { status: 200, schema: api.caseListResponseSchema, content: ['application/json', 'text/csv'] },
+          refusals: [400, 401, 403],
+        },
+      },
+    },
+    async (request, reply) => {
+      auth.require(request, ['admin', 'legal']);
+      const query = parseInput(api.caseListQuerySchema, request.query, 'query');
+      if (query.format === 'csv') {
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('Content-Disposition', 'attachment; filename="cases.csv"')
+          .send(await casesCsv(ctx, query));
+      }
+      const { cases, nextCursor } = await listPage(ctx, query);
+      return { cases: cases.map(caseListItem), ...(nextCursor ? { nextCursor } : {}) };
+    },
+  );
 
-  app.get('/api/dashboard', { config: { doc: { summary: 'Counts by status, overdue, due this week, completed this month, twelve months opened and closed, and the most urgent cases', auth: 'session', roles: ['admin', 'legal'],
-    ok: { status: 200, schema: api.dashboardResponseSchema }, refusals: [401, 403] } } }, async (request) => {
-    auth.require(request, ['admin', 'legal']);
-    return dashboard(ctx);
-  });
+  app.get(
+    '/api/dashboard',
+    {
+      config: {
+        doc: {
+          summary:
+            'Counts by status, overdue, due this week, completed this month, twelve months opened and closed, and the most urgent cases',
+          auth: 'session',
+          roles: ['admin', 'legal'],
+          ok: { status: 200, schema: api.dashboardResponseSchema },
+          refusals: [401, 403],
+        },
+      },
+    },
+    async (request) => {
+      auth.require(request, ['admin', 'legal']);
+      return dashboard(ctx);
+    },
+  );
 
-  app.get('/api/cases/:caseId', { config: { doc: { summary: 'A case: tasks, timeline, return package, certification, statement, legal hold', auth: 'session', roles: ['admin', 'legal'],
-    ok: { status: 200, description: 'the case', content: 'application/json' }, refusals: [400, 401, 403, 404] } } }, async (request) => {
-    auth.require(request, ['admin', 'legal']);
-    const { caseId } = parseInput(caseParams, request.params, 'path');
-    return caseDetails(await service.getCase(caseId));
-  });
+  app.get(
+    '/api/cases/:caseId',
+    {
+      config: {
+        doc: {
+          summary: 'A case: tasks, timeline, return package, certification, statement, legal hold',
+          auth: 'session',
+          roles: ['admin', 'legal'],
+          ok: { status: 200, description: 'the case', content: 'application/json' },
+          refusals: [400, 401, 403, 404],
+        },
+      },
+    },
+    async (request) => {
+      auth.require(request, ['admin', 'legal']);
+      const { caseId } = parseInput(caseParams, request.params, 'path');
+      return caseDetails(await service.getCase(caseId));
+    },
+  );
 
   // Every staff action as declared (actions/registry.ts): its route, its document entry, the roles it needs.
   for (const [name, action] of Object.entries(STAFF_ACTIONS) as [StaffActionName, StaffAction][]) {
-    const doc: RouteDoc = { summary: action.summary, auth: 'session', roles: action.roles, ...(action.body ? { body: action.body, example: action.example ?? `${action.path.split('/')[0]}.json` } : {}), ok: ACTION_OK, refusals: [400, 401, 403, 404, 409, 503] };
+    const doc: RouteDoc = {
+      summary: action.summary,
+      auth: 'session',
+      roles: action.roles,
+      ...(action.body ? { body: action.body, example: action.example ?? `${action.path.split('/')[0]}.json` } : {}),
+      ok: ACTION_OK,
+      refusals: [400, 401, 403, 404, 409, 503],
+    };
     app.post(`/api/cases/:caseId/${action.path}`, { config: { doc } }, async (request) => {
       const session = auth.require(request, action.roles);
       const { caseId, ...params } = request.params as Record<string, string>;
-      return service.perform(name, parseInput(caseParams, { caseId }, 'path').caseId, request.body, actorOf(session), params);
+      return service.perform(
+        name,
+        parseInput(caseParams, { caseId }, 'path').caseId,
+        request.body,
+        actorOf(session),
+        params,
+      );
     });
   }
 
-  app.get('/api/cases/:caseId/return-package', { config: { doc: { summary: 'The returned data as a ZIP (header X-Content-SHA256)', auth: 'session', roles: ['admin'],
-    ok: { status: 200, content: 'application/zip', description: 'the ZIP' }, refusals: [401, 403, 404] } } }, async (request, reply) => {
-    auth.require(request, ['admin']); // nobody but an administrator downloads returned data
-    const { caseId } = parseInput(caseParams, request.params, 'path');
-    const { record, round } = await downloadablePackage(ctx, caseId);
-    const retention = record.state.retention;
-    if (retention?.destroyedAt && retention.packageId === round.packageId) {
-      throw new DispositionError('not_found', `the returned data was destroyed at the end of its retention period, on ${new Date(retention.destroyedAt).toISOString()}`);
-    }
-    if (!(await ctx.storage.getPackage(record.caseId, round.packageId!))) throw new DispositionError('not_found', 'the return package is no longer stored');
-    const stream = ctx.storage.openPackage(record.caseId, round.packageId!);
-    return reply
-      .header('Content-Type', 'application/zip')
-      .header('Content-Disposition', `attachment; filename="return-${record.caseId}-round-${round.round}.zip"`)
-      .header('X-Content-SHA256', round.zipSha256!)
-      .header('Cache-Control', 'no-store')
-      .send(stream);
-  });
+  app.get(
+    '/api/cases/:caseId/return-package',
+    {
+      config: {
+        doc: {
+          summary: 'The returned data as a ZIP (header X-Content-SHA256)',
+          auth: 'session',
+          roles: ['admin'],
+          ok: { status: 200, content: 'application/zip', description: 'the ZIP' },
+          refusals: [401, 403, 404],
+        },
+      },
+    },
+    async (request, reply) => {
+      auth.require(request, ['admin']); // nobody but an administrator downloads returned data
+      const { caseId } = parseInput(caseParams, request.params, 'path');
+      const { record, round } = await downloadablePackage(ctx, caseId);
+      const retention = record.state.retention;
+      if (retention?.destroyedAt && retention.packageId === round.packageId) {
+        throw new DispositionError(
+          'not_found',
+          `the returned data was destroyed at the end of its retention period, on ${new Date(retention.destroyedAt).toISOString()}`,
+        );
+      }
+      if (!(await ctx.storage.getPackage(record.caseId, round.packageId!)))
+        throw new DispositionError('not_found', 'the return package is no longer stored');
+      const stream = ctx.storage.openPackage(record.caseId, round.packageId!);
+      return reply
+        .header('Content-Type', 'application/zip')
+        .header('Content-Disposition', `attachment; filename="return-${record.caseId}-round-${round.round}.zip"`)
+        .header('X-Content-SHA256', round.zipSha256!)
+        .header('Cache-Control', 'no-store')
+        .send(stream);
+    },
+  );
 
-  app.get('/api/cases/:caseId/correspondence', { config: { doc: { summary: 'Every message sent for the case, as .eml files, with an index in CSV and JSON (a ZIP)', auth: 'session', roles: ['admin', 'legal'],
-    ok: { status: 200, content: 'application/zip', description: 'the ZIP' }, refusals: [400, 401, 403, 404] } } }, async (request, reply) => {
-    auth.require(request, ['admin', 'legal']);
-    const { caseId } = parseInput(caseParams, request.params, 'path');
-    await service.getCase(caseId); // a 404 for a case that does not exist
-    const zip = await correspondenceZip(caseId, await ctx.records.listMessages(caseId));
-    return reply.type('application/zip').header('Content-Disposition', `attachment; filename="correspondence-${caseId}.zip"`).send(zip);
-  });
+  app.get(
+    '/api/cases/:caseId/correspondence',
+    {
+      config: {
+        doc: {
+          summary: 'Every message sent for the case, as .eml files, with an index in CSV and JSON (a ZIP)',
+          auth: 'session',
+          roles: ['admin', 'legal'],
+          ok: { status: 200, content: 'application/zip', description: 'the ZIP' },
+          refusals: [400, 401, 403, 404],
+        },
+      },
+    },
+    async (request, reply) => {
+      auth.require(request, ['admin', 'legal']);
+      const { caseId } = parseInput(caseParams, request.params, 'path');
+      await service.getCase(caseId); // a 404 for a case that does not exist
+      const zip = await correspondenceZip(caseId, await ctx.records.listMessages(caseId));
+      return reply
+        .type('application/zip')
+        .header('Content-Disposition', `attachment; filename="correspondence-${caseId}.zip"`)
+        .send(zip);
+    },
+  );
 
-  app.get('/api/cases/:caseId/statement', { config: { doc: { summary: 'The final statement', auth: 'session', roles: ['admin', 'legal'], ok: { status: 200, content: 'application/pdf', description: 'the PDF' }, refusals: [401, 403, 404] } } }, async (request, reply) => {
-    auth.require(request, ['admin', 'legal']);
-    const { caseId } = parseInput(caseParams, request.params, 'path');
-    const statement = (await service.getCase(caseId)).state.statement;
-    if (!statement) throw new DispositionError('not_found', 'this case has no statement yet');
-    const pdf = await ctx.storage.readStatement(statement.statementId);
-    if (!pdf) throw new DispositionError('not_found', 'the statement is recorded but its file is missing');
-    return reply
-      .header('Content-Type', 'application/pdf')
-      .header('Content-Disposition', `attachment; filename="statement-${statement.statementId}.pdf"`)
-      .header('X-Content-SHA256', statement.sha256)
-      .send(pdf);
-  });
+  app.get(
+    '/api/cases/:caseId/statement',
+    {
+      config: {
+        doc: {
+          summary: 'The final statement',
+          auth: 'session',
+          roles: ['admin', 'legal'],
+          ok: { status: 200, content: 'application/pdf', description: 'the PDF' },
+          refusals: [401, 403, 404],
+        },
+      },
+    },
+    async (request, reply) => {
+      auth.require(request, ['admin', 'legal']);
+      const { caseId } = parseInput(caseParams, request.params, 'path');
+      const statement = (await service.getCase(caseId)).state.statement;
+      if (!statement) throw new DispositionError('not_found', 'this case has no statement yet');
+      const pdf = await ctx.storage.readStatement(statement.statementId);
+      if (!pdf) throw new DispositionError('not_found', 'the statement is recorded but its file is missing');
+      return reply
+        .header('Content-Type', 'application/pdf')
+        .header('Content-Disposition', `attachment; filename="statement-${statement.statementId}.pdf"`)
+        .header('X-Content-SHA256', statement.sha256)
+        .send(pdf);
+    },
+  );
 
-  app.get('/api/cases/:caseId/referral-letter', { config: { doc: { summary: 'The referral letter of a case referred to legal: its history to date (the one emailed to legal staff is in the correspondence file)', auth: 'session', roles: ['admin', 'legal'],
-    ok: { status: 200, content: 'application/pdf', description: 'the PDF' }, refusals: [401, 403, 404] } } }, async (request, reply) => {
-    auth.require(request, ['admin', 'legal']);
-    const { caseId } = parseInput(caseParams, request.params, 'path');
-    const { state } = await service.getCase(caseId);
-    if (enforcementStage(state) !== 'referred_to_legal') throw new DispositionError('not_found', 'this case has not been referred to legal');
-    const pdf = await renderStatementOffThread(referralLetterContent(state, ctx.config, Date.now()));
-    return reply.header('Content-Type', 'application/pdf').header('Content-Disposition', `attachment; filename="referral-${caseId}.pdf"`).send(pdf);
-  });
+  app.get(
+    '/api/cases/:caseId/referral-letter',
+    {
+      config: {
+        doc: {
+          summary:
+            'The referral letter of a case referred to legal: its history to date (the one emailed to legal staff is in the correspondence file)',
+          auth: 'session',
+          roles: ['admin', 'legal'],
+          ok: { status: 200, content: 'application/pdf', description: 'the PDF' },
+          refusals: [401, 403, 404],
+        },
+      },
+    },
+    async (request, reply) => {
+      auth.require(request, ['admin', 'legal']);
+      const { caseId } = parseInput(caseParams, request.params, 'path');
+      const { state } = await service.getCase(caseId);
+      if (enforcementStage(state) !== 'referred_to_legal')
+        throw new DispositionError('not_found', 'this case has not been referred to legal');
+      const pdf = await renderStatementOffThread(referralLetterContent(state, ctx.config, Date.now()));
+      return reply
+        .header('Content-Type', 'application/pdf')
+        .header('Content-Disposition', `attachment; filename="referral-${caseId}.pdf"`)
+        .send(pdf);
+    },
+  );
 }

@@ -7,15 +7,21 @@ import type { ServerContext } from '../server-context';
 import { parseInput } from '../../domain/parse-input';
 
 const payloadsSchema = z.object({
-  payloads: z.array(z.object({ metadata: z.record(z.string(), z.string()).optional(), data: z.string().optional() })).max(1000),
+  payloads: z
+    .array(z.object({ metadata: z.record(z.string(), z.string()).optional(), data: z.string().optional() }))
+    .max(1000),
 });
 
 const fromJson = (p: { metadata?: Record<string, string> | undefined; data?: string | undefined }): Payload => ({
-  metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))])),
+  metadata: Object.fromEntries(
+    Object.entries(p.metadata ?? {}).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))]),
+  ),
   data: new Uint8Array(Buffer.from(p.data ?? '', 'base64')),
 });
 const toJson = (p: Payload) => ({
-  metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+  metadata: Object.fromEntries(
+    Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+  ),
   data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
 });
 
@@ -37,16 +43,30 @@ export function registerCodecApi(app: FastifyInstance, ctx: ServerContext): void
       allowUiOrigin(ctx, request, reply);
       return reply.code(204).send();
     });
-    app.post(`/api/codec/${direction}`, { config: { doc: {
-      summary: `${direction === 'encode' ? 'Encrypt' : 'Decrypt'} Temporal payloads for the Web UI's codec server setting`, auth: 'session', roles: ['admin'], csrf: false,
-      body: payloadsSchema, example: 'codec.json', ok: { status: 200, schema: payloadsSchema }, refusals: [400, 401, 403],
-    } } }, async (request, reply) => {
-      allowUiOrigin(ctx, request, reply);
-      // Only a signed-in administrator; no CSRF token, as nothing changes and CORS keeps answers from other sites.
-      ctx.auth.require(request, ['admin'], { csrf: false });
-      const { payloads } = parseInput(payloadsSchema, request.body);
-      const out = await codec[direction](payloads.map(fromJson));
-      return { payloads: out.map(toJson) };
-    });
+    app.post(
+      `/api/codec/${direction}`,
+      {
+        config: {
+          doc: {
+            summary: `${direction === 'encode' ? 'Encrypt' : 'Decrypt'} Temporal payloads for the Web UI's codec server setting`,
+            auth: 'session',
+            roles: ['admin'],
+            csrf: false,
+            body: payloadsSchema,
+            example: 'codec.json',
+            ok: { status: 200, schema: payloadsSchema },
+            refusals: [400, 401, 403],
+          },
+        },
+      },
+      async (request, reply) => {
+        allowUiOrigin(ctx, request, reply);
+        // Only a signed-in administrator; no CSRF token, as nothing changes and CORS keeps answers from other sites.
+        ctx.auth.require(request, ['admin'], { csrf: false });
+        const { payloads } = parseInput(payloadsSchema, request.body);
+        const out = await codec[direction](payloads.map(fromJson));
+        return { payloads: out.map(toJson) };
+      },
+    );
   }
 }

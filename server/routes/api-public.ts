@@ -7,7 +7,13 @@ import { statementIdSchema } from '../../domain/ids';
 import { ROLES } from '../../domain/statuses';
 import { statementView } from '../../client/case-views';
 import { Readable } from 'node:stream';
-import { digestStatement, STATEMENT_MAX_BYTES, StatementTooLargeError, verifyStatementDigest, type StatementDigest } from '../../client/statement-verification';
+import {
+  digestStatement,
+  STATEMENT_MAX_BYTES,
+  StatementTooLargeError,
+  verifyStatementDigest,
+  type StatementDigest,
+} from '../../client/statement-verification';
 import { discardRestOfBody } from '../uploads';
 import { buildOpenApi } from '../openapi';
 import type { ServerContext } from '../server-context';
@@ -19,54 +25,158 @@ const statementParams = z.object({ statementId: statementIdSchema });
 const signedIn = z.object({ user: z.object({ username: z.string(), role: z.enum(ROLES) }), csrfToken: z.string() });
 
 export function registerPublicApi(app: FastifyInstance, ctx: ServerContext): void {
-  app.get('/api/health', { config: { doc: { summary: 'The server reaches Temporal', auth: 'none', ok: { status: 200, schema: z.object({ status: z.literal('ok') }) }, refusals: [503] } } }, async (_request, reply) => {
-    try {
-      await ctx.client.withDeadline(Date.now() + 3_000, () => ctx.client.workflowService.getSystemInfo({}));
-      return { status: 'ok' };
-    } catch {
-      return reply.code(503).send({ error: { code: 'temporal_unavailable', message: 'the server cannot reach Temporal' } });
-    }
-  });
+  app.get(
+    '/api/health',
+    {
+      config: {
+        doc: {
+          summary: 'The server reaches Temporal',
+          auth: 'none',
+          ok: { status: 200, schema: z.object({ status: z.literal('ok') }) },
+          refusals: [503],
+        },
+      },
+    },
+    async (_request, reply) => {
+      try {
+        await ctx.client.withDeadline(Date.now() + 3_000, () => ctx.client.workflowService.getSystemInfo({}));
+        return { status: 'ok' };
+      } catch {
+        return reply
+          .code(503)
+          .send({ error: { code: 'temporal_unavailable', message: 'the server cannot reach Temporal' } });
+      }
+    },
+  );
 
   // Made on the first request, when every route is registered.
   let openapi: Record<string, unknown> | undefined;
-  app.get('/api/openapi.json', { config: { doc: { summary: 'This document', auth: 'none', ok: { status: 200, description: 'OpenAPI 3.1', content: 'application/json' } } } },
-    async () => (openapi ??= buildOpenApi(ctx.config.publicUrl, ctx.routes)));
+  app.get(
+    '/api/openapi.json',
+    {
+      config: {
+        doc: {
+          summary: 'This document',
+          auth: 'none',
+          ok: { status: 200, description: 'OpenAPI 3.1', content: 'application/json' },
+        },
+      },
+    },
+    async () => (openapi ??= buildOpenApi(ctx.config.publicUrl, ctx.routes)),
+  );
 
-  app.post('/api/auth/login', { config: { doc: { summary: 'Sign in: sets the session cookie, returns the CSRF token', auth: 'none', body: api.loginBodySchema, example: 'login.json', ok: { status: 200, schema: signedIn }, refusals: [400, 401, 429] } } }, async (request, reply) => {
-    const body = parseInput(api.loginBodySchema, request.body);
-    return ctx.auth.login(body.username, body.password, reply);
-  });
+  app.post(
+    '/api/auth/login',
+    {
+      config: {
+        doc: {
+          summary: 'Sign in: sets the session cookie, returns the CSRF token',
+          auth: 'none',
+          body: api.loginBodySchema,
+          example: 'login.json',
+          ok: { status: 200, schema: signedIn },
+          refusals: [400, 401, 429],
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = parseInput(api.loginBodySchema, request.body);
+      return ctx.auth.login(body.username, body.password, reply);
+    },
+  );
 
-  app.post('/api/auth/logout', { config: { doc: { summary: 'End the session', auth: 'session', ok: { status: 204, description: 'signed out' }, refusals: [401, 403] } } }, async (request, reply) => {
-    if (!request.session) throw new DispositionError('unauthorized', 'not signed in');
-    ctx.auth.require(request, ['admin', 'legal']);
-    await ctx.auth.logout(request, reply);
-    return reply.code(204).send();
-  });
+  app.post(
+    '/api/auth/logout',
+    {
+      config: {
+        doc: {
+          summary: 'End the session',
+          auth: 'session',
+          ok: { status: 204, description: 'signed out' },
+          refusals: [401, 403],
+        },
+      },
+    },
+    async (request, reply) => {
+      if (!request.session) throw new DispositionError('unauthorized', 'not signed in');
+      ctx.auth.require(request, ['admin', 'legal']);
+      await ctx.auth.logout(request, reply);
+      return reply.code(204).send();
+    },
+  );
 
   // Anyone checking a statement away from this server compares its signer with these (old ones stay listed).
-  app.get('/api/statements/certificate', { config: { doc: { summary: 'The district\'s statement-signing certificates (PEM): the one signing now first, then older ones that signed earlier statements', auth: 'none', ok: { status: 200, content: 'application/pem-certificate-chain', description: 'PEM certificates, each after a line naming its subject, fingerprint and validity' }, refusals: [429] } } }, async (_request, reply) => {
-    const pem = districtCertificates(ctx.config, ctx.keyring).map((certificate) => `${certificateSummary(certificate)}${toPem(Buffer.from(certificate.raw))}`).join('\n');
-    return reply.type('application/pem-certificate-chain').header('content-disposition', 'inline; filename="statement-signing-certificates.pem"').send(pem);
-  });
+  app.get(
+    '/api/statements/certificate',
+    {
+      config: {
+        doc: {
+          summary:
+            "The district's statement-signing certificates (PEM): the one signing now first, then older ones that signed earlier statements",
+          auth: 'none',
+          ok: {
+            status: 200,
+            content: 'application/pem-certificate-chain',
+            description: 'PEM certificates, each after a line naming its subject, fingerprint and validity',
+          },
+          refusals: [429],
+        },
+      },
+    },
+    async (_request, reply) => {
+      const pem = districtCertificates(ctx.config, ctx.keyring)
+        .map((certificate) => `${certificateSummary(certificate)}${toPem(Buffer.from(certificate.raw))}`)
+        .join('\n');
+      return reply
+        .type('application/pem-certificate-chain')
+        .header('content-disposition', 'inline; filename="statement-signing-certificates.pem"')
+        .send(pem);
+    },
+  );
 
-  app.get('/api/statements/:statementId', { config: { doc: { summary: 'Look up an issued statement', auth: 'none', ok: { status: 200, schema: api.statementResponseSchema }, refusals: [400, 404, 429] } } }, async (request) => {
-    const { statementId } = parseInput(statementParams, request.params, 'path');
-    const statement = await ctx.records.getStatement(statementId);
-    if (!statement) throw new DispositionError('not_found', `no statement ${statementId} was issued here`);
-    return statementView(statement);
-  });
+  app.get(
+    '/api/statements/:statementId',
+    {
+      config: {
+        doc: {
+          summary: 'Look up an issued statement',
+          auth: 'none',
+          ok: { status: 200, schema: api.statementResponseSchema },
+          refusals: [400, 404, 429],
+        },
+      },
+    },
+    async (request) => {
+      const { statementId } = parseInput(statementParams, request.params, 'path');
+      const statement = await ctx.records.getStatement(statementId);
+      if (!statement) throw new DispositionError('not_found', `no statement ${statementId} was issued here`);
+      return statementView(statement);
+    },
+  );
 
   // Always 200: the answer is the verdict, and a file that is not a statement is simply not valid.
-  app.post('/api/statements/verify', { config: { doc: { summary: 'Is this PDF a genuine, untouched statement? (the file is read as it streams, up to 64 MiB)', auth: 'none', body: 'pdf', ok: { status: 200, schema: api.verifyResponseSchema }, refusals: [413, 429] } } }, async (request) => {
-    try {
-      return await verifyStatementDigest(await statementDigest(request), ctx.records, ctx.keyring);
-    } catch (err) {
-      if (err instanceof DispositionError && err.code !== 'too_large') return { valid: false, reason: err.message };
-      throw err;
-    }
-  });
+  app.post(
+    '/api/statements/verify',
+    {
+      config: {
+        doc: {
+          summary: 'Is this PDF a genuine, untouched statement? (the file is read as it streams, up to 64 MiB)',
+          auth: 'none',
+          body: 'pdf',
+          ok: { status: 200, schema: api.verifyResponseSchema },
+          refusals: [413, 429],
+        },
+      },
+    },
+    async (request) => {
+      try {
+        return await verifyStatementDigest(await statementDigest(request), ctx.records, ctx.keyring);
+      } catch (err) {
+        if (err instanceof DispositionError && err.code !== 'too_large') return { valid: false, reason: err.message };
+        throw err;
+      }
+    },
+  );
 }
 
 /**
@@ -86,12 +196,17 @@ export async function statementDigest(request: import('fastify').FastifyRequest)
         if (err instanceof StatementTooLargeError) throw err;
         throw malformedMultipart(err) ?? err;
       }
-      throw new DispositionError('invalid_payload', 'file: send the statement PDF in the field "file"', [{ field: 'file', message: 'required' }]);
+      throw new DispositionError('invalid_payload', 'file: send the statement PDF in the field "file"', [
+        { field: 'file', message: 'required' },
+      ]);
     }
   } catch (err) {
     if (!(err instanceof StatementTooLargeError)) throw err;
     discardRestOfBody(request, STATEMENT_MAX_BYTES);
     throw new DispositionError('too_large', err.message);
   }
-  throw new DispositionError('unsupported_media_type', 'send the PDF as application/pdf, or as multipart/form-data field "file"');
+  throw new DispositionError(
+    'unsupported_media_type',
+    'send the PDF as application/pdf, or as multipart/form-data field "file"',
+  );
 }

@@ -13,7 +13,14 @@ import { caseDetails, caseListItem } from '../../client/case-views';
 import { actorOf, type RequestSession } from '../auth';
 import { caseInputFromForm, fieldErrors, formValues, type Form } from '../forms';
 import { caseOutcomeText, outcomeQuery } from '../pages/action-outcomes';
-import { caseListPage, casePage, dashboardPage, loginPage, newCasePage, type CaseFormRetry } from '../pages/staff-pages';
+import {
+  caseListPage,
+  casePage,
+  dashboardPage,
+  loginPage,
+  newCasePage,
+  type CaseFormRetry,
+} from '../pages/staff-pages';
 import { fieldError, html, type Markup } from '../pages/html';
 import { noteRefusal } from '../security-events';
 import type { ServerContext } from '../server-context';
@@ -27,21 +34,32 @@ import { PROJECT_ROOT } from '../../infra/project-root';
 const caseParams = z.object({ caseId: caseIdSchema });
 /** The example bulk file, offered on the upload page. */
 const BULK_EXAMPLE = path.join(PROJECT_ROOT, 'examples', 'bulk.csv');
-const pageUser = (session: RequestSession) => ({ username: session.username, role: session.role, csrfToken: session.csrfToken });
-const safeNext = (next: unknown): string => (typeof next === 'string' && /^\/(?!\/)[A-Za-z0-9/_?=&.-]*$/.test(next) ? next : '/');
+const pageUser = (session: RequestSession) => ({
+  username: session.username,
+  role: session.role,
+  csrfToken: session.csrfToken,
+});
+const safeNext = (next: unknown): string =>
+  typeof next === 'string' && /^\/(?!\/)[A-Za-z0-9/_?=&.-]*$/.test(next) ? next : '/';
 
 /** The case page's sections that actions bring of their own (their folder's `panel`), refilled after a refusal. */
 function actionPanels(record: CaseRecord, user: { role: Role; csrfToken: string }, retry?: CaseFormRetry): Markup[] {
-  const again = (form: string, name: string): string => (retry?.form === form ? retry.values[name] ?? '' : '');
-  const problem = (form: string, name: string): Markup => (retry?.form === form ? fieldError(retry.errors, name) : html``);
-  const csrf = html`<input type="hidden" name="_csrf" value="${user.csrfToken}">`;
-  return (Object.values(STAFF_ACTIONS) as StaffAction[]).flatMap((action) => action.panel?.({ caseId: record.caseId, state: record.state, role: user.role, csrf, again, problem }) ?? []);
+  const again = (form: string, name: string): string => (retry?.form === form ? (retry.values[name] ?? '') : '');
+  const problem = (form: string, name: string): Markup =>
+    retry?.form === form ? fieldError(retry.errors, name) : html``;
+  const csrf = html`<input type="hidden" name="_csrf" value="${user.csrfToken}" />`;
+  return (Object.values(STAFF_ACTIONS) as StaffAction[]).flatMap(
+    (action) =>
+      action.panel?.({ caseId: record.caseId, state: record.state, role: user.role, csrf, again, problem }) ?? [],
+  );
 }
 
 export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): void {
   const { auth, service } = ctx;
-  const page = (reply: FastifyReply, body: string, status = 200) => reply.code(status).type('text/html; charset=utf-8').header('Cache-Control', 'no-store').send(body);
-  const signedIn = (request: FastifyRequest, roles: readonly Role[] = ['admin', 'legal']) => auth.require(request, roles);
+  const page = (reply: FastifyReply, body: string, status = 200) =>
+    reply.code(status).type('text/html; charset=utf-8').header('Cache-Control', 'no-store').send(body);
+  const signedIn = (request: FastifyRequest, roles: readonly Role[] = ['admin', 'legal']) =>
+    auth.require(request, roles);
 
   app.get('/', async (request, reply) => {
     if (!request.session) return reply.redirect('/login', 303);
@@ -62,7 +80,11 @@ export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): vo
     } catch (err) {
       if (err instanceof DispositionError) {
         noteRefusal(request, err);
-        return page(reply, loginPage({ next: safeNext(form.next), error: err.message }), err.code === 'rate_limited' ? 429 : 401);
+        return page(
+          reply,
+          loginPage({ next: safeNext(form.next), error: err.message }),
+          err.code === 'rate_limited' ? 429 : 401,
+        );
       }
       throw err;
     }
@@ -78,12 +100,18 @@ export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): vo
 
   app.get('/cases', async (request, reply) => {
     const session = signedIn(request);
-    const query = parseInput(api.caseListQuerySchema, Object.fromEntries(Object.entries(request.query as Record<string, string>).filter(([, v]) => v !== '')), 'query');
+    const query = parseInput(
+      api.caseListQuerySchema,
+      Object.fromEntries(Object.entries(request.query as Record<string, string>).filter(([, v]) => v !== '')),
+      'query',
+    );
     const { cases, nextCursor } = await listPage(ctx, query);
     return page(reply, caseListPage(pageUser(session), cases.map(caseListItem), query, nextCursor));
   });
 
-  app.get('/cases/new', async (request, reply) => page(reply, newCasePage(pageUser(signedIn(request, ['admin'])), {}, {}, undefined, ctx.config.agreements)));
+  app.get('/cases/new', async (request, reply) =>
+    page(reply, newCasePage(pageUser(signedIn(request, ['admin'])), {}, {}, undefined, ctx.config.agreements)),
+  );
 
   app.post('/cases/new', async (request, reply) => {
     const session = signedIn(request, ['admin']);
@@ -93,7 +121,17 @@ export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): vo
       return reply.redirect(`/cases/${caseId}${outcomeQuery('started')}`, 303);
     } catch (err) {
       if (err instanceof DispositionError && err.code === 'invalid_payload') {
-        return page(reply, newCasePage(pageUser(session), formValues(form), fieldErrors(err.details), `The case was not started: ${err.message}`, ctx.config.agreements), 400);
+        return page(
+          reply,
+          newCasePage(
+            pageUser(session),
+            formValues(form),
+            fieldErrors(err.details),
+            `The case was not started: ${err.message}`,
+            ctx.config.agreements,
+          ),
+          400,
+        );
       }
       throw err;
     }
@@ -104,7 +142,10 @@ export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): vo
 
   app.get('/cases/bulk/example.csv', async (request, reply) => {
     signedIn(request, ['admin']);
-    return reply.type('text/csv; charset=utf-8').header('Content-Disposition', 'attachment; filename="bulk-example.csv"').send(fs.createReadStream(BULK_EXAMPLE));
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('Content-Disposition', 'attachment; filename="bulk-example.csv"')
+      .send(fs.createReadStream(BULK_EXAMPLE));
   });
 
   app.post('/cases/bulk', async (request, reply) => {
@@ -114,12 +155,23 @@ export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): vo
     try {
       upload = await readBulkUpload(request);
       const session = auth.require(request, ['admin'], { token: upload.fields._csrf ?? '' });
-      if (upload.fields.dryRun !== 'false') return page(reply, bulkUploadPage(pageUser(session), { check: await bulk.check(upload.text), fileName: upload.fileName }));
+      if (upload.fields.dryRun !== 'false')
+        return page(
+          reply,
+          bulkUploadPage(pageUser(session), { check: await bulk.check(upload.text), fileName: upload.fileName }),
+        );
       const run = await bulk.begin(upload.text, upload.fileName, actorOf(session));
       return reply.redirect(`/bulk/${run.bulkId}`, 303);
     } catch (err) {
-      if (err instanceof DispositionError && ['invalid_payload', 'too_large', 'unsupported_media_type'].includes(err.code)) {
-        return page(reply, bulkUploadPage(pageUser(asker), { message: `Nothing was started: ${err.message}` }), ERROR_CODES[err.code].http);
+      if (
+        err instanceof DispositionError &&
+        ['invalid_payload', 'too_large', 'unsupported_media_type'].includes(err.code)
+      ) {
+        return page(
+          reply,
+          bulkUploadPage(pageUser(asker), { message: `Nothing was started: ${err.message}` }),
+          ERROR_CODES[err.code].http,
+        );
       }
       throw err;
     }
@@ -137,7 +189,16 @@ export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): vo
     const record = await service.getCase(caseId);
     const details = caseDetails(record);
     const outcome = caseOutcomeText(request.query, record.state);
-    return page(reply, casePage(pageUser(session), details, outcome ? { text: outcome } : undefined, undefined, actionPanels(record, pageUser(session))));
+    return page(
+      reply,
+      casePage(
+        pageUser(session),
+        details,
+        outcome ? { text: outcome } : undefined,
+        undefined,
+        actionPanels(record, pageUser(session)),
+      ),
+    );
   });
 
   /**
@@ -158,9 +219,21 @@ export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): vo
       } catch (err) {
         if (err instanceof DispositionError && err.code !== 'internal' && err.code !== 'not_found') {
           noteRefusal(request, err);
-          const retry = action.refill ? { form: action.refill(form), values: formValues(form), errors: fieldErrors(err.details) } : undefined;
+          const retry = action.refill
+            ? { form: action.refill(form), values: formValues(form), errors: fieldErrors(err.details) }
+            : undefined;
           const record = await service.getCase(caseId);
-          return page(reply, casePage(pageUser(session), caseDetails(record), { text: err.message, kind: 'warn' }, retry, actionPanels(record, pageUser(session), retry)), ERROR_CODES[err.code].http);
+          return page(
+            reply,
+            casePage(
+              pageUser(session),
+              caseDetails(record),
+              { text: err.message, kind: 'warn' },
+              retry,
+              actionPanels(record, pageUser(session), retry),
+            ),
+            ERROR_CODES[err.code].http,
+          );
         }
         throw err;
       }

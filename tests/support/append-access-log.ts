@@ -4,10 +4,20 @@ import { openStores } from '../../infra/database/open-stores';
 async function main(): Promise<void> {
   const count = Number(process.argv[2] ?? 100);
   const actor = process.argv[3] ?? 'appender';
-  const stores = await openStores({ dataDir: process.env.DATA_DIR!, ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}) });
+  const stores = await openStores({
+    dataDir: process.env.DATA_DIR!,
+    ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
+  });
   try {
     for (let i = 0; i < count; i += 1) {
-      await stores.accessLog.append({ actor, role: 'system', action: `append ${i}`, outcome: 'ok', ip: 'local', userAgent: 'contract-test' });
+      await stores.accessLog.append({
+        actor,
+        role: 'system',
+        action: `append ${i}`,
+        outcome: 'ok',
+        ip: 'local',
+        userAgent: 'contract-test',
+      });
     }
   } finally {
     await stores.close();

@@ -21,7 +21,8 @@ export async function saveStream(stream: Readable, file: string): Promise<string
   return file;
 }
 
-export const scratchFile = (name: string): string => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'disposition-artifact-')), name);
+export const scratchFile = (name: string): string =>
+  path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'disposition-artifact-')), name);
 
 /** `unzip -t`: exit status and output. */
 export function unzipTest(zipFile: string): { status: number | null; output: string } {
@@ -31,21 +32,33 @@ export function unzipTest(zipFile: string): { status: number | null; output: str
 
 export function unzipEntry(zipFile: string, entry: string): Buffer {
   const result = spawnSync('unzip', ['-p', zipFile, entry]);
-  if (result.status !== 0) throw new Error(`unzip -p ${entry} failed: ${result.stderr}`);
+  if (result.status !== 0) throw new Error(`unzip -p ${entry} failed: ${String(result.stderr)}`);
   return result.stdout;
 }
 
 /** The fonts of a PDF as `pdffonts` lists them. */
-export function pdfFonts(pdf: Buffer): { name: string; type: string; embedded: boolean; subset: boolean; unicode: boolean }[] {
+export function pdfFonts(
+  pdf: Buffer,
+): { name: string; type: string; embedded: boolean; subset: boolean; unicode: boolean }[] {
   const file = scratchFile('fonts.pdf');
   fs.writeFileSync(file, pdf);
   const listed = spawnSync('pdffonts', [file], { encoding: 'utf8' });
   if (listed.status !== 0) throw new Error(`pdffonts: ${listed.stderr}`);
-  return listed.stdout.split('\n').slice(2).filter((line) => line.trim()).map((line) => {
-    const cells = line.trim().split(/\s+/);
-    const [emb, sub, uni] = cells.slice(-5, -2);
-    return { name: cells[0]!, type: cells.slice(1, -6).join(' '), embedded: emb === 'yes', subset: sub === 'yes', unicode: uni === 'yes' };
-  });
+  return listed.stdout
+    .split('\n')
+    .slice(2)
+    .filter((line) => line.trim())
+    .map((line) => {
+      const cells = line.trim().split(/\s+/);
+      const [emb, sub, uni] = cells.slice(-5, -2);
+      return {
+        name: cells[0]!,
+        type: cells.slice(1, -6).join(' '),
+        embedded: emb === 'yes',
+        subset: sub === 'yes',
+        unicode: uni === 'yes',
+      };
+    });
 }
 
 /** The text of a PDF as poppler's `pdftotext` reads it (what most readers' copy and search give). */

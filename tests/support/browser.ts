@@ -12,7 +12,16 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     // We run as root in CI and containers, hence --no-sandbox.
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--headless',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -26,19 +35,32 @@ export class BrowserJourney {
   readonly troubles: PageTrouble[] = [];
   private shots = 0;
 
-  constructor(readonly browser: Browser, readonly baseUrl: string, readonly screenshotDir = SCREENSHOT_DIR) {
+  constructor(
+    readonly browser: Browser,
+    readonly baseUrl: string,
+    readonly screenshotDir = SCREENSHOT_DIR,
+  ) {
     fs.rmSync(screenshotDir, { recursive: true, force: true });
     fs.mkdirSync(screenshotDir, { recursive: true });
   }
 
   /** A separate browser context (its own cookies) for one person, e.g. the administrator or the vendor. */
   async actor(who: string): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await this.browser.newContext({ baseURL: this.baseUrl, acceptDownloads: true, locale: 'en-US', timezoneId: 'UTC' });
+    const context = await this.browser.newContext({
+      baseURL: this.baseUrl,
+      acceptDownloads: true,
+      locale: 'en-US',
+      timezoneId: 'UTC',
+    });
     context.setDefaultTimeout(20_000);
     const page = await context.newPage();
     page.on('pageerror', (error) => this.troubles.push({ who, what: `page error: ${error.message}` }));
     page.on('response', (response) => {
-      if (response.status() >= 500) this.troubles.push({ who, what: `${response.status()} ${response.request().method()} ${new URL(response.url()).pathname}` });
+      if (response.status() >= 500)
+        this.troubles.push({
+          who,
+          what: `${response.status()} ${response.request().method()} ${new URL(response.url()).pathname}`,
+        });
     });
     return { context, page };
   }
@@ -59,7 +81,11 @@ export class BrowserJourney {
 }
 
 // Auto-waiting checks on what a person sees (playwright-core brings no `expect` of its own).
-const seen = (locator: Locator): Promise<string | null> => locator.innerText({ timeout: 1_000 }).then((t) => t.replace(/\s+/g, ' ').trim(), () => null);
+const seen = (locator: Locator): Promise<string | null> =>
+  locator.innerText({ timeout: 1_000 }).then(
+    (t) => t.replace(/\s+/g, ' ').trim(),
+    () => null,
+  );
 const POLL = { timeout: 15_000, interval: 100 };
 
 /** The element (exactly one) reads `text`, once its whitespace is collapsed. */

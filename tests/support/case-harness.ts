@@ -83,7 +83,17 @@ export class CaseHarness {
     const smtp = new SmtpReceiver();
     const smtpUrl = await smtp.start();
     const address = options.temporalAddress ?? inject('temporalAddress');
-    const config = loadConfig({ DATA_DIR: dataDir, SMTP_URL: smtpUrl, ADMIN_EMAIL, TEMPORAL_ADDRESS: address, PUBLIC_URL: 'http://localhost:3000', DISTRICT_NAME: 'Riverside Unified School District', REMINDER_MIN: '1s', LOG_LEVEL: 'silent', ...options.env });
+    const config = loadConfig({
+      DATA_DIR: dataDir,
+      SMTP_URL: smtpUrl,
+      ADMIN_EMAIL,
+      TEMPORAL_ADDRESS: address,
+      PUBLIC_URL: 'http://localhost:3000',
+      DISTRICT_NAME: 'Riverside Unified School District',
+      REMINDER_MIN: '1s',
+      LOG_LEVEL: 'silent',
+      ...options.env,
+    });
     const stores = await openStores(config);
     const keyring = await openKeyring(config, stores.database);
     await stores.bindKeyring(config, keyring);
@@ -91,8 +101,30 @@ export class CaseHarness {
     const storage = options.storage ? options.storage(dataDir, keyring) : new FsCaseFileStorage(dataDir, keyring);
     const connection = await Connection.connect({ address });
     const client = new Client({ connection, dataConverter: createDataConverter(keyring) });
-    const harness = new CaseHarness(dataDir, config, keyring, stores, storage, smtp, client, undefined as never, options);
-    (harness as { service: CaseService }).service = new CaseService(client, records, keyring, { taskQueue: harness.taskQueue, retentionMs: config.retentionMs, minReminderMs: config.minReminderMs, agreements: config.agreements }, 20_000, harness.bulk);
+    const harness = new CaseHarness(
+      dataDir,
+      config,
+      keyring,
+      stores,
+      storage,
+      smtp,
+      client,
+      undefined as never,
+      options,
+    );
+    (harness as { service: CaseService }).service = new CaseService(
+      client,
+      records,
+      keyring,
+      {
+        taskQueue: harness.taskQueue,
+        retentionMs: config.retentionMs,
+        minReminderMs: config.minReminderMs,
+        agreements: config.agreements,
+      },
+      20_000,
+      harness.bulk,
+    );
     if (!options.noWorker) await harness.startWorker();
     return harness;
   }
@@ -115,7 +147,9 @@ export class CaseHarness {
 
   async startWorker(): Promise<void> {
     quietRuntime();
-    this.nativeConnection = await NativeConnection.connect({ address: this.options.temporalAddress ?? inject('temporalAddress') });
+    this.nativeConnection = await NativeConnection.connect({
+      address: this.options.temporalAddress ?? inject('temporalAddress'),
+    });
     const real = createSmtpTransport(this.config.smtpUrl!);
     const options = {
       connection: this.nativeConnection,
@@ -123,9 +157,27 @@ export class CaseHarness {
       taskQueue: this.taskQueue,
       workflowBundle: { codePath: inject('workflowBundlePath') },
       deps: {
-        config: this.config, records: this.records, storage: this.storage, keyring: this.keyring, transport: this.options.transport ? this.options.transport(real) : real,
-        webhooks: { store: this.webhooks, startDelivery: (deliveryId: string, run: number) => startWebhookDelivery(this.client, this.taskQueue, deliveryId, run) },
-        bulk: { store: this.bulk, startCase: (caseId: string, input: CaseInput, actor: string) => startCaseWorkflow(this.client, { taskQueue: this.taskQueue, retentionMs: this.config.retentionMs }, caseId, input, actor) },
+        config: this.config,
+        records: this.records,
+        storage: this.storage,
+        keyring: this.keyring,
+        transport: this.options.transport ? this.options.transport(real) : real,
+        webhooks: {
+          store: this.webhooks,
+          startDelivery: (deliveryId: string, run: number) =>
+            startWebhookDelivery(this.client, this.taskQueue, deliveryId, run),
+        },
+        bulk: {
+          store: this.bulk,
+          startCase: (caseId: string, input: CaseInput, actor: string) =>
+            startCaseWorkflow(
+              this.client,
+              { taskQueue: this.taskQueue, retentionMs: this.config.retentionMs },
+              caseId,
+              input,
+              actor,
+            ),
+        },
         ...this.options.deps,
       },
     };
@@ -152,40 +204,61 @@ export class CaseHarness {
     return caseId;
   }
 
-  async waitFor<T>(what: string | (() => Promise<string>), probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  async waitFor<T>(
+    what: string | (() => Promise<string>),
+    probe: () => T | undefined | false | Promise<T | undefined | false>,
+    timeoutMs = 60_000,
+  ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const value = await probe();
       if (value) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : await what()}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${typeof what === 'string' ? what : await what()}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
 
   waitForStatus(caseId: string, status: CaseStatus, timeoutMs = 60_000) {
-    return this.waitFor(async () => `case ${caseId} to be ${status} (it is ${(await this.records.getCase(caseId))?.status})`, async () => {
-      const record = await this.records.getCase(caseId);
-      return record?.status === status ? record : undefined;
-    }, timeoutMs);
+    return this.waitFor(
+      async () => `case ${caseId} to be ${status} (it is ${(await this.records.getCase(caseId))?.status})`,
+      async () => {
+        const record = await this.records.getCase(caseId);
+        return record?.status === status ? record : undefined;
+      },
+      timeoutMs,
+    );
   }
 
   /** The message that carries the vendor's link for `task` (generation `gen` when given). */
-  async vendorMail(caseId: string, task: VendorTaskKind, options: { gen?: number; kind?: string } = {}): Promise<{ mail: ReceivedMail; link: string }> {
-    const mail = await this.smtp.waitFor((m) => {
-      if (m.headers.get('x-disposition-case') !== caseId) return false;
-      if (options.kind && m.headers.get('x-disposition-mail') !== options.kind) return false;
-      try {
-        const claims = verifyLinkToken(this.keyring, tokenFromLink(linkIn(m)), Date.now());
-        return claims.ok && claims.claims.task === task && (options.gen === undefined || claims.claims.gen === options.gen);
-      } catch {
-        return false;
-      }
-    }, 30_000, `mail with a ${task} link for case ${caseId}`);
+  async vendorMail(
+    caseId: string,
+    task: VendorTaskKind,
+    options: { gen?: number; kind?: string } = {},
+  ): Promise<{ mail: ReceivedMail; link: string }> {
+    const mail = await this.smtp.waitFor(
+      (m) => {
+        if (m.headers.get('x-disposition-case') !== caseId) return false;
+        if (options.kind && m.headers.get('x-disposition-mail') !== options.kind) return false;
+        try {
+          const claims = verifyLinkToken(this.keyring, tokenFromLink(linkIn(m)), Date.now());
+          return (
+            claims.ok && claims.claims.task === task && (options.gen === undefined || claims.claims.gen === options.gen)
+          );
+        } catch {
+          return false;
+        }
+      },
+      30_000,
+      `mail with a ${task} link for case ${caseId}`,
+    );
     return { mail, link: linkIn(mail) };
   }
 
   mailsOf(caseId: string, kind?: string): ReceivedMail[] {
-    return this.smtp.mails.filter((m) => m.headers.get('x-disposition-case') === caseId && (!kind || m.headers.get('x-disposition-mail') === kind));
+    return this.smtp.mails.filter(
+      (m) => m.headers.get('x-disposition-case') === caseId && (!kind || m.headers.get('x-disposition-mail') === kind),
+    );
   }
 
   /** A vendor action through a link, as the HTTP server does it. */

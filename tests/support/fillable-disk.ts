@@ -26,8 +26,11 @@ export async function fillableDisk(): Promise<FillableDisk> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'disposition-disk-'));
   const mountPoint = path.join(scratch, 'mnt');
   fs.mkdirSync(mountPoint);
-  const mounted = process.env.FAULTS_DISK !== 'injected' && process.getuid?.() === 0
-    && spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=24m,mode=0700', 'tmpfs', mountPoint], { stdio: 'ignore' }).status === 0;
+  const mounted =
+    process.env.FAULTS_DISK !== 'injected' &&
+    process.getuid?.() === 0 &&
+    spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=24m,mode=0700', 'tmpfs', mountPoint], { stdio: 'ignore' }).status ===
+      0;
   if (mounted) {
     const dataDir = path.join(mountPoint, 'data');
     fs.mkdirSync(dataDir, { mode: 0o700 });
@@ -57,7 +60,14 @@ export async function fillableDisk(): Promise<FillableDisk> {
       return new Writable({
         write(chunk: Buffer, _encoding, callback) {
           written += chunk.length;
-          if (written > 1024 * 1024) return callback(Object.assign(new Error(`ENOSPC: no space left on device, write`), { code: 'ENOSPC', errno: -28, syscall: 'write' }));
+          if (written > 1024 * 1024)
+            return callback(
+              Object.assign(new Error(`ENOSPC: no space left on device, write`), {
+                code: 'ENOSPC',
+                errno: -28,
+                syscall: 'write',
+              }),
+            );
           real.write(chunk, callback);
         },
         final(callback) {
@@ -76,8 +86,12 @@ export async function fillableDisk(): Promise<FillableDisk> {
     kind: 'a file writer injected into the storage that answers ENOSPC',
     dataDir,
     storage: (dataDir, keyring) => new FsCaseFileStorage(dataDir, keyring, writer),
-    fill: () => { full = true; },
-    free: () => { full = false; },
+    fill: () => {
+      full = true;
+    },
+    free: () => {
+      full = false;
+    },
     release: () => fs.rmSync(scratch, { recursive: true, force: true }),
   };
 }

@@ -6,8 +6,17 @@ type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]>
 
 export function caseInput(overrides: DeepPartial<CaseInput> & { deadlines?: CaseInput['deadlines'] } = {}): CaseInput {
   const base: CaseInput = {
-    contract: { id: 'CT-2024-017', title: 'Reading practice platform', terminationDate: '2026-11-30', agreement: 'ndpa' },
-    vendor: { name: 'Acme Learning Inc.', contactEmail: 'privacy@acme-learning.example', contactName: 'Dana Whitfield' },
+    contract: {
+      id: 'CT-2024-017',
+      title: 'Reading practice platform',
+      terminationDate: '2026-11-30',
+      agreement: 'ndpa',
+    },
+    vendor: {
+      name: 'Acme Learning Inc.',
+      contactEmail: 'privacy@acme-learning.example',
+      contactName: 'Dana Whitfield',
+    },
     service: { name: 'Acme Reader', url: 'https://reader.acme-learning.example' },
     disposition: {
       option: 'return_then_destroy',
@@ -26,10 +35,16 @@ export function caseInput(overrides: DeepPartial<CaseInput> & { deadlines?: Case
     vendor: { ...base.vendor, ...overrides.vendor },
     service: { ...base.service, ...overrides.service },
     disposition: { ...base.disposition, ...(overrides.disposition as CaseInput['disposition']) },
-  } as CaseInput;
+  };
 }
 
-export function certification(input: CaseInput, overrides: { backups?: Certification['destruction']['backups']; subprocessors?: Certification['destruction']['subprocessors'] } = {}): Certification {
+export function certification(
+  input: CaseInput,
+  overrides: {
+    backups?: Certification['destruction']['backups'];
+    subprocessors?: Certification['destruction']['subprocessors'];
+  } = {},
+): Certification {
   const today = dayOf(Date.now());
   return {
     destruction: {

@@ -24,7 +24,12 @@ export interface SignedIn {
 }
 
 export class HttpHarness {
-  private constructor(readonly cases: CaseHarness, readonly app: FastifyInstance, readonly baseUrl: string, readonly deps: ServerDeps) {}
+  private constructor(
+    readonly cases: CaseHarness,
+    readonly app: FastifyInstance,
+    readonly baseUrl: string,
+    readonly deps: ServerDeps,
+  ) {}
 
   get users(): UserStore {
     return this.cases.stores.users;
@@ -34,18 +39,59 @@ export class HttpHarness {
     return this.cases.stores.accessLog;
   }
 
-  static async start(options: HarnessOptions & { actionTimeoutMs?: number; logStream?: NodeJS.WritableStream } = {}): Promise<HttpHarness> {
+  static async start(
+    options: HarnessOptions & { actionTimeoutMs?: number; logStream?: NodeJS.WritableStream } = {},
+  ): Promise<HttpHarness> {
     let cases: CaseHarness | undefined;
     // The worker mails admin and legal users with an email, and prints the access log's head, as worker/main.ts wires it.
-    const emailsOf = (role: string) => async () => (await cases!.stores.users.listUsers()).filter((u) => u.role === role && u.email).map((u) => u.email!);
-    cases = await CaseHarness.start({ ...options, deps: { administrators: emailsOf('admin'), legalStaff: emailsOf('legal'), accessLog: { caseHead: (caseId) => cases!.stores.accessLog.caseHead(caseId), append: (entry) => cases!.stores.accessLog.append(entry), heads: () => cases!.stores.accessLog.heads() } } });
+    const emailsOf = (role: string) => async () =>
+      (await cases!.stores.users.listUsers()).filter((u) => u.role === role && u.email).map((u) => u.email!);
+    cases = await CaseHarness.start({
+      ...options,
+      deps: {
+        ...options.deps,
+        administrators: emailsOf('admin'),
+        legalStaff: emailsOf('legal'),
+        accessLog: {
+          caseHead: (caseId) => cases!.stores.accessLog.caseHead(caseId),
+          append: (entry) => cases!.stores.accessLog.append(entry),
+          heads: () => cases!.stores.accessLog.heads(),
+        },
+      },
+    });
     const { users, accessLog, counters, signatories } = cases.stores;
-    for (const [username, role, email] of [['ada', 'admin', 'ada@district.example'], ['lee', 'legal', 'lee@district.example']] as const) {
+    for (const [username, role, email] of [
+      ['ada', 'admin', 'ada@district.example'],
+      ['lee', 'legal', 'lee@district.example'],
+    ] as const) {
       await users.addUser({ username, role, email, passwordHash: await hashPassword(PASSWORD) });
     }
-    const service = options.actionTimeoutMs ? new CaseService(cases.client, cases.records, cases.keyring, { taskQueue: cases.taskQueue }, options.actionTimeoutMs) : cases.service;
+    const service = options.actionTimeoutMs
+      ? new CaseService(
+          cases.client,
+          cases.records,
+          cases.keyring,
+          { taskQueue: cases.taskQueue },
+          options.actionTimeoutMs,
+        )
+      : cases.service;
     // The server starts workflows (a webhook resend) on the harness's own task queue, as one config would give it.
-    const deps: ServerDeps = { config: { ...cases.config, taskQueue: cases.taskQueue }, client: cases.client, service, records: cases.records, users, storage: cases.storage, keyring: cases.keyring, accessLog, counters, webhooks: cases.webhooks, bulk: cases.bulk, signatories, mail: createSmtpTransport(cases.config.smtpUrl!), ...(options.logStream ? { logStream: options.logStream } : {}) };
+    const deps: ServerDeps = {
+      config: { ...cases.config, taskQueue: cases.taskQueue },
+      client: cases.client,
+      service,
+      records: cases.records,
+      users,
+      storage: cases.storage,
+      keyring: cases.keyring,
+      accessLog,
+      counters,
+      webhooks: cases.webhooks,
+      bulk: cases.bulk,
+      signatories,
+      mail: createSmtpTransport(cases.config.smtpUrl!),
+      ...(options.logStream ? { logStream: options.logStream } : {}),
+    };
     const app = buildHttpServer(deps);
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as AddressInfo;
@@ -57,20 +103,38 @@ export class HttpHarness {
   }
 
   async login(username: string, password = PASSWORD): Promise<SignedIn> {
-    const response = await fetch(this.url('/api/auth/login'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+    const response = await fetch(this.url('/api/auth/login'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password }),
+    });
     if (response.status !== 200) throw new Error(`login ${username}: ${response.status} ${await response.text()}`);
-    const cookie = response.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = response.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const { csrfToken } = (await response.json()) as { csrfToken: string };
     return { cookie, csrfToken };
   }
 
   /** A JSON request as a signed-in user (with the CSRF token unless told otherwise). */
-  async as(who: SignedIn | undefined, method: string, pathname: string, body?: unknown, options: { csrf?: boolean } = {}): Promise<{ status: number; json: any; headers: Headers }> {
+  async as(
+    who: SignedIn | undefined,
+    method: string,
+    pathname: string,
+    body?: unknown,
+    options: { csrf?: boolean } = {},
+  ): Promise<{ status: number; json: any; headers: Headers }> {
     const headers: Record<string, string> = {};
     if (who) headers.cookie = who.cookie;
     if (who && options.csrf !== false) headers['x-csrf-token'] = who.csrfToken;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await oneShot(this.url(pathname), method, headers, body !== undefined ? JSON.stringify(body) : undefined);
+    const response = await oneShot(
+      this.url(pathname),
+      method,
+      headers,
+      body !== undefined ? JSON.stringify(body) : undefined,
+    );
     const text = response.text;
     let json: unknown = text;
     try {
@@ -85,21 +149,37 @@ export class HttpHarness {
    * Certifies through a vendor's or subprocessor's link as a signatory does (docs/architecture.md, "The signatory check"): the first
    * POST answers 202 and emails a code to the signatory, the second carries it. Answers the second POST.
    */
-  async certifyByLink(token: string, body: Record<string, any>, action: 'certify' | 'subprocessor-certify' = 'certify'): Promise<{ status: number; json: any; headers: Headers }> {
+  async certifyByLink(
+    token: string,
+    body: Record<string, any>,
+    action: 'certify' | 'subprocessor-certify' = 'certify',
+  ): Promise<{ status: number; json: any; headers: Headers }> {
     const code = await this.signatoryCode(token, body, action);
     return this.as(undefined, 'POST', `/api/vendor/${token}/${action}`, { ...body, verificationCode: code });
   }
 
   /** The first POST of a certification (202), and the code it emailed to the signatory. */
-  async signatoryCode(token: string, body: Record<string, any>, action: 'certify' | 'subprocessor-certify' = 'certify'): Promise<string> {
+  async signatoryCode(
+    token: string,
+    body: Record<string, any>,
+    action: 'certify' | 'subprocessor-certify' = 'certify',
+  ): Promise<string> {
     const email = String(body.destruction?.signatoryEmail ?? body.signatoryEmail).toLowerCase();
     const smtp = this.cases.smtp;
     const before = smtp.mails.length;
     const first = await this.as(undefined, 'POST', `/api/vendor/${token}/${action}`, body);
-    if (first.status !== 202) throw new Error(`expected 202 verification_sent, got ${first.status} ${JSON.stringify(first.json)}`);
+    if (first.status !== 202)
+      throw new Error(`expected 202 verification_sent, got ${first.status} ${JSON.stringify(first.json)}`);
     const caseId = linkClaims(token).c; // cases certifying at once, with one signatory, get a code each
-    const mail = await smtp.waitFor((m) => smtp.mails.indexOf(m) >= before && m.headers.get('x-disposition-mail') === 'signatory_code'
-      && m.headers.get('x-disposition-case') === caseId && m.to.includes(email), 30_000, `the code for ${email}`);
+    const mail = await smtp.waitFor(
+      (m) =>
+        smtp.mails.indexOf(m) >= before &&
+        m.headers.get('x-disposition-mail') === 'signatory_code' &&
+        m.headers.get('x-disposition-case') === caseId &&
+        m.to.includes(email),
+      30_000,
+      `the code for ${email}`,
+    );
     return signatoryCodeIn(mail.text);
   }
 
@@ -107,7 +187,10 @@ export class HttpHarness {
   async caseAtCertify(admin: SignedIn, input: object): Promise<{ caseId: string; token: string }> {
     const caseId = (await this.as(admin, 'POST', '/api/cases', input)).json.caseId as string;
     const ack = (await this.cases.vendorMail(caseId, 'acknowledge')).link.split('/v/')[1]!;
-    await this.as(undefined, 'POST', `/api/vendor/${ack}/acknowledge`, { contactName: 'Dana Whitfield', contactEmail: 'dana@acme-learning.example' });
+    await this.as(undefined, 'POST', `/api/vendor/${ack}/acknowledge`, {
+      contactName: 'Dana Whitfield',
+      contactEmail: 'dana@acme-learning.example',
+    });
     return { caseId, token: (await this.cases.vendorMail(caseId, 'certify')).link.split('/v/')[1]! };
   }
 
@@ -133,20 +216,35 @@ export function harnessForTests(options?: Parameters<typeof HttpHarness.start>[0
  * with a short IDLE_TIMEOUT closes an idle one just as fetch picks it up again ("other side closed" on a loaded
  * machine): a race of the test's client, not something a test should fail on.
  */
-function oneShot(url: string, method: string, headers: Record<string, string>, body?: string): Promise<{ status: number; text: string; headers: Headers }> {
+function oneShot(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<{ status: number; text: string; headers: Headers }> {
   const target = new URL(url);
   const send = target.protocol === 'https:' ? https.request : http.request;
   return new Promise((resolve, reject) => {
-    const request = send(target, { method, agent: false, headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) }, rejectUnauthorized: false }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', reject);
-      response.on('end', () => {
-        const answered = new Headers();
-        for (let i = 0; i < response.rawHeaders.length; i += 2) answered.append(response.rawHeaders[i]!, response.rawHeaders[i + 1]!);
-        resolve({ status: response.statusCode!, text: Buffer.concat(chunks).toString('utf8'), headers: answered });
-      });
-    });
+    const request = send(
+      target,
+      {
+        method,
+        agent: false,
+        headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) },
+        rejectUnauthorized: false,
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          const answered = new Headers();
+          for (let i = 0; i < response.rawHeaders.length; i += 2)
+            answered.append(response.rawHeaders[i]!, response.rawHeaders[i + 1]!);
+          resolve({ status: response.statusCode!, text: Buffer.concat(chunks).toString('utf8'), headers: answered });
+        });
+      },
+    );
     request.on('error', reject);
     request.end(body);
   });

@@ -6,7 +6,8 @@ import { entryHash, GENESIS } from '../../infra/database/access-log';
 /** The SQLite file of `dataDir`, opened with the append-only triggers of both logs dropped. */
 export function intruder(dataDir: string): Database.Database {
   const db = new Database(path.join(dataDir, 'disposition.db'));
-  for (const table of ['access_log', 'intrusion_events']) db.exec(`DROP TRIGGER IF EXISTS ${table}_no_update; DROP TRIGGER IF EXISTS ${table}_no_delete;`);
+  for (const table of ['access_log', 'intrusion_events'])
+    db.exec(`DROP TRIGGER IF EXISTS ${table}_no_update; DROP TRIGGER IF EXISTS ${table}_no_delete;`);
   return db;
 }
 
@@ -15,9 +16,24 @@ export function rewriteAccessLog(db: Database.Database, seq: number, actor: stri
   const rows = db.prepare('SELECT * FROM access_log ORDER BY seq').all() as Record<string, any>[];
   let prevHash = GENESIS;
   for (const row of rows) {
-    const fields = { seq: row.seq, at: row.at, actor: row.seq === seq ? actor : row.actor, role: row.role, action: row.action, caseId: row.case_id, outcome: row.outcome, ip: row.ip, userAgent: row.user_agent };
+    const fields = {
+      seq: row.seq,
+      at: row.at,
+      actor: row.seq === seq ? actor : row.actor,
+      role: row.role,
+      action: row.action,
+      caseId: row.case_id,
+      outcome: row.outcome,
+      ip: row.ip,
+      userAgent: row.user_agent,
+    };
     const hash = entryHash(prevHash, fields);
-    db.prepare('UPDATE access_log SET actor = ?, prev_hash = ?, hash = ? WHERE seq = ?').run(fields.actor, prevHash, hash, row.seq);
+    db.prepare('UPDATE access_log SET actor = ?, prev_hash = ?, hash = ? WHERE seq = ?').run(
+      fields.actor,
+      prevHash,
+      hash,
+      row.seq,
+    );
     prevHash = hash;
   }
 }

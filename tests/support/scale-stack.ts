@@ -7,7 +7,13 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AbortMultipartUploadCommand, DeleteObjectsCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  DeleteObjectsCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { parseStorageUrl } from '../../infra/storage/storage-url';
 
@@ -39,9 +45,21 @@ export class NodeProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private expected = false;
 
-  constructor(readonly name: string, script: string, readonly env: NodeJS.ProcessEnv, readonly dataDir: string, readonly logFile: string, readyLine: RegExp, onUnexpectedExit: (node: NodeProcess, how: string) => void) {
+  constructor(
+    readonly name: string,
+    script: string,
+    readonly env: NodeJS.ProcessEnv,
+    readonly dataDir: string,
+    readonly logFile: string,
+    readyLine: RegExp,
+    onUnexpectedExit: (node: NodeProcess, how: string) => void,
+  ) {
     const out = fs.openSync(logFile, 'a');
-    this.child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', out, out] });
+    this.child = spawn(process.execPath, ['--import', 'tsx', script], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', out, out],
+    });
     fs.closeSync(out);
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
     void this.exited.then(({ code, signal }) => {
@@ -55,7 +73,11 @@ export class NodeProcess {
           resolve();
         } else if (this.child.exitCode !== null || this.child.signalCode !== null) {
           clearInterval(timer);
-          reject(new Error(`${name} exited (${this.child.exitCode ?? this.child.signalCode}) before it was ready; its log ${logFile} ends:\n${tail(logFile)}`));
+          reject(
+            new Error(
+              `${name} exited (${this.child.exitCode ?? this.child.signalCode}) before it was ready; its log ${logFile} ends:\n${tail(logFile)}`,
+            ),
+          );
         }
       }, 100);
     });
@@ -106,7 +128,12 @@ export class ScaleStack {
   private readonly dataDirs: { owner: string; dir: string }[] = [];
   private serial = 0;
 
-  private constructor(readonly env: Record<string, string>, readonly logDir: string, private readonly admin: { databaseUrl: string; database: string }, readonly scratch: string) {}
+  private constructor(
+    readonly env: Record<string, string>,
+    readonly logDir: string,
+    private readonly admin: { databaseUrl: string; database: string },
+    readonly scratch: string,
+  ) {}
 
   /**
    * Creates database `scale_<random>` with the services' role (it may create databases), picks a fresh prefix in
@@ -150,11 +177,19 @@ export class ScaleStack {
     this.serial += 1;
     const dataDir = this.freshDataDir(name);
     const logFile = path.join(this.logDir, `${String(this.serial).padStart(2, '0')}-${name}.log`);
-    const node = new NodeProcess(name, script, { ...this.env, DATA_DIR: dataDir, ...env }, dataDir, logFile, readyLine, (dead, how) => {
-      const line = `${dead.name} (pid ${dead.pid}) exited unexpectedly (${how})`;
-      this.unexpectedExits.push(line);
-      console.error(`[scale] ${line}; its log ${dead.logFile} ends:\n${dead.logTail()}`);
-    });
+    const node = new NodeProcess(
+      name,
+      script,
+      { ...this.env, DATA_DIR: dataDir, ...env },
+      dataDir,
+      logFile,
+      readyLine,
+      (dead, how) => {
+        const line = `${dead.name} (pid ${dead.pid}) exited unexpectedly (${how})`;
+        this.unexpectedExits.push(line);
+        console.error(`[scale] ${line}; its log ${dead.logFile} ends:\n${dead.logTail()}`);
+      },
+    );
     this.nodes.push(node);
     return node;
   }
@@ -181,7 +216,9 @@ export class ScaleStack {
 
   /** What any process or CLI run left in its DATA_DIR (there should be nothing: everything lives in the services). */
   filesOnLocalDisks(): string[] {
-    return this.dataDirs.flatMap(({ owner, dir }) => (fs.readdirSync(dir, { recursive: true }) as string[]).map((f) => `${owner}: ${f}`));
+    return this.dataDirs.flatMap(({ owner, dir }) =>
+      (fs.readdirSync(dir, { recursive: true }) as string[]).map((f) => `${owner}: ${f}`),
+    );
   }
 
   /** Stops every process, drops the database and the bucket prefix, removes the DATA_DIRs; the logs stay. */
@@ -220,9 +257,13 @@ export class ScaleStack {
       let markers: { KeyMarker?: string; UploadIdMarker?: string } = {};
       for (;;) {
         const page = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, ...markers }));
-        for (const u of page.Uploads ?? []) if (u.Key?.startsWith(`${prefix}${under}`) && u.UploadId) found.push({ key: u.Key, uploadId: u.UploadId });
+        for (const u of page.Uploads ?? [])
+          if (u.Key?.startsWith(`${prefix}${under}`) && u.UploadId) found.push({ key: u.Key, uploadId: u.UploadId });
         if (!page.IsTruncated) return found;
-        markers = { ...(page.NextKeyMarker ? { KeyMarker: page.NextKeyMarker } : {}), ...(page.NextUploadIdMarker ? { UploadIdMarker: page.NextUploadIdMarker } : {}) };
+        markers = {
+          ...(page.NextKeyMarker ? { KeyMarker: page.NextKeyMarker } : {}),
+          ...(page.NextUploadIdMarker ? { UploadIdMarker: page.NextUploadIdMarker } : {}),
+        };
       }
     } finally {
       client.destroy();
@@ -236,7 +277,13 @@ export class ScaleStack {
     try {
       let token: string | undefined;
       do {
-        const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix}${under}`, ...(token ? { ContinuationToken: token } : {}) }));
+        const page = await client.send(
+          new ListObjectsV2Command({
+            Bucket: bucket,
+            Prefix: `${prefix}${under}`,
+            ...(token ? { ContinuationToken: token } : {}),
+          }),
+        );
         for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key.slice(prefix.length));
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
@@ -249,7 +296,8 @@ export class ScaleStack {
   private async emptyPrefix(): Promise<void> {
     const { client, bucket, prefix } = this.s3();
     try {
-      for (const { key, uploadId } of await this.unfinishedUploads()) await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+      for (const { key, uploadId } of await this.unfinishedUploads())
+        await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
       for (;;) {
         const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
         const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));

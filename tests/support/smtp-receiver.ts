@@ -52,7 +52,11 @@ export class SmtpReceiver {
               text: parsed.text ?? '',
               html: typeof parsed.html === 'string' ? parsed.html : '',
               headers: parsed.headers,
-              attachments: parsed.attachments.map((a) => ({ ...(a.filename ? { filename: a.filename } : {}), contentType: a.contentType, content: a.content })),
+              attachments: parsed.attachments.map((a) => ({
+                ...(a.filename ? { filename: a.filename } : {}),
+                contentType: a.contentType,
+                content: a.content,
+              })),
             });
             this.waiters.splice(0).forEach((wake) => wake());
             callback();
@@ -79,16 +83,26 @@ export class SmtpReceiver {
   }
 
   /** Waits for a message matching `match`, up to `timeoutMs`. */
-  async waitFor(match: (mail: ReceivedMail) => boolean, timeoutMs = 30_000, what = 'a matching message'): Promise<ReceivedMail> {
+  async waitFor(
+    match: (mail: ReceivedMail) => boolean,
+    timeoutMs = 30_000,
+    what = 'a matching message',
+  ): Promise<ReceivedMail> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.mails.find(match);
       if (found) return found;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no ${what} arrived within ${timeoutMs} ms; received: ${this.mails.map((m) => m.subject).join(' | ')}`);
+      if (left <= 0)
+        throw new Error(
+          `no ${what} arrived within ${timeoutMs} ms; received: ${this.mails.map((m) => m.subject).join(' | ')}`,
+        );
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, 500));
-        this.waiters.push(() => { clearTimeout(timer); resolve(); });
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
       });
     }
   }

@@ -19,7 +19,9 @@ export class WorkerProcess {
       };
       process.stdout!.on('data', look);
       process.stderr!.on('data', look);
-      process.once('exit', (code, signal) => reject(new Error(`the worker process exited (${code ?? signal}) before polling:\n${this.output}`)));
+      process.once('exit', (code, signal) =>
+        reject(new Error(`the worker process exited (${code ?? signal}) before polling:\n${this.output}`)),
+      );
     });
     this.ready.catch(() => undefined); // a killed worker need not have become ready
   }
