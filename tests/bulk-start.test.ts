@@ -1,9 +1,8 @@
 // Bulk start (issue 13, item 1): a district's end-of-year file of contracts, checked row by row, started once
 // per contract however often it is uploaded, on a real server, Temporal and worker.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BULK_COLUMNS, readBulkFile } from '../domain/bulk-csv';
 import { bulkCheckSchema, bulkViewSchema } from '../domain/api';
 import { HttpHarness, type SignedIn } from './support/http-harness';
@@ -193,24 +192,7 @@ describe('a bulk start file', () => {
     const dir = fs.mkdtempSync(path.join(h.cases.dataDir, 'bulk-'));
     const file = path.join(dir, 'year-end.csv');
     fs.writeFileSync(file, yearEndFile('CLI26').split('\r\n').slice(0, 13).join('\r\n'));
-    // Not spawnSync: the worker that starts the rows runs in this process, and must keep running meanwhile.
-    const cli = (args: string[]) =>
-      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, [path.resolve(__dirname, '../bin/disposition.js'), ...args], {
-          env: {
-            ...process.env,
-            DATA_DIR: h.cases.dataDir,
-            TEMPORAL_ADDRESS: inject('temporalAddress'),
-            TASK_QUEUE: h.cases.taskQueue,
-          },
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d) => (stdout += d));
-        child.stderr.on('data', (d) => (stderr += d));
-        child.once('error', reject);
-        child.once('close', (status) => resolve({ status, stdout, stderr }));
-      });
+    const cli = (args: string[]) => h.cases.cli(args);
     const dry = await cli(['case', 'start', '--csv', file, '--dry-run']);
     expect(dry.status).toBe(3);
     expect(dry.stdout).toContain(

@@ -1,9 +1,7 @@
 // The district's countersignature (issue 11, item 7): a case started with `legalSignoff: true` waits, after the
 // vendor certified, for legal staff to review and countersign (case page or `disposition case sign ID`); only then
 // is the statement issued, naming who countersigned and when.
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as messages from '../workflows/messages';
 import { ADMIN_EMAIL } from './support/case-harness';
 import { popplerText } from './support/artifacts';
@@ -105,25 +103,7 @@ describe("legal's countersignature", () => {
 
   it('is given from the CLI too: disposition case sign ID', async () => {
     const caseId = await certified('CT-SIGN-2');
-    // Not spawnSync: the worker that takes the update runs in this process, and must keep running meanwhile.
-    const env = {
-      ...process.env,
-      DATA_DIR: h.cases.dataDir,
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TASK_QUEUE: h.cases.taskQueue,
-    };
-    const run = (args: string[]) =>
-      new Promise<{ code: number | null; out: string }>((resolve) => {
-        const child = spawn(process.execPath, [path.resolve(__dirname, '../bin/disposition.js'), ...args], { env });
-        let out = '';
-        child.stdout.on('data', (d) => {
-          out += d;
-        });
-        child.stderr.on('data', (d) => {
-          out += d;
-        });
-        child.once('close', (code) => resolve({ code, out }));
-      });
+    const run = (args: string[]) => h.cases.cli(args).then(({ status, out }) => ({ code: status, out }));
     const done = await run(['case', 'sign', caseId, '--note', 'Reviewed with the contract file']);
     expect(done.out).toContain('Countersigned for the district');
     expect(done.code).toBe(0);

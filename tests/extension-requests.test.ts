@@ -2,9 +2,7 @@
 // administrators are mailed and decide on the case page, by API or from the CLI; a grant moves the due time as an
 // extension does, a refusal keeps it; the vendor is mailed the decision; both steps are on the timeline, in
 // GET /api/cases/:caseId and on the statement.
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMoment, readableMoment } from '../domain/dates';
 import * as messages from '../workflows/messages';
 import { ADMIN_EMAIL } from './support/case-harness';
@@ -170,25 +168,7 @@ describe('a request for more time', () => {
       reason: 'Holidays',
     });
     expect(asked.status, JSON.stringify(asked.json)).toBe(202);
-    // Not spawnSync: the worker that takes the update runs in this process, and must keep running meanwhile.
-    const env = {
-      ...process.env,
-      DATA_DIR: h.cases.dataDir,
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TASK_QUEUE: h.cases.taskQueue,
-    };
-    const run = (args: string[]) =>
-      new Promise<{ code: number | null; out: string }>((resolve) => {
-        const child = spawn(process.execPath, [path.resolve(__dirname, '../bin/disposition.js'), ...args], { env });
-        let out = '';
-        child.stdout.on('data', (d) => {
-          out += d;
-        });
-        child.stderr.on('data', (d) => {
-          out += d;
-        });
-        child.once('close', (code) => resolve({ code, out }));
-      });
+    const run = (args: string[]) => h.cases.cli(args).then(({ status, out }) => ({ code: status, out }));
     const usage = await run(['case', 'extension-request', caseId, 'r1', '--reason', 'no']);
     expect(usage.code).toBe(2);
     expect(usage.out).toContain('give either --grant or --refuse');

@@ -47,6 +47,8 @@ describe('names in any script', () => {
     const page = await (await fetch(h.url(`/cases/${caseId}`), { headers: { cookie: ada.cookie } })).text();
     expect(page).toContain(`<bdi>${NAMES.vendor}</bdi>`);
     expect(page).toContain(NAMES.acknowledgedBy);
+    // The window's title too (it was once URL-escaped: "%u738B…" in the browser's tab and history).
+    expect(page).toContain(`<title>${NAMES.vendor} · `);
   });
 
   it('come back from the API byte for byte', async () => {

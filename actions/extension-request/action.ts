@@ -30,25 +30,15 @@ export const requestExtension = vendor({
   form: ({ base, state, link: { task, sub }, again, problem }) => {
     const pending = requestsOf(state).find((r) => r.status === 'pending' && r.task === task && r.sub === sub);
     if (pending) {
-      return html`<h2>More time</h2>
-        <section>
-          <p>
-            Your request of ${readableMoment(pending.requestedAt)} to move the due date to ${pending.until} is waiting
-            for the district's decision; you will be told by email.
-          </p>
-        </section>`;
+      return html`<h2>More time</h2><section><p>Your request of ${readableMoment(pending.requestedAt)} to move the due date to ${pending.until} is waiting for the district's decision; you will be told by email.</p></section>`;
     }
     return html`<h2>More time</h2>
-      <form method="post" action="${base}/extension-requests" class="card">
-        <p>
-          If you cannot finish by the due date, ask the district for a later one. Until it decides, the due date stands.
-        </p>
-        <label for="extension-until">The date you ask for</label
-        ><input type="date" id="extension-until" name="until" value="${again('until')}" required />${problem('until')}
-        <label for="extension-reason">Why you need it</label
-        ><textarea id="extension-reason" name="reason" required>${again('reason')}</textarea>${problem('reason')}
-        <p><button type="submit" class="secondary">Ask for more time</button></p>
-      </form>`;
+<form method="post" action="${base}/extension-requests" class="card">
+  <p>If you cannot finish by the due date, ask the district for a later one. Until it decides, the due date stands.</p>
+  <label for="extension-until">The date you ask for</label><input type="date" id="extension-until" name="until" value="${again('until')}" required>${problem('until')}
+  <label for="extension-reason">Why you need it</label><textarea id="extension-reason" name="reason" required>${again('reason')}</textarea>${problem('reason')}
+  <p><button type="submit" class="secondary">Ask for more time</button></p>
+</form>`;
   },
 });
 
@@ -100,66 +90,25 @@ export const decideExtension = staff({
   panel: ({ caseId, state, role, csrf, again, problem }) => {
     const requests = requestsOf(state);
     if (!requests.length) return undefined;
-    const decide = (id: string) =>
-      html` <form method="post" action="/cases/${caseId}/extension-requests/${id}">
-        ${csrf}<input type="hidden" name="requestId" value="${id}" />
-        <fieldset>
-          <legend>Your decision on ${id}</legend>
-          <label class="check"
-            ><input
-              type="radio"
-              name="decision"
-              value="grant"
-              ${again(`extension-request-${id}`, 'decision') !== 'refuse' ? html`checked` : ''}
-            />
-            Grant: move the due date</label
-          >
-          <label class="check"
-            ><input
-              type="radio"
-              name="decision"
-              value="refuse"
-              ${again(`extension-request-${id}`, 'decision') === 'refuse' ? html`checked` : ''}
-            />
-            Refuse: the due date stands</label
-          >
-        </fieldset>
-        <label for="decision-reason-${id}">Reason (sent to the vendor)</label
-        ><textarea id="decision-reason-${id}" name="reason" required>
-${again(`extension-request-${id}`, 'reason')}</textarea
-        >${problem(`extension-request-${id}`, 'reason')}
-        <button type="submit" class="secondary">Send the decision</button>
-      </form>`;
+    const decide = (id: string) => html`
+  <form method="post" action="/cases/${caseId}/extension-requests/${id}">${csrf}<input type="hidden" name="requestId" value="${id}">
+    <fieldset><legend>Your decision on ${id}</legend>
+    <label class="check"><input type="radio" name="decision" value="grant" ${again(`extension-request-${id}`, 'decision') !== 'refuse' ? html`checked` : ''}> Grant: move the due date</label>
+    <label class="check"><input type="radio" name="decision" value="refuse" ${again(`extension-request-${id}`, 'decision') === 'refuse' ? html`checked` : ''}> Refuse: the due date stands</label></fieldset>
+    <label for="decision-reason-${id}">Reason (sent to the vendor)</label><textarea id="decision-reason-${id}" name="reason" required>${again(`extension-request-${id}`, 'reason')}</textarea>${problem(`extension-request-${id}`, 'reason')}
+    <button type="submit" class="secondary">Send the decision</button></form>`;
     return html`<h2>Requests for more time</h2>
-      <section>
-        <table class="stacked">
-          <thead>
-            <tr>
-              <th scope="col">Request</th>
-              <th scope="col">For</th>
-              <th scope="col">Until</th>
-              <th scope="col">Why</th>
-              <th scope="col">Decision</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${requests.map(
-              (r) =>
-                html`<tr>
-                  <td data-label="Request">${r.id}, ${readableMoment(r.requestedAt)}</td>
-                  <td data-label="For">
-                    ${r.sub ? html`<bdi>${state.subprocessors?.find((s) => s.id === r.sub)?.name ?? r.sub}</bdi>` : linkTaskTitle(r.task)}
-                  </td>
-                  <td data-label="Until">${r.until}</td>
-                  <td data-label="Why">${r.reason}</td>
-                  <td data-label="Decision">
-                    ${r.status === 'pending' ? 'waiting for you' : html`${r.status} by ${r.decidedBy}, ${readableMoment(r.decidedAt)}: ${r.decisionReason}`}
-                  </td>
-                </tr>`,
-            )}
-          </tbody>
-        </table>
-        ${role === 'admin' ? requests.filter((r) => r.status === 'pending').map((r) => decide(r.id)) : ''}
-      </section>`;
+<section>
+<table class="stacked"><thead><tr><th scope="col">Request</th><th scope="col">For</th><th scope="col">Until</th><th scope="col">Why</th><th scope="col">Decision</th></tr></thead><tbody>
+${requests.map(
+  (
+    r,
+  ) => html`<tr><td data-label="Request">${r.id}, ${readableMoment(r.requestedAt)}</td><td data-label="For">${r.sub ? html`<bdi>${state.subprocessors?.find((s) => s.id === r.sub)?.name ?? r.sub}</bdi>` : linkTaskTitle(r.task)}</td>
+<td data-label="Until">${r.until}</td><td data-label="Why">${r.reason}</td>
+<td data-label="Decision">${r.status === 'pending' ? 'waiting for you' : html`${r.status} by ${r.decidedBy}, ${readableMoment(r.decidedAt)}: ${r.decisionReason}`}</td></tr>`,
+)}
+</tbody></table>
+${role === 'admin' ? requests.filter((r) => r.status === 'pending').map((r) => decide(r.id)) : ''}
+</section>`;
   },
 });

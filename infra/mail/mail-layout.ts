@@ -86,44 +86,27 @@ function blockHtml(block: Block): Markup {
     case 'p':
       return html`<p style="${STYLE.p}">${lines(block.text)}</p>`;
     case 'list':
-      return html`${block.lead ? html`<p style="${STYLE.p}">${block.lead}</p>` : ''}
-        <ul style="${STYLE.p}padding-left:20px;">
-          ${block.items.map((item) => html`<li>${item}</li>`)}
-        </ul>`;
+      return html`${block.lead ? html`<p style="${STYLE.p}">${block.lead}</p>` : ''}<ul style="${STYLE.p}padding-left:20px;">${block.items.map((item) => html`<li>${item}</li>`)}</ul>`;
     case 'action':
-      return html`<div style="margin:20px 0;">
-        <a href="${block.url}" style="${STYLE.button}">${block.label}</a>
-        ${block.dueAt !== undefined ? html`<p style="${STYLE.due}">Due <strong>${dueInWords(block.dueAt)}</strong> <span style="color:#5a6570;">(${isoSeconds(block.dueAt)})</span></p>` : ''}
-        <p style="${STYLE.small}">
-          If the button does not work, open this address: <a href="${block.url}" style="${STYLE.link}">${block.url}</a>
-        </p>
-        ${block.note ? html`<p style="${STYLE.small}">${block.note}</p>` : ''}
-      </div>`;
+      return html`<div style="margin:20px 0;"><a href="${block.url}" style="${STYLE.button}">${block.label}</a>
+${block.dueAt !== undefined ? html`<p style="${STYLE.due}">Due <strong>${dueInWords(block.dueAt)}</strong> <span style="color:#5a6570;">(${isoSeconds(block.dueAt)})</span></p>` : ''}
+<p style="${STYLE.small}">If the button does not work, open this address: <a href="${block.url}" style="${STYLE.link}">${block.url}</a></p>
+${block.note ? html`<p style="${STYLE.small}">${block.note}</p>` : ''}</div>`;
   }
 }
 
 /** Line breaks inside a paragraph kept as <br>. */
-const lines = (text: string): Markup[] => text.split('\n').map((line, i) => html`${i ? html`<br />` : ''}${line}`);
+const lines = (text: string): Markup[] => text.split('\n').map((line, i) => html`${i ? html`<br>` : ''}${line}`);
 
 export function renderMail(message: MailMessage, district: string, signature: string): RenderedMail {
   const text = `${message.blocks.map(blockText).join('\n\n')}\n\n${signature}`;
   const body = html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>${message.subject}</title>
-      </head>
-      <body style="${STYLE.body}">
-        <div style="padding:16px;">
-          <div style="${STYLE.card}">
-            <p style="${STYLE.district}">${district}</p>
-            <h1 style="${STYLE.heading}">${message.heading}</h1>
-            ${message.blocks.map(blockHtml)}
-            <p style="${STYLE.small}border-top:1px solid #d6dbe0;padding-top:12px;">${lines(signature)}</p>
-          </div>
-        </div>
-      </body>
-    </html>`;
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${message.subject}</title></head>
+<body style="${STYLE.body}"><div style="padding:16px;"><div style="${STYLE.card}">
+<p style="${STYLE.district}">${district}</p>
+<h1 style="${STYLE.heading}">${message.heading}</h1>
+${message.blocks.map(blockHtml)}
+<p style="${STYLE.small}border-top:1px solid #d6dbe0;padding-top:12px;">${lines(signature)}</p>
+</div></div></body></html>`;
   return { subject: message.subject, text, html: body.value };
 }

@@ -1,6 +1,6 @@
 // Server-rendered pages: a tagged template that escapes every value unless it is already markup.
 export { escape, html, Markup } from '../../domain/markup';
-import { html, type Markup } from '../../domain/markup';
+import { escape, html, type Markup } from '../../domain/markup';
 
 export { readableMoment as when } from '../../domain/dates';
 
@@ -14,18 +14,8 @@ export interface PageOptions {
 
 export function layout(options: PageOptions, body: Markup): string {
   const nav = options.user
-    ? html`<nav aria-label="Main">
-        <a href="/">Dashboard</a>
-        <a href="/cases">Cases</a
-        >${options.user.role === 'admin' ? html` <a href="/cases/new">New case</a> <a href="/settings/webhooks">Webhooks</a>` : ''}
-        <a href="/verify">Verify a statement</a>
-        <form method="post" action="/logout" class="inline">
-          <input type="hidden" name="_csrf" value="${options.user.csrfToken}" /><span class="who"
-            >${options.user.username} (${options.user.role})</span
-          >
-          <button type="submit" class="link">Sign out</button>
-        </form>
-      </nav>`
+    ? html`<nav aria-label="Main"><a href="/">Dashboard</a> <a href="/cases">Cases</a>${options.user.role === 'admin' ? html` <a href="/cases/new">New case</a> <a href="/settings/webhooks">Webhooks</a>` : ''} <a href="/verify">Verify a statement</a>
+        <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${options.user.csrfToken}"><span class="who">${options.user.username} (${options.user.role})</span> <button type="submit" class="link">Sign out</button></form></nav>`
     : html`<nav aria-label="Main"><a href="/verify">Verify a statement</a></nav>`;
   return `<!doctype html>
 <html lang="en">

@@ -9,7 +9,7 @@ import { fieldError, html, layout, when, type Markup, type PageOptions } from '.
 import { stepper } from './stepper';
 
 type User = NonNullable<PageOptions['user']>;
-const csrf = (user: User): Markup => html`<input type="hidden" name="_csrf" value="${user.csrfToken}" />`;
+const csrf = (user: User): Markup => html`<input type="hidden" name="_csrf" value="${user.csrfToken}">`;
 const notice = (message?: string, kind = ''): Markup =>
   message ? html`<div class="notice ${kind}" role="${kind === 'warn' ? 'alert' : 'status'}">${message}</div>` : html``;
 
@@ -25,17 +25,18 @@ export interface CaseFormRetry {
 export function loginPage(options: { next?: string; error?: string; firstRun?: boolean }): string {
   return layout(
     { title: 'Sign in' },
-    html` <h1>Sign in</h1>
-      ${options.firstRun ? notice('No accounts exist yet. Create the first administrator on the server: npx disposition user add --username <name> --role admin --email <address> --password-stdin') : ''}
-      ${options.error ? html`<div class="notice warn" role="alert">${options.error}</div>` : ''}
-      <form method="post" action="/login" class="card">
-        <input type="hidden" name="next" value="${options.next ?? '/cases'}" />
-        <label for="username">User name</label>
-        <input type="text" id="username" name="username" autocomplete="username" required />
-        <label for="password">Password</label>
-        <input type="password" id="password" name="password" autocomplete="current-password" required />
-        <p><button type="submit">Sign in</button></p>
-      </form>`,
+    html`
+<h1>Sign in</h1>
+${options.firstRun ? notice('No accounts exist yet. Create the first administrator on the server: npx disposition user add --username <name> --role admin --email <address> --password-stdin') : ''}
+${options.error ? html`<div class="notice warn" role="alert">${options.error}</div>` : ''}
+<form method="post" action="/login" class="card">
+  <input type="hidden" name="next" value="${options.next ?? '/cases'}">
+  <label for="username">User name</label>
+  <input type="text" id="username" name="username" autocomplete="username" required>
+  <label for="password">Password</label>
+  <input type="password" id="password" name="password" autocomplete="current-password" required>
+  <p><button type="submit">Sign in</button></p>
+</form>`,
   );
 }
 
@@ -58,87 +59,44 @@ export function caseListPage(
     : undefined;
   return layout(
     { title: 'Cases', user },
-    html` <h1>Termination cases</h1>
-      <form method="get" action="/cases" class="filters" role="search">
-        <div>
-          <label for="status">Status</label>
-          <select id="status" name="status">
-            <option value="">any</option>
-            ${CASE_STATUSES.map((s) => html`<option value="${s}" ${filter.status === s ? html`selected` : ''}>${STATUS_LABELS[s]}</option>`)}
-          </select>
-        </div>
-        <div>
-          <label for="vendor">Vendor</label
-          ><input type="text" id="vendor" name="vendor" value="${filter.vendor ?? ''}" />
-        </div>
-        <div>
-          <label for="sort">Order</label>
-          <select id="sort" name="sort">
-            ${[
-              ['created', 'newest first'],
-              ['due', 'due soonest'],
-              ['status', 'by status'],
-              ['vendor', 'by vendor'],
-            ].map(
-              ([value, label]) =>
-                html`<option value="${value}" ${(filter.sort ?? 'created') === value ? html`selected` : ''}>
-                  ${label}
-                </option>`,
-            )}
-          </select>
-        </div>
-        <div>
-          <label for="enforcement">Vendor follow-up</label>
-          <select id="enforcement" name="enforcement">
-            <option value="">any</option>
-            ${ENFORCEMENT_STAGES.filter((s) => s !== 'none').map((s) => html`<option value="${s}" ${filter.enforcement === s ? html`selected` : ''}>${ENFORCEMENT_LABELS[s]}</option>`)}
-          </select>
-        </div>
-        <div>
-          <label class="check"
-            ><input type="checkbox" name="overdue" value="true" ${filter.overdue === 'true' ? html`checked` : ''} />
-            overdue only</label
-          >
-        </div>
-        <div><button type="submit" class="secondary">Filter</button></div>
-      </form>
-      ${
-        cases.length === 0
-          ? html`<p class="muted">
-              No cases${filter.status || filter.vendor || filter.overdue || filter.enforcement ? ' match' : ' yet'}.
-            </p>`
-          : html` <table class="stacked">
-              <thead>
-                <tr>
-                  <th>Vendor</th>
-                  <th>Contract</th>
-                  <th>Status</th>
-                  <th>Due</th>
-                  <th>Started</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${cases.map(
-                  (c) =>
-                    html`<tr>
-                      <td data-label="Vendor">
-                        <a href="/cases/${c.caseId}"><bdi>${c.vendorName}</bdi></a>
-                      </td>
-                      <td data-label="Contract"><bdi>${c.contractId}</bdi></td>
-                      <td data-label="Status">
-                        <span class="status" data-status="${c.status}">${STATUS_LABELS[c.status]}</span>
-                      </td>
-                      <td data-label="Due">
-                        ${c.dueAt ? html`${when(Date.parse(c.dueAt))} <span class="${c.overdue ? 'overdue' : 'muted'}">${daysLeftInWords(Date.parse(c.dueAt), Date.now())}</span>` : '—'}${c.enforcement !== 'none' && c.enforcement !== 'reminded' ? html` <strong>${ENFORCEMENT_LABELS[c.enforcement]}</strong>` : ''}
-                      </td>
-                      <td data-label="Started">${when(Date.parse(c.createdAt))}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>`
-      }
-      ${cases.length ? html`<p><a class="button secondary" href="/api/cases?${new URLSearchParams(Object.entries({ ...filter, cursor: undefined, format: 'csv' }).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '')).toString()}" download>Download these cases as CSV</a></p>` : ''}
-      ${next || filter.cursor ? html`<nav aria-label="Pages of cases" class="pager">${filter.cursor ? html`<a href="/cases?${new URLSearchParams(Object.entries(filter).filter((e): e is [string, string] => e[0] !== 'cursor' && typeof e[1] === 'string' && e[1] !== '')).toString()}">First page</a>` : ''} ${next ? html`<a href="${next}" rel="next">Next page</a>` : ''}</nav>` : ''}`,
+    html`
+<h1>Termination cases</h1>
+<form method="get" action="/cases" class="filters" role="search">
+  <div><label for="status">Status</label>
+  <select id="status" name="status"><option value="">any</option>${CASE_STATUSES.map((s) => html`<option value="${s}" ${filter.status === s ? html`selected` : ''}>${STATUS_LABELS[s]}</option>`)}</select></div>
+  <div><label for="vendor">Vendor</label><input type="text" id="vendor" name="vendor" value="${filter.vendor ?? ''}"></div>
+  <div><label for="sort">Order</label>
+  <select id="sort" name="sort">${[
+    ['created', 'newest first'],
+    ['due', 'due soonest'],
+    ['status', 'by status'],
+    ['vendor', 'by vendor'],
+  ].map(
+    ([value, label]) =>
+      html`<option value="${value}" ${(filter.sort ?? 'created') === value ? html`selected` : ''}>${label}</option>`,
+  )}</select></div>
+  <div><label for="enforcement">Vendor follow-up</label>
+  <select id="enforcement" name="enforcement"><option value="">any</option>${ENFORCEMENT_STAGES.filter((s) => s !== 'none').map((s) => html`<option value="${s}" ${filter.enforcement === s ? html`selected` : ''}>${ENFORCEMENT_LABELS[s]}</option>`)}</select></div>
+  <div><label class="check"><input type="checkbox" name="overdue" value="true" ${filter.overdue === 'true' ? html`checked` : ''}> overdue only</label></div>
+  <div><button type="submit" class="secondary">Filter</button></div>
+</form>
+${
+  cases.length === 0
+    ? html`<p class="muted">No cases${filter.status || filter.vendor || filter.overdue || filter.enforcement ? ' match' : ' yet'}.</p>`
+    : html`
+<table class="stacked">
+  <thead><tr><th>Vendor</th><th>Contract</th><th>Status</th><th>Due</th><th>Started</th></tr></thead>
+  <tbody>${cases.map(
+    (c) => html`<tr>
+    <td data-label="Vendor"><a href="/cases/${c.caseId}"><bdi>${c.vendorName}</bdi></a></td><td data-label="Contract"><bdi>${c.contractId}</bdi></td>
+    <td data-label="Status"><span class="status" data-status="${c.status}">${STATUS_LABELS[c.status]}</span></td>
+    <td data-label="Due">${c.dueAt ? html`${when(Date.parse(c.dueAt))} <span class="${c.overdue ? 'overdue' : 'muted'}">${daysLeftInWords(Date.parse(c.dueAt), Date.now())}</span>` : '—'}${c.enforcement !== 'none' && c.enforcement !== 'reminded' ? html` <strong>${ENFORCEMENT_LABELS[c.enforcement]}</strong>` : ''}</td>
+    <td data-label="Started">${when(Date.parse(c.createdAt))}</td></tr>`,
+  )}</tbody>
+</table>`
+}
+${cases.length ? html`<p><a class="button secondary" href="/api/cases?${new URLSearchParams(Object.entries({ ...filter, cursor: undefined, format: 'csv' }).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '')).toString()}" download>Download these cases as CSV</a></p>` : ''}
+${next || filter.cursor ? html`<nav aria-label="Pages of cases" class="pager">${filter.cursor ? html`<a href="/cases?${new URLSearchParams(Object.entries(filter).filter((e): e is [string, string] => e[0] !== 'cursor' && typeof e[1] === 'string' && e[1] !== '')).toString()}">First page</a>` : ''} ${next ? html`<a href="${next}" rel="next">Next page</a>` : ''}</nav>` : ''}`,
   );
 }
 
@@ -151,58 +109,36 @@ export function dashboardPage(user: User, d: Dashboard): string {
     0,
   );
   const tile = (label: string, value: number, href: string, warn = false): Markup =>
-    html`<li class="tile${warn && value > 0 ? ' warn' : ''}">
-      <a href="${href}"><span class="tile-value">${value}</span> <span class="tile-label">${label}</span></a>
-    </li>`;
+    html`<li class="tile${warn && value > 0 ? ' warn' : ''}"><a href="${href}"><span class="tile-value">${value}</span> <span class="tile-label">${label}</span></a></li>`;
   return layout(
     { title: 'Dashboard', user },
-    html` <h1>Dashboard</h1>
-      <ul class="tiles" aria-label="At a glance">
-        ${tile('open cases', open, '/cases')} ${tile('overdue', d.overdue, '/cases?overdue=true&sort=due', true)}
-        ${tile('due this week', d.dueThisWeek, '/cases?sort=due')}
-        ${tile('completed this month', d.completedThisMonth, '/cases?status=completed')}
-      </ul>
-      <h2>Most urgent</h2>
-      ${
-        d.urgent.length === 0
-          ? html`<p class="muted">No open task is waiting.</p>`
-          : html` <table class="stacked">
-              <thead>
-                <tr>
-                  <th>Vendor</th>
-                  <th>Contract</th>
-                  <th>Status</th>
-                  <th>Due</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${d.urgent.map(
-                  (c) =>
-                    html`<tr>
-                      <td data-label="Vendor">
-                        <a href="/cases/${c.caseId}"><bdi>${c.vendorName}</bdi></a>
-                      </td>
-                      <td data-label="Contract"><bdi>${c.contractId}</bdi></td>
-                      <td data-label="Status">
-                        <span class="status" data-status="${c.status}">${STATUS_LABELS[c.status]}</span>
-                      </td>
-                      <td data-label="Due">
-                        ${c.dueAt ? when(Date.parse(c.dueAt)) : '—'}
-                        ${c.overdue ? html`<span class="overdue">overdue</span>` : ''}
-                      </td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>`
-      }
-      <h2>Cases by status</h2>
-      <section>
-        <ul class="by-status">
-          ${CASE_STATUSES.map((s) => html`<li><a href="/cases?status=${s}">${STATUS_LABELS[s]}</a> <span class="count">${d.byStatus[s]}</span></li>`)}
-        </ul>
-      </section>
-      <h2>Opened and closed, the last twelve months</h2>
-      <section>${monthsChart(d.months)}</section>`,
+    html`
+<h1>Dashboard</h1>
+<ul class="tiles" aria-label="At a glance">
+  ${tile('open cases', open, '/cases')}
+  ${tile('overdue', d.overdue, '/cases?overdue=true&sort=due', true)}
+  ${tile('due this week', d.dueThisWeek, '/cases?sort=due')}
+  ${tile('completed this month', d.completedThisMonth, '/cases?status=completed')}
+</ul>
+<h2>Most urgent</h2>
+${
+  d.urgent.length === 0
+    ? html`<p class="muted">No open task is waiting.</p>`
+    : html`
+<table class="stacked">
+  <thead><tr><th>Vendor</th><th>Contract</th><th>Status</th><th>Due</th></tr></thead>
+  <tbody>${d.urgent.map(
+    (c) => html`<tr>
+    <td data-label="Vendor"><a href="/cases/${c.caseId}"><bdi>${c.vendorName}</bdi></a></td><td data-label="Contract"><bdi>${c.contractId}</bdi></td>
+    <td data-label="Status"><span class="status" data-status="${c.status}">${STATUS_LABELS[c.status]}</span></td>
+    <td data-label="Due">${c.dueAt ? when(Date.parse(c.dueAt)) : '—'} ${c.overdue ? html`<span class="overdue">overdue</span>` : ''}</td></tr>`,
+  )}</tbody>
+</table>`
+}
+<h2>Cases by status</h2>
+<section><ul class="by-status">${CASE_STATUSES.map((s) => html`<li><a href="/cases?status=${s}">${STATUS_LABELS[s]}</a> <span class="count">${d.byStatus[s]}</span></li>`)}</ul></section>
+<h2>Opened and closed, the last twelve months</h2>
+<section>${monthsChart(d.months)}</section>`,
   );
 }
 
@@ -215,44 +151,14 @@ function monthsChart(months: Dashboard['months']): Markup {
     const h = Math.round((value / most) * height);
     return html`<rect class="${kind}" x="${x}" y="${height - h + 10}" width="14" height="${h}"></rect>`;
   };
-  return html`<svg
-      class="chart"
-      viewBox="0 0 ${months.length * slot} ${height + 30}"
-      role="img"
-      aria-labelledby="chart-title"
-      preserveAspectRatio="xMinYMin meet"
-    >
-      <title id="chart-title">
-        Cases opened and closed per month, from ${months[0]?.month ?? ''} to ${months.at(-1)?.month ?? ''}
-      </title>
-      ${months.map((m, i) => html`${bar(m.opened, i * slot + 4, 'opened')}${bar(m.closed, i * slot + 20, 'closed')}<text x="${i * slot + 20}" y="${height + 26}" text-anchor="middle">${m.month.slice(5)}</text>`)}
-    </svg>
-    <p class="legend"><span class="key opened"></span> opened <span class="key closed"></span> closed</p>
-    <details>
-      <summary>The numbers per month</summary>
-      <table class="months">
-        <caption>
-          Cases per month
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Month</th>
-            <th scope="col">Opened</th>
-            <th scope="col">Closed</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${months.map(
-            (m) =>
-              html`<tr>
-                <th scope="row">${m.month}</th>
-                <td>${m.opened}</td>
-                <td>${m.closed}</td>
-              </tr>`,
-          )}
-        </tbody>
-      </table>
-    </details>`;
+  return html`<svg class="chart" viewBox="0 0 ${months.length * slot} ${height + 30}" role="img" aria-labelledby="chart-title" preserveAspectRatio="xMinYMin meet">
+  <title id="chart-title">Cases opened and closed per month, from ${months[0]?.month ?? ''} to ${months.at(-1)?.month ?? ''}</title>
+  ${months.map((m, i) => html`${bar(m.opened, i * slot + 4, 'opened')}${bar(m.closed, i * slot + 20, 'closed')}<text x="${i * slot + 20}" y="${height + 26}" text-anchor="middle">${m.month.slice(5)}</text>`)}
+</svg>
+<p class="legend"><span class="key opened"></span> opened <span class="key closed"></span> closed</p>
+<details><summary>The numbers per month</summary>
+<table class="months"><caption>Cases per month</caption><thead><tr><th scope="col">Month</th><th scope="col">Opened</th><th scope="col">Closed</th></tr></thead>
+<tbody>${months.map((m) => html`<tr><th scope="row">${m.month}</th><td>${m.opened}</td><td>${m.closed}</td></tr>`)}</tbody></table></details>`;
 }
 
 export function newCasePage(
@@ -268,215 +174,89 @@ export function newCasePage(
     label: string,
     type = 'text',
     options: { required?: boolean; fallback?: string; hint?: string; placeholder?: string } = {},
-  ): Markup =>
-    html` <label for="${name}">${label}</label>
-      ${options.hint ? html`<p class="muted" id="${name}-hint">${options.hint}</p>` : ''}
-      <input
-        type="${type}"
-        id="${name}"
-        name="${name}"
-        value="${v(name, options.fallback)}"
-        ${options.placeholder ? html`placeholder="${options.placeholder}"` : ''}
-        ${options.required ? html`required` : ''}
-        ${errors[name] ? html`aria-invalid="true" aria-describedby="${name}-error"` : ''}
-      />
-      ${fieldError(errors, name)}`;
+  ): Markup => html`
+    <label for="${name}">${label}</label>
+    ${options.hint ? html`<p class="muted" id="${name}-hint">${options.hint}</p>` : ''}
+    <input type="${type}" id="${name}" name="${name}" value="${v(name, options.fallback)}" ${options.placeholder ? html`placeholder="${options.placeholder}"` : ''} ${options.required ? html`required` : ''} ${errors[name] ? html`aria-invalid="true" aria-describedby="${name}-error"` : ''}>
+    ${fieldError(errors, name)}`;
   return layout(
     { title: 'New case', user, scripts: ['/static/new-case.js'] },
-    html` <h1>Start a termination case</h1>
-      <p>Many contracts at once? <a href="/cases/bulk">Start them from a CSV file</a>.</p>
-      ${message ? html`<div class="notice warn" role="alert">${message}</div>` : ''}
-      <form method="post" action="/cases/new">
-        ${csrf(user)}
-        <fieldset>
-          <legend>Contract</legend>
-          ${input('contract.id', 'Contract id', 'text', { required: true })} ${input('contract.title', 'Title')}
-          ${input('contract.terminationDate', 'Termination date', 'date', { required: true })}
-          <label for="contract.agreement">Agreement</label>
-          <select id="contract.agreement" name="contract.agreement">
-            ${Object.values(agreements)
-              .filter((a) => a.key !== 'other')
-              .map(
-                (a) =>
-                  html`<option value="${a.key}" ${v('contract.agreement', 'ndpa') === a.key ? html`selected` : ''}>
-                    ${a.name}
-                  </option>`,
-              )}
-          </select>
-          <label for="contract.clause">The agreement's clause on return and disposal</label>
-          <p class="muted" id="contract.clause-hint">
-            Quoted in the notice and the statement. Leave it empty to quote the preset's.
-          </p>
-          <textarea id="contract.clause" name="contract.clause" rows="3" aria-describedby="contract.clause-hint">
-${v('contract.clause')}</textarea>
-        </fieldset>
-        <fieldset>
-          <legend>Vendor</legend>
-          ${input('vendor.name', 'Organisation', 'text', { required: true })}
-          ${input('vendor.contactEmail', 'Contact email', 'email', { required: true, hint: 'Notices and links go here.' })}
-          ${input('vendor.contactName', 'Contact name')}
-        </fieldset>
-        <fieldset>
-          <legend>Service</legend>
-          ${input('service.name', 'Service', 'text', { required: true })} ${input('service.url', 'Service URL', 'text')}
-        </fieldset>
-        <fieldset>
-          <legend>What the district asks (7400.1 III.A)</legend>
-          <label class="check"
-            ><input
-              type="radio"
-              name="disposition.option"
-              value="return_then_destroy"
-              ${v('disposition.option', 'return_then_destroy') === 'return_then_destroy' ? html`checked` : ''}
-            />
-            Return all data, then destroy every copy</label
-          >
-          <label class="check"
-            ><input
-              type="radio"
-              name="disposition.option"
-              value="destroy_only"
-              ${v('disposition.option') === 'destroy_only' ? html`checked` : ''}
-            />
-            Destroy only (no return)</label
-          >
-          <label class="check"
-            ><input
-              type="radio"
-              name="disposition.extent"
-              value="complete"
-              ${v('disposition.extent', 'complete') === 'complete' ? html`checked` : ''}
-            />
-            Complete: all of the vendor's data of the district</label
-          >
-          <label class="check"
-            ><input
-              type="radio"
-              name="disposition.extent"
-              value="partial"
-              ${v('disposition.extent') === 'partial' ? html`checked` : ''}
-            />
-            Partial: only the categories below, each whole</label
-          >
-          ${fieldError(errors, 'disposition.categories')}
-          <table>
-            <thead>
-              <tr>
-                <th>Category</th>
-                <th>Expected records (optional)</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${Object.entries(KNOWN_CATEGORIES).map(
-                ([key, c]) =>
-                  html`<tr>
-                    <td>
-                      <label class="check"
-                        ><input
-                          type="checkbox"
-                          name="cat.${key}"
-                          value="on"
-                          ${v(`cat.${key}`, ['permanent', 'subsidiary', 'special_education', 'electronic'].includes(key) ? 'on' : '') === 'on' ? html`checked` : ''}
-                        />
-                        ${c.label} <span class="muted">(${c.clause})</span></label
-                      >
-                    </td>
-                    <td>
-                      <input
-                        type="number"
-                        min="0"
-                        name="cat.${key}.expected"
-                        aria-label="Expected records: ${c.label}"
-                        value="${v(`cat.${key}.expected`)}"
-                      />
-                    </td>
-                  </tr>`,
-              )}
-              ${[0, 1, 2].map(
-                (i) =>
-                  html`<tr>
-                    <td>
-                      <input
-                        type="text"
-                        name="custom.${i}.label"
-                        aria-label="Another category ${i + 1}"
-                        placeholder="Another category (the district's own)"
-                        value="${v(`custom.${i}.label`)}"
-                      />
-                    </td>
-                    <td>
-                      <input
-                        type="number"
-                        min="0"
-                        name="custom.${i}.expected"
-                        aria-label="Expected records: another category ${i + 1}"
-                        value="${v(`custom.${i}.expected`)}"
-                      />
-                    </td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>
-        </fieldset>
-        <fieldset>
-          <legend>Tracking mechanisms to remove (7400.1 IV.A)</legend>
-          ${fieldError(errors, 'trackingMechanisms')}
-          <table id="tracking">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Kind</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${[0, 1, 2, 3, 4].map(
-                (i) =>
-                  html`<tr>
-                    <td>
-                      <input
-                        type="text"
-                        name="track.${i}.name"
-                        aria-label="Tracking mechanism ${i + 1}"
-                        value="${v(`track.${i}.name`)}"
-                      />
-                    </td>
-                    <td>
-                      <select name="track.${i}.kind" aria-label="Kind of tracking mechanism ${i + 1}">
-                        ${TRACKING_KINDS.map((k) => html`<option value="${k}" ${v(`track.${i}.kind`) === k ? html`selected` : ''}>${k}</option>`)}
-                      </select>
-                    </td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>
-        </fieldset>
-        <fieldset>
-          <legend>Deadlines</legend>
-          <p class="muted">
-            Each task is due this long after it opens; reminders go out on the cadence below. Leave one empty to take
-            the agreement's (${presetDeadlines(agreements)}), else the default shown.
-          </p>
-          ${input('deadlines.acknowledge', 'Acknowledge the notice within', 'text', { placeholder: DEFAULT_DEADLINES.acknowledge })}
-          ${input('deadlines.return', 'Return the data within', 'text', { placeholder: DEFAULT_DEADLINES.return })}
-          ${input('deadlines.review', 'District review within', 'text', { placeholder: DEFAULT_DEADLINES.review })}
-          ${input('deadlines.certify', 'Certify destruction within', 'text', { placeholder: DEFAULT_DEADLINES.certify })}
-          ${input('deadlines.reminderEvery', 'Remind every', 'text', { placeholder: DEFAULT_DEADLINES.reminderEvery })}
-        </fieldset>
-        <fieldset>
-          <legend>Before the statement</legend>
-          <label class="check"
-            ><input
-              type="checkbox"
-              name="legalSignoff"
-              value="true"
-              ${v('legalSignoff') === 'true' ? html`checked` : ''}
-            />
-            Legal staff review the vendor's certification and countersign for the district; only then is the statement
-            issued (within the review deadline)</label
-          >
-        </fieldset>
-        <p><button type="submit">Start the case and send the notice</button></p>
-      </form>`,
+    html`
+<h1>Start a termination case</h1>
+<p>Many contracts at once? <a href="/cases/bulk">Start them from a CSV file</a>.</p>
+${message ? html`<div class="notice warn" role="alert">${message}</div>` : ''}
+<form method="post" action="/cases/new">
+${csrf(user)}
+<fieldset><legend>Contract</legend>
+  ${input('contract.id', 'Contract id', 'text', { required: true })}
+  ${input('contract.title', 'Title')}
+  ${input('contract.terminationDate', 'Termination date', 'date', { required: true })}
+  <label for="contract.agreement">Agreement</label>
+  <select id="contract.agreement" name="contract.agreement">
+    ${Object.values(agreements)
+      .filter((a) => a.key !== 'other')
+      .map(
+        (a) =>
+          html`<option value="${a.key}" ${v('contract.agreement', 'ndpa') === a.key ? html`selected` : ''}>${a.name}</option>`,
+      )}
+  </select>
+  <label for="contract.clause">The agreement's clause on return and disposal</label>
+  <p class="muted" id="contract.clause-hint">Quoted in the notice and the statement. Leave it empty to quote the preset's.</p>
+  <textarea id="contract.clause" name="contract.clause" rows="3" aria-describedby="contract.clause-hint">${v('contract.clause')}</textarea>
+</fieldset>
+<fieldset><legend>Vendor</legend>
+  ${input('vendor.name', 'Organisation', 'text', { required: true })}
+  ${input('vendor.contactEmail', 'Contact email', 'email', { required: true, hint: 'Notices and links go here.' })}
+  ${input('vendor.contactName', 'Contact name')}
+</fieldset>
+<fieldset><legend>Service</legend>
+  ${input('service.name', 'Service', 'text', { required: true })}
+  ${input('service.url', 'Service URL', 'text')}
+</fieldset>
+<fieldset><legend>What the district asks (7400.1 III.A)</legend>
+  <label class="check"><input type="radio" name="disposition.option" value="return_then_destroy" ${v('disposition.option', 'return_then_destroy') === 'return_then_destroy' ? html`checked` : ''}> Return all data, then destroy every copy</label>
+  <label class="check"><input type="radio" name="disposition.option" value="destroy_only" ${v('disposition.option') === 'destroy_only' ? html`checked` : ''}> Destroy only (no return)</label>
+  <label class="check"><input type="radio" name="disposition.extent" value="complete" ${v('disposition.extent', 'complete') === 'complete' ? html`checked` : ''}> Complete: all of the vendor's data of the district</label>
+  <label class="check"><input type="radio" name="disposition.extent" value="partial" ${v('disposition.extent') === 'partial' ? html`checked` : ''}> Partial: only the categories below, each whole</label>
+  ${fieldError(errors, 'disposition.categories')}
+  <table><thead><tr><th>Category</th><th>Expected records (optional)</th></tr></thead><tbody>
+  ${Object.entries(KNOWN_CATEGORIES).map(
+    ([key, c]) => html`<tr>
+    <td><label class="check"><input type="checkbox" name="cat.${key}" value="on" ${v(`cat.${key}`, ['permanent', 'subsidiary', 'special_education', 'electronic'].includes(key) ? 'on' : '') === 'on' ? html`checked` : ''}> ${c.label} <span class="muted">(${c.clause})</span></label></td>
+    <td><input type="number" min="0" name="cat.${key}.expected" aria-label="Expected records: ${c.label}" value="${v(`cat.${key}.expected`)}"></td></tr>`,
+  )}
+  ${[0, 1, 2].map(
+    (
+      i,
+    ) => html`<tr><td><input type="text" name="custom.${i}.label" aria-label="Another category ${i + 1}" placeholder="Another category (the district's own)" value="${v(`custom.${i}.label`)}"></td>
+    <td><input type="number" min="0" name="custom.${i}.expected" aria-label="Expected records: another category ${i + 1}" value="${v(`custom.${i}.expected`)}"></td></tr>`,
+  )}
+  </tbody></table>
+</fieldset>
+<fieldset><legend>Tracking mechanisms to remove (7400.1 IV.A)</legend>
+  ${fieldError(errors, 'trackingMechanisms')}
+  <table id="tracking"><thead><tr><th>Name</th><th>Kind</th></tr></thead><tbody>
+  ${[0, 1, 2, 3, 4].map(
+    (
+      i,
+    ) => html`<tr><td><input type="text" name="track.${i}.name" aria-label="Tracking mechanism ${i + 1}" value="${v(`track.${i}.name`)}"></td>
+    <td><select name="track.${i}.kind" aria-label="Kind of tracking mechanism ${i + 1}">${TRACKING_KINDS.map((k) => html`<option value="${k}" ${v(`track.${i}.kind`) === k ? html`selected` : ''}>${k}</option>`)}</select></td></tr>`,
+  )}
+  </tbody></table>
+</fieldset>
+<fieldset><legend>Deadlines</legend>
+  <p class="muted">Each task is due this long after it opens; reminders go out on the cadence below. Leave one empty to take the agreement's (${presetDeadlines(agreements)}), else the default shown.</p>
+  ${input('deadlines.acknowledge', 'Acknowledge the notice within', 'text', { placeholder: DEFAULT_DEADLINES.acknowledge })}
+  ${input('deadlines.return', 'Return the data within', 'text', { placeholder: DEFAULT_DEADLINES.return })}
+  ${input('deadlines.review', 'District review within', 'text', { placeholder: DEFAULT_DEADLINES.review })}
+  ${input('deadlines.certify', 'Certify destruction within', 'text', { placeholder: DEFAULT_DEADLINES.certify })}
+  ${input('deadlines.reminderEvery', 'Remind every', 'text', { placeholder: DEFAULT_DEADLINES.reminderEvery })}
+</fieldset>
+<fieldset><legend>Before the statement</legend>
+  <label class="check"><input type="checkbox" name="legalSignoff" value="true" ${v('legalSignoff') === 'true' ? html`checked` : ''}> Legal staff review the vendor's certification and countersign for the district; only then is the statement issued (within the review deadline)</label>
+</fieldset>
+<p><button type="submit">Start the case and send the notice</button></p>
+</form>`,
   );
 }
 
@@ -496,339 +276,146 @@ export function casePage(
   const closed = details.status === 'completed' || details.status === 'cancelled';
   return layout(
     { title: `${details.vendorName} · ${details.contractId}`, user },
-    html` <h1><bdi>${details.vendorName}</bdi> · contract <bdi>${details.contractId}</bdi></h1>
-      ${message ? notice(message.text, message.kind ?? 'ok') : ''} ${stepper(details.lifecycle)}
-      <section>
-        <dl class="facts">
-          <dt>Status</dt>
-          <dd>
-            <span class="status" data-status="${details.status}">${details.statusLabel}</span>
-            ${details.legalHold.on ? html`<strong>· legal hold</strong>` : ''}
-          </dd>
-          <dt>Service</dt>
-          <dd>${details.input.service.name}</dd>
-          <dt>Termination date</dt>
-          <dd>${details.input.contract.terminationDate}</dd>
-          <dt>Option</dt>
-          <dd>
-            ${details.input.disposition.option === 'return_then_destroy' ? 'return, then destroy' : 'destroy only'}
-            (${details.input.disposition.extent})
-          </dd>
-          <dt>Open task</dt>
-          <dd>
-            ${open ? html`${open.title}, due ${when(Date.parse(open.dueAt!))} <span class="${open.overdue ? 'overdue' : 'muted'}">(${daysLeftInWords(Date.parse(open.dueAt!), Date.now())})</span>` : '—'}
-          </dd>
-          <dt>Vendor follow-up</dt>
-          <dd>
-            ${details.enforcement.label}${details.enforcement.stage === 'referred_to_legal' ? html` · <a href="/api/cases/${details.caseId}/referral-letter">referral letter (PDF)</a>` : ''}
-          </dd>
-          <dt>Started</dt>
-          <dd>${when(Date.parse(details.createdAt!))}</dd>
-        </dl>
-      </section>
-      ${
-        pkg
-          ? html`<h2>Returned data (round ${pkg.round})</h2>
-              <section>
-                <p>${pkg.files} file(s), ${pkg.bytes} bytes. ZIP SHA-256 <span class="hash">${pkg.zipSha256}</span></p>
-                <table>
-                  <thead>
-                    <tr>
-                      <th>Category</th>
-                      <th>Files</th>
-                      <th>Bytes</th>
-                      <th>Records</th>
-                      <th>Expected</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    ${pkg.categories.map(
-                      (c) =>
-                        html`<tr>
-                          <td>${c.label}</td>
-                          <td>${c.files}</td>
-                          <td>${c.bytes}</td>
-                          <td>${c.returnedRecords}</td>
-                          <td>${c.expectedRecords ?? '—'}</td>
-                        </tr>`,
-                    )}
-                  </tbody>
-                </table>
-                ${pkg.shortfalls.length ? html`<div class="notice warn"><strong>Shortfalls:</strong> ${pkg.shortfalls.join('; ')}</div>` : ''}
-                ${pkg.decision ? html`<p>${pkg.decision.decision === 'accept' ? 'Accepted' : 'Rejected'} by ${pkg.decision.by} on ${when(Date.parse(pkg.decision.at!))}${pkg.decision.reason ? `: ${pkg.decision.reason}` : ''}</p>` : ''}
-                ${admin ? html`<p><a class="button secondary" href="/api/cases/${details.caseId}/return-package">Download the returned data (ZIP)</a></p>` : ''}
-              </section>`
-          : ''
-      }
-      ${
-        details.statement
-          ? html`<h2>Statement</h2>
-              <section>
-                <p>
-                  Statement ${details.statement.statementId}, issued ${when(Date.parse(details.statement.issuedAt!))}.
-                  SHA-256 <span class="hash">${details.statement.sha256}</span>
-                </p>
-                <p>
-                  <a class="button secondary" href="/api/cases/${details.caseId}/statement"
-                    >Download the statement (PDF)</a
-                  >
-                </p>
-              </section>`
-          : ''
-      }
-      ${open?.kind === 'countersign' ? countersignSection(user, details, again, problem) : ''}
-      ${
-        details.signoff
-          ? html`<h2>Countersignature</h2>
-              <section>
-                <p>
-                  Countersigned for the district by ${details.signoff.by} on
-                  ${when(Date.parse(details.signoff.at!))}${details.signoff.note ? `: ${details.signoff.note}` : ''}.
-                </p>
-              </section>`
-          : ''
-      }
-      ${
-        admin && open?.kind === 'review'
-          ? html`<h2>Your review</h2>
-              <section class="actions">
-                <form method="post" action="/cases/${details.caseId}/review">
-                  ${csrf(user)}<input type="hidden" name="decision" value="accept" /><button type="submit">
-                    Accept the returned data
-                  </button>
-                </form>
-                <form method="post" action="/cases/${details.caseId}/review">
-                  ${csrf(user)}<input type="hidden" name="decision" value="reject" />
-                  <label for="reject-reason">Reason for rejecting (sent to the vendor)</label
-                  ><textarea id="reject-reason" name="reason" required>${again('reject', 'reason')}</textarea
-                  >${problem('reject', 'reason')} <button type="submit" class="danger">Reject</button>
-                </form>
-              </section>`
-          : ''
-      }
-      <h2>Actions</h2>
-      <section class="actions">
-        ${
-          admin && open
-            ? html` <form method="post" action="/cases/${details.caseId}/extend">
-                ${csrf(user)}<input type="hidden" name="task" value="${open.kind}" />
-                <label for="until">New due date for "${open.title}"</label
-                ><input
-                  type="date"
-                  id="until"
-                  name="until"
-                  value="${again('extend', 'until')}"
-                  required
-                />${problem('extend', 'until')} <label for="extend-reason">Reason</label
-                ><input
-                  type="text"
-                  id="extend-reason"
-                  name="reason"
-                  value="${again('extend', 'reason')}"
-                  required
-                />${problem('extend', 'reason')} <button type="submit" class="secondary">Extend</button>
-              </form>`
-            : ''
-        }
-        ${
-          admin && open && open.kind !== 'review' && open.kind !== 'countersign'
-            ? html` <form method="post" action="/cases/${details.caseId}/resend-link">
-                ${csrf(user)}<button type="submit" class="secondary">Email a new link to the vendor</button>
-              </form>`
-            : ''
-        }
-        ${
-          admin && details.enforcement.next === 'not_cooperating'
-            ? html` <form method="post" action="/cases/${details.caseId}/not-cooperating">
-                ${csrf(user)}
-                <label for="not-cooperating-note"
-                  >The vendor has not answered: what was tried, and what it did or did not do</label
-                ><textarea id="not-cooperating-note" name="note" required>${again('not-cooperating', 'note')}</textarea
-                >${problem('not-cooperating', 'note')}
-                <button type="submit" class="danger">Mark the vendor as not cooperating</button>
-              </form>`
-            : ''
-        }
-        ${
-          admin && details.enforcement.next === 'referred_to_legal'
-            ? html` <form method="post" action="/cases/${details.caseId}/refer-to-legal">
-                ${csrf(user)} <label for="refer-note">Note for legal counsel</label
-                ><textarea id="refer-note" name="note" required>${again('refer-to-legal', 'note')}</textarea
-                >${problem('refer-to-legal', 'note')}
-                <button type="submit" class="danger">Refer the case to legal</button>
-              </form>`
-            : ''
-        }
-        ${
-          admin && !closed
-            ? html` <form method="post" action="/cases/${details.caseId}/cancel">
-                ${csrf(user)} <label for="cancel-reason">Reason for cancelling</label
-                ><input
-                  type="text"
-                  id="cancel-reason"
-                  name="reason"
-                  value="${again('cancel', 'reason')}"
-                  required
-                />${problem('cancel', 'reason')} <button type="submit" class="danger">Cancel the case</button>
-              </form>`
-            : ''
-        }
-        <form method="post" action="/cases/${details.caseId}/legal-hold">
-          ${csrf(user)}<input type="hidden" name="on" value="${details.legalHold.on ? 'false' : 'true'}" />
-          <label for="hold-reason">Reason for ${details.legalHold.on ? 'releasing' : 'setting'} the legal hold</label
-          ><input
-            type="text"
-            id="hold-reason"
-            name="reason"
-            value="${again('legal-hold', 'reason')}"
-            required
-          />${problem('legal-hold', 'reason')}
-          <button type="submit" class="secondary">
-            ${details.legalHold.on ? 'Release the legal hold' : 'Set a legal hold'}
-          </button>
-        </form>
-      </section>
-      ${panels}
-      <h2>Exceptions: data the vendor may keep</h2>
-      <section>
-        ${
-          details.exceptions.length
-            ? html`<table class="stacked">
-                <thead>
-                  <tr>
-                    <th scope="col">Data</th>
-                    <th scope="col">Why</th>
-                    <th scope="col">Until</th>
-                    <th scope="col">Recorded</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${details.exceptions.map(
-                    (e) =>
-                      html`<tr>
-                        <td data-label="Data">${e.scope}</td>
-                        <td data-label="Why">${e.kindLabel}: ${e.reason}</td>
-                        <td data-label="Until">${e.endsOn ?? 'no end date'}</td>
-                        <td data-label="Recorded">${e.addedBy}, ${when(Date.parse(e.addedAt!))}</td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>`
-            : html`<p class="muted">None: the vendor destroys everything.</p>`
-        }
-        ${
-          admin && !closed && !details.certification
-            ? html` <form method="post" action="/cases/${details.caseId}/exceptions">
-                ${csrf(user)}
-                <label for="exception-kind">Kind</label>
-                <select id="exception-kind" name="kind">
-                  ${Object.entries(EXCEPTION_KINDS).map(([key, label]) => html`<option value="${key}" ${again('exceptions', 'kind') === key ? html`selected` : ''}>${label}</option>`)}
-                </select>
-                <label for="exception-scope">What data</label
-                ><input
-                  type="text"
-                  id="exception-scope"
-                  name="scope"
-                  value="${again('exceptions', 'scope')}"
-                  required
-                />${problem('exceptions', 'scope')} <label for="exception-reason">Why</label
-                ><input
-                  type="text"
-                  id="exception-reason"
-                  name="reason"
-                  value="${again('exceptions', 'reason')}"
-                  required
-                />${problem('exceptions', 'reason')}
-                <label for="exception-ends">Until (optional; the administrators are reminded that day)</label
-                ><input
-                  type="date"
-                  id="exception-ends"
-                  name="endsOn"
-                  value="${again('exceptions', 'endsOn')}"
-                />${problem('exceptions', 'endsOn')}
-                <button type="submit" class="secondary">Record the exception</button>
-              </form>`
-            : ''
-        }
-      </section>
-      ${details.subprocessors.length ? subprocessorsSection(user, details, again, problem, admin && !closed) : ''}
-      ${
-        details.certification
-          ? html`<h2>Certification</h2>
-              <section>
-                <dl class="facts">
-                  <dt>Signatory</dt>
-                  <dd>
-                    ${details.certification.destruction.signatoryName},
-                    ${details.certification.destruction.signatoryTitle}
-                  </dd>
-                  <dt>Signatory's address</dt>
-                  <dd>
-                    ${details.certification.destruction.signatoryEmail}${
-                      details.certification.signatoryCheck
-                        ? html`: verified by a one-time code on
-                            ${when(details.certification.signatoryCheck.verifiedAt)}; certified from
-                            ${details.certification.signatoryCheck.ip} (<span class="hash"
-                              >${details.certification.signatoryCheck.userAgent || 'no user agent'}</span
-                            >)`
-                        : html` (not verified: certified before signatories confirmed their address)`
-                    }
-                  </dd>
-                  <dt>Completed on</dt>
-                  <dd>${details.certification.destruction.completedOn}</dd>
-                  <dt>Method</dt>
-                  <dd>${details.certification.destruction.method} (NIST SP 800-88)</dd>
-                  <dt>Backups</dt>
-                  <dd>
-                    ${details.certification.destruction.backups.destroyed ? 'destroyed' : `roll off on ${details.certification.destruction.backups.rollOffDate}`}
-                  </dd>
-                  <dt>Where the data lived</dt>
-                  <dd>
-                    ${
-                      details.certification.destruction.systems
-                        ? html`<ul>
-                            ${details.certification.destruction.systems.map((s) => html`<li>${SANITIZATION_PLACES[s.place]}${s.name ? html`: <bdi>${s.name}</bdi>` : ''}: ${s.heldData ? `${s.method} on ${s.completedOn} with ${s.tool}${s.toolVersion ? ` ${s.toolVersion}` : ''}; verified: ${s.verification}${s.cryptoErase ? `; keys destroyed: ${s.cryptoErase.keys}` : ''}` : 'never held the data'}</li>`)}
-                          </ul>`
-                        : 'not listed place by place'
-                    }
-                  </dd>
-                  ${
-                    details.certification.destruction.validator
-                      ? html`<dt>Validated by</dt>
-                          <dd>
-                            <bdi>${details.certification.destruction.validator.name}</bdi>,
-                            ${details.certification.destruction.validator.title}
-                          </dd>`
-                      : ''
-                  }
-                  <dt>Tracking</dt>
-                  <dd>
-                    ${details.certification.tracking.mechanisms.map((m) => `${m.name} removed ${m.removedOn}`).join('; ') || 'none in use'}
-                  </dd>
-                </dl>
-              </section>`
-          : ''
-      }
-      <h2>Timeline</h2>
-      <table>
-        <thead>
-          <tr>
-            <th>When</th>
-            <th>What</th>
-            <th>Who</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${details.timeline.map(
-            (e) =>
-              html`<tr>
-                <td>${when(Date.parse(e.at!))}</td>
-                <td>${e.summary}</td>
-                <td>${e.actor}</td>
-              </tr>`,
-          )}
-        </tbody>
-      </table>`,
+    html`
+<h1><bdi>${details.vendorName}</bdi> · contract <bdi>${details.contractId}</bdi></h1>
+${message ? notice(message.text, message.kind ?? 'ok') : ''}
+${stepper(details.lifecycle)}
+<section>
+<dl class="facts">
+  <dt>Status</dt><dd><span class="status" data-status="${details.status}">${details.statusLabel}</span> ${details.legalHold.on ? html`<strong>· legal hold</strong>` : ''}</dd>
+  <dt>Service</dt><dd>${details.input.service.name}</dd>
+  <dt>Termination date</dt><dd>${details.input.contract.terminationDate}</dd>
+  <dt>Option</dt><dd>${details.input.disposition.option === 'return_then_destroy' ? 'return, then destroy' : 'destroy only'} (${details.input.disposition.extent})</dd>
+  <dt>Open task</dt><dd>${open ? html`${open.title}, due ${when(Date.parse(open.dueAt!))} <span class="${open.overdue ? 'overdue' : 'muted'}">(${daysLeftInWords(Date.parse(open.dueAt!), Date.now())})</span>` : '—'}</dd>
+  <dt>Vendor follow-up</dt><dd>${details.enforcement.label}${details.enforcement.stage === 'referred_to_legal' ? html` · <a href="/api/cases/${details.caseId}/referral-letter">referral letter (PDF)</a>` : ''}</dd>
+  <dt>Started</dt><dd>${when(Date.parse(details.createdAt!))}</dd>
+</dl>
+</section>
+${
+  pkg
+    ? html`<h2>Returned data (round ${pkg.round})</h2>
+<section>
+<p>${pkg.files} file(s), ${pkg.bytes} bytes. ZIP SHA-256 <span class="hash">${pkg.zipSha256}</span></p>
+<table><thead><tr><th>Category</th><th>Files</th><th>Bytes</th><th>Records</th><th>Expected</th></tr></thead><tbody>
+${pkg.categories.map((c) => html`<tr><td>${c.label}</td><td>${c.files}</td><td>${c.bytes}</td><td>${c.returnedRecords}</td><td>${c.expectedRecords ?? '—'}</td></tr>`)}
+</tbody></table>
+${pkg.shortfalls.length ? html`<div class="notice warn"><strong>Shortfalls:</strong> ${pkg.shortfalls.join('; ')}</div>` : ''}
+${pkg.decision ? html`<p>${pkg.decision.decision === 'accept' ? 'Accepted' : 'Rejected'} by ${pkg.decision.by} on ${when(Date.parse(pkg.decision.at!))}${pkg.decision.reason ? `: ${pkg.decision.reason}` : ''}</p>` : ''}
+${admin ? html`<p><a class="button secondary" href="/api/cases/${details.caseId}/return-package">Download the returned data (ZIP)</a></p>` : ''}
+</section>`
+    : ''
+}
+${
+  details.statement
+    ? html`<h2>Statement</h2><section><p>Statement ${details.statement.statementId}, issued ${when(Date.parse(details.statement.issuedAt!))}. SHA-256 <span class="hash">${details.statement.sha256}</span></p>
+<p><a class="button secondary" href="/api/cases/${details.caseId}/statement">Download the statement (PDF)</a></p></section>`
+    : ''
+}
+${open?.kind === 'countersign' ? countersignSection(user, details, again, problem) : ''}
+${details.signoff ? html`<h2>Countersignature</h2><section><p>Countersigned for the district by ${details.signoff.by} on ${when(Date.parse(details.signoff.at!))}${details.signoff.note ? `: ${details.signoff.note}` : ''}.</p></section>` : ''}
+${
+  admin && open?.kind === 'review'
+    ? html`<h2>Your review</h2><section class="actions">
+  <form method="post" action="/cases/${details.caseId}/review">${csrf(user)}<input type="hidden" name="decision" value="accept"><button type="submit">Accept the returned data</button></form>
+  <form method="post" action="/cases/${details.caseId}/review">${csrf(user)}<input type="hidden" name="decision" value="reject">
+    <label for="reject-reason">Reason for rejecting (sent to the vendor)</label><textarea id="reject-reason" name="reason" required>${again('reject', 'reason')}</textarea>${problem('reject', 'reason')}
+    <button type="submit" class="danger">Reject</button></form></section>`
+    : ''
+}
+<h2>Actions</h2><section class="actions">
+${
+  admin && open
+    ? html`
+  <form method="post" action="/cases/${details.caseId}/extend">${csrf(user)}<input type="hidden" name="task" value="${open.kind}">
+    <label for="until">New due date for "${open.title}"</label><input type="date" id="until" name="until" value="${again('extend', 'until')}" required>${problem('extend', 'until')}
+    <label for="extend-reason">Reason</label><input type="text" id="extend-reason" name="reason" value="${again('extend', 'reason')}" required>${problem('extend', 'reason')}
+    <button type="submit" class="secondary">Extend</button></form>`
+    : ''
+}
+${
+  admin && open && open.kind !== 'review' && open.kind !== 'countersign'
+    ? html`
+  <form method="post" action="/cases/${details.caseId}/resend-link">${csrf(user)}<button type="submit" class="secondary">Email a new link to the vendor</button></form>`
+    : ''
+}
+${
+  admin && details.enforcement.next === 'not_cooperating'
+    ? html`
+  <form method="post" action="/cases/${details.caseId}/not-cooperating">${csrf(user)}
+    <label for="not-cooperating-note">The vendor has not answered: what was tried, and what it did or did not do</label><textarea id="not-cooperating-note" name="note" required>${again('not-cooperating', 'note')}</textarea>${problem('not-cooperating', 'note')}
+    <button type="submit" class="danger">Mark the vendor as not cooperating</button></form>`
+    : ''
+}
+${
+  admin && details.enforcement.next === 'referred_to_legal'
+    ? html`
+  <form method="post" action="/cases/${details.caseId}/refer-to-legal">${csrf(user)}
+    <label for="refer-note">Note for legal counsel</label><textarea id="refer-note" name="note" required>${again('refer-to-legal', 'note')}</textarea>${problem('refer-to-legal', 'note')}
+    <button type="submit" class="danger">Refer the case to legal</button></form>`
+    : ''
+}
+${
+  admin && !closed
+    ? html`
+  <form method="post" action="/cases/${details.caseId}/cancel">${csrf(user)}
+    <label for="cancel-reason">Reason for cancelling</label><input type="text" id="cancel-reason" name="reason" value="${again('cancel', 'reason')}" required>${problem('cancel', 'reason')}
+    <button type="submit" class="danger">Cancel the case</button></form>`
+    : ''
+}
+  <form method="post" action="/cases/${details.caseId}/legal-hold">${csrf(user)}<input type="hidden" name="on" value="${details.legalHold.on ? 'false' : 'true'}">
+    <label for="hold-reason">Reason for ${details.legalHold.on ? 'releasing' : 'setting'} the legal hold</label><input type="text" id="hold-reason" name="reason" value="${again('legal-hold', 'reason')}" required>${problem('legal-hold', 'reason')}
+    <button type="submit" class="secondary">${details.legalHold.on ? 'Release the legal hold' : 'Set a legal hold'}</button></form>
+</section>
+${panels}
+<h2>Exceptions: data the vendor may keep</h2>
+<section>
+${
+  details.exceptions.length
+    ? html`<table class="stacked"><thead><tr><th scope="col">Data</th><th scope="col">Why</th><th scope="col">Until</th><th scope="col">Recorded</th></tr></thead><tbody>
+${details.exceptions.map((e) => html`<tr><td data-label="Data">${e.scope}</td><td data-label="Why">${e.kindLabel}: ${e.reason}</td><td data-label="Until">${e.endsOn ?? 'no end date'}</td><td data-label="Recorded">${e.addedBy}, ${when(Date.parse(e.addedAt!))}</td></tr>`)}
+</tbody></table>`
+    : html`<p class="muted">None: the vendor destroys everything.</p>`
+}
+${
+  admin && !closed && !details.certification
+    ? html`
+  <form method="post" action="/cases/${details.caseId}/exceptions">${csrf(user)}
+    <label for="exception-kind">Kind</label>
+    <select id="exception-kind" name="kind">${Object.entries(EXCEPTION_KINDS).map(([key, label]) => html`<option value="${key}" ${again('exceptions', 'kind') === key ? html`selected` : ''}>${label}</option>`)}</select>
+    <label for="exception-scope">What data</label><input type="text" id="exception-scope" name="scope" value="${again('exceptions', 'scope')}" required>${problem('exceptions', 'scope')}
+    <label for="exception-reason">Why</label><input type="text" id="exception-reason" name="reason" value="${again('exceptions', 'reason')}" required>${problem('exceptions', 'reason')}
+    <label for="exception-ends">Until (optional; the administrators are reminded that day)</label><input type="date" id="exception-ends" name="endsOn" value="${again('exceptions', 'endsOn')}">${problem('exceptions', 'endsOn')}
+    <button type="submit" class="secondary">Record the exception</button></form>`
+    : ''
+}
+</section>
+${details.subprocessors.length ? subprocessorsSection(user, details, again, problem, admin && !closed) : ''}
+${
+  details.certification
+    ? html`<h2>Certification</h2><section><dl class="facts">
+  <dt>Signatory</dt><dd>${details.certification.destruction.signatoryName}, ${details.certification.destruction.signatoryTitle}</dd>
+  <dt>Signatory's address</dt><dd>${details.certification.destruction.signatoryEmail}${
+    details.certification.signatoryCheck
+      ? html`: verified by a one-time code on ${when(details.certification.signatoryCheck.verifiedAt)}; certified from ${details.certification.signatoryCheck.ip} (<span class="hash">${details.certification.signatoryCheck.userAgent || 'no user agent'}</span>)`
+      : html` (not verified: certified before signatories confirmed their address)`
+  }</dd>
+  <dt>Completed on</dt><dd>${details.certification.destruction.completedOn}</dd>
+  <dt>Method</dt><dd>${details.certification.destruction.method} (NIST SP 800-88)</dd>
+  <dt>Backups</dt><dd>${details.certification.destruction.backups.destroyed ? 'destroyed' : `roll off on ${details.certification.destruction.backups.rollOffDate}`}</dd>
+  <dt>Where the data lived</dt><dd>${
+    details.certification.destruction.systems
+      ? html`<ul>${details.certification.destruction.systems.map((s) => html`<li>${SANITIZATION_PLACES[s.place]}${s.name ? html`: <bdi>${s.name}</bdi>` : ''}: ${s.heldData ? `${s.method} on ${s.completedOn} with ${s.tool}${s.toolVersion ? ` ${s.toolVersion}` : ''}; verified: ${s.verification}${s.cryptoErase ? `; keys destroyed: ${s.cryptoErase.keys}` : ''}` : 'never held the data'}</li>`)}</ul>`
+      : 'not listed place by place'
+  }</dd>
+  ${details.certification.destruction.validator ? html`<dt>Validated by</dt><dd><bdi>${details.certification.destruction.validator.name}</bdi>, ${details.certification.destruction.validator.title}</dd>` : ''}
+  <dt>Tracking</dt><dd>${details.certification.tracking.mechanisms.map((m) => `${m.name} removed ${m.removedOn}`).join('; ') || 'none in use'}</dd>
+</dl></section>`
+    : ''
+}
+<h2>Timeline</h2>
+<table><thead><tr><th>When</th><th>What</th><th>Who</th></tr></thead><tbody>
+${details.timeline.map((e) => html`<tr><td>${when(Date.parse(e.at!))}</td><td>${e.summary}</td><td>${e.actor}</td></tr>`)}
+</tbody></table>`,
   );
 }
 
@@ -840,30 +427,14 @@ function countersignSection(
   problem: (form: CaseForm, name: string) => Markup,
 ): Markup {
   if (user.role !== 'legal')
-    return html`<h2>Countersignature</h2>
-      <section>
-        <p>
-          The statement waits for legal staff to review the vendor's certification and countersign for the district.
-        </p>
-      </section>`;
-  return html`<h2>Countersign for the district</h2>
-    <section>
-      <p>
-        The vendor's
-        certification${details.subprocessors.length ? ", its subprocessors' certifications or waivers," : ''} and the
-        case record are below. Once you countersign, the statement is issued and names you.
-      </p>
-      <form method="post" action="/cases/${details.caseId}/countersign">
-        ${csrf(user)}
-        <label class="check"
-          ><input type="checkbox" name="attestation" value="true" required /> I reviewed the vendor's certification and
-          the case record, and countersign for the district.</label
-        >${problem('countersign', 'attestation')}
-        <label for="countersign-note">Note for the record (optional, printed on the statement)</label
-        ><textarea id="countersign-note" name="note">${again('countersign', 'note')}</textarea
-        >${problem('countersign', 'note')} <button type="submit">Countersign and issue the statement</button>
-      </form>
-    </section>`;
+    return html`<h2>Countersignature</h2><section><p>The statement waits for legal staff to review the vendor's certification and countersign for the district.</p></section>`;
+  return html`<h2>Countersign for the district</h2><section>
+  <p>The vendor's certification${details.subprocessors.length ? ", its subprocessors' certifications or waivers," : ''} and the case record are below. Once you countersign, the statement is issued and names you.</p>
+  <form method="post" action="/cases/${details.caseId}/countersign">${csrf(user)}
+    <label class="check"><input type="checkbox" name="attestation" value="true" required> I reviewed the vendor's certification and the case record, and countersign for the district.</label>${problem('countersign', 'attestation')}
+    <label for="countersign-note">Note for the record (optional, printed on the statement)</label><textarea id="countersign-note" name="note">${again('countersign', 'note')}</textarea>${problem('countersign', 'note')}
+    <button type="submit">Countersign and issue the statement</button></form>
+</section>`;
 }
 
 const SUBPROCESSOR_STATUS = {
@@ -883,68 +454,33 @@ function subprocessorsSection(
 ): Markup {
   const pending = details.subprocessors.filter((s) => s.status === 'asked' || s.status === 'overdue');
   return html`<h2>Subprocessors</h2>
-    <section>
-      <p class="muted">
-        Each subprocessor the vendor named certifies its own destruction through its own link; the statement waits for
-        each, unless the district waives it.
-      </p>
-      <table class="stacked">
-        <thead>
-          <tr>
-            <th scope="col">Subprocessor</th>
-            <th scope="col">Where it stands</th>
-            <th scope="col">Certification or waiver</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${details.subprocessors.map(
-            (s) =>
-              html`<tr>
-                <td data-label="Subprocessor">
-                  <bdi>${s.name}</bdi> <span class="muted">(${s.id}, ${s.contactEmail})</span>
-                </td>
-                <td data-label="Where it stands">
-                  <span class="${s.status === 'overdue' ? 'overdue' : ''}">${SUBPROCESSOR_STATUS[s.status]}</span
-                  >${s.dueAt && s.daysLeft !== null ? html` <span class="muted">(due ${when(Date.parse(s.dueAt))}; ${daysLeftInWords(Date.parse(s.dueAt), Date.now())}${s.reminders ? `; ${s.reminders} reminder(s)` : ''})</span>` : ''}
-                </td>
-                <td data-label="Certification or waiver">
-                  ${s.certification ? html`<bdi>${s.certification.signatoryName}</bdi>, ${s.certification.signatoryTitle}: completed ${s.certification.completedOn} (${s.certification.method}, NIST SP 800-88)` : s.waiver ? html`${s.waiver.by}, ${when(Date.parse(s.waiver.at!))}: ${s.waiver.reason}` : '—'}
-                </td>
-              </tr>`,
-          )}
-        </tbody>
-      </table>
-      ${
-        canWaive && pending.length
-          ? html` <form method="post" action="/cases/${details.caseId}/waive-subprocessor">
-                ${csrf(user)}
-                <label for="waive-subprocessor">Subprocessor</label>
-                <select id="waive-subprocessor" name="subprocessorId">
-                  ${pending.map((s) => html`<option value="${s.id}" ${again('waive-subprocessor', 'subprocessorId') === s.id ? html`selected` : ''}>${s.name}</option>`)}</select
-                >${problem('waive-subprocessor', 'subprocessorId')}
-                <label for="waive-reason">Why the district waives its certification (shown on the statement)</label
-                ><textarea id="waive-reason" name="reason" required>${again('waive-subprocessor', 'reason')}</textarea
-                >${problem('waive-subprocessor', 'reason')}
-                <button type="submit" class="danger">Waive this certification</button>
-              </form>
-              <form method="post" action="/cases/${details.caseId}/subprocessor-link">
-                ${csrf(user)}
-                <label for="relink-subprocessor">Subprocessor</label>
-                <select id="relink-subprocessor" name="subprocessorId">
-                  ${pending.map((s) => html`<option value="${s.id}" ${again('subprocessor-link', 'subprocessorId') === s.id ? html`selected` : ''}>${s.name}</option>`)}
-                </select>
-                <label for="relink-email">New contact email (optional: leave empty to send to the same address)</label
-                ><input
-                  type="email"
-                  id="relink-email"
-                  name="contactEmail"
-                  value="${again('subprocessor-link', 'contactEmail')}"
-                />${problem('subprocessor-link', 'contactEmail')}
-                <button type="submit" class="secondary">Email a new link</button>
-              </form>`
-          : ''
-      }
-    </section>`;
+<section>
+<p class="muted">Each subprocessor the vendor named certifies its own destruction through its own link; the statement waits for each, unless the district waives it.</p>
+<table class="stacked"><thead><tr><th scope="col">Subprocessor</th><th scope="col">Where it stands</th><th scope="col">Certification or waiver</th></tr></thead><tbody>
+${details.subprocessors.map(
+  (
+    s,
+  ) => html`<tr><td data-label="Subprocessor"><bdi>${s.name}</bdi> <span class="muted">(${s.id}, ${s.contactEmail})</span></td>
+<td data-label="Where it stands"><span class="${s.status === 'overdue' ? 'overdue' : ''}">${SUBPROCESSOR_STATUS[s.status]}</span>${s.dueAt && s.daysLeft !== null ? html` <span class="muted">(due ${when(Date.parse(s.dueAt))}; ${daysLeftInWords(Date.parse(s.dueAt), Date.now())}${s.reminders ? `; ${s.reminders} reminder(s)` : ''})</span>` : ''}</td>
+<td data-label="Certification or waiver">${s.certification ? html`<bdi>${s.certification.signatoryName}</bdi>, ${s.certification.signatoryTitle}: completed ${s.certification.completedOn} (${s.certification.method}, NIST SP 800-88)` : s.waiver ? html`${s.waiver.by}, ${when(Date.parse(s.waiver.at!))}: ${s.waiver.reason}` : '—'}</td></tr>`,
+)}
+</tbody></table>
+${
+  canWaive && pending.length
+    ? html`
+  <form method="post" action="/cases/${details.caseId}/waive-subprocessor">${csrf(user)}
+    <label for="waive-subprocessor">Subprocessor</label>
+    <select id="waive-subprocessor" name="subprocessorId">${pending.map((s) => html`<option value="${s.id}" ${again('waive-subprocessor', 'subprocessorId') === s.id ? html`selected` : ''}>${s.name}</option>`)}</select>${problem('waive-subprocessor', 'subprocessorId')}
+    <label for="waive-reason">Why the district waives its certification (shown on the statement)</label><textarea id="waive-reason" name="reason" required>${again('waive-subprocessor', 'reason')}</textarea>${problem('waive-subprocessor', 'reason')}
+    <button type="submit" class="danger">Waive this certification</button></form>
+  <form method="post" action="/cases/${details.caseId}/subprocessor-link">${csrf(user)}
+    <label for="relink-subprocessor">Subprocessor</label>
+    <select id="relink-subprocessor" name="subprocessorId">${pending.map((s) => html`<option value="${s.id}" ${again('subprocessor-link', 'subprocessorId') === s.id ? html`selected` : ''}>${s.name}</option>`)}</select>
+    <label for="relink-email">New contact email (optional: leave empty to send to the same address)</label><input type="email" id="relink-email" name="contactEmail" value="${again('subprocessor-link', 'contactEmail')}">${problem('subprocessor-link', 'contactEmail')}
+    <button type="submit" class="secondary">Email a new link</button></form>`
+    : ''
+}
+</section>`;
 }
 
 export function messagePage(
@@ -954,9 +490,7 @@ export function messagePage(
 ): string {
   return layout(
     { title, ...(options.user ? { user: options.user } : {}) },
-    html`<h1>${title}</h1>
-      ${notice(message, options.kind ?? 'warn')}
-      <p><a href="/">Back</a></p>`,
+    html`<h1>${title}</h1>${notice(message, options.kind ?? 'warn')}<p><a href="/">Back</a></p>`,
   );
 }
 

@@ -17,16 +17,10 @@ const STATE_WORDS: Record<Step['state'], string> = {
 };
 
 export function stepper(steps: readonly Step[]): Markup {
-  return html`<ol class="stepper" aria-label="Where the case stands">
-    ${steps.map(
-      (step) =>
-        html` <li class="step ${step.state}" ${step.state === 'current' ? html`aria-current="step"` : ''}>
-          <span class="step-title">${step.title}</span>
-          <span class="step-when"
-            ><span class="step-state">${STATE_WORDS[step.state]}</span
-            >${step.at ? html` · <time datetime="${step.at}">${step.at.slice(0, 10)}</time>` : ''}${step.note ? ` · ${step.note}` : ''}</span
-          >
-        </li>`,
-    )}
-  </ol>`;
+  return html`<ol class="stepper" aria-label="Where the case stands">${steps.map(
+    (step) => html`
+  <li class="step ${step.state}" ${step.state === 'current' ? html`aria-current="step"` : ''}><span class="step-title">${step.title}</span>
+    <span class="step-when"><span class="step-state">${STATE_WORDS[step.state]}</span>${step.at ? html` · <time datetime="${step.at}">${step.at.slice(0, 10)}</time>` : ''}${step.note ? ` · ${step.note}` : ''}</span></li>`,
+  )}
+</ol>`;
 }

@@ -47,7 +47,7 @@ function actionPanels(record: CaseRecord, user: { role: Role; csrfToken: string 
   const again = (form: string, name: string): string => (retry?.form === form ? (retry.values[name] ?? '') : '');
   const problem = (form: string, name: string): Markup =>
     retry?.form === form ? fieldError(retry.errors, name) : html``;
-  const csrf = html`<input type="hidden" name="_csrf" value="${user.csrfToken}" />`;
+  const csrf = html`<input type="hidden" name="_csrf" value="${user.csrfToken}">`;
   return (Object.values(STAFF_ACTIONS) as StaffAction[]).flatMap(
     (action) =>
       action.panel?.({ caseId: record.caseId, state: record.state, role: user.role, csrf, again, problem }) ?? [],

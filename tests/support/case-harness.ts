@@ -1,5 +1,6 @@
 // A termination case's whole world for a test: a real worker on the shared dev server, real SMTP, real
 // SQLite and storage in a scratch DATA_DIR, and the same CaseService the HTTP server and CLI use.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -253,6 +254,35 @@ export class CaseHarness {
       `mail with a ${task} link for case ${caseId}`,
     );
     return { mail, link: linkIn(mail) };
+  }
+
+  /**
+   * `disposition …` as a person runs it, against this harness's data and task queue. Not spawnSync: the worker that
+   * takes its updates runs in this process, and must keep running meanwhile.
+   */
+  cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string; out: string }> {
+    const env = {
+      ...process.env,
+      DATA_DIR: this.dataDir,
+      TEMPORAL_ADDRESS: this.options.temporalAddress ?? inject('temporalAddress'),
+      TASK_QUEUE: this.taskQueue,
+    };
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [path.resolve(__dirname, '../../bin/disposition.js'), ...args], { env });
+      let stdout = '';
+      let stderr = '';
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        out += d.toString();
+      });
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        out += d.toString();
+      });
+      child.once('error', reject);
+      child.once('close', (status) => resolve({ status, stdout, stderr, out }));
+    });
   }
 
   mailsOf(caseId: string, kind?: string): ReceivedMail[] {
