@@ -291,10 +291,13 @@ export class CaseService {
       return await this.client.withDeadline(Date.now() + this.actionTimeoutMs, call);
     } catch (err) {
       const text = `${(err as Error).message ?? ''} ${(err as { cause?: Error }).cause?.message ?? ''}`;
-      // An update that outlives the deadline (a busy server, no worker) ends as "Call cancelled", not a gRPC code.
+      // An update that outlives the deadline (a busy server, no worker) ends as "Call cancelled", not a gRPC code:
+      // as WorkflowUpdateRPCTimeoutOrCancelledError, or as the gRPC error "1 CANCELLED: Call cancelled" itself.
       if (
         err instanceof WorkflowUpdateRPCTimeoutOrCancelledError ||
-        /DEADLINE_EXCEEDED|deadline exceeded|UNAVAILABLE|ECONNREFUSED|Connection refused|timed out/i.test(text)
+        /DEADLINE_EXCEEDED|deadline exceeded|UNAVAILABLE|ECONNREFUSED|Connection refused|timed out|CANCELLED: Call cancelled/i.test(
+          text,
+        )
       ) {
         throw new DispositionError(
           'temporal_unavailable',
