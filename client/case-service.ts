@@ -290,15 +290,7 @@ export class CaseService {
     try {
       return await this.client.withDeadline(Date.now() + this.actionTimeoutMs, call);
     } catch (err) {
-      const text = `${(err as Error).message ?? ''} ${(err as { cause?: Error }).cause?.message ?? ''}`;
-      // An update that outlives the deadline (a busy server, no worker) ends as "Call cancelled", not a gRPC code:
-      // as WorkflowUpdateRPCTimeoutOrCancelledError, or as the gRPC error "1 CANCELLED: Call cancelled" itself.
-      if (
-        err instanceof WorkflowUpdateRPCTimeoutOrCancelledError ||
-        /DEADLINE_EXCEEDED|deadline exceeded|UNAVAILABLE|ECONNREFUSED|Connection refused|timed out|CANCELLED: Call cancelled/i.test(
-          text,
-        )
-      ) {
+      if (outlivedItsDeadline(err)) {
         throw new DispositionError(
           'temporal_unavailable',
           'Temporal or the worker did not answer in time; try again shortly',
@@ -307,4 +299,17 @@ export class CaseService {
       throw err;
     }
   }
+}
+
+/**
+ * Whether a Temporal call failed because nothing answered in time (a busy or absent server or worker), as opposed to
+ * the call itself being refused. An update that outlives the deadline ends as "Call cancelled", not as a gRPC code:
+ * as WorkflowUpdateRPCTimeoutOrCancelledError, or as the gRPC error "1 CANCELLED: Call cancelled" itself.
+ */
+export function outlivedItsDeadline(err: unknown): boolean {
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
+  const text = `${(err as Error)?.message ?? ''} ${(err as { cause?: Error })?.cause?.message ?? ''}`;
+  return /DEADLINE_EXCEEDED|deadline exceeded|UNAVAILABLE|ECONNREFUSED|Connection refused|timed out|CANCELLED: Call cancelled/i.test(
+    text,
+  );
 }

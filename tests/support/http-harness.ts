@@ -2,6 +2,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { CaseService } from '../../client/case-service';
@@ -76,8 +77,14 @@ export class HttpHarness {
         )
       : cases.service;
     // The server starts workflows (a webhook resend) on the harness's own task queue, as one config would give it.
+    // A 500 prints its error and stack beside the test that met it (vitest labels console output by test), so a failure
+    // seen once on a loaded machine can be read afterwards; every other answer stays silent.
     const deps: ServerDeps = {
-      config: { ...cases.config, taskQueue: cases.taskQueue },
+      config: {
+        ...cases.config,
+        taskQueue: cases.taskQueue,
+        ...(options.logStream ? {} : { logLevel: 'error' as const }),
+      },
       client: cases.client,
       service,
       records: cases.records,
@@ -90,7 +97,9 @@ export class HttpHarness {
       bulk: cases.bulk,
       signatories,
       mail: createSmtpTransport(cases.config.smtpUrl!),
-      ...(options.logStream ? { logStream: options.logStream } : {}),
+      logStream:
+        options.logStream ??
+        new Writable({ write: (line: Buffer, _encoding, done) => (console.error(String(line).trimEnd()), done()) }),
     };
     const app = buildHttpServer(deps);
     await app.listen({ port: 0, host: '127.0.0.1' });
