@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CaseState } from '../domain/case-state';
+import { CASE_STATUSES } from '../domain/statuses';
 import { DuplicateUserError } from '../infra/database/user-store';
 import { migrate } from '../infra/database/migrate';
 import { MIGRATIONS, SCHEMA_VERSION } from '../infra/database/migrations';
@@ -108,6 +109,28 @@ describe.each(DATABASE_BACKENDS)('the stores on $name', (backend) => {
         'completed',
         'cancelled',
       ]);
+    });
+
+    it('keeps statuses by name: a status the code adds re-ranks the cases at the next start, with no migration', async () => {
+      const ranks = async () =>
+        Object.fromEntries(
+          (
+            await stores.database.all<{ status: string; status_rank: number }>('SELECT status, status_rank FROM cases')
+          ).map((row) => [row.status, Number(row.status_rank)]),
+        );
+      for (const [i, status] of (['awaiting_acknowledgement', 'awaiting_review', 'completed'] as const).entries())
+        await stores.records.saveCase(caseAt(`Named${i}`, 1, { status, createdAt: T0 + i }));
+      expect(await ranks()).toEqual({ awaiting_acknowledgement: 0, awaiting_review: 3, completed: 9 });
+      const withNew = ['awaiting_acknowledgement', 'awaiting_scoping', ...CASE_STATUSES.slice(1)];
+      await migrate(stores.database, MIGRATIONS, withNew);
+      expect(await ranks()).toEqual({ awaiting_acknowledgement: 0, awaiting_review: 4, completed: 10 });
+      const table = await stores.database.all<{ name: string; rank: number }>(
+        'SELECT name, rank FROM case_statuses ORDER BY rank',
+      );
+      expect(table.map((row) => row.name)).toEqual(withNew);
+      // An older release started beside it (a rolling upgrade) leaves the newer ranking alone.
+      await migrate(stores.database, MIGRATIONS, CASE_STATUSES);
+      expect(await ranks()).toEqual({ awaiting_acknowledgement: 0, awaiting_review: 4, completed: 10 });
     });
 
     it('refuses a database that newer code migrated, naming both versions', async () => {

@@ -1,6 +1,8 @@
 // Applies the schema's migrations at start, one transaction each way, on any number of nodes starting at once.
-import { MIGRATIONS, type Migration } from './migrations';
+import { CASE_STATUSES } from '../../domain/statuses';
+import { MIGRATIONS, STATUS_TABLE_VERSION, type Migration } from './migrations';
 import { DatabaseTooNewError, type SqlDatabase } from './sql-database';
+import { syncStatusRanks } from './status-ranks';
 
 export interface MigrationResult {
   from: number;
@@ -10,6 +12,8 @@ export interface MigrationResult {
 export async function migrate(
   db: SqlDatabase,
   migrations: readonly Migration[] = MIGRATIONS,
+  /** The lifecycle's statuses in order; a test passes another list to see the cases re-ranked. */
+  statuses: readonly string[] = CASE_STATUSES,
 ): Promise<MigrationResult> {
   const latest = migrations.at(-1)?.version ?? 0;
   return db.transaction(async (tx) => {
@@ -34,6 +38,8 @@ export async function migrate(
         Date.now(),
       ]);
     }
+    // An older schema (a test builds each) has no table of statuses yet.
+    if (Math.max(current, latest) >= STATUS_TABLE_VERSION) await syncStatusRanks(tx, statuses);
     return { from: current, to: Math.max(current, latest) };
   });
 }

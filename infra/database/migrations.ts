@@ -309,6 +309,17 @@ CREATE TABLE destructions (case_id TEXT NOT NULL, what TEXT NOT NULL, decided_at
       postgres: 'CREATE TABLE store_facts (fact TEXT PRIMARY KEY, at BIGINT NOT NULL);',
     },
   },
+  {
+    version: 16,
+    name: "the statuses by name with their lifecycle order, so a new status needs no migration: each start brings the table and the cases' ranks in line with the code (infra/database/status-ranks.ts)",
+    sql: {
+      sqlite: 'CREATE TABLE IF NOT EXISTS case_statuses (name TEXT PRIMARY KEY, rank INTEGER NOT NULL);',
+      postgres: 'CREATE TABLE case_statuses (name TEXT PRIMARY KEY, rank INTEGER NOT NULL);',
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
+
+/** The version that made `case_statuses`: from it on, each start re-ranks the cases by the code's statuses. */
+export const STATUS_TABLE_VERSION = 16;
