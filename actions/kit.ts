@@ -5,8 +5,8 @@
 // schema. The workflow's side of an action (validator and state change) is the folder's handler.ts.
 import { z } from 'zod';
 import type { CaseState } from '../domain/case-state';
-import type { Form } from '../domain/form-fields';
-import type { Markup } from '../domain/markup';
+import type { Form } from '../presentation/forms';
+import type { Markup } from '../presentation/markup';
 import { linkRefSchema } from '../domain/messages';
 import type { LinkTaskKind, Role } from '../domain/statuses';
 

@@ -10,13 +10,14 @@ const ROOT = path.resolve(__dirname, '..');
 /** Which top-level folders each folder's modules may import (besides packages and Node's own modules). */
 const MAY_IMPORT: Record<string, string[]> = {
   domain: ['domain'],
-  actions: ['actions', 'domain'],
+  presentation: ['presentation', 'domain'],
+  actions: ['actions', 'presentation', 'domain'],
   workflows: ['workflows', 'actions', 'domain'],
-  activities: ['activities', 'domain', 'infra'],
-  infra: ['infra', 'domain'],
-  worker: ['worker', 'workflows', 'actions', 'activities', 'infra', 'domain'],
-  server: ['server', 'client', 'actions', 'workflows', 'infra', 'domain'],
-  client: ['client', 'actions', 'workflows', 'infra', 'domain'],
+  activities: ['activities', 'domain', 'infra', 'presentation'],
+  infra: ['infra', 'presentation', 'domain'],
+  worker: ['worker', 'workflows', 'actions', 'activities', 'infra', 'presentation', 'domain'],
+  server: ['server', 'client', 'actions', 'workflows', 'infra', 'presentation', 'domain'],
+  client: ['client', 'actions', 'workflows', 'infra', 'presentation', 'domain'],
 };
 
 function sources(dir: string): string[] {

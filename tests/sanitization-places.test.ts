@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { gatherStatement } from '../activities/generate-statement';
 import type { CaseState } from '../domain/case-state';
 import { certificationBodySchema, SANITIZATION_PLACES, type SanitizedSystem } from '../domain/certification';
-import { certificationFromForm } from '../domain/form-fields';
+import { certificationFromForm } from '../actions/certify/form-fields';
 import { renderStatementPdf } from '../infra/statement/statement-pdf';
 import { popplerText } from './support/artifacts';
 import { caseInput, certification } from './support/fixtures';

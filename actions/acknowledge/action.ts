@@ -1,5 +1,5 @@
 import { acknowledgeBodySchema } from '../../domain/api';
-import { flatFormBody } from '../../domain/form-fields';
+import { flatFormBody } from '../../presentation/forms';
 import { link, vendor } from '../kit';
 import { acknowledgeOutcomes } from './handler';
 

@@ -1,5 +1,5 @@
 import { backupRolloffSchema } from '../../domain/certification';
-import { flatFormBody } from '../../domain/form-fields';
+import { flatFormBody } from '../../presentation/forms';
 import { link, vendor } from '../kit';
 import { backupRolloffOutcomes } from './handler';
 

@@ -5,7 +5,7 @@ import {
   certificationSchema,
   signatoryCheckSchema,
 } from '../../domain/certification';
-import { certificationFromForm } from '../../domain/form-fields';
+import { certificationFromForm } from './form-fields';
 import { link, vendor } from '../kit';
 import { certifyOutcomes } from './handler';
 

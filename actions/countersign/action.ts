@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { countersignBodySchema } from '../../domain/api';
 import { latestTask } from '../../domain/case-state';
-import { flatFormBody } from '../../domain/form-fields';
+import { flatFormBody } from '../../presentation/forms';
 import { updateId } from '../../domain/update-ids';
 import { actor, staff } from '../kit';
 import { countersignOutcomes } from './handler';

@@ -1,6 +1,6 @@
 import { exceptionsOf } from '../../domain/case-state';
 import { exceptionSchema } from '../../domain/case-input';
-import { flatFormBody } from '../../domain/form-fields';
+import { flatFormBody } from '../../presentation/forms';
 import { updateId } from '../../domain/update-ids';
 import { actor, cliText, staff, textHash } from '../kit';
 import { addExceptionOutcomes } from './handler';

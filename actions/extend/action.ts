@@ -1,6 +1,6 @@
 import { extendBodySchema } from '../../domain/api';
 import { openTaskOf } from '../../domain/case-state';
-import { flatFormBody } from '../../domain/form-fields';
+import { flatFormBody } from '../../presentation/forms';
 import { updateId } from '../../domain/update-ids';
 import { actor, cliText, staff } from '../kit';
 import { extendOutcomes } from './handler';

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { reasonSchema } from '../../domain/api';
 import { isoOrNull, readableMoment } from '../../domain/dates';
-import { flatFormBody, formText } from '../../domain/form-fields';
+import { flatFormBody, formText } from '../../presentation/forms';
 import { requestIdSchema } from '../../domain/ids';
-import { html } from '../../domain/markup';
+import { html } from '../../presentation/markup';
 import { linkTaskTitle } from '../../domain/statuses';
 import { momentSchema } from '../../domain/time-schemas';
 import { actor, ActionUsageError, cliText, link, staff, vendor } from '../kit';

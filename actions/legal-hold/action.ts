@@ -1,5 +1,5 @@
 import { legalHoldBodySchema } from '../../domain/api';
-import { flatFormBody } from '../../domain/form-fields';
+import { flatFormBody } from '../../presentation/forms';
 import { updateId } from '../../domain/update-ids';
 import { actor, ActionUsageError, cliText, staff } from '../kit';
 import { legalHoldOutcomes } from './handler';

@@ -1,5 +1,5 @@
 import { enforcementBodySchema } from '../../domain/api';
-import { flatFormBody } from '../../domain/form-fields';
+import { flatFormBody } from '../../presentation/forms';
 import { updateId } from '../../domain/update-ids';
 import { actor, cliText, staff } from '../kit';
 import { markNotCooperatingOutcomes } from './handler';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { latestTask, openTaskOf } from '../../domain/case-state';
 import { rejectionNeedsReason, reviewBodySchema, reviewBodyShape } from '../../domain/api';
-import { flatFormBody, formText } from '../../domain/form-fields';
+import { flatFormBody, formText } from '../../presentation/forms';
 import { updateId } from '../../domain/update-ids';
 import { actor, ActionUsageError, staff } from '../kit';
 import { reviewOutcomes } from './handler';

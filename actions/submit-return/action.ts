@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { submitReturnBodySchema } from '../../domain/api';
-import { flatFormBody } from '../../domain/form-fields';
+import { flatFormBody } from '../../presentation/forms';
 import { stagedFileRefSchema } from '../../domain/messages';
 import { link, vendor } from '../kit';
 import { submitReturnOutcomes } from './handler';

@@ -4,7 +4,7 @@ import {
   subprocessorCertificationBodySchema,
   subprocessorCertificationSchema,
 } from '../../domain/certification';
-import { subprocessorCertificationFromForm } from '../../domain/form-fields';
+import { subprocessorCertificationFromForm } from '../certify/form-fields';
 import { link, vendor } from '../kit';
 import { subprocessorCertifyOutcomes } from './handler';
 

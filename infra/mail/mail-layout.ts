@@ -3,7 +3,7 @@
 // styled, as mail readers want it: the district's name on top, the task's button, the due date in words and
 // in ISO 8601, and the same link written out for readers that strip buttons.
 import { isoSeconds } from '../../domain/dates';
-import { html, type Markup } from '../../domain/markup';
+import { html, type Markup } from '../../presentation/markup';
 
 export type Block =
   | { kind: 'p'; text: string }

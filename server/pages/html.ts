@@ -1,6 +1,6 @@
 // Server-rendered pages: a tagged template that escapes every value unless it is already markup.
-export { escape, html, Markup } from '../../domain/markup';
-import { escape, html, type Markup } from '../../domain/markup';
+export { escape, html, Markup } from '../../presentation/markup';
+import { escape, html, type Markup } from '../../presentation/markup';
 
 export { readableMoment as when } from '../../domain/dates';
 

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as api from '../../domain/api';
 import { DispositionError, ERROR_CODES } from '../../domain/errors';
 import { actorOf, type RequestSession } from '../auth';
-import { fieldErrors, formValues, type Form } from '../forms';
+import { fieldErrors, formValues, type Form } from '../../presentation/forms';
 import { webhooksPage } from '../pages/settings-pages';
 import { noteRefusal } from '../security-events';
 import type { ServerContext } from '../server-context';

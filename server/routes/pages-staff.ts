@@ -11,7 +11,8 @@ import type { Role } from '../../infra/database/user-store';
 import type { CaseRecord } from '../../infra/database/case-record-store';
 import { caseDetails, caseListItem } from '../../client/case-views';
 import { actorOf, type RequestSession } from '../auth';
-import { caseInputFromForm, fieldErrors, formValues, type Form } from '../forms';
+import { fieldErrors, formValues, type Form } from '../../presentation/forms';
+import { caseInputFromForm } from '../new-case-form';
 import { caseOutcomeText, outcomeQuery } from '../pages/action-outcomes';
 import {
   caseListPage,

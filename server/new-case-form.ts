@@ -1,17 +1,8 @@
-// The new-case form to the case input, and a refusal's fields back to the inputs (actions' forms: actions/<name>/action.ts).
+// The new-case form to the case input (actions' forms: actions/<name>/action.ts; the generic parts: presentation/forms.ts).
 import { KNOWN_CATEGORIES } from '../domain/case-terms';
+import { formChecked as checked, formText as text, type Form } from '../presentation/forms';
 
-import { formChecked as checked, formText as text, type Form } from '../domain/form-fields';
-
-export type { Form };
 const count = (value: string | undefined): number | undefined => (value === undefined ? undefined : Number(value));
-
-export const formValues = (form: Form): Record<string, string> =>
-  Object.fromEntries(
-    Object.entries(form)
-      .filter(([k, v]) => typeof v === 'string' && k !== '_csrf' && k !== 'password')
-      .map(([k, v]) => [k, v as string]),
-  );
 
 export function caseInputFromForm(form: Form): unknown {
   const categories: { key: string; label?: string; expectedRecords?: number }[] = [];
@@ -67,14 +58,4 @@ export function caseInputFromForm(form: Form): unknown {
     deadlines,
     ...(text(form, 'legalSignoff') === 'true' ? { legalSignoff: true } : {}),
   };
-}
-
-/** A refusal's field messages, by the form field they belong to. */
-export function fieldErrors(details: unknown): Record<string, string> {
-  const errors: Record<string, string> = {};
-  if (!Array.isArray(details)) return errors;
-  for (const item of details as { field?: string; message?: string }[]) {
-    if (item.field && item.message && !errors[item.field]) errors[item.field] = item.message;
-  }
-  return errors;
 }

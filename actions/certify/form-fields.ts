@@ -1,32 +1,6 @@
-// Plain HTML forms to API bodies. A form's field names are the body's JSON paths ("destruction.method"), so a
-// refusal's field names the input it came from. Blank fields are absent, as if the JSON had left them out.
-import { MAX_SUBPROCESSORS, MAX_SYSTEMS } from './certification';
-
-export type Form = Record<string, string | string[] | undefined>;
-
-export const formText = (form: Form, name: string): string | undefined => {
-  const value = form[name];
-  const single = Array.isArray(value) ? value[0] : value;
-  return single === undefined || single.trim() === '' ? undefined : single.trim();
-};
-
-/** A checkbox ("on") or a hidden true/false field. */
-export const formChecked = (form: Form, name: string): boolean =>
-  formText(form, name) === 'true' || formText(form, name) === 'on';
-
-/**
- * The named fields as a flat body: strings as written, booleans from "true"/"on" and "false", blanks left out.
- * Enough for every form whose body has no nesting; the others map their fields by hand.
- */
-export function flatFormBody(form: Form, fields: Record<string, 'text' | 'boolean'>): Record<string, string | boolean> {
-  const body: Record<string, string | boolean> = {};
-  for (const [name, type] of Object.entries(fields)) {
-    const value = formText(form, name);
-    if (value === undefined) continue;
-    body[name] = type === 'boolean' ? value === 'true' || value === 'on' : value;
-  }
-  return body;
-}
+// The certification forms' fields (the vendor's, and a subprocessor's, which shares the destruction part) as bodies.
+import { MAX_SUBPROCESSORS, MAX_SYSTEMS } from '../../domain/certification';
+import { formChecked, formText, type Form } from '../../presentation/forms';
 
 /** The fields the vendor's and a subprocessor's certification share (signatory, method, backups), under `prefix`. */
 function destructionFromForm(form: Form, prefix: string) {
