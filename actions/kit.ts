@@ -67,8 +67,11 @@ export interface StaffActionDeclaration<Body = unknown> extends Declaration<Body
   ): { payload: object; updateId: string };
   /** What it adds to `GET /api/cases/:caseId` (beside the case's own fields). */
   details?: (state: CaseState) => Record<string, unknown>;
-  /** Its section of the case page, or nothing for this case and person (the page's CSRF field and refill given). */
-  panel?: (page: CasePanelContext) => Markup | undefined;
+  /**
+   * Its form on the case page (with what the form needs to be understood), or nothing for this case and person, and
+   * where on the page it goes (`CasePanelPlace`).
+   */
+  panel?: { place: CasePanelPlace; render: (page: CasePanelContext) => Markup | undefined };
   /**
    * Owned by the case record, not the workflow (the legal hold): written there in one transaction whatever the
    * case's state, open or closed; the workflows that guard the case's data are told after.
@@ -109,6 +112,13 @@ export type VendorAction = VendorActionDeclaration<any>;
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
 export type CliValues = Record<string, string | boolean | undefined>;
+
+/**
+ * Where on the case page an action's form goes: `task`, the district's own open task, under the returned data;
+ * `actions`, among the case's actions; `subprocessors`, under the subprocessors' table; `section`, a section of its
+ * own after the actions. Within a place, forms follow actions/registry.ts's order.
+ */
+export type CasePanelPlace = 'task' | 'actions' | 'subprocessors' | 'section';
 
 /** What a staff action's section of the case page gets. */
 export interface CasePanelContext {

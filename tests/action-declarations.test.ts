@@ -83,6 +83,19 @@ describe('each vendor action, from its declaration', () => {
 describe("each action's workflow side, from its folder", () => {
   const declared = [...Object.values(STAFF_ACTIONS), ...Object.values(VENDOR_ACTIONS)];
 
+  it.each(Object.entries(STAFF_ACTIONS))('%s: its page form lives in its own folder', (_name, action) => {
+    expect(action.panel, 'a panel (actions/kit.ts) with the form').toBeDefined();
+    const folder = fs
+      .readdirSync('actions', { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => `actions/${entry.name}/action.ts`)
+      .find((file) => fs.readFileSync(file, 'utf8').includes(`path: '${action.path}'`));
+    expect(folder).toBeDefined();
+    // The form posts to the action's page route: /cases/:caseId/<path>, its parameters filled in.
+    const postsTo = `action="/cases/\${caseId}/${action.path.replace(/:\w+/g, '')}`;
+    expect(fs.readFileSync(folder!, 'utf8')).toContain(postsTo);
+  });
+
   it('every update an action sends has exactly one handler, and every handler an action that sends it', () => {
     const handled = ACTION_HANDLERS.map((h) => h.update).sort();
     expect(handled).toEqual(declared.map((a) => a.update).sort());

@@ -5,6 +5,8 @@ import { flatFormBody } from '../../presentation/forms';
 import { updateId } from '../../domain/update-ids';
 import { actor, staff } from '../kit';
 import { countersignOutcomes } from './handler';
+import { html } from '../../presentation/markup';
+import { openTaskOf, subprocessorsOf } from '../../domain/case-state';
 
 export const countersign = staff({
   path: 'countersign',
@@ -19,6 +21,21 @@ export const countersign = staff({
   refill: () => 'countersign',
   outcomes: countersignOutcomes,
   outcome: () => 'countersigned',
+  panel: {
+    place: 'task',
+    render: ({ caseId, state, role, csrf, again, problem }) => {
+      if (openTaskOf(state)?.kind !== 'countersign') return undefined;
+      if (role !== 'legal')
+        return html`<h2>Countersignature</h2><section><p>The statement waits for legal staff to review the vendor's certification and countersign for the district.</p></section>`;
+      return html`<h2>Countersign for the district</h2><section>
+  <p>The vendor's certification${subprocessorsOf(state).length ? ", its subprocessors' certifications or waivers," : ''} and the case record are below. Once you countersign, the statement is issued and names you.</p>
+  <form method="post" action="/cases/${caseId}/countersign">${csrf}
+    <label class="check"><input type="checkbox" name="attestation" value="true" required> I reviewed the vendor's certification and the case record, and countersign for the district.</label>${problem('countersign', 'attestation')}
+    <label for="countersign-note">Note for the record (optional, printed on the statement)</label><textarea id="countersign-note" name="note">${again('countersign', 'note')}</textarea>${problem('countersign', 'note')}
+    <button type="submit">Countersign and issue the statement</button></form>
+</section>`;
+    },
+  },
   cli: {
     name: 'sign',
     usage: '[--note N]',

@@ -4,6 +4,10 @@ import { flatFormBody } from '../../presentation/forms';
 import { updateId } from '../../domain/update-ids';
 import { actor, cliText, staff, textHash } from '../kit';
 import { addExceptionOutcomes } from './handler';
+import { html } from '../../presentation/markup';
+import { EXCEPTION_KINDS } from '../../domain/case-terms';
+import { readableMoment } from '../../domain/dates';
+import { isTerminal } from '../../domain/statuses';
 
 export const addException = staff({
   path: 'exceptions',
@@ -17,6 +21,34 @@ export const addException = staff({
   refill: () => 'exceptions',
   outcomes: addExceptionOutcomes,
   outcome: () => 'exception-added',
+  panel: {
+    place: 'section',
+    render: ({ caseId, state, role, csrf, again, problem }) => {
+      const exceptions = exceptionsOf(state);
+      return html`<h2>Exceptions: data the vendor may keep</h2>
+<section>
+${
+  exceptions.length
+    ? html`<table class="stacked"><thead><tr><th scope="col">Data</th><th scope="col">Why</th><th scope="col">Until</th><th scope="col">Recorded</th></tr></thead><tbody>
+${exceptions.map((e) => html`<tr><td data-label="Data">${e.scope}</td><td data-label="Why">${EXCEPTION_KINDS[e.kind]}: ${e.reason}</td><td data-label="Until">${e.endsOn ?? 'no end date'}</td><td data-label="Recorded">${e.addedBy}, ${readableMoment(e.addedAt)}</td></tr>`)}
+</tbody></table>`
+    : html`<p class="muted">None: the vendor destroys everything.</p>`
+}
+${
+  role === 'admin' && !isTerminal(state.status) && !state.certification
+    ? html`
+  <form method="post" action="/cases/${caseId}/exceptions">${csrf}
+    <label for="exception-kind">Kind</label>
+    <select id="exception-kind" name="kind">${Object.entries(EXCEPTION_KINDS).map(([key, label]) => html`<option value="${key}" ${again('exceptions', 'kind') === key ? html`selected` : ''}>${label}</option>`)}</select>
+    <label for="exception-scope">What data</label><input type="text" id="exception-scope" name="scope" value="${again('exceptions', 'scope')}" required>${problem('exceptions', 'scope')}
+    <label for="exception-reason">Why</label><input type="text" id="exception-reason" name="reason" value="${again('exceptions', 'reason')}" required>${problem('exceptions', 'reason')}
+    <label for="exception-ends">Until (optional; the administrators are reminded that day)</label><input type="date" id="exception-ends" name="endsOn" value="${again('exceptions', 'endsOn')}">${problem('exceptions', 'endsOn')}
+    <button type="submit" class="secondary">Record the exception</button></form>`
+    : ''
+}
+</section>`;
+    },
+  },
   cli: {
     name: 'exception',
     usage: '--kind K --scope S --reason R [--ends-on DATE]',

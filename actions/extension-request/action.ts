@@ -87,17 +87,19 @@ export const decideExtension = staff({
       decisionReason: r.decisionReason ?? null,
     })),
   }),
-  panel: ({ caseId, state, role, csrf, again, problem }) => {
-    const requests = requestsOf(state);
-    if (!requests.length) return undefined;
-    const decide = (id: string) => html`
+  panel: {
+    place: 'section',
+    render: ({ caseId, state, role, csrf, again, problem }) => {
+      const requests = requestsOf(state);
+      if (!requests.length) return undefined;
+      const decide = (id: string) => html`
   <form method="post" action="/cases/${caseId}/extension-requests/${id}">${csrf}<input type="hidden" name="requestId" value="${id}">
     <fieldset><legend>Your decision on ${id}</legend>
     <label class="check"><input type="radio" name="decision" value="grant" ${again(`extension-request-${id}`, 'decision') !== 'refuse' ? html`checked` : ''}> Grant: move the due date</label>
     <label class="check"><input type="radio" name="decision" value="refuse" ${again(`extension-request-${id}`, 'decision') === 'refuse' ? html`checked` : ''}> Refuse: the due date stands</label></fieldset>
     <label for="decision-reason-${id}">Reason (sent to the vendor)</label><textarea id="decision-reason-${id}" name="reason" required>${again(`extension-request-${id}`, 'reason')}</textarea>${problem(`extension-request-${id}`, 'reason')}
     <button type="submit" class="secondary">Send the decision</button></form>`;
-    return html`<h2>Requests for more time</h2>
+      return html`<h2>Requests for more time</h2>
 <section>
 <table class="stacked"><thead><tr><th scope="col">Request</th><th scope="col">For</th><th scope="col">Until</th><th scope="col">Why</th><th scope="col">Decision</th></tr></thead><tbody>
 ${requests.map(
@@ -110,5 +112,6 @@ ${requests.map(
 </tbody></table>
 ${role === 'admin' ? requests.filter((r) => r.status === 'pending').map((r) => decide(r.id)) : ''}
 </section>`;
+    },
   },
 });

@@ -3,6 +3,8 @@ import { flatFormBody } from '../../presentation/forms';
 import { updateId } from '../../domain/update-ids';
 import { actor, cliText, staff } from '../kit';
 import { referToLegalOutcomes } from './handler';
+import { html } from '../../presentation/markup';
+import { enforcementRefusal } from '../../domain/enforcement';
 
 export const referToLegal = staff({
   path: 'refer-to-legal',
@@ -16,6 +18,16 @@ export const referToLegal = staff({
   refill: () => 'refer-to-legal',
   outcomes: referToLegalOutcomes,
   outcome: () => 'referred',
+  panel: {
+    place: 'actions',
+    render: ({ caseId, state, role, csrf, again, problem }) =>
+      role === 'admin' && !enforcementRefusal(state, 'referred_to_legal')
+        ? html`
+  <form method="post" action="/cases/${caseId}/refer-to-legal">${csrf}
+    <label for="refer-note">Note for legal counsel</label><textarea id="refer-note" name="note" required>${again('refer-to-legal', 'note')}</textarea>${problem('refer-to-legal', 'note')}
+    <button type="submit" class="danger">Refer the case to legal</button></form>`
+        : undefined,
+  },
   cli: {
     name: 'refer-to-legal',
     usage: '--note N',

@@ -3,6 +3,7 @@ import { openTaskOf } from '../../domain/case-state';
 import { updateId } from '../../domain/update-ids';
 import { actor, staff } from '../kit';
 import { resendLinkOutcomes } from './handler';
+import { html } from '../../presentation/markup';
 
 export const resendLink = staff({
   path: 'resend-link',
@@ -13,6 +14,16 @@ export const resendLink = staff({
   fromForm: () => ({}),
   outcomes: resendLinkOutcomes,
   outcome: () => 'link-sent',
+  panel: {
+    place: 'actions',
+    render: ({ caseId, state, role, csrf }) => {
+      const open = openTaskOf(state);
+      return role === 'admin' && open && open.kind !== 'review' && open.kind !== 'countersign'
+        ? html`
+  <form method="post" action="/cases/${caseId}/resend-link">${csrf}<button type="submit" class="secondary">Email a new link to the vendor</button></form>`
+        : undefined;
+    },
+  },
   cli: {
     name: 'resend-link',
     usage: '',

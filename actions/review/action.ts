@@ -5,6 +5,7 @@ import { flatFormBody, formText } from '../../presentation/forms';
 import { updateId } from '../../domain/update-ids';
 import { actor, ActionUsageError, staff } from '../kit';
 import { reviewOutcomes } from './handler';
+import { html } from '../../presentation/markup';
 
 export const review = staff({
   path: 'review',
@@ -18,6 +19,17 @@ export const review = staff({
   refill: (form) => (formText(form, 'decision') === 'reject' ? 'reject' : 'accept'),
   outcomes: reviewOutcomes,
   outcome: (body) => (body.decision === 'reject' ? 'rejected' : 'accepted'),
+  panel: {
+    place: 'task',
+    render: ({ caseId, state, role, csrf, again, problem }) =>
+      role === 'admin' && openTaskOf(state)?.kind === 'review'
+        ? html`<h2>Your review</h2><section class="actions">
+  <form method="post" action="/cases/${caseId}/review">${csrf}<input type="hidden" name="decision" value="accept"><button type="submit">Accept the returned data</button></form>
+  <form method="post" action="/cases/${caseId}/review">${csrf}<input type="hidden" name="decision" value="reject">
+    <label for="reject-reason">Reason for rejecting (sent to the vendor)</label><textarea id="reject-reason" name="reason" required>${again('reject', 'reason')}</textarea>${problem('reject', 'reason')}
+    <button type="submit" class="danger">Reject</button></form></section>`
+        : undefined,
+  },
   cli: {
     name: 'review',
     usage: '--accept | --reject --reason R',

@@ -3,6 +3,9 @@ import { flatFormBody } from '../../presentation/forms';
 import { updateId } from '../../domain/update-ids';
 import { actor, cliText, staff } from '../kit';
 import { resendSubprocessorLinkOutcomes } from './handler';
+import { html } from '../../presentation/markup';
+import { subprocessorsOf } from '../../domain/case-state';
+import { isTerminal } from '../../domain/statuses';
 
 export const resendSubprocessorLink = staff({
   path: 'subprocessor-link',
@@ -15,6 +18,20 @@ export const resendSubprocessorLink = staff({
   refill: () => 'subprocessor-link',
   outcomes: resendSubprocessorLinkOutcomes,
   outcome: () => 'subprocessor-link-sent',
+  panel: {
+    place: 'subprocessors',
+    render: ({ caseId, state, role, csrf, again, problem }) => {
+      const pending = subprocessorsOf(state).filter((s) => !s.certification && !s.waiver);
+      return role === 'admin' && !isTerminal(state.status) && pending.length
+        ? html`
+  <form method="post" action="/cases/${caseId}/subprocessor-link">${csrf}
+    <label for="relink-subprocessor">Subprocessor</label>
+    <select id="relink-subprocessor" name="subprocessorId">${pending.map((s) => html`<option value="${s.id}" ${again('subprocessor-link', 'subprocessorId') === s.id ? html`selected` : ''}>${s.name}</option>`)}</select>
+    <label for="relink-email">New contact email (optional: leave empty to send to the same address)</label><input type="email" id="relink-email" name="contactEmail" value="${again('subprocessor-link', 'contactEmail')}">${problem('subprocessor-link', 'contactEmail')}
+    <button type="submit" class="secondary">Email a new link</button></form>`
+        : undefined;
+    },
+  },
   cli: {
     name: 'subprocessor-link',
     usage: '--subprocessor ID [--email E]',

@@ -1,23 +1,22 @@
 // Pages for district staff: sign-in, the case list, a new case, a case.
 import { BUILT_IN_AGREEMENTS, type AgreementRegistry } from '../../domain/agreements';
 import { daysLeftInWords, ENFORCEMENT_LABELS, ENFORCEMENT_STAGES } from '../../domain/enforcement';
-import { EXCEPTION_KINDS, KNOWN_CATEGORIES, TRACKING_KINDS, DEFAULT_DEADLINES } from '../../domain/case-terms';
+import { KNOWN_CATEGORIES, TRACKING_KINDS, DEFAULT_DEADLINES } from '../../domain/case-terms';
 import { CASE_STATUSES, STATUS_LABELS } from '../../domain/statuses';
 import { SANITIZATION_PLACES } from '../../domain/certification';
 import type { caseDetails, caseListItem } from '../../client/case-views';
 import { fieldError, html, layout, when, type Markup, type PageOptions } from './html';
 import { stepper } from './stepper';
+import type { CasePanelPlace } from '../../actions/kit';
 
 type User = NonNullable<PageOptions['user']>;
 const csrf = (user: User): Markup => html`<input type="hidden" name="_csrf" value="${user.csrfToken}">`;
 const notice = (message?: string, kind = ''): Markup =>
   message ? html`<div class="notice ${kind}" role="${kind === 'warn' ? 'alert' : 'status'}">${message}</div>` : html``;
 
-/** A form of the case page, refilled after a refusal together with its fields' errors. */
-/** Which form of the case page a refusal refills (an action's `refill`, actions/<name>/action.ts). */
-export type CaseForm = string;
+/** Which form of the case page a refusal refills (an action's `refill`, actions/<name>/action.ts), with its fields' errors. */
 export interface CaseFormRetry {
-  form: CaseForm;
+  form: string;
   values: Record<string, string>;
   errors: Record<string, string>;
 }
@@ -260,20 +259,18 @@ ${csrf(user)}
   );
 }
 
+/** The actions' forms for a case page, by where they go (actions/kit.ts, `CasePanelPlace`). */
+export type CasePanels = Record<CasePanelPlace, Markup[]>;
+
 export function casePage(
   user: User,
   details: ReturnType<typeof caseDetails>,
+  panels: CasePanels,
   message?: { text: string; kind?: string },
-  retry?: CaseFormRetry,
-  panels: Markup[] = [],
 ): string {
   const admin = user.role === 'admin';
-  const again = (form: CaseForm, name: string): string => (retry?.form === form ? (retry.values[name] ?? '') : '');
-  const problem = (form: CaseForm, name: string): Markup =>
-    retry?.form === form ? fieldError(retry.errors, name) : html``;
   const open = details.openTask;
   const pkg = details.returnPackage;
-  const closed = details.status === 'completed' || details.status === 'cancelled';
   return layout(
     { title: `${details.vendorName} · ${details.contractId}`, user },
     html`
@@ -311,85 +308,11 @@ ${
 <p><a class="button secondary" href="/api/cases/${details.caseId}/statement">Download the statement (PDF)</a></p></section>`
     : ''
 }
-${open?.kind === 'countersign' ? countersignSection(user, details, again, problem) : ''}
 ${details.signoff ? html`<h2>Countersignature</h2><section><p>Countersigned for the district by ${details.signoff.by} on ${when(Date.parse(details.signoff.at!))}${details.signoff.note ? `: ${details.signoff.note}` : ''}.</p></section>` : ''}
-${
-  admin && open?.kind === 'review'
-    ? html`<h2>Your review</h2><section class="actions">
-  <form method="post" action="/cases/${details.caseId}/review">${csrf(user)}<input type="hidden" name="decision" value="accept"><button type="submit">Accept the returned data</button></form>
-  <form method="post" action="/cases/${details.caseId}/review">${csrf(user)}<input type="hidden" name="decision" value="reject">
-    <label for="reject-reason">Reason for rejecting (sent to the vendor)</label><textarea id="reject-reason" name="reason" required>${again('reject', 'reason')}</textarea>${problem('reject', 'reason')}
-    <button type="submit" class="danger">Reject</button></form></section>`
-    : ''
-}
-<h2>Actions</h2><section class="actions">
-${
-  admin && open
-    ? html`
-  <form method="post" action="/cases/${details.caseId}/extend">${csrf(user)}<input type="hidden" name="task" value="${open.kind}">
-    <label for="until">New due date for "${open.title}"</label><input type="date" id="until" name="until" value="${again('extend', 'until')}" required>${problem('extend', 'until')}
-    <label for="extend-reason">Reason</label><input type="text" id="extend-reason" name="reason" value="${again('extend', 'reason')}" required>${problem('extend', 'reason')}
-    <button type="submit" class="secondary">Extend</button></form>`
-    : ''
-}
-${
-  admin && open && open.kind !== 'review' && open.kind !== 'countersign'
-    ? html`
-  <form method="post" action="/cases/${details.caseId}/resend-link">${csrf(user)}<button type="submit" class="secondary">Email a new link to the vendor</button></form>`
-    : ''
-}
-${
-  admin && details.enforcement.next === 'not_cooperating'
-    ? html`
-  <form method="post" action="/cases/${details.caseId}/not-cooperating">${csrf(user)}
-    <label for="not-cooperating-note">The vendor has not answered: what was tried, and what it did or did not do</label><textarea id="not-cooperating-note" name="note" required>${again('not-cooperating', 'note')}</textarea>${problem('not-cooperating', 'note')}
-    <button type="submit" class="danger">Mark the vendor as not cooperating</button></form>`
-    : ''
-}
-${
-  admin && details.enforcement.next === 'referred_to_legal'
-    ? html`
-  <form method="post" action="/cases/${details.caseId}/refer-to-legal">${csrf(user)}
-    <label for="refer-note">Note for legal counsel</label><textarea id="refer-note" name="note" required>${again('refer-to-legal', 'note')}</textarea>${problem('refer-to-legal', 'note')}
-    <button type="submit" class="danger">Refer the case to legal</button></form>`
-    : ''
-}
-${
-  admin && !closed
-    ? html`
-  <form method="post" action="/cases/${details.caseId}/cancel">${csrf(user)}
-    <label for="cancel-reason">Reason for cancelling</label><input type="text" id="cancel-reason" name="reason" value="${again('cancel', 'reason')}" required>${problem('cancel', 'reason')}
-    <button type="submit" class="danger">Cancel the case</button></form>`
-    : ''
-}
-  <form method="post" action="/cases/${details.caseId}/legal-hold">${csrf(user)}<input type="hidden" name="on" value="${details.legalHold.on ? 'false' : 'true'}">
-    <label for="hold-reason">Reason for ${details.legalHold.on ? 'releasing' : 'setting'} the legal hold</label><input type="text" id="hold-reason" name="reason" value="${again('legal-hold', 'reason')}" required>${problem('legal-hold', 'reason')}
-    <button type="submit" class="secondary">${details.legalHold.on ? 'Release the legal hold' : 'Set a legal hold'}</button></form>
-</section>
-${panels}
-<h2>Exceptions: data the vendor may keep</h2>
-<section>
-${
-  details.exceptions.length
-    ? html`<table class="stacked"><thead><tr><th scope="col">Data</th><th scope="col">Why</th><th scope="col">Until</th><th scope="col">Recorded</th></tr></thead><tbody>
-${details.exceptions.map((e) => html`<tr><td data-label="Data">${e.scope}</td><td data-label="Why">${e.kindLabel}: ${e.reason}</td><td data-label="Until">${e.endsOn ?? 'no end date'}</td><td data-label="Recorded">${e.addedBy}, ${when(Date.parse(e.addedAt!))}</td></tr>`)}
-</tbody></table>`
-    : html`<p class="muted">None: the vendor destroys everything.</p>`
-}
-${
-  admin && !closed && !details.certification
-    ? html`
-  <form method="post" action="/cases/${details.caseId}/exceptions">${csrf(user)}
-    <label for="exception-kind">Kind</label>
-    <select id="exception-kind" name="kind">${Object.entries(EXCEPTION_KINDS).map(([key, label]) => html`<option value="${key}" ${again('exceptions', 'kind') === key ? html`selected` : ''}>${label}</option>`)}</select>
-    <label for="exception-scope">What data</label><input type="text" id="exception-scope" name="scope" value="${again('exceptions', 'scope')}" required>${problem('exceptions', 'scope')}
-    <label for="exception-reason">Why</label><input type="text" id="exception-reason" name="reason" value="${again('exceptions', 'reason')}" required>${problem('exceptions', 'reason')}
-    <label for="exception-ends">Until (optional; the administrators are reminded that day)</label><input type="date" id="exception-ends" name="endsOn" value="${again('exceptions', 'endsOn')}">${problem('exceptions', 'endsOn')}
-    <button type="submit" class="secondary">Record the exception</button></form>`
-    : ''
-}
-</section>
-${details.subprocessors.length ? subprocessorsSection(user, details, again, problem, admin && !closed) : ''}
+${panels.task}
+${panels.actions.length ? html`<h2>Actions</h2><section class="actions">${panels.actions}</section>` : ''}
+${panels.section}
+${details.subprocessors.length ? subprocessorsSection(details, panels.subprocessors) : ''}
 ${
   details.certification
     ? html`<h2>Certification</h2><section><dl class="facts">
@@ -419,24 +342,6 @@ ${details.timeline.map((e) => html`<tr><td>${when(Date.parse(e.at!))}</td><td>${
   );
 }
 
-/** Legal's countersignature: what it states, and the form (legal staff only; administrators see who it waits for). */
-function countersignSection(
-  user: User,
-  details: ReturnType<typeof caseDetails>,
-  again: (form: CaseForm, name: string) => string,
-  problem: (form: CaseForm, name: string) => Markup,
-): Markup {
-  if (user.role !== 'legal')
-    return html`<h2>Countersignature</h2><section><p>The statement waits for legal staff to review the vendor's certification and countersign for the district.</p></section>`;
-  return html`<h2>Countersign for the district</h2><section>
-  <p>The vendor's certification${details.subprocessors.length ? ", its subprocessors' certifications or waivers," : ''} and the case record are below. Once you countersign, the statement is issued and names you.</p>
-  <form method="post" action="/cases/${details.caseId}/countersign">${csrf(user)}
-    <label class="check"><input type="checkbox" name="attestation" value="true" required> I reviewed the vendor's certification and the case record, and countersign for the district.</label>${problem('countersign', 'attestation')}
-    <label for="countersign-note">Note for the record (optional, printed on the statement)</label><textarea id="countersign-note" name="note">${again('countersign', 'note')}</textarea>${problem('countersign', 'note')}
-    <button type="submit">Countersign and issue the statement</button></form>
-</section>`;
-}
-
 const SUBPROCESSOR_STATUS = {
   asked: 'asked to certify',
   overdue: 'overdue',
@@ -444,15 +349,8 @@ const SUBPROCESSOR_STATUS = {
   waived: 'waived by the district',
 } as const;
 
-/** The vendor's subprocessors: where each stands, what it certified or why it was waived, and the waiver form. */
-function subprocessorsSection(
-  user: User,
-  details: ReturnType<typeof caseDetails>,
-  again: (form: CaseForm, name: string) => string,
-  problem: (form: CaseForm, name: string) => Markup,
-  canWaive: boolean,
-): Markup {
-  const pending = details.subprocessors.filter((s) => s.status === 'asked' || s.status === 'overdue');
+/** The vendor's subprocessors: where each stands, what it certified or why it was waived, and the actions' forms. */
+function subprocessorsSection(details: ReturnType<typeof caseDetails>, forms: Markup[]): Markup {
   return html`<h2>Subprocessors</h2>
 <section>
 <p class="muted">Each subprocessor the vendor named certifies its own destruction through its own link; the statement waits for each, unless the district waives it.</p>
@@ -465,21 +363,7 @@ ${details.subprocessors.map(
 <td data-label="Certification or waiver">${s.certification ? html`<bdi>${s.certification.signatoryName}</bdi>, ${s.certification.signatoryTitle}: completed ${s.certification.completedOn} (${s.certification.method}, NIST SP 800-88)` : s.waiver ? html`${s.waiver.by}, ${when(Date.parse(s.waiver.at!))}: ${s.waiver.reason}` : '—'}</td></tr>`,
 )}
 </tbody></table>
-${
-  canWaive && pending.length
-    ? html`
-  <form method="post" action="/cases/${details.caseId}/waive-subprocessor">${csrf(user)}
-    <label for="waive-subprocessor">Subprocessor</label>
-    <select id="waive-subprocessor" name="subprocessorId">${pending.map((s) => html`<option value="${s.id}" ${again('waive-subprocessor', 'subprocessorId') === s.id ? html`selected` : ''}>${s.name}</option>`)}</select>${problem('waive-subprocessor', 'subprocessorId')}
-    <label for="waive-reason">Why the district waives its certification (shown on the statement)</label><textarea id="waive-reason" name="reason" required>${again('waive-subprocessor', 'reason')}</textarea>${problem('waive-subprocessor', 'reason')}
-    <button type="submit" class="danger">Waive this certification</button></form>
-  <form method="post" action="/cases/${details.caseId}/subprocessor-link">${csrf(user)}
-    <label for="relink-subprocessor">Subprocessor</label>
-    <select id="relink-subprocessor" name="subprocessorId">${pending.map((s) => html`<option value="${s.id}" ${again('subprocessor-link', 'subprocessorId') === s.id ? html`selected` : ''}>${s.name}</option>`)}</select>
-    <label for="relink-email">New contact email (optional: leave empty to send to the same address)</label><input type="email" id="relink-email" name="contactEmail" value="${again('subprocessor-link', 'contactEmail')}">${problem('subprocessor-link', 'contactEmail')}
-    <button type="submit" class="secondary">Email a new link</button></form>`
-    : ''
-}
+${forms}
 </section>`;
 }
 

@@ -21,6 +21,7 @@ import {
   loginPage,
   newCasePage,
   type CaseFormRetry,
+  type CasePanels,
 } from '../pages/staff-pages';
 import { fieldError, html, type Markup } from '../pages/html';
 import { noteRefusal } from '../security-events';
@@ -43,16 +44,26 @@ const pageUser = (session: RequestSession) => ({
 const safeNext = (next: unknown): string =>
   typeof next === 'string' && /^\/(?!\/)[A-Za-z0-9/_?=&.-]*$/.test(next) ? next : '/';
 
-/** The case page's sections that actions bring of their own (their folder's `panel`), refilled after a refusal. */
-function actionPanels(record: CaseRecord, user: { role: Role; csrfToken: string }, retry?: CaseFormRetry): Markup[] {
+/** The case page's forms, from each action's folder (its `panel`), by where they go; refilled after a refusal. */
+function actionPanels(record: CaseRecord, user: { role: Role; csrfToken: string }, retry?: CaseFormRetry): CasePanels {
   const again = (form: string, name: string): string => (retry?.form === form ? (retry.values[name] ?? '') : '');
   const problem = (form: string, name: string): Markup =>
     retry?.form === form ? fieldError(retry.errors, name) : html``;
   const csrf = html`<input type="hidden" name="_csrf" value="${user.csrfToken}">`;
-  return (Object.values(STAFF_ACTIONS) as StaffAction[]).flatMap(
-    (action) =>
-      action.panel?.({ caseId: record.caseId, state: record.state, role: user.role, csrf, again, problem }) ?? [],
-  );
+  const panels: CasePanels = { task: [], actions: [], subprocessors: [], section: [] };
+  for (const action of Object.values(STAFF_ACTIONS) as StaffAction[]) {
+    if (!action.panel) continue;
+    const markup = action.panel.render({
+      caseId: record.caseId,
+      state: record.state,
+      role: user.role,
+      csrf,
+      again,
+      problem,
+    });
+    if (markup) panels[action.panel.place].push(markup);
+  }
+  return panels;
 }
 
 export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): void {
@@ -195,9 +206,8 @@ export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): vo
       casePage(
         pageUser(session),
         details,
-        outcome ? { text: outcome } : undefined,
-        undefined,
         actionPanels(record, pageUser(session)),
+        outcome ? { text: outcome } : undefined,
       ),
     );
   });
@@ -226,13 +236,10 @@ export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): vo
           const record = await service.getCase(caseId);
           return page(
             reply,
-            casePage(
-              pageUser(session),
-              caseDetails(record),
-              { text: err.message, kind: 'warn' },
-              retry,
-              actionPanels(record, pageUser(session), retry),
-            ),
+            casePage(pageUser(session), caseDetails(record), actionPanels(record, pageUser(session), retry), {
+              text: err.message,
+              kind: 'warn',
+            }),
             ERROR_CODES[err.code].http,
           );
         }
