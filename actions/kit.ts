@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { CaseState } from '../domain/case-state';
 import type { Form } from '../presentation/forms';
 import type { Markup } from '../presentation/markup';
+import type { VendorTaskView } from '../presentation/vendor-task';
 import { linkRefSchema } from '../domain/messages';
 import type { LinkTaskKind, Role } from '../domain/statuses';
 
@@ -92,6 +93,8 @@ export interface VendorActionDeclaration<Body = unknown> extends Declaration<Bod
   updateSuffix?: (payload: object) => string;
   /** For a `task: any` action: its form on the vendor's task page, under the task's own. */
   form?: (page: VendorFormContext) => Markup;
+  /** For the action that does its link's task: the task page's body, what the task asks and its form. */
+  page?: (page: VendorTaskPageContext) => Markup;
   /** 202 when the work goes on after the answer (packaging). */
   status?: 202;
   /** The payload lists the files staged for the case, read by the server when the action is taken. */
@@ -144,6 +147,23 @@ export interface VendorFormContext {
   again: (name: string) => string;
   /** A field's error after a refusal. */
   problem: (name: string) => Markup;
+}
+
+/** What the body of a vendor's task page gets (the page's head, stepper and notices are the server's). */
+export interface VendorTaskPageContext {
+  /** `/v/<token>`: the form posts to `${base}/<path>`. */
+  base: string;
+  /** The same link's API, `/api/vendor/<token>`, for the page's script. */
+  api: string;
+  view: VendorTaskView;
+  /** A field's value as typed before a refusal, else `fallback` (or ''). */
+  value: (name: string, fallback?: string) => string;
+  /** A field's error after a refusal, shown beside it. */
+  problem: (name: string) => Markup;
+  /** Whether some field was refused (a section that holds one opens). */
+  errors: Record<string, string>;
+  /** A certification's code was emailed: the form asks for it. */
+  askCode?: boolean;
 }
 
 /** A CLI command given the wrong options: the CLI prints it with the usage and exits 2. */

@@ -6,7 +6,7 @@ import { daysLeft, ENFORCEMENT_LABELS, enforcementRefusal, enforcementStage } fr
 import { isoOrNull } from '../domain/dates';
 import type { CaseRecord, CaseSummary, StatementRecord } from '../infra/database/case-record-store';
 import { legalHoldOn } from '../domain/case-state';
-import { lifecycleSteps } from '../domain/lifecycle-steps';
+import { lifecycleView } from '../presentation/lifecycle-view';
 import { STATUS_LABELS, TASK_TITLES } from '../domain/statuses';
 
 const iso = isoOrNull;
@@ -147,10 +147,6 @@ export function statementView(statement: StatementRecord) {
 }
 
 /** The lifecycle stepper's steps, dates as ISO strings. */
-export function lifecycleView(state: CaseRecord['state']) {
-  return lifecycleSteps(state).map(({ at, ...step }) => ({ ...step, ...(at !== undefined ? { at: iso(at) } : {}) }));
-}
-
 /**
  * The case's timeline with its legal holds in their place: the record owns the hold (CaseRecordStore.setLegalHold)
  * and the workflow's timeline never hears of it; holds an earlier version wrote into the timeline are there once.

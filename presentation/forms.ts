@@ -1,5 +1,6 @@
 // Plain HTML forms to API bodies, and a refusal back to the form. A form's field names are the body's JSON paths ("destruction.method"), so a
 // refusal's field names the input it came from. Blank fields are absent, as if the JSON had left them out.
+import { html, type Markup } from './markup';
 
 export type Form = Record<string, string | string[] | undefined>;
 
@@ -44,3 +45,7 @@ export function fieldErrors(details: unknown): Record<string, string> {
   }
   return errors;
 }
+
+/** A field's error, shown beside it. */
+export const fieldError = (errors: Record<string, string>, field: string): Markup =>
+  errors[field] ? html`<p class="error" id="${field}-error">${errors[field]}</p>` : html``;

@@ -6,6 +6,11 @@ import fs from 'node:fs';
 import { ACTION_HANDLERS } from '../actions/handlers';
 import { API_DOC, withActionTable } from '../scripts/action-table';
 import { STAFF_ACTIONS, VENDOR_ACTIONS } from '../actions/registry';
+import { LINK_TASKS, type TaskKind } from '../domain/statuses';
+import { newCaseState } from '../domain/case-state-changes';
+import { html } from '../presentation/markup';
+import { vendorTaskView } from '../presentation/vendor-task';
+import { caseInput } from './support/fixtures';
 import { runCli } from '../client/cli';
 import { buildHttpServer } from '../server/http-server';
 import { HttpHarness, type SignedIn } from './support/http-harness';
@@ -94,6 +99,33 @@ describe("each action's workflow side, from its folder", () => {
     // The form posts to the action's page route: /cases/:caseId/<path>, its parameters filled in.
     const postsTo = `action="/cases/\${caseId}/${action.path.replace(/:\w+/g, '')}`;
     expect(fs.readFileSync(folder!, 'utf8')).toContain(postsTo);
+  });
+
+  it("each task a vendor's link opens has its page, with its form, in the folder of the action that does it", () => {
+    const pages = Object.values(VENDOR_ACTIONS).filter((action) => 'page' in action && action.page);
+    expect(pages.map((action) => action.task).sort()).toEqual([...LINK_TASKS].sort());
+    const state = newCaseState('CASE-PAGES', caseInput(), 'test:admin', Date.now());
+    for (const action of pages) {
+      const view = vendorTaskView(
+        {
+          caseId: state.caseId,
+          status: state.status,
+          state,
+          openTask: { kind: action.task as TaskKind, dueAt: Date.now() },
+          overdue: false,
+        },
+        'Riverside Unified School District',
+      );
+      const page = action.page!({
+        base: '/v/TOKEN',
+        api: '/api/vendor/TOKEN',
+        view,
+        value: () => '',
+        problem: () => html``,
+        errors: {},
+      });
+      expect(page.value, action.path).toContain(`action="/v/TOKEN/${action.path}"`);
+    }
   });
 
   it('every update an action sends has exactly one handler, and every handler an action that sends it', () => {

@@ -8,6 +8,7 @@ import {
 import { certificationFromForm } from './form-fields';
 import { link, vendor } from '../kit';
 import { certifyOutcomes } from './handler';
+import { certifyPage } from './page';
 
 export const certify = vendor({
   path: 'certify',
@@ -24,5 +25,6 @@ export const certify = vendor({
   }),
   outcomes: certifyOutcomes,
   outcome: () => 'certified',
+  page: certifyPage,
   payload: ({ verificationCode: _code, ...certification }) => ({ certification }),
 });

@@ -4,6 +4,8 @@ import { flatFormBody } from '../../presentation/forms';
 import { stagedFileRefSchema } from '../../domain/messages';
 import { link, vendor } from '../kit';
 import { submitReturnOutcomes } from './handler';
+import { html, readableBytes } from '../../presentation/markup';
+import { categoriesList } from '../../presentation/vendor-task';
 
 export const submitReturn = vendor({
   path: 'submit-return',
@@ -18,6 +20,34 @@ export const submitReturn = vendor({
   fromForm: (form) => flatFormBody(form, { note: 'text' }),
   outcomes: submitReturnOutcomes,
   outcome: () => 'returned',
+  page: ({ base, api, view, value }) => html`
+${view.rejection ? html`<div class="notice warn" role="alert"><strong>The district did not accept the last return:</strong> ${view.rejection.reason}</div>` : ''}
+<section><p>Upload the district's data, each file under its category. CSV and JSON Lines files are counted record by record. Do not destroy anything yet: destruction comes after the district accepts the return.</p>${categoriesList(view)}</section>
+<h2>Staged files</h2>
+${
+  view.stagedFiles!.length === 0
+    ? html`<p class="muted">Nothing staged yet.</p>`
+    : html`
+<table><thead><tr><th>File</th><th>Category</th><th>Size</th><th>Records</th><th>SHA-256</th><th></th></tr></thead><tbody>
+${view.stagedFiles!.map(
+  (
+    f,
+  ) => html`<tr><td>${f.name}</td><td>${f.category}</td><td>${readableBytes(f.bytes)}</td><td>${f.records ?? '—'}</td><td class="hash">${f.sha256}</td>
+<td><form method="post" action="${base}/files/${f.fileId}/delete"><button type="submit" class="link" aria-label="Remove ${f.name}">Remove</button></form></td></tr>`,
+)}
+</tbody></table>`
+}
+<form method="post" action="${base}/files" enctype="multipart/form-data" class="card" id="upload-form" data-api="${api}/files">
+  <label for="category">Category</label>
+  <select id="category" name="category">${view.categories.map((c) => html`<option value="${c.key}">${c.label}</option>`)}</select>
+  <label for="file">File</label><input type="file" id="file" name="file" required>
+  <progress id="upload-progress" value="0" max="100" hidden></progress><p id="upload-status" role="status" class="muted"></p>
+  <p><button type="submit" class="secondary">Upload</button></p>
+</form>
+<form method="post" action="${base}/submit-return" class="card">
+  <label for="note">Note to the district (optional)</label><textarea id="note" name="note">${value('note')}</textarea>
+  <p><button type="submit" ${view.stagedFiles!.length === 0 ? html`disabled` : ''}>Submit the return (${view.stagedFiles!.length} file(s))</button></p>
+</form>`,
   payload: (body) => (body.note ? { note: body.note } : {}),
   status: 202,
   withStagedFiles: true,

@@ -7,6 +7,7 @@ import {
 import { subprocessorCertificationFromForm } from '../certify/form-fields';
 import { link, vendor } from '../kit';
 import { subprocessorCertifyOutcomes } from './handler';
+import { subprocessorCertifyPage } from '../certify/page';
 
 export const certifySubprocessor = vendor({
   path: 'subprocessor-certify',
@@ -27,5 +28,6 @@ export const certifySubprocessor = vendor({
   }),
   outcomes: subprocessorCertifyOutcomes,
   outcome: () => 'subprocessor-certified',
+  page: subprocessorCertifyPage,
   payload: ({ verificationCode: _code, ...certification }) => ({ certification }),
 });

@@ -37,6 +37,4 @@ ${body.value}
 </html>`;
 }
 
-/** A field's error, shown beside it. */
-export const fieldError = (errors: Record<string, string>, field: string): Markup =>
-  errors[field] ? html`<p class="error" id="${field}-error">${errors[field]}</p>` : html``;
+export { fieldError } from '../../presentation/forms';

@@ -7,7 +7,7 @@ import { DispositionError } from '../../domain/errors';
 import { fileIdSchema, tokenSchema } from '../../domain/ids';
 import { actionUpdate } from '../../workflows/messages';
 import type { VendorUpdate } from '../../client/case-service';
-import { vendorTaskView } from '../../client/vendor-task';
+import { vendorTaskView } from '../../presentation/vendor-task';
 import { ACTION_OK, type RouteDoc } from '../openapi';
 import type { ServerContext } from '../server-context';
 import { stageUpload } from '../uploads';

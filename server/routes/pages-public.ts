@@ -9,7 +9,7 @@ import { fileIdSchema, isStatementId, tokenSchema } from '../../domain/ids';
 import { verifyLinkToken } from '../../infra/keys/link-tokens';
 import { statementView } from '../../client/case-views';
 import { verifyStatementDigest } from '../../client/statement-verification';
-import { vendorTaskView } from '../../client/vendor-task';
+import { vendorTaskView } from '../../presentation/vendor-task';
 import { fieldErrors, formValues, type Form } from '../../presentation/forms';
 import { outcomeQuery, stagedOutcome, vendorNotice, vendorOutcome } from '../pages/action-outcomes';
 import { fieldError } from '../pages/html';

@@ -1,20 +1,39 @@
 // What a vendor sees through a link: the open task and what it needs, read from the case record (no student data).
+// The API answers it as JSON; the vendor's page draws it, each task's part in its action's folder (`page`).
 import { isoOrNull } from '../domain/dates';
 import { categoryLabel, EXCEPTION_KINDS, KNOWN_CATEGORIES } from '../domain/case-terms';
-import { exceptionsOf, subprocessorsOf } from '../domain/case-state';
+import { exceptionsOf, subprocessorsOf, type CaseState } from '../domain/case-state';
 import { certificationFloor } from '../domain/lifecycle';
-import { linkTaskTitle, TASK_TITLES, type LinkTaskKind } from '../domain/statuses';
-import { lifecycleView } from './case-views';
-import type { CaseRecord } from '../infra/database/case-record-store';
-import type { StagedFile } from '../infra/storage/case-file-storage';
+import { lifecycleView } from './lifecycle-view';
+import { linkTaskTitle, TASK_TITLES, type CaseStatus, type LinkTaskKind, type TaskKind } from '../domain/statuses';
+import { html, type Markup } from './markup';
+
+/** What the view is made from: the case record's row and state (infra's CaseRecord is one). */
+export interface VendorTaskSource {
+  caseId: string;
+  status: CaseStatus;
+  state: CaseState;
+  openTask?: { kind: TaskKind; dueAt: number };
+  overdue: boolean;
+}
+
+/** A file the vendor staged for its return (infra's StagedFile is one). */
+export interface StagedFileSummary {
+  fileId: string;
+  name: string;
+  category: string;
+  bytes: number;
+  sha256: string;
+  records?: number;
+}
 
 const iso = isoOrNull;
 
 /** The task a link opens (a subprocessor's link, `sub`, opens that subprocessor's certification). */
 export function vendorTaskView(
-  record: CaseRecord,
+  record: VendorTaskSource,
   districtName: string,
-  staged: StagedFile[] = [],
+  staged: StagedFileSummary[] = [],
   link: { sub?: string | undefined } = {},
 ) {
   const { state } = record;
@@ -91,3 +110,8 @@ export function vendorTaskView(
   };
 }
 export type VendorTaskView = ReturnType<typeof vendorTaskView>;
+
+/** The data categories the district asked for, with what each holds and how many records it expects. */
+export function categoriesList(view: VendorTaskView): Markup {
+  return html`<ul>${view.categories.map((c) => html`<li><strong>${c.label}</strong>${c.expectedRecords !== undefined ? ` (about ${c.expectedRecords} records expected)` : ''}${c.explains ? html`: <span class="muted">${c.explains}</span>` : ''}</li>`)}</ul>`;
+}
