@@ -21,7 +21,7 @@ function fields(body: z.ZodType | undefined): string {
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|');
 
-export function actionTable(): string {
+function actionTable(): string {
   const rows = [
     '| route | who | does |',
     '|---|---|---|',

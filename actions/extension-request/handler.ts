@@ -5,7 +5,6 @@ import { openTaskOf, type CaseState } from '../../domain/case-state';
 import { addEvent } from '../../domain/case-state-changes';
 import { parseMoment, readableMoment } from '../../domain/dates';
 import { MAX_DEADLINE_MS } from '../../domain/durations';
-import type { LinkRef } from '../../domain/messages';
 import { linkTaskTitle, type LinkTaskKind } from '../../domain/statuses';
 import { linkUpdateId, textHash, updateId } from '../../domain/update-ids';
 import { moveDueTime, validateNewDueTime } from '../extend/handler';
@@ -58,9 +57,14 @@ function subject(
     : { who: 'The vendor', what: linkTaskTitle(request.task) };
 }
 
-/** The due time of what the link is for, now. */
-function currentDue(state: CaseState, link: LinkRef): number {
-  return link.sub ? subprocessorOf(state, link.sub)!.dueAt : openTaskOf(state)!.dueAt;
+/**
+ * The due time now of what a link, or a request made through one, is for: its subprocessor's, or its task's while
+ * that task is open (a checked link's always is).
+ */
+function dueNow(state: CaseState, of: { task: LinkTaskKind; sub?: string | undefined }): number | undefined {
+  if (of.sub) return subprocessorOf(state, of.sub)?.dueAt;
+  const open = openTaskOf(state);
+  return open?.kind === of.task ? open.dueAt : undefined;
 }
 
 export const requestOutcomes = {
@@ -98,7 +102,7 @@ export const requestExtensionHandler = handler({
       );
     }
     // Asked after the due time is fine (the district decides); asking for a date that is not later is not.
-    const due = currentDue(state, link);
+    const due = dueNow(state, link)!;
     if (untilMs(until) <= Math.max(due, now()))
       refuse(
         REFUSAL.invalidPayload,
@@ -116,7 +120,7 @@ export const requestExtensionHandler = handler({
       until: req.until,
       reason: req.reason,
       requestedAt: t,
-      dueAt: currentDue(state, req.link),
+      dueAt: dueNow(state, req.link)!,
       status: 'pending',
     };
     (state.extensionRequests ??= []).push(request);
@@ -234,26 +238,18 @@ export const decideExtensionHandler = handler({
       t,
       'extension_refused',
       req.actor,
-      `Request ${request.id} refused: "${what}" stays due ${readableMoment(currentDueOf(state, request))} (${req.reason})`,
+      `Request ${request.id} refused: "${what}" stays due ${readableMoment(dueNow(state, request) ?? request.dueAt)} (${req.reason})`,
       { requestId: request.id },
     );
     told(
       run,
       request,
-      `The district did not grant your request for more time: "${what}" stays due ${readableMoment(currentDueOf(state, request))}.`,
+      `The district did not grant your request for more time: "${what}" stays due ${readableMoment(dueNow(state, request) ?? request.dueAt)}.`,
       req.reason,
     );
     return 'extension-refused';
   },
 });
-
-function currentDueOf(state: CaseState, request: ExtensionRequest): number {
-  return request.sub
-    ? (subprocessorOf(state, request.sub)?.dueAt ?? request.dueAt)
-    : openTaskOf(state)?.kind === request.task
-      ? openTaskOf(state)!.dueAt
-      : request.dueAt;
-}
 
 /** The decision, mailed to whoever asked, with the link of its task (a fresh one: the due time may have moved). */
 function told(run: CaseRun, request: ExtensionRequest, decision: string, reason: string): void {

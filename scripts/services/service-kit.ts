@@ -31,11 +31,11 @@ export interface GoBinaries {
 
 const goBinariesDir = (spec: GoBinaries): string => path.join(SERVICES_CACHE, `${spec.name}-${spec.version}`);
 
-export const goBinariesBuilt = (spec: GoBinaries): boolean =>
+const goBinariesBuilt = (spec: GoBinaries): boolean =>
   spec.binaries.every((b) => fs.existsSync(path.join(goBinariesDir(spec), b)));
 
 /** The command that builds `spec` by hand, as a failure or a missing build names it. */
-export const goInstallCommand = (spec: GoBinaries): string =>
+const goInstallCommand = (spec: GoBinaries): string =>
   `GOBIN=${goBinariesDir(spec)} go install ${spec.packages.map((p) => `${p}@${spec.version}`).join(' ')}`;
 
 /** A service binary the run needs and nobody built: tests never build one (a hook would wait minutes). */

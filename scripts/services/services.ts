@@ -97,7 +97,7 @@ export async function servicesDown(log: Log): Promise<void> {
 }
 
 /** This checkout's services that run now, each with its pid. */
-export function runningServices(): Map<ServiceName, number> {
+function runningServices(): Map<ServiceName, number> {
   const running = new Map<ServiceName, number>();
   for (const [name, pid] of [
     ['postgres', runningPostgres()],
