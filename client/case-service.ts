@@ -24,7 +24,7 @@ import { legalHoldMessage } from '../domain/case-state';
 import { DispositionError } from '../domain/errors';
 import { durationMs, formatDuration, HOUR_MS } from '../domain/durations';
 import { describeZodError, type LinkRef } from '../domain/messages';
-import { isTerminal } from '../domain/statuses';
+import { isTerminal, STATUS_LABELS, type CaseStatus } from '../domain/statuses';
 import { linkUpdateId } from '../domain/update-ids';
 import type { Config } from '../infra/config';
 import type { CaseRecord, CaseRecordStore } from '../infra/database/case-record-store';
@@ -90,15 +90,24 @@ export class CaseService {
     /** How long an action may wait on Temporal and the worker before it is answered 503. */
     private readonly actionTimeoutMs = 10_000,
     /** Which case holds each contract (a bulk file naming it later starts nothing). */
-    private readonly contracts?: Pick<SqlBulkStore, 'noteStarted'>,
+    private readonly contracts?: Pick<SqlBulkStore, 'claimForStart' | 'releaseClaim'>,
   ) {}
 
+  /**
+   * Starts a case and sends the vendor its notice. A contract of the same vendor that already has an open case is
+   * refused (`duplicate_case`, naming that case) unless the body says `allowDuplicate: true`.
+   */
   async startCase(
     raw: unknown,
     actor: string,
     options: { historyBudget?: number } = {},
   ): Promise<{ caseId: string; status: string }> {
-    const parsed = caseInputSchema.safeParse(raw);
+    const { allowDuplicate, ...rest } = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+    if (allowDuplicate !== undefined && typeof allowDuplicate !== 'boolean')
+      throw new DispositionError('invalid_payload', 'allowDuplicate: must be true or false', [
+        { field: 'allowDuplicate', message: 'must be true or false' },
+      ]);
+    const parsed = caseInputSchema.safeParse(raw && typeof raw === 'object' ? rest : raw);
     if (!parsed.success)
       throw new DispositionError('invalid_payload', describeZodError(parsed.error), parsed.error.issues);
     const agreements = this.config.agreements ?? BUILT_IN_AGREEMENTS;
@@ -122,8 +131,26 @@ export class CaseService {
       ...(this.config.retentionMs !== undefined ? { retentionMs: this.config.retentionMs } : {}),
       ...(options.historyBudget ? { historyBudget: options.historyBudget } : {}),
     };
-    await this.temporal(() => startCaseWorkflow(this.client, settings, caseId, input, actor));
-    await this.contracts?.noteStarted(input.contract.id, caseId);
+    const held = await this.contracts?.claimForStart(
+      input.contract.id,
+      input.vendor.name,
+      caseId,
+      allowDuplicate === true,
+    );
+    if (held?.openCase) {
+      const { caseId: open, status } = held.openCase;
+      throw new DispositionError(
+        'duplicate_case',
+        `${input.vendor.name}'s contract ${input.contract.id} already has an open case, ${open} (${status ? STATUS_LABELS[status as CaseStatus].toLowerCase() : 'started a moment ago'}), whose notice the vendor was sent; a second case would send it another`,
+        { caseId: open, status },
+      );
+    }
+    try {
+      await this.temporal(() => startCaseWorkflow(this.client, settings, caseId, input, actor));
+    } catch (err) {
+      await this.contracts?.releaseClaim(input.contract.id, caseId);
+      throw err;
+    }
     // The workflow writes the record at once; answer when it is there, so a list right after shows the case.
     const deadline = Date.now() + this.actionTimeoutMs;
     let record = await this.records.getCase(caseId);

@@ -8,7 +8,9 @@ Accounts
   user add --username U --role admin|legal [--email E] --password-stdin
                                                      add a staff account; the password is read from stdin
 Cases
-  case start --file F [--json]                       start a termination case from a case input JSON file
+  case start --file F [--allow-duplicate] [--json]   start a termination case from a case input JSON file; a
+                                                     contract of the vendor with an open case is refused (exit 3)
+                                                     unless --allow-duplicate
   case start --csv F [--dry-run] [--json]            start a case for each row of a CSV file (examples/bulk.csv);
                                                      --dry-run checks every row and starts nothing; exit 3 when a row is refused
   case list [--status S] [--vendor V] [--json]      list cases from the case record

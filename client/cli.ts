@@ -27,6 +27,7 @@ import { TemporalUnavailableError } from '../infra/temporal/temporal-errors';
 import { writeDecryptedFile } from './decrypted-file';
 import { reportRefusal } from './cli-refusal';
 import type { BulkProblem } from '../domain/bulk-csv';
+import { asSentence } from '../domain/text';
 
 // Each command loads what it needs when it runs: `disposition package build` does not load the Temporal client,
 // PDF rendering or the API's schemas (bin/disposition.js prints --help without loading this file at all).
@@ -73,6 +74,7 @@ function parse(argv: string[]): Parsed {
       file: { type: 'string' },
       csv: { type: 'string' },
       'dry-run': { type: 'boolean' },
+      'allow-duplicate': { type: 'boolean' },
       status: { type: 'string' },
       vendor: { type: 'string' },
       out: { type: 'string', short: 'o' },
@@ -317,7 +319,19 @@ async function dispatch(
       } catch (e) {
         throw new DispositionError('invalid_payload', `cannot read ${file} as JSON: ${(e as Error).message}`);
       }
-      const started = await (await ctx.service()).startCase(input, ctx.actor);
+      if (values['allow-duplicate'] && input && typeof input === 'object')
+        input = { ...input, allowDuplicate: true };
+      let started;
+      try {
+        started = await (await ctx.service()).startCase(input, ctx.actor);
+      } catch (e) {
+        if (e instanceof DispositionError && e.code === 'duplicate_case')
+          throw new DispositionError(
+            e.code,
+            `${asSentence(e.message)} Run it again with --allow-duplicate to start it all the same.`,
+          );
+        throw e;
+      }
       out(
         json
           ? JSON.stringify(started, null, 2)

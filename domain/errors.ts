@@ -3,6 +3,7 @@ export const ERROR_CODES = {
   invalid_payload: { http: 400, exit: 3 },
   wrong_state: { http: 409, exit: 3 },
   stale_link: { http: 409, exit: 3 },
+  duplicate_case: { http: 409, exit: 3 }, // the vendor's contract already has an open case (allowDuplicate starts one all the same)
   not_found: { http: 404, exit: 4 },
   method_not_allowed: { http: 405, exit: 3 }, // the resource is there, not under this method (header Allow)
   link_refused: { http: 403, exit: 3 }, // altered, malformed, not ours

@@ -46,3 +46,7 @@ export const emailAddress = z
   .trim()
   .email('must be an email address')
   .meta({ pattern: `^[${TRIMMED}]*(?:${EMAIL})[${TRIMMED}]*$` });
+
+/** A sentence ends with one stop: text that ends in ".", "!" or "?" (a name such as "Acme Inc.") gets no second. */
+export const asSentence = (text: string): string =>
+  /[.!?]$/.test(text.trimEnd()) ? text.trimEnd() : `${text.trimEnd()}.`;

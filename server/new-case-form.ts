@@ -57,5 +57,6 @@ export function caseInputFromForm(form: Form): unknown {
     trackingMechanisms,
     deadlines,
     ...(text(form, 'legalSignoff') === 'true' ? { legalSignoff: true } : {}),
+    ...(checked(form, 'allowDuplicate') ? { allowDuplicate: true } : {}),
   };
 }

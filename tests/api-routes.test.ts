@@ -427,7 +427,7 @@ describe('a case through the API', () => {
 
     expect(await h.as(undefined, 'GET', `/api/statements/${statementId}`)).toMatchObject({
       status: 200,
-      json: { statementId, vendorName: 'Acme Learning Inc.', contractId: 'CT-2024-017', sha256: sha256(pdf) },
+      json: { statementId, vendorName: 'Acme Learning Inc.', contractId: done.contractId, sha256: sha256(pdf) },
     });
     expect(await h.as(undefined, 'GET', '/api/statements/00000000-0000-0000-0000-000000000000')).toMatchObject({
       status: 404,
@@ -447,7 +447,7 @@ describe('a case through the API', () => {
       statementId,
       caseId,
       vendorName: 'Acme Learning Inc.',
-      contractId: 'CT-2024-017',
+      contractId: done.contractId,
       issuedAt: new Date(done.state.statement!.issuedAt).toISOString(),
       sha256: sha256(pdf),
       signer: {
@@ -501,7 +501,7 @@ describe('a case through the API', () => {
     expect(offline.status, offline.stderr).toBe(0);
     expect(offline.stdout).toContain('valid: signed by the district, and unchanged since');
     expect(offline.stdout).toContain(
-      `statement ${statementId} of case ${caseId}: Acme Learning Inc., contract CT-2024-017`,
+      `statement ${statementId} of case ${caseId}: Acme Learning Inc., contract ${done.contractId}`,
     );
     expect(offline.stdout).toContain(
       `certificate SHA-256 ${verdict.signer.certificate}), one of the district's certificates`,

@@ -168,13 +168,54 @@ export class SqlBulkStore {
     return heldBy(this.db, contractKey(contractId));
   }
 
-  /** A case started by hand holds its contract too, so a bulk file naming it later does not start it again. */
-  async noteStarted(contractId: string, caseId: string, now = Date.now()): Promise<void> {
-    await this.db.run(
-      `INSERT INTO contract_cases (contract_key, case_id, claimed_at) VALUES (?, ?, ?)
-      ON CONFLICT (contract_key) DO UPDATE SET case_id = excluded.case_id, claimed_at = excluded.claimed_at`,
-      [contractKey(contractId), caseId, now],
-    );
+  /**
+   * A case started by hand claims its contract, so a bulk file naming it later does not start it again; unless an
+   * open case of the same vendor holds the contract (a second notice to the vendor is a likely mistake): that case,
+   * then, and nothing is claimed. A claim whose case has not reached the record yet (started a moment ago: a form
+   * sent twice) holds it too, for ten minutes. `allowDuplicate` claims all the same.
+   */
+  async claimForStart(
+    contractId: string,
+    vendorName: string,
+    caseId: string,
+    allowDuplicate = false,
+    now = Date.now(),
+  ): Promise<{ openCase?: { caseId: string; status: string | null } }> {
+    return this.db.transaction(async (tx) => {
+      const key = contractKey(contractId);
+      await tx.lock(`contract ${key}`);
+      if (!allowDuplicate) {
+        const vendor = vendorName.trim().toLowerCase();
+        const open = (
+          await tx.all<{ case_id: string; status: string; vendor_name: string }>(
+            `SELECT case_id, status, vendor_name FROM cases WHERE lower(trim(contract_id)) = ?
+              AND status NOT IN ('completed', 'cancelled') ORDER BY created_at DESC`,
+            [key],
+          )
+        ).find((row) => row.vendor_name.trim().toLowerCase() === vendor);
+        if (open) return { openCase: { caseId: open.case_id, status: open.status } };
+        const starting = await tx.get<{ case_id: string }>(
+          `SELECT c.case_id FROM contract_cases c LEFT JOIN cases k ON k.case_id = c.case_id
+            WHERE c.contract_key = ? AND k.case_id IS NULL AND c.claimed_at > ?`,
+          [key, now - 10 * 60_000],
+        );
+        if (starting) return { openCase: { caseId: starting.case_id, status: null } };
+      }
+      await tx.run(
+        `INSERT INTO contract_cases (contract_key, case_id, claimed_at) VALUES (?, ?, ?)
+        ON CONFLICT (contract_key) DO UPDATE SET case_id = excluded.case_id, claimed_at = excluded.claimed_at`,
+        [key, caseId, now],
+      );
+      return {};
+    });
+  }
+
+  /** Gives up a claim whose case could not be started (Temporal did not answer, say). */
+  async releaseClaim(contractId: string, caseId: string): Promise<void> {
+    await this.db.run('DELETE FROM contract_cases WHERE contract_key = ? AND case_id = ?', [
+      contractKey(contractId),
+      caseId,
+    ]);
   }
 
   async settle(

@@ -166,6 +166,8 @@ export function newCasePage(
   errors: Record<string, string> = {},
   message?: string,
   agreements: AgreementRegistry = BUILT_IN_AGREEMENTS,
+  /** The open case of the same vendor and contract a refusal named: the form offers to start a second all the same. */
+  openCase?: string,
 ): string {
   const v = (name: string, fallback = ''): string => values[name] ?? fallback;
   const input = (
@@ -254,6 +256,14 @@ ${csrf(user)}
 <fieldset><legend>Before the statement</legend>
   <label class="check"><input type="checkbox" name="legalSignoff" value="true" ${v('legalSignoff') === 'true' ? html`checked` : ''}> Legal staff review the vendor's certification and countersign for the district; only then is the statement issued (within the review deadline)</label>
 </fieldset>
+${
+  openCase
+    ? html`<fieldset><legend>This contract already has an open case</legend>
+  <p><a href="/cases/${openCase}">Open case ${openCase}</a> to see where it stands. Start a second case only when the first is a mistake you will cancel, or the vendor needs a second notice.</p>
+  <label class="check"><input type="checkbox" name="allowDuplicate" value="true"> Start a second case all the same (the vendor is sent another notice)</label>
+</fieldset>`
+    : ''
+}
 <p><button type="submit">Start the case and send the notice</button></p>
 </form>`,
   );

@@ -18,6 +18,7 @@ import { ACTION_OK, type RouteDoc } from '../openapi';
 import type { ServerContext } from '../server-context';
 import { BadCursorError, type CasePage } from '../../infra/database/case-record-store';
 import { parseInput } from '../../domain/parse-input';
+import { asSentence } from '../../domain/text';
 
 const caseParams = z.object({ caseId: caseIdSchema });
 
@@ -114,17 +115,36 @@ export function registerCaseApi(app: FastifyInstance, ctx: ServerContext): void 
           auth: 'session',
           roles: ['admin'],
           body: caseInputSchema,
+          bodyDoc: caseInputSchema.and(
+            z.object({
+              allowDuplicate: z
+                .boolean()
+                .optional()
+                .describe(
+                  "Start it although the vendor's contract has an open case (refused with 409 duplicate_case otherwise)",
+                ),
+            }),
+          ),
           example: 'case.json',
           ok: { status: 201, schema: z.object({ caseId: z.string(), status: z.string() }) },
-          refusals: [400, 401, 403, 503],
+          refusals: [400, 401, 403, 409, 503],
         },
       },
     },
     async (request, reply) => {
       const session = auth.require(request, ['admin']);
       const { _csrf: _, ...body } = (request.body ?? {}) as Record<string, unknown>;
-      const started = await service.startCase(body, actorOf(session));
-      return reply.code(201).send(started);
+      try {
+        return reply.code(201).send(await service.startCase(body, actorOf(session)));
+      } catch (err) {
+        if (err instanceof DispositionError && err.code === 'duplicate_case')
+          throw new DispositionError(
+            err.code,
+            `${asSentence(err.message)} To start it all the same, send "allowDuplicate": true.`,
+            err.details,
+          );
+        throw err;
+      }
     },
   );
 

@@ -32,6 +32,7 @@ import { readBulkUpload } from '../bulk-upload';
 import { bulkRunPage, bulkUploadPage } from '../pages/bulk-pages';
 import { parseInput } from '../../domain/parse-input';
 import { PROJECT_ROOT } from '../../infra/project-root';
+import { asSentence } from '../../domain/text';
 
 const caseParams = z.object({ caseId: caseIdSchema });
 /** The example bulk file, offered on the upload page. */
@@ -132,17 +133,19 @@ export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): vo
       const { caseId } = await service.startCase(caseInputFromForm(form), actorOf(session));
       return reply.redirect(`/cases/${caseId}${outcomeQuery('started')}`, 303);
     } catch (err) {
-      if (err instanceof DispositionError && err.code === 'invalid_payload') {
+      if (err instanceof DispositionError && (err.code === 'invalid_payload' || err.code === 'duplicate_case')) {
+        const duplicate = err.code === 'duplicate_case' ? (err.details as { caseId: string }).caseId : undefined;
         return page(
           reply,
           newCasePage(
             pageUser(session),
             formValues(form),
             fieldErrors(err.details),
-            `The case was not started: ${err.message}`,
+            asSentence(`The case was not started: ${err.message}`),
             ctx.config.agreements,
+            duplicate,
           ),
-          400,
+          ERROR_CODES[err.code].http,
         );
       }
       throw err;

@@ -7,6 +7,7 @@
   var defaults = { ndpa: '60 days', csdpa: '10 days' };
   agreement.addEventListener('change', function () {
     var known = ['60 days', '10 days', ''];
-    if (known.indexOf(deadline.value.trim()) >= 0 && defaults[agreement.value]) deadline.value = defaults[agreement.value];
+    if (known.indexOf(deadline.value.trim()) >= 0 && defaults[agreement.value])
+      deadline.value = defaults[agreement.value];
   });
 })();

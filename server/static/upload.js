@@ -22,13 +22,19 @@
     });
     request.addEventListener('load', function () {
       var answer = {};
-      try { answer = JSON.parse(request.responseText); } catch (e) { /* not JSON */ }
+      try {
+        answer = JSON.parse(request.responseText);
+      } catch (e) {
+        /* not JSON */
+      }
       if (request.status === 201 || request.status === 200) {
-        status.textContent = '"' + answer.name + '" is staged' + (answer.alreadyStaged ? ' (it was already)' : '') + '.';
+        status.textContent =
+          '"' + answer.name + '" is staged' + (answer.alreadyStaged ? ' (it was already)' : '') + '.';
         window.location.reload();
       } else {
         bar.hidden = true;
-        status.textContent = 'The file was not staged: ' + ((answer.error && answer.error.message) || ('error ' + request.status));
+        status.textContent =
+          'The file was not staged: ' + ((answer.error && answer.error.message) || 'error ' + request.status);
         status.className = 'error';
       }
     });

@@ -4,10 +4,16 @@ import { dayOf } from '../../domain/dates';
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
+let contracts = 0;
+
+/**
+ * A case input; each names a contract of its own unless told (a second open case for a vendor's contract is refused
+ * as a likely mistake): CT-2024-017, CT-2024-018, … in the order asked.
+ */
 export function caseInput(overrides: DeepPartial<CaseInput> & { deadlines?: CaseInput['deadlines'] } = {}): CaseInput {
   const base: CaseInput = {
     contract: {
-      id: 'CT-2024-017',
+      id: `CT-2024-${String(17 + contracts++).padStart(3, '0')}`,
       title: 'Reading practice platform',
       terminationDate: '2026-11-30',
       agreement: 'ndpa',

@@ -1,0 +1,134 @@
+// Starting a second case for a vendor's contract that already has an open one would send the vendor a second
+// notice: a likely mistake (a form sent twice, a case someone else started). It is refused, naming the open case,
+// on the API (409 duplicate_case), the page and the CLI, unless the person says to start it all the same.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HttpHarness, type SignedIn } from './support/http-harness';
+import { caseInput } from './support/fixtures';
+
+let h: HttpHarness;
+let ada: SignedIn;
+
+beforeAll(async () => {
+  h = await HttpHarness.start();
+  ada = await h.login('ada');
+});
+afterAll(async () => h?.close());
+
+/** How many cases the record holds for a contract. */
+async function casesOf(contractId: string): Promise<string[]> {
+  const list = await h.as(ada, 'GET', '/api/cases?limit=100');
+  return (list.json.cases as { caseId: string; contractId: string }[])
+    .filter((c) => c.contractId === contractId)
+    .map((c) => c.caseId);
+}
+
+describe('a second open case for the same contract', () => {
+  it('is refused on the API with 409 duplicate_case naming the open case, and starts with allowDuplicate', async () => {
+    const input = caseInput({ contract: { id: 'CT-DUP-API' } });
+    const first = await h.as(ada, 'POST', '/api/cases', input);
+    expect(first.status).toBe(201);
+    const firstId = first.json.caseId as string;
+
+    // The same contract, the vendor's name written differently, and a form sent twice at once: all refused.
+    const again = await h.as(ada, 'POST', '/api/cases', {
+      ...input,
+      vendor: { ...input.vendor, name: ' acme learning inc. ' },
+    });
+    expect(again.status).toBe(409);
+    expect(again.json.error).toMatchObject({ code: 'duplicate_case', details: { caseId: firstId } });
+    expect(again.json.error.message).toContain(`already has an open case, ${firstId}`);
+    expect(again.json.error.message).toContain('"allowDuplicate": true');
+    expect(await casesOf('CT-DUP-API')).toEqual([firstId]);
+
+    const anyway = await h.as(ada, 'POST', '/api/cases', { ...input, allowDuplicate: true });
+    expect(anyway.status).toBe(201);
+    expect(await casesOf('CT-DUP-API')).toHaveLength(2);
+    // Each case sent one notice: the refused start sent none.
+    await h.cases.vendorMail(anyway.json.caseId, 'acknowledge');
+    expect(h.cases.mailsOf(firstId, 'notice')).toHaveLength(1);
+
+    expect(await h.as(ada, 'POST', '/api/cases', { ...input, allowDuplicate: 'yes' })).toMatchObject({
+      status: 400,
+      json: { error: { code: 'invalid_payload', details: [{ field: 'allowDuplicate' }] } },
+    });
+  });
+
+  it('refuses one of two starts sent at the same moment, before either case reached the record', async () => {
+    const input = caseInput({ contract: { id: 'CT-DUP-RACE' } });
+    const answers = await Promise.all([1, 2].map(() => h.as(ada, 'POST', '/api/cases', input)));
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 409]);
+    expect(await casesOf('CT-DUP-RACE')).toHaveLength(1);
+  });
+
+  it('is not a duplicate for another vendor, nor once the open case was cancelled', async () => {
+    const input = caseInput({ contract: { id: 'CT-DUP-OTHER' } });
+    const first = (await h.as(ada, 'POST', '/api/cases', input)).json.caseId as string;
+    const otherVendor = await h.as(ada, 'POST', '/api/cases', {
+      ...input,
+      vendor: { ...input.vendor, name: 'Bright Minds LLC' },
+    });
+    expect(otherVendor.status).toBe(201);
+    await h.cases.waitForStatus(first, 'awaiting_acknowledgement');
+    expect((await h.as(ada, 'POST', `/api/cases/${first}/cancel`, { reason: 'started by mistake' })).status).toBe(200);
+    expect((await h.as(ada, 'POST', '/api/cases', input)).status).toBe(201);
+  });
+
+  it('is refused on the page, which names the open case and offers to start a second all the same', async () => {
+    const fields = {
+      'contract.id': 'CT-DUP-PAGE',
+      'contract.terminationDate': '2026-11-30',
+      'contract.agreement': 'ndpa',
+      'vendor.name': 'Acme Learning Inc.',
+      'vendor.contactEmail': 'privacy@acme-learning.example',
+      'service.name': 'Acme Reader',
+      'disposition.option': 'return_then_destroy',
+      'disposition.extent': 'complete',
+      'cat.permanent': 'on',
+    };
+    const post = (extra: Record<string, string> = {}) =>
+      fetch(h.url('/cases/new'), {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie: ada.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ _csrf: ada.csrfToken, ...fields, ...extra }).toString(),
+      });
+    const first = await post();
+    expect(first.status).toBe(303);
+    const firstId = /\/cases\/([A-Za-z0-9]+)/.exec(first.headers.get('location')!)![1]!;
+
+    const refused = await post();
+    expect(refused.status).toBe(409);
+    const page = await refused.text();
+    expect(page).toContain('The case was not started');
+    expect(page).toContain(`<a href="/cases/${firstId}">Open case ${firstId}</a>`);
+    expect(page).toContain('name="allowDuplicate"');
+    expect(page).toContain('value="CT-DUP-PAGE"'); // what was typed stays
+    expect(page).not.toMatch(/another\.\./);
+
+    const anyway = await post({ allowDuplicate: 'true' });
+    expect(anyway.status).toBe(303);
+    expect(await casesOf('CT-DUP-PAGE')).toHaveLength(2);
+  });
+
+  it('is refused by the CLI with exit 3 and the option that starts it all the same', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'disposition-dup-'));
+    const file = path.join(dir, 'case.json');
+    fs.writeFileSync(file, JSON.stringify(caseInput({ contract: { id: 'CT-DUP-CLI' } })));
+    try {
+      const first = await h.cases.cli(['case', 'start', '--file', file]);
+      expect(first.status, first.out).toBe(0);
+      const again = await h.cases.cli(['case', 'start', '--file', file]);
+      expect(again.status, again.out).toBe(3);
+      expect(again.stderr).toContain("Acme Learning Inc.'s contract CT-DUP-CLI already has an open case");
+      expect(again.stderr).toContain('Run it again with --allow-duplicate');
+      const anyway = await h.cases.cli(['case', 'start', '--file', file, '--allow-duplicate']);
+      expect(anyway.status, anyway.out).toBe(0);
+      expect(await casesOf('CT-DUP-CLI')).toHaveLength(2);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
