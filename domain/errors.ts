@@ -1,6 +1,7 @@
 // One error type with a code; one table from code to HTTP status and CLI exit code. 500s hide their message.
 export const ERROR_CODES = {
   invalid_payload: { http: 400, exit: 3 },
+  empty_file: { http: 400, exit: 3 }, // an upload of 0 bytes: nothing staged
   wrong_state: { http: 409, exit: 3 },
   stale_link: { http: 409, exit: 3 },
   duplicate_case: { http: 409, exit: 3 }, // the vendor's contract already has an open case (allowDuplicate starts one all the same)

@@ -12,6 +12,13 @@ import { UploadRefusedError } from '../infra/storage/upload-screening';
 import type { ServerContext } from './server-context';
 import { requireReturnTask } from './vendor-links';
 
+/** A file of 0 bytes: refused, with nothing staged. */
+class EmptyUploadError extends Error {
+  constructor(readonly fileName: string) {
+    super('the file is empty');
+  }
+}
+
 type StagedFileResponse = z.infer<typeof stagedFileResponseSchema>;
 
 export const stagedFileResponse = (file: StagedFile): StagedFileResponse => ({
@@ -117,6 +124,9 @@ export async function stageUpload(
         await ctx.storage.removeStaged(record.caseId, staged.fileId);
         throw new UploadTooLargeError(ctx.config.uploadMaxBytes);
       }
+      // Nothing in it: most likely the wrong file, or an export that failed. (A CSV of its header alone is kept: a
+      // category with no records says so.)
+      if (staged.bytes === 0) throw new EmptyUploadError(name);
     }
   } catch (err) {
     discardRestOfBody(request, ctx.config.uploadMaxBytes);
@@ -133,6 +143,12 @@ export async function stageUpload(
         `the file is larger than the limit of ${ctx.config.uploadMaxBytes} bytes; split it, or ask the district for another way`,
       );
     }
+    if (err instanceof EmptyUploadError)
+      throw new DispositionError(
+        'empty_file',
+        `file: "${err.fileName}" is empty (0 bytes), so it was not staged; choose the export that holds the data`,
+        [{ field: 'file', message: 'is empty (0 bytes)' }],
+      );
     if (err instanceof UnsafeFileNameError || err instanceof UploadRefusedError)
       throw new DispositionError('invalid_payload', `file: ${err.message}`, [{ field: 'file', message: err.message }]);
     if (err instanceof StorageFullError) {

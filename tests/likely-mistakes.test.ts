@@ -1,6 +1,7 @@
-// Starting a second case for a vendor's contract that already has an open one would send the vendor a second
-// notice: a likely mistake (a form sent twice, a case someone else started). It is refused, naming the open case,
-// on the API (409 duplicate_case), the page and the CLI, unless the person says to start it all the same.
+// Likely mistakes are caught before they cost. Starting a second case for a vendor's contract that already has an
+// open one would send the vendor a second notice (a form sent twice, a case someone else started): refused, naming
+// the open case, on the API (409 duplicate_case), the page and the CLI, unless the person says to start it all the
+// same. A file of 0 bytes is refused (400 empty_file) and staged files stay as they were.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -131,4 +132,56 @@ describe('a second open case for the same contract', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('an empty file', () => {
+  let token: string;
+  let caseId: string;
+  beforeAll(async () => {
+    caseId = (await h.as(ada, 'POST', '/api/cases', caseInput())).json.caseId as string;
+    const ack = (await h.cases.vendorMail(caseId, 'acknowledge')).link.split('/v/')[1]!;
+    await h.as(undefined, 'POST', `/api/vendor/${ack}/acknowledge`, {
+      contactName: 'Dana',
+      contactEmail: 'dana@acme-learning.example',
+    });
+    token = (await h.cases.vendorMail(caseId, 'return')).link.split('/v/')[1]!;
+  });
+
+  const form = (name: string, content: string) => {
+    const body = new FormData();
+    body.append('category', 'electronic');
+    body.append('file', new Blob([content], { type: 'text/csv' }), name);
+    return body;
+  };
+
+  it('is refused with 400 empty_file naming it, and the files staged before stay', async () => {
+    const kept = await fetch(h.url(`/api/vendor/${token}/files`), {
+      method: 'POST',
+      body: form('grades.csv', 'id\n1\n'),
+    });
+    expect(kept.status).toBe(201);
+    // A CSV of its header alone is a category with no records, and is kept.
+    const header = await fetch(h.url(`/api/vendor/${token}/files`), { method: 'POST', body: form('none.csv', 'id\n') });
+    expect(header.status).toBe(201);
+    const empty = await fetch(h.url(`/api/vendor/${token}/files`), { method: 'POST', body: form('export.csv', '') });
+    expect(empty.status).toBe(400);
+    const refusal = ((await empty.json()) as { error: { code: string; message: string; details: unknown } }).error;
+    expect(refusal).toMatchObject({ code: 'empty_file', details: [{ field: 'file' }] });
+    expect(refusal.message).toContain('"export.csv" is empty (0 bytes)');
+    const staged = (await h.as(undefined, 'GET', `/api/vendor/${token}`)).json.stagedFiles as { name: string }[];
+    expect(staged.map((f) => f.name).sort()).toEqual(['grades.csv', 'none.csv']);
+  });
+
+  it('is refused on the vendor page with the same words, and the page still lists the staged files', async () => {
+    const answer = await fetch(h.url(`/v/${token}/files`), {
+      method: 'POST',
+      body: form('blank.csv', ''),
+      redirect: 'manual',
+    });
+    expect(answer.status).toBe(400);
+    const page = await answer.text();
+    expect(page).toContain('The file was not staged: file: &quot;blank.csv&quot; is empty (0 bytes)');
+    expect(page).toContain('grades.csv');
+    expect(page).not.toContain('blank.csv</td>');
+  });
 });
