@@ -22,6 +22,7 @@ import { statementSigner } from '../infra/statement/signing-certificate';
 import type { StatementContent, StatementSection } from '../infra/statement/statement-pdf';
 import { renderStatementOffThread } from '../infra/statement/statement-renderer';
 import type { CaseFileStorage } from '../infra/storage/case-file-storage';
+import { asSentence } from '../domain/text';
 
 export interface StatementDeps {
   config: Pick<Config, 'districtName' | 'publicUrl' | 'signingP12' | 'tsaUrl'>;
@@ -99,6 +100,11 @@ export function gatherStatement(
       heading: 'Return of data (7400.1 III.A)',
       paragraphs: [
         `Scope: ${input.disposition.extent === 'complete' ? "all of the vendor's data of the district" : 'the categories below, each of them whole'}. Returned in ${state.returnRounds.length} round(s); round ${accepted.round} was accepted by ${accepted.decision!.by} on ${iso(accepted.decision!.at)}.`,
+        ...(accepted.shortfalls.length
+          ? [
+              `It fell short of what the district expected (${accepted.shortfalls.join('; ')}), and the district accepted it all the same: ${asSentence(accepted.decision!.reason ?? 'no reason was recorded')}`,
+            ]
+          : []),
       ],
       rows: [
         ['Files', String(accepted.files)],
@@ -319,6 +325,9 @@ export function statementData(
           categories: accepted.categories,
           acceptedBy: accepted.decision!.by,
           acceptedAt: at(accepted.decision!.at),
+          ...(accepted.shortfalls.length
+            ? { shortfalls: accepted.shortfalls, acceptedBecause: accepted.decision!.reason ?? null }
+            : {}),
         }
       : null,
     certification: state.certification ? { ...state.certification, at: at(state.certification.at) } : null,

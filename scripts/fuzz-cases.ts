@@ -214,7 +214,10 @@ export async function prepareCases(
   const accept = async (caseId: string): Promise<string> => {
     await expectStatus(
       'accept the return',
-      call(baseUrl, 'POST', `/api/cases/${caseId}/review`, { session: admin, json: { decision: 'accept' } }),
+      call(baseUrl, 'POST', `/api/cases/${caseId}/review`, {
+        session: admin,
+        json: { decision: 'accept', reason: 'A sample return; its shortfalls are known' },
+      }),
       200,
     );
     return outbox.link(caseId, 'certify');

@@ -44,10 +44,7 @@ const ACK = { contactName: 'Dana', contactEmail: 'privacy@acme-learning.example'
 const token = (link: string) => link.split('/v/')[1]!;
 
 /** A case of `h` acknowledged and waiting for the return, with its return link. */
-async function caseAwaitingReturn(
-  h: CaseHarness,
-  contractId?: string,
-): Promise<{ caseId: string; link: string }> {
+async function caseAwaitingReturn(h: CaseHarness, contractId?: string): Promise<{ caseId: string; link: string }> {
   const caseId = await h.startCase(caseInput(contractId ? { contract: { id: contractId } } : {}));
   await h.vendorAct((await h.vendorMail(caseId, 'acknowledge')).link, messages.acknowledgeNotice, ACK);
   return { caseId, link: (await h.vendorMail(caseId, 'return')).link };

@@ -1,13 +1,15 @@
 // Likely mistakes are caught before they cost. Starting a second case for a vendor's contract that already has an
 // open one would send the vendor a second notice (a form sent twice, a case someone else started): refused, naming
 // the open case, on the API (409 duplicate_case), the page and the CLI, unless the person says to start it all the
-// same. A file of 0 bytes is refused (400 empty_file) and staged files stay as they were.
+// same. A file of 0 bytes is refused (400 empty_file) and staged files stay as they were. Returned data that falls
+// short is accepted only with a reason, which the timeline and the statement show.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpHarness, type SignedIn } from './support/http-harness';
-import { caseInput } from './support/fixtures';
+import { popplerText } from './support/artifacts';
+import { caseInput, certification } from './support/fixtures';
 
 let h: HttpHarness;
 let ada: SignedIn;
@@ -184,4 +186,77 @@ describe('an empty file', () => {
     expect(page).toContain('grades.csv');
     expect(page).not.toContain('blank.csv</td>');
   });
+});
+
+describe('returned data that falls short', () => {
+  it('is accepted only with a reason (API, page and CLI), which the timeline and the statement show', async () => {
+    const input = caseInput({
+      disposition: {
+        option: 'return_then_destroy',
+        extent: 'complete',
+        categories: [{ key: 'permanent', expectedRecords: 3 }, { key: 'electronic' }],
+      },
+    });
+    const caseId = (await h.as(ada, 'POST', '/api/cases', input)).json.caseId as string;
+    const ack = (await h.cases.vendorMail(caseId, 'acknowledge')).link.split('/v/')[1]!;
+    await h.as(undefined, 'POST', `/api/vendor/${ack}/acknowledge`, {
+      contactName: 'Dana',
+      contactEmail: 'dana@acme-learning.example',
+    });
+    const token = (await h.cases.vendorMail(caseId, 'return')).link.split('/v/')[1]!;
+    const body = new FormData();
+    body.append('category', 'permanent');
+    body.append('file', new Blob(['id,name\n1,Ada\n'], { type: 'text/csv' }), 'students.csv');
+    expect((await fetch(h.url(`/api/vendor/${token}/files`), { method: 'POST', body })).status).toBe(201);
+    await h.as(undefined, 'POST', `/api/vendor/${token}/submit-return`, {});
+    await h.cases.waitForStatus(caseId, 'awaiting_review');
+
+    const bare = await h.as(ada, 'POST', `/api/cases/${caseId}/review`, { decision: 'accept' });
+    expect(bare.status).toBe(400);
+    expect(bare.json.error.message).toContain(
+      'the returned data falls short (Permanent student records: 1 of 3 expected records',
+    );
+    expect(bare.json.error.message).toContain('say why');
+
+    // The page asks for the reason beside the accept button, and refuses without one.
+    const casePage = await (await fetch(h.url(`/cases/${caseId}`), { headers: { cookie: ada.cookie } })).text();
+    expect(casePage).toContain('id="accept-reason"');
+    const fromPage = await fetch(h.url(`/cases/${caseId}/review`), {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: ada.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: ada.csrfToken, decision: 'accept', reason: ' ' }).toString(),
+    });
+    expect(fromPage.status).toBe(400);
+    expect(await fromPage.text()).toContain('falls short');
+
+    const cli = await h.cases.cli(['case', 'review', caseId, '--accept']);
+    expect(cli.status, cli.out).toBe(3);
+    expect(cli.stderr).toContain('falls short');
+    const accepted = await h.cases.cli([
+      'case',
+      'review',
+      caseId,
+      '--accept',
+      '--reason',
+      'The vendor kept no more records of the 2019 cohort.',
+    ]);
+    expect(accepted.status, accepted.out).toBe(0);
+
+    const details = (await h.as(ada, 'GET', `/api/cases/${caseId}`)).json;
+    expect(details.timeline.map((e: { summary: string }) => e.summary)).toContainEqual(
+      expect.stringMatching(
+        /^Returned data accepted with shortfalls \(package [0-9a-f]{12}…\): The vendor kept no more records/,
+      ),
+    );
+    const certify = (await h.cases.vendorMail(caseId, 'certify')).link.split('/v/')[1]!;
+    expect((await h.certifyByLink(certify, certification(input))).status).toBe(200);
+    await h.cases.waitForStatus(caseId, 'completed');
+    const pdf = await fetch(h.url(`/api/cases/${caseId}/statement`), { headers: { cookie: ada.cookie } });
+    const text = popplerText(Buffer.from(await pdf.arrayBuffer())).replace(/\s+/g, ' ');
+    expect(text).toContain(
+      'and the district accepted it all the same: The vendor kept no more records of the 2019 cohort.',
+    );
+    expect(text).not.toContain('cohort..');
+  }, 120_000);
 });

@@ -249,8 +249,9 @@ describe("a return through the vendor's pages and the review on the case page", 
     expect(noReason.status).toBe(400);
     expect(notice(noReason.html)).toContain('reason');
     expect((await submit(lee, `${casePath}/review`, { decision: 'accept' })).status).toBe(403);
+    // The return falls short of the case's categories: accepting it takes the district's reason.
     const accepted = await followed(
-      await submit(ada, `${casePath}/review`, { decision: 'accept' }),
+      await submit(ada, `${casePath}/review`, { decision: 'accept', reason: 'Enough for the district' }),
       ada,
       new RegExp(`^${casePath}\\?done=accepted$`),
     );
@@ -258,7 +259,7 @@ describe("a return through the vendor's pages and the review on the case page", 
     expect(accepted.html).toContain('Accepted by user:ada');
     // A repeat is answered by the workflow with the first result (Temporal may mark it already done).
     const acceptedAgain = await followed(
-      await submit(ada, `${casePath}/review`, { decision: 'accept' }),
+      await submit(ada, `${casePath}/review`, { decision: 'accept', reason: 'Enough for the district' }),
       ada,
       new RegExp(`^${casePath}\\?done=accepted(&again=1)?$`),
     );

@@ -27,7 +27,7 @@ async function completedCase(): Promise<{ caseId: string; packageId: string }> {
   await fetch(h.url(`/api/vendor/${ret}/files`), { method: 'POST', body: form });
   await h.as(undefined, 'POST', `/api/vendor/${ret}/submit-return`, {});
   await h.cases.waitForStatus(caseId, 'awaiting_review');
-  await h.as(ada, 'POST', `/api/cases/${caseId}/review`, { decision: 'accept' });
+  await h.as(ada, 'POST', `/api/cases/${caseId}/review`, { decision: 'accept', reason: 'Accepted as returned' });
   await h.certifyByLink(tokenOf((await h.cases.vendorMail(caseId, 'certify')).link), certification(input));
   const record = await h.cases.waitForStatus(caseId, 'completed');
   return { caseId, packageId: record.returnPackages[0]!.packageId! };

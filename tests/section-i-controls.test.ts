@@ -52,7 +52,7 @@ describe('a whole case, watched', () => {
     expect((await fetch(h.url(`/api/vendor/${ret}/files`), { method: 'POST', body: form })).status).toBe(201);
     await h.as(undefined, 'POST', `/api/vendor/${ret}/submit-return`, {});
     await h.cases.waitForStatus(caseId, 'awaiting_review');
-    await h.as(ada, 'POST', `/api/cases/${caseId}/review`, { decision: 'accept' });
+    await h.as(ada, 'POST', `/api/cases/${caseId}/review`, { decision: 'accept', reason: 'Accepted as returned' });
     const cert = certification(input);
     cert.destruction.signatoryName = SIGNATORY;
     const certify = tokenOf((await h.cases.vendorMail(caseId, 'certify')).link);

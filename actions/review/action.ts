@@ -10,7 +10,7 @@ import { html } from '../../presentation/markup';
 export const review = staff({
   path: 'review',
   update: 'reviewReturn',
-  summary: 'Accept or reject the returned data',
+  summary: 'Accept or reject the returned data (a rejection, or accepting data that falls short, gives a reason)',
   roles: ['admin'],
   body: reviewBodySchema,
   /** `gen` is the review task this decision answers; a decision on an older package is refused. */
@@ -24,7 +24,13 @@ export const review = staff({
     render: ({ caseId, state, role, csrf, again, problem }) =>
       role === 'admin' && openTaskOf(state)?.kind === 'review'
         ? html`<h2>Your review</h2><section class="actions">
-  <form method="post" action="/cases/${caseId}/review">${csrf}<input type="hidden" name="decision" value="accept"><button type="submit">Accept the returned data</button></form>
+  <form method="post" action="/cases/${caseId}/review">${csrf}<input type="hidden" name="decision" value="accept">${
+    state.returnRounds.at(-1)?.shortfalls.length
+      ? html`
+    <label for="accept-reason">The returned data falls short (see the shortfalls above): why the district accepts it all the same (on the timeline and the statement)</label><textarea id="accept-reason" name="reason" required>${again('accept', 'reason')}</textarea>${problem('accept', 'reason')}
+    `
+      : ''
+  }<button type="submit">Accept the returned data</button></form>
   <form method="post" action="/cases/${caseId}/review">${csrf}<input type="hidden" name="decision" value="reject">
     <label for="reject-reason">Reason for rejecting (sent to the vendor)</label><textarea id="reject-reason" name="reason" required>${again('reject', 'reason')}</textarea>${problem('reject', 'reason')}
     <button type="submit" class="danger">Reject</button></form></section>`
@@ -32,8 +38,8 @@ export const review = staff({
   },
   cli: {
     name: 'review',
-    usage: '--accept | --reject --reason R',
-    help: 'accept or reject the returned data',
+    usage: '--accept [--reason R] | --reject --reason R',
+    help: 'accept or reject the returned data (accepting data that falls short needs --reason)',
     options: { accept: 'boolean', reject: 'boolean', reason: 'string' },
     body: (values) => {
       if (values.accept === values.reject) throw new ActionUsageError('give either --accept or --reject --reason R');

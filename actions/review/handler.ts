@@ -25,6 +25,13 @@ export const reviewHandler = handler({
         REFUSAL.staleLink,
         'this decision is about an earlier return; reload the case and review the latest package',
       );
+    // Data that falls short is accepted only with the district's reason, which the timeline and statement keep.
+    const shortfalls = state.returnRounds.at(-1)?.shortfalls ?? [];
+    if (review.decision === 'accept' && shortfalls.length && !review.reason?.trim())
+      refuse(
+        REFUSAL.invalidPayload,
+        `reason: the returned data falls short (${shortfalls.join('; ')}); to accept it all the same, say why, for the record and the statement`,
+      );
   },
   apply: ({ state, chores, now }, req) => {
     const t = now();
@@ -32,12 +39,15 @@ export const reviewHandler = handler({
     const round = state.returnRounds.at(-1)!;
     round.decision = { decision: req.decision, ...(req.reason ? { reason: req.reason } : {}), by: req.actor, at: t };
     if (req.decision === 'accept') {
+      const package_ = `package ${round.zipSha256?.slice(0, 12) ?? ''}…`;
       addEvent(
         state,
         t,
         'return_accepted',
         req.actor,
-        `Returned data accepted (package ${round.zipSha256?.slice(0, 12) ?? ''}…)`,
+        round.shortfalls.length && req.reason
+          ? `Returned data accepted with shortfalls (${package_}): ${req.reason}`
+          : `Returned data accepted (${package_})`,
       );
       // 7400.1 III.C: only now may the vendor certify destruction. The staged copies are no longer needed.
       chores.push({ id: `dispose-staged-${round.round}`, kind: 'dispose_staged' });
