@@ -319,8 +319,7 @@ async function dispatch(
       } catch (e) {
         throw new DispositionError('invalid_payload', `cannot read ${file} as JSON: ${(e as Error).message}`);
       }
-      if (values['allow-duplicate'] && input && typeof input === 'object')
-        input = { ...input, allowDuplicate: true };
+      if (values['allow-duplicate'] && input && typeof input === 'object') input = { ...input, allowDuplicate: true };
       let started;
       try {
         started = await (await ctx.service()).startCase(input, ctx.actor);
