@@ -170,6 +170,7 @@ export async function prepareCases(
   log: (line: string) => void,
 ): Promise<FuzzCases> {
   const outbox = new Outbox(outboxDir);
+  // Each case names a contract of its own (a second open case for one contract is refused); the same vendor certifies.
   const input = caseInput();
   const vendor = (token: string, action: string, json: unknown) =>
     call(baseUrl, 'POST', `/api/vendor/${token}/${action}`, { json });
@@ -191,7 +192,11 @@ export async function prepareCases(
   };
   const start = async (): Promise<string> =>
     textAt(
-      await expectStatus('start a case', call(baseUrl, 'POST', '/api/cases', { session: admin, json: input }), 201),
+      await expectStatus(
+        'start a case',
+        call(baseUrl, 'POST', '/api/cases', { session: admin, json: caseInput() }),
+        201,
+      ),
       'caseId',
     );
   const acknowledge = async (caseId: string): Promise<void> => {
