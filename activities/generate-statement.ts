@@ -2,7 +2,7 @@
 // (PDF), stored, hashed and signed by the server key so that anyone can tell it from an altered copy.
 import { exceptionsOf, subprocessorsOf } from '../domain/case-state';
 import { EXCEPTION_KINDS } from '../domain/case-terms';
-import { isoSeconds } from '../domain/dates';
+import { isoSeconds, readableMoment } from '../domain/dates';
 import crypto from 'node:crypto';
 import { statementSigningText } from '../domain/statement-record';
 import type { CaseState, StatementInfo } from '../domain/case-state';
@@ -34,7 +34,8 @@ export interface StatementDeps {
   records?: Pick<CaseRecordStore, 'listMessages'>;
 }
 
-const iso = isoSeconds;
+/** Times in the statement's text read as people write them; its data record keeps ISO 8601. */
+const iso = readableMoment;
 
 /** What the signature covers: the statement id and the SHA-256 of the PDF's bytes. */
 
@@ -85,7 +86,7 @@ export function gatherStatement(
   sections.push({
     heading: 'Ownership (7400.1 III.B)',
     paragraphs: [
-      `At no time was the district's information, or any student information maintained, retained or gathered by ${input.vendor.name}, the property of ${input.vendor.name}.`,
+      `At no time was the district's information, or any student information maintained, retained or gathered by ${input.vendor.name}, the property of ${asSentence(input.vendor.name)}`,
     ],
   });
 
@@ -194,7 +195,7 @@ export function gatherStatement(
           rows: subprocessors.map((s) => [
             `${s.name} <${s.contactEmail}>`,
             s.certification
-              ? `Certified ${iso(s.certification.at)} by ${s.certification.signatoryName}, ${s.certification.signatoryTitle} <${s.certification.signatoryEmail}> (${signatoryCheckLine(s.certification.signatoryCheck)}): destruction completed ${s.certification.completedOn}, ${SANITIZATION_METHODS[s.certification.method]}. Technique: ${s.certification.technique}. Verified: ${s.certification.verification}. Backups: ${s.certification.backups.destroyed ? 'destroyed' : `roll off on ${s.certification.backups.rollOffDate}`}. The subprocessor states that all known copies it held are destroyed.`
+              ? `Certified ${iso(s.certification.at)} by ${s.certification.signatoryName}, ${s.certification.signatoryTitle} <${s.certification.signatoryEmail}> (${signatoryCheckLine(s.certification.signatoryCheck)}): destruction completed ${s.certification.completedOn}, ${SANITIZATION_METHODS[s.certification.method]}. Technique: ${asSentence(s.certification.technique)} Verified: ${asSentence(s.certification.verification)} Backups: ${s.certification.backups.destroyed ? 'destroyed' : `roll off on ${s.certification.backups.rollOffDate}`}. The subprocessor states that all known copies it held are destroyed.`
               : s.waiver
                 ? `Waived by the district (${s.waiver.by}, ${iso(s.waiver.at)}): ${s.waiver.reason}`
                 : 'No certification',
@@ -266,7 +267,8 @@ export function gatherStatement(
     const files = (state.submittedFiles ?? []).map((f) => [`${f.category}/${f.name}`, String(f.bytes), f.sha256]);
     sections.push({
       heading: 'Appendix: returned files',
-      table: { columns: ['File', 'Bytes', 'SHA-256'], widths: [212, 50, 238], rows: files, compact: true },
+      // At 7 pt a SHA-256 takes 274 pt whole; a longer name goes on under itself.
+      table: { columns: ['File', 'Bytes', 'SHA-256'], widths: [170, 56, 274], rows: files, compact: true },
     });
   }
 
@@ -304,7 +306,7 @@ export function statementData(
 ) {
   const { input } = state;
   const accepted = state.returnRounds.find((round) => round.decision?.decision === 'accept');
-  const at = (ms: number) => iso(ms);
+  const at = (ms: number) => isoSeconds(ms);
   return {
     format: 'disposition-statement/1',
     statementId,
@@ -350,18 +352,18 @@ function systemLine(s: SanitizedSystem, rollOffDate: string | undefined): string
   if (s.place === 'backups' && rollOffDate && !s.completedOn) {
     return [
       `Roll off on ${rollOffDate} (see "Backups").`,
-      ...(s.technique ? [`Technique: ${s.technique}.`] : []),
-      ...(s.tool ? [`Tool: ${s.tool}${s.toolVersion ? `, version ${s.toolVersion}` : ''}.`] : []),
+      ...(s.technique ? [`Technique: ${asSentence(s.technique)}`] : []),
+      ...(s.tool ? [asSentence(`Tool: ${s.tool}${s.toolVersion ? `, version ${s.toolVersion}` : ''}`)] : []),
     ].join(' ');
   }
   const method = s.method ? `${s.method[0]!.toUpperCase()}${s.method.slice(1)}` : '';
   return [
     `${method} (NIST SP 800-88), completed ${s.completedOn}.`,
-    `Technique: ${s.technique}.`,
-    `Tool: ${s.tool}${s.toolVersion ? `, version ${s.toolVersion}` : ''}.`,
-    `Verified: ${s.verification}.`,
+    `Technique: ${asSentence(s.technique ?? '')}`,
+    asSentence(`Tool: ${s.tool}${s.toolVersion ? `, version ${s.toolVersion}` : ''}`),
+    `Verified: ${asSentence(s.verification ?? '')}`,
     ...(s.cryptoErase
-      ? [`Cryptographic erase: keys destroyed: ${s.cryptoErase.keys}; how: ${s.cryptoErase.how}.`]
+      ? [`Cryptographic erase: keys destroyed: ${s.cryptoErase.keys}; how: ${asSentence(s.cryptoErase.how)}`]
       : []),
   ].join(' ');
 }

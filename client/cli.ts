@@ -28,6 +28,8 @@ import { writeDecryptedFile } from './decrypted-file';
 import { reportRefusal } from './cli-refusal';
 import type { BulkProblem } from '../domain/bulk-csv';
 import { asSentence } from '../domain/text';
+import { readableMoment } from '../domain/dates';
+import { dueWithDaysLeft } from '../domain/enforcement';
 
 // Each command loads what it needs when it runs: `disposition package build` does not load the Temporal client,
 // PDF rendering or the API's schemas (bin/disposition.js prints --help without loading this file at all).
@@ -101,7 +103,10 @@ const need = (value: string | boolean | undefined, what: string): string => {
   return value;
 };
 
-const when = (iso: string | null | undefined): string => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '—');
+/** An API time as people read it ("7 December 2026, 02:39 UTC"), as the pages show it. */
+const when = (iso: string | null | undefined): string => (iso ? readableMoment(Date.parse(iso)) : '—');
+/** A due time with its days left, as the pages show it. */
+const due = (iso: string | null | undefined): string => (iso ? dueWithDaysLeft(Date.parse(iso), Date.now()) : '—');
 
 export async function runCli(
   argv: string[],
@@ -352,9 +357,7 @@ async function dispatch(
       else if (cases.length === 0) out('No cases.');
       else
         for (const c of cases)
-          out(
-            `${c.caseId}  ${c.status.padEnd(25)} ${c.overdue ? 'OVERDUE ' : ''}due ${when(c.dueAt)}  ${c.vendorName} · ${c.contractId}`,
-          );
+          out(`${c.caseId}  ${c.status.padEnd(25)} due ${due(c.dueAt)}  ${c.vendorName} · ${c.contractId}`);
       return 0;
     }
     case 'case show': {
@@ -367,13 +370,10 @@ async function dispatch(
       }
       out(`Case ${details.caseId}: ${details.status}${details.legalHold.on ? ' (legal hold)' : ''}`);
       out(`Vendor ${details.vendorName} · contract ${details.contractId} · started ${when(details.createdAt)}`);
-      if (details.openTask)
-        out(
-          `Open task: ${details.openTask.title}, due ${when(details.openTask.dueAt)}${details.openTask.overdue ? ' (OVERDUE)' : ''}`,
-        );
+      if (details.openTask) out(`Open task: ${details.openTask.title}, due ${due(details.openTask.dueAt)}`);
       for (const sub of details.subprocessors) {
         out(
-          `Subprocessor ${sub.id} ${sub.name} <${sub.contactEmail}>: ${sub.certification ? `certified by ${sub.certification.signatoryName} (completed ${sub.certification.completedOn})` : sub.waiver ? `waived: ${sub.waiver.reason}` : `${sub.status === 'overdue' ? 'OVERDUE, ' : ''}asked, due ${when(sub.dueAt)}`}`,
+          `Subprocessor ${sub.id} ${sub.name} <${sub.contactEmail}>: ${sub.certification ? `certified by ${sub.certification.signatoryName} (completed ${sub.certification.completedOn})` : sub.waiver ? `waived: ${sub.waiver.reason}` : `asked, due ${due(sub.dueAt)}`}`,
         );
       }
       if (details.returnPackage)
@@ -684,7 +684,16 @@ async function verifyStatementCommand(
     return verdict.valid ? 0 : 3;
   }
   const { statement: s, signature: sig } = verdict;
-  out(verdict.valid ? 'valid: signed by the district, and unchanged since' : `invalid: ${verdict.reason}`);
+  if (!verdict.valid) {
+    // Nothing an invalid file says can be trusted: only the verdict, and what the file claims, said as a claim.
+    out(`invalid: ${verdict.reason}`);
+    if (s)
+      out(
+        `the file claims to be statement ${s.statementId} of case ${s.caseId} (${s.vendorName}, contract ${s.contractId})`,
+      );
+    return 3;
+  }
+  out('valid: signed by the district, and unchanged since');
   if (s)
     out(
       `statement ${s.statementId} of case ${s.caseId}: ${s.vendorName}, contract ${s.contractId}, issued ${when(s.issuedAt)} by ${s.district}`,
@@ -697,5 +706,5 @@ async function verifyStatementCommand(
       `signed at ${when(sig.signedAt)} (${sig.level}${sig.timestampedAt ? `, time-stamped ${when(sig.timestampedAt)} by ${sig.timestampAuthority}` : ''}); ${sig.coversWholeFile ? 'the signature covers the whole file' : 'the signature does not cover the whole file'}`,
     );
   }
-  return verdict.valid ? 0 : 3;
+  return 0;
 }

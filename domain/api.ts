@@ -194,7 +194,8 @@ export const statementResponseSchema = z.object({
 /** A certification's first POST: the signatory's code is on its way; nothing is certified yet. */
 export const verificationSentSchema = z.object({
   status: z.literal('verification_sent'),
-  message: z.string().describe('where the code went, and what to send next'),
+  message: z.string().describe('where the code went and until when it works, in the words of the page'),
+  next: z.string().describe('what an API client sends next: the same body with `verificationCode`'),
 });
 
 export const verifyResponseSchema = z.object({

@@ -28,18 +28,33 @@ export const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0,
 /** Start of a YYYY-MM-DD day, UTC. */
 export const startOfDay = (day: string): number => Date.parse(`${day}T00:00:00Z`);
 
-/** A moment as people read it on a page: `2026-12-01 09:30 UTC`; a dash when there is none. */
-export const readableMoment = (ms: number | undefined | null): string =>
-  ms
-    ? new Date(ms)
-        .toISOString()
-        .replace('T', ' ')
-        .replace(/:\d\d\.\d+Z$/, ' UTC')
-    : '—';
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+] as const;
+
+/** A moment as people write it, in UTC: "7 December 2026, 02:39 UTC" (pages, mails, the CLI and the statement); a dash when there is none. */
+export const readableMoment = (ms: number | undefined | null): string => {
+  if (!ms) return '—';
+  const d = new Date(ms);
+  const hh = String(d.getUTCHours()).padStart(2, '0');
+  const mm = String(d.getUTCMinutes()).padStart(2, '0');
+  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}, ${hh}:${mm} UTC`;
+};
 
 /** A moment as the API answers it: ISO 8601 with milliseconds, UTC; null when there is none. */
 export const isoOrNull = (ms: number | undefined | null): string | null =>
   ms === undefined || ms === null ? null : new Date(ms).toISOString();
 
-/** ISO 8601 to the second, UTC: `2026-12-02T09:30:00Z` (statements and messages, which people read). */
+/** ISO 8601 to the second, UTC: `2026-12-02T09:30:00Z` (data records and message headers, which programs read). */
 export const isoSeconds = (ms: number): string => `${new Date(ms).toISOString().slice(0, 19)}Z`;

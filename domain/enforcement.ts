@@ -3,6 +3,7 @@
 // the case to legal counsel (legal staff are told, with a letter of the case's history). Each case is at one of
 // these stages, which the case list shows and filters on. Schema-free: the workflow and the stores import it.
 import { openTaskOf, pendingSubprocessors, type CaseState, type EnforcementStep } from './case-state';
+import { readableMoment } from './dates';
 import { DAY_MS } from './durations';
 import { isTerminal, isVendorTask } from './statuses';
 
@@ -68,3 +69,7 @@ export function daysLeftInWords(dueAt: number, now: number): string {
   if (days > 0) return `${days} day${days === 1 ? '' : 's'} left`;
   return `${-days} day${days === -1 ? '' : 's'} overdue`;
 }
+
+/** A due time as every page, mail and CLI line shows it: "9 December 2026, 23:59 UTC (2 days left)". */
+export const dueWithDaysLeft = (dueAt: number, now: number): string =>
+  `${readableMoment(dueAt)} (${daysLeftInWords(dueAt, now)})`;

@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import { renderMail } from '../infra/mail/mail-layout';
 import type { SignatoryCheck } from '../domain/certification';
-import { isoSeconds } from '../domain/dates';
+import { readableMoment } from '../domain/dates';
 import { DispositionError } from '../domain/errors';
 import type { LinkClaims } from '../infra/keys/link-tokens';
 import type { ServerContext } from './server-context';
@@ -21,7 +21,8 @@ export interface Requester {
   userAgent: string;
 }
 
-export type SignatoryGate = { verified: SignatoryCheck } | { sent: { status: 'verification_sent'; message: string } };
+export type SignatoryGate =
+  { verified: SignatoryCheck } | { sent: { status: 'verification_sent'; message: string; next: string } };
 
 /** The task a code is for: the case, the task and its generation, and the subprocessor when the link names one. */
 const taskKeyOf = (claims: LinkClaims): string => [claims.caseId, claims.task, claims.gen, claims.sub ?? ''].join('/');
@@ -81,7 +82,8 @@ export async function checkSignatory(
       return {
         sent: {
           status: 'verification_sent',
-          message: `A code was emailed to ${email} at ${isoSeconds(held.sentAt)}. Send the same certification again with verificationCode set to that code; it expires at ${isoSeconds(held.expiresAt)}.`,
+          message: `A code was emailed to ${email}, the signatory's address, at ${readableMoment(held.sentAt)}. Enter it below to certify; it works until ${readableMoment(held.expiresAt)}, and until then nothing is certified.`,
+          next: 'Send the same certification again with "verificationCode" set to the emailed code.',
         },
       };
     }
@@ -99,7 +101,8 @@ export async function checkSignatory(
     return {
       sent: {
         status: 'verification_sent',
-        message: `We emailed a 6-digit code to ${email}, the signatory's address. Send the same certification again with verificationCode set to that code within 15 minutes; until then nothing is certified.`,
+        message: `We emailed a 6-digit code to ${email}, the signatory's address. Enter it below to certify, within 15 minutes (until ${readableMoment(now + CODE_TTL_MS)}); until then nothing is certified.`,
+        next: 'Send the same certification again with "verificationCode" set to the emailed code.',
       },
     };
   }
@@ -114,7 +117,7 @@ export async function checkSignatory(
     );
   if (held.expiresAt <= now)
     refuse(
-      `the code sent to ${email} expired at ${isoSeconds(held.expiresAt)} (codes last 15 minutes). Send the certification without a code for a new one`,
+      `the code sent to ${email} expired at ${readableMoment(held.expiresAt)} (codes last 15 minutes). Send the certification without a code for a new one`,
     );
   const [kid] = held.codeHash.split(':');
   const expected = Buffer.from(held.codeHash);
@@ -159,7 +162,7 @@ async function mailCode(
         },
         {
           kind: 'p',
-          text: `If that is you, enter this code where you certify: ${code}. It works once, until ${isoSeconds(expiresAt)} (15 minutes).`,
+          text: `If that is you, enter this code where you certify: ${code}. It works once, until ${readableMoment(expiresAt)} (15 minutes).`,
         },
         {
           kind: 'p',

@@ -515,6 +515,10 @@ describe('a case through the API', () => {
     );
     expect(refused.status).toBe(3);
     expect(refused.stdout).toMatch(/^invalid: /);
+    // An altered file's signature is no evidence of anything: the verdict says nothing of who signed it.
+    expect(refused.stdout).not.toMatch(/signed by /);
+    expect(refused.stdout).not.toContain("one of the district's certificates");
+    expect(refused.stdout).toContain(`the file claims to be statement ${statementId} of case ${caseId}`);
 
     // Legal holds on a completed case are kept in its record.
     expect(

@@ -4,6 +4,7 @@ import { CaseService, workflowIdOf } from '../client/case-service';
 import * as messages from '../workflows/messages';
 import { ADMIN_EMAIL, CaseHarness } from './support/case-harness';
 import { caseInput } from './support/fixtures';
+import { readableMoment } from '../domain/dates';
 
 let h: CaseHarness;
 beforeAll(async () => {
@@ -89,7 +90,7 @@ describe('a vendor who does not answer', () => {
     );
     // The sentence the case page shows after the form, word for word (actions/extend/handler.ts).
     expect(extended.message).toBe(
-      `Due time extended: "Acknowledge the termination notice" is now due ${until.slice(0, 10)} ${until.slice(11, 16)} UTC.`,
+      `Due time extended: "Acknowledge the termination notice" is now due ${readableMoment(Date.parse(until))}.`,
     );
     const record = (await h.records.getCase(caseId))!;
     expect(record.overdue).toBe(false);

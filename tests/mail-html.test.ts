@@ -2,7 +2,7 @@
 // the task, a button to it, the due date in words and in ISO 8601; names escaped; one Message-ID per message.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderDistrictMail, renderVendorMail } from '../activities/mail-content';
-import { dueInWords, isoSeconds } from '../infra/mail/mail-layout';
+import { dueInWords, readableMoment } from '../infra/mail/mail-layout';
 import type { MailSpec } from '../domain/mail';
 import { newCaseState } from '../domain/case-state-changes';
 import { CaseHarness } from './support/case-harness';
@@ -23,7 +23,7 @@ describe('messages as HTML and plain text', () => {
     const { mail, link } = await h.vendorMail(caseId, 'acknowledge');
     const record = (await h.records.getCase(caseId))!;
     const dueAt = record.openTask!.dueAt;
-    const iso = isoSeconds(dueAt);
+    const iso = readableMoment(dueAt);
 
     expect(mail.html).toContain(
       '<p style="margin:0 0 4px;font-size:13px;color:#5a6570;letter-spacing:.02em;">Riverside Unified School District</p>',

@@ -2,7 +2,7 @@
 // server, whose GET names the outcome (a reload reads, it does not send the form again); a refused action
 // answers 4xx with the page, the reason and what was typed. Real server, Temporal, SMTP and SQLite.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dayOf } from '../domain/dates';
+import { dayOf, readableMoment } from '../domain/dates';
 import { HttpHarness, type SignedIn } from './support/http-harness';
 import { caseInput } from './support/fixtures';
 
@@ -145,7 +145,7 @@ describe('staff pages', () => {
       new RegExp(`^${casePath}\\?done=extended$`),
     );
     expect(notice(extended.html)).toBe(
-      `Due time extended: "Acknowledge the termination notice" is now due ${until} 23:59 UTC.`,
+      `Due time extended: "Acknowledge the termination notice" is now due ${readableMoment(Date.parse(`${until}T23:59:00Z`))}.`,
     );
 
     const resent = await followed(

@@ -186,7 +186,7 @@ describe('the statement signed inside the PDF', () => {
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain('valid: signed by the district, and unchanged since');
     expect(first.stdout).toContain(
-      'statement stmt-before of case case00000042: Jörg Ænderson-Łukasz GmbH, contract CT-42, issued 2026-11-21 09:00:00Z by Riverside USD',
+      'statement stmt-before of case case00000042: Jörg Ænderson-Łukasz GmbH, contract CT-42, issued 21 November 2026, 09:00 UTC by Riverside USD',
     );
     expect(first.stdout).toContain('(PAdES-B-B); the signature covers the whole file');
 

@@ -131,6 +131,27 @@ describe('the statement PDF', () => {
     expect(text).toContain('Zoë Ångström.csv');
   }, 60_000);
 
+  it('reads as people write: times in words, one stop after a name ending in ".", long names whole at 7 pt', async () => {
+    const state = completedState(3);
+    const long = `${'student-records-exported-from-the-sis-'.repeat(3)}2026.csv`;
+    state.submittedFiles![2] = { ...state.submittedFiles![2]!, name: long };
+    const content = gatherStatement(state, 'stmt-0004', Date.parse('2026-12-07T02:39:41.123Z'), config);
+    const text = (await pdfText(await renderStatementOffThread(content))).replace(/\s+/g, ' ');
+    expect(text).toContain('Statement stmt-0004 · issued 7 December 2026, 02:39 UTC');
+    expect(text).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d/); // no ISO timestamp in the text people read
+    expect(text).toContain('the property of Acme Learning Inc.');
+    expect(text).not.toContain('Inc..');
+    // The appendix's long name goes on under itself, whole: its first 39 characters on the file's line, the rest
+    // on the next (no "~" cut).
+    const flat = text.replace(/ /g, '');
+    expect(flat).toContain(`permanent/${long}`.slice(0, 39));
+    expect(flat).toContain(`permanent/${long}`.slice(39));
+    expect(flat).not.toContain('~');
+    // The data record keeps ISO 8601 for programs.
+    const record = JSON.parse(content.attachments![0]!.content) as { issuedAt: string };
+    expect(record.issuedAt).toBe('2026-12-07T02:39:41Z');
+  });
+
   it('carries a QR code of its verify address beside the title, which a phone camera reads', async () => {
     const pdf = await renderStatementPdf(
       gatherStatement(completedState(1), 'stmt-0005', Date.parse('2026-11-21T09:00:00Z'), config),

@@ -4,6 +4,7 @@ import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import { reserveSignature, type SignatureFields } from './pdf-signature';
 import { monoAdvance, PdfText, type TextStyle } from './pdf-text';
+import { readableMoment } from '../../domain/dates';
 
 export interface StatementSection {
   heading: string;
@@ -74,7 +75,7 @@ export function renderStatementPdf(content: StatementContent): Promise<Buffer> {
   block(content.title, MARGIN, headWidth, { size: 17, weight: 'bold' });
   doc.y += 4;
   block(
-    content.idLine ?? `Statement ${content.statementId} · issued ${content.issuedAt.toISOString()}`,
+    content.idLine ?? `Statement ${content.statementId} · issued ${readableMoment(content.issuedAt.getTime())}`,
     MARGIN,
     headWidth,
     { size: 10, color: '#333333' },
@@ -155,7 +156,8 @@ function drawQr(doc: PDFKit.PDFDocument, url: string, x: number, y: number, side
   doc.fillColor('black').fill();
 }
 
-const COMPACT_SIZE = 6;
+/** The appendix's tables: small, and still 7 pt, which prints legibly. */
+const COMPACT_SIZE = 7;
 
 /**
  * Thousands of rows: fixed-width cells in DejaVu Sans Mono (embedded, as PDF/A requires of every font) on one
@@ -165,11 +167,18 @@ const COMPACT_SIZE = 6;
  */
 function drawCompactTable(doc: PDFKit.PDFDocument, text: PdfText, table: NonNullable<StatementSection['table']>): void {
   const charWidth = COMPACT_SIZE * monoAdvance();
+  const charsOf = (width: number): number => Math.floor((width - 4) / charWidth);
   const fit = (cell: string, width: number): string => {
-    const chars = Math.floor((width - 4) / charWidth);
+    const chars = charsOf(width);
     return cell.length > chars ? `${cell.slice(0, Math.max(chars - 1, 1))}~` : cell.padEnd(chars);
   };
   const line = (cells: string[]): string => cells.map((cell, i) => fit(cell, table.widths[i]!)).join(' ');
+  /** A row as the lines it takes: each cell cut into pieces its column holds, the pieces side by side. */
+  const wrapped = (row: string[]): string[][] => {
+    const pieces = row.map((cell, i) => cell.match(new RegExp(`.{1,${charsOf(table.widths[i]!)}}`, 'g')) ?? ['']);
+    const count = Math.max(...pieces.map((p) => p.length));
+    return Array.from({ length: count }, (_, k) => pieces.map((p) => p[k] ?? ''));
+  };
   const lineHeight = COMPACT_SIZE * 1.25;
   const header = line(table.columns);
   let fontId = '';
@@ -185,30 +194,38 @@ function drawCompactTable(doc: PDFKit.PDFDocument, text: PdfText, table: NonNull
     if (operators.length) doc.addContent(`BT /${fontId} ${COMPACT_SIZE} Tf\n${operators.join('\n')}\nET`);
     operators = [];
   };
+  const newPageIfFull = (): void => {
+    if (y <= bottom) return;
+    flush();
+    doc.addPage();
+    y = startPage(MARGIN);
+  };
   for (const row of table.rows) {
-    if (y > bottom) {
-      flush();
-      doc.addPage();
-      y = startPage(MARGIN);
+    newPageIfFull();
+    if (/^[\x20-\x7e]*$/.test(row.join(''))) {
+      // A cell longer than its column (a long file name) goes on under itself, on as many lines as it takes: the
+      // statement names every file whole.
+      for (const cells of wrapped(row)) {
+        newPageIfFull();
+        // pdfkit's page is flipped (y grows downwards): flip the text matrix back; the baseline sits ~0.8 em down.
+        const ascii = line(cells);
+        operators.push(`1 0 0 -1 ${MARGIN} ${(y + COMPACT_SIZE * 0.8).toFixed(2)} Tm ${text.monoString(ascii)} Tj`);
+        y += lineHeight;
+      }
+      continue;
     }
-    const ascii = line(row);
-    // pdfkit's page is flipped (y grows downwards): flip the text matrix back; the baseline sits ~0.8 em down.
-    if (/^[\x20-\x7e]*$/.test(ascii))
-      operators.push(`1 0 0 -1 ${MARGIN} ${(y + COMPACT_SIZE * 0.8).toFixed(2)} Tm ${text.monoString(ascii)} Tj`);
-    else {
-      // A name in another script: each cell in the embedded fonts, at its column.
-      flush();
-      let x = MARGIN;
-      row.forEach((cell, i) => {
-        // Hashes and sizes stay in the monospaced face, whole, as on every other row.
-        if (/^[\x20-\x7e]*$/.test(cell)) {
-          text.mono(COMPACT_SIZE);
-          doc.text(fit(cell, table.widths[i]!).trimEnd(), x, y, { lineBreak: false });
-        } else text.line(text.fit(cell, table.widths[i]! - 4, { size: COMPACT_SIZE }), x, y, { size: COMPACT_SIZE });
-        x += (Math.floor((table.widths[i]! - 4) / charWidth) + 1) * charWidth; // where `line` starts the next cell
-      });
-      text.mono(COMPACT_SIZE);
-    }
+    // A name in another script: each cell in the embedded fonts, at its column.
+    flush();
+    let x = MARGIN;
+    row.forEach((cell, i) => {
+      // Hashes and sizes stay in the monospaced face, whole, as on every other row.
+      if (/^[\x20-\x7e]*$/.test(cell)) {
+        text.mono(COMPACT_SIZE);
+        doc.text(fit(cell, table.widths[i]!).trimEnd(), x, y, { lineBreak: false });
+      } else text.line(text.fit(cell, table.widths[i]! - 4, { size: COMPACT_SIZE }), x, y, { size: COMPACT_SIZE });
+      x += (charsOf(table.widths[i]!) + 1) * charWidth; // where `line` starts the next cell
+    });
+    text.mono(COMPACT_SIZE);
     y += lineHeight;
   }
   flush();

@@ -1,6 +1,6 @@
 // Pages for district staff: sign-in, the case list, a new case, a case.
 import { BUILT_IN_AGREEMENTS, type AgreementRegistry } from '../../domain/agreements';
-import { daysLeftInWords, ENFORCEMENT_LABELS, ENFORCEMENT_STAGES } from '../../domain/enforcement';
+import { daysLeftInWords, dueWithDaysLeft, ENFORCEMENT_LABELS, ENFORCEMENT_STAGES } from '../../domain/enforcement';
 import { KNOWN_CATEGORIES, TRACKING_KINDS, DEFAULT_DEADLINES } from '../../domain/case-terms';
 import { CASE_STATUSES, STATUS_LABELS } from '../../domain/statuses';
 import { SANITIZATION_PLACES } from '../../domain/certification';
@@ -130,7 +130,7 @@ ${
     (c) => html`<tr>
     <td data-label="Vendor"><a href="/cases/${c.caseId}"><bdi>${c.vendorName}</bdi></a></td><td data-label="Contract"><bdi>${c.contractId}</bdi></td>
     <td data-label="Status"><span class="status" data-status="${c.status}">${STATUS_LABELS[c.status]}</span></td>
-    <td data-label="Due">${c.dueAt ? when(Date.parse(c.dueAt)) : '—'} ${c.overdue ? html`<span class="overdue">overdue</span>` : ''}</td></tr>`,
+    <td data-label="Due"><span class="${c.overdue ? 'overdue' : ''}">${c.dueAt ? dueWithDaysLeft(Date.parse(c.dueAt), Date.now()) : '—'}</span></td></tr>`,
   )}</tbody>
 </table>`
 }

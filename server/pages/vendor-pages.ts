@@ -2,7 +2,8 @@
 import { stepper } from './stepper';
 import { VENDOR_ACTIONS, type VendorAction } from '../../actions/registry';
 import type { VendorTaskView } from '../../presentation/vendor-task';
-import { fieldError, html, layout, when, type Markup } from './html';
+import { fieldError, html, layout, type Markup } from './html';
+import { dueWithDaysLeft } from '../../domain/enforcement';
 
 function header(view: VendorTaskView): Markup {
   return html`
@@ -11,7 +12,7 @@ function header(view: VendorTaskView): Markup {
   <dt>From</dt><dd>${view.district}</dd>
   <dt>To</dt><dd>${view.subprocessor ? html`<bdi>${view.subprocessor.name}</bdi>, subprocessor of <bdi>${view.vendor.name}</bdi>` : html`<bdi>${view.vendor.name}</bdi>`}</dd>
   <dt>Contract</dt><dd>${view.contract.id}${view.contract.title ? ` — ${view.contract.title}` : ''} (${view.service.name}), terminated ${view.contract.terminationDate}</dd>
-  <dt>Due</dt><dd>${when(Date.parse(view.task.dueAt))} ${view.task.overdue ? html`<span class="overdue">overdue</span>` : ''}</dd>
+  <dt>Due</dt><dd><span class="${view.task.overdue ? 'overdue' : ''}">${dueWithDaysLeft(Date.parse(view.task.dueAt), Date.now())}</span></dd>
 </dl></section>`;
 }
 
