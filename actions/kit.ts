@@ -104,6 +104,11 @@ export interface VendorActionDeclaration<Body = unknown> extends Declaration<Bod
    * (docs/architecture.md, "The signatory check"), and the code when the body carries one. The server adds `signatoryCheck` to the payload.
    */
   signatory?(body: Body): { email: string; code?: string };
+  /**
+   * What the case's state refuses in this body (dates against the case's own, say), checked before anything is
+   * mailed (the signatory's code) and again by the workflow's validator, with the same words.
+   */
+  problems?: (state: CaseState, body: Body, now: number) => string[];
   /** The body as the API document shows it, when it says more than `body` (a deprecated shape still accepted). */
   bodyDoc?: z.ZodType;
 }

@@ -28,7 +28,7 @@ export function range(from?: string, to?: string, defaultDays = 30): { from: num
       : parseMoment(from)!
     : end - defaultDays * 86_400_000;
   if (start > end)
-    throw new DispositionError('invalid_payload', 'from: must not be after to', [
+    throw new DispositionError('invalid_payload', 'The first day must not be after the last day.', [
       { field: 'from', message: 'after to' },
     ]);
   return { from: start, to: end };

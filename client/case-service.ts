@@ -23,7 +23,7 @@ import type { ActionResult } from '../domain/case-state';
 import { legalHoldMessage } from '../domain/case-state';
 import { DispositionError } from '../domain/errors';
 import { durationMs, formatDuration, HOUR_MS } from '../domain/durations';
-import { describeZodError, type LinkRef } from '../domain/messages';
+import { describeZodError, fieldRefusal, problemsOf, refusalInWords, type LinkRef } from '../domain/messages';
 import { isTerminal, STATUS_LABELS, type CaseStatus } from '../domain/statuses';
 import { linkUpdateId } from '../domain/update-ids';
 import type { Config } from '../infra/config';
@@ -104,26 +104,21 @@ export class CaseService {
   ): Promise<{ caseId: string; status: string }> {
     const { allowDuplicate, ...rest } = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
     if (allowDuplicate !== undefined && typeof allowDuplicate !== 'boolean')
-      throw new DispositionError('invalid_payload', 'allowDuplicate: must be true or false', [
-        { field: 'allowDuplicate', message: 'must be true or false' },
-      ]);
+      throw fieldRefusal('allowDuplicate', 'must be true or false');
     const parsed = caseInputSchema.safeParse(raw && typeof raw === 'object' ? rest : raw);
     if (!parsed.success)
-      throw new DispositionError('invalid_payload', describeZodError(parsed.error), parsed.error.issues);
+      throw new DispositionError('invalid_payload', describeZodError(parsed.error), problemsOf(parsed.error));
     const agreements = this.config.agreements ?? BUILT_IN_AGREEMENTS;
     const unknown = unknownAgreement(parsed.data, agreements);
-    if (unknown)
-      throw new DispositionError('invalid_payload', `contract.agreement: ${unknown}`, [
-        { field: 'contract.agreement', message: unknown },
-      ]);
+    if (unknown) throw fieldRefusal('contract.agreement', unknown);
     // The agreement's deadlines and clause, under what the case says itself.
     const input: CaseInput = withAgreement(parsed.data, agreements);
     const reminderFloor = this.config.minReminderMs ?? HOUR_MS;
     if (input.deadlines?.reminderEvery && durationMs(input.deadlines.reminderEvery) < reminderFloor) {
-      const message = `must be at least ${formatDuration(reminderFloor)}, so the vendor is not mailed more often than that`;
-      throw new DispositionError('invalid_payload', `deadlines.reminderEvery: ${message}`, [
-        { field: 'deadlines.reminderEvery', message },
-      ]);
+      throw fieldRefusal(
+        'deadlines.reminderEvery',
+        `must be at least ${formatDuration(reminderFloor)}, so the vendor is not mailed more often than that`,
+      );
     }
     const caseId = newCaseId();
     const settings = {
@@ -300,7 +295,8 @@ export class CaseService {
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
         const code =
           err.cause.type === 'stale_link' || err.cause.type === 'wrong_state' ? err.cause.type : 'invalid_payload';
-        throw new DispositionError(code, err.cause.message);
+        const { message, details } = refusalInWords(err.cause.message);
+        throw new DispositionError(code, message, details);
       }
       if (err instanceof WorkflowNotFoundError) {
         throw new DispositionError(

@@ -41,16 +41,20 @@ export function certificationProblems(state: CaseState, cert: Certification, now
   const { destruction, tracking } = cert;
   if (floor && destruction.completedOn < floor.day) {
     problems.push(
-      `destruction.completedOn: ${destruction.completedOn} precedes ${floor.what} on ${floor.day} (7400.1 III.C)`,
+      `destruction.completedOn: must not be before ${floor.what} on ${floor.day} (it says ${destruction.completedOn}; 7400.1 III.C)`,
     );
   }
   if (destruction.completedOn > today)
-    problems.push(`destruction.completedOn: ${destruction.completedOn} is in the future`);
+    problems.push(`destruction.completedOn: must not be in the future (it says ${destruction.completedOn})`);
   (destruction.systems ?? []).forEach((system, index) => {
     if (!system.completedOn) return;
     if (floor && system.completedOn < floor.day)
       problems.push(
-        `destruction.systems.${index}.completedOn: ${system.completedOn} precedes ${floor.what} on ${floor.day} (7400.1 III.C)`,
+        `destruction.systems.${index}.completedOn: must not be before ${floor.what} on ${floor.day} (it says ${system.completedOn}; 7400.1 III.C)`,
+      );
+    if (system.completedOn > today)
+      problems.push(
+        `destruction.systems.${index}.completedOn: must not be in the future (it says ${system.completedOn})`,
       );
   });
 
@@ -59,7 +63,7 @@ export function certificationProblems(state: CaseState, cert: Certification, now
   for (const mechanism of named) {
     if (!confirmed.has(mechanism.name.toLowerCase())) {
       problems.push(
-        `tracking.mechanisms: "${mechanism.name}" (${mechanism.kind}) must be confirmed removed with its removedOn date (7400.1 IV.A)`,
+        `tracking.mechanisms: confirm that "${mechanism.name}" (${mechanism.kind}) is removed, with the date it was removed (7400.1 IV.A)`,
       );
     }
   }
@@ -67,10 +71,11 @@ export function certificationProblems(state: CaseState, cert: Certification, now
     problems.push(`tracking.noneInUse: the case names ${named.length} tracking mechanism(s); confirm each instead`);
   }
   if (named.length === 0 && !tracking.noneInUse && tracking.mechanisms.length === 0) {
-    problems.push('tracking: list the mechanisms removed, or state noneInUse: true');
+    problems.push('tracking: list the mechanisms removed, or state that none was in use');
   }
   tracking.mechanisms.forEach((m, index) => {
-    if (m.removedOn > today) problems.push(`tracking.mechanisms.${index}.removedOn: ${m.removedOn} is in the future`);
+    if (m.removedOn > today)
+      problems.push(`tracking.mechanisms.${index}.removedOn: must not be in the future (it says ${m.removedOn})`);
   });
   return problems;
 }
@@ -84,8 +89,11 @@ export function subprocessorCertificationProblems(
   const problems: string[] = [];
   const floor = certificationFloor(state);
   if (floor && cert.completedOn < floor.day)
-    problems.push(`completedOn: ${cert.completedOn} precedes ${floor.what} on ${floor.day} (7400.1 III.C)`);
-  if (cert.completedOn > dayOf(now + 86_400_000)) problems.push(`completedOn: ${cert.completedOn} is in the future`);
+    problems.push(
+      `completedOn: must not be before ${floor.what} on ${floor.day} (it says ${cert.completedOn}; 7400.1 III.C)`,
+    );
+  if (cert.completedOn > dayOf(now + 86_400_000))
+    problems.push(`completedOn: must not be in the future (it says ${cert.completedOn})`);
   return problems;
 }
 
@@ -94,11 +102,11 @@ export function backupRolloffProblems(state: CaseState, confirmation: BackupRoll
   const problems: string[] = [];
   if (rollOff && confirmation.confirmedOn < rollOff) {
     problems.push(
-      `confirmedOn: ${confirmation.confirmedOn} precedes the roll-off date ${rollOff} the vendor certified`,
+      `confirmedOn: must not be before the roll-off date ${rollOff} the vendor certified (it says ${confirmation.confirmedOn})`,
     );
   }
   if (confirmation.confirmedOn > dayOf(now + 86_400_000))
-    problems.push(`confirmedOn: ${confirmation.confirmedOn} is in the future`);
+    problems.push(`confirmedOn: must not be in the future (it says ${confirmation.confirmedOn})`);
   return problems;
 }
 

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { DispositionError } from './errors';
-import { describeZodError } from './messages';
+import { describeZodError, problemsOf } from './messages';
 
 /** Parses a body, query or parameter at the edge; a refusal names each field and what is wrong with it. */
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown, where = 'body'): T {
@@ -8,7 +8,10 @@ export function parseInput<T>(schema: z.ZodType<T>, value: unknown, where = 'bod
   if (parsed.success) return parsed.data;
   throw new DispositionError(
     'invalid_payload',
-    `${where}: ${describeZodError(parsed.error)}`,
-    parsed.error.issues.map((issue) => ({ field: issue.path.join('.') || where, message: issue.message })),
+    // A body's problems are the form's; a query's or path's are the address's, named as such.
+    where === 'body'
+      ? describeZodError(parsed.error)
+      : `In the ${where === 'path' ? 'address' : 'query'}: ${describeZodError(parsed.error)}`,
+    problemsOf(parsed.error).map((p) => ({ ...p, field: p.field || where })),
   );
 }

@@ -7,7 +7,7 @@ import {
   BUILT_IN_AGREEMENTS,
   type AgreementRegistry,
 } from '../domain/agreements';
-import { describeZodError } from '../domain/messages';
+import { describeZodErrorByPath } from '../domain/messages';
 import { parseDuration } from '../domain/durations';
 import { parseStorageUrl, StorageUrlError } from './storage/storage-url';
 import { dataPlaces } from './data-places';
@@ -78,7 +78,7 @@ function agreementsFile(file: string): AgreementRegistry {
     throw new ConfigError(`AGREEMENTS_FILE="${file}" cannot be read as JSON: ${(err as Error).message}`);
   }
   const checked = agreementsFileSchema.safeParse(parsed);
-  if (!checked.success) throw new ConfigError(`AGREEMENTS_FILE="${file}": ${describeZodError(checked.error)}`);
+  if (!checked.success) throw new ConfigError(`AGREEMENTS_FILE="${file}": ${describeZodErrorByPath(checked.error)}`);
   try {
     return agreementRegistry(checked.data);
   } catch (err) {

@@ -9,6 +9,7 @@ import { readableMoment } from '../domain/dates';
 import { DispositionError } from '../domain/errors';
 import type { LinkClaims } from '../infra/keys/link-tokens';
 import type { ServerContext } from './server-context';
+import { fieldRefusal } from '../domain/messages';
 
 export const CODE_TTL_MS = 15 * 60_000;
 export const MAX_WRONG_CODES = 5;
@@ -48,9 +49,7 @@ function addressKeys(ctx: Pick<ServerContext, 'keyring'>, email: string): string
 }
 
 function refuse(message: string): never {
-  throw new DispositionError('invalid_payload', `verificationCode: ${message}`, [
-    { field: 'verificationCode', message },
-  ]);
+  throw fieldRefusal('verificationCode', message);
 }
 
 /**

@@ -11,6 +11,7 @@ import { UnsafeFileNameError } from '../infra/storage/file-names';
 import { UploadRefusedError } from '../infra/storage/upload-screening';
 import type { ServerContext } from './server-context';
 import { requireReturnTask } from './vendor-links';
+import { fieldRefusal } from '../domain/messages';
 
 /** A file of 0 bytes: refused, with nothing staged. */
 class EmptyUploadError extends Error {
@@ -105,16 +106,12 @@ export async function stageUpload(
       // eslint-disable-next-line no-control-regex
       if (/[\\/\u0000-\u001f]/.test(name) || name === '.' || name === '..') {
         part.file.resume();
-        throw new DispositionError('invalid_payload', `file: "${name.slice(0, 100)}" is not a plain file name`, [
-          { field: 'file', message: 'not a plain file name' },
-        ]);
+        throw fieldRefusal('file', `"${name.slice(0, 100)}" is not a plain file name`);
       }
       // "invoice\u202efdp.exe" shows as "invoiceexe.pdf": the district must read the name the package holds.
       if (BIDI_CONTROL.test(name)) {
         part.file.resume();
-        throw new DispositionError('invalid_payload', `file: the file name ${BIDI_REFUSAL}`, [
-          { field: 'file', message: BIDI_REFUSAL },
-        ]);
+        throw fieldRefusal('file', `its name ${BIDI_REFUSAL}`);
       }
       staged = await ctx.storage.stageFile(record.caseId, { category, name }, part.file, {
         maxBytes: ctx.config.uploadMaxBytes,
@@ -146,11 +143,11 @@ export async function stageUpload(
     if (err instanceof EmptyUploadError)
       throw new DispositionError(
         'empty_file',
-        `file: "${err.fileName}" is empty (0 bytes), so it was not staged; choose the export that holds the data`,
-        [{ field: 'file', message: 'is empty (0 bytes)' }],
+        `"${err.fileName}" is empty (0 bytes), so it was not staged; choose the export that holds the data.`,
+        [{ field: 'file', message: `"${err.fileName}" is empty (0 bytes): choose the export that holds the data.` }],
       );
     if (err instanceof UnsafeFileNameError || err instanceof UploadRefusedError)
-      throw new DispositionError('invalid_payload', `file: ${err.message}`, [{ field: 'file', message: err.message }]);
+      throw fieldRefusal('file', err.message);
     if (err instanceof StorageFullError) {
       // The operators must hear of it; the vendor learns that nothing is lost and that a later try can work.
       console.error(
@@ -163,8 +160,7 @@ export async function stageUpload(
     }
     throw err;
   }
-  if (!staged)
-    throw new DispositionError('invalid_payload', 'file: no file was sent', [{ field: 'file', message: 'required' }]);
+  if (!staged) throw fieldRefusal('file', 'choose one to upload; none was sent');
 
   const same = (await ctx.storage.listStaged(record.caseId)).find(
     (f) =>

@@ -226,7 +226,7 @@ describe('certificationProblems', () => {
     const cert = certificationFor(input, '2027-01-15');
     cert.tracking.mechanisms = cert.tracking.mechanisms.filter((m) => m.kind !== 'sdk');
     expect(certificationProblems(accepted, cert, NOW)).toEqual([
-      'tracking.mechanisms: "Acme Reader iPad SDK" (sdk) must be confirmed removed with its removedOn date (7400.1 IV.A)',
+      'tracking.mechanisms: confirm that "Acme Reader iPad SDK" (sdk) is removed, with the date it was removed (7400.1 IV.A)',
     ]);
   });
 
@@ -249,7 +249,7 @@ describe('certificationProblems', () => {
     const state = stateOf(bare, { returnRounds: accepted.returnRounds });
     const cert = certificationFor(bare, '2027-01-15');
     expect(certificationProblems(state, cert, NOW)).toEqual([
-      'tracking: list the mechanisms removed, or state noneInUse: true',
+      'tracking: list the mechanisms removed, or state that none was in use',
     ]);
     cert.tracking.noneInUse = true;
     expect(certificationProblems(state, cert, NOW)).toEqual([]);
@@ -257,7 +257,7 @@ describe('certificationProblems', () => {
 
   it('flags destruction completed before the district accepted the return', () => {
     expect(certificationProblems(accepted, certificationFor(input, '2027-01-09'), NOW)).toEqual([
-      "destruction.completedOn: 2027-01-09 precedes the district's acceptance of the returned data on 2027-01-10 (7400.1 III.C)",
+      "destruction.completedOn: must not be before the district's acceptance of the returned data on 2027-01-10 (it says 2027-01-09; 7400.1 III.C)",
     ]);
   });
 
@@ -271,7 +271,7 @@ describe('certificationProblems', () => {
       },
     });
     expect(certificationProblems(state, certificationFor(destroyOnly, '2027-01-04'), NOW)).toEqual([
-      'destruction.completedOn: 2027-01-04 precedes the acknowledgement of the notice on 2027-01-05 (7400.1 III.C)',
+      'destruction.completedOn: must not be before the acknowledgement of the notice on 2027-01-05 (it says 2027-01-04; 7400.1 III.C)',
     ]);
     expect(certificationProblems(state, certificationFor(destroyOnly, '2027-01-05'), NOW)).toEqual([]);
   });
@@ -280,9 +280,9 @@ describe('certificationProblems', () => {
     // NOW is 2027-01-20 15:00Z: the 21st may already have begun somewhere, the 22nd has not.
     expect(certificationProblems(accepted, certificationFor(input, '2027-01-21'), NOW)).toEqual([]);
     expect(certificationProblems(accepted, certificationFor(input, '2027-01-22'), NOW)).toEqual([
-      'destruction.completedOn: 2027-01-22 is in the future',
-      'tracking.mechanisms.0.removedOn: 2027-01-22 is in the future',
-      'tracking.mechanisms.1.removedOn: 2027-01-22 is in the future',
+      'destruction.completedOn: must not be in the future (it says 2027-01-22)',
+      'tracking.mechanisms.0.removedOn: must not be in the future (it says 2027-01-22)',
+      'tracking.mechanisms.1.removedOn: must not be in the future (it says 2027-01-22)',
     ]);
   });
 });

@@ -171,7 +171,7 @@ describe('backups rolling off', () => {
       h.vendorAct(link, messages.confirmBackupRolloff, { confirmedOn: yesterday, attestation: true }),
     ).rejects.toMatchObject({
       code: 'invalid_payload',
-      message: expect.stringContaining('precedes the roll-off date'),
+      message: expect.stringContaining('must not be before the roll-off date'),
     });
     await expect(
       h.vendorAct(link, messages.confirmBackupRolloff, { confirmedOn: today, attestation: false }),

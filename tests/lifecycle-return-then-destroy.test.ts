@@ -150,7 +150,7 @@ describe('a return_then_destroy case from notice to statement', () => {
     partial.tracking.mechanisms = partial.tracking.mechanisms.slice(0, 1);
     await expect(h.vendorAct(link, messages.certify, { certification: partial })).rejects.toMatchObject({
       code: 'invalid_payload',
-      message: expect.stringContaining('"Acme Reader iPad SDK" (sdk) must be confirmed removed'),
+      message: expect.stringContaining('confirm that "Acme Reader iPad SDK" (sdk) is removed'),
     });
     expect((await h.records.getCase(caseId))?.status).toBe('awaiting_certification');
   });

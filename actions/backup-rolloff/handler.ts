@@ -20,7 +20,7 @@ export const backupRolloffHandler = handler({
     checkVendorLink(state, req.link);
     requireTask(req.link, 'confirm_backup_rolloff');
     const problems = backupRolloffProblems(state, req, now());
-    if (problems.length) refuse(REFUSAL.invalidPayload, problems.join('; '));
+    if (problems.length) refuse(REFUSAL.invalidPayload, problems.join('\n'));
   },
   apply: ({ state, chores, now }, req) => {
     const t = now();

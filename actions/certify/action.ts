@@ -9,6 +9,7 @@ import { certificationFromForm } from './form-fields';
 import { link, vendor } from '../kit';
 import { certifyOutcomes } from './handler';
 import { certifyPage } from './page';
+import { certificationProblems } from '../../domain/lifecycle';
 
 export const certify = vendor({
   path: 'certify',
@@ -27,4 +28,6 @@ export const certify = vendor({
   outcome: () => 'certified',
   page: certifyPage,
   payload: ({ verificationCode: _code, ...certification }) => ({ certification }),
+  problems: (state, { verificationCode: _code, ...certification }, now) =>
+    certificationProblems(state, certification, now),
 });

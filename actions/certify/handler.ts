@@ -23,7 +23,7 @@ export const certifyHandler = handler({
     checkVendorLink(state, link);
     requireTask(link, 'certify');
     const problems = certificationProblems(state, certification, now());
-    if (problems.length) refuse(REFUSAL.invalidPayload, problems.join('; '));
+    if (problems.length) refuse(REFUSAL.invalidPayload, problems.join('\n'));
   },
   apply: ({ state, chores, now }, req) => {
     const t = now();

@@ -8,6 +8,7 @@ import { subprocessorCertificationFromForm } from '../certify/form-fields';
 import { link, vendor } from '../kit';
 import { subprocessorCertifyOutcomes } from './handler';
 import { subprocessorCertifyPage } from '../certify/page';
+import { subprocessorCertificationProblems } from '../../domain/lifecycle';
 
 export const certifySubprocessor = vendor({
   path: 'subprocessor-certify',
@@ -30,4 +31,6 @@ export const certifySubprocessor = vendor({
   outcome: () => 'subprocessor-certified',
   page: subprocessorCertifyPage,
   payload: ({ verificationCode: _code, ...certification }) => ({ certification }),
+  problems: (state, { verificationCode: _code, ...certification }, now) =>
+    subprocessorCertificationProblems(state, certification, now),
 });

@@ -39,7 +39,7 @@ export const subprocessorCertifyHandler = handler({
     if (link.gen !== sub.gen)
       refuse(REFUSAL.staleLink, 'this link was replaced by a newer one; use the link in the most recent email');
     const problems = subprocessorCertificationProblems(state, certification, now());
-    if (problems.length) refuse(REFUSAL.invalidPayload, problems.join('; '));
+    if (problems.length) refuse(REFUSAL.invalidPayload, problems.join('\n'));
   },
   apply: (run, req) => {
     const { state, now } = run;

@@ -196,7 +196,7 @@ export async function statementDigest(request: import('fastify').FastifyRequest)
         if (err instanceof StatementTooLargeError) throw err;
         throw malformedMultipart(err) ?? err;
       }
-      throw new DispositionError('invalid_payload', 'file: send the statement PDF in the field "file"', [
+      throw new DispositionError('invalid_payload', 'Choose the statement PDF to check (the field "file").', [
         { field: 'file', message: 'required' },
       ]);
     }

@@ -14,6 +14,7 @@ import { stageUpload } from '../uploads';
 import { parseInput } from '../../domain/parse-input';
 import { openVendorLink, requireReturnTask } from '../vendor-links';
 import { checkSignatory, type Requester } from '../signatory-check';
+import { problemsRefusal } from '../../domain/messages';
 
 /** Who sent a request, as the signatory check records it. */
 export const requesterOf = (request: FastifyRequest): Requester => ({
@@ -150,6 +151,10 @@ export async function takeVendorAction(
     // link for another task, which it refuses. Only a certification that can be taken waits for the code.
     const check = await ctx.service.checkLink(token);
     if (check.valid && check.claims!.task === action.task) {
+      // Everything the case's state refuses in the body is found now, before a code is mailed and typed.
+      const record = action.problems ? await ctx.service.getCase(check.claims!.caseId) : undefined;
+      const problems = record ? action.problems!(record.state, body, Date.now()) : [];
+      if (problems.length) throw problemsRefusal(problems);
       const { email, code } = action.signatory(body);
       const gate = await checkSignatory(ctx, check.claims!, email, code, requester);
       if ('sent' in gate) return gate.sent;
@@ -166,6 +171,6 @@ export async function takeVendorAction(
       ? (await ctx.storage.listStaged(caseId)).map(({ stagedAt: _s, caseId: _c, ...ref }) => ref)
       : [];
   if (check.valid && files.length === 0)
-    throw new DispositionError('invalid_payload', 'files: stage at least one file before submitting the return');
+    throw new DispositionError('invalid_payload', 'Stage at least one file before submitting the return.');
   return ctx.service.vendorActionByLink(token, update, { ...payload, files });
 }
