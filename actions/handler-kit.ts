@@ -11,7 +11,7 @@ import { openTaskOf, pendingSubprocessors, subprocessorsOf } from '../domain/cas
 import type { Chore } from '../domain/case-state-changes';
 import { readyForStatement } from '../domain/case-state-changes';
 import type { LinkRef } from '../domain/messages';
-import { isTerminal, linkTaskTitle } from '../domain/statuses';
+import { isTerminal, linkTaskTitle, STATUS_LABELS, type LinkTaskKind } from '../domain/statuses';
 import { linkUpdateId } from '../domain/update-ids';
 import type * as Registry from './registry';
 import type * as Messages from '../domain/messages';
@@ -93,18 +93,27 @@ export function refuseWhenClosed(state: CaseState): void {
 }
 
 /** A vendor action must come through the link of the task that is open now, in its current generation. */
-export function checkVendorLink(state: CaseState, link: LinkRef): void {
+export function checkVendorLink(state: CaseState, link: LinkRef, task?: LinkTaskKind): void {
   refuseWhenClosed(state);
+  // The link of another task than the action's: say so, whatever the case waits for.
+  if (task) requireTask(link, task);
   const open = openTaskOf(state);
   if (!open || open.kind !== link.task) {
-    if (link.task === 'certify' && state.input.disposition.option === 'return_then_destroy') {
+    const accepted = state.returnRounds.some((round) => round.decision?.decision === 'accept');
+    if (link.task === 'certify' && state.input.disposition.option === 'return_then_destroy' && !accepted) {
       // 7400.1 III.C: the statement of destruction comes after the return of all information.
       refuse(
         REFUSAL.wrongState,
         `certification is accepted only after the district accepted the returned data; the case is ${state.status}`,
       );
     }
-    refuse(REFUSAL.wrongState, `the task "${linkTaskTitle(link.task)}" is not open; the case is ${state.status}`);
+    const done = state.tasks.some((t) => t.kind === link.task && t.outcome === 'done');
+    refuse(
+      REFUSAL.wrongState,
+      done
+        ? `"${linkTaskTitle(link.task)}" is already done; the case now waits for ${open ? `"${linkTaskTitle(open.kind as LinkTaskKind)}"` : STATUS_LABELS[state.status].toLowerCase()}`
+        : `the task "${linkTaskTitle(link.task)}" is not open; the case is ${state.status}`,
+    );
   }
   if (link.gen !== open.gen) {
     refuse(
@@ -117,9 +126,12 @@ export function checkVendorLink(state: CaseState, link: LinkRef): void {
 }
 
 /** The link must be for `expected`, the task whose action this is. */
-export function requireTask(link: LinkRef, expected: string): void {
+export function requireTask(link: LinkRef, expected: LinkTaskKind): void {
   if (link.task !== expected)
-    refuse(REFUSAL.wrongState, `this action belongs to the "${expected}" task, but the link is for "${link.task}"`);
+    refuse(
+      REFUSAL.wrongState,
+      `this link is for "${linkTaskTitle(link.task)}"; "${linkTaskTitle(expected)}" takes the link sent for it, in its own email`,
+    );
 }
 
 /** A vendor action's settled id: one per link generation (a subprocessor's names its subprocessor). */

@@ -166,4 +166,32 @@ describe('a refusal people read', () => {
     expect(fixed.json.message).not.toContain('verificationCode');
     expect(fixed.json.next).toContain('"verificationCode"');
   });
+
+  it('names the real reason when a link is used for another task: the link is for another step', async () => {
+    const input = caseInput({
+      disposition: { option: 'destroy_only', extent: 'complete', categories: [{ key: 'electronic' }] },
+    });
+    const caseId = (await h.as(ada, 'POST', '/api/cases', input)).json.caseId as string;
+    const ack = (await h.cases.vendorMail(caseId, 'acknowledge')).link.split('/v/')[1]!;
+    await h.as(undefined, 'POST', `/api/vendor/${ack}/acknowledge`, {
+      contactName: 'Dana',
+      contactEmail: 'dana@acme-learning.example',
+    });
+    const certify = (await h.cases.vendorMail(caseId, 'certify')).link.split('/v/')[1]!;
+    const rollOffDate = dayOf(Date.now() + 20 * 86_400_000);
+    const certified = await h.certifyByLink(
+      certify,
+      certification(input, { backups: { destroyed: false, rollOffDate } }),
+    );
+    expect(certified.status).toBe(200);
+    await h.cases.waitForStatus(caseId, 'awaiting_backup_rolloff');
+    // The backups' confirmation sent through the certification's link.
+    const wrong = await h.as(undefined, 'POST', `/api/vendor/${certify}/backup-rolloff`, {
+      confirmedOn: dayOf(Date.now()),
+      attestation: true,
+    });
+    expect(wrong.status).toBe(409);
+    expect(wrong.json.error.message).toMatch(/^this link is for "[^"]+"; "[^"]+" takes the link sent for it/);
+    expect(wrong.json.error.message).not.toContain('only after the district accepted');
+  });
 });

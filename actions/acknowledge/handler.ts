@@ -1,6 +1,6 @@
 // The vendor acknowledges the termination notice (7400.1 III.A: the return follows, at the district's option).
 import { addEvent, closeOpenTask, openTask } from '../../domain/case-state-changes';
-import { byLink, checkVendorLink, handler, requireTask, type Outcome } from '../handler-kit';
+import { byLink, checkVendorLink, handler, type Outcome } from '../handler-kit';
 
 /** What the page and the API answer say once it is done, by outcome. */
 export const acknowledgeOutcomes = {
@@ -15,8 +15,7 @@ export const acknowledgeHandler = handler({
   outcomes: acknowledgeOutcomes,
   settledId: byLink('acknowledgeNotice'),
   validate: ({ state }, req) => {
-    checkVendorLink(state, req.link);
-    requireTask(req.link, 'acknowledge');
+    checkVendorLink(state, req.link, 'acknowledge');
   },
   apply: ({ state, chores, now }, req) => {
     const t = now();

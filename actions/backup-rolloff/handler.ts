@@ -2,7 +2,7 @@
 import { pendingSubprocessors } from '../../domain/case-state';
 import { addEvent, closeOpenTask, readyForStatement } from '../../domain/case-state-changes';
 import { backupRolloffProblems } from '../../domain/lifecycle';
-import { byLink, checkVendorLink, handler, refuse, REFUSAL, requireTask, type Outcome } from '../handler-kit';
+import { byLink, checkVendorLink, handler, refuse, REFUSAL, type Outcome } from '../handler-kit';
 
 /** What the page and the API answer say once it is done, by outcome. */
 export const backupRolloffOutcomes = {
@@ -17,8 +17,7 @@ export const backupRolloffHandler = handler({
   outcomes: backupRolloffOutcomes,
   settledId: byLink('confirmBackupRolloff'),
   validate: ({ state, now }, req) => {
-    checkVendorLink(state, req.link);
-    requireTask(req.link, 'confirm_backup_rolloff');
+    checkVendorLink(state, req.link, 'confirm_backup_rolloff');
     const problems = backupRolloffProblems(state, req, now());
     if (problems.length) refuse(REFUSAL.invalidPayload, problems.join('\n'));
   },

@@ -5,7 +5,7 @@ import type { SubprocessorState } from '../../domain/case-state';
 import { certificationReceived, pendingSubprocessors } from '../../domain/case-state';
 import { addEvent, closeOpenTask, readyForStatement } from '../../domain/case-state-changes';
 import { certificationProblems, taskDurationMs } from '../../domain/lifecycle';
-import { byLink, checkVendorLink, handler, refuse, REFUSAL, requireTask, type Outcome } from '../handler-kit';
+import { byLink, checkVendorLink, handler, refuse, REFUSAL, type Outcome } from '../handler-kit';
 
 /** Subprocessors named in a certification certify on their own (child workflows); cases before named dates. */
 const SUBPROCESSOR_CASCADE = 'subprocessor-cascade';
@@ -20,8 +20,7 @@ export const certifyHandler = handler({
   outcomes: certifyOutcomes,
   settledId: byLink('certify'),
   validate: ({ state, now }, { link, certification }) => {
-    checkVendorLink(state, link);
-    requireTask(link, 'certify');
+    checkVendorLink(state, link, 'certify');
     const problems = certificationProblems(state, certification, now());
     if (problems.length) refuse(REFUSAL.invalidPayload, problems.join('\n'));
   },

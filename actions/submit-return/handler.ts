@@ -1,7 +1,7 @@
 // The vendor submits the files it staged as the return of the district's data (7400.1 III.A); packaging follows.
 import { addEvent, closeOpenTask } from '../../domain/case-state-changes';
 import { countByCategory } from '../../domain/lifecycle';
-import { byLink, checkVendorLink, handler, refuse, REFUSAL, requireTask, type Outcome } from '../handler-kit';
+import { byLink, checkVendorLink, handler, refuse, REFUSAL, type Outcome } from '../handler-kit';
 
 /** What the page and the API answer say once it is done, by outcome. */
 export const submitReturnOutcomes = {
@@ -13,8 +13,7 @@ export const submitReturnHandler = handler({
   outcomes: submitReturnOutcomes,
   settledId: byLink('submitReturn'),
   validate: ({ state }, { link, files }) => {
-    checkVendorLink(state, link);
-    requireTask(link, 'return');
+    checkVendorLink(state, link, 'return');
     const requested = new Set(state.input.disposition.categories.map((c) => c.key));
     const ids = new Set<string>();
     for (const file of files) {
