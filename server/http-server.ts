@@ -27,6 +27,7 @@ import { registerWebhookApi } from './routes/api-webhooks';
 import { registerPublicPages } from './routes/pages-public';
 import { registerStaffPages } from './routes/pages-staff';
 import { registerSettingsPages } from './routes/pages-settings';
+import { registerOutboxPages } from './routes/pages-outbox';
 import type { ServerContext, ServerDeps } from './server-context';
 
 /** Any error as a DispositionError with a code the client can act on; what is unexpected hides its message. */
@@ -220,6 +221,7 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
     registerStaffPages(app, ctx);
     registerPublicPages(app, ctx);
     registerSettingsPages(app, ctx);
+    registerOutboxPages(app, ctx);
   });
 
   app.setNotFoundHandler((request, reply) => {

@@ -101,7 +101,7 @@ describe('agreement presets', () => {
     );
     expect(refused.status).toBe(400);
     expect(refused.json.error.message).toBe(
-      'contract.agreement: "ferpa-plus" is not a known agreement; the presets are ndpa, csdpa, custom, other, riverside-2025',
+      'The agreement: "ferpa-plus" is not a known agreement; the presets are ndpa, csdpa, custom, other, riverside-2025.',
     );
     const row = [
       'CT-B1',

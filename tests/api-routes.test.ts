@@ -169,7 +169,13 @@ describe('a case through the API', () => {
     });
     expect(bad).toMatchObject({
       status: 400,
-      json: { error: { code: 'invalid_payload', message: expect.stringContaining('vendor.contactEmail') } },
+      json: {
+        error: {
+          code: 'invalid_payload',
+          message: expect.stringContaining("The vendor's contact email must be an email address"),
+          details: [expect.objectContaining({ field: 'vendor.contactEmail' })],
+        },
+      },
     });
     expect(JSON.stringify(bad.json)).not.toContain('    at '); // never a stack trace
     const notJson = await fetch(h.url('/api/cases'), {

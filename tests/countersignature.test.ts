@@ -69,7 +69,7 @@ describe("legal's countersignature", () => {
     // Without the attestation, refused by field; the case still waits.
     const unattested = await h.as(lee, 'POST', `/api/cases/${caseId}/countersign`, { note: 'Looks complete' });
     expect(unattested.status).toBe(400);
-    expect(unattested.json.error.message).toContain('attestation');
+    expect(unattested.json.error.message).toContain('countersigning states that you reviewed');
     expect((await h.cases.records.getCase(caseId))?.status).toBe('awaiting_signoff');
 
     // The legal user countersigns from the case page, without JavaScript.

@@ -9,7 +9,7 @@ import { caseInputSchema, type CaseInput } from '../domain/case-input';
 import type { CaseState, ReturnPackageSummary, StagedFileRef } from '../domain/case-state';
 import { certificationSchema, type Certification } from '../domain/certification';
 import { certificationFloor, certificationProblems, countByCategory } from '../domain/lifecycle';
-import { describeZodError } from '../domain/messages';
+import { describeZodErrorByPath as describeZodError } from '../domain/messages';
 
 const EXAMPLE = path.join(__dirname, '..', 'examples', 'case.json');
 const example = (): CaseInput => JSON.parse(fs.readFileSync(EXAMPLE, 'utf8')) as CaseInput;

@@ -51,7 +51,7 @@ describe('a request for more time', () => {
       reason: 'late',
     });
     expect(early.status).toBe(400);
-    expect(early.json.error.message).toContain('until: ask for a date later than the current due date');
+    expect(early.json.error.message).toContain('The new due date: ask for a date later than the current due date');
     expect((await h.as(undefined, 'POST', `/api/vendor/${token}/extension-requests`, { until })).status).toBe(400);
     expect((await h.as(ada, 'GET', `/api/cases/${caseId}`)).json.extensionRequests).toEqual([]);
 

@@ -201,7 +201,9 @@ describe('names read as they are stored', () => {
       json: {
         error: {
           code: 'invalid_payload',
-          message: expect.stringContaining('vendor.name: must not contain bidirectional control characters'),
+          message: expect.stringContaining(
+            "The vendor's organisation must not contain bidirectional control characters",
+          ),
         },
       },
     });
@@ -219,7 +221,7 @@ describe('names read as they are stored', () => {
     });
     expect(ack).toMatchObject({
       status: 400,
-      json: { error: { message: expect.stringContaining('contactName: must not contain bidirectional') } },
+      json: { error: { message: expect.stringContaining('Your name must not contain bidirectional') } },
     });
     const after = (await h.cases.records.getCase(caseId))!;
     expect(after.state.tasks).toEqual(before.state.tasks);

@@ -175,7 +175,7 @@ describe('backups rolling off', () => {
     });
     await expect(
       h.vendorAct(link, messages.confirmBackupRolloff, { confirmedOn: today, attestation: false }),
-    ).rejects.toMatchObject({ code: 'invalid_payload', message: expect.stringContaining('attestation') });
+    ).rejects.toMatchObject({ code: 'invalid_payload', message: expect.stringContaining('The statement you make') });
     await h.vendorAct(link, messages.confirmBackupRolloff, { confirmedOn: today, attestation: true });
     const record = await h.waitForStatus(caseId, 'completed');
     expect(record.state.backupRolloff?.confirmedOn).toBe(today);

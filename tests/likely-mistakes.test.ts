@@ -182,7 +182,7 @@ describe('an empty file', () => {
     });
     expect(answer.status).toBe(400);
     const page = await answer.text();
-    expect(page).toContain('The file was not staged: file: &quot;blank.csv&quot; is empty (0 bytes)');
+    expect(page).toContain('The file was not staged: &quot;blank.csv&quot; is empty (0 bytes)');
     expect(page).toContain('grades.csv');
     expect(page).not.toContain('blank.csv</td>');
   });

@@ -136,7 +136,7 @@ describe('staff pages', () => {
       reason: 'Vendor asked for time',
     });
     expect(badDate.status).toBe(400);
-    expect(notice(badDate.html)).toContain('until:');
+    expect(notice(badDate.html)).toContain('The new due date must be a date');
     expect(badDate.html).toContain('id="extend-reason" name="reason" value="Vendor asked for time"'); // what was typed stays
     expect(badDate.html).toContain('<p class="error" id="until-error">');
     const extended = await followed(

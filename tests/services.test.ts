@@ -86,7 +86,7 @@ describe('service binaries are built up front, never by a test', () => {
       try {
         expect(() => cachedGoBinaries(spec(name), { build: true, log })).toThrow(
           new RegExp(
-            `building ${name} v0\\.0\\.1 failed: go install exited 1\\. .*retry with \`npm run services:build -- ${name}\`, or by hand: GOBIN=\\S+ go install example\\.invalid/no/such/module@v0\\.0\\.1`,
+            `building ${name} v0\\.0\\.1 failed: go install exited 1\\. .*retry with \`npm run services:build -- ${name}\`, or by hand: GOBIN=\\S+ go install -trimpath '-ldflags=-s -w' example\\.invalid/no/such/module@v0\\.0\\.1`,
           ),
         );
       } finally {

@@ -128,7 +128,12 @@ describe('the signatory check', () => {
       json: {
         error: {
           code: 'invalid_payload',
-          details: [{ field: 'verificationCode', message: `this is not the code sent to ${SIGNATORY} (4 tries left)` }],
+          details: [
+            {
+              field: 'verificationCode',
+              message: `The code emailed to the signatory: this is not the code sent to ${SIGNATORY} (4 tries left).`,
+            },
+          ],
         },
       },
     });

@@ -67,7 +67,8 @@ describe('subprocessors certify their own destruction', () => {
     };
     const refused = await h.as(undefined, 'POST', `/api/vendor/${vendorToken}/certify`, withoutEmail);
     expect(refused.status).toBe(400);
-    expect(refused.json.error.message).toContain('destruction.subprocessors.1.contactEmail');
+    expect(refused.json.error.message).toContain("Enter a subprocessor's contact email.");
+    expect(refused.json.error.details[0].field).toBe('destruction.subprocessors.1.contactEmail');
     let record = await h.cases.records.getCase(caseId);
     expect(record?.status).toBe('awaiting_certification');
     expect(record?.state.certification).toBeUndefined();
@@ -169,7 +170,7 @@ describe('subprocessors certify their own destruction', () => {
       reason: 'x',
     });
     expect(unknown.status).toBe(400);
-    expect(unknown.json.error.message).toContain('subprocessorId: the case has no subprocessor s9 (it has s1, s2)');
+    expect(unknown.json.error.message).toContain('The subprocessor: the case has no subprocessor s9 (it has s1, s2).');
     const casePage = await (await fetch(h.url(`/cases/${caseId}`), { headers: { cookie: ada.cookie } })).text();
     expect(casePage).toContain('<h2>Subprocessors</h2>');
     expect(casePage).toContain('<option value="s2" >Example Analytics LLC</option>');
@@ -264,7 +265,7 @@ describe('subprocessors certify their own destruction', () => {
       contactEmail: 'not an address',
     });
     expect(badAddress.status).toBe(400);
-    expect(badAddress.json.error.message).toContain('contactEmail');
+    expect(badAddress.json.error.message).toContain('The contact email must be an email address');
     expect(
       (
         await h.as(ada, 'POST', `/api/cases/${caseId}/subprocessor-link`, {

@@ -64,14 +64,48 @@ export function createSmtpTransport(smtpUrl: string): MailTransport {
   };
 }
 
+/** A message as the outbox keeps it for its page (infra/mail/outbox.ts reads it). */
+export interface OutboxEntry {
+  /** The file name, from the Message-ID: `<id>.eml` and `<id>.json`. */
+  id: string;
+  sentAt: number;
+  from: string;
+  to: string[];
+  cc?: string[];
+  subject: string;
+  text: string;
+  caseId?: string;
+  kind?: string;
+  attachments: string[];
+}
+
+/** A Message-ID as a file name. */
+export const outboxName = (messageId: string): string =>
+  messageId.replace(/[<>]/g, '').replace(/[^A-Za-z0-9_.@-]/g, '_');
+
 /** Writes each message to `dir`, named after its Message-ID, so a repeat overwrites rather than duplicates. */
 export function createOutboxTransport(dir: string, log: (line: string) => void = () => undefined): MailTransport {
   return {
     async send(mail) {
       const raw = await compose(mail);
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-      const file = path.join(dir, `${mail.messageId.replace(/[<>]/g, '').replace(/[^A-Za-z0-9_.@-]/g, '_')}.eml`);
+      const name = outboxName(mail.messageId);
+      const file = path.join(dir, `${name}.eml`);
       fs.writeFileSync(file, raw, { mode: 0o600 });
+      // Beside the .eml (for mail clients), what the outbox page reads: no MIME to decode there.
+      const entry: OutboxEntry = {
+        id: name,
+        sentAt: Date.now(),
+        from: mail.from,
+        to: mail.to,
+        ...(mail.cc?.length ? { cc: mail.cc } : {}),
+        subject: mail.subject,
+        text: mail.text,
+        ...(mail.headers?.['X-Disposition-Case'] ? { caseId: mail.headers['X-Disposition-Case'] } : {}),
+        ...(mail.headers?.['X-Disposition-Mail'] ? { kind: mail.headers['X-Disposition-Mail'] } : {}),
+        attachments: (mail.attachments ?? []).map((a) => a.filename),
+      };
+      fs.writeFileSync(path.join(dir, `${name}.json`), JSON.stringify(entry), { mode: 0o600 });
       log(`mail "${mail.subject}" to ${mail.to.length} recipient(s) written to ${file}`);
       return { raw, response: 'written to the outbox (no SMTP_URL)' };
     },

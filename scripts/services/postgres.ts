@@ -190,6 +190,9 @@ async function ensureRoleAndDatabases(state: PostgresState): Promise<void> {
     const literal = `'${state.password.replace(/'/g, "''")}'`;
     const role = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [APP_ROLE]);
     await admin.query(`${role.rowCount ? 'ALTER' : 'CREATE'} ROLE ${APP_ROLE} LOGIN CREATEDB PASSWORD ${literal}`);
+    // A test drops its database WITH (FORCE), which ends every session in it, an autovacuum worker's too: that
+    // takes pg_signal_backend (without it the drop fails whenever autovacuum happens to be there).
+    await admin.query(`GRANT pg_signal_backend TO ${APP_ROLE}`);
     const have = new Set(
       (await admin.query<{ datname: string }>('SELECT datname FROM pg_database')).rows.map((r) => r.datname),
     );

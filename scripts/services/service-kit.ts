@@ -34,9 +34,22 @@ const goBinariesDir = (spec: GoBinaries): string => path.join(SERVICES_CACHE, `$
 const goBinariesBuilt = (spec: GoBinaries): boolean =>
   spec.binaries.every((b) => fs.existsSync(path.join(goBinariesDir(spec), b)));
 
+/**
+ * `go install`'s arguments: without the symbol table and DWARF (`-s -w`), which the services never need and whose
+ * writing is a good part of linking binaries this large, and without local paths in them (`-trimpath`).
+ */
+const goInstallArgs = (spec: GoBinaries): string[] => [
+  'install',
+  '-trimpath',
+  '-ldflags=-s -w',
+  ...spec.packages.map((p) => `${p}@${spec.version}`),
+];
+
 /** The command that builds `spec` by hand, as a failure or a missing build names it. */
 const goInstallCommand = (spec: GoBinaries): string =>
-  `GOBIN=${goBinariesDir(spec)} go install ${spec.packages.map((p) => `${p}@${spec.version}`).join(' ')}`;
+  `GOBIN=${goBinariesDir(spec)} go ${goInstallArgs(spec)
+    .map((arg) => (arg.includes(' ') ? `'${arg}'` : arg))
+    .join(' ')}`;
 
 /** A service binary the run needs and nobody built: tests never build one (a hook would wait minutes). */
 export class ServiceNotBuiltError extends Error {
@@ -64,7 +77,7 @@ export function cachedGoBinaries(spec: GoBinaries, options: { build: boolean; lo
   options.log(
     `building ${spec.name} ${spec.version} with go install into ${dir} (once on this machine; about ${spec.minutes} minutes) …`,
   );
-  const result = spawnSync('go', ['install', ...spec.packages.map((p) => `${p}@${spec.version}`)], {
+  const result = spawnSync('go', goInstallArgs(spec), {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, GOBIN: partial },
   });

@@ -6,7 +6,7 @@ export { readableMoment as when } from '../../domain/dates';
 
 export interface PageOptions {
   title: string;
-  user?: { username: string; role: string; csrfToken: string };
+  user?: { username: string; role: string; csrfToken: string; outbox?: boolean };
   scripts?: string[];
   /** A page that follows work in progress reloads itself (no JavaScript needed). */
   refreshSeconds?: number;
@@ -14,7 +14,7 @@ export interface PageOptions {
 
 export function layout(options: PageOptions, body: Markup): string {
   const nav = options.user
-    ? html`<nav aria-label="Main"><a href="/">Dashboard</a> <a href="/cases">Cases</a>${options.user.role === 'admin' ? html` <a href="/cases/new">New case</a> <a href="/settings/webhooks">Webhooks</a>` : ''} <a href="/verify">Verify a statement</a>
+    ? html`<nav aria-label="Main"><a href="/">Dashboard</a> <a href="/cases">Cases</a>${options.user.role === 'admin' ? html` <a href="/cases/new">New case</a> <a href="/settings/webhooks">Webhooks</a>${options.user.outbox ? html` <a href="/outbox">Outbox</a>` : ''}` : ''} <a href="/verify">Verify a statement</a>
         <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${options.user.csrfToken}"><span class="who">${options.user.username} (${options.user.role})</span> <button type="submit" class="link">Sign out</button></form></nav>`
     : html`<nav aria-label="Main"><a href="/verify">Verify a statement</a></nav>`;
   return `<!doctype html>

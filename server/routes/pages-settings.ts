@@ -11,14 +11,11 @@ import { parseInput } from '../../domain/parse-input';
 import { resendDelivery } from '../../infra/webhooks/webhook-deliveries';
 import { deliveryParams, hookParams } from './api-webhooks';
 import { deliveryView, webhookView } from '../../client/webhook-views';
+import { pageUserOf } from '../pages/page-user';
 
 export function registerSettingsPages(app: FastifyInstance, ctx: ServerContext): void {
   const admin = ['admin'] as const;
-  const pageUser = (session: RequestSession) => ({
-    username: session.username,
-    role: session.role,
-    csrfToken: session.csrfToken,
-  });
+  const pageUser = pageUserOf(ctx);
   const hooks = async () =>
     Promise.all(
       (await ctx.webhooks.list()).map(async (hook) => ({

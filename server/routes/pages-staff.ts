@@ -10,7 +10,7 @@ import { caseIdSchema } from '../../domain/ids';
 import type { Role } from '../../infra/database/user-store';
 import type { CaseRecord } from '../../infra/database/case-record-store';
 import { caseDetails, caseListItem } from '../../client/case-views';
-import { actorOf, type RequestSession } from '../auth';
+import { actorOf } from '../auth';
 import { fieldErrors, formValues, type Form } from '../../presentation/forms';
 import { caseInputFromForm } from '../new-case-form';
 import { caseOutcomeText, outcomeQuery } from '../pages/action-outcomes';
@@ -25,6 +25,7 @@ import {
 } from '../pages/staff-pages';
 import { fieldError, html, type Markup } from '../pages/html';
 import { noteRefusal } from '../security-events';
+import { pageUserOf } from '../pages/page-user';
 import type { ServerContext } from '../server-context';
 import { dashboard, listPage } from './api-cases';
 import { bulkParams, bulkStartsOf } from './api-bulk';
@@ -37,11 +38,6 @@ import { asSentence } from '../../domain/text';
 const caseParams = z.object({ caseId: caseIdSchema });
 /** The example bulk file, offered on the upload page. */
 const BULK_EXAMPLE = path.join(PROJECT_ROOT, 'examples', 'bulk.csv');
-const pageUser = (session: RequestSession) => ({
-  username: session.username,
-  role: session.role,
-  csrfToken: session.csrfToken,
-});
 const safeNext = (next: unknown): string =>
   typeof next === 'string' && /^\/(?!\/)[A-Za-z0-9/_?=&.-]*$/.test(next) ? next : '/';
 
@@ -68,6 +64,7 @@ function actionPanels(record: CaseRecord, user: { role: Role; csrfToken: string 
 }
 
 export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): void {
+  const pageUser = pageUserOf(ctx);
   const { auth, service } = ctx;
   const page = (reply: FastifyReply, body: string, status = 200) =>
     reply.code(status).type('text/html; charset=utf-8').header('Cache-Control', 'no-store').send(body);

@@ -18,7 +18,7 @@ import type { CaseRecordStore } from '../../infra/database/case-record-store';
 import { openStores, type Stores } from '../../infra/database/open-stores';
 import { openKeyring, type Keyring } from '../../infra/keys/keys';
 import { verifyLinkToken, tokenFromLink } from '../../infra/keys/link-tokens';
-import { createSmtpTransport, type MailTransport } from '../../infra/mail/mail-transport';
+import { createMailTransport, type MailTransport } from '../../infra/mail/mail-transport';
 import { createDataConverter } from '../../infra/keys/payload-codec';
 import { FsCaseFileStorage } from '../../infra/storage/fs-case-file-storage';
 import { createCaseWorker, createWebhookWorker } from '../../worker/create-worker';
@@ -151,7 +151,8 @@ export class CaseHarness {
     this.nativeConnection = await NativeConnection.connect({
       address: this.options.temporalAddress ?? inject('temporalAddress'),
     });
-    const real = createSmtpTransport(this.config.smtpUrl!);
+    // The SMTP receiver, or (SMTP_URL set empty) the outbox under DATA_DIR, as the product chooses.
+    const real = createMailTransport(this.config);
     const options = {
       connection: this.nativeConnection,
       namespace: 'default',

@@ -39,8 +39,21 @@ const postgres: DatabaseBackend = {
       async drop() {
         const again = new pg.Client({ connectionString: adminUrl });
         await again.connect();
-        await again.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await again.end();
+        try {
+          // An autovacuum worker in the database can make FORCE fail for a moment (a cluster made before the
+          // role had pg_signal_backend): try again shortly.
+          for (let attempt = 1; ; attempt += 1) {
+            try {
+              await again.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+              break;
+            } catch (err) {
+              if ((err as { code?: string }).code !== '42501' || attempt === 10) throw err;
+              await new Promise((r) => setTimeout(r, 300));
+            }
+          }
+        } finally {
+          await again.end();
+        }
         fs.rmSync(dataDir, { recursive: true, force: true });
       },
     };

@@ -10,7 +10,7 @@ import { buildHttpServer } from '../../server/http-server';
 import type { ServerDeps } from '../../server/server-context';
 import type { AccessLog } from '../../infra/database/access-log';
 import type { UserStore } from '../../infra/database/user-store';
-import { createSmtpTransport } from '../../infra/mail/mail-transport';
+import { createMailTransport } from '../../infra/mail/mail-transport';
 import { hashPassword } from '../../infra/keys/passwords';
 import { CaseHarness, type HarnessOptions } from './case-harness';
 import { linkClaims, signatoryCodeIn } from './smtp-receiver';
@@ -96,7 +96,7 @@ export class HttpHarness {
       webhooks: cases.webhooks,
       bulk: cases.bulk,
       signatories,
-      mail: createSmtpTransport(cases.config.smtpUrl!),
+      mail: createMailTransport(cases.config),
       logStream:
         options.logStream ??
         new Writable({ write: (line: Buffer, _encoding, done) => (console.error(String(line).trimEnd()), done()) }),

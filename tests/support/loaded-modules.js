@@ -3,5 +3,6 @@
 'use strict';
 const fs = require('node:fs');
 process.on('exit', () => {
-  if (process.env.LOADED_MODULES_FILE) fs.writeFileSync(process.env.LOADED_MODULES_FILE, JSON.stringify(Object.keys(require.cache)));
+  if (process.env.LOADED_MODULES_FILE)
+    fs.writeFileSync(process.env.LOADED_MODULES_FILE, JSON.stringify(Object.keys(require.cache)));
 });
