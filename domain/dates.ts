@@ -28,7 +28,8 @@ export const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0,
 /** Start of a YYYY-MM-DD day, UTC. */
 export const startOfDay = (day: string): number => Date.parse(`${day}T00:00:00Z`);
 
-const MONTHS = [
+/** The months' names, January first. */
+export const MONTHS = [
   'January',
   'February',
   'March',

@@ -2,7 +2,8 @@
 // the task, a button to it, the due date in words and in ISO 8601; names escaped; one Message-ID per message.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderDistrictMail, renderVendorMail } from '../activities/mail-content';
-import { dueInWords, readableMoment } from '../infra/mail/mail-layout';
+import { dueInWords } from '../infra/mail/mail-layout';
+import { daysLeftInWords } from '../domain/enforcement';
 import type { MailSpec } from '../domain/mail';
 import { newCaseState } from '../domain/case-state-changes';
 import { CaseHarness } from './support/case-harness';
@@ -23,7 +24,7 @@ describe('messages as HTML and plain text', () => {
     const { mail, link } = await h.vendorMail(caseId, 'acknowledge');
     const record = (await h.records.getCase(caseId))!;
     const dueAt = record.openTask!.dueAt;
-    const iso = readableMoment(dueAt);
+    const left = daysLeftInWords(dueAt, Date.now());
 
     expect(mail.html).toContain(
       '<p style="margin:0 0 4px;font-size:13px;color:#5a6570;letter-spacing:.02em;">Riverside Unified School District</p>',
@@ -32,13 +33,13 @@ describe('messages as HTML and plain text', () => {
       new RegExp(`<a href="${link.replace(/[.?]/g, '\\$&')}" style="[^"]*">Acknowledge the notice</a>`),
     );
     expect(mail.html).toContain(`Due <strong>${dueInWords(dueAt)}</strong>`);
-    expect(mail.html).toContain(iso);
+    expect(mail.html).toContain(`(${left})`);
     // Names are text, never markup.
     expect(mail.html).toContain('Acme &lt;Learning&gt; &amp; Sons');
     expect(mail.html).not.toContain('<Learning>');
     expect(mail.html).toContain('Dear Dana &quot;DW&quot; Whitfield,');
 
-    expect(mail.text).toContain(`Acknowledge the notice, due ${dueInWords(dueAt)} (${iso}):\n${link}`);
+    expect(mail.text).toContain(`Acknowledge the notice, due ${dueInWords(dueAt)} (${left}):\n${link}`);
     expect(mail.text).toContain('Acme <Learning> & Sons');
     expect(mail.headers.get('content-type')).toMatchObject({ value: 'multipart/alternative' });
     expect(mail.messageId).toMatch(/^<notice-acknowledge-1\.vendor\./);

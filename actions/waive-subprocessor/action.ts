@@ -4,7 +4,7 @@ import { updateId } from '../../domain/update-ids';
 import { actor, cliText, staff } from '../kit';
 import { waiveSubprocessorOutcomes } from './handler';
 import { html } from '../../presentation/markup';
-import { subprocessorsOf } from '../../domain/case-state';
+import { pendingSubprocessors } from '../../domain/case-state';
 import { isTerminal } from '../../domain/statuses';
 
 export const waiveSubprocessor = staff({
@@ -22,7 +22,7 @@ export const waiveSubprocessor = staff({
   panel: {
     place: 'subprocessors',
     render: ({ caseId, state, role, csrf, again, problem }) => {
-      const pending = subprocessorsOf(state).filter((s) => !s.certification && !s.waiver);
+      const pending = pendingSubprocessors(state);
       return role === 'admin' && !isTerminal(state.status) && pending.length
         ? html`
   <form method="post" action="/cases/${caseId}/waive-subprocessor">${csrf}

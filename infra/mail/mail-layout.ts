@@ -2,7 +2,8 @@
 // (sent together as multipart/alternative, so each reader shows the one it can). The HTML is plain and inline-
 // styled, as mail readers want it: the district's name on top, the task's button, the due date in words and
 // in ISO 8601, and the same link written out for readers that strip buttons.
-import { readableMoment } from '../../domain/dates';
+import { MONTHS } from '../../domain/dates';
+import { daysLeftInWords } from '../../domain/enforcement';
 import { html, type Markup } from '../../presentation/markup';
 
 export type Block =
@@ -25,20 +26,6 @@ export interface RenderedMail {
 }
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
 
 /** "Monday 11 January 2027, 17:00 UTC": a due time a person reads at a glance. */
 export function dueInWords(ms: number): string {
@@ -47,10 +34,9 @@ export function dueInWords(ms: number): string {
   return `${WEEKDAYS[d.getUTCDay()]} ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}, ${time} UTC`;
 }
 
-export { readableMoment };
-
 /** The due time as words, then as ISO 8601 for calendars and scripts. */
-export const dueText = (ms: number): string => `${dueInWords(ms)} (${readableMoment(ms)})`;
+/** A due time with its days left as of the mail's sending: "Monday 11 January 2027, 17:00 UTC (14 days left)". */
+export const dueText = (ms: number): string => `${dueInWords(ms)} (${daysLeftInWords(ms, Date.now())})`;
 
 function blockText(block: Block): string {
   switch (block.kind) {
@@ -89,7 +75,7 @@ function blockHtml(block: Block): Markup {
       return html`${block.lead ? html`<p style="${STYLE.p}">${block.lead}</p>` : ''}<ul style="${STYLE.p}padding-left:20px;">${block.items.map((item) => html`<li>${item}</li>`)}</ul>`;
     case 'action':
       return html`<div style="margin:20px 0;"><a href="${block.url}" style="${STYLE.button}">${block.label}</a>
-${block.dueAt !== undefined ? html`<p style="${STYLE.due}">Due <strong>${dueInWords(block.dueAt)}</strong> <span style="color:#5a6570;">(${readableMoment(block.dueAt)})</span></p>` : ''}
+${block.dueAt !== undefined ? html`<p style="${STYLE.due}">Due <strong>${dueInWords(block.dueAt)}</strong> <span style="color:#5a6570;">(${daysLeftInWords(block.dueAt, Date.now())})</span></p>` : ''}
 <p style="${STYLE.small}">If the button does not work, open this address: <a href="${block.url}" style="${STYLE.link}">${block.url}</a></p>
 ${block.note ? html`<p style="${STYLE.small}">${block.note}</p>` : ''}</div>`;
   }
