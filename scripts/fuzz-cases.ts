@@ -209,10 +209,17 @@ export async function prepareCases(
   };
   const returnData = async (caseId: string): Promise<void> => {
     const token = await outbox.link(caseId, 'return');
-    const form = new FormData();
-    form.append('category', 'permanent');
-    form.append('file', new Blob(['student_id,name\n1,Test Student\n2,Another Student\n']), 'roster.csv');
-    await expectStatus('stage a file', call(baseUrl, 'POST', `/api/vendor/${token}/files`, { form }), 201);
+    // Everything the case expects (3 permanent records, a file of electronic ones): nothing falls short, so a
+    // generated review that accepts it without a reason is taken.
+    for (const [category, name, content] of [
+      ['permanent', 'roster.csv', 'student_id,name\n1,Test Student\n2,Another Student\n3,A Third\n'],
+      ['electronic', 'notes.csv', 'student_id,note\n1,Reads well\n'],
+    ]) {
+      const form = new FormData();
+      form.append('category', category!);
+      form.append('file', new Blob([content!]), name);
+      await expectStatus('stage a file', call(baseUrl, 'POST', `/api/vendor/${token}/files`, { form }), 201);
+    }
     await expectStatus('submit the return', vendor(token, 'submit-return', {}), 202);
     await status(caseId, 'awaiting_review');
   };
