@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { DispositionError, type ErrorCode } from './errors';
 import { capitalised, fieldWords } from './field-words';
 import { fileIdSchema } from './ids';
+import { asSentence } from './text';
 import { LINK_TASKS } from './statuses';
 
 /** What a vendor's link token says: which task, which generation of its link (and, a subprocessor's, which one). */
@@ -46,14 +47,13 @@ const EXPECTED: Record<string, string> = {
 /** Words after which a schema's own message reads as a predicate of the field: "… is not a calendar date". */
 const PREDICATE = /^(is|are|must|has|have|may|cannot|can't|should|needs?|was|were|does|do|lies|comes)\b/;
 
-const sentence = (text: string): string => (/[.!?]$/.test(text) ? text : `${text}.`);
 const readable = (value: unknown): string =>
   typeof value === 'string' ? `"${value.replace(/_/g, ' ')}"` : String(value);
 
 /** A problem with one field as a sentence: "The reason must not be blank." or "The file: …" (an instruction). */
 export function sentenceAbout(field: string, problem: string): string {
   const Words = capitalised(fieldWords(field));
-  return sentence(PREDICATE.test(problem) ? `${Words} ${problem}` : `${Words}: ${problem}`);
+  return asSentence(PREDICATE.test(problem) ? `${Words} ${problem}` : `${Words}: ${problem}`);
 }
 
 /** A refusal of one field: the sentence names it in the form's words, and the details keep its path for programs. */
@@ -92,7 +92,7 @@ function inWords(issue: z.core.$ZodIssue): string {
   const words = path ? fieldWords(path) : 'the request';
   const Words = capitalised(words);
   // A schema's own message keeps its words, with the field named before it.
-  if (!ZOD_WORDING.test(issue.message)) return path ? sentenceAbout(path, issue.message) : sentence(issue.message);
+  if (!ZOD_WORDING.test(issue.message)) return path ? sentenceAbout(path, issue.message) : asSentence(issue.message);
   switch (issue.code) {
     case 'invalid_type':
       if (/received undefined$/.test(issue.message))
