@@ -15,6 +15,7 @@ import { markNotCooperatingHandler } from './not-cooperating/handler';
 import { referToLegalHandler } from './refer-to-legal/handler';
 import { resendLinkHandler } from './resend-link/handler';
 import { reviewHandler } from './review/handler';
+import { storageLimitHandler } from './storage-limit/handler';
 import { subprocessorCertifyHandler } from './subprocessor-certify/handler';
 import { resendSubprocessorLinkHandler } from './subprocessor-link/handler';
 import { submitReturnHandler } from './submit-return/handler';
@@ -32,6 +33,7 @@ export const ACTION_HANDLERS: ActionHandler<any>[] = [
   resendSubprocessorLinkHandler,
   countersignHandler,
   reviewHandler,
+  storageLimitHandler,
   extendHandler,
   resendLinkHandler,
   cancelHandler,

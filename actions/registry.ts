@@ -16,6 +16,7 @@ import { markNotCooperating } from './not-cooperating/action';
 import { referToLegal } from './refer-to-legal/action';
 import { resendLink } from './resend-link/action';
 import { review } from './review/action';
+import { storageLimit } from './storage-limit/action';
 import { certifySubprocessor } from './subprocessor-certify/action';
 import { resendSubprocessorLink } from './subprocessor-link/action';
 import { submitReturn } from './submit-return/action';
@@ -44,6 +45,7 @@ export const STAFF_ACTIONS = {
   countersign,
   legalHold,
   decideExtension,
+  storageLimit,
 } satisfies Record<string, StaffAction>;
 
 export const VENDOR_ACTIONS = {

@@ -6,6 +6,7 @@ import type { CaseState } from '../domain/case-state';
 import type { SqlWebhookStore } from '../infra/database/webhook-store';
 import type { MailTransport } from '../infra/mail/mail-transport';
 import { SIGNATURE_HEADER, signWebhook } from '../infra/webhooks/webhook-signature';
+import { postWebhook, WebhookTargetRefused } from '../infra/webhooks/webhook-target';
 
 export interface WebhookDeps {
   store: SqlWebhookStore;
@@ -43,7 +44,7 @@ export async function announceTransition(
 export interface DeliveryDeps {
   webhooks?: WebhookDeps;
   transport: MailTransport;
-  config: { mailFrom: string; publicUrl: string; adminEmail?: string };
+  config: { mailFrom: string; publicUrl: string; adminEmail?: string; webhookAllowPrivate?: boolean };
   administrators(): Promise<string[]>;
   /** How long one attempt may take (DELIVERY_TIMEOUT_MS unless a test holds receivers longer). */
   deliveryTimeoutMs?: number;
@@ -66,10 +67,9 @@ export function makeWebhookActivities(deps: DeliveryDeps) {
         return;
       }
       const secret = (await store().secretOf(hook.id))!;
-      let response: Response;
+      let status: number;
       try {
-        response = await fetch(hook.url, {
-          method: 'POST',
+        status = await postWebhook(hook.url, {
           headers: {
             'content-type': 'application/json',
             'user-agent': 'Disposition-Webhooks/1',
@@ -77,23 +77,21 @@ export function makeWebhookActivities(deps: DeliveryDeps) {
             'Disposition-Delivery': delivery.id,
           },
           body: delivery.body,
-          redirect: 'manual',
-          signal: AbortSignal.timeout(timeoutMs),
+          timeoutMs,
+          allowPrivate: deps.config.webhookAllowPrivate === true,
         });
-        await response.body?.cancel();
       } catch (err) {
+        // Generic on purpose (infra/webhooks/webhook-target.ts): no port, TLS or DNS detail for a scanner to read.
         const reason =
-          (err as Error).name === 'TimeoutError'
-            ? `no answer within ${timeoutMs / 1000} s`
-            : `${(err as Error).message}${(err as { cause?: Error }).cause ? `: ${(err as { cause?: Error }).cause!.message}` : ''}`;
+          err instanceof WebhookTargetRefused ? `refused: the endpoint's URL ${err.message}` : (err as Error).message;
         await store().attempted(deliveryId, { status: 'pending', error: reason });
         throw new Error(`webhook ${hook.id}: ${reason}`);
       }
-      if (response.status >= 200 && response.status < 300) {
-        await store().attempted(deliveryId, { status: 'delivered', httpStatus: response.status });
+      if (status >= 200 && status < 300) {
+        await store().attempted(deliveryId, { status: 'delivered', httpStatus: status });
         return;
       }
-      if (response.status === 410) {
+      if (status === 410) {
         await store().attempted(deliveryId, {
           status: 'failed',
           httpStatus: 410,
@@ -109,10 +107,10 @@ export function makeWebhookActivities(deps: DeliveryDeps) {
       }
       await store().attempted(deliveryId, {
         status: 'pending',
-        httpStatus: response.status,
-        error: `answered ${response.status}`,
+        httpStatus: status,
+        error: `answered ${status}`,
       });
-      throw new Error(`webhook ${hook.id} answered ${response.status}`);
+      throw new Error(`webhook ${hook.id} answered ${status}`);
     },
 
     /** Retries ran out: the delivery stays in the log as failed (a resend starts it again). */

@@ -2,7 +2,7 @@
 // DATA_DIR/outbox when no SMTP_URL is set, one per Message-ID (`<mail id>.<audience>.<case id>@<host>.eml`).
 import fs from 'node:fs';
 import path from 'node:path';
-import { CODE_IN_MAIL } from '../server/signatory-check';
+import { CODE_IN_MAIL } from '../domain/mail';
 
 export interface OutboxMail {
   mailId: string;

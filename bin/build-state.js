@@ -9,7 +9,7 @@ const { spawnSync } = require('node:child_process');
 const ROOT = path.resolve(__dirname, '..');
 const DIST = path.join(ROOT, 'dist');
 const STAMP = path.join(DIST, '.build-stamp');
-const SOURCES = ['domain', 'actions', 'workflows', 'activities', 'infra', 'worker', 'server', 'client', 'scripts'];
+const SOURCES = ['domain', 'presentation', 'actions', 'workflows', 'activities', 'infra', 'worker', 'server', 'client', 'scripts'];
 const INPUTS = ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
 
 function newestSource() {

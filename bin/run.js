@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm start`, `npm run worker`, `npm run server`: builds dist/ when the sources are newer, then runs the
+// `npm start`, `npm run worker`, `npm run server`, `npm run demo`: builds dist/ when the sources are newer, then runs the
 // compiled entry point.
 'use strict';
 const path = require('node:path');
@@ -9,6 +9,7 @@ const ENTRIES = {
   start: { module: 'scripts/start.js', run: 'main', tag: '' },
   worker: { module: 'worker/main.js', run: 'runWorker', tag: '[worker] ' },
   server: { module: 'server/main.js', run: 'runServer', tag: '[server] ' },
+  demo: { module: 'scripts/demo.js', run: 'main', tag: '[demo] ' },
 };
 
 const entry = ENTRIES[process.argv[2]];

@@ -3,7 +3,8 @@ import { STAFF_ACTIONS, type StaffAction } from '../actions/registry';
 import { exceptionsOf, legalHoldSummary, subprocessorsOf, type TimelineEvent } from '../domain/case-state';
 import { EXCEPTION_KINDS } from '../domain/case-terms';
 import { daysLeft, ENFORCEMENT_LABELS, enforcementRefusal, enforcementStage } from '../domain/enforcement';
-import { isoOrNull } from '../domain/dates';
+import { isoOrNull, readableDay, startOfDay } from '../domain/dates';
+import type { CaseState } from '../domain/case-state';
 import type { CaseRecord, CaseSummary, StatementRecord } from '../infra/database/case-record-store';
 import { legalHoldOn } from '../domain/case-state';
 import { lifecycleView } from '../presentation/lifecycle-view';
@@ -23,6 +24,19 @@ export function caseListItem(summary: CaseSummary) {
     daysLeft: summary.dueAt !== undefined ? daysLeft(summary.dueAt, Date.now()) : null,
     enforcement: summary.enforcement,
     createdAt: iso(summary.createdAt)!,
+  };
+}
+
+/**
+ * When the case waits for a day to come with no task open (backups rolling off): that day and what it brings.
+ * The workflow opens the vendor's confirmation at the start of the roll-off day (UTC).
+ */
+function waitingUntil(state: CaseState): { at: string; reason: string } | null {
+  const rollOff = state.certification?.destruction.backups.rollOffDate;
+  if (state.status !== 'awaiting_backup_rolloff' || !rollOff) return null;
+  return {
+    at: new Date(startOfDay(rollOff)).toISOString(),
+    reason: `the vendor certified that its backups holding the district's data roll off on ${readableDay(rollOff)}; that day it is asked, with a new link, to confirm they have`,
   };
 }
 
@@ -49,6 +63,9 @@ export function caseDetails(record: CaseRecord) {
           daysLeft: daysLeft(record.openTask.dueAt, Date.now()),
         }
       : null,
+    waitingUntil: record.openTask ? null : waitingUntil(state),
+    /** The case's own limit on staged returned files, when an administrator set one (else CASE_STORAGE_LIMIT holds). */
+    storageLimit: state.storageLimit ? { ...state.storageLimit, at: iso(state.storageLimit.at) } : null,
     exceptions: exceptionsOf(state).map((e) => ({ ...e, kindLabel: EXCEPTION_KINDS[e.kind], addedAt: iso(e.addedAt) })),
     /** The vendor's subprocessors, each certifying through its own link, or waived by the district. */
     subprocessors: subprocessorsOf(state).map((s) => {

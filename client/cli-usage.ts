@@ -16,6 +16,8 @@ Cases
   case list [--status S] [--vendor V] [--json]      list cases from the case record
   case show ID [--json]                              a case: status, tasks, timeline, return, statement
   case correspondence ID -o FILE                     every message sent for the case (.eml) with an index, as a ZIP
+  case wait ID --status S [--timeout SECONDS]        return once the case has status S (default wait 60 s); exit 3
+                                                     when it ended in another or is still elsewhere
 ${Object.values(STAFF_ACTIONS)
   .map((a) => `  ${`case ${a.cli.name} ID ${a.cli.usage}`.trimEnd().padEnd(51)}${a.cli.help}\n`)
   .join('')}Access log and intrusions (7400.1 I.C, I.D)
@@ -37,6 +39,10 @@ Keys
                                                      certificate; old ones keep reading and verifying
 Links
   link check TOKEN|URL                               is a vendor link valid, and for what
+Outbox (one machine with no SMTP_URL: the mail written to DATA_DIR/outbox)
+  outbox list [--case ID] [--json]                   the newest 50 messages, with the links in them
+  outbox link ID [--task T] [--timeout SECONDS]      the newest mailed link that still opens the case's task (T's)
+  outbox code ID [--timeout SECONDS]                 the newest signatory code mailed for the case (15 minutes)
 Statements and packages
   statement get ID -o FILE                           save a case's (or a statement id's) PDF statement
   statement verify FILE [--cert PEM]                 check a statement's signature with no server: against the

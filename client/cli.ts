@@ -30,6 +30,7 @@ import type { BulkProblem } from '../domain/bulk-csv';
 import { asSentence } from '../domain/text';
 import { readableMoment } from '../domain/dates';
 import { dueWithDaysLeft } from '../domain/enforcement';
+import { OutboxUsageError, runOutboxCommand, waitForStatus } from './outbox-commands';
 
 // Each command loads what it needs when it runs: `disposition package build` does not load the Temporal client,
 // PDF rendering or the API's schemas (bin/disposition.js prints --help without loading this file at all).
@@ -39,6 +40,7 @@ const load = {
   caseService: () => import('./case-service'),
   webhookApi: () => Promise.all([import('../domain/api'), import('../domain/parse-input'), import('./webhook-views')]),
   deliveries: () => import('../infra/webhooks/webhook-deliveries'),
+  webhookTarget: () => import('../infra/webhooks/webhook-target'),
   certificates: () => import('../infra/statement/signing-certificate'),
   statementCheck: () => import('./statement-verification'),
   bulk: () => Promise.all([import('./bulk-start'), import('../domain/bulk-csv')]),
@@ -93,10 +95,13 @@ function parse(argv: string[]): Parsed {
       from: { type: 'string' },
       to: { type: 'string' },
       format: { type: 'string' },
+      timeout: { type: 'string' },
     },
   });
   return { positionals, values };
 }
+
+const groupOf = (command: string): string => command.split(' ')[0]!;
 
 const need = (value: string | boolean | undefined, what: string): string => {
   if (typeof value !== 'string' || value === '') throw new UsageError(`${what} is required`);
@@ -157,7 +162,7 @@ export async function runCli(
     // Every command that reads or changes a case goes into the access log (7400.1 I.D).
     // A bulk start is logged too: it starts cases in numbers (each row's case is in the file's record).
     const bulk = action === 'case start' && args.values.csv !== undefined;
-    if ((['case', 'statement', 'package'].includes(group) && action !== 'case start') || bulk) {
+    if ((['case', 'statement', 'package', 'outbox'].includes(group) && action !== 'case start') || bulk) {
       await ctx.accessLog.append({
         actor: ctx.actor,
         role: 'cli',
@@ -175,7 +180,7 @@ export async function runCli(
     return result;
   } catch (e) {
     await record(e instanceof DispositionError ? `refused ${e.code}` : 'failed').catch(() => undefined);
-    if (e instanceof UsageError || e instanceof ActionUsageError) {
+    if (e instanceof UsageError || e instanceof ActionUsageError || e instanceof OutboxUsageError) {
       err(`${e.message}\n\n${USAGE}`);
       return 2;
     }
@@ -213,7 +218,10 @@ async function dispatch(
       await (await ctx.service()).perform(staff.name, id(), staff.action.cli.body(values), ctx.actor, params),
     );
   }
+  if (groupOf(command) === 'outbox') return runOutboxCommand(ctx, command, rest, values, json, out);
   switch (command) {
+    case 'case wait':
+      return waitForStatus(ctx, id(), values, json, out);
     case 'user add':
       return addUser(ctx, values, json, out);
     case 'retention report': {
@@ -371,6 +379,8 @@ async function dispatch(
       out(`Case ${details.caseId}: ${details.status}${details.legalHold.on ? ' (legal hold)' : ''}`);
       out(`Vendor ${details.vendorName} · contract ${details.contractId} · started ${when(details.createdAt)}`);
       if (details.openTask) out(`Open task: ${details.openTask.title}, due ${due(details.openTask.dueAt)}`);
+      if (details.waitingUntil)
+        out(`No open task until ${when(details.waitingUntil.at)}: ${details.waitingUntil.reason}.`);
       for (const sub of details.subprocessors) {
         out(
           `Subprocessor ${sub.id} ${sub.name} <${sub.contactEmail}>: ${sub.certification ? `certified by ${sub.certification.signatoryName} (completed ${sub.certification.completedOn})` : sub.waiver ? `waived: ${sub.waiver.reason}` : `asked, due ${due(sub.dueAt)}`}`,
@@ -411,6 +421,7 @@ async function dispatch(
         },
         'options',
       );
+      await (await load.webhookTarget()).refuseUnreachableTarget(body.url, ctx.config.webhookAllowPrivate);
       const { webhook, secret } = await ctx.webhooks.add({ url: body.url, events: body.events, createdBy: ctx.actor });
       out(
         json

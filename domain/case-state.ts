@@ -191,6 +191,8 @@ export interface CaseState {
   exceptions?: CaseException[];
   /** What people did about a vendor that went quiet, in order (domain/enforcement.ts). */
   enforcement?: EnforcementStep[];
+  /** The most returned files the case may hold staged, in bytes, when the district set it (else CASE_STORAGE_LIMIT). */
+  storageLimit?: { bytes: number; reason: string; by: string; at: number };
   cancellation?: { reason: string; by: string; at: number; fromStatus: CaseStatus };
   /** The accepted return package is kept until `destroyAt` (RETENTION), unless a legal hold is on. */
   retention?: { packageId: string; destroyAt: number; destroyedAt?: number };

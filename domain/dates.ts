@@ -53,6 +53,12 @@ export const readableMoment = (ms: number | undefined | null): string => {
   return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}, ${hh}:${mm} UTC`;
 };
 
+/** A calendar day (`2027-01-31`) as people write it: "31 January 2027". */
+export const readableDay = (day: string): string => {
+  const d = new Date(startOfDay(day));
+  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
+};
+
 /** A moment as the API answers it: ISO 8601 with milliseconds, UTC; null when there is none. */
 export const isoOrNull = (ms: number | undefined | null): string | null =>
   ms === undefined || ms === null ? null : new Date(ms).toISOString();

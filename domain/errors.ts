@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   forbidden: { http: 403, exit: 3 },
   csrf_failed: { http: 403, exit: 3 },
   too_large: { http: 413, exit: 3 },
+  case_storage_limit: { http: 413, exit: 3 }, // the case holds as much staged as it may (CASE_STORAGE_LIMIT, or its own)
   unsupported_media_type: { http: 415, exit: 3 },
   rate_limited: { http: 429, exit: 3 },
   temporal_unavailable: { http: 503, exit: 5 },

@@ -86,6 +86,8 @@ const WORDS: Record<string, string> = {
   from: 'the first day',
   to: 'the last day',
   category: 'the category',
+  url: "the endpoint's URL",
+  events: 'the transitions',
 };
 
 /** The words for a body path (`destruction.systems.2.heldData`); a path no form names reads as itself, spaced. */

@@ -40,3 +40,13 @@ export const deliveryIdSchema = idSchema('deliveryId');
 export const bulkIdSchema = idSchema('bulkId');
 export const requestIdSchema = idSchema('requestId');
 export const tokenSchema = z.string().min(1).max(1000);
+
+/** Anything shaped like a vendor link's token (`v1.<kid>.<payload>.<signature>`), whole or cut, wherever it sits. */
+const LINK_TOKEN_SHAPE = /v1(?:\.|%2e)[A-Za-z0-9._~%-]+/gi;
+
+/**
+ * What a log may keep of a text a request brought (a path, a reason, a user agent): every token-shaped run
+ * replaced, so a live link never reaches a log, whichever route or refusal carried it (docs/architecture.md,
+ * "Security").
+ */
+export const redactLinkTokens = (text: string): string => text.replace(LINK_TOKEN_SHAPE, ':redacted');

@@ -43,3 +43,7 @@ export interface MailSpec {
     button: string;
   };
 }
+
+/** How a signatory's code mail words the code; the outbox reader and tests find the code with CODE_IN_MAIL. */
+export const codeSentence = (code: string): string => `enter this code where you certify: ${code}`;
+export const CODE_IN_MAIL = /code where you certify: (\d{6})/;

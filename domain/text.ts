@@ -10,13 +10,16 @@ export const NOT_BLANK = `[^${TRIMMED}]`;
 
 /**
  * Bidirectional controls (U+202A–U+202E, U+2066–U+2069) make text read differently from what it holds
- * ("Acme\u202eetadpu" reads "Acmeupdate"; "report\u202efdp.exe" reads "reportexe.pdf"): a name in a statement
- * or a file name in a package must read as it is stored, so no text we keep may carry one. Arabic and Hebrew
- * need none of them: their direction comes from the letters.
+ * ("Acme\u202eetadpu" reads "Acmeupdate"; "report\u202efdp.exe" reads "reportexe.pdf"); the invisible direction
+ * marks (U+061C, U+200E, U+200F) move neighbouring text as well, and the line and paragraph separators
+ * (U+2028, U+2029) break a name into lines where none shows. A name in a statement or a file name in a package
+ * must read as it is stored, so no text we keep may carry one. Arabic and Hebrew need none of them: their
+ * direction comes from the letters.
  */
-const BIDI = '\\u202a-\\u202e\\u2066-\\u2069';
-export const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
-export const BIDI_REFUSAL = 'must not contain bidirectional control characters (U+202A–U+202E, U+2066–U+2069)';
+const BIDI = '\\u061c\\u200e\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069';
+export const BIDI_CONTROL = /[\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+export const BIDI_REFUSAL =
+  'must not contain bidirectional control characters, invisible direction marks or line separators (U+061C, U+200E, U+200F, U+2028, U+2029, U+202A–U+202E, U+2066–U+2069)';
 const readsAsStored = (text: string): boolean => !BIDI_CONTROL.test(text);
 
 // The patterns say the same for the document: no control anywhere, and (required) one character that is neither a control nor whitespace.

@@ -9,6 +9,7 @@ import {
 } from '../domain/agreements';
 import { describeZodErrorByPath } from '../domain/messages';
 import { parseDuration } from '../domain/durations';
+import { parseByteSize } from '../domain/sizes';
 import { parseStorageUrl, StorageUrlError } from './storage/storage-url';
 import { dataPlaces } from './data-places';
 
@@ -56,6 +57,14 @@ export interface Config {
   signingP12?: { file: string; passphrase: string };
   /** An RFC 3161 time-stamp authority (TSA_URL): statements are signed at PAdES B-T instead of B-B. */
   tsaUrl?: string;
+  /** The most a case may hold of staged returned files, unless an administrator set the case's own (CASE_STORAGE_LIMIT). */
+  caseStorageLimit: number;
+  /** A JSON or form body that has not arrived this long after its request began is cut (BODY_DEADLINE). */
+  bodyDeadlineMs: number;
+  /** At most this many open connections from one address (CONNECTIONS_PER_ADDRESS); none counted behind a proxy. */
+  connectionsPerAddress: number;
+  /** Webhooks may reach loopback, private, link-local and metadata addresses (WEBHOOK_ALLOW_PRIVATE=true). */
+  webhookAllowPrivate: boolean;
 }
 
 export class ConfigError extends Error {
@@ -67,6 +76,14 @@ function duration(env: NodeJS.ProcessEnv, name: string, fallback: string): numbe
   const ms = parseDuration(text);
   if (ms === undefined) throw new ConfigError(`${name}="${text}" is not a duration such as "14 days"`);
   return ms;
+}
+
+function byteSize(env: NodeJS.ProcessEnv, name: string, fallback: string): number {
+  const text = env[name] || fallback;
+  const bytes = parseByteSize(text);
+  if (bytes === undefined || bytes <= 0)
+    throw new ConfigError(`${name}="${text}" is not a size such as "100 GiB" or a number of bytes`);
+  return bytes;
 }
 
 /** AGREEMENTS_FILE: read and checked at start, so a typo stops the process with the line to fix. */
@@ -206,6 +223,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     ...(env.TLS_CERT || env.TLS_KEY ? { tls: tlsFiles(env) } : {}),
     trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
+    caseStorageLimit: byteSize(env, 'CASE_STORAGE_LIMIT', '100 GiB'),
+    bodyDeadlineMs: duration(env, 'BODY_DEADLINE', '60 seconds'),
+    connectionsPerAddress: integer(env, 'CONNECTIONS_PER_ADDRESS', 128),
+    webhookAllowPrivate: env.WEBHOOK_ALLOW_PRIVATE === '1' || env.WEBHOOK_ALLOW_PRIVATE === 'true',
     ...(env.DATABASE_URL ? { databaseUrl: databaseUrl(env.DATABASE_URL) } : {}),
     ...(env.TEMPORAL_API_KEY ? { temporalApiKey: env.TEMPORAL_API_KEY } : {}),
     ...(env.TEMPORAL_TLS_CERT || env.TEMPORAL_TLS_KEY ? { temporalTls: temporalTls(env) } : {}),

@@ -26,13 +26,3 @@ export function html(strings: TemplateStringsArray, ...values: Value[]): Markup 
   });
   return new Markup(out);
 }
-
-/** A size as people read it: 512 B, 1.5 KiB, 3.2 MiB, 1.25 GiB. */
-export const readableBytes = (n: number): string =>
-  n < 1024
-    ? `${n} B`
-    : n < 1024 ** 2
-      ? `${(n / 1024).toFixed(1)} KiB`
-      : n < 1024 ** 3
-        ? `${(n / 1024 ** 2).toFixed(1)} MiB`
-        : `${(n / 1024 ** 3).toFixed(2)} GiB`;

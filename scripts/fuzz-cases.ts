@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { caseInput, certification } from '../tests/support/fixtures';
-import { CODE_IN_MAIL } from '../server/signatory-check';
+import { CODE_IN_MAIL } from '../domain/mail';
 
 export interface Session {
   cookie: string;

@@ -15,8 +15,9 @@ import { Auth } from './auth';
 import { messagePage } from './pages/staff-pages';
 import { RateLimiter } from './rate-limits';
 import { documentPath } from './openapi';
-import { noteRefusal, pathForLog, SecurityEvents } from './security-events';
+import { noteRefusal, pathForLog, rememberAddress, SecurityEvents } from './security-events';
 import { malformedMultipart } from './uploads';
+import { registerRequestLimits } from './request-limits';
 import { registerAuditApi } from './routes/api-audit';
 import { registerBulkApi } from './routes/api-bulk';
 import { registerCaseApi } from './routes/api-cases';
@@ -170,6 +171,11 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
   });
   // The statement to verify streams through its hash (routes/api-public.ts): never a whole body in memory.
   app.addContentTypeParser('application/pdf', (_request, payload, done) => done(null, payload));
+  registerRequestLimits(app, {
+    bodyDeadlineMs: deps.config.bodyDeadlineMs,
+    connectionsPerAddress: deps.config.connectionsPerAddress,
+    trustProxy: deps.config.trustProxy,
+  });
 
   const limiter = new RateLimiter(deps.counters);
   const allowedMethods = new AllowedMethods();
@@ -190,6 +196,8 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
     }
   });
   app.addHook('onRequest', async (request, reply) => {
+    rememberAddress(request);
+    events.track(request, reply);
     await ctx.auth.load(request);
     reply.headers(headers);
     reply.header('X-Request-Id', request.id); // quoted in a support request, it finds the log lines
@@ -207,6 +215,10 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
         );
       }
     }
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    await events.onSend(request, reply, payload);
+    return payload;
   });
   app.addHook('onResponse', (request, reply) => events.onResponse(request, reply));
 

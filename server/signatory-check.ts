@@ -10,11 +10,25 @@ import { DispositionError } from '../domain/errors';
 import type { LinkClaims } from '../infra/keys/link-tokens';
 import type { ServerContext } from './server-context';
 import { fieldRefusal } from '../domain/messages';
+import { codeSentence } from '../domain/mail';
 
 export const CODE_TTL_MS = 15 * 60_000;
 export const MAX_WRONG_CODES = 5;
 /** A repeat without a code within this time does not send another (nobody's inbox is flooded by a held key). */
 const RESEND_AFTER_MS = 60_000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+/**
+ * Codes mailed (issue 26 item 1): at most 3 an hour and 5 a day for one task, and as many to one address that
+ * remain unused (a code that certified is given back, so a privacy officer certifying many of the district's
+ * contracts on one day is not stopped); past a bound, 429 with Retry-After.
+ */
+export const CODES_MAILED = [
+  { windowMs: HOUR_MS, max: 3, words: 'an hour' },
+  { windowMs: DAY_MS, max: 5, words: 'a day' },
+] as const;
+/** Codes tried for one task in a day, whichever code they were for; past it the task waits for a new link. */
+export const CODE_TRIES_PER_DAY = 12;
 
 /** Who sent the certifying request: kept with the verification and printed on the statement. */
 export interface Requester {
@@ -46,6 +60,31 @@ function addressKeys(ctx: Pick<ServerContext, 'keyring'>, email: string): string
   return keys.map(
     ({ kid, key }) => `${kid}:${crypto.createHmac('sha256', key).update(`signatory-address/1 ${email}`).digest('hex')}`,
   );
+}
+
+/** Counts one more code mailed for the task and to the address, refusing it past either's bounds. */
+async function boundCodesMailed(
+  ctx: Pick<ServerContext, 'counters'>,
+  taskKey: string,
+  address: string,
+  now: number,
+): Promise<void> {
+  for (const [scope, key] of [
+    ['for one task', `task|${taskKey}`],
+    ['to one address', `address|${address}`],
+  ] as const) {
+    for (const { windowMs, max, words } of CODES_MAILED) {
+      const { hits, startedAt } = await ctx.counters.hit(`signatory-codes|${key}|${windowMs}`, windowMs, now);
+      if (hits > max) {
+        const wait = Math.max(1, Math.ceil((startedAt + windowMs - now) / 1000));
+        throw new DispositionError(
+          'rate_limited',
+          `At most ${max} codes are emailed ${scope} in ${words}, and that many were: a new one can be sent after ${readableMoment(startedAt + windowMs)}. Use the last code emailed while it works (15 minutes).`,
+          { retryAfterSeconds: wait },
+        );
+      }
+    }
+  }
 }
 
 function refuse(message: string): never {
@@ -86,6 +125,7 @@ export async function checkSignatory(
         },
       };
     }
+    await boundCodesMailed(ctx, taskKey, stored, now);
     const fresh = crypto.randomInt(0, 1_000_000).toString().padStart(6, '0');
     await store.issue(taskKey, stored, codeHash(ctx, fresh)!, now, now + CODE_TTL_MS);
     try {
@@ -106,6 +146,15 @@ export async function checkSignatory(
     };
   }
 
+  const tries = await ctx.counters.hit(`signatory-tries|${taskKey}`, DAY_MS, now);
+  if (tries.hits > CODE_TRIES_PER_DAY) {
+    const wait = Math.max(1, Math.ceil((tries.startedAt + DAY_MS - now) / 1000));
+    throw new DispositionError(
+      'rate_limited',
+      `Too many codes were tried for this task today (${CODE_TRIES_PER_DAY}): it now waits for the district. Ask the district to email you a new link, then certify through it.`,
+      { retryAfterSeconds: wait },
+    );
+  }
   if (!held)
     refuse(
       `no code was sent to ${email} for this task: send the certification without a code, and one is emailed to that address`,
@@ -131,11 +180,11 @@ export async function checkSignatory(
     );
   }
   await store.verify(taskKey, stored, now, requester.ip, requester.userAgent);
+  // A code that certified does not count against its address.
+  for (const { windowMs } of CODES_MAILED)
+    await ctx.counters.hit(`signatory-codes|address|${stored}|${windowMs}`, windowMs, now, -1);
   return { verified: { email, verifiedAt: now, ip: requester.ip, userAgent: requester.userAgent.slice(0, 500) } };
 }
-
-/** How the code mail (below) words the code: readers of an outbox or a test's SMTP server find it with this. */
-export const CODE_IN_MAIL = /code where you certify: (\d{6})/;
 
 async function mailCode(
   ctx: ServerContext,
@@ -161,7 +210,7 @@ async function mailCode(
         },
         {
           kind: 'p',
-          text: `If that is you, enter this code where you certify: ${code}. It works once, until ${readableMoment(expiresAt)} (15 minutes).`,
+          text: `If that is you, ${codeSentence(code)}. It works once, until ${readableMoment(expiresAt)} (15 minutes).`,
         },
         {
           kind: 'p',

@@ -12,6 +12,7 @@ import { UploadRefusedError } from '../infra/storage/upload-screening';
 import type { ServerContext } from './server-context';
 import { requireReturnTask } from './vendor-links';
 import { fieldRefusal } from '../domain/messages';
+import { sizeInWords } from '../domain/sizes';
 
 /** A file of 0 bytes: refused, with nothing staged. */
 class EmptyUploadError extends Error {
@@ -64,6 +65,15 @@ export function discardRestOfBody(request: FastifyRequest, limit: number): void 
   raw.resume();
 }
 
+/** 413 `case_storage_limit`: the limit, what is staged, and what the vendor and the district can do. */
+function caseStorageRefusal(name: string, limit: number, stagedBytes: number, files: number): DispositionError {
+  return new DispositionError(
+    'case_storage_limit',
+    `This case may hold up to ${sizeInWords(limit)} of returned files, and ${sizeInWords(stagedBytes)} in ${files} file${files === 1 ? ' is' : 's are'} staged: "${name.slice(0, 200)}" does not fit, so nothing of it was kept. Submit what is staged, remove a file, or ask the district to raise the case's storage limit.`,
+    { limitBytes: limit, stagedBytes, stagedFiles: files },
+  );
+}
+
 export async function stageUpload(
   ctx: ServerContext,
   request: FastifyRequest,
@@ -77,8 +87,15 @@ export async function stageUpload(
     );
   }
   const categories = record.state.input.disposition.categories.map((c) => c.key);
+  // The case's storage (issue 26 item 5): what is staged already, and what room is left for this file.
+  const limit = record.state.storageLimit?.bytes ?? ctx.config.caseStorageLimit;
+  const stagedBefore = await ctx.storage.listStaged(record.caseId);
+  const stagedBytes = stagedBefore.reduce((sum, f) => sum + f.bytes, 0);
+  const room = Math.max(limit - stagedBytes, 0);
+  const full = (name: string): DispositionError => caseStorageRefusal(name, limit, stagedBytes, stagedBefore.length);
   let category: string | undefined;
   let staged: StagedFile | undefined;
+  let fileName = 'the file';
   try {
     for await (const part of request.parts()) {
       if (part.type === 'field') {
@@ -113,14 +130,22 @@ export async function stageUpload(
         part.file.resume();
         throw fieldRefusal('file', `its name ${BIDI_REFUSAL}`);
       }
+      if (room === 0) {
+        part.file.resume();
+        throw full(name);
+      }
+      fileName = name;
       staged = await ctx.storage.stageFile(record.caseId, { category, name }, part.file, {
-        maxBytes: ctx.config.uploadMaxBytes,
+        maxBytes: Math.min(ctx.config.uploadMaxBytes, room),
         declaredType: part.mimetype,
       });
       if (part.file.truncated) {
         await ctx.storage.removeStaged(record.caseId, staged.fileId);
         throw new UploadTooLargeError(ctx.config.uploadMaxBytes);
       }
+      // Two uploads at once may each fit and not both: the later one to finish goes.
+      const total = (await ctx.storage.listStaged(record.caseId)).reduce((sum, f) => sum + f.bytes, 0);
+      if (total > limit) throw full(name);
       // Nothing in it: most likely the wrong file, or an export that failed. (A CSV of its header alone is kept: a
       // category with no records says so.)
       if (staged.bytes === 0) throw new EmptyUploadError(name);
@@ -134,6 +159,7 @@ export async function stageUpload(
         { field: 'file', message: 'more than one file' },
       ]);
     }
+    if (err instanceof UploadTooLargeError && err.limit < ctx.config.uploadMaxBytes) throw full(fileName);
     if (err instanceof UploadTooLargeError || (err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
       throw new DispositionError(
         'too_large',

@@ -242,6 +242,171 @@ describe('names read as they are stored', () => {
   });
 });
 
+describe('issue 26 item 14: invisible direction marks and line separators', () => {
+  const MARKS = {
+    RLM: '\u200f',
+    LRM: '\u200e',
+    ALM: '\u061c',
+    'LINE SEPARATOR': '\u2028',
+    'PARAGRAPH SEPARATOR': '\u2029',
+  };
+
+  it('are refused in names, in the vendor’s answers, in file names and by the document’s patterns, as the controls are', async () => {
+    const { caseInput } = await import('./support/fixtures');
+    const document = (await h.as(undefined, 'GET', '/api/openapi.json')).json;
+    const pattern = new RegExp(
+      document.paths['/api/cases'].post.requestBody.content['application/json'].schema.properties.vendor.properties.name
+        .pattern as string,
+    );
+    const { caseWithReturn, returnToken } = await atReturn();
+    for (const [name, mark] of Object.entries(MARKS)) {
+      const spoofed = caseInput({ vendor: { name: `Acme${mark}Learning` } });
+      expect({ name, answer: await h.as(ada, 'POST', '/api/cases', spoofed) }).toMatchObject({
+        answer: {
+          status: 400,
+          json: { error: { code: 'invalid_payload', message: expect.stringContaining('invisible direction marks') } },
+        },
+      });
+      expect({ name, passes: pattern.test(`Acme${mark}Learning`) }).toEqual({ name, passes: false });
+
+      const form = new FormData();
+      form.append('category', 'permanent');
+      form.append('file', new Blob(['student_id,name\n1,Ada\n']), `roster${mark}.csv`);
+      const upload = await fetch(h.url(`/api/vendor/${returnToken}/files`), { method: 'POST', body: form });
+      expect({ name, status: upload.status }).toEqual({ name, status: 400 });
+    }
+    expect(await h.cases.storage.listStaged(caseWithReturn)).toEqual([]);
+    // Right-to-left names need none of them.
+    expect(pattern.test('شركة أكمي للتعليم · אקמה')).toBe(true);
+  });
+});
+
+/** The access-log entries since `since`, once `enough` says they are all in: each is written after its answer went out. */
+async function loggedSince(
+  since: number,
+  enough: (entries: Awaited<ReturnType<typeof h.accessLog.list>>) => boolean,
+): Promise<Awaited<ReturnType<typeof h.accessLog.list>>> {
+  let entries = await h.accessLog.list({ from: since });
+  for (let i = 0; i < 50 && !enough(entries); i += 1) {
+    await new Promise((r) => setTimeout(r, 100));
+    entries = await h.accessLog.list({ from: since });
+  }
+  return entries;
+}
+
+describe('issue 26 items 8 and 9: what the access log keeps', () => {
+  it('keeps no link token that came in a route parameter, an unmatched path or a refusal, in any column', async () => {
+    const { returnToken } = await atReturn();
+    const since = Date.now();
+    for (const path of [
+      `/cases/${returnToken}`,
+      `/api/cases/${returnToken}`,
+      `/api/cases/${returnToken}/statement`,
+      `/cases/${returnToken}/nowhere/else`,
+    ])
+      await fetch(h.url(path), { headers: { cookie: ada.cookie } });
+    await fetch(h.url(`/api/cases/${returnToken}`)); // signed out: refused
+    const entries = await loggedSince(since, (found) => found.length >= 5);
+    expect(entries.length).toBeGreaterThanOrEqual(5);
+    const intrusions = await h.accessLog.intrusions({ from: since });
+    const [, kid, payload] = returnToken.split('.');
+    for (const kept of [JSON.stringify(entries), JSON.stringify(intrusions)]) {
+      expect(kept).not.toContain(payload);
+      expect(kept).not.toContain(`v1.${kid}`);
+    }
+    expect(entries.every((e) => e.caseId === null)).toBe(true);
+  });
+
+  it('logs each view of the dashboard, which lists cases, as the API’s dashboard is logged', async () => {
+    const since = Date.now();
+    expect((await fetch(h.url('/'), { headers: { cookie: ada.cookie } })).status).toBe(200);
+    const entries = await loggedSince(since, (found) => found.some((e) => e.action === 'GET /'));
+    expect(entries).toEqual(
+      expect.arrayContaining([expect.objectContaining({ actor: 'user:ada', action: 'GET /', outcome: 'ok 200' })]),
+    );
+  });
+});
+
+describe('issue 26 item 10: a refusal costs the same under attack', () => {
+  it('counts the burst in the database and opens no stored event, however many came before', async () => {
+    const log = h.accessLog;
+    const read = log.intrusions.bind(log);
+    let opened = 0;
+    log.intrusions = async (query) => {
+      opened += 1;
+      return read(query);
+    };
+    try {
+      for (let i = 0; i < 60; i += 1) {
+        const answer = await fetch(h.url(`/api/vendor/v1.bogus${i}.payload.signature`), {
+          headers: { 'x-forwarded-for': '192.0.2.77' },
+        });
+        expect(answer.status).toBeGreaterThanOrEqual(400);
+      }
+      await new Promise((r) => setTimeout(r, 300)); // the events are written after each answer
+      expect((await log.intrusionCounts({ ip: '192.0.2.77', from: 0 })).total).toBeGreaterThanOrEqual(60);
+      expect(opened).toBe(0);
+    } finally {
+      log.intrusions = read;
+    }
+  });
+});
+
+describe('issue 26 item 3: a read that is cut short leaves its trace', () => {
+  it('logs the package download as it starts and, cut after the first bytes, as aborted with the bytes sent', async () => {
+    const { caseInput } = await import('./support/fixtures');
+    const crypto = await import('node:crypto');
+    const caseId = await h.cases.startCase(
+      caseInput({
+        contract: { id: 'CT-CUT-READ' },
+        disposition: { option: 'return_then_destroy', extent: 'complete', categories: [{ key: 'electronic' }] },
+      }),
+    );
+    const ack = new URL((await h.cases.vendorMail(caseId, 'acknowledge')).link).pathname.split('/').pop()!;
+    await h.as(undefined, 'POST', `/api/vendor/${ack}/acknowledge`, {
+      contactName: 'Dana',
+      contactEmail: 'dana@acme-learning.example',
+    });
+    const token = new URL((await h.cases.vendorMail(caseId, 'return')).link).pathname.split('/').pop()!;
+    const form = new FormData();
+    form.set('category', 'electronic');
+    form.set('file', new Blob([crypto.randomBytes(12 * 1024 * 1024)]), 'scans.bin');
+    expect((await fetch(h.url(`/api/vendor/${token}/files`), { method: 'POST', body: form })).status).toBe(201);
+    await h.as(undefined, 'POST', `/api/vendor/${token}/submit-return`, { note: 'All of it' });
+    await h.cases.waitForStatus(caseId, 'awaiting_review');
+    expect((await h.as(ada, 'POST', `/api/cases/${caseId}/review`, { decision: 'accept' })).status).toBe(200);
+
+    const since = Date.now();
+    const download = await fetch(h.url(`/api/cases/${caseId}/return-package`), { headers: { cookie: ada.cookie } });
+    expect(download.status).toBe(200);
+    const reader = download.body!.getReader();
+    await reader.read();
+    await reader.cancel(); // the administrator's connection drops mid-way
+    let entries: Awaited<ReturnType<typeof h.accessLog.list>> = [];
+    for (let i = 0; i < 50 && !entries.some((e) => e.outcome.startsWith('aborted')); i += 1) {
+      await new Promise((r) => setTimeout(r, 100));
+      entries = (await h.accessLog.list({ caseId, from: since })).filter((e) => e.action.endsWith('/return-package'));
+    }
+    expect(entries.map((e) => e.outcome)).toEqual([
+      expect.stringMatching(/^started 200$/),
+      expect.stringMatching(/^aborted 200 after \d+ bytes$/),
+    ]);
+    const bytes = Number(/after (\d+) bytes/.exec(entries[1]!.outcome)![1]);
+    expect(bytes).toBeGreaterThan(0);
+    expect(bytes).toBeLessThan(12 * 1024 * 1024);
+    expect(entries.every((e) => e.actor === 'user:ada')).toBe(true);
+
+    // Read whole, the end says so with the bytes.
+    const whole = await fetch(h.url(`/api/cases/${caseId}/return-package`), { headers: { cookie: ada.cookie } });
+    const length = (await whole.arrayBuffer()).byteLength;
+    await new Promise((r) => setTimeout(r, 300));
+    const last = (await h.accessLog.list({ caseId, from: since }))
+      .filter((e) => e.action.endsWith('/return-package'))
+      .at(-1);
+    expect(last?.outcome).toBe(`ok 200, complete: ${length} bytes`);
+  }, 60_000);
+});
+
 /** A new case whose vendor has acknowledged: its return task is open. */
 async function atReturn(): Promise<{ caseWithReturn: string; returnToken: string }> {
   const caseWithReturn = await h.cases.startCase();

@@ -216,4 +216,64 @@ describe('the signatory check', () => {
     });
     expect((await started.h.cases.records.getCase(caseId))?.state.certification).toBeUndefined();
   });
+
+  it('issue 26 item 1: mails at most 3 codes an hour for a task and to an address (429, Retry-After); 12 tries a day, then the task waits for a new link', async () => {
+    const bounded = async (token: string, body: unknown) => {
+      const response = await fetch(started.h.url(`/api/vendor/${token}/certify`), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.50', 'user-agent': BROWSER },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, retryAfter: response.headers.get('retry-after'), json: await response.json() };
+    };
+    const address = 'bounded.signatory@acme-learning.example';
+    const first = await atCertify('CT-OTP-BOUND-1');
+    const body = { ...first.body, destruction: { ...first.body.destruction, signatoryEmail: address } };
+    // Three codes, each left to expire (the clock moved as above): a fourth within the hour is refused.
+    const expire = (caseId: string) =>
+      started.h.cases.stores.database.run('UPDATE signatory_codes SET expires_at = ? WHERE task_key LIKE ?', [
+        Date.now() - 1000,
+        `${caseId}/%`,
+      ]);
+    for (let round = 1; round <= 3; round += 1) {
+      expect((await bounded(first.token, body)).status).toBe(202);
+      await expire(first.caseId);
+    }
+    const fourth = await bounded(first.token, body);
+    expect(fourth).toMatchObject({
+      status: 429,
+      json: {
+        error: {
+          code: 'rate_limited',
+          message: expect.stringContaining('At most 3 codes are emailed for one task in an hour'),
+        },
+      },
+    });
+    expect(Number(fourth.retryAfter)).toBeGreaterThan(0);
+    expect(codeMails(first.caseId).length).toBe(3);
+
+    // Twelve tries a day are judged, whichever code they are for; the 13th is not: the task waits for a new link.
+    for (let i = 0; i < 12; i += 1)
+      expect((await bounded(first.token, { ...body, verificationCode: '999999' })).status).toBe(400);
+    const past = await bounded(first.token, { ...body, verificationCode: '999999' });
+    expect(past).toMatchObject({
+      status: 429,
+      json: { error: { message: expect.stringContaining('Ask the district to email you a new link') } },
+    });
+    expect(Number(past.retryAfter)).toBeGreaterThan(3600);
+    expect((await started.h.cases.records.getCase(first.caseId))?.status).toBe('awaiting_certification');
+
+    // The address has three unused codes this hour: another task's first code to it is refused too.
+    const second = await atCertify('CT-OTP-BOUND-2');
+    expect(
+      await bounded(second.token, {
+        ...second.body,
+        destruction: { ...second.body.destruction, signatoryEmail: address },
+      }),
+    ).toMatchObject({
+      status: 429,
+      json: { error: { message: expect.stringContaining('At most 3 codes are emailed to one address in an hour') } },
+    });
+    expect(codeMails(second.caseId).length).toBe(0);
+  });
 });

@@ -234,6 +234,7 @@ describe('webhooks', () => {
           DATA_DIR: h.cases.dataDir,
           TEMPORAL_ADDRESS: inject('temporalAddress'),
           TASK_QUEUE: h.cases.taskQueue,
+          WEBHOOK_ALLOW_PRIVATE: 'true', // the test's receiver listens on loopback, as the server's config allows
         },
       });
     const refused = cli(['webhook', 'add', '--url', 'http://records.district.example/x', '--events', '*']);

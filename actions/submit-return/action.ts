@@ -4,7 +4,8 @@ import { flatFormBody } from '../../presentation/forms';
 import { stagedFileRefSchema } from '../../domain/messages';
 import { link, vendor } from '../kit';
 import { submitReturnOutcomes } from './handler';
-import { html, readableBytes } from '../../presentation/markup';
+import { html } from '../../presentation/markup';
+import { sizeInWords } from '../../domain/sizes';
 import { categoriesList } from '../../presentation/vendor-task';
 
 export const submitReturn = vendor({
@@ -28,12 +29,12 @@ ${
   view.stagedFiles!.length === 0
     ? html`<p class="muted">Nothing staged yet.</p>`
     : html`
-<table><thead><tr><th>File</th><th>Category</th><th>Size</th><th>Records</th><th>SHA-256</th><th></th></tr></thead><tbody>
+<table class="stacked"><thead><tr><th>File</th><th>Category</th><th>Size</th><th>Records</th><th>SHA-256</th><th><span class="visually-hidden">Remove</span></th></tr></thead><tbody>
 ${view.stagedFiles!.map(
   (
     f,
-  ) => html`<tr><td>${f.name}</td><td>${f.category}</td><td>${readableBytes(f.bytes)}</td><td>${f.records ?? '—'}</td><td class="hash">${f.sha256}</td>
-<td><form method="post" action="${base}/files/${f.fileId}/delete"><button type="submit" class="link" aria-label="Remove ${f.name}">Remove</button></form></td></tr>`,
+  ) => html`<tr><td data-label="File"><bdi>${f.name}</bdi></td><td data-label="Category">${f.category}</td><td data-label="Size">${sizeInWords(f.bytes)}</td><td data-label="Records">${f.records ?? '—'}</td><td data-label="SHA-256" class="hash">${f.sha256}</td>
+<td data-label=""><form method="post" action="${base}/files/${f.fileId}/delete"><button type="submit" class="link" aria-label="Remove ${f.name}">Remove</button></form></td></tr>`,
 )}
 </tbody></table>`
 }

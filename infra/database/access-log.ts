@@ -80,10 +80,19 @@ export interface AccessLog {
   anchorTo(anchor: AccessLogAnchor): void;
   recordIntrusion(event: IntrusionInput): Promise<IntrusionEvent>;
   intrusions(query: { from?: number; to?: number; ip?: string }): Promise<IntrusionEvent[]>;
+  /** How many events came from `ip` since `from`, by kind, and when the first and last came: counted, nothing opened. */
+  intrusionCounts(query: { ip: string; from: number }): Promise<IntrusionCounts>;
   verifyIntrusions(): Promise<IntrusionVerdict>;
   heads(): Promise<AuditHeads>;
   /** The hash kept with an access-log entry or an intrusion event (undefined when there is none such). */
   hashAt(log: 'accessLog' | 'intrusions', at: number): Promise<string | null | undefined>;
+}
+
+export interface IntrusionCounts {
+  total: number;
+  firstAt: number;
+  lastAt: number;
+  byKind: Record<string, number>;
 }
 
 export const GENESIS = '0'.repeat(64);

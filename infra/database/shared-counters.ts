@@ -3,8 +3,11 @@
 import type { SqlDatabase } from './sql-database';
 
 export interface SharedCounters {
-  /** One more hit in the fixed window of `key`: the hits so far in the window, and when it started. */
-  hit(key: string, windowMs: number, now: number): Promise<{ hits: number; startedAt: number }>;
+  /**
+   * One more hit in the fixed window of `key` (or `by` more; a negative `by` gives hits back, never below 0): the
+   * hits so far in the window, and when it started.
+   */
+  hit(key: string, windowMs: number, now: number, by?: number): Promise<{ hits: number; startedAt: number }>;
   /** True for the first claim of `key` within `windowMs`, on any server. */
   claimOnce(key: string, windowMs: number, now: number): Promise<boolean>;
   /** Forgets windows and claims older than `before`. */
@@ -14,17 +17,22 @@ export interface SharedCounters {
 export class SqlSharedCounters implements SharedCounters {
   constructor(private readonly db: SqlDatabase) {}
 
-  async hit(key: string, windowMs: number, now: number): Promise<{ hits: number; startedAt: number }> {
+  async hit(key: string, windowMs: number, now: number, by = 1): Promise<{ hits: number; startedAt: number }> {
     // One statement: the read and the count cannot be split by another server's hit.
     const expired = now - windowMs;
+    const first = Math.max(by, 0);
     const row = await this.db.get<{ hits: number; started_at: number }>(
       `
-      INSERT INTO rate_windows (window_key, started_at, hits) VALUES (?, ?, 1)
+      INSERT INTO rate_windows (window_key, started_at, hits) VALUES (?, ?, CAST(? AS INTEGER))
       ON CONFLICT (window_key) DO UPDATE SET
-        hits = CASE WHEN rate_windows.started_at <= ? THEN 1 ELSE rate_windows.hits + 1 END,
+        hits = CASE
+          WHEN rate_windows.started_at <= ? THEN CAST(? AS INTEGER)
+          WHEN rate_windows.hits + CAST(? AS INTEGER) < 0 THEN 0
+          ELSE rate_windows.hits + CAST(? AS INTEGER)
+        END,
         started_at = CASE WHEN rate_windows.started_at <= ? THEN excluded.started_at ELSE rate_windows.started_at END
       RETURNING hits, started_at`,
-      [key, now, expired, expired],
+      [key, now, first, expired, first, by, by, expired],
     );
     return { hits: row!.hits, startedAt: row!.started_at };
   }

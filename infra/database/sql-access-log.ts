@@ -11,10 +11,12 @@ import {
   type AuditHeads,
   type ChainVerdict,
   type IntrusionEvent,
+  type IntrusionCounts,
   type IntrusionInput,
   type IntrusionVerdict,
 } from './access-log';
 import type { SqlDatabase } from './sql-database';
+import { isCaseId, redactLinkTokens } from '../../domain/ids';
 import type { AccessLogAnchor } from './access-log-anchor';
 import { FieldSeal } from '../keys/field-seal';
 
@@ -92,7 +94,17 @@ export class SqlAccessLog implements AccessLog {
    * read of the head for every entry that arrived while the last batch was written. A busy server then waits
    * on the lock once per batch, not once per request.
    */
-  append(input: AccessEntryInput): Promise<AccessEntry> {
+  append(entry: AccessEntryInput): Promise<AccessEntry> {
+    // A case id only where one is (a token in a route's :caseId is not), and no token in any text.
+    const { caseId, ...rest } = entry;
+    const input: AccessEntryInput = {
+      ...rest,
+      actor: redactLinkTokens(entry.actor),
+      action: redactLinkTokens(entry.action),
+      outcome: redactLinkTokens(entry.outcome),
+      ...(entry.userAgent !== undefined ? { userAgent: redactLinkTokens(entry.userAgent) } : {}),
+      ...(isCaseId(caseId) ? { caseId } : {}),
+    };
     return new Promise((resolve, reject) => {
       this.waiting.push({ input, resolve, reject });
       if (!this.writing) void this.writeBatches();
@@ -278,9 +290,9 @@ export class SqlAccessLog implements AccessLog {
       at: event.at ?? Date.now(),
       kind: event.kind,
       ip: event.ip.slice(0, 64),
-      userAgent: (event.userAgent ?? '').slice(0, 300),
-      path: event.path.slice(0, 300),
-      reason: event.reason.slice(0, 500),
+      userAgent: redactLinkTokens(event.userAgent ?? '').slice(0, 300),
+      path: redactLinkTokens(event.path).slice(0, 300),
+      reason: redactLinkTokens(event.reason).slice(0, 500),
     };
     const seal = this.seal;
     return this.db.transaction(async (tx) => {
@@ -418,5 +430,20 @@ export class SqlAccessLog implements AccessLog {
         ? { ...event, reason: this.seal.open(event.reason, reasonBinding(prevHash!)) }
         : event,
     );
+  }
+
+  async intrusionCounts(query: { ip: string; from: number }): Promise<IntrusionCounts> {
+    // An aggregate over the (ip, at) index: what a refusal costs does not grow with the events before it.
+    const rows = await this.db.all<{ kind: string; n: number | string; first: number | string; last: number | string }>(
+      'SELECT kind, COUNT(*) AS n, MIN(at) AS first, MAX(at) AS last FROM intrusion_events WHERE ip = ? AND at >= ? GROUP BY kind',
+      [query.ip, query.from],
+    );
+    const byKind = Object.fromEntries(rows.map((r) => [r.kind, Number(r.n)]));
+    return {
+      total: rows.reduce((sum, r) => sum + Number(r.n), 0),
+      firstAt: Math.min(...rows.map((r) => Number(r.first))),
+      lastAt: Math.max(...rows.map((r) => Number(r.last))),
+      byKind,
+    };
   }
 }

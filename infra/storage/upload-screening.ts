@@ -63,8 +63,11 @@ function checkDeclared(kind: Kind, name: string, declaredType: string | undefine
 /** The bytes the sniffing looks at: every signature we know fits in them. */
 const HEAD = 16;
 
-/** The ZIP64 end record's entry count and directory size, from the locator just before the classic end record. */
-function zip64Directory(tail: Buffer, eocd: number): { entries: number; size: number; end: number } | undefined {
+/** The ZIP64 end record's entry count, directory size and offset, from the locator just before the classic end record. */
+function zip64Directory(
+  tail: Buffer,
+  eocd: number,
+): { entries: number; size: number; offset: number; end: number } | undefined {
   const locator = eocd - 20;
   if (locator < 0 || tail.readUInt32LE(locator) !== 0x07064b50) return undefined;
   const record = tail.lastIndexOf(Buffer.from([0x50, 0x4b, 0x06, 0x06]), locator);
@@ -72,9 +75,17 @@ function zip64Directory(tail: Buffer, eocd: number): { entries: number; size: nu
   return {
     entries: Number(tail.readBigUInt64LE(record + 32)),
     size: Number(tail.readBigUInt64LE(record + 40)),
+    offset: Number(tail.readBigUInt64LE(record + 48)),
     end: record,
   };
 }
+
+/**
+ * An entry that unzips outside the folder it is unzipped into (issue 26 item 13): a `..` step, an absolute path,
+ * a drive letter, or a backslash (a separator on Windows, so `..\\x` climbs there).
+ */
+const escapesFolder = (entry: string): boolean =>
+  entry.startsWith('/') || entry.includes('\\') || /^[A-Za-z]:/.test(entry) || entry.split('/').includes('..');
 
 /** An entry's uncompressed size, from its ZIP64 extra field when the 32-bit one says "see there". */
 function uncompressedSize(tail: Buffer, offset: number): number {
@@ -93,47 +104,69 @@ function uncompressedSize(tail: Buffer, offset: number): number {
 }
 
 /**
- * Reads the ZIP's central directory from the end of the file; refuses what would expand beyond reason, and a
- * directory it cannot read whole (one larger than the 16 MiB kept of the end cannot be judged, so it is not let
- * through unjudged).
+ * Reads the ZIP's central directory from the end of the file, by the size and offset its end record gives, entry
+ * after entry to the directory's end: what the end record (or a ZIP64 end record) says must agree with what is
+ * there, so an archive cannot hide an entry from the count (a bomb behind an end record that says "1 entry").
+ * Refuses what would expand beyond reason, entries that overlap or unzip outside their folder, and a directory it
+ * cannot read whole (one larger than the 16 MiB kept of the end cannot be judged, so it is not let through
+ * unjudged).
  */
 function checkZipDirectory(tail: Buffer, fileBytes: number, name: string): void {
+  const crafted = (what: string): UploadRefusedError =>
+    new UploadRefusedError(`"${name}" is a ZIP whose ${what}: it is damaged or crafted`);
   const eocd = tail.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
   if (eocd < 0 || eocd + 22 > tail.length)
     throw new UploadRefusedError(
       `"${name}" starts as a ZIP but has no directory at its end: it is damaged or not a ZIP`,
     );
+  // The end record and its comment end the file: a signature found inside a comment is not the end record.
+  if (eocd + 22 + tail.readUInt16LE(eocd + 20) !== tail.length) throw crafted('end record is not at its end');
   let entries = tail.readUInt16LE(eocd + 10);
   let directorySize = tail.readUInt32LE(eocd + 12);
+  let directoryOffset = tail.readUInt32LE(eocd + 16);
   let directoryEnd = eocd;
-  if (entries === 0xffff || directorySize === 0xffffffff) {
-    const zip64 = zip64Directory(tail, eocd);
-    if (zip64) ({ entries, size: directorySize, end: directoryEnd } = zip64);
+  const zip64 = zip64Directory(tail, eocd);
+  if (zip64) {
+    // Where the classic record gives a value rather than "see the ZIP64 record", the two must agree.
+    if (
+      (entries !== 0xffff && entries !== zip64.entries) ||
+      (directorySize !== 0xffffffff && directorySize !== zip64.size) ||
+      (directoryOffset !== 0xffffffff && directoryOffset !== zip64.offset)
+    )
+      throw crafted('two end records disagree');
+    ({ entries, size: directorySize, offset: directoryOffset, end: directoryEnd } = zip64);
   }
   const start = directoryEnd - directorySize;
   if (start < 0)
     throw new UploadRefusedError(
       `"${name}" is a ZIP whose directory (${entries} entries, ${directorySize} bytes) is too large to check; split it into smaller archives`,
     );
+  if (fileBytes - (tail.length - start) !== directoryOffset)
+    throw crafted(`end record places its directory at byte ${directoryOffset}, not where it is`);
   let offset = start;
   let expanded = 0;
   let counted = 0;
   const localHeaders = new Set<number>();
-  for (let i = 0; i < entries && offset + 46 <= directoryEnd; i += 1) {
-    if (tail.readUInt32LE(offset) !== 0x02014b50) break;
+  while (offset < directoryEnd) {
+    if (offset + 46 > directoryEnd || tail.readUInt32LE(offset) !== 0x02014b50)
+      throw crafted(`directory does not read whole (entry ${counted + 1})`);
     counted += 1;
+    const nameLength = tail.readUInt16LE(offset + 28);
+    const entry = tail.toString('utf8', offset + 46, Math.min(offset + 46 + nameLength, directoryEnd));
+    if (escapesFolder(entry))
+      throw new UploadRefusedError(
+        `"${name}" is a ZIP holding an entry named "${entry.slice(0, 200)}", which would unzip outside its folder (a ".." step, an absolute path, a drive letter or a backslash): rename the entries and upload the archive again`,
+      );
     const uncompressed = uncompressedSize(tail, offset);
     const local = tail.readUInt32LE(offset + 42);
     // Many entries pointing at one set of bytes: the overlapping-file bomb.
     if (localHeaders.has(local)) throw new UploadRefusedError(`"${name}" is a ZIP whose entries overlap (a ZIP bomb)`);
     localHeaders.add(local);
     expanded += uncompressed;
-    offset += 46 + tail.readUInt16LE(offset + 28) + tail.readUInt16LE(offset + 30) + tail.readUInt16LE(offset + 32);
+    offset += 46 + nameLength + tail.readUInt16LE(offset + 30) + tail.readUInt16LE(offset + 32);
   }
-  if (counted < entries)
-    throw new UploadRefusedError(
-      `"${name}" is a ZIP whose directory claims ${entries} entries but holds ${counted}: it is damaged or crafted`,
-    );
+  if (offset !== directoryEnd) throw crafted('directory runs past its end');
+  if (counted !== entries) throw crafted(`directory claims ${entries} entries but holds ${counted}`);
   if (expanded > EXPANSION_FLOOR && expanded > fileBytes * MAX_EXPANSION_RATIO) {
     throw new UploadRefusedError(
       `"${name}" is a ZIP that expands ${Math.round(expanded / Math.max(fileBytes, 1))} times, to ${expanded} bytes (a ZIP bomb)`,

@@ -3,6 +3,7 @@ import { BUILT_IN_AGREEMENTS, type AgreementRegistry } from '../../domain/agreem
 import { daysLeftInWords, dueWithDaysLeft, ENFORCEMENT_LABELS, ENFORCEMENT_STAGES } from '../../domain/enforcement';
 import { KNOWN_CATEGORIES, TRACKING_KINDS, DEFAULT_DEADLINES } from '../../domain/case-terms';
 import { CASE_STATUSES, STATUS_LABELS } from '../../domain/statuses';
+import { MONTHS, readableDay } from '../../domain/dates';
 import { SANITIZATION_PLACES } from '../../domain/certification';
 import type { caseDetails, caseListItem } from '../../client/case-views';
 import { fieldError, html, layout, when, type Markup, type PageOptions } from './html';
@@ -141,23 +142,29 @@ ${
   );
 }
 
-/** Bars for each month, drawn on the server; the table under it carries the same numbers for every reader. */
+/**
+ * Bars for each month, drawn on the server across the card's whole width (positions in percent, bar heights and
+ * labels in pixels, so the month names read at any width); the table under it carries the same numbers for every
+ * reader.
+ */
 function monthsChart(months: Dashboard['months']): Markup {
   const most = Math.max(1, ...months.flatMap((m) => [m.opened, m.closed]));
   const height = 120;
-  const slot = 40;
+  const slot = 100 / Math.max(months.length, 1);
+  const pct = (n: number): string => `${n.toFixed(2)}%`;
+  const name = (month: string): string => MONTHS[Number(month.slice(5, 7)) - 1] ?? month;
   const bar = (value: number, x: number, kind: string): Markup => {
     const h = Math.round((value / most) * height);
-    return html`<rect class="${kind}" x="${x}" y="${height - h + 10}" width="14" height="${h}"></rect>`;
+    return html`<rect class="${kind}" x="${pct(x)}" y="${height - h + 10}" width="${pct(slot * 0.32)}" height="${h}"></rect>`;
   };
-  return html`<svg class="chart" viewBox="0 0 ${months.length * slot} ${height + 30}" role="img" aria-labelledby="chart-title" preserveAspectRatio="xMinYMin meet">
-  <title id="chart-title">Cases opened and closed per month, from ${months[0]?.month ?? ''} to ${months.at(-1)?.month ?? ''}</title>
-  ${months.map((m, i) => html`${bar(m.opened, i * slot + 4, 'opened')}${bar(m.closed, i * slot + 20, 'closed')}<text x="${i * slot + 20}" y="${height + 26}" text-anchor="middle">${m.month.slice(5)}</text>`)}
+  return html`<svg class="chart" width="100%" height="${height + 34}" role="img" aria-labelledby="chart-title">
+  <title id="chart-title">Cases opened and closed per month, from ${name(months[0]?.month ?? '')} ${months[0]?.month.slice(0, 4) ?? ''} to ${name(months.at(-1)?.month ?? '')} ${months.at(-1)?.month.slice(0, 4) ?? ''}</title>
+  ${months.map((m, i) => html`${bar(m.opened, i * slot + slot * 0.16, 'opened')}${bar(m.closed, i * slot + slot * 0.52, 'closed')}<text x="${pct((i + 0.5) * slot)}" y="${height + 28}" text-anchor="middle">${name(m.month).slice(0, 3)}</text>`)}
 </svg>
 <p class="legend"><span class="key opened"></span> opened <span class="key closed"></span> closed</p>
 <details><summary>The numbers per month</summary>
 <table class="months"><caption>Cases per month</caption><thead><tr><th scope="col">Month</th><th scope="col">Opened</th><th scope="col">Closed</th></tr></thead>
-<tbody>${months.map((m) => html`<tr><th scope="row">${m.month}</th><td>${m.opened}</td><td>${m.closed}</td></tr>`)}</tbody></table></details>`;
+<tbody>${months.map((m) => html`<tr><th scope="row">${name(m.month)} ${m.month.slice(0, 4)}</th><td>${m.opened}</td><td>${m.closed}</td></tr>`)}</tbody></table></details>`;
 }
 
 export function newCasePage(
@@ -293,7 +300,7 @@ ${stepper(details.lifecycle)}
   <dt>Service</dt><dd>${details.input.service.name}</dd>
   <dt>Termination date</dt><dd>${details.input.contract.terminationDate}</dd>
   <dt>Option</dt><dd>${details.input.disposition.option === 'return_then_destroy' ? 'return, then destroy' : 'destroy only'} (${details.input.disposition.extent})</dd>
-  <dt>Open task</dt><dd>${open ? html`${open.title}, due ${when(Date.parse(open.dueAt!))} <span class="${open.overdue ? 'overdue' : 'muted'}">(${daysLeftInWords(Date.parse(open.dueAt!), Date.now())})</span>` : '—'}</dd>
+  <dt>Open task</dt><dd>${open ? html`${open.title}, due ${when(Date.parse(open.dueAt!))} <span class="${open.overdue ? 'overdue' : 'muted'}">(${daysLeftInWords(Date.parse(open.dueAt!), Date.now())})</span>` : details.waitingUntil ? html`None until ${when(Date.parse(details.waitingUntil.at))}: ${details.waitingUntil.reason}.` : '—'}</dd>
   <dt>Vendor follow-up</dt><dd>${details.enforcement.label}${details.enforcement.stage === 'referred_to_legal' ? html` · <a href="/api/cases/${details.caseId}/referral-letter">referral letter (PDF)</a>` : ''}</dd>
   <dt>Started</dt><dd>${when(Date.parse(details.createdAt!))}</dd>
 </dl>
@@ -303,8 +310,8 @@ ${
     ? html`<h2>Returned data (round ${pkg.round})</h2>
 <section>
 <p>${pkg.files} file(s), ${pkg.bytes} bytes. ZIP SHA-256 <span class="hash">${pkg.zipSha256}</span></p>
-<table><thead><tr><th>Category</th><th>Files</th><th>Bytes</th><th>Records</th><th>Expected</th></tr></thead><tbody>
-${pkg.categories.map((c) => html`<tr><td>${c.label}</td><td>${c.files}</td><td>${c.bytes}</td><td>${c.returnedRecords}</td><td>${c.expectedRecords ?? '—'}</td></tr>`)}
+<table class="stacked"><thead><tr><th>Category</th><th>Files</th><th>Bytes</th><th>Records</th><th>Expected</th></tr></thead><tbody>
+${pkg.categories.map((c) => html`<tr><td data-label="Category">${c.label}</td><td data-label="Files">${c.files}</td><td data-label="Bytes">${c.bytes}</td><td data-label="Records">${c.returnedRecords}</td><td data-label="Expected">${c.expectedRecords ?? '—'}</td></tr>`)}
 </tbody></table>
 ${pkg.shortfalls.length ? html`<div class="notice warn"><strong>Shortfalls:</strong> ${pkg.shortfalls.join('; ')}</div>` : ''}
 ${pkg.decision ? html`<p>${pkg.decision.decision === 'accept' ? 'Accepted' : 'Rejected'} by ${pkg.decision.by} on ${when(Date.parse(pkg.decision.at!))}${pkg.decision.reason ? `: ${pkg.decision.reason}` : ''}</p>` : ''}
@@ -334,7 +341,7 @@ ${
   }</dd>
   <dt>Completed on</dt><dd>${details.certification.destruction.completedOn}</dd>
   <dt>Method</dt><dd>${details.certification.destruction.method} (NIST SP 800-88)</dd>
-  <dt>Backups</dt><dd>${details.certification.destruction.backups.destroyed ? 'destroyed' : `roll off on ${details.certification.destruction.backups.rollOffDate}`}</dd>
+  <dt>Backups</dt><dd>${details.certification.destruction.backups.destroyed ? 'destroyed' : `roll off on ${readableDay(details.certification.destruction.backups.rollOffDate!)}`}</dd>
   <dt>Where the data lived</dt><dd>${
     details.certification.destruction.systems
       ? html`<ul>${details.certification.destruction.systems.map((s) => html`<li>${SANITIZATION_PLACES[s.place]}${s.name ? html`: <bdi>${s.name}</bdi>` : ''}: ${s.heldData ? `${s.method} on ${s.completedOn} with ${s.tool}${s.toolVersion ? ` ${s.toolVersion}` : ''}; verified: ${s.verification}${s.cryptoErase ? `; keys destroyed: ${s.cryptoErase.keys}` : ''}` : 'never held the data'}</li>`)}</ul>`
@@ -346,8 +353,8 @@ ${
     : ''
 }
 <h2>Timeline</h2>
-<table><thead><tr><th>When</th><th>What</th><th>Who</th></tr></thead><tbody>
-${details.timeline.map((e) => html`<tr><td>${when(Date.parse(e.at!))}</td><td>${e.summary}</td><td>${e.actor}</td></tr>`)}
+<table class="stacked"><thead><tr><th>When</th><th>What</th><th>Who</th></tr></thead><tbody>
+${details.timeline.map((e) => html`<tr><td data-label="When">${when(Date.parse(e.at!))}</td><td data-label="What">${e.summary}</td><td data-label="Who">${e.actor}</td></tr>`)}
 </tbody></table>`,
   );
 }

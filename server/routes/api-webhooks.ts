@@ -8,6 +8,7 @@ import { deliveryIdSchema, webhookIdSchema } from '../../domain/ids';
 import type { Webhook } from '../../infra/database/webhook-store';
 import { deliveryView, webhookView } from '../../client/webhook-views';
 import { resendDelivery } from '../../infra/webhooks/webhook-deliveries';
+import { refuseUnreachableTarget } from '../../infra/webhooks/webhook-target';
 import { actorOf } from '../auth';
 import type { ServerContext } from '../server-context';
 import { parseInput } from '../../domain/parse-input';
@@ -44,6 +45,7 @@ export function registerWebhookApi(app: FastifyInstance, ctx: ServerContext): vo
     async (request, reply) => {
       const session = auth.require(request, admin);
       const body = parseInput(api.webhookBodySchema, request.body);
+      await refuseUnreachableTarget(body.url, ctx.config.webhookAllowPrivate);
       const { webhook, secret } = await webhooks.add({
         url: body.url,
         events: body.events,

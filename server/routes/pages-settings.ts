@@ -12,6 +12,7 @@ import { resendDelivery } from '../../infra/webhooks/webhook-deliveries';
 import { deliveryParams, hookParams } from './api-webhooks';
 import { deliveryView, webhookView } from '../../client/webhook-views';
 import { pageUserOf } from '../pages/page-user';
+import { refuseUnreachableTarget } from '../../infra/webhooks/webhook-target';
 
 export function registerSettingsPages(app: FastifyInstance, ctx: ServerContext): void {
   const admin = ['admin'] as const;
@@ -67,6 +68,7 @@ export function registerSettingsPages(app: FastifyInstance, ctx: ServerContext):
         url: typeof form.url === 'string' ? form.url.trim() : form.url,
         events: [form.events ?? []].flat(),
       });
+      await refuseUnreachableTarget(body.url, ctx.config.webhookAllowPrivate);
       const { webhook, secret } = await ctx.webhooks.add({
         url: body.url,
         events: body.events,

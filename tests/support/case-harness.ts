@@ -93,6 +93,8 @@ export class CaseHarness {
       DISTRICT_NAME: 'Riverside Unified School District',
       REMINDER_MIN: '1s',
       LOG_LEVEL: 'silent',
+      // The tests' webhook receivers listen on loopback; tests/hardening.test.ts checks the refusal without this.
+      WEBHOOK_ALLOW_PRIVATE: 'true',
       ...options.env,
     });
     const stores = await openStores(config);
