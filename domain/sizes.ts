@@ -6,13 +6,16 @@ const UNITS: Record<string, number> = { b: 1, kib: 1024, mib: 1024 ** 2, gib: 10
 export const SIZE_PATTERN = '^\\s*\\d+(\\.\\d+)?\\s*([KkMmGgTt][Ii][Bb]|[Bb])?\\s*$';
 const SIZE = new RegExp(SIZE_PATTERN);
 
-/** The bytes a size stands for ("200 GiB", "1.5TiB", "4096"), or undefined for anything else. */
+/**
+ * The bytes a size stands for ("200 GiB", "1.5TiB", "4096"), or undefined for anything else. A size beyond what
+ * a number holds exactly (8 PiB) is taken as that much: no limit anyone would reach.
+ */
 export function parseByteSize(text: string | number): number | undefined {
   if (typeof text === 'number') return Number.isSafeInteger(text) && text >= 0 ? text : undefined;
   if (!SIZE.test(text)) return undefined;
   const match = /^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$/.exec(text)!;
-  const bytes = Math.round(Number(match[1]) * UNITS[(match[2] || 'b').toLowerCase()]!);
-  return Number.isSafeInteger(bytes) ? bytes : undefined;
+  const bytes = Number(match[1]) * UNITS[(match[2] || 'b').toLowerCase()]!;
+  return Number.isFinite(bytes) ? Math.min(Math.round(bytes), Number.MAX_SAFE_INTEGER) : Number.MAX_SAFE_INTEGER;
 }
 
 /** A size in the largest unit that keeps it whole or nearly: "100 GiB", "1.5 TiB", "512 KiB", "900 B". */

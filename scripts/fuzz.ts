@@ -118,6 +118,10 @@ async function main(): Promise<number> {
       // The reminder floor is a deployment's policy over a duration, which no JSON Schema pattern can state: here any
       // duration the document allows is taken (tests/deadlines-and-links.test.ts checks the floor).
       REMINDER_MIN: '1ms',
+      // Likewise, where a webhook's host resolves to is the network's answer, not the document's: with private
+      // addresses allowed, the document's rule (https://, or http:// to loopback) is the whole rule
+      // (tests/webhook-targets.test.ts checks the refusal without it).
+      WEBHOOK_ALLOW_PRIVATE: 'true',
     });
     delete process.env.SMTP_URL;
     log(`Temporal dev server on ${devServer.address}; DATA_DIR ${dataDir}`);

@@ -19,14 +19,21 @@ const RESEND_AFTER_MS = 60_000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 /**
- * Codes mailed (issue 26 item 1): at most 3 an hour and 5 a day for one task, and as many to one address that
- * remain unused (a code that certified is given back, so a privacy officer certifying many of the district's
- * contracts on one day is not stopped); past a bound, 429 with Retry-After.
+ * Codes mailed (issue 26 item 1). For one task (one link, whatever addresses it names): at most 3 an hour and 5 a
+ * day. To one address: at most 10 an hour and 20 a day that remain unused; a code that certified is given back,
+ * so a privacy officer certifying many of the district's contracts at once (a bulk termination) is not stopped,
+ * while an inbox cannot be flooded through many links. Past a bound, 429 with Retry-After.
  */
-export const CODES_MAILED = [
-  { windowMs: HOUR_MS, max: 3, words: 'an hour' },
-  { windowMs: DAY_MS, max: 5, words: 'a day' },
-] as const;
+export const CODES_MAILED = {
+  task: [
+    { windowMs: HOUR_MS, max: 3, words: 'an hour' },
+    { windowMs: DAY_MS, max: 5, words: 'a day' },
+  ],
+  address: [
+    { windowMs: HOUR_MS, max: 10, words: 'an hour' },
+    { windowMs: DAY_MS, max: 20, words: 'a day' },
+  ],
+} as const;
 /** Codes tried for one task in a day, whichever code they were for; past it the task waits for a new link. */
 export const CODE_TRIES_PER_DAY = 12;
 
@@ -69,11 +76,11 @@ async function boundCodesMailed(
   address: string,
   now: number,
 ): Promise<void> {
-  for (const [scope, key] of [
-    ['for one task', `task|${taskKey}`],
-    ['to one address', `address|${address}`],
+  for (const [scope, key, bounds] of [
+    ['for one task', `task|${taskKey}`, CODES_MAILED.task],
+    ['to one address', `address|${address}`, CODES_MAILED.address],
   ] as const) {
-    for (const { windowMs, max, words } of CODES_MAILED) {
+    for (const { windowMs, max, words } of bounds) {
       const { hits, startedAt } = await ctx.counters.hit(`signatory-codes|${key}|${windowMs}`, windowMs, now);
       if (hits > max) {
         const wait = Math.max(1, Math.ceil((startedAt + windowMs - now) / 1000));
@@ -181,7 +188,7 @@ export async function checkSignatory(
   }
   await store.verify(taskKey, stored, now, requester.ip, requester.userAgent);
   // A code that certified does not count against its address.
-  for (const { windowMs } of CODES_MAILED)
+  for (const { windowMs } of CODES_MAILED.address)
     await ctx.counters.hit(`signatory-codes|address|${stored}|${windowMs}`, windowMs, now, -1);
   return { verified: { email, verifiedAt: now, ip: requester.ip, userAgent: requester.userAgent.slice(0, 500) } };
 }
