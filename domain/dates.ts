@@ -44,20 +44,20 @@ export const MONTHS = [
   'December',
 ] as const;
 
+/** The day of a moment as people write it, in UTC: "7 December 2026". */
+const dayInWords = (d: Date): string => `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
+
 /** A moment as people write it, in UTC: "7 December 2026, 02:39 UTC" (pages, mails, the CLI and the statement); a dash when there is none. */
 export const readableMoment = (ms: number | undefined | null): string => {
   if (!ms) return '—';
   const d = new Date(ms);
   const hh = String(d.getUTCHours()).padStart(2, '0');
   const mm = String(d.getUTCMinutes()).padStart(2, '0');
-  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}, ${hh}:${mm} UTC`;
+  return `${dayInWords(d)}, ${hh}:${mm} UTC`;
 };
 
 /** A calendar day (`2027-01-31`) as people write it: "31 January 2027". */
-export const readableDay = (day: string): string => {
-  const d = new Date(startOfDay(day));
-  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
-};
+export const readableDay = (day: string): string => dayInWords(new Date(startOfDay(day)));
 
 /** A moment as the API answers it: ISO 8601 with milliseconds, UTC; null when there is none. */
 export const isoOrNull = (ms: number | undefined | null): string | null =>

@@ -9,6 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../infra/config';
 import { outboxShown } from '../infra/mail/outbox';
+import { tokenFromLink } from '../infra/keys/link-tokens';
+import { dayOf } from '../domain/dates';
 
 const ROOT = path.resolve(__dirname, '..', ...(path.basename(path.resolve(__dirname, '..')) === 'dist' ? ['..'] : []));
 const CLI = path.join(ROOT, 'bin', 'disposition.js');
@@ -62,9 +64,6 @@ async function vendor(base: string, method: string, route: string, body?: unknow
   return json;
 }
 
-const tokenOf = (link: string): string => link.slice(link.indexOf('/v/') + 3);
-const today = (): string => new Date().toISOString().slice(0, 10);
-
 async function answers(url: string): Promise<boolean> {
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
@@ -115,7 +114,7 @@ const RETURNED = [
 /** examples/certify.json with its dates made today's: a certification may not precede the district's acceptance. */
 function certificationOfToday(): DatedCertification {
   const body = example('certify.json') as DatedCertification;
-  const day = today();
+  const day = dayOf(Date.now());
   body.destruction.completedOn = day;
   for (const system of body.destruction.systems) if (system.completedOn) system.completedOn = day;
   for (const mechanism of body.tracking.mechanisms) mechanism.removedOn = day;
@@ -161,8 +160,8 @@ export async function main(argv: string[] = process.argv.slice(3)): Promise<void
 
     step('The vendor acknowledges through the notice’s link');
     let link = await disposition(['outbox', 'link', caseId, '--task', 'acknowledge']);
-    await vendor(base, 'GET', `/api/vendor/${tokenOf(link)}`);
-    await vendor(base, 'POST', `/api/vendor/${tokenOf(link)}/acknowledge`, example('acknowledge.json'));
+    await vendor(base, 'GET', `/api/vendor/${tokenFromLink(link)}`);
+    await vendor(base, 'POST', `/api/vendor/${tokenFromLink(link)}/acknowledge`, example('acknowledge.json'));
 
     step('The vendor returns the data by category, through the return task’s own link');
     link = await disposition(['outbox', 'link', caseId, '--task', 'return']);
@@ -170,9 +169,9 @@ export async function main(argv: string[] = process.argv.slice(3)): Promise<void
       const form = new FormData();
       form.set('category', category);
       form.set('file', new Blob([fs.readFileSync(file)]), path.basename(file));
-      await vendor(base, 'POST', `/api/vendor/${tokenOf(link)}/files`, form);
+      await vendor(base, 'POST', `/api/vendor/${tokenFromLink(link)}/files`, form);
     }
-    await vendor(base, 'POST', `/api/vendor/${tokenOf(link)}/submit-return`, example('submit-return.json'));
+    await vendor(base, 'POST', `/api/vendor/${tokenFromLink(link)}/submit-return`, example('submit-return.json'));
 
     step('The district reviews the returned data and accepts it');
     await disposition(['case', 'wait', caseId, '--status', 'awaiting_review']);
@@ -183,9 +182,12 @@ export async function main(argv: string[] = process.argv.slice(3)): Promise<void
     step('The vendor certifies destruction, with the code mailed to its signatory');
     link = await disposition(['outbox', 'link', caseId, '--task', 'certify']);
     const certification = certificationOfToday();
-    await vendor(base, 'POST', `/api/vendor/${tokenOf(link)}/certify`, certification);
+    await vendor(base, 'POST', `/api/vendor/${tokenFromLink(link)}/certify`, certification);
     const code = await disposition(['outbox', 'code', caseId]);
-    await vendor(base, 'POST', `/api/vendor/${tokenOf(link)}/certify`, { ...certification, verificationCode: code });
+    await vendor(base, 'POST', `/api/vendor/${tokenFromLink(link)}/certify`, {
+      ...certification,
+      verificationCode: code,
+    });
 
     step('Legal staff countersign; the statement is issued');
     await disposition(['case', 'wait', caseId, '--status', 'awaiting_signoff']);

@@ -1,11 +1,12 @@
 // What a request may cost the server before anyone is known (issue 26 items 7 and 11): a JSON or form body of at
 // most 256 KiB before sign-in (2 MiB after), JSON nested at most 32 deep, checked before it is parsed; a body that
-// has not arrived within BODY_DEADLINE is cut; headers that have not arrived within 20 s are cut; at most
+// has not arrived within BODY_DEADLINE is cut; headers that have not arrived within 20 s are cut (Node looks every 30 s, so within 50 s); at most
 // CONNECTIONS_PER_ADDRESS connections from one address; idle keep-alive connections closed after 10 s.
 // Uploads (multipart) keep their own bounds: UPLOAD_MAX_BYTES and IDLE_TIMEOUT.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Transform, type TransformCallback } from 'node:stream';
 import { DispositionError } from '../domain/errors';
+import { sizeInWords } from '../domain/sizes';
 
 export const SIGNED_OUT_BODY_LIMIT = 256 * 1024;
 export const SIGNED_IN_BODY_LIMIT = 2 * 1024 * 1024;
@@ -60,12 +61,10 @@ function bounded(request: FastifyRequest, payload: NodeJS.ReadableStream, limit:
   return (payload as NodeJS.ReadableStream & { pipe: <T extends NodeJS.WritableStream>(to: T) => T }).pipe(stream);
 }
 
-const inUnits = (bytes: number): string => (bytes >= 1024 ** 2 ? `${bytes / 1024 ** 2} MiB` : `${bytes / 1024} KiB`);
-
 const tooLarge = (request: FastifyRequest, limit: number): DispositionError =>
   new DispositionError(
     'too_large',
-    `A request body ${request.session ? '' : 'before sign-in '}may hold at most ${inUnits(limit)}.`,
+    `A request body ${request.session ? '' : 'before sign-in '}may hold at most ${sizeInWords(limit)}.`,
   );
 
 export function registerRequestLimits(
