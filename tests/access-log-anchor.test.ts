@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ANCHOR_FILE } from '../infra/database/access-log-anchor';
+import { ANCHORED_LOGS } from '../infra/database/log-head-anchor';
+import { AuditChainKeys } from '../infra/keys/audit-chain-keys';
 import { openStores, type Stores } from '../infra/database/open-stores';
 import { SqlAccessLog } from '../infra/database/sql-access-log';
 import { Keyring } from '../infra/keys/keys';
@@ -46,7 +47,7 @@ const cliVerify = () =>
 
 describe('the access log anchored beside the keys', () => {
   it('keeps the signed head in a file of its own, renewed on every append, and verifies against it', async () => {
-    const file = path.join(keysDir(), ANCHOR_FILE);
+    const file = path.join(keysDir(), ANCHORED_LOGS.accessLog.file);
     const anchored = JSON.parse(fs.readFileSync(file, 'utf8'));
     const entries = await stores.accessLog.list();
     expect(anchored).toMatchObject({ seq: 5, hash: entries.at(-1)!.hash, kid: keyring.currentSigning().kid });
@@ -73,12 +74,15 @@ describe('the access log anchored beside the keys', () => {
     expect(JSON.parse(cli.stdout)).toMatchObject({ ok: false, accessLog: { ok: false, brokenAt: 5 } });
   });
 
-  it('names a rewrite whose every hash checks out, where the chain alone says intact', async () => {
+  it('names a rewrite whose every hash checks out (made with the keyring too), where the chain alone says intact', async () => {
+    const keys = new AuditChainKeys(keyring);
     const db = intruder(dataDir);
-    rewriteAccessLog(db, 2, 'user:nobody');
+    rewriteAccessLog(db, 2, 'user:nobody', keys.current());
     db.close();
     // Without the anchor the forged chain passes: this is what the anchor is for.
-    expect(await new SqlAccessLog(stores.database).verify()).toMatchObject({ ok: true, entries: 5 });
+    const unanchored = new SqlAccessLog(stores.database);
+    await unanchored.keyWith(keys);
+    expect(await unanchored.verify()).toMatchObject({ ok: true, entries: 5 });
     expect(await stores.accessLog.verify()).toMatchObject({
       ok: false,
       brokenAt: 5,
@@ -90,7 +94,7 @@ describe('the access log anchored beside the keys', () => {
     const db = intruder(dataDir);
     db.prepare('DELETE FROM access_log WHERE seq >= 4').run();
     db.close();
-    const file = path.join(keysDir(), ANCHOR_FILE);
+    const file = path.join(keysDir(), ANCHORED_LOGS.accessLog.file);
     const anchored = JSON.parse(fs.readFileSync(file, 'utf8'));
     const third = (await stores.accessLog.list()).at(-1)!;
     fs.writeFileSync(file, JSON.stringify({ ...anchored, seq: 3, hash: third.hash }));

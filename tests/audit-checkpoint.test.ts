@@ -7,7 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeCheckpointActivities } from '../activities/audit-checkpoint';
-import { intrusionHash } from '../infra/database/access-log';
+import crypto from 'node:crypto';
+import { intrusionHash, type ChainKey } from '../infra/database/access-log';
+import { AuditChainKeys } from '../infra/keys/audit-chain-keys';
 import { parseCheckpoint, problemsAgainst, takeCheckpoint } from '../infra/database/audit-checkpoint';
 import { openStores, type Stores } from '../infra/database/open-stores';
 import { Keyring } from '../infra/keys/keys';
@@ -107,26 +109,48 @@ describe('on one database', () => {
       expect(verdict.stdout).toContain('The intrusion log is BROKEN at event 3: event 3 does not follow');
     });
 
-    it('counts the events written before it was chained apart, and chains every later one', async () => {
+    it('counts the events written before it was chained apart, and keys every event after those of earlier versions', async () => {
       const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'disposition-unchained-'));
       const other = await openStores({ dataDir: fresh });
       const otherKeys = Keyring.open(path.join(fresh, 'keys'));
-      await other.bindKeyring({ keysDir: path.join(fresh, 'keys') }, otherKeys);
       try {
-        // As an earlier version wrote them: no hashes.
+        // As earlier versions wrote them: three with no hashes, then two chained without a key.
+        const insert =
+          'INSERT INTO intrusion_events (at, kind, ip, user_agent, path, reason, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
         for (let i = 0; i < 3; i += 1)
-          await other.database.run(
-            'INSERT INTO intrusion_events (at, kind, ip, user_agent, path, reason) VALUES (?, ?, ?, ?, ?, ?)',
-            [1_000 + i, 'failed_login', '192.0.2.9', '', '/login', 'old'],
-          );
+          await other.database.run(insert, [1_000 + i, 'failed_login', '192.0.2.9', '', '/login', 'old', null, null]);
+        let prev = '0'.repeat(64);
+        for (let i = 0; i < 2; i += 1) {
+          const fields = {
+            at: 2_000 + i,
+            kind: 'failed_login' as const,
+            ip: '192.0.2.9',
+            userAgent: '',
+            path: '/login',
+            reason: 'old',
+          };
+          const hash = intrusionHash(prev, fields, undefined);
+          await other.database.run(insert, [
+            fields.at,
+            fields.kind,
+            fields.ip,
+            '',
+            fields.path,
+            fields.reason,
+            prev,
+            hash,
+          ]);
+          prev = hash;
+        }
+        await other.bindKeyring({ keysDir: path.join(fresh, 'keys') }, otherKeys);
         await other.accessLog.recordIntrusion(intrusion(7));
         expect(await other.accessLog.verifyIntrusions()).toMatchObject({
           ok: true,
-          events: 4,
+          events: 6,
           unchained: 3,
-          head: { id: 4 },
+          head: { id: 6 },
         });
-        // The first chained event starts the chain, its hash over its own fields.
+        // The first event of this version follows the last of the earlier one, its hash keyed.
         const row = (await other.database.get<{
           at: number;
           kind: 'failed_login';
@@ -136,23 +160,143 @@ describe('on one database', () => {
           reason: string;
           prev_hash: string;
           hash: string;
-        }>('SELECT * FROM intrusion_events WHERE id = 4'))!;
-        expect(row.prev_hash).toBe('0'.repeat(64));
-        expect(row.hash).toBe(
-          intrusionHash(row.prev_hash, {
-            at: Number(row.at),
-            kind: row.kind,
-            ip: row.ip,
-            userAgent: row.user_agent,
-            path: row.path,
-            reason: row.reason,
-          }),
+          chain_kid: string;
+        }>('SELECT * FROM intrusion_events WHERE id = 6'))!;
+        expect(row.prev_hash).toBe(prev);
+        const fields = {
+          at: Number(row.at),
+          kind: row.kind,
+          ip: row.ip,
+          userAgent: row.user_agent,
+          path: row.path,
+          reason: row.reason,
+        };
+        const key = new AuditChainKeys(otherKeys).get(row.chain_kid)!;
+        expect(row.chain_kid).toBe(otherKeys.current('link').kid);
+        expect(row.hash).toBe(intrusionHash(row.prev_hash, fields, key));
+        expect(row.hash).not.toBe(intrusionHash(row.prev_hash, fields, undefined));
+
+        // Passing it off as one of the earlier version's (no key named, the hash recomputed without one) fails.
+        const db = intruder(fresh);
+        db.prepare('UPDATE intrusion_events SET hash = ?, chain_kid = NULL WHERE id = 6').run(
+          intrusionHash(row.prev_hash, fields, undefined),
         );
+        db.close();
+        expect(await other.accessLog.verifyIntrusions()).toMatchObject({
+          ok: false,
+          brokenAt: 6,
+          reason:
+            'event 6 carries no chain key, though the log is keyed from event 6: it was written or rewritten without the keyring',
+        });
       } finally {
         otherKeys.close();
         await other.close();
         fs.rmSync(fresh, { recursive: true, force: true });
       }
+    });
+  });
+
+  describe('keyed against someone who holds only the database', () => {
+    /** Deletes event `id` and recomputes every later hash with the project's own function, under `key`. */
+    const deleteAndRechain = (id: number, key: ChainKey | undefined) => {
+      const db = intruder(dataDir);
+      db.prepare('DELETE FROM intrusion_events WHERE id = ?').run(id);
+      const rows = db.prepare('SELECT * FROM intrusion_events ORDER BY id').all() as Record<string, any>[];
+      let prev = '0'.repeat(64);
+      for (const row of rows) {
+        const fields = {
+          at: row.at,
+          kind: row.kind,
+          ip: row.ip,
+          userAgent: row.user_agent,
+          path: row.path,
+          reason: row.reason,
+        };
+        const hash = intrusionHash(prev, fields, key);
+        db.prepare('UPDATE intrusion_events SET prev_hash = ?, hash = ?, chain_kid = ? WHERE id = ?').run(
+          prev,
+          hash,
+          key ? key.kid : row.chain_kid,
+          row.id,
+        );
+        prev = hash;
+      }
+      db.close();
+    };
+
+    it('names an intrusion event deleted and the later hashes recomputed, with no key or a guessed one', async () => {
+      deleteAndRechain(2, undefined);
+      expect(await stores.accessLog.verifyIntrusions()).toMatchObject({
+        ok: false,
+        brokenAt: 1,
+        reason: 'event 1 was altered',
+      });
+      const verdict = cli(['audit', 'verify']);
+      expect(verdict.status).toBe(3);
+      expect(verdict.stdout).toContain('The intrusion log is BROKEN at event 1: event 1 was altered');
+
+      deleteAndRechain(3, { kid: keyring.current('link').kid, key: Buffer.alloc(32, 7) });
+      expect(await stores.accessLog.verifyIntrusions()).toMatchObject({
+        ok: false,
+        brokenAt: 1,
+        reason: 'event 1 was altered',
+      });
+    });
+
+    it('names an access entry deleted and the later hashes recomputed without the keyring', async () => {
+      const db = intruder(dataDir);
+      db.prepare('DELETE FROM access_log WHERE seq = 5').run();
+      rewriteAccessLog(db, 2, 'user:nobody');
+      db.close();
+      expect(await stores.accessLog.verify()).toMatchObject({ ok: false, brokenAt: 1, reason: 'entry 1 was altered' });
+      // A key made up under a key id of the keyring does no better.
+      const again = intruder(dataDir);
+      rewriteAccessLog(again, 2, 'user:nobody', { kid: keyring.current('link').kid, key: crypto.randomBytes(32) });
+      again.close();
+      expect(await stores.accessLog.verify()).toMatchObject({ ok: false, brokenAt: 1, reason: 'entry 1 was altered' });
+    });
+
+    it("names the intrusion log's last 64 events cut off, from its anchor beside the keys", async () => {
+      for (let i = 0; i < 64; i += 1) await stores.accessLog.recordIntrusion(intrusion(10 + i));
+      const anchored = JSON.parse(fs.readFileSync(path.join(keysDir(), 'intrusion-log.anchor.json'), 'utf8'));
+      expect(anchored).toMatchObject({ seq: 68, kid: keyring.currentSigning().kid });
+      expect(await stores.accessLog.verifyIntrusions()).toMatchObject({ ok: true, events: 68 });
+      const db = intruder(dataDir);
+      db.prepare('DELETE FROM intrusion_events WHERE id > 4').run();
+      db.close();
+      expect(await stores.accessLog.verifyIntrusions()).toMatchObject({
+        ok: false,
+        brokenAt: 5,
+        reason: expect.stringMatching(
+          /^the log ends at event 4, but event 68 was written \(anchored .*\): the events after 4 were cut off the end$/,
+        ),
+      });
+      // Events recorded after the cut do not hide it.
+      await stores.accessLog.recordIntrusion(intrusion(99));
+      expect(await stores.accessLog.verifyIntrusions()).toMatchObject({ ok: false });
+    });
+
+    it('refuses the record of where the keyed chains start once moved or removed', async () => {
+      const moved = intruder(dataDir);
+      moved.prepare("UPDATE audit_chain_starts SET keyed_after = 99 WHERE log = 'intrusions'").run();
+      moved.close();
+      expect(await stores.accessLog.verifyIntrusions()).toMatchObject({
+        ok: false,
+        reason: 'the record of where its keyed chain starts (audit_chain_starts) was edited',
+      });
+      const removed = intruder(dataDir);
+      removed.prepare("DELETE FROM audit_chain_starts WHERE log = 'accessLog'").run();
+      removed.close();
+      expect(await stores.accessLog.verify()).toMatchObject({
+        ok: false,
+        reason: 'the record of where its keyed chain starts (audit_chain_starts) was removed',
+      });
+      // A restart does not write a new one over a log that is keyed already.
+      await stores.bindKeyring({ keysDir: keysDir() }, keyring);
+      expect(await stores.accessLog.verify()).toMatchObject({
+        ok: false,
+        reason: expect.stringContaining('was removed'),
+      });
     });
   });
 
@@ -169,9 +313,10 @@ describe('on one database', () => {
       await stores.accessLog.recordIntrusion(intrusion(9));
       expect(await problemsAgainst(checkpoint, stores.accessLog, keyring)).toEqual([]);
 
-      // A rewrite of the whole access log, every hash recomputed: its chain checks out; the checkpoint does not.
+      // A rewrite of the whole access log, every hash recomputed (by someone with the keyring as well as the
+      // database): its chain checks out; the checkpoint does not.
       const db = intruder(dataDir);
-      rewriteAccessLog(db, 2, 'user:nobody');
+      rewriteAccessLog(db, 2, 'user:nobody', new AuditChainKeys(keyring).current());
       // And the intrusion log cut back to before the checkpoint's head.
       db.prepare('DELETE FROM intrusion_events WHERE id >= 4').run();
       db.close();

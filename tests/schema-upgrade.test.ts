@@ -146,6 +146,16 @@ describe.each(DATABASE_BACKENDS)('upgrading a $name database', (backend) => {
       expect(await migrate(db)).toEqual({ from: version, to: SCHEMA_VERSION });
 
       for (const [table, row] of written) {
+        if (table === 'case_statuses') {
+          // Each start brings this table in line with the code's statuses, in their order, and keeps the row
+          // written (a status it does not know, as a newer release beside it would have written).
+          const statuses = (await db.all<{ name: string }>('SELECT name FROM case_statuses ORDER BY rank')).map(
+            (s) => s.name,
+          );
+          expect(statuses.filter((name) => name !== row.name)).toEqual([...CASE_STATUSES]);
+          expect(statuses).toContain(row.name);
+          continue;
+        }
         const rows = await db.all<Record<string, unknown>>(`SELECT * FROM ${table}`);
         expect(rows, table).toHaveLength(1);
         const kept = Object.fromEntries(Object.keys(row).map((name) => [name, comparable(rows[0]![name])]));

@@ -702,6 +702,12 @@ describe.each(DATABASE_BACKENDS)('the stores on $name', (backend) => {
 
     it('takes writes from two openings in one process at once (`npm start` runs the worker and the server together)', async () => {
       const other = await openStores(settings);
+      const keysDir = path.join(settings.dataDir, 'keys');
+      const keyring = Keyring.open(keysDir);
+      await other.bindKeyring(
+        { keysDir, ...(settings.databaseUrl ? { databaseUrl: settings.databaseUrl } : {}) },
+        keyring,
+      );
       try {
         await Promise.all(
           Array.from({ length: 40 }, (_, i) =>
@@ -718,6 +724,7 @@ describe.each(DATABASE_BACKENDS)('the stores on $name', (backend) => {
           other.users.claimLoginAttempt('both', T0, { lockAfter: 5, lockMs: 1000 }),
         ]);
       } finally {
+        keyring.close();
         await other.close();
       }
       expect(await stores.accessLog.verify()).toMatchObject({ ok: true, entries: 40 });

@@ -18,6 +18,11 @@ export interface CaseWorkerOptions {
 // .ts from source, .js compiled (dist/): the bundler takes either.
 export const WORKFLOWS_PATH = path.join(__dirname, '..', 'workflows', `index${path.extname(__filename)}`);
 
+/** The workflows' interceptor: a message not sealed with a district key is refused (workflows/sealed-messages.ts). */
+export const WORKFLOW_INTERCEPTOR_MODULES = [
+  path.join(__dirname, '..', 'workflows', `sealed-messages${path.extname(__filename)}`),
+];
+
 /**
  * Modules loaded once and shared by every workflow in the worker's V8 context, instead of once per cached
  * workflow: zod's module graph (the update validators' schemas are built on it) weighed about 1 MiB in each
@@ -35,6 +40,7 @@ export async function bundleWorkflows(): Promise<{ code: string }> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     preloadModules: SHARED_WORKFLOW_MODULES,
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
     failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: console.warn, error: console.error },
   });
@@ -48,7 +54,11 @@ export function createCaseWorker(options: CaseWorkerOptions): Promise<Worker> {
     taskQueue: options.taskQueue,
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: SHARED_WORKFLOW_MODULES } }),
+      : {
+          workflowsPath: WORKFLOWS_PATH,
+          bundlerOptions: { preloadModules: SHARED_WORKFLOW_MODULES },
+          interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
+        }),
     activities: createActivities(options.deps),
     dataConverter: createDataConverter(options.deps.keyring),
     // Cases wait weeks on people: a bounded cache (about 0.4 MiB a case, bench:cases) rather than every open
@@ -67,7 +77,11 @@ export function createWebhookWorker(options: CaseWorkerOptions): Promise<Worker>
     taskQueue: webhookTaskQueue(options.taskQueue),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: SHARED_WORKFLOW_MODULES } }),
+      : {
+          workflowsPath: WORKFLOWS_PATH,
+          bundlerOptions: { preloadModules: SHARED_WORKFLOW_MODULES },
+          interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
+        }),
     activities: { deliverWebhook, settleWebhookDelivery },
     dataConverter: createDataConverter(options.deps.keyring),
     maxConcurrentActivityTaskExecutions: 16,

@@ -19,8 +19,11 @@ export interface SubprocessorNews {
 }
 /** From the follow-up to its case: what it sent, so the record and the timeline show it. */
 export const subprocessorNews = wf.defineSignal<[SubprocessorNews]>('subprocessorNews');
-/** From the case to the follow-up: the subprocessor certified or was waived, or the case closed. */
-export const subprocessorSettled = wf.defineSignal('subprocessorSettled');
+/**
+ * From the case to the follow-up: the subprocessor certified or was waived, or the case closed. It carries a
+ * payload that says nothing more: every message is sealed, and one with none is refused (sealed-messages.ts).
+ */
+export const subprocessorSettled = wf.defineSignal<[{ settled: true }]>('subprocessorSettled');
 /** From the case to the follow-up: a new link generation (to a corrected address): send its notice. */
 export const subprocessorRelinked = wf.defineSignal<[{ gen: number }]>('subprocessorRelinked');
 

@@ -136,7 +136,7 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
       if (retentionStarted)
         await wf.getExternalWorkflowHandle(retentionWorkflowId(state.caseId)).signal(legalHoldForwarded, { on });
     },
-    settleSubprocessor: (id) => tellFollowUp(id, subprocessorSettled),
+    settleSubprocessor: (id) => tellFollowUp(id, subprocessorSettled, { settled: true }),
     relinkSubprocessor: (id, gen) => tellFollowUp(id, subprocessorRelinked, { gen }),
     moveSubprocessorDue: (id, dueAt) => tellFollowUp(id, subprocessorDueMoved, { dueAt }),
   });
@@ -467,7 +467,7 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
     }
   }
   // A cancelled case's subprocessors hear nothing more.
-  for (const sub of pendingSubprocessors(state)) await tellFollowUp(sub.id, subprocessorSettled);
+  for (const sub of pendingSubprocessors(state)) await tellFollowUp(sub.id, subprocessorSettled, { settled: true });
   await scheduleRetention();
   await disposeWhenReleased();
   await wf.condition(wf.allHandlersFinished);

@@ -1,8 +1,9 @@
-// The access log (7400.1 I.D, I.H; FERPA 34 CFR 99.32) and the intrusion log (I.C). The access log is
-// append-only and hash-chained: each entry carries the hash of the one before, so an edited or removed
-// entry breaks the chain where it happened.
+// The access log (7400.1 I.D, I.H; FERPA 34 CFR 99.32) and the intrusion log (I.C). Both are append-only and
+// chained: each entry carries the hash of the one before, so an edited or removed entry breaks the chain where
+// it happened. The hashes are keyed (HMAC-SHA256 under a key of the keyring, infra/keys/audit-chain-keys.ts):
+// someone who holds the database but not the keyring cannot recompute the chain after an edit.
 import crypto from 'node:crypto';
-import type { AccessLogAnchor } from './access-log-anchor';
+import type { LogHeadAnchor } from './log-head-anchor';
 
 export interface AccessEntryInput {
   at?: number;
@@ -20,6 +21,8 @@ export interface AccessEntry extends Required<Omit<AccessEntryInput, 'caseId'>> 
   caseId: string | null;
   prevHash: string;
   hash: string;
+  /** The chain key the hash was made with; null for an entry an earlier version hashed without a key. */
+  chainKid: string | null;
 }
 
 export interface AccessQuery {
@@ -70,14 +73,23 @@ export interface IntrusionEvent extends Required<IntrusionInput> {
   id: number;
 }
 
+/** The key an entry's hash is made with, and its id; absent for the unkeyed entries of earlier versions. */
+export interface ChainKey {
+  kid: string;
+  key: Buffer;
+}
+
 export interface AccessLog {
   append(entry: AccessEntryInput): Promise<AccessEntry>;
   list(query?: AccessQuery): Promise<AccessEntry[]>;
   /** The hash of the latest entry about the case: printed on its statement. */
   caseHead(caseId: string): Promise<string | undefined>;
   verify(): Promise<ChainVerdict>;
-  /** Keeps the head outside the database from now on (a file beside the keys), and checks it in `verify`. */
-  anchorTo(anchor: AccessLogAnchor): void;
+  /**
+   * Keeps each log's head outside the database from now on (files beside the keys), and checks them in `verify`
+   * and `verifyIntrusions`.
+   */
+  anchorTo(anchors: { accessLog: LogHeadAnchor; intrusions: LogHeadAnchor }): void;
   recordIntrusion(event: IntrusionInput): Promise<IntrusionEvent>;
   intrusions(query: { from?: number; to?: number; ip?: string }): Promise<IntrusionEvent[]>;
   /** How many events came from `ip` since `from`, by kind, and when the first and last came: counted, nothing opened. */
@@ -97,8 +109,16 @@ export interface IntrusionCounts {
 
 export const GENESIS = '0'.repeat(64);
 
-/** The hash of an entry: its fields in a fixed order, after the previous hash. */
-export function entryHash(prevHash: string, entry: Omit<AccessEntry, 'hash' | 'prevHash'>): string {
+/** SHA-256 without a key (entries of earlier versions), else HMAC-SHA256 under the chain key. */
+const chainHash = (key: ChainKey | undefined) =>
+  key ? crypto.createHmac('sha256', key.key) : crypto.createHash('sha256');
+
+/** The hash of an entry: its fields in a fixed order, after the previous hash, under the chain key. */
+export function entryHash(
+  prevHash: string,
+  entry: Omit<AccessEntry, 'hash' | 'prevHash' | 'chainKid'>,
+  key: ChainKey | undefined,
+): string {
   const fields = [
     entry.seq,
     entry.at,
@@ -110,11 +130,11 @@ export function entryHash(prevHash: string, entry: Omit<AccessEntry, 'hash' | 'p
     entry.ip,
     entry.userAgent,
   ];
-  return crypto.createHash('sha256').update(prevHash).update(JSON.stringify(fields)).digest('hex');
+  return chainHash(key).update(prevHash).update(JSON.stringify(fields)).digest('hex');
 }
 
 /** The hash of an intrusion event, after the previous event's (its id is the database's, so not part of it). */
-export function intrusionHash(prevHash: string, event: Omit<IntrusionEvent, 'id'>): string {
+export function intrusionHash(prevHash: string, event: Omit<IntrusionEvent, 'id'>, key: ChainKey | undefined): string {
   const fields = [event.at, event.kind, event.ip, event.userAgent, event.path, event.reason];
-  return crypto.createHash('sha256').update(prevHash).update(JSON.stringify(fields)).digest('hex');
+  return chainHash(key).update(prevHash).update(JSON.stringify(fields)).digest('hex');
 }

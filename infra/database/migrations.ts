@@ -317,6 +317,20 @@ CREATE TABLE destructions (case_id TEXT NOT NULL, what TEXT NOT NULL, decided_at
       postgres: 'CREATE TABLE case_statuses (name TEXT PRIMARY KEY, rank INTEGER NOT NULL);',
     },
   },
+  {
+    version: 17,
+    name: "both audit chains keyed: each entry names the chain key its hash was made with, and where each log's keyed chain starts is recorded once, under that key",
+    sql: {
+      sqlite: `ALTER TABLE access_log ADD COLUMN chain_kid TEXT;
+ALTER TABLE intrusion_events ADD COLUMN chain_kid TEXT;
+CREATE TABLE IF NOT EXISTS audit_chain_starts (log TEXT PRIMARY KEY, keyed_after BIGINT NOT NULL, kid TEXT NOT NULL, mac TEXT NOT NULL);
+${APPEND_ONLY_SQLITE('audit_chain_starts', 'where the keyed audit chains start')}`,
+      postgres: `ALTER TABLE access_log ADD COLUMN chain_kid TEXT;
+ALTER TABLE intrusion_events ADD COLUMN chain_kid TEXT;
+CREATE TABLE audit_chain_starts (log TEXT PRIMARY KEY, keyed_after BIGINT NOT NULL, kid TEXT NOT NULL, mac TEXT NOT NULL);
+CREATE TRIGGER audit_chain_starts_append_only BEFORE UPDATE OR DELETE ON audit_chain_starts FOR EACH ROW EXECUTE FUNCTION disposition_append_only();`,
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

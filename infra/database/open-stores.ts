@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Keyring } from '../keys/keys';
-import { AccessLogAnchor } from './access-log-anchor';
+import { LogHeadAnchor } from './log-head-anchor';
+import { AuditChainKeys } from '../keys/audit-chain-keys';
 import type { Config } from '../config';
 import type { AccessLog } from './access-log';
 import type { CaseRecordStore } from './case-record-store';
@@ -109,6 +110,7 @@ export function storesOver(database: SqlDatabase): Stores {
       seal = new FieldSeal(keyring);
       records.sealWith(seal);
       accessLog.sealWith(seal);
+      await accessLog.keyWith(new AuditChainKeys(keyring));
       // Once per database: a sweep reads every row of the tables it seals, too much for each start of each process.
       if (!(await database.get('SELECT 1 AS done FROM store_facts WHERE fact = ?', [SEALED_FACT]))) {
         const sealed = (await records.sealEarlierRows()) + (await new SqlBulkStore(database, seal).sealEarlierRows());
@@ -121,7 +123,10 @@ export function storesOver(database: SqlDatabase): Stores {
       }
       if (config.databaseUrl) return;
       fs.mkdirSync(config.keysDir, { recursive: true, mode: 0o700 });
-      accessLog.anchorTo(AccessLogAnchor.beside(config.keysDir, keyring));
+      accessLog.anchorTo({
+        accessLog: new LogHeadAnchor(config.keysDir, 'accessLog', keyring),
+        intrusions: new LogHeadAnchor(config.keysDir, 'intrusions', keyring),
+      });
     },
     get seal() {
       if (!seal) throw new Error('the stores have no keyring yet: call stores.bindKeyring first');

@@ -1,5 +1,7 @@
 // A second "server" for the store contract tests: its own process and connection, appending to the shared log.
+import path from 'node:path';
 import { openStores } from '../../infra/database/open-stores';
+import { Keyring } from '../../infra/keys/keys';
 
 async function main(): Promise<void> {
   const count = Number(process.argv[2] ?? 100);
@@ -8,6 +10,13 @@ async function main(): Promise<void> {
     dataDir: process.env.DATA_DIR!,
     ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
   });
+  // The keyring the test's own stores use (beside the data): the chain's hashes are keyed with it.
+  const keysDir = path.join(process.env.DATA_DIR!, 'keys');
+  const keyring = Keyring.open(keysDir);
+  await stores.bindKeyring(
+    { keysDir, ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}) },
+    keyring,
+  );
   try {
     for (let i = 0; i < count; i += 1) {
       await stores.accessLog.append({
@@ -20,6 +29,7 @@ async function main(): Promise<void> {
       });
     }
   } finally {
+    keyring.close();
     await stores.close();
   }
 }

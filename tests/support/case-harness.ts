@@ -7,7 +7,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type LogEntry, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import type { ActionResult, StagedFileRef } from '../../domain/case-state';
 import type { CaseStatus, VendorTaskKind } from '../../domain/statuses';
@@ -32,11 +32,18 @@ import { linkIn, SmtpReceiver, type ReceivedMail } from './smtp-receiver';
 
 // Workers in tests speak only when something is wrong. A test file whose faults are the point (activities
 // failing on purpose, over and over) calls this first with 'ERROR'; the runtime is one per process.
+// A test that checks what the workers warn of passes `heard`: each warning goes there as well as to stderr.
 let runtimeInstalled = false;
-export function quietRuntime(level: 'WARN' | 'ERROR' = 'WARN'): void {
+export function quietRuntime(level: 'WARN' | 'ERROR' = 'WARN', heard?: LogEntry[]): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger(level) });
+  const print = new DefaultLogger(level);
+  Runtime.install({
+    logger: new DefaultLogger(level, (entry) => {
+      heard?.push(entry);
+      print.log(entry.level, entry.message, entry.meta);
+    }),
+  });
 }
 
 export const ADMIN_EMAIL = 'records-admin@district.example';
