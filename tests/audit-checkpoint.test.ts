@@ -18,7 +18,7 @@ import { auditCheckpointScheduleId } from '../workflows/audit-checkpoint';
 import { ensureAuditCheckpointSchedule } from '../worker/audit-checkpoint-schedule';
 import { ADMIN_EMAIL } from './support/case-harness';
 import { harnessForTests } from './support/http-harness';
-import { intruder, rewriteAccessLog } from './support/intruder';
+import { intruder, rechainIntrusions, rewriteAccessLog } from './support/intruder';
 
 let dataDir: string;
 let stores: Stores;
@@ -201,26 +201,7 @@ describe('on one database', () => {
     const deleteAndRechain = (id: number, key: ChainKey | undefined) => {
       const db = intruder(dataDir);
       db.prepare('DELETE FROM intrusion_events WHERE id = ?').run(id);
-      const rows = db.prepare('SELECT * FROM intrusion_events ORDER BY id').all() as Record<string, any>[];
-      let prev = '0'.repeat(64);
-      for (const row of rows) {
-        const fields = {
-          at: row.at,
-          kind: row.kind,
-          ip: row.ip,
-          userAgent: row.user_agent,
-          path: row.path,
-          reason: row.reason,
-        };
-        const hash = intrusionHash(prev, fields, key);
-        db.prepare('UPDATE intrusion_events SET prev_hash = ?, hash = ?, chain_kid = ? WHERE id = ?').run(
-          prev,
-          hash,
-          key ? key.kid : row.chain_kid,
-          row.id,
-        );
-        prev = hash;
-      }
+      rechainIntrusions(db, key);
       db.close();
     };
 

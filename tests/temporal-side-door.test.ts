@@ -39,6 +39,19 @@ const forgedAcknowledgement = {
   link: { task: 'acknowledge', gen: 1 },
 };
 
+/** `temporal workflow update execute --name acknowledgeNotice`, with `input` as its JSON (none when absent). */
+const updateByCli = (workflowId: string, input?: string) =>
+  temporal([
+    'workflow',
+    'update',
+    'execute',
+    '--workflow-id',
+    workflowId,
+    '--name',
+    'acknowledgeNotice',
+    ...(input === undefined ? [] : ['--input', input]),
+  ]);
+
 const eventTypes = async (workflowId: string): Promise<string[]> =>
   ((await h.client.workflow.getHandle(workflowId).fetchHistory()).events ?? []).map((e) => String(e.eventType));
 
@@ -49,17 +62,7 @@ describe('a case reached through Temporal instead of Disposition', () => {
     const workflowId = workflowIdOf(caseId);
     const before = await eventTypes(workflowId);
 
-    const forged = await temporal([
-      'workflow',
-      'update',
-      'execute',
-      '--workflow-id',
-      workflowId,
-      '--name',
-      'acknowledgeNotice',
-      '--input',
-      JSON.stringify(forgedAcknowledgement),
-    ]);
+    const forged = await updateByCli(workflowId, JSON.stringify(forgedAcknowledgement));
     expect(forged.status, forged.stdout).not.toBe(0);
     expect(`${forged.stdout}${forged.stderr}`).toContain('not sealed with a district key');
     const record = await h.records.getCase(caseId);
@@ -72,15 +75,7 @@ describe('a case reached through Temporal instead of Disposition', () => {
     );
 
     // An update with no payload at all is refused alike.
-    const bare = await temporal([
-      'workflow',
-      'update',
-      'execute',
-      '--workflow-id',
-      workflowId,
-      '--name',
-      'acknowledgeNotice',
-    ]);
+    const bare = await updateByCli(workflowId);
     expect(bare.status).not.toBe(0);
     expect(`${bare.stdout}${bare.stderr}`).toContain('not sealed with a district key');
 

@@ -1,7 +1,7 @@
 // Someone with the database file in hand: the append-only guards dropped, rows cut or rewritten.
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { entryHash, GENESIS, type ChainKey } from '../../infra/database/access-log';
+import { entryHash, GENESIS, intrusionHash, type ChainKey } from '../../infra/database/access-log';
 
 /** The SQLite file of `dataDir`, opened with the append-only triggers of both logs dropped. */
 export function intruder(dataDir: string): Database.Database {
@@ -38,6 +38,30 @@ export function rewriteAccessLog(db: Database.Database, seq: number, actor: stri
       hash,
       key ? key.kid : row.chain_kid,
       row.seq,
+    );
+    prevHash = hash;
+  }
+}
+
+/** Recomputes every intrusion event's hash after the one before, under `key` as `rewriteAccessLog` does. */
+export function rechainIntrusions(db: Database.Database, key?: ChainKey): void {
+  const rows = db.prepare('SELECT * FROM intrusion_events ORDER BY id').all() as Record<string, any>[];
+  let prevHash = GENESIS;
+  for (const row of rows) {
+    const fields = {
+      at: row.at,
+      kind: row.kind,
+      ip: row.ip,
+      userAgent: row.user_agent,
+      path: row.path,
+      reason: row.reason,
+    };
+    const hash = intrusionHash(prevHash, fields, key);
+    db.prepare('UPDATE intrusion_events SET prev_hash = ?, hash = ?, chain_kid = ? WHERE id = ?').run(
+      prevHash,
+      hash,
+      key ? key.kid : row.chain_kid,
+      row.id,
     );
     prevHash = hash;
   }
