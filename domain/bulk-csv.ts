@@ -4,7 +4,9 @@
 import { BUILT_IN_AGREEMENTS, unknownAgreement, withAgreement, type AgreementRegistry } from './agreements';
 import { caseInputSchema, type CaseInput } from './case-input';
 import { TRACKING_KINDS } from './case-terms';
-import { DispositionError } from './errors';
+import { csvRecords, CsvUnclosedQuoteError } from './csv';
+
+export { utf8Text as bulkFileText } from './csv';
 
 export const BULK_COLUMNS = [
   'contract_id',
@@ -47,64 +49,6 @@ export interface BulkFile {
   problems: BulkProblem[];
   /** Rows in the file (good and refused). */
   total: number;
-}
-
-/** RFC 4180 records with the line each starts on; quoted cells may hold commas, quotes and line breaks. */
-export function csvRecords(text: string): { line: number; cells: string[] }[] {
-  const records: { line: number; cells: string[] }[] = [];
-  let cells: string[] = [];
-  let cell = '';
-  let quoted = false;
-  let line = 1;
-  let start = 1;
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  const endRecord = (): void => {
-    cells.push(cell);
-    if (cells.length > 1 || cells[0] !== '') records.push({ line: start, cells });
-    cells = [];
-    cell = '';
-  };
-  for (; i < text.length; i += 1) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i += 1;
-      } else if (ch === '"') {
-        quoted = false;
-      } else {
-        if (ch === '\n') line += 1;
-        cell += ch;
-      }
-    } else if (ch === '"' && cell === '') {
-      quoted = true;
-    } else if (ch === ',') {
-      cells.push(cell);
-      cell = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i += 1;
-      endRecord();
-      line += 1;
-      start = line;
-    } else {
-      cell += ch;
-    }
-  }
-  if (quoted) throw new BulkFileError({ line: start, field: 'file', message: 'a quoted cell is not closed' });
-  if (cell !== '' || cells.length) endRecord();
-  return records;
-}
-
-/** The file cannot be read as a whole (no header, a wrong header, an open quote): nothing in it starts. */
-/** A bulk file's bytes as text: strict UTF-8 (a spreadsheet saved in another encoding is refused, not misread). */
-export function bulkFileText(bytes: Uint8Array): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new DispositionError('invalid_payload', 'the file is not UTF-8 text; save it as "CSV UTF-8" and try again', [
-      { field: 'file', message: 'not UTF-8' },
-    ]);
-  }
 }
 
 export class BulkFileError extends Error {
@@ -165,7 +109,14 @@ const optional = (cell: string): string | undefined => (cell.trim() === '' ? und
 
 /** Reads a bulk file: the header checked first (a wrong header refuses the whole file), then each row. */
 export function readBulkFile(text: string, agreements: AgreementRegistry = BUILT_IN_AGREEMENTS): BulkFile {
-  const records = csvRecords(text);
+  let records: ReturnType<typeof csvRecords>;
+  try {
+    records = csvRecords(text);
+  } catch (err) {
+    if (err instanceof CsvUnclosedQuoteError)
+      throw new BulkFileError({ line: err.line, field: 'file', message: 'a quoted cell is not closed' });
+    throw err;
+  }
   const header = records.shift();
   if (!header)
     throw new BulkFileError({
