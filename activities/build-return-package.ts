@@ -1,7 +1,12 @@
 // 7400.1 III.A: builds the return package from exactly the submitted files, heartbeating as bytes go by so a
 // dead worker's attempt is retried promptly elsewhere. The same files give the same ZIP and the same hash.
+// When the district attached a roster, the same pass matches the returned values against its students' keys
+// (infra/package/roster-matcher.ts): the counts go to the case, the missing students to the roster store.
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
-import type { StagedFileRef } from '../domain/case-state';
+import type { RosterCoverage, StagedFileRef } from '../domain/case-state';
+import { rosterKeys } from '../domain/roster';
+import type { SqlRosterStore } from '../infra/database/roster-store';
+import { RosterKeys, RosterMatch } from '../infra/package/roster-matcher';
 import { writeReturnPackage, PackageContentError } from '../infra/package/return-package';
 import type { CaseFileStorage } from '../infra/storage/case-file-storage';
 import { TamperedDataError } from '../infra/keys/encryption-at-rest';
@@ -12,9 +17,11 @@ export interface BuiltReturnPackage {
   zipBytes: number;
   /** The submitted files with the records counted while packaging. */
   files: StagedFileRef[];
+  /** How much of the attached roster the returned data covers (absent: no roster). */
+  roster?: RosterCoverage;
 }
 
-export function makeBuildReturnPackage(deps: { storage: CaseFileStorage }) {
+export function makeBuildReturnPackage(deps: { storage: CaseFileStorage; rosters?: SqlRosterStore }) {
   return async function buildReturnPackage({
     caseId,
     round,
@@ -35,6 +42,9 @@ export function makeBuildReturnPackage(deps: { storage: CaseFileStorage }) {
       entries.push({ ...file, stagedAt: staged.stagedAt, open: () => deps.storage.openStaged(caseId, file.fileId) });
     }
 
+    const roster = await deps.rosters?.get(caseId);
+    const match = roster ? new RosterMatch(new RosterKeys(roster.students.map(rosterKeys))) : undefined;
+
     const writer = await deps.storage.createPackageWriter(caseId, packageId);
     let lastBeat = 0;
     try {
@@ -48,6 +58,7 @@ export function makeBuildReturnPackage(deps: { storage: CaseFileStorage }) {
             context.heartbeat({ bytes });
           }
         },
+        ...(match ? { scan: (name: string) => match.scannerFor(name) } : {}),
       });
       if (context.cancellationSignal.aborted) throw new Error('packaging was cancelled');
       // A retry after a crash between commit and completion finds a stored package whose hash nobody was told
@@ -62,6 +73,12 @@ export function makeBuildReturnPackage(deps: { storage: CaseFileStorage }) {
         });
       }
       await writer.commit({ zipSha256: built.zipSha256, zipBytes: built.zipBytes });
+      let coverage: RosterCoverage | undefined;
+      if (match && roster) {
+        const missing = match.missing();
+        await deps.rosters!.recordMatch(caseId, { round, matchedAt: Date.now(), returned: match.returned(), missing });
+        coverage = { students: roster.students.length, returned: match.returned(), missing: missing.length };
+      }
       const counted = built.recordsByFileId();
       return {
         packageId,
@@ -71,6 +88,7 @@ export function makeBuildReturnPackage(deps: { storage: CaseFileStorage }) {
           const records = counted.get(file.fileId);
           return { ...file, ...(records !== undefined ? { records } : {}) };
         }),
+        ...(coverage ? { roster: coverage } : {}),
       };
     } catch (err) {
       await writer.abort();

@@ -1,5 +1,6 @@
 // 7400.1 III.C: the statement that all known copies are destroyed, gathered from the case (data), then drawn
 // (PDF), stored, hashed and signed by the server key so that anyone can tell it from an altered copy.
+import { rosterCoverageSentence } from '../domain/roster-coverage';
 import { exceptionsOf, subprocessorsOf } from '../domain/case-state';
 import { EXCEPTION_KINDS } from '../domain/case-terms';
 import { isoSeconds, readableMoment } from '../domain/dates';
@@ -101,6 +102,7 @@ export function gatherStatement(
       heading: 'Return of data (7400.1 III.A)',
       paragraphs: [
         `Scope: ${input.disposition.extent === 'complete' ? "all of the vendor's data of the district" : 'the categories below, each of them whole'}. Returned in ${state.returnRounds.length} round(s); round ${accepted.round} was accepted by ${accepted.decision!.by} on ${iso(accepted.decision!.at)}.`,
+        ...(accepted.roster ? [rosterCoverageSentence(accepted.roster)] : []),
         ...(accepted.shortfalls.length
           ? [
               `It fell short of what the district expected (${accepted.shortfalls.join('; ')}), and the district accepted it all the same: ${asSentence(accepted.decision!.reason ?? 'no reason was recorded')}`,
@@ -325,6 +327,7 @@ export function statementData(
           bytes: accepted.bytes,
           zipSha256: accepted.zipSha256 ?? null,
           categories: accepted.categories,
+          ...(accepted.roster ? { roster: accepted.roster } : {}),
           acceptedBy: accepted.decision!.by,
           acceptedAt: at(accepted.decision!.at),
           ...(accepted.shortfalls.length

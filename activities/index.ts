@@ -16,6 +16,7 @@ export type ActivityDeps = MailDeps &
   RetentionDeps &
   Pick<DeliveryDeps, 'webhooks' | 'deliveryTimeoutMs'> & {
     bulk?: BulkDeps;
+    rosters?: RetentionDeps['rosters'] & Parameters<typeof makeBuildReturnPackage>[0]['rosters'];
     accessLog?: CheckpointDeps['accessLog'] & StatementDeps['accessLog'] & RetentionDeps['accessLog'];
   };
 

@@ -3,12 +3,15 @@
 import type { AccessLog } from '../infra/database/access-log';
 import type { CaseRecordStore } from '../infra/database/case-record-store';
 import { changeClosedCaseRecord } from '../infra/database/closed-case-record';
+import type { SqlRosterStore } from '../infra/database/roster-store';
 import type { CaseFileStorage } from '../infra/storage/case-file-storage';
 
 export interface RetentionDeps {
   records: CaseRecordStore;
   storage: CaseFileStorage;
   accessLog?: Pick<AccessLog, 'append'>;
+  /** The case's roster is student data too: destroyed with the returned package. */
+  rosters?: Pick<SqlRosterStore, 'destroy'>;
 }
 
 export function makeRetentionActivities(deps: RetentionDeps) {
@@ -39,6 +42,7 @@ export function makeRetentionActivities(deps: RetentionDeps) {
       if ('held' in (await deps.records.claimDestruction(caseId, `package ${packageId}`)))
         return { destroyed: false, held: true };
       const destroyed = await deps.storage.destroyPackage(caseId, packageId);
+      await deps.rosters?.destroy(caseId);
       const state = await changeClosedCaseRecord(deps.records, caseId, (s, at) => {
         if (s.retention?.destroyedAt) return undefined;
         s.retention = { ...(s.retention ?? { packageId, destroyAt: at }), destroyedAt: at };

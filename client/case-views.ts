@@ -130,6 +130,8 @@ export function caseDetails(record: CaseRecord) {
             shortfalls: accepted.shortfalls,
             decision: accepted.decision ? { ...accepted.decision, at: iso(accepted.decision.at) } : null,
           },
+          /** How many of the roster's students appear in the latest packaged return (null: no roster then). */
+          roster: accepted.roster ?? null,
           returnRounds: record.returnPackages.map((round) => ({
             round: round.round,
             files: round.files,

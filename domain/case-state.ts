@@ -46,6 +46,13 @@ export interface CategoryCount {
   returnedRecords: number;
 }
 
+/** How much of the roster a return covers: counts only (the missing students are the roster store's). */
+export interface RosterCoverage {
+  students: number;
+  returned: number;
+  missing: number;
+}
+
 export interface ReturnPackageSummary {
   round: number;
   submittedAt: number;
@@ -58,6 +65,8 @@ export interface ReturnPackageSummary {
   categories: CategoryCount[];
   /** Requested categories with no file, and categories whose records fall short of the expected count. */
   shortfalls: string[];
+  /** The roster's students and how many of them appear in this round's returned data (docs/architecture.md). */
+  roster?: RosterCoverage;
   decision?: { decision: 'accept' | 'reject'; reason?: string; by: string; at: number };
 }
 

@@ -1,12 +1,18 @@
 // The roster a district attaches (issue 28, item 1 and 4): OneRoster 1.1 and 1.2 files as a student information
 // system exports them, with teachers, guardians and aides among the students, and the refusals that say what
 // the file lacked.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { csvRecords, CsvUnclosedQuoteError } from '../domain/csv';
 import { DispositionError } from '../domain/errors';
 import { readRoster, rosterKeys } from '../domain/roster';
+import { openStores } from '../infra/database/open-stores';
+import { SqlRosterStore } from '../infra/database/roster-store';
+import { Keyring } from '../infra/keys/keys';
 import { readZipFiles } from '../infra/package/zip-reader';
 import { entryName, METHOD_DEFLATED } from '../infra/package/zip-records';
 import { ZipWriter } from '../infra/package/zip-writer';
@@ -182,5 +188,41 @@ describe('the one CSV reader', () => {
       { line: 5, cells: ['xy', 'z'] },
     ]);
     expect(() => csvRecords('a\n"b')).toThrow(CsvUnclosedQuoteError);
+  });
+});
+
+describe('the roster kept with the case', () => {
+  it('is sealed in the database (no name or key in the file), read back whole, matched, and destroyed', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'disposition-roster-'));
+    const stores = await openStores({ dataDir });
+    const keyring = Keyring.open(path.join(dataDir, 'keys'));
+    try {
+      await stores.bindKeyring({ keysDir: path.join(dataDir, 'keys') }, keyring);
+      const rosters = new SqlRosterStore(stores.database, stores.seal);
+      const roster = readRoster({ users: V11 });
+      await rosters.attach('Case0001', roster, { fileName: 'users.csv', at: 1_000, by: 'user:ada' });
+      expect(await rosters.get('Case0001')).toEqual({
+        caseId: 'Case0001',
+        format: 'oneroster-1.1',
+        students: roster.students,
+        skipped: 4,
+        fileName: 'users.csv',
+        attachedAt: 1_000,
+        attachedBy: 'user:ada',
+      });
+      expect(await rosters.match('Case0001')).toBeUndefined();
+      await rosters.recordMatch('Case0001', { round: 1, matchedAt: 2_000, returned: 2, missing: [1] });
+      expect(await rosters.match('Case0001')).toEqual({ round: 1, matchedAt: 2_000, returned: 2, missing: [1] });
+      await stores.database.exec(stores.database.dialect === 'sqlite' ? 'PRAGMA wal_checkpoint(TRUNCATE)' : '');
+      const file = fs.readFileSync(path.join(dataDir, 'disposition.db'));
+      for (const clear of ['Okafor', 'U-0001', '100002', 'users.csv']) expect(file.includes(clear), clear).toBe(false);
+      expect(await rosters.destroy('Case0001')).toBe(true);
+      expect(await rosters.get('Case0001')).toBeUndefined();
+      expect(await rosters.destroy('Case0001')).toBe(false);
+    } finally {
+      keyring.close();
+      await stores.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -20,6 +20,7 @@ import {
 } from '../infra/temporal/temporal-connection';
 import { ensureAuditCheckpointSchedule } from './audit-checkpoint-schedule';
 import { bundleWorkflows, createCaseWorker, createWebhookWorker } from './create-worker';
+import { SqlRosterStore } from '../infra/database/roster-store';
 
 /** `options.maxCachedWorkflows`: the workflow cache (bench:cases measures memory against it); else the default. */
 export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkflows?: number } = {}): Promise<void> {
@@ -78,6 +79,7 @@ export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkfl
       accessLog,
       webhooks,
       bulk,
+      rosters: new SqlRosterStore(stores.database, stores.seal),
       administrators: emailsOf('admin'),
       legalStaff: emailsOf('legal'),
     },

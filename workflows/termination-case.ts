@@ -30,6 +30,7 @@ import { addEvent, newCaseState, openTask, type Chore } from '../domain/case-sta
 import { RecordChanges } from '../domain/record-change';
 import { registerCaseMessages } from './register-actions';
 import { legalHoldChanged } from './messages';
+import { rosterCoverageSentence, rosterShortfall } from '../domain/roster-coverage';
 import { legalHoldForwarded, packageRetention, retentionWorkflowId } from './package-retention';
 import { CaseStatusKey, ContractIdKey, DueAtKey, OverdueKey, VendorNameKey } from '../domain/search-attributes';
 
@@ -320,16 +321,24 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
     const t = now();
     Object.assign(
       round,
-      { packageId: built.packageId, zipSha256: built.zipSha256, zipBytes: built.zipBytes },
+      {
+        packageId: built.packageId,
+        zipSha256: built.zipSha256,
+        zipBytes: built.zipBytes,
+        ...(built.roster ? { roster: built.roster } : {}),
+      },
       countByCategory(state.input, built.files),
     );
+    // Students of the roster missing from the return are a shortfall like a missing category.
+    const rosterGap = built.roster && rosterShortfall(built.roster);
+    if (rosterGap) round.shortfalls.push(rosterGap);
     state.submittedFiles = built.files;
     addEvent(
       state,
       t,
       'package_built',
       'system',
-      `Return package built: ${built.files.length} file(s), ZIP SHA-256 ${built.zipSha256}`,
+      `Return package built: ${built.files.length} file(s), ZIP SHA-256 ${built.zipSha256}${built.roster ? `. ${rosterCoverageSentence(built.roster)}` : ''}`,
     );
     openTask(state, 'review', t, chores);
     changed();

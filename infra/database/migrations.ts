@@ -331,6 +331,16 @@ CREATE TABLE audit_chain_starts (log TEXT PRIMARY KEY, keyed_after BIGINT NOT NU
 CREATE TRIGGER audit_chain_starts_append_only BEFORE UPDATE OR DELETE ON audit_chain_starts FOR EACH ROW EXECUTE FUNCTION disposition_append_only();`,
     },
   },
+  {
+    version: 18,
+    name: "the roster a district attaches to a case (its students, sealed), and what the return's packaging matched of it",
+    sql: {
+      sqlite: `CREATE TABLE IF NOT EXISTS case_rosters (case_id TEXT PRIMARY KEY, format TEXT NOT NULL, students INTEGER NOT NULL, skipped INTEGER NOT NULL,
+  attached_at BIGINT NOT NULL, attached_by TEXT NOT NULL, body BLOB NOT NULL, matched_round INTEGER, matched_at BIGINT, returned INTEGER, missing BLOB);`,
+      postgres: `CREATE TABLE case_rosters (case_id TEXT PRIMARY KEY, format TEXT NOT NULL, students INTEGER NOT NULL, skipped INTEGER NOT NULL,
+  attached_at BIGINT NOT NULL, attached_by TEXT NOT NULL, body BYTEA NOT NULL, matched_round INTEGER, matched_at BIGINT, returned INTEGER, missing BYTEA);`,
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

@@ -114,6 +114,7 @@ export async function packageFolder(
   dir: string,
   outFile: string,
   keyring: Keyring,
+  options: Pick<Parameters<typeof writeReturnPackage>[2] & object, 'scan'> = {},
 ): Promise<{ files: number; zipBytes: number; zipSha256: string }> {
   const root = path.resolve(dir);
   const found = await fsp.stat(root).catch(() => undefined);
@@ -125,7 +126,7 @@ export async function packageFolder(
     const encrypt = createEncryptStream(keyring);
     const written = pipeline(encrypt, out);
     try {
-      const built = await writeReturnPackage(listing, encrypt);
+      const built = await writeReturnPackage(listing, encrypt, options);
       await written;
       return { files: listing.length, zipBytes: built.zipBytes, zipSha256: built.zipSha256 };
     } catch (err) {

@@ -70,6 +70,12 @@ export class ReadAhead {
   }
 }
 
+/** Something fed every byte of one file, in order, then told it ended. */
+export interface FileScanner {
+  update(chunk: Uint8Array): void;
+  end(): void;
+}
+
 export class EntryReader {
   /** The method of a file longer than one block, decided by its name before its first byte is written. */
   readonly method: number;
@@ -89,6 +95,8 @@ export class EntryReader {
     storedByName: boolean,
     private readonly share: ReadAhead,
     private readonly countsProgress = true,
+    /** Reads the values of the file as they go by (the roster's match), in the same pass as the record count. */
+    private readonly scanner?: FileScanner,
   ) {
     this.method = storedByName ? METHOD_STORED : METHOD_DEFLATED;
     this.digest = this.read(open);
@@ -183,6 +191,7 @@ export class EntryReader {
         }
         crc32 = zlib.crc32(chunk, crc32);
         counter?.update(chunk);
+        this.scanner?.update(chunk);
         bytes += chunk.length;
         if (this.countsProgress) this.share.onBytes(chunk.length);
         // A block goes out only once a byte after it arrived: only the end of the file knows the last one.
@@ -202,6 +211,7 @@ export class EntryReader {
         }
       }
       if (this.stopped) throw new Error('packaging stopped');
+      this.scanner?.end();
       emit(true);
       const sha256 = hash ? hash.digest('hex') : crypto.hash('sha256', firstChunk ?? EMPTY, 'hex');
       return { sha256, crc32, bytes, ...(counter ? { records: counter.result() } : {}) };

@@ -5,7 +5,7 @@
 // every core, and written strictly in order; see block-compressor.ts for what is deflated and what stored.
 import { Readable, type Writable } from 'node:stream';
 import { BlockCompressor } from './block-compressor';
-import { EntryReader, ReadAhead } from './package-entry-reader';
+import { EntryReader, ReadAhead, type FileScanner } from './package-entry-reader';
 import { ManifestRows, manifestChunks, MANIFEST_FORMAT, type Manifest, type ManifestFile } from './package-manifest';
 import { entryName, ZIP64_MARK } from './zip-records';
 import { ZipWriter } from './zip-writer';
@@ -128,7 +128,13 @@ const ZIP64_FROM = ZIP64_MARK - 64 * 1024 * 1024;
 export async function writeReturnPackage(
   entries: PackageEntries,
   sink: Writable,
-  options: { caseId?: string; round?: number; progress?: (bytesDone: number) => void } = {},
+  options: {
+    caseId?: string;
+    round?: number;
+    progress?: (bytesDone: number) => void;
+    /** A scanner for each returned file (the roster's match), or undefined for a file it does not read. */
+    scan?: (fileName: string) => FileScanner | undefined;
+  } = {},
 ): Promise<BuiltPackage> {
   let done = 0;
   const share = new ReadAhead(new BlockCompressor(), BYTES_AHEAD, (n) => {
@@ -148,7 +154,15 @@ export async function writeReturnPackage(
         const entry = ordered.entry(started);
         reading.push({
           entry,
-          reader: new EntryReader(started, entry.name, () => entry.open(), STORED.test(entry.name), share),
+          reader: new EntryReader(
+            started,
+            entry.name,
+            () => entry.open(),
+            STORED.test(entry.name),
+            share,
+            true,
+            options.scan?.(entry.name),
+          ),
         });
       }
       const { entry, reader } = reading[0]!;

@@ -25,6 +25,7 @@ import { createCaseWorker, createWebhookWorker } from '../../worker/create-worke
 import { SqlWebhookStore } from '../../infra/database/webhook-store';
 import { startWebhookDelivery } from '../../infra/webhooks/webhook-deliveries';
 import { SqlBulkStore } from '../../infra/database/bulk-store';
+import { SqlRosterStore } from '../../infra/database/roster-store';
 import { startCaseWorkflow } from '../../infra/temporal/case-starts';
 import type { CaseInput } from '../../domain/case-input';
 import { caseInput } from './fixtures';
@@ -155,6 +156,13 @@ export class CaseHarness {
 
   private bulkStore?: SqlBulkStore;
 
+  /** The rosters attached to this harness's cases (issue 28), as the worker reads them while packaging. */
+  get rosters(): SqlRosterStore {
+    return (this.rosterStore ??= new SqlRosterStore(this.stores.database, this.stores.seal));
+  }
+
+  private rosterStore?: SqlRosterStore;
+
   async startWorker(): Promise<void> {
     quietRuntime();
     this.nativeConnection = await NativeConnection.connect({
@@ -173,6 +181,7 @@ export class CaseHarness {
         storage: this.storage,
         keyring: this.keyring,
         transport: this.options.transport ? this.options.transport(real) : real,
+        rosters: this.rosters,
         webhooks: {
           store: this.webhooks,
           startDelivery: (deliveryId: string, run: number) =>

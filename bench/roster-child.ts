@@ -1,0 +1,48 @@
+// One timed packaging run for bench/roster.ts, in its own process so that its peak RSS is its own: the folder
+// packaged as `disposition package build` does (infra/package/folder-package.ts), and with a roster, matched in the
+// same pass as the build activity does it (activities/build-return-package.ts).
+// Usage: node --require tsx/cjs bench/roster-child.ts DIR OUT KEYS_DIR [STUDENTS_JSON]  → one line of JSON on stdout.
+// STUDENTS_JSON holds the roster's students as the roster store keeps them (read once when it was attached).
+import fs from 'node:fs';
+import { rosterKeys, type RosterStudent } from '../domain/roster';
+import { Keyring } from '../infra/keys/keys';
+import { packageFolder } from '../infra/package/folder-package';
+import { RosterKeys, RosterMatch } from '../infra/package/roster-matcher';
+
+function peakRssMiB(): number {
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+  return Math.max(process.resourceUsage().maxRSS, hwm ? Number(hwm[1]) : 0) / 1024;
+}
+
+async function main(): Promise<void> {
+  const [dir, outFile, keysDir, rosterFile] = process.argv.slice(2);
+  if (!dir || !outFile || !keysDir) throw new Error('usage: roster-child.ts DIR OUT KEYS_DIR [STUDENTS_JSON]');
+  const started = process.hrtime.bigint();
+  // The students as the activity reads them from the roster store: whole, before the first byte is packaged.
+  const roster = rosterFile
+    ? { students: JSON.parse(fs.readFileSync(rosterFile, 'utf8')) as RosterStudent[] }
+    : undefined;
+  const match = roster ? new RosterMatch(new RosterKeys(roster.students.map(rosterKeys))) : undefined;
+  const built = await packageFolder(
+    dir,
+    outFile,
+    Keyring.open(keysDir),
+    match ? { scan: (name) => match.scannerFor(name) } : {},
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  process.stdout.write(
+    `${JSON.stringify({
+      ...built,
+      seconds,
+      peakRssMiB: peakRssMiB(),
+      ...(match && roster
+        ? { students: roster.students.length, returned: match.returned(), missing: match.missing().length }
+        : {}),
+    })}\n`,
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
