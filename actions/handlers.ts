@@ -15,6 +15,7 @@ import { markNotCooperatingHandler } from './not-cooperating/handler';
 import { referToLegalHandler } from './refer-to-legal/handler';
 import { resendLinkHandler } from './resend-link/handler';
 import { reviewHandler } from './review/handler';
+import { rosterHandler } from './roster/handler';
 import { storageLimitHandler } from './storage-limit/handler';
 import { subprocessorCertifyHandler } from './subprocessor-certify/handler';
 import { resendSubprocessorLinkHandler } from './subprocessor-link/handler';
@@ -34,6 +35,7 @@ export const ACTION_HANDLERS: ActionHandler<any>[] = [
   countersignHandler,
   reviewHandler,
   storageLimitHandler,
+  rosterHandler,
   extendHandler,
   resendLinkHandler,
   cancelHandler,

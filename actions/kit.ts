@@ -78,6 +78,18 @@ export interface StaffActionDeclaration<Body = unknown> extends Declaration<Body
    * case's state, open or closed; the workflows that guard the case's data are told after.
    */
   recordOwned?: true;
+  /**
+   * The action takes a file: multipart/form-data with it in the field `file` (the API and the page's form), `--file
+   * PATH` on the CLI. The service reads and keeps it before the update is sent (client/case-service.ts,
+   * `takeUpload`), and what it made of it is the body `send` gets; the file itself never reaches the workflow.
+   */
+  upload?: { maxBytes: number; what: string };
+}
+
+/** A file a person sent with an action (`upload`). */
+export interface UploadedFile {
+  name: string;
+  bytes: Uint8Array;
 }
 
 export interface VendorActionDeclaration<Body = unknown> extends Declaration<Body> {

@@ -16,6 +16,7 @@ import { markNotCooperating } from './not-cooperating/action';
 import { referToLegal } from './refer-to-legal/action';
 import { resendLink } from './resend-link/action';
 import { review } from './review/action';
+import { roster } from './roster/action';
 import { storageLimit } from './storage-limit/action';
 import { certifySubprocessor } from './subprocessor-certify/action';
 import { resendSubprocessorLink } from './subprocessor-link/action';
@@ -27,6 +28,7 @@ export {
   type CliValues,
   type StaffAction,
   type StaffActionDeclaration,
+  type UploadedFile,
   type VendorAction,
   type VendorActionDeclaration,
 } from './kit';
@@ -46,6 +48,7 @@ export const STAFF_ACTIONS = {
   legalHold,
   decideExtension,
   storageLimit,
+  roster,
 } satisfies Record<string, StaffAction>;
 
 export const VENDOR_ACTIONS = {

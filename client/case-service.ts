@@ -14,6 +14,7 @@ import {
   type StaffAction,
   type StaffActionName,
   type UpdateName,
+  type UploadedFile,
   type VENDOR_ACTIONS,
   type VendorActionName,
 } from '../actions/registry';
@@ -38,6 +39,8 @@ import {
   type LinkRefusal,
 } from '../infra/keys/link-tokens';
 import { actionUpdate, legalHoldChanged } from '../workflows/messages';
+import { attachRoster } from './roster-attach';
+import type { SqlRosterStore } from '../infra/database/roster-store';
 import { parseInput } from '../domain/parse-input';
 import { legalHoldForwarded, retentionWorkflowId } from '../workflows/package-retention';
 import { newCaseId, startCaseWorkflow, workflowIdOf } from '../infra/temporal/case-starts';
@@ -91,6 +94,8 @@ export class CaseService {
     private readonly actionTimeoutMs = 10_000,
     /** Which case holds each contract (a bulk file naming it later starts nothing). */
     private readonly contracts?: Pick<SqlBulkStore, 'claimForStart' | 'releaseClaim'>,
+    /** The rosters districts attach (actions/roster/), kept sealed beside the case record. */
+    private readonly rosters?: SqlRosterStore,
   ) {}
 
   /**
@@ -172,14 +177,66 @@ export class CaseService {
     raw: unknown,
     actor: string,
     rawParams: Record<string, string> = {},
+    file?: UploadedFile,
   ): Promise<ActionResult> {
     const action: StaffAction = STAFF_ACTIONS[name];
-    const body: unknown = action.body ? parseInput(action.body, raw) : {};
+    let body: unknown = action.body ? parseInput(action.body, raw) : {};
     const params = action.params ? parseInput(z.object(action.params), rawParams, 'path') : {};
     const record = await this.getCase(caseId);
     if (action.recordOwned) return this.setLegalHold(record, body as { on: boolean; reason: string }, actor);
+    if (action.upload) body = await this.takeUpload(name, record, file, actor);
     const { payload, updateId: id } = action.send(record.state, body, actor, params);
     return this.act(caseId, actionUpdate(action.update as UpdateName), payload as never, id);
+  }
+
+  /**
+   * The roster's students missing from the latest return packaged against it, in the roster's order: student data,
+   * for administrators (the route says who may read it, and the access log keeps each read).
+   */
+  async missingStudents(caseId: string): Promise<{
+    round: number;
+    students: number;
+    returned: number;
+    missing: { sourcedId: string; identifier: string; userMasterIdentifier?: string; name: string }[];
+  }> {
+    await this.getCase(caseId);
+    const roster = await this.rosters?.get(caseId);
+    if (!roster) throw new DispositionError('not_found', `no roster is attached to case ${caseId}`);
+    const match = await this.rosters!.match(caseId);
+    if (!match)
+      throw new DispositionError(
+        'not_found',
+        'no return has been packaged since the roster was attached: the next one is checked against it',
+      );
+    return {
+      round: match.round,
+      students: roster.students.length,
+      returned: match.returned,
+      missing: match.missing.map((i) => roster.students[i]!),
+    };
+  }
+
+  /**
+   * The file of an action that takes one (`upload`), read and kept before the workflow hears of it; the answer is the
+   * body the action's `send` makes its payload of. A case the action cannot be taken on is refused by the workflow's
+   * validator afterwards, with the file kept only where the action's own store replaces it at the next attempt.
+   */
+  private async takeUpload(
+    name: StaffActionName,
+    record: CaseRecord,
+    file: UploadedFile | undefined,
+    actor: string,
+  ): Promise<unknown> {
+    const action: StaffAction = STAFF_ACTIONS[name];
+    if (!file || file.bytes.byteLength === 0)
+      throw new DispositionError('invalid_payload', `Choose the file of ${action.upload!.what} (the field "file").`, [
+        { field: 'file', message: 'required' },
+      ]);
+    if (name === 'roster') {
+      if (!this.rosters) throw new Error('this service has no roster store');
+      return attachRoster(this.rosters, record.caseId, file, actor);
+    }
+    throw new Error(`no service reads the file of ${name}`);
   }
 
   /**

@@ -64,6 +64,21 @@ export function caseDetails(record: CaseRecord) {
         }
       : null,
     waitingUntil: record.openTask ? null : waitingUntil(state),
+    /**
+     * The roster the district attached, and how many of its students appear in the latest packaged return (null
+     * until a return is packaged against it); the missing students themselves: GET /api/cases/{caseId}/roster/missing.
+     */
+    roster: state.roster
+      ? {
+          format: state.roster.format,
+          students: state.roster.students,
+          skipped: state.roster.skipped,
+          attachedBy: state.roster.by,
+          attachedAt: iso(state.roster.at),
+          returned: accepted?.roster?.returned ?? null,
+          missing: accepted?.roster?.missing ?? null,
+        }
+      : null,
     /** The case's own limit on staged returned files, when an administrator set one (else CASE_STORAGE_LIMIT holds). */
     storageLimit: state.storageLimit ? { ...state.storageLimit, at: iso(state.storageLimit.at) } : null,
     exceptions: exceptionsOf(state).map((e) => ({ ...e, kindLabel: EXCEPTION_KINDS[e.kind], addedAt: iso(e.addedAt) })),
@@ -130,8 +145,6 @@ export function caseDetails(record: CaseRecord) {
             shortfalls: accepted.shortfalls,
             decision: accepted.decision ? { ...accepted.decision, at: iso(accepted.decision.at) } : null,
           },
-          /** How many of the roster's students appear in the latest packaged return (null: no roster then). */
-          roster: accepted.roster ?? null,
           returnRounds: record.returnPackages.map((round) => ({
             round: round.round,
             files: round.files,

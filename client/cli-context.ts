@@ -57,8 +57,12 @@ export async function openCliContext(env: NodeJS.ProcessEnv = process.env): Prom
     actor: `cli:${os.userInfo().username}`,
     temporal,
     async service() {
-      const { CaseService: Service } = await import('./case-service');
-      return new Service(await temporal(), records, keyring, config, 30_000, bulk);
+      const [{ CaseService: Service }, { SqlRosterStore }] = await Promise.all([
+        import('./case-service'),
+        import('../infra/database/roster-store'),
+      ]);
+      const rosters = new SqlRosterStore(stores.database, stores.seal);
+      return new Service(await temporal(), records, keyring, config, 30_000, bulk, rosters);
     },
     async close() {
       await client?.connection.close();

@@ -212,10 +212,17 @@ async function dispatch(
     const params = Object.fromEntries(
       (staff.action.cli.params ?? []).map((param, i) => [param, need(rest[i + 1], `the ${param}`)]),
     );
+    // An action that takes a file reads it here, whole: `--file PATH`.
+    const upload = staff.action.upload;
+    const file =
+      upload && typeof values.file === 'string'
+        ? { name: path.basename(values.file), bytes: await readCliFile(values.file, upload.maxBytes) }
+        : undefined;
+    if (upload && !file) throw new UsageError(`give the file of ${upload.what} with --file FILE`);
     return report(
       out,
       json,
-      await (await ctx.service()).perform(staff.name, id(), staff.action.cli.body(values), ctx.actor, params),
+      await (await ctx.service()).perform(staff.name, id(), staff.action.cli.body(values), ctx.actor, params, file),
     );
   }
   if (groupOf(command) === 'outbox') return runOutboxCommand(ctx, command, rest, values, json, out);
@@ -606,6 +613,19 @@ if (require.main === module) {
   void runCli(process.argv.slice(2)).then((code) => process.exit(code));
 }
 
+/** A file named on the command line, read whole (refused past `maxBytes`, as the API refuses it). */
+async function readCliFile(file: string, maxBytes = Infinity): Promise<Buffer> {
+  try {
+    const { size } = await fsp.stat(file);
+    if (size > maxBytes)
+      throw new DispositionError('too_large', `${file} is larger than ${Math.round(maxBytes / 1024 / 1024)} MiB`);
+    return await fsp.readFile(file);
+  } catch (e) {
+    if (e instanceof DispositionError) throw e;
+    throw new DispositionError('invalid_payload', `cannot read ${file}: ${(e as Error).message}`);
+  }
+}
+
 /** `case start --csv`: the file checked, or started with a progress line until every row has its outcome. */
 async function startBulk(
   ctx: CliContext,
@@ -615,12 +635,7 @@ async function startBulk(
   out: Out,
   err: Out,
 ): Promise<number> {
-  let bytes: Buffer;
-  try {
-    bytes = await fsp.readFile(file);
-  } catch (e) {
-    throw new DispositionError('invalid_payload', `cannot read ${file}: ${(e as Error).message}`);
-  }
+  const bytes = await readCliFile(file);
   const [{ BulkStarts }, { bulkFileText }] = await load.bulk();
   const text = bulkFileText(bytes);
   const bulk = new BulkStarts(() => ctx.temporal(), ctx.bulk, ctx.config);

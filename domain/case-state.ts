@@ -47,6 +47,8 @@ export interface CategoryCount {
 }
 
 /** How much of the roster a return covers: counts only (the missing students are the roster store's). */
+export type RosterFormat = 'oneroster-1.1' | 'oneroster-1.2' | 'student-id';
+
 export interface RosterCoverage {
   students: number;
   returned: number;
@@ -202,6 +204,8 @@ export interface CaseState {
   enforcement?: EnforcementStep[];
   /** The most returned files the case may hold staged, in bytes, when the district set it (else CASE_STORAGE_LIMIT). */
   storageLimit?: { bytes: number; reason: string; by: string; at: number };
+  /** The roster the district attached (its students are the roster store's; here only how many, and who attached it). */
+  roster?: { format: RosterFormat; students: number; skipped: number; by: string; at: number };
   cancellation?: { reason: string; by: string; at: number; fromStatus: CaseStatus };
   /** The accepted return package is kept until `destroyAt` (RETENTION), unless a legal hold is on. */
   retention?: { packageId: string; destroyAt: number; destroyedAt?: number };

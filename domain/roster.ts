@@ -7,7 +7,9 @@
 import { csvRecords, CsvUnclosedQuoteError } from './csv';
 import { DispositionError } from './errors';
 
-export type RosterFormat = 'oneroster-1.1' | 'oneroster-1.2' | 'student-id';
+import type { RosterFormat } from './case-state';
+
+export type { RosterFormat };
 
 export interface RosterStudent {
   sourcedId: string;

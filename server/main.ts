@@ -1,4 +1,5 @@
 // `npm run server`: the HTTP server alone, against TEMPORAL_ADDRESS (or the address `npm start` wrote).
+import { SqlRosterStore } from '../infra/database/roster-store';
 import { checkTransportSecurity, loadConfig } from '../infra/config';
 import { openStores } from '../infra/database/open-stores';
 import { SqlBulkStore } from '../infra/database/bulk-store';
@@ -22,7 +23,15 @@ export async function runServer(signal?: AbortSignal): Promise<void> {
   await storage.checkReachable();
   const client = await createTemporalClient(config, keyring);
   const bulk = new SqlBulkStore(stores.database, stores.seal);
-  const service = new CaseService(client, records, keyring, config, undefined, bulk);
+  const service = new CaseService(
+    client,
+    records,
+    keyring,
+    config,
+    undefined,
+    bulk,
+    new SqlRosterStore(stores.database, stores.seal),
+  );
   const webhooks = new SqlWebhookStore(stores.database, keyring);
   const app = buildHttpServer({
     config,

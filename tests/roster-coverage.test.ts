@@ -46,7 +46,21 @@ describe('a return packaged against the roster', () => {
   it('counts each student found by any key, in any category and format, once; the rest are missing, exactly', async () => {
     const caseId = await acknowledged();
     const roster = readRoster({ users: ROSTER });
-    await h.rosters.attach(caseId, roster, { fileName: 'users.csv', at: Date.now(), by: 'user:ada' });
+    // As the API, the page and the CLI attach it: the service reads and keeps the file, the case hears the count.
+    const attached = await h.service.perform(
+      'roster',
+      caseId,
+      {},
+      'user:ada',
+      {},
+      {
+        name: 'users.csv',
+        bytes: Buffer.from(ROSTER),
+      },
+    );
+    expect(attached.message).toBe(
+      'The roster is attached: 5 students. Each return is checked against it when it is packaged.',
+    );
     await submit(caseId, {
       // U-0001 by its sourcedId; 100002 by its identifier, in another case and with spaces; a teacher's key too.
       'students.csv': ['permanent', 'id,name,teacher\nu-0001,Amara,T-77\n" 100002 ",美咲,T-77\n'],
@@ -62,7 +76,20 @@ describe('a return packaged against the roster', () => {
     });
     const record = (await h.records.getCase(caseId))!;
     expect(record.returnPackages.at(-1)!.roster).toEqual({ students: 5, returned: 4, missing: 1 });
-    expect(caseDetails(record).roster).toEqual({ students: 5, returned: 4, missing: 1 });
+    expect(caseDetails(record).roster).toMatchObject({
+      format: 'oneroster-1.1',
+      students: 5,
+      skipped: 2,
+      attachedBy: 'user:ada',
+      returned: 4,
+      missing: 1,
+    });
+    expect(await h.service.missingStudents(caseId)).toEqual({
+      round: 1,
+      students: 5,
+      returned: 4,
+      missing: [{ sourcedId: 'U-0005', identifier: '100005', name: 'Noa Levi' }],
+    });
     // A missing student is a shortfall (accepted only with a reason); the timeline says the count, naming nobody.
     expect(record.returnPackages.at(-1)!.shortfalls).toContain(
       'Roster: 1 of the 5 students on it do not appear in the returned data',
@@ -75,6 +102,10 @@ describe('a return packaged against the roster', () => {
     const match = (await h.rosters.match(caseId))!;
     expect(match).toMatchObject({ round: 1, returned: 4 });
     expect(match.missing.map((i) => roster.students[i]!.sourcedId)).toEqual(['U-0005']);
+    const attachedEvent = record.state.timeline.find((e) => e.type === 'roster_attached')!;
+    expect(attachedEvent.summary).toBe(
+      'Roster attached: 5 students, from a OneRoster 1.1 users.csv (2 teachers, guardians and others skipped)',
+    );
   });
 
   it('says nothing of a roster on a case that has none', async () => {

@@ -4,8 +4,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { csvRecords, CsvUnclosedQuoteError } from '../domain/csv';
 import { DispositionError } from '../domain/errors';
@@ -14,8 +12,7 @@ import { openStores } from '../infra/database/open-stores';
 import { SqlRosterStore } from '../infra/database/roster-store';
 import { Keyring } from '../infra/keys/keys';
 import { readZipFiles } from '../infra/package/zip-reader';
-import { entryName, METHOD_DEFLATED } from '../infra/package/zip-records';
-import { ZipWriter } from '../infra/package/zip-writer';
+import { zipOf } from './support/zip-of';
 
 const V11_HEADER =
   'sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,userIds,givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,password';
@@ -55,25 +52,6 @@ const V12_ROLES = [
   'r-4,active,2026-08-01T00:00:00Z,p-4,primary,guardian,school-1,,,',
   'r-5,active,2026-08-01T00:00:00Z,p-3,secondary,administrator,district-1,,,',
 ].join('\n');
-
-/** A ZIP of named files, written by the project's own writer (deflated, as SIS exports are). */
-async function zipOf(files: Record<string, string>): Promise<Buffer> {
-  const sink = new PassThrough();
-  const parts: Buffer[] = [];
-  sink.on('data', (chunk: Buffer) => parts.push(chunk));
-  const writer = new ZipWriter(sink);
-  for (const [name, text] of Object.entries(files)) {
-    const data = Buffer.from(text);
-    await writer.addEntry(
-      { ...entryName(name), method: METHOD_DEFLATED, mtime: Date.UTC(2026, 7, 1) },
-      { crc32: zlib.crc32(data), size: data.length },
-      [zlib.deflateRawSync(data)],
-    );
-  }
-  await writer.finish();
-  sink.end();
-  return Buffer.concat(parts);
-}
 
 const refusal = (run: () => unknown): string => {
   try {

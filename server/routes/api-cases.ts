@@ -1,4 +1,5 @@
 // The district's JSON API: start, list, read and steer cases; download returned data and statements.
+import { readWholeUpload, uploadWords } from '../bulk-upload';
 import { enforcementStage } from '../../domain/enforcement';
 import { referralLetterContent } from '../../infra/statement/referral-letter';
 import { renderStatementOffThread } from '../../infra/statement/statement-renderer';
@@ -19,6 +20,9 @@ import type { ServerContext } from '../server-context';
 import { BadCursorError, type CasePage } from '../../infra/database/case-record-store';
 import { parseInput } from '../../domain/parse-input';
 import { asSentence } from '../../domain/text';
+
+/** `?format=csv` for the missing students as a file. */
+const rosterMissingQuerySchema = z.object({ format: z.enum(['json', 'csv']).optional() });
 
 const caseParams = z.object({ caseId: caseIdSchema });
 
@@ -222,10 +226,34 @@ export function registerCaseApi(app: FastifyInstance, ctx: ServerContext): void 
       summary: action.summary,
       auth: 'session',
       roles: action.roles,
-      ...(action.body ? { body: action.body, example: action.example ?? `${action.path.split('/')[0]}.json` } : {}),
+      ...(action.upload
+        ? { body: 'multipart-file' as const }
+        : action.body
+          ? { body: action.body, example: action.example ?? `${action.path.split('/')[0]}.json` }
+          : {}),
       ok: ACTION_OK,
-      refusals: [400, 401, 403, 404, 409, 503],
+      refusals: action.upload ? [400, 401, 403, 404, 409, 413, 415, 503] : [400, 401, 403, 404, 409, 503],
     };
+    const upload = action.upload;
+    if (upload) {
+      app.post(
+        `/api/cases/:caseId/${action.path}`,
+        { bodyLimit: upload.maxBytes + 64 * 1024, config: { doc } },
+        async (request) => {
+          auth.require(request, action.roles, { csrf: false }); // who asks, before a byte of the file is read
+          const { caseId, ...params } = request.params as Record<string, string>;
+          const id = parseInput(caseParams, { caseId }, 'path').caseId;
+          const { file, fields } = await readWholeUpload(request, uploadWords(upload));
+          const session = auth.require(
+            request,
+            action.roles,
+            fields._csrf !== undefined ? { token: fields._csrf } : {},
+          );
+          return service.perform(name, id, fields, actorOf(session), params, file);
+        },
+      );
+      continue;
+    }
     app.post(`/api/cases/:caseId/${action.path}`, { config: { doc } }, async (request) => {
       const session = auth.require(request, action.roles);
       const { caseId, ...params } = request.params as Record<string, string>;
@@ -238,6 +266,51 @@ export function registerCaseApi(app: FastifyInstance, ctx: ServerContext): void 
       );
     });
   }
+
+  app.get(
+    '/api/cases/:caseId/roster/missing',
+    {
+      config: {
+        doc: {
+          summary:
+            "The roster's students missing from the latest return packaged against it: student data, for administrators",
+          auth: 'session',
+          roles: ['admin'],
+          query: rosterMissingQuerySchema,
+          ok: {
+            status: 200,
+            content: ['application/json', 'text/csv'],
+            description:
+              'format=json (the default): {caseId, round, students, returned, missing: [{sourcedId, identifier}]}; format=csv: each missing student with the name the roster gives',
+          },
+          refusals: [400, 401, 403, 404],
+        },
+      },
+    },
+    async (request, reply) => {
+      auth.require(request, ['admin']); // the roster is student data: administrators only, each read logged
+      const { caseId } = parseInput(caseParams, request.params, 'path');
+      const query = parseInput(rosterMissingQuerySchema, request.query, 'query');
+      const found = await service.missingStudents(caseId);
+      if (query.format === 'csv')
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('Content-Disposition', `attachment; filename="${caseId}-missing-students.csv"`)
+          .send(
+            toCsv(
+              ['sourcedId', 'identifier', 'userMasterIdentifier', 'name'],
+              found.missing.map((s) => [s.sourcedId, s.identifier, s.userMasterIdentifier ?? '', s.name]),
+            ),
+          );
+      return {
+        caseId,
+        round: found.round,
+        students: found.students,
+        returned: found.returned,
+        missing: found.missing.map((s) => ({ sourcedId: s.sourcedId, identifier: s.identifier })),
+      };
+    },
+  );
 
   app.get(
     '/api/cases/:caseId/return-package',

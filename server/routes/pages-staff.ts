@@ -29,7 +29,7 @@ import { pageUserOf } from '../pages/page-user';
 import type { ServerContext } from '../server-context';
 import { dashboard, listPage } from './api-cases';
 import { bulkParams, bulkStartsOf } from './api-bulk';
-import { readBulkUpload } from '../bulk-upload';
+import { readBulkUpload, readWholeUpload, uploadWords } from '../bulk-upload';
 import { bulkRunPage, bulkUploadPage } from '../pages/bulk-pages';
 import { parseInput } from '../../domain/parse-input';
 import { PROJECT_ROOT } from '../../infra/project-root';
@@ -218,33 +218,51 @@ export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): vo
    * twice). A refusal shows the case page again with the reason, the form refilled, and the refusal's status.
    */
   for (const [name, action] of Object.entries(STAFF_ACTIONS) as [StaffActionName, StaffAction][]) {
-    app.post(`/cases/:caseId/${action.path}`, async (request, reply) => {
-      const session = signedIn(request, action.roles);
-      const { caseId: rawCaseId, ...params } = request.params as Record<string, string>;
-      const { caseId } = parseInput(caseParams, { caseId: rawCaseId }, 'path');
-      const form = (request.body ?? {}) as Form;
-      const body = action.fromForm(form);
-      try {
-        const result = await service.perform(name, caseId, body, actorOf(session), params);
-        return reply.redirect(`/cases/${caseId}${outcomeQuery(action.outcome(body), result.alreadyDone)}`, 303);
-      } catch (err) {
-        if (err instanceof DispositionError && err.code !== 'internal' && err.code !== 'not_found') {
-          noteRefusal(request, err);
-          const retry = action.refill
-            ? { form: action.refill(form), values: formValues(form), errors: fieldErrors(err.details) }
-            : undefined;
-          const record = await service.getCase(caseId);
-          return page(
-            reply,
-            casePage(pageUser(session), caseDetails(record), actionPanels(record, pageUser(session), retry), {
-              text: err.message,
-              kind: 'warn',
-            }),
-            ERROR_CODES[err.code].http,
-          );
+    const upload = action.upload;
+    app.post(
+      `/cases/:caseId/${action.path}`,
+      upload ? { bodyLimit: upload.maxBytes + 64 * 1024 } : {},
+      async (request, reply) => {
+        // A form with a file carries its CSRF token among the file's fields: who asks first, the token once read.
+        let session = upload ? auth.require(request, action.roles, { csrf: false }) : signedIn(request, action.roles);
+        const { caseId: rawCaseId, ...params } = request.params as Record<string, string>;
+        const { caseId } = parseInput(caseParams, { caseId: rawCaseId }, 'path');
+        let form = (request.body ?? {}) as Form;
+        try {
+          let file;
+          if (upload) {
+            const read = await readWholeUpload(request, uploadWords(upload));
+            session = auth.require(request, action.roles, { token: read.fields._csrf ?? '' });
+            form = read.fields;
+            file = read.file;
+          }
+          const body = action.fromForm(form);
+          const result = await service.perform(name, caseId, body, actorOf(session), params, file);
+          return reply.redirect(`/cases/${caseId}${outcomeQuery(action.outcome(body), result.alreadyDone)}`, 303);
+        } catch (err) {
+          if (
+            err instanceof DispositionError &&
+            err.code !== 'internal' &&
+            err.code !== 'not_found' &&
+            err.code !== 'csrf_failed'
+          ) {
+            noteRefusal(request, err);
+            const retry = action.refill
+              ? { form: action.refill(form), values: formValues(form), errors: fieldErrors(err.details) }
+              : undefined;
+            const record = await service.getCase(caseId);
+            return page(
+              reply,
+              casePage(pageUser(session), caseDetails(record), actionPanels(record, pageUser(session), retry), {
+                text: err.message,
+                kind: 'warn',
+              }),
+              ERROR_CODES[err.code].http,
+            );
+          }
+          throw err;
         }
-        throw err;
-      }
-    });
+      },
+    );
   }
 }

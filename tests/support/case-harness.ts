@@ -135,6 +135,7 @@ export class CaseHarness {
       },
       20_000,
       harness.bulk,
+      harness.rosters,
     );
     if (!options.noWorker) await harness.startWorker();
     return harness;

@@ -1,0 +1,144 @@
+// Attaching the roster (issue 28, items 1, 3 and 4) as a district administrator does it: through the API with the
+// OneRoster set's ZIP, through the case page's form without JavaScript, refused with the form's words when the file
+// cannot be used (the roster attached before stays), and for administrators only.
+import { describe, expect, it } from 'vitest';
+import { harnessForTests } from './support/http-harness';
+import { zipOf } from './support/zip-of';
+
+const started = harnessForTests();
+
+const USERS_12 = [
+  'sourcedId,status,dateLastModified,enabledUser,username,userIds,givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,password,userMasterIdentifier',
+  'p-1,active,2026-08-01,true,noa,,Noa,Levi,,2001,,,,,,,SIS-2001',
+  'p-2,active,2026-08-01,true,ib,,Ibrahim,Haddad,,2002,,,,,,,SIS-2002',
+  'p-3,active,2026-08-01,true,cd,,Claire,Dubois,,T-1,,,,,,,',
+].join('\n');
+const ROLES_12 = [
+  'sourcedId,status,dateLastModified,userSourcedId,roleType,role,orgSourcedId,userProfileSourcedId,beginDate,endDate',
+  'r-1,active,2026-08-01,p-1,primary,student,school-1,,,',
+  'r-2,active,2026-08-01,p-2,primary,student,school-1,,,',
+  'r-3,active,2026-08-01,p-3,primary,teacher,school-1,,,',
+].join('\n');
+
+async function newCase(): Promise<string> {
+  const { h, ada } = started;
+  const { caseInput } = await import('./support/fixtures');
+  return (await h.as(ada, 'POST', '/api/cases', caseInput())).json.caseId as string;
+}
+
+/** The roster sent as the API takes it: multipart/form-data, the file in `file`. */
+async function sendRoster(
+  caseId: string,
+  file: Buffer | string,
+  name: string,
+  who = started.ada,
+): Promise<{ status: number; json: any }> {
+  const form = new FormData();
+  form.set('file', new Blob([file]), name);
+  const response = await fetch(started.h.url(`/api/cases/${caseId}/roster`), {
+    method: 'POST',
+    headers: { cookie: who.cookie, 'x-csrf-token': who.csrfToken },
+    body: form,
+  });
+  return { status: response.status, json: await response.json() };
+}
+
+describe('the roster, attached through the API', () => {
+  it("takes a OneRoster 1.2 set's ZIP, and the case says how many students it names", async () => {
+    const { h, ada } = started;
+    const caseId = await newCase();
+    const zip = await zipOf({ 'oneroster/users.csv': USERS_12, 'oneroster/roles.csv': ROLES_12 });
+    const attached = await sendRoster(caseId, zip, 'oneroster-2026.zip');
+    expect(attached).toMatchObject({
+      status: 200,
+      json: { message: 'The roster is attached: 2 students. Each return is checked against it when it is packaged.' },
+    });
+    const details = (await h.as(ada, 'GET', `/api/cases/${caseId}`)).json;
+    expect(details.roster).toMatchObject({
+      format: 'oneroster-1.2',
+      students: 2,
+      skipped: 1,
+      attachedBy: 'user:ada',
+      returned: null,
+      missing: null,
+    });
+    // Nothing was packaged against it yet: no missing list to give.
+    expect(await h.as(ada, 'GET', `/api/cases/${caseId}/roster/missing`)).toMatchObject({
+      status: 404,
+      json: {
+        error: { message: expect.stringContaining('no return has been packaged since the roster was attached') },
+      },
+    });
+
+    // A file that is not a roster is refused with the columns it expected, and the roster attached stays.
+    const refused = await sendRoster(caseId, 'name,grade\nAna,3\n', 'grades.csv');
+    expect(refused.status).toBe(400);
+    expect(refused.json.error.message).toContain('nor a CSV with a student_id column; its columns are name, grade');
+    const users12Alone = await sendRoster(caseId, USERS_12, 'users.csv');
+    expect(users12Alone.json.error.message).toContain('attach the ZIP of the OneRoster set, with roles.csv');
+    const empty = await sendRoster(caseId, '', 'users.csv');
+    expect(empty).toMatchObject({
+      status: 400,
+      json: { error: { message: 'Choose the file of the roster (the field "file").' } },
+    });
+    expect((await h.as(ada, 'GET', `/api/cases/${caseId}`)).json.roster).toMatchObject({ students: 2 });
+  });
+
+  it('is for administrators: legal staff are refused, and so is a request without its CSRF token', async () => {
+    const { h } = started;
+    const caseId = await newCase();
+    const lee = await h.login('lee');
+    expect((await sendRoster(caseId, 'student_id\nS-1\n', 'roster.csv', lee)).status).toBe(403);
+    const form = new FormData();
+    form.set('file', new Blob(['student_id\nS-1\n']), 'roster.csv');
+    const noToken = await fetch(h.url(`/api/cases/${caseId}/roster`), {
+      method: 'POST',
+      headers: { cookie: started.ada.cookie },
+      body: form,
+    });
+    expect(noToken.status).toBe(403);
+    expect((await h.as(started.ada, 'GET', `/api/cases/${caseId}`)).json.roster).toBeNull();
+  });
+});
+
+describe('the roster, attached on the case page', () => {
+  it('is a form with a file field that works without JavaScript, answered on the case page', async () => {
+    const { h, ada } = started;
+    const caseId = await newCase();
+    const page = await (await fetch(h.url(`/cases/${caseId}`), { headers: { cookie: ada.cookie } })).text();
+    expect(page).toContain(`<form method="post" action="/cases/${caseId}/roster" enctype="multipart/form-data">`);
+    expect(page).toContain('<label for="roster-file">Roster of the students shared with the vendor</label>');
+
+    const form = new FormData();
+    form.set('_csrf', ada.csrfToken);
+    form.set(
+      'file',
+      new Blob(['student_id,first_name,last_name\nS-1,Ana,Silva\nS-2,Ben,Ode\nS-3,Chen,Li\n']),
+      'roster.csv',
+    );
+    const posted = await fetch(h.url(`/cases/${caseId}/roster`), {
+      method: 'POST',
+      headers: { cookie: ada.cookie },
+      body: form,
+      redirect: 'manual',
+    });
+    expect(posted.status).toBe(303);
+    const after = await (
+      await fetch(h.url(posted.headers.get('location')!), { headers: { cookie: ada.cookie } })
+    ).text();
+    expect(after).toContain('The roster is attached: 3 students.');
+    expect(after).toContain('Replace the roster (now 3 students)');
+
+    // A file that cannot be used: the case page again, with the reason, and a 400.
+    const bad = new FormData();
+    bad.set('_csrf', ada.csrfToken);
+    bad.set('file', new Blob(['teacher_id\nT-1\n']), 'staff.csv');
+    const refused = await fetch(h.url(`/cases/${caseId}/roster`), {
+      method: 'POST',
+      headers: { cookie: ada.cookie },
+      body: bad,
+    });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('The roster was not attached: the file is neither a OneRoster users.csv');
+  });
+});
