@@ -45,7 +45,7 @@ describe('each staff action, from its declaration', () => {
       expect(entry!.security).toEqual([{ session: [], csrf: [] }]);
       // A JSON body as declared, or the file of an action that takes one (multipart/form-data).
       expect(Boolean(entry!.requestBody)).toBe(Boolean(action.body || action.upload));
-      if (action.upload) expect(Object.keys(entry!.requestBody.content)).toEqual(['multipart/form-data']);
+      if (action.upload) expect(Object.keys(entry!.requestBody!.content)).toEqual(['multipart/form-data']);
       // The page's form posts here: signed out, it leads to the sign-in page rather than "no such page".
       const page = await fetch(h.url(`/cases/abcdef123/${action.path.replace(/:\w+/g, 'r1')}`), {
         method: 'POST',

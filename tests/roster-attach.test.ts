@@ -2,6 +2,7 @@
 // OneRoster set's ZIP, through the case page's form without JavaScript, refused with the form's words when the file
 // cannot be used (the roster attached before stays), and for administrators only.
 import { describe, expect, it } from 'vitest';
+import * as messages from '../workflows/messages';
 import { harnessForTests } from './support/http-harness';
 import { zipOf } from './support/zip-of';
 
@@ -140,5 +141,62 @@ describe('the roster, attached on the case page', () => {
     });
     expect(refused.status).toBe(400);
     expect(await refused.text()).toContain('The roster was not attached: the file is neither a OneRoster users.csv');
+  });
+});
+
+describe('the review of a return against the roster', () => {
+  it('shows administrators the coverage and the missing students, as a list and a CSV, each read logged', async () => {
+    const { h, ada } = started;
+    const caseId = await newCase();
+    const zip = await zipOf({ 'users.csv': USERS_12, 'roles.csv': ROLES_12 });
+    expect((await sendRoster(caseId, zip, 'oneroster.zip')).status).toBe(200);
+    // The vendor returns data naming Noa (by userMasterIdentifier) and not Ibrahim.
+    await h.cases.vendorAct((await h.cases.vendorMail(caseId, 'acknowledge', {})).link, messages.acknowledgeNotice, {
+      contactName: 'Dana',
+      contactEmail: 'privacy@acme-learning.example',
+    });
+    const { link } = await h.cases.vendorMail(caseId, 'return');
+    await h.cases.stage(caseId, 'permanent', 'students.csv', 'id,name\nSIS-2001,Noa\nX-9,Someone\nX-10,Else\n');
+    await h.cases.vendorAct(link, messages.submitReturn, { files: await h.cases.stagedRefs(caseId) });
+    await h.cases.waitForStatus(caseId, 'awaiting_review', 120_000);
+
+    const page = await (await fetch(h.url(`/cases/${caseId}`), { headers: { cookie: ada.cookie } })).text();
+    expect(page).toContain('1 of the 2 students on the roster the district shared appear in the returned data.');
+    expect(page).toContain('The 1 student of the roster missing from the returned data');
+    expect(page).toContain('<bdi>Ibrahim Haddad</bdi>');
+    expect(page).toContain(`href="/api/cases/${caseId}/roster/missing?format=csv"`);
+    expect(page).toContain('Roster: 1 of the 2 students on it do not appear in the returned data');
+    const lee = await h.login('lee');
+    const legalPage = await (await fetch(h.url(`/cases/${caseId}`), { headers: { cookie: lee.cookie } })).text();
+    expect(legalPage).toContain('1 of the 2 students on the roster');
+    expect(legalPage).not.toContain('Ibrahim');
+
+    expect((await h.as(ada, 'GET', `/api/cases/${caseId}/roster/missing`)).json).toEqual({
+      caseId,
+      round: 1,
+      students: 2,
+      returned: 1,
+      missing: [{ sourcedId: 'p-2', identifier: '2002' }],
+    });
+    const csv = await fetch(h.url(`/api/cases/${caseId}/roster/missing?format=csv`), {
+      headers: { cookie: ada.cookie },
+    });
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    expect(await csv.text()).toBe(
+      'sourcedId,identifier,userMasterIdentifier,name\r\np-2,2002,SIS-2002,Ibrahim Haddad\r\n',
+    );
+    expect((await h.as(lee, 'GET', `/api/cases/${caseId}/roster/missing`)).status).toBe(403);
+    // Each read is logged once its answer is sent.
+    const reads = await h.cases.waitFor('the three reads in the access log', async () => {
+      const entries = (await h.cases.stores.accessLog.list({ caseId })).filter((e) =>
+        e.action.includes('roster/missing'),
+      );
+      return entries.length >= 3 && entries;
+    });
+    expect(reads.map((e) => [e.actor, e.outcome.split(' ')[0]])).toEqual([
+      ['user:ada', 'ok'],
+      ['user:ada', 'ok'],
+      ['user:lee', 'refused'],
+    ]);
   });
 });

@@ -12,6 +12,7 @@ import { openStores } from '../infra/database/open-stores';
 import { SqlRosterStore } from '../infra/database/roster-store';
 import { Keyring } from '../infra/keys/keys';
 import { readZipFiles } from '../infra/package/zip-reader';
+import { RosterKeys, RosterMatch } from '../infra/package/roster-matcher';
 import { zipOf } from './support/zip-of';
 
 const V11_HEADER =
@@ -202,5 +203,21 @@ describe('the roster kept with the case', () => {
       await stores.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("README's sample roster", () => {
+  it('covers the example return but for its two students who are not in it', () => {
+    const roster = readRoster({ users: fs.readFileSync('examples/roster/users.csv', 'utf8') });
+    expect(roster).toMatchObject({ format: 'oneroster-1.1', skipped: 24 });
+    expect(roster.students).toHaveLength(1202);
+    const match = new RosterMatch(new RosterKeys(roster.students.map(rosterKeys)));
+    for (const name of fs.readdirSync('examples/returned')) {
+      const scanner = match.scannerFor(name);
+      scanner?.update(fs.readFileSync(path.join('examples/returned', name)));
+      scanner?.end();
+    }
+    expect(match.returned()).toBe(1200);
+    expect(match.missing().map((i) => roster.students[i]!.identifier)).toEqual(['S101201', 'S101202']);
   });
 });

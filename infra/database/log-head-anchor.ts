@@ -80,7 +80,8 @@ export class LogHeadAnchor {
     const signing = this.keyring.currentSigning();
     const anchored: AnchoredHead = { seq: head.seq, hash: head.hash, at: now, kid: signing.kid, signature: '' };
     anchored.signature = crypto.sign(null, Buffer.from(this.text(anchored)), signing.privateKey).toString('base64');
-    const tmp = `${this.file}.${process.pid}.tmp`;
+    // Its own name: two stores opened in one process (npm start's server and worker) anchor the same file.
+    const tmp = `${this.file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
     await fsp.writeFile(tmp, `${JSON.stringify(anchored)}\n`, { mode: 0o600 });
     await fsp.rename(tmp, this.file);
     this.anchoredSeq = head.seq;

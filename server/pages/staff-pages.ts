@@ -1,4 +1,5 @@
 // Pages for district staff: sign-in, the case list, a new case, a case.
+import { rosterCoverageSentence } from '../../domain/roster-coverage';
 import { BUILT_IN_AGREEMENTS, type AgreementRegistry } from '../../domain/agreements';
 import { daysLeftInWords, dueWithDaysLeft, ENFORCEMENT_LABELS, ENFORCEMENT_STAGES } from '../../domain/enforcement';
 import { KNOWN_CATEGORIES, TRACKING_KINDS, DEFAULT_DEADLINES } from '../../domain/case-terms';
@@ -279,15 +280,32 @@ ${
 /** The actions' forms for a case page, by where they go (actions/kit.ts, `CasePanelPlace`). */
 export type CasePanels = Record<CasePanelPlace, Markup[]>;
 
+/** How many missing students the page lists; the CSV has them all. */
+const MISSING_LISTED = 50;
+
+function missingStudents(caseId: string, missing: readonly { identifier: string; sourcedId: string; name: string }[]) {
+  const listed = missing.slice(0, MISSING_LISTED);
+  return html`<details><summary>The ${missing.length} student${missing.length === 1 ? '' : 's'} of the roster missing from the returned data</summary>
+<table class="stacked"><thead><tr><th>Identifier</th><th>Name</th><th>sourcedId</th></tr></thead><tbody>
+${listed.map((s) => html`<tr><td data-label="Identifier" class="hash">${s.identifier || '—'}</td><td data-label="Name"><bdi>${s.name || '—'}</bdi></td><td data-label="sourcedId" class="hash">${s.sourcedId}</td></tr>`)}
+</tbody></table>
+${missing.length > listed.length ? html`<p class="muted">And ${missing.length - listed.length} more.</p>` : ''}
+<p><a class="button secondary" href="/api/cases/${caseId}/roster/missing?format=csv">Download the missing students (CSV)</a></p>
+</details>`;
+}
+
 export function casePage(
   user: User,
   details: ReturnType<typeof caseDetails>,
   panels: CasePanels,
   message?: { text: string; kind?: string },
+  /** The roster's students missing from the latest return (administrators only; the route reads them). */
+  missing?: readonly { identifier: string; sourcedId: string; name: string }[],
 ): string {
   const admin = user.role === 'admin';
   const open = details.openTask;
   const pkg = details.returnPackage;
+  const roster = details.roster;
   return layout(
     { title: `${details.vendorName} · ${details.contractId}`, user },
     html`
@@ -303,6 +321,7 @@ ${stepper(details.lifecycle)}
   <dt>Open task</dt><dd>${open ? html`${open.title}, due ${when(Date.parse(open.dueAt!))} <span class="${open.overdue ? 'overdue' : 'muted'}">(${daysLeftInWords(Date.parse(open.dueAt!), Date.now())})</span>` : details.waitingUntil ? html`None until ${when(Date.parse(details.waitingUntil.at))}: ${details.waitingUntil.reason}.` : '—'}</dd>
   <dt>Vendor follow-up</dt><dd>${details.enforcement.label}${details.enforcement.stage === 'referred_to_legal' ? html` · <a href="/api/cases/${details.caseId}/referral-letter">referral letter (PDF)</a>` : ''}</dd>
   <dt>Started</dt><dd>${when(Date.parse(details.createdAt!))}</dd>
+  ${roster ? html`<dt>Roster</dt><dd>${roster.students} students, attached by ${roster.attachedBy} on ${when(Date.parse(roster.attachedAt!))}${roster.returned === null ? '; the next return packaged is checked against it' : ''}</dd>` : ''}
 </dl>
 </section>
 ${
@@ -313,6 +332,8 @@ ${
 <table class="stacked"><thead><tr><th>Category</th><th>Files</th><th>Bytes</th><th>Records</th><th>Expected</th></tr></thead><tbody>
 ${pkg.categories.map((c) => html`<tr><td data-label="Category">${c.label}</td><td data-label="Files">${c.files}</td><td data-label="Bytes">${c.bytes}</td><td data-label="Records">${c.returnedRecords}</td><td data-label="Expected">${c.expectedRecords ?? '—'}</td></tr>`)}
 </tbody></table>
+${roster && roster.returned !== null ? html`<p>${rosterCoverageSentence({ students: roster.students, returned: roster.returned })}</p>` : ''}
+${missing?.length ? missingStudents(details.caseId, missing) : ''}
 ${pkg.shortfalls.length ? html`<div class="notice warn"><strong>Shortfalls:</strong> ${pkg.shortfalls.join('; ')}</div>` : ''}
 ${pkg.decision ? html`<p>${pkg.decision.decision === 'accept' ? 'Accepted' : 'Rejected'} by ${pkg.decision.by} on ${when(Date.parse(pkg.decision.at!))}${pkg.decision.reason ? `: ${pkg.decision.reason}` : ''}</p>` : ''}
 ${admin ? html`<p><a class="button secondary" href="/api/cases/${details.caseId}/return-package">Download the returned data (ZIP)</a></p>` : ''}

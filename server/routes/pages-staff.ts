@@ -201,6 +201,9 @@ export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): vo
     const record = await service.getCase(caseId);
     const details = caseDetails(record);
     const outcome = caseOutcomeText(request.query, record.state);
+    // The missing students are student data: read for administrators only (this read is the page's, logged).
+    const missing =
+      session.role === 'admin' && details.roster?.missing ? (await service.missingStudents(caseId)).missing : undefined;
     return page(
       reply,
       casePage(
@@ -208,6 +211,7 @@ export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): vo
         details,
         actionPanels(record, pageUser(session)),
         outcome ? { text: outcome } : undefined,
+        missing,
       ),
     );
   });
