@@ -6,7 +6,7 @@ import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { RosterCoverage, StagedFileRef } from '../domain/case-state';
 import { rosterKeys } from '../domain/roster';
 import type { SqlRosterStore } from '../infra/database/roster-store';
-import { RosterKeys, RosterMatch } from '../infra/package/roster-matcher';
+import { RosterMatchThread } from '../infra/package/roster-match-thread';
 import { writeReturnPackage, PackageContentError } from '../infra/package/return-package';
 import type { CaseFileStorage } from '../infra/storage/case-file-storage';
 import { TamperedDataError } from '../infra/keys/encryption-at-rest';
@@ -42,8 +42,10 @@ export function makeBuildReturnPackage(deps: { storage: CaseFileStorage; rosters
       entries.push({ ...file, stagedAt: staged.stagedAt, open: () => deps.storage.openStaged(caseId, file.fileId) });
     }
 
-    const roster = await deps.rosters?.get(caseId);
-    const match = roster ? new RosterMatch(new RosterKeys(roster.students.map(rosterKeys))) : undefined;
+    // Only the keys go on to the match, and only the count stays here: the students are not held while packaging.
+    const students = (await deps.rosters?.get(caseId))?.students;
+    const rosterSize = students?.length ?? 0;
+    const match = students ? new RosterMatchThread(students.map(rosterKeys)) : undefined;
 
     const writer = await deps.storage.createPackageWriter(caseId, packageId);
     let lastBeat = 0;
@@ -74,10 +76,10 @@ export function makeBuildReturnPackage(deps: { storage: CaseFileStorage; rosters
       }
       await writer.commit({ zipSha256: built.zipSha256, zipBytes: built.zipBytes });
       let coverage: RosterCoverage | undefined;
-      if (match && roster) {
-        const missing = match.missing();
-        await deps.rosters!.recordMatch(caseId, { round, matchedAt: Date.now(), returned: match.returned(), missing });
-        coverage = { students: roster.students.length, returned: match.returned(), missing: missing.length };
+      if (match) {
+        const { returned, missing } = await match.finish();
+        await deps.rosters!.recordMatch(caseId, { round, matchedAt: Date.now(), returned, missing });
+        coverage = { students: rosterSize, returned, missing: missing.length };
       }
       const counted = built.recordsByFileId();
       return {
@@ -91,6 +93,7 @@ export function makeBuildReturnPackage(deps: { storage: CaseFileStorage; rosters
         ...(coverage ? { roster: coverage } : {}),
       };
     } catch (err) {
+      await match?.close();
       await writer.abort();
       if (err instanceof PackageContentError || err instanceof TamperedDataError) {
         throw ApplicationFailure.nonRetryable(err.message, 'StagedFileUnreadable');

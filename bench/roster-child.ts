@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { rosterKeys, type RosterStudent } from '../domain/roster';
 import { Keyring } from '../infra/keys/keys';
 import { packageFolder } from '../infra/package/folder-package';
-import { RosterKeys, RosterMatch } from '../infra/package/roster-matcher';
+import { RosterMatchThread } from '../infra/package/roster-match-thread';
 
 function peakRssMiB(): number {
   const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
@@ -19,25 +19,23 @@ async function main(): Promise<void> {
   if (!dir || !outFile || !keysDir) throw new Error('usage: roster-child.ts DIR OUT KEYS_DIR [STUDENTS_JSON]');
   const started = process.hrtime.bigint();
   // The students as the activity reads them from the roster store: whole, before the first byte is packaged.
-  const roster = rosterFile
-    ? { students: JSON.parse(fs.readFileSync(rosterFile, 'utf8')) as RosterStudent[] }
-    : undefined;
-  const match = roster ? new RosterMatch(new RosterKeys(roster.students.map(rosterKeys))) : undefined;
+  const students = rosterFile ? (JSON.parse(fs.readFileSync(rosterFile, 'utf8')) as RosterStudent[]) : undefined;
+  const roster = students ? { size: students.length } : undefined;
+  const match = students ? new RosterMatchThread(students.map(rosterKeys)) : undefined;
   const built = await packageFolder(
     dir,
     outFile,
     Keyring.open(keysDir),
     match ? { scan: (name) => match.scannerFor(name) } : {},
   );
+  const found = match ? await match.finish() : undefined;
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   process.stdout.write(
     `${JSON.stringify({
       ...built,
       seconds,
       peakRssMiB: peakRssMiB(),
-      ...(match && roster
-        ? { students: roster.students.length, returned: match.returned(), missing: match.missing().length }
-        : {}),
+      ...(found && roster ? { students: roster.size, returned: found.returned, missing: found.missing.length } : {}),
     })}\n`,
   );
 }

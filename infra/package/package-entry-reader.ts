@@ -70,9 +70,9 @@ export class ReadAhead {
   }
 }
 
-/** Something fed every byte of one file, in order, then told it ended. */
+/** Something fed every byte of one file, in order, then told it ended; a promise from `update` says "wait". */
 export interface FileScanner {
-  update(chunk: Uint8Array): void;
+  update(chunk: Uint8Array): void | Promise<void>;
   end(): void;
 }
 
@@ -191,7 +191,8 @@ export class EntryReader {
         }
         crc32 = zlib.crc32(chunk, crc32);
         counter?.update(chunk);
-        this.scanner?.update(chunk);
+        const scanning = this.scanner?.update(chunk);
+        if (scanning) await scanning;
         bytes += chunk.length;
         if (this.countsProgress) this.share.onBytes(chunk.length);
         // A block goes out only once a byte after it arrived: only the end of the file knows the last one.
