@@ -37,7 +37,7 @@ const STATES = [
   'outbox: a message',
   'case waiting for acknowledgement (long names)',
   'case at the return, with a request for more time',
-  'case in review, with shortfalls and long file names',
+  'case in review, with shortfalls, students missing from the roster and long file names',
   'case waiting for the certification',
   'case waiting for backups to roll off',
   'case waiting for subprocessors',
@@ -120,6 +120,21 @@ async function extraStates(): Promise<void> {
   );
 
   const review = await atReturn(returning('CT-REVIEW'));
+  // A roster whose last two students are not in the return: their names long and in other scripts, a key long.
+  const roster = new FormData();
+  roster.set(
+    'file',
+    new Blob([
+      `student_id,first_name,last_name\nS1,Ada,Lovelace\nS2,محمد,الأحمد\nS3,小龙,李\nS-${'0'.repeat(48)}4,Maximiliane-Katharina,Schönberger-Wittelsbach von Hohenzollern\nS5,Нурсултан,Абдрахманов\n`,
+    ]),
+    'roster.csv',
+  );
+  const attached = await fetch(h.url(`/api/cases/${review.caseId}/roster`), {
+    method: 'POST',
+    headers: { cookie: ada.cookie, 'x-csrf-token': ada.csrfToken },
+    body: roster,
+  });
+  expect(attached.status).toBe(200);
   expect(await stage(review.token, 'permanent', longName, rows)).toBe(201);
   await h.as(undefined, 'POST', `/api/vendor/${review.token}/submit-return`, { note: 'Only what we could find' });
   await h.cases.waitForStatus(review.caseId, 'awaiting_review');
@@ -164,7 +179,11 @@ async function extraStates(): Promise<void> {
 
   pages.push(
     { name: 'vendor: return, with staged files (long names)', path: `/v/${staging.token}`, signedIn: false },
-    { name: 'case in review, with shortfalls and long file names', path: `/cases/${review.caseId}`, signedIn: true },
+    {
+      name: 'case in review, with shortfalls, students missing from the roster and long file names',
+      path: `/cases/${review.caseId}`,
+      signedIn: true,
+    },
     { name: 'case completed, with its statement', path: `/cases/${completed}`, signedIn: true },
     { name: 'case waiting for backups to roll off', path: `/cases/${rollOff}`, signedIn: true },
     { name: 'case cancelled', path: `/cases/${cancelled}`, signedIn: true },

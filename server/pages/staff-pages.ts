@@ -285,7 +285,7 @@ const MISSING_LISTED = 50;
 
 function missingStudents(caseId: string, missing: readonly { identifier: string; sourcedId: string; name: string }[]) {
   const listed = missing.slice(0, MISSING_LISTED);
-  return html`<details><summary>The ${missing.length} student${missing.length === 1 ? '' : 's'} of the roster missing from the returned data</summary>
+  return html`<details${missing.length <= 20 ? html` open` : ''}><summary>The ${missing.length} student${missing.length === 1 ? '' : 's'} of the roster missing from the returned data</summary>
 <table class="stacked"><thead><tr><th>Identifier</th><th>Name</th><th>sourcedId</th></tr></thead><tbody>
 ${listed.map((s) => html`<tr><td data-label="Identifier" class="hash">${s.identifier || '—'}</td><td data-label="Name"><bdi>${s.name || '—'}</bdi></td><td data-label="sourcedId" class="hash">${s.sourcedId}</td></tr>`)}
 </tbody></table>
