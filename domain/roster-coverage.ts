@@ -2,7 +2,7 @@
 // statement say it. Apart from domain/roster.ts, which reads rosters: the workflow loads this, and not the reader.
 
 /** A count as people read it, in groups of three ("1,198"). */
-const grouped = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+export const grouped = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
 /** How much of the roster a return covers, in one sentence that names no student. */
 export const rosterCoverageSentence = (c: { students: number; returned: number }): string =>

@@ -1,6 +1,8 @@
 // Attaching the roster (issue 28, items 1, 3 and 4) as a district administrator does it: through the API with the
 // OneRoster set's ZIP, through the case page's form without JavaScript, refused with the form's words when the file
 // cannot be used (the roster attached before stays), and for administrators only.
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as messages from '../workflows/messages';
 import { harnessForTests } from './support/http-harness';
@@ -99,6 +101,27 @@ describe('the roster, attached through the API', () => {
     });
     expect(noToken.status).toBe(403);
     expect((await h.as(started.ada, 'GET', `/api/cases/${caseId}`)).json.roster).toBeNull();
+  });
+});
+
+describe('the roster, attached from the CLI', () => {
+  it('takes --file, and says what is missing without it', async () => {
+    const { h, ada } = started;
+    const caseId = await newCase();
+    const file = path.join(h.cases.dataDir, 'users.csv');
+    fs.copyFileSync('examples/roster/users.csv', file);
+    const bare = await h.cases.cli(['case', 'roster', caseId]);
+    expect(bare.status).not.toBe(0);
+    expect(bare.out).toContain('give the file of the roster with --file FILE');
+    const done = await h.cases.cli(['case', 'roster', caseId, '--file', file]);
+    expect(done.out).toContain('The roster is attached: 1,202 students.');
+    expect(done.status).toBe(0);
+    expect((await h.as(ada, 'GET', `/api/cases/${caseId}`)).json.roster).toMatchObject({
+      format: 'oneroster-1.1',
+      students: 1202,
+      skipped: 24,
+      attachedBy: expect.stringMatching(/^cli:/),
+    });
   });
 });
 

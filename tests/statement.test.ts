@@ -152,6 +152,22 @@ describe('the statement PDF', () => {
     expect(record.issuedAt).toBe('2026-12-07T02:39:41Z');
   });
 
+  it("says how much of the district's roster the return covered, naming none of its students", async () => {
+    const state = completedState(2);
+    const accepted = state.returnRounds.find((round) => round.decision?.decision === 'accept')!;
+    accepted.roster = { students: 1202, returned: 1200, missing: 2 };
+    const content = gatherStatement(state, 'stmt-0006', Date.parse('2026-12-07T09:00:00Z'), config);
+    const text = (await pdfText(await renderStatementOffThread(content))).replace(/\s+/g, ' ');
+    expect(text).toContain(
+      '1,200 of the 1,202 students on the roster the district shared appear in the returned data.',
+    );
+    const record = JSON.parse(content.attachments![0]!.content) as { returnPackage: { roster: unknown } };
+    expect(record.returnPackage.roster).toEqual({ students: 1202, returned: 1200, missing: 2 });
+    // Without a roster, no such line.
+    const without = gatherStatement(completedState(2), 'stmt-0007', Date.parse('2026-12-07T09:00:00Z'), config);
+    expect((await pdfText(await renderStatementOffThread(without))).replace(/\s+/g, ' ')).not.toContain('roster');
+  });
+
   it('carries a QR code of its verify address beside the title, which a phone camera reads', async () => {
     const pdf = await renderStatementPdf(
       gatherStatement(completedState(1), 'stmt-0005', Date.parse('2026-11-21T09:00:00Z'), config),

@@ -3,6 +3,7 @@
 // checked student by student when it is packaged (activities/build-return-package.ts). No student's name or key
 // reaches the workflow.
 import { addEvent } from '../../domain/case-state-changes';
+import { grouped } from '../../domain/roster-coverage';
 import { handler, refuse, REFUSAL, refuseWhenClosed, type Outcome } from '../handler-kit';
 
 const FORMAT_WORDS = {
@@ -15,7 +16,7 @@ const FORMAT_WORDS = {
 export const rosterOutcomes = {
   attached: {
     text: (state) =>
-      `The roster is attached: ${state.roster?.students ?? 0} students. Each return is checked against it when it is packaged.`,
+      `The roster is attached: ${grouped(state.roster?.students ?? 0)} students. Each return is checked against it when it is packaged.`,
   },
 } satisfies Record<string, Outcome>;
 
@@ -42,7 +43,7 @@ export const rosterHandler = handler({
       t,
       'roster_attached',
       req.actor,
-      `Roster attached: ${req.students} students, from ${FORMAT_WORDS[req.format]}${req.skipped ? ` (${req.skipped} teachers, guardians and others skipped)` : ''}${packaged ? '; the return under review was packaged before it, so the next return is the first checked against it' : ''}`,
+      `Roster attached: ${grouped(req.students)} students, from ${FORMAT_WORDS[req.format]}${req.skipped ? ` (${grouped(req.skipped)} teachers, guardians and others skipped)` : ''}${packaged ? '; the return under review was packaged before it, so the next return is the first checked against it' : ''}`,
     );
     return 'attached';
   },
