@@ -21,6 +21,18 @@ export interface BuiltReturnPackage {
   roster?: RosterCoverage;
 }
 
+/**
+ * The case's roster handed to a match thread: only its keys go there, and only its size is kept here, so the
+ * students (names too) are let go before packaging starts rather than held by the activity until it ends.
+ */
+async function startRosterMatch(
+  rosters: Pick<SqlRosterStore, 'get'> | undefined,
+  caseId: string,
+): Promise<{ thread: RosterMatchThread; size: number } | undefined> {
+  const students = (await rosters?.get(caseId))?.students;
+  return students && { thread: new RosterMatchThread(students.map(rosterKeys)), size: students.length };
+}
+
 export function makeBuildReturnPackage(deps: { storage: CaseFileStorage; rosters?: SqlRosterStore }) {
   return async function buildReturnPackage({
     caseId,
@@ -42,10 +54,8 @@ export function makeBuildReturnPackage(deps: { storage: CaseFileStorage; rosters
       entries.push({ ...file, stagedAt: staged.stagedAt, open: () => deps.storage.openStaged(caseId, file.fileId) });
     }
 
-    // Only the keys go on to the match, and only the count stays here: the students are not held while packaging.
-    const students = (await deps.rosters?.get(caseId))?.students;
-    const rosterSize = students?.length ?? 0;
-    const match = students ? new RosterMatchThread(students.map(rosterKeys)) : undefined;
+    const roster = await startRosterMatch(deps.rosters, caseId);
+    const match = roster?.thread;
 
     const writer = await deps.storage.createPackageWriter(caseId, packageId);
     let lastBeat = 0;
@@ -76,10 +86,10 @@ export function makeBuildReturnPackage(deps: { storage: CaseFileStorage; rosters
       }
       await writer.commit({ zipSha256: built.zipSha256, zipBytes: built.zipBytes });
       let coverage: RosterCoverage | undefined;
-      if (match) {
-        const { returned, missing } = await match.finish();
+      if (roster) {
+        const { returned, missing } = await roster.thread.finish();
         await deps.rosters!.recordMatch(caseId, { round, matchedAt: Date.now(), returned, missing });
-        coverage = { students: rosterSize, returned, missing: missing.length };
+        coverage = { students: roster.size, returned, missing: missing.length };
       }
       const counted = built.recordsByFileId();
       return {

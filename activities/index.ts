@@ -10,13 +10,14 @@ import { makeRetentionActivities, type RetentionDeps } from './retain-package';
 import { makeSendCaseMail, type MailDeps } from './send-case-mail';
 import { makeSubprocessorMail } from './subprocessor-mail';
 import { makeWebhookActivities, type DeliveryDeps } from './webhooks';
+import type { SqlRosterStore } from '../infra/database/roster-store';
 
 export type ActivityDeps = MailDeps &
   StatementDeps &
   RetentionDeps &
   Pick<DeliveryDeps, 'webhooks' | 'deliveryTimeoutMs'> & {
     bulk?: BulkDeps;
-    rosters?: RetentionDeps['rosters'] & Parameters<typeof makeBuildReturnPackage>[0]['rosters'];
+    rosters?: SqlRosterStore;
     accessLog?: CheckpointDeps['accessLog'] & StatementDeps['accessLog'] & RetentionDeps['accessLog'];
   };
 

@@ -19,9 +19,13 @@ async function main(): Promise<void> {
   if (!dir || !outFile || !keysDir) throw new Error('usage: roster-child.ts DIR OUT KEYS_DIR [STUDENTS_JSON]');
   const started = process.hrtime.bigint();
   // The students as the activity reads them from the roster store: whole, before the first byte is packaged.
-  const students = rosterFile ? (JSON.parse(fs.readFileSync(rosterFile, 'utf8')) as RosterStudent[]) : undefined;
-  const roster = students ? { size: students.length } : undefined;
-  const match = students ? new RosterMatchThread(students.map(rosterKeys)) : undefined;
+  // As the activity does it, the students are let go once their keys are with the thread.
+  const startMatch = (file: string) => {
+    const students = JSON.parse(fs.readFileSync(file, 'utf8')) as RosterStudent[];
+    return { size: students.length, thread: new RosterMatchThread(students.map(rosterKeys)) };
+  };
+  const roster = rosterFile ? startMatch(rosterFile) : undefined;
+  const match = roster?.thread;
   const built = await packageFolder(
     dir,
     outFile,
