@@ -7,6 +7,7 @@ import type { RosterCoverage, StagedFileRef } from '../domain/case-state';
 import { rosterKeys } from '../domain/roster';
 import type { SqlRosterStore } from '../infra/database/roster-store';
 import { RosterMatchThread } from '../infra/package/roster-match-thread';
+import { packRosterKeys } from '../infra/package/roster-matcher';
 import { writeReturnPackage, PackageContentError } from '../infra/package/return-package';
 import type { CaseFileStorage } from '../infra/storage/case-file-storage';
 import { TamperedDataError } from '../infra/keys/encryption-at-rest';
@@ -22,15 +23,18 @@ export interface BuiltReturnPackage {
 }
 
 /**
- * The case's roster handed to a match thread: only its keys go there, and only its size is kept here, so the
- * students (names too) are let go before packaging starts rather than held by the activity until it ends.
+ * The case's roster handed to a match thread: only its keys, packed when it was attached, go there, and only its
+ * size is kept here; the students (names too) are not read. A roster attached before the keys were kept is read
+ * once to pack them.
  */
 async function startRosterMatch(
-  rosters: Pick<SqlRosterStore, 'get'> | undefined,
+  rosters: Pick<SqlRosterStore, 'matchKeys' | 'get'> | undefined,
   caseId: string,
 ): Promise<{ thread: RosterMatchThread; size: number } | undefined> {
-  const students = (await rosters?.get(caseId))?.students;
-  return students && { thread: new RosterMatchThread(students.map(rosterKeys)), size: students.length };
+  const stored = await rosters?.matchKeys(caseId);
+  if (!stored) return undefined;
+  const packed = stored.packed ?? packRosterKeys((await rosters!.get(caseId))!.students.map(rosterKeys));
+  return { thread: new RosterMatchThread(packed), size: stored.students };
 }
 
 export function makeBuildReturnPackage(deps: { storage: CaseFileStorage; rosters?: SqlRosterStore }) {

@@ -7,6 +7,7 @@ import { categoryLabel, KNOWN_CATEGORIES } from '../domain/case-terms';
 import type { CaseException, CaseState } from '../domain/case-state';
 import { SANITIZATION_METHODS } from '../domain/certification';
 import type { MailSpec } from '../domain/mail';
+import { grouped } from '../domain/roster-coverage';
 import { TASK_TITLES, type TaskKind } from '../domain/statuses';
 import { dueText, renderMail, type Block, type MailMessage } from '../infra/mail/mail-layout';
 
@@ -15,7 +16,12 @@ export interface MailContext {
   publicUrl: string;
   /** The vendor's link for the task of the message, when it has one. */
   link?: string;
+  /** For a rejection that lists them: the roster's students missing from the returned data (attached as a CSV). */
+  missingStudents?: { sourcedId: string; identifier: string }[];
 }
+
+/** Missing students named in the message's words before the attachment takes over. */
+const MISSING_IN_WORDS = 10;
 
 export type { RenderedMail as MailText } from '../infra/mail/mail-layout';
 
@@ -262,6 +268,7 @@ function vendorMessage(state: CaseState, spec: MailSpec, ctx: MailContext): Mail
         blocks: [
           ...head,
           p(`The district has reviewed the data you returned and cannot accept it yet. Reason:\n${spec.reason}`),
+          ...missingStudentsBlocks(ctx.missingStudents),
           p(
             'The files you uploaded are still staged: add what is missing, remove what is wrong, and submit the return again. Do not destroy anything yet.',
           ),
@@ -296,6 +303,22 @@ function vendorMessage(state: CaseState, spec: MailSpec, ctx: MailContext): Mail
       throw new Error(`${spec.kind} is not a message to the vendor`);
   }
 }
+
+function missingStudentsBlocks(missing: MailContext['missingStudents']): Block[] {
+  if (!missing?.length) return [];
+  const n = missing.length;
+  const shown = missing.slice(0, MISSING_IN_WORDS).map((s) => `${s.sourcedId} (identifier ${s.identifier})`);
+  return [
+    {
+      kind: 'list',
+      lead: `${n === 1 ? "1 student of the district's roster does" : `${grouped(n)} students of the district's roster do`} not appear in the data you returned. ${n === 1 ? 'Its' : 'Their'} sourcedId and identifier are in the attached ${MISSING_STUDENTS_FILE}${n > MISSING_IN_WORDS ? `; the first ${MISSING_IN_WORDS}` : ''}:`,
+      items: shown,
+    },
+  ];
+}
+
+/** The name of the CSV a rejection that lists the missing students attaches. */
+export const MISSING_STUDENTS_FILE = 'missing-students.csv';
 
 function districtMessage(state: CaseState, spec: MailSpec, ctx: MailContext): MailMessage {
   if (spec.kind === 'written') return writtenMessage(state, spec, ctx, '');

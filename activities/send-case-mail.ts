@@ -7,12 +7,21 @@ import type { CaseState } from '../domain/case-state';
 import type { MailSpec } from '../domain/mail';
 import { isVendorTask, type VendorTaskKind } from '../domain/statuses';
 import type { Config } from '../infra/config';
+import { toCsv } from '../domain/csv';
+import type { AccessLog } from '../infra/database/access-log';
 import type { CaseRecordStore } from '../infra/database/case-record-store';
+import type { SqlRosterStore } from '../infra/database/roster-store';
 import type { Keyring } from '../infra/keys/keys';
 import { linkExpiry, makeLinkToken } from '../infra/keys/link-tokens';
 import type { MailTransport, OutgoingMail } from '../infra/mail/mail-transport';
 import type { CaseFileStorage } from '../infra/storage/case-file-storage';
-import { renderDistrictMail, renderSubprocessorMail, renderVendorMail, type MailContext } from './mail-content';
+import {
+  MISSING_STUDENTS_FILE,
+  renderDistrictMail,
+  renderSubprocessorMail,
+  renderVendorMail,
+  type MailContext,
+} from './mail-content';
 
 export interface MailDeps {
   config: Pick<Config, 'publicUrl' | 'districtName' | 'mailFrom' | 'adminEmail' | 'linkGraceMs' | 'smtpUrl'>;
@@ -24,6 +33,10 @@ export interface MailDeps {
   administrators?: () => Promise<string[]>;
   /** Legal staff with an email: they hear of completion, with a link to the case. */
   legalStaff?: () => Promise<string[]>;
+  /** The rosters districts attach: a rejection may list the students missing from the returned data. */
+  rosters?: Pick<SqlRosterStore, 'get' | 'match'>;
+  /** Where a read of the roster for a message is logged, as every read of it is. */
+  accessLog?: Pick<AccessLog, 'append'>;
 }
 
 export interface MailResult {
@@ -93,6 +106,8 @@ export function makeSendCaseMail(deps: MailDeps) {
         });
         ctx.link = `${deps.config.publicUrl}/v/${token}`;
       }
+      if (audience === 'vendor' && mail.missingStudents)
+        ctx.missingStudents = await missingStudentsFor(deps, state.caseId, mail.missingStudents.round);
       const content =
         audience === 'vendor'
           ? renderVendorMail(state, mail, ctx)
@@ -133,6 +148,15 @@ export function makeSendCaseMail(deps: MailDeps) {
         if (!pdf) throw new Error(`statement ${state.statement.statementId} is not stored`);
         outgoing.attachments = [
           { filename: `statement-${state.statement.statementId}.pdf`, content: pdf, contentType: 'application/pdf' },
+        ];
+      }
+      if (ctx.missingStudents?.length) {
+        const csv = toCsv(
+          ['sourcedId', 'identifier'],
+          ctx.missingStudents.map((s) => [s.sourcedId, s.identifier]),
+        );
+        outgoing.attachments = [
+          { filename: MISSING_STUDENTS_FILE, content: Buffer.from(csv), contentType: 'text/csv' },
         ];
       }
       if (mail.kind === 'referral') {
@@ -178,6 +202,39 @@ export function makeSendCaseMail(deps: MailDeps) {
     }
     return result;
   };
+}
+
+/**
+ * The roster's students missing from round `round`'s returned data, by their identifiers only, the read logged. None
+ * when the roster was replaced or removed since (its next match is the one that counts) or none is missing.
+ */
+async function missingStudentsFor(
+  deps: MailDeps,
+  caseId: string,
+  round: number,
+): Promise<{ sourcedId: string; identifier: string }[]> {
+  const match = await deps.rosters?.match(caseId);
+  const roster = match?.round === round ? await deps.rosters!.get(caseId) : undefined;
+  if (!match || !roster) {
+    log.warn("the rejection was to list the roster's missing students, but that match is no longer stored", {
+      caseId,
+      round,
+    });
+    return [];
+  }
+  const missing = match.missing
+    .map((i) => roster.students[i]!)
+    .map((s) => ({ sourcedId: s.sourcedId, identifier: s.identifier }));
+  await deps.accessLog?.append({
+    actor: 'system:mail',
+    role: 'system',
+    action: `read the roster's missing students (${missing.length}) for the vendor's rejection message`,
+    caseId,
+    outcome: 'ok',
+    ip: 'local',
+    userAgent: 'disposition-worker',
+  });
+  return missing;
 }
 
 function vendorRecipients(state: CaseState): { to: string[]; cc?: string[] } {

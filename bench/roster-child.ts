@@ -1,10 +1,9 @@
 // One timed packaging run for bench/roster.ts, in its own process so that its peak RSS is its own: the folder
 // packaged as `disposition package build` does (infra/package/folder-package.ts), and with a roster, matched in the
 // same pass as the build activity does it (activities/build-return-package.ts).
-// Usage: node --require tsx/cjs bench/roster-child.ts DIR OUT KEYS_DIR [STUDENTS_JSON]  → one line of JSON on stdout.
-// STUDENTS_JSON holds the roster's students as the roster store keeps them (read once when it was attached).
+// Usage: node --require tsx/cjs bench/roster-child.ts DIR OUT KEYS_DIR [ROSTER_KEYS]  → one line of JSON on stdout.
+// ROSTER_KEYS holds the roster's keys as the roster store keeps them (packed when it was attached).
 import fs from 'node:fs';
-import { rosterKeys, type RosterStudent } from '../domain/roster';
 import { Keyring } from '../infra/keys/keys';
 import { packageFolder } from '../infra/package/folder-package';
 import { RosterMatchThread } from '../infra/package/roster-match-thread';
@@ -16,13 +15,16 @@ function peakRssMiB(): number {
 
 async function main(): Promise<void> {
   const [dir, outFile, keysDir, rosterFile] = process.argv.slice(2);
-  if (!dir || !outFile || !keysDir) throw new Error('usage: roster-child.ts DIR OUT KEYS_DIR [STUDENTS_JSON]');
+  if (!dir || !outFile || !keysDir) throw new Error('usage: roster-child.ts DIR OUT KEYS_DIR [ROSTER_KEYS]');
   const started = process.hrtime.bigint();
-  // The students as the activity reads them from the roster store: whole, before the first byte is packaged.
-  // As the activity does it, the students are let go once their keys are with the thread.
+  // The keys as the activity reads them from the roster store, before the first byte is packaged; the students
+  // themselves are not read.
   const startMatch = (file: string) => {
-    const students = JSON.parse(fs.readFileSync(file, 'utf8')) as RosterStudent[];
-    return { size: students.length, thread: new RosterMatchThread(students.map(rosterKeys)) };
+    const packed = fs.readFileSync(file);
+    return {
+      size: packed.readUInt32LE(0) /* the packed keys begin with the number of students */,
+      thread: new RosterMatchThread(packed),
+    };
   };
   const roster = rosterFile ? startMatch(rosterFile) : undefined;
   const match = roster?.thread;

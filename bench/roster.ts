@@ -12,7 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { utf8Text } from '../domain/csv';
-import { readRoster } from '../domain/roster';
+import { readRoster, rosterKeys } from '../domain/roster';
+import { packRosterKeys } from '../infra/package/roster-matcher';
 
 const GOAL_RATIO = 1.15;
 const GOAL_EXTRA_MIB = 150;
@@ -91,11 +92,14 @@ function writeReturn(dir: string): void {
   }
 }
 
-/** The roster read as attaching reads it (timed: the district waits for it), kept as the store keeps it. */
-function attach(usersCsv: string, studentsJson: string): number {
+/**
+ * The roster read as attaching reads it (timed: the district waits for it), its keys packed as the store keeps them
+ * beside its students.
+ */
+function attach(usersCsv: string, keysFile: string): number {
   const started = performance.now();
   const roster = readRoster({ users: utf8Text(fs.readFileSync(usersCsv)) });
-  fs.writeFileSync(studentsJson, JSON.stringify(roster.students));
+  fs.writeFileSync(keysFile, packRosterKeys(roster.students.map(rosterKeys)));
   return (performance.now() - started) / 1000;
 }
 
@@ -116,8 +120,8 @@ function ensureInputs(): { data: string; roster: string; attachSeconds: number }
     fs.writeFileSync(markerFile, marker);
     console.log(`  written in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
-  const studentsJson = path.join(values.dir, 'students.json');
-  return { data, roster: studentsJson, attachSeconds: attach(roster, studentsJson) };
+  const keysFile = path.join(values.dir, 'roster-keys.bin');
+  return { data, roster: keysFile, attachSeconds: attach(roster, keysFile) };
 }
 
 interface Run {

@@ -5,7 +5,7 @@ import { momentSchema as moment } from '../domain/time-schemas';
 import { DispositionError } from '../domain/errors';
 import { caseIdSchema } from '../domain/ids';
 import type { AccessEntry } from '../infra/database/access-log';
-import { toCsv } from './csv';
+import { toCsv } from '../domain/csv';
 
 export const auditQuerySchema = z.object({
   caseId: caseIdSchema.optional(),

@@ -6,7 +6,7 @@ import zlib from 'node:zlib';
 import type { CaseMessage } from '../infra/database/case-record-store';
 import { entryName } from '../infra/package/zip-records';
 import { ZipWriter } from '../infra/package/zip-writer';
-import { toCsv } from './csv';
+import { toCsv } from '../domain/csv';
 
 const DEFLATE = 8;
 

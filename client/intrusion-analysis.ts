@@ -2,7 +2,7 @@
 // applicable information of attempted intrusions". Disposition gives its own, grouped by source and kind.
 import type { IntrusionEvent } from '../infra/database/access-log';
 import { renderStatementPdf } from '../infra/statement/statement-pdf';
-import { toCsv } from './csv';
+import { toCsv } from '../domain/csv';
 
 export interface SourceSummary {
   ip: string;

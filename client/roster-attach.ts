@@ -4,11 +4,12 @@
 // the workflow is only how many students it names.
 import { utf8Text } from '../domain/csv';
 import { DispositionError } from '../domain/errors';
-import { readRoster, type RosterFiles } from '../domain/roster';
+import { readRoster, rosterKeys, type RosterFiles } from '../domain/roster';
 import type { UploadedFile } from '../actions/registry';
 import type { z } from 'zod';
 import type { rosterSummarySchema } from '../actions/roster/action';
 import type { SqlRosterStore } from '../infra/database/roster-store';
+import { packRosterKeys } from '../infra/package/roster-matcher';
 import { isZip, readZipFiles, ZipReadError } from '../infra/package/zip-reader';
 
 /** A OneRoster set's CSVs unpack to at most this much each (a users.csv of a large district is tens of MiB). */
@@ -47,6 +48,10 @@ export async function attachRoster(
   actor: string,
 ): Promise<z.infer<typeof rosterSummarySchema>> {
   const roster = readRoster(rosterFiles(file));
-  await rosters.attach(caseId, roster, { fileName: file.name.slice(0, 200), at: Date.now(), by: actor });
+  await rosters.attach(caseId, roster, packRosterKeys(roster.students.map(rosterKeys)), {
+    fileName: file.name.slice(0, 200),
+    at: Date.now(),
+    by: actor,
+  });
   return { format: roster.format, students: roster.students.length, skipped: roster.skipped };
 }

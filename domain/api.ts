@@ -45,6 +45,12 @@ export const caseListQuerySchema = z.object({
 export const reviewBodyShape = z.object({
   decision: z.enum(['accept', 'reject']),
   reason: optionalText(2000).optional(),
+  listMissing: z
+    .boolean()
+    .optional()
+    .describe(
+      "With a rejection: attach to the vendor's message the roster's students missing from the returned data (sourcedId and identifier, no names)",
+    ),
 });
 export function rejectionNeedsReason(
   review: { decision: string; reason?: string | undefined },

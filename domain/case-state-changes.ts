@@ -77,6 +77,7 @@ export function openTask(
   chores: Chore[],
   mailKind: 'notice' | 'rejection' | 'review_request' = 'notice',
   reason?: string,
+  mailDetails: Pick<MailSpec, 'missingStudents'> = {},
 ): TaskState {
   const gen = (latestTask(state, kind)?.gen ?? 0) + 1;
   const task: TaskState = {
@@ -95,6 +96,7 @@ export function openTask(
     kind: DISTRICT_REQUESTS[kind] ?? mailKind,
     task: { kind, gen, dueAt: task.dueAt },
     ...(reason ? { reason } : {}),
+    ...mailDetails,
   };
   chores.push({ id: mail.id, kind: 'mail', mail });
   return task;

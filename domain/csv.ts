@@ -1,5 +1,6 @@
 // The one CSV reader of the files districts send whole (a bulk start file, a roster): RFC 4180 records, each with
-// the line it starts on, so every refusal can name its line. Returned data is not read here: it streams past the
+// the line it starts on, so every refusal can name its line. And the one writer of the CSVs Disposition hands out
+// (an export of cases, the roster's missing students). Returned data is not read here: it streams past the
 // package's counters (infra/package/record-counter.ts) and is never held whole.
 import { DispositionError } from './errors';
 
@@ -93,4 +94,22 @@ export function utf8Text(bytes: Uint8Array): string {
       { field: 'file', message: 'not UTF-8' },
     ]);
   }
+}
+
+// Writing: CSV as spreadsheets read it (RFC 4180), with formula-looking cells defused so an export cannot run code.
+const cell = (value: unknown): string => {
+  let text =
+    value === null || value === undefined
+      ? ''
+      : typeof value === 'string'
+        ? value
+        : typeof value === 'object'
+          ? JSON.stringify(value)
+          : `${value as number | boolean | bigint}`;
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+};
+
+export function toCsv(columns: string[], rows: unknown[][]): string {
+  return [columns, ...rows].map((row) => row.map(cell).join(',')).join('\r\n') + '\r\n';
 }

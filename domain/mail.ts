@@ -29,6 +29,11 @@ export interface MailSpec {
   exceptionId?: string;
   /** For the subprocessor messages: which subprocessor, and its link's generation and due time. */
   subprocessor?: { id: string; gen: number; dueAt: number };
+  /**
+   * For `rejection`: the district chose to list the roster's students missing from that round's returned data; the
+   * message attaches their identifiers (never their names), read from the roster store when it is sent.
+   */
+  missingStudents?: { round: number };
   /** For the administrators' copy of a vendor-facing event. */
   audience?: 'vendor' | 'administrators' | 'everyone';
   /**

@@ -167,21 +167,27 @@ describe('the roster, attached on the case page', () => {
   });
 });
 
+/** A case with the OneRoster 1.2 set attached whose return names Noa (by userMasterIdentifier) and not Ibrahim. */
+async function caseInReview(): Promise<string> {
+  const { h } = started;
+  const caseId = await newCase();
+  const zip = await zipOf({ 'users.csv': USERS_12, 'roles.csv': ROLES_12 });
+  expect((await sendRoster(caseId, zip, 'oneroster.zip')).status).toBe(200);
+  await h.cases.vendorAct((await h.cases.vendorMail(caseId, 'acknowledge', {})).link, messages.acknowledgeNotice, {
+    contactName: 'Dana',
+    contactEmail: 'privacy@acme-learning.example',
+  });
+  const { link } = await h.cases.vendorMail(caseId, 'return');
+  await h.cases.stage(caseId, 'permanent', 'students.csv', 'id,name\nSIS-2001,Noa\nX-9,Someone\nX-10,Else\n');
+  await h.cases.vendorAct(link, messages.submitReturn, { files: await h.cases.stagedRefs(caseId) });
+  await h.cases.waitForStatus(caseId, 'awaiting_review', 120_000);
+  return caseId;
+}
+
 describe('the review of a return against the roster', () => {
   it('shows administrators the coverage and the missing students, as a list and a CSV, each read logged', async () => {
     const { h, ada } = started;
-    const caseId = await newCase();
-    const zip = await zipOf({ 'users.csv': USERS_12, 'roles.csv': ROLES_12 });
-    expect((await sendRoster(caseId, zip, 'oneroster.zip')).status).toBe(200);
-    // The vendor returns data naming Noa (by userMasterIdentifier) and not Ibrahim.
-    await h.cases.vendorAct((await h.cases.vendorMail(caseId, 'acknowledge', {})).link, messages.acknowledgeNotice, {
-      contactName: 'Dana',
-      contactEmail: 'privacy@acme-learning.example',
-    });
-    const { link } = await h.cases.vendorMail(caseId, 'return');
-    await h.cases.stage(caseId, 'permanent', 'students.csv', 'id,name\nSIS-2001,Noa\nX-9,Someone\nX-10,Else\n');
-    await h.cases.vendorAct(link, messages.submitReturn, { files: await h.cases.stagedRefs(caseId) });
-    await h.cases.waitForStatus(caseId, 'awaiting_review', 120_000);
+    const caseId = await caseInReview();
 
     const page = await (await fetch(h.url(`/cases/${caseId}`), { headers: { cookie: ada.cookie } })).text();
     expect(page).toContain('1 of the 2 students on the roster the district shared appear in the returned data.');
@@ -221,5 +227,71 @@ describe('the review of a return against the roster', () => {
       ['user:ada', 'ok'],
       ['user:lee', 'refused'],
     ]);
+  });
+
+  it("lists the missing students' identifiers for the vendor when the district rejects the return and asks to", async () => {
+    const { h, ada } = started;
+    const caseId = await caseInReview();
+    const page = await (await fetch(h.url(`/cases/${caseId}`), { headers: { cookie: ada.cookie } })).text();
+    expect(page).toContain(
+      '<input type="checkbox" name="listMissing" value="true"> Send the vendor the identifiers of the 1 student of the roster missing',
+    );
+    // Only a rejection lists them.
+    expect(
+      await h.as(ada, 'POST', `/api/cases/${caseId}/review`, { decision: 'accept', reason: 'fine', listMissing: true }),
+    ).toMatchObject({ status: 400, json: { error: { message: expect.stringContaining('only a rejection lists') } } });
+    const rejected = await h.as(ada, 'POST', `/api/cases/${caseId}/review`, {
+      decision: 'reject',
+      reason: 'A student of the roster is missing.',
+      listMissing: true,
+    });
+    expect(rejected).toMatchObject({ status: 200, json: { status: 'awaiting_return' } });
+    const { mail } = await h.cases.vendorMail(caseId, 'return', { gen: 2, kind: 'rejection' });
+    expect(mail.attachments).toEqual([
+      expect.objectContaining({ filename: 'missing-students.csv', contentType: 'text/csv' }),
+    ]);
+    expect(mail.attachments[0]!.content.toString()).toBe('sourcedId,identifier\r\np-2,2002\r\n');
+    expect(mail.text).toContain("1 student of the district's roster does not appear in the data you returned.");
+    expect(mail.text).toContain('p-2 (identifier 2002)');
+    // Identifiers only: the vendor is not sent the roster's names, nor the students it returned.
+    for (const clear of ['Ibrahim', 'Haddad', 'SIS-2002', 'p-1', 'Noa']) {
+      expect(mail.text, clear).not.toContain(clear);
+      expect(mail.html, clear).not.toContain(clear);
+    }
+    const details = (await h.as(ada, 'GET', `/api/cases/${caseId}`)).json;
+    expect(details.timeline.map((e: { summary: string }) => e.summary)).toContain(
+      'Returned data rejected: A student of the roster is missing. (the identifiers of the 1 missing student of the roster sent to the vendor)',
+    );
+    const read = await h.cases.waitFor('the roster read for the message in the access log', async () =>
+      (await h.cases.stores.accessLog.list({ caseId })).find((e) => e.actor === 'system:mail'),
+    );
+    expect(read).toMatchObject({
+      action: "read the roster's missing students (1) for the vendor's rejection message",
+      outcome: 'ok',
+    });
+  });
+
+  it('refuses to list missing students when none is missing', async () => {
+    const { h, ada } = started;
+    const caseId = await newCase();
+    await h.cases.vendorAct((await h.cases.vendorMail(caseId, 'acknowledge', {})).link, messages.acknowledgeNotice, {
+      contactName: 'Dana',
+      contactEmail: 'privacy@acme-learning.example',
+    });
+    const { link } = await h.cases.vendorMail(caseId, 'return');
+    await h.cases.stage(caseId, 'permanent', 'students.csv', 'id\n1\n');
+    await h.cases.vendorAct(link, messages.submitReturn, { files: await h.cases.stagedRefs(caseId) });
+    await h.cases.waitForStatus(caseId, 'awaiting_review', 120_000);
+    const page = await (await fetch(h.url(`/cases/${caseId}`), { headers: { cookie: ada.cookie } })).text();
+    expect(page).not.toContain('name="listMissing"');
+    expect(
+      await h.as(ada, 'POST', `/api/cases/${caseId}/review`, { decision: 'reject', reason: 'x', listMissing: true }),
+    ).toMatchObject({
+      status: 400,
+      json: { error: { message: expect.stringContaining('no student of the roster is missing from this return') } },
+    });
+    const out = await h.cases.cli(['case', 'review', caseId, '--reject', '--reason', 'Incomplete', '--list-missing']);
+    expect(out.status).not.toBe(0);
+    expect(out.out).toContain('no student of the roster is missing from this return');
   });
 });

@@ -20,7 +20,7 @@ function scanned(keys: RosterKeys, files: [name: string, pieces: Uint8Array[]][]
  * every way must give the same answer.
  */
 function missing(roster: Roster, name: string, text: string | Buffer): number[] {
-  const keys = new RosterKeys(roster);
+  const keys = RosterKeys.of(roster);
   const data = typeof text === 'string' ? Buffer.from(text) : text;
   const answers = new Set<string>();
   const run = (pieces: Uint8Array[]): void => {
@@ -51,14 +51,14 @@ describe('scannedFormatOf', () => {
   it('scans no other file', () => {
     for (const name of ['report.pdf', 'students.csv.gz', 'students.tsv', 'notes.txt', 'json', 'xml', '', 'a.json5']) {
       expect(scannedFormatOf(name), name).toBeUndefined();
-      expect(new RosterMatch(new RosterKeys([['S-001']])).scannerFor(name), name).toBeUndefined();
+      expect(new RosterMatch(RosterKeys.of([['S-001']])).scannerFor(name), name).toBeUndefined();
     }
   });
 });
 
 describe('RosterKeys', () => {
   it('finds a student by any of its keys, trimmed and in any case', () => {
-    const keys = new RosterKeys([['S-001', 'Ana.Lima@example.org', '9001'], ['S-002']]);
+    const keys = RosterKeys.of([['S-001', 'Ana.Lima@example.org', '9001'], ['S-002']]);
     expect(keys.students).toBe(2);
     expect(keys.lookup('S-001')).toBe(0);
     expect(keys.lookup(' s-001\t\r\n')).toBe(0);
@@ -72,13 +72,13 @@ describe('RosterKeys', () => {
   });
 
   it('gives a key two students share to the first', () => {
-    const keys = new RosterKeys([['S-001'], ['s-001 ', 'S-002']]);
+    const keys = RosterKeys.of([['S-001'], ['s-001 ', 'S-002']]);
     expect(keys.lookup('S-001')).toBe(0);
     expect(keys.lookup('S-002')).toBe(1);
   });
 
   it('compares keys in any script, case-insensitively where the script has case', () => {
-    const keys = new RosterKeys([['学生-07'], ['طالب-3'], ['Ученик-5'], ['Μαθητής-9'], ['Zoë-4']]);
+    const keys = RosterKeys.of([['学生-07'], ['طالب-3'], ['Ученик-5'], ['Μαθητής-9'], ['Zoë-4']]);
     expect(keys.lookup('学生-07')).toBe(0);
     expect(keys.lookup(' طالب-3 ')).toBe(1);
     expect(keys.lookup('УЧЕНИК-5')).toBe(2);
@@ -237,7 +237,7 @@ describe('long keys', () => {
 
 describe('RosterMatch', () => {
   it('counts a student once however often and by however many keys it is seen, across files', () => {
-    const keys = new RosterKeys([['S-001', 'ana@example.org', '9001'], ['S-002'], ['S-003'], ['S-004']]);
+    const keys = RosterKeys.of([['S-001', 'ana@example.org', '9001'], ['S-002'], ['S-003'], ['S-004']]);
     const match = scanned(keys, [
       ['a.csv', [Buffer.from('S-001,ANA@example.org,9001\nS-001,S-001,S-003\n')]],
       ['b.jsonl', [Buffer.from('{"id":9001,"mail":"ana@example.org"}\n{"id":"S-003"}\n')]],
@@ -250,7 +250,7 @@ describe('RosterMatch', () => {
   it('lists the missing students exactly and in ascending order', () => {
     const roster = numbered(9);
     const csv = 'S-009\nS-002\nS-007\nS-004\n';
-    const keys = new RosterKeys(roster);
+    const keys = RosterKeys.of(roster);
     const match = scanned(keys, [['a.csv', [Buffer.from(csv)]]]);
     expect(match.missing()).toEqual([0, 2, 4, 5, 7]);
     expect(match.returned()).toBe(4);
@@ -260,7 +260,7 @@ describe('RosterMatch', () => {
   });
 
   it('has nothing missing for an empty roster', () => {
-    const match = scanned(new RosterKeys([]), [['a.csv', [Buffer.from('S-001\n')]]]);
+    const match = scanned(RosterKeys.of([]), [['a.csv', [Buffer.from('S-001\n')]]]);
     expect(match.returned()).toBe(0);
     expect(match.missing()).toEqual([]);
   });

@@ -12,7 +12,7 @@ import { openStores } from '../infra/database/open-stores';
 import { SqlRosterStore } from '../infra/database/roster-store';
 import { Keyring } from '../infra/keys/keys';
 import { readZipFiles } from '../infra/package/zip-reader';
-import { RosterKeys, RosterMatch } from '../infra/package/roster-matcher';
+import { packRosterKeys, RosterKeys, RosterMatch } from '../infra/package/roster-matcher';
 import { zipOf } from './support/zip-of';
 
 const V11_HEADER =
@@ -179,7 +179,8 @@ describe('the roster kept with the case', () => {
       await stores.bindKeyring({ keysDir: path.join(dataDir, 'keys') }, keyring);
       const rosters = new SqlRosterStore(stores.database, stores.seal);
       const roster = readRoster({ users: V11 });
-      await rosters.attach('Case0001', roster, { fileName: 'users.csv', at: 1_000, by: 'user:ada' });
+      const packed = packRosterKeys(roster.students.map(rosterKeys));
+      await rosters.attach('Case0001', roster, packed, { fileName: 'users.csv', at: 1_000, by: 'user:ada' });
       expect(await rosters.get('Case0001')).toEqual({
         caseId: 'Case0001',
         format: 'oneroster-1.1',
@@ -189,12 +190,17 @@ describe('the roster kept with the case', () => {
         attachedAt: 1_000,
         attachedBy: 'user:ada',
       });
+      expect(await rosters.matchKeys('Case0001')).toEqual({ students: roster.students.length, packed });
       expect(await rosters.match('Case0001')).toBeUndefined();
       await rosters.recordMatch('Case0001', { round: 1, matchedAt: 2_000, returned: 2, missing: [1] });
       expect(await rosters.match('Case0001')).toEqual({ round: 1, matchedAt: 2_000, returned: 2, missing: [1] });
       await stores.database.exec(stores.database.dialect === 'sqlite' ? 'PRAGMA wal_checkpoint(TRUNCATE)' : '');
       const file = fs.readFileSync(path.join(dataDir, 'disposition.db'));
-      for (const clear of ['Okafor', 'U-0001', '100002', 'users.csv']) expect(file.includes(clear), clear).toBe(false);
+      for (const clear of ['Okafor', 'U-0001', 'u-0001', '100002', 'users.csv'])
+        expect(file.includes(clear), clear).toBe(false);
+      // A roster attached by a release that kept no packed keys (schema 18): its size only, the students to be read.
+      await stores.database.run('UPDATE case_rosters SET match_keys = NULL WHERE case_id = ?', ['Case0001']);
+      expect(await rosters.matchKeys('Case0001')).toEqual({ students: roster.students.length });
       expect(await rosters.destroy('Case0001')).toBe(true);
       expect(await rosters.get('Case0001')).toBeUndefined();
       expect(await rosters.destroy('Case0001')).toBe(false);
@@ -211,7 +217,7 @@ describe("README's sample roster", () => {
     const roster = readRoster({ users: fs.readFileSync('examples/roster/users.csv', 'utf8') });
     expect(roster).toMatchObject({ format: 'oneroster-1.1', skipped: 24 });
     expect(roster.students).toHaveLength(1202);
-    const match = new RosterMatch(new RosterKeys(roster.students.map(rosterKeys)));
+    const match = new RosterMatch(RosterKeys.of(roster.students.map(rosterKeys)));
     for (const name of fs.readdirSync('examples/returned')) {
       const scanner = match.scannerFor(name);
       scanner?.update(fs.readFileSync(path.join('examples/returned', name)));

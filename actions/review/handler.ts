@@ -2,8 +2,11 @@
 // it returns the data again with the reason.
 import { openTaskOf } from '../../domain/case-state';
 import { addEvent, closeOpenTask, openTask } from '../../domain/case-state-changes';
+import { grouped } from '../../domain/roster-coverage';
 import { updateId } from '../../domain/update-ids';
 import { handler, refuse, REFUSAL, refuseWhenClosed, type Outcome } from '../handler-kit';
+
+const missingStudents = (n: number): string => (n === 1 ? '1 missing student' : `${grouped(n)} missing students`);
 
 /** What the page and the API answer say once it is done, by outcome. */
 export const reviewOutcomes = {
@@ -32,6 +35,16 @@ export const reviewHandler = handler({
         REFUSAL.invalidPayload,
         `reason: the returned data falls short (${shortfalls.join('; ')}); to accept it all the same, say why, for the record and the statement`,
       );
+    if (review.listMissing && review.decision !== 'reject')
+      refuse(
+        REFUSAL.invalidPayload,
+        "listMissing: only a rejection lists the roster's missing students for the vendor",
+      );
+    if (review.listMissing && !state.returnRounds.at(-1)?.roster?.missing)
+      refuse(
+        REFUSAL.invalidPayload,
+        'listMissing: no student of the roster is missing from this return, so there is nothing to list',
+      );
   },
   apply: ({ state, chores, now }, req) => {
     const t = now();
@@ -54,10 +67,25 @@ export const reviewHandler = handler({
       openTask(state, 'certify', t, chores);
       return 'accepted';
     }
-    addEvent(state, t, 'return_rejected', req.actor, `Returned data rejected: ${req.reason}`);
+    const missing = req.listMissing ? (round.roster?.missing ?? 0) : 0;
+    addEvent(
+      state,
+      t,
+      'return_rejected',
+      req.actor,
+      `Returned data rejected: ${req.reason}${missing ? ` (the identifiers of the ${missingStudents(missing)} of the roster sent to the vendor)` : ''}`,
+    );
     if (round.packageId)
       chores.push({ id: `dispose-package-${round.round}`, kind: 'dispose_package', packageId: round.packageId });
-    openTask(state, 'return', t, chores, 'rejection', req.reason);
+    openTask(
+      state,
+      'return',
+      t,
+      chores,
+      'rejection',
+      req.reason,
+      missing ? { missingStudents: { round: round.round } } : {},
+    );
     return 'rejected';
   },
 });

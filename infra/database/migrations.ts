@@ -341,6 +341,14 @@ CREATE TRIGGER audit_chain_starts_append_only BEFORE UPDATE OR DELETE ON audit_c
   attached_at BIGINT NOT NULL, attached_by TEXT NOT NULL, body BYTEA NOT NULL, matched_round INTEGER, matched_at BIGINT, returned INTEGER, missing BYTEA);`,
     },
   },
+  {
+    version: 19,
+    name: "the roster's keys packed for the match beside its students, so that packaging a return reads only them",
+    sql: {
+      sqlite: 'ALTER TABLE case_rosters ADD COLUMN match_keys BLOB;',
+      postgres: 'ALTER TABLE case_rosters ADD COLUMN match_keys BYTEA;',
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

@@ -98,7 +98,27 @@ function normalize(text: string): string {
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
-/** The roster's keys: each student's keys normalized (trimmed, lower-cased), mapping to the student's index. */
+/**
+ * The roster's keys packed for the match, each normalized (trimmed, lower-cased): made once when the roster is
+ * attached and kept sealed beside it, then handed to the match thread as one buffer, so that packaging a return
+ * neither parses the roster's students nor copies them key by key. Little-endian 32-bit numbers: how many students,
+ * how many keys, each student's number of keys, each key's UTF-8 length; then the keys' bytes, in the same order.
+ */
+export function packRosterKeys(students: readonly (readonly string[])[]): Buffer {
+  const normalized = students.map((keys) => keys.map(normalize).filter((key) => key !== ''));
+  const keys = normalized.flat();
+  const lengths = keys.map((key) => Buffer.byteLength(key));
+  const head = 4 * (2 + students.length + keys.length);
+  const packed = Buffer.alloc(head + lengths.reduce((sum, n) => sum + n, 0));
+  let at = packed.writeUInt32LE(students.length, 0);
+  at = packed.writeUInt32LE(keys.length, at);
+  for (const own of normalized) at = packed.writeUInt32LE(own.length, at);
+  for (const length of lengths) at = packed.writeUInt32LE(length, at);
+  for (const key of keys) at += packed.write(key, at);
+  return packed;
+}
+
+/** The roster's keys (packRosterKeys), mapping each to the index of the student who owns it. */
 export class RosterKeys {
   /** How many students. */
   readonly students: number;
@@ -116,47 +136,57 @@ export class RosterKeys {
   private readonly hashes: Int32Array;
   private readonly firstKey: Uint32Array;
 
-  constructor(students: readonly (readonly string[])[]) {
-    this.students = students.length;
-    const normalized = students.map((keys) => keys.map(normalize).filter((key) => key !== ''));
-    let total = 0;
-    let count = 0;
-    for (const keys of normalized) {
-      for (const key of keys) total += Buffer.byteLength(key);
-      count += keys.length;
-    }
-    const bytes = Buffer.alloc(total);
+  /** The keys of students given as strings (`students[i]`: the keys of student i), as a test or a bench has them. */
+  static of(students: readonly (readonly string[])[]): RosterKeys {
+    return new RosterKeys(packRosterKeys(students));
+  }
+
+  /** Reads `packed` in place (it is kept, not copied). */
+  constructor(packed: Uint8Array) {
+    const view = new DataView(packed.buffer, packed.byteOffset, packed.byteLength);
+    const students = view.getUint32(0, true);
+    const count = view.getUint32(4, true);
+    const lengthAt = 8 + 4 * students;
+    const bytes = packed.subarray(lengthAt + 4 * count);
+    this.students = students;
     this.bytes = bytes;
     let size = 2;
     while (size < count * 2) size *= 2;
     const slots = new Int32Array(size * 4);
     this.slots = slots;
-    this.hashes = new Int32Array(count);
-    this.firstKey = new Uint32Array(students.length + 1);
+    const hashes = new Int32Array(count);
+    this.firstKey = new Uint32Array(students + 1);
     const shapes = new Set<number>();
     let kept = 0;
+    let key = 0;
     let at = 0;
     let longest = 0;
-    normalized.forEach((keys, student) => {
+    for (let student = 0; student < students; student += 1) {
       this.firstKey[student] = kept;
-      for (const key of keys) {
-        const length = bytes.write(key, at);
-        const hash = hashOf(bytes, at, at + length);
-        if (this.studentOf(hash, bytes, at, at + length) !== -1) continue; // owned already: the first owner keeps it
+      const own = view.getUint32(8 + 4 * student, true);
+      for (const last = key + own; key < last; key += 1) {
+        const length = view.getUint32(lengthAt + 4 * key, true);
+        const start = at;
+        at += length;
+        const hash = hashOf(bytes, start, at);
+        if (this.studentOf(hash, bytes, start, at) !== -1) continue; // owned already: the first owner keeps it
         let slot = hash & (size - 1);
         while (slots[slot * 4 + 1] !== 0) slot = (slot + 1) & (size - 1);
-        slots.set([hash, student + 1, at, length], slot * 4);
-        this.hashes[kept] = hash;
+        slots[slot * 4] = hash;
+        slots[slot * 4 + 1] = student + 1;
+        slots[slot * 4 + 2] = start;
+        slots[slot * 4 + 3] = length;
+        hashes[kept] = hash;
         kept += 1;
         longest = Math.max(longest, length);
-        const first = bytes[at]!;
+        const first = bytes[start]!;
         // A letter and its upper case have the same UTF-8 length but, beyond ASCII, not always the same first byte.
         const firsts = first < 0x80 ? [first, first >= 0x61 && first <= 0x7a ? first - 0x20 : first] : leadsLike(first);
         for (const b of firsts) shapes.add(length * 256 + b);
-        at += length;
       }
-    });
-    this.firstKey[students.length] = kept;
+    }
+    this.firstKey[students] = kept;
+    this.hashes = hashes.subarray(0, kept);
     this.maxLength = longest;
     this.shapes = new Uint8Array((longest + 1) * 256);
     for (const shape of shapes) this.shapes[shape] = 1;
@@ -1070,7 +1100,13 @@ export class RosterMatch {
 
   /** A scanner for one file, or undefined when its format is not scanned. Feed it every chunk, then end(). */
   scannerFor(fileName: string): ValueScanner | undefined {
-    switch (scannedFormatOf(fileName)) {
+    const format = scannedFormatOf(fileName);
+    return format && this.scannerOf(format);
+  }
+
+  /** A scanner for one file of a format that is scanned. */
+  scannerOf(format: ScannedFormat): ValueScanner {
+    switch (format) {
       case 'csv':
         return new CsvScanner(this.keys, this.seen);
       case 'json':
@@ -1078,8 +1114,6 @@ export class RosterMatch {
         return new JsonScanner(this.keys, this.seen);
       case 'xml':
         return new XmlScanner(this.keys, this.seen);
-      default:
-        return undefined;
     }
   }
 

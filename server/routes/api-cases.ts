@@ -11,7 +11,7 @@ import { caseInputSchema } from '../../domain/case-input';
 import { DispositionError } from '../../domain/errors';
 import { caseIdSchema } from '../../domain/ids';
 import { STATUS_LABELS } from '../../domain/statuses';
-import { toCsv } from '../../client/csv';
+import { toCsv } from '../../domain/csv';
 import { correspondenceZip } from '../../client/correspondence';
 import { caseDetails, caseListItem } from '../../client/case-views';
 import { actorOf } from '../auth';
