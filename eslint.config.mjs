@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.node-versions/**', '.services/**', '.temporal/**', '.tools/**', '.fuzz/**', 'coverage/**', 'test-results/**', 'data/**', 'bin/**', 'server/static/**', '**/*.mjs', '**/*.js'] },
+  { ignores: ['dist/**', 'node_modules/**', '.node-versions/**', '.services/**', '.temporal/**', '.tools/**', '.fuzz/**', 'coverage/**', 'test-results/**', 'data/**', 'bin/**', 'server/static/**', 'wasm/**', '**/*.mjs', '**/*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

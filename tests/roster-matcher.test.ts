@@ -1,6 +1,7 @@
 // Which roster students the returned files mention, read while the package streams past.
 import { describe, expect, it } from 'vitest';
 import { RosterKeys, RosterMatch, scannedFormatOf } from '../infra/package/roster-matcher';
+import { csvRecords } from '../domain/csv';
 
 type Roster = string[][];
 
@@ -263,5 +264,109 @@ describe('RosterMatch', () => {
     const match = scanned(RosterKeys.of([]), [['a.csv', [Buffer.from('S-001\n')]]]);
     expect(match.returned()).toBe(0);
     expect(match.missing()).toEqual([]);
+  });
+});
+
+describe('the fast path (wasm/roster-scan.ts) against a plain reading of the same files', () => {
+  /** A small generator of its own, so a failure can be replayed from its seed. */
+  function random(seed: number): () => number {
+    let state = seed;
+    return () => {
+      state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) | 0;
+      return (state >>> 0) / 2 ** 32;
+    };
+  }
+
+  // Keys short and long (past one and two blocks of sixteen bytes), in several scripts. Far more students than the
+  // files name, so that most who are found are found once: a value the fast path misses changes the answer.
+  const roster: Roster = Array.from({ length: 1000 }, (_, i) => [
+    i % 7 === 0
+      ? `Ученик-${i}`
+      : i % 5 === 0
+        ? `student-with-a-long-identifier-${String(i).padStart(6, '0')}`
+        : `S${i}`,
+    String(900_000 + i),
+  ]);
+  const pick = <T>(next: () => number, xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
+
+  /** A value as a file may hold it: a key (some of them in another case, blanks around), or something else. */
+  function someValue(next: () => number): string {
+    const roll = next();
+    if (roll < 0.3) {
+      const key = pick(next, pick(next, roster));
+      const cased = next() < 0.3 ? key.toUpperCase() : key;
+      const blanks = next();
+      return blanks < 0.1 ? `  ${cased}` : blanks < 0.2 ? `${cased}\t` : blanks < 0.25 ? ` ${cased} ` : cased;
+    }
+    if (roll < 0.4) return `${pick(next, pick(next, roster))}x`; // a key's neighbour: no match
+    if (roll < 0.5) return 'x'.repeat(Math.floor(next() * 40));
+    return pick(next, ['', 'course-1', '2026-05-01', 'Zoë', 'naïve café', '学生', '7', '-3.5e2', 'true']);
+  }
+
+  /** The students a plain reading finds: every CSV cell, every JSON string or number that is not an object key. */
+  function plainlyFound(csv: string, jsonl: string): number[] {
+    const keys = RosterKeys.of(roster);
+    const found = new Set<number>();
+    const see = (value: string): void => {
+      const student = keys.lookup(value);
+      if (student !== undefined) found.add(student);
+    };
+    for (const record of csvRecords(csv)) record.cells.forEach(see);
+    const walk = (v: unknown): void => {
+      if (typeof v === 'string') see(v);
+      else if (typeof v === 'number') see(String(v));
+      else if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+    };
+    for (const line of jsonl.split('\n')) if (line.trim()) walk(JSON.parse(line));
+    return [...found].sort((a, b) => a - b);
+  }
+
+  it.each([1, 2, 3, 4, 5])('finds exactly the students a plain reading finds (seed %i)', (seed) => {
+    const next = random(seed);
+    const rows: string[] = [];
+    for (let r = 0; r < 300; r += 1) {
+      const cells = Array.from({ length: 1 + Math.floor(next() * 6) }, () => {
+        const value = someValue(next);
+        return next() < 0.25 || /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+      });
+      rows.push(cells.join(',') + (next() < 0.3 ? '\r\n' : '\n'));
+    }
+    const csv = rows.join('');
+    const lines: string[] = [];
+    for (let r = 0; r < 300; r += 1) {
+      const record: Record<string, unknown> = {};
+      for (let f = 0; f < 1 + Math.floor(next() * 5); f += 1) {
+        const value = someValue(next);
+        // Object keys that are student keys must not count: a value only counts as a value.
+        const name = next() < 0.2 ? `${pick(next, pick(next, roster))}` : `field${f}`;
+        record[name] = /^-?\d+(\.\d+)?(e\d+)?$/i.test(value) && next() < 0.5 ? Number(value) : value;
+      }
+      if (next() < 0.2) record.list = [someValue(next), { inner: someValue(next) }];
+      lines.push(JSON.stringify(record, null, next() < 0.1 ? 1 : undefined).replace(/\n/g, next() < 0.5 ? '\n' : ' '));
+    }
+    const jsonl = lines.map((line) => line.replace(/\n/g, ' ')).join('\n') + '\n';
+    const keys = RosterKeys.of(roster);
+    const whole = scanned(keys, [
+      ['a.csv', [Buffer.from(csv)]],
+      ['b.jsonl', [Buffer.from(jsonl)]],
+    ]);
+    const expected = plainlyFound(csv, jsonl);
+    expect(expected.length).toBeGreaterThan(100);
+    expect(roster.map((_, i) => i).filter((i) => !whole.missing().includes(i))).toEqual(expected);
+    // Chunks of every size from one byte on, so values are cut everywhere the fast path must hand over.
+    for (const size of [1, 7, 16, 17, 100]) {
+      const pieces = (text: string): Uint8Array[] => {
+        const bytes = Buffer.from(text);
+        return Array.from({ length: Math.ceil(bytes.length / size) }, (_, k) =>
+          bytes.subarray(k * size, (k + 1) * size),
+        );
+      };
+      const cut = scanned(keys, [
+        ['a.csv', pieces(csv)],
+        ['b.jsonl', pieces(jsonl)],
+      ]);
+      expect(cut.missing(), `chunks of ${size}`).toEqual(whole.missing());
+    }
   });
 });

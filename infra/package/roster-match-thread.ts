@@ -1,24 +1,25 @@
 // The roster's match (roster-matcher.ts) on a thread of its own. Packaging reads, hashes and counts every byte on
 // the main thread, which is the busy one, while the compressor's threads leave part of the other core idle
-// (bench:roster): scanning there instead of beside the counter keeps the match from adding its time to the
-// package's.
+// (bench:roster): scanning there, at a lower priority, keeps the match from adding its time to the package's.
 //
-// The two threads share a ring of RING bytes (a SharedArrayBuffer): the main thread copies each chunk of a scanned
-// file into it as a record (which file, how long, then the bytes), the match thread reads the records in order and
-// frees their room. No message, no allocation and no garbage per chunk: two numbers in shared memory say how far
-// each side is, and each side sleeps on the other's number (Atomics). When the ring is full, the file's reader
-// waits, so a slow match holds the reading back instead of filling memory.
+// The two threads share a ring of RING bytes, the start of the match kernel's shared WebAssembly memory
+// (roster-scan.ts): the main thread copies each chunk of a scanned file into it as a record (which file, how long,
+// then the bytes), and the match thread scans the records in place, in order, and frees their room. No message, no
+// allocation and no garbage per chunk: two numbers in shared memory say how far each side is, and each side sleeps
+// on the other's number (Atomics). When the ring is full, the file's reader waits, so a slow match holds the
+// reading back instead of filling memory.
 import fs from 'node:fs';
 import os from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { FileScanner } from './package-entry-reader';
 import { RosterKeys, RosterMatch, scannedFormatOf, type ScannedFormat, type ValueScanner } from './roster-matcher';
+import { sharedKernelMemory, type KernelMemory } from './roster-scan';
 
 const SELF = __filename;
 const MARKER = 'disposition-roster-match';
 
 /** Bytes of the ring: the most the match may be behind the reading. */
-const RING = 8 * 1024 * 1024;
+const RING = 32 * 1024 * 1024;
 /** A record's head: four 32-bit numbers (kind, file, length of the bytes after it, format); records align to it. */
 const HEAD = 16;
 /** A chunk is not cut into a piece shorter than this unless it is the chunk's end or the ring's. */
@@ -74,8 +75,9 @@ const waitAsync = (
 export class RosterMatchThread {
   private readonly worker: Worker;
   private readonly control = new Int32Array(new SharedArrayBuffer(3 * 4));
-  private readonly ring = new Uint8Array(new SharedArrayBuffer(RING));
-  private readonly heads = new Int32Array(this.ring.buffer);
+  private readonly memory = sharedKernelMemory(RING);
+  private readonly ring = new Uint8Array(this.memory.buffer, 0, RING);
+  private readonly heads = new Int32Array(this.memory.buffer, 0, RING / 4);
   private written = 0;
   private nextFile = 0;
   /** Records waiting for room, in order; the first is being written. */
@@ -92,7 +94,7 @@ export class RosterMatchThread {
     // From source, tsx is registered inside the thread; compiled (dist/), the thread runs the JavaScript beside us.
     this.worker = new Worker(`${SELF.endsWith('.ts') ? "require('tsx/cjs'); " : ''}require(${JSON.stringify(SELF)});`, {
       eval: true,
-      workerData: { marker: MARKER, keys, control: this.control, ring: this.ring },
+      workerData: { marker: MARKER, keys, control: this.control, memory: this.memory },
       transferList: [keys.buffer],
     });
     this.worker.on('message', (message: FromThread) => {
@@ -230,20 +232,21 @@ export class RosterMatchThread {
 function lowerOwnPriority(): void {
   try {
     const tid = Number(/\/task\/(\d+)$/.exec(fs.readlinkSync('/proc/thread-self'))?.[1]);
-    if (tid > 0) os.setPriority(tid, Math.max(os.getPriority(tid), 10));
+    if (tid > 0) os.setPriority(tid, Math.max(os.getPriority(tid), 19));
   } catch {
     // not Linux, or not allowed: the thread runs at the process's priority
   }
 }
 
 /** The match thread: reads the ring's records until FINISH (or STOP), then answers once. */
-function matchFromRing(data: { keys: Uint8Array; control: Int32Array; ring: Uint8Array }): void {
+function matchFromRing(data: { keys: Uint8Array; control: Int32Array; memory: KernelMemory }): void {
   lowerOwnPriority();
   const port = parentPort!;
-  const { control, ring } = data;
-  const heads = new Int32Array(ring.buffer);
-  const bytes = Buffer.from(ring.buffer, ring.byteOffset, ring.byteLength);
-  const match = new RosterMatch(new RosterKeys(data.keys));
+  const { control, memory } = data;
+  // The kernel grows the memory for its tables, so the views are made after: the chunks are scanned where they lie.
+  const match = new RosterMatch(new RosterKeys(data.keys), memory);
+  const heads = new Int32Array(memory.buffer, 0, RING / 4);
+  const bytes = Buffer.from(memory.buffer, 0, RING);
   const scanners = new Map<number, ValueScanner>();
   let failed = false;
   let read = 0;
@@ -285,5 +288,5 @@ function matchFromRing(data: { keys: Uint8Array; control: Int32Array; ring: Uint
 }
 
 if (!isMainThread && parentPort && (workerData as { marker?: string } | undefined)?.marker === MARKER) {
-  matchFromRing(workerData as { keys: Uint8Array; control: Int32Array; ring: Uint8Array });
+  matchFromRing(workerData as { keys: Uint8Array; control: Int32Array; memory: KernelMemory });
 }

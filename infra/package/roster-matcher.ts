@@ -4,12 +4,15 @@
 // the strings and numbers of JSON and JSON Lines at any depth (object keys are not values), the text and attribute
 // values of XML. Other files are not read.
 //
-// This runs on every byte of returns that reach several GiB, on the thread that also writes the ZIP, so no string
-// is built for a value unless it could be a key: a value whose byte length no key has, or whose first byte no key
-// starts with, is passed over where it lies in the chunk. A value cut by a chunk boundary is carried in a buffer no
-// longer than the longest key (a longer one is only marked too long), and so is one that needs decoding (a CSV ""
-// or a JSON escape or an XML entity). A value that could be a key is hashed where it lies; a bit per hash bucket,
-// cleared once every student with a key in the bucket was seen, stops most of those before the key table is read.
+// This runs on every byte of returns that reach several GiB, so no string is built for a value unless it could be
+// a key. Plain CSV and JSON go through the WebAssembly kernel (roster-scan.ts), which passes over a value whose
+// byte length no key has, or whose first byte no key starts with, where it lies, hashes the others there, and hands
+// back only those whose hash bucket still holds an unseen student's key (a bit per bucket, cleared once every
+// student with a key in it was seen). What it does not read, this file does: a value cut by a chunk boundary is
+// carried in a buffer no longer than the longest key (a longer one is only marked too long), and so is one that
+// needs decoding (a CSV "" or a JSON escape or an XML entity); XML is read here whole.
+
+import { KERNEL_PIECE, ScanKernel, type KeptValue, type KernelMemory } from './roster-scan';
 
 export type ScannedFormat = 'csv' | 'jsonl' | 'json' | 'xml';
 
@@ -95,8 +98,7 @@ function normalize(text: string): string {
   return lower;
 }
 
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
+const HASH_SEED = 0x811c9dc5;
 
 /**
  * The roster's keys packed for the match, each normalized (trimmed, lower-cased): made once when the roster is
@@ -200,8 +202,8 @@ export class RosterKeys {
   }
 
   /**
-   * The student whose key bytes[start, end) is once ASCII letters are lower-cased, or -1; `hash` is the FNV-1a
-   * hash of those lower-cased bytes. No string is made.
+   * The student whose key bytes[start, end) is once ASCII letters are lower-cased, or -1; `hash` is their hashOf.
+   * No string is made.
    */
   studentOf(hash: number, bytes: Uint8Array, start: number, end: number): number {
     const slots = this.slots;
@@ -229,11 +231,26 @@ export class RosterKeys {
   }
 }
 
-/** FNV-1a of the bytes, ASCII letters lower-cased. */
-function hashOf(bytes: Uint8Array, start: number, end: number): number {
-  let hash = FNV_OFFSET;
-  for (let k = start; k < end; k += 1) hash = Math.imul(hash ^ LOWER[bytes[k]!]!, FNV_PRIME);
-  return hash;
+/**
+ * The hash of the bytes with ASCII letters lower-cased, four bytes at a time (little-endian, the last group padded
+ * with zeros): the kernel (wasm/roster-scan.ts) computes the same, and keys and values must agree on it.
+ */
+export function hashOf(bytes: Uint8Array, start: number, end: number): number {
+  let hash = HASH_SEED ^ (end - start);
+  let k = start;
+  for (; k + 4 <= end; k += 4) {
+    const word =
+      LOWER[bytes[k]!]! | (LOWER[bytes[k + 1]!]! << 8) | (LOWER[bytes[k + 2]!]! << 16) | (LOWER[bytes[k + 3]!]! << 24);
+    hash = (((hash << 5) | (hash >>> 27)) + Math.imul(word, 0x9e3779b1)) | 0;
+  }
+  if (k < end) {
+    let word = 0;
+    for (let shift = 0; k < end; k += 1, shift += 8) word |= LOWER[bytes[k]!]! << shift;
+    hash = (((hash << 5) | (hash >>> 27)) + Math.imul(word, 0x9e3779b1)) | 0;
+  }
+  hash = Math.imul(hash ^ (hash >>> 15), 0x85ebca6b);
+  hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
+  return hash ^ (hash >>> 16);
 }
 
 /** The lead bytes of every character encoded in as many bytes as the one `lead` begins. */
@@ -251,7 +268,6 @@ function leadsLike(lead: number): number[] {
 class Seen {
   readonly flags: Uint8Array;
   count = 0;
-  private readonly unseen: Int32Array;
   /** Keys of unseen students in each bucket (255: too many to count, the bit stays set). */
   private readonly counts: Uint8Array;
   private readonly shift: number;
@@ -271,13 +287,22 @@ class Seen {
     if (count === 1) this.unseen[word] = this.unseen[word]! & ~(1 << (bucket & 31));
   };
 
-  constructor(private readonly keys: RosterKeys) {
-    this.flags = new Uint8Array(keys.students);
+  /** The filter's size: 2 to the power of this many bits, about 16 a key. */
+  static bitsFor(keys: RosterKeys): number {
     let bits = 6;
     while (1 << bits < keys.keys * 16) bits += 1;
+    return bits;
+  }
+
+  /** `unseen`: the filter's words (the scan kernel's, which reads them), zeroed, 2 ** (bits - 5) of them. */
+  constructor(
+    private readonly keys: RosterKeys,
+    bits: number,
+    private readonly unseen: Int32Array,
+  ) {
+    this.flags = new Uint8Array(keys.students);
     this.shift = 32 - bits;
     this.counts = new Uint8Array(1 << bits);
-    this.unseen = new Int32Array(1 << (bits - 5));
     for (let student = 0; student < keys.students; student += 1) keys.forEachHash(student, this.add);
   }
 
@@ -326,9 +351,22 @@ abstract class Scanner implements ValueScanner {
   /** Bytes of a byte-order mark matched at the start of the file; -1 once past it. */
   private bom = 0;
 
+  /** The piece being scanned, for the values the kernel keeps. */
+  private piece: Buffer = EMPTY;
+  /** A value the kernel kept: looked up, and its student marked seen. */
+  private readonly kept: KeptValue = (start, end, hash, ascii) => {
+    if (!ascii) {
+      this.lookup(this.piece, start, end);
+      return;
+    }
+    const student = this.keys.studentOf(hash, this.piece, start, end);
+    if (student !== -1) this.seen.mark(student);
+  };
+
   constructor(
     private readonly keys: RosterKeys,
     private readonly seen: Seen,
+    private readonly kernel: ScanKernel,
   ) {
     this.max = keys.maxLength;
     this.shapes = keys.shapes;
@@ -339,7 +377,24 @@ abstract class Scanner implements ValueScanner {
     if (this.seen.all) return;
     let bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (this.bom >= 0) bytes = this.skipBom(bytes);
-    if (bytes.length > 0) this.scan(bytes);
+    // The kernel holds a piece at a time; a chunk cut in pieces reads as the same bytes arriving in smaller chunks.
+    for (let at = 0; at < bytes.length; at += KERNEL_PIECE) this.scan(bytes.subarray(at, at + KERNEL_PIECE));
+  }
+
+  /** Hands `piece` to the kernel for the fast paths' calls that follow. */
+  protected loadPiece(piece: Buffer): void {
+    this.piece = piece;
+    this.kernel.load(piece);
+  }
+
+  /** CSV cells by the kernel from `at` (a cell's start); returns where the JavaScript side takes over. */
+  protected kernelCells(at: number): number {
+    return this.kernel.csvCells(at, this.piece.length, this.kept);
+  }
+
+  /** JSON values by the kernel from `at` (outside a string); returns where the JavaScript side takes over. */
+  protected kernelValues(at: number): number {
+    return this.kernel.jsonValues(at, this.piece.length, this.kept);
   }
 
   end(): void {
@@ -382,17 +437,15 @@ abstract class Scanner implements ValueScanner {
 
   /** Looks up bytes[start, end), trimmed already, and marks its student seen. */
   protected lookup(bytes: Uint8Array, start: number, end: number): void {
-    let hash = FNV_OFFSET;
     for (let k = start; k < end; k += 1) {
-      const b = bytes[k]!;
-      if (b >= 0x80) {
+      if (bytes[k]! >= 0x80) {
         const text = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8');
         const student = this.keys.lookup(text);
         if (student !== undefined) this.seen.mark(student);
         return;
       }
-      hash = Math.imul(hash ^ LOWER[b]!, FNV_PRIME);
     }
+    const hash = hashOf(bytes, start, end);
     if (!this.seen.maybe(hash)) return;
     const student = this.keys.studentOf(hash, bytes, start, end);
     if (student !== -1) this.seen.mark(student);
@@ -484,47 +537,18 @@ class CsvScanner extends Scanner {
   /** The last byte was a closing quote: a quote now is a quote in the cell. */
   private closed = false;
 
+  /**
+   * Plain cells go to the kernel (roster-scan.ts), which stops at the first one that is not (quoted oddly, or cut by
+   * the end of the piece): that one is read here, then the kernel goes on.
+   */
   protected scan(bytes: Buffer): void {
     const n = bytes.length;
+    this.loadPiece(bytes);
     let i = this.open ? this.slowCell(bytes, 0) : 0;
     while (i < n) {
-      i = this.cells(bytes, i);
+      i = this.kernelCells(i);
       if (i < n) i = this.slowCell(bytes, i);
     }
-  }
-
-  /**
-   * Reads cells from `i` while they are plain, up to the first that is not (quoted oddly, or cut by the end of the
-   * chunk): its index is returned. An unquoted cell's end is found by a loop over its bytes (cells are short: a call
-   * to Buffer.indexOf for each would cost more), a quoted cell's by Buffer.indexOf. The slow path stays out of this
-   * loop, which runs faster without it.
-   */
-  private cells(bytes: Buffer, i: number): number {
-    const n = bytes.length;
-    while (i < n) {
-      if (bytes[i] === QUOTE) {
-        const close = bytes.indexOf(QUOTE, i + 1);
-        if (close === -1 || close + 1 === n) return i;
-        const after = bytes[close + 1];
-        if (after === COMMA || after === LF) {
-          this.check(bytes, i + 1, close);
-          i = close + 2;
-        } else if (after === CR && close + 2 < n && bytes[close + 2] === LF) {
-          this.check(bytes, i + 1, close);
-          i = close + 3;
-        } else {
-          return i;
-        }
-        continue;
-      }
-      let end = i;
-      let b = bytes[end]!;
-      while (b !== COMMA && b !== LF && b !== QUOTE && ++end < n) b = bytes[end]!;
-      if (end === n || b === QUOTE) return i;
-      this.check(bytes, i, end);
-      i = end + 1;
-    }
-    return n;
   }
 
   /** Reads a cell into the value buffer from `i` to its end (returning the index after its comma or LF) or n. */
@@ -597,77 +621,66 @@ class JsonScanner extends Scanner {
   private nextQuote = -1;
   private nextBackslash = -1;
 
+  /**
+   * Values outside strings go to the kernel (roster-scan.ts), which stops at the first it cannot read whole (an
+   * escape, or cut by the end of the piece): that one is read here, then the kernel goes on.
+   */
   protected scan(bytes: Buffer): void {
     const n = bytes.length;
+    this.loadPiece(bytes);
     this.nextQuote = -1;
     this.nextBackslash = -1;
     let i = 0;
-    while (i < n) i = this.mode === OUTSIDE ? this.values(bytes, i) : this.resume(bytes, i);
+    while (i < n) {
+      if (this.mode !== OUTSIDE) i = this.resume(bytes, i);
+      else {
+        i = this.kernelValues(i);
+        if (i < n) i = this.oneValue(bytes, i);
+      }
+    }
   }
 
   /**
-   * Reads strings and numbers from `i` while they lie whole in the chunk, without escapes; returns where the slow
-   * path takes over (the mode says which), or n. A string's end is found by a loop over its bytes, up to a length
-   * where one call to Buffer.indexOf costs less.
+   * The value at `i`, or the byte there when it begins none: the index after it, or where the slow path takes over
+   * (the mode says which) when it has an escape or the end of the piece cuts it or may cut the colon after it.
    */
-  private values(bytes: Buffer, i: number): number {
+  private oneValue(bytes: Buffer, i: number): number {
     const n = bytes.length;
-    while (i < n) {
-      const kind = JSON_START[bytes[i]!]!;
-      if (kind === 0) {
-        i += 1;
-        continue;
-      }
-      if (kind === 2) {
-        let end = i + 1;
-        while (end < n && NUMBER[bytes[end]!] === 1) end += 1;
-        if (end === n) {
-          this.append(bytes, i, n);
-          this.mode = IN_NUMBER;
-          return n;
-        }
-        this.check(bytes, i, end);
-        i = end;
-        continue;
-      }
-      const start = i + 1;
-      const limit = Math.min(n, start + LOOPED);
-      let close = start;
-      let b = 0;
-      while (close < limit) {
-        b = bytes[close]!;
-        if (b === QUOTE || b === BACKSLASH) break;
-        close += 1;
-      }
-      if (close === limit && limit < n) {
-        this.refresh(bytes, close);
-        close = Math.min(this.nextQuote, this.nextBackslash);
-        b = close < n ? bytes[close]! : 0;
-      }
-      if (close === n || b === BACKSLASH) {
-        this.mode = IN_STRING;
-        return start;
-      }
-      let s = start;
-      let e = close;
-      while (s < e && BLANK[bytes[s]!] === 1) s += 1;
-      while (e > s && BLANK[bytes[e - 1]!] === 1) e -= 1;
-      const length = e - s;
-      if (length > this.max || this.shapes[length * 256 + bytes[s]!] !== 1) {
-        i = close + 1;
-        continue;
-      }
-      let next = close + 1;
-      while (next < n && BLANK[bytes[next]!] === 1) next += 1;
-      if (next === n) {
-        this.append(bytes, s, e);
-        this.mode = PENDING;
+    const kind = JSON_START[bytes[i]!]!;
+    if (kind === 0) return i + 1;
+    if (kind === 2) {
+      let end = i + 1;
+      while (end < n && NUMBER[bytes[end]!] === 1) end += 1;
+      if (end === n) {
+        this.append(bytes, i, n);
+        this.mode = IN_NUMBER;
         return n;
       }
-      if (bytes[next] !== COLON) this.lookup(bytes, s, e);
-      i = next;
+      this.check(bytes, i, end);
+      return end;
     }
-    return n;
+    const start = i + 1;
+    this.refresh(bytes, start);
+    const close = Math.min(this.nextQuote, this.nextBackslash);
+    if (close === n || bytes[close] === BACKSLASH) {
+      this.mode = IN_STRING;
+      return start;
+    }
+    let s = start;
+    let e = close;
+    while (s < e && BLANK[bytes[s]!] === 1) s += 1;
+    while (e > s && BLANK[bytes[e - 1]!] === 1) e -= 1;
+    const length = e - s;
+    if (length > this.max || this.shapes[length * 256 + bytes[s]!] !== 1) return close + 1;
+    let next = close + 1;
+    while (next < n && BLANK[bytes[next]!] === 1) next += 1;
+    if (next === n) {
+      this.append(bytes, s, e);
+      this.mode = PENDING;
+      return n;
+    }
+    if (bytes[next] !== COLON) this.lookup(bytes, s, e);
+    return next;
   }
 
   private resume(bytes: Buffer, i: number): number {
@@ -1094,8 +1107,16 @@ class XmlScanner extends Scanner {
 export class RosterMatch {
   private readonly seen: Seen;
 
-  constructor(private readonly keys: RosterKeys) {
-    this.seen = new Seen(keys);
+  private readonly kernel: ScanKernel;
+
+  /** `memory`: shared memory whose start the caller keeps (the match thread's ring: roster-match-thread.ts). */
+  constructor(
+    private readonly keys: RosterKeys,
+    memory?: KernelMemory,
+  ) {
+    const bits = Seen.bitsFor(keys);
+    this.kernel = new ScanKernel(keys.shapes, keys.maxLength, 1 << bits, 32 - bits, memory);
+    this.seen = new Seen(keys, bits, this.kernel.filterWords);
   }
 
   /** A scanner for one file, or undefined when its format is not scanned. Feed it every chunk, then end(). */
@@ -1108,12 +1129,12 @@ export class RosterMatch {
   scannerOf(format: ScannedFormat): ValueScanner {
     switch (format) {
       case 'csv':
-        return new CsvScanner(this.keys, this.seen);
+        return new CsvScanner(this.keys, this.seen, this.kernel);
       case 'json':
       case 'jsonl':
-        return new JsonScanner(this.keys, this.seen);
+        return new JsonScanner(this.keys, this.seen, this.kernel);
       case 'xml':
-        return new XmlScanner(this.keys, this.seen);
+        return new XmlScanner(this.keys, this.seen, this.kernel);
     }
   }
 
