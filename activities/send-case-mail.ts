@@ -11,6 +11,7 @@ import { toCsv } from '../domain/csv';
 import type { AccessLog } from '../infra/database/access-log';
 import type { CaseRecordStore } from '../infra/database/case-record-store';
 import type { SqlRosterStore } from '../infra/database/roster-store';
+import type { WorkerMetrics } from '../infra/metrics/metrics';
 import type { Keyring } from '../infra/keys/keys';
 import { linkExpiry, makeLinkToken } from '../infra/keys/link-tokens';
 import type { MailTransport, OutgoingMail } from '../infra/mail/mail-transport';
@@ -37,6 +38,8 @@ export interface MailDeps {
   rosters?: Pick<SqlRosterStore, 'get' | 'match'>;
   /** Where a read of the roster for a message is logged, as every read of it is. */
   accessLog?: Pick<AccessLog, 'append'>;
+  /** Counts messages sent and failed, for the worker's Prometheus listener. */
+  metrics?: Pick<WorkerMetrics, 'mails'>;
 }
 
 export interface MailResult {
@@ -179,6 +182,7 @@ export function makeSendCaseMail(deps: MailDeps) {
       try {
         sent = await deps.transport.send(outgoing);
       } catch (err) {
+        deps.metrics?.mails.inc({ kind: mail.kind, outcome: 'failed' });
         await deps.records.recordMessage({
           ...noted,
           attemptedAt: Date.now(),
@@ -195,6 +199,7 @@ export function makeSendCaseMail(deps: MailDeps) {
         eml: sent.raw,
       });
       await deps.records.recordMailSent(messageId, state.caseId, mail.kind);
+      deps.metrics?.mails.inc({ kind: mail.kind, outcome: 'sent' });
       // The link itself never goes to a log: it opens the vendor's task to whoever holds it.
       if (!deps.config.smtpUrl && ctx.link)
         log.info(`outbox: ${mail.kind} for the vendor of case ${state.caseId}; the link is in the .eml file`);

@@ -1,6 +1,7 @@
 // Webhook deliveries: announcing a case's transitions (from the record-case activity) and delivering each one,
 // signed, by an activity that Temporal retries with backoff (workflows/webhook-delivery.ts). A slow or dead
 // receiver holds its own delivery's workflow, never the case.
+import type { WorkerMetrics } from '../infra/metrics/metrics';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { CaseState } from '../domain/case-state';
 import type { SqlWebhookStore } from '../infra/database/webhook-store';
@@ -48,6 +49,8 @@ export interface DeliveryDeps {
   administrators(): Promise<string[]>;
   /** How long one attempt may take (DELIVERY_TIMEOUT_MS unless a test holds receivers longer). */
   deliveryTimeoutMs?: number;
+  /** Counts attempts by outcome, for the worker's Prometheus listener. */
+  metrics?: Pick<WorkerMetrics, 'webhookDeliveries'>;
 }
 
 export function makeWebhookActivities(deps: DeliveryDeps) {
@@ -85,10 +88,12 @@ export function makeWebhookActivities(deps: DeliveryDeps) {
         const reason =
           err instanceof WebhookTargetRefused ? `refused: the endpoint's URL ${err.message}` : (err as Error).message;
         await store().attempted(deliveryId, { status: 'pending', error: reason });
+        deps.metrics?.webhookDeliveries.inc({ outcome: 'failed' });
         throw new Error(`webhook ${hook.id}: ${reason}`);
       }
       if (status >= 200 && status < 300) {
         await store().attempted(deliveryId, { status: 'delivered', httpStatus: status });
+        deps.metrics?.webhookDeliveries.inc({ outcome: 'delivered' });
         return;
       }
       if (status === 410) {
@@ -98,6 +103,7 @@ export function makeWebhookActivities(deps: DeliveryDeps) {
           error: 'the receiver answered 410 Gone: the endpoint is disabled',
         });
         await store().disable(hook.id, 'the receiver answered 410 Gone');
+        deps.metrics?.webhookDeliveries.inc({ outcome: 'gone' });
         await tellAdministrators(deps, hook.id, hook.url);
         throw ApplicationFailure.create({
           type: GONE,
@@ -110,6 +116,7 @@ export function makeWebhookActivities(deps: DeliveryDeps) {
         httpStatus: status,
         error: `answered ${status}`,
       });
+      deps.metrics?.webhookDeliveries.inc({ outcome: 'failed' });
       throw new Error(`webhook ${hook.id} answered ${status}`);
     },
 

@@ -212,13 +212,12 @@ async function dispatch(
     const params = Object.fromEntries(
       (staff.action.cli.params ?? []).map((param, i) => [param, need(rest[i + 1], `the ${param}`)]),
     );
-    // An action that takes a file reads it here, whole: `--file PATH`.
+    // An action that takes a file reads it here, whole: `--file PATH`, or the path after the action's parameters.
     const upload = staff.action.upload;
+    const given = typeof values.file === 'string' ? values.file : rest[(staff.action.cli.params?.length ?? 0) + 1];
     const file =
-      upload && typeof values.file === 'string'
-        ? { name: path.basename(values.file), bytes: await readCliFile(values.file, upload.maxBytes) }
-        : undefined;
-    if (upload && !file) throw new UsageError(`give the file of ${upload.what} with --file FILE`);
+      upload && given ? { name: path.basename(given), bytes: await readCliFile(given, upload.maxBytes) } : undefined;
+    if (upload && !file) throw new UsageError(`give the file of ${upload.what}: ID FILE, or --file FILE`);
     return report(
       out,
       json,

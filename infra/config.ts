@@ -45,6 +45,12 @@ export interface Config {
   trustProxy: boolean;
   /** Origins of Temporal's Web UI allowed to call the codec endpoint (TEMPORAL_UI_ORIGIN, comma-separated). */
   temporalUiOrigins: string[];
+  /** Where the Prometheus listeners bind (METRICS_HOST): loopback unless said otherwise. */
+  metricsHost: string;
+  /** The HTTP server's Prometheus listener (METRICS_PORT); none when unset. */
+  metricsPort?: number;
+  /** The worker's (WORKER_METRICS_PORT), with the Temporal SDK's own metrics; none when unset. */
+  workerMetricsPort?: number;
   /** PostgreSQL for the case record, accounts and logs (several machines); unset: SQLite in DATA_DIR. */
   databaseUrl?: string;
   /** Temporal Cloud's API key (TEMPORAL_API_KEY): sent over TLS. */
@@ -109,6 +115,16 @@ function logLevel(text: string | undefined): Config['logLevel'] {
   if (!(LOG_LEVELS as readonly string[]).includes(text))
     throw new ConfigError(`LOG_LEVEL="${text}" must be one of ${LOG_LEVELS.join(', ')}`);
   return text as Config['logLevel'];
+}
+
+/** A TCP port, or undefined when the setting is unset. */
+function optionalPort(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const text = env[name];
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1 || value > 65535)
+    throw new ConfigError(`${name}="${text}" must be a port number from 1 to 65535`);
+  return value;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -233,6 +249,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     agreements: env.AGREEMENTS_FILE ? agreementsFile(env.AGREEMENTS_FILE) : BUILT_IN_AGREEMENTS,
     ...(env.SIGNING_P12 || env.SIGNING_P12_PASSPHRASE ? { signingP12: signingP12(env) } : {}),
     ...(env.TSA_URL ? { tsaUrl: tsaUrl(env.TSA_URL) } : {}),
+    metricsHost: env.METRICS_HOST || '127.0.0.1',
+    ...(optionalPort(env, 'METRICS_PORT') ? { metricsPort: optionalPort(env, 'METRICS_PORT') } : {}),
+    ...(optionalPort(env, 'WORKER_METRICS_PORT')
+      ? { workerMetricsPort: optionalPort(env, 'WORKER_METRICS_PORT') }
+      : {}),
     temporalUiOrigins: (env.TEMPORAL_UI_ORIGIN || 'http://localhost:8233,http://127.0.0.1:8233')
       .split(',')
       .map((o) => o.trim())

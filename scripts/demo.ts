@@ -87,7 +87,7 @@ async function startStack(base: string): Promise<ChildProcess> {
   child.stdout.on('data', show);
   child.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
   const until = Date.now() + 180_000; // the first start on a machine may install the Temporal CLI
-  while (!(await answers(`${base}/api/health`))) {
+  while (!(await answers(`${base}/api/ready`))) {
     if (child.exitCode !== null) throw new Error(`npm start ended (exit ${child.exitCode}) before the server answered`);
     if (Date.now() > until) throw new Error('the server did not answer within 3 minutes');
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -146,7 +146,7 @@ export async function main(argv: string[] = process.argv.slice(3)): Promise<void
       'the demo reads the vendor’s mail from DATA_DIR/outbox: run it with SMTP_URL and DATABASE_URL unset',
     );
   const base = `http://127.0.0.1:${config.port}`;
-  const stack = (await answers(`${base}/api/health`)) ? undefined : await startStack(base);
+  const stack = (await answers(`${base}/api/ready`)) ? undefined : await startStack(base);
   if (!stack) say(`Using the stack that answers at ${base}.`);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'disposition-demo-'));
   try {

@@ -84,11 +84,11 @@ export async function waitForHealth(
   for (;;) {
     if (givenUp()) throw new Error(`${baseUrl} stopped before it answered (see .fuzz/stack.log)`);
     try {
-      if ((await fetch(`${baseUrl}/api/health`)).status === 200) return;
+      if ((await fetch(`${baseUrl}/api/ready`)).status === 200) return;
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`${baseUrl}/api/health did not answer 200 within ${timeoutMs / 1000} s`);
+    if (Date.now() > deadline) throw new Error(`${baseUrl}/api/ready did not answer 200 within ${timeoutMs / 1000} s`);
     await sleep(250);
   }
 }

@@ -1,4 +1,6 @@
 // The HTTP server: the JSON API and the pages (docs/api.md) over the same CaseService and case record.
+import { STAFF_ACTIONS, type StaffAction } from '../actions/registry';
+import type { ServerMetrics } from '../infra/metrics/metrics';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
@@ -96,6 +98,33 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, headers
   socket.destroy();
 }
 
+/** The routes that take a file, by what the file is: the uploads the metrics count. */
+const UPLOAD_ROUTES = new Map<string, string>([
+  ['/api/vendor/:token/files', 'returned'],
+  ['/v/:token/files', 'returned'],
+  ['/api/cases/bulk', 'bulk'],
+  ['/cases/bulk', 'bulk'],
+  ...(Object.values(STAFF_ACTIONS) as StaffAction[])
+    .filter((action) => action.upload)
+    .flatMap((action) => [
+      [`/api/cases/:caseId/${action.path}`, action.path] as const,
+      [`/cases/:caseId/${action.path}`, action.path] as const,
+    ]),
+]);
+
+/** A request's duration by its route's pattern (never its path, which may hold a link token), and its upload. */
+function countRequest(metrics: ServerMetrics, request: FastifyRequest, reply: FastifyReply): void {
+  const route = request.routeOptions.url ?? 'unmatched';
+  const status = reply.statusCode;
+  metrics.httpSeconds.observe({ method: request.method, route, status: String(status) }, reply.elapsedTime / 1000);
+  const kind = request.method === 'POST' ? UPLOAD_ROUTES.get(route) : undefined;
+  if (!kind) return;
+  const kept = status < 400;
+  metrics.uploads.inc({ kind, outcome: kept ? 'kept' : 'refused' });
+  const bytes = Number(request.headers['content-length'] ?? 0);
+  if (kept && bytes > 0) metrics.uploadBytes.inc({ kind }, bytes);
+}
+
 export function buildHttpServer(deps: ServerDeps): FastifyInstance {
   const https = deps.config.publicUrl.startsWith('https:');
   const ctx: ServerContext = { ...deps, auth: new Auth(deps.users, https), routes: [] };
@@ -143,6 +172,7 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
     counters: deps.counters,
     keyring: deps.keyring,
     burst: deps.config.intrusionBurst,
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
     ...(deps.mail
       ? {
           alert: {
@@ -220,7 +250,10 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
     await events.onSend(request, reply, payload);
     return payload;
   });
-  app.addHook('onResponse', (request, reply) => events.onResponse(request, reply));
+  app.addHook('onResponse', async (request, reply) => {
+    if (deps.metrics) countRequest(deps.metrics, request, reply);
+    await events.onResponse(request, reply);
+  });
 
   app.after(() => {
     registerPublicApi(app, ctx);

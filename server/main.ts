@@ -10,6 +10,8 @@ import { openCaseFileStorage } from '../infra/storage/open-case-file-storage';
 import { CaseService } from '../client/case-service';
 import { createTemporalClient } from '../client/temporal-client';
 import { buildHttpServer, listen } from './http-server';
+import { ServerMetrics } from '../infra/metrics/metrics';
+import { listenForMetrics } from '../infra/metrics/metrics-listener';
 
 export async function runServer(signal?: AbortSignal): Promise<void> {
   const config = loadConfig();
@@ -33,6 +35,7 @@ export async function runServer(signal?: AbortSignal): Promise<void> {
     new SqlRosterStore(stores.database, stores.seal),
   );
   const webhooks = new SqlWebhookStore(stores.database, keyring);
+  const metrics = config.metricsPort !== undefined ? new ServerMetrics(records) : undefined;
   const app = buildHttpServer({
     config,
     client,
@@ -47,9 +50,15 @@ export async function runServer(signal?: AbortSignal): Promise<void> {
     bulk,
     mail,
     signatories,
+    ...(metrics ? { metrics } : {}),
   });
   const address = await listen(app, config);
   console.log(`[server] listening on ${address} (public URL ${config.publicUrl})`);
+  const metricsListener =
+    metrics &&
+    (await listenForMetrics({ host: config.metricsHost, port: config.metricsPort!, registry: metrics.registry }));
+  if (metricsListener)
+    console.log(`[server] Prometheus metrics on http://${config.metricsHost}:${metricsListener.port}/metrics`);
   if ((await users.countUsers()) === 0) {
     console.log('[server] No accounts yet. Create the first administrator:');
     console.log(
@@ -64,6 +73,7 @@ export async function runServer(signal?: AbortSignal): Promise<void> {
       process.once('SIGTERM', stop);
     }
   });
+  await metricsListener?.close();
   await app.close();
   await client.connection.close();
   keyring.close();

@@ -1,6 +1,7 @@
 // What the server writes down about each request: the access log for everything that touches a case
 // (7400.1 I.D), and an intrusion event for every refusal that looks like an attempt (I.C), with an alert
 // to the administrators once per burst from one source.
+import type { ServerMetrics } from '../infra/metrics/metrics';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DispositionError } from '../domain/errors';
 import type { AccessLog, IntrusionKind } from '../infra/database/access-log';
@@ -25,6 +26,7 @@ const NO_CASE_DATA = new Set([
   '/api/auth/login',
   '/api/auth/logout',
   '/api/health',
+  '/api/ready',
   '/api/openapi.json',
   '/static/:file',
   '/login',
@@ -48,6 +50,8 @@ export interface SecurityEventsDeps {
   keyring: Keyring;
   burst: BurstPolicy;
   alert?: { transport: MailTransport; from: string; recipients: () => Promise<string[]>; publicUrl: string };
+  /** Counts refusals and intrusion events for the Prometheus listener, when there is one. */
+  metrics?: Pick<ServerMetrics, 'refusals' | 'intrusions'>;
 }
 
 /**
@@ -201,7 +205,9 @@ export class SecurityEvents {
       );
     }
     const kind = refusal ? intrusionKind(request, refusal) : undefined;
+    if (refusal) this.deps.metrics?.refusals.inc({ code: refusal.code });
     if (kind) {
+      this.deps.metrics?.intrusions.inc({ kind });
       await this.deps.accessLog.recordIntrusion({
         kind,
         ip,

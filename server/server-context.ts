@@ -13,6 +13,7 @@ import type { CaseFileStorage } from '../infra/storage/case-file-storage';
 import type { CaseService } from '../client/case-service';
 import type { Auth } from './auth';
 import type { DocumentedRoute } from './openapi';
+import type { ServerMetrics } from '../infra/metrics/metrics';
 
 export interface ServerDeps {
   config: Config;
@@ -35,6 +36,8 @@ export interface ServerDeps {
   mail?: MailTransport;
   /** One-time codes sent to certification signatories. */
   signatories: SqlSignatoryCodes;
+  /** What the Prometheus listener serves (METRICS_PORT); none when metrics are off. */
+  metrics?: ServerMetrics;
 }
 
 export interface ServerContext extends ServerDeps {

@@ -33,8 +33,39 @@ async function upload(token: string, category: string | undefined, name: string,
 }
 
 describe('public routes', () => {
-  it('health answers ok once Temporal is reachable', async () => {
+  it('health answers ok while the server runs', async () => {
     expect(await h.as(undefined, 'GET', '/api/health')).toMatchObject({ status: 200, json: { status: 'ok' } });
+  });
+
+  it('is ready when the database, the storage and Temporal answer, and names the one that does not', async () => {
+    expect(await h.as(undefined, 'GET', '/api/ready')).toMatchObject({
+      status: 200,
+      json: { status: 'ready', database: 'ok', storage: 'ok', temporal: 'ok' },
+    });
+    // The bucket or disk going away, as the storage's own check meets it.
+    const storage = h.cases.storage;
+    const reachable = storage.checkReachable.bind(storage);
+    storage.checkReachable = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:9000'));
+    try {
+      expect(await h.as(undefined, 'GET', '/api/ready')).toMatchObject({
+        status: 503,
+        json: {
+          error: {
+            code: 'storage_unavailable',
+            message: 'not ready: the storage does not answer: connect ECONNREFUSED 127.0.0.1:9000',
+            details: {
+              database: 'ok',
+              storage: 'does not answer: connect ECONNREFUSED 127.0.0.1:9000',
+              temporal: 'ok',
+            },
+          },
+        },
+      });
+      // Liveness is not readiness: the server itself still answers.
+      expect((await h.as(undefined, 'GET', '/api/health')).status).toBe(200);
+    } finally {
+      storage.checkReachable = reachable;
+    }
   });
 
   it('publishes OpenAPI 3 with every route of the design', async () => {

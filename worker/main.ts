@@ -1,6 +1,6 @@
 // `npm run worker`: the worker alone, against TEMPORAL_ADDRESS (or the address `npm start` wrote).
 import { Client } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import type { WebhookDeps } from '../activities/webhooks';
 import type { CaseInput } from '../domain/case-input';
 import { SqlWebhookStore } from '../infra/database/webhook-store';
@@ -21,6 +21,10 @@ import {
 import { ensureAuditCheckpointSchedule } from './audit-checkpoint-schedule';
 import { bundleWorkflows, createCaseWorker, createWebhookWorker } from './create-worker';
 import { SqlRosterStore } from '../infra/database/roster-store';
+import { WorkerMetrics } from '../infra/metrics/metrics';
+import { WorkerLog } from '../infra/temporal/worker-log';
+import pino from 'pino';
+import { listenForMetrics, loopbackPort, scrape } from '../infra/metrics/metrics-listener';
 
 /** `options.maxCachedWorkflows`: the workflow cache (bench:cases measures memory against it); else the default. */
 export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkflows?: number } = {}): Promise<void> {
@@ -63,6 +67,37 @@ export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkfl
       ),
   };
 
+  // The runtime, which takes its settings only before its first use: the worker's log as JSON lines with the case
+  // id (infra/temporal/worker-log.ts), and the Temporal SDK's own metrics (task slots, polls, latencies) from its
+  // core's exporter on a loopback port of its own, which the worker's listener serves after ours.
+  const metrics = config.workerMetricsPort !== undefined ? new WorkerMetrics() : undefined;
+  const bindAddress = metrics && `127.0.0.1:${await loopbackPort()}`;
+  let sdkMetrics: string | undefined;
+  try {
+    Runtime.install({
+      logger: new WorkerLog(pino({ level: config.logLevel, base: { process: 'worker' } })),
+      ...(bindAddress
+        ? { telemetryOptions: { metrics: { prometheus: { bindAddress, countersTotalSuffix: true } } } }
+        : {}),
+    });
+    if (bindAddress) sdkMetrics = `http://${bindAddress}/metrics`;
+  } catch (err) {
+    // Installed already by whoever runs this worker in its process (a test's harness): its log and metrics stand.
+    console.log(
+      `[worker] the Temporal runtime was set up already; its log and metrics are kept: ${(err as Error).message}`,
+    );
+  }
+  const metricsListener =
+    metrics &&
+    (await listenForMetrics({
+      host: config.metricsHost,
+      port: config.workerMetricsPort!,
+      registry: metrics.registry,
+      ...(sdkMetrics ? { more: () => scrape(sdkMetrics) } : {}),
+    }));
+  if (metricsListener)
+    console.log(`[worker] Prometheus metrics on http://${config.metricsHost}:${metricsListener.port}/metrics`);
+
   const connection = await NativeConnection.connect(temporal);
   const workflowBundle = await bundleWorkflows();
   const workerOptions = {
@@ -82,6 +117,7 @@ export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkfl
       rosters: new SqlRosterStore(stores.database, stores.seal),
       administrators: emailsOf('admin'),
       legalStaff: emailsOf('legal'),
+      ...(metrics ? { metrics } : {}),
     },
     ...options,
   };
@@ -102,6 +138,7 @@ export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkfl
   try {
     await Promise.all([worker.run(), deliveries.run()]);
   } finally {
+    await metricsListener?.close();
     await connection.close();
     await client.close();
     keyring.close();

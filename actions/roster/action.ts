@@ -36,7 +36,7 @@ export const roster = staff({
   },
   cli: {
     name: 'roster',
-    usage: '--file FILE',
+    usage: 'FILE | --file FILE',
     help: "attach the roster of students shared with the vendor (OneRoster users.csv, the set's ZIP, or a CSV with student_id)",
     options: { file: 'string' },
     body: () => ({}),

@@ -5,7 +5,7 @@ import * as api from '../../domain/api';
 import { bulkIdSchema } from '../../domain/ids';
 import { BulkStarts } from '../../client/bulk-start';
 import { actorOf } from '../auth';
-import { BULK_FILE_MAX_BYTES, csvBodyParser, readBulkUpload } from '../bulk-upload';
+import { BULK_FILE_MAX_BYTES, csvBodyParser, readBulkUpload } from '../whole-uploads';
 import type { ServerContext } from '../server-context';
 import { parseInput } from '../../domain/parse-input';
 

@@ -1,5 +1,5 @@
 // The district's JSON API: start, list, read and steer cases; download returned data and statements.
-import { readWholeUpload, uploadWords } from '../bulk-upload';
+import { readWholeUpload, uploadWords } from '../whole-uploads';
 import { enforcementStage } from '../../domain/enforcement';
 import { referralLetterContent } from '../../infra/statement/referral-letter';
 import { renderStatementOffThread } from '../../infra/statement/statement-renderer';

@@ -24,28 +24,80 @@ import { certificateSummary, districtCertificates, toPem } from '../../infra/sta
 const statementParams = z.object({ statementId: statementIdSchema });
 const signedIn = z.object({ user: z.object({ username: z.string(), role: z.enum(ROLES) }), csrfToken: z.string() });
 
+const readySchema = z.object({
+  status: z.literal('ready'),
+  database: z.literal('ok'),
+  storage: z.literal('ok'),
+  temporal: z.literal('ok'),
+});
+
+/** Within `ms`, or the reason it did not answer. */
+async function answers(ms: number, probe: () => Promise<unknown>): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      probe(),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms))),
+    ]);
+    return 'ok';
+  } catch (err) {
+    return `does not answer: ${(err as Error).message}`;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Each service the server needs, checked at once. */
+async function readiness(ctx: ServerContext): Promise<{ database: string; storage: string; temporal: string }> {
+  const [database, storage, temporal] = await Promise.all([
+    answers(3_000, () => ctx.users.countUsers()),
+    answers(3_000, () => ctx.storage.checkReachable()),
+    answers(3_000, () =>
+      ctx.client.withDeadline(Date.now() + 3_000, () => ctx.client.workflowService.getSystemInfo({})),
+    ),
+  ]);
+  return { database, storage, temporal };
+}
+
 export function registerPublicApi(app: FastifyInstance, ctx: ServerContext): void {
   app.get(
     '/api/health',
     {
       config: {
         doc: {
-          summary: 'The server reaches Temporal',
+          summary:
+            'Liveness: the server answers (a probe that restarts it when this fails); /api/ready says whether it can work',
           auth: 'none',
           ok: { status: 200, schema: z.object({ status: z.literal('ok') }) },
+        },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/api/ready',
+    {
+      config: {
+        doc: {
+          summary: 'Readiness: the database, the file storage and Temporal all answer (each checked within 3 s)',
+          auth: 'none',
+          ok: { status: 200, schema: readySchema },
           refusals: [503],
         },
       },
     },
     async (_request, reply) => {
-      try {
-        await ctx.client.withDeadline(Date.now() + 3_000, () => ctx.client.workflowService.getSystemInfo({}));
-        return { status: 'ok' };
-      } catch {
-        return reply
-          .code(503)
-          .send({ error: { code: 'temporal_unavailable', message: 'the server cannot reach Temporal' } });
-      }
+      const checks = await readiness(ctx);
+      const failing = (Object.keys(checks) as (keyof typeof checks)[]).filter((part) => checks[part] !== 'ok');
+      if (failing.length === 0) return { status: 'ready' as const, ...checks };
+      return reply.code(503).send({
+        error: {
+          code: `${failing[0]!}_unavailable`,
+          message: `not ready: ${failing.map((part) => `the ${part} ${checks[part]}`).join('; ')}`,
+          details: checks,
+        },
+      });
     },
   );
 

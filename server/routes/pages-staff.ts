@@ -29,7 +29,7 @@ import { pageUserOf } from '../pages/page-user';
 import type { ServerContext } from '../server-context';
 import { dashboard, listPage } from './api-cases';
 import { bulkParams, bulkStartsOf } from './api-bulk';
-import { readBulkUpload, readWholeUpload, uploadWords } from '../bulk-upload';
+import { readBulkUpload, readWholeUpload, uploadWords } from '../whole-uploads';
 import { bulkRunPage, bulkUploadPage } from '../pages/bulk-pages';
 import { parseInput } from '../../domain/parse-input';
 import { PROJECT_ROOT } from '../../infra/project-root';

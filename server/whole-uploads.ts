@@ -1,5 +1,6 @@
-// A bulk file as a request carries it: the body itself (text/csv), or the field "file" of a form (the console,
-// curl -F). Read whole (a few MiB at most) and decoded strictly as UTF-8, so a name is never half-garbled.
+// Files a request carries whole (a few MiB at most), not streamed: the file of an action that takes one (a roster:
+// actions/kit.ts `upload`), in the field "file" of a form; and a bulk file, as the body itself (text/csv) or that
+// field (the console, curl -F), decoded strictly as UTF-8 so a name is never half-garbled.
 import type { FastifyRequest } from 'fastify';
 import { DispositionError } from '../domain/errors';
 import { bulkFileText } from '../domain/bulk-csv';
