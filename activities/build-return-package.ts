@@ -30,11 +30,12 @@ export interface BuiltReturnPackage {
 async function startRosterMatch(
   rosters: Pick<SqlRosterStore, 'matchKeys' | 'get'> | undefined,
   caseId: string,
+  matched: () => void,
 ): Promise<{ thread: RosterMatchThread; size: number } | undefined> {
   const stored = await rosters?.matchKeys(caseId);
   if (!stored) return undefined;
   const packed = stored.packed ?? packRosterKeys((await rosters!.get(caseId))!.students.map(rosterKeys));
-  return { thread: new RosterMatchThread(packed), size: stored.students };
+  return { thread: new RosterMatchThread(packed, { matched }), size: stored.students };
 }
 
 export function makeBuildReturnPackage(deps: { storage: CaseFileStorage; rosters?: SqlRosterStore }) {
@@ -58,21 +59,28 @@ export function makeBuildReturnPackage(deps: { storage: CaseFileStorage; rosters
       entries.push({ ...file, stagedAt: staged.stagedAt, open: () => deps.storage.openStaged(caseId, file.fileId) });
     }
 
-    const roster = await startRosterMatch(deps.rosters, caseId);
+    // A heartbeat a second at most while bytes are read, or while the roster's match frees room for the reading
+    // that waits on it (the match runs at a low priority: on a busy machine it may hold the reading back a while).
+    let lastBeat = 0;
+    let bytesRead = 0;
+    const beat = (): void => {
+      const now = Date.now();
+      if (now - lastBeat > 1000) {
+        lastBeat = now;
+        context.heartbeat({ bytes: bytesRead });
+      }
+    };
+    const roster = await startRosterMatch(deps.rosters, caseId, beat);
     const match = roster?.thread;
 
     const writer = await deps.storage.createPackageWriter(caseId, packageId);
-    let lastBeat = 0;
     try {
       const built = await writeReturnPackage(entries, writer.stream, {
         caseId,
         round,
         progress: (bytes) => {
-          const now = Date.now();
-          if (now - lastBeat > 1000) {
-            lastBeat = now;
-            context.heartbeat({ bytes });
-          }
+          bytesRead = bytes;
+          beat();
         },
         ...(match ? { scan: (name: string) => match.scannerFor(name) } : {}),
       });

@@ -75,6 +75,20 @@ describe('the match thread', () => {
     expect(found.missing).toEqual(students.map((_, i) => i).filter((i) => i % 210 === 0));
   }, 60_000);
 
+  it('says the match goes on while a reader waits for room, so packaging can heartbeat meanwhile', async () => {
+    let matched = 0;
+    const thread = new RosterMatchThread(packRosterKeys(students), { matched: () => (matched += 1) });
+    // A chunk larger than the ring: its reader must wait for the thread to scan and free room, more than once.
+    const big = returned('big.csv', 80 * MiB, 3);
+    const scanner = thread.scannerFor('big.csv')!;
+    const waited = scanner.update(new Uint8Array(big));
+    expect(waited).toBeInstanceOf(Promise);
+    await waited;
+    scanner.end();
+    expect(matched).toBeGreaterThan(1);
+    expect((await thread.finish()).missing).toEqual(students.map((_, i) => i).filter((i) => i % 3 === 0));
+  }, 60_000);
+
   it('ends without a result when packaging stops', async () => {
     const thread = new RosterMatchThread(packRosterKeys(students));
     const scanner = thread.scannerFor('a.csv')!;

@@ -87,8 +87,15 @@ export class RosterMatchThread {
   private onFailure!: () => void;
   private finished?: { resolve: (r: RosterMatchResult) => void; reject: (err: Error) => void };
 
-  /** Starts the thread with the roster's keys as packRosterKeys packed them (copied, then handed over whole). */
-  constructor(packed: Uint8Array) {
+  /**
+   * Starts the thread with the roster's keys as packRosterKeys packed them (copied, then handed over whole).
+   * `matched` is called whenever the thread frees room while a reader waits for it: the match is going on, however
+   * slowly (at its low priority on a busy machine), so a caller that heartbeats on progress can say so.
+   */
+  constructor(
+    packed: Uint8Array,
+    private readonly options: { matched?: () => void } = {},
+  ) {
     const keys = new Uint8Array(packed);
     this.failed = new Promise((resolve) => (this.onFailure = resolve));
     // From source, tsx is registered inside the thread; compiled (dist/), the thread runs the JavaScript beside us.
@@ -145,6 +152,7 @@ export class RosterMatchThread {
         if (this.free(read) >= this.wanted(record)) continue;
         const waited = waitAsync(this.control, READ, read, 1000);
         if (waited.async) await Promise.race([waited.value as Promise<string>, this.failed]);
+        if (Atomics.load(this.control, READ) !== read) this.options.matched?.();
       }
       this.queue.shift();
       record.written?.();
