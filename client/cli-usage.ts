@@ -5,7 +5,7 @@ import { STAFF_ACTIONS } from '../actions/registry';
 export const USAGE = `Usage: disposition <command> [options]
 
 Accounts
-  user add --username U --role admin|legal [--email E] --password-stdin
+  user add --username U --role admin|legal [--email E] [--break-glass] --password-stdin
                                                      add a staff account; the password is read from stdin
 Cases
   case start --file F [--allow-duplicate] [--json]   start a termination case from a case input JSON file; a

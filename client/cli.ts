@@ -87,6 +87,7 @@ function parse(argv: string[]): Parsed {
       role: { type: 'string' },
       email: { type: 'string' },
       'password-stdin': { type: 'boolean' },
+      'break-glass': { type: 'boolean' },
       cert: { type: 'string' },
       url: { type: 'string' },
       events: { type: 'string' },
@@ -595,11 +596,12 @@ async function addUser(ctx: CliContext, values: Parsed['values'], json: boolean,
       role,
       ...(email ? { email } : {}),
       passwordHash: await hashPassword(password),
+      ...(values['break-glass'] === true ? { breakGlass: true } : {}),
     });
     out(
       json
         ? JSON.stringify({ user: { username: user.username, role: user.role, email: user.email ?? null } }, null, 2)
-        : `User ${user.username} (${user.role}) added.`,
+        : `User ${user.username} (${user.role}) added${values['break-glass'] === true ? ', break-glass: signs in with its password even when password sign-in is off' : ''}.`,
     );
     return 0;
   } catch (err) {

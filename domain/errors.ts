@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   database_unavailable: { http: 503, exit: 5 }, // the case record's database does not answer
   storage_unavailable: { http: 503, exit: 5 }, // the file storage (an S3-compatible service) does not answer
   mail_unavailable: { http: 503, exit: 5 }, // a message that must go out now (a signatory's code) could not be sent
+  identity_provider_unavailable: { http: 503, exit: 5 }, // the district's OpenID provider (OIDC_ISSUER) does not answer
   storage_full: { http: 507, exit: 1 }, // the server's disk is full: nothing partial kept, try again later
   internal: { http: 500, exit: 1 },
 } as const;

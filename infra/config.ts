@@ -13,6 +13,18 @@ import { parseByteSize } from '../domain/sizes';
 import { parseStorageUrl, StorageUrlError } from './storage/storage-url';
 import { dataPlaces } from './data-places';
 
+export interface OidcSettings {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** The button's words: "Sign in with <name>". */
+  name: string;
+  /** The claim whose values give a role (`groups` unless OIDC_ROLE_CLAIM says otherwise). */
+  roleClaim: string;
+  adminValues: string[];
+  legalValues: string[];
+}
+
 export interface Config {
   port: number;
   publicUrl: string;
@@ -51,6 +63,10 @@ export interface Config {
   metricsPort?: number;
   /** The worker's (WORKER_METRICS_PORT), with the Temporal SDK's own metrics; none when unset. */
   workerMetricsPort?: number;
+  /** Single sign-on with the district's OpenID Connect provider (OIDC_*); none when OIDC_ISSUER is unset. */
+  oidc?: OidcSettings;
+  /** PASSWORD_SIGN_IN=false: only break-glass accounts sign in with a password (the rest through OIDC). */
+  passwordSignIn: boolean;
   /** PostgreSQL for the case record, accounts and logs (several machines); unset: SQLite in DATA_DIR. */
   databaseUrl?: string;
   /** Temporal Cloud's API key (TEMPORAL_API_KEY): sent over TLS. */
@@ -115,6 +131,61 @@ function logLevel(text: string | undefined): Config['logLevel'] {
   if (!(LOG_LEVELS as readonly string[]).includes(text))
     throw new ConfigError(`LOG_LEVEL="${text}" must be one of ${LOG_LEVELS.join(', ')}`);
   return text as Config['logLevel'];
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+const listOf = (text: string | undefined): string[] =>
+  (text ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+
+/** OIDC_*: all three of issuer, client id and secret, a claim value for at least one role, https off loopback. */
+function oidcSettings(env: NodeJS.ProcessEnv): OidcSettings | undefined {
+  if (!env.OIDC_ISSUER) {
+    const stray = ['OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'].find((name) => env[name]);
+    if (stray) throw new ConfigError(`${stray} is set but OIDC_ISSUER is not: set the provider's issuer URL too`);
+    return undefined;
+  }
+  let issuer: URL;
+  try {
+    issuer = new URL(env.OIDC_ISSUER);
+  } catch {
+    throw new ConfigError(`OIDC_ISSUER="${env.OIDC_ISSUER}" is not a URL`);
+  }
+  if (issuer.protocol !== 'https:' && !(issuer.protocol === 'http:' && LOOPBACK_HOSTS.has(issuer.hostname)))
+    throw new ConfigError(
+      `OIDC_ISSUER="${env.OIDC_ISSUER}" must be https:// (http:// only for a provider on this machine's loopback address)`,
+    );
+  for (const name of ['OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'])
+    if (!env[name]) throw new ConfigError(`${name} is required with OIDC_ISSUER (as registered with the provider)`);
+  const adminValues = listOf(env.OIDC_ADMIN_VALUES);
+  const legalValues = listOf(env.OIDC_LEGAL_VALUES);
+  if (adminValues.length + legalValues.length === 0)
+    throw new ConfigError(
+      'with OIDC_ISSUER, set OIDC_ADMIN_VALUES and/or OIDC_LEGAL_VALUES: the claim values (groups) that give each role',
+    );
+  return {
+    issuer: env.OIDC_ISSUER,
+    clientId: env.OIDC_CLIENT_ID!,
+    clientSecret: env.OIDC_CLIENT_SECRET!,
+    name: env.OIDC_NAME || issuer.hostname,
+    roleClaim: env.OIDC_ROLE_CLAIM || 'groups',
+    adminValues,
+    legalValues,
+  };
+}
+
+function passwordSignIn(env: NodeJS.ProcessEnv): boolean {
+  const text = env.PASSWORD_SIGN_IN;
+  if (text === undefined || text === '' || text === 'true') return true;
+  if (text !== 'false') throw new ConfigError(`PASSWORD_SIGN_IN="${text}" must be true or false`);
+  if (!env.OIDC_ISSUER)
+    throw new ConfigError(
+      'PASSWORD_SIGN_IN=false needs single sign-on (OIDC_ISSUER): nobody but break-glass accounts could sign in',
+    );
+  return false;
 }
 
 /** A TCP port, or undefined when the setting is unset. */
@@ -249,6 +320,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     agreements: env.AGREEMENTS_FILE ? agreementsFile(env.AGREEMENTS_FILE) : BUILT_IN_AGREEMENTS,
     ...(env.SIGNING_P12 || env.SIGNING_P12_PASSPHRASE ? { signingP12: signingP12(env) } : {}),
     ...(env.TSA_URL ? { tsaUrl: tsaUrl(env.TSA_URL) } : {}),
+    ...(env.OIDC_ISSUER || env.OIDC_CLIENT_ID || env.OIDC_CLIENT_SECRET ? { oidc: oidcSettings(env) } : {}),
+    passwordSignIn: passwordSignIn(env),
     metricsHost: env.METRICS_HOST || '127.0.0.1',
     ...(optionalPort(env, 'METRICS_PORT') ? { metricsPort: optionalPort(env, 'METRICS_PORT') } : {}),
     ...(optionalPort(env, 'WORKER_METRICS_PORT')

@@ -31,6 +31,8 @@ export class Auth {
   constructor(
     private readonly users: UserStore,
     private readonly secureCookies: boolean,
+    /** With PASSWORD_SIGN_IN=false: where everyone but break-glass accounts signs in instead (OIDC_NAME). */
+    private readonly passwordsOnlyForBreakGlass?: { signInWith: string },
   ) {}
 
   async login(
@@ -56,13 +58,27 @@ export class Auth {
       throw new DispositionError('unauthorized', 'the user name or password is wrong');
     }
     await this.users.clearLoginAttempts(username);
+    // Checked once the password is: the answer to a guess tells nothing of which accounts are break-glass.
+    if (this.passwordsOnlyForBreakGlass && !user.breakGlass)
+      throw new DispositionError(
+        'forbidden',
+        `Password sign-in is off here: sign in with ${this.passwordsOnlyForBreakGlass.signInWith}.`,
+      );
+    return this.startSession(user, reply);
+  }
+
+  /** A new session for `user` (signed in by password, or by the district's identity provider), as a cookie. */
+  async startSession(
+    user: { username: string; role: Role },
+    reply: FastifyReply,
+  ): Promise<{ user: { username: string; role: Role }; csrfToken: string }> {
     const sessionId = crypto.randomBytes(32).toString('base64url');
     const csrfToken = crypto.randomBytes(24).toString('base64url');
     await this.users.createSession(sha256(sessionId), {
       username: user.username,
       role: user.role,
       csrfToken,
-      expiresAt: now + SESSION_IDLE_MS,
+      expiresAt: Date.now() + SESSION_IDLE_MS,
     });
     reply.setCookie(SESSION_COOKIE, sessionId, {
       path: '/',

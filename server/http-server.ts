@@ -1,4 +1,5 @@
 // The HTTP server: the JSON API and the pages (docs/api.md) over the same CaseService and case record.
+import { OidcSignIn } from './oidc-sign-in';
 import { STAFF_ACTIONS, type StaffAction } from '../actions/registry';
 import type { ServerMetrics } from '../infra/metrics/metrics';
 import cookie from '@fastify/cookie';
@@ -127,7 +128,18 @@ function countRequest(metrics: ServerMetrics, request: FastifyRequest, reply: Fa
 
 export function buildHttpServer(deps: ServerDeps): FastifyInstance {
   const https = deps.config.publicUrl.startsWith('https:');
-  const ctx: ServerContext = { ...deps, auth: new Auth(deps.users, https), routes: [] };
+  const ctx: ServerContext = {
+    ...deps,
+    auth: new Auth(
+      deps.users,
+      https,
+      deps.config.passwordSignIn ? undefined : { signInWith: deps.config.oidc?.name ?? 'the district account' },
+    ),
+    routes: [],
+    ...(deps.config.oidc
+      ? { oidc: new OidcSignIn(deps.config.oidc, deps.config.publicUrl, deps.keyring, deps.users, https) }
+      : {}),
+  };
   const tls = deps.config.tls
     ? { https: { cert: fs.readFileSync(deps.config.tls.certFile), key: fs.readFileSync(deps.config.tls.keyFile) } }
     : {};

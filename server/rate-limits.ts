@@ -19,7 +19,7 @@ export interface RateLimit {
  */
 export const routeOf = (request: FastifyRequest): string => request.routeOptions.url ?? request.url.split('?')[0]!;
 
-export const SIGN_IN_ROUTES = new Set(['/api/auth/login', '/login']);
+export const SIGN_IN_ROUTES = new Set(['/api/auth/login', '/login', '/auth/oidc/callback']);
 
 export const RATE_LIMITS: RateLimit[] = [
   { name: 'sign-in', matches: (r) => r.method === 'POST' && SIGN_IN_ROUTES.has(routeOf(r)), perMinute: 20 },

@@ -27,6 +27,8 @@ const NO_CASE_DATA = new Set([
   '/api/auth/logout',
   '/api/health',
   '/api/ready',
+  '/auth/oidc/start',
+  '/auth/oidc/callback',
   '/api/openapi.json',
   '/static/:file',
   '/login',

@@ -14,6 +14,7 @@ import type { CaseService } from '../client/case-service';
 import type { Auth } from './auth';
 import type { DocumentedRoute } from './openapi';
 import type { ServerMetrics } from '../infra/metrics/metrics';
+import type { OidcSignIn } from './oidc-sign-in';
 
 export interface ServerDeps {
   config: Config;
@@ -42,6 +43,8 @@ export interface ServerDeps {
 
 export interface ServerContext extends ServerDeps {
   auth: Auth;
+  /** Single sign-on with the district's identity provider, when OIDC_ISSUER is set. */
+  oidc?: OidcSignIn;
   /** The API routes as registered, each with its entry in the document (`config: { doc }`). */
   routes: DocumentedRoute[];
 }

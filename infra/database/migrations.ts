@@ -349,6 +349,18 @@ CREATE TRIGGER audit_chain_starts_append_only BEFORE UPDATE OR DELETE ON audit_c
       postgres: 'ALTER TABLE case_rosters ADD COLUMN match_keys BYTEA;',
     },
   },
+  {
+    version: 20,
+    name: "single sign-on: the provider's subject an account is bound to (one account a subject), and the break-glass accounts that keep a password when password sign-in is off",
+    sql: {
+      sqlite: `ALTER TABLE users ADD COLUMN oidc_subject TEXT;
+ALTER TABLE users ADD COLUMN break_glass INTEGER NOT NULL DEFAULT 0;
+CREATE UNIQUE INDEX IF NOT EXISTS users_oidc_subject ON users (oidc_subject);`,
+      postgres: `ALTER TABLE users ADD COLUMN oidc_subject TEXT;
+ALTER TABLE users ADD COLUMN break_glass INTEGER NOT NULL DEFAULT 0;
+CREATE UNIQUE INDEX users_oidc_subject ON users (oidc_subject);`,
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

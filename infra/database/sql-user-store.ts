@@ -18,6 +18,7 @@ interface UserRow {
   email: string | null;
   password_hash: string;
   created_at: number;
+  break_glass: number | null;
 }
 
 const userOf = (row: UserRow): UserWithSecret => ({
@@ -26,6 +27,7 @@ const userOf = (row: UserRow): UserWithSecret => ({
   ...(row.email ? { email: row.email } : {}),
   createdAt: row.created_at,
   passwordHash: row.password_hash,
+  breakGlass: Number(row.break_glass ?? 0) === 1,
 });
 
 const isUniqueViolation = (err: unknown): boolean => {
@@ -36,21 +38,57 @@ const isUniqueViolation = (err: unknown): boolean => {
 export class SqlUserStore implements UserStore {
   constructor(private readonly db: SqlDatabase) {}
 
-  async addUser(user: { username: string; role: Role; email?: string; passwordHash: string }): Promise<User> {
+  async addUser(user: {
+    username: string;
+    role: Role;
+    email?: string;
+    passwordHash: string;
+    breakGlass?: boolean;
+  }): Promise<User> {
     const createdAt = Date.now();
     try {
-      await this.db.run('INSERT INTO users (username, role, email, password_hash, created_at) VALUES (?, ?, ?, ?, ?)', [
-        user.username,
-        user.role,
-        user.email ?? null,
-        user.passwordHash,
-        createdAt,
-      ]);
+      await this.db.run(
+        'INSERT INTO users (username, role, email, password_hash, created_at, break_glass) VALUES (?, ?, ?, ?, ?, ?)',
+        [user.username, user.role, user.email ?? null, user.passwordHash, createdAt, user.breakGlass ? 1 : 0],
+      );
     } catch (err) {
       if (isUniqueViolation(err)) throw new DuplicateUserError(`a user named "${user.username}" already exists`);
       throw err;
     }
     return { username: user.username, role: user.role, ...(user.email ? { email: user.email } : {}), createdAt };
+  }
+
+  async signInFromProvider(subject: string, wanted: { username: string; role: Role; email?: string }): Promise<User> {
+    return this.db.transaction(async (tx) => {
+      const bound = await tx.get<UserRow>('SELECT * FROM users WHERE oidc_subject = ?', [subject]);
+      if (bound) {
+        await tx.run('UPDATE users SET role = ?, email = ? WHERE oidc_subject = ?', [
+          wanted.role,
+          wanted.email ?? null,
+          subject,
+        ]);
+        const {
+          passwordHash: _p,
+          breakGlass: _b,
+          ...user
+        } = userOf({
+          ...bound,
+          role: wanted.role,
+          email: wanted.email ?? null,
+        });
+        return user;
+      }
+      let username = wanted.username;
+      for (let n = 2; await tx.get('SELECT username FROM users WHERE lower(username) = lower(?)', [username]); n += 1)
+        username = `${wanted.username}-${n}`;
+      const createdAt = Date.now();
+      // No password: an empty hash matches none, so this account signs in through the provider only.
+      await tx.run(
+        'INSERT INTO users (username, role, email, password_hash, created_at, oidc_subject) VALUES (?, ?, ?, ?, ?, ?)',
+        [username, wanted.role, wanted.email ?? null, '', createdAt, subject],
+      );
+      return { username, role: wanted.role, ...(wanted.email ? { email: wanted.email } : {}), createdAt };
+    });
   }
 
   async getUser(username: string): Promise<UserWithSecret | undefined> {
@@ -60,7 +98,7 @@ export class SqlUserStore implements UserStore {
 
   async listUsers(): Promise<User[]> {
     return (await this.db.all<UserRow>('SELECT * FROM users ORDER BY username')).map((row) => {
-      const { passwordHash: _p, ...user } = userOf(row);
+      const { passwordHash: _p, breakGlass: _b, ...user } = userOf(row);
       return user;
     });
   }

@@ -12,6 +12,8 @@ export interface User {
 
 export interface UserWithSecret extends User {
   passwordHash: string;
+  /** Signs in with its password even when PASSWORD_SIGN_IN=false (for when the identity provider is down). */
+  breakGlass: boolean;
 }
 
 /** When guesses lock a sign-in name. */
@@ -34,7 +36,19 @@ export interface Session {
 }
 
 export interface UserStore {
-  addUser(user: { username: string; role: Role; email?: string; passwordHash: string }): Promise<User>;
+  addUser(user: {
+    username: string;
+    role: Role;
+    email?: string;
+    passwordHash: string;
+    breakGlass?: boolean;
+  }): Promise<User>;
+  /**
+   * The account bound to the identity provider's `subject`, its role and email refreshed from this sign-in; made on
+   * the first, under `wanted.username` (or that name with a number when a local account holds it), without a
+   * password. One transaction.
+   */
+  signInFromProvider(subject: string, wanted: { username: string; role: Role; email?: string }): Promise<User>;
   getUser(username: string): Promise<UserWithSecret | undefined>;
   listUsers(): Promise<User[]>;
   countUsers(): Promise<number>;

@@ -10,6 +10,8 @@ export interface PageOptions {
   scripts?: string[];
   /** A page that follows work in progress reloads itself (no JavaScript needed). */
   refreshSeconds?: number;
+  /** A page that only hands on goes at once to this address of ours (no JavaScript needed). */
+  continueTo?: string;
 }
 
 export function layout(options: PageOptions, body: Markup): string {
@@ -23,7 +25,7 @@ export function layout(options: PageOptions, body: Markup): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-${options.refreshSeconds ? `<meta http-equiv="refresh" content="${Number(options.refreshSeconds)}">\n` : ''}<title>${escape(options.title)} · Disposition</title>
+${options.refreshSeconds ? `<meta http-equiv="refresh" content="${Number(options.refreshSeconds)}">\n` : ''}${options.continueTo ? `<meta http-equiv="refresh" content="0; url=${escape(options.continueTo)}">\n` : ''}<title>${escape(options.title)} · Disposition</title>
 <link rel="stylesheet" href="/static/style.css">
 ${(options.scripts ?? []).map((src) => `<script src="${escape(src)}" defer></script>`).join('\n')}
 </head>

@@ -23,13 +23,25 @@ export interface CaseFormRetry {
   errors: Record<string, string>;
 }
 
-export function loginPage(options: { next?: string; error?: string; firstRun?: boolean }): string {
+export function loginPage(options: {
+  next?: string;
+  error?: string;
+  firstRun?: boolean;
+  /** The district's identity provider (OIDC_NAME), when single sign-on is set up. */
+  sso?: string;
+}): string {
   return layout(
     { title: 'Sign in' },
     html`
 <h1>Sign in</h1>
 ${options.firstRun ? notice('No accounts exist yet. Create the first administrator on the server: npx disposition user add --username <name> --role admin --email <address> --password-stdin') : ''}
 ${options.error ? html`<div class="notice warn" role="alert">${options.error}</div>` : ''}
+${
+  options.sso
+    ? html`<p><a class="button" href="/auth/oidc/start?next=${encodeURIComponent(options.next ?? '/cases')}">Sign in with <bdi>${options.sso}</bdi></a></p>
+<h2>Or with a password</h2>`
+    : ''
+}
 <form method="post" action="/login" class="card">
   <input type="hidden" name="next" value="${options.next ?? '/cases'}">
   <label for="username">User name</label>
@@ -38,6 +50,18 @@ ${options.error ? html`<div class="notice warn" role="alert">${options.error}</d
   <input type="password" id="password" name="password" autocomplete="current-password" required>
   <p><button type="submit">Sign in</button></p>
 </form>`,
+  );
+}
+
+/**
+ * After the identity provider signed someone in: a page that goes on to where they were going. Not a redirect: the
+ * session cookie is SameSite=Strict, and a redirect would still be part of the navigation the provider's site began.
+ */
+export function signedInPage(next: string): string {
+  return layout(
+    { title: 'Signed in', continueTo: next },
+    html`<h1>Signed in</h1>
+<p><a href="${next}">Continue</a></p>`,
   );
 }
 

@@ -1,4 +1,5 @@
 // District staff's pages: server-rendered HTML over the same CaseService as the API.
+import { SignInRefused } from '../oidc-sign-in';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -19,6 +20,7 @@ import {
   casePage,
   dashboardPage,
   loginPage,
+  signedInPage,
   newCasePage,
   type CaseFormRetry,
   type CasePanels,
@@ -79,7 +81,38 @@ export function registerStaffPages(app: FastifyInstance, ctx: ServerContext): vo
 
   app.get('/login', async (request, reply) => {
     const { next } = request.query as { next?: string };
-    return page(reply, loginPage({ next: safeNext(next), firstRun: (await ctx.users.countUsers()) === 0 }));
+    return page(
+      reply,
+      loginPage({
+        next: safeNext(next),
+        firstRun: (await ctx.users.countUsers()) === 0,
+        ...(ctx.oidc ? { sso: ctx.oidc.settings.name } : {}),
+      }),
+    );
+  });
+
+  // Single sign-on (server/oidc-sign-in.ts): off the provider and back, then a session as a password gives one.
+  app.get('/auth/oidc/start', async (request, reply) => {
+    if (!ctx.oidc) throw new DispositionError('not_found', 'single sign-on is not set up here (OIDC_ISSUER)');
+    const { next } = request.query as { next?: string };
+    return reply.redirect(await ctx.oidc.start(safeNext(next), reply), 303);
+  });
+
+  app.get('/auth/oidc/callback', async (request, reply) => {
+    if (!ctx.oidc) throw new DispositionError('not_found', 'single sign-on is not set up here (OIDC_ISSUER)');
+    try {
+      const { user, next } = await ctx.oidc.finish(request, reply);
+      await auth.startSession(user, reply);
+      return page(reply, signedInPage(safeNext(next)));
+    } catch (err) {
+      if (!(err instanceof SignInRefused)) throw err;
+      noteRefusal(request, err);
+      return page(
+        reply,
+        loginPage({ error: err.message, sso: ctx.oidc.settings.name }),
+        err.code === 'forbidden' ? 403 : 401,
+      );
+    }
   });
 
   app.post('/login', async (request, reply) => {
