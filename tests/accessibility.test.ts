@@ -6,6 +6,7 @@
 // its own status word; the backup confirmation's vendor page opens only on the roll-off day.
 import fs from 'node:fs';
 import path from 'node:path';
+import { loginPage } from '../server/pages/staff-pages';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { HttpHarness, type SignedIn } from './support/http-harness';
@@ -26,6 +27,7 @@ let ada: SignedIn;
 /** The (page, state) pairs checked, in the test's name so that a reader sees what is covered. */
 const STATES = [
   'sign-in',
+  'sign-in, with single sign-on and a refusal',
   'dashboard',
   'case list',
   'case list, page 2',
@@ -313,6 +315,17 @@ beforeAll(async () => {
   pages.push(
     { name: 'case list, page 2', path: next, signedIn: true },
     { name: 'sign-in', path: '/login', signedIn: false },
+    {
+      name: 'sign-in, with single sign-on and a refusal',
+      path: '/login',
+      signedIn: false,
+      html: loginPage({
+        next: '/cases',
+        sso: 'Riverside Unified School District staff account',
+        error:
+          'Your account at Riverside Unified School District staff account gives you no role in Disposition: its "groups" holds none of the values the district set for administrators or legal staff. Ask the district\'s IT to add you to the right group.',
+      }),
+    },
     { name: 'dashboard', path: '/', signedIn: true },
     { name: 'webhook settings', path: '/settings/webhooks', signedIn: true },
     { name: 'case list', path: '/cases', signedIn: true },

@@ -2,7 +2,8 @@
 // (oidc-provider) on loopback: administrators and legal staff sign in through it, their accounts made on the first
 // sign-in and their roles refreshed at each; someone the claims give no role is refused with a clear page and an
 // intrusion event; and a forged state, a tampered nonce, a code used twice or too late, and an answer from another
-// provider are refused. The browser is played by fetch with a cookie jar for the provider's cookies.
+// provider are refused. Most of it plays the browser with fetch and a cookie jar for the provider's cookies; the last
+// test signs in an administrator and legal staff in a real Chromium, from the button on the sign-in page.
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,7 +29,7 @@ interface TestProvider {
   close(): Promise<void>;
 }
 
-async function startProvider(): Promise<TestProvider> {
+async function startProvider(callback = CALLBACK): Promise<TestProvider> {
   const { default: Provider } = (await import('oidc-provider')) as { default: new (...args: unknown[]) => any };
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -44,7 +45,7 @@ async function startProvider(): Promise<TestProvider> {
       {
         client_id: CLIENT_ID,
         client_secret: CLIENT_SECRET,
-        redirect_uris: [CALLBACK],
+        redirect_uris: [callback],
         grant_types: ['authorization_code'],
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_basic',
@@ -389,4 +390,54 @@ describe('the single sign-on settings', () => {
     expect(loadConfig({ ...base, ...oidc, PASSWORD_SIGN_IN: 'false' }).passwordSignIn).toBe(false);
     expect(loadConfig(base).passwordSignIn).toBe(true);
   });
+});
+
+describe('single sign-on in a browser', () => {
+  it('signs in an administrator, then legal staff, from the button on the sign-in page', async () => {
+    const { freePort } = await import('../scripts/dev-server');
+    const { launchChromium } = await import('./support/browser');
+    const port = await freePort();
+    const publicUrl = `http://127.0.0.1:${port}`;
+    const idp = await startProvider(`${publicUrl}/auth/oidc/callback`);
+    const site = await HttpHarness.start({
+      port,
+      env: {
+        PUBLIC_URL: publicUrl,
+        OIDC_ISSUER: idp.issuer,
+        OIDC_CLIENT_ID: CLIENT_ID,
+        OIDC_CLIENT_SECRET: CLIENT_SECRET,
+        OIDC_NAME: 'Riverside Schools account',
+        OIDC_ADMIN_VALUES: 'disposition-admins',
+        OIDC_LEGAL_VALUES: 'disposition-legal',
+      },
+    });
+    const browser = await launchChromium();
+    try {
+      for (const [login, who] of [
+        ['ada', 'ada-2 (admin)'],
+        ['lee', 'lee-2 (legal)'],
+      ] as const) {
+        const context = await browser.newContext({ baseURL: publicUrl });
+        const page = await context.newPage();
+        await page.goto('/login?next=/cases');
+        await page.getByRole('link', { name: 'Sign in with Riverside Schools account' }).click();
+        // The provider's own sign-in page (its development one takes any password).
+        await page.waitForURL((url) => url.origin === idp.issuer);
+        await page.locator('input[name="login"]').fill(login);
+        await page.locator('input[name="password"]').fill('anything');
+        await page.locator('button[type="submit"]').click();
+        // Back here: the page that goes on to the case list, signed in.
+        await page.waitForURL((url) => url.origin === publicUrl && url.pathname === '/cases', { timeout: 20_000 });
+        expect(await page.locator('.who').textContent()).toBe(who);
+        await page.getByRole('button', { name: 'Sign out' }).click();
+        await page.waitForURL((url) => url.pathname === '/login');
+        expect((await context.request.get('/cases', { maxRedirects: 0 })).status()).toBe(303);
+        await context.close();
+      }
+    } finally {
+      await browser.close();
+      await site.close();
+      await idp.close();
+    }
+  }, 120_000);
 });

@@ -41,7 +41,12 @@ export class HttpHarness {
   }
 
   static async start(
-    options: HarnessOptions & { actionTimeoutMs?: number; logStream?: NodeJS.WritableStream } = {},
+    options: HarnessOptions & {
+      actionTimeoutMs?: number;
+      logStream?: NodeJS.WritableStream;
+      /** A port chosen before (its PUBLIC_URL given to a test's identity provider); else any free one. */
+      port?: number;
+    } = {},
   ): Promise<HttpHarness> {
     let cases: CaseHarness | undefined;
     // The worker mails admin and legal users with an email, and prints the access log's head, as worker/main.ts wires it.
@@ -102,7 +107,7 @@ export class HttpHarness {
         new Writable({ write: (line: Buffer, _encoding, done) => (console.error(String(line).trimEnd()), done()) }),
     };
     const app = buildHttpServer(deps);
-    await app.listen({ port: 0, host: '127.0.0.1' });
+    await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
     const { port } = app.server.address() as AddressInfo;
     return new HttpHarness(cases, app, `http://127.0.0.1:${port}`, deps);
   }
