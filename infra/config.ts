@@ -23,6 +23,8 @@ export interface OidcSettings {
   roleClaim: string;
   adminValues: string[];
   legalValues: string[];
+  /** Scopes asked beyond openid, profile and email (OIDC_SCOPES: a provider that gives groups for a scope). */
+  scopes: string[];
 }
 
 export interface Config {
@@ -174,6 +176,7 @@ function oidcSettings(env: NodeJS.ProcessEnv): OidcSettings | undefined {
     roleClaim: env.OIDC_ROLE_CLAIM || 'groups',
     adminValues,
     legalValues,
+    scopes: (env.OIDC_SCOPES ?? '').split(/[\s,]+/).filter(Boolean),
   };
 }
 

@@ -92,7 +92,7 @@ export class OidcSignIn {
     });
     return client.buildAuthorizationUrl(configuration, {
       redirect_uri: this.redirectUri,
-      scope: `openid profile email ${this.settings.roleClaim === 'groups' ? 'groups' : ''}`.trim(),
+      scope: ['openid', 'profile', 'email', ...this.settings.scopes].join(' '),
       code_challenge: await client.calculatePKCECodeChallenge(pending.verifier),
       code_challenge_method: 'S256',
       state: pending.state,

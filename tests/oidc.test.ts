@@ -157,6 +157,7 @@ beforeAll(async () => {
       OIDC_NAME: 'Riverside Schools account',
       OIDC_ADMIN_VALUES: 'disposition-admins',
       OIDC_LEGAL_VALUES: 'disposition-legal',
+      OIDC_SCOPES: 'groups',
     },
   });
 }, 60_000);
@@ -321,6 +322,7 @@ describe('password sign-in off (PASSWORD_SIGN_IN=false)', () => {
         OIDC_CLIENT_SECRET: CLIENT_SECRET,
         OIDC_NAME: 'Riverside Schools account',
         OIDC_ADMIN_VALUES: 'disposition-admins',
+        OIDC_SCOPES: 'groups',
         PASSWORD_SIGN_IN: 'false',
       },
     });
@@ -371,6 +373,7 @@ describe('the single sign-on settings', () => {
       roleClaim: 'groups',
       adminValues: ['admins@district.example'],
       legalValues: [],
+      scopes: [],
     });
     expect(loadConfig(base).oidc).toBeUndefined();
   });
@@ -408,6 +411,7 @@ describe('single sign-on in a browser', () => {
         OIDC_CLIENT_SECRET: CLIENT_SECRET,
         OIDC_NAME: 'Riverside Schools account',
         OIDC_ADMIN_VALUES: 'disposition-admins',
+        OIDC_SCOPES: 'groups',
         OIDC_LEGAL_VALUES: 'disposition-legal',
       },
     });
