@@ -141,6 +141,18 @@ async function atProvider(authorizationUrl: string, login: string): Promise<URL>
   throw new Error('the provider kept redirecting');
 }
 
+/** The district's settings for a provider, as each harness here gives them. */
+const oidcEnv = (issuer: string, more: Record<string, string> = {}): Record<string, string> => ({
+  OIDC_ISSUER: issuer,
+  OIDC_CLIENT_ID: CLIENT_ID,
+  OIDC_CLIENT_SECRET: CLIENT_SECRET,
+  OIDC_NAME: 'Riverside Schools account',
+  OIDC_ADMIN_VALUES: 'disposition-admins',
+  OIDC_LEGAL_VALUES: 'disposition-legal',
+  OIDC_SCOPES: 'groups',
+  ...more,
+});
+
 let h: HttpHarness;
 let provider: TestProvider;
 let other: TestProvider;
@@ -149,16 +161,7 @@ beforeAll(async () => {
   provider = await startProvider();
   other = await startProvider();
   h = await HttpHarness.start({
-    env: {
-      PUBLIC_URL,
-      OIDC_ISSUER: provider.issuer,
-      OIDC_CLIENT_ID: CLIENT_ID,
-      OIDC_CLIENT_SECRET: CLIENT_SECRET,
-      OIDC_NAME: 'Riverside Schools account',
-      OIDC_ADMIN_VALUES: 'disposition-admins',
-      OIDC_LEGAL_VALUES: 'disposition-legal',
-      OIDC_SCOPES: 'groups',
-    },
+    env: { PUBLIC_URL, ...oidcEnv(provider.issuer) },
   });
 }, 60_000);
 
@@ -315,16 +318,7 @@ describe('single sign-on', () => {
 describe('password sign-in off (PASSWORD_SIGN_IN=false)', () => {
   it('keeps passwords for break-glass accounts only, and tells everyone else where to sign in', async () => {
     const off = await HttpHarness.start({
-      env: {
-        PUBLIC_URL,
-        OIDC_ISSUER: provider.issuer,
-        OIDC_CLIENT_ID: CLIENT_ID,
-        OIDC_CLIENT_SECRET: CLIENT_SECRET,
-        OIDC_NAME: 'Riverside Schools account',
-        OIDC_ADMIN_VALUES: 'disposition-admins',
-        OIDC_SCOPES: 'groups',
-        PASSWORD_SIGN_IN: 'false',
-      },
+      env: { PUBLIC_URL, ...oidcEnv(provider.issuer, { PASSWORD_SIGN_IN: 'false' }) },
     });
     try {
       const { hashPassword } = await import('../infra/keys/passwords');
@@ -404,16 +398,7 @@ describe('single sign-on in a browser', () => {
     const idp = await startProvider(`${publicUrl}/auth/oidc/callback`);
     const site = await HttpHarness.start({
       port,
-      env: {
-        PUBLIC_URL: publicUrl,
-        OIDC_ISSUER: idp.issuer,
-        OIDC_CLIENT_ID: CLIENT_ID,
-        OIDC_CLIENT_SECRET: CLIENT_SECRET,
-        OIDC_NAME: 'Riverside Schools account',
-        OIDC_ADMIN_VALUES: 'disposition-admins',
-        OIDC_SCOPES: 'groups',
-        OIDC_LEGAL_VALUES: 'disposition-legal',
-      },
+      env: { PUBLIC_URL: publicUrl, ...oidcEnv(idp.issuer) },
     });
     const browser = await launchChromium();
     try {
