@@ -282,6 +282,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = integer(env, 'PORT', 3000);
   const { dataDir, keysDir, districtName } = dataPlaces(env);
   const publicUrl = (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, '');
+  const oidc = oidcSettings(env);
+  const metricsPort = optionalPort(env, 'METRICS_PORT');
+  const workerMetricsPort = optionalPort(env, 'WORKER_METRICS_PORT');
   try {
     new URL(publicUrl);
   } catch {
@@ -323,13 +326,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     agreements: env.AGREEMENTS_FILE ? agreementsFile(env.AGREEMENTS_FILE) : BUILT_IN_AGREEMENTS,
     ...(env.SIGNING_P12 || env.SIGNING_P12_PASSPHRASE ? { signingP12: signingP12(env) } : {}),
     ...(env.TSA_URL ? { tsaUrl: tsaUrl(env.TSA_URL) } : {}),
-    ...(env.OIDC_ISSUER || env.OIDC_CLIENT_ID || env.OIDC_CLIENT_SECRET ? { oidc: oidcSettings(env) } : {}),
+    ...(oidc ? { oidc } : {}),
     passwordSignIn: passwordSignIn(env),
     metricsHost: env.METRICS_HOST || '127.0.0.1',
-    ...(optionalPort(env, 'METRICS_PORT') ? { metricsPort: optionalPort(env, 'METRICS_PORT') } : {}),
-    ...(optionalPort(env, 'WORKER_METRICS_PORT')
-      ? { workerMetricsPort: optionalPort(env, 'WORKER_METRICS_PORT') }
-      : {}),
+    ...(metricsPort ? { metricsPort } : {}),
+    ...(workerMetricsPort ? { workerMetricsPort } : {}),
     temporalUiOrigins: (env.TEMPORAL_UI_ORIGIN || 'http://localhost:8233,http://127.0.0.1:8233')
       .split(',')
       .map((o) => o.trim())

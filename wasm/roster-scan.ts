@@ -131,12 +131,8 @@ function delimiters(at: usize): u32 {
 
 /** The first byte at or after `at` that is a comma, a line feed or a quote, or n. */
 function cellEnd(base: usize, at: u32, n: u32): u32 {
-  const comma = i8x16.splat(COMMA);
-  const lf = i8x16.splat(LF);
-  const quote = i8x16.splat(QUOTE);
   while (at + 16 <= n) {
-    const v = v128.load(base + at);
-    const mask = i8x16.bitmask(v128.or(v128.or(i8x16.eq(v, comma), i8x16.eq(v, lf)), i8x16.eq(v, quote)));
+    const mask = delimiters(base + at);
     if (mask != 0) return at + ctz(mask);
     at += 16;
   }

@@ -24,7 +24,8 @@ import { SqlRosterStore } from '../infra/database/roster-store';
 import { WorkerMetrics } from '../infra/metrics/metrics';
 import { WorkerLog } from '../infra/temporal/worker-log';
 import pino from 'pino';
-import { listenForMetrics, loopbackPort, scrape } from '../infra/metrics/metrics-listener';
+import { listenForMetrics, scrape } from '../infra/metrics/metrics-listener';
+import { freePort } from '../infra/free-port';
 
 /** `options.maxCachedWorkflows`: the workflow cache (bench:cases measures memory against it); else the default. */
 export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkflows?: number } = {}): Promise<void> {
@@ -71,7 +72,7 @@ export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkfl
   // id (infra/temporal/worker-log.ts), and the Temporal SDK's own metrics (task slots, polls, latencies) from its
   // core's exporter on a loopback port of its own, which the worker's listener serves after ours.
   const metrics = config.workerMetricsPort !== undefined ? new WorkerMetrics() : undefined;
-  const bindAddress = metrics && `127.0.0.1:${await loopbackPort()}`;
+  const bindAddress = metrics && `127.0.0.1:${await freePort()}`;
   let sdkMetrics: string | undefined;
   try {
     Runtime.install({

@@ -2,7 +2,7 @@
 // WORKER_METRICS_PORT for the worker), on loopback unless METRICS_HOST says otherwise, apart from the pages and
 // the API so that it is never exposed with them. `more` adds text from elsewhere (the Temporal SDK's own metrics).
 import http from 'node:http';
-import net, { type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
 export interface MetricsListener {
@@ -50,16 +50,4 @@ export async function scrape(url: string): Promise<string> {
   } catch (err) {
     return `# ${url} could not be read: ${(err as Error).message}\n`;
   }
-}
-
-/** A port free on loopback now, for a listener of ours that cannot be given port 0 (the Temporal SDK's exporter). */
-export function loopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
