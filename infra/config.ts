@@ -67,6 +67,8 @@ export interface Config {
   workerMetricsPort?: number;
   /** Single sign-on with the district's OpenID Connect provider (OIDC_*); none when OIDC_ISSUER is unset. */
   oidc?: OidcSettings;
+  /** OpenTelemetry traces sent to an OTLP/HTTP receiver (OTEL_EXPORTER_OTLP_*); none when no endpoint is set. */
+  tracing?: TracingSettings;
   /** PASSWORD_SIGN_IN=false: only break-glass accounts sign in with a password (the rest through OIDC). */
   passwordSignIn: boolean;
   /** PostgreSQL for the case record, accounts and logs (several machines); unset: SQLite in DATA_DIR. */
@@ -144,6 +146,38 @@ const listOf = (text: string | undefined): string[] =>
     .filter(Boolean);
 
 /** OIDC_*: all three of issuer, client id and secret, a claim value for at least one role, https off loopback. */
+export interface TracingSettings {
+  /** Where spans are posted: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as given, else OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces. */
+  tracesUrl: string;
+  /** OTEL_SERVICE_NAME, else `disposition`. */
+  serviceName: string;
+}
+
+/** The standard OpenTelemetry variables: off unless an endpoint is named, and off again with OTEL_SDK_DISABLED=true. */
+function tracingSettings(env: NodeJS.ProcessEnv): TracingSettings | undefined {
+  if (env.OTEL_SDK_DISABLED === 'true' || env.OTEL_TRACES_EXPORTER === 'none') return undefined;
+  const named = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+    ? { name: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', url: env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT }
+    : env.OTEL_EXPORTER_OTLP_ENDPOINT
+      ? {
+          name: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+          url: `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`,
+        }
+      : undefined;
+  if (!named) return undefined;
+  let url: URL;
+  try {
+    url = new URL(named.url);
+  } catch {
+    throw new ConfigError(`${named.name}="${env[named.name]}" is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ConfigError(
+      `${named.name}="${env[named.name]}" must be an http:// or https:// URL (spans go out as OTLP over HTTP)`,
+    );
+  return { tracesUrl: url.href, serviceName: env.OTEL_SERVICE_NAME || 'disposition' };
+}
+
 function oidcSettings(env: NodeJS.ProcessEnv): OidcSettings | undefined {
   if (!env.OIDC_ISSUER) {
     const stray = ['OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'].find((name) => env[name]);
@@ -283,6 +317,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const { dataDir, keysDir, districtName } = dataPlaces(env);
   const publicUrl = (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, '');
   const oidc = oidcSettings(env);
+  const tracing = tracingSettings(env);
   const metricsPort = optionalPort(env, 'METRICS_PORT');
   const workerMetricsPort = optionalPort(env, 'WORKER_METRICS_PORT');
   try {
@@ -327,6 +362,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(env.SIGNING_P12 || env.SIGNING_P12_PASSPHRASE ? { signingP12: signingP12(env) } : {}),
     ...(env.TSA_URL ? { tsaUrl: tsaUrl(env.TSA_URL) } : {}),
     ...(oidc ? { oidc } : {}),
+    ...(tracing ? { tracing } : {}),
     passwordSignIn: passwordSignIn(env),
     metricsHost: env.METRICS_HOST || '127.0.0.1',
     ...(metricsPort ? { metricsPort } : {}),

@@ -21,6 +21,7 @@ import { documentPath } from './openapi';
 import { noteRefusal, pathForLog, rememberAddress, SecurityEvents } from './security-events';
 import { malformedMultipart } from './uploads';
 import { registerRequestLimits } from './request-limits';
+import { activeTraceIds, traceRequests } from './request-spans';
 import { registerAuditApi } from './routes/api-audit';
 import { registerBulkApi } from './routes/api-bulk';
 import { registerCaseApi } from './routes/api-cases';
@@ -154,6 +155,7 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
         req: (request: FastifyRequest) => ({ method: request.method, path: pathForLog(request) }),
         res: (reply: { statusCode: number }) => ({ statusCode: reply.statusCode }),
       },
+      ...(deps.tracer ? { mixin: activeTraceIds } : {}),
     },
     genReqId: () => crypto.randomUUID(),
     requestIdHeader: false, // our ids only: a client's would let it write into the log
@@ -204,6 +206,7 @@ export function buildHttpServer(deps: ServerDeps): FastifyInstance {
       : {}),
   });
 
+  if (deps.tracer) traceRequests(app, deps.tracer, deps.config.trustProxy);
   app.register(cookie);
   app.register(formbody);
   // preservePath: we see the name as sent, so a path in it is refused rather than quietly trimmed.

@@ -12,10 +12,12 @@ import { createTemporalClient } from '../client/temporal-client';
 import { buildHttpServer, listen } from './http-server';
 import { ServerMetrics } from '../infra/metrics/metrics';
 import { listenForMetrics } from '../infra/metrics/metrics-listener';
+import { startTracing } from '../infra/tracing/tracing';
 
 export async function runServer(signal?: AbortSignal): Promise<void> {
   const config = loadConfig();
   checkTransportSecurity(config);
+  const tracing = config.tracing && startTracing(config.tracing);
   const stores = await openStores(config);
   const keyring = await openKeyring(config, stores.database);
   await stores.bindKeyring(config, keyring);
@@ -51,6 +53,7 @@ export async function runServer(signal?: AbortSignal): Promise<void> {
     mail,
     signatories,
     ...(metrics ? { metrics } : {}),
+    ...(tracing ? { tracer: tracing.tracer } : {}),
   });
   const address = await listen(app, config);
   console.log(`[server] listening on ${address} (public URL ${config.publicUrl})`);
@@ -78,6 +81,7 @@ export async function runServer(signal?: AbortSignal): Promise<void> {
   await client.connection.close();
   keyring.close();
   await stores.close();
+  await tracing?.shutdown();
   mail.close();
 }
 

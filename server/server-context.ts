@@ -14,6 +14,7 @@ import type { CaseService } from '../client/case-service';
 import type { Auth } from './auth';
 import type { DocumentedRoute } from './openapi';
 import type { ServerMetrics } from '../infra/metrics/metrics';
+import type { Tracer } from '@opentelemetry/api';
 import type { OidcSignIn } from './oidc-sign-in';
 
 export interface ServerDeps {
@@ -39,6 +40,8 @@ export interface ServerDeps {
   signatories: SqlSignatoryCodes;
   /** What the Prometheus listener serves (METRICS_PORT); none when metrics are off. */
   metrics?: ServerMetrics;
+  /** Spans of requests (OTEL_EXPORTER_OTLP_ENDPOINT); none when tracing is off. */
+  tracer?: Tracer;
 }
 
 export interface ServerContext extends ServerDeps {

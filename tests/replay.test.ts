@@ -6,18 +6,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Keyring } from '../infra/keys/keys';
 import { createDataConverter } from '../infra/keys/payload-codec';
+import { bundleWorkflows } from '../worker/create-worker';
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'replay');
 const keysDir = fs.mkdtempSync(path.join(os.tmpdir(), 'disposition-replay-keys-'));
 fs.copyFileSync(path.join(FIXTURES, 'test-only-keyring.json'), path.join(keysDir, 'keyring.json'));
 afterAll(() => fs.rmSync(keysDir, { recursive: true, force: true }));
 
-describe("histories written by earlier versions replay on today's workflows", () => {
-  const histories = fs.readdirSync(FIXTURES).filter((name) => name.endsWith('.history.json'));
+const histories = fs.readdirSync(FIXTURES).filter((name) => name.endsWith('.history.json'));
 
+describe("histories written by earlier versions replay on today's workflows", () => {
   it('has histories to replay', () => {
     expect(histories.length).toBeGreaterThan(0);
   });
@@ -31,6 +32,24 @@ describe("histories written by earlier versions replay on today's workflows", ()
         workflowBundle: { codePath: inject('workflowBundlePath') },
         dataConverter: createDataConverter(Keyring.open(keysDir)),
       },
+      history,
+      name,
+    );
+  });
+});
+
+// Tracing may be turned on for cases that ran without it: the bundle then holds Temporal's OpenTelemetry
+// interceptors, and the main loop runs each step within an action's trace (workflows/request-trace.ts).
+describe('the same histories replay with tracing on', () => {
+  let traced: { code: string };
+  beforeAll(async () => {
+    traced = await bundleWorkflows({ traced: true });
+  }, 120_000);
+
+  it.each(histories)('%s', async (name) => {
+    const history: unknown = JSON.parse(fs.readFileSync(path.join(FIXTURES, name), 'utf8'));
+    await Worker.runReplayHistory(
+      { workflowBundle: traced, dataConverter: createDataConverter(Keyring.open(keysDir)) },
       history,
       name,
     );

@@ -1,5 +1,6 @@
 // `npm run worker`: the worker alone, against TEMPORAL_ADDRESS (or the address `npm start` wrote).
 import { Client } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import type { WebhookDeps } from '../activities/webhooks';
 import type { CaseInput } from '../domain/case-input';
@@ -26,10 +27,12 @@ import { WorkerLog } from '../infra/temporal/worker-log';
 import pino from 'pino';
 import { listenForMetrics, scrape } from '../infra/metrics/metrics-listener';
 import { freePort } from '../infra/free-port';
+import { startTracing } from '../infra/tracing/tracing';
 
 /** `options.maxCachedWorkflows`: the workflow cache (bench:cases measures memory against it); else the default. */
 export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkflows?: number } = {}): Promise<void> {
   const config = loadConfig();
+  const tracing = config.tracing && startTracing(config.tracing);
   const temporal = temporalConnectionOptions(config);
   const stores = await openStores(config);
   const keyring = await openKeyring(config, stores.database);
@@ -46,7 +49,12 @@ export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkfl
   const added = await ensureSearchAttributes(client, config.namespace);
   if (added.length) console.log(`[worker] registered search attributes: ${added.join(', ')}`);
   // The same connection starts webhook deliveries, each its own workflow.
-  const starter = new Client({ connection: client, namespace: config.namespace });
+  const starter = new Client({
+    connection: client,
+    namespace: config.namespace,
+    // A delivery or a bulk file's case started from an activity joins the activity's trace.
+    ...(tracing ? { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } } : {}),
+  });
   const schedule = await ensureAuditCheckpointSchedule(starter, config.taskQueue, config.auditCheckpointEveryMs);
   if (schedule !== 'kept')
     console.log(`[worker] audit checkpoint schedule ${schedule}: every ${config.auditCheckpointEveryMs / 1000} s`);
@@ -100,7 +108,7 @@ export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkfl
     console.log(`[worker] Prometheus metrics on http://${config.metricsHost}:${metricsListener.port}/metrics`);
 
   const connection = await NativeConnection.connect(temporal);
-  const workflowBundle = await bundleWorkflows();
+  const workflowBundle = await bundleWorkflows({ traced: !!tracing });
   const workerOptions = {
     connection,
     namespace: config.namespace,
@@ -120,6 +128,7 @@ export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkfl
       legalStaff: emailsOf('legal'),
       ...(metrics ? { metrics } : {}),
     },
+    ...(tracing ? { tracing } : {}),
     ...options,
   };
   const worker = await createCaseWorker(workerOptions);
@@ -145,6 +154,7 @@ export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkfl
     keyring.close();
     await stores.close();
     transport.close();
+    await tracing?.shutdown();
   }
 }
 

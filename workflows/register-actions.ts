@@ -11,11 +11,14 @@ import { ACTION_HANDLERS } from '../actions/handlers';
 import { parsePayload, subprocessorOf, type CaseRun } from '../actions/handler-kit';
 import { actionUpdate, caseState } from './messages';
 import { subprocessorNews } from './subprocessor-follow-up';
+import type { RequestTrace } from './request-trace';
 
 export interface RunningCase extends CaseRun {
   /** Marks a transition: the record and the search attributes follow it. */
   changed: () => void;
   persist: () => Promise<void>;
+  /** The trace the main loop's next step joins: the request of the action that last moved the case. */
+  requestTrace: RequestTrace;
 }
 
 export function registerCaseMessages(run: RunningCase): void {
@@ -32,6 +35,7 @@ export function registerCaseMessages(run: RunningCase): void {
         const applied = action.apply(run, request);
         const { outcome, after } = typeof applied === 'string' ? { outcome: applied, after: undefined } : applied;
         run.changed();
+        run.requestTrace.note();
         // The answer names the status this action set: while the record is written the case may already move on.
         const answered = state.status;
         await run.persist();

@@ -31,6 +31,7 @@ import { RecordChanges } from '../domain/record-change';
 import { registerCaseMessages } from './register-actions';
 import { legalHoldChanged } from './messages';
 import { rosterCoverageSentence, rosterShortfall } from '../domain/roster-coverage';
+import { RequestTrace } from './request-trace';
 import { legalHoldForwarded, packageRetention, retentionWorkflowId } from './package-retention';
 import { CaseStatusKey, ContractIdKey, DueAtKey, OverdueKey, VendorNameKey } from '../domain/search-attributes';
 
@@ -125,7 +126,9 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
     record.confirm(whole.version);
   };
 
+  const requestTrace = new RequestTrace();
   registerCaseMessages({
+    requestTrace,
     state,
     chores,
     now,
@@ -450,24 +453,27 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
     for (const exception of exceptionsOf(state)) await remindWhenExceptionEnds(exception);
   }
 
+  // Each step runs within the trace of the action that last moved the case (workflows/request-trace.ts). `run`
+  // returns the step's own promise, so the loop awaits exactly what it awaited before tracing existed.
+  const traced = requestTrace.run.bind(requestTrace);
   for (;;) {
-    await runChores();
+    await traced(runChores);
     if (isTerminal(state.status)) break;
     switch (state.status) {
       case 'packaging':
-        await packageReturn();
+        await traced(packageReturn);
         break;
       case 'awaiting_backup_rolloff':
-        await awaitBackupRolloff();
+        await traced(awaitBackupRolloff);
         break;
       case 'awaiting_subprocessors':
-        await awaitSubprocessors();
+        await traced(awaitSubprocessors);
         break;
       case 'generating_statement':
-        await issueStatement();
+        await traced(issueStatement);
         break;
       default:
-        await tendOpenTask();
+        await traced(tendOpenTask);
     }
     const info = wf.workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength > historyBudget) {
