@@ -121,7 +121,22 @@ function certificationOfToday(): DatedCertification {
   return body;
 }
 
-async function ensureAdministrator(config: Config): Promise<string | undefined> {
+function rolesInWords(oidc: NonNullable<Config['oidc']>): string {
+  const who = (values: string[], role: string): string[] =>
+    values.length ? [`${oidc.roleClaim} ${values.map((v) => `"${v}"`).join(' or ')} makes ${role}`] : [];
+  return [...who(oidc.adminValues, 'an administrator'), ...who(oidc.legalValues, 'legal staff')].join('; ');
+}
+
+/** How staff sign in once the demo is done: a passphrase made for a first administrator, or the provider's button. */
+type SignIn = { passphrase: string } | { provider: string } | undefined;
+
+async function ensureAdministrator(config: Config): Promise<SignIn> {
+  if (config.oidc) {
+    // Staff come through the district's provider, their accounts made at first sign-in: no password to hand out.
+    // The demo's own steps use the CLI, which needs no account.
+    step(`Staff sign in with ${config.oidc.name}: no local account is made`);
+    return { provider: config.oidc.name };
+  }
   const { openStores } = await import('../infra/database/open-stores');
   const stores = await openStores(config);
   try {
@@ -135,7 +150,7 @@ async function ensureAdministrator(config: Config): Promise<string | undefined> 
     ['user', 'add', '--username', 'admin', '--role', 'admin', '--email', 'admin@district.example', '--password-stdin'],
     { stdin: `${passphrase}\n` },
   );
-  return passphrase;
+  return { passphrase };
 }
 
 export async function main(argv: string[] = process.argv.slice(3)): Promise<void> {
@@ -150,7 +165,7 @@ export async function main(argv: string[] = process.argv.slice(3)): Promise<void
   if (!stack) say(`Using the stack that answers at ${base}.`);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'disposition-demo-'));
   try {
-    const passphrase = await ensureAdministrator(config);
+    const signIn = await ensureAdministrator(config);
 
     step('The administrator starts the case; the notice goes to the vendor');
     const { caseId } = JSON.parse(
@@ -200,7 +215,8 @@ export async function main(argv: string[] = process.argv.slice(3)): Promise<void
     step(`Done in ${Math.round((Date.now() - started) / 1000)} s`);
     say(`  The case:      ${config.publicUrl}/cases/${caseId}`);
     say(`  The statement: ${statement}`);
-    if (passphrase) say(`  Sign in as admin with the passphrase ${passphrase}`);
+    if (signIn && 'passphrase' in signIn) say(`  Sign in as admin with the passphrase ${signIn.passphrase}`);
+    if (signIn && 'provider' in signIn) say(`  Sign in with ${signIn.provider}: ${rolesInWords(config.oidc!)}`);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

@@ -4,10 +4,15 @@
 // intrusion event; and a forged state, a tampered nonce, a code used twice or too late, and an answer from another
 // provider are refused. Most of it plays the browser with fetch and a cookie jar for the provider's cookies; the last
 // test signs in an administrator and legal staff in a real Chromium, from the button on the sign-in page.
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { freePort } from '../scripts/dev-server';
 import { loadConfig } from '../infra/config';
 import { HttpHarness, PASSWORD } from './support/http-harness';
 
@@ -110,12 +115,12 @@ class Jar {
 }
 
 /** Signs in at the provider as `login` (any password) from its authorization URL; answers the callback URL it sends. */
-async function atProvider(authorizationUrl: string, login: string): Promise<URL> {
+async function atProvider(authorizationUrl: string, login: string, ours = CALLBACK): Promise<URL> {
   const jar = new Jar();
   let url = authorizationUrl;
   let init: RequestInit = {};
   for (let hop = 0; hop < 20; hop += 1) {
-    if (url.startsWith(CALLBACK)) return new URL(url);
+    if (url.startsWith(ours)) return new URL(url);
     const response = await fetch(url, {
       ...init,
       headers: { ...(init.headers as object), cookie: jar.header },
@@ -347,6 +352,87 @@ describe('password sign-in off (PASSWORD_SIGN_IN=false)', () => {
       await off.close();
     }
   });
+});
+
+describe('npm run demo with single sign-on configured', () => {
+  it('drives the whole case, makes no password account, and the administrator then signs in through the provider', async () => {
+    const root = path.resolve(__dirname, '..');
+    const port = await freePort();
+    const publicUrl = `http://localhost:${port}`;
+    const district = await startProvider(`${publicUrl}/auth/oidc/callback`);
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'disposition-demo-sso-'));
+    const env = {
+      ...process.env,
+      DATA_DIR: path.join(work, 'data'),
+      PORT: String(port),
+      PUBLIC_URL: publicUrl,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TASK_QUEUE: `demo-sso-${port}`,
+      SMTP_URL: '',
+      DATABASE_URL: '',
+      PASSWORD_SIGN_IN: 'false',
+      ...oidcEnv(district.issuer),
+    };
+    const demo = spawn(process.execPath, [path.join(root, 'bin', 'run.js'), 'demo'], { cwd: work, env });
+    let output = '';
+    demo.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    demo.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => demo.once('exit', resolve));
+    try {
+      const deadline = Date.now() + 240_000;
+      while (!output.includes('The stack keeps running')) {
+        if (demo.exitCode !== null || Date.now() > deadline) throw new Error(`the demo did not finish:\n${output}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(output).toContain('Staff sign in with Riverside Schools account: no local account is made');
+      expect(output).toContain(
+        'Sign in with Riverside Schools account: groups "disposition-admins" makes an administrator; groups "disposition-legal" makes legal staff',
+      );
+      expect(output).not.toContain('passphrase');
+      expect(output).toContain('$ disposition statement verify');
+      const caseId = /caseId (\S+)/.exec(output)![1]!;
+      const statement = /The statement: (\S+\.pdf)/.exec(output)![1]!;
+      fs.rmSync(statement, { force: true });
+      const accounts = async (): Promise<{ username: string; role: string }[]> => {
+        const { openStores } = await import('../infra/database/open-stores');
+        const stores = await openStores(loadConfig(env));
+        try {
+          return (await stores.users.listUsers()).map(({ username, role }) => ({ username, role }));
+        } finally {
+          await stores.close();
+        }
+      };
+      expect(await accounts()).toEqual([]);
+
+      // Ada, in the administrators' group at the district's provider, signs in and finds the demo's case done.
+      const started = await fetch(`${publicUrl}/auth/oidc/start?next=${encodeURIComponent(`/cases/${caseId}`)}`, {
+        redirect: 'manual',
+      });
+      expect(started.status).toBe(303);
+      const pending = started.headers
+        .getSetCookie()
+        .find((c) => c.startsWith('disposition_sign_in='))!
+        .split(';')[0]!;
+      const answer = await atProvider(started.headers.get('location')!, 'ada', `${publicUrl}/auth/oidc/callback`);
+      const signedIn = await fetch(`${publicUrl}/auth/oidc/callback${answer.search}`, {
+        headers: { cookie: pending },
+        redirect: 'manual',
+      });
+      const session = signedIn.headers
+        .getSetCookie()
+        .find((c) => c.startsWith('disposition_session='))!
+        .split(';')[0]!;
+      const page = await fetch(`${publicUrl}/cases/${caseId}`, { headers: { cookie: session } });
+      expect(page.status).toBe(200);
+      expect(await page.text()).toMatch(/Completed/);
+      expect(await accounts()).toEqual([{ username: 'ada', role: 'admin' }]);
+    } finally {
+      demo.kill('SIGINT');
+      await exited;
+      await district.close();
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
 
 describe('the single sign-on settings', () => {
