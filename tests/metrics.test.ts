@@ -2,23 +2,20 @@
 // the server's and the worker's Prometheus listeners on loopback ports of their own, liveness and readiness, the
 // counts moving as people use the service (requests by route, refusals and intrusion events by kind, cases by
 // status, mails by kind, and the Temporal SDK's own worker metrics beside ours), and the worker's JSON log.
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../scripts/dev-server';
+import { CompiledStack } from './support/compiled-stack';
 
 const ROOT = path.resolve(__dirname, '..');
 const PASSWORD = 'correct horse battery staple';
 
-let work: string;
-let child: ChildProcess;
-let output = '';
-const ports = { http: 0, server: 0, worker: 0 };
-let env: NodeJS.ProcessEnv;
+let stack: CompiledStack;
+const ports = { server: 0, worker: 0 };
 
-const url = (pathname: string): string => `http://127.0.0.1:${ports.http}${pathname}`;
+const url = (pathname: string): string => stack.url(pathname);
 
 async function scrape(port: number): Promise<string> {
   const response = await fetch(`http://127.0.0.1:${port}/metrics`);
@@ -33,62 +30,17 @@ function sample(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const found = await probe();
-    if (found) return found;
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`${what} did not happen:\n${output}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-function cli(args: string[], stdin = ''): Promise<{ status: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const run = spawn(process.execPath, [path.join(ROOT, 'bin', 'disposition.js'), ...args], { env });
-    let out = '';
-    run.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    run.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    run.once('error', reject);
-    run.once('close', (status) => resolve({ status, out }));
-    run.stdin.end(stdin);
-  });
-}
-
 beforeAll(async () => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'disposition-metrics-'));
-  ports.http = await freePort();
   ports.server = await freePort();
   ports.worker = await freePort();
-  env = {
-    ...process.env,
-    DATA_DIR: path.join(work, 'data'),
-    PORT: String(ports.http),
-    PUBLIC_URL: `http://localhost:${ports.http}`,
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
-    TASK_QUEUE: `metrics-${ports.http}`,
-    SMTP_URL: '',
-    ADMIN_EMAIL: 'records@district.example',
+  stack = await CompiledStack.start('metrics', {
     METRICS_PORT: String(ports.server),
     WORKER_METRICS_PORT: String(ports.worker),
-  };
-  child = spawn(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'start'], { env, stdio: 'pipe' });
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  await until(
-    'the stack coming up',
-    async () => output.includes('[server] listening') && output.includes('[worker] polling'),
-    120_000,
-  );
+  });
 }, 150_000);
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  }
-  fs.rmSync(work, { recursive: true, force: true });
+  await stack?.stop();
 });
 
 describe('health and readiness', () => {
@@ -104,15 +56,18 @@ describe('health and readiness', () => {
 
 describe('the Prometheus listeners', () => {
   it('serve /metrics on loopback ports of their own, nothing else, and say where they are', async () => {
-    expect(output).toContain(`[server] Prometheus metrics on http://127.0.0.1:${ports.server}/metrics`);
-    expect(output).toContain(`[worker] Prometheus metrics on http://127.0.0.1:${ports.worker}/metrics`);
+    expect(stack.output).toContain(`[server] Prometheus metrics on http://127.0.0.1:${ports.server}/metrics`);
+    expect(stack.output).toContain(`[worker] Prometheus metrics on http://127.0.0.1:${ports.worker}/metrics`);
     expect((await fetch(`http://127.0.0.1:${ports.server}/`)).status).toBe(404);
     // The service's own port does not serve them.
     expect((await fetch(url('/metrics'))).status).toBe(404);
   });
 
   it('count requests by route, refusals and intrusion events by kind, cases by status, and mails by kind', async () => {
-    const added = await cli(['user', 'add', '--username', 'ada', '--role', 'admin', '--password-stdin'], PASSWORD);
+    const added = await stack.cli(
+      ['user', 'add', '--username', 'ada', '--role', 'admin', '--password-stdin'],
+      PASSWORD,
+    );
     expect(added.status, added.out).toBe(0);
     // Refused: no session (a refusal), then a wrong password (a refusal and an intrusion event).
     expect((await fetch(url('/api/cases'))).status).toBe(401);
@@ -141,7 +96,7 @@ describe('the Prometheus listeners', () => {
     expect(started.status).toBe(201);
     const { caseId } = (await started.json()) as { caseId: string };
 
-    const server = await until('the case in the server metrics', async () => {
+    const server = await stack.until('the case in the server metrics', async () => {
       const text = await scrape(ports.server);
       return sample(text, 'disposition_cases{status="awaiting_acknowledgement"}') === 1 && text;
     });
@@ -157,7 +112,7 @@ describe('the Prometheus listeners', () => {
     expect(sample(server, 'disposition_cases_overdue')).toBe(0);
     expect(server).toContain('disposition_server_process_cpu_seconds_total');
 
-    const worker = await until('the notice in the worker metrics', async () => {
+    const worker = await stack.until('the notice in the worker metrics', async () => {
       const text = await scrape(ports.worker);
       return sample(text, 'disposition_mails_total{kind="notice",outcome="sent"}') === 1 && text;
     });
@@ -167,12 +122,8 @@ describe('the Prometheus listeners', () => {
     expect(worker).toMatch(/^temporal_worker_task_slots_available\{/m);
 
     // The worker's log is JSON lines, as the server's, each with the case it is about.
-    const entry = await until('the notice in the worker log', async () =>
-      output
-        .split('\n')
-        .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as Record<string, unknown>)
-        .find((e) => e.process === 'worker' && String(e.msg).startsWith('outbox: notice')),
+    const entry = await stack.until('the notice in the worker log', async () =>
+      stack.logEntries().find((e) => e.process === 'worker' && String(e.msg).startsWith('outbox: notice')),
     );
     expect(entry).toMatchObject({ level: 30, caseId, workflowId: `case-${caseId}`, activityType: 'sendCaseMail' });
   }, 120_000);

@@ -2,51 +2,24 @@
 // naming a receiver on loopback: the vendor's submission of the return is one trace from its HTTP request through
 // the Temporal client's update, the workflow's handling of it, to the packaging activity the workflow runs after
 // it; the worker's log lines carry that trace's id; no span carries a link token.
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freePort } from '../scripts/dev-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CompiledStack } from './support/compiled-stack';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver';
 
 const ROOT = path.resolve(__dirname, '..');
 const EXAMPLES = path.join(ROOT, 'examples');
 const PASSWORD = 'correct horse battery staple';
 
-let work: string;
-let child: ChildProcess;
-let output = '';
-let port = 0;
-let env: NodeJS.ProcessEnv;
+let stack: CompiledStack;
 let receiver: OtlpReceiver;
 
-const url = (pathname: string): string => `http://127.0.0.1:${port}${pathname}`;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const found = await probe();
-    if (found) return found;
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`${what} did not happen:\n${output}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-function cli(args: string[], stdin = ''): Promise<{ status: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const run = spawn(process.execPath, [path.join(ROOT, 'bin', 'disposition.js'), ...args], { env });
-    let out = '';
-    run.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    run.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    run.once('error', reject);
-    run.once('close', (status) => resolve({ status, out }));
-    run.stdin.end(stdin);
-  });
-}
+const url = (pathname: string): string => stack.url(pathname);
 
 async function linkToken(caseId: string, task: string): Promise<string> {
-  const link = await cli(['outbox', 'link', caseId, '--task', task, '--timeout', '60']);
+  const link = await stack.cli(['outbox', 'link', caseId, '--task', task, '--timeout', '60']);
   expect(link.status, link.out).toBe(0);
   return link.out.trim().replace(/.*\/v\//, '');
 }
@@ -73,44 +46,24 @@ function ancestry(spans: ReceivedSpan[], span: ReceivedSpan): ReceivedSpan[] {
 
 beforeAll(async () => {
   receiver = await startOtlpReceiver();
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'disposition-tracing-'));
-  port = await freePort();
-  env = {
-    ...process.env,
-    DATA_DIR: path.join(work, 'data'),
-    PORT: String(port),
-    PUBLIC_URL: `http://localhost:${port}`,
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
-    TASK_QUEUE: `tracing-${port}`,
-    SMTP_URL: '',
-    ADMIN_EMAIL: 'records@district.example',
+  stack = await CompiledStack.start('tracing', {
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
     // Batches every fifth of a second rather than every five seconds: the test waits for them.
     OTEL_BSP_SCHEDULE_DELAY: '200',
-  };
-  child = spawn(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'start'], { env, stdio: 'pipe' });
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  await until(
-    'the stack coming up',
-    async () => output.includes('[server] listening') && output.includes('[worker] polling'),
-    120_000,
-  );
+  });
 }, 150_000);
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  }
+  await stack?.stop();
   await receiver?.close();
-  fs.rmSync(work, { recursive: true, force: true });
 });
 
 describe('one trace from the vendor submitting the return to its packaging', () => {
   it('links the HTTP request, the update, its handling in the workflow and the packaging activity', async () => {
-    const added = await cli(['user', 'add', '--username', 'ada', '--role', 'admin', '--password-stdin'], PASSWORD);
+    const added = await stack.cli(
+      ['user', 'add', '--username', 'ada', '--role', 'admin', '--password-stdin'],
+      PASSWORD,
+    );
     expect(added.status, added.out).toBe(0);
     const login = await post('/api/auth/login', { username: 'ada', password: PASSWORD });
     expect(login.status).toBe(200);
@@ -153,14 +106,14 @@ describe('one trace from the vendor submitting the return to its packaging', () 
     const requestId = submitted.headers.get('x-request-id');
 
     const spans = receiver.spans;
-    const packaging = await until('the packaging span', async () =>
+    const packaging = await stack.until('the packaging span', async () =>
       spans.find((s) => s.name === 'RunActivity:buildReturnPackage'),
     );
-    const submission = await until('the submission span', async () =>
+    const submission = await stack.until('the submission span', async () =>
       spans.find((s) => s.name === 'POST /api/vendor/:token/submit-return'),
     );
     // The workflow's spans reach the receiver when they end (through the worker's sink).
-    const chain = await until('the chain from the packaging to the request', async () => {
+    const chain = await stack.until('the chain from the packaging to the request', async () => {
       const found = ancestry(spans, packaging);
       return found.at(-1) === submission && found;
     });
@@ -187,7 +140,7 @@ describe('one trace from the vendor submitting the return to its packaging', () 
 
     // A staff action's trace reaches the mail it sets off: the acceptance opens the certification, whose notice
     // the worker's log line reports with the acceptance's trace id.
-    await until('the case awaiting review', async () => {
+    await stack.until('the case awaiting review', async () => {
       const shown = await fetch(url(`/api/cases/${caseId}`), { headers: { cookie } });
       return ((await shown.json()) as { status: string }).status === 'awaiting_review';
     });
@@ -197,16 +150,12 @@ describe('one trace from the vendor submitting the return to its packaging', () 
       { cookie, 'x-csrf-token': csrfToken },
     );
     expect(accepted.status).toBeLessThan(300);
-    const acceptance = await until('the acceptance span', async () =>
+    const acceptance = await stack.until('the acceptance span', async () =>
       spans.find((s) => s.attributes['disposition.request_id'] === accepted.headers.get('x-request-id')),
     );
     expect(acceptance.name).toBe('POST /api/cases/:caseId/review');
-    const notice = await until('the certification notice in the worker log', async () =>
-      output
-        .split('\n')
-        .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as Record<string, unknown>)
-        .find((e) => e.process === 'worker' && e.trace_id === acceptance.traceId),
+    const notice = await stack.until('the certification notice in the worker log', async () =>
+      stack.logEntries().find((e) => e.process === 'worker' && e.trace_id === acceptance.traceId),
     );
     expect(notice).toMatchObject({ caseId, activityType: 'sendCaseMail' });
     expect(String(notice.msg)).toMatch(/^outbox: notice for the vendor/);
