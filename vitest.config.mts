@@ -11,10 +11,13 @@ export default defineConfig({
     exclude: [
       '**/node_modules/**',
       ...(drill === 'faults' ? [] : ['tests/faults.test.ts']),
-      ...(drill === 'scale' ? [] : ['tests/scale-drill.test.ts']),
+      ...(drill === 'scale' ? [] : ['tests/scale-drill.test.ts', 'tests/backup-services.test.ts']),
     ],
     pool: 'forks',
     maxWorkers: 2,
+    // The backup drill on the services stops and restores their Temporal server: no other file of the drills may
+    // run beside it.
+    fileParallelism: drill !== 'scale',
     // The scale drill brings its own services (scripts/services) and needs neither the dev server nor a bundle; each
     // setup stops, at the end, every service the run started and left running.
     globalSetup: drill === 'scale' ? ['tests/support/services-guard.ts'] : ['tests/support/global-setup.ts'],

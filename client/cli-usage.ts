@@ -34,6 +34,12 @@ Webhooks (other district systems follow cases; see the README)
   webhook remove ID                                  remove an endpoint
   webhook deliveries ID                              the endpoint's delivery log
   webhook resend ID DELIVERY                         deliver one again
+Backup and restore (one machine; several machines: README, "Backup and restore")
+  backup create FILE [--json]                        while npm start runs: one archive of the case record, the stored
+                                                     files, the Temporal dev server's database and the keyring,
+                                                     sealed with BACKUP_PASSPHRASE
+  backup restore FILE [--json]                       into an empty DATA_DIR (and KEYS_DIR), all or nothing; needs the
+                                                     same BACKUP_PASSPHRASE
 Keys
   keys rotate                                        add new payload, file, link and signing keys and a new statement
                                                      certificate; old ones keep reading and verifying

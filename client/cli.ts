@@ -13,6 +13,7 @@ import { DuplicateUserError } from '../infra/database/user-store';
 import { hashPassword } from '../infra/keys/passwords';
 import { auditVerdictLines, verifyAudit } from './audit-verification';
 import { parseCheckpoint } from '../infra/database/audit-checkpoint';
+import { readRestoreRecords } from '../infra/backup/restore-record';
 import { caseDetails, caseListItem, statementView } from './case-views';
 import { openCliContext, type CliContext } from './cli-context';
 import { isPackageCommand, runPackageCommand } from './package-command';
@@ -120,6 +121,8 @@ export async function runCli(
   err: Out = (t) => process.stderr.write(`${t}\n`),
 ): Promise<number> {
   if (isPackageCommand(argv)) return runPackageCommand(argv, out, err);
+  // A restore goes into an empty DATA_DIR: it must not open (and so make) a database there first.
+  if (argv[0] === 'backup') return (await import('./backup-command')).runBackupCommand(argv, out, err);
   let args: Parsed;
   try {
     args = parse(argv);
@@ -274,7 +277,9 @@ async function dispatch(
           `--checkpoint ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
         );
       }
-      const verdict = await verifyAudit(ctx.accessLog, ctx.keyring, checkpoint);
+      // On one machine, the restores this data went through (their records are kept beside the keys).
+      const restores = ctx.config.databaseUrl ? [] : readRestoreRecords(ctx.config.keysDir);
+      const verdict = await verifyAudit(ctx.accessLog, ctx.keyring, checkpoint, restores);
       out(json ? JSON.stringify(verdict, null, 2) : auditVerdictLines(verdict).join('\n'));
       return verdict.ok ? 0 : 3;
     }

@@ -4,11 +4,16 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { auditCheckpointScheduleId } from '../workflows/audit-checkpoint';
 
-export async function ensureAuditCheckpointSchedule(
+export function ensureAuditCheckpointSchedule(
   client: Client,
   taskQueue: string,
   everyMs: number,
+  log: (line: string) => void = () => undefined,
 ): Promise<'created' | 'updated' | 'kept'> {
+  return soon(() => ensureOnce(client, taskQueue, everyMs), log);
+}
+
+async function ensureOnce(client: Client, taskQueue: string, everyMs: number): Promise<'created' | 'updated' | 'kept'> {
   const scheduleId = auditCheckpointScheduleId(taskQueue);
   const spec = { intervals: [{ every: everyMs }] };
   const action = {
@@ -36,4 +41,22 @@ export async function ensureAuditCheckpointSchedule(
   if (current === everyMs) return 'kept';
   await handle.update((previous) => ({ ...previous, spec, action }));
   return 'updated';
+}
+
+/**
+ * A cluster whose databases were just restored (README, Backup and restore) answers before its scheduler can make
+ * or describe a schedule, for up to a minute: the worker waits rather than exit at start.
+ */
+async function soon<T>(attempt: () => Promise<T>, log: (line: string) => void, waitMs = 120_000): Promise<T> {
+  const deadline = Date.now() + waitMs;
+  for (let tries = 0; ; tries += 1) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      if (tries === 0)
+        log(`the audit checkpoint's schedule does not answer yet (${(err as Error).message}): trying for two minutes`);
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
 }

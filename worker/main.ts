@@ -55,7 +55,12 @@ export async function runWorker(signal?: AbortSignal, options: { maxCachedWorkfl
     // A delivery or a bulk file's case started from an activity joins the activity's trace.
     ...(tracing ? { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } } : {}),
   });
-  const schedule = await ensureAuditCheckpointSchedule(starter, config.taskQueue, config.auditCheckpointEveryMs);
+  const schedule = await ensureAuditCheckpointSchedule(
+    starter,
+    config.taskQueue,
+    config.auditCheckpointEveryMs,
+    (line) => console.log(`[worker] ${line}`),
+  );
   if (schedule !== 'kept')
     console.log(`[worker] audit checkpoint schedule ${schedule}: every ${config.auditCheckpointEveryMs / 1000} s`);
   const webhooks: WebhookDeps = {

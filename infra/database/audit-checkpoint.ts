@@ -78,12 +78,15 @@ export function parseCheckpoint(text: string): AuditCheckpoint {
 
 /**
  * What the logs say against a checkpoint: nothing when they still hold both heads it signed, else one sentence
- * per problem (an unsigned or edited checkpoint, an entry cut off, an entry rewritten).
+ * per problem (an unsigned or edited checkpoint, an entry cut off, an entry rewritten). `endsAtBackup`: the logs
+ * were restored from a backup taken before this checkpoint, so a head it saw past the backup's is not looked for
+ * (the caller says that the log ends at the backup); a head at or before the backup's is checked as ever.
  */
 export async function problemsAgainst(
   checkpoint: AuditCheckpoint,
   log: Pick<AccessLog, 'hashAt'>,
   keyring: Pick<Keyring, 'signingPublicKey'>,
+  endsAtBackup?: { accessLog: number; intrusions: number },
 ): Promise<string[]> {
   const key = keyring.signingPublicKey(checkpoint.kid);
   let signed = false;
@@ -113,7 +116,7 @@ export async function problemsAgainst(
     },
   ];
   for (const { log: which, head, what } of checks) {
-    if (!head) continue;
+    if (!head || (endsAtBackup && head.at > endsAtBackup[which])) continue;
     const hash = await log.hashAt(which, head.at);
     if (hash === undefined)
       problems.push(
