@@ -146,6 +146,22 @@ describe('backup restore refuses, writing nothing', () => {
     );
     nothingWritten(target);
 
+    // An opening that asks scrypt for what no backup is made with (a forged archive's way to take the memory).
+    const costly = path.join(work, 'costly.tar');
+    const opening = fs.readFileSync(archive);
+    const start = memberOffset(archive, 'backup.json');
+    const text = opening.subarray(start, start + 512).toString('latin1');
+    const n = text.indexOf('"N": 32768');
+    expect(n).toBeGreaterThan(0);
+    opening.write('"N": 99999', start + n, 'latin1'); // the same length: the tar stays well-formed
+    fs.writeFileSync(costly, opening);
+    const forged = cli(['backup', 'restore', costly], { DATA_DIR: target });
+    expect(forged.status).toBe(3);
+    expect(forged.stderr).toContain(
+      'member backup.json asks for passphrase costs no backup is made with (scrypt N 99999, r 8, p 1)',
+    );
+    nothingWritten(target);
+
     const cut = path.join(work, 'cut.tar');
     fs.writeFileSync(cut, fs.readFileSync(archive).subarray(0, memberOffset(archive, 'data/outbox/notice.eml') + 10));
     const short = cli(['backup', 'restore', cut], { DATA_DIR: target });

@@ -20,6 +20,25 @@ export const newPassphraseCost = (): PassphraseCost => ({
   p: 1,
 });
 
+/**
+ * The costs a restore accepts from an archive's opening: this version's, up to four times the memory, never so
+ * little that a guess is cheap nor so much that opening a forged archive takes the machine's memory (scrypt uses
+ * N × r × 128 bytes: at most 256 MiB here).
+ */
+export function isSaneCost(cost: unknown): boolean {
+  const { salt, N, r, p } = (cost ?? {}) as Partial<PassphraseCost>;
+  const within = (value: unknown, low: number, high: number): value is number =>
+    Number.isInteger(value) && (value as number) >= low && (value as number) <= high;
+  return (
+    typeof salt === 'string' &&
+    Buffer.from(salt, 'base64').length >= 16 &&
+    within(N, 2 ** 14, 2 ** 17) &&
+    (N & (N - 1)) === 0 &&
+    within(r, 8, 16) &&
+    within(p, 1, 4)
+  );
+}
+
 /** The passphrase is missing or too short: said before anything is read or written. */
 export class BackupPassphraseError extends Error {
   override name = 'BackupPassphraseError';

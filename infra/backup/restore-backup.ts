@@ -19,7 +19,7 @@ import {
   type BackupManifest,
   type BackupOpening,
 } from './backup-manifest';
-import { macHolds, openWith, passphraseKeys } from './backup-seal';
+import { isSaneCost, macHolds, openWith, passphraseKeys } from './backup-seal';
 import { BackupRefusedError } from './create-backup';
 import { readRestoreRecords, RESTORES_FILE, signRestore, type RestoreRecord } from './restore-record';
 
@@ -149,6 +149,10 @@ export async function restoreBackup(options: {
     }
     if (opening.format !== BACKUP_FORMAT || !opening.cost)
       throw new BackupDamagedError(`member ${OPENING_MEMBER} is not a ${BACKUP_FORMAT} opening`);
+    if (!isSaneCost(opening.cost))
+      throw new BackupDamagedError(
+        `member ${OPENING_MEMBER} asks for passphrase costs no backup is made with (scrypt N ${opening.cost.N}, r ${opening.cost.r}, p ${opening.cost.p})`,
+      );
     const second = await next();
     if (!second || second.name !== SEALED_KEYRING_MEMBER)
       throw new BackupDamagedError(`member ${SEALED_KEYRING_MEMBER} is missing where it belongs, second`);
