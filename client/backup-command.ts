@@ -94,14 +94,7 @@ async function create(
   const ctx = await openCliContext(env);
   try {
     // In the access log before the snapshot, so the backup holds the entry that says who took it (7400.1 I.D).
-    await ctx.accessLog.append({
-      actor: ctx.actor,
-      role: 'cli',
-      action: 'cli backup create',
-      outcome: 'ok',
-      ip: 'local',
-      userAgent: 'disposition-cli',
-    });
+    await ctx.logCommand('backup create', 'ok');
     const made = await createBackup({
       dataDir: ctx.config.dataDir,
       keysDir: ctx.config.keysDir,
@@ -135,14 +128,7 @@ async function restore(
   // The restore is in the restored access log too, after the backup's last entry.
   const ctx = await openCliContext(env);
   try {
-    await ctx.accessLog.append({
-      actor: ctx.actor,
-      role: 'cli',
-      action: 'cli backup restore',
-      outcome: `ok backup ${restored.backupId} taken ${restored.takenAt}`,
-      ip: 'local',
-      userAgent: 'disposition-cli',
-    });
+    await ctx.logCommand('backup restore', `ok backup ${restored.backupId} taken ${restored.takenAt}`);
   } finally {
     await ctx.close();
   }

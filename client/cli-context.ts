@@ -23,6 +23,8 @@ export interface CliContext {
   webhooks: SqlWebhookStore;
   bulk: SqlBulkStore;
   actor: string;
+  /** The command's entry in the access log (7400.1 I.D), as `cli <action>` by this operating-system user. */
+  logCommand(action: string, outcome: string, caseId?: string): Promise<void>;
   service(): Promise<CaseService>;
   /** A Temporal client (a webhook resend starts a workflow). */
   temporal(): Promise<Client>;
@@ -45,6 +47,7 @@ export async function openCliContext(env: NodeJS.ProcessEnv = process.env): Prom
   // Loaded by the commands that reach Temporal only (the client is the heaviest of the CLI's modules).
   const temporal = async (): Promise<Client> =>
     (client ??= await (await import('./temporal-client')).createTemporalClient(config, keyring, 5_000));
+  const actor = `cli:${os.userInfo().username}`;
   return {
     config,
     keyring,
@@ -54,7 +57,18 @@ export async function openCliContext(env: NodeJS.ProcessEnv = process.env): Prom
     storage,
     webhooks: new SqlWebhookStore(stores.database, keyring),
     bulk,
-    actor: `cli:${os.userInfo().username}`,
+    actor,
+    logCommand: async (action, outcome, caseId) => {
+      await accessLog.append({
+        actor,
+        role: 'cli',
+        action: `cli ${action}`,
+        ...(caseId ? { caseId } : {}),
+        outcome,
+        ip: 'local',
+        userAgent: 'disposition-cli',
+      });
+    },
     temporal,
     async service() {
       const [{ CaseService: Service }, { SqlRosterStore }] = await Promise.all([

@@ -167,15 +167,7 @@ export async function runCli(
     // A bulk start is logged too: it starts cases in numbers (each row's case is in the file's record).
     const bulk = action === 'case start' && args.values.csv !== undefined;
     if ((['case', 'statement', 'package', 'outbox'].includes(group) && action !== 'case start') || bulk) {
-      await ctx.accessLog.append({
-        actor: ctx.actor,
-        role: 'cli',
-        action: `cli ${action}${bulk ? ' --csv' : ''}`,
-        ...touched,
-        outcome,
-        ip: 'local',
-        userAgent: 'disposition-cli',
-      });
+      await ctx.logCommand(`${action}${bulk ? ' --csv' : ''}`, outcome, touched.caseId);
     }
   };
   try {

@@ -209,6 +209,15 @@ describe('backup while npm start runs, restore into a new folder, npm start agai
     expect(verified).toContain(
       `The logs end at the backup taken ${made.takenAt} (access log entry ${made.heads.accessLog.seq},`,
     );
+    // Who took the backup is in it (its entry precedes the snapshot), and who restored it follows it.
+    const { entries: logged } = JSON.parse(ok(env, ['audit', 'export', '--format', 'json'])) as {
+      entries: { action: string; outcome: string }[];
+    };
+    const entries = logged.filter((e) => e.action.startsWith('cli backup')).map((e) => `${e.action}: ${e.outcome}`);
+    expect(entries).toEqual([
+      'cli backup create: ok',
+      `cli backup restore: ok backup ${made.backupId} taken ${made.takenAt}`,
+    ]);
     const against = ok(env, ['audit', 'verify', '--checkpoint', path.join(work, 'checkpoint.json')]);
     expect(against).toMatch(/The checkpoint of \S+ holds up to the backup\. It was taken after the backup of /);
     expect(against).toContain('went with the restore, not with tampering');
