@@ -1,6 +1,7 @@
 // What each cached workflow costs the worker: every workflow in the worker's V8 context gets its own copy of
 // every module it loads, so workflow code keeps zod's schemas out until a validator needs them
-// (actions/handler-kit.ts, parsePayload). A top-level import of a schema module from workflow code fails here.
+// (actions/handler-kit.ts, parsePayload), and OpenTelemetry out unless tracing is on. A top-level import of a
+// schema module from workflow code fails here.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -23,6 +24,8 @@ describe('the workflow bundle per cached case', () => {
     const loaded = modulesLoaded(false);
     expect(loaded).toContain(path.join('workflows', 'termination-case.ts'));
     expect(loaded.filter((file) => file.includes(`${path.sep}zod${path.sep}`))).toEqual([]);
+    // Nor OpenTelemetry's API: only a traced worker's interceptors load it (workflows/request-trace.ts).
+    expect(loaded.filter((file) => file.includes(`${path.sep}@opentelemetry${path.sep}`))).toEqual([]);
     const schemaModules = ['messages', 'api', 'case-input', 'certification', 'time-schemas', 'text'].map((name) =>
       path.join('domain', `${name}.ts`),
     );

@@ -43,8 +43,12 @@ export const SHARED_WORKFLOW_MODULES = ['zod'];
  * Temporal's OpenTelemetry interceptors for the workflows, bundled only when tracing is on: they post their spans
  * through the `exporter` sink, which only a traced worker provides. Histories replay the same either way.
  */
-export const TRACING_INTERCEPTOR_MODULE =
-  require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
+export const TRACING_INTERCEPTOR_MODULE = path.join(
+  __dirname,
+  '..',
+  'workflows',
+  `traced-interceptors${path.extname(__filename)}`,
+);
 
 /**
  * The workflow code bundled once, for both workers of a process (each bundling it again cost seconds and memory
