@@ -77,17 +77,7 @@ describe('the Prometheus listeners', () => {
       body: JSON.stringify({ username: 'ada', password: 'not the password' }),
     });
     expect(wrong.status).toBe(401);
-    const login = await fetch(url('/api/auth/login'), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'ada', password: PASSWORD }),
-    });
-    expect(login.status).toBe(200);
-    const cookie = login.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; ');
-    const { csrfToken } = (await login.json()) as { csrfToken: string };
+    const { cookie, csrfToken } = await stack.signIn('ada', PASSWORD);
     const started = await fetch(url('/api/cases'), {
       method: 'POST',
       headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },

@@ -65,13 +65,7 @@ describe('one trace from the vendor submitting the return to its packaging', () 
       PASSWORD,
     );
     expect(added.status, added.out).toBe(0);
-    const login = await post('/api/auth/login', { username: 'ada', password: PASSWORD });
-    expect(login.status).toBe(200);
-    const cookie = login.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; ');
-    const { csrfToken } = (await login.json()) as { csrfToken: string };
+    const { cookie, csrfToken } = await stack.signIn('ada', PASSWORD);
     const started = await post('/api/cases', fs.readFileSync(path.join(EXAMPLES, 'case.json'), 'utf8'), {
       cookie,
       'x-csrf-token': csrfToken,
