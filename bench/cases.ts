@@ -295,7 +295,17 @@ function cpuLines(real: PhaseResult, bare: PhaseResult): string[] {
       .sort((a, b) => per(real, b) + per(bare, b) - per(real, a) - per(bare, a))
       .map((g) => `${g.padEnd(24)}${per(real, g).toFixed(3).padStart(9)}${per(bare, g).toFixed(3).padStart(9)}`),
     `${'all'.padEnd(24)}${total(real).toFixed(3).padStart(9)}${total(bare).toFixed(3).padStart(9)}`,
+    ownCpuLine(groups.filter((g) => OWN_PARTS.includes(g)).reduce((sum, g) => sum + per(real, g), 0)),
   ];
+}
+
+/** The parts whose work is Disposition's own: the worker, the server, and what they ask of the record and files. */
+const OWN_PARTS = ['case worker', 'HTTP server', 'postgres', 'minio'];
+/** Issue 24's goal for Disposition's own CPU per case on the services stack (0.56 when it was set). */
+const OWN_CPU_GOAL = 0.35;
+
+function ownCpuLine(seconds: number): string {
+  return `Disposition's own (${OWN_PARTS.join(', ')}): ${seconds.toFixed(3)} CPU s a case; goal ≤ ${OWN_CPU_GOAL} on the services stack: ${seconds <= OWN_CPU_GOAL ? 'met' : 'NOT met'}`;
 }
 
 const fmt = (ms: number): string => (ms / 1000).toFixed(2);
