@@ -3,7 +3,7 @@
 // the logs legitimately end at the backup: that is reported as such, while a log cut back past the backup is not
 // excused. One answer for the CLI and the API.
 import type { AccessLog, ChainVerdict, IntrusionVerdict } from '../infra/database/access-log';
-import { problemsAgainst, type AuditCheckpoint } from '../infra/database/audit-checkpoint';
+import { headsNotHeld, problemsAgainst, type AuditCheckpoint } from '../infra/database/audit-checkpoint';
 import type { Keyring } from '../infra/keys/keys';
 import { restoreSigned, type RestoreRecord } from '../infra/backup/restore-record';
 
@@ -43,30 +43,13 @@ async function checkRestore(
       `the record of the restore of ${record.restoredAt} is not signed by a key of this keyring (${record.kid}): it was edited, so it excuses nothing`,
     );
   else {
-    const heads = [
-      {
-        which: 'accessLog' as const,
-        head: record.accessLog && { at: record.accessLog.seq, hash: record.accessLog.hash },
-        what: 'entry',
-      },
-      {
-        which: 'intrusions' as const,
-        head: record.intrusions && { at: record.intrusions.id, hash: record.intrusions.hash },
-        what: 'event',
-      },
-    ];
-    for (const { which, head, what } of heads) {
-      if (!head) continue;
-      const hash = await log.hashAt(which, head.at);
-      const name = which === 'accessLog' ? 'access log' : 'intrusion log';
-      if (hash === undefined)
-        problems.push(
-          `the ${name} ends before ${what} ${head.at}, where the backup taken ${record.takenAt} ended: it was cut back past the backup`,
-        );
-      else if (hash !== head.hash)
-        problems.push(
-          `${what} ${head.at} of the ${name} is not the one the backup taken ${record.takenAt} held: it was rewritten`,
-        );
+    for (const { log: which, at, problem } of await headsNotHeld(record, log)) {
+      const [name, what] = which === 'accessLog' ? ['access log', 'entry'] : ['intrusion log', 'event'];
+      problems.push(
+        problem === 'gone'
+          ? `the ${name} ends before ${what} ${at}, where the backup taken ${record.takenAt} ended: it was cut back past the backup`
+          : `${what} ${at} of the ${name} is not the one the backup taken ${record.takenAt} held: it was rewritten`,
+      );
     }
   }
   return {

@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AuditHeads } from '../database/access-log';
+import { headsLines } from '../database/audit-checkpoint';
 import type { Keyring } from '../keys/keys';
 
 export const RESTORES_FILE = 'restored-backups.json';
@@ -22,14 +23,7 @@ export interface RestoreRecord extends AuditHeads {
 }
 
 const recordText = (r: Omit<RestoreRecord, 'kid' | 'signature'>): string =>
-  [
-    r.format,
-    r.backupId,
-    r.takenAt,
-    r.restoredAt,
-    r.accessLog ? `access-log ${r.accessLog.seq} ${r.accessLog.hash}` : 'access-log empty',
-    r.intrusions ? `intrusions ${r.intrusions.id} ${r.intrusions.hash}` : 'intrusions empty',
-  ].join('\n');
+  [r.format, r.backupId, r.takenAt, r.restoredAt, ...headsLines(r)].join('\n');
 
 export function signRestore(
   unsigned: Omit<RestoreRecord, 'format' | 'kid' | 'signature'>,

@@ -19,14 +19,39 @@ export interface AuditCheckpoint extends AuditHeads {
   signature: string;
 }
 
+/** The lines a signed document gives the logs' heads (a checkpoint, and a restore record: infra/backup). */
+export const headsLines = (h: AuditHeads): string[] => [
+  h.accessLog ? `access-log ${h.accessLog.seq} ${h.accessLog.hash}` : 'access-log empty',
+  h.intrusions ? `intrusions ${h.intrusions.id} ${h.intrusions.hash}` : 'intrusions empty',
+];
+
 const checkpointText = (c: Omit<AuditCheckpoint, 'kid' | 'signature'>): string =>
-  [
-    c.format,
-    c.district,
-    c.takenAt,
-    c.accessLog ? `access-log ${c.accessLog.seq} ${c.accessLog.hash}` : 'access-log empty',
-    c.intrusions ? `intrusions ${c.intrusions.id} ${c.intrusions.hash}` : 'intrusions empty',
-  ].join('\n');
+  [c.format, c.district, c.takenAt, ...headsLines(c)].join('\n');
+
+export type LogName = 'accessLog' | 'intrusions';
+
+/**
+ * The heads a signed document names that the logs no longer hold: cut back past (`gone`) or `rewritten` up to.
+ * `beyond`: per log, a position past which a head is not looked for.
+ */
+export async function headsNotHeld(
+  heads: AuditHeads,
+  log: Pick<AccessLog, 'hashAt'>,
+  beyond?: Record<LogName, number>,
+): Promise<{ log: LogName; at: number; problem: 'gone' | 'rewritten' }[]> {
+  const named = [
+    { log: 'accessLog' as const, head: heads.accessLog && { at: heads.accessLog.seq, hash: heads.accessLog.hash } },
+    { log: 'intrusions' as const, head: heads.intrusions && { at: heads.intrusions.id, hash: heads.intrusions.hash } },
+  ];
+  const found: { log: LogName; at: number; problem: 'gone' | 'rewritten' }[] = [];
+  for (const { log: which, head } of named) {
+    if (!head || (beyond && head.at > beyond[which])) continue;
+    const hash = await log.hashAt(which, head.at);
+    if (hash === undefined) found.push({ log: which, at: head.at, problem: 'gone' });
+    else if (hash !== head.hash) found.push({ log: which, at: head.at, problem: 'rewritten' });
+  }
+  return found;
+}
 
 export async function takeCheckpoint(
   log: Pick<AccessLog, 'heads'>,
@@ -102,30 +127,10 @@ export async function problemsAgainst(
     return [
       `the checkpoint of ${checkpoint.takenAt} is not signed by a key of this keyring (${checkpoint.kid}): it was edited, or is another installation's`,
     ];
-  const problems: string[] = [];
-  const checks = [
-    {
-      log: 'accessLog' as const,
-      head: checkpoint.accessLog && { at: checkpoint.accessLog.seq, hash: checkpoint.accessLog.hash },
-      what: 'access log entry',
-    },
-    {
-      log: 'intrusions' as const,
-      head: checkpoint.intrusions && { at: checkpoint.intrusions.id, hash: checkpoint.intrusions.hash },
-      what: 'intrusion event',
-    },
-  ];
-  for (const { log: which, head, what } of checks) {
-    if (!head || (endsAtBackup && head.at > endsAtBackup[which])) continue;
-    const hash = await log.hashAt(which, head.at);
-    if (hash === undefined)
-      problems.push(
-        `${what} ${head.at}, which the checkpoint of ${checkpoint.takenAt} saw, is gone: the log was cut back past it`,
-      );
-    else if (hash !== head.hash)
-      problems.push(
-        `${what} ${head.at} is not the one the checkpoint of ${checkpoint.takenAt} saw: the log was rewritten up to there`,
-      );
-  }
-  return problems;
+  const what = { accessLog: 'access log entry', intrusions: 'intrusion event' };
+  return (await headsNotHeld(checkpoint, log, endsAtBackup)).map(({ log: which, at, problem }) =>
+    problem === 'gone'
+      ? `${what[which]} ${at}, which the checkpoint of ${checkpoint.takenAt} saw, is gone: the log was cut back past it`
+      : `${what[which]} ${at} is not the one the checkpoint of ${checkpoint.takenAt} saw: the log was rewritten up to there`,
+  );
 }
