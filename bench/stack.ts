@@ -36,7 +36,11 @@ export class NodeProcess {
     env: NodeJS.ProcessEnv,
     readyLine?: RegExp,
   ) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', script], {
+    // BENCH_CPU_PROF=DIR: each of our processes writes V8 CPU profiles (one per thread) to DIR/<name>/ as it stops.
+    const profile = process.env.BENCH_CPU_PROF
+      ? ['--cpu-prof', '--cpu-prof-dir', path.join(process.env.BENCH_CPU_PROF, name)]
+      : [];
+    this.child = spawn(process.execPath, [...profile, '--import', 'tsx', script], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

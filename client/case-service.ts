@@ -70,17 +70,35 @@ export async function checkLink(
   tokenOrUrl: string,
   now = Date.now(),
 ): Promise<LinkCheck> {
+  return (await readLink(keyring, records, tokenOrUrl, now)).check;
+}
+
+/**
+ * The check of a link, with the record it was checked against (none when the token is not genuine or names no
+ * case): a request that goes on to act reads the record once, not once per step.
+ */
+export async function readLink(
+  keyring: Keyring,
+  records: Pick<CaseRecordStore, 'getCase'>,
+  tokenOrUrl: string,
+  now = Date.now(),
+): Promise<{ check: LinkCheck; record?: CaseRecord }> {
   const verified = verifyLinkToken(keyring, tokenFromLink(tokenOrUrl), now);
   if (!verified.ok)
     return {
-      valid: false,
-      reason: verified.reason,
-      message: LINK_REFUSAL_TEXT[verified.reason],
-      ...(verified.claims ? { claims: verified.claims } : {}),
+      check: {
+        valid: false,
+        reason: verified.reason,
+        message: LINK_REFUSAL_TEXT[verified.reason],
+        ...(verified.claims ? { claims: verified.claims } : {}),
+      },
     };
-  const refusal = checkLinkAgainstRecord(verified.claims, await records.getCase(verified.claims.caseId));
-  if (refusal) return { valid: false, reason: refusal, message: LINK_REFUSAL_TEXT[refusal], claims: verified.claims };
-  return { valid: true, claims: verified.claims };
+  const record = await records.getCase(verified.claims.caseId);
+  const refusal = checkLinkAgainstRecord(verified.claims, record);
+  const check: LinkCheck = refusal
+    ? { valid: false, reason: refusal, message: LINK_REFUSAL_TEXT[refusal], claims: verified.claims }
+    : { valid: true, claims: verified.claims };
+  return { check, ...(record ? { record } : {}) };
 }
 
 export class CaseService {
@@ -283,17 +301,23 @@ export class CaseService {
     update: VendorUpdate,
     payload: Req,
     suffix?: string,
+    known?: { record?: CaseRecord },
   ): Promise<ActionResult> {
     return this.act(
       caseId,
       update as never,
       payload as never,
       `${linkUpdateId(payload.link, update.name)}${suffix ? `-${suffix}` : ''}`,
+      known,
     );
   }
 
   checkLink(tokenOrUrl: string, now = Date.now()): Promise<LinkCheck> {
     return checkLink(this.keyring, this.records, tokenOrUrl, now);
+  }
+
+  readLink(tokenOrUrl: string, now = Date.now()): Promise<{ check: LinkCheck; record?: CaseRecord }> {
+    return readLink(this.keyring, this.records, tokenOrUrl, now);
   }
 
   /**
@@ -306,6 +330,8 @@ export class CaseService {
     update: VendorUpdate,
     body: object,
     suffix?: string,
+    /** The record as this request read it already (`readLink`), so it is not read again. */
+    known?: { record?: CaseRecord },
   ): Promise<ActionResult> {
     const verified = verifyLinkToken(this.keyring, tokenFromLink(tokenOrUrl), Date.now());
     if (!verified.ok) {
@@ -315,13 +341,15 @@ export class CaseService {
       );
     }
     const { caseId, task, gen, sub } = verified.claims;
+    const record = known ? known.record : await this.records.getCase(caseId);
     // When the record already shows this link's task closed, a success can only be the first answer repeated.
-    const closedBefore = checkLinkAgainstRecord(verified.claims, await this.records.getCase(caseId)) !== undefined;
+    const closedBefore = checkLinkAgainstRecord(verified.claims, record) !== undefined;
     const answer = await this.vendorAction(
       caseId,
       update,
       { ...body, link: { task, gen, ...(sub ? { sub } : {}) } },
       suffix,
+      { record },
     );
     return closedBefore ? { ...answer, alreadyDone: true } : answer;
   }
@@ -335,9 +363,10 @@ export class CaseService {
     update: UpdateDefinition<ActionResult, [Req]>,
     payload: Req,
     updateId: string,
+    known?: { record?: CaseRecord },
   ): Promise<ActionResult> {
     const workflowId = workflowIdOf(caseId);
-    const record = await this.records.getCase(caseId);
+    const record = known ? known.record : await this.records.getCase(caseId);
     if (record && isTerminal(record.status)) {
       // A repeat of an action the case took before it closed (its answer lost, say) answers with the first result.
       const settled = record.state.settledUpdates[updateId];

@@ -8,6 +8,7 @@ import type { SignatoryCheck } from '../domain/certification';
 import { readableMoment } from '../domain/dates';
 import { DispositionError } from '../domain/errors';
 import type { LinkClaims } from '../infra/keys/link-tokens';
+import type { CaseRecord } from '../infra/database/case-record-store';
 import type { ServerContext } from './server-context';
 import { fieldRefusal } from '../domain/messages';
 import { codeSentence } from '../domain/mail';
@@ -108,6 +109,8 @@ export async function checkSignatory(
   rawEmail: string,
   code: string | undefined,
   requester: Requester,
+  /** The case as the request read it with the link (its vendor is named in the mail). */
+  record: Pick<CaseRecord, 'state'> | undefined,
   now = Date.now(),
 ): Promise<SignatoryGate> {
   const email = rawEmail.trim().toLowerCase();
@@ -136,7 +139,7 @@ export async function checkSignatory(
     const fresh = crypto.randomInt(0, 1_000_000).toString().padStart(6, '0');
     await store.issue(taskKey, stored, codeHash(ctx, fresh)!, now, now + CODE_TTL_MS);
     try {
-      await mailCode(ctx, claims, email, fresh, now + CODE_TTL_MS);
+      await mailCode(ctx, claims, record, email, fresh, now + CODE_TTL_MS);
     } catch (err) {
       await store.forget(taskKey, stored);
       throw new DispositionError(
@@ -196,12 +199,12 @@ export async function checkSignatory(
 async function mailCode(
   ctx: ServerContext,
   claims: LinkClaims,
+  record: Pick<CaseRecord, 'state'> | undefined,
   email: string,
   code: string,
   expiresAt: number,
 ): Promise<void> {
   if (!ctx.mail) throw new Error('this server sends no mail');
-  const record = await ctx.records.getCase(claims.caseId);
   const vendor = record?.state.input.vendor.name ?? 'the vendor';
   const what = claims.sub
     ? "a subprocessor's certification that the district's student data it held is destroyed"

@@ -95,6 +95,7 @@ export async function stageUpload(
   const full = (name: string): DispositionError => caseStorageRefusal(name, limit, stagedBytes, stagedBefore.length);
   let category: string | undefined;
   let staged: StagedFile | undefined;
+  let stagedAfter: StagedFile[] = [];
   let fileName = 'the file';
   try {
     for await (const part of request.parts()) {
@@ -144,8 +145,8 @@ export async function stageUpload(
         throw new UploadTooLargeError(ctx.config.uploadMaxBytes);
       }
       // Two uploads at once may each fit and not both: the later one to finish goes.
-      const total = (await ctx.storage.listStaged(record.caseId)).reduce((sum, f) => sum + f.bytes, 0);
-      if (total > limit) throw full(name);
+      stagedAfter = await ctx.storage.listStaged(record.caseId);
+      if (stagedAfter.reduce((sum, f) => sum + f.bytes, 0) > limit) throw full(name);
       // Nothing in it: most likely the wrong file, or an export that failed. (A CSV of its header alone is kept: a
       // category with no records says so.)
       if (staged.bytes === 0) throw new EmptyUploadError(name);
@@ -188,7 +189,8 @@ export async function stageUpload(
   }
   if (!staged) throw fieldRefusal('file', 'choose one to upload; none was sent');
 
-  const same = (await ctx.storage.listStaged(record.caseId)).find(
+  // The same file staged before (a repeated upload): the listing taken after this one was written shows it.
+  const same = stagedAfter.find(
     (f) =>
       f.fileId !== staged.fileId &&
       f.category === staged.category &&

@@ -2,7 +2,7 @@
 import { DispositionError } from '../domain/errors';
 import type { CaseRecord } from '../infra/database/case-record-store';
 import { LINK_REFUSAL_TEXT, type LinkClaims } from '../infra/keys/link-tokens';
-import { checkLink } from '../client/case-service';
+import { readLink } from '../client/case-service';
 import type { ServerContext } from './server-context';
 
 const GONE = new Set(['expired', 'task_closed', 'superseded', 'case_closed']);
@@ -11,7 +11,7 @@ export async function openVendorLink(
   ctx: ServerContext,
   token: string,
 ): Promise<{ claims: LinkClaims; record: CaseRecord }> {
-  const check = await checkLink(ctx.keyring, ctx.records, token);
+  const { check, record } = await readLink(ctx.keyring, ctx.records, token);
   if (!check.valid) {
     const contact = ctx.config.adminEmail
       ? ` Questions: ${ctx.config.adminEmail}.`
@@ -22,7 +22,7 @@ export async function openVendorLink(
       { reason: check.reason },
     );
   }
-  return { claims: check.claims!, record: (await ctx.records.getCase(check.claims!.caseId))! };
+  return { claims: check.claims!, record: record! }; // a valid link's case has a record
 }
 
 export async function requireReturnTask(

@@ -43,6 +43,14 @@ const { recordCase, recordCaseChange } = wf.proxyActivities<CaseActivities>({
   startToCloseTimeout: '10 seconds',
   retry,
 });
+// Since RECORD_WRITES_HERE, the same write as a local activity: the worker that runs the workflow task writes the
+// record within it (a marker in the history), without a round trip through the Temporal server and another
+// workflow task (bench/README.md). A worker that dies meanwhile takes the workflow task with it, and the next
+// worker writes again (a write of a version already held is `stale`).
+const { recordCaseChange: recordCaseChangeHere } = wf.proxyLocalActivities<CaseActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry,
+});
 // Unlimited attempts: a mail server that is down for hours still gets every notice, once.
 const { sendCaseMail } = wf.proxyActivities<CaseActivities>({ startToCloseTimeout: '2 minutes', retry });
 // Heartbeats let a new worker take over promptly when the one packaging dies.
@@ -71,6 +79,7 @@ export interface CaseOutcome {
 
 const UPSERT_ONLY_CHANGES = 'upsert-only-changed-search-attributes';
 const RECORD_CHANGES = 'record-writes-as-changes';
+const RECORD_WRITES_HERE = 'record-writes-as-local-activities';
 
 function sameAttribute(held: unknown, value: unknown): boolean {
   if (held instanceof Date || value instanceof Date)
@@ -116,11 +125,42 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
   // Each write sends what moved since the record last confirmed one (domain/record-change.ts); cases started
   // before that replay their whole-state writes (a patch marks the switch).
   const record = new RecordChanges();
+  /** Sends what moved; answers the version the record then holds. */
+  const sendChange = async (write: typeof recordCaseChange): Promise<number> => {
+    const change = record.next(state);
+    if ((await write(change)) !== 'behind') {
+      record.confirm(change.version);
+      return change.version;
+    }
+    record.forget(); // the record lost what the change builds on (restored from a backup, say): send it whole
+    const whole = record.next(state);
+    await write(whole);
+    record.confirm(whole.version);
+    return whole.version;
+  };
+  // Local writes go one at a time. Two in flight at once (a handler's and the main loop's) may finish in one
+  // workflow activation when live and in two when replayed, and the case's commands would then come in another
+  // order: a worker that took the case over could not replay it (tests/durability.test.ts found it).
+  let writing: Promise<number> | undefined;
+  let written = 0;
+  const writeHere = async (): Promise<void> => {
+    while (writing) await writing;
+    if (written === state.version) return; // the write this one waited for took its change too
+    const mine = sendChange(recordCaseChangeHere);
+    writing = mine;
+    try {
+      written = await mine;
+    } finally {
+      if (writing === mine) writing = undefined;
+    }
+  };
   const persist = async (): Promise<void> => {
     if (!wf.patched(RECORD_CHANGES)) return recordCase(state);
+    if (wf.patched(RECORD_WRITES_HERE)) return writeHere();
+    // Cases started before RECORD_WRITES_HERE: written as they were, with no added await (their commands' order).
     const change = record.next(state);
     if ((await recordCaseChange(change)) !== 'behind') return record.confirm(change.version);
-    record.forget(); // the record lost what the change builds on (restored from a backup, say): send it whole
+    record.forget();
     const whole = record.next(state);
     await recordCaseChange(whole);
     record.confirm(whole.version);

@@ -149,21 +149,23 @@ export async function takeVendorAction(
   if (action.signatory) {
     // A repeat after the task closed goes straight to the workflow, which answers with the first result; so does a
     // link for another task, which it refuses. Only a certification that can be taken waits for the code.
-    const check = await ctx.service.checkLink(token);
+    // The record is read once here and handed on (the signatory's mail, the workflow call).
+    const { check, record } = await ctx.service.readLink(token);
     if (check.valid && check.claims!.task === action.task) {
       // Everything the case's state refuses in the body is found now, before a code is mailed and typed.
-      const record = action.problems ? await ctx.service.getCase(check.claims!.caseId) : undefined;
-      const problems = record ? action.problems!(record.state, body, Date.now()) : [];
+      const problems = action.problems && record ? action.problems(record.state, body, Date.now()) : [];
       if (problems.length) throw problemsRefusal(problems);
       const { email, code } = action.signatory(body);
-      const gate = await checkSignatory(ctx, check.claims!, email, code, requester);
+      const gate = await checkSignatory(ctx, check.claims!, email, code, requester, record);
       if ('sent' in gate) return gate.sent;
-      return ctx.service.vendorActionByLink(token, update, { ...payload, signatoryCheck: gate.verified });
+      return ctx.service.vendorActionByLink(token, update, { ...payload, signatoryCheck: gate.verified }, undefined, {
+        record,
+      });
     }
   }
   if (!action.withStagedFiles)
     return ctx.service.vendorActionByLink(token, update, payload, action.updateSuffix?.(payload));
-  const check = await ctx.service.checkLink(token);
+  const { check, record } = await ctx.service.readLink(token);
   // A repeat after the task closed goes straight to the workflow, which answers with the first result.
   const caseId = check.claims?.caseId;
   const files =
@@ -172,5 +174,5 @@ export async function takeVendorAction(
       : [];
   if (check.valid && files.length === 0)
     throw new DispositionError('invalid_payload', 'Stage at least one file before submitting the return.');
-  return ctx.service.vendorActionByLink(token, update, { ...payload, files });
+  return ctx.service.vendorActionByLink(token, update, { ...payload, files }, undefined, { record });
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type LogEntry, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogEntry } from '@temporalio/worker';
 import { inject } from 'vitest';
 import type { ActionResult, StagedFileRef } from '../../domain/case-state';
 import type { CaseStatus, VendorTaskKind } from '../../domain/statuses';
@@ -326,12 +326,36 @@ export class CaseHarness {
     return (await this.storage.listStaged(caseId)).map(({ stagedAt: _s, caseId: _c, ...ref }) => ref);
   }
 
+  /**
+   * Replays every workflow this harness's worker ran (cases, their children) on the same bundle, as a worker that
+   * takes a case over does: a workflow whose commands would come in another order on replay fails the test file
+   * here, whatever the test itself checked (workflows/termination-case.ts writes the record one write at a time
+   * for this reason).
+   */
+  async replayHistories(): Promise<number> {
+    const histories = this.client.workflow.list({ query: `TaskQueue = '${this.taskQueue}'` }).intoHistories();
+    const options = {
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+      dataConverter: createDataConverter(this.keyring),
+    };
+    let replayed = 0;
+    for await (const result of Worker.runReplayHistories(options, histories)) {
+      if (result.error) throw new Error(`workflow ${result.workflowId} does not replay: ${result.error.message}`);
+      replayed += 1;
+    }
+    return replayed;
+  }
+
   async close(): Promise<void> {
-    await this.stopWorker();
-    await this.client.connection.close();
-    await this.smtp.stop();
-    this.keyring.close();
-    await this.stores.close();
-    fs.rmSync(this.dataDir, { recursive: true, force: true });
+    try {
+      await this.replayHistories();
+    } finally {
+      await this.stopWorker();
+      await this.client.connection.close();
+      await this.smtp.stop();
+      this.keyring.close();
+      await this.stores.close();
+      fs.rmSync(this.dataDir, { recursive: true, force: true });
+    }
   }
 }
