@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import * as api from '../domain/api';
+import * as apiAnswers from './api-answers';
 import { ID_PATTERNS } from '../domain/ids';
 import { PROJECT_ROOT } from '../infra/project-root';
 
@@ -55,7 +55,7 @@ export const documentPath = (url: string): string => url.replace(/:(\w+)/g, '{$1
 export const EXAMPLES_DIR = path.join(PROJECT_ROOT, 'examples');
 
 /** Every action answers with what the workflow said. */
-export const ACTION_OK = { status: 200, schema: api.actionResultSchema };
+export const ACTION_OK = { status: 200, schema: apiAnswers.actionResultSchema };
 
 const PATH_PARAMS: Record<string, { pattern: string; description: string }> = Object.fromEntries(
   Object.entries(ID_PATTERNS).map(([name, { pattern, description }]) => [
@@ -166,7 +166,7 @@ function requestBody(body: NonNullable<RouteDoc['body']>, example: string | unde
 
 export function buildOpenApi(publicUrl: string, routes: readonly DocumentedRoute[]): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
-  const errorSchema = jsonSchema(api.errorResponseSchema, 'output');
+  const errorSchema = jsonSchema(apiAnswers.errorResponseSchema, 'output');
   for (const { method, path, doc: route } of [...routes].sort((a, b) => a.path.localeCompare(b.path))) {
     const params = [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
       name,

@@ -3,7 +3,7 @@
 import '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { stagedFileResponseSchema } from '../domain/api';
+import type { stagedFileResponseSchema } from './api-answers';
 import { BIDI_CONTROL, BIDI_REFUSAL } from '../domain/text';
 import { DispositionError } from '../domain/errors';
 import { StorageFullError, UploadTooLargeError, type StagedFile } from '../infra/storage/case-file-storage';

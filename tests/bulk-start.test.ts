@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BULK_COLUMNS, readBulkFile } from '../domain/bulk-csv';
-import { bulkCheckSchema, bulkViewSchema } from '../domain/api';
+import { bulkCheckSchema, bulkViewSchema } from '../server/api-answers';
 import { HttpHarness, type SignedIn } from './support/http-harness';
 
 const BAD_LINES = { 11: 'vendor_contact_email', 26: 'option', 40: 'vendor_name' } as const;

@@ -1,5 +1,5 @@
 // The staff's home and the case list's export: numbers from the case record, reachable without JavaScript.
-import { caseListResponseSchema } from '../domain/api';
+import { caseListResponseSchema } from '../server/api-answers';
 import { MONTHS } from '../domain/dates';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpHarness, type SignedIn } from './support/http-harness';

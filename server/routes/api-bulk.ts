@@ -1,7 +1,7 @@
 // Bulk starts over the API: a CSV of contracts, checked (?dryRun=true) or started, then followed to the end.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import * as api from '../../domain/api';
+import * as apiAnswers from '../api-answers';
 import { bulkIdSchema } from '../../domain/ids';
 import { BulkStarts } from '../../client/bulk-start';
 import { actorOf } from '../auth';
@@ -31,15 +31,15 @@ export function registerBulkApi(app: FastifyInstance, ctx: ServerContext): void 
           roles: ['admin'],
           body: 'csv',
           example: 'bulk.csv',
-          query: api.bulkQuerySchema,
+          query: apiAnswers.bulkQuerySchema,
           ok: {
             status: 202,
-            schema: api.bulkViewSchema,
+            schema: apiAnswers.bulkViewSchema,
             description: 'the bulk start, running (Location: its progress)',
             alsoStatus: {
               status: 200,
               description: 'a dry run: what the file would start, and every refused row',
-              schema: api.bulkCheckSchema,
+              schema: apiAnswers.bulkCheckSchema,
             },
           },
           refusals: [400, 401, 403, 413, 415, 503],
@@ -54,7 +54,7 @@ export function registerBulkApi(app: FastifyInstance, ctx: ServerContext): void 
         ['admin'],
         upload.fields._csrf !== undefined ? { token: upload.fields._csrf } : {},
       );
-      const query = parseInput(api.bulkQuerySchema, request.query, 'query');
+      const query = parseInput(apiAnswers.bulkQuerySchema, request.query, 'query');
       if (query.dryRun === 'true' || upload.fields.dryRun === 'true') return bulk.check(upload.text);
       const run = await bulk.begin(upload.text, upload.fileName, actorOf(session));
       return reply.code(202).header('Location', `/api/bulk/${run.bulkId}`).send(run);
@@ -70,7 +70,7 @@ export function registerBulkApi(app: FastifyInstance, ctx: ServerContext): void 
             "A bulk start: each row's outcome (started, already started, refused, pending) and the case it started",
           auth: 'session',
           roles: ['admin'],
-          ok: { status: 200, schema: api.bulkViewSchema },
+          ok: { status: 200, schema: apiAnswers.bulkViewSchema },
           refusals: [400, 401, 403, 404],
         },
       },

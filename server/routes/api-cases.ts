@@ -6,6 +6,7 @@ import { renderStatementOffThread } from '../../infra/statement/statement-render
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import * as api from '../../domain/api';
+import * as apiAnswers from '../api-answers';
 import { STAFF_ACTIONS, type StaffAction, type StaffActionName } from '../../actions/registry';
 import { caseInputSchema } from '../../domain/case-input';
 import { DispositionError } from '../../domain/errors';
@@ -161,7 +162,7 @@ export function registerCaseApi(app: FastifyInstance, ctx: ServerContext): void 
           auth: 'session',
           roles: ['admin', 'legal'],
           query: api.caseListQuerySchema,
-          ok: { status: 200, schema: api.caseListResponseSchema, content: ['application/json', 'text/csv'] },
+          ok: { status: 200, schema: apiAnswers.caseListResponseSchema, content: ['application/json', 'text/csv'] },
           refusals: [400, 401, 403],
         },
       },
@@ -189,7 +190,7 @@ export function registerCaseApi(app: FastifyInstance, ctx: ServerContext): void 
             'Counts by status, overdue, due this week, completed this month, twelve months opened and closed, and the most urgent cases',
           auth: 'session',
           roles: ['admin', 'legal'],
-          ok: { status: 200, schema: api.dashboardResponseSchema },
+          ok: { status: 200, schema: apiAnswers.dashboardResponseSchema },
           refusals: [401, 403],
         },
       },

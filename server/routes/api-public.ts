@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import * as api from '../../domain/api';
+import * as apiAnswers from '../api-answers';
 import { DispositionError } from '../../domain/errors';
 import { statementIdSchema } from '../../domain/ids';
 import { ROLES } from '../../domain/statuses';
@@ -193,7 +194,7 @@ export function registerPublicApi(app: FastifyInstance, ctx: ServerContext): voi
         doc: {
           summary: 'Look up an issued statement',
           auth: 'none',
-          ok: { status: 200, schema: api.statementResponseSchema },
+          ok: { status: 200, schema: apiAnswers.statementResponseSchema },
           refusals: [400, 404, 429],
         },
       },
@@ -215,7 +216,7 @@ export function registerPublicApi(app: FastifyInstance, ctx: ServerContext): voi
           summary: 'Is this PDF a genuine, untouched statement? (the file is read as it streams, up to 64 MiB)',
           auth: 'none',
           body: 'pdf',
-          ok: { status: 200, schema: api.verifyResponseSchema },
+          ok: { status: 200, schema: apiAnswers.verifyResponseSchema },
           refusals: [413, 429],
         },
       },

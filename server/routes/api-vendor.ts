@@ -1,7 +1,7 @@
 // The vendor's JSON API, authenticated by the emailed link's token alone (no account, no cookie).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import * as api from '../../domain/api';
+import * as apiAnswers from '../api-answers';
 import { VENDOR_ACTIONS, type VendorAction } from '../../actions/registry';
 import { DispositionError } from '../../domain/errors';
 import { fileIdSchema, tokenSchema } from '../../domain/ids';
@@ -62,7 +62,7 @@ export function registerVendorApi(app: FastifyInstance, ctx: ServerContext): voi
           body: 'multipart-upload',
           ok: {
             status: 201,
-            schema: api.stagedFileResponseSchema,
+            schema: apiAnswers.stagedFileResponseSchema,
             alsoStatus: {
               status: 200,
               description: 'the same file was already staged: what is staged, with alreadyStaged',
@@ -112,7 +112,7 @@ export function registerVendorApi(app: FastifyInstance, ctx: ServerContext): voi
             status: 202,
             description:
               'not certified yet: a 6-digit code was emailed to the signatory; send the same body again with verificationCode',
-            schema: api.verificationSentSchema,
+            schema: apiAnswers.verificationSentSchema,
           },
         }
       : { ...ACTION_OK, status: action.status ?? 200 };

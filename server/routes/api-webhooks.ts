@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import * as api from '../../domain/api';
+import * as apiAnswers from '../api-answers';
 import { DispositionError } from '../../domain/errors';
 import { deliveryIdSchema, webhookIdSchema } from '../../domain/ids';
 import type { Webhook } from '../../infra/database/webhook-store';
@@ -37,7 +38,7 @@ export function registerWebhookApi(app: FastifyInstance, ctx: ServerContext): vo
           roles: admin,
           body: api.webhookBodySchema,
           example: 'webhook.json',
-          ok: { status: 201, schema: api.webhookCreatedSchema },
+          ok: { status: 201, schema: apiAnswers.webhookCreatedSchema },
           refusals: [400, 401, 403],
         },
       },
@@ -63,7 +64,7 @@ export function registerWebhookApi(app: FastifyInstance, ctx: ServerContext): vo
           summary: 'The registered endpoints (never their secrets)',
           auth: 'session',
           roles: admin,
-          ok: { status: 200, schema: api.webhookListSchema },
+          ok: { status: 200, schema: apiAnswers.webhookListSchema },
           refusals: [401, 403],
         },
       },
@@ -124,7 +125,7 @@ export function registerWebhookApi(app: FastifyInstance, ctx: ServerContext): vo
           summary: "The endpoint's delivery log, newest first: status, attempts, last answer or error",
           auth: 'session',
           roles: admin,
-          ok: { status: 200, schema: api.webhookDeliveriesSchema },
+          ok: { status: 200, schema: apiAnswers.webhookDeliveriesSchema },
           refusals: [400, 401, 403, 404],
         },
       },
