@@ -186,7 +186,7 @@ async function driveCase(stack: Stack, outbox: Outbox, i: number, run: string): 
 /** The marker a local activity leaves in the history (Temporal's SDK core names it so). */
 const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
 
-/** A case's activities in words: how many, how many of them local, and how many in each phase. */
+/** A case's activities in words: how many, and how many of them local. */
 function activityWords(phases: string[]): string {
   const all = phases.join('');
   const local = all.split('').filter((kind) => kind === 'l').length;

@@ -125,16 +125,16 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
   // Each write sends what moved since the record last confirmed one (domain/record-change.ts); cases started
   // before that replay their whole-state writes (a patch marks the switch).
   const record = new RecordChanges();
-  /** Sends what moved; answers the version the record then holds. */
-  const sendChange = async (write: typeof recordCaseChange): Promise<number> => {
+  /** Writes what moved, here; answers the version the record then holds. */
+  const sendChange = async (): Promise<number> => {
     const change = record.next(state);
-    if ((await write(change)) !== 'behind') {
+    if ((await recordCaseChangeHere(change)) !== 'behind') {
       record.confirm(change.version);
       return change.version;
     }
     record.forget(); // the record lost what the change builds on (restored from a backup, say): send it whole
     const whole = record.next(state);
-    await write(whole);
+    await recordCaseChangeHere(whole);
     record.confirm(whole.version);
     return whole.version;
   };
@@ -146,7 +146,7 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
   const writeHere = async (): Promise<void> => {
     while (writing) await writing;
     if (written === state.version) return; // the write this one waited for took its change too
-    const mine = sendChange(recordCaseChangeHere);
+    const mine = sendChange();
     writing = mine;
     try {
       written = await mine;
@@ -160,7 +160,7 @@ export async function terminationCase(params: TerminationCaseParams): Promise<Ca
     // Cases started before RECORD_WRITES_HERE: written as they were, with no added await (their commands' order).
     const change = record.next(state);
     if ((await recordCaseChange(change)) !== 'behind') return record.confirm(change.version);
-    record.forget();
+    record.forget(); // as in sendChange
     const whole = record.next(state);
     await recordCaseChange(whole);
     record.confirm(whole.version);
