@@ -380,6 +380,40 @@ describe('an S3-compatible bucket (MinIO)', () => {
     },
   }));
 
+  // An upload lists the case's staged files: reading every description on every listing made a return uploaded one
+  // file at a time cost n² requests. Each description is written once and read once, by key and ETag.
+  it("reads each staged file's description once, and refuses one altered at rest on the next listing", async () => {
+    const caseId = caseIds();
+    const staged = [];
+    for (const name of ['a.csv', 'b.csv', 'c.csv'])
+      staged.push(await storage.stageFile(caseId, { category: 'permanent', name }, Readable.from(['id\n1\n'])));
+    const reads: string[] = [];
+    (storage as unknown as { client: S3Client }).client.middlewareStack.add(
+      (next, context) => (args) => {
+        if (context.commandName === 'GetObjectCommand') reads.push((args.input as { Key: string }).Key);
+        return next(args);
+      },
+      { step: 'initialize', name: 'count-reads' },
+    );
+    try {
+      expect(await storage.listStaged(caseId)).toEqual(staged);
+      expect(reads.filter((key) => key.endsWith('.json'))).toHaveLength(3);
+      reads.length = 0;
+      expect(await storage.listStaged(caseId)).toEqual(staged);
+      expect(reads).toEqual([]);
+
+      const Key = `${prefix}/cases/${caseId}/staged/${staged[1]!.fileId}.json`;
+      const sealed = await (
+        await client.send(new GetObjectCommand({ Bucket: minio.bucket, Key }))
+      ).Body!.transformToString();
+      await client.send(new PutObjectCommand({ Bucket: minio.bucket, Key, Body: `${sealed.slice(0, -4)}AAAA` }));
+      await expect(storage.listStaged(caseId)).rejects.toThrow();
+      expect(reads).toEqual([Key]);
+    } finally {
+      (storage as unknown as { client: S3Client }).client.middlewareStack.remove('count-reads');
+    }
+  });
+
   describe('when the storage is away', () => {
     const unavailable = async (endpoint: string) => {
       const away = new S3CaseFileStorage(

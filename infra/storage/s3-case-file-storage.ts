@@ -46,6 +46,14 @@ interface StoredPackage extends PackageInfo {
 /** Up to QUEUE parts of PART bytes are in memory per upload. */
 const PART = 8 * 1024 * 1024;
 const QUEUE = 4;
+/** Staged files' descriptions kept once read (about 0.3 KiB each). */
+const KNOWN_DESCRIPTIONS = 50_000;
+
+/** An object as a listing names it. */
+interface Listed {
+  key: string;
+  etag?: string;
+}
 
 export class S3CaseFileStorage implements CaseFileStorage {
   private readonly client: S3Client;
@@ -54,6 +62,13 @@ export class S3CaseFileStorage implements CaseFileStorage {
   private readonly where: { endpoint: string; bucket: string };
   /** A staged file's or a package's description (its name, its category) is sealed like the record's (field-seal.ts). */
   private readonly seal: FieldSeal;
+  /**
+   * Staged files' descriptions already read, by key and ETag. Each is written once, so a listing reads only the
+   * new ones: an upload lists the case's staged files, and reading every description each time made a return
+   * uploaded one file at a time cost n² reads. An object altered at rest has another ETag and is read (and
+   * refused) again.
+   */
+  private readonly descriptions = new Map<string, StagedFile>();
 
   constructor(
     location: S3Location,
@@ -132,16 +147,30 @@ export class S3CaseFileStorage implements CaseFileStorage {
   }
 
   async listStaged(caseId: string): Promise<StagedFile[]> {
-    return this.stagedIn(await this.listKeys(`${this.stagedDir(caseId)}/`));
+    return this.stagedIn(await this.listObjects(`${this.stagedDir(caseId)}/`));
   }
 
-  private async stagedIn(keys: string[]): Promise<StagedFile[]> {
-    const present = new Set(keys);
-    const records = keys.filter((key) => key.endsWith('.json') && present.has(key.replace(/\.json$/, '.enc')));
-    const files = await Promise.all(records.map((key) => this.getJson<StagedFile>(key)));
+  private async stagedIn(objects: Listed[]): Promise<StagedFile[]> {
+    const present = new Set(objects.map((o) => o.key));
+    const records = objects.filter((o) => o.key.endsWith('.json') && present.has(o.key.replace(/\.json$/, '.enc')));
+    const files = await Promise.all(records.map((o) => this.description(o)));
     return files
       .filter((f): f is StagedFile => f !== undefined)
       .sort((a, b) => a.stagedAt - b.stagedAt || a.fileId.localeCompare(b.fileId));
+  }
+
+  /** A staged file's description, read once per key and ETag (`descriptions`); a copy, so callers cannot alter it. */
+  private async description({ key, etag }: Listed): Promise<StagedFile | undefined> {
+    const id = etag ? `${key} ${etag}` : undefined;
+    const known = id === undefined ? undefined : this.descriptions.get(id);
+    if (known) return { ...known };
+    const read = await this.getJson<StagedFile>(key);
+    if (read && id !== undefined) {
+      if (this.descriptions.size >= KNOWN_DESCRIPTIONS)
+        this.descriptions.delete(this.descriptions.keys().next().value!);
+      this.descriptions.set(id, read);
+    }
+    return read && { ...read };
   }
 
   async getStaged(caseId: string, fileId: string): Promise<StagedFile | undefined> {
@@ -173,8 +202,9 @@ export class S3CaseFileStorage implements CaseFileStorage {
 
   async destroyStaged(caseId: string): Promise<number> {
     const dir = `${this.stagedDir(caseId)}/`;
-    const keys = await this.listKeys(dir);
-    const files = await this.stagedIn(keys);
+    const objects = await this.listObjects(dir);
+    const keys = objects.map((o) => o.key);
+    const files = await this.stagedIn(objects);
     await this.deleteKeys(keys.filter((key) => key.endsWith('.json')));
     await this.deleteKeys(keys.filter((key) => !key.endsWith('.json')));
     // Uploads cut off by a crash or an outage hold encrypted parts nobody lists: they go too.
@@ -363,7 +393,11 @@ export class S3CaseFileStorage implements CaseFileStorage {
   }
 
   private async listKeys(prefix: string): Promise<string[]> {
-    const keys: string[] = [];
+    return (await this.listObjects(prefix)).map((o) => o.key);
+  }
+
+  private async listObjects(prefix: string): Promise<Listed[]> {
+    const objects: Listed[] = [];
     let token: string | undefined;
     try {
       do {
@@ -374,13 +408,14 @@ export class S3CaseFileStorage implements CaseFileStorage {
             ...(token ? { ContinuationToken: token } : {}),
           }),
         );
-        for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
+        for (const object of page.Contents ?? [])
+          if (object.Key) objects.push({ key: object.Key, ...(object.ETag ? { etag: object.ETag } : {}) });
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
     } catch (err) {
       throw this.failure(err);
     }
-    return keys;
+    return objects;
   }
 
   private async deleteKeys(keys: string[]): Promise<void> {
