@@ -382,7 +382,7 @@ describe('an S3-compatible bucket (MinIO)', () => {
 
   // An upload lists the case's staged files: reading every description on every listing made a return uploaded one
   // file at a time cost n² requests. Each description is written once and read once, by key and ETag.
-  it("reads each staged file's description once, and refuses one altered at rest on the next listing", async () => {
+  it("reads each staged file's description once, refuses one altered at rest, and forgets those destroyed", async () => {
     const caseId = caseIds();
     const staged = [];
     for (const name of ['a.csv', 'b.csv', 'c.csv'])
@@ -409,6 +409,12 @@ describe('an S3-compatible bucket (MinIO)', () => {
       await client.send(new PutObjectCommand({ Bucket: minio.bucket, Key, Body: `${sealed.slice(0, -4)}AAAA` }));
       await expect(storage.listStaged(caseId)).rejects.toThrow();
       expect(reads).toEqual([Key]);
+
+      // Destroyed, a file's description leaves the storage's memory too (a file's name can name a student).
+      await storage.removeStaged(caseId, staged[1]!.fileId);
+      await storage.destroyStaged(caseId);
+      const held = (storage as unknown as { descriptions: Map<string, unknown> }).descriptions;
+      expect([...held.keys()].filter((key) => key.includes(`/cases/${caseId}/`))).toEqual([]);
     } finally {
       (storage as unknown as { client: S3Client }).client.middlewareStack.remove('count-reads');
     }

@@ -63,12 +63,12 @@ export class S3CaseFileStorage implements CaseFileStorage {
   /** A staged file's or a package's description (its name, its category) is sealed like the record's (field-seal.ts). */
   private readonly seal: FieldSeal;
   /**
-   * Staged files' descriptions already read, by key and ETag. Each is written once, so a listing reads only the
-   * new ones: an upload lists the case's staged files, and reading every description each time made a return
-   * uploaded one file at a time cost n² reads. An object altered at rest has another ETag and is read (and
-   * refused) again.
+   * Staged files' descriptions already read, by key, with the ETag they were read at. Each is written once, so a
+   * listing reads only the new ones: an upload lists the case's staged files, and reading every description each
+   * time made a return uploaded one file at a time cost n² reads. An object altered at rest has another ETag and
+   * is read (and refused) again. A file removed or destroyed takes its description out (a name can name a student).
    */
-  private readonly descriptions = new Map<string, StagedFile>();
+  private readonly descriptions = new Map<string, { etag: string; file: StagedFile }>();
 
   constructor(
     location: S3Location,
@@ -161,14 +161,14 @@ export class S3CaseFileStorage implements CaseFileStorage {
 
   /** A staged file's description, read once per key and ETag (`descriptions`); a copy, so callers cannot alter it. */
   private async description({ key, etag }: Listed): Promise<StagedFile | undefined> {
-    const id = etag ? `${key} ${etag}` : undefined;
-    const known = id === undefined ? undefined : this.descriptions.get(id);
-    if (known) return { ...known };
+    const known = this.descriptions.get(key);
+    if (known && etag !== undefined && known.etag === etag) return { ...known.file };
+    this.descriptions.delete(key);
     const read = await this.getJson<StagedFile>(key);
-    if (read && id !== undefined) {
+    if (read && etag !== undefined) {
       if (this.descriptions.size >= KNOWN_DESCRIPTIONS)
         this.descriptions.delete(this.descriptions.keys().next().value!);
-      this.descriptions.set(id, read);
+      this.descriptions.set(key, { etag, file: read });
     }
     return read && { ...read };
   }
@@ -196,6 +196,7 @@ export class S3CaseFileStorage implements CaseFileStorage {
     checkId('file', fileId);
     const existed = await this.exists(`${dir}/${fileId}.enc`);
     await this.deleteKeys([`${dir}/${fileId}.json`]);
+    this.descriptions.delete(`${dir}/${fileId}.json`); // after: a listing meanwhile may have read it again
     await this.deleteKeys([`${dir}/${fileId}.enc`]);
     return existed;
   }
@@ -206,6 +207,7 @@ export class S3CaseFileStorage implements CaseFileStorage {
     const keys = objects.map((o) => o.key);
     const files = await this.stagedIn(objects);
     await this.deleteKeys(keys.filter((key) => key.endsWith('.json')));
+    for (const key of keys) this.descriptions.delete(key);
     await this.deleteKeys(keys.filter((key) => !key.endsWith('.json')));
     // Uploads cut off by a crash or an outage hold encrypted parts nobody lists: they go too.
     await this.abortUploads(dir);
