@@ -11,6 +11,7 @@ import { openKeyring } from '../infra/keys/keys';
 import { hashPassword } from '../infra/keys/passwords';
 import { freePort, startDevServer } from '../scripts/dev-server';
 import { obtainTemporalCli } from '../scripts/temporal-cli';
+import { signIn, type SignedIn } from '../tests/support/sign-in';
 
 const ROOT = path.resolve(__dirname, '..');
 export const ADMIN = {
@@ -90,11 +91,6 @@ export class NodeProcess {
  * disk), or `memory`, a file in /dev/shm, which takes the disk's sync latency out of the measurement.
  */
 export type TemporalDb = 'disk' | 'memory';
-
-export interface SignedIn {
-  cookie: string;
-  csrfToken: string;
-}
 
 export class Stack {
   worker!: NodeProcess;
@@ -201,19 +197,8 @@ export class Stack {
     return `${this.baseUrl}${pathname}`;
   }
 
-  async login(): Promise<SignedIn> {
-    const response = await fetch(this.url('/api/auth/login'), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: ADMIN.username, password: ADMIN.password }),
-    });
-    if (response.status !== 200) throw new Error(`login: ${response.status} ${await response.text()}`);
-    const cookie = response.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; ');
-    const { csrfToken } = (await response.json()) as { csrfToken: string };
-    return { cookie, csrfToken };
+  login(): Promise<SignedIn> {
+    return signIn(this.baseUrl, ADMIN.username, ADMIN.password);
   }
 
   /** Answers 503 temporal_unavailable (Temporal or the worker slower than 10 s) that were tried again. */

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { inject } from 'vitest';
 import { freePort } from '../../scripts/dev-server';
+import { signIn, type SignedIn } from './sign-in';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -66,19 +67,8 @@ export class CompiledStack {
   }
 
   /** Signs in through the API: the session cookie and the CSRF token a staff request then sends. */
-  async signIn(username: string, password: string): Promise<{ cookie: string; csrfToken: string }> {
-    const login = await fetch(this.url('/api/auth/login'), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username, password }),
-    });
-    if (login.status !== 200) throw new Error(`signing in as ${username} answered ${login.status}`);
-    const cookie = login.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; ');
-    const { csrfToken } = (await login.json()) as { csrfToken: string };
-    return { cookie, csrfToken };
+  signIn(username: string, password: string): Promise<SignedIn> {
+    return signIn(this.url(''), username, password);
   }
 
   /** Waits for `probe` to answer something; gives up, with the output, when the time is out or the stack died. */

@@ -13,16 +13,14 @@ import type { UserStore } from '../../infra/database/user-store';
 import { createMailTransport } from '../../infra/mail/mail-transport';
 import { hashPassword } from '../../infra/keys/passwords';
 import { CaseHarness, type HarnessOptions } from './case-harness';
+import { signIn, type SignedIn } from './sign-in';
 import { linkClaims, signatoryCodeIn } from './smtp-receiver';
 
 export const PASSWORD = 'a long enough passphrase';
 
 export { signatoryCodeIn } from './smtp-receiver';
 
-export interface SignedIn {
-  cookie: string;
-  csrfToken: string;
-}
+export type { SignedIn } from './sign-in';
 
 export class HttpHarness {
   private constructor(
@@ -116,19 +114,8 @@ export class HttpHarness {
     return `${this.baseUrl}${pathname}`;
   }
 
-  async login(username: string, password = PASSWORD): Promise<SignedIn> {
-    const response = await fetch(this.url('/api/auth/login'), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username, password }),
-    });
-    if (response.status !== 200) throw new Error(`login ${username}: ${response.status} ${await response.text()}`);
-    const cookie = response.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; ');
-    const { csrfToken } = (await response.json()) as { csrfToken: string };
-    return { cookie, csrfToken };
+  login(username: string, password = PASSWORD): Promise<SignedIn> {
+    return signIn(this.baseUrl, username, password);
   }
 
   /** A JSON request as a signed-in user (with the CSRF token unless told otherwise). */
